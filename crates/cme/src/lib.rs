@@ -1,0 +1,2 @@
+//! The `confluence-markdown-exporter` command line (alias `cme`).
+pub mod cli;

@@ -1,0 +1,1 @@
+//! A faithful Confluence REST simulator (Cloud and Data Center flavours).

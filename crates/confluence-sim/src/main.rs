@@ -1,0 +1,3 @@
+fn main() {
+    println!("confluence-sim {}", env!("CARGO_PKG_VERSION"));
+}
