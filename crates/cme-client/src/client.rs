@@ -1,0 +1,446 @@
+//! The HTTP client: one retrying GET, and the listings built on it.
+use crate::auth::Credentials;
+use crate::error::{Error, redact};
+use crate::ids::{PageId, SpaceKey};
+use crate::model::{Attachment, PageBody, PageMeta, Space, V2Attachment, V2List, V2Page, V2Space};
+use crate::retry::{RetryPolicy, parse_retry_after};
+use serde::de::DeserializeOwned;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::Semaphore;
+
+/// Which kind of Confluence is on the other end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flavor {
+    /// Confluence Cloud: v2 API under `/wiki`.
+    Cloud,
+    /// Data Center / Server: v1 API only, optional context path.
+    DataCenter,
+}
+
+/// Everything needed to build a [`Client`].
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+    /// Site URL: `https://example.atlassian.net` (a trailing `/wiki` is
+    /// accepted) or, for Data Center, the context root such as
+    /// `https://host/confluence`.
+    pub base_url: String,
+    /// Cloud or Data Center.
+    pub flavor: Flavor,
+    /// How to authenticate.
+    pub credentials: Credentials,
+    /// Retry behaviour for transient failures.
+    pub retry: RetryPolicy,
+    /// Requests in flight at once, across all callers of this client.
+    pub max_concurrency: usize,
+    /// Timeout for one attempt.
+    pub timeout: Duration,
+}
+
+impl ClientConfig {
+    /// Sensible defaults for a site and credentials.
+    pub fn new(base_url: impl Into<String>, flavor: Flavor, credentials: Credentials) -> Self {
+        Self {
+            base_url: base_url.into(),
+            flavor,
+            credentials,
+            retry: RetryPolicy::default(),
+            max_concurrency: 8,
+            timeout: Duration::from_secs(60),
+        }
+    }
+}
+
+/// Page size for every v2 listing: the documented maximum.
+const V2_LIMIT: usize = 250;
+
+/// A Confluence REST client. Cheap to clone; clones share the connection pool
+/// and the concurrency limit.
+#[derive(Debug, Clone)]
+pub struct Client {
+    http: reqwest::Client,
+    /// Scheme and host, e.g. `https://example.atlassian.net`.
+    origin: String,
+    /// Where REST paths start: `origin/wiki` on Cloud, the context root on DC.
+    root: String,
+    flavor: Flavor,
+    auth_header: Option<String>,
+    retry: RetryPolicy,
+    permits: Arc<Semaphore>,
+}
+
+impl Client {
+    /// Builds a client. Fails only on an unusable URL or TLS setup.
+    pub fn new(cfg: ClientConfig) -> Result<Self, Error> {
+        // reqwest is built without a default crypto provider (see Cargo.toml);
+        // installing twice is harmless, so the result is ignored.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let base = cfg.base_url.trim().trim_end_matches('/');
+        let (scheme, rest) = base
+            .split_once("://")
+            .filter(|(s, r)| (*s == "http" || *s == "https") && !r.is_empty())
+            .ok_or_else(|| Error::BaseUrl(redact(base)))?;
+        let (host, path) = match rest.find('/') {
+            Some(i) => (&rest[..i], &rest[i..]),
+            None => (rest, ""),
+        };
+        if host.contains('@') {
+            // user:pass@host would leak into logs; credentials belong in config.
+            return Err(Error::BaseUrl("<url with embedded credentials>".into()));
+        }
+        let origin = format!("{scheme}://{host}");
+        let root = match cfg.flavor {
+            Flavor::Cloud => format!("{origin}/wiki"),
+            Flavor::DataCenter => format!("{origin}{path}"),
+        };
+        let http = reqwest::Client::builder()
+            .timeout(cfg.timeout)
+            // Cloud's download answers 302 to a media host that authenticates by a
+            // query token; we follow redirects ourselves so the Authorization
+            // header never leaves the Confluence origin.
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!(
+                "confluence-markdown-exporter/",
+                env!("CARGO_PKG_VERSION")
+            ))
+            .build()
+            .map_err(Error::Setup)?;
+        Ok(Self {
+            http,
+            origin,
+            root,
+            flavor: cfg.flavor,
+            auth_header: cfg.credentials.header(),
+            retry: cfg.retry,
+            permits: Arc::new(Semaphore::new(cfg.max_concurrency.max(1))),
+        })
+    }
+
+    /// The site this client talks to (no credentials in it).
+    pub fn site_url(&self) -> &str {
+        &self.root
+    }
+
+    /// Which flavour of Confluence this client speaks.
+    pub fn flavor(&self) -> Flavor {
+        self.flavor
+    }
+
+    /// One GET with retries, returning the raw body of a 2xx answer.
+    async fn get_bytes(&self, url: &str, with_auth: bool) -> Result<Vec<u8>, Error> {
+        let mut attempt = 0;
+        loop {
+            let result = self.try_get(url, with_auth).await;
+            match result {
+                Ok(Attempt::Done(bytes)) => return Ok(bytes),
+                Ok(Attempt::Redirect(location)) => {
+                    // A redirect to another host (Cloud media) must not carry our credentials.
+                    let same_origin = location.starts_with(&self.origin)
+                        || (location.starts_with('/') && !location.starts_with("//"));
+                    let target = if location.starts_with('/') {
+                        format!("{}{location}", self.origin)
+                    } else {
+                        location
+                    };
+                    return Box::pin(self.get_bytes(&target, with_auth && same_origin)).await;
+                }
+                Err((err, retry_after)) => {
+                    if !err.is_transient() {
+                        return Err(err);
+                    }
+                    if attempt >= self.retry.max_retries {
+                        return Err(Error::GaveUp {
+                            url: redact(url),
+                            attempts: attempt + 1,
+                            last: Box::new(err),
+                        });
+                    }
+                    tokio::time::sleep(self.retry.delay(attempt, retry_after)).await;
+                    attempt += 1;
+                }
+            }
+        }
+    }
+
+    async fn try_get(
+        &self,
+        url: &str,
+        with_auth: bool,
+    ) -> Result<Attempt, (Error, Option<Duration>)> {
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .expect("semaphore never closed");
+        let mut req = self.http.get(url).header("Accept", "application/json");
+        if with_auth && let Some(h) = &self.auth_header {
+            req = req.header("Authorization", h);
+        }
+        let transport = |source| {
+            (
+                Error::Transport {
+                    url: redact(url),
+                    source,
+                },
+                None,
+            )
+        };
+        let resp = req.send().await.map_err(transport)?;
+        let status = resp.status().as_u16();
+        let retry_after = resp
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .and_then(parse_retry_after);
+        if (300..400).contains(&status) {
+            let location = resp
+                .headers()
+                .get("location")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned);
+            return match location {
+                Some(l) => Ok(Attempt::Redirect(l)),
+                None => Err((
+                    Error::Status {
+                        status,
+                        url: redact(url),
+                        message: "redirect without a Location header".into(),
+                    },
+                    None,
+                )),
+            };
+        }
+        if status == 429 || status >= 500 {
+            return Err((Error::Transient { status }, retry_after));
+        }
+        let body = resp.bytes().await.map_err(transport)?;
+        match status {
+            200..=299 => Ok(Attempt::Done(body.to_vec())),
+            401 | 403 => Err((
+                Error::Unauthorized {
+                    status,
+                    url: redact(url),
+                },
+                None,
+            )),
+            404 => Err((Error::NotFound { url: redact(url) }, None)),
+            _ => Err((
+                Error::Status {
+                    status,
+                    url: redact(url),
+                    message: error_message(&body),
+                },
+                None,
+            )),
+        }
+    }
+
+    /// GET and decode JSON; a body that does not decode (often a truncated
+    /// response) counts as transient and is retried.
+    async fn get_json<T: DeserializeOwned>(&self, url: &str) -> Result<T, Error> {
+        let mut attempt = 0;
+        loop {
+            let bytes = self.get_bytes(url, true).await?;
+            match serde_json::from_slice(&bytes) {
+                Ok(v) => return Ok(v),
+                Err(source) if attempt < self.retry.max_retries => {
+                    let _ = source;
+                    tokio::time::sleep(self.retry.delay(attempt, None)).await;
+                    attempt += 1;
+                }
+                Err(source) => {
+                    return Err(Error::Decode {
+                        url: redact(url),
+                        source,
+                    });
+                }
+            }
+        }
+    }
+
+    /// Follows v2 `_links.next` (origin-relative, already including `/wiki`).
+    async fn v2_all<T: DeserializeOwned>(&self, first: String) -> Result<Vec<T>, Error> {
+        let mut out = Vec::new();
+        let mut url = Some(first);
+        while let Some(u) = url.take() {
+            let page: V2List<T> = self.get_json(&u).await?;
+            out.extend(page.results);
+            url = page.links.next.map(|n| self.resolve_next(&n));
+        }
+        Ok(out)
+    }
+
+    fn resolve_next(&self, next: &str) -> String {
+        if next.starts_with("http://") || next.starts_with("https://") {
+            next.to_owned()
+        } else {
+            format!("{}{next}", self.origin)
+        }
+    }
+
+    fn require_cloud(&self, what: &str) -> Result<(), Error> {
+        match self.flavor {
+            Flavor::Cloud => Ok(()),
+            Flavor::DataCenter => Err(Error::Status {
+                status: 501,
+                url: self.root.clone(),
+                message: format!("{what} is not implemented for Data Center yet"),
+            }),
+        }
+    }
+
+    /// Spaces by key; all visible spaces when `keys` is empty.
+    pub async fn spaces(&self, keys: &[SpaceKey]) -> Result<Vec<Space>, Error> {
+        self.require_cloud("listing spaces")?;
+        let mut url = format!("{}/api/v2/spaces?limit={V2_LIMIT}", self.root);
+        if !keys.is_empty() {
+            let csv: Vec<&str> = keys.iter().map(SpaceKey::as_str).collect();
+            url.push_str("&keys=");
+            url.push_str(&encode(&csv.join(",")));
+        }
+        let spaces: Vec<V2Space> = self.v2_all(url).await?;
+        Ok(spaces.into_iter().map(Space::from).collect())
+    }
+
+    /// Every current page of a space, without bodies: ⌈N/250⌉ requests.
+    pub async fn space_pages(&self, space: &Space) -> Result<Vec<PageMeta>, Error> {
+        self.require_cloud("listing pages")?;
+        let url = format!(
+            "{}/api/v2/spaces/{}/pages?limit={V2_LIMIT}&status=current",
+            self.root,
+            encode(space.id.as_str())
+        );
+        let pages: Vec<V2Page> = self.v2_all(url).await?;
+        Ok(pages.into_iter().map(|p| p.into_meta().0).collect())
+    }
+
+    /// Pages with storage bodies, up to 250 per request. Ids that are missing
+    /// or not visible are simply absent from the result.
+    pub async fn pages_with_bodies(&self, ids: &[PageId]) -> Result<Vec<PageBody>, Error> {
+        self.require_cloud("fetching pages")?;
+        let mut out = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(V2_LIMIT) {
+            let csv: Vec<&str> = chunk.iter().map(PageId::as_str).collect();
+            let url = format!(
+                "{}/api/v2/pages?id={}&body-format=storage&limit={V2_LIMIT}",
+                self.root,
+                encode(&csv.join(","))
+            );
+            let pages: Vec<V2Page> = self.v2_all(url).await?;
+            out.extend(pages.into_iter().map(|p| {
+                let (meta, body) = p.into_meta();
+                PageBody {
+                    meta,
+                    storage: body.unwrap_or_default(),
+                }
+            }));
+        }
+        Ok(out)
+    }
+
+    /// A page's current attachments.
+    pub async fn attachments(&self, page: &PageId) -> Result<Vec<Attachment>, Error> {
+        self.require_cloud("listing attachments")?;
+        let url = format!(
+            "{}/api/v2/pages/{}/attachments?limit={V2_LIMIT}",
+            self.root,
+            encode(page.as_str())
+        );
+        let atts: Vec<V2Attachment> = self.v2_all(url).await?;
+        Ok(atts.into_iter().map(|a| a.into_attachment(page)).collect())
+    }
+
+    /// An attachment's bytes, through the REST download endpoint (Cloud
+    /// answers 302 to a media URL that authenticates by its own token).
+    pub async fn download(&self, att: &Attachment) -> Result<Vec<u8>, Error> {
+        let url = match self.flavor {
+            Flavor::Cloud => format!(
+                "{}/rest/api/content/{}/child/attachment/{}/download",
+                self.root,
+                encode(att.page_id.as_str()),
+                encode(att.id.as_str())
+            ),
+            Flavor::DataCenter => match &att.download_link {
+                Some(link) => format!("{}{link}", self.root),
+                None => {
+                    return Err(Error::Status {
+                        status: 0,
+                        url: self.root.clone(),
+                        message: format!("attachment `{}` has no download link", att.filename),
+                    });
+                }
+            },
+        };
+        self.get_bytes(&url, true).await
+    }
+}
+
+enum Attempt {
+    Done(Vec<u8>),
+    Redirect(String),
+}
+
+/// Percent-encodes a query or path component.
+fn encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// The message of a v1 (`message`) or v2 (`errors[0].title`) error body.
+fn error_message(body: &[u8]) -> String {
+    let Ok(v) = serde_json::from_slice::<serde_json::Value>(body) else {
+        return String::from_utf8_lossy(&body[..body.len().min(200)]).into_owned();
+    };
+    v.get("message")
+        .and_then(|m| m.as_str())
+        .or_else(|| v.pointer("/errors/0/title").and_then(|m| m.as_str()))
+        .unwrap_or("no message")
+        .to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encode_escapes_reserved_characters() {
+        assert_eq!(encode("A,B"), "A%2CB");
+        assert_eq!(encode("a b/ü"), "a%20b%2F%C3%BC");
+    }
+
+    #[test]
+    fn rejects_urls_with_credentials_without_echoing_them() {
+        let cfg = ClientConfig::new(
+            "https://me:secret@x.atlassian.net",
+            Flavor::Cloud,
+            Credentials::Anonymous,
+        );
+        let err = Client::new(cfg).unwrap_err().to_string();
+        assert!(!err.contains("secret"), "{err}");
+    }
+
+    #[test]
+    fn cloud_root_has_one_wiki_suffix() {
+        for base in ["https://x.atlassian.net", "https://x.atlassian.net/wiki/"] {
+            let cfg = ClientConfig::new(base, Flavor::Cloud, Credentials::Anonymous);
+            let c = Client::new(cfg).unwrap();
+            assert_eq!(c.site_url(), "https://x.atlassian.net/wiki");
+        }
+    }
+
+    #[test]
+    fn error_message_reads_v1_and_v2_bodies() {
+        let v1 = br#"{"statusCode":400,"message":"bad start","reason":"Bad Request"}"#;
+        let v2 =
+            br#"{"errors":[{"status":400,"code":"INVALID","title":"bad limit","detail":null}]}"#;
+        assert_eq!(error_message(v1), "bad start");
+        assert_eq!(error_message(v2), "bad limit");
+    }
+}

@@ -1,0 +1,25 @@
+//! A typed client for the parts of the Confluence REST API an exporter needs.
+//!
+//! It speaks Cloud (v2 listings, `/wiki` prefix) and Data Center (v1 only)
+//! and hides what differs between them: pagination (v2 cursors in
+//! `_links.next`, v1 offsets), authentication (Basic `email:token` or a
+//! Bearer PAT) and attachment downloads (Cloud's 302 to a media host).
+//!
+//! Every request is an idempotent GET, so every transient failure (429, 5xx,
+//! dropped connection, truncated body) is retried with jittered exponential
+//! backoff that honours a clamped `Retry-After`.
+#![deny(missing_docs)]
+
+mod auth;
+mod client;
+mod error;
+mod ids;
+mod model;
+mod retry;
+
+pub use auth::{Credentials, Secret};
+pub use client::{Client, ClientConfig, Flavor};
+pub use error::Error;
+pub use ids::{AttachmentId, PageId, SpaceId, SpaceKey, Version};
+pub use model::{Attachment, PageBody, PageMeta, PageStatus, ParentKind, Space};
+pub use retry::RetryPolicy;

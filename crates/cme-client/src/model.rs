@@ -1,0 +1,225 @@
+//! What the exporter needs to know about spaces, pages and attachments,
+//! the same whichever API generation supplied it.
+use crate::ids::{AttachmentId, PageId, SpaceId, SpaceKey, Version};
+use serde::Deserialize;
+
+/// A space.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Space {
+    /// v2 id; Data Center's v1 id is numeric too.
+    pub id: SpaceId,
+    /// The key, e.g. `DEMO`.
+    pub key: SpaceKey,
+    /// Display name.
+    pub name: String,
+    /// The space's home page, if it has one.
+    pub homepage_id: Option<PageId>,
+}
+
+/// A page's lifecycle status as listings report it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PageStatus {
+    /// Live.
+    Current,
+    /// Archived: still readable.
+    Archived,
+    /// In the trash.
+    Trashed,
+    /// Anything else Confluence may add.
+    Other,
+}
+
+impl PageStatus {
+    fn parse(s: &str) -> Self {
+        match s {
+            "current" => Self::Current,
+            "archived" => Self::Archived,
+            "trashed" => Self::Trashed,
+            _ => Self::Other,
+        }
+    }
+}
+
+/// What a page hangs under.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum ParentKind {
+    /// Another page.
+    Page,
+    /// A folder (not a page: fetch with `/folders/{id}`).
+    Folder,
+    /// Whiteboards, databases, embeds.
+    Other(String),
+}
+
+/// A page as an inventory listing reports it: no body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageMeta {
+    /// Content id.
+    pub id: PageId,
+    /// Title (unique within its space).
+    pub title: String,
+    /// Owning space.
+    pub space_id: SpaceId,
+    /// Parent content, `None` at the space root.
+    pub parent: Option<(PageId, ParentKind)>,
+    /// Sparse sort key among siblings.
+    pub position: Option<i64>,
+    /// Lifecycle status.
+    pub status: PageStatus,
+    /// Current version number.
+    pub version: Version,
+    /// When the current version was made (ISO 8601 UTC).
+    pub modified_at: String,
+}
+
+/// A page with its storage-format body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageBody {
+    /// Listing data.
+    pub meta: PageMeta,
+    /// The storage-format XHTML.
+    pub storage: String,
+}
+
+/// An attachment of a page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attachment {
+    /// Attachment id (`att…`).
+    pub id: AttachmentId,
+    /// File name as storage format refers to it.
+    pub filename: String,
+    /// MIME type.
+    pub media_type: String,
+    /// Size in bytes, when reported.
+    pub file_size: Option<u64>,
+    /// The page it belongs to.
+    pub page_id: PageId,
+    /// Attachment version.
+    pub version: Version,
+    /// Data Center's download link (relative to the context path).
+    pub download_link: Option<String>,
+}
+
+// ---- v2 wire shapes (only the fields we read) ----
+
+#[derive(Deserialize)]
+pub(crate) struct V2List<T> {
+    pub results: Vec<T>,
+    #[serde(default, rename = "_links")]
+    pub links: Links,
+}
+
+#[derive(Deserialize, Default)]
+pub(crate) struct Links {
+    pub next: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct V2Space {
+    id: String,
+    key: String,
+    name: String,
+    homepage_id: Option<String>,
+}
+
+impl From<V2Space> for Space {
+    fn from(s: V2Space) -> Self {
+        Space {
+            id: SpaceId::new(s.id),
+            key: SpaceKey::new(s.key),
+            name: s.name,
+            homepage_id: s.homepage_id.map(PageId::new),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct V2Page {
+    id: String,
+    title: String,
+    space_id: String,
+    parent_id: Option<String>,
+    parent_type: Option<String>,
+    position: Option<i64>,
+    status: String,
+    version: V2Version,
+    #[serde(default)]
+    body: Option<V2Body>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct V2Version {
+    number: u64,
+    #[serde(default)]
+    created_at: String,
+}
+
+#[derive(Deserialize)]
+struct V2Body {
+    storage: Option<V2Storage>,
+}
+
+#[derive(Deserialize)]
+struct V2Storage {
+    value: String,
+}
+
+impl V2Page {
+    pub(crate) fn into_meta(self) -> (PageMeta, Option<String>) {
+        let parent = self.parent_id.map(|pid| {
+            let kind = match self.parent_type.as_deref() {
+                None | Some("page") => ParentKind::Page,
+                Some("folder") => ParentKind::Folder,
+                Some(other) => ParentKind::Other(other.to_owned()),
+            };
+            (PageId::new(pid), kind)
+        });
+        let body = self.body.and_then(|b| b.storage).map(|s| s.value);
+        (
+            PageMeta {
+                id: PageId::new(self.id),
+                title: self.title,
+                space_id: SpaceId::new(self.space_id),
+                parent,
+                position: self.position,
+                status: PageStatus::parse(&self.status),
+                version: Version(self.version.number),
+                modified_at: self.version.created_at,
+            },
+            body,
+        )
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct V2Attachment {
+    id: String,
+    title: String,
+    #[serde(default)]
+    media_type: String,
+    file_size: Option<u64>,
+    page_id: Option<String>,
+    version: Option<V2Version>,
+    download_link: Option<String>,
+}
+
+impl V2Attachment {
+    pub(crate) fn into_attachment(self, owner: &PageId) -> Attachment {
+        Attachment {
+            id: AttachmentId::new(self.id),
+            filename: self.title,
+            media_type: self.media_type,
+            file_size: self.file_size,
+            page_id: self
+                .page_id
+                .map(PageId::new)
+                .unwrap_or_else(|| owner.clone()),
+            version: Version(self.version.map_or(1, |v| v.number)),
+            download_link: self.download_link,
+        }
+    }
+}
