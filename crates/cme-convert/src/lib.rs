@@ -2,5 +2,42 @@
 //!
 //! Pure: no network, no file system. Everything the conversion needs to know
 //! about the outside world (where a linked page lives, a user's name) comes
-//! through a context supplied by the caller.
+//! through a [`Context`] supplied by the caller; [`OfflineContext`] answers
+//! "unknown" to everything and links stay Confluence targets.
+//!
+//! Parsing never fails (repairs become [`Warning`]s), and Markdown is
+//! produced by building a comrak AST and letting comrak's formatter escape
+//! text, so literal `*`, `#`, `|` or backticks in the page stay literal.
+//!
+//! ```
+//! use cme_convert::{convert, OfflineContext, Options};
+//!
+//! let storage = r#"<h1>Intro</h1><p>Use <code>a*b</code> &amp; *stars*.</p>
+//! <ac:structured-macro ac:name="info"><ac:rich-text-body><p>Heads up</p></ac:rich-text-body></ac:structured-macro>"#;
+//! let out = convert(storage, &OfflineContext::default(), &Options::default());
+//! assert_eq!(out.markdown, "# Intro\n\nUse `a*b` & \\*stars\\*.\n\n> [!NOTE]\n> Heads up\n");
+//! assert_eq!(out.headings[0].anchor, "intro");
+//! ```
 #![deny(missing_docs)]
+
+mod context;
+mod lang;
+mod options;
+mod output;
+pub mod parse;
+mod render;
+
+pub use context::{
+    AttachmentRef, ChildPage, ContentId, Context, CurrentPage, OfflineContext, PageRef, SpaceKey,
+    UserRef,
+};
+pub use lang::fence_language;
+pub use options::{AlertStyle, DynamicMacro, LinkStyle, Options};
+pub use output::{Converted, Heading, Warning, WarningKind};
+
+/// Converts one storage-format body to Markdown. Never panics, never fails:
+/// whatever could not be rendered faithfully is listed in
+/// [`Converted::warnings`].
+pub fn convert(storage: &str, ctx: &dyn Context, opts: &Options) -> Converted {
+    render::convert(storage, ctx, opts)
+}

@@ -1,0 +1,216 @@
+//! What the converter asks the outside world, and the references it finds.
+
+use std::fmt;
+
+/// A Confluence content id (pages, blog posts, attachments are numeric).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ContentId(pub String);
+
+/// A space key such as `DOC` or `~accountid`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SpaceKey(pub String);
+
+impl fmt::Display for ContentId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl fmt::Display for SpaceKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A reference to a page or blog post, as storage format spells it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PageRef {
+    /// By content id (`ri:content-entity`, hard-coded `pageId=` URLs).
+    Id(ContentId),
+    /// A page by title; `space: None` means the current page's space.
+    Title {
+        /// Space key, if given.
+        space: Option<SpaceKey>,
+        /// Page title.
+        title: String,
+    },
+    /// A blog post: titles are only unique per posting day.
+    BlogPost {
+        /// Space key, if given.
+        space: Option<SpaceKey>,
+        /// Post title.
+        title: String,
+        /// `YYYY/MM/DD`, as in `ri:posting-day`.
+        posting_day: String,
+    },
+}
+
+impl PageRef {
+    /// The title, when the reference carries one.
+    pub fn title(&self) -> Option<&str> {
+        match self {
+            PageRef::Id(_) => None,
+            PageRef::Title { title, .. } | PageRef::BlogPost { title, .. } => Some(title),
+        }
+    }
+}
+
+/// An attachment: a file name on the current page or on another page.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct AttachmentRef {
+    /// File name as attached.
+    pub filename: String,
+    /// Owning page; `None` means the page being converted.
+    pub page: Option<PageRef>,
+}
+
+/// A user, by whichever identifier the content carries.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum UserRef {
+    /// Cloud account id.
+    AccountId(String),
+    /// Server/Data Center user key.
+    UserKey(String),
+    /// Legacy user name.
+    Username(String),
+}
+
+impl UserRef {
+    /// The raw identifier.
+    pub fn id(&self) -> &str {
+        match self {
+            UserRef::AccountId(s) | UserRef::UserKey(s) | UserRef::Username(s) => s,
+        }
+    }
+}
+
+/// A page in the tree below the current page, for children/pagetree macros.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChildPage {
+    /// Its title (link text).
+    pub title: String,
+    /// Its reference; resolved to a link through [`Context::page_link`].
+    pub page: PageRef,
+    /// Its own children, if known (depth limits apply when rendering).
+    pub children: Vec<ChildPage>,
+}
+
+/// The page being converted.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CurrentPage {
+    /// Title.
+    pub title: String,
+    /// Space key.
+    pub space: Option<SpaceKey>,
+}
+
+/// Answers the questions conversion needs. Every method has a default of
+/// "unknown", so an offline context is `impl Context for X {}`; the converter
+/// then falls back to Confluence-shaped targets (see [`OfflineContext`]).
+pub trait Context {
+    /// The Markdown link target (relative path or URL) for a page.
+    fn page_link(&self, _page: &PageRef) -> Option<String> {
+        None
+    }
+    /// The local path (relative to the Markdown file) of an attachment.
+    fn attachment_path(&self, _attachment: &AttachmentRef) -> Option<String> {
+        None
+    }
+    /// A user's display name.
+    fn user_name(&self, _user: &UserRef) -> Option<String> {
+        None
+    }
+    /// Base URL of the Jira instance, e.g. `https://jira.example.com`.
+    fn jira_base_url(&self) -> Option<String> {
+        None
+    }
+    /// The storage body of a page, for include and excerpt-include.
+    fn page_body(&self, _page: &PageRef) -> Option<String> {
+        None
+    }
+    /// Children of the current page, for children/pagetree macros.
+    fn children(&self) -> Option<Vec<ChildPage>> {
+        None
+    }
+    /// File names attached to the current page, for the attachments macro.
+    fn attachments(&self) -> Option<Vec<String>> {
+        None
+    }
+    /// The page being converted.
+    fn current_page(&self) -> Option<CurrentPage> {
+        None
+    }
+}
+
+/// A context with no network: every link stays a Confluence target.
+///
+/// Fallback targets (chosen so a reader can still find the page on the
+/// site, relative to the Confluence base URL):
+/// - page by title: `/display/SPACE/Title+With+Pluses` (or
+///   `/pages/viewpage.action?title=…` when the space is unknown);
+/// - page by id: `/pages/viewpage.action?pageId=ID`;
+/// - blog post: `/display/SPACE/YYYY/MM/DD/Title`;
+/// - attachment: its file name (or `/display/SPACE/Title/filename` notation
+///   is avoided; another page's attachment becomes `Page Title/filename`);
+/// - user: `@` + the raw id.
+#[derive(Debug, Clone, Default)]
+pub struct OfflineContext {
+    /// The page being converted, if known.
+    pub current: Option<CurrentPage>,
+}
+
+impl Context for OfflineContext {
+    fn current_page(&self) -> Option<CurrentPage> {
+        self.current.clone()
+    }
+}
+
+/// Percent-encodes a title the way Confluence display URLs do (`+` for space).
+fn url_title(title: &str) -> String {
+    let mut out = String::with_capacity(title.len());
+    for b in title.bytes() {
+        match b {
+            b' ' => out.push('+'),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// The offline target for a page.
+pub(crate) fn fallback_page_link(page: &PageRef, current_space: Option<&SpaceKey>) -> String {
+    match page {
+        PageRef::Id(id) => format!("/pages/viewpage.action?pageId={id}"),
+        PageRef::Title { space, title } => match space.as_ref().or(current_space) {
+            Some(s) => format!("/display/{}/{}", url_title(&s.0), url_title(title)),
+            None => format!("/pages/viewpage.action?title={}", url_title(title)),
+        },
+        PageRef::BlogPost {
+            space,
+            title,
+            posting_day,
+        } => {
+            let s = space
+                .as_ref()
+                .or(current_space)
+                .map_or("", |s| s.0.as_str());
+            format!(
+                "/display/{}/{}/{}",
+                url_title(s),
+                posting_day,
+                url_title(title)
+            )
+        }
+    }
+}
+
+/// The offline target for an attachment.
+pub(crate) fn fallback_attachment_path(att: &AttachmentRef) -> String {
+    match att.page.as_ref().and_then(PageRef::title) {
+        Some(t) => format!("{t}/{}", att.filename),
+        None => att.filename.clone(),
+    }
+}

@@ -1,0 +1,101 @@
+//! Character references: the full HTML5 named set plus numeric forms.
+//!
+//! Storage format uses HTML names (`&nbsp;`, `&rarr;`) that XML does not
+//! define, so quick-xml hands them to us unresolved.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+fn table() -> &'static HashMap<&'static str, &'static str> {
+    static TABLE: OnceLock<HashMap<&'static str, &'static str>> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        entities::ENTITIES
+            .iter()
+            .filter_map(|e| {
+                let name = e.entity.strip_prefix('&')?.strip_suffix(';')?;
+                Some((name, e.characters))
+            })
+            .collect()
+    })
+}
+
+/// Resolves the text between `&` and `;`; `None` when it is not a reference.
+pub fn resolve(name: &str) -> Option<Resolved> {
+    if let Some(num) = name.strip_prefix('#') {
+        let code = if let Some(hex) = num.strip_prefix(['x', 'X']) {
+            u32::from_str_radix(hex, 16).ok()?
+        } else {
+            num.parse::<u32>().ok()?
+        };
+        // NUL, surrogates and out-of-range values become U+FFFD as in HTML5.
+        let c = char::from_u32(code)
+            .filter(|&c| c != '\0')
+            .unwrap_or('\u{FFFD}');
+        return Some(Resolved::Char(c));
+    }
+    table().get(name).map(|s| Resolved::Str(s))
+}
+
+/// A resolved reference.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resolved {
+    /// A numeric reference.
+    Char(char),
+    /// A named reference (some expand to two code points).
+    Str(&'static str),
+}
+
+impl Resolved {
+    /// Appends the replacement to `out`.
+    pub fn push_to(self, out: &mut String) {
+        match self {
+            Resolved::Char(c) => out.push(c),
+            Resolved::Str(s) => out.push_str(s),
+        }
+    }
+}
+
+/// Decodes references in an attribute value; unknown ones stay literal.
+pub fn decode(raw: &str) -> String {
+    if !raw.contains('&') {
+        return raw.to_owned();
+    }
+    let mut out = String::with_capacity(raw.len());
+    let mut rest = raw;
+    while let Some(i) = rest.find('&') {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 1..];
+        let end = after
+            .char_indices()
+            .take(40)
+            .find(|&(_, c)| c == ';' || c == '&' || c.is_whitespace())
+            .filter(|&(_, c)| c == ';');
+        match end.and_then(|(j, _)| resolve(&after[..j]).map(|r| (j, r))) {
+            Some((j, r)) => {
+                r.push_to(&mut out);
+                rest = &after[j + 1..];
+            }
+            None => {
+                out.push('&');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn named_numeric_and_unknown() {
+        assert_eq!(decode("a&nbsp;b"), "a\u{a0}b");
+        assert_eq!(decode("&rarr;&harr;&deg;&auml;&mdash;"), "→↔°ä—");
+        assert_eq!(decode("&#128521;&#x1F642;"), "😉🙂");
+        assert_eq!(decode("&acE;"), "\u{223E}\u{0333}");
+        assert_eq!(decode("AT&T &bogus; &"), "AT&T &bogus; &");
+        assert_eq!(decode("&#0;&#xD800;"), "\u{FFFD}\u{FFFD}");
+    }
+}

@@ -1,0 +1,343 @@
+//! Lenient parsing of storage format into a [`Tree`].
+//!
+//! quick-xml tokenises; this module builds the tree and recovers from
+//! everything a strict XML parser rejects: undeclared prefixes (names are
+//! kept verbatim, so `ac:link` is just a name), HTML entities, stray `&` and
+//! `<`, mismatched and unclosed tags. Parsing never fails; what it had to
+//! repair is reported as warnings.
+
+pub mod entities;
+pub mod tree;
+
+use quick_xml::Reader;
+use quick_xml::events::{BytesStart, Event};
+
+pub use tree::{Kind, NodeId, Tree};
+
+/// Elements nested deeper than this are flattened into their ancestor at
+/// the limit (text kept), so every later recursive walk is bounded.
+pub const MAX_DEPTH: usize = 100;
+
+/// HTML void elements: an unclosed `<br>` must not swallow what follows.
+const VOID: &[&str] = &[
+    "br", "hr", "img", "col", "input", "meta", "link", "area", "base", "wbr", "source",
+];
+
+/// Elements whose content is never visible text.
+const DROPPED: &[&str] = &["style", "script"];
+
+/// The parse result: the tree and what had to be repaired.
+#[derive(Debug)]
+pub struct Parsed {
+    /// The tree.
+    pub tree: Tree,
+    /// Human-readable notes about repairs.
+    pub repairs: Vec<String>,
+}
+
+struct Builder {
+    tree: Tree,
+    /// Open elements (ids and names); the root is not on it.
+    stack: Vec<(NodeId, Box<str>)>,
+    /// How many open tags beyond [`MAX_DEPTH`] were flattened and not pushed.
+    overflow: usize,
+    repairs: Vec<String>,
+    depth_warned: bool,
+}
+
+impl Builder {
+    fn parent(&self) -> NodeId {
+        self.stack.last().map_or(Tree::ROOT, |(id, _)| *id)
+    }
+
+    fn text(&mut self, s: &str) {
+        let p = self.parent();
+        self.tree.push_text(p, s);
+    }
+
+    fn start(&mut self, e: &BytesStart<'_>, empty: bool) {
+        let raw_name = e.name();
+        let raw_name: &str = raw_name.as_ref();
+        let name: Box<str> = raw_name.to_ascii_lowercase().into();
+        let empty = empty || VOID.contains(&&*name);
+        if self.stack.len() >= MAX_DEPTH {
+            if !self.depth_warned {
+                self.depth_warned = true;
+                self.repairs.push(format!(
+                    "nesting deeper than {MAX_DEPTH} levels was flattened (text kept)"
+                ));
+            }
+            if !empty {
+                self.overflow += 1;
+            }
+            return;
+        }
+        let mut attrs = Vec::new();
+        for a in e.html_attributes().with_checks(false).flatten() {
+            let k: &str = a.key.as_ref();
+            attrs.push((k.to_ascii_lowercase().into(), entities::decode(&a.value)));
+        }
+        let parent = self.parent();
+        let id = self.tree.push(
+            parent,
+            Kind::Element {
+                name: name.clone(),
+                attrs,
+            },
+        );
+        if !empty {
+            self.stack.push((id, name));
+        }
+    }
+
+    fn end(&mut self, raw_name: &str) {
+        if self.overflow > 0 {
+            self.overflow -= 1;
+            return;
+        }
+        let name = raw_name.trim().to_ascii_lowercase();
+        match self.stack.iter().rposition(|(_, n)| **n == *name) {
+            Some(pos) => {
+                if pos + 1 != self.stack.len() {
+                    self.repairs
+                        .push(format!("closed unclosed elements before </{name}>"));
+                }
+                self.stack.truncate(pos);
+            }
+            None => {
+                if !VOID.contains(&name.as_str()) {
+                    self.repairs.push(format!("ignored stray </{name}>"));
+                }
+            }
+        }
+    }
+}
+
+fn valid_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    matches!(chars.next(), Some(c) if c.is_alphabetic() || c == '_' || c == ':')
+        && chars.all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.' | ':'))
+}
+
+/// Escapes every `<` that cannot start markup (`a < b`, `<3`), outside
+/// CDATA sections and comments, so the tokenizer never has to backtrack
+/// over them (which would be quadratic).
+fn escape_stray_lt(input: &str) -> std::borrow::Cow<'_, str> {
+    let bytes = input.as_bytes();
+    let starts_markup = |i: usize| match bytes.get(i + 1) {
+        Some(b'/' | b'!' | b'?') => true,
+        Some(_) => input[i + 1..]
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_alphabetic() || c == '_' || c == ':'),
+        None => false,
+    };
+    let mut out: Option<String> = None;
+    let mut copied = 0;
+    let mut i = 0;
+    while let Some(off) = memchr_lt(&bytes[i..]) {
+        i += off;
+        let rest = &input[i..];
+        let skip_to = if rest.starts_with("<![CDATA[") {
+            Some(rest.find("]]>").map_or(input.len(), |e| i + e + 3))
+        } else if let Some(body) = rest.strip_prefix("<!--") {
+            Some(body.find("-->").map_or(input.len(), |e| i + 4 + e + 3))
+        } else {
+            None
+        };
+        if let Some(end) = skip_to {
+            i = end;
+            continue;
+        }
+        if !starts_markup(i) {
+            let o = out.get_or_insert_with(|| String::with_capacity(input.len() + 16));
+            o.push_str(&input[copied..i]);
+            o.push_str("&lt;");
+            copied = i + 1;
+        }
+        i += 1;
+    }
+    match out {
+        Some(mut o) => {
+            o.push_str(&input[copied..]);
+            std::borrow::Cow::Owned(o)
+        }
+        None => std::borrow::Cow::Borrowed(input),
+    }
+}
+
+fn memchr_lt(b: &[u8]) -> Option<usize> {
+    b.iter().position(|&c| c == b'<')
+}
+
+/// Parses a storage-format fragment. Never fails.
+pub fn parse(input: &str) -> Parsed {
+    let input = escape_stray_lt(input);
+    let input: &str = &input;
+    let mut b = Builder {
+        tree: Tree::new(),
+        stack: Vec::new(),
+        overflow: 0,
+        repairs: Vec::new(),
+        depth_warned: false,
+    };
+    let mut dropped_depth = 0usize;
+    let mut pos = 0usize;
+    'outer: while pos < input.len() {
+        let rest = &input[pos..];
+        let mut reader = Reader::from_str(rest);
+        {
+            let c = reader.config_mut();
+            c.check_end_names = false;
+            c.allow_unmatched_ends = true;
+            c.allow_dangling_amp = true;
+            c.check_comments = false;
+            c.expand_empty_elements = false;
+            c.trim_text(false);
+        }
+        loop {
+            let before = reader.buffer_position() as usize;
+            let ev = reader.read_event();
+            if let Ok(Event::Start(e) | Event::Empty(e)) = &ev {
+                let qn = e.name();
+                if !valid_name(qn.as_ref()) {
+                    // `a < b` or `<3`: never a tag. Keep the `<` as text and
+                    // rescan right after it.
+                    if dropped_depth == 0 {
+                        b.text("<");
+                    }
+                    pos += before + 1;
+                    continue 'outer;
+                }
+            }
+            match ev {
+                Ok(Event::Start(e)) => {
+                    let qn = e.name();
+                    let n: &str = qn.as_ref();
+                    if dropped_depth > 0 || DROPPED.iter().any(|d| n.eq_ignore_ascii_case(d)) {
+                        dropped_depth += 1;
+                        continue;
+                    }
+                    b.start(&e, false)
+                }
+                Ok(Event::Empty(e)) => {
+                    if dropped_depth == 0 {
+                        b.start(&e, true)
+                    }
+                }
+                Ok(Event::End(e)) => {
+                    if dropped_depth > 0 {
+                        dropped_depth -= 1;
+                        continue;
+                    }
+                    b.end(&e)
+                }
+                Ok(Event::Text(t)) => {
+                    if dropped_depth == 0 {
+                        b.text(&t.xml10_content())
+                    }
+                }
+                Ok(Event::CData(t)) => {
+                    if dropped_depth == 0 {
+                        b.text(&t.xml10_content())
+                    }
+                }
+                Ok(Event::GeneralRef(r)) => {
+                    if dropped_depth > 0 {
+                        continue;
+                    }
+                    let name: &str = &r;
+                    match entities::resolve(name) {
+                        Some(res) => {
+                            let mut s = String::new();
+                            res.push_to(&mut s);
+                            b.text(&s);
+                        }
+                        None => {
+                            b.repairs.push(format!("unknown entity &{name};"));
+                            b.text(&format!("&{name};"));
+                        }
+                    }
+                }
+                Ok(Event::Comment(_) | Event::Decl(_) | Event::PI(_) | Event::DocType(_)) => {}
+                Ok(Event::Eof) => break 'outer,
+                Err(err) => {
+                    // Keep the offending `<` (or `&`) as text and resume right after it.
+                    let at = (reader.error_position() as usize).min(rest.len());
+                    let ch_len = rest[at..].chars().next().map_or(1, char::len_utf8);
+                    b.repairs
+                        .push(format!("recovered from {err} at byte {}", pos + at));
+                    if dropped_depth == 0 {
+                        b.text(&rest[at..at + ch_len.min(rest.len() - at)]);
+                    }
+                    pos += at + ch_len;
+                    continue 'outer;
+                }
+            }
+        }
+    }
+    if !b.stack.is_empty() {
+        b.repairs
+            .push(format!("{} element(s) left unclosed", b.stack.len()));
+    }
+    Parsed {
+        tree: b.tree,
+        repairs: b.repairs,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn all_text(input: &str) -> String {
+        let p = parse(input);
+        p.tree.text_content(Tree::ROOT)
+    }
+
+    #[test]
+    fn fragment_with_prefixes_and_entities() {
+        let p =
+            parse(r#"<p>a&nbsp;b</p><ac:link><ri:page ri:content-title="T&amp;C" /></ac:link>"#);
+        let t = &p.tree;
+        let root = t.children(Tree::ROOT);
+        assert_eq!(t.name(root[0]), "p");
+        assert_eq!(t.text_content(root[0]), "a\u{a0}b");
+        let page = t.child(root[1], "ri:page").unwrap();
+        assert_eq!(t.attr(page, "ri:content-title"), Some("T&C"));
+    }
+
+    #[test]
+    fn split_cdata_is_joined() {
+        let s = "<ac:plain-text-body><![CDATA[a]]]]><![CDATA[>b]]></ac:plain-text-body>";
+        assert_eq!(all_text(s), "a]]>b");
+    }
+
+    #[test]
+    fn stray_lt_and_amp_and_mismatch_keep_text() {
+        assert_eq!(all_text("<p>a < b & c</p>"), "a < b & c");
+        assert_eq!(
+            all_text("<p>x <b>y</i> z</p></div>w"),
+            "x y z w".replace(" w", "w")
+        );
+        assert_eq!(all_text("<p>1 <2"), "1 <2");
+        assert_eq!(all_text("tail <"), "tail <");
+        assert_eq!(all_text("<p>&bogus; &</p>"), "&bogus; &");
+    }
+
+    #[test]
+    fn void_and_self_closing() {
+        let p = parse("<p>a<br>b<br/>c</p>");
+        let para = p.tree.children(Tree::ROOT)[0];
+        assert_eq!(p.tree.children(para).len(), 5);
+    }
+
+    #[test]
+    fn deep_nesting_is_capped_without_losing_text() {
+        let n = 10_000;
+        let s = format!("{}x{}", "<div>".repeat(n), "</div>".repeat(n));
+        let p = parse(&s);
+        assert_eq!(p.tree.text_content(Tree::ROOT), "x");
+        assert!(p.tree.nodes.len() <= MAX_DEPTH + 2);
+    }
+}

@@ -1,0 +1,260 @@
+//! Headings, lists, task lists and new-editor (ADF) blocks.
+
+use super::md::{self, AlertKind, Block, Inline};
+use super::{Renderer, flush, inline};
+use crate::options::AlertStyle;
+use crate::output::Heading;
+use crate::parse::{NodeId, Tree};
+
+impl Renderer<'_> {
+    pub(super) fn heading(&mut self, t: &Tree, c: NodeId, out: &mut Vec<Block>) {
+        let level = t.name(c).as_bytes()[1] - b'0';
+        let mut inl = self.inlines(t, c);
+        // A hard break would end the heading line.
+        for i in inl.iter_mut() {
+            if matches!(i, Inline::LineBreak) {
+                *i = Inline::Text(" ".into());
+            }
+        }
+        inline::trim(&mut inl);
+        if inl.is_empty() {
+            return;
+        }
+        let text = md::plain(&inl).trim().to_owned();
+        let anchor = self.anchorizer.anchorize(&text);
+        self.headings.push(Heading {
+            level,
+            text,
+            anchor,
+        });
+        out.push(Block::Heading(level, inl));
+    }
+
+    pub(super) fn list(&mut self, t: &Tree, c: NodeId, out: &mut Vec<Block>) {
+        let ordered = (t.name(c) == "ol").then(|| {
+            t.attr(c, "start")
+                .and_then(|s| s.trim().parse::<usize>().ok())
+                .unwrap_or(1)
+                .min(999_999_999)
+        });
+        let mut items: Vec<md::Item> = Vec::new();
+        let mut loose = Vec::new();
+        for &ch in t.children(c) {
+            if t.name(ch) == "li" {
+                if !loose.is_empty() {
+                    self.loose_into_item_tree(t, &mut loose, &mut items);
+                }
+                let mut blocks = Vec::new();
+                self.block_children(t, ch, &mut blocks);
+                items.push(md::Item { task: None, blocks });
+            } else {
+                loose.push(ch);
+            }
+        }
+        if !loose.is_empty() {
+            self.loose_into_item_tree(t, &mut loose, &mut items);
+        }
+        if !items.is_empty() {
+            out.push(Block::List(md::List { ordered, items }));
+        }
+    }
+
+    /// Content directly inside `ul`/`ol` but outside `li` (a nested list
+    /// written as a sibling, stray text): attach to the last item.
+    fn loose_into_item_tree(
+        &mut self,
+        t: &Tree,
+        loose: &mut Vec<NodeId>,
+        items: &mut Vec<md::Item>,
+    ) {
+        let mut blocks = Vec::new();
+        let mut run = Vec::new();
+        for &n in loose.iter() {
+            self.block_node(t, n, &mut blocks, &mut run);
+        }
+        flush(&mut run, &mut blocks);
+        loose.clear();
+        if blocks.is_empty() {
+            return;
+        }
+        match items.last_mut() {
+            Some(it) => it.blocks.extend(blocks),
+            None => items.push(md::Item { task: None, blocks }),
+        }
+    }
+
+    pub(super) fn task_list(&mut self, t: &Tree, c: NodeId, out: &mut Vec<Block>) {
+        let mut items = Vec::new();
+        for &task in t.children(c) {
+            match t.name(task) {
+                "ac:task" => {
+                    let done = t
+                        .child(task, "ac:task-status")
+                        .map(|s| t.text_content(s).trim() == "complete")
+                        .unwrap_or(false);
+                    let mut blocks = Vec::new();
+                    if let Some(body) = t.child(task, "ac:task-body") {
+                        self.block_children(t, body, &mut blocks);
+                    }
+                    items.push(md::Item {
+                        task: Some(done),
+                        blocks,
+                    });
+                }
+                "ac:task-list" => {
+                    // Nested list written as a sibling: attach to the previous task.
+                    let mut nested = Vec::new();
+                    self.task_list(t, task, &mut nested);
+                    match items.last_mut() {
+                        Some(md::Item { blocks, .. }) => blocks.extend(nested),
+                        None => out.extend(nested),
+                    }
+                }
+                _ => {
+                    if !t.text_content(task).trim().is_empty() {
+                        let mut blocks = Vec::new();
+                        let mut run = Vec::new();
+                        self.block_node(t, task, &mut blocks, &mut run);
+                        flush(&mut run, &mut blocks);
+                        items.push(md::Item { task: None, blocks });
+                    }
+                }
+            }
+        }
+        if !items.is_empty() {
+            out.push(Block::List(md::List {
+                ordered: None,
+                items,
+            }));
+        }
+    }
+
+    /// `ac:adf-extension`: panels, decision lists, expands; else the content
+    /// (or the fallback HTML when there is no content).
+    pub(super) fn adf_extension(&mut self, t: &Tree, c: NodeId, out: &mut Vec<Block>) {
+        match t.child(c, "ac:adf-node") {
+            Some(node) => self.adf_node(t, node, out),
+            None => {
+                if let Some(fb) = t.child(c, "ac:adf-fallback") {
+                    self.block_children(t, fb, out);
+                }
+            }
+        }
+    }
+
+    fn adf_attr(t: &Tree, node: NodeId, key: &str) -> Option<String> {
+        t.children_named(node, "ac:adf-attribute")
+            .find(|&a| t.attr(a, "key") == Some(key))
+            .map(|a| t.text_content(a).trim().to_owned())
+    }
+
+    fn adf_node(&mut self, t: &Tree, node: NodeId, out: &mut Vec<Block>) {
+        let ty = t.attr(node, "type").unwrap_or("").to_owned();
+        let mut body = Vec::new();
+        let has_content = t.child(node, "ac:adf-content").is_some();
+        for &ch in t.children(node) {
+            match t.name(ch) {
+                "ac:adf-content" => self.block_children(t, ch, &mut body),
+                "ac:adf-node" => self.adf_node(t, ch, &mut body),
+                _ => {}
+            }
+        }
+        if body.is_empty()
+            && !has_content
+            && let Some(fb) = t.find(node, "ac:adf-fallback")
+        {
+            self.block_children(t, fb, &mut body);
+        }
+        match ty.as_str() {
+            "panel" => {
+                let kind = match Self::adf_attr(t, node, "panel-type").as_deref() {
+                    Some("info") => Some(AlertKind::Note),
+                    // Purple "note" panel: GitHub's purple alert.
+                    Some("note") => Some(AlertKind::Important),
+                    Some("success") => Some(AlertKind::Tip),
+                    Some("warning") => Some(AlertKind::Warning),
+                    Some("error") => Some(AlertKind::Caution),
+                    _ => None,
+                };
+                match kind {
+                    Some(k) => out.push(self.alert(k, None, body)),
+                    None => out.push(Block::Quote(body)),
+                }
+            }
+            "decision-list" => {
+                let items = body
+                    .into_iter()
+                    .map(|b| md::Item {
+                        task: None,
+                        blocks: vec![b],
+                    })
+                    .collect::<Vec<_>>();
+                if !items.is_empty() {
+                    out.push(Block::List(md::List {
+                        ordered: None,
+                        items,
+                    }));
+                }
+            }
+            "decision-item" => {
+                let decided = Self::adf_attr(t, node, "state").as_deref() == Some("DECIDED");
+                let mut inl = vec![Inline::Text(if decided { "✅ " } else { "❔ " }.into())];
+                super::flatten(body, &mut inl);
+                out.push(Block::Para(inl));
+            }
+            "expand" | "nestedExpand" | "nested-expand" => {
+                let title = Self::adf_attr(t, node, "title").unwrap_or_default();
+                out.extend(self.details(&title, body));
+            }
+            _ => out.extend(body),
+        }
+    }
+
+    /// An alert in the configured style; `title` becomes a bold first line.
+    pub(super) fn alert(
+        &self,
+        kind: AlertKind,
+        title: Option<String>,
+        mut body: Vec<Block>,
+    ) -> Block {
+        let title = title.filter(|s| !s.trim().is_empty());
+        match self.opts.alert_style {
+            AlertStyle::Gfm => {
+                if let Some(title) = title {
+                    body.insert(
+                        0,
+                        Block::Para(vec![Inline::Strong(vec![Inline::Text(title)])]),
+                    );
+                }
+                Block::Alert(kind, body)
+            }
+            AlertStyle::Blockquote => {
+                let label = match title {
+                    Some(t) => format!("{}: {t}", kind.label()),
+                    None => format!("{}:", kind.label()),
+                };
+                body.insert(
+                    0,
+                    Block::Para(vec![Inline::Strong(vec![Inline::Text(label)])]),
+                );
+                Block::Quote(body)
+            }
+        }
+    }
+
+    /// `<details>` with a summary; the body stays Markdown (blank-line separated).
+    pub(super) fn details(&self, title: &str, body: Vec<Block>) -> Vec<Block> {
+        let title = if title.trim().is_empty() {
+            "Click here to expand..."
+        } else {
+            title.trim()
+        };
+        let mut out = vec![Block::Html(format!(
+            "<details>\n<summary>{}</summary>",
+            md::html_escape(title)
+        ))];
+        out.extend(body);
+        out.push(Block::Html("</details>".into()));
+        out
+    }
+}

@@ -1,0 +1,286 @@
+//! Inline elements: text, emphasis, code, links by URL, breaks, dates.
+
+use super::md::Inline;
+use super::{Renderer, flatten};
+use crate::parse::{NodeId, Tree};
+
+/// Elements rendered in inline context when met in block context.
+pub(super) fn is_inline(name: &str) -> bool {
+    matches!(
+        name,
+        "strong"
+            | "b"
+            | "em"
+            | "i"
+            | "u"
+            | "s"
+            | "del"
+            | "strike"
+            | "sub"
+            | "sup"
+            | "code"
+            | "tt"
+            | "kbd"
+            | "samp"
+            | "var"
+            | "cite"
+            | "q"
+            | "abbr"
+            | "ins"
+            | "mark"
+            | "a"
+            | "br"
+            | "img"
+            | "time"
+            | "label"
+            | "ac:link"
+            | "ac:image"
+            | "ac:emoticon"
+            | "ac:plain-text-link-body"
+            | "ac:link-body"
+    )
+}
+
+/// `<span style="text-decoration: line-through">`.
+pub(super) fn is_strike_span(t: &Tree, id: NodeId) -> bool {
+    t.attr(id, "style")
+        .is_some_and(|s| s.contains("line-through"))
+}
+
+/// Appends text with HTML whitespace collapsing.
+pub(super) fn push_text(run: &mut Vec<Inline>, text: &str) {
+    let mut s = String::with_capacity(text.len());
+    let mut prev_space = match run.last() {
+        None | Some(Inline::LineBreak) => true,
+        Some(Inline::Text(t)) => t.ends_with(' '),
+        _ => false,
+    };
+    for c in text.chars() {
+        if matches!(c, ' ' | '\t' | '\n' | '\r' | '\u{c}') {
+            if !prev_space {
+                s.push(' ');
+                prev_space = true;
+            }
+        } else {
+            s.push(c);
+            prev_space = false;
+        }
+    }
+    push_raw_text(run, s);
+}
+
+/// Appends already-normalised text, merging with a preceding text node.
+pub(super) fn push_raw_text(run: &mut Vec<Inline>, s: String) {
+    if s.is_empty() {
+        return;
+    }
+    if let Some(Inline::Text(t)) = run.last_mut() {
+        t.push_str(&s);
+    } else {
+        run.push(Inline::Text(s));
+    }
+}
+
+/// Trims whitespace at both ends of a run (and around breaks at the ends).
+pub(super) fn trim(run: &mut Vec<Inline>) {
+    loop {
+        match run.last_mut() {
+            Some(Inline::LineBreak) => {
+                run.pop();
+            }
+            Some(Inline::Text(t)) => {
+                let n = t.trim_end_matches(' ').len();
+                if n == 0 {
+                    run.pop();
+                } else {
+                    t.truncate(n);
+                    break;
+                }
+            }
+            _ => break,
+        }
+    }
+    while let Some(first) = run.first_mut() {
+        match first {
+            Inline::LineBreak => {
+                run.remove(0);
+            }
+            Inline::Text(t) => {
+                let trimmed = t.trim_start_matches(' ');
+                if trimmed.is_empty() {
+                    run.remove(0);
+                } else {
+                    if trimmed.len() != t.len() {
+                        *t = trimmed.to_owned();
+                    }
+                    break;
+                }
+            }
+            _ => break,
+        }
+    }
+}
+
+/// Wraps `children` in an emphasis-like node, moving edge spaces outside
+/// (CommonMark does not accept `** x**`) and dropping empty wrappers.
+pub(super) fn wrap(
+    run: &mut Vec<Inline>,
+    mut children: Vec<Inline>,
+    make: fn(Vec<Inline>) -> Inline,
+) {
+    let lead = matches!(children.first(), Some(Inline::Text(t)) if t.starts_with(' '));
+    let trail = matches!(children.last(), Some(Inline::Text(t)) if t.ends_with(' '));
+    trim(&mut children);
+    if lead {
+        push_raw_text(run, " ".into());
+    }
+    if !children.is_empty() {
+        run.push(make(children));
+    }
+    if trail {
+        push_raw_text(run, " ".into());
+    }
+}
+
+/// Collapses whitespace for code spans.
+pub(super) fn collapse(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for w in s.split([' ', '\t', '\n', '\r']).filter(|w| !w.is_empty()) {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(w);
+    }
+    out
+}
+
+impl Renderer<'_> {
+    /// Children of `id` in inline context.
+    pub(super) fn inlines(&mut self, t: &Tree, id: NodeId) -> Vec<Inline> {
+        let mut run = Vec::new();
+        for &c in t.children(id) {
+            self.inline_node(t, c, &mut run);
+        }
+        run
+    }
+
+    /// One node in inline context.
+    pub(super) fn inline_node(&mut self, t: &Tree, c: NodeId, run: &mut Vec<Inline>) {
+        if let Some(text) = t.text(c) {
+            push_text(run, text);
+            return;
+        }
+        let name = t.name(c);
+        if super::DROPPED.contains(&name) {
+            return;
+        }
+        match name {
+            "strong" | "b" => {
+                let ch = self.inlines(t, c);
+                wrap(run, ch, Inline::Strong)
+            }
+            "em" | "i" | "cite" | "var" => {
+                let ch = self.inlines(t, c);
+                wrap(run, ch, Inline::Emph)
+            }
+            "s" | "del" | "strike" => {
+                let ch = self.inlines(t, c);
+                wrap(run, ch, Inline::Strike)
+            }
+            "span" if is_strike_span(t, c) => {
+                let ch = self.inlines(t, c);
+                wrap(run, ch, Inline::Strike)
+            }
+            "u" | "ins" => {
+                let ch = self.inlines(t, c);
+                wrap(run, ch, |c| Inline::Tagged("u", c))
+            }
+            "sub" => {
+                let ch = self.inlines(t, c);
+                wrap(run, ch, |c| Inline::Tagged("sub", c))
+            }
+            "sup" => {
+                let ch = self.inlines(t, c);
+                wrap(run, ch, |c| Inline::Tagged("sup", c))
+            }
+            "mark" => {
+                let ch = self.inlines(t, c);
+                wrap(run, ch, |c| Inline::Tagged("mark", c))
+            }
+            "kbd" => {
+                let ch = self.inlines(t, c);
+                wrap(run, ch, |c| Inline::Tagged("kbd", c))
+            }
+            "code" | "tt" | "samp" => {
+                let text = collapse(&t.text_content(c));
+                let lead = t.text_content(c).starts_with([' ', '\n', '\t']);
+                if lead {
+                    push_raw_text(run, " ".into());
+                }
+                if !text.is_empty() {
+                    run.push(Inline::Code(text));
+                }
+            }
+            "br" => run.push(Inline::LineBreak),
+            "time" => {
+                let d = t.attr(c, "datetime").unwrap_or("").to_owned();
+                let inner = self.inlines(t, c);
+                if inner.is_empty() {
+                    push_text(run, &d);
+                } else {
+                    run.extend(inner);
+                }
+            }
+            "a" => self.html_link(t, c, run),
+            "img" => {
+                let src = t.attr(c, "src").unwrap_or("").to_owned();
+                let alt = t.attr(c, "alt").unwrap_or("").to_owned();
+                let title = t.attr(c, "title").unwrap_or("").to_owned();
+                if !src.is_empty() {
+                    run.push(Inline::Image {
+                        url: src,
+                        title,
+                        alt,
+                    });
+                } else {
+                    push_text(run, &alt);
+                }
+            }
+            "ac:link" => self.ac_link(t, c, run),
+            "ac:image" => self.ac_image(t, c, run),
+            "ac:emoticon" => self.emoticon(t, c, run),
+            "ac:structured-macro" | "ac:macro" => match self.macro_(t, c) {
+                super::macros::Out::Inline(i) => run.extend(i),
+                super::macros::Out::Blocks(b) => {
+                    let mut flat = Vec::new();
+                    flatten(b, &mut flat);
+                    run.extend(flat);
+                }
+            },
+            "p" | "div" | "li" | "h1" | "h2" | "h3" | "h4" | "h5" | "h6" | "ul" | "ol"
+            | "table" | "blockquote" | "pre" | "ac:task-list" | "ac:layout"
+            | "ac:adf-extension" | "hr" => {
+                // A block where only inlines are allowed: render and flatten.
+                let mut blocks = Vec::new();
+                let mut inner_run = Vec::new();
+                self.block_node(t, c, &mut blocks, &mut inner_run);
+                super::flush(&mut inner_run, &mut blocks);
+                if !blocks.is_empty() {
+                    if !run.is_empty() && !matches!(run.last(), Some(Inline::LineBreak)) {
+                        run.push(Inline::LineBreak);
+                    }
+                    let mut flat = Vec::new();
+                    flatten(blocks, &mut flat);
+                    run.extend(flat);
+                    run.push(Inline::LineBreak);
+                }
+            }
+            _ => {
+                // span, font, inline-comment-marker, link bodies, unknown: transparent.
+                for &g in t.children(c) {
+                    self.inline_node(t, g, run);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,52 @@
+//! Code-like macros: code, noformat, diagrams-as-text, math.
+
+use super::Params;
+use crate::lang::fence_language;
+use crate::parse::{NodeId, Tree};
+use crate::render::Renderer;
+use crate::render::md::{Block, Inline};
+
+impl Renderer<'_> {
+    pub(crate) fn code_macro(&mut self, t: &Tree, m: NodeId, name: &str, p: &Params) -> Vec<Block> {
+        let literal = match t.child(m, "ac:plain-text-body") {
+            Some(b) => t.text_content(b),
+            // Some editors store code in a rich body.
+            None => t
+                .child(m, "ac:rich-text-body")
+                .map(|b| t.text_content(b))
+                .unwrap_or_default(),
+        };
+        let info = match name {
+            "code" => p
+                .text(t, "language")
+                .or_else(|| p.text(t, "lang"))
+                .map(|l| fence_language(&l))
+                .unwrap_or_default(),
+            "plantuml" => "plantuml".into(),
+            "mermaid" | "mermaid-macro" => "mermaid".into(),
+            "mathblock" | "latex" => "math".into(),
+            "sql" | "sql-query" => "sql".into(),
+            _ => String::new(),
+        };
+        let mut out = Vec::new();
+        if let Some(title) = p.text(t, "title") {
+            out.push(Block::Para(vec![Inline::Strong(vec![Inline::Text(title)])]));
+        }
+        out.push(Block::Code { info, literal });
+        out
+    }
+
+    pub(crate) fn math_inline(&mut self, t: &Tree, m: NodeId, p: &Params) -> Vec<Inline> {
+        let body = t
+            .child(m, "ac:plain-text-body")
+            .map(|b| t.text_content(b))
+            .or_else(|| p.text(t, "body"))
+            .unwrap_or_default();
+        let body = crate::render::inline::collapse(&body);
+        if body.is_empty() {
+            Vec::new()
+        } else {
+            vec![Inline::Code(body)]
+        }
+    }
+}

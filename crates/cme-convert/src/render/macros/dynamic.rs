@@ -1,0 +1,340 @@
+//! Macros whose content Confluence computes: toc, children, include,
+//! excerpt-include, jira, page properties (report), attachments.
+
+use super::Params;
+use crate::context::ChildPage;
+use crate::options::DynamicMacro;
+use crate::output::WarningKind;
+use crate::parse::{NodeId, Tree};
+use crate::render::inline::collapse;
+use crate::render::md::{self, Block, Inline};
+use crate::render::{Renderer, links_page_ref};
+
+/// A toc macro's settings, applied after the page is rendered.
+pub(crate) struct TocSpec {
+    min: u8,
+    max: u8,
+    exclude: Option<String>,
+    include: Option<String>,
+}
+
+/// Percent-encodes a query value.
+fn query_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// A toc include/exclude pattern is a regex in Confluence; without a regex
+/// engine we honour plain words and `a|b` alternations (case-insensitive).
+fn pattern_matches(pattern: &str, text: &str) -> bool {
+    let text = text.to_lowercase();
+    pattern
+        .split('|')
+        .map(|p| {
+            p.trim()
+                .trim_start_matches('^')
+                .trim_end_matches('$')
+                .to_lowercase()
+        })
+        .filter(|p| !p.is_empty())
+        .any(|p| text.contains(&p))
+}
+
+impl Renderer<'_> {
+    pub(crate) fn toc(&mut self, t: &Tree, _m: NodeId, p: &Params) -> Vec<Block> {
+        if self.opts.toc == DynamicMacro::Omit {
+            return Vec::new();
+        }
+        let lvl = |k: &str, d: u8| {
+            p.text(t, k)
+                .and_then(|v| v.parse::<u8>().ok())
+                .unwrap_or(d)
+                .clamp(1, 6)
+        };
+        self.tocs.push(TocSpec {
+            min: lvl("minlevel", 1),
+            max: lvl("maxlevel", 6),
+            exclude: p.text(t, "exclude"),
+            include: p.text(t, "include"),
+        });
+        vec![Block::Toc(self.tocs.len() - 1)]
+    }
+
+    /// Replaces toc placeholders with lists of links to the headings.
+    pub(crate) fn resolve_tocs(&mut self, blocks: &mut [Block]) {
+        if self.tocs.is_empty() {
+            return;
+        }
+        for b in blocks.iter_mut() {
+            match b {
+                Block::Toc(i) => {
+                    let spec = &self.tocs[*i];
+                    *b = self.toc_list(spec);
+                }
+                Block::Quote(bs) | Block::Alert(_, bs) => self.resolve_tocs(bs),
+                Block::List(l) => {
+                    for it in &mut l.items {
+                        self.resolve_tocs(&mut it.blocks);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn toc_list(&self, spec: &TocSpec) -> Block {
+        let hs: Vec<_> = self
+            .headings
+            .iter()
+            .filter(|h| h.level >= spec.min && h.level <= spec.max)
+            .filter(|h| {
+                spec.exclude
+                    .as_ref()
+                    .is_none_or(|e| !pattern_matches(e, &h.text))
+            })
+            .filter(|h| {
+                spec.include
+                    .as_ref()
+                    .is_none_or(|i| pattern_matches(i, &h.text))
+            })
+            .collect();
+        let Some(top) = hs.iter().map(|h| h.level).min() else {
+            return Block::Html(String::new());
+        };
+        // Build nested lists with an explicit stack (levels may skip).
+        let mut stack: Vec<(u8, Vec<md::Item>)> = vec![(top, Vec::new())];
+        for h in hs {
+            let item = md::Item {
+                task: None,
+                blocks: vec![Block::Para(vec![Inline::Link {
+                    url: format!("#{}", h.anchor),
+                    title: String::new(),
+                    children: vec![Inline::Text(h.text.clone())],
+                }])],
+            };
+            while stack.len() > 1 && h.level < stack.last().map_or(top, |s| s.0) {
+                close_level(&mut stack);
+            }
+            if h.level > stack.last().map_or(top, |s| s.0)
+                && stack.last().is_some_and(|s| !s.1.is_empty())
+            {
+                stack.push((h.level, Vec::new()));
+            }
+            if let Some(last) = stack.last_mut() {
+                last.1.push(item);
+            }
+        }
+        while stack.len() > 1 {
+            close_level(&mut stack);
+        }
+        let items = stack.pop().map(|s| s.1).unwrap_or_default();
+        Block::List(md::List {
+            ordered: None,
+            items,
+        })
+    }
+
+    pub(crate) fn children_macro(&mut self, t: &Tree, p: &Params) -> Vec<Block> {
+        if self.opts.children == DynamicMacro::Omit {
+            return Vec::new();
+        }
+        let Some(children) = self.ctx.children() else {
+            self.warn(
+                WarningKind::Unresolved,
+                "children macro: no child list in context",
+            );
+            return vec![Block::Html(
+                "<!-- children macro: child pages not available offline -->".into(),
+            )];
+        };
+        let depth = p
+            .text(t, "depth")
+            .and_then(|d| d.parse::<usize>().ok())
+            .filter(|&d| d > 0)
+            .unwrap_or(if p.flag(t, "allchildren") { 16 } else { 1 })
+            .min(16);
+        let list = self.child_list(&children, depth);
+        if list.items.is_empty() {
+            Vec::new()
+        } else {
+            vec![Block::List(list)]
+        }
+    }
+
+    fn child_list(&mut self, children: &[ChildPage], depth: usize) -> md::List {
+        let mut items = Vec::new();
+        for c in children {
+            let link = self.page_link_inline(&c.page, None, vec![Inline::Text(c.title.clone())]);
+            let mut blocks = vec![Block::Para(vec![link])];
+            if depth > 1 && !c.children.is_empty() {
+                blocks.push(Block::List(self.child_list(&c.children, depth - 1)));
+            }
+            items.push(md::Item { task: None, blocks });
+        }
+        md::List {
+            ordered: None,
+            items,
+        }
+    }
+
+    pub(crate) fn include_macro(&mut self, t: &Tree, name: &str, p: &Params) -> Vec<Block> {
+        let page = p
+            .node("")
+            .or_else(|| p.node("page"))
+            .and_then(|n| links_page_ref(t, n));
+        let Some(page) = page else {
+            return Vec::new();
+        };
+        self.note_page(&page);
+        if let Some(blocks) = self.include(&page, name == "excerpt-include") {
+            return blocks;
+        }
+        self.warn(
+            WarningKind::Unresolved,
+            format!("{name}: {page:?} not inlined"),
+        );
+        let title = page.title().unwrap_or("page").to_owned();
+        let link = self.page_link_inline(&page, None, vec![Inline::Text(title)]);
+        let label = if name == "include" {
+            "Included page: "
+        } else {
+            "Excerpt from: "
+        };
+        vec![Block::Para(vec![Inline::Emph(vec![
+            Inline::Text(label.into()),
+            link,
+        ])])]
+    }
+
+    pub(crate) fn jira(&mut self, t: &Tree, p: &Params) -> Vec<Inline> {
+        let base = self
+            .ctx
+            .jira_base_url()
+            .map(|b| b.trim_end_matches('/').to_owned());
+        if let Some(key) = p.text(t, "key") {
+            return match base {
+                Some(b) => vec![Inline::Link {
+                    url: format!("{b}/browse/{}", query_encode(&key)),
+                    title: String::new(),
+                    children: vec![Inline::Text(key)],
+                }],
+                None => vec![Inline::Text(key)],
+            };
+        }
+        if let Some(jql) = p.text(t, "jqlquery") {
+            let text = format!("Jira issues: {jql}");
+            return match base {
+                Some(b) => vec![Inline::Link {
+                    url: format!("{b}/issues/?jql={}", query_encode(&jql)),
+                    title: String::new(),
+                    children: vec![Inline::Text(text)],
+                }],
+                None => vec![Inline::Text(text)],
+            };
+        }
+        Vec::new()
+    }
+
+    pub(crate) fn details_macro(&mut self, t: &Tree, m: NodeId) -> Vec<Block> {
+        if let Some(body) = t.child(m, "ac:rich-text-body")
+            && let Some(table) = t.find(body, "table")
+        {
+            let rows: Vec<Vec<String>> = table_rows(t, table)
+                .into_iter()
+                .map(|r| {
+                    t.children(r)
+                        .iter()
+                        .filter(|&&c| matches!(t.name(c), "th" | "td"))
+                        .map(|&c| collapse(&t.text_content(c)))
+                        .collect()
+                })
+                .collect();
+            if rows.iter().all(|r| r.len() == 2) {
+                for r in &rows {
+                    self.properties.push((r[0].clone(), r[1].clone()));
+                }
+            } else if rows.len() == 2 {
+                for (k, v) in rows[0].iter().zip(rows[1].iter()) {
+                    self.properties.push((k.clone(), v.clone()));
+                }
+            }
+        }
+        let mut out = Vec::new();
+        self.rich_body(t, m, &mut out);
+        out
+    }
+
+    pub(crate) fn details_summary(&mut self, t: &Tree, p: &Params) -> Vec<Block> {
+        let mut inl = vec![Inline::Text("Page properties report".into())];
+        if let Some(cql) = p.text(t, "cql") {
+            inl.push(Inline::Text(" for ".into()));
+            inl.push(Inline::Code(cql));
+        }
+        vec![Block::Para(vec![Inline::Emph(inl)])]
+    }
+
+    pub(crate) fn attachments_macro(&mut self) -> Vec<Block> {
+        let Some(files) = self.ctx.attachments() else {
+            return vec![Block::Html(
+                "<!-- attachments macro: list not available offline -->".into(),
+            )];
+        };
+        let items: Vec<md::Item> = files
+            .into_iter()
+            .map(|f| {
+                let att = crate::context::AttachmentRef {
+                    filename: f.clone(),
+                    page: None,
+                };
+                let url = self.attachment_target(&att);
+                md::Item {
+                    task: None,
+                    blocks: vec![Block::Para(vec![Inline::Link {
+                        url,
+                        title: String::new(),
+                        children: vec![Inline::Text(f)],
+                    }])],
+                }
+            })
+            .collect();
+        if items.is_empty() {
+            Vec::new()
+        } else {
+            vec![Block::List(md::List {
+                ordered: None,
+                items,
+            })]
+        }
+    }
+}
+
+fn close_level(stack: &mut Vec<(u8, Vec<md::Item>)>) {
+    if let Some((_, items)) = stack.pop()
+        && let Some(parent) = stack.last_mut().and_then(|s| s.1.last_mut())
+    {
+        parent.blocks.push(Block::List(md::List {
+            ordered: None,
+            items,
+        }));
+    }
+}
+
+fn table_rows(t: &Tree, table: NodeId) -> Vec<NodeId> {
+    let mut rows = Vec::new();
+    for &c in t.children(table) {
+        match t.name(c) {
+            "tr" => rows.push(c),
+            "thead" | "tbody" | "tfoot" => rows.extend(t.children_named(c, "tr")),
+            _ => {}
+        }
+    }
+    rows
+}

@@ -1,0 +1,200 @@
+//! Images, emoticons, diagram macros and attachment viewers.
+
+use super::Params;
+use super::links::attachment_ref;
+use crate::context::AttachmentRef;
+use crate::parse::{NodeId, Tree};
+use crate::render::Renderer;
+use crate::render::md::{Inline, html_escape};
+
+/// Classic emoticon names → glyphs.
+fn emoticon_glyph(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "smile" => "🙂",
+        "sad" => "🙁",
+        "cheeky" => "😛",
+        "laugh" => "😀",
+        "wink" => "😉",
+        "thumbs-up" => "👍",
+        "thumbs-down" => "👎",
+        "information" => "ℹ️",
+        "tick" => "✅",
+        "cross" => "❌",
+        "warning" => "⚠️",
+        "plus" => "➕",
+        "minus" => "➖",
+        "question" => "❓",
+        "light-on" => "💡",
+        "light-off" => "🔦",
+        "yellow-star" => "⭐",
+        "red-star" | "green-star" | "blue-star" => "⭐",
+        "heart" => "❤️",
+        "broken-heart" => "💔",
+        _ => return None,
+    })
+}
+
+/// Minimal URL escaping for `src` attributes of raw `<img>` tags.
+fn url_attr(u: &str) -> String {
+    html_escape(&u.replace(' ', "%20"))
+}
+
+impl Renderer<'_> {
+    pub(crate) fn emoticon(&mut self, t: &Tree, c: NodeId, run: &mut Vec<Inline>) {
+        let fallback = t.attr(c, "ac:emoji-fallback").filter(|f| !f.is_empty());
+        let glyph = match fallback {
+            Some(f) if !(f.starts_with(':') && f.ends_with(':') && f.len() > 1) => f.to_owned(),
+            _ => {
+                let name = t.attr(c, "ac:name").unwrap_or("");
+                let generic = fallback.is_some() || t.attr(c, "ac:emoji-shortname").is_some();
+                match emoticon_glyph(name).filter(|_| !generic || name != "blue-star") {
+                    Some(g) => g.to_owned(),
+                    None => fallback
+                        .or(t.attr(c, "ac:emoji-shortname"))
+                        .unwrap_or(name)
+                        .to_owned(),
+                }
+            }
+        };
+        crate::render::inline::push_raw_text(run, glyph);
+    }
+
+    pub(crate) fn ac_image(&mut self, t: &Tree, c: NodeId, run: &mut Vec<Inline>) {
+        let (url, default_alt) = if let Some(a) = t.child(c, "ri:attachment")
+            && let Some(att) = attachment_ref(t, a)
+        {
+            let name = att.filename.clone();
+            (self.attachment_target(&att), name)
+        } else if let Some(u) = t.child(c, "ri:url") {
+            (
+                t.attr(u, "ri:value").unwrap_or("").to_owned(),
+                String::new(),
+            )
+        } else {
+            (String::new(), String::new())
+        };
+        let title = t.attr(c, "ac:title").unwrap_or("").to_owned();
+        let alt = t
+            .attr(c, "ac:alt")
+            .filter(|a| !a.is_empty())
+            .map(str::to_owned)
+            .unwrap_or_else(|| {
+                if title.is_empty() {
+                    default_alt
+                } else {
+                    title.clone()
+                }
+            });
+        let width = t
+            .attr(c, "ac:width")
+            .filter(|w| w.chars().all(|ch| ch.is_ascii_digit()) && !w.is_empty());
+        if !url.is_empty() {
+            match width {
+                Some(w) => {
+                    let mut h = format!(
+                        "<img src=\"{}\" alt=\"{}\"",
+                        url_attr(&url),
+                        html_escape(&alt)
+                    );
+                    if !title.is_empty() {
+                        h.push_str(&format!(" title=\"{}\"", html_escape(&title)));
+                    }
+                    h.push_str(&format!(" width=\"{w}\">"));
+                    run.push(Inline::Html(h));
+                }
+                None => run.push(Inline::Image { url, title, alt }),
+            }
+        }
+        if let Some(cap) = t.child(c, "ac:caption") {
+            let mut blocks = Vec::new();
+            self.block_children(t, cap, &mut blocks);
+            let mut inl = Vec::new();
+            crate::render::flatten(blocks, &mut inl);
+            if !inl.is_empty() {
+                run.push(Inline::LineBreak);
+                run.push(Inline::Emph(inl));
+            }
+        }
+    }
+
+    fn att_link(&mut self, att: &AttachmentRef, text: Option<String>) -> Inline {
+        let url = self.attachment_target(att);
+        Inline::Link {
+            url,
+            title: String::new(),
+            children: vec![Inline::Text(text.unwrap_or_else(|| att.filename.clone()))],
+        }
+    }
+
+    /// draw.io / Gliffy: the PNG export as an image, linked to the source.
+    pub(crate) fn diagram(&mut self, t: &Tree, name: &str, p: &Params) -> Vec<Inline> {
+        let key = if name == "gliffy" {
+            "name"
+        } else {
+            "diagramname"
+        };
+        let Some(file) = p.text(t, key) else {
+            return Vec::new();
+        };
+        let display = p
+            .text(t, "diagramdisplayname")
+            .or_else(|| p.text(t, "displayname"))
+            .unwrap_or_else(|| file.clone());
+        let source = file.strip_suffix(".png").unwrap_or(&file).to_owned();
+        let png = AttachmentRef {
+            filename: format!("{source}.png"),
+            page: None,
+        };
+        let src = AttachmentRef {
+            filename: source,
+            page: None,
+        };
+        let img = self.attachment_target(&png);
+        let link = self.attachment_target(&src);
+        vec![Inline::Link {
+            url: link,
+            title: String::new(),
+            children: vec![Inline::Image {
+                url: img,
+                title: String::new(),
+                alt: display,
+            }],
+        }]
+    }
+
+    /// Diagrams whose source lives in an attachment: link to it.
+    pub(crate) fn diagram_attachment(&mut self, t: &Tree, name: &str, p: &Params) -> Vec<Inline> {
+        let Some(file) = p.text(t, "filename") else {
+            return Vec::new();
+        };
+        let att = AttachmentRef {
+            filename: file,
+            page: None,
+        };
+        let label = if name == "mermaid-cloud" {
+            "Mermaid diagram"
+        } else {
+            "PlantUML diagram"
+        };
+        let text = format!("{label}: {}", att.filename);
+        vec![self.att_link(&att, Some(text))]
+    }
+
+    pub(crate) fn view_file(&mut self, t: &Tree, p: &Params) -> Vec<Inline> {
+        let att = p
+            .node("name")
+            .or_else(|| p.node(""))
+            .and_then(|n| t.find(n, "ri:attachment"))
+            .and_then(|a| attachment_ref(t, a))
+            .or_else(|| {
+                p.text(t, "name").map(|f| AttachmentRef {
+                    filename: f,
+                    page: None,
+                })
+            });
+        match att {
+            Some(a) => vec![self.att_link(&a, None)],
+            None => Vec::new(),
+        }
+    }
+}

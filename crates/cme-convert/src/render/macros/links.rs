@@ -1,0 +1,421 @@
+//! Links: `ac:link` with resource identifiers, `<a href>` (with Confluence
+//! URLs mapped back to page and attachment references), mentions.
+
+use crate::context::{
+    AttachmentRef, ContentId, PageRef, SpaceKey, UserRef, fallback_attachment_path,
+    fallback_page_link,
+};
+use crate::options::LinkStyle;
+use crate::output::WarningKind;
+use crate::parse::{NodeId, Tree};
+use crate::render::Renderer;
+use crate::render::inline::push_text;
+use crate::render::md::Inline;
+
+/// A page reference from an `ri:page` / `ri:blog-post` / `ri:content-entity`.
+pub(crate) fn page_ref(t: &Tree, ri: NodeId) -> Option<PageRef> {
+    let space = t
+        .attr(ri, "ri:space-key")
+        .filter(|s| !s.is_empty())
+        .map(|s| SpaceKey(s.to_owned()));
+    match t.name(ri) {
+        "ri:page" => Some(PageRef::Title {
+            space,
+            title: t.attr(ri, "ri:content-title")?.to_owned(),
+        }),
+        "ri:blog-post" => Some(PageRef::BlogPost {
+            space,
+            title: t.attr(ri, "ri:content-title")?.to_owned(),
+            posting_day: t.attr(ri, "ri:posting-day").unwrap_or("").to_owned(),
+        }),
+        "ri:content-entity" => Some(PageRef::Id(ContentId(
+            t.attr(ri, "ri:content-id")?.to_owned(),
+        ))),
+        _ => None,
+    }
+}
+
+/// An attachment reference from `ri:attachment` (with optional container).
+pub(crate) fn attachment_ref(t: &Tree, ri: NodeId) -> Option<AttachmentRef> {
+    let filename = t.attr(ri, "ri:filename")?.to_owned();
+    let page = t.children(ri).iter().find_map(|&c| page_ref(t, c));
+    Some(AttachmentRef { filename, page })
+}
+
+fn user_ref(t: &Tree, ri: NodeId) -> Option<UserRef> {
+    if let Some(a) = t.attr(ri, "ri:account-id") {
+        Some(UserRef::AccountId(a.to_owned()))
+    } else if let Some(k) = t.attr(ri, "ri:userkey") {
+        Some(UserRef::UserKey(k.to_owned()))
+    } else {
+        t.attr(ri, "ri:username")
+            .map(|u| UserRef::Username(u.to_owned()))
+    }
+}
+
+/// Percent-decodes a URL path segment (`+` as space, as Confluence writes titles).
+fn url_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < b.len() => {
+                match u8::from_str_radix(std::str::from_utf8(&b[i + 1..i + 3]).unwrap_or("zz"), 16)
+                {
+                    Ok(v) => {
+                        out.push(v);
+                        i += 2;
+                    }
+                    Err(_) => out.push(b'%'),
+                }
+            }
+            c => out.push(c),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Confluence URL shapes that name a page or attachment.
+pub(crate) enum ConfluenceTarget {
+    Page(PageRef),
+    Attachment(AttachmentRef),
+}
+
+pub(crate) fn parse_confluence_url(href: &str) -> Option<ConfluenceTarget> {
+    let (path, query) = match href.split_once('?') {
+        Some((p, q)) => (p, Some(q.split('#').next().unwrap_or(q))),
+        None => (href.split('#').next().unwrap_or(href), None),
+    };
+    if path.ends_with("/pages/viewpage.action") {
+        let id = query?
+            .split('&')
+            .find_map(|kv| kv.strip_prefix("pageId="))?;
+        return id
+            .chars()
+            .all(|c| c.is_ascii_digit())
+            .then(|| ConfluenceTarget::Page(PageRef::Id(ContentId(id.to_owned()))));
+    }
+    let segs: Vec<&str> = path.split('/').collect();
+    let at = |name: &str| segs.iter().position(|s| *s == name);
+    if let Some(i) = at("display")
+        && segs.len() == i + 3
+        && !segs[i + 1].is_empty()
+        && !segs[i + 2].is_empty()
+    {
+        return Some(ConfluenceTarget::Page(PageRef::Title {
+            space: Some(SpaceKey(url_decode(segs[i + 1]))),
+            title: url_decode(segs[i + 2]),
+        }));
+    }
+    if let Some(i) = at("spaces")
+        && segs.get(i + 2) == Some(&"pages")
+        && let Some(id) = segs.get(i + 3)
+        && !id.is_empty()
+        && id.chars().all(|c| c.is_ascii_digit())
+    {
+        return Some(ConfluenceTarget::Page(PageRef::Id(ContentId(
+            (*id).to_owned(),
+        ))));
+    }
+    if let Some(i) = at("attachments")
+        && i > 0
+        && segs[i - 1] == "download"
+        && let (Some(id), Some(file)) = (segs.get(i + 1), segs.get(i + 2))
+        && id.chars().all(|c| c.is_ascii_digit())
+        && !file.is_empty()
+    {
+        return Some(ConfluenceTarget::Attachment(AttachmentRef {
+            filename: url_decode(file),
+            page: Some(PageRef::Id(ContentId((*id).to_owned()))),
+        }));
+    }
+    None
+}
+
+impl Renderer<'_> {
+    /// The link target for a page (context, else the offline fallback).
+    pub(crate) fn page_target(&mut self, page: &PageRef) -> String {
+        self.note_page(page);
+        match self.ctx.page_link(page) {
+            Some(l) => l,
+            None => fallback_page_link(page, self.current_space.as_ref()),
+        }
+    }
+
+    pub(crate) fn attachment_target(&mut self, att: &AttachmentRef) -> String {
+        self.note_attachment(att);
+        match self.ctx.attachment_path(att) {
+            Some(p) => p,
+            None => fallback_attachment_path(att),
+        }
+    }
+
+    /// A page link in the configured style.
+    pub(crate) fn page_link_inline(
+        &mut self,
+        page: &PageRef,
+        anchor: Option<&str>,
+        children: Vec<Inline>,
+    ) -> Inline {
+        let target = self.page_target(page);
+        let frag = anchor.map(|a| format!("#{}", self.heading_anchor(a)));
+        match self.opts.link_style {
+            LinkStyle::Markdown => Inline::Link {
+                url: format!("{target}{}", frag.unwrap_or_default()),
+                title: String::new(),
+                children,
+            },
+            LinkStyle::Wiki => {
+                let base = match (self.ctx.page_link(page), page.title()) {
+                    (Some(l), _) => l.strip_suffix(".md").map(str::to_owned).unwrap_or(l),
+                    (None, Some(t)) => t.to_owned(),
+                    (None, None) => target,
+                };
+                let text = crate::render::md::plain(&children);
+                let clean = |s: &str| s.replace(['[', ']', '|', '\n'], " ");
+                let mut s = format!("[[{}{}", clean(&base), clean(&frag.unwrap_or_default()));
+                if !text.is_empty() && text != base {
+                    s.push('|');
+                    s.push_str(&clean(&text));
+                }
+                s.push_str("]]");
+                Inline::Raw(s)
+            }
+        }
+    }
+
+    /// Same-page anchor → the id it has in the Markdown output.
+    pub(crate) fn heading_anchor(&self, anchor: &str) -> String {
+        if self.anchors.contains(anchor) {
+            return anchor.to_owned();
+        }
+        // Old links are `PageTitle-HeadingText` with spaces removed.
+        let a = match &self.current_title {
+            Some(t) => {
+                let prefix: String = t.chars().filter(|c| !c.is_whitespace()).collect();
+                anchor.strip_prefix(&format!("{prefix}-")).unwrap_or(anchor)
+            }
+            None => anchor,
+        };
+        comrak::Anchorizer::new().anchorize(a)
+    }
+
+    pub(crate) fn ac_link(&mut self, t: &Tree, c: NodeId, run: &mut Vec<Inline>) {
+        let mut body: Vec<Inline> = Vec::new();
+        if let Some(b) = t.child(c, "ac:plain-text-link-body") {
+            push_text(&mut body, &t.text_content(b));
+        } else if let Some(b) = t.child(c, "ac:link-body") {
+            body = self.inlines(t, b);
+            strip_links(&mut body);
+        }
+        crate::render::inline::trim(&mut body);
+        let anchor = t.attr(c, "ac:anchor").filter(|a| !a.is_empty());
+        let ri = t
+            .children(c)
+            .iter()
+            .copied()
+            .find(|&x| t.name(x).starts_with("ri:"));
+        let Some(ri) = ri else {
+            // Same-page anchor link.
+            if let Some(a) = anchor {
+                let a = a.to_owned();
+                if body.is_empty() {
+                    body.push(Inline::Text(a.clone()));
+                }
+                run.push(Inline::Link {
+                    url: format!("#{}", self.heading_anchor(&a)),
+                    title: String::new(),
+                    children: body,
+                });
+            } else {
+                run.extend(body);
+            }
+            return;
+        };
+        match t.name(ri) {
+            "ri:page" | "ri:blog-post" | "ri:content-entity" => {
+                let Some(page) = page_ref(t, ri) else {
+                    run.extend(body);
+                    return;
+                };
+                if body.is_empty() {
+                    let text = page.title().map(str::to_owned).unwrap_or_else(|| {
+                        format!(
+                            "page {}",
+                            match &page {
+                                PageRef::Id(id) => id.0.clone(),
+                                _ => String::new(),
+                            }
+                        )
+                    });
+                    body.push(Inline::Text(text));
+                }
+                if self.ctx.page_link(&page).is_none() {
+                    self.warn(WarningKind::Unresolved, format!("page link {page:?}"));
+                }
+                let l = self.page_link_inline(&page, anchor, body);
+                run.push(l);
+            }
+            "ri:attachment" => {
+                let Some(att) = attachment_ref(t, ri) else {
+                    run.extend(body);
+                    return;
+                };
+                if body.is_empty() {
+                    body.push(Inline::Text(att.filename.clone()));
+                }
+                let url = self.attachment_target(&att);
+                run.push(Inline::Link {
+                    url,
+                    title: String::new(),
+                    children: body,
+                });
+            }
+            "ri:user" => {
+                let name = match user_ref(t, ri) {
+                    Some(u) => self.ctx.user_name(&u).unwrap_or_else(|| u.id().to_owned()),
+                    None => "user".into(),
+                };
+                if body.is_empty() {
+                    push_text(run, &format!("@{name}"));
+                } else {
+                    run.extend(body);
+                }
+            }
+            "ri:space" => {
+                let key = t.attr(ri, "ri:space-key").unwrap_or("").to_owned();
+                if body.is_empty() {
+                    body.push(Inline::Text(key.clone()));
+                }
+                run.push(Inline::Link {
+                    url: format!("/display/{key}"),
+                    title: String::new(),
+                    children: body,
+                });
+            }
+            "ri:url" => {
+                let url = t.attr(ri, "ri:value").unwrap_or("").to_owned();
+                if body.is_empty() {
+                    body.push(Inline::Text(url.clone()));
+                }
+                run.push(Inline::Link {
+                    url,
+                    title: String::new(),
+                    children: body,
+                });
+            }
+            "ri:shortcut" => {
+                let key = t.attr(ri, "ri:key").unwrap_or("");
+                let param = t.attr(ri, "ri:parameter").unwrap_or("");
+                if body.is_empty() {
+                    push_text(run, &format!("{param}@{key}"));
+                } else {
+                    run.extend(body);
+                }
+            }
+            _ => run.extend(body),
+        }
+    }
+
+    pub(crate) fn html_link(&mut self, t: &Tree, c: NodeId, run: &mut Vec<Inline>) {
+        let href = t.attr(c, "href").unwrap_or("").trim().to_owned();
+        let mut body = self.inlines(t, c);
+        strip_links(&mut body);
+        crate::render::inline::trim(&mut body);
+        if href.is_empty() {
+            // `<a name="x">` anchors and empty links: keep an anchor and the text.
+            if let Some(id) = t.attr(c, "name").or_else(|| t.attr(c, "id")) {
+                run.push(Inline::Html(format!(
+                    "<a id=\"{}\"></a>",
+                    crate::render::md::html_escape(id)
+                )));
+            }
+            run.extend(body);
+            return;
+        }
+        if body.is_empty() {
+            body.push(Inline::Text(href.clone()));
+        }
+        let url = match parse_confluence_url(&href) {
+            Some(ConfluenceTarget::Page(p)) => {
+                self.note_page(&p);
+                match self.ctx.page_link(&p) {
+                    Some(l) => l,
+                    None => href,
+                }
+            }
+            Some(ConfluenceTarget::Attachment(a)) => {
+                self.note_attachment(&a);
+                self.ctx.attachment_path(&a).unwrap_or(href)
+            }
+            None => href,
+        };
+        run.push(Inline::Link {
+            url,
+            title: String::new(),
+            children: body,
+        });
+    }
+}
+
+/// Links cannot nest: keep the inner link's content only.
+pub(crate) fn strip_links(inl: &mut Vec<Inline>) {
+    let mut out = Vec::with_capacity(inl.len());
+    for i in inl.drain(..) {
+        match i {
+            Inline::Link { mut children, .. } => {
+                strip_links(&mut children);
+                out.extend(children);
+            }
+            Inline::Raw(r) => out.push(Inline::Text(r)),
+            Inline::Strong(mut c) => {
+                strip_links(&mut c);
+                out.push(Inline::Strong(c));
+            }
+            Inline::Emph(mut c) => {
+                strip_links(&mut c);
+                out.push(Inline::Emph(c));
+            }
+            Inline::Strike(mut c) => {
+                strip_links(&mut c);
+                out.push(Inline::Strike(c));
+            }
+            Inline::Tagged(tag, mut c) => {
+                strip_links(&mut c);
+                out.push(Inline::Tagged(tag, c));
+            }
+            other => out.push(other),
+        }
+    }
+    *inl = out;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn confluence_urls() {
+        assert!(matches!(
+            parse_confluence_url("https://x/wiki/pages/viewpage.action?pageId=123"),
+            Some(ConfluenceTarget::Page(PageRef::Id(ContentId(ref s)))) if s == "123"
+        ));
+        assert!(matches!(
+            parse_confluence_url("/display/DOC/My+Page"),
+            Some(ConfluenceTarget::Page(PageRef::Title { ref title, .. })) if title == "My Page"
+        ));
+        assert!(matches!(
+            parse_confluence_url("https://s.atlassian.net/wiki/spaces/QM/pages/1454342158/Identity+Providers#x"),
+            Some(ConfluenceTarget::Page(PageRef::Id(ContentId(ref s)))) if s == "1454342158"
+        ));
+        assert!(matches!(
+            parse_confluence_url("/download/attachments/42/a%20b.png?version=1"),
+            Some(ConfluenceTarget::Attachment(AttachmentRef { ref filename, .. })) if filename == "a b.png"
+        ));
+        assert!(parse_confluence_url("https://example.com/x").is_none());
+        assert_eq!(url_decode("%zz%4"), "%zz%4");
+    }
+}

@@ -1,0 +1,129 @@
+//! `ac:structured-macro` dispatch. Each macro returns inline content (joins
+//! the surrounding paragraph) or blocks.
+
+mod code;
+mod dynamic;
+mod images;
+mod links;
+mod misc;
+mod panels;
+
+pub(crate) use dynamic::TocSpec;
+pub(crate) use links::page_ref;
+
+use super::Renderer;
+use super::md::{Block, Inline};
+use crate::parse::{NodeId, Tree};
+
+/// What a macro produced.
+pub(crate) enum Out {
+    Inline(Vec<Inline>),
+    Blocks(Vec<Block>),
+}
+
+/// A macro's parameters by name (`""` is the default parameter).
+pub(crate) struct Params {
+    list: Vec<(String, NodeId)>,
+}
+
+impl Params {
+    pub(crate) fn of(t: &Tree, m: NodeId) -> Params {
+        let mut list = Vec::new();
+        for &c in t.children(m) {
+            match t.name(c) {
+                "ac:parameter" => {
+                    let n = t.attr(c, "ac:name").unwrap_or("").to_ascii_lowercase();
+                    list.push((n, c));
+                }
+                "ac:default-parameter" => list.push((String::new(), c)),
+                _ => {}
+            }
+        }
+        Params { list }
+    }
+
+    pub(crate) fn node(&self, name: &str) -> Option<NodeId> {
+        self.list
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, id)| *id)
+    }
+
+    /// Trimmed text of a parameter; `None` when absent or blank.
+    pub(crate) fn text(&self, t: &Tree, name: &str) -> Option<String> {
+        let s = super::inline::collapse(&t.text_content(self.node(name)?));
+        (!s.is_empty()).then_some(s)
+    }
+
+    pub(crate) fn flag(&self, t: &Tree, name: &str) -> bool {
+        self.text(t, name)
+            .is_some_and(|v| v.eq_ignore_ascii_case("true"))
+    }
+}
+
+impl Renderer<'_> {
+    pub(crate) fn macro_(&mut self, t: &Tree, m: NodeId) -> Out {
+        let name = t.attr(m, "ac:name").unwrap_or("").to_ascii_lowercase();
+        let p = Params::of(t, m);
+        match name.as_str() {
+            "code" | "noformat" | "plantuml" | "mermaid" | "mermaid-macro" | "mathblock"
+            | "latex" | "sql" | "sql-query" => Out::Blocks(self.code_macro(t, m, &name, &p)),
+            "mathinline" => Out::Inline(self.math_inline(t, m, &p)),
+            "info" | "note" | "warning" | "tip" | "panel" => {
+                Out::Blocks(self.panel(t, m, &name, &p))
+            }
+            "expand" => Out::Blocks(self.expand(t, m, &p)),
+            "status" => Out::Inline(misc::status(t, &p)),
+            "anchor" => Out::Inline(misc::anchor(t, &p)),
+            "jira" | "jiraissues" => Out::Inline(self.jira(t, &p)),
+            "toc" | "toc-zone" => Out::Blocks(self.toc(t, m, &p)),
+            "children" | "pagetree" => Out::Blocks(self.children_macro(t, &p)),
+            "excerpt" => {
+                let mut blocks = Vec::new();
+                self.rich_body(t, m, &mut blocks);
+                if p.text(t, "atlassian-macro-output-type").as_deref() == Some("INLINE") {
+                    let mut inl = Vec::new();
+                    super::flatten(blocks, &mut inl);
+                    Out::Inline(inl)
+                } else {
+                    Out::Blocks(blocks)
+                }
+            }
+            "include" | "excerpt-include" => Out::Blocks(self.include_macro(t, &name, &p)),
+            "details" | "page-properties" => Out::Blocks(self.details_macro(t, m)),
+            "detailssummary" | "page-properties-report" => Out::Blocks(self.details_summary(t, &p)),
+            "drawio" | "drawio-sketch" | "inc-drawio" | "gliffy" => {
+                Out::Inline(self.diagram(t, &name, &p))
+            }
+            "mermaid-cloud" | "plantumlcloud" => Out::Inline(self.diagram_attachment(t, &name, &p)),
+            "multimedia" | "view-file" | "viewpdf" | "viewdoc" | "viewxls" | "viewppt"
+            | "viewfile" => Out::Inline(self.view_file(t, &p)),
+            "attachments" => Out::Blocks(self.attachments_macro()),
+            "widget" => Out::Inline(self.widget(t, &p)),
+            "section" | "column" | "div" | "layout" => {
+                let mut blocks = Vec::new();
+                self.rich_body(t, m, &mut blocks);
+                Out::Blocks(blocks)
+            }
+            _ => self.unknown_macro(t, m, &name),
+        }
+    }
+
+    /// The rich-text body (or, failing that, any non-parameter content).
+    pub(crate) fn rich_body(&mut self, t: &Tree, m: NodeId, out: &mut Vec<Block>) {
+        match t.child(m, "ac:rich-text-body") {
+            Some(b) => self.block_children(t, b, out),
+            None => {
+                if let Some(b) = t.child(m, "ac:plain-text-body") {
+                    let text = t.text_content(b);
+                    if !text.trim().is_empty() {
+                        out.push(Block::Code {
+                            info: String::new(),
+                            literal: text,
+                        });
+                    }
+                }
+            }
+        }
+    }
+}

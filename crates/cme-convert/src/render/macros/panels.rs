@@ -1,0 +1,61 @@
+//! Panels (→ GitHub alerts by meaning) and expand (→ `<details>`).
+
+use super::Params;
+use crate::parse::{NodeId, Tree};
+use crate::render::Renderer;
+use crate::render::md::{AlertKind, Block, Inline};
+
+/// Confluence's classic panel names do not mean what they say (see the
+/// catalogue): the editor's "error" is `warning`, "warning" is `note`,
+/// "success" is `tip`. Map by what the reader sees.
+pub(crate) fn alert_kind(macro_name: &str) -> Option<AlertKind> {
+    match macro_name {
+        "info" => Some(AlertKind::Note),
+        "tip" => Some(AlertKind::Tip),
+        "note" => Some(AlertKind::Warning),
+        "warning" => Some(AlertKind::Caution),
+        _ => None,
+    }
+}
+
+impl Renderer<'_> {
+    pub(crate) fn panel(&mut self, t: &Tree, m: NodeId, name: &str, p: &Params) -> Vec<Block> {
+        let mut body = Vec::new();
+        self.rich_body(t, m, &mut body);
+        let title = p.text(t, "title");
+        match alert_kind(name) {
+            Some(kind) => vec![self.alert(kind, title, body)],
+            None => {
+                // Custom panel: a quote led by its icon and title.
+                let icon = p
+                    .text(t, "panelicontext")
+                    .or_else(|| p.text(t, "panelicon"));
+                let mut head = Vec::new();
+                if let Some(i) = icon {
+                    head.push(Inline::Text(i));
+                }
+                if let Some(ti) = title {
+                    if !head.is_empty() {
+                        head.push(Inline::Text(" ".into()));
+                    }
+                    head.push(Inline::Strong(vec![Inline::Text(ti)]));
+                }
+                if !head.is_empty() {
+                    body.insert(0, Block::Para(head));
+                }
+                if body.is_empty() {
+                    Vec::new()
+                } else {
+                    vec![Block::Quote(body)]
+                }
+            }
+        }
+    }
+
+    pub(crate) fn expand(&mut self, t: &Tree, m: NodeId, p: &Params) -> Vec<Block> {
+        let mut body = Vec::new();
+        self.rich_body(t, m, &mut body);
+        let title = p.text(t, "title").unwrap_or_default();
+        self.details(&title, body)
+    }
+}

@@ -1,0 +1,358 @@
+//! Storage tree → Markdown model. One walk, two modes: block context
+//! (children become paragraphs and blocks) and inline context (blocks are
+//! flattened so no text is lost where Markdown allows no block).
+
+mod blocks;
+pub mod emit;
+mod inline;
+mod macros;
+pub mod md;
+mod tables;
+
+use std::collections::HashSet;
+
+use comrak::Anchorizer;
+
+use crate::context::{AttachmentRef, Context, PageRef, SpaceKey};
+use crate::options::Options;
+use crate::output::{Converted, Heading, Warning, WarningKind};
+use crate::parse::{self, NodeId, Tree};
+use md::{Block, Inline};
+
+/// Includes nested deeper than this are linked instead of inlined.
+const MAX_INCLUDE_DEPTH: usize = 4;
+/// Total includes per conversion, so repeated includes cannot multiply output.
+const MAX_INCLUDES: usize = 32;
+
+/// Elements that never carry visible content.
+const DROPPED: &[&str] = &[
+    "ac:placeholder",
+    "ac:parameter",
+    "ac:default-parameter",
+    "ac:task-id",
+    "ac:task-uuid",
+    "ac:task-status",
+    "ac:adf-attribute",
+    "ac:adf-mark",
+    "ac:adf-fragment-mark",
+    "ac:adf-fragment-mark-detail",
+    "at:declarations",
+    "colgroup",
+    "col",
+    "head",
+    "title",
+];
+
+pub(crate) struct Renderer<'c> {
+    ctx: &'c dyn Context,
+    opts: &'c Options,
+    current_space: Option<SpaceKey>,
+    current_title: Option<String>,
+    pages: Vec<PageRef>,
+    attachments: Vec<AttachmentRef>,
+    properties: Vec<(String, String)>,
+    headings: Vec<Heading>,
+    warnings: Vec<Warning>,
+    anchorizer: Anchorizer,
+    /// Names defined by anchor macros on this page.
+    anchors: HashSet<String>,
+    /// Pages being included (cycle guard).
+    include_stack: Vec<PageRef>,
+    includes: usize,
+    /// toc macros waiting for the page's headings.
+    tocs: Vec<macros::TocSpec>,
+}
+
+/// Converts one storage body.
+pub(crate) fn convert(storage: &str, ctx: &dyn Context, opts: &Options) -> Converted {
+    let current = ctx.current_page();
+    let mut r = Renderer {
+        ctx,
+        opts,
+        current_space: current.as_ref().and_then(|c| c.space.clone()),
+        current_title: current.map(|c| c.title).or_else(|| opts.title.clone()),
+        pages: Vec::new(),
+        attachments: Vec::new(),
+        properties: Vec::new(),
+        headings: Vec::new(),
+        warnings: Vec::new(),
+        anchorizer: Anchorizer::new(),
+        anchors: HashSet::new(),
+        include_stack: Vec::new(),
+        includes: 0,
+        tocs: Vec::new(),
+    };
+    let mut blocks = Vec::new();
+    if let Some(title) = &opts.title {
+        let anchor = r.anchorizer.anchorize(title);
+        r.headings.push(Heading {
+            level: 1,
+            text: title.clone(),
+            anchor,
+        });
+        blocks.push(Block::Heading(1, vec![Inline::Text(title.clone())]));
+    }
+    let parsed = parse::parse(storage);
+    for rep in parsed.repairs {
+        r.warn(WarningKind::Parse, rep);
+    }
+    r.collect_anchor_names(&parsed.tree);
+    r.block_children(&parsed.tree, Tree::ROOT, &mut blocks);
+    r.resolve_tocs(&mut blocks);
+    Converted {
+        markdown: emit::emit(&blocks),
+        pages: r.pages,
+        attachments: r.attachments,
+        properties: r.properties,
+        labels: Vec::new(),
+        headings: r.headings,
+        warnings: r.warnings,
+    }
+}
+
+impl Renderer<'_> {
+    fn warn(&mut self, kind: WarningKind, message: impl Into<String>) {
+        if self.warnings.len() < 1000 {
+            self.warnings.push(Warning {
+                kind,
+                message: message.into(),
+            });
+        }
+    }
+
+    fn note_page(&mut self, p: &PageRef) {
+        if !self.pages.contains(p) {
+            self.pages.push(p.clone());
+        }
+    }
+
+    fn note_attachment(&mut self, a: &AttachmentRef) {
+        if !self.attachments.contains(a) {
+            self.attachments.push(a.clone());
+        }
+    }
+
+    fn collect_anchor_names(&mut self, t: &Tree) {
+        for (i, n) in t.nodes.iter().enumerate() {
+            if let parse::Kind::Element { name, .. } = &n.kind
+                && &**name == "ac:structured-macro"
+                && t.attr(i as NodeId, "ac:name") == Some("anchor")
+            {
+                let p = macros::Params::of(t, i as NodeId);
+                if let Some(a) = p.text(t, "") {
+                    self.anchors.insert(a);
+                }
+            }
+        }
+    }
+
+    /// Renders the children of `id` in block context.
+    fn block_children(&mut self, t: &Tree, id: NodeId, out: &mut Vec<Block>) {
+        let mut run = Vec::new();
+        for &c in t.children(id) {
+            self.block_node(t, c, out, &mut run);
+        }
+        flush(&mut run, out);
+    }
+
+    /// One node in block context; inline content accumulates in `run`.
+    fn block_node(&mut self, t: &Tree, c: NodeId, out: &mut Vec<Block>, run: &mut Vec<Inline>) {
+        let name = t.name(c);
+        if let Some(text) = t.text(c) {
+            inline::push_text(run, text);
+            return;
+        }
+        if DROPPED.contains(&name) {
+            return;
+        }
+        match name {
+            "p" | "div" | "section" | "article" | "center" | "ac:layout-cell"
+            | "ac:layout-section" | "ac:layout" | "ac:rich-text-body" | "ac:adf-content"
+            | "ac:task-body" | "dl" | "dd" | "dt" | "body" | "html" | "xml" => {
+                flush(run, out);
+                self.block_children(t, c, out);
+            }
+            "h1" | "h2" | "h3" | "h4" | "h5" | "h6" => {
+                flush(run, out);
+                self.heading(t, c, out);
+            }
+            "ul" | "ol" => {
+                flush(run, out);
+                self.list(t, c, out);
+            }
+            "ac:task-list" => {
+                flush(run, out);
+                self.task_list(t, c, out);
+            }
+            "li" => {
+                // A stray item outside a list: still a list item.
+                flush(run, out);
+                let mut blocks = Vec::new();
+                self.block_children(t, c, &mut blocks);
+                out.push(Block::List(md::List {
+                    ordered: None,
+                    items: vec![md::Item { task: None, blocks }],
+                }));
+            }
+            "table" => {
+                flush(run, out);
+                self.table(t, c, out);
+            }
+            "blockquote" => {
+                flush(run, out);
+                let mut inner = Vec::new();
+                self.block_children(t, c, &mut inner);
+                if !inner.is_empty() {
+                    out.push(Block::Quote(inner));
+                }
+            }
+            "pre" => {
+                flush(run, out);
+                out.push(Block::Code {
+                    info: String::new(),
+                    literal: t.text_content(c),
+                });
+            }
+            "hr" => {
+                flush(run, out);
+                out.push(Block::Rule);
+            }
+            "ac:structured-macro" | "ac:macro" => match self.macro_(t, c) {
+                macros::Out::Inline(i) => run.extend(i),
+                macros::Out::Blocks(b) => {
+                    flush(run, out);
+                    out.extend(b);
+                }
+            },
+            "ac:adf-extension" => {
+                flush(run, out);
+                self.adf_extension(t, c, out);
+            }
+            "span" | "font" | "ac:inline-comment-marker" | "small" | "big"
+                if !inline::is_strike_span(t, c) =>
+            {
+                // Transparent: may hold blocks (Cloud wraps macros in spans).
+                for &g in t.children(c) {
+                    self.block_node(t, g, out, run);
+                }
+            }
+            _ if name.starts_with("ri:") || inline::is_inline(name) => {
+                self.inline_node(t, c, run);
+            }
+            _ => {
+                // Unknown element: transparent, text kept.
+                for &g in t.children(c) {
+                    self.block_node(t, g, out, run);
+                }
+            }
+        }
+    }
+
+    /// Renders an included page's body (cycle and size guarded).
+    fn include(&mut self, page: &PageRef, excerpt_only: bool) -> Option<Vec<Block>> {
+        if self.include_stack.contains(page) {
+            self.warn(WarningKind::Include, format!("include cycle at {page:?}"));
+            return None;
+        }
+        if self.include_stack.len() >= MAX_INCLUDE_DEPTH || self.includes >= MAX_INCLUDES {
+            self.warn(
+                WarningKind::Include,
+                format!("include limit reached at {page:?}"),
+            );
+            return None;
+        }
+        let body = self.ctx.page_body(page)?;
+        self.includes += 1;
+        let parsed = parse::parse(&body);
+        let t = &parsed.tree;
+        let root = if excerpt_only {
+            let ex = t.nodes.iter().enumerate().find_map(|(i, _)| {
+                let i = i as NodeId;
+                (t.name(i) == "ac:structured-macro" && t.attr(i, "ac:name") == Some("excerpt"))
+                    .then_some(i)
+            })?;
+            t.child(ex, "ac:rich-text-body")?
+        } else {
+            Tree::ROOT
+        };
+        self.include_stack.push(page.clone());
+        let mut out = Vec::new();
+        self.block_children(t, root, &mut out);
+        self.include_stack.pop();
+        Some(out)
+    }
+}
+
+/// The first page reference at or below `n` (macro parameters wrap it in `ac:link`).
+pub(crate) fn links_page_ref(t: &Tree, n: NodeId) -> Option<PageRef> {
+    let mut stack = vec![n];
+    while let Some(x) = stack.pop() {
+        if let Some(p) = macros::page_ref(t, x) {
+            return Some(p);
+        }
+        stack.extend(t.children(x).iter().rev());
+    }
+    None
+}
+
+/// Ends the current inline run as a paragraph.
+pub(crate) fn flush(run: &mut Vec<Inline>, out: &mut Vec<Block>) {
+    inline::trim(run);
+    if !run.is_empty() {
+        out.push(Block::Para(std::mem::take(run)));
+    }
+}
+
+/// Blocks → inlines, for places Markdown allows no block (cells, headings).
+pub(crate) fn flatten(blocks: Vec<Block>, out: &mut Vec<Inline>) {
+    for b in blocks {
+        let before = out.len();
+        match b {
+            Block::Para(i) | Block::Heading(_, i) => out.extend(i),
+            Block::Code { literal, .. } => {
+                let mut first = true;
+                for line in literal.lines() {
+                    if !first {
+                        out.push(Inline::LineBreak);
+                    }
+                    first = false;
+                    if !line.trim().is_empty() {
+                        out.push(Inline::Code(line.to_owned()));
+                    }
+                }
+            }
+            Block::Quote(bs) | Block::Alert(_, bs) => flatten(bs, out),
+            Block::List(l) => {
+                for it in l.items {
+                    let mark = match it.task {
+                        Some(true) => "☑ ",
+                        Some(false) => "☐ ",
+                        None => "• ",
+                    };
+                    out.push(Inline::Text(mark.into()));
+                    flatten(it.blocks, out);
+                    out.push(Inline::LineBreak);
+                }
+            }
+            Block::Table(rows) => {
+                for r in rows {
+                    for (i, c) in r.into_iter().enumerate() {
+                        if i > 0 {
+                            out.push(Inline::Text(" | ".into()));
+                        }
+                        out.extend(c);
+                    }
+                    out.push(Inline::LineBreak);
+                }
+            }
+            Block::Html(h) => out.push(Inline::Html(h.replace('\n', " "))),
+            Block::Rule | Block::Toc(_) => {}
+        }
+        if out.len() > before && !matches!(out.last(), Some(Inline::LineBreak)) {
+            out.push(Inline::LineBreak);
+        }
+    }
+    while matches!(out.last(), Some(Inline::LineBreak)) {
+        out.pop();
+    }
+}

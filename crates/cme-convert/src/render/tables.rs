@@ -1,0 +1,147 @@
+//! Tables: GFM pipe tables when every cell is inline content, else an HTML
+//! table whose cells still hold converted Markdown.
+
+use super::md::{Block, Inline};
+use super::{Renderer, flatten};
+use crate::parse::{NodeId, Tree};
+
+struct Cell {
+    header: bool,
+    colspan: u32,
+    rowspan: u32,
+    blocks: Vec<Block>,
+}
+
+impl Renderer<'_> {
+    fn rows(t: &Tree, table: NodeId) -> Vec<NodeId> {
+        let mut rows = Vec::new();
+        for &c in t.children(table) {
+            match t.name(c) {
+                "tr" => rows.push(c),
+                "thead" | "tbody" | "tfoot" => {
+                    rows.extend(t.children_named(c, "tr"));
+                }
+                _ => {}
+            }
+        }
+        rows
+    }
+
+    pub(super) fn table(&mut self, t: &Tree, table: NodeId, out: &mut Vec<Block>) {
+        let mut grid: Vec<Vec<Cell>> = Vec::new();
+        for r in Self::rows(t, table) {
+            let mut row = Vec::new();
+            for &c in t.children(r) {
+                let name = t.name(c);
+                if name != "td" && name != "th" {
+                    continue;
+                }
+                let span = |k| {
+                    t.attr(c, k)
+                        .and_then(|v| v.trim().parse::<u32>().ok())
+                        .unwrap_or(1)
+                        .clamp(1, 1000)
+                };
+                let mut blocks = Vec::new();
+                self.block_children(t, c, &mut blocks);
+                row.push(Cell {
+                    header: name == "th",
+                    colspan: span("colspan"),
+                    rowspan: span("rowspan"),
+                    blocks,
+                });
+            }
+            grid.push(row);
+        }
+        // Text directly inside the table (outside cells) is still text.
+        let mut stray = Vec::new();
+        for &c in t.children(table) {
+            if let Some(text) = t.text(c)
+                && !text.trim().is_empty()
+            {
+                super::inline::push_text(&mut stray, text);
+            }
+        }
+        grid.retain(|r| !r.is_empty());
+        if grid.is_empty() {
+            super::flush(&mut stray, out);
+            return;
+        }
+        let simple = grid.iter().flatten().all(|c| {
+            c.colspan == 1 && c.rowspan == 1 && c.blocks.iter().all(|b| matches!(b, Block::Para(_)))
+        });
+        if simple {
+            let cols = grid.iter().map(Vec::len).max().unwrap_or(0);
+            let rows = grid
+                .into_iter()
+                .map(|r| {
+                    let mut cells: Vec<Vec<Inline>> = r
+                        .into_iter()
+                        .map(|c| {
+                            let mut inl = Vec::new();
+                            flatten(c.blocks, &mut inl);
+                            inl
+                        })
+                        .collect();
+                    cells.resize(cols, Vec::new());
+                    cells
+                })
+                .collect();
+            out.push(Block::Table(rows));
+        } else {
+            self.html_table(grid, out);
+        }
+        super::flush(&mut stray, out);
+    }
+
+    fn html_table(&mut self, grid: Vec<Vec<Cell>>, target: &mut Vec<Block>) {
+        let mut acc = Vec::new();
+        let out = &mut acc;
+        let mut html = String::from("<table>");
+        for row in grid {
+            html.push_str("\n<tr>");
+            for cell in row {
+                let tag = if cell.header { "th" } else { "td" };
+                html.push('\n');
+                html.push('<');
+                html.push_str(tag);
+                if cell.colspan > 1 {
+                    html.push_str(&format!(" colspan=\"{}\"", cell.colspan));
+                }
+                if cell.rowspan > 1 {
+                    html.push_str(&format!(" rowspan=\"{}\"", cell.rowspan));
+                }
+                html.push('>');
+                if cell.blocks.is_empty() {
+                    html.push_str(&format!("</{tag}>"));
+                    continue;
+                }
+                // A blank line lets GitHub render the cell body as Markdown.
+                out.push(Block::Html(std::mem::take(&mut html)));
+                out.extend(cell.blocks);
+                html = format!("</{tag}>");
+            }
+            html.push_str("\n</tr>");
+        }
+        html.push_str("\n</table>");
+        out.push(Block::Html(html));
+        merge_html(&mut acc);
+        target.extend(acc);
+    }
+}
+
+/// Joins adjacent HTML blocks so the output has no needless blank lines.
+pub(super) fn merge_html(out: &mut Vec<Block>) {
+    let mut merged: Vec<Block> = Vec::with_capacity(out.len());
+    for b in out.drain(..) {
+        if let Block::Html(h) = &b
+            && let Some(Block::Html(prev)) = merged.last_mut()
+        {
+            prev.push('\n');
+            prev.push_str(h);
+            continue;
+        }
+        merged.push(b);
+    }
+    *out = merged;
+}
