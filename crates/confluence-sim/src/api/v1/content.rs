@@ -1,0 +1,9 @@
+use super::super::Ctx;
+use crate::http::Resp;
+pub fn list(ctx: &Ctx) -> Resp { super::super::errors::v1(ctx.state, 501, "not yet") }
+pub fn get(ctx: &Ctx, _k: &str) -> Resp { super::super::errors::v1(ctx.state, 501, "not yet") }
+pub fn child_pages(ctx: &Ctx, _k: &str) -> Resp { super::super::errors::v1(ctx.state, 501, "not yet") }
+pub fn child_attachments(ctx: &Ctx, _k: &str) -> Resp { super::super::errors::v1(ctx.state, 501, "not yet") }
+pub fn descendants(ctx: &Ctx, _k: &str) -> Resp { super::super::errors::v1(ctx.state, 501, "not yet") }
+pub fn descendant_pages(ctx: &Ctx, _k: &str) -> Resp { super::super::errors::v1(ctx.state, 501, "not yet") }
+pub fn labels(ctx: &Ctx, _k: &str) -> Resp { super::super::errors::v1(ctx.state, 501, "not yet") }

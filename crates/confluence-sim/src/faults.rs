@@ -1,0 +1,194 @@
+//! Fault injection (`PUT /__sim/faults`): a token-bucket rate limiter with
+//! Confluence's 429 headers, random 5xx, latency, dropped connections and
+//! truncated bodies. One seeded stream of draws, so a sequential client sees
+//! the same faults on every run.
+
+use std::time::{Duration, Instant};
+
+use parking_lot::Mutex;
+use serde::Deserialize;
+
+use crate::http::Resp;
+use crate::model::time;
+use crate::site::rng::SplitMix64;
+
+/// The JSON accepted by `PUT /__sim/faults` (every field optional).
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FaultSpec {
+    pub rate_limit_per_sec: Option<f64>,
+    pub burst: Option<f64>,
+    pub error_rate: f64,
+    pub error_statuses: Vec<u16>,
+    pub latency_ms: u64,
+    pub drop_connection_rate: f64,
+    pub truncate_body_rate: f64,
+    /// `"seconds"` (default), `"absent"`, `"huge"` (Long.MAX) or a number of seconds.
+    pub retry_after: Option<String>,
+    pub seed: u64,
+}
+
+impl FaultSpec {
+    pub fn validate(&self) -> Result<(), String> {
+        let unit = |name: &str, v: f64| {
+            if (0.0..=1.0).contains(&v) { Ok(()) } else { Err(format!("{name} must be within 0..=1")) }
+        };
+        unit("error_rate", self.error_rate)?;
+        unit("drop_connection_rate", self.drop_connection_rate)?;
+        unit("truncate_body_rate", self.truncate_body_rate)?;
+        if let Some(r) = self.rate_limit_per_sec {
+            if !(r > 0.0 && r.is_finite()) {
+                return Err("rate_limit_per_sec must be positive".into());
+            }
+        }
+        if let Some(b) = self.burst {
+            if !(b >= 1.0 && b.is_finite()) {
+                return Err("burst must be at least 1".into());
+            }
+        }
+        for s in &self.error_statuses {
+            if !(500..=599).contains(s) && *s != 429 {
+                return Err(format!("error_statuses: {s} is not a 5xx (or 429)"));
+            }
+        }
+        match self.retry_after.as_deref() {
+            None | Some("seconds") | Some("absent") | Some("huge") => Ok(()),
+            Some(n) if n.parse::<u64>().is_ok() => Ok(()),
+            Some(o) => Err(format!("retry_after: {o:?} is not seconds|absent|huge|<number>")),
+        }
+    }
+}
+
+struct Active {
+    spec: FaultSpec,
+    rng: SplitMix64,
+    tokens: f64,
+    last: Instant,
+}
+
+#[derive(Default)]
+pub struct Faults {
+    active: Mutex<Option<Active>>,
+}
+
+/// What to do with one API request.
+pub enum Decision {
+    /// Serve it (after `latency`), maybe truncating the body; `headers` are
+    /// rate-limit headers to add.
+    Serve { latency: Duration, truncate: bool, headers: Vec<(String, String)> },
+    /// Answer with this response instead (429 / 5xx).
+    Reject { latency: Duration, resp: Resp },
+    /// Close the connection without answering.
+    Drop { latency: Duration },
+}
+
+const LONG_MAX: &str = "9223372036854775807";
+
+impl Faults {
+    pub fn set(&self, spec: FaultSpec) {
+        let tokens = spec.burst.or(spec.rate_limit_per_sec).unwrap_or(1.0).max(1.0);
+        *self.active.lock() = Some(Active {
+            rng: SplitMix64::new(spec.seed),
+            spec,
+            tokens,
+            last: Instant::now(),
+        });
+    }
+
+    pub fn clear(&self) {
+        *self.active.lock() = None;
+    }
+
+    pub fn current(&self) -> Option<FaultSpec> {
+        self.active.lock().as_ref().map(|a| a.spec.clone())
+    }
+
+    pub fn decide(&self) -> Decision {
+        let mut g = self.active.lock();
+        let Some(a) = g.as_mut() else {
+            return Decision::Serve { latency: Duration::ZERO, truncate: false, headers: Vec::new() };
+        };
+        let latency = Duration::from_millis(a.spec.latency_ms);
+        // Always three draws per request so the stream stays aligned.
+        let (d_drop, d_err, d_trunc) = (a.rng.unit(), a.rng.unit(), a.rng.unit());
+        let pick = a.rng.next_u64();
+        let mut headers = Vec::new();
+        if let Some(rate) = a.spec.rate_limit_per_sec {
+            let burst = a.spec.burst.unwrap_or(rate).max(1.0);
+            let now = Instant::now();
+            a.tokens = (a.tokens + now.duration_since(a.last).as_secs_f64() * rate).min(burst);
+            a.last = now;
+            let full_in = (burst - a.tokens).max(0.0) / rate;
+            let reset = time::iso(time::now() + (full_in * 1000.0) as i64);
+            let base = |remaining: f64| {
+                vec![
+                    ("X-RateLimit-Limit".to_string(), format!("{}", rate.ceil() as u64)),
+                    ("X-RateLimit-Remaining".to_string(), format!("{}", remaining.floor() as u64)),
+                    ("X-RateLimit-FillRate".to_string(), format!("{}", rate.ceil() as u64)),
+                    ("X-RateLimit-Interval-Seconds".to_string(), "1".to_string()),
+                    ("X-RateLimit-Reset".to_string(), reset.clone()),
+                    (
+                        "X-RateLimit-NearLimit".to_string(),
+                        (remaining < 0.2 * burst).to_string(),
+                    ),
+                ]
+            };
+            if a.tokens < 1.0 {
+                let wait = ((1.0 - a.tokens) / rate).ceil().max(1.0) as u64;
+                let mut resp = Resp::json(
+                    429,
+                    &serde_json::json!({"statusCode": 429, "message": "Rate limit exceeded"}),
+                );
+                for (k, v) in base(0.0) {
+                    resp.set(&k, &v);
+                }
+                resp.set("RateLimit-Reason", "confluence-burst-based");
+                if let Some(v) = retry_after(&a.spec, wait) {
+                    resp.set("Retry-After", &v);
+                }
+                return Decision::Reject { latency, resp };
+            }
+            a.tokens -= 1.0;
+            headers = base(a.tokens);
+        }
+        if d_drop < a.spec.drop_connection_rate {
+            return Decision::Drop { latency };
+        }
+        if d_err < a.spec.error_rate {
+            let statuses = if a.spec.error_statuses.is_empty() {
+                &[500u16, 502, 503][..]
+            } else {
+                &a.spec.error_statuses[..]
+            };
+            let status = statuses[(pick % statuses.len() as u64) as usize];
+            let reason = match status {
+                500 => "Internal Server Error",
+                502 => "Bad Gateway",
+                503 => "Service Unavailable",
+                504 => "Gateway Timeout",
+                429 => "Too Many Requests",
+                _ => "Server Error",
+            };
+            let mut resp = Resp::json(
+                status,
+                &serde_json::json!({"statusCode": status, "message": reason}),
+            );
+            if status == 503 || status == 429 {
+                if let Some(v) = retry_after(&a.spec, 1) {
+                    resp.set("Retry-After", &v);
+                }
+            }
+            return Decision::Reject { latency, resp };
+        }
+        Decision::Serve { latency, truncate: d_trunc < a.spec.truncate_body_rate, headers }
+    }
+}
+
+fn retry_after(spec: &FaultSpec, secs: u64) -> Option<String> {
+    match spec.retry_after.as_deref() {
+        None | Some("seconds") => Some(secs.to_string()),
+        Some("absent") => None,
+        Some("huge") => Some(LONG_MAX.to_string()),
+        Some(n) => Some(n.to_string()),
+    }
+}

@@ -1,0 +1,304 @@
+//! The HTTP server: accept loop, per-request pipeline (control API, faults,
+//! auth, routing, stats) and the thread-owning `SimHandle`.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::io;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use bytes::Bytes;
+use http_body::{Body, Frame, SizeHint};
+use http_body_util::BodyExt;
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Request, Response};
+use hyper_util::rt::TokioIo;
+use parking_lot::RwLock;
+
+use crate::api;
+use crate::config::{RunConfig, SimConfig};
+use crate::control;
+use crate::error::SimError;
+use crate::faults::{Decision, Faults};
+use crate::http::{Query, Req, Resp};
+use crate::model::Site;
+use crate::stats::Stats;
+
+/// Shared state of one running simulator.
+pub struct State {
+    pub site: RwLock<Site>,
+    pub run: RunConfig,
+    /// `http://127.0.0.1:PORT`
+    pub origin: String,
+    pub stats: Stats,
+    pub faults: Faults,
+    /// Signs media-download tokens.
+    pub media_secret: u64,
+}
+
+impl State {
+    fn new(config: SimConfig, local: SocketAddr) -> State {
+        let (site, run) = config.into_site();
+        let secret = crate::site::rng::mix(local.port() as u64, site.nodes.len() as u64 ^ 0x5ec2e7);
+        State {
+            site: RwLock::new(site),
+            run,
+            origin: format!("http://{local}"),
+            stats: Stats::default(),
+            faults: Faults::default(),
+            media_secret: secret,
+        }
+    }
+}
+
+/// A response body that can stop short (the truncation fault).
+pub struct SimBody {
+    data: Option<Bytes>,
+    fail: bool,
+}
+
+impl SimBody {
+    fn full(b: Bytes) -> Self {
+        SimBody { data: Some(b), fail: false }
+    }
+}
+
+impl Body for SimBody {
+    type Data = Bytes;
+    type Error = io::Error;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        _cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, io::Error>>> {
+        let this = self.get_mut();
+        if let Some(d) = this.data.take() {
+            if !d.is_empty() {
+                return Poll::Ready(Some(Ok(Frame::data(d))));
+            }
+        }
+        if this.fail {
+            this.fail = false;
+            return Poll::Ready(Some(Err(io::Error::other("simulated truncated body"))));
+        }
+        Poll::Ready(None)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.data.as_ref().is_none_or(|d| d.is_empty()) && !self.fail
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        match (&self.data, self.fail) {
+            (_, true) => SizeHint::default(),
+            (Some(d), false) => SizeHint::with_exact(d.len() as u64),
+            (None, false) => SizeHint::with_exact(0),
+        }
+    }
+}
+
+fn to_hyper(resp: Resp, truncate: bool) -> Response<SimBody> {
+    let mut b = Response::builder().status(resp.status);
+    for (k, v) in resp.headers {
+        b = b.header(k, v);
+    }
+    let body = if truncate && resp.body.len() > 1 {
+        let full = resp.body.len();
+        b = b.header("content-length", full.to_string());
+        SimBody { data: Some(resp.body.slice(..full / 2)), fail: true }
+    } else {
+        SimBody::full(resp.body)
+    };
+    b.body(body).unwrap_or_else(|_| Response::new(SimBody::full(Bytes::new())))
+}
+
+async fn handle(
+    state: Arc<State>,
+    peer: SocketAddr,
+    req: Request<Incoming>,
+) -> Result<Response<SimBody>, io::Error> {
+    let (parts, body) = req.into_parts();
+    let body = match body.collect().await {
+        Ok(c) => c.to_bytes(),
+        Err(_) => Bytes::new(),
+    };
+    let raw_query = parts.uri.query().unwrap_or("").to_string();
+    let req = Req {
+        method: parts.method,
+        path: parts.uri.path().to_string(),
+        query: Query::parse(&raw_query),
+        raw_query,
+        headers: parts.headers,
+        body,
+    };
+    if req.path == "/__sim" || req.path.starts_with("/__sim/") {
+        let resp = if peer.ip().is_loopback() {
+            control::handle(&state, &req)
+        } else {
+            Resp::json(403, &serde_json::json!({"error": "the control API is loopback-only"}))
+        };
+        return Ok(to_hyper(resp, false));
+    }
+    let route = api::route(&state, &req);
+    state.stats.record(api::method_name(&req.method), route.pattern());
+    match state.faults.decide() {
+        Decision::Drop { latency } => {
+            sleep(latency).await;
+            Err(io::Error::other("simulated dropped connection"))
+        }
+        Decision::Reject { latency, resp } => {
+            sleep(latency).await;
+            Ok(to_hyper(resp, false))
+        }
+        Decision::Serve { latency, truncate, headers } => {
+            sleep(latency).await;
+            let mut resp = api::execute(&state, &req, route);
+            for (k, v) in headers {
+                resp.set(&k, &v);
+            }
+            Ok(to_hyper(resp, truncate))
+        }
+    }
+}
+
+async fn sleep(d: std::time::Duration) {
+    if !d.is_zero() {
+        tokio::time::sleep(d).await;
+    }
+}
+
+async fn run(
+    state: Arc<State>,
+    listener: tokio::net::TcpListener,
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), SimError> {
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            _ = &mut shutdown => return Ok(()),
+            accepted = listener.accept() => {
+                let (stream, peer) = match accepted {
+                    Ok(x) => x,
+                    // Out of file descriptors and the like: back off, keep serving.
+                    Err(_) => { tokio::time::sleep(std::time::Duration::from_millis(5)).await; continue; }
+                };
+                let _ = stream.set_nodelay(true);
+                let st = state.clone();
+                tokio::spawn(async move {
+                    let svc = service_fn(move |req| handle(st.clone(), peer, req));
+                    let _ = http1::Builder::new()
+                        .keep_alive(true)
+                        .serve_connection(TokioIo::new(stream), svc)
+                        .await;
+                });
+            }
+        }
+    }
+}
+
+/// Serves `config` on `listener` until the future is dropped (async embedding).
+pub async fn serve(config: SimConfig, listener: tokio::net::TcpListener) -> Result<(), SimError> {
+    let local = listener.local_addr().map_err(|e| SimError::Server(e.to_string()))?;
+    let state = Arc::new(State::new(config, local));
+    run(state, listener, std::future::pending()).await
+}
+
+/// A simulator running on its own thread and runtime; stops on `stop()` or drop.
+pub struct SimHandle {
+    url: String,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl SimHandle {
+    /// Site origin, e.g. `http://127.0.0.1:PORT` (no `/wiki`, no context path).
+    pub fn url(&self) -> String {
+        self.url.clone()
+    }
+
+    /// Stops the server and waits for its thread.
+    pub fn stop(mut self) {
+        self.shutdown_now();
+    }
+
+    fn shutdown_now(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+impl Drop for SimHandle {
+    fn drop(&mut self) {
+        self.shutdown_now();
+    }
+}
+
+impl std::fmt::Debug for SimHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SimHandle").field("url", &self.url).finish()
+    }
+}
+
+/// Starts a simulator on its own thread (usable from sync and async code).
+pub fn spawn(config: SimConfig) -> Result<SimHandle, SimError> {
+    let addr = config.socket_addr();
+    let std_listener =
+        std::net::TcpListener::bind(addr).map_err(|source| SimError::Bind { addr, source })?;
+    std_listener
+        .set_nonblocking(true)
+        .map_err(|e| SimError::Server(e.to_string()))?;
+    let local = std_listener.local_addr().map_err(|e| SimError::Server(e.to_string()))?;
+    let state = Arc::new(State::new(config, local));
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let (ready_tx, ready_rx) = std::sync::mpsc::channel::<Result<(), SimError>>();
+    let thread = std::thread::Builder::new()
+        .name(format!("confluence-sim-{}", local.port()))
+        .spawn(move || {
+            let rt = match tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+            {
+                Ok(rt) => rt,
+                Err(e) => {
+                    let _ = ready_tx.send(Err(SimError::Server(e.to_string())));
+                    return;
+                }
+            };
+            rt.block_on(async move {
+                let listener = match tokio::net::TcpListener::from_std(std_listener) {
+                    Ok(l) => l,
+                    Err(e) => {
+                        let _ = ready_tx.send(Err(SimError::Server(e.to_string())));
+                        return;
+                    }
+                };
+                let _ = ready_tx.send(Ok(()));
+                let _ = run(state, listener, async {
+                    let _ = rx.await;
+                })
+                .await;
+            });
+            rt.shutdown_background();
+        })
+        .map_err(|e| SimError::Server(e.to_string()))?;
+    ready_rx
+        .recv()
+        .map_err(|_| SimError::Server("server thread died".into()))??;
+    Ok(SimHandle {
+        url: format!("http://{local}"),
+        shutdown: Some(tx),
+        thread: Some(thread),
+    })
+}
+
+#[allow(dead_code)]
+fn _assert_infallible(_: Infallible) {}
