@@ -140,10 +140,9 @@ fn escape_stray_lt(input: &str) -> std::borrow::Cow<'_, str> {
         let rest = &input[i..];
         let skip_to = if rest.starts_with("<![CDATA[") {
             Some(rest.find("]]>").map_or(input.len(), |e| i + e + 3))
-        } else if let Some(body) = rest.strip_prefix("<!--") {
-            Some(body.find("-->").map_or(input.len(), |e| i + 4 + e + 3))
         } else {
-            None
+            rest.strip_prefix("<!--")
+                .map(|body| body.find("-->").map_or(input.len(), |e| i + 4 + e + 3))
         };
         if let Some(end) = skip_to {
             i = end;

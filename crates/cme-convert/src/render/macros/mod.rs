@@ -111,9 +111,15 @@ impl Renderer<'_> {
 
     /// The rich-text body (or, failing that, any non-parameter content).
     pub(crate) fn rich_body(&mut self, t: &Tree, m: NodeId, out: &mut Vec<Block>) {
-        match t.child(m, "ac:rich-text-body") {
-            Some(b) => self.block_children(t, b, out),
-            None => {
+        let bodies: Vec<NodeId> = t.children_named(m, "ac:rich-text-body").collect();
+        match bodies.is_empty() {
+            // Some content has several bodies; keep them all.
+            false => {
+                for b in bodies {
+                    self.block_children(t, b, out);
+                }
+            }
+            true => {
                 if let Some(b) = t.child(m, "ac:plain-text-body") {
                     let text = t.text_content(b);
                     if !text.trim().is_empty() {

@@ -1,0 +1,128 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+use cme_convert::parse::{self, Kind, NodeId, Tree};
+use pulldown_cmark::{Event, Options, Parser, Tag};
+
+/// `shared/` beside the repository (override with `CME_SHARED_DIR`).
+pub fn shared_dir() -> PathBuf {
+    std::env::var_os("CME_SHARED_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared"))
+}
+
+/// All corpus documents as (file name, content); `None` when absent.
+pub fn corpus() -> Option<Vec<(String, String)>> {
+    let dir = shared_dir().join("corpus/storage");
+    let mut docs: Vec<(String, String)> = std::fs::read_dir(&dir)
+        .ok()?
+        .filter_map(|e| e.ok())
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            std::fs::read_to_string(e.path()).ok().map(|s| (name, s))
+        })
+        .collect();
+    docs.sort();
+    Some(docs)
+}
+
+/// Elements whose text is metadata, not something a reader sees.
+const METADATA: &[&str] = &[
+    "ac:parameter",
+    "ac:default-parameter",
+    "ac:placeholder",
+    "ac:task-id",
+    "ac:task-uuid",
+    "ac:task-status",
+    "ac:adf-attribute",
+    "at:declarations",
+    "colgroup",
+];
+
+/// Visible text of a storage body (iterative walk).
+pub fn visible_text(storage: &str) -> String {
+    let t = parse::parse(storage).tree;
+    let mut out = String::new();
+    let mut stack: Vec<NodeId> = vec![Tree::ROOT];
+    while let Some(n) = stack.pop() {
+        match &t.node(n).kind {
+            Kind::Text(s) => {
+                out.push_str(s);
+                out.push(' ');
+            }
+            Kind::Element { name, .. } => {
+                if METADATA.contains(&&**name) {
+                    continue;
+                }
+                // The fallback duplicates the ADF node's content.
+                if &**name == "ac:adf-fallback" {
+                    continue;
+                }
+                stack.extend(t.children(n).iter().rev());
+            }
+            Kind::Root => stack.extend(t.children(n).iter().rev()),
+        }
+    }
+    out
+}
+
+fn strip_tags(html: &str) -> String {
+    let mut out = String::new();
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => {
+                in_tag = false;
+                out.push(' ');
+            }
+            _ if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    parse::entities::decode(&out)
+}
+
+/// Plain text of Markdown as a GFM reader sees it (HTML tags stripped).
+pub fn markdown_text(md: &str) -> String {
+    let mut out = String::new();
+    let opts = Options::ENABLE_TABLES | Options::ENABLE_TASKLISTS | Options::ENABLE_STRIKETHROUGH;
+    for ev in Parser::new_ext(md, opts) {
+        match ev {
+            Event::Text(t) | Event::Code(t) => {
+                out.push_str(&t);
+                out.push(' ');
+            }
+            Event::Html(h) | Event::InlineHtml(h) => out.push_str(&strip_tags(&h)),
+            Event::Start(Tag::Link { dest_url, .. }) => {
+                out.push(' ');
+                out.push_str(&dest_url);
+                out.push(' ');
+            }
+            Event::Start(_) | Event::End(_) => out.push(' '),
+            Event::SoftBreak | Event::HardBreak => out.push(' '),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Words: maximal runs of alphanumeric characters.
+pub fn words(s: &str) -> BTreeSet<String> {
+    s.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Words of `storage` missing from the Markdown's plain text.
+pub fn lost_words(storage: &str, markdown: &str) -> Vec<String> {
+    let have = words(&markdown_text(markdown));
+    words(&visible_text(storage))
+        .into_iter()
+        .filter(|w| !have.contains(w))
+        .collect()
+}
