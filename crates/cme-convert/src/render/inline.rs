@@ -214,7 +214,11 @@ impl Renderer<'_> {
             "code" | "tt" | "samp" => {
                 let text = collapse(&t.text_content(c));
                 let lead = t.text_content(c).starts_with([' ', '\n', '\t']);
-                if lead {
+                let after_space = matches!(run.last(), None | Some(Inline::Text(_)))
+                    && run
+                        .last()
+                        .is_none_or(|l| matches!(l, Inline::Text(x) if x.ends_with(' ')));
+                if lead && !after_space {
                     push_raw_text(run, " ".into());
                 }
                 if !text.is_empty() {

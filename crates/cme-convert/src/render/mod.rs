@@ -39,8 +39,6 @@ const DROPPED: &[&str] = &[
     "at:declarations",
     "colgroup",
     "col",
-    "head",
-    "title",
 ];
 
 pub(crate) struct Renderer<'c> {
@@ -228,9 +226,8 @@ impl Renderer<'_> {
                 flush(run, out);
                 self.adf_extension(t, c, out);
             }
-            "span" | "font" | "ac:inline-comment-marker" | "small" | "big"
-                if !inline::is_strike_span(t, c) =>
-            {
+            "span" if inline::is_strike_span(t, c) => self.inline_node(t, c, run),
+            "span" | "font" | "ac:inline-comment-marker" | "small" | "big" => {
                 // Transparent: may hold blocks (Cloud wraps macros in spans).
                 for &g in t.children(c) {
                     self.block_node(t, g, out, run);

@@ -247,16 +247,21 @@ impl Renderer<'_> {
         if let Some(body) = t.child(m, "ac:rich-text-body")
             && let Some(table) = t.find(body, "table")
         {
-            let rows: Vec<Vec<String>> = table_rows(t, table)
-                .into_iter()
-                .map(|r| {
-                    t.children(r)
-                        .iter()
-                        .filter(|&&c| matches!(t.name(c), "th" | "td"))
-                        .map(|&c| collapse(&t.text_content(c)))
-                        .collect()
-                })
-                .collect();
+            let mut rows: Vec<Vec<String>> = Vec::new();
+            for r in table_rows(t, table) {
+                let mut row = Vec::new();
+                for &c in t.children(r) {
+                    if matches!(t.name(c), "th" | "td") {
+                        // Rendered text, so dates, mentions and emoji read as on the page.
+                        let mut blocks = Vec::new();
+                        self.block_children(t, c, &mut blocks);
+                        let mut inl = Vec::new();
+                        crate::render::flatten(blocks, &mut inl);
+                        row.push(collapse(&md::plain(&inl)));
+                    }
+                }
+                rows.push(row);
+            }
             if rows.iter().all(|r| r.len() == 2) {
                 for r in &rows {
                     self.properties.push((r[0].clone(), r[1].clone()));

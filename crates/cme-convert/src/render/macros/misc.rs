@@ -24,9 +24,14 @@ pub(crate) fn anchor(t: &Tree, p: &Params) -> Vec<Inline> {
 
 /// Keeps only characters that cannot end an HTML comment.
 fn comment_safe(s: &str) -> String {
-    s.chars()
-        .filter(|c| c.is_alphanumeric() || matches!(c, '_' | '.' | ':' | ' '))
-        .collect()
+    let mut out: String = s
+        .chars()
+        .filter(|c| c.is_alphanumeric() || matches!(c, '_' | '.' | ':' | ' ' | '-'))
+        .collect();
+    while out.contains("--") {
+        out = out.replace("--", "-");
+    }
+    out.trim_end_matches('-').to_owned()
 }
 
 impl Renderer<'_> {

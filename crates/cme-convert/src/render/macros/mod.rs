@@ -61,6 +61,15 @@ impl Params {
     }
 }
 
+/// Embeds (diagrams, files, widgets) stand on their own line.
+fn para(inl: Vec<Inline>) -> Out {
+    if inl.is_empty() {
+        Out::Inline(inl)
+    } else {
+        Out::Blocks(vec![Block::Para(inl)])
+    }
+}
+
 impl Renderer<'_> {
     pub(crate) fn macro_(&mut self, t: &Tree, m: NodeId) -> Out {
         let name = t.attr(m, "ac:name").unwrap_or("").to_ascii_lowercase();
@@ -93,13 +102,13 @@ impl Renderer<'_> {
             "details" | "page-properties" => Out::Blocks(self.details_macro(t, m)),
             "detailssummary" | "page-properties-report" => Out::Blocks(self.details_summary(t, &p)),
             "drawio" | "drawio-sketch" | "inc-drawio" | "gliffy" => {
-                Out::Inline(self.diagram(t, &name, &p))
+                para(self.diagram(t, &name, &p))
             }
-            "mermaid-cloud" | "plantumlcloud" => Out::Inline(self.diagram_attachment(t, &name, &p)),
+            "mermaid-cloud" | "plantumlcloud" => para(self.diagram_attachment(t, &name, &p)),
             "multimedia" | "view-file" | "viewpdf" | "viewdoc" | "viewxls" | "viewppt"
-            | "viewfile" => Out::Inline(self.view_file(t, &p)),
+            | "viewfile" => para(self.view_file(t, &p)),
             "attachments" => Out::Blocks(self.attachments_macro()),
-            "widget" => Out::Inline(self.widget(t, &p)),
+            "widget" => para(self.widget(t, &p)),
             "section" | "column" | "div" | "layout" => {
                 let mut blocks = Vec::new();
                 self.rich_body(t, m, &mut blocks);

@@ -1,0 +1,534 @@
+//! One snapshot per catalogue element. Snapshots live in tests/snapshots;
+//! review changes with `cargo insta review` (CI=true fails on new ones).
+
+use cme_convert::{
+    AlertStyle, AttachmentRef, ChildPage, ContentId, Context, Converted, CurrentPage, DynamicMacro,
+    LinkStyle, OfflineContext, Options, PageRef, SpaceKey, UserRef, convert,
+};
+
+fn md(storage: &str) -> String {
+    convert(storage, &OfflineContext::default(), &Options::default()).markdown
+}
+
+fn mac(name: &str, params: &[(&str, &str)], body: &str) -> String {
+    let mut s = format!(r#"<ac:structured-macro ac:name="{name}" ac:schema-version="1">"#);
+    for (k, v) in params {
+        s.push_str(&format!(
+            r#"<ac:parameter ac:name="{k}">{v}</ac:parameter>"#
+        ));
+    }
+    s.push_str(body);
+    s.push_str("</ac:structured-macro>");
+    s
+}
+
+fn rich(body: &str) -> String {
+    format!("<ac:rich-text-body>{body}</ac:rich-text-body>")
+}
+
+fn plain(body: &str) -> String {
+    format!("<ac:plain-text-body><![CDATA[{body}]]></ac:plain-text-body>")
+}
+
+/// A context that knows everything, as the exporter's will.
+struct Online;
+
+impl Context for Online {
+    fn page_link(&self, page: &PageRef) -> Option<String> {
+        match page {
+            PageRef::Id(id) => Some(format!("../by-id/{id}.md")),
+            PageRef::Title { title, .. } | PageRef::BlogPost { title, .. } => {
+                Some(format!("../Docs/{title}.md"))
+            }
+        }
+    }
+    fn attachment_path(&self, a: &AttachmentRef) -> Option<String> {
+        Some(format!("attachments/{}", a.filename))
+    }
+    fn user_name(&self, u: &UserRef) -> Option<String> {
+        (u.id() == "557058:abc").then(|| "Ada Lovelace".to_owned())
+    }
+    fn jira_base_url(&self) -> Option<String> {
+        Some("https://jira.example.com/".into())
+    }
+    fn page_body(&self, page: &PageRef) -> Option<String> {
+        match page.title()? {
+            "Includee" => Some("<p>Included <strong>text</strong></p>".into()),
+            "Loop" => Some(
+                r#"<p>loop body</p><ac:structured-macro ac:name="include"><ac:parameter ac:name=""><ac:link><ri:page ri:content-title="Loop"/></ac:link></ac:parameter></ac:structured-macro>"#
+                    .into(),
+            ),
+            "Excerpted" => Some(
+                r#"<p>not this</p><ac:structured-macro ac:name="excerpt"><ac:rich-text-body><p>Only the excerpt</p></ac:rich-text-body></ac:structured-macro>"#
+                    .into(),
+            ),
+            _ => None,
+        }
+    }
+    fn children(&self) -> Option<Vec<ChildPage>> {
+        let child = |t: &str, children| ChildPage {
+            title: t.into(),
+            page: PageRef::Title {
+                space: None,
+                title: t.into(),
+            },
+            children,
+        };
+        Some(vec![
+            child("Alpha", vec![child("Alpha One", vec![])]),
+            child("Beta", vec![]),
+        ])
+    }
+    fn attachments(&self) -> Option<Vec<String>> {
+        Some(vec!["a.pdf".into(), "b c.png".into()])
+    }
+    fn current_page(&self) -> Option<CurrentPage> {
+        Some(CurrentPage {
+            title: "Home Page".into(),
+            space: Some(SpaceKey("DOC".into())),
+        })
+    }
+}
+
+fn online(storage: &str) -> Converted {
+    convert(storage, &Online, &Options::default())
+}
+
+macro_rules! snap {
+    ($name:ident, $input:expr) => {
+        #[test]
+        fn $name() {
+            insta::assert_snapshot!(md(&$input));
+        }
+    };
+}
+
+snap!(
+    headings,
+    "<h1>One</h1><h2>Two <em>em</em></h2><h3>a<br/>b</h3><h6>Six</h6>"
+);
+snap!(
+    paragraphs_and_whitespace,
+    "<p>first   line\n  continues</p><p class=\"auto-cursor-target\"><br/></p><p style=\"text-align: center;\">second</p>"
+);
+snap!(
+    emphasis,
+    "<p><strong>bold</strong> <b>b</b> <em>it</em> <i>i</i> <strong> spaced </strong>x</p>"
+);
+snap!(
+    underline_sub_sup_strike,
+    "<p><u>under</u> H<sub>2</sub>O x<sup>2</sup> <s>gone</s> <del>del</del> <span style=\"text-decoration: line-through;\">span</span></p>"
+);
+snap!(
+    metacharacters_escaped,
+    "<p>*not em* _x_ # not heading</p><p>1. not a list</p><p>[not](link) `tick` &lt;b&gt; a|b trailing\\</p><p>- dash + plus</p>"
+);
+snap!(
+    inline_code_with_backticks,
+    "<p><code>a`b</code> and <code>``</code> and <tt>tt</tt> and <code> padded </code></p>"
+);
+snap!(
+    code_macro_language_title,
+    mac(
+        "code",
+        &[("language", "c#"), ("title", "Example")],
+        &plain("var x = 1;\n```\nnested fence\n")
+    )
+);
+snap!(
+    code_macro_no_language,
+    mac("code", &[], &plain("plain text"))
+);
+snap!(
+    noformat,
+    mac(
+        "noformat",
+        &[("nopanel", "true")],
+        &plain("  raw  *text*\n")
+    )
+);
+snap!(
+    panels_by_meaning,
+    format!(
+        "{}{}{}{}",
+        mac("info", &[("title", "Info title")], &rich("<p>info</p>")),
+        mac("note", &[], &rich("<p>note is a warning</p>")),
+        mac("warning", &[], &rich("<p>warning is an error</p>")),
+        mac("tip", &[], &rich("<p>tip is success</p>"))
+    )
+);
+snap!(
+    custom_panel,
+    mac(
+        "panel",
+        &[
+            ("panelIcon", ":rainbow:"),
+            ("panelIconText", "🌈"),
+            ("bgColor", "#E6FCFF"),
+            ("title", "Custom")
+        ],
+        &rich("<p>This is a custom panel.</p>")
+    )
+);
+snap!(
+    adf_panels,
+    ["note", "info", "success", "warning", "error", "custom"]
+        .iter()
+        .map(|k| format!(
+            r#"<ac:adf-extension><ac:adf-node type="panel"><ac:adf-attribute key="panel-type">{k}</ac:adf-attribute><ac:adf-content><p>{k} panel</p></ac:adf-content></ac:adf-node><ac:adf-fallback><div><p>{k} panel</p></div></ac:adf-fallback></ac:adf-extension>"#
+        ))
+        .collect::<String>()
+);
+snap!(
+    adf_decision_list,
+    r#"<ac:adf-extension><ac:adf-node type="decision-list"><ac:adf-attribute key="local-id">x</ac:adf-attribute><ac:adf-node type="decision-item"><ac:adf-attribute key="state">DECIDED</ac:adf-attribute><ac:adf-content>Use X</ac:adf-content></ac:adf-node><ac:adf-node type="decision-item"><ac:adf-attribute key="state">UNDECIDED</ac:adf-attribute><ac:adf-content>Maybe Y</ac:adf-content></ac:adf-node></ac:adf-node><ac:adf-fallback><ul><li>Use X</li></ul></ac:adf-fallback></ac:adf-extension>"#
+);
+snap!(
+    expand_nested,
+    mac(
+        "expand",
+        &[("title", "Outer &lt;title&gt; &amp; more")],
+        &rich(&format!(
+            "<p>outer</p>{}",
+            mac(
+                "expand",
+                &[],
+                &rich(&mac("code", &[("language", "sql")], &plain("SELECT 1;")))
+            )
+        ))
+    )
+);
+snap!(
+    table_simple,
+    "<table><tbody><tr><th>Key</th><th>Val|ue</th></tr><tr><td><p>a</p><p>second para</p></td><td>b<br/>c <code>x|y</code></td></tr><tr><td>short row</td></tr></tbody></table>"
+);
+snap!(
+    table_merged_and_block_cells,
+    "<table><tbody><tr><th colspan=\"2\">Wide</th></tr><tr><td><ul><li>item</li></ul></td><td>plain *text*</td></tr><tr><td rowspan=\"2\">tall</td><td>x</td></tr></tbody></table>"
+);
+snap!(
+    lists_nested_and_ordered,
+    "<ul><li><p>one</p><ul><li>one.a</li></ul></li><li>two</li></ul><ol start=\"3\"><li>three</li><li>four<ol><li>inner</li></ol></li></ol>"
+);
+snap!(
+    task_list_nested,
+    r#"<ac:task-list><ac:task><ac:task-id>1</ac:task-id><ac:task-status>complete</ac:task-status><ac:task-body>done <time datetime="2024-02-22" /></ac:task-body></ac:task><ac:task><ac:task-id>2</ac:task-id><ac:task-status>incomplete</ac:task-status><ac:task-body>todo<ac:task-list><ac:task><ac:task-id>3</ac:task-id><ac:task-status>incomplete</ac:task-status><ac:task-body>nested</ac:task-body></ac:task></ac:task-list></ac:task-body></ac:task></ac:task-list>"#
+);
+snap!(
+    blockquote_and_rule,
+    "<blockquote><p>quoted</p><p>two</p></blockquote><hr/><p>after</p>"
+);
+snap!(
+    links_external_and_confluence_urls,
+    r#"<p><a href="https://example.com/a b(c)">ext</a> <a href="https://x.atlassian.net/wiki/spaces/QM/pages/123/T" data-card-appearance="inline">smart</a> <a href="https://example.com"></a></p>"#
+);
+snap!(
+    page_links_offline,
+    r#"<p><ac:link><ri:page ri:space-key="FOO" ri:content-title="Test Page"/><ac:plain-text-link-body><![CDATA[Link *text*]]></ac:plain-text-link-body></ac:link> <ac:link><ri:page ri:content-title="No Space"/></ac:link> <ac:link><ri:content-entity ri:content-id="42"/><ac:link-body>rich <strong>body</strong></ac:link-body></ac:link> <ac:link><ri:blog-post ri:space-key="FOO" ri:content-title="First Post" ri:posting-day="2012/01/30"/></ac:link> <ac:link><ri:space ri:space-key="TST"/></ac:link></p>"#
+);
+snap!(
+    anchors_and_anchor_links,
+    format!(
+        r#"<p>{}</p><h2>Some Heading</h2><p><ac:link ac:anchor="my-anchor"><ac:plain-text-link-body><![CDATA[to anchor]]></ac:plain-text-link-body></ac:link> <ac:link ac:anchor="Some Heading"/></p>"#,
+        mac("anchor", &[("", "my-anchor")], "")
+    )
+);
+snap!(
+    attachments_and_images,
+    r##"<p><ac:link><ri:attachment ri:filename="happy.gif"/></ac:link> <ac:link><ri:attachment ri:filename="x.png"><ri:page ri:space-key="TST" ri:content-title="Other"/></ri:attachment><ac:plain-text-link-body><![CDATA[other's]]></ac:plain-text-link-body></ac:link></p><p><ac:image ac:alt="shot" ac:title="A title"><ri:attachment ri:filename="shot one.png"/></ac:image> <ac:image ac:width="760"><ri:url ri:value="https://example.com/x.png"/></ac:image></p><ac:image><ri:attachment ri:filename="c.png"/><ac:caption><p>Workflow &gt; Reviews</p></ac:caption><ac:adf-mark key="border" size="1" color="#091e4224" /></ac:image>"##
+);
+snap!(
+    user_mentions_offline,
+    r#"<p>hi <ac:link><ri:user ri:account-id="5b10ac8d82e05b22cc7d4ef5"/></ac:link> and <ac:link><ri:user ri:userkey="2c9680f7"/></ac:link></p>"#
+);
+snap!(
+    emoticons,
+    r#"<p><ac:emoticon ac:name="smile"/> <ac:emoticon ac:name="smile" ac:emoji-shortname=":slight_smile:" ac:emoji-id="1f642" ac:emoji-fallback="🙂"/> <ac:emoticon ac:name="blue-star" ac:emoji-id="atlassian-check_mark" ac:emoji-fallback=":check_mark:"/> <ac:emoticon ac:name="tick"/> <ac:emoticon ac:name="blue-star" ac:emoji-fallback="&#128521;"/> <ac:emoticon ac:name="unknown-thing"/></p>"#
+);
+snap!(
+    status_and_time,
+    format!(
+        r#"<p>State: {} on <time datetime="2024-01-01" /></p>"#,
+        mac(
+            "status",
+            &[("title", "added-10.2.2"), ("colour", "Green")],
+            ""
+        )
+    )
+);
+snap!(
+    jira_offline,
+    format!(
+        "<p>{} and {}</p>",
+        mac("jira", &[("key", "ABC-123"), ("server", "Jira")], ""),
+        mac("jira", &[("jqlQuery", "project = \"Confluence test\"")], "")
+    )
+);
+snap!(
+    toc_from_headings,
+    format!(
+        "{}<h1>Overview</h1><h2>Part A</h2><h3>Deep</h3><h2>Part B</h2><h1>Overview</h1>",
+        mac("toc", &[("maxLevel", "2"), ("exclude", "Overview")], "")
+    )
+);
+snap!(children_offline, mac("children", &[("depth", "2")], ""));
+snap!(
+    excerpt_kept,
+    mac(
+        "excerpt",
+        &[("hidden", "true")],
+        &rich("<p>Summary text</p>")
+    )
+);
+snap!(
+    include_offline_links,
+    format!(
+        "{}{}",
+        mac(
+            "include",
+            &[],
+            r#"<ac:parameter ac:name=""><ac:link><ri:page ri:space-key="X" ri:content-title="Includee"/></ac:link></ac:parameter>"#
+        ),
+        mac(
+            "excerpt-include",
+            &[("nopanel", "true")],
+            r#"<ac:parameter ac:name=""><ac:link><ri:page ri:content-title="Some page"/></ac:link></ac:parameter>"#
+        )
+    )
+);
+snap!(
+    details_page_properties,
+    mac(
+        "details",
+        &[("id", "props")],
+        &rich(
+            "<table><tbody><tr><th>Owner</th><td>Ada</td></tr><tr><th>Status</th><td>Draft</td></tr></tbody></table>"
+        )
+    )
+);
+snap!(
+    details_summary,
+    mac("detailssummary", &[("cql", "label = \"x\"")], "")
+);
+snap!(
+    layouts_in_reading_order,
+    r#"<ac:layout><ac:layout-section ac:type="two_equal"><ac:layout-cell><p>left</p></ac:layout-cell><ac:layout-cell><p>right</p></ac:layout-cell></ac:layout-section><ac:layout-section ac:type="single"><ac:layout-cell><p>below</p></ac:layout-cell></ac:layout-section></ac:layout>"#
+);
+snap!(
+    section_column_macros,
+    mac(
+        "section",
+        &[],
+        &rich(&format!(
+            "{}{}",
+            mac("column", &[("width", "50%")], &rich("<p>col 1</p>")),
+            mac("column", &[], &rich("<p>col 2</p>"))
+        ))
+    )
+);
+snap!(
+    drawio_and_gliffy,
+    format!(
+        "{}{}",
+        mac("drawio", &[("diagramName", "arch"), ("revision", "1")], ""),
+        mac("gliffy", &[("name", "flow.png"), ("pagePin", "5")], "")
+    )
+);
+snap!(
+    plantuml_and_mermaid,
+    format!(
+        "{}{}{}",
+        mac("plantuml", &[], &plain("@startuml\nA -> B\n@enduml")),
+        mac("mermaid", &[], &plain("graph TD; A-->B")),
+        mac("mermaid-cloud", &[("filename", "diagram-name")], "")
+    )
+);
+snap!(
+    multimedia_and_view_file,
+    format!(
+        "{}{}{}",
+        mac(
+            "multimedia",
+            &[],
+            r#"<ac:parameter ac:name="name"><ri:attachment ri:filename="Dummy 1.pdf"/></ac:parameter>"#
+        ),
+        mac(
+            "view-file",
+            &[],
+            r#"<ac:parameter ac:name="name"><ri:attachment ri:filename="994_external.json"/></ac:parameter>"#
+        ),
+        mac(
+            "viewpdf",
+            &[],
+            r#"<ac:parameter ac:name="name"><ri:attachment ri:filename="doc.pdf"/></ac:parameter>"#
+        )
+    )
+);
+snap!(attachments_macro_offline, mac("attachments", &[], ""));
+snap!(
+    widget,
+    mac(
+        "widget",
+        &[],
+        r#"<ac:parameter ac:name="url"><ri:url ri:value="http://www.youtube.com/watch?v=Titn-yAh74A"/></ac:parameter>"#
+    )
+);
+snap!(
+    placeholders_dropped_comment_markers_kept,
+    r#"<p><ac:placeholder>Type here</ac:placeholder>Kept <ac:inline-comment-marker ac:ref="d4d8">Line 2</ac:inline-comment-marker></p>"#
+);
+snap!(
+    unknown_macro_keeps_body,
+    format!(
+        "{}<p>{}</p>",
+        mac(
+            "ui-steps",
+            &[("x", "y")],
+            &rich("<p>Step <strong>one</strong></p>")
+        ),
+        mac("recently-updated", &[], "")
+    )
+);
+snap!(
+    malformed_recovers,
+    "<p>a < b && c &nbsp;&rarr; <strong>open <em>mismatch</strong> tail</em></p><p>unclosed <b>bold"
+);
+
+#[test]
+fn online_context_links_mentions_jira_includes() {
+    let s = format!(
+        r#"<p><ac:link><ri:page ri:content-title="Target"/></ac:link> <ac:link><ri:user ri:account-id="557058:abc"/></ac:link> <ac:link ac:anchor="HomePage-Section"><ri:page ri:content-title="Target"/></ac:link></p>{}{}{}{}{}{}"#,
+        mac("jira", &[("key", "ABC-1")], ""),
+        mac("jira", &[("jqlQuery", "project = X")], ""),
+        mac(
+            "include",
+            &[],
+            r#"<ac:parameter ac:name=""><ac:link><ri:page ri:content-title="Includee"/></ac:link></ac:parameter>"#
+        ),
+        mac(
+            "include",
+            &[],
+            r#"<ac:parameter ac:name=""><ac:link><ri:page ri:content-title="Loop"/></ac:link></ac:parameter>"#
+        ),
+        mac(
+            "excerpt-include",
+            &[],
+            r#"<ac:parameter ac:name=""><ac:link><ri:page ri:content-title="Excerpted"/></ac:link></ac:parameter>"#
+        ),
+        mac("children", &[("allChildren", "true")], ""),
+    );
+    let out = online(&s);
+    insta::assert_snapshot!(out.markdown);
+    assert!(
+        out.warnings
+            .iter()
+            .any(|w| w.kind == cme_convert::WarningKind::Include)
+    );
+    let titles: Vec<_> = out.pages.iter().filter_map(PageRef::title).collect();
+    assert_eq!(
+        titles,
+        [
+            "Target",
+            "Includee",
+            "Loop",
+            "Excerpted",
+            "Alpha",
+            "Alpha One",
+            "Beta"
+        ]
+    );
+}
+
+#[test]
+fn online_attachments_macro_and_references() {
+    let out = online(&format!(
+        r#"{}<p><ac:image><ri:attachment ri:filename="a.pdf"/></ac:image></p>"#,
+        mac("attachments", &[], "")
+    ));
+    insta::assert_snapshot!(out.markdown);
+    let files: Vec<_> = out
+        .attachments
+        .iter()
+        .map(|a| a.filename.as_str())
+        .collect();
+    assert_eq!(files, ["a.pdf", "b c.png"], "deduplicated, in order");
+}
+
+#[test]
+fn page_properties_are_returned() {
+    let out = md_full(&mac(
+        "details",
+        &[],
+        &rich(
+            "<table><tbody><tr><th>Owner</th><td><p>Ada <em>L.</em></p></td></tr><tr><th>Due</th><td><time datetime=\"2024-05-01\"/></td></tr></tbody></table>",
+        ),
+    ));
+    assert_eq!(
+        out.properties,
+        [
+            ("Owner".to_owned(), "Ada L.".to_owned()),
+            ("Due".to_owned(), "2024-05-01".to_owned())
+        ]
+    );
+}
+
+fn md_full(s: &str) -> Converted {
+    convert(s, &OfflineContext::default(), &Options::default())
+}
+
+#[test]
+fn options_title_wiki_links_blockquote_alerts_omit_dynamic() {
+    let opts = Options {
+        title: Some("My *Page*".into()),
+        link_style: LinkStyle::Wiki,
+        alert_style: AlertStyle::Blockquote,
+        toc: DynamicMacro::Omit,
+        children: DynamicMacro::Omit,
+    };
+    let s = format!(
+        r#"{}{}<h2>Sec</h2><p><ac:link><ri:page ri:content-title="Target"/><ac:plain-text-link-body><![CDATA[the target]]></ac:plain-text-link-body></ac:link> <ac:link><ri:page ri:content-title="Other"/></ac:link></p>{}"#,
+        mac("toc", &[], ""),
+        mac("children", &[], ""),
+        mac("warning", &[("title", "Careful")], &rich("<p>body</p>")),
+    );
+    let out = convert(&s, &Online, &opts);
+    insta::assert_snapshot!(out.markdown);
+    assert_eq!(out.headings.len(), 2);
+    assert_eq!(out.headings[0].anchor, "my-page");
+    assert_eq!(out.headings[1].anchor, "sec");
+}
+
+#[test]
+fn headings_are_reported_with_unique_anchors() {
+    let out = md_full("<h1>Intro</h1><h2>Intro</h2><h2>C# &amp; .NET</h2>");
+    let got: Vec<_> = out
+        .headings
+        .iter()
+        .map(|h| (h.level, h.text.as_str(), h.anchor.as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (1, "Intro", "intro"),
+            (2, "Intro", "intro-1"),
+            (2, "C# & .NET", "c--net")
+        ]
+    );
+}
+
+#[test]
+fn page_refs_are_collected_and_deduplicated() {
+    let out = md_full(
+        r#"<p><ac:link><ri:page ri:space-key="A" ri:content-title="T"/></ac:link><ac:link><ri:page ri:space-key="A" ri:content-title="T"/></ac:link><a href="/pages/viewpage.action?pageId=7">x</a></p>"#,
+    );
+    assert_eq!(
+        out.pages,
+        [
+            PageRef::Title {
+                space: Some(SpaceKey("A".into())),
+                title: "T".into()
+            },
+            PageRef::Id(ContentId("7".into()))
+        ]
+    );
+}
