@@ -301,3 +301,17 @@ fn dc_scan_and_offset_paging() {
     let next = body["_links"]["next"].as_str().unwrap();
     assert!(next.starts_with("/rest/api/content?"), "{next}");
 }
+
+/// The Link parser used by every walk must cope with commas inside URLs.
+#[test]
+fn link_header_parsing() {
+    let h = "</wiki/api/v2/pages?status=current,archived&cursor=abc>; rel=\"next\", <https://x.atlassian.net/wiki>; rel=\"base\"";
+    assert_eq!(
+        common::link_next(h).as_deref(),
+        Some("/wiki/api/v2/pages?status=current,archived&cursor=abc")
+    );
+    assert_eq!(
+        common::link_next("<https://x.atlassian.net/wiki>; rel=\"base\""),
+        None
+    );
+}

@@ -321,17 +321,21 @@ impl Sim {
     }
 }
 
-/// Extracts the `rel="next"` target of a `Link` header.
+/// Extracts the `rel="next"` target of a `Link` header. Targets are read
+/// between `<` and `>` because a URL may itself contain commas.
 pub fn link_next(header: &str) -> Option<String> {
-    header.split(',').find_map(|part| {
-        let part = part.trim();
-        if !part.contains("rel=\"next\"") {
-            return None;
+    let mut rest = header;
+    while let Some(open) = rest.find('<') {
+        let close = open + rest[open..].find('>')?;
+        let target = &rest[open + 1..close];
+        let after = &rest[close + 1..];
+        let params = &after[..after.find('<').unwrap_or(after.len())];
+        if params.contains("rel=\"next\"") {
+            return Some(target.to_string());
         }
-        let start = part.find('<')? + 1;
-        let end = part.find('>')?;
-        Some(part[start..end].to_string())
-    })
+        rest = after;
+    }
+    None
 }
 
 /// Query parameters of a URL or path, percent-decoded.
