@@ -1,14 +1,56 @@
-//! Argument parsing and dispatch. Kept thin: real work lives in library code.
-use clap::Parser;
+//! Argument definitions and dispatch. Parsing does no I/O; each command
+//! resolves its own settings when it runs.
+use crate::commands;
+use crate::report::render_error;
+use clap::{Parser, Subcommand};
+use std::io::Write as _;
 use std::process::ExitCode;
 
 /// Export Confluence pages and spaces to Markdown, incrementally.
 #[derive(Debug, Parser)]
-#[command(name = "confluence-markdown-exporter", version, about)]
-pub struct Cli {}
+#[command(name = "confluence-markdown-exporter", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
 
-/// Entry point shared by both binary names.
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Convert one storage-format document to Markdown on stdout (no network)
+    Convert(commands::convert::ConvertArgs),
+    /// Export whole spaces
+    Spaces(commands::export::SpacesArgs),
+    /// Export every space visible to the account
+    AllSpaces(commands::export::AllSpacesArgs),
+    /// Export the bundled demo site from an in-process simulator (no setup)
+    Demo(commands::demo::DemoArgs),
+}
+
+/// Entry point shared by both binary names (`confluence-markdown-exporter` and `cme`).
 pub fn main() -> ExitCode {
-    let _cli = Cli::parse();
-    ExitCode::SUCCESS
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Convert(args) => commands::convert::run(&args),
+        Command::Spaces(args) => commands::export::run_spaces(&args),
+        Command::AllSpaces(args) => commands::export::run_all_spaces(&args),
+        Command::Demo(args) => commands::demo::run(&args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            let _ = std::io::stderr().write_all(render_error(&err).as_bytes());
+            ExitCode::from(2)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
 }

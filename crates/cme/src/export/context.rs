@@ -1,0 +1,91 @@
+//! Answers the converter's questions from the export's inventory, so links
+//! become relative paths between exported files.
+use super::layout::{Layout, Placed};
+use super::paths::OutputPath;
+use cme_client::{PageId, SpaceKey};
+use cme_convert::{AttachmentRef, ChildPage, Context, CurrentPage, PageRef};
+use std::collections::HashMap;
+
+/// The converter's view of one page being exported.
+pub struct PageContext<'a> {
+    pub layout: &'a Layout,
+    pub page: &'a Placed,
+    /// Storage bodies of pages in this export, for include macros.
+    pub bodies: &'a HashMap<PageId, String>,
+    /// File names attached to this page, when listed.
+    pub attachment_names: Option<Vec<String>>,
+}
+
+impl PageContext<'_> {
+    fn resolve(&self, page: &PageRef) -> Option<&Placed> {
+        match page {
+            PageRef::Id(id) => self.layout.get(&PageId::new(id.0.clone())),
+            PageRef::Title { space, title } => {
+                let space = space
+                    .as_ref()
+                    .map_or_else(|| self.page.space.clone(), |s| SpaceKey::new(s.0.clone()));
+                self.layout.find_title(&space, title)
+            }
+            PageRef::BlogPost { .. } => None,
+        }
+    }
+
+    fn link_to(&self, target: &OutputPath) -> String {
+        self.page.path.relative_link_to(target)
+    }
+}
+
+impl Context for PageContext<'_> {
+    fn page_link(&self, page: &PageRef) -> Option<String> {
+        self.resolve(page).map(|p| self.link_to(&p.path))
+    }
+
+    fn attachment_path(&self, att: &AttachmentRef) -> Option<String> {
+        let owner = match &att.page {
+            None => self.page,
+            Some(r) => self.resolve(r)?,
+        };
+        let path = Layout::attachment_path(&owner.space, &owner.meta.id, &att.filename);
+        Some(self.link_to(&path))
+    }
+
+    fn page_body(&self, page: &PageRef) -> Option<String> {
+        let p = self.resolve(page)?;
+        self.bodies.get(&p.meta.id).cloned()
+    }
+
+    fn children(&self) -> Option<Vec<ChildPage>> {
+        Some(self.child_tree(&self.page.children, 0))
+    }
+
+    fn attachments(&self) -> Option<Vec<String>> {
+        self.attachment_names.clone()
+    }
+
+    fn current_page(&self) -> Option<CurrentPage> {
+        Some(CurrentPage {
+            title: self.page.meta.title.clone(),
+            space: Some(cme_convert::SpaceKey(self.page.space.as_str().to_owned())),
+        })
+    }
+}
+
+impl PageContext<'_> {
+    /// Children as a tree, capped in depth: the children macro rarely asks
+    /// for more, and an unbounded tree per page would make output quadratic.
+    fn child_tree(&self, ids: &[PageId], depth: usize) -> Vec<ChildPage> {
+        const MAX_DEPTH: usize = 3;
+        ids.iter()
+            .filter_map(|id| self.layout.get(id))
+            .map(|c| ChildPage {
+                title: c.meta.title.clone(),
+                page: PageRef::Id(cme_convert::ContentId(c.meta.id.as_str().to_owned())),
+                children: if depth + 1 < MAX_DEPTH {
+                    self.child_tree(&c.children, depth + 1)
+                } else {
+                    Vec::new()
+                },
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,230 @@
+//! A full export: inventory → layout → batched bodies → convert → write
+//! atomically → attachments → state. Every write goes through [`OutputPath`],
+//! so nothing lands outside the output folder.
+pub mod context;
+pub mod layout;
+pub mod paths;
+
+use crate::state::{AttachmentState, PageState, Scope, State, TrackedStatus, write_atomic};
+use anyhow::{Context as _, Result, bail};
+use cme_client::{Client, PageId, SpaceKey};
+use cme_convert::Options;
+use context::PageContext;
+use layout::Layout;
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+use std::time::{Instant, SystemTime};
+
+/// What to export and where.
+pub struct ExportRequest {
+    /// Output folder (created if missing).
+    pub output: PathBuf,
+    /// The scope recorded in the state file for `sync`.
+    pub scope: Scope,
+    /// Add to an existing export instead of refusing.
+    pub append: bool,
+    /// Converter options.
+    pub options: Options,
+}
+
+/// What an export did.
+#[derive(Debug, Default)]
+pub struct ExportReport {
+    pub spaces: usize,
+    pub pages: usize,
+    pub attachments: usize,
+    pub warnings: usize,
+    pub missing_attachments: Vec<String>,
+    pub elapsed_secs: f64,
+}
+
+/// Bodies fetched per request: the v2 `id` filter's maximum.
+const BODY_BATCH: usize = 250;
+
+/// Exports the given spaces (all visible spaces when `keys` is empty).
+pub async fn export_spaces(
+    client: &Client,
+    keys: &[SpaceKey],
+    req: ExportRequest,
+    progress: &dyn Fn(&str),
+) -> Result<ExportReport> {
+    let started = Instant::now();
+    let mut state = open_state(client, &req)?;
+
+    progress("listing spaces");
+    let spaces = client.spaces(keys).await.context("cannot list spaces")?;
+    let missing: Vec<&str> = keys
+        .iter()
+        .filter(|k| !spaces.iter().any(|s| &s.key == *k))
+        .map(SpaceKey::as_str)
+        .collect();
+    if !missing.is_empty() {
+        bail!(
+            "space(s) not found or not visible to this account: `{}`",
+            missing.join("`, `")
+        );
+    }
+    let mut layout = Layout::default();
+    for space in &spaces {
+        progress(&format!("listing pages of {}", space.key));
+        let pages = client
+            .space_pages(space)
+            .await
+            .with_context(|| format!("cannot list the pages of space `{}`", space.key))?;
+        layout.add_space(space, pages);
+    }
+
+    let ids: Vec<PageId> = layout.iter().map(|p| p.meta.id.clone()).collect();
+    let mut bodies: HashMap<PageId, String> = HashMap::with_capacity(ids.len());
+    for (i, chunk) in ids.chunks(BODY_BATCH).enumerate() {
+        progress(&format!(
+            "fetching pages {}-{} of {}",
+            i * BODY_BATCH + 1,
+            i * BODY_BATCH + chunk.len(),
+            ids.len()
+        ));
+        for page in client
+            .pages_with_bodies(chunk)
+            .await
+            .context("cannot fetch page bodies")?
+        {
+            bodies.insert(page.meta.id, page.storage);
+        }
+    }
+
+    let mut report = ExportReport {
+        spaces: spaces.len(),
+        ..ExportReport::default()
+    };
+    let now = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
+    // Attachments referenced by converted pages, per owning page.
+    let mut wanted: BTreeMap<PageId, Vec<String>> = BTreeMap::new();
+    for placed in layout.iter() {
+        // A page that vanished between listing and fetch is simply not exported.
+        let Some(body) = bodies.get(&placed.meta.id) else {
+            continue;
+        };
+        let ctx = PageContext {
+            layout: &layout,
+            page: placed,
+            bodies: &bodies,
+            attachment_names: None,
+        };
+        let opts = Options {
+            title: Some(placed.meta.title.clone()),
+            ..req.options.clone()
+        };
+        let converted = cme_convert::convert(body, &ctx, &opts);
+        report.warnings += converted.warnings.len();
+        write_atomic(
+            &placed.path.under(&req.output),
+            converted.markdown.as_bytes(),
+        )?;
+        for att in &converted.attachments {
+            let owner = match &att.page {
+                None => Some(placed),
+                Some(r) => resolve_owner(&layout, placed, r),
+            };
+            if let Some(owner) = owner {
+                wanted
+                    .entry(owner.meta.id.clone())
+                    .or_default()
+                    .push(att.filename.clone());
+            }
+        }
+        state.pages.insert(
+            placed.meta.id.clone(),
+            PageState {
+                version: placed.meta.version,
+                last_exported: now.clone(),
+                output_path: placed.path.to_string(),
+                status: TrackedStatus::Active,
+                attachments: BTreeMap::new(),
+            },
+        );
+        report.pages += 1;
+        progress(&format!("wrote {}", placed.path));
+    }
+    // Pages are on disk: record them before the slower attachment phase, so
+    // an interruption there loses no page.
+    state.save(&req.output)?;
+
+    for (page_id, mut names) in wanted {
+        names.sort();
+        names.dedup();
+        let Some(owner) = layout.get(&page_id) else {
+            continue;
+        };
+        let listed = client
+            .attachments(&page_id)
+            .await
+            .with_context(|| format!("cannot list attachments of page {page_id}"))?;
+        for name in names {
+            let Some(att) = listed.iter().find(|a| a.filename == name) else {
+                report
+                    .missing_attachments
+                    .push(format!("{} ({})", name, owner.path));
+                continue;
+            };
+            let path = Layout::attachment_path(&owner.space, &page_id, &att.filename);
+            progress(&format!("downloading {path}"));
+            let bytes = client
+                .download(att)
+                .await
+                .with_context(|| format!("cannot download `{}`", att.filename))?;
+            write_atomic(&path.under(&req.output), &bytes)?;
+            report.attachments += 1;
+            if let Some(ps) = state.pages.get_mut(&page_id) {
+                ps.attachments.insert(
+                    att.filename.clone(),
+                    AttachmentState {
+                        id: att.id.to_string(),
+                        version: att.version,
+                        output_path: path.to_string(),
+                    },
+                );
+            }
+        }
+    }
+    state.add_scope(req.scope.clone());
+    state.save(&req.output)?;
+    report.elapsed_secs = started.elapsed().as_secs_f64();
+    Ok(report)
+}
+
+fn resolve_owner<'a>(
+    layout: &'a Layout,
+    from: &'a layout::Placed,
+    r: &cme_convert::PageRef,
+) -> Option<&'a layout::Placed> {
+    match r {
+        cme_convert::PageRef::Id(id) => layout.get(&PageId::new(id.0.clone())),
+        cme_convert::PageRef::Title { space, title } => {
+            let space = space
+                .as_ref()
+                .map_or_else(|| from.space.clone(), |s| SpaceKey::new(s.0.clone()));
+            layout.find_title(&space, title)
+        }
+        cme_convert::PageRef::BlogPost { .. } => None,
+    }
+}
+
+/// Loads or creates the state, enforcing the `--append` and URL rules.
+fn open_state(client: &Client, req: &ExportRequest) -> Result<State> {
+    std::fs::create_dir_all(&req.output)
+        .with_context(|| format!("cannot create `{}`", req.output.display()))?;
+    match State::load(&req.output)? {
+        None => Ok(State::new(client.site_url())),
+        Some(_) if !req.append => bail!(
+            "`{}` already holds an export; run `sync` to update it, or pass `--append` to add this scope",
+            State::path(&req.output).display()
+        ),
+        Some(s) if s.confluence_url != client.site_url() => bail!(
+            "`{}` was exported from `{}`, not `{}`; refusing to mix sites",
+            req.output.display(),
+            s.confluence_url,
+            client.site_url()
+        ),
+        Some(s) => Ok(s),
+    }
+}

@@ -1,0 +1,175 @@
+//! Turning titles into file names that are safe on every platform and can
+//! never leave the output folder.
+//!
+//! [`OutputPath`] can only be built from sanitised components, so any path the
+//! exporter writes or deletes is relative, has no `..`, no absolute prefix, no
+//! reserved device name and no control characters.
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// Longest component we produce, in bytes. Most file systems allow 255; we
+/// keep room for a ` (123456789)` disambiguator and an extension.
+const MAX_COMPONENT_BYTES: usize = 180;
+
+/// A relative path inside the output folder, `/`-separated.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct OutputPath(String);
+
+impl OutputPath {
+    /// Joins already-sanitised components. Callers get components only from
+    /// [`sanitize_component`], so the result is always safe.
+    pub fn from_components<S: AsRef<str>>(parts: &[S]) -> Self {
+        let joined: Vec<&str> = parts.iter().map(AsRef::as_ref).collect();
+        debug_assert!(joined.iter().all(|c| is_safe_component(c)), "{joined:?}");
+        Self(joined.join("/"))
+    }
+
+    /// The path as stored in the state file.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The absolute path below `root`.
+    pub fn under(&self, root: &Path) -> PathBuf {
+        let mut p = root.to_path_buf();
+        p.extend(self.0.split('/'));
+        p
+    }
+
+    /// Components, for computing relative links.
+    pub fn components(&self) -> impl Iterator<Item = &str> {
+        self.0.split('/')
+    }
+
+    /// A link from the file at `self` to the file at `target`, relative.
+    pub fn relative_link_to(&self, target: &OutputPath) -> String {
+        let from: Vec<&str> = self.components().collect();
+        let to: Vec<&str> = target.components().collect();
+        let from_dir = &from[..from.len().saturating_sub(1)];
+        let common = from_dir.iter().zip(&to).take_while(|(a, b)| a == b).count();
+        let mut parts: Vec<&str> = vec![".."; from_dir.len() - common];
+        parts.extend(&to[common..]);
+        parts.join("/")
+    }
+}
+
+impl fmt::Display for OutputPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Windows device names, reserved with any extension (`CON.md` too).
+const RESERVED: &[&str] = &[
+    "CON", "PRN", "AUX", "NUL", "COM1", "COM2", "COM3", "COM4", "COM5", "COM6", "COM7", "COM8",
+    "COM9", "LPT1", "LPT2", "LPT3", "LPT4", "LPT5", "LPT6", "LPT7", "LPT8", "LPT9",
+];
+
+/// Makes one path component out of a title: characters that are illegal on
+/// Windows, macOS or Linux become `_`, control characters vanish, leading and
+/// trailing dots and spaces are trimmed, device names get a `_` suffix, and
+/// long titles are cut at a character boundary. Never empty.
+pub fn sanitize_component(title: &str) -> String {
+    let mut out = String::with_capacity(title.len());
+    for ch in title.chars() {
+        match ch {
+            '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|' => out.push('_'),
+            c if c.is_control() => {}
+            // Bidi overrides can make a name display as something else.
+            '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' => {}
+            c => out.push(c),
+        }
+    }
+    let trimmed = out.trim_matches(|c: char| c == '.' || c.is_whitespace());
+    let mut name = truncate_bytes(trimmed, MAX_COMPONENT_BYTES).to_owned();
+    let trimmed_len = name.trim_end_matches(['.', ' ']).len();
+    name.truncate(trimmed_len);
+    if name.is_empty() {
+        return "_".to_owned();
+    }
+    let stem = name.split('.').next().unwrap_or("").trim_end();
+    if RESERVED.iter().any(|r| r.eq_ignore_ascii_case(stem)) {
+        name.insert(stem.len(), '_');
+    }
+    name
+}
+
+fn truncate_bytes(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}
+
+fn is_safe_component(c: &str) -> bool {
+    !c.is_empty()
+        && c != "."
+        && c != ".."
+        && !c.contains(['/', '\\', '\0'])
+        && !c.chars().any(char::is_control)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hostile_titles_become_safe_components() {
+        let cases = [
+            ("../../etc/passwd", "_.._etc_passwd"),
+            ("..", "_"),
+            ("CON", "CON_"),
+            ("con.txt", "con_.txt"),
+            ("a\u{0}b\u{7}c\nd", "abcd"),
+            ("  spaced  ", "spaced"),
+            ("What? <Now>: \"yes\" | no*", "What_ _Now__ _yes_ _ no_"),
+            ("trailing dots...", "trailing dots"),
+            ("", "_"),
+            ("C:\\Windows", "C__Windows"),
+        ];
+        for (title, want) in cases {
+            let got = sanitize_component(title);
+            assert_eq!(got, want, "title {title:?}");
+            assert!(is_safe_component(&got));
+        }
+    }
+
+    #[test]
+    fn long_titles_are_cut_on_a_char_boundary() {
+        let title = "é".repeat(500);
+        let got = sanitize_component(&title);
+        assert!(got.len() <= MAX_COMPONENT_BYTES);
+        assert!(got.chars().all(|c| c == 'é'));
+    }
+
+    #[test]
+    fn paths_stay_under_the_root() {
+        let p = OutputPath::from_components(&[
+            sanitize_component("DEMO"),
+            sanitize_component("../x"),
+            sanitize_component("/abs"),
+        ]);
+        let root = Path::new("/out");
+        let abs = p.under(root);
+        assert!(abs.starts_with(root));
+        assert!(
+            abs.components()
+                .all(|c| !matches!(c, std::path::Component::ParentDir))
+        );
+    }
+
+    #[test]
+    fn relative_links_walk_up_and_down() {
+        let a = OutputPath::from_components(&["S", "A", "B.md"]);
+        let b = OutputPath::from_components(&["S", "C.md"]);
+        let c = OutputPath::from_components(&["T", "D", "E.md"]);
+        assert_eq!(a.relative_link_to(&b), "../C.md");
+        assert_eq!(b.relative_link_to(&a), "A/B.md");
+        assert_eq!(a.relative_link_to(&c), "../../T/D/E.md");
+        assert_eq!(a.relative_link_to(&a), "B.md");
+    }
+}

@@ -1,0 +1,31 @@
+//! One place that turns an error chain into what the user reads.
+//!
+//! Format (after uv): `error: <message>`, one `  Caused by: <cause>` line per
+//! source, then optional `hint:` lines. Secrets never reach this point because
+//! errors are built from redacted URLs and never from credentials.
+use std::fmt::Write as _;
+
+/// Renders an error and its causes for stderr.
+pub fn render_error(err: &anyhow::Error) -> String {
+    let mut out = format!("error: {err}\n");
+    for cause in err.chain().skip(1) {
+        let _ = writeln!(out, "  Caused by: {cause}");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use anyhow::Context as _;
+
+    #[test]
+    fn renders_every_cause_once() {
+        let err = std::fs::read("/definitely/not/here")
+            .context("cannot read `page.xml`")
+            .unwrap_err();
+        let text = render_error(&err);
+        assert!(text.starts_with("error: cannot read `page.xml`\n"));
+        assert_eq!(text.matches("Caused by:").count(), 1, "{text}");
+    }
+}

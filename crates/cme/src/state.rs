@@ -1,0 +1,222 @@
+//! `.cme-state.json`: what the last export wrote, so `sync` can do only the
+//! difference. Schema per `spec/incremental-sync.md` (version 1); fields the
+//! spec does not name are optional, so files from other tools still load.
+use anyhow::{Context as _, Result, bail};
+use cme_client::{PageId, Version};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+/// File name inside the output folder.
+pub const STATE_FILE: &str = ".cme-state.json";
+/// The schema this build reads and writes.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// The whole state file.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct State {
+    pub schema_version: u32,
+    pub confluence_url: String,
+    pub scopes: Vec<Scope>,
+    pub min_export_timestamp: Option<String>,
+    pub pages: BTreeMap<PageId, PageState>,
+}
+
+/// One export command and its arguments, replayed by `sync`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Scope {
+    pub command: ScopeCommand,
+    pub args: Vec<String>,
+}
+
+/// The export commands a scope can name.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum ScopeCommand {
+    Pages,
+    PagesWithDescendants,
+    Spaces,
+    AllSpaces,
+}
+
+/// Whether a tracked page still exists.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum TrackedStatus {
+    Active,
+    Deleted,
+}
+
+/// One page as last exported.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct PageState {
+    pub version: Version,
+    pub last_exported: String,
+    pub output_path: String,
+    pub status: TrackedStatus,
+    /// Attachments written for this page: file name → stored copy.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub attachments: BTreeMap<String, AttachmentState>,
+}
+
+/// One downloaded attachment.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct AttachmentState {
+    pub id: String,
+    pub version: Version,
+    pub output_path: String,
+}
+
+impl State {
+    /// A fresh state for a site.
+    pub fn new(confluence_url: &str) -> Self {
+        Self {
+            schema_version: SCHEMA_VERSION,
+            confluence_url: confluence_url.to_owned(),
+            scopes: Vec::new(),
+            min_export_timestamp: None,
+            pages: BTreeMap::new(),
+        }
+    }
+
+    /// Path of the state file in `output`.
+    pub fn path(output: &Path) -> PathBuf {
+        output.join(STATE_FILE)
+    }
+
+    /// Loads the state of `output`, if there is one. A file that does not
+    /// parse is an error, never silently replaced: it may be all that records
+    /// what was exported.
+    pub fn load(output: &Path) -> Result<Option<Self>> {
+        let path = Self::path(output);
+        let bytes = match std::fs::read(&path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(e).with_context(|| format!("cannot read `{}`", path.display())),
+        };
+        let state: State = serde_json::from_slice(&bytes).with_context(|| {
+            format!(
+                "`{}` is not a valid state file; move it away to start a fresh export",
+                path.display()
+            )
+        })?;
+        if state.schema_version != SCHEMA_VERSION {
+            bail!(
+                "`{}` has schema version {}, this build understands {SCHEMA_VERSION}",
+                path.display(),
+                state.schema_version
+            );
+        }
+        Ok(Some(state))
+    }
+
+    /// Writes atomically (temporary file, fsync, rename), so the file on disk
+    /// is always either the old or the new state, whenever the process dies.
+    pub fn save(&self, output: &Path) -> Result<()> {
+        let path = Self::path(output);
+        let json = serde_json::to_vec_pretty(self).expect("state serialises");
+        write_atomic(&path, &json)
+    }
+
+    /// Adds a scope unless the same one is already tracked.
+    pub fn add_scope(&mut self, scope: Scope) {
+        if !self.scopes.contains(&scope) {
+            self.scopes.push(scope);
+        }
+    }
+}
+
+/// Writes `bytes` to `path` through a temporary sibling and a rename.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = path.parent().context("path has no parent folder")?;
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create `{}`", dir.display()))?;
+    let name = path.file_name().context("path has no file name")?;
+    let tmp = dir.join(format!(".{}.cme-partial", name.to_string_lossy()));
+    let result = (|| -> std::io::Result<()> {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result.with_context(|| format!("cannot write `{}`", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tmpdir(name: &str) -> PathBuf {
+        let d = std::env::temp_dir().join(format!("cme-state-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(&d).unwrap();
+        d
+    }
+
+    #[test]
+    fn round_trips_the_documented_schema() {
+        let doc = r#"{
+          "schema_version": 1,
+          "confluence_url": "https://mycompany.atlassian.net",
+          "scopes": [
+            {"command": "spaces", "args": ["ENGINEERING"]},
+            {"command": "pages", "args": ["645208921"]}
+          ],
+          "min_export_timestamp": null,
+          "pages": {
+            "12345": {
+              "version": 42,
+              "last_exported": "2026-02-05T14:30:00Z",
+              "output_path": "Engineering/Architecture/design-doc.md",
+              "status": "active"
+            }
+          }
+        }"#;
+        let s: State = serde_json::from_str(doc).unwrap();
+        assert_eq!(s.scopes[0].command, ScopeCommand::Spaces);
+        assert_eq!(s.pages[&PageId::new("12345")].version, Version(42));
+        let again: State = serde_json::from_slice(&serde_json::to_vec(&s).unwrap()).unwrap();
+        assert_eq!(s, again);
+        let v: serde_json::Value = serde_json::to_value(&s).unwrap();
+        assert!(v["pages"]["12345"].get("attachments").is_none());
+    }
+
+    #[test]
+    fn corrupt_state_is_an_error_and_is_left_alone() {
+        let d = tmpdir("corrupt");
+        std::fs::write(State::path(&d), b"{\"schema_version\": 1, \"pages\": {").unwrap();
+        let err = format!("{:#}", State::load(&d).unwrap_err());
+        assert!(err.contains("not a valid state file"), "{err}");
+        assert_eq!(
+            std::fs::read(State::path(&d)).unwrap(),
+            b"{\"schema_version\": 1, \"pages\": {"
+        );
+        std::fs::remove_dir_all(&d).ok();
+    }
+
+    #[test]
+    fn save_then_load_and_no_partial_file_remains() {
+        let d = tmpdir("save");
+        let mut s = State::new("http://x");
+        s.add_scope(Scope {
+            command: ScopeCommand::AllSpaces,
+            args: vec![],
+        });
+        s.add_scope(Scope {
+            command: ScopeCommand::AllSpaces,
+            args: vec![],
+        });
+        s.save(&d).unwrap();
+        assert_eq!(State::load(&d).unwrap().unwrap(), s);
+        assert_eq!(s.scopes.len(), 1, "duplicate scopes are ignored");
+        let names: Vec<_> = std::fs::read_dir(&d)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, vec![std::ffi::OsString::from(STATE_FILE)]);
+        std::fs::remove_dir_all(&d).ok();
+    }
+}
