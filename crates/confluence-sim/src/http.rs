@@ -46,11 +46,6 @@ impl Query {
             .collect()
     }
 
-    /// Every value of a repeated parameter, not split on commas.
-    pub fn all(&self, name: &str) -> Vec<&str> {
-        self.pairs.iter().filter(|(k, _)| k == name).map(|(_, v)| v.as_str()).collect()
-    }
-
     pub fn flag(&self, name: &str) -> bool {
         matches!(self.get(name), Some("true") | Some("") | Some("1"))
     }
@@ -136,10 +131,6 @@ impl Resp {
         Resp::new(status, "application/json;charset=UTF-8", body)
     }
 
-    pub fn raw_json(status: u16, body: Vec<u8>) -> Resp {
-        Resp::new(status, "application/json;charset=UTF-8", body)
-    }
-
     pub fn empty(status: u16) -> Resp {
         Resp {
             status: StatusCode::from_u16(status).unwrap_or(StatusCode::OK),
@@ -158,13 +149,6 @@ impl Resp {
     pub fn with(mut self, name: &str, value: &str) -> Resp {
         self.set(name, value);
         self
-    }
-
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.as_str().eq_ignore_ascii_case(name))
-            .and_then(|(_, v)| v.to_str().ok())
     }
 }
 

@@ -1,5 +1,264 @@
+//! CQL search (`/content/search`, `/search`) and Data Center's
+//! `/content/scan` cursor paging.
+
+use std::time::Instant;
+
+use base64::Engine;
+use serde_json::{Map, Value, json};
+
 use super::super::Ctx;
-use crate::http::Resp;
-pub fn content_search(ctx: &Ctx) -> Resp { super::super::errors::v1(ctx.state, 501, "not yet") }
-pub fn search(ctx: &Ctx) -> Resp { super::super::errors::v1(ctx.state, 501, "not yet") }
-pub fn scan(ctx: &Ctx) -> Resp { super::super::errors::v1(ctx.state, 501, "not yet") }
+use super::super::cql;
+use super::super::errors;
+use super::super::pagination::rel_path;
+use super::content::listed;
+use super::{Expand, content_json};
+use crate::http::{Resp, rewrite_query};
+use crate::model::time::{date, iso};
+use crate::model::{Id, Node, NodeKind, Status};
+
+const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+fn decode_cursor(s: &str) -> Option<usize> {
+    let raw = String::from_utf8(B64.decode(s).ok()?).ok()?;
+    raw.strip_prefix("cql:")?.parse().ok()
+}
+
+fn encode_cursor(start: usize) -> String {
+    B64.encode(format!("cql:{start}"))
+}
+
+struct Run<'a> {
+    nodes: Vec<&'a Node>,
+    start: usize,
+    limit: usize,
+    cql: String,
+}
+
+/// Parses `cql`, `start`/`cursor` and `limit` (with the silent body-expand cap).
+fn run<'a>(ctx: &Ctx<'a>, ex: &Expand) -> Result<Run<'a>, Resp> {
+    let Some(text) = ctx.q("cql").filter(|c| !c.trim().is_empty()) else {
+        return Err(errors::v1_bad_request(ctx.state, "CQL query parameter is required"));
+    };
+    let query = cql::parse(text)
+        .and_then(|q| cql::validate(&q).map(|_| q))
+        .map_err(|e| errors::v1_bad_request(ctx.state, &format!("Could not parse cql : {text} ({e})")))?;
+    let mut start = match ctx.q("start") {
+        None | Some("") => 0,
+        Some(s) => s
+            .parse::<usize>()
+            .map_err(|_| errors::v1_bad_request(ctx.state, &format!("Invalid start: {s}")))?,
+    };
+    if let Some(c) = ctx.q("cursor").filter(|c| !c.is_empty()) {
+        start = decode_cursor(c).ok_or_else(|| errors::v1_bad_request(ctx.state, "Invalid cursor"))?;
+    }
+    if start > 100_000 {
+        return Err(errors::v1_bad_request(ctx.state, "Start of this size is no longer supported"));
+    }
+    let mut limit = match ctx.q("limit") {
+        None | Some("") => 25,
+        Some(s) => s
+            .parse::<usize>()
+            .map_err(|_| errors::v1_bad_request(ctx.state, &format!("Invalid limit: {s}")))?
+            .min(1000),
+    };
+    let bodies = ex.bodies();
+    if bodies.iter().any(|b| b == "export_view" || b == "styled_view") {
+        limit = limit.min(25);
+    } else if !bodies.is_empty() {
+        // Documented: body expansions silently cap CQL results at 50.
+        limit = limit.min(50);
+    }
+    let nodes = cql::run(ctx.site, &query, &ctx.account);
+    Ok(Run { nodes, start, limit, cql: text.to_string() })
+}
+
+fn links(ctx: &Ctx, r: &Run, total: usize) -> Map<String, Value> {
+    let path = rel_path(ctx);
+    let mut l = Map::new();
+    l.insert("base".into(), json!(ctx.base));
+    l.insert("context".into(), json!(ctx.context));
+    let next_start = r.start + r.limit;
+    if next_start < total && r.limit > 0 {
+        let q = if ctx.cloud() {
+            rewrite_query(&ctx.req.raw_query, &["cursor", "start", "limit"], &[
+                ("limit", r.limit.to_string()),
+                ("cursor", encode_cursor(next_start)),
+            ])
+        } else {
+            rewrite_query(&ctx.req.raw_query, &["start", "limit"], &[
+                ("limit", r.limit.to_string()),
+                ("start", next_start.to_string()),
+            ])
+        };
+        l.insert("next".into(), json!(format!("{path}?{q}")));
+    }
+    if r.start > 0 {
+        let prev = r.start.saturating_sub(r.limit.max(1));
+        let q = if ctx.cloud() {
+            rewrite_query(&ctx.req.raw_query, &["cursor", "start", "limit"], &[
+                ("limit", r.limit.to_string()),
+                ("cursor", encode_cursor(prev)),
+            ])
+        } else {
+            rewrite_query(&ctx.req.raw_query, &["start", "limit"], &[
+                ("limit", r.limit.to_string()),
+                ("start", prev.to_string()),
+            ])
+        };
+        l.insert("prev".into(), json!(format!("{path}?{q}")));
+    }
+    l.insert("self".into(), json!(format!("{}{}?{}", ctx.base, path, ctx.req.raw_query)));
+    l
+}
+
+/// `GET /content/search?cql=&expand=&limit=&cursor=`
+pub fn content_search(ctx: &Ctx) -> Resp {
+    let ex = Expand::parse(ctx, "");
+    let r = match run(ctx, &ex) {
+        Ok(r) => r,
+        Err(e) => return e,
+    };
+    let total = r.nodes.len();
+    let end = (r.start + r.limit).min(total);
+    let results: Vec<Value> = if r.start < total {
+        r.nodes[r.start..end].iter().map(|n| content_json(ctx, n, n.latest(), &ex, false)).collect()
+    } else {
+        vec![]
+    };
+    Resp::json(
+        200,
+        &json!({
+            "results": results,
+            "start": r.start,
+            "limit": r.limit,
+            "size": results.len(),
+            "totalSize": total,
+            "cqlQuery": r.cql,
+            "_links": Value::Object(links(ctx, &r, total)),
+        }),
+    )
+}
+
+/// `GET /search?cql=`: SearchResult wrappers around content.
+pub fn search(ctx: &Ctx) -> Resp {
+    let started = Instant::now();
+    let all = Expand::parse(ctx, "");
+    let ex = all.under("content.");
+    let r = match run(ctx, &ex) {
+        Ok(r) => r,
+        Err(e) => return e,
+    };
+    let total = r.nodes.len();
+    let end = (r.start + r.limit).min(total);
+    let slice: &[&Node] = if r.start < total { &r.nodes[r.start..end] } else { &[] };
+    let results: Vec<Value> = slice
+        .iter()
+        .map(|n| {
+            let space = ctx.site.spaces.get(&n.space_id);
+            let content = content_json(ctx, n, n.latest(), &ex, false);
+            let url = content["_links"]["webui"].clone();
+            let breadcrumbs: Vec<Value> = ctx
+                .site
+                .ancestors(n.id)
+                .iter()
+                .filter_map(|a| ctx.site.node(*a))
+                .map(|a| json!({"label": a.title(), "url": super::webui(ctx, a, a.title()), "separator": "/"}))
+                .collect();
+            json!({
+                "content": content,
+                "title": n.title(),
+                "excerpt": "",
+                "url": url,
+                "resultGlobalContainer": {
+                    "title": space.map(|s| s.name.to_string()).unwrap_or_default(),
+                    "displayUrl": space.map(|s| format!("/spaces/{}", s.key)).unwrap_or_default()
+                },
+                "breadcrumbs": breadcrumbs,
+                "entityType": "content",
+                "iconCssClass": if n.kind == NodeKind::Page { "aui-icon content-type-page" } else { "aui-icon content-type-folder" },
+                "lastModified": iso(n.modified_ms()),
+                "friendlyLastModified": date(n.modified_ms()),
+                "score": 0.0
+            })
+        })
+        .collect();
+    Resp::json(
+        200,
+        &json!({
+            "results": results,
+            "start": r.start,
+            "limit": r.limit,
+            "size": results.len(),
+            "totalSize": total,
+            "cqlQuery": r.cql,
+            "searchDuration": started.elapsed().as_millis() as u64,
+            "archivedResultCount": 0,
+            "_links": Value::Object(links(ctx, &r, total)),
+        }),
+    )
+}
+
+/// `GET /content/scan?spaceKey=&cursor=&limit=` (Data Center 7.18+; pages only).
+pub fn scan(ctx: &Ctx) -> Resp {
+    let ex = Expand::parse(ctx, "");
+    let limit = match ctx.q("limit") {
+        None | Some("") => 25,
+        Some(s) => match s.parse::<usize>() {
+            Ok(n) if n >= 1 => n.min(10_000),
+            _ => return errors::v1_bad_request(ctx.state, &format!("Invalid limit: {s}")),
+        },
+    };
+    let after: Id = match ctx.q("cursor") {
+        None | Some("") => 0,
+        Some(c) => match c.strip_prefix("content:false:").and_then(|x| x.parse().ok()) {
+            Some(id) => id,
+            None if c == "content:false:null" => 0,
+            None => return errors::v1_bad_request(ctx.state, "Invalid cursor"),
+        },
+    };
+    let space = match ctx.q("spaceKey") {
+        Some(k) => match ctx.site.space_by_key(k) {
+            Some(s) => Some(s.id),
+            None => return errors::v1(ctx.state, 404, format!("No space found with key : {k}")),
+        },
+        None => None,
+    };
+    let statuses: Vec<Status> = {
+        let l = ctx.req.query.list("status");
+        if l.is_empty() { vec![Status::Current] } else { l.iter().filter_map(|s| Status::parse(s)).collect() }
+    };
+    let mut picked: Vec<&Node> = Vec::new();
+    let mut more = false;
+    for (_, n) in ctx.site.nodes.range(after + 1..) {
+        if n.kind != NodeKind::Page || space.is_some_and(|s| s != n.space_id) || !statuses.contains(&n.status) {
+            continue;
+        }
+        if !ctx.site.can_read(n, &ctx.account) || (!listed(ctx, n) && n.status != Status::Trashed) {
+            continue;
+        }
+        if picked.len() == limit {
+            more = true;
+            break;
+        }
+        picked.push(n);
+    }
+    let results: Vec<Value> = picked.iter().map(|n| content_json(ctx, n, n.latest(), &ex, false)).collect();
+    let cursor = ctx.q("cursor").unwrap_or("content:false:null").to_string();
+    let path = rel_path(ctx);
+    let mut l = Map::new();
+    l.insert("base".into(), json!(ctx.base));
+    l.insert("context".into(), json!(ctx.context));
+    let mut body = json!({"results": results, "limit": limit, "size": results.len(), "cursor": cursor});
+    if more {
+        let next = format!("content:false:{}", picked.last().map(|n| n.id).unwrap_or(0));
+        let q = rewrite_query(&ctx.req.raw_query, &["cursor"], &[("cursor", next.clone())]);
+        l.insert("next".into(), json!(format!("{path}?{q}")));
+        body["nextCursor"] = json!(next);
+    }
+    if after > 0 {
+        body["prevCursor"] = json!(format!("content:true:{}", picked.first().map(|n| n.id).unwrap_or(after)));
+    }
+    l.insert("self".into(), json!(format!("{}{}", ctx.base, path)));
+    body["_links"] = Value::Object(l);
+    Resp::json(200, &body)
+}
