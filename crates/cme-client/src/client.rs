@@ -260,11 +260,25 @@ impl Client {
 
     /// Follows v2 `_links.next` (origin-relative, already including `/wiki`).
     async fn v2_all<T: DeserializeOwned>(&self, first: String) -> Result<Vec<T>, Error> {
+        self.v2_up_to(first, usize::MAX).await
+    }
+
+    /// Like [`Self::v2_all`], but stops once `max` results are in: a full
+    /// page still carries a `next` link, and following it costs a request
+    /// that can only return nothing.
+    async fn v2_up_to<T: DeserializeOwned>(
+        &self,
+        first: String,
+        max: usize,
+    ) -> Result<Vec<T>, Error> {
         let mut out = Vec::new();
         let mut url = Some(first);
         while let Some(u) = url.take() {
             let page: V2List<T> = self.get_json(&u).await?;
             out.extend(page.results);
+            if out.len() >= max {
+                break;
+            }
             url = page.links.next.map(|n| self.resolve_next(&n));
         }
         Ok(out)
@@ -326,7 +340,7 @@ impl Client {
                 self.root,
                 encode(&csv.join(","))
             );
-            let pages: Vec<V2Page> = self.v2_all(url).await?;
+            let pages: Vec<V2Page> = self.v2_up_to(url, chunk.len()).await?;
             out.extend(pages.into_iter().map(|p| {
                 let (meta, body) = p.into_meta();
                 PageBody {

@@ -1,0 +1,362 @@
+//! Full exports against the in-process simulator: completeness, links,
+//! attachments, hostile titles, refusal rules, API call counts, faults.
+use cme::export::{ExportRequest, export_spaces};
+use cme::state::{STATE_FILE, Scope, ScopeCommand, State};
+use cme_client::{Client, ClientConfig, Credentials, Flavor, RetryPolicy, Secret, SpaceKey};
+use cme_convert::Options;
+use confluence_sim::{SimConfig, SimHandle, spawn};
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+fn client(sim: &SimHandle, token: &str) -> Client {
+    let mut cfg = ClientConfig::new(
+        sim.url(),
+        Flavor::Cloud,
+        Credentials::Basic {
+            email: "sim@example.com".into(),
+            token: Secret::new(token),
+        },
+    );
+    cfg.retry = RetryPolicy {
+        max_retries: 10,
+        base_delay: Duration::from_millis(1),
+        max_delay: Duration::from_millis(20),
+        max_retry_after: Duration::from_millis(50),
+    };
+    Client::new(cfg).unwrap()
+}
+
+fn tmp(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("cme-export-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    d
+}
+
+fn request(out: &Path, append: bool) -> ExportRequest {
+    ExportRequest {
+        output: out.to_path_buf(),
+        scope: Scope {
+            command: ScopeCommand::AllSpaces,
+            args: vec![],
+        },
+        append,
+        options: Options::default(),
+    }
+}
+
+fn export(client: &Client, out: &Path, append: bool) -> anyhow::Result<cme::export::ExportReport> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(export_spaces(client, &[], request(out, append), &|_| {}))
+}
+
+fn control(sim: &SimHandle, method: &str, path: &str, body: Option<Value>) -> Value {
+    let url = format!("{}{path}", sim.url());
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let mut resp = match (method, body) {
+        ("GET", _) => agent.get(&url).call(),
+        ("POST", Some(b)) => agent
+            .post(&url)
+            .header("content-type", "application/json")
+            .send(b.to_string()),
+        ("POST", None) => agent.post(&url).send_empty(),
+        ("PUT", Some(b)) => agent
+            .put(&url)
+            .header("content-type", "application/json")
+            .send(b.to_string()),
+        ("DELETE", _) => agent.delete(&url).call(),
+        other => panic!("unsupported {other:?}"),
+    }
+    .unwrap();
+    let text = resp.body_mut().read_to_string().unwrap_or_default();
+    serde_json::from_str(&text).unwrap_or(Value::Null)
+}
+
+/// Pages with status `current`, counted through the v2 listing itself.
+fn current_pages(sim: &SimHandle) -> usize {
+    let agent: ureq::Agent = ureq::Agent::config_builder().build().into();
+    let mut next = Some("/wiki/api/v2/pages?limit=250&status=current".to_owned());
+    let mut n = 0;
+    while let Some(path) = next.take() {
+        let text = agent
+            .get(&format!("{}{path}", sim.url()))
+            // sim@example.com:sim-token
+            .header(
+                "Authorization",
+                "Basic c2ltQGV4YW1wbGUuY29tOnNpbS10b2tlbg==",
+            )
+            .call()
+            .unwrap()
+            .body_mut()
+            .read_to_string()
+            .unwrap();
+        let v: Value = serde_json::from_str(&text).unwrap();
+        n += v["results"].as_array().unwrap().len();
+        next = v["_links"]["next"].as_str().map(str::to_owned);
+    }
+    n
+}
+
+/// Every file below `root`, relative, `/`-separated, with its bytes.
+fn tree(root: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for e in std::fs::read_dir(&dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                let rel = p
+                    .strip_prefix(root)
+                    .unwrap()
+                    .to_string_lossy()
+                    .replace('\\', "/");
+                out.insert(rel, std::fs::read(&p).unwrap());
+            }
+        }
+    }
+    out
+}
+
+/// Relative link targets in a Markdown document (inline links and images).
+fn relative_links(md: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = md;
+    while let Some(i) = rest.find("](") {
+        rest = &rest[i + 2..];
+        let target = if let Some(r) = rest.strip_prefix('<') {
+            r.split('>').next().unwrap_or("")
+        } else {
+            rest.split([')', ' ']).next().unwrap_or("")
+        };
+        let target = target.split('#').next().unwrap_or("");
+        if !target.is_empty()
+            && !target.contains("://")
+            && !target.starts_with('/')
+            && !target.starts_with("mailto:")
+        {
+            out.push(target.to_owned());
+        }
+    }
+    out
+}
+
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%'
+            && i + 2 < b.len()
+            && let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16)
+        {
+            out.push(v);
+            i += 3;
+            continue;
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[test]
+fn demo_export_is_complete_and_every_link_resolves() {
+    let sim = spawn(SimConfig::demo()).unwrap();
+    let out = tmp("demo");
+    let report = export(&client(&sim, "sim-token"), &out, false).unwrap();
+    let files = tree(&out);
+
+    // Every page visible in the listing (status current) has exactly one file.
+    assert_eq!(report.pages, current_pages(&sim));
+    let state = State::load(&out).unwrap().unwrap();
+    assert_eq!(state.pages.len(), report.pages);
+    let md_files: Vec<&String> = files.keys().filter(|k| k.ends_with(".md")).collect();
+    assert_eq!(md_files.len(), report.pages, "{md_files:#?}");
+    assert!(
+        report.pages >= 30,
+        "demo has 30+ pages, got {}",
+        report.pages
+    );
+    for ps in state.pages.values() {
+        assert!(files.contains_key(&ps.output_path), "{}", ps.output_path);
+    }
+
+    // Every relative link or image points at a file that exists.
+    let mut checked = 0;
+    for (path, bytes) in &files {
+        if !path.ends_with(".md") {
+            continue;
+        }
+        let md = String::from_utf8(bytes.clone()).unwrap();
+        let dir = Path::new(path).parent().unwrap();
+        for link in relative_links(&md) {
+            let target = out.join(dir).join(percent_decode(&link));
+            assert!(
+                target.exists(),
+                "{path}: link `{link}` does not resolve ({})",
+                target.display()
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 0, "the demo links pages and attachments");
+    assert!(report.attachments > 0);
+    let png = files
+        .iter()
+        .find(|(k, _)| k.contains("/_attachments/") && k.ends_with(".png"))
+        .expect("a PNG attachment was downloaded");
+    assert!(png.1.starts_with(b"\x89PNG"), "PNG bytes intact");
+    std::fs::remove_dir_all(&out).ok();
+}
+
+#[test]
+fn hostile_titles_stay_inside_the_output_folder() {
+    let sim = spawn(SimConfig::demo()).unwrap();
+    let hostile = [
+        "../../escape".to_owned(),
+        "..".to_owned(),
+        "CON".to_owned(),
+        "nul.txt".to_owned(),
+        "bell\u{7}and\u{1b}[31mred".to_owned(),
+        "/etc/passwd".to_owned(),
+        "C:\\Windows\\win.ini".to_owned(),
+        "x".repeat(500),
+        "trailing dot.".to_owned(),
+    ];
+    for t in &hostile {
+        let r = control(
+            &sim,
+            "POST",
+            "/__sim/pages",
+            Some(json!({"space": "DEMO", "parent_id": null, "title": t, "body": "<p>hostile</p>"})),
+        );
+        assert!(r["id"].is_string() || r["id"].is_number(), "{r}");
+    }
+    let parent = tmp("hostile");
+    let out = parent.join("out");
+    let report = export(&client(&sim, "sim-token"), &out, false).unwrap();
+    let files = tree(&out);
+    assert_eq!(
+        files.keys().filter(|k| k.ends_with(".md")).count(),
+        report.pages
+    );
+    // Nothing was created beside the output folder.
+    let siblings: Vec<_> = std::fs::read_dir(&parent).unwrap().collect();
+    assert_eq!(siblings.len(), 1);
+    for k in files.keys() {
+        for comp in k.split('/') {
+            assert!(comp != ".." && comp != "." && !comp.is_empty(), "{k}");
+            assert!(!comp.chars().any(char::is_control), "{k:?}");
+            assert!(comp.len() <= 200, "{k}");
+        }
+    }
+    let hostile_files = files
+        .keys()
+        .filter(|k| k.ends_with(".md") && String::from_utf8_lossy(&files[*k]).contains("hostile"))
+        .count();
+    assert_eq!(hostile_files, hostile.len());
+    std::fs::remove_dir_all(&parent).ok();
+}
+
+#[test]
+fn second_export_refuses_without_append_and_never_mixes_sites() {
+    let sim = spawn(SimConfig::demo()).unwrap();
+    let out = tmp("refuse");
+    let c = client(&sim, "sim-token");
+    export(&c, &out, false).unwrap();
+    let before = std::fs::read(out.join(STATE_FILE)).unwrap();
+    let err = format!("{:#}", export(&c, &out, false).unwrap_err());
+    assert!(err.contains("sync") && err.contains("--append"), "{err}");
+    assert_eq!(std::fs::read(out.join(STATE_FILE)).unwrap(), before);
+
+    export(&c, &out, true).unwrap();
+    let state = State::load(&out).unwrap().unwrap();
+    assert_eq!(state.scopes.len(), 1, "same scope is not added twice");
+
+    let other = spawn(SimConfig::demo()).unwrap();
+    let err = format!(
+        "{:#}",
+        export(&client(&other, "sim-token"), &out, true).unwrap_err()
+    );
+    assert!(err.contains("refusing to mix"), "{err}");
+    std::fs::remove_dir_all(&out).ok();
+}
+
+#[test]
+fn wrong_credentials_are_a_clear_error_without_the_token() {
+    let sim = spawn(SimConfig::demo()).unwrap();
+    let out = tmp("auth");
+    let err = format!(
+        "{:#}",
+        export(&client(&sim, "wrong-secret-token"), &out, false).unwrap_err()
+    );
+    assert!(err.contains("refused the credentials"), "{err}");
+    assert!(!err.contains("wrong-secret-token"), "{err}");
+    std::fs::remove_dir_all(&out).ok();
+}
+
+#[test]
+fn api_calls_scale_with_pages_over_250() {
+    let sim = spawn(
+        SimConfig::generate("pages=600,spaces=1,depth=4,attachments=0,body_kb=1,seed=3").unwrap(),
+    )
+    .unwrap();
+    let out = tmp("calls");
+    control(&sim, "POST", "/__sim/stats/reset", None);
+    let report = export(&client(&sim, "sim-token"), &out, false).unwrap();
+    let stats = control(&sim, "GET", "/__sim/stats", None);
+    assert_eq!(report.pages, current_pages(&sim));
+    assert!(report.pages > 500);
+    let total = stats["requests"].as_u64().unwrap();
+    // 1 space listing + ⌈600/250⌉ page listings + ⌈600/250⌉ body fetches,
+    // plus one attachment listing per page that references attachments.
+    let attachment_listings = report.attachments as u64;
+    assert!(
+        total <= 1 + 3 + 3 + attachment_listings * 2,
+        "{total} requests for 600 pages: {stats}"
+    );
+    std::fs::remove_dir_all(&out).ok();
+}
+
+#[test]
+fn faults_are_retried_and_the_result_is_identical() {
+    let clean_sim = spawn(SimConfig::demo()).unwrap();
+    let clean = tmp("clean");
+    export(&client(&clean_sim, "sim-token"), &clean, false).unwrap();
+
+    let sim = spawn(SimConfig::demo()).unwrap();
+    let r = control(
+        &sim,
+        "PUT",
+        "/__sim/faults",
+        Some(json!({"error_rate": 0.3, "error_statuses": [500, 502, 503],
+                    "truncate_body_rate": 0.1, "drop_connection_rate": 0.05,
+                    "retry_after": "seconds", "seed": 11})),
+    );
+    assert!(!r.is_null(), "faults accepted: {r}");
+    let faulty = tmp("faulty");
+    export(&client(&sim, "sim-token"), &faulty, false).unwrap();
+
+    let strip = |mut t: BTreeMap<String, Vec<u8>>| {
+        t.remove(STATE_FILE);
+        t
+    };
+    let (a, b) = (strip(tree(&clean)), strip(tree(&faulty)));
+    assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
+    for (k, v) in &a {
+        // Links are relative, so the different ports of the two sims never show.
+        assert_eq!(v, &b[k], "{k} differs after faults");
+    }
+    let _ = SpaceKey::new("DEMO");
+    std::fs::remove_dir_all(&clean).ok();
+    std::fs::remove_dir_all(&faulty).ok();
+}
