@@ -43,6 +43,7 @@ fn request(out: &Path, append: bool) -> ExportRequest {
         },
         append,
         options: Options::default(),
+        cancel: Default::default(),
     }
 }
 
@@ -288,6 +289,28 @@ fn second_export_refuses_without_append_and_never_mixes_sites() {
         export(&client(&other, "sim-token"), &out, true).unwrap_err()
     );
     assert!(err.contains("refusing to mix"), "{err}");
+    std::fs::remove_dir_all(&out).ok();
+}
+
+#[test]
+fn cancelled_export_stops_and_records_its_scope() {
+    let sim = spawn(SimConfig::demo()).unwrap();
+    let out = tmp("cancel");
+    let mut req = request(&out, false);
+    req.cancel.store(true, std::sync::atomic::Ordering::Relaxed);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let err = rt
+        .block_on(export_spaces(&client(&sim, "sim-token"), &[], req, &|_| {}))
+        .unwrap_err();
+    assert!(format!("{err:#}").contains("interrupted"), "{err:#}");
+    let state = State::load(&out)
+        .unwrap()
+        .expect("state saved on interrupt");
+    assert_eq!(state.scopes.len(), 1);
+    assert!(state.pages.is_empty());
     std::fs::remove_dir_all(&out).ok();
 }
 

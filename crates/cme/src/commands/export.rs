@@ -7,6 +7,8 @@ use clap::Args;
 use cme_client::{Client, SpaceKey};
 use cme_convert::Options;
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Options shared by every export command.
 #[derive(Debug, Args, Clone)]
@@ -68,15 +70,26 @@ pub fn run_export(
     scope: Scope,
     output: &OutputArgs,
 ) -> Result<()> {
+    let cancel = Arc::new(AtomicBool::new(false));
     let req = ExportRequest {
         output: output.output_path.clone(),
         scope,
         append: output.append,
         options: Options::default(),
+        cancel: cancel.clone(),
     };
     let bar = indicatif::ProgressBar::new_spinner();
     bar.enable_steady_tick(std::time::Duration::from_millis(120));
-    let report = runtime()?.block_on(export_spaces(client, keys, req, &|msg| {
+    let rt = runtime()?;
+    // First Ctrl+C: finish the current file, save state, stop. Second: the
+    // default handler is back, so it kills the process (files and state are
+    // written atomically, so even that loses nothing already recorded).
+    rt.spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            cancel.store(true, Ordering::Relaxed);
+        }
+    });
+    let report = rt.block_on(export_spaces(client, keys, req, &|msg| {
         bar.set_message(msg.to_owned());
     }));
     bar.finish_and_clear();

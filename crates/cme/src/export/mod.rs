@@ -13,6 +13,8 @@ use context::PageContext;
 use layout::Layout;
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Instant, SystemTime};
 
 /// What to export and where.
@@ -25,6 +27,8 @@ pub struct ExportRequest {
     pub append: bool,
     /// Converter options.
     pub options: Options,
+    /// Set (by Ctrl+C) to stop after the current file, with state saved.
+    pub cancel: Arc<AtomicBool>,
 }
 
 /// What an export did.
@@ -41,6 +45,10 @@ pub struct ExportReport {
 /// Bodies fetched per request: the v2 `id` filter's maximum.
 const BODY_BATCH: usize = 250;
 
+/// Pages written between state saves: an interrupted run keeps at most this
+/// many untracked files (which the next run overwrites).
+const SAVE_EVERY: usize = 250;
+
 /// Exports the given spaces (all visible spaces when `keys` is empty).
 pub async fn export_spaces(
     client: &Client,
@@ -50,6 +58,17 @@ pub async fn export_spaces(
 ) -> Result<ExportReport> {
     let started = Instant::now();
     let mut state = open_state(client, &req)?;
+    // Recorded first, so an interrupted export is still a scope `sync` can finish.
+    state.add_scope(req.scope.clone());
+    let interrupted = |state: &State, report: &ExportReport| -> Result<ExportReport> {
+        state.save(&req.output)?;
+        bail!(
+            "interrupted after {} pages and {} attachments; what was written is recorded in `{}`",
+            report.pages,
+            report.attachments,
+            State::path(&req.output).display()
+        )
+    };
 
     progress("listing spaces");
     let spaces = client.spaces(keys).await.context("cannot list spaces")?;
@@ -100,6 +119,9 @@ pub async fn export_spaces(
     // Attachments referenced by converted pages, per owning page.
     let mut wanted: BTreeMap<PageId, Vec<String>> = BTreeMap::new();
     for placed in layout.iter() {
+        if req.cancel.load(Ordering::Relaxed) {
+            return interrupted(&state, &report);
+        }
         // A page that vanished between listing and fetch is simply not exported.
         let Some(body) = bodies.get(&placed.meta.id) else {
             continue;
@@ -144,6 +166,9 @@ pub async fn export_spaces(
         );
         report.pages += 1;
         progress(&format!("wrote {}", placed.path));
+        if report.pages % SAVE_EVERY == 0 {
+            state.save(&req.output)?;
+        }
     }
     // Pages are on disk: record them before the slower attachment phase, so
     // an interruption there loses no page.
@@ -155,6 +180,9 @@ pub async fn export_spaces(
         let Some(owner) = layout.get(&page_id) else {
             continue;
         };
+        if req.cancel.load(Ordering::Relaxed) {
+            return interrupted(&state, &report);
+        }
         let listed = client
             .attachments(&page_id)
             .await
@@ -186,7 +214,6 @@ pub async fn export_spaces(
             }
         }
     }
-    state.add_scope(req.scope.clone());
     state.save(&req.output)?;
     report.elapsed_secs = started.elapsed().as_secs_f64();
     Ok(report)
