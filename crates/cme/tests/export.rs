@@ -296,7 +296,7 @@ fn second_export_refuses_without_append_and_never_mixes_sites() {
 fn cancelled_export_stops_and_records_its_scope() {
     let sim = spawn(SimConfig::demo()).unwrap();
     let out = tmp("cancel");
-    let mut req = request(&out, false);
+    let req = request(&out, false);
     req.cancel.store(true, std::sync::atomic::Ordering::Relaxed);
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
