@@ -329,10 +329,8 @@ fn restrict(state: &State, req: &Req, id: &str) -> Resp {
     let mut read = Vec::new();
     for a in list {
         let Some(a) = a.as_str() else { return bad("read must be a list of account ids") };
-        match site.user(a) {
-            Some(u) => read.push(u.account_id.clone()),
-            None => return bad(format!("unknown account {a:?}")),
-        }
+        // Unknown accounts are allowed: a page restricted to someone else.
+        read.push(site.user(a).map(|u| u.account_id.clone()).unwrap_or_else(|| Arc::from(a)));
     }
     site.set_restriction(id, read.clone());
     Resp::json(200, &json!({"id": id.to_string(), "read": read}))

@@ -24,6 +24,7 @@ mod render_view;
 mod server;
 pub mod site;
 mod stats;
+mod storage;
 
 pub use config::{DEFAULT_EMAIL, DEFAULT_PAT, DEFAULT_TOKEN, Flavor, SimConfig};
 pub use error::SimError;

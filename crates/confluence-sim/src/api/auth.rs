@@ -48,8 +48,7 @@ pub fn authenticate(site: &Site, run: &RunConfig, req: &Req) -> Result<Arc<str>,
                 .iter()
                 .find(|u| {
                     (&*u.username == user || u.email.eq_ignore_ascii_case(&user))
-                        && (u.pat.as_deref() == Some(pass.as_str())
-                            || u.api_token.as_deref() == Some(pass.as_str()))
+                        && u.pat.as_deref() == Some(pass.as_str())
                 })
                 .map(|u| u.account_id.clone())
                 .ok_or(())

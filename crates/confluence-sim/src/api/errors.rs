@@ -44,7 +44,7 @@ pub fn v1(state: &State, status: u16, message: impl Into<String>) -> Resp {
         json!({
             "statusCode": status,
             "data": {
-                "authorized": status != 401 && status != 403,
+                "authorized": false,
                 "valid": true,
                 "allowedInReadOnlyMode": true,
                 "errors": [],

@@ -236,7 +236,7 @@ pub fn generate(spec: &GenSpec) -> Site {
                 let name = *pr.pick(LABELS);
                 labels.push(Label { id: 0, name: Arc::from(name), prefix: "global" });
             }
-            let status = if j > 0 && pr.below(100) == 0 { Status::Archived } else { Status::Current };
+            let status = Status::Current;
             let natt = spec.attachments.floor() as u64 + pr.chance(spec.attachments.fract()) as u64;
             for _ in 0..natt {
                 pending_atts.push((id, pr.next_u64(), t));

@@ -80,6 +80,7 @@ pub fn user_json(ctx: &Ctx, u: &User) -> Value {
     } else {
         json!({
             "type": "known",
+            "accountId": u.account_id,
             "username": u.username,
             "userKey": u.account_id,
             "profilePicture": {"path": format!("{}/images/icons/profilepics/default.svg", ctx.context), "width": 48, "height": 48, "isDefault": true},

@@ -286,7 +286,7 @@ pub fn get(ctx: &Ctx, id: &str) -> Resp {
     let sub = |results: Vec<serde_json::Value>, what: &str| {
         let more = results.len() > 50;
         let results: Vec<_> = results.into_iter().take(50).collect();
-        json!({"results": results, "meta": {"hasMore": more, "cursor": null}, "_links": {"self": self_link(what)}})
+        json!({"results": results, "meta": {"hasMore": more}, "_links": {"self": self_link(what)}})
     };
     if q.flag("include-labels") {
         p.labels = Some(sub(labels_json(node, None), "labels"));

@@ -32,10 +32,14 @@ fn space_json(ctx: &Ctx, s: &Space) -> Value {
         "currentActiveAlias": s.key,
         "createdAt": iso(s.created_ms),
         "homepageId": s.homepage_id.map(|h| h.to_string()),
-        "description": desc,
-        "icon": icon,
         "_links": {"webui": format!("/spaces/{}", s.key)}
     });
+    if !desc.is_null() {
+        v["description"] = desc;
+    }
+    if !icon.is_null() {
+        v["icon"] = icon;
+    }
     if ctx.req.path.ends_with(&format!("/spaces/{}", s.id)) {
         v.as_object_mut().unwrap().remove("currentActiveAlias");
     }

@@ -220,7 +220,7 @@ pub fn folder(ctx: &Ctx, id: &str) -> Resp {
             .take(50)
             .map(|n| json!({"id": n.id.to_string(), "status": n.status.as_str(), "title": n.title(), "type": n.kind.as_str(), "spaceId": n.space_id.to_string(), "childPosition": n.position}))
             .collect();
-        out["directChildren"] = json!({"results": kids, "meta": {"hasMore": node.children.len() > 50, "cursor": null}, "_links": {"self": format!("/wiki/api/v2/folders/{}/direct-children", node.id)}});
+        out["directChildren"] = json!({"results": kids, "meta": {"hasMore": node.children.len() > 50}, "_links": {"self": format!("/wiki/api/v2/folders/{}/direct-children", node.id)}});
     }
     Resp::json(200, &out)
 }
