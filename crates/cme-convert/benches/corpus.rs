@@ -1,1 +1,73 @@
-fn main() {}
+//! Throughput over the storage corpus: MB/s of storage input on one core.
+//! `cargo bench -p cme-convert --bench corpus` (set `CME_SHARED_DIR` to
+//! point elsewhere). Without the corpus a generated document is used.
+
+use std::hint::black_box;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use cme_convert::{OfflineContext, Options, convert, parse};
+
+fn corpus() -> Vec<String> {
+    let dir = std::env::var_os("CME_SHARED_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared"))
+        .join("corpus/storage");
+    let docs: Vec<String> = std::fs::read_dir(&dir)
+        .map(|rd| {
+            rd.filter_map(|e| e.ok())
+                .filter_map(|e| std::fs::read_to_string(e.path()).ok())
+                .collect()
+        })
+        .unwrap_or_default();
+    if docs.is_empty() {
+        println!(
+            "corpus not found under {}; using a generated document",
+            dir.display()
+        );
+        vec![generated()]
+    } else {
+        docs
+    }
+}
+
+fn generated() -> String {
+    let unit = r#"<h2>Section &amp; more</h2><p>Some <strong>bold</strong> text with <code>code</code> and a <a href="https://example.com">link</a>.</p>
+<ul><li><p>one</p></li><li><p>two <em>it</em></p></li></ul>
+<table><tbody><tr><th>Key</th><th>Value</th></tr><tr><td>a</td><td>b</td></tr></tbody></table>
+<ac:structured-macro ac:name="code"><ac:parameter ac:name="language">java</ac:parameter><ac:plain-text-body><![CDATA[class A { int x = 1; }]]></ac:plain-text-body></ac:structured-macro>
+<ac:structured-macro ac:name="info"><ac:rich-text-body><p>Heads up: <ac:link><ri:page ri:content-title="Other"/></ac:link></p></ac:rich-text-body></ac:structured-macro>"#;
+    unit.repeat(200)
+}
+
+fn measure(name: &str, docs: &[String], f: impl Fn(&str) -> usize) {
+    let bytes: usize = docs.iter().map(String::len).sum();
+    // Warm up, then run for at least two seconds.
+    for d in docs {
+        black_box(f(d));
+    }
+    let start = Instant::now();
+    let mut rounds = 0u32;
+    while start.elapsed() < Duration::from_secs(2) {
+        for d in docs {
+            black_box(f(black_box(d)));
+        }
+        rounds += 1;
+    }
+    let secs = start.elapsed().as_secs_f64();
+    let mb = bytes as f64 * f64::from(rounds) / 1e6;
+    println!(
+        "{name:>8}: {:>8.1} MB/s  ({} docs, {:.2} MB per round, {rounds} rounds)",
+        mb / secs,
+        docs.len(),
+        bytes as f64 / 1e6
+    );
+}
+
+fn main() {
+    let docs = corpus();
+    let ctx = OfflineContext::default();
+    let opts = Options::default();
+    measure("parse", &docs, |d| parse::parse(d).tree.nodes.len());
+    measure("convert", &docs, |d| convert(d, &ctx, &opts).markdown.len());
+}
