@@ -2,7 +2,10 @@
 use crate::auth::Credentials;
 use crate::error::{Error, redact};
 use crate::ids::{PageId, SpaceKey};
-use crate::model::{Attachment, PageBody, PageMeta, Space, V2Attachment, V2List, V2Page, V2Space};
+use crate::model::{
+    Attachment, PageBody, PageMeta, Space, V1Attachment, V1Content, V1Space, V2Attachment, V2List,
+    V2Page, V2Space,
+};
 use crate::retry::{RetryPolicy, parse_retry_after};
 use serde::de::DeserializeOwned;
 use std::sync::Arc;
@@ -53,6 +56,10 @@ impl ClientConfig {
 
 /// Page size for every v2 listing: the documented maximum.
 const V2_LIMIT: usize = 250;
+/// Page size for v1 listings: Data Center caps most at 100 or more.
+const V1_LIMIT: usize = 100;
+/// CQL answers at most 50 results when bodies are expanded.
+const V1_CQL_BODY_LIMIT: usize = 50;
 
 /// A Confluence REST client. Cheap to clone; clones share the connection pool
 /// and the concurrency limit.
@@ -284,6 +291,30 @@ impl Client {
         Ok(out)
     }
 
+    /// Follows v1 `_links.next`, which is relative to the context root
+    /// (unlike v2's, which already includes `/wiki`).
+    async fn v1_all<T: DeserializeOwned>(&self, first: String) -> Result<Vec<T>, Error> {
+        let mut out = Vec::new();
+        let mut url = Some(first);
+        while let Some(u) = url.take() {
+            let page: V2List<T> = self.get_json(&u).await?;
+            let n = page.results.len();
+            out.extend(page.results);
+            // `limit=0` answers `next` to the same page: never loop on an empty one.
+            if n == 0 {
+                break;
+            }
+            url = page.links.next.map(|n| {
+                if n.starts_with("http://") || n.starts_with("https://") {
+                    n
+                } else {
+                    format!("{}{n}", self.root)
+                }
+            });
+        }
+        Ok(out)
+    }
+
     fn resolve_next(&self, next: &str) -> String {
         if next.starts_with("http://") || next.starts_with("https://") {
             next.to_owned()
@@ -292,20 +323,20 @@ impl Client {
         }
     }
 
-    fn require_cloud(&self, what: &str) -> Result<(), Error> {
-        match self.flavor {
-            Flavor::Cloud => Ok(()),
-            Flavor::DataCenter => Err(Error::Status {
-                status: 501,
-                url: self.root.clone(),
-                message: format!("{what} is not implemented for Data Center yet"),
-            }),
-        }
-    }
-
     /// Spaces by key; all visible spaces when `keys` is empty.
     pub async fn spaces(&self, keys: &[SpaceKey]) -> Result<Vec<Space>, Error> {
-        self.require_cloud("listing spaces")?;
+        if self.flavor == Flavor::DataCenter {
+            let mut url = format!(
+                "{}/rest/api/space?limit={V1_LIMIT}&expand=homepage",
+                self.root
+            );
+            for k in keys {
+                url.push_str("&spaceKey=");
+                url.push_str(&encode(k.as_str()));
+            }
+            let spaces: Vec<V1Space> = self.v1_all(url).await?;
+            return Ok(spaces.into_iter().map(Space::from).collect());
+        }
         let mut url = format!("{}/api/v2/spaces?limit={V2_LIMIT}", self.root);
         if !keys.is_empty() {
             let csv: Vec<&str> = keys.iter().map(SpaceKey::as_str).collect();
@@ -318,7 +349,18 @@ impl Client {
 
     /// Every current page of a space, without bodies: ⌈N/250⌉ requests.
     pub async fn space_pages(&self, space: &Space) -> Result<Vec<PageMeta>, Error> {
-        self.require_cloud("listing pages")?;
+        if self.flavor == Flavor::DataCenter {
+            let url = format!(
+                "{}/rest/api/content?type=page&status=current&spaceKey={}&limit={V1_LIMIT}&expand=version,ancestors",
+                self.root,
+                encode(space.key.as_str())
+            );
+            let pages: Vec<V1Content> = self.v1_all(url).await?;
+            return Ok(pages
+                .into_iter()
+                .map(|p| p.into_meta(Some(space)).0)
+                .collect());
+        }
         let url = format!(
             "{}/api/v2/spaces/{}/pages?limit={V2_LIMIT}&status=current",
             self.root,
@@ -331,8 +373,29 @@ impl Client {
     /// Pages with storage bodies, up to 250 per request. Ids that are missing
     /// or not visible are simply absent from the result.
     pub async fn pages_with_bodies(&self, ids: &[PageId]) -> Result<Vec<PageBody>, Error> {
-        self.require_cloud("fetching pages")?;
         let mut out = Vec::with_capacity(ids.len());
+        if self.flavor == Flavor::DataCenter {
+            // v1 has no id filter; CQL `id in (…)` does it, 50 at a time
+            // because expanding bodies caps CQL results at 50.
+            for chunk in ids.chunks(V1_CQL_BODY_LIMIT) {
+                let csv: Vec<&str> = chunk.iter().map(PageId::as_str).collect();
+                let cql = format!("id in ({})", csv.join(","));
+                let url = format!(
+                    "{}/rest/api/content/search?cql={}&limit={V1_CQL_BODY_LIMIT}&expand=body.storage,version,ancestors,space",
+                    self.root,
+                    encode(&cql)
+                );
+                let pages: Vec<V1Content> = self.v1_all(url).await?;
+                out.extend(pages.into_iter().map(|p| {
+                    let (meta, body) = p.into_meta(None);
+                    PageBody {
+                        meta,
+                        storage: body.unwrap_or_default(),
+                    }
+                }));
+            }
+            return Ok(out);
+        }
         for chunk in ids.chunks(V2_LIMIT) {
             let csv: Vec<&str> = chunk.iter().map(PageId::as_str).collect();
             let url = format!(
@@ -354,7 +417,15 @@ impl Client {
 
     /// A page's current attachments.
     pub async fn attachments(&self, page: &PageId) -> Result<Vec<Attachment>, Error> {
-        self.require_cloud("listing attachments")?;
+        if self.flavor == Flavor::DataCenter {
+            let url = format!(
+                "{}/rest/api/content/{}/child/attachment?limit={V1_LIMIT}&expand=version",
+                self.root,
+                encode(page.as_str())
+            );
+            let atts: Vec<V1Attachment> = self.v1_all(url).await?;
+            return Ok(atts.into_iter().map(|a| a.into_attachment(page)).collect());
+        }
         let url = format!(
             "{}/api/v2/pages/{}/attachments?limit={V2_LIMIT}",
             self.root,

@@ -223,3 +223,139 @@ impl V2Attachment {
         }
     }
 }
+
+// ---- v1 wire shapes (Data Center) ----
+
+#[derive(Deserialize)]
+pub(crate) struct V1Ref {
+    id: String,
+}
+
+/// v1 numbers some ids (space ids) and strings others.
+fn id_string(v: &serde_json::Value) -> Option<String> {
+    match v {
+        serde_json::Value::String(s) => Some(s.clone()),
+        serde_json::Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+#[derive(Deserialize)]
+pub(crate) struct V1Space {
+    #[serde(default)]
+    id: serde_json::Value,
+    key: String,
+    #[serde(default)]
+    name: String,
+    homepage: Option<V1Ref>,
+}
+
+impl From<V1Space> for Space {
+    fn from(s: V1Space) -> Self {
+        Space {
+            id: SpaceId::new(id_string(&s.id).unwrap_or_else(|| s.key.clone())),
+            key: SpaceKey::new(s.key),
+            name: s.name,
+            homepage_id: s.homepage.map(|h| PageId::new(h.id)),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub(crate) struct V1Content {
+    id: String,
+    title: String,
+    #[serde(default)]
+    status: String,
+    space: Option<V1Space>,
+    version: Option<V1Version>,
+    #[serde(default)]
+    ancestors: Vec<V1Ref>,
+    body: Option<V2Body>,
+    extensions: Option<V1Extensions>,
+}
+
+#[derive(Deserialize)]
+struct V1Version {
+    number: u64,
+    #[serde(default)]
+    when: String,
+}
+
+#[derive(Deserialize)]
+struct V1Extensions {
+    #[serde(default)]
+    position: serde_json::Value,
+}
+
+impl V1Content {
+    /// `space` names the space when the listing was per space and did not expand it.
+    pub(crate) fn into_meta(self, space: Option<&Space>) -> (PageMeta, Option<String>) {
+        let space_id = self
+            .space
+            .map(|s| Space::from(s).id)
+            .or_else(|| space.map(|s| s.id.clone()))
+            .unwrap_or_else(|| SpaceId::new(""));
+        let version = self.version.unwrap_or(V1Version {
+            number: 1,
+            when: String::new(),
+        });
+        (
+            PageMeta {
+                id: PageId::new(self.id),
+                title: self.title,
+                space_id,
+                // v1 ancestors run root first, immediate parent last.
+                parent: self
+                    .ancestors
+                    .last()
+                    .map(|a| (PageId::new(a.id.clone()), ParentKind::Page)),
+                position: self.extensions.and_then(|e| e.position.as_i64()),
+                status: PageStatus::parse(&self.status),
+                version: Version(version.number),
+                modified_at: version.when,
+            },
+            self.body.and_then(|b| b.storage).map(|s| s.value),
+        )
+    }
+}
+
+#[derive(Deserialize)]
+pub(crate) struct V1Attachment {
+    id: String,
+    title: String,
+    extensions: Option<V1AttachmentExt>,
+    version: Option<V1Version>,
+    #[serde(rename = "_links")]
+    links: Option<V1AttachmentLinks>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct V1AttachmentExt {
+    #[serde(default)]
+    media_type: String,
+    file_size: Option<u64>,
+}
+
+#[derive(Deserialize)]
+struct V1AttachmentLinks {
+    download: Option<String>,
+}
+
+impl V1Attachment {
+    pub(crate) fn into_attachment(self, owner: &PageId) -> Attachment {
+        let (media_type, file_size) = self
+            .extensions
+            .map_or((String::new(), None), |e| (e.media_type, e.file_size));
+        Attachment {
+            id: AttachmentId::new(self.id),
+            filename: self.title,
+            media_type,
+            file_size,
+            page_id: owner.clone(),
+            version: Version(self.version.map_or(1, |v| v.number)),
+            download_link: self.links.and_then(|l| l.download),
+        }
+    }
+}
