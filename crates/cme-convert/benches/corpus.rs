@@ -40,25 +40,42 @@ fn generated() -> String {
     unit.repeat(200)
 }
 
+/// CPU time of this thread (Linux), so a busy shared machine does not
+/// distort the per-core figure; falls back to wall time elsewhere.
+fn cpu_time() -> Option<Duration> {
+    let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    let ns: u64 = s.split_whitespace().next()?.parse().ok()?;
+    Some(Duration::from_nanos(ns))
+}
+
 fn measure(name: &str, docs: &[String], f: impl Fn(&str) -> usize) {
     let bytes: usize = docs.iter().map(String::len).sum();
     // Warm up, then run for at least two seconds.
     for d in docs {
         black_box(f(d));
     }
+    // CME_BENCH_ROUNDS fixes the work (for `perf stat` on a busy machine).
+    let fixed: Option<u32> = std::env::var("CME_BENCH_ROUNDS")
+        .ok()
+        .and_then(|r| r.parse().ok());
     let start = Instant::now();
+    let cpu_start = cpu_time();
     let mut rounds = 0u32;
-    while start.elapsed() < Duration::from_secs(2) {
+    while fixed.map_or(start.elapsed() < Duration::from_secs(2), |n| rounds < n) {
         for d in docs {
             black_box(f(black_box(d)));
         }
         rounds += 1;
     }
-    let secs = start.elapsed().as_secs_f64();
+    let wall = start.elapsed().as_secs_f64();
+    let cpu = cpu_start
+        .zip(cpu_time())
+        .map_or(wall, |(a, b)| (b - a).as_secs_f64());
     let mb = bytes as f64 * f64::from(rounds) / 1e6;
     println!(
-        "{name:>8}: {:>8.1} MB/s  ({} docs, {:.2} MB per round, {rounds} rounds)",
-        mb / secs,
+        "{name:>8}: {:>8.1} MB/s per CPU-second ({:.1} MB/s wall; {} docs, {:.2} MB per round, {rounds} rounds)",
+        mb / cpu,
+        mb / wall,
         docs.len(),
         bytes as f64 / 1e6
     );

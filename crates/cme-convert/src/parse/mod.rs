@@ -38,7 +38,7 @@ pub struct Parsed {
 struct Builder {
     tree: Tree,
     /// Open elements (ids and names); the root is not on it.
-    stack: Vec<(NodeId, Box<str>)>,
+    stack: Vec<(NodeId, tree::NameId)>,
     /// How many open tags beyond [`MAX_DEPTH`] were flattened and not pushed.
     overflow: usize,
     repairs: Vec<String>,
@@ -58,8 +58,8 @@ impl Builder {
     fn start(&mut self, e: &BytesStart<'_>, empty: bool) {
         let raw_name = e.name();
         let raw_name: &str = raw_name.as_ref();
-        let name: Box<str> = raw_name.to_ascii_lowercase().into();
-        let empty = empty || VOID.contains(&&*name);
+        let name = self.tree.intern(raw_name);
+        let empty = empty || VOID.contains(&self.tree.name_of(name));
         if self.stack.len() >= MAX_DEPTH {
             if !self.depth_warned {
                 self.depth_warned = true;
@@ -75,16 +75,11 @@ impl Builder {
         let mut attrs = Vec::new();
         for a in e.html_attributes().with_checks(false).flatten() {
             let k: &str = a.key.as_ref();
-            attrs.push((k.to_ascii_lowercase().into(), entities::decode(&a.value)));
+            let k = self.tree.intern(k);
+            attrs.push((k, entities::decode(&a.value)));
         }
         let parent = self.parent();
-        let id = self.tree.push(
-            parent,
-            Kind::Element {
-                name: name.clone(),
-                attrs,
-            },
-        );
+        let id = self.tree.push(parent, Kind::Element { name, attrs });
         if !empty {
             self.stack.push((id, name));
         }
@@ -95,17 +90,19 @@ impl Builder {
             self.overflow -= 1;
             return;
         }
-        let name = raw_name.trim().to_ascii_lowercase();
-        match self.stack.iter().rposition(|(_, n)| **n == *name) {
+        let name = self.tree.intern(raw_name.trim());
+        match self.stack.iter().rposition(|(_, n)| *n == name) {
             Some(pos) => {
                 if pos + 1 != self.stack.len() {
+                    let name = self.tree.name_of(name);
                     self.repairs
                         .push(format!("closed unclosed elements before </{name}>"));
                 }
                 self.stack.truncate(pos);
             }
             None => {
-                if !VOID.contains(&name.as_str()) {
+                let name = self.tree.name_of(name);
+                if !VOID.contains(&name) {
                     self.repairs.push(format!("ignored stray </{name}>"));
                 }
             }
@@ -171,6 +168,8 @@ fn memchr_lt(b: &[u8]) -> Option<usize> {
 
 /// Parses a storage-format fragment. Never fails.
 pub fn parse(input: &str) -> Parsed {
+    // quick-xml skips a byte-order mark, which would shift its positions.
+    let input = input.strip_prefix('\u{feff}').unwrap_or(input);
     let input = escape_stray_lt(input);
     let input: &str = &input;
     let mut b = Builder {
@@ -183,6 +182,10 @@ pub fn parse(input: &str) -> Parsed {
     let mut dropped_depth = 0usize;
     let mut pos = 0usize;
     'outer: while pos < input.len() {
+        // Positions come from the tokenizer; never slice inside a character.
+        while !input.is_char_boundary(pos) {
+            pos += 1;
+        }
         let rest = &input[pos..];
         let mut reader = Reader::from_str(rest);
         {
@@ -205,7 +208,9 @@ pub fn parse(input: &str) -> Parsed {
                     if dropped_depth == 0 {
                         b.text("<");
                     }
-                    pos += before + 1;
+                    let before = before.min(rest.len());
+                    let lt = rest.get(before..).and_then(|r| r.find('<')).unwrap_or(0);
+                    pos += before + lt + 1;
                     continue 'outer;
                 }
             }
@@ -262,7 +267,10 @@ pub fn parse(input: &str) -> Parsed {
                 Ok(Event::Eof) => break 'outer,
                 Err(err) => {
                     // Keep the offending `<` (or `&`) as text and resume right after it.
-                    let at = (reader.error_position() as usize).min(rest.len());
+                    let mut at = (reader.error_position() as usize).min(rest.len());
+                    while !rest.is_char_boundary(at) {
+                        at -= 1;
+                    }
                     let ch_len = rest[at..].chars().next().map_or(1, char::len_utf8);
                     b.repairs
                         .push(format!("recovered from {err} at byte {}", pos + at));

@@ -3,17 +3,22 @@
 /// Index of a node in [`Tree::nodes`].
 pub type NodeId = u32;
 
+/// An interned, lower-cased qualified name (`ac:link`); see [`Tree::name_of`].
+pub type NameId = u32;
+
 /// What a node is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Kind {
     /// The synthetic root wrapping the fragment.
     Root,
-    /// An element; `name` keeps its prefix (`ac:link`) and is lower-cased.
+    /// An element. Names are interned: a page has thousands of elements but
+    /// a few dozen distinct names, and allocating each was the parser's
+    /// main cost.
     Element {
         /// Qualified, lower-cased name.
-        name: Box<str>,
-        /// Attributes in source order, names lower-cased, values decoded.
-        attrs: Vec<(Box<str>, String)>,
+        name: NameId,
+        /// Attributes in source order: interned lower-cased name, decoded value.
+        attrs: Vec<(NameId, String)>,
     },
     /// Character data (text, resolved references and CDATA merged).
     Text(String),
@@ -33,6 +38,37 @@ pub struct Node {
 pub struct Tree {
     /// All nodes; children refer to them by index.
     pub nodes: Vec<Node>,
+    names: Vec<Box<str>>,
+    name_ids: std::collections::HashMap<Box<str>, NameId, BuildFnv>,
+}
+
+/// FNV-1a: names are short and trusted-size; SipHash showed in profiles.
+#[derive(Default, Clone, Copy)]
+struct Fnv(u64);
+
+impl std::hash::Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for &b in bytes {
+            h = (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+type BuildFnv = std::hash::BuildHasherDefault<Fnv>;
+
+impl std::fmt::Debug for Fnv {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Fnv")
+    }
 }
 
 impl Tree {
@@ -45,7 +81,37 @@ impl Tree {
                 kind: Kind::Root,
                 children: Vec::new(),
             }],
+            names: Vec::new(),
+            name_ids: std::collections::HashMap::default(),
         }
+    }
+
+    /// Interns a name, lower-casing it.
+    pub(crate) fn intern(&mut self, raw: &str) -> NameId {
+        if let Some(&id) = self.name_ids.get(raw) {
+            return id;
+        }
+        let lower = raw.to_ascii_lowercase();
+        if let Some(&id) = self.name_ids.get(lower.as_str()) {
+            self.name_ids.insert(raw.into(), id);
+            return id;
+        }
+        let id = self.names.len() as NameId;
+        self.names.push(lower.clone().into());
+        self.name_ids.insert(lower.into(), id);
+        if raw.bytes().any(|b| b.is_ascii_uppercase()) {
+            self.name_ids.insert(raw.into(), id);
+        }
+        id
+    }
+
+    /// The text of an interned name.
+    pub fn name_of(&self, id: NameId) -> &str {
+        &self.names[id as usize]
+    }
+
+    fn lookup(&self, name: &str) -> Option<NameId> {
+        self.name_ids.get(name).copied()
     }
 
     /// The node behind an id.
@@ -61,7 +127,7 @@ impl Tree {
     /// The element name, or `""` for text and root.
     pub fn name(&self, id: NodeId) -> &str {
         match &self.node(id).kind {
-            Kind::Element { name, .. } => name,
+            Kind::Element { name, .. } => self.name_of(*name),
             _ => "",
         }
     }
@@ -77,10 +143,13 @@ impl Tree {
     /// An attribute value by lower-cased name.
     pub fn attr(&self, id: NodeId, key: &str) -> Option<&str> {
         match &self.node(id).kind {
-            Kind::Element { attrs, .. } => attrs
-                .iter()
-                .find(|(k, _)| &**k == key)
-                .map(|(_, v)| v.as_str()),
+            Kind::Element { attrs, .. } => {
+                let key = self.lookup(key)?;
+                attrs
+                    .iter()
+                    .find(|(k, _)| *k == key)
+                    .map(|(_, v)| v.as_str())
+            }
             _ => None,
         }
     }

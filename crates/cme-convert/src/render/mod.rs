@@ -131,11 +131,8 @@ impl Renderer<'_> {
     }
 
     fn collect_anchor_names(&mut self, t: &Tree) {
-        for (i, n) in t.nodes.iter().enumerate() {
-            if let parse::Kind::Element { name, .. } = &n.kind
-                && &**name == "ac:structured-macro"
-                && t.attr(i as NodeId, "ac:name") == Some("anchor")
-            {
+        for i in 0..t.nodes.len() as NodeId {
+            if t.name(i) == "ac:structured-macro" && t.attr(i, "ac:name") == Some("anchor") {
                 let p = macros::Params::of(t, i as NodeId);
                 if let Some(a) = p.text(t, "") {
                     self.anchors.insert(a);

@@ -53,12 +53,13 @@ pub fn visible_text(storage: &str) -> String {
                 out.push_str(s);
                 out.push(' ');
             }
-            Kind::Element { name, .. } => {
-                if METADATA.contains(&&**name) {
+            Kind::Element { .. } => {
+                let name = t.name(n);
+                if METADATA.contains(&name) {
                     continue;
                 }
                 // The fallback duplicates the ADF node's content.
-                if &**name == "ac:adf-fallback" {
+                if name == "ac:adf-fallback" {
                     continue;
                 }
                 stack.extend(t.children(n).iter().rev());
