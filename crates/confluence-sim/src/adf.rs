@@ -42,7 +42,9 @@ fn inline_el(e: &Element, marks: &mut Vec<Value>, out: &mut Vec<Value>) {
         "s" | "del" => Some(json!({"type": "strike"})),
         "sub" => Some(json!({"type": "subsup", "attrs": {"type": "sub"}})),
         "sup" => Some(json!({"type": "subsup", "attrs": {"type": "sup"}})),
-        "a" => Some(json!({"type": "link", "attrs": {"href": decode_entities(e.attr("href").unwrap_or(""))}})),
+        "a" => Some(
+            json!({"type": "link", "attrs": {"href": decode_entities(e.attr("href").unwrap_or(""))}}),
+        ),
         _ => None,
     };
     if let Some(m) = mark {
@@ -53,9 +55,14 @@ fn inline_el(e: &Element, marks: &mut Vec<Value>, out: &mut Vec<Value>) {
     }
     match e.name.as_str() {
         "br" => out.push(json!({"type": "hardBreak"})),
-        "time" => out.push(json!({"type": "date", "attrs": {"timestamp": e.attr("datetime").unwrap_or("")}})),
+        "time" => out.push(
+            json!({"type": "date", "attrs": {"timestamp": e.attr("datetime").unwrap_or("")}}),
+        ),
         "ac:emoticon" => {
-            let short = e.attr("ac:emoji-shortname").map(str::to_string).unwrap_or_else(|| format!(":{}:", e.attr("ac:name").unwrap_or("")));
+            let short = e
+                .attr("ac:emoji-shortname")
+                .map(str::to_string)
+                .unwrap_or_else(|| format!(":{}:", e.attr("ac:name").unwrap_or("")));
             let mut attrs = json!({"shortName": short});
             if let Some(id) = e.attr("ac:emoji-id") {
                 attrs["id"] = json!(id);
@@ -67,16 +74,30 @@ fn inline_el(e: &Element, marks: &mut Vec<Value>, out: &mut Vec<Value>) {
         }
         "ac:link" => {
             if let Some(u) = e.child("ri:user") {
-                let id = u.attr("ri:account-id").or(u.attr("ri:userkey")).unwrap_or("");
+                let id = u
+                    .attr("ri:account-id")
+                    .or(u.attr("ri:userkey"))
+                    .unwrap_or("");
                 out.push(json!({"type": "mention", "attrs": {"id": id}}));
                 return;
             }
             let label = e
                 .child("ac:plain-text-link-body")
                 .map(|b| storage::text_of(&b.children))
-                .or_else(|| e.child("ac:link-body").map(|b| storage::text_of(&b.children)))
-                .or_else(|| e.child("ri:page").and_then(|p| p.attr("ri:content-title")).map(str::to_string))
-                .or_else(|| e.child("ri:attachment").and_then(|p| p.attr("ri:filename")).map(str::to_string))
+                .or_else(|| {
+                    e.child("ac:link-body")
+                        .map(|b| storage::text_of(&b.children))
+                })
+                .or_else(|| {
+                    e.child("ri:page")
+                        .and_then(|p| p.attr("ri:content-title"))
+                        .map(str::to_string)
+                })
+                .or_else(|| {
+                    e.child("ri:attachment")
+                        .and_then(|p| p.attr("ri:filename"))
+                        .map(str::to_string)
+                })
                 .unwrap_or_default();
             let label = decode_entities(&label);
             marks.push(json!({"type": "link", "attrs": {"href": "#"}}));
@@ -85,7 +106,10 @@ fn inline_el(e: &Element, marks: &mut Vec<Value>, out: &mut Vec<Value>) {
         }
         "ac:structured-macro" if e.attr("ac:name") == Some("status") => {
             let title = e.param("title").unwrap_or_default();
-            let color = e.param("colour").unwrap_or_else(|| "neutral".into()).to_lowercase();
+            let color = e
+                .param("colour")
+                .unwrap_or_else(|| "neutral".into())
+                .to_lowercase();
             out.push(json!({"type": "status", "attrs": {"text": title, "color": color}}));
         }
         "ac:placeholder" | "ac:parameter" => {}
@@ -96,14 +120,32 @@ fn inline_el(e: &Element, marks: &mut Vec<Value>, out: &mut Vec<Value>) {
 fn paragraph(nodes: &[Node]) -> Value {
     let mut c = Vec::new();
     inlines(nodes, &mut Vec::new(), &mut c);
-    if c.is_empty() { json!({"type": "paragraph"}) } else { json!({"type": "paragraph", "content": c}) }
+    if c.is_empty() {
+        json!({"type": "paragraph"})
+    } else {
+        json!({"type": "paragraph", "content": c})
+    }
 }
 
 fn is_block(e: &Element) -> bool {
     matches!(
         e.name.as_str(),
-        "p" | "h1" | "h2" | "h3" | "h4" | "h5" | "h6" | "ul" | "ol" | "table" | "pre" | "blockquote"
-            | "hr" | "div" | "ac:task-list" | "ac:layout" | "ac:adf-extension"
+        "p" | "h1"
+            | "h2"
+            | "h3"
+            | "h4"
+            | "h5"
+            | "h6"
+            | "ul"
+            | "ol"
+            | "table"
+            | "pre"
+            | "blockquote"
+            | "hr"
+            | "div"
+            | "ac:task-list"
+            | "ac:layout"
+            | "ac:adf-extension"
     ) || (e.name == "ac:structured-macro" && e.attr("ac:name") != Some("status"))
 }
 
@@ -112,7 +154,9 @@ fn blocks(nodes: &[Node]) -> Vec<Value> {
     let mut out = Vec::new();
     let mut pending: Vec<Node> = Vec::new();
     let flush = |pending: &mut Vec<Node>, out: &mut Vec<Value>| {
-        let only_space = pending.iter().all(|n| matches!(n, Node::Text(t) if t.trim().is_empty()));
+        let only_space = pending
+            .iter()
+            .all(|n| matches!(n, Node::Text(t) if t.trim().is_empty()));
         if !only_space {
             out.push(paragraph(pending));
         }
@@ -151,13 +195,19 @@ fn block(e: &Element) -> Vec<Value> {
         "h1" | "h2" | "h3" | "h4" | "h5" | "h6" => {
             let mut c = Vec::new();
             inlines(&e.children, &mut Vec::new(), &mut c);
-            vec![json!({"type": "heading", "attrs": {"level": n[1..].parse::<u8>().unwrap_or(1)}, "content": c})]
+            vec![
+                json!({"type": "heading", "attrs": {"level": n[1..].parse::<u8>().unwrap_or(1)}, "content": c}),
+            ]
         }
         "ul" => vec![json!({"type": "bulletList", "content": list_items(e)})],
-        "ol" => vec![json!({"type": "orderedList", "attrs": {"order": e.attr("start").and_then(|s| s.parse::<u32>().ok()).unwrap_or(1)}, "content": list_items(e)})],
+        "ol" => vec![
+            json!({"type": "orderedList", "attrs": {"order": e.attr("start").and_then(|s| s.parse::<u32>().ok()).unwrap_or(1)}, "content": list_items(e)}),
+        ],
         "hr" => vec![json!({"type": "rule"})],
         "blockquote" => vec![json!({"type": "blockquote", "content": blocks(&e.children)})],
-        "pre" => vec![json!({"type": "codeBlock", "content": [{"type": "text", "text": decode_entities(&storage::text_of(&e.children))}]})],
+        "pre" => vec![
+            json!({"type": "codeBlock", "content": [{"type": "text", "text": decode_entities(&storage::text_of(&e.children))}]}),
+        ],
         "table" => {
             let mut rows = Vec::new();
             fn collect_rows<'a>(e: &'a Element, rows: &mut Vec<&'a Element>) {
@@ -212,7 +262,11 @@ fn block(e: &Element) -> Vec<Value> {
         }
         "ac:structured-macro" => {
             let name = e.attr("ac:name").unwrap_or("");
-            let body = || e.child("ac:rich-text-body").map(|b| blocks(&b.children)).unwrap_or_default();
+            let body = || {
+                e.child("ac:rich-text-body")
+                    .map(|b| blocks(&b.children))
+                    .unwrap_or_default()
+            };
             match name {
                 "code" | "noformat" => {
                     let text = e.plain_body().unwrap_or_default();
@@ -232,13 +286,20 @@ fn block(e: &Element) -> Vec<Value> {
                     };
                     vec![json!({"type": "panel", "attrs": {"panelType": t}, "content": body()})]
                 }
-                "expand" => vec![json!({"type": "expand", "attrs": {"title": e.param("title").unwrap_or_default()}, "content": body()})],
+                "expand" => vec![
+                    json!({"type": "expand", "attrs": {"title": e.param("title").unwrap_or_default()}, "content": body()}),
+                ],
                 _ => {
                     let mut params = serde_json::Map::new();
                     for p in e.elements().filter(|p| p.name == "ac:parameter") {
-                        params.insert(p.attr("ac:name").unwrap_or("").to_string(), json!(decode_entities(&storage::text_of(&p.children))));
+                        params.insert(
+                            p.attr("ac:name").unwrap_or("").to_string(),
+                            json!(decode_entities(&storage::text_of(&p.children))),
+                        );
                     }
-                    let mut v = vec![json!({"type": "extension", "attrs": {"extensionType": "com.atlassian.confluence.macro.core", "extensionKey": name, "parameters": {"macroParams": params}}})];
+                    let mut v = vec![
+                        json!({"type": "extension", "attrs": {"extensionType": "com.atlassian.confluence.macro.core", "extensionKey": name, "parameters": {"macroParams": params}}}),
+                    ];
                     v.extend(body());
                     v
                 }
@@ -249,12 +310,21 @@ fn block(e: &Element) -> Vec<Value> {
             match node.and_then(|n| n.child("ac:adf-content")) {
                 Some(c) => {
                     let kind = node
-                        .and_then(|n| n.elements().find(|a| a.name == "ac:adf-attribute" && a.attr("key") == Some("panel-type")))
+                        .and_then(|n| {
+                            n.elements().find(|a| {
+                                a.name == "ac:adf-attribute" && a.attr("key") == Some("panel-type")
+                            })
+                        })
                         .map(|a| storage::text_of(&a.children))
                         .unwrap_or_else(|| "note".into());
-                    vec![json!({"type": "panel", "attrs": {"panelType": kind}, "content": blocks(&c.children)})]
+                    vec![
+                        json!({"type": "panel", "attrs": {"panelType": kind}, "content": blocks(&c.children)}),
+                    ]
                 }
-                None => e.child("ac:adf-fallback").map(|f| blocks(&f.children)).unwrap_or_default(),
+                None => e
+                    .child("ac:adf-fallback")
+                    .map(|f| blocks(&f.children))
+                    .unwrap_or_default(),
             }
         }
         "ac:layout" => {
@@ -280,7 +350,12 @@ mod tests {
             "<h2>Title</h2><p>Hello <strong>world</strong></p><ul><li><p>one</p></li></ul><ac:structured-macro ac:name=\"code\"><ac:parameter ac:name=\"language\">sql</ac:parameter><ac:plain-text-body><![CDATA[SELECT 1;]]></ac:plain-text-body></ac:structured-macro>",
         ))
         .unwrap();
-        let types: Vec<&str> = adf["content"].as_array().unwrap().iter().map(|n| n["type"].as_str().unwrap()).collect();
+        let types: Vec<&str> = adf["content"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n["type"].as_str().unwrap())
+            .collect();
         assert_eq!(types, ["heading", "paragraph", "bulletList", "codeBlock"]);
         assert_eq!(adf["content"][3]["attrs"]["language"], "sql");
     }

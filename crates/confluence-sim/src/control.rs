@@ -103,10 +103,9 @@ pub fn handle(state: &State, req: &Req) -> Resp {
             state.faults.clear();
             Resp::json(200, &json!({"ok": true}))
         }
-        (&Method::GET, ["faults"]) => Resp::json(
-            200,
-            &json!({"active": state.faults.current().is_some()}),
-        ),
+        (&Method::GET, ["faults"]) => {
+            Resp::json(200, &json!({"active": state.faults.current().is_some()}))
+        }
         _ => not_found(format!("no control endpoint {} {}", m, req.path)),
     }
 }
@@ -123,7 +122,9 @@ fn info(state: &State) -> Resp {
     let users: Vec<Value> = site
         .users
         .iter()
-        .map(|u| json!({"accountId": u.account_id, "displayName": u.display_name, "email": u.email}))
+        .map(
+            |u| json!({"accountId": u.account_id, "displayName": u.display_name, "email": u.email}),
+        )
         .collect();
     let spaces: Vec<Value> = site
         .spaces
@@ -166,7 +167,9 @@ fn create_page(state: &State, req: &Req) -> Resp {
         Err(r) => return r,
     };
     if site.by_title(space, &title).is_some() {
-        return bad(format!("a page titled {title:?} already exists in {space_key}"));
+        return bad(format!(
+            "a page titled {title:?} already exists in {space_key}"
+        ));
     }
     let parent = match m.get("parent_id") {
         None | Some(Value::Null) => None,
@@ -270,10 +273,14 @@ fn patch_page(state: &State, req: &Req, id: &str) -> Resp {
         Ok(s) => s.unwrap_or("").to_string(),
         Err(r) => return r,
     };
-    let minor = m.get("minor_edit").and_then(Value::as_bool).unwrap_or(false);
-    let bump = m.get("new_version").and_then(Value::as_bool).unwrap_or(
-        title.is_some() || body.is_some() || new_parent.is_some(),
-    );
+    let minor = m
+        .get("minor_edit")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    let bump = m
+        .get("new_version")
+        .and_then(Value::as_bool)
+        .unwrap_or(title.is_some() || body.is_some() || new_parent.is_some());
     if let Some(p) = new_parent {
         site.move_node(id, p);
     }
@@ -285,7 +292,10 @@ fn patch_page(state: &State, req: &Req, id: &str) -> Resp {
         let number = latest.number + 1;
         n.versions.push(Version {
             number,
-            title: title.as_deref().map(Arc::from).unwrap_or(latest.title.clone()),
+            title: title
+                .as_deref()
+                .map(Arc::from)
+                .unwrap_or(latest.title.clone()),
             body: body.map(Body::stored).unwrap_or(latest.body.clone()),
             author_id: author,
             created_ms: stamp(latest.created_ms),
@@ -328,9 +338,15 @@ fn restrict(state: &State, req: &Req, id: &str) -> Resp {
     };
     let mut read = Vec::new();
     for a in list {
-        let Some(a) = a.as_str() else { return bad("read must be a list of account ids") };
+        let Some(a) = a.as_str() else {
+            return bad("read must be a list of account ids");
+        };
         // Unknown accounts are allowed: a page restricted to someone else.
-        read.push(site.user(a).map(|u| u.account_id.clone()).unwrap_or_else(|| Arc::from(a)));
+        read.push(
+            site.user(a)
+                .map(|u| u.account_id.clone())
+                .unwrap_or_else(|| Arc::from(a)),
+        );
     }
     site.set_restriction(id, read.clone());
     Resp::json(200, &json!({"id": id.to_string(), "read": read}))
@@ -342,7 +358,12 @@ fn add_attachment(state: &State, req: &Req, id: &str) -> Resp {
         Err(r) => return r,
     };
     let mut site = state.site.write();
-    let Some(page) = id.parse::<Id>().ok().and_then(|i| site.page(i)).map(|n| n.id) else {
+    let Some(page) = id
+        .parse::<Id>()
+        .ok()
+        .and_then(|i| site.page(i))
+        .map(|n| n.id)
+    else {
         return not_found(format!("no page {id}"));
     };
     let filename = match str_field(&m, "filename") {
@@ -359,7 +380,9 @@ fn add_attachment(state: &State, req: &Req, id: &str) -> Resp {
         Err(r) => return r,
     };
     let media_type = match str_field(&m, "media_type") {
-        Ok(t) => t.map(str::to_string).unwrap_or_else(|| crate::site::dir::guess_media_type(&filename).into()),
+        Ok(t) => t
+            .map(str::to_string)
+            .unwrap_or_else(|| crate::site::dir::guess_media_type(&filename).into()),
         Err(r) => return r,
     };
     let comment = match str_field(&m, "comment") {
@@ -370,11 +393,11 @@ fn add_attachment(state: &State, req: &Req, id: &str) -> Resp {
         Ok(a) => a,
         Err(r) => return r,
     };
-    let existing = site.nodes[&page]
-        .attachments
-        .iter()
-        .copied()
-        .find(|a| site.attachments.get(a).is_some_and(|a| *a.filename == *filename));
+    let existing = site.nodes[&page].attachments.iter().copied().find(|a| {
+        site.attachments
+            .get(a)
+            .is_some_and(|a| *a.filename == *filename)
+    });
     let (att_id, number, file_id) = match existing {
         Some(aid) => {
             let a = site.attachments.get_mut(&aid).unwrap();
@@ -420,12 +443,20 @@ fn add_attachment(state: &State, req: &Req, id: &str) -> Resp {
             (aid, 1, file_id)
         }
     };
-    Resp::json(200, &json!({"id": format!("att{att_id}"), "version": number, "fileId": file_id}))
+    Resp::json(
+        200,
+        &json!({"id": format!("att{att_id}"), "version": number, "fileId": file_id}),
+    )
 }
 
 fn delete_attachment(state: &State, req: &Req, id: &str) -> Resp {
     let mut site = state.site.write();
-    let Some(aid) = id.strip_prefix("att").unwrap_or(id).parse::<Id>().ok().filter(|a| site.attachments.contains_key(a))
+    let Some(aid) = id
+        .strip_prefix("att")
+        .unwrap_or(id)
+        .parse::<Id>()
+        .ok()
+        .filter(|a| site.attachments.contains_key(a))
     else {
         return not_found(format!("no attachment {id}"));
     };

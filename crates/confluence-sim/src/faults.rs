@@ -31,7 +31,11 @@ pub struct FaultSpec {
 impl FaultSpec {
     pub fn validate(&self) -> Result<(), String> {
         let unit = |name: &str, v: f64| {
-            if (0.0..=1.0).contains(&v) { Ok(()) } else { Err(format!("{name} must be within 0..=1")) }
+            if (0.0..=1.0).contains(&v) {
+                Ok(())
+            } else {
+                Err(format!("{name} must be within 0..=1"))
+            }
         };
         unit("error_rate", self.error_rate)?;
         unit("drop_connection_rate", self.drop_connection_rate)?;
@@ -54,7 +58,9 @@ impl FaultSpec {
         match self.retry_after.as_deref() {
             None | Some("seconds") | Some("absent") | Some("huge") => Ok(()),
             Some(n) if n.parse::<u64>().is_ok() => Ok(()),
-            Some(o) => Err(format!("retry_after: {o:?} is not seconds|absent|huge|<number>")),
+            Some(o) => Err(format!(
+                "retry_after: {o:?} is not seconds|absent|huge|<number>"
+            )),
         }
     }
 }
@@ -75,7 +81,11 @@ pub struct Faults {
 pub enum Decision {
     /// Serve it (after `latency`), maybe truncating the body; `headers` are
     /// rate-limit headers to add.
-    Serve { latency: Duration, truncate: bool, headers: Vec<(String, String)> },
+    Serve {
+        latency: Duration,
+        truncate: bool,
+        headers: Vec<(String, String)>,
+    },
     /// Answer with this response instead (429 / 5xx).
     Reject { latency: Duration, resp: Resp },
     /// Close the connection without answering.
@@ -86,7 +96,11 @@ const LONG_MAX: &str = "9223372036854775807";
 
 impl Faults {
     pub fn set(&self, spec: FaultSpec) {
-        let tokens = spec.burst.or(spec.rate_limit_per_sec).unwrap_or(1.0).max(1.0);
+        let tokens = spec
+            .burst
+            .or(spec.rate_limit_per_sec)
+            .unwrap_or(1.0)
+            .max(1.0);
         *self.active.lock() = Some(Active {
             rng: SplitMix64::new(spec.seed),
             spec,
@@ -106,7 +120,11 @@ impl Faults {
     pub fn decide(&self) -> Decision {
         let mut g = self.active.lock();
         let Some(a) = g.as_mut() else {
-            return Decision::Serve { latency: Duration::ZERO, truncate: false, headers: Vec::new() };
+            return Decision::Serve {
+                latency: Duration::ZERO,
+                truncate: false,
+                headers: Vec::new(),
+            };
         };
         let latency = Duration::from_millis(a.spec.latency_ms);
         // Always three draws per request so the stream stays aligned.
@@ -122,9 +140,18 @@ impl Faults {
             let reset = time::iso(time::now() + (full_in * 1000.0) as i64);
             let base = |remaining: f64| {
                 vec![
-                    ("X-RateLimit-Limit".to_string(), format!("{}", rate.ceil() as u64)),
-                    ("X-RateLimit-Remaining".to_string(), format!("{}", remaining.floor() as u64)),
-                    ("X-RateLimit-FillRate".to_string(), format!("{}", rate.ceil() as u64)),
+                    (
+                        "X-RateLimit-Limit".to_string(),
+                        format!("{}", rate.ceil() as u64),
+                    ),
+                    (
+                        "X-RateLimit-Remaining".to_string(),
+                        format!("{}", remaining.floor() as u64),
+                    ),
+                    (
+                        "X-RateLimit-FillRate".to_string(),
+                        format!("{}", rate.ceil() as u64),
+                    ),
                     ("X-RateLimit-Interval-Seconds".to_string(), "1".to_string()),
                     ("X-RateLimit-Reset".to_string(), reset.clone()),
                     (
@@ -180,7 +207,11 @@ impl Faults {
             }
             return Decision::Reject { latency, resp };
         }
-        Decision::Serve { latency, truncate: d_trunc < a.spec.truncate_body_rate, headers }
+        Decision::Serve {
+            latency,
+            truncate: d_trunc < a.spec.truncate_body_rate,
+            headers,
+        }
     }
 }
 

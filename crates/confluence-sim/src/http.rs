@@ -32,7 +32,10 @@ impl Query {
     }
 
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+        self.pairs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
     }
 
     /// A multi-valued parameter: repeated and/or comma-separated.
@@ -53,7 +56,11 @@ impl Query {
 
 /// Characters escaped in a query value (conservative: everything but
 /// unreserved).
-const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
+const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
 /// Characters escaped in a path segment.
 pub const PATH_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'-')
@@ -163,7 +170,11 @@ mod tests {
         assert_eq!(q.get("title"), Some("a b&c"));
         assert!(q.flag("flag"));
         assert_eq!(
-            rewrite_query("limit=5&cursor=abc&body-format=storage", &["cursor"], &[("cursor", "x/y".into())]),
+            rewrite_query(
+                "limit=5&cursor=abc&body-format=storage",
+                &["cursor"],
+                &[("cursor", "x/y".into())]
+            ),
             "limit=5&body-format=storage&cursor=x%2Fy"
         );
     }

@@ -33,7 +33,9 @@ enum FlavorArg {
 }
 
 #[derive(clap::Args)]
-#[command(after_help = "Default credentials:\n  Cloud (Basic):        sim@example.com / sim-token\n  Data Center (Bearer): sim-pat")]
+#[command(
+    after_help = "Default credentials:\n  Cloud (Basic):        sim@example.com / sim-token\n  Data Center (Bearer): sim-pat"
+)]
 struct ServeArgs {
     /// Serve the bundled demo site (the default).
     #[arg(long, conflicts_with_all = ["site", "generate"])]

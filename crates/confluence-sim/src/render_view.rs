@@ -103,13 +103,20 @@ impl R<'_, '_> {
 
     fn element(&mut self, e: &Element) {
         let name = e.name.as_str();
-        if let Some(rest) = name.strip_prefix("ac:").or_else(|| name.strip_prefix("ri:")).or_else(|| name.strip_prefix("at:")) {
+        if let Some(rest) = name
+            .strip_prefix("ac:")
+            .or_else(|| name.strip_prefix("ri:"))
+            .or_else(|| name.strip_prefix("at:"))
+        {
             let _ = rest;
             return self.confluence(e);
         }
         if name == "time" {
             let d = e.attr("datetime").unwrap_or("");
-            let _ = write!(self.out, "<time datetime=\"{d}\" class=\"date-past\">{d}</time>");
+            let _ = write!(
+                self.out,
+                "<time datetime=\"{d}\" class=\"date-past\">{d}</time>"
+            );
             return;
         }
         let b = name.as_bytes();
@@ -119,7 +126,11 @@ impl R<'_, '_> {
         self.attrs(e);
         if heading {
             let text = decode_entities(&text_of(&e.children));
-            let _ = write!(self.out, " id=\"{}\"", escape_text(&anchor(self.page.title(), &text)));
+            let _ = write!(
+                self.out,
+                " id=\"{}\"",
+                escape_text(&anchor(self.page.title(), &text))
+            );
         }
         if ["br", "hr", "img", "col"].contains(&name) {
             self.out.push_str(" />");
@@ -146,12 +157,23 @@ impl R<'_, '_> {
         let target = space
             .and_then(|s| self.ctx.site.by_title(s.id, title))
             .and_then(|id| self.ctx.site.node(id))
-            .filter(|n| n.status != Status::Trashed && self.ctx.site.can_read(n, &self.ctx.account));
+            .filter(|n| {
+                n.status != Status::Trashed && self.ctx.site.can_read(n, &self.ctx.account)
+            });
         match target {
-            Some(n) => (self.url(&crate::api::v1::webui(self.ctx, n, n.title())), Some(n.id)),
+            Some(n) => (
+                self.url(&crate::api::v1::webui(self.ctx, n, n.title())),
+                Some(n.id),
+            ),
             None => {
                 let key = space.map(|s| s.key.to_string()).unwrap_or_default();
-                (self.url(&format!("/pages/createpage.action?spaceKey={key}&title={}", slug(title))), None)
+                (
+                    self.url(&format!(
+                        "/pages/createpage.action?spaceKey={key}&title={}",
+                        slug(title)
+                    )),
+                    None,
+                )
             }
         }
     }
@@ -161,11 +183,16 @@ impl R<'_, '_> {
         let page_id = match ri.child("ri:page") {
             Some(p) => {
                 let title = decode_entities(p.attr("ri:content-title").unwrap_or(""));
-                self.page_link(p.attr("ri:space-key"), &title).1.unwrap_or(self.page.id)
+                self.page_link(p.attr("ri:space-key"), &title)
+                    .1
+                    .unwrap_or(self.page.id)
             }
             None => self.page.id,
         };
-        self.url(&format!("/download/attachments/{page_id}/{}?api=v2", enc_path(&file)))
+        self.url(&format!(
+            "/download/attachments/{page_id}/{}?api=v2",
+            enc_path(&file)
+        ))
     }
 
     fn link(&mut self, e: &Element) {
@@ -188,44 +215,101 @@ impl R<'_, '_> {
                 href.push('#');
                 href.push_str(&anchor(&title, a));
             }
-            let text = if body_html.is_empty() { escape_text(&title) } else { body_html };
+            let text = if body_html.is_empty() {
+                escape_text(&title)
+            } else {
+                body_html
+            };
             match id {
                 Some(id) => {
-                    let _ = write!(self.out, "<a href=\"{href}\" data-linked-resource-id=\"{id}\" data-linked-resource-type=\"page\">{text}</a>");
+                    let _ = write!(
+                        self.out,
+                        "<a href=\"{href}\" data-linked-resource-id=\"{id}\" data-linked-resource-type=\"page\">{text}</a>"
+                    );
                 }
                 None => {
-                    let _ = write!(self.out, "<a class=\"createlink\" href=\"{href}\">{text}</a>");
+                    let _ = write!(
+                        self.out,
+                        "<a class=\"createlink\" href=\"{href}\">{text}</a>"
+                    );
                 }
             }
         } else if let Some(a) = e.child("ri:attachment") {
             let file = decode_entities(a.attr("ri:filename").unwrap_or(""));
             let href = self.attachment_url(a);
-            let text = if body_html.is_empty() { escape_text(&file) } else { body_html };
-            let _ = write!(self.out, "<a href=\"{href}\" data-linked-resource-type=\"attachment\">{text}</a>");
+            let text = if body_html.is_empty() {
+                escape_text(&file)
+            } else {
+                body_html
+            };
+            let _ = write!(
+                self.out,
+                "<a href=\"{href}\" data-linked-resource-type=\"attachment\">{text}</a>"
+            );
         } else if let Some(u) = e.child("ri:user") {
-            let account = u.attr("ri:account-id").or(u.attr("ri:userkey")).unwrap_or("");
+            let account = u
+                .attr("ri:account-id")
+                .or(u.attr("ri:userkey"))
+                .unwrap_or("");
             let name = self
                 .ctx
                 .site
                 .user(account)
                 .map(|u| u.display_name.to_string())
                 .unwrap_or_else(|| "Unknown user".into());
-            let text = if body_html.is_empty() { escape_text(&format!("@{name}")) } else { body_html };
-            let _ = write!(self.out, "<a class=\"confluence-userlink user-mention\" data-account-id=\"{account}\" href=\"{}\">{text}</a>", self.url(&format!("/people/{account}")));
+            let text = if body_html.is_empty() {
+                escape_text(&format!("@{name}"))
+            } else {
+                body_html
+            };
+            let _ = write!(
+                self.out,
+                "<a class=\"confluence-userlink user-mention\" data-account-id=\"{account}\" href=\"{}\">{text}</a>",
+                self.url(&format!("/people/{account}"))
+            );
         } else if let Some(s) = e.child("ri:space") {
             let key = s.attr("ri:space-key").unwrap_or("");
-            let text = if body_html.is_empty() { escape_text(key) } else { body_html };
-            let _ = write!(self.out, "<a href=\"{}\">{text}</a>", self.url(&format!("/spaces/{key}")));
+            let text = if body_html.is_empty() {
+                escape_text(key)
+            } else {
+                body_html
+            };
+            let _ = write!(
+                self.out,
+                "<a href=\"{}\">{text}</a>",
+                self.url(&format!("/spaces/{key}"))
+            );
         } else if let Some(u) = e.child("ri:url") {
             let v = u.attr("ri:value").unwrap_or("");
-            let text = if body_html.is_empty() { v.to_string() } else { body_html };
+            let text = if body_html.is_empty() {
+                v.to_string()
+            } else {
+                body_html
+            };
             let _ = write!(self.out, "<a href=\"{v}\">{text}</a>");
         } else if let Some(c) = e.child("ri:content-entity") {
             let id = c.attr("ri:content-id").unwrap_or("");
-            let _ = write!(self.out, "<a href=\"{}\">{}</a>", self.url(&format!("/pages/viewpage.action?pageId={id}")), if body_html.is_empty() { id.to_string() } else { body_html });
+            let _ = write!(
+                self.out,
+                "<a href=\"{}\">{}</a>",
+                self.url(&format!("/pages/viewpage.action?pageId={id}")),
+                if body_html.is_empty() {
+                    id.to_string()
+                } else {
+                    body_html
+                }
+            );
         } else if let Some(a) = anchor_name {
-            let text = if body_html.is_empty() { escape_text(&a) } else { body_html };
-            let _ = write!(self.out, "<a href=\"#{}\">{text}</a>", escape_text(&anchor(self.page.title(), &a)));
+            let text = if body_html.is_empty() {
+                escape_text(&a)
+            } else {
+                body_html
+            };
+            let _ = write!(
+                self.out,
+                "<a href=\"#{}\">{text}</a>",
+                escape_text(&anchor(self.page.title(), &a))
+            );
         } else {
             self.out.push_str(&body_html);
         }
@@ -240,12 +324,20 @@ impl R<'_, '_> {
             String::new()
         };
         let mut extra = String::new();
-        for (k, name) in [("ac:width", "width"), ("ac:height", "height"), ("ac:alt", "alt"), ("ac:title", "title")] {
+        for (k, name) in [
+            ("ac:width", "width"),
+            ("ac:height", "height"),
+            ("ac:alt", "alt"),
+            ("ac:title", "title"),
+        ] {
             if let Some(v) = e.attr(k) {
                 let _ = write!(extra, " {name}=\"{v}\"");
             }
         }
-        let _ = write!(self.out, "<span class=\"confluence-embedded-file-wrapper\"><img class=\"confluence-embedded-image\" src=\"{src}\" data-image-src=\"{src}\"{extra} /></span>");
+        let _ = write!(
+            self.out,
+            "<span class=\"confluence-embedded-file-wrapper\"><img class=\"confluence-embedded-image\" src=\"{src}\" data-image-src=\"{src}\"{extra} /></span>"
+        );
         if let Some(c) = e.child("ac:caption") {
             self.out.push_str("<figcaption>");
             self.nodes(&c.children);
@@ -265,14 +357,32 @@ impl R<'_, '_> {
                     .map(decode_entities)
                     .or_else(|| e.attr("ac:emoji-shortname").map(str::to_string))
                     .unwrap_or_else(|| format!("({name})"));
-                let _ = write!(self.out, "<img class=\"emoticon emoticon-{name}\" data-emoji-fallback=\"{}\" alt=\"{}\" src=\"{}\" />", escape_text(&glyph), escape_text(&glyph), self.url(&format!("/images/icons/emoticons/{name}.svg")));
+                let _ = write!(
+                    self.out,
+                    "<img class=\"emoticon emoticon-{name}\" data-emoji-fallback=\"{}\" alt=\"{}\" src=\"{}\" />",
+                    escape_text(&glyph),
+                    escape_text(&glyph),
+                    self.url(&format!("/images/icons/emoticons/{name}.svg"))
+                );
             }
             "ac:task-list" => {
-                let _ = write!(self.out, "<ul class=\"inline-task-list\" data-inline-tasks-content-id=\"{}\">", self.page.id);
+                let _ = write!(
+                    self.out,
+                    "<ul class=\"inline-task-list\" data-inline-tasks-content-id=\"{}\">",
+                    self.page.id
+                );
                 for t in e.elements().filter(|t| t.name == "ac:task") {
-                    let done = t.child("ac:task-status").map(|s| text_of(&s.children)) == Some("complete".into());
-                    let id = t.child("ac:task-id").map(|s| text_of(&s.children)).unwrap_or_default();
-                    let _ = write!(self.out, "<li data-inline-task-id=\"{id}\"{}>", if done { " class=\"checked\"" } else { "" });
+                    let done = t.child("ac:task-status").map(|s| text_of(&s.children))
+                        == Some("complete".into());
+                    let id = t
+                        .child("ac:task-id")
+                        .map(|s| text_of(&s.children))
+                        .unwrap_or_default();
+                    let _ = write!(
+                        self.out,
+                        "<li data-inline-task-id=\"{id}\"{}>",
+                        if done { " class=\"checked\"" } else { "" }
+                    );
                     if let Some(b) = t.child("ac:task-body") {
                         self.nodes(&b.children);
                     }
@@ -281,7 +391,11 @@ impl R<'_, '_> {
                 self.out.push_str("</ul>");
             }
             "ac:inline-comment-marker" => {
-                let _ = write!(self.out, "<span class=\"inline-comment-marker\" data-ref=\"{}\">", e.attr("ac:ref").unwrap_or(""));
+                let _ = write!(
+                    self.out,
+                    "<span class=\"inline-comment-marker\" data-ref=\"{}\">",
+                    e.attr("ac:ref").unwrap_or("")
+                );
                 self.nodes(&e.children);
                 self.out.push_str("</span>");
             }
@@ -292,12 +406,17 @@ impl R<'_, '_> {
             }
             "ac:layout-section" => {
                 let t = e.attr("ac:type").unwrap_or("single").replace('_', "-");
-                let _ = write!(self.out, "<div class=\"columnLayout {t}\" data-layout=\"{t}\">");
+                let _ = write!(
+                    self.out,
+                    "<div class=\"columnLayout {t}\" data-layout=\"{t}\">"
+                );
                 self.nodes(&e.children);
                 self.out.push_str("</div>");
             }
             "ac:layout-cell" => {
-                self.out.push_str("<div class=\"cell normal\" data-type=\"normal\"><div class=\"innerCell\">");
+                self.out.push_str(
+                    "<div class=\"cell normal\" data-type=\"normal\"><div class=\"innerCell\">",
+                );
                 self.nodes(&e.children);
                 self.out.push_str("</div></div>");
             }
@@ -310,7 +429,9 @@ impl R<'_, '_> {
             }
             "ac:adf-node" => self.adf_node(e),
             "ac:placeholder" | "ac:parameter" | "ac:adf-mark" | "ac:task-id" | "ac:task-uuid" => {}
-            "ac:rich-text-body" | "ac:link-body" | "ac:adf-content" | "ac:adf-fragment-mark" => self.nodes(&e.children),
+            "ac:rich-text-body" | "ac:link-body" | "ac:adf-content" | "ac:adf-fragment-mark" => {
+                self.nodes(&e.children)
+            }
             _ => {
                 if e.name.starts_with("ac:") {
                     self.nodes(&e.children);
@@ -328,7 +449,10 @@ impl R<'_, '_> {
         };
         if ty == "panel" {
             let kind = attr("panel-type").unwrap_or_else(|| "info".into());
-            let _ = write!(self.out, "<div class=\"panel conf-macro output-block\" data-panel-type=\"{kind}\"><div class=\"panelContent\">");
+            let _ = write!(
+                self.out,
+                "<div class=\"panel conf-macro output-block\" data-panel-type=\"{kind}\"><div class=\"panelContent\">"
+            );
             if let Some(c) = n.child("ac:adf-content") {
                 self.nodes(&c.children);
             }
@@ -355,13 +479,31 @@ impl R<'_, '_> {
                 if name == "code" {
                     let lang = p("language");
                     let title = p("title");
-                    let _ = write!(self.out, "<div class=\"code panel pdl conf-macro output-block\" data-macro-name=\"code\">");
+                    let _ = write!(
+                        self.out,
+                        "<div class=\"code panel pdl conf-macro output-block\" data-macro-name=\"code\">"
+                    );
                     if !title.is_empty() {
-                        let _ = write!(self.out, "<div class=\"codeHeader panelHeader pdl\"><b>{}</b></div>", escape_text(&title));
+                        let _ = write!(
+                            self.out,
+                            "<div class=\"codeHeader panelHeader pdl\"><b>{}</b></div>",
+                            escape_text(&title)
+                        );
                     }
-                    let _ = write!(self.out, "<div class=\"codeContent panelContent pdl\"><pre class=\"syntaxhighlighter-pre\" data-syntaxhighlighter-params=\"brush: {}; gutter: false; theme: Confluence\" data-theme=\"Confluence\">{body}</pre></div></div>", if lang.is_empty() { "java".into() } else { escape_text(&lang) });
+                    let _ = write!(
+                        self.out,
+                        "<div class=\"codeContent panelContent pdl\"><pre class=\"syntaxhighlighter-pre\" data-syntaxhighlighter-params=\"brush: {}; gutter: false; theme: Confluence\" data-theme=\"Confluence\">{body}</pre></div></div>",
+                        if lang.is_empty() {
+                            "java".into()
+                        } else {
+                            escape_text(&lang)
+                        }
+                    );
                 } else {
-                    let _ = write!(self.out, "<div class=\"preformatted panel conf-macro output-block\" data-macro-name=\"noformat\"><div class=\"preformattedContent panelContent\"><pre>{body}</pre></div></div>");
+                    let _ = write!(
+                        self.out,
+                        "<div class=\"preformatted panel conf-macro output-block\" data-macro-name=\"noformat\"><div class=\"preformattedContent panelContent\"><pre>{body}</pre></div></div>"
+                    );
                 }
             }
             "info" | "note" | "warning" | "tip" => {
@@ -371,27 +513,46 @@ impl R<'_, '_> {
                     "warning" => "error",
                     _ => "approve",
                 };
-                let _ = write!(self.out, "<div class=\"confluence-information-macro confluence-information-macro-{name} conf-macro output-block\" data-macro-name=\"{name}\"><span class=\"aui-icon aui-icon-small aui-iconfont-{icon} confluence-information-macro-icon\"></span>");
+                let _ = write!(
+                    self.out,
+                    "<div class=\"confluence-information-macro confluence-information-macro-{name} conf-macro output-block\" data-macro-name=\"{name}\"><span class=\"aui-icon aui-icon-small aui-iconfont-{icon} confluence-information-macro-icon\"></span>"
+                );
                 let title = p("title");
                 if !title.is_empty() {
                     let _ = write!(self.out, "<p class=\"title\">{}</p>", escape_text(&title));
                 }
-                self.out.push_str("<div class=\"confluence-information-macro-body\">");
+                self.out
+                    .push_str("<div class=\"confluence-information-macro-body\">");
                 self.rich_body(e);
                 self.out.push_str("</div></div>");
             }
             "panel" => {
                 let bg = p("bgColor");
-                let style = if bg.is_empty() { String::new() } else { format!(" style=\"background-color: {bg};\"") };
-                let _ = write!(self.out, "<div class=\"panel conf-macro output-block\" data-macro-name=\"panel\"{style}>");
+                let style = if bg.is_empty() {
+                    String::new()
+                } else {
+                    format!(" style=\"background-color: {bg};\"")
+                };
+                let _ = write!(
+                    self.out,
+                    "<div class=\"panel conf-macro output-block\" data-macro-name=\"panel\"{style}>"
+                );
                 let title = p("title");
                 if !title.is_empty() {
-                    let _ = write!(self.out, "<div class=\"panelHeader\"><b>{}</b></div>", escape_text(&title));
+                    let _ = write!(
+                        self.out,
+                        "<div class=\"panelHeader\"><b>{}</b></div>",
+                        escape_text(&title)
+                    );
                 }
                 self.out.push_str("<div class=\"panelContent\">");
                 let icon = p("panelIconText");
                 if !icon.is_empty() {
-                    let _ = write!(self.out, "<span class=\"panel-icon\">{}</span>", escape_text(&icon));
+                    let _ = write!(
+                        self.out,
+                        "<span class=\"panel-icon\">{}</span>",
+                        escape_text(&icon)
+                    );
                 }
                 self.rich_body(e);
                 self.out.push_str("</div></div>");
@@ -400,16 +561,36 @@ impl R<'_, '_> {
                 self.expanders += 1;
                 let n = self.expanders;
                 let title = p("title");
-                let title = if title.is_empty() { "Click here to expand...".to_string() } else { title };
-                let _ = write!(self.out, "<div id=\"expander-{n}\" class=\"expand-container conf-macro output-block\" data-macro-name=\"expand\"><div id=\"expander-control-{n}\" class=\"expand-control\"><span class=\"expand-icon aui-icon aui-icon-small aui-iconfont-chevron-right\"></span><span class=\"expand-control-text\">{}</span></div><div id=\"expander-content-{n}\" class=\"expand-content\">", escape_text(&title));
+                let title = if title.is_empty() {
+                    "Click here to expand...".to_string()
+                } else {
+                    title
+                };
+                let _ = write!(
+                    self.out,
+                    "<div id=\"expander-{n}\" class=\"expand-container conf-macro output-block\" data-macro-name=\"expand\"><div id=\"expander-control-{n}\" class=\"expand-control\"><span class=\"expand-icon aui-icon aui-icon-small aui-iconfont-chevron-right\"></span><span class=\"expand-control-text\">{}</span></div><div id=\"expander-content-{n}\" class=\"expand-content\">",
+                    escape_text(&title)
+                );
                 self.rich_body(e);
                 self.out.push_str("</div></div>");
             }
             "status" => {
                 let color = macro_color(&p("colour"));
-                let class = if color.is_empty() { String::new() } else { format!(" aui-lozenge-{color}") };
-                let subtle = if p("subtle") == "true" { " aui-lozenge-subtle" } else { "" };
-                let _ = write!(self.out, "<span class=\"status-macro aui-lozenge{class}{subtle} conf-macro output-inline\" data-macro-name=\"status\">{}</span>", escape_text(&p("title").to_uppercase()));
+                let class = if color.is_empty() {
+                    String::new()
+                } else {
+                    format!(" aui-lozenge-{color}")
+                };
+                let subtle = if p("subtle") == "true" {
+                    " aui-lozenge-subtle"
+                } else {
+                    ""
+                };
+                let _ = write!(
+                    self.out,
+                    "<span class=\"status-macro aui-lozenge{class}{subtle} conf-macro output-inline\" data-macro-name=\"status\">{}</span>",
+                    escape_text(&p("title").to_uppercase())
+                );
             }
             "toc" => {
                 let min: u8 = p("minLevel").parse().unwrap_or(1);
@@ -417,7 +598,12 @@ impl R<'_, '_> {
                 self.out.push_str("<div class=\"toc-macro client-side-toc-macro conf-macro output-block\" data-macro-name=\"toc\"><ul>");
                 for (lvl, id, text) in self.headings.clone() {
                     if (min..=max).contains(&lvl) {
-                        let _ = write!(self.out, "<li class=\"toc-level-{lvl}\"><a href=\"#{}\">{}</a></li>", escape_text(&id), escape_text(&text));
+                        let _ = write!(
+                            self.out,
+                            "<li class=\"toc-level-{lvl}\"><a href=\"#{}\">{}</a></li>",
+                            escape_text(&id),
+                            escape_text(&text)
+                        );
                     }
                 }
                 self.out.push_str("</ul></div>");
@@ -429,29 +615,51 @@ impl R<'_, '_> {
                     .children
                     .iter()
                     .filter_map(|c| self.ctx.site.node(*c))
-                    .filter(|c| c.kind == NodeKind::Page && c.status == Status::Current && self.ctx.site.can_read(c, &self.ctx.account))
+                    .filter(|c| {
+                        c.kind == NodeKind::Page
+                            && c.status == Status::Current
+                            && self.ctx.site.can_read(c, &self.ctx.account)
+                    })
                     .collect();
                 for c in kids {
                     let href = self.url(&crate::api::v1::webui(self.ctx, c, c.title()));
-                    let _ = write!(self.out, "<li><a href=\"{href}\">{}</a></li>", escape_text(c.title()));
+                    let _ = write!(
+                        self.out,
+                        "<li><a href=\"{href}\">{}</a></li>",
+                        escape_text(c.title())
+                    );
                 }
                 self.out.push_str("</ul>");
             }
             "anchor" => {
                 let a = p("");
-                let _ = write!(self.out, "<span class=\"confluence-anchor-link conf-macro output-inline\" id=\"{}\" data-macro-name=\"anchor\"></span>", escape_text(&anchor(self.page.title(), &a)));
+                let _ = write!(
+                    self.out,
+                    "<span class=\"confluence-anchor-link conf-macro output-inline\" id=\"{}\" data-macro-name=\"anchor\"></span>",
+                    escape_text(&anchor(self.page.title(), &a))
+                );
             }
             "jira" | "jiraissues" => {
                 let key = p("key");
                 if !key.is_empty() {
-                    let _ = write!(self.out, "<span class=\"confluence-jim-macro jira-issue conf-macro output-block\" data-jira-key=\"{0}\" data-macro-name=\"jira\"><a href=\"https://jira.example.com/browse/{0}\" class=\"jira-issue-key\">{0}</a></span>", escape_text(&key));
+                    let _ = write!(
+                        self.out,
+                        "<span class=\"confluence-jim-macro jira-issue conf-macro output-block\" data-jira-key=\"{0}\" data-macro-name=\"jira\"><a href=\"https://jira.example.com/browse/{0}\" class=\"jira-issue-key\">{0}</a></span>",
+                        escape_text(&key)
+                    );
                 } else {
-                    let _ = write!(self.out, "<div class=\"jira-table conf-macro output-block\" data-macro-name=\"jira\" data-jql=\"{0}\"><p>Jira issues: {0}</p></div>", escape_text(&p("jqlQuery")));
+                    let _ = write!(
+                        self.out,
+                        "<div class=\"jira-table conf-macro output-block\" data-macro-name=\"jira\" data-jql=\"{0}\"><p>Jira issues: {0}</p></div>",
+                        escape_text(&p("jqlQuery"))
+                    );
                 }
             }
             "excerpt" => {
                 if p("hidden") != "true" {
-                    self.out.push_str("<div class=\"conf-macro output-block\" data-macro-name=\"excerpt\">");
+                    self.out.push_str(
+                        "<div class=\"conf-macro output-block\" data-macro-name=\"excerpt\">",
+                    );
                     self.rich_body(e);
                     self.out.push_str("</div>");
                 }
@@ -463,26 +671,57 @@ impl R<'_, '_> {
                 self.out.push_str("</div>");
             }
             "detailssummary" => {
-                let _ = write!(self.out, "<div class=\"metadata-summary-macro conf-macro output-block\" data-macro-name=\"detailssummary\" data-cql=\"{}\"><table><tbody><tr><th>Title</th></tr></tbody></table></div>", escape_text(&p("cql")));
+                let _ = write!(
+                    self.out,
+                    "<div class=\"metadata-summary-macro conf-macro output-block\" data-macro-name=\"detailssummary\" data-cql=\"{}\"><table><tbody><tr><th>Title</th></tr></tbody></table></div>",
+                    escape_text(&p("cql"))
+                );
             }
             "drawio" | "gliffy" | "inc-drawio" | "drawio-sketch" => {
-                let file = if name == "gliffy" { p("name") } else { p("diagramName") };
-                let png = if file.ends_with(".png") { file.clone() } else { format!("{file}.png") };
-                let src = self.url(&format!("/download/attachments/{}/{}?api=v2", self.page.id, enc_path(&png)));
-                let _ = write!(self.out, "<div class=\"conf-macro output-block\" data-macro-name=\"{name}\"><img class=\"{name}-diagram-image\" src=\"{src}\" alt=\"{}\" /></div>", escape_text(&file));
+                let file = if name == "gliffy" {
+                    p("name")
+                } else {
+                    p("diagramName")
+                };
+                let png = if file.ends_with(".png") {
+                    file.clone()
+                } else {
+                    format!("{file}.png")
+                };
+                let src = self.url(&format!(
+                    "/download/attachments/{}/{}?api=v2",
+                    self.page.id,
+                    enc_path(&png)
+                ));
+                let _ = write!(
+                    self.out,
+                    "<div class=\"conf-macro output-block\" data-macro-name=\"{name}\"><img class=\"{name}-diagram-image\" src=\"{src}\" alt=\"{}\" /></div>",
+                    escape_text(&file)
+                );
             }
             "plantuml" | "mermaid" | "mermaid-macro" => {
                 let body = escape_text(&e.plain_body().unwrap_or_default());
-                let _ = write!(self.out, "<div class=\"conf-macro output-block\" data-macro-name=\"{name}\"><pre>{body}</pre></div>");
+                let _ = write!(
+                    self.out,
+                    "<div class=\"conf-macro output-block\" data-macro-name=\"{name}\"><pre>{body}</pre></div>"
+                );
             }
             "plantumlcloud" | "mermaid-cloud" => {
-                let _ = write!(self.out, "<div class=\"conf-macro output-block\" data-macro-name=\"{name}\"><span>{}</span></div>", escape_text(&p("filename")));
+                let _ = write!(
+                    self.out,
+                    "<div class=\"conf-macro output-block\" data-macro-name=\"{name}\"><span>{}</span></div>",
+                    escape_text(&p("filename"))
+                );
             }
             "view-file" | "viewpdf" | "viewdoc" | "viewxls" | "viewppt" | "multimedia" => {
                 if let Some(a) = e.param_el("name").and_then(|pe| pe.child("ri:attachment")) {
                     let file = decode_entities(a.attr("ri:filename").unwrap_or(""));
                     let href = self.attachment_url(a);
-                    let _ = write!(self.out, "<span class=\"confluence-embedded-file-wrapper conf-macro output-block\" data-macro-name=\"{name}\"><a class=\"confluence-embedded-file\" href=\"{href}\">{}</a></span>", escape_text(&file));
+                    let _ = write!(
+                        self.out,
+                        "<span class=\"confluence-embedded-file-wrapper conf-macro output-block\" data-macro-name=\"{name}\"><a class=\"confluence-embedded-file\" href=\"{href}\">{}</a></span>",
+                        escape_text(&file)
+                    );
                 }
             }
             "attachments" => {
@@ -495,17 +734,32 @@ impl R<'_, '_> {
                     .filter(|a| a.status == Status::Current)
                     .collect();
                 for a in atts {
-                    let href = self.url(&format!("/download/attachments/{}/{}?api=v2", self.page.id, enc_path(&a.filename)));
-                    let _ = write!(self.out, "<tr><td><a href=\"{href}\">{}</a></td></tr>", escape_text(&a.filename));
+                    let href = self.url(&format!(
+                        "/download/attachments/{}/{}?api=v2",
+                        self.page.id,
+                        enc_path(&a.filename)
+                    ));
+                    let _ = write!(
+                        self.out,
+                        "<tr><td><a href=\"{href}\">{}</a></td></tr>",
+                        escape_text(&a.filename)
+                    );
                 }
                 self.out.push_str("</tbody></table></div>");
             }
             "widget" => {
                 let url = e
                     .param_el("url")
-                    .and_then(|pe| pe.child("ri:url").and_then(|u| u.attr("ri:value")).map(str::to_string))
+                    .and_then(|pe| {
+                        pe.child("ri:url")
+                            .and_then(|u| u.attr("ri:value"))
+                            .map(str::to_string)
+                    })
                     .unwrap_or_else(|| p("url"));
-                let _ = write!(self.out, "<span class=\"conf-macro output-block\" data-macro-name=\"widget\"><a href=\"{url}\">{url}</a></span>");
+                let _ = write!(
+                    self.out,
+                    "<span class=\"conf-macro output-block\" data-macro-name=\"widget\"><a href=\"{url}\">{url}</a></span>"
+                );
             }
             "section" => {
                 self.out.push_str("<div class=\"section section-1 conf-macro output-block\" data-macro-name=\"section\">");
@@ -514,7 +768,15 @@ impl R<'_, '_> {
             }
             "column" => {
                 let w = p("width");
-                let _ = write!(self.out, "<div class=\"columnMacro conf-macro output-block\" data-macro-name=\"column\"{}>", if w.is_empty() { String::new() } else { format!(" style=\"width:{w};\"") });
+                let _ = write!(
+                    self.out,
+                    "<div class=\"columnMacro conf-macro output-block\" data-macro-name=\"column\"{}>",
+                    if w.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" style=\"width:{w};\"")
+                    }
+                );
                 self.rich_body(e);
                 self.out.push_str("</div>");
             }
@@ -526,21 +788,36 @@ impl R<'_, '_> {
     }
 
     fn include(&mut self, e: &Element, name: &str) {
-        let Some(link) = e.param_el("").and_then(|p| p.child("ac:link")) else { return };
-        let Some(ri) = link.child("ri:page") else { return };
+        let Some(link) = e.param_el("").and_then(|p| p.child("ac:link")) else {
+            return;
+        };
+        let Some(ri) = link.child("ri:page") else {
+            return;
+        };
         let title = decode_entities(ri.attr("ri:content-title").unwrap_or(""));
         let (_, id) = self.page_link(ri.attr("ri:space-key"), &title);
         let Some(target) = id.and_then(|i| self.ctx.site.node(i)) else {
-            let _ = write!(self.out, "<div class=\"error\">Unable to render {{{name}}}: page {} could not be found.</div>", escape_text(&title));
+            let _ = write!(
+                self.out,
+                "<div class=\"error\">Unable to render {{{name}}}: page {} could not be found.</div>",
+                escape_text(&title)
+            );
             return;
         };
         if self.depth >= 3 || target.id == self.page.id {
             return;
         }
-        let src = self.ctx.site.body_text(target, target.latest()).into_owned();
+        let src = self
+            .ctx
+            .site
+            .body_text(target, target.latest())
+            .into_owned();
         let tree = storage::parse(&src);
         self.depth += 1;
-        let _ = write!(self.out, "<div class=\"conf-macro output-block\" data-macro-name=\"{name}\">");
+        let _ = write!(
+            self.out,
+            "<div class=\"conf-macro output-block\" data-macro-name=\"{name}\">"
+        );
         if name == "excerpt-include" {
             if let Some(ex) = find_macro(&tree, "excerpt") {
                 self.rich_body(ex);

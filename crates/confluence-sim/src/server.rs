@@ -63,7 +63,10 @@ pub struct SimBody {
 
 impl SimBody {
     fn full(b: Bytes) -> Self {
-        SimBody { data: Some(b), fail: false }
+        SimBody {
+            data: Some(b),
+            fail: false,
+        }
     }
 }
 
@@ -109,11 +112,15 @@ fn to_hyper(resp: Resp, truncate: bool) -> Response<SimBody> {
     let body = if truncate && resp.body.len() > 1 {
         let full = resp.body.len();
         b = b.header("content-length", full.to_string());
-        SimBody { data: Some(resp.body.slice(..full / 2)), fail: true }
+        SimBody {
+            data: Some(resp.body.slice(..full / 2)),
+            fail: true,
+        }
     } else {
         SimBody::full(resp.body)
     };
-    b.body(body).unwrap_or_else(|_| Response::new(SimBody::full(Bytes::new())))
+    b.body(body)
+        .unwrap_or_else(|_| Response::new(SimBody::full(Bytes::new())))
 }
 
 async fn handle(
@@ -139,12 +146,17 @@ async fn handle(
         let resp = if peer.ip().is_loopback() {
             control::handle(&state, &req)
         } else {
-            Resp::json(403, &serde_json::json!({"error": "the control API is loopback-only"}))
+            Resp::json(
+                403,
+                &serde_json::json!({"error": "the control API is loopback-only"}),
+            )
         };
         return Ok(to_hyper(resp, false));
     }
     let route = api::route(&state, &req);
-    state.stats.record(api::method_name(&req.method), route.pattern());
+    state
+        .stats
+        .record(api::method_name(&req.method), route.pattern());
     match state.faults.decide() {
         Decision::Drop { latency } => {
             sleep(latency).await;
@@ -154,7 +166,11 @@ async fn handle(
             sleep(latency).await;
             Ok(to_hyper(resp, false))
         }
-        Decision::Serve { latency, truncate, headers } => {
+        Decision::Serve {
+            latency,
+            truncate,
+            headers,
+        } => {
             sleep(latency).await;
             let mut resp = api::execute(&state, &req, route);
             for (k, v) in headers {
@@ -202,7 +218,9 @@ async fn run(
 
 /// Serves `config` on `listener` until the future is dropped (async embedding).
 pub async fn serve(config: SimConfig, listener: tokio::net::TcpListener) -> Result<(), SimError> {
-    let local = listener.local_addr().map_err(|e| SimError::Server(e.to_string()))?;
+    let local = listener
+        .local_addr()
+        .map_err(|e| SimError::Server(e.to_string()))?;
     let state = Arc::new(State::new(config, local));
     run(state, listener, std::future::pending()).await
 }
@@ -255,7 +273,9 @@ pub fn spawn(config: SimConfig) -> Result<SimHandle, SimError> {
     std_listener
         .set_nonblocking(true)
         .map_err(|e| SimError::Server(e.to_string()))?;
-    let local = std_listener.local_addr().map_err(|e| SimError::Server(e.to_string()))?;
+    let local = std_listener
+        .local_addr()
+        .map_err(|e| SimError::Server(e.to_string()))?;
     let state = Arc::new(State::new(config, local));
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let (ready_tx, ready_rx) = std::sync::mpsc::channel::<Result<(), SimError>>();

@@ -38,7 +38,10 @@ impl Stats {
             .by_route
             .iter()
             .map(|((m, p), n)| {
-                let full = if p.starts_with("/rest") || p.starts_with("/api") || p.starts_with("/download") {
+                let full = if p.starts_with("/rest")
+                    || p.starts_with("/api")
+                    || p.starts_with("/download")
+                {
                     format!("{m} {prefix}{p}")
                 } else {
                     format!("{m} {p}")

@@ -20,7 +20,10 @@ pub struct Element {
 
 impl Element {
     pub fn attr(&self, name: &str) -> Option<&str> {
-        self.attrs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+        self.attrs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
     }
 
     pub fn child(&self, name: &str) -> Option<&Element> {
@@ -45,7 +48,8 @@ impl Element {
     }
 
     pub fn param_el(&self, name: &str) -> Option<&Element> {
-        self.elements().find(|e| e.name == "ac:parameter" && e.attr("ac:name") == Some(name))
+        self.elements()
+            .find(|e| e.name == "ac:parameter" && e.attr("ac:name") == Some(name))
     }
 
     /// The concatenated text of a plain-text body (CDATA or text).
@@ -268,7 +272,11 @@ pub fn parse(src: &str) -> Vec<Node> {
                 push(&mut stack, Node::Text("&lt;".into()));
                 continue;
             }
-            let el = Element { name: name.to_string(), attrs, children: Vec::new() };
+            let el = Element {
+                name: name.to_string(),
+                attrs,
+                children: Vec::new(),
+            };
             if self_closing || VOID.contains(&name) {
                 push(&mut stack, Node::Element(el));
             } else {
@@ -293,13 +301,18 @@ mod tests {
 
     #[test]
     fn parses_macros_cdata_and_entities() {
-        let f = parse(r#"<p>a&nbsp;b</p><ac:structured-macro ac:name="code"><ac:parameter ac:name="language">rust</ac:parameter><ac:plain-text-body><![CDATA[x < y && z]]></ac:plain-text-body></ac:structured-macro><br/>"#);
+        let f = parse(
+            r#"<p>a&nbsp;b</p><ac:structured-macro ac:name="code"><ac:parameter ac:name="language">rust</ac:parameter><ac:plain-text-body><![CDATA[x < y && z]]></ac:plain-text-body></ac:structured-macro><br/>"#,
+        );
         assert_eq!(f.len(), 3);
         let Node::Element(m) = &f[1] else { panic!() };
         assert_eq!(m.attr("ac:name"), Some("code"));
         assert_eq!(m.param("language").as_deref(), Some("rust"));
         assert_eq!(m.plain_body().as_deref(), Some("x < y && z"));
-        assert_eq!(decode_entities("a&nbsp;&amp;&#128512;&bogus;"), "a\u{a0}&😀&bogus;");
+        assert_eq!(
+            decode_entities("a&nbsp;&amp;&#128512;&bogus;"),
+            "a\u{a0}&😀&bogus;"
+        );
     }
 
     #[test]

@@ -11,8 +11,12 @@ use crate::model::Site;
 use crate::server::State;
 
 fn basic(value: &str) -> Option<(String, String)> {
-    let b64 = value.strip_prefix("Basic ").or_else(|| value.strip_prefix("basic "))?;
-    let raw = base64::engine::general_purpose::STANDARD.decode(b64.trim()).ok()?;
+    let b64 = value
+        .strip_prefix("Basic ")
+        .or_else(|| value.strip_prefix("basic "))?;
+    let raw = base64::engine::general_purpose::STANDARD
+        .decode(b64.trim())
+        .ok()?;
     let s = String::from_utf8(raw).ok()?;
     let (u, p) = s.split_once(':')?;
     Some((u.to_string(), p.to_string()))
@@ -34,7 +38,10 @@ pub fn authenticate(site: &Site, run: &RunConfig, req: &Req) -> Result<Arc<str>,
                 .ok_or(())
         }
         Flavor::DataCenter => {
-            if let Some(pat) = h.strip_prefix("Bearer ").or_else(|| h.strip_prefix("bearer ")) {
+            if let Some(pat) = h
+                .strip_prefix("Bearer ")
+                .or_else(|| h.strip_prefix("bearer "))
+            {
                 let pat = pat.trim();
                 return site
                     .users
@@ -47,7 +54,7 @@ pub fn authenticate(site: &Site, run: &RunConfig, req: &Req) -> Result<Arc<str>,
             site.users
                 .iter()
                 .find(|u| {
-                    (&*u.username == user || u.email.eq_ignore_ascii_case(&user))
+                    (*u.username == user || u.email.eq_ignore_ascii_case(&user))
                         && u.pat.as_deref() == Some(pass.as_str())
                 })
                 .map(|u| u.account_id.clone())

@@ -106,7 +106,11 @@ pub enum Expr {
     And(Box<Expr>, Box<Expr>),
     Or(Box<Expr>, Box<Expr>),
     Not(Box<Expr>),
-    Cmp { field: String, op: &'static str, values: Vec<Value> },
+    Cmp {
+        field: String,
+        op: &'static str,
+        values: Vec<Value>,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -126,8 +130,21 @@ fn kw(t: &Tok, k: &str) -> bool {
 }
 
 const FIELDS: &[&str] = &[
-    "type", "space", "space.key", "ancestor", "parent", "id", "content", "title", "label",
-    "created", "lastmodified", "creator", "contributor", "text", "status",
+    "type",
+    "space",
+    "space.key",
+    "ancestor",
+    "parent",
+    "id",
+    "content",
+    "title",
+    "label",
+    "created",
+    "lastmodified",
+    "creator",
+    "contributor",
+    "text",
+    "status",
 ];
 
 impl Parser {
@@ -180,7 +197,11 @@ impl Parser {
                 if !FIELDS.contains(&field.as_str()) {
                     return Err(format!("unsupported field {f:?}"));
                 }
-                let field = if field == "space.key" { "space".to_string() } else { field };
+                let field = if field == "space.key" {
+                    "space".to_string()
+                } else {
+                    field
+                };
                 let op = match self.next() {
                     Some(Tok::Op(o)) => o,
                     Some(t) if kw(&t, "in") => "in",
@@ -259,7 +280,10 @@ fn function(name: &str, args: &[String]) -> Result<Millis, String> {
         }
         "startofmonth" | "startofyear" | "endofmonth" | "endofyear" => {
             let date = time::date(now);
-            let (y, m): (i64, u32) = (date[0..4].parse().unwrap_or(1970), date[5..7].parse().unwrap_or(1));
+            let (y, m): (i64, u32) = (
+                date[0..4].parse().unwrap_or(1970),
+                date[5..7].parse().unwrap_or(1),
+            );
             match name.to_ascii_lowercase().as_str() {
                 "startofmonth" => time::from_parts(y, m, 1, 0, 0, 0, 0),
                 "startofyear" => time::from_parts(y, 1, 1, 0, 0, 0, 0),
@@ -322,7 +346,9 @@ pub fn parse(cql: &str) -> Result<Query, String> {
     let mut order = Vec::new();
     let mut it = order_toks.into_iter().peekable();
     while let Some(t) = it.next() {
-        let Tok::Word(f) = t else { return Err("bad ORDER BY".into()) };
+        let Tok::Word(f) = t else {
+            return Err("bad ORDER BY".into());
+        };
         let f = f.to_ascii_lowercase();
         if !["lastmodified", "created", "title", "id"].contains(&f.as_str()) {
             return Err(format!("cannot order by {f}"));
@@ -378,10 +404,15 @@ fn eq_one(site: &Site, node: &Node, field: &str, op: &str, v: &Value) -> bool {
     let t = text(v);
     match field {
         "type" => t.eq_ignore_ascii_case(node.kind.as_str()),
-        "space" => site.spaces.get(&node.space_id).is_some_and(|s| *s.key == *t),
+        "space" => site
+            .spaces
+            .get(&node.space_id)
+            .is_some_and(|s| *s.key == *t),
         "id" | "content" => t.parse::<u64>().is_ok_and(|i| i == node.id),
         "parent" => t.parse::<u64>().is_ok_and(|i| node.parent == Some(i)),
-        "ancestor" => t.parse::<u64>().is_ok_and(|i| site.ancestors(node.id).contains(&i)),
+        "ancestor" => t
+            .parse::<u64>()
+            .is_ok_and(|i| site.ancestors(node.id).contains(&i)),
         "label" => node.labels.iter().any(|l| l.name.eq_ignore_ascii_case(&t)),
         "creator" => *node.author_id == *t,
         "contributor" => node.versions.iter().any(|v| *v.author_id == *t),
@@ -408,8 +439,14 @@ fn eval(site: &Site, node: &Node, e: &Expr) -> bool {
         Expr::Not(a) => !eval(site, node, a),
         Expr::Cmp { field, op, values } => {
             if field == "created" || field == "lastmodified" {
-                let have = minute(if field == "created" { node.created_ms } else { node.modified_ms() });
-                let Some(want) = values.first().and_then(as_time).map(minute) else { return false };
+                let have = minute(if field == "created" {
+                    node.created_ms
+                } else {
+                    node.modified_ms()
+                });
+                let Some(want) = values.first().and_then(as_time).map(minute) else {
+                    return false;
+                };
                 return match *op {
                     "=" => have == want,
                     "!=" => have != want,
@@ -462,7 +499,12 @@ pub fn run<'a>(site: &'a Site, q: &Query, account: &str) -> Vec<&'a Node> {
     let mut out: Vec<&Node> = site
         .nodes
         .values()
-        .filter(|n| matches!(n.status, crate::model::Status::Current | crate::model::Status::Archived))
+        .filter(|n| {
+            matches!(
+                n.status,
+                crate::model::Status::Current | crate::model::Status::Archived
+            )
+        })
         .filter(|n| n.kind == NodeKind::Page || q.expr.as_ref().is_some_and(mentions_folder))
         .filter(|n| q.expr.as_ref().is_none_or(|e| eval(site, n, e)))
         .filter(|n| site.can_read(n, account))
@@ -486,7 +528,10 @@ fn mentions_folder(e: &Expr) -> bool {
         Expr::And(a, b) | Expr::Or(a, b) => mentions_folder(a) || mentions_folder(b),
         Expr::Not(a) => mentions_folder(a),
         Expr::Cmp { field, values, .. } => {
-            field == "type" && values.iter().any(|v| text(v).eq_ignore_ascii_case("folder"))
+            field == "type"
+                && values
+                    .iter()
+                    .any(|v| text(v).eq_ignore_ascii_case("folder"))
         }
     }
 }
@@ -500,7 +545,9 @@ mod tests {
         let q = parse(r#"type = page AND space = "KEY" AND lastmodified >= "2026-01-31 14:05" ORDER BY lastmodified ASC"#)
             .unwrap();
         assert_eq!(q.order, vec![("lastmodified".to_string(), false)]);
-        let Some(Expr::And(_, last)) = &q.expr else { panic!("{q:?}") };
+        let Some(Expr::And(_, last)) = &q.expr else {
+            panic!("{q:?}")
+        };
         assert_eq!(
             **last,
             Expr::Cmp {
@@ -514,7 +561,9 @@ mod tests {
 
     #[test]
     fn parses_in_lists_parens_and_not() {
-        let q = parse("(id in (1, 2,3) or parent = 7) and not label = draft order by title desc, id").unwrap();
+        let q =
+            parse("(id in (1, 2,3) or parent = 7) and not label = draft order by title desc, id")
+                .unwrap();
         assert_eq!(q.order, vec![("title".into(), true), ("id".into(), false)]);
         assert!(matches!(q.expr, Some(Expr::And(_, _))));
         assert!(parse("id in 1,2").is_err());

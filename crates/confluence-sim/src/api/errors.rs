@@ -60,7 +60,11 @@ pub fn v1(state: &State, status: u16, message: impl Into<String>) -> Resp {
 }
 
 pub fn v1_content_not_found(state: &State, id: &str) -> Resp {
-    v1(state, 404, format!("No content found with id: ContentId{{id={id}}}"))
+    v1(
+        state,
+        404,
+        format!("No content found with id: ContentId{{id={id}}}"),
+    )
 }
 
 pub fn v1_bad_request(state: &State, message: &str) -> Resp {

@@ -26,7 +26,12 @@ pub fn download_link(a: &Attachment, v: &AttVersion) -> String {
 
 /// `_links.webui` / `webuiLink` of an attachment.
 pub fn webui_link(a: &Attachment) -> String {
-    let name: String = a.filename.split(' ').map(enc_query).collect::<Vec<_>>().join("+");
+    let name: String = a
+        .filename
+        .split(' ')
+        .map(enc_query)
+        .collect::<Vec<_>>()
+        .join("+");
     format!(
         "/pages/viewpageattachments.action?pageId={}&preview=%2F{}%2F{}%2F{}",
         a.page_id, a.page_id, a.id, name
@@ -44,12 +49,18 @@ fn hash_str(s: &str) -> u64 {
 }
 
 fn sign(secret: u64, att: Id, version: u32, file_id: &str) -> String {
-    format!("{:016x}", mix(secret ^ hash_str(file_id), (att << 20) ^ version as u64))
+    format!(
+        "{:016x}",
+        mix(secret ^ hash_str(file_id), (att << 20) ^ version as u64)
+    )
 }
 
 /// Token carried by the media URL: which attachment version, plus a signature.
 fn token(secret: u64, att: Id, version: u32, file_id: &str) -> String {
-    format!("sim.{att}.{version}.{}", sign(secret, att, version, file_id))
+    format!(
+        "sim.{att}.{version}.{}",
+        sign(secret, att, version, file_id)
+    )
 }
 
 fn find_attachment<'a>(ctx: &Ctx<'a>, page_id: &str, att_id: &str) -> Option<&'a Attachment> {
@@ -65,13 +76,23 @@ fn find_attachment<'a>(ctx: &Ctx<'a>, page_id: &str, att_id: &str) -> Option<&'a
 /// `GET /rest/api/content/{pageId}/child/attachment/{attId}/download?version=N`
 pub fn download_redirect(ctx: &Ctx, page_id: &str, att_id: &str) -> Resp {
     let Some(a) = find_attachment(ctx, page_id, att_id) else {
-        return errors::v1(ctx.state, 404, format!("No attachment found with id: {att_id}"));
+        return errors::v1(
+            ctx.state,
+            404,
+            format!("No attachment found with id: {att_id}"),
+        );
     };
     let v = match ctx.q("version") {
         None | Some("") => a.latest(),
         Some(n) => match n.parse::<u32>().ok().and_then(|n| a.version(n)) {
             Some(v) => v,
-            None => return errors::v1(ctx.state, 404, format!("No version {n} of attachment {att_id}")),
+            None => {
+                return errors::v1(
+                    ctx.state,
+                    404,
+                    format!("No version {n} of attachment {att_id}"),
+                );
+            }
         },
     };
     let location = format!(
@@ -88,18 +109,33 @@ pub fn download_redirect(ctx: &Ctx, page_id: &str, att_id: &str) -> Resp {
 /// `GET /media/file/{fileId}/binary?token=…`: no Authorization needed.
 pub fn serve_media(state: &State, req: &Req, file_id: &str) -> Resp {
     let Some(tok) = req.query.get("token").filter(|t| !t.is_empty()) else {
-        return Resp::json(401, &serde_json::json!({"error": "Unauthorized", "message": "missing token"}));
+        return Resp::json(
+            401,
+            &serde_json::json!({"error": "Unauthorized", "message": "missing token"}),
+        );
     };
-    let forbidden =
-        || Resp::json(403, &serde_json::json!({"error": "Forbidden", "message": "invalid token"}));
+    let forbidden = || {
+        Resp::json(
+            403,
+            &serde_json::json!({"error": "Forbidden", "message": "invalid token"}),
+        )
+    };
     let parts: Vec<&str> = tok.split('.').collect();
-    let [_, att, ver, sig] = parts.as_slice() else { return forbidden() };
-    let (Ok(att), Ok(ver)) = (att.parse::<Id>(), ver.parse::<u32>()) else { return forbidden() };
+    let [_, att, ver, sig] = parts.as_slice() else {
+        return forbidden();
+    };
+    let (Ok(att), Ok(ver)) = (att.parse::<Id>(), ver.parse::<u32>()) else {
+        return forbidden();
+    };
     if sign(state.media_secret, att, ver, file_id) != *sig {
         return forbidden();
     }
     let site = state.site.read();
-    let Some(v) = site.attachments.get(&att).and_then(|a| a.version(ver)).filter(|v| &*v.file_id == file_id)
+    let Some(v) = site
+        .attachments
+        .get(&att)
+        .and_then(|a| a.version(ver))
+        .filter(|v| &*v.file_id == file_id)
     else {
         return Resp::json(404, &serde_json::json!({"error": "Not Found"}));
     };
@@ -125,8 +161,14 @@ pub fn legacy_download(ctx: &Ctx, page_id: &str, filename: &str) -> Resp {
             .with("WWW-Authenticate", &format!("OAuth realm=\"{realm}\""));
     }
     let not_found = || errors::v1(ctx.state, 404, format!("Attachment {filename} not found"));
-    let Ok(page) = page_id.parse::<Id>() else { return not_found() };
-    let Some(node) = ctx.site.page(page).filter(|n| ctx.site.can_read(n, &ctx.account)) else {
+    let Ok(page) = page_id.parse::<Id>() else {
+        return not_found();
+    };
+    let Some(node) = ctx
+        .site
+        .page(page)
+        .filter(|n| ctx.site.can_read(n, &ctx.account))
+    else {
         return not_found();
     };
     let Some(a) = node

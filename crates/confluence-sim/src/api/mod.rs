@@ -124,41 +124,59 @@ fn match_api(segs: &[&str], cloud: bool) -> Option<(Kind, &'static str, Vec<Stri
             ["spaces", id, "pages"] => (V2SpacePages, "/api/v2/spaces/{id}/pages", p(&[id])),
             ["pages"] => (V2Pages, "/api/v2/pages", vec![]),
             ["pages", id] => (V2Page, "/api/v2/pages/{id}", p(&[id])),
-            ["pages", id, "ancestors"] => (V2PageAncestors, "/api/v2/pages/{id}/ancestors", p(&[id])),
+            ["pages", id, "ancestors"] => {
+                (V2PageAncestors, "/api/v2/pages/{id}/ancestors", p(&[id]))
+            }
             ["pages", id, "children"] => (V2PageChildren, "/api/v2/pages/{id}/children", p(&[id])),
-            ["pages", id, "direct-children"] => {
-                (V2PageDirectChildren, "/api/v2/pages/{id}/direct-children", p(&[id]))
-            }
-            ["pages", id, "descendants"] => {
-                (V2PageDescendants, "/api/v2/pages/{id}/descendants", p(&[id]))
-            }
-            ["pages", id, "attachments"] => {
-                (V2PageAttachments, "/api/v2/pages/{id}/attachments", p(&[id]))
-            }
+            ["pages", id, "direct-children"] => (
+                V2PageDirectChildren,
+                "/api/v2/pages/{id}/direct-children",
+                p(&[id]),
+            ),
+            ["pages", id, "descendants"] => (
+                V2PageDescendants,
+                "/api/v2/pages/{id}/descendants",
+                p(&[id]),
+            ),
+            ["pages", id, "attachments"] => (
+                V2PageAttachments,
+                "/api/v2/pages/{id}/attachments",
+                p(&[id]),
+            ),
             ["pages", id, "labels"] => (V2PageLabels, "/api/v2/pages/{id}/labels", p(&[id])),
             ["pages", id, "versions"] => (V2PageVersions, "/api/v2/pages/{id}/versions", p(&[id])),
-            ["pages", id, "versions", n] => {
-                (V2PageVersion, "/api/v2/pages/{id}/versions/{version-number}", p(&[id, n]))
-            }
+            ["pages", id, "versions", n] => (
+                V2PageVersion,
+                "/api/v2/pages/{id}/versions/{version-number}",
+                p(&[id, n]),
+            ),
             ["attachments", id] => (V2Attachment, "/api/v2/attachments/{id}", p(&[id])),
             ["folders", id] => (V2Folder, "/api/v2/folders/{id}", p(&[id])),
-            ["folders", id, "direct-children"] => {
-                (V2FolderDirectChildren, "/api/v2/folders/{id}/direct-children", p(&[id]))
-            }
-            ["folders", id, "descendants"] => {
-                (V2FolderDescendants, "/api/v2/folders/{id}/descendants", p(&[id]))
-            }
-            ["folders", id, "ancestors"] => {
-                (V2FolderAncestors, "/api/v2/folders/{id}/ancestors", p(&[id]))
-            }
+            ["folders", id, "direct-children"] => (
+                V2FolderDirectChildren,
+                "/api/v2/folders/{id}/direct-children",
+                p(&[id]),
+            ),
+            ["folders", id, "descendants"] => (
+                V2FolderDescendants,
+                "/api/v2/folders/{id}/descendants",
+                p(&[id]),
+            ),
+            ["folders", id, "ancestors"] => (
+                V2FolderAncestors,
+                "/api/v2/folders/{id}/ancestors",
+                p(&[id]),
+            ),
             _ => return None,
         },
         ["rest", "api", rest @ ..] => match rest {
             ["space"] => (V1Spaces, "/rest/api/space", vec![]),
             ["space", key] => (V1Space, "/rest/api/space/{spaceKey}", p(&[key])),
-            ["space", key, "content"] => {
-                (V1SpaceContent, "/rest/api/space/{spaceKey}/content", p(&[key]))
-            }
+            ["space", key, "content"] => (
+                V1SpaceContent,
+                "/rest/api/space/{spaceKey}/content",
+                p(&[key]),
+            ),
             ["content"] => (V1Contents, "/rest/api/content", vec![]),
             ["content", "search"] => (V1ContentSearch, "/rest/api/content/search", vec![]),
             ["content", "scan"] if !cloud => (V1Scan, "/rest/api/content/scan", vec![]),
@@ -166,9 +184,11 @@ fn match_api(segs: &[&str], cloud: bool) -> Option<(Kind, &'static str, Vec<Stri
             ["content", id, "child", "page"] => {
                 (V1ChildPage, "/rest/api/content/{id}/child/page", p(&[id]))
             }
-            ["content", id, "child", "attachment"] => {
-                (V1ChildAttachment, "/rest/api/content/{id}/child/attachment", p(&[id]))
-            }
+            ["content", id, "child", "attachment"] => (
+                V1ChildAttachment,
+                "/rest/api/content/{id}/child/attachment",
+                p(&[id]),
+            ),
             ["content", id, "child", "attachment", att, "download"] => (
                 V1AttachmentDownload,
                 "/rest/api/content/{id}/child/attachment/{attachmentId}/download",
@@ -177,9 +197,11 @@ fn match_api(segs: &[&str], cloud: bool) -> Option<(Kind, &'static str, Vec<Stri
             ["content", id, "descendant"] => {
                 (V1Descendants, "/rest/api/content/{id}/descendant", p(&[id]))
             }
-            ["content", id, "descendant", "page"] => {
-                (V1DescendantPage, "/rest/api/content/{id}/descendant/page", p(&[id]))
-            }
+            ["content", id, "descendant", "page"] => (
+                V1DescendantPage,
+                "/rest/api/content/{id}/descendant/page",
+                p(&[id]),
+            ),
             ["content", id, "label"] => (V1ContentLabels, "/rest/api/content/{id}/label", p(&[id])),
             ["search"] => (V1Search, "/rest/api/search", vec![]),
             ["user"] => (V1User, "/rest/api/user", vec![]),
@@ -187,9 +209,11 @@ fn match_api(segs: &[&str], cloud: bool) -> Option<(Kind, &'static str, Vec<Stri
             ["user", "current"] => (V1UserCurrent, "/rest/api/user/current", vec![]),
             _ => return None,
         },
-        ["download", "attachments", page, file] => {
-            (LegacyDownload, "/download/attachments/{pageId}/{filename}", p(&[page, file]))
-        }
+        ["download", "attachments", page, file] => (
+            LegacyDownload,
+            "/download/attachments/{pageId}/{filename}",
+            p(&[page, file]),
+        ),
         _ => return None,
     };
     Some(r)
@@ -200,9 +224,17 @@ fn match_api(segs: &[&str], cloud: bool) -> Option<(Kind, &'static str, Vec<Stri
 pub fn route(state: &State, req: &Req) -> Route {
     let cloud = state.run.flavor == Flavor::Cloud;
     let path = req.path.as_str();
-    let not_found = Route { kind: Kind::NotFound, pattern: "(unmatched)", params: vec![] };
+    let not_found = Route {
+        kind: Kind::NotFound,
+        pattern: "(unmatched)",
+        params: vec![],
+    };
     if cloud && path == "/_edge/tenant_info" {
-        return Route { kind: Kind::TenantInfo, pattern: "/_edge/tenant_info", params: vec![] };
+        return Route {
+            kind: Kind::TenantInfo,
+            pattern: "/_edge/tenant_info",
+            params: vec![],
+        };
     }
     if let Some(rest) = path.strip_prefix(media::MEDIA_PREFIX) {
         let segs: Vec<&str> = rest.split('/').collect();
@@ -215,14 +247,24 @@ pub fn route(state: &State, req: &Req) -> Route {
         }
         return not_found;
     }
-    let prefix = if cloud { "/wiki" } else { state.run.context_path.as_str() };
-    let Some(rest) = path.strip_prefix(prefix) else { return not_found };
+    let prefix = if cloud {
+        "/wiki"
+    } else {
+        state.run.context_path.as_str()
+    };
+    let Some(rest) = path.strip_prefix(prefix) else {
+        return not_found;
+    };
     if !rest.starts_with('/') {
         return not_found;
     }
     let segs: Vec<&str> = rest[1..].trim_end_matches('/').split('/').collect();
     match match_api(&segs, cloud) {
-        Some((kind, pattern, params)) => Route { kind, pattern, params },
+        Some((kind, pattern, params)) => Route {
+            kind,
+            pattern,
+            params,
+        },
         None => not_found,
     }
 }
@@ -251,7 +293,11 @@ pub fn execute(state: &State, req: &Req, route: Route) -> Resp {
         Ok(a) => a,
         Err(()) => return auth::unauthorized(state, is_v2),
     };
-    let context: &str = if cloud { "/wiki" } else { &state.run.context_path };
+    let context: &str = if cloud {
+        "/wiki"
+    } else {
+        &state.run.context_path
+    };
     let ctx = Ctx {
         state,
         req,

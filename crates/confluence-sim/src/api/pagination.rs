@@ -23,7 +23,10 @@ pub struct Cursor {
 
 impl Cursor {
     pub fn encode(&self) -> String {
-        B64.encode(format!("sim1\x1f{}\x1f{}\x1f{}", self.sort, self.key, self.id))
+        B64.encode(format!(
+            "sim1\x1f{}\x1f{}\x1f{}",
+            self.sort, self.key, self.id
+        ))
     }
 
     pub fn decode(s: &str) -> Option<Cursor> {
@@ -83,14 +86,21 @@ pub fn window<'a, T>(
 ) -> (&'a [T], bool) {
     let start = match cursor {
         None => 0,
-        Some(c) => match all.iter().position(|x| key_of(x).1 == c.id && key_of(x).0 == c.key) {
+        Some(c) => match all
+            .iter()
+            .position(|x| key_of(x).1 == c.id && key_of(x).0 == c.key)
+        {
             Some(i) => i + 1,
             None => all
                 .iter()
                 .position(|x| {
                     let (k, id) = key_of(x);
                     let ord = k.cmp(&c.key).then(id.cmp(&c.id));
-                    if descending { k < c.key || (k == c.key && id > c.id) } else { ord.is_gt() }
+                    if descending {
+                        k < c.key || (k == c.key && id > c.id)
+                    } else {
+                        ord.is_gt()
+                    }
                 })
                 .unwrap_or(all.len()),
         },
@@ -121,11 +131,17 @@ pub fn v2_list<T: Serialize>(ctx: &Ctx, results: &[T], next: Option<Cursor>) -> 
     });
     let body = Multi {
         results,
-        _links: Links { next: next_url.clone(), base: ctx.base.clone() },
+        _links: Links {
+            next: next_url.clone(),
+            base: ctx.base.clone(),
+        },
     };
     let mut resp = Resp::json(200, &body);
     if let Some(n) = next_url {
-        resp.set("Link", &format!("<{n}>; rel=\"next\", <{}>; rel=\"base\"", ctx.base));
+        resp.set(
+            "Link",
+            &format!("<{n}>; rel=\"next\", <{}>; rel=\"base\"", ctx.base),
+        );
     }
     resp
 }
@@ -142,14 +158,24 @@ pub fn v1_window(ctx: &Ctx, default: usize, max: usize) -> Result<(usize, usize)
                 ));
             }
             Ok(n) if n >= 0 => n as usize,
-            _ => return Err(errors::v1_bad_request(ctx.state, &format!("Invalid start: {s}"))),
+            _ => {
+                return Err(errors::v1_bad_request(
+                    ctx.state,
+                    &format!("Invalid start: {s}"),
+                ));
+            }
         },
     };
     let limit = match ctx.q("limit") {
         None | Some("") => default,
         Some(s) => match s.trim().parse::<i64>() {
             Ok(n) if n >= 0 => (n as usize).min(max),
-            _ => return Err(errors::v1_bad_request(ctx.state, &format!("Invalid limit: {s}"))),
+            _ => {
+                return Err(errors::v1_bad_request(
+                    ctx.state,
+                    &format!("Invalid limit: {s}"),
+                ));
+            }
         },
     };
     Ok((start, limit))
@@ -157,31 +183,52 @@ pub fn v1_window(ctx: &Ctx, default: usize, max: usize) -> Result<(usize, usize)
 
 /// The request path relative to `_links.base` (no `/wiki`, no context path).
 pub fn rel_path(ctx: &Ctx) -> String {
-    ctx.req.path.strip_prefix(ctx.context).unwrap_or(&ctx.req.path).to_string()
+    ctx.req
+        .path
+        .strip_prefix(ctx.context)
+        .unwrap_or(&ctx.req.path)
+        .to_string()
 }
 
 /// A v1 offset envelope. `more` says whether items exist after this page.
-pub fn v1_envelope(ctx: &Ctx, results: Vec<Value>, start: usize, limit: usize, more: bool) -> Value {
+pub fn v1_envelope(
+    ctx: &Ctx,
+    results: Vec<Value>,
+    start: usize,
+    limit: usize,
+    more: bool,
+) -> Value {
     let path = rel_path(ctx);
     let size = results.len();
     let mut links = serde_json::Map::new();
     links.insert("base".into(), Value::String(ctx.base.clone()));
     links.insert("context".into(), Value::String(ctx.context.to_string()));
     if more || limit == 0 {
-        let q = rewrite_query(&ctx.req.raw_query, &["start", "limit"], &[
-            ("limit", limit.to_string()),
-            ("start", (start + limit).to_string()),
-        ]);
+        let q = rewrite_query(
+            &ctx.req.raw_query,
+            &["start", "limit"],
+            &[
+                ("limit", limit.to_string()),
+                ("start", (start + limit).to_string()),
+            ],
+        );
         links.insert("next".into(), Value::String(format!("{path}?{q}")));
     }
     if start > 0 {
-        let q = rewrite_query(&ctx.req.raw_query, &["start", "limit"], &[
-            ("limit", limit.to_string()),
-            ("start", start.saturating_sub(limit.max(1)).to_string()),
-        ]);
+        let q = rewrite_query(
+            &ctx.req.raw_query,
+            &["start", "limit"],
+            &[
+                ("limit", limit.to_string()),
+                ("start", start.saturating_sub(limit.max(1)).to_string()),
+            ],
+        );
         links.insert("prev".into(), Value::String(format!("{path}?{q}")));
     }
-    links.insert("self".into(), Value::String(format!("{}{}", ctx.base, path)));
+    links.insert(
+        "self".into(),
+        Value::String(format!("{}{}", ctx.base, path)),
+    );
     serde_json::json!({
         "results": results,
         "start": start,
@@ -197,7 +244,11 @@ mod tests {
 
     #[test]
     fn cursor_roundtrip_and_rejects_garbage() {
-        let c = Cursor { sort: "id".into(), key: "k|x".into(), id: 42 };
+        let c = Cursor {
+            sort: "id".into(),
+            key: "k|x".into(),
+            id: 42,
+        };
         assert_eq!(Cursor::decode(&c.encode()), Some(c));
         assert_eq!(Cursor::decode("not-a-cursor"), None);
         assert_eq!(Cursor::decode(""), None);
@@ -210,11 +261,25 @@ mod tests {
         let (w, more) = window(&all, key, false, None, 3);
         assert_eq!(w.len(), 3);
         assert!(more);
-        let c = Cursor { sort: "id".into(), key: num_key(3), id: 3 };
+        let c = Cursor {
+            sort: "id".into(),
+            key: num_key(3),
+            id: 3,
+        };
         let without3: Vec<_> = all.iter().filter(|x| x.1 != 3).cloned().collect();
         let (w, _) = window(&without3, key, false, Some(&c), 2);
         assert_eq!(w.iter().map(|x| x.1).collect::<Vec<_>>(), vec![4, 5]);
-        let (w, more) = window(&all, key, false, Some(&Cursor { sort: "id".into(), key: num_key(9), id: 9 }), 5);
+        let (w, more) = window(
+            &all,
+            key,
+            false,
+            Some(&Cursor {
+                sort: "id".into(),
+                key: num_key(9),
+                id: 9,
+            }),
+            5,
+        );
         assert_eq!((w.len(), more), (1, false));
     }
 }

@@ -171,7 +171,9 @@ pub struct Attachment {
 
 impl Attachment {
     pub fn latest(&self) -> &AttVersion {
-        self.versions.last().expect("an attachment always has a version")
+        self.versions
+            .last()
+            .expect("an attachment always has a version")
     }
     pub fn version(&self, n: u32) -> Option<&AttVersion> {
         self.versions.iter().find(|v| v.number == n)

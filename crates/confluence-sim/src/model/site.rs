@@ -141,7 +141,9 @@ impl Site {
     }
 
     pub fn space_by_key(&self, key: &str) -> Option<&Space> {
-        self.space_by_key.get(key).and_then(|id| self.spaces.get(id))
+        self.space_by_key
+            .get(key)
+            .and_then(|id| self.spaces.get(id))
     }
 
     // ---- nodes -----------------------------------------------------------
@@ -269,7 +271,9 @@ impl Site {
     /// Removes a node for good (children move up first).
     pub fn purge(&mut self, id: Id) {
         self.trash(id);
-        let Some(n) = self.nodes.remove(&id) else { return };
+        let Some(n) = self.nodes.remove(&id) else {
+            return;
+        };
         self.unlink_child(n.space_id, n.parent, id);
         if let Some(set) = self.space_nodes.get_mut(&n.space_id) {
             set.remove(&id);
@@ -289,7 +293,9 @@ impl Site {
     }
 
     pub fn set_restriction(&mut self, id: Id, read: Vec<Arc<str>>) {
-        let Some(n) = self.nodes.get_mut(&id) else { return };
+        let Some(n) = self.nodes.get_mut(&id) else {
+            return;
+        };
         let was = !n.read_restriction.is_empty();
         let now = !read.is_empty();
         n.read_restriction = read;

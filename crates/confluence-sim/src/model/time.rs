@@ -140,7 +140,10 @@ mod tests {
         let ms = parse_iso("2024-07-14T05:04:55.106Z").unwrap();
         assert_eq!(iso(ms), "2024-07-14T05:04:55.106Z");
         assert_eq!(iso(0), "1970-01-01T00:00:00.000Z");
-        assert_eq!(iso(parse_iso("2000-02-29").unwrap()), "2000-02-29T00:00:00.000Z");
+        assert_eq!(
+            iso(parse_iso("2000-02-29").unwrap()),
+            "2000-02-29T00:00:00.000Z"
+        );
     }
 
     #[test]
@@ -148,7 +151,10 @@ mod tests {
         let a = parse_cql_date("2026/01/31 14:05").unwrap();
         assert_eq!(a, parse_cql_date("2026-01-31 14:05").unwrap());
         assert_eq!(iso(a), "2026-01-31T14:05:00.000Z");
-        assert_eq!(iso(parse_cql_date("2026/01/31").unwrap()), "2026-01-31T00:00:00.000Z");
+        assert_eq!(
+            iso(parse_cql_date("2026/01/31").unwrap()),
+            "2026-01-31T00:00:00.000Z"
+        );
         assert!(parse_cql_date("2026-13-01").is_none());
         assert!(parse_cql_date("yesterday").is_none());
     }

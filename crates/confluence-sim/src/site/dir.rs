@@ -248,11 +248,18 @@ pub fn load_dir(path: &Path) -> Result<Site, SimError> {
 /// Loads a site from any file source.
 pub fn load(files: &dyn Files) -> Result<Site, SimError> {
     let root = files.root();
-    let err = |message: String| SimError::Site { path: root.clone(), message };
+    let err = |message: String| SimError::Site {
+        path: root.clone(),
+        message,
+    };
     let raw = files.read("site.json").map_err(&err)?;
-    let m: Manifest = serde_json::from_slice(&raw)
-        .map_err(|e| err(format!("site.json: {e}")))?;
-    Loader { files, err: &err, ids: HashSet::new() }.build(m)
+    let m: Manifest = serde_json::from_slice(&raw).map_err(|e| err(format!("site.json: {e}")))?;
+    Loader {
+        files,
+        err: &err,
+        ids: HashSet::new(),
+    }
+    .build(m)
 }
 
 struct Loader<'a> {
@@ -291,12 +298,24 @@ impl Loader<'_> {
         }
     }
 
-    fn text(&self, what: &str, inline: &Option<String>, file: &Option<String>, default_file: Option<String>) -> Result<Arc<str>, SimError> {
+    fn text(
+        &self,
+        what: &str,
+        inline: &Option<String>,
+        file: &Option<String>,
+        default_file: Option<String>,
+    ) -> Result<Arc<str>, SimError> {
         if let Some(b) = inline {
             return Ok(Arc::from(b.as_str()));
         }
-        let f = file.clone().or(default_file).ok_or_else(|| (self.err)(format!("{what}: no body")))?;
-        let bytes = self.files.read(&f).map_err(|e| (self.err)(format!("{what}: {e}")))?;
+        let f = file
+            .clone()
+            .or(default_file)
+            .ok_or_else(|| (self.err)(format!("{what}: no body")))?;
+        let bytes = self
+            .files
+            .read(&f)
+            .map_err(|e| (self.err)(format!("{what}: {e}")))?;
         String::from_utf8(bytes.into_owned())
             .map(Arc::from)
             .map_err(|_| (self.err)(format!("{what}: {f} is not UTF-8")))
@@ -313,9 +332,10 @@ impl Loader<'_> {
             if site.user(&u.account_id).is_some() {
                 return Err((self.err)(format!("user {:?} listed twice", u.account_id)));
             }
-            let username = u.username.clone().unwrap_or_else(|| {
-                u.email.split('@').next().unwrap_or(&u.email).to_string()
-            });
+            let username = u
+                .username
+                .clone()
+                .unwrap_or_else(|| u.email.split('@').next().unwrap_or(&u.email).to_string());
             site.add_user(User {
                 account_id: Arc::from(u.account_id.as_str()),
                 display_name: Arc::from(u.display_name.as_str()),
@@ -325,7 +345,10 @@ impl Loader<'_> {
                 username: Arc::from(username),
             });
         }
-        let default = m.default_user.clone().unwrap_or_else(|| m.users[0].account_id.clone());
+        let default = m
+            .default_user
+            .clone()
+            .unwrap_or_else(|| m.users[0].account_id.clone());
         site.default_account = site
             .user(&default)
             .map(|u| u.account_id.clone())
@@ -338,7 +361,10 @@ impl Loader<'_> {
                 return Err((self.err)(format!("space key {:?} used twice", s.key)));
             }
             if s.key.is_empty() || !s.key.chars().all(|c| c.is_ascii_alphanumeric() || c == '~') {
-                return Err((self.err)(format!("space key {:?} must be alphanumeric", s.key)));
+                return Err((self.err)(format!(
+                    "space key {:?} must be alphanumeric",
+                    s.key
+                )));
             }
             let author = self.user(&site, &format!("space {}", s.key), &s.author)?;
             site.add_space(Space {
@@ -369,7 +395,11 @@ impl Loader<'_> {
                 .id;
             let author = self.user(&site, &what, &f.author)?;
             let created = self.time(&what, &f.created_at, epoch + i as i64 * 60_000)?;
-            let parent = f.parent.as_deref().map(|p| p.parse::<Id>()).transpose()
+            let parent = f
+                .parent
+                .as_deref()
+                .map(|p| p.parse::<Id>())
+                .transpose()
                 .map_err(|_| (self.err)(format!("{what}: bad parent id")))?;
             let node = Node {
                 id,
@@ -406,7 +436,12 @@ impl Loader<'_> {
                 .id;
             let status = Status::parse(&p.status)
                 .filter(|s| *s != Status::Draft)
-                .ok_or_else(|| (self.err)(format!("{what}: bad status {:?} (current, archived or trashed)", p.status)))?;
+                .ok_or_else(|| {
+                    (self.err)(format!(
+                        "{what}: bad status {:?} (current, archived or trashed)",
+                        p.status
+                    ))
+                })?;
             let author = self.user(&site, &what, &p.author)?;
             let created = self.time(&what, &p.created_at, epoch + i as i64 * 3_600_000)?;
             let mut versions = Vec::new();
@@ -427,9 +462,18 @@ impl Loader<'_> {
             let latest_t = self.time(
                 &what,
                 &p.updated_at,
-                if versions.is_empty() { created } else { t + 86_400_000 },
+                if versions.is_empty() {
+                    created
+                } else {
+                    t + 86_400_000
+                },
             )?;
-            let body = self.text(&what, &p.body, &p.body_file, Some(format!("pages/{}.xhtml", p.id)))?;
+            let body = self.text(
+                &what,
+                &p.body,
+                &p.body_file,
+                Some(format!("pages/{}.xhtml", p.id)),
+            )?;
             versions.push(Version {
                 number: versions.len() as u32 + 1,
                 title: Arc::from(p.title.as_str()),
@@ -446,16 +490,26 @@ impl Loader<'_> {
             let labels = p
                 .labels
                 .iter()
-                .map(|l| Label { id: 0, name: Arc::from(l.as_str()), prefix: "global" })
+                .map(|l| Label {
+                    id: 0,
+                    name: Arc::from(l.as_str()),
+                    prefix: "global",
+                })
                 .collect();
-            let parent = p.parent.as_deref().map(|x| x.parse::<Id>()).transpose()
+            let parent = p
+                .parent
+                .as_deref()
+                .map(|x| x.parse::<Id>())
+                .transpose()
                 .map_err(|_| (self.err)(format!("{what}: bad parent id")))?;
             let node = Node {
                 id,
                 kind: NodeKind::Page,
                 space_id: space,
                 parent,
-                position: p.position.unwrap_or((i as i64 + 1) * 1000 + (mix(id, 3) % 500) as i64),
+                position: p
+                    .position
+                    .unwrap_or((i as i64 + 1) * 1000 + (mix(id, 3) % 500) as i64),
                 status,
                 created_ms: created,
                 author_id: author,
@@ -473,10 +527,16 @@ impl Loader<'_> {
             let (parent, node, _) = &specs[id];
             if let Some(p) = parent {
                 let Some((_, pn, _)) = specs.get(p) else {
-                    return Err((self.err)(format!("{} {id}: unknown parent {p}", node.kind.as_str())));
+                    return Err((self.err)(format!(
+                        "{} {id}: unknown parent {p}",
+                        node.kind.as_str()
+                    )));
                 };
                 if pn.space_id != node.space_id {
-                    return Err((self.err)(format!("{} {id}: parent {p} is in another space", node.kind.as_str())));
+                    return Err((self.err)(format!(
+                        "{} {id}: parent {p} is in another space",
+                        node.kind.as_str()
+                    )));
                 }
             }
         }
@@ -484,7 +544,10 @@ impl Loader<'_> {
         for id in &order {
             let n = &specs[id].1;
             if n.kind == NodeKind::Page && !titles.insert((n.space_id, n.title().to_string())) {
-                return Err((self.err)(format!("page {id}: title {:?} is used twice in its space", n.title())));
+                return Err((self.err)(format!(
+                    "page {id}: title {:?} is used twice in its space",
+                    n.title()
+                )));
             }
         }
         let mut done: HashSet<Id> = HashSet::new();
@@ -508,17 +571,27 @@ impl Loader<'_> {
         }
         let ids: Vec<Id> = site.nodes.keys().copied().collect();
         for id in ids {
-            let names: Vec<Arc<str>> = site.nodes[&id].labels.iter().map(|l| l.name.clone()).collect();
+            let names: Vec<Arc<str>> = site.nodes[&id]
+                .labels
+                .iter()
+                .map(|l| l.name.clone())
+                .collect();
             for (i, n) in names.iter().enumerate() {
                 let lid = site.label_id(n);
                 site.nodes.get_mut(&id).unwrap().labels[i].id = lid;
             }
         }
         for (space, h) in homepages {
-            let hid: Id = h.parse().map_err(|_| (self.err)(format!("homepage {h:?} is not an id")))?;
+            let hid: Id = h
+                .parse()
+                .map_err(|_| (self.err)(format!("homepage {h:?} is not an id")))?;
             match site.page(hid) {
                 Some(n) if n.space_id == space => {}
-                _ => return Err((self.err)(format!("homepage {h} is not a page of its space"))),
+                _ => {
+                    return Err((self.err)(format!(
+                        "homepage {h} is not a page of its space"
+                    )));
+                }
             }
             site.spaces.get_mut(&space).unwrap().homepage_id = Some(hid);
         }
@@ -526,21 +599,37 @@ impl Loader<'_> {
         for a in &m.attachments {
             let what = format!("attachment {}", a.id);
             let id = self.id("attachment", &a.id)?;
-            let page: Id = a.page.parse().map_err(|_| (self.err)(format!("{what}: bad page id")))?;
+            let page: Id = a
+                .page
+                .parse()
+                .map_err(|_| (self.err)(format!("{what}: bad page id")))?;
             if site.page(page).is_none() {
                 return Err((self.err)(format!("{what}: unknown page {page}")));
             }
-            if site.nodes[&page].attachments.iter().any(|x| &*site.attachments[x].filename == a.filename) {
-                return Err((self.err)(format!("{what}: page {page} already has {:?}", a.filename)));
+            if site.nodes[&page]
+                .attachments
+                .iter()
+                .any(|x| *site.attachments[x].filename == a.filename)
+            {
+                return Err((self.err)(format!(
+                    "{what}: page {page} already has {:?}",
+                    a.filename
+                )));
             }
-            let mt = a.media_type.clone().unwrap_or_else(|| guess_media_type(&a.filename).to_string());
+            let mt = a
+                .media_type
+                .clone()
+                .unwrap_or_else(|| guess_media_type(&a.filename).to_string());
             let created = self.time(&what, &a.created_at, site.nodes[&page].created_ms + 60_000)?;
             let mut versions = Vec::new();
             let mut t = created;
             for (n, v) in a.history.iter().enumerate() {
                 let vw = format!("{what} history[{n}]");
                 t = self.time(&vw, &v.created_at, t + 3_600_000 * n.min(1) as i64)?;
-                let data = self.files.read(&v.file).map_err(|e| (self.err)(format!("{vw}: {e}")))?;
+                let data = self
+                    .files
+                    .read(&v.file)
+                    .map_err(|e| (self.err)(format!("{vw}: {e}")))?;
                 versions.push(AttVersion {
                     number: n as u32 + 1,
                     data: Bytes::from(data.into_owned()),
@@ -550,13 +639,23 @@ impl Loader<'_> {
                     comment: Arc::from(v.comment.as_deref().unwrap_or("")),
                 });
             }
-            let file = a.file.clone().unwrap_or_else(|| format!("attachments/{}", a.filename));
-            let data = self.files.read(&file).map_err(|e| (self.err)(format!("{what}: {e}")))?;
+            let file = a
+                .file
+                .clone()
+                .unwrap_or_else(|| format!("attachments/{}", a.filename));
+            let data = self
+                .files
+                .read(&file)
+                .map_err(|e| (self.err)(format!("{what}: {e}")))?;
             let n = versions.len() as u32 + 1;
             versions.push(AttVersion {
                 number: n,
                 data: Bytes::from(data.into_owned()),
-                file_id: Arc::from(a.file_id.clone().unwrap_or_else(|| uuid_from(mix(id, n as u64)))),
+                file_id: Arc::from(
+                    a.file_id
+                        .clone()
+                        .unwrap_or_else(|| uuid_from(mix(id, n as u64))),
+                ),
                 created_ms: if n > 1 { t + 3_600_000 } else { created },
                 author_id: self.user(&site, &what, &a.author)?,
                 comment: Arc::from(a.comment.as_deref().unwrap_or("")),

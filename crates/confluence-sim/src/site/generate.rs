@@ -31,7 +31,14 @@ pub struct GenSpec {
 
 impl Default for GenSpec {
     fn default() -> Self {
-        GenSpec { pages: 100, spaces: 1, depth: 6, attachments: 0.2, body_kb: 4, seed: 1 }
+        GenSpec {
+            pages: 100,
+            spaces: 1,
+            depth: 6,
+            attachments: 0.2,
+            body_kb: 4,
+            seed: 1,
+        }
     }
 }
 
@@ -69,7 +76,9 @@ impl GenSpec {
             return Err(SimError::Spec("spaces must be at least 1".into()));
         }
         if g.pages < g.spaces {
-            return Err(SimError::Spec("pages must be at least the number of spaces".into()));
+            return Err(SimError::Spec(
+                "pages must be at least the number of spaces".into(),
+            ));
         }
         if g.pages > 5_000_000 {
             return Err(SimError::Spec("pages must be at most 5000000".into()));
@@ -95,12 +104,38 @@ const FIRST_PAGE_ID: Id = 1_000_000;
 const FIRST_SPACE_ID: Id = 65_536;
 
 const ADJ: &[&str] = &[
-    "Quarterly", "Internal", "Legacy", "Shared", "Billing", "Mobile", "Platform", "Customer",
-    "Security", "Release", "Onboarding", "Incident", "Data", "Network", "Search", "Payments",
+    "Quarterly",
+    "Internal",
+    "Legacy",
+    "Shared",
+    "Billing",
+    "Mobile",
+    "Platform",
+    "Customer",
+    "Security",
+    "Release",
+    "Onboarding",
+    "Incident",
+    "Data",
+    "Network",
+    "Search",
+    "Payments",
 ];
 const NOUN: &[&str] = &[
-    "Roadmap", "Runbook", "Guidelines", "Architecture", "Retrospective", "Checklist", "Overview",
-    "Decisions", "Meeting Notes", "FAQ", "Design", "Postmortem", "Playbook", "Requirements",
+    "Roadmap",
+    "Runbook",
+    "Guidelines",
+    "Architecture",
+    "Retrospective",
+    "Checklist",
+    "Overview",
+    "Decisions",
+    "Meeting Notes",
+    "FAQ",
+    "Design",
+    "Postmortem",
+    "Playbook",
+    "Requirements",
 ];
 const HOSTILE: &[&str] = &[
     "R&D: Q3 / Q4 \"Plan\"",
@@ -113,13 +148,55 @@ const HOSTILE: &[&str] = &[
     "emoji 🚀 launch",
 ];
 const WORDS: &[&str] = &[
-    "the", "service", "deploy", "cluster", "team", "review", "customer", "latency", "budget",
-    "migration", "owner", "config", "rollback", "metric", "alert", "query", "cache", "schema",
-    "release", "feature", "flag", "index", "backup", "policy", "access", "token", "region",
-    "quota", "pipeline", "report", "and", "with", "for", "after", "before", "during", "when",
+    "the",
+    "service",
+    "deploy",
+    "cluster",
+    "team",
+    "review",
+    "customer",
+    "latency",
+    "budget",
+    "migration",
+    "owner",
+    "config",
+    "rollback",
+    "metric",
+    "alert",
+    "query",
+    "cache",
+    "schema",
+    "release",
+    "feature",
+    "flag",
+    "index",
+    "backup",
+    "policy",
+    "access",
+    "token",
+    "region",
+    "quota",
+    "pipeline",
+    "report",
+    "and",
+    "with",
+    "for",
+    "after",
+    "before",
+    "during",
+    "when",
 ];
-const LANGS: &[&str] = &["python", "rust", "sql", "bash", "java", "yaml", "json", "go"];
-const LABELS: &[&str] = &["runbook", "architecture", "how-to", "meeting-notes", "draft", "decision"];
+const LANGS: &[&str] = &[
+    "python", "rust", "sql", "bash", "java", "yaml", "json", "go",
+];
+const LABELS: &[&str] = &[
+    "runbook",
+    "architecture",
+    "how-to",
+    "meeting-notes",
+    "draft",
+    "decision",
+];
 
 /// The title of generated page number `idx` (pure, so bodies can link to it).
 pub fn title_for(seed: u64, id: Id, home_of: Option<&str>) -> String {
@@ -143,14 +220,23 @@ pub fn generate(spec: &GenSpec) -> Site {
     let mut site = Site::new(uuid_from(mix(seed, 0xc10d)));
     let mut users: Vec<Arc<str>> = Vec::new();
     let names = [
-        "Sim User", "Ada Lovelace", "Grace Hopper", "Alan Turing", "Edsger Dijkstra",
-        "Barbara Liskov", "Ken Thompson", "Margaret Hamilton",
+        "Sim User",
+        "Ada Lovelace",
+        "Grace Hopper",
+        "Alan Turing",
+        "Edsger Dijkstra",
+        "Barbara Liskov",
+        "Ken Thompson",
+        "Margaret Hamilton",
     ];
     for (i, name) in names.iter().enumerate() {
         let account: Arc<str> = if i == 0 {
             Arc::from("557058:sim-user")
         } else {
-            Arc::from(format!("712020:{}", uuid_from(mix(seed, 0xacc0 + i as u64))))
+            Arc::from(format!(
+                "712020:{}",
+                uuid_from(mix(seed, 0xacc0 + i as u64))
+            ))
         };
         let local = name.to_lowercase().replace(' ', ".");
         site.add_user(User {
@@ -234,7 +320,11 @@ pub fn generate(spec: &GenSpec) -> Site {
             let mut labels = Vec::new();
             if pr.chance(0.3) {
                 let name = *pr.pick(LABELS);
-                labels.push(Label { id: 0, name: Arc::from(name), prefix: "global" });
+                labels.push(Label {
+                    id: 0,
+                    name: Arc::from(name),
+                    prefix: "global",
+                });
             }
             let status = Status::Current;
             let natt = spec.attachments.floor() as u64 + pr.chance(spec.attachments.fract()) as u64;
@@ -262,8 +352,11 @@ pub fn generate(spec: &GenSpec) -> Site {
     site.reserve_id(next_id);
     let ids: Vec<Id> = site.nodes.keys().copied().collect();
     for id in ids {
-        let names: Vec<Arc<str>> =
-            site.nodes[&id].labels.iter().map(|l| l.name.clone()).collect();
+        let names: Vec<Arc<str>> = site.nodes[&id]
+            .labels
+            .iter()
+            .map(|l| l.name.clone())
+            .collect();
         for (i, n) in names.iter().enumerate() {
             let lid = site.label_id(n);
             site.nodes.get_mut(&id).unwrap().labels[i].id = lid;
@@ -273,8 +366,16 @@ pub fn generate(spec: &GenSpec) -> Site {
         let id = site.alloc_id();
         let mut ar = SplitMix64::new(rnd);
         let (name, mt, data) = match ar.below(3) {
-            0 | 1 => (format!("image-{n}.png"), "image/png", Bytes::from_static(PNG)),
-            _ => (format!("document-{n}.pdf"), "application/pdf", Bytes::from_static(PDF)),
+            0 | 1 => (
+                format!("image-{n}.png"),
+                "image/png",
+                Bytes::from_static(PNG),
+            ),
+            _ => (
+                format!("document-{n}.pdf"),
+                "application/pdf",
+                Bytes::from_static(PDF),
+            ),
         };
         let author = ar.pick(&users).clone();
         site.attachments.insert(
@@ -298,7 +399,11 @@ pub fn generate(spec: &GenSpec) -> Site {
         );
         site.nodes.get_mut(&page).unwrap().attachments.push(id);
     }
-    site.generator = Some(Arc::new(Generator { spec: spec.clone(), spaces: gen_spaces, users }));
+    site.generator = Some(Arc::new(Generator {
+        spec: spec.clone(),
+        spaces: gen_spaces,
+        users,
+    }));
     site
 }
 
@@ -340,9 +445,10 @@ impl Generator {
         let target = (self.spec.body_kb.max(1) * 1024) as usize;
         let mut out = String::with_capacity(target + 1024);
         let mut r = SplitMix64::new(seed);
-        let space = self.spaces.iter().find(|s| {
-            node.id >= s.1 && node.id < s.1 + s.2
-        });
+        let space = self
+            .spaces
+            .iter()
+            .find(|s| node.id >= s.1 && node.id < s.1 + s.2);
         let image = node
             .attachments
             .iter()
@@ -398,13 +504,20 @@ impl Generator {
                         "<ac:structured-macro ac:name=\"code\" ac:schema-version=\"1\"><ac:parameter ac:name=\"language\">{lang}</ac:parameter><ac:plain-text-body><![CDATA["
                     );
                     for i in 0..3 + r.below(8) {
-                        let _ = writeln!(out, "let value_{i} = compute(\"{}\") && x < {i};", r.pick(WORDS));
+                        let _ = writeln!(
+                            out,
+                            "let value_{i} = compute(\"{}\") && x < {i};",
+                            r.pick(WORDS)
+                        );
                     }
                     out.push_str("]]></ac:plain-text-body></ac:structured-macro>");
                 }
                 5 => {
                     let kind = *r.pick(&["info", "note", "warning", "tip"]);
-                    let _ = write!(out, "<ac:structured-macro ac:name=\"{kind}\" ac:schema-version=\"1\"><ac:rich-text-body><p>");
+                    let _ = write!(
+                        out,
+                        "<ac:structured-macro ac:name=\"{kind}\" ac:schema-version=\"1\"><ac:rich-text-body><p>"
+                    );
                     Self::sentence(&mut r, &mut out, 10, 10);
                     out.push_str("</p></ac:rich-text-body></ac:structured-macro>");
                 }
@@ -414,23 +527,43 @@ impl Generator {
                         let _ = write!(out, "<tr><td><p>item-{i}</p></td><td><p>");
                         Self::sentence(&mut r, &mut out, 3, 5);
                         let u = r.pick(&self.users);
-                        let _ = write!(out, "</p></td><td><p><ac:link><ri:user ri:account-id=\"{u}\" /></ac:link></p></td></tr>");
+                        let _ = write!(
+                            out,
+                            "</p></td><td><p><ac:link><ri:user ri:account-id=\"{u}\" /></ac:link></p></td></tr>"
+                        );
                     }
                     out.push_str("</tbody></table>");
                 }
                 7 => {
                     out.push_str("<ac:task-list>");
                     for i in 0..1 + r.below(4) {
-                        let st = if r.chance(0.5) { "complete" } else { "incomplete" };
-                        let _ = write!(out, "<ac:task><ac:task-id>{}</ac:task-id><ac:task-status>{st}</ac:task-status><ac:task-body>", i + 1);
+                        let st = if r.chance(0.5) {
+                            "complete"
+                        } else {
+                            "incomplete"
+                        };
+                        let _ = write!(
+                            out,
+                            "<ac:task><ac:task-id>{}</ac:task-id><ac:task-status>{st}</ac:task-status><ac:task-body>",
+                            i + 1
+                        );
                         Self::sentence(&mut r, &mut out, 3, 6);
                         out.push_str("</ac:task-body></ac:task>");
                     }
                     out.push_str("</ac:task-list>");
                 }
                 8 => {
-                    let (t, c) = *r.pick(&[("DONE", "Green"), ("IN PROGRESS", "Blue"), ("BLOCKED", "Red")]);
-                    let _ = write!(out, "<p>Status: <ac:structured-macro ac:name=\"status\" ac:schema-version=\"1\"><ac:parameter ac:name=\"title\">{t}</ac:parameter><ac:parameter ac:name=\"colour\">{c}</ac:parameter></ac:structured-macro> due <time datetime=\"2025-0{}-1{}\" /> <ac:emoticon ac:name=\"tick\" /></p>", 1 + r.below(9), r.below(10));
+                    let (t, c) = *r.pick(&[
+                        ("DONE", "Green"),
+                        ("IN PROGRESS", "Blue"),
+                        ("BLOCKED", "Red"),
+                    ]);
+                    let _ = write!(
+                        out,
+                        "<p>Status: <ac:structured-macro ac:name=\"status\" ac:schema-version=\"1\"><ac:parameter ac:name=\"title\">{t}</ac:parameter><ac:parameter ac:name=\"colour\">{c}</ac:parameter></ac:structured-macro> due <time datetime=\"2025-0{}-1{}\" /> <ac:emoticon ac:name=\"tick\" /></p>",
+                        1 + r.below(9),
+                        r.below(10)
+                    );
                     if let Some(img) = &image {
                         out.push_str("<p><ac:image ac:width=\"400\"><ri:attachment ri:filename=\"");
                         esc(&mut out, img);
@@ -456,15 +589,18 @@ mod tests {
     fn parse_spec() {
         let g = GenSpec::parse("pages=10000,spaces=2,depth=6,attachments=0.2,body_kb=8,seed=7")
             .unwrap();
-        assert_eq!((g.pages, g.spaces, g.depth, g.body_kb, g.seed), (10000, 2, 6, 8, 7));
+        assert_eq!(
+            (g.pages, g.spaces, g.depth, g.body_kb, g.seed),
+            (10000, 2, 6, 8, 7)
+        );
         assert!(GenSpec::parse("pages=x").is_err());
         assert!(GenSpec::parse("bogus=1").is_err());
     }
 
     #[test]
     fn deterministic() {
-        let spec = GenSpec::parse("pages=300,spaces=2,depth=4,attachments=0.5,body_kb=2,seed=9")
-            .unwrap();
+        let spec =
+            GenSpec::parse("pages=300,spaces=2,depth=4,attachments=0.5,body_kb=2,seed=9").unwrap();
         let a = generate(&spec);
         let b = generate(&spec);
         assert_eq!(a.nodes.len(), 300);

@@ -31,13 +31,23 @@ fn statuses(ctx: &Ctx, default: &[Status]) -> Vec<Status> {
 }
 
 /// Answers with a page of `items` rendered by `render`.
-fn paged<T>(ctx: &Ctx, items: &[T], default: usize, max: usize, render: impl Fn(&T) -> Value) -> Resp {
+fn paged<T>(
+    ctx: &Ctx,
+    items: &[T],
+    default: usize,
+    max: usize,
+    render: impl Fn(&T) -> Value,
+) -> Resp {
     let (start, limit) = match v1_window(ctx, default, max) {
         Ok(w) => w,
         Err(r) => return r,
     };
     let end = (start + limit).min(items.len());
-    let page: Vec<Value> = if start < items.len() { items[start..end].iter().map(render).collect() } else { vec![] };
+    let page: Vec<Value> = if start < items.len() {
+        items[start..end].iter().map(render).collect()
+    } else {
+        vec![]
+    };
     let more = end < items.len();
     Resp::json(200, &v1_envelope(ctx, page, start, limit, more))
 }
@@ -59,24 +69,38 @@ pub fn list(ctx: &Ctx) -> Resp {
     let items: Vec<&Node> = if kind != "page" {
         vec![]
     } else if let (Some(s), Some(t)) = (space, title) {
-        ctx.site.by_title(s, t).and_then(|id| ctx.site.page(id)).into_iter().collect()
+        ctx.site
+            .by_title(s, t)
+            .and_then(|id| ctx.site.page(id))
+            .into_iter()
+            .collect()
     } else {
         let iter: Box<dyn Iterator<Item = &Node>> = match space {
             Some(s) => Box::new(
-                ctx.site.space_nodes.get(&s).into_iter().flatten().filter_map(|id| ctx.site.node(*id)),
+                ctx.site
+                    .space_nodes
+                    .get(&s)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|id| ctx.site.node(*id)),
             ),
             None => Box::new(ctx.site.nodes.values()),
         };
-        iter.filter(|n| title.is_none_or(|t| n.title() == t)).collect()
+        iter.filter(|n| title.is_none_or(|t| n.title() == t))
+            .collect()
     };
     let items: Vec<&Node> = items
         .into_iter()
-        .filter(|n| n.kind == NodeKind::Page && st.contains(&n.status) && ctx.site.can_read(n, &ctx.account))
+        .filter(|n| {
+            n.kind == NodeKind::Page && st.contains(&n.status) && ctx.site.can_read(n, &ctx.account)
+        })
         .collect();
     if let Err(r) = body_cap_check(ctx, &ex) {
         return r;
     }
-    paged(ctx, &items, 25, 1000, |n| content_json(ctx, n, n.latest(), &ex, false))
+    paged(ctx, &items, 25, 1000, |n| {
+        content_json(ctx, n, n.latest(), &ex, false)
+    })
 }
 
 fn body_cap_check(_ctx: &Ctx, _ex: &Expand) -> Result<(), Resp> {
@@ -96,8 +120,17 @@ pub fn visible_node<'a>(ctx: &Ctx<'a>, id: &str) -> Result<&'a Node, Resp> {
 pub fn get(ctx: &Ctx, id: &str) -> Resp {
     if let Some(aid) = id.strip_prefix("att") {
         let ex = Expand::parse(ctx, "");
-        return match aid.parse::<Id>().ok().and_then(|a| ctx.site.attachments.get(&a)) {
-            Some(a) if ctx.site.node(a.page_id).is_some_and(|p| ctx.site.can_read(p, &ctx.account)) => {
+        return match aid
+            .parse::<Id>()
+            .ok()
+            .and_then(|a| ctx.site.attachments.get(&a))
+        {
+            Some(a)
+                if ctx
+                    .site
+                    .node(a.page_id)
+                    .is_some_and(|p| ctx.site.can_read(p, &ctx.account)) =>
+            {
                 Resp::json(200, &attachment_content(ctx, a, a.latest(), &ex))
             }
             _ => errors::v1_content_not_found(ctx.state, id),
@@ -135,7 +168,9 @@ pub fn child_pages(ctx: &Ctx, id: &str) -> Resp {
         .filter_map(|c| ctx.site.node(*c))
         .filter(|c| c.kind == NodeKind::Page && listed(ctx, c))
         .collect();
-    paged(ctx, &kids, 25, 1000, |c| content_json(ctx, c, c.latest(), &ex, false))
+    paged(ctx, &kids, 25, 1000, |c| {
+        content_json(ctx, c, c.latest(), &ex, false)
+    })
 }
 
 /// `GET /content/{id}/child/attachment?filename=&mediaType=` (default limit 50).
@@ -156,7 +191,9 @@ pub fn child_attachments(ctx: &Ctx, id: &str) -> Resp {
         .filter(|a| filename.is_none_or(|f| f == &*a.filename))
         .filter(|a| media.is_none_or(|m| m == &*a.media_type))
         .collect();
-    paged(ctx, &atts, 50, 1000, |a| attachment_content(ctx, a, a.latest(), &ex))
+    paged(ctx, &atts, 50, 1000, |a| {
+        attachment_content(ctx, a, a.latest(), &ex)
+    })
 }
 
 fn walk<'a>(ctx: &Ctx<'a>, n: &'a Node, depth: usize, max: usize, out: &mut Vec<&'a Node>) {
@@ -192,8 +229,18 @@ pub fn descendant_pages(ctx: &Ctx, id: &str) -> Resp {
     let ex = Expand::parse(ctx, "");
     let mut out = Vec::new();
     walk(ctx, n, 1, max, &mut out);
-    let cap = if ex.bodies().iter().any(|b| b == "export_view" || b == "styled_view") { 25 } else { 1000 };
-    paged(ctx, &out, 25, cap, |c| content_json(ctx, c, c.latest(), &ex, false))
+    let cap = if ex
+        .bodies()
+        .iter()
+        .any(|b| b == "export_view" || b == "styled_view")
+    {
+        25
+    } else {
+        1000
+    };
+    paged(ctx, &out, 25, cap, |c| {
+        content_json(ctx, c, c.latest(), &ex, false)
+    })
 }
 
 /// `GET /content/{id}/descendant`: a summary keyed by type.
@@ -205,7 +252,11 @@ pub fn descendants(ctx: &Ctx, id: &str) -> Resp {
     let mut out = Vec::new();
     walk(ctx, n, 1, usize::MAX, &mut out);
     let ex = Expand::parse(ctx, "");
-    let results: Vec<Value> = out.iter().take(25).map(|c| content_json(ctx, c, c.latest(), &ex, false)).collect();
+    let results: Vec<Value> = out
+        .iter()
+        .take(25)
+        .map(|c| content_json(ctx, c, c.latest(), &ex, false))
+        .collect();
     Resp::json(
         200,
         &json!({
@@ -226,8 +277,16 @@ pub fn labels(ctx: &Ctx, id: &str) -> Resp {
         Err(r) => return r,
     };
     let prefix = ctx.q("prefix");
-    let items: Vec<_> = n.labels.iter().filter(|l| prefix.is_none_or(|p| p == l.prefix)).collect();
-    paged(ctx, &items, 200, 1000, |l| {
-        json!({"prefix": l.prefix, "name": l.name, "id": l.id.to_string(), "label": l.name})
-    })
+    let items: Vec<_> = n
+        .labels
+        .iter()
+        .filter(|l| prefix.is_none_or(|p| p == l.prefix))
+        .collect();
+    paged(
+        ctx,
+        &items,
+        200,
+        1000,
+        |l| json!({"prefix": l.prefix, "name": l.name, "id": l.id.to_string(), "label": l.name}),
+    )
 }

@@ -14,7 +14,9 @@ use serde_json::{Map, Value, json};
 use super::Ctx;
 use crate::http::slug;
 use crate::model::time::{date, iso};
-use crate::model::{AttVersion, Attachment, Node, NodeKind, Space, User, Version, media_type_description};
+use crate::model::{
+    AttVersion, Attachment, Node, NodeKind, Space, User, Version, media_type_description,
+};
 
 /// The `expand` parameter as a set of dotted paths.
 pub struct Expand(BTreeSet<String>);
@@ -23,7 +25,11 @@ impl Expand {
     pub fn parse(ctx: &Ctx, default: &str) -> Expand {
         let raw: Vec<String> = ctx.req.query.list("expand");
         let items: Vec<String> = if raw.is_empty() {
-            default.split(',').filter(|s| !s.is_empty()).map(str::to_string).collect()
+            default
+                .split(',')
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .collect()
         } else {
             raw
         };
@@ -43,7 +49,9 @@ impl Expand {
 
     /// True when `path` or anything below it was asked for.
     pub fn has(&self, path: &str) -> bool {
-        self.0.iter().any(|e| e == path || e.starts_with(&format!("{path}.")))
+        self.0
+            .iter()
+            .any(|e| e == path || e.starts_with(&format!("{path}.")))
     }
 
     /// Body representations requested (`body.storage`, `body.view`, …).
@@ -81,6 +89,9 @@ pub fn user_json(ctx: &Ctx, u: &User) -> Value {
         json!({
             "type": "known",
             "accountId": u.account_id,
+            "accountType": "atlassian",
+            "email": u.email,
+            "publicName": u.display_name,
             "username": u.username,
             "userKey": u.account_id,
             "profilePicture": {"path": format!("{}/images/icons/profilepics/default.svg", ctx.context), "width": 48, "height": 48, "isDefault": true},
@@ -125,7 +136,10 @@ pub fn space_json(ctx: &Ctx, s: &Space, ex: &Expand) -> Value {
         }
     });
     if ctx.cloud() {
-        v["ari"] = json!(format!("ari:cloud:confluence:{}:space/{}", ctx.site.cloud_id, s.id));
+        v["ari"] = json!(format!(
+            "ari:cloud:confluence:{}:space/{}",
+            ctx.site.cloud_id, s.id
+        ));
     }
     let m = v.as_object_mut().unwrap();
     let exp = m.get_mut("_expandable").unwrap().as_object_mut().unwrap();
@@ -141,7 +155,10 @@ pub fn space_json(ctx: &Ctx, s: &Space, ex: &Expand) -> Value {
     if ex.has("description") {
         let mut d = Map::new();
         if ex.has("description.plain") || !ex.has("description.view") {
-            d.insert("plain".into(), json!({"value": s.description, "representation": "plain", "embeddedContent": []}));
+            d.insert(
+                "plain".into(),
+                json!({"value": s.description, "representation": "plain", "embeddedContent": []}),
+            );
         }
         if ex.has("description.view") {
             d.insert("view".into(), json!({"value": format!("<p>{}</p>", crate::render_view::escape(&s.description)), "representation": "view", "embeddedContent": []}));
@@ -163,7 +180,11 @@ pub fn space_json(ctx: &Ctx, s: &Space, ex: &Expand) -> Value {
 }
 
 fn space_key(ctx: &Ctx, n: &Node) -> String {
-    ctx.site.spaces.get(&n.space_id).map(|s| s.key.to_string()).unwrap_or_default()
+    ctx.site
+        .spaces
+        .get(&n.space_id)
+        .map(|s| s.key.to_string())
+        .unwrap_or_default()
 }
 
 /// Web UI link in the flavour's style.
@@ -212,9 +233,21 @@ fn labels_json(ctx: &Ctx, n: &Node) -> Value {
 }
 
 const EXPANDABLE: &[&str] = &[
-    "container", "metadata", "restrictions", "history", "body", "version", "descendants", "space",
-    "childTypes", "schedulePublishInfo", "operations", "schedulePublishDate", "children",
-    "ancestors", "draftVersion",
+    "container",
+    "metadata",
+    "restrictions",
+    "history",
+    "body",
+    "version",
+    "descendants",
+    "space",
+    "childTypes",
+    "schedulePublishInfo",
+    "operations",
+    "schedulePublishDate",
+    "children",
+    "ancestors",
+    "draftVersion",
 ];
 
 /// A v1 Content object for a page or folder at version `v`. `top` adds
@@ -230,7 +263,11 @@ pub fn content_json(ctx: &Ctx, n: &Node, v: &Version, ex: &Expand, top: bool) ->
         m.insert("ari".into(), json!(a));
         m.insert("base64EncodedAri".into(), json!(b));
     }
-    let status = if v.number == n.version_number() { n.status.as_str() } else { "historical" };
+    let status = if v.number == n.version_number() {
+        n.status.as_str()
+    } else {
+        "historical"
+    };
     m.insert("status".into(), json!(status));
     m.insert("title".into(), json!(v.title));
     if ctx.cloud() {
@@ -252,7 +289,9 @@ pub fn content_json(ctx: &Ctx, n: &Node, v: &Version, ex: &Expand, top: bool) ->
     }
     if ex.has("space") || ex.has("container") {
         let s = ctx.site.spaces.get(&n.space_id);
-        let sj = s.map(|s| space_json(ctx, s, &Expand(BTreeSet::new()))).unwrap_or(Value::Null);
+        let sj = s
+            .map(|s| space_json(ctx, s, &Expand(BTreeSet::new())))
+            .unwrap_or(Value::Null);
         if ex.has("space") {
             m.insert("space".into(), sj.clone());
         }
@@ -340,19 +379,37 @@ pub fn content_json(ctx: &Ctx, n: &Node, v: &Version, ex: &Expand, top: bool) ->
                 .collect();
             ch["attachment"] = json!({"results": atts, "start": 0, "limit": 25, "size": atts.len(),
                 "_links": {"self": format!("{}/rest/api/content/{id}/child/attachment", ctx.base)}});
-            ch["_expandable"].as_object_mut().unwrap().remove("attachment");
+            ch["_expandable"]
+                .as_object_mut()
+                .unwrap()
+                .remove("attachment");
         }
         m.insert("children".into(), ch);
     }
     if ex.has("body") {
         let mut b = Map::new();
         let asked = ex.bodies();
-        for rep in ["storage", "view", "export_view", "styled_view", "editor", "editor2", "anonymous_export_view", "atlas_doc_format", "dynamic"] {
+        for rep in [
+            "storage",
+            "view",
+            "export_view",
+            "styled_view",
+            "editor",
+            "editor2",
+            "anonymous_export_view",
+            "atlas_doc_format",
+            "dynamic",
+        ] {
             if asked.iter().any(|a| a == rep) {
                 let value: Value = match rep {
                     "storage" | "editor" | "editor2" => json!(ctx.site.body_text(n, v)),
                     "atlas_doc_format" => json!(crate::adf::to_adf(&ctx.site.body_text(n, v))),
-                    _ => json!(crate::render_view::render(ctx, n, &ctx.site.body_text(n, v), rep)),
+                    _ => json!(crate::render_view::render(
+                        ctx,
+                        n,
+                        &ctx.site.body_text(n, v),
+                        rep
+                    )),
                 };
                 let mut o = json!({"value": value, "representation": rep});
                 if rep == "storage" {
@@ -367,7 +424,17 @@ pub fn content_json(ctx: &Ctx, n: &Node, v: &Version, ex: &Expand, top: bool) ->
             }
         }
         let mut be = Map::new();
-        for rep in ["editor", "atlas_doc_format", "view", "export_view", "styled_view", "dynamic", "storage", "editor2", "anonymous_export_view"] {
+        for rep in [
+            "editor",
+            "atlas_doc_format",
+            "view",
+            "export_view",
+            "styled_view",
+            "dynamic",
+            "storage",
+            "editor2",
+            "anonymous_export_view",
+        ] {
             if !b.contains_key(rep) {
                 be.insert(rep.into(), json!(""));
             }
@@ -390,7 +457,16 @@ pub fn content_json(ctx: &Ctx, n: &Node, v: &Version, ex: &Expand, top: bool) ->
             md.insert("frontend".into(), json!({}));
         }
         let mut exp = Map::new();
-        for k in ["currentuser", "comments", "sourceTemplateEntityId", "simple", "properties", "frontend", "labels", "likes"] {
+        for k in [
+            "currentuser",
+            "comments",
+            "sourceTemplateEntityId",
+            "simple",
+            "properties",
+            "frontend",
+            "labels",
+            "likes",
+        ] {
             if !md.contains_key(k) {
                 exp.insert(k.into(), json!(""));
             }
@@ -399,7 +475,11 @@ pub fn content_json(ctx: &Ctx, n: &Node, v: &Version, ex: &Expand, top: bool) ->
         m.insert("metadata".into(), Value::Object(md));
     }
     if ex.has("restrictions") {
-        let users: Vec<Value> = n.read_restriction.iter().map(|a| user_by_id(ctx, a)).collect();
+        let users: Vec<Value> = n
+            .read_restriction
+            .iter()
+            .map(|a| user_by_id(ctx, a))
+            .collect();
         m.insert("restrictions".into(), json!({
             "read": {"operation": "read", "restrictions": {"user": {"results": users, "start": 0, "limit": 200, "size": users.len()}, "group": {"results": [], "start": 0, "limit": 200, "size": 0}}},
             "update": {"operation": "update", "restrictions": {"user": {"results": [], "start": 0, "limit": 200, "size": 0}, "group": {"results": [], "start": 0, "limit": 200, "size": 0}}}
@@ -410,19 +490,32 @@ pub fn content_json(ctx: &Ctx, n: &Node, v: &Version, ex: &Expand, top: bool) ->
     }
     m.insert(
         "extensions".into(),
-        if ctx.cloud() { json!({"position": n.position}) } else { json!({"position": "none"}) },
+        if ctx.cloud() {
+            json!({"position": n.position})
+        } else {
+            json!({"position": "none"})
+        },
     );
     m.insert("_expandable".into(), Value::Object(expandable));
     let mut links = Map::new();
-    links.insert("editui".into(), json!(format!("/pages/resumedraft.action?draftId={id}")));
+    links.insert(
+        "editui".into(),
+        json!(format!("/pages/resumedraft.action?draftId={id}")),
+    );
     links.insert("webui".into(), json!(webui(ctx, n, &v.title)));
     if ctx.cloud() {
-        links.insert("edituiv2".into(), json!(format!("/spaces/{key}/pages/edit-v2/{id}")));
+        links.insert(
+            "edituiv2".into(),
+            json!(format!("/spaces/{key}/pages/edit-v2/{id}")),
+        );
     }
     if top {
         links.insert("context".into(), json!(ctx.context));
     }
-    links.insert("self".into(), json!(format!("{}/rest/api/content/{id}", ctx.base)));
+    links.insert(
+        "self".into(),
+        json!(format!("{}/rest/api/content/{id}", ctx.base)),
+    );
     links.insert("tinyui".into(), json!(super::v2::tiny(n.id)));
     if top {
         links.insert("collection".into(), json!("/rest/api/content"));
@@ -483,7 +576,10 @@ pub fn attachment_content(ctx: &Ctx, a: &Attachment, v: &AttVersion, ex: &Expand
         );
     }
     if ex.has("container") {
-        let c = ctx.site.node(a.page_id).map(|n| content_json(ctx, n, n.latest(), &Expand(BTreeSet::new()), false));
+        let c = ctx
+            .site
+            .node(a.page_id)
+            .map(|n| content_json(ctx, n, n.latest(), &Expand(BTreeSet::new()), false));
         m.insert("container".into(), c.unwrap_or(Value::Null));
     }
     let mut expandable = Map::new();

@@ -37,11 +37,16 @@ struct Run<'a> {
 /// Parses `cql`, `start`/`cursor` and `limit` (with the silent body-expand cap).
 fn run<'a>(ctx: &Ctx<'a>, ex: &Expand) -> Result<Run<'a>, Resp> {
     let Some(text) = ctx.q("cql").filter(|c| !c.trim().is_empty()) else {
-        return Err(errors::v1_bad_request(ctx.state, "CQL query parameter is required"));
+        return Err(errors::v1_bad_request(
+            ctx.state,
+            "CQL query parameter is required",
+        ));
     };
     let query = cql::parse(text)
         .and_then(|q| cql::validate(&q).map(|_| q))
-        .map_err(|e| errors::v1_bad_request(ctx.state, &format!("Could not parse cql : {text} ({e})")))?;
+        .map_err(|e| {
+            errors::v1_bad_request(ctx.state, &format!("Could not parse cql : {text} ({e})"))
+        })?;
     let mut start = match ctx.q("start") {
         None | Some("") => 0,
         Some(s) => s
@@ -49,10 +54,14 @@ fn run<'a>(ctx: &Ctx<'a>, ex: &Expand) -> Result<Run<'a>, Resp> {
             .map_err(|_| errors::v1_bad_request(ctx.state, &format!("Invalid start: {s}")))?,
     };
     if let Some(c) = ctx.q("cursor").filter(|c| !c.is_empty()) {
-        start = decode_cursor(c).ok_or_else(|| errors::v1_bad_request(ctx.state, "Invalid cursor"))?;
+        start =
+            decode_cursor(c).ok_or_else(|| errors::v1_bad_request(ctx.state, "Invalid cursor"))?;
     }
     if start > 100_000 {
-        return Err(errors::v1_bad_request(ctx.state, "Start of this size is no longer supported"));
+        return Err(errors::v1_bad_request(
+            ctx.state,
+            "Start of this size is no longer supported",
+        ));
     }
     let mut limit = match ctx.q("limit") {
         None | Some("") => 25,
@@ -62,14 +71,22 @@ fn run<'a>(ctx: &Ctx<'a>, ex: &Expand) -> Result<Run<'a>, Resp> {
             .min(1000),
     };
     let bodies = ex.bodies();
-    if bodies.iter().any(|b| b == "export_view" || b == "styled_view") {
+    if bodies
+        .iter()
+        .any(|b| b == "export_view" || b == "styled_view")
+    {
         limit = limit.min(25);
     } else if !bodies.is_empty() {
         // Documented: body expansions silently cap CQL results at 50.
         limit = limit.min(50);
     }
     let nodes = cql::run(ctx.site, &query, &ctx.account);
-    Ok(Run { nodes, start, limit, cql: text.to_string() })
+    Ok(Run {
+        nodes,
+        start,
+        limit,
+        cql: text.to_string(),
+    })
 }
 
 fn links(ctx: &Ctx, r: &Run, total: usize) -> Map<String, Value> {
@@ -80,34 +97,50 @@ fn links(ctx: &Ctx, r: &Run, total: usize) -> Map<String, Value> {
     let next_start = r.start + r.limit;
     if next_start < total && r.limit > 0 {
         let q = if ctx.cloud() {
-            rewrite_query(&ctx.req.raw_query, &["cursor", "start", "limit"], &[
-                ("limit", r.limit.to_string()),
-                ("cursor", encode_cursor(next_start)),
-            ])
+            rewrite_query(
+                &ctx.req.raw_query,
+                &["cursor", "start", "limit"],
+                &[
+                    ("limit", r.limit.to_string()),
+                    ("cursor", encode_cursor(next_start)),
+                ],
+            )
         } else {
-            rewrite_query(&ctx.req.raw_query, &["start", "limit"], &[
-                ("limit", r.limit.to_string()),
-                ("start", next_start.to_string()),
-            ])
+            rewrite_query(
+                &ctx.req.raw_query,
+                &["start", "limit"],
+                &[
+                    ("limit", r.limit.to_string()),
+                    ("start", next_start.to_string()),
+                ],
+            )
         };
         l.insert("next".into(), json!(format!("{path}?{q}")));
     }
     if r.start > 0 {
         let prev = r.start.saturating_sub(r.limit.max(1));
         let q = if ctx.cloud() {
-            rewrite_query(&ctx.req.raw_query, &["cursor", "start", "limit"], &[
-                ("limit", r.limit.to_string()),
-                ("cursor", encode_cursor(prev)),
-            ])
+            rewrite_query(
+                &ctx.req.raw_query,
+                &["cursor", "start", "limit"],
+                &[
+                    ("limit", r.limit.to_string()),
+                    ("cursor", encode_cursor(prev)),
+                ],
+            )
         } else {
-            rewrite_query(&ctx.req.raw_query, &["start", "limit"], &[
-                ("limit", r.limit.to_string()),
-                ("start", prev.to_string()),
-            ])
+            rewrite_query(
+                &ctx.req.raw_query,
+                &["start", "limit"],
+                &[("limit", r.limit.to_string()), ("start", prev.to_string())],
+            )
         };
         l.insert("prev".into(), json!(format!("{path}?{q}")));
     }
-    l.insert("self".into(), json!(format!("{}{}?{}", ctx.base, path, ctx.req.raw_query)));
+    l.insert(
+        "self".into(),
+        json!(format!("{}{}?{}", ctx.base, path, ctx.req.raw_query)),
+    );
     l
 }
 
@@ -121,7 +154,10 @@ pub fn content_search(ctx: &Ctx) -> Resp {
     let total = r.nodes.len();
     let end = (r.start + r.limit).min(total);
     let results: Vec<Value> = if r.start < total {
-        r.nodes[r.start..end].iter().map(|n| content_json(ctx, n, n.latest(), &ex, false)).collect()
+        r.nodes[r.start..end]
+            .iter()
+            .map(|n| content_json(ctx, n, n.latest(), &ex, false))
+            .collect()
     } else {
         vec![]
     };
@@ -150,7 +186,11 @@ pub fn search(ctx: &Ctx) -> Resp {
     };
     let total = r.nodes.len();
     let end = (r.start + r.limit).min(total);
-    let slice: &[&Node] = if r.start < total { &r.nodes[r.start..end] } else { &[] };
+    let slice: &[&Node] = if r.start < total {
+        &r.nodes[r.start..end]
+    } else {
+        &[]
+    };
     let results: Vec<Value> = slice
         .iter()
         .map(|n| {
@@ -210,7 +250,10 @@ pub fn scan(ctx: &Ctx) -> Resp {
     };
     let after: Id = match ctx.q("cursor") {
         None | Some("") => 0,
-        Some(c) => match c.strip_prefix("content:false:").and_then(|x| x.parse().ok()) {
+        Some(c) => match c
+            .strip_prefix("content:false:")
+            .and_then(|x| x.parse().ok())
+        {
             Some(id) => id,
             None if c == "content:false:null" => 0,
             None => return errors::v1_bad_request(ctx.state, "Invalid cursor"),
@@ -225,12 +268,19 @@ pub fn scan(ctx: &Ctx) -> Resp {
     };
     let statuses: Vec<Status> = {
         let l = ctx.req.query.list("status");
-        if l.is_empty() { vec![Status::Current] } else { l.iter().filter_map(|s| Status::parse(s)).collect() }
+        if l.is_empty() {
+            vec![Status::Current]
+        } else {
+            l.iter().filter_map(|s| Status::parse(s)).collect()
+        }
     };
     let mut picked: Vec<&Node> = Vec::new();
     let mut more = false;
     for (_, n) in ctx.site.nodes.range(after + 1..) {
-        if n.kind != NodeKind::Page || space.is_some_and(|s| s != n.space_id) || !statuses.contains(&n.status) {
+        if n.kind != NodeKind::Page
+            || space.is_some_and(|s| s != n.space_id)
+            || !statuses.contains(&n.status)
+        {
             continue;
         }
         if !ctx.site.can_read(n, &ctx.account) || (!listed(ctx, n) && n.status != Status::Trashed) {
@@ -242,13 +292,17 @@ pub fn scan(ctx: &Ctx) -> Resp {
         }
         picked.push(n);
     }
-    let results: Vec<Value> = picked.iter().map(|n| content_json(ctx, n, n.latest(), &ex, false)).collect();
+    let results: Vec<Value> = picked
+        .iter()
+        .map(|n| content_json(ctx, n, n.latest(), &ex, false))
+        .collect();
     let cursor = ctx.q("cursor").unwrap_or("content:false:null").to_string();
     let path = rel_path(ctx);
     let mut l = Map::new();
     l.insert("base".into(), json!(ctx.base));
     l.insert("context".into(), json!(ctx.context));
-    let mut body = json!({"results": results, "limit": limit, "size": results.len(), "cursor": cursor});
+    let mut body =
+        json!({"results": results, "limit": limit, "size": results.len(), "cursor": cursor});
     if more {
         let next = format!("content:false:{}", picked.last().map(|n| n.id).unwrap_or(0));
         let q = rewrite_query(&ctx.req.raw_query, &["cursor"], &[("cursor", next.clone())]);
@@ -256,7 +310,10 @@ pub fn scan(ctx: &Ctx) -> Resp {
         body["nextCursor"] = json!(next);
     }
     if after > 0 {
-        body["prevCursor"] = json!(format!("content:true:{}", picked.first().map(|n| n.id).unwrap_or(after)));
+        body["prevCursor"] = json!(format!(
+            "content:true:{}",
+            picked.first().map(|n| n.id).unwrap_or(after)
+        ));
     }
     l.insert("self".into(), json!(format!("{}{}", ctx.base, path)));
     body["_links"] = Value::Object(l);

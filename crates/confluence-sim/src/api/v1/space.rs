@@ -30,8 +30,14 @@ pub fn list(ctx: &Ctx) -> Resp {
         .filter(|s| q.get("status").is_none_or(|t| t == &*s.status))
         .collect();
     let end = (start + limit).min(all.len());
-    let page: Vec<Value> =
-        if start < all.len() { all[start..end].iter().map(|s| space_json(ctx, s, &ex)).collect() } else { vec![] };
+    let page: Vec<Value> = if start < all.len() {
+        all[start..end]
+            .iter()
+            .map(|s| space_json(ctx, s, &ex))
+            .collect()
+    } else {
+        vec![]
+    };
     Resp::json(200, &v1_envelope(ctx, page, start, limit, end < all.len()))
 }
 
@@ -70,7 +76,10 @@ pub fn content(ctx: &Ctx, key: &str) -> Resp {
         .collect();
     let end = (start + limit).min(pages.len());
     let results: Vec<Value> = if start < pages.len() {
-        pages[start..end].iter().map(|n| content_json(ctx, n, n.latest(), &ex, false)).collect()
+        pages[start..end]
+            .iter()
+            .map(|n| content_json(ctx, n, n.latest(), &ex, false))
+            .collect()
     } else {
         vec![]
     };

@@ -9,7 +9,9 @@ use crate::http::Resp;
 use crate::model::User;
 
 fn find<'a>(ctx: &Ctx<'a>, key: &str) -> Option<&'a User> {
-    ctx.site.user(key).or_else(|| ctx.site.users.iter().find(|u| &*u.username == key))
+    ctx.site
+        .user(key)
+        .or_else(|| ctx.site.users.iter().find(|u| &*u.username == key))
 }
 
 /// `GET /user?accountId=` (DC: `key=` or `username=`).
@@ -20,7 +22,11 @@ pub fn get(ctx: &Ctx) -> Resp {
     };
     match find(ctx, key) {
         Some(u) => Resp::json(200, &user_json(ctx, u)),
-        None => errors::v1(ctx.state, 404, format!("No user found with accountId: {key}")),
+        None => errors::v1(
+            ctx.state,
+            404,
+            format!("No user found with accountId: {key}"),
+        ),
     }
 }
 
@@ -30,7 +36,11 @@ pub fn bulk(ctx: &Ctx) -> Resp {
     if ids.is_empty() {
         return errors::v1_bad_request(ctx.state, "accountId is required");
     }
-    let results: Vec<Value> = ids.iter().filter_map(|k| find(ctx, k)).map(|u| user_json(ctx, u)).collect();
+    let results: Vec<Value> = ids
+        .iter()
+        .filter_map(|k| find(ctx, k))
+        .map(|u| user_json(ctx, u))
+        .collect();
     Resp::json(
         200,
         &json!({

@@ -64,12 +64,20 @@ pub fn page_attachments(ctx: &Ctx, id: &str) -> Resp {
     };
     let statuses: Vec<String> = {
         let l = q.list("status");
-        if l.is_empty() { vec!["current".into(), "archived".into()] } else { l }
+        if l.is_empty() {
+            vec!["current".into(), "archived".into()]
+        } else {
+            l
+        }
     };
     let media = q.get("mediaType");
     let filename = q.get("filename");
     let key = |a: &&Attachment| -> (String, u64) {
-        let t = if field == "modified-date" { a.latest().created_ms } else { a.created_ms };
+        let t = if field == "modified-date" {
+            a.latest().created_ms
+        } else {
+            a.created_ms
+        };
         (num_key(t), a.id)
     };
     let mut all: Vec<&Attachment> = node
@@ -85,12 +93,21 @@ pub fn page_attachments(ctx: &Ctx, id: &str) -> Resp {
         all.reverse();
     }
     let (w, more) = window(&all, key, desc, cursor.as_ref(), limit);
-    let results: Vec<Value> = w.iter().map(|a| attachment_json(ctx, a, a.latest())).collect();
+    let results: Vec<Value> = w
+        .iter()
+        .map(|a| attachment_json(ctx, a, a.latest()))
+        .collect();
     let next = more
-        .then(|| w.last().map(|a| {
-            let (k, id) = key(a);
-            Cursor { sort: sort.to_string(), key: k, id }
-        }))
+        .then(|| {
+            w.last().map(|a| {
+                let (k, id) = key(a);
+                Cursor {
+                    sort: sort.to_string(),
+                    key: k,
+                    id,
+                }
+            })
+        })
         .flatten();
     v2_list(ctx, &results, next)
 }

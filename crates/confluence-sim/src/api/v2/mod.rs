@@ -35,8 +35,18 @@ pub fn tiny(id: Id) -> String {
 
 /// The web UI link of a page.
 pub fn webui(ctx: &Ctx, node: &Node, title: &str) -> String {
-    let key = ctx.site.spaces.get(&node.space_id).map(|s| s.key.clone()).unwrap_or_default();
-    let homepage = ctx.site.spaces.get(&node.space_id).and_then(|s| s.homepage_id) == Some(node.id);
+    let key = ctx
+        .site
+        .spaces
+        .get(&node.space_id)
+        .map(|s| s.key.clone())
+        .unwrap_or_default();
+    let homepage = ctx
+        .site
+        .spaces
+        .get(&node.space_id)
+        .and_then(|s| s.homepage_id)
+        == Some(node.id);
     if !ctx.cloud() {
         return format!("/pages/viewpage.action?pageId={}", node.id);
     }
@@ -112,15 +122,23 @@ pub fn fill_body(ctx: &Ctx, node: &Node, v: &Version, format: &str, body: &mut B
     let site = ctx.site;
     match format {
         "storage" => {
-            body.storage = Some(BodyValue { representation: "storage", value: site.body_json(node, v) })
+            body.storage = Some(BodyValue {
+                representation: "storage",
+                value: site.body_json(node, v),
+            })
         }
         "editor" => {
-            body.editor = Some(BodyValue { representation: "editor", value: site.body_json(node, v) })
+            body.editor = Some(BodyValue {
+                representation: "editor",
+                value: site.body_json(node, v),
+            })
         }
         "atlas_doc_format" => {
             let adf = crate::adf::to_adf(&site.body_text(node, v));
-            body.atlas_doc_format =
-                Some(BodyValue { representation: "atlas_doc_format", value: raw_str(&adf) });
+            body.atlas_doc_format = Some(BodyValue {
+                representation: "atlas_doc_format",
+                value: raw_str(&adf),
+            });
         }
         "view" | "export_view" | "anonymous_export_view" | "styled_view" => {
             let html = crate::render_view::render(ctx, node, &site.body_text(node, v), format);
@@ -199,7 +217,12 @@ pub fn parent_type(ctx: &Ctx, node: &Node) -> Option<&'static str> {
 
 /// Builds a page object at version `v`.
 pub fn page_json<'a>(ctx: &Ctx, node: &'a Node, v: &'a Version, bulk: bool) -> PageJson<'a> {
-    let key = ctx.site.spaces.get(&node.space_id).map(|s| s.key.to_string()).unwrap_or_default();
+    let key = ctx
+        .site
+        .spaces
+        .get(&node.space_id)
+        .map(|s| s.key.to_string())
+        .unwrap_or_default();
     PageJson {
         parent_type: parent_type(ctx, node),
         parent_id: node.parent.map(|p| p.to_string()),
@@ -211,7 +234,11 @@ pub fn page_json<'a>(ctx: &Ctx, node: &'a Node, v: &'a Version, bulk: bool) -> P
         position: node.position,
         version: Some(VersionJson::of(v)),
         body: BodyJson::default(),
-        status: if v.number == node.version_number() { node.status.as_str() } else { "historical" },
+        status: if v.number == node.version_number() {
+            node.status.as_str()
+        } else {
+            "historical"
+        },
         title: &v.title,
         id: node.id.to_string(),
         subtype: if bulk { Some(None) } else { None },

@@ -48,11 +48,7 @@ enum Source<'a> {
 }
 
 /// Shared listing engine: filter, sort, window, serialize.
-fn list_pages(
-    ctx: &Ctx,
-    source: Source,
-    keep: &dyn Fn(&Node) -> bool,
-) -> Resp {
+fn list_pages(ctx: &Ctx, source: Source, keep: &dyn Fn(&Node) -> bool) -> Resp {
     let q = &ctx.req.query;
     let limit = match v2_limit(ctx, 25) {
         Ok(l) => l,
@@ -136,20 +132,38 @@ fn list_pages(
         picked.extend(ids.iter().take(limit).filter_map(|id| site.nodes.get(id)));
     } else {
         let mut all: Vec<&Node> = match &source {
-            Source::Space(set) => set.iter().filter_map(|id| site.nodes.get(id)).filter(|n| ok(n)).collect(),
-            Source::Ids(set) => set.iter().filter_map(|id| site.nodes.get(id)).filter(|n| ok(n)).collect(),
+            Source::Space(set) => set
+                .iter()
+                .filter_map(|id| site.nodes.get(id))
+                .filter(|n| ok(n))
+                .collect(),
+            Source::Ids(set) => set
+                .iter()
+                .filter_map(|id| site.nodes.get(id))
+                .filter(|n| ok(n))
+                .collect(),
             Source::All => site.nodes.values().filter(|n| ok(n)).collect(),
         };
         all.sort_by_cached_key(|n| (sort_key(n, field), n.id));
         if desc {
             all.reverse();
         }
-        let (w, m) = window(&all, |n| (sort_key(n, field), n.id), desc, cursor.as_ref(), limit);
+        let (w, m) = window(
+            &all,
+            |n| (sort_key(n, field), n.id),
+            desc,
+            cursor.as_ref(),
+            limit,
+        );
         picked.extend_from_slice(w);
         more = m;
     }
     let next = if more {
-        picked.last().map(|n| Cursor { sort: sort_name.clone(), key: sort_key(n, field), id: n.id })
+        picked.last().map(|n| Cursor {
+            sort: sort_name.clone(),
+            key: sort_key(n, field),
+            id: n.id,
+        })
     } else {
         None
     };
@@ -172,7 +186,11 @@ pub fn space_pages(ctx: &Ctx, space: &str) -> Resp {
         return errors::v2_bad_request("Invalid space id");
     };
     let Some(set) = ctx.site.space_nodes.get(&sid) else {
-        return errors::v2(404, "NOT_FOUND", &format!("Cannot find a space with id [{space}]"));
+        return errors::v2(
+            404,
+            "NOT_FOUND",
+            &format!("Cannot find a space with id [{space}]"),
+        );
     };
     let root_only = match ctx.q("depth") {
         None | Some("all") => false,
@@ -180,9 +198,8 @@ pub fn space_pages(ctx: &Ctx, space: &str) -> Resp {
         Some(d) => return errors::v2_bad_request(&format!("Invalid depth: {d}")),
     };
     let site = ctx.site;
-    let keep = move |n: &Node| {
-        !root_only || n.parent.is_none() || site.node(n.parent.unwrap()).is_none()
-    };
+    let keep =
+        move |n: &Node| !root_only || n.parent.is_none() || site.node(n.parent.unwrap()).is_none();
     list_pages(ctx, Source::Space(set), &keep)
 }
 
@@ -261,7 +278,9 @@ pub fn get(ctx: &Ctx, id: &str) -> Resp {
     let q = &ctx.req.query;
     let requested = q.list("status");
     if !requested.is_empty() {
-        let ok = requested.iter().any(|s| s == "any" || s == node.status.as_str()) ;
+        let ok = requested
+            .iter()
+            .any(|s| s == "any" || s == node.status.as_str());
         if !ok {
             return errors::v2_not_found();
         }
@@ -304,7 +323,12 @@ pub fn get(ctx: &Ctx, id: &str) -> Resp {
         p.likes = Some(sub(vec![], "likes"));
     }
     if q.flag("include-versions") {
-        let vs: Vec<_> = node.versions.iter().rev().map(|v| serde_json::to_value(VersionJson::of(v)).unwrap()).collect();
+        let vs: Vec<_> = node
+            .versions
+            .iter()
+            .rev()
+            .map(|v| serde_json::to_value(VersionJson::of(v)).unwrap())
+            .collect();
         p.versions = Some(sub(vs, "versions"));
     }
     if q.flag("include-favorited-by-current-user-status") {
@@ -329,14 +353,32 @@ pub fn labels(ctx: &Ctx, id: &str) -> Resp {
         Err(r) => return r,
     };
     let prefix = ctx.q("prefix");
-    let mut all: Vec<_> = node.labels.iter().filter(|l| prefix.is_none_or(|p| p == l.prefix)).collect();
+    let mut all: Vec<_> = node
+        .labels
+        .iter()
+        .filter(|l| prefix.is_none_or(|p| p == l.prefix))
+        .collect();
     all.sort_by_key(|l| l.id);
-    let (w, more) = window(&all, |l| (num_key(l.id as i64), l.id), false, cursor.as_ref(), limit);
+    let (w, more) = window(
+        &all,
+        |l| (num_key(l.id as i64), l.id),
+        false,
+        cursor.as_ref(),
+        limit,
+    );
     let results: Vec<_> = w
         .iter()
         .map(|l| json!({"id": l.id.to_string(), "name": l.name, "prefix": l.prefix}))
         .collect();
-    let next = more.then(|| w.last().map(|l| Cursor { sort: "label".into(), key: num_key(l.id as i64), id: l.id })).flatten();
+    let next = more
+        .then(|| {
+            w.last().map(|l| Cursor {
+                sort: "label".into(),
+                key: num_key(l.id as i64),
+                id: l.id,
+            })
+        })
+        .flatten();
     v2_list(ctx, &results, next)
 }
 
@@ -366,7 +408,11 @@ pub fn versions(ctx: &Ctx, id: &str) -> Resp {
         Some("modified-date") => false,
         Some(s) => return errors::v2_bad_request(&format!("Invalid sort: {s}")),
     };
-    let sort_name = if desc { "-modified-date" } else { "modified-date" };
+    let sort_name = if desc {
+        "-modified-date"
+    } else {
+        "modified-date"
+    };
     let cursor = match v2_cursor(ctx, sort_name) {
         Ok(c) => c,
         Err(r) => return r,
@@ -381,7 +427,13 @@ pub fn versions(ctx: &Ctx, id: &str) -> Resp {
     if desc {
         all.reverse();
     }
-    let (w, more) = window(&all, |v| (num_key(v.number as i64), v.number as Id), desc, cursor.as_ref(), limit);
+    let (w, more) = window(
+        &all,
+        |v| (num_key(v.number as i64), v.number as Id),
+        desc,
+        cursor.as_ref(),
+        limit,
+    );
     let results: Vec<_> = w
         .iter()
         .map(|v| {
@@ -402,7 +454,13 @@ pub fn versions(ctx: &Ctx, id: &str) -> Resp {
         })
         .collect();
     let next = more
-        .then(|| w.last().map(|v| Cursor { sort: sort_name.into(), key: num_key(v.number as i64), id: v.number as Id }))
+        .then(|| {
+            w.last().map(|v| Cursor {
+                sort: sort_name.into(),
+                key: num_key(v.number as i64),
+                id: v.number as Id,
+            })
+        })
         .flatten();
     v2_list(ctx, &results, next)
 }

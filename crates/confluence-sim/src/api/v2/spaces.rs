@@ -13,7 +13,9 @@ use crate::model::time::iso;
 fn space_json(ctx: &Ctx, s: &Space) -> Value {
     let desc = match ctx.q("description-format") {
         Some("plain") => json!({"plain": {"representation": "plain", "value": s.description}}),
-        Some("view") => json!({"view": {"representation": "view", "value": format!("<p>{}</p>", crate::render_view::escape(&s.description))}}),
+        Some("view") => {
+            json!({"view": {"representation": "view", "value": format!("<p>{}</p>", crate::render_view::escape(&s.description))}})
+        }
         _ => Value::Null,
     };
     let icon = if ctx.req.query.flag("include-icon") {
@@ -96,7 +98,13 @@ pub fn list(ctx: &Ctx) -> Resp {
     let (w, more) = window(&all, |s| (key_of(s), s.id), desc, cursor.as_ref(), limit);
     let results: Vec<Value> = w.iter().map(|s| space_json(ctx, s)).collect();
     let next = more
-        .then(|| w.last().map(|s| Cursor { sort: sort.to_string(), key: key_of(s), id: s.id }))
+        .then(|| {
+            w.last().map(|s| Cursor {
+                sort: sort.to_string(),
+                key: key_of(s),
+                id: s.id,
+            })
+        })
         .flatten();
     v2_list(ctx, &results, next)
 }
@@ -105,6 +113,10 @@ pub fn list(ctx: &Ctx) -> Resp {
 pub fn get(ctx: &Ctx, id: &str) -> Resp {
     match parse_id(id).and_then(|i| ctx.site.spaces.get(&i)) {
         Some(s) => Resp::json(200, &space_json(ctx, s)),
-        None => errors::v2(404, "NOT_FOUND", &format!("Cannot find a space with id [{id}]")),
+        None => errors::v2(
+            404,
+            "NOT_FOUND",
+            &format!("Cannot find a space with id [{id}]"),
+        ),
     }
 }

@@ -12,7 +12,11 @@ use crate::model::{Id, Node, NodeKind, Status};
 
 /// The node behind a page or folder path, if the caller may see it.
 fn visible<'a>(ctx: &Ctx<'a>, id: &str, folder: bool) -> Result<&'a Node, Resp> {
-    let want = if folder { NodeKind::Folder } else { NodeKind::Page };
+    let want = if folder {
+        NodeKind::Folder
+    } else {
+        NodeKind::Page
+    };
     parse_id(id)
         .and_then(|i| ctx.site.node(i))
         .filter(|n| n.kind == want && ctx.site.can_read(n, &ctx.account))
@@ -96,7 +100,13 @@ fn children_common(ctx: &Ctx, parent: &Node, pages_only: bool, with_type: bool) 
     if desc {
         all.reverse();
     }
-    let (w, more) = window(&all, |n| (child_key(n, field), n.id), desc, cursor.as_ref(), limit);
+    let (w, more) = window(
+        &all,
+        |n| (child_key(n, field), n.id),
+        desc,
+        cursor.as_ref(),
+        limit,
+    );
     let results: Vec<Value> = w
         .iter()
         .map(|n| {
@@ -110,7 +120,13 @@ fn children_common(ctx: &Ctx, parent: &Node, pages_only: bool, with_type: bool) 
         })
         .collect();
     let next = more
-        .then(|| w.last().map(|n| Cursor { sort: sort_name.clone(), key: child_key(n, field), id: n.id }))
+        .then(|| {
+            w.last().map(|n| Cursor {
+                sort: sort_name.clone(),
+                key: child_key(n, field),
+                id: n.id,
+            })
+        })
         .flatten();
     v2_list(ctx, &results, next)
 }
@@ -181,10 +197,16 @@ pub fn descendants(ctx: &Ctx, id: &str, folder: bool) -> Resp {
         })
         .collect();
     let next = more
-        .then(|| w.last().map(|x| {
-            let (k, id) = key(x);
-            Cursor { sort: "tree".into(), key: k, id }
-        }))
+        .then(|| {
+            w.last().map(|x| {
+                let (k, id) = key(x);
+                Cursor {
+                    sort: "tree".into(),
+                    key: k,
+                    id,
+                }
+            })
+        })
         .flatten();
     v2_list(ctx, &results, next)
 }
