@@ -8,6 +8,7 @@ use crate::model::{
 };
 use crate::retry::{RetryPolicy, parse_retry_after};
 use serde::de::DeserializeOwned;
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Semaphore;
@@ -435,6 +436,43 @@ impl Client {
         Ok(atts.into_iter().map(|a| a.into_attachment(page)).collect())
     }
 
+    /// Display names by Cloud account id (bulk, 100 per request). Unknown or
+    /// invisible users are absent from the map.
+    pub async fn account_names(&self, ids: &[String]) -> Result<HashMap<String, String>, Error> {
+        let mut out = HashMap::new();
+        for chunk in ids.chunks(100) {
+            let mut url = format!("{}/rest/api/user/bulk?limit=100", self.root);
+            for id in chunk {
+                url.push_str("&accountId=");
+                url.push_str(&encode(id));
+            }
+            let users: Vec<V1User> = self.v1_all(url).await?;
+            out.extend(
+                users
+                    .into_iter()
+                    .filter_map(|u| Some((u.account_id?, u.display_name))),
+            );
+        }
+        Ok(out)
+    }
+
+    /// Display names by Data Center user key (one request each; unknown keys
+    /// are absent from the map).
+    pub async fn user_key_names(&self, keys: &[String]) -> Result<HashMap<String, String>, Error> {
+        let mut out = HashMap::new();
+        for key in keys {
+            let url = format!("{}/rest/api/user?key={}", self.root, encode(key));
+            match self.get_json::<V1User>(&url).await {
+                Ok(u) => {
+                    out.insert(key.clone(), u.display_name);
+                }
+                Err(Error::NotFound { .. }) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(out)
+    }
+
     /// An attachment's bytes, through the REST download endpoint (Cloud
     /// answers 302 to a media URL that authenticates by its own token).
     pub async fn download(&self, att: &Attachment) -> Result<Vec<u8>, Error> {
@@ -458,6 +496,13 @@ impl Client {
         };
         self.get_bytes(&url, true).await
     }
+}
+
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct V1User {
+    account_id: Option<String>,
+    display_name: String,
 }
 
 enum Attempt {

@@ -3,7 +3,7 @@
 use super::layout::{Layout, Placed};
 use super::paths::OutputPath;
 use cme_client::{PageId, SpaceKey};
-use cme_convert::{AttachmentRef, ChildPage, Context, CurrentPage, PageRef};
+use cme_convert::{AttachmentRef, ChildPage, Context, CurrentPage, PageRef, UserRef};
 use std::collections::HashMap;
 
 /// The converter's view of one page being exported.
@@ -14,6 +14,8 @@ pub struct PageContext<'a> {
     pub bodies: &'a HashMap<PageId, String>,
     /// File names attached to this page, when listed.
     pub attachment_names: Option<Vec<String>>,
+    /// Display names by account id, user key or user name.
+    pub users: &'a HashMap<String, String>,
 }
 
 impl PageContext<'_> {
@@ -31,7 +33,7 @@ impl PageContext<'_> {
     }
 
     fn link_to(&self, target: &OutputPath) -> String {
-        self.page.path.relative_link_to(target)
+        url_path(&self.page.path.relative_link_to(target))
     }
 }
 
@@ -47,6 +49,10 @@ impl Context for PageContext<'_> {
         };
         let path = Layout::attachment_path(&owner.space, &owner.meta.id, &att.filename);
         Some(self.link_to(&path))
+    }
+
+    fn user_name(&self, user: &UserRef) -> Option<String> {
+        self.users.get(user.id()).cloned()
     }
 
     fn page_body(&self, page: &PageRef) -> Option<String> {
@@ -87,5 +93,58 @@ impl PageContext<'_> {
                 },
             })
             .collect()
+    }
+}
+
+/// Percent-encodes a relative path for use as a link destination. Titles may
+/// hold `#`, `?` or `%`, which would otherwise read as a fragment, a query or
+/// an escape. Non-ASCII stays as is: every Markdown renderer accepts it, and
+/// it keeps the source readable.
+pub fn url_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for ch in path.chars() {
+        match ch {
+            'A'..='Z'
+            | 'a'..='z'
+            | '0'..='9'
+            | '-'
+            | '.'
+            | '_'
+            | '~'
+            | '/'
+            | '!'
+            | '$'
+            | '&'
+            | '\''
+            | '*'
+            | '+'
+            | ','
+            | ';'
+            | '='
+            | ':'
+            | '@' => out.push(ch),
+            c if !c.is_ascii() => out.push(c),
+            c => {
+                let mut buf = [0u8; 4];
+                for b in c.encode_utf8(&mut buf).bytes() {
+                    out.push_str(&format!("%{b:02X}"));
+                }
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::url_path;
+
+    #[test]
+    fn encodes_what_would_break_a_link() {
+        assert_eq!(
+            url_path("../Q&A: 100% #1?.md"),
+            "../Q&A:%20100%25%20%231%3F.md"
+        );
+        assert_eq!(url_path("日本語/(x).md"), "日本語/%28x%29.md");
     }
 }

@@ -7,11 +7,11 @@ pub mod paths;
 
 use crate::state::{AttachmentState, PageState, Scope, State, TrackedStatus, write_atomic};
 use anyhow::{Context as _, Result, bail};
-use cme_client::{Client, PageId, SpaceKey};
+use cme_client::{Client, Flavor, PageId, SpaceKey};
 use cme_convert::Options;
 use context::PageContext;
 use layout::Layout;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -115,6 +115,8 @@ pub async fn export_spaces(
         spaces: spaces.len(),
         ..ExportReport::default()
     };
+    progress("looking up users");
+    let users = user_names(client, &bodies).await;
     let now = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
     // Attachments referenced by converted pages, per owning page.
     let mut wanted: BTreeMap<PageId, Vec<String>> = BTreeMap::new();
@@ -131,6 +133,7 @@ pub async fn export_spaces(
             page: placed,
             bodies: &bodies,
             attachment_names: None,
+            users: &users,
         };
         let opts = Options {
             title: Some(placed.meta.title.clone()),
@@ -217,6 +220,43 @@ pub async fn export_spaces(
     state.save(&req.output)?;
     report.elapsed_secs = started.elapsed().as_secs_f64();
     Ok(report)
+}
+
+/// Display names of every user the bodies mention. A failed lookup only
+/// costs names (mentions fall back to ids), never the export.
+async fn user_names(client: &Client, bodies: &HashMap<PageId, String>) -> HashMap<String, String> {
+    let mut account_ids = BTreeSet::new();
+    let mut user_keys = BTreeSet::new();
+    for body in bodies.values() {
+        account_ids.extend(attribute_values(body, "ri:account-id=\""));
+        user_keys.extend(attribute_values(body, "ri:userkey=\""));
+    }
+    let mut names = HashMap::new();
+    let ids: Vec<String> = account_ids.into_iter().collect();
+    let keys: Vec<String> = user_keys.into_iter().collect();
+    let lookups = match client.flavor() {
+        Flavor::Cloud if !ids.is_empty() => vec![client.account_names(&ids).await],
+        // Data Center has no account ids, but content migrated from Cloud can
+        // carry them; asking by key costs a 404 at worst.
+        Flavor::DataCenter if !keys.is_empty() || !ids.is_empty() => {
+            let all: Vec<String> = keys.iter().chain(&ids).cloned().collect();
+            vec![client.user_key_names(&all).await]
+        }
+        _ => Vec::new(),
+    };
+    for found in lookups.into_iter().flatten() {
+        names.extend(found);
+    }
+    names
+}
+
+/// Values of an attribute, found by plain text search: cheaper than parsing
+/// every body twice, and a miss only costs a display name.
+fn attribute_values<'a>(body: &'a str, prefix: &'a str) -> impl Iterator<Item = String> + 'a {
+    body.match_indices(prefix).filter_map(move |(i, _)| {
+        let rest = &body[i + prefix.len()..];
+        rest.find('"').map(|end| rest[..end].to_owned())
+    })
 }
 
 fn resolve_owner<'a>(
