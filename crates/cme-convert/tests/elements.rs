@@ -532,3 +532,16 @@ fn page_refs_are_collected_and_deduplicated() {
         ]
     );
 }
+
+snap!(
+    img_app_macro,
+    mac(
+        "img",
+        &[("alt", "some alt"), ("title", "A title")],
+        r#"<ac:parameter ac:name="src"><ri:url ri:value="https://example.com/a.jpg"/></ac:parameter>"#
+    )
+);
+snap!(
+    spacer_paragraphs_and_bold_headings,
+    "<p>&nbsp;</p><h1><strong>Goal</strong></h1><h2><em>Lead&nbsp;</em></h2><p><strong>&#160;</strong>Tech Lead</p>"
+);

@@ -17,7 +17,11 @@ impl Renderer<'_> {
             }
         }
         inline::trim(&mut inl);
-        if inl.is_empty() {
+        // `<h1><strong>Goal</strong></h1>`: headings are bold already.
+        if let [Inline::Strong(inner)] = inl.as_mut_slice() {
+            inl = std::mem::take(inner);
+        }
+        if inline::is_blank(&inl) {
             return;
         }
         let text = md::plain(&inl).trim().to_owned();

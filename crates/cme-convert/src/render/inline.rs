@@ -121,25 +121,58 @@ pub(super) fn trim(run: &mut Vec<Inline>) {
     }
 }
 
-/// Wraps `children` in an emphasis-like node, moving edge spaces outside
-/// (CommonMark does not accept `** x**`) and dropping empty wrappers.
+/// Wraps `children` in an emphasis-like node, moving edge whitespace
+/// (including no-break spaces) outside, since CommonMark does not accept
+/// `** x**`, and dropping wrappers around nothing visible.
 pub(super) fn wrap(
     run: &mut Vec<Inline>,
     mut children: Vec<Inline>,
     make: fn(Vec<Inline>) -> Inline,
 ) {
-    let lead = matches!(children.first(), Some(Inline::Text(t)) if t.starts_with(' '));
-    let trail = matches!(children.last(), Some(Inline::Text(t)) if t.ends_with(' '));
-    trim(&mut children);
+    let lead =
+        matches!(children.first(), Some(Inline::Text(t)) if t.starts_with(char::is_whitespace));
+    let trail =
+        matches!(children.last(), Some(Inline::Text(t)) if t.ends_with(char::is_whitespace));
+    trim_ws(&mut children);
     if lead {
         push_raw_text(run, " ".into());
     }
     if !children.is_empty() {
         run.push(make(children));
+    } else if !lead && !trail {
+        // Nothing visible inside; nothing to keep.
     }
-    if trail {
+    if trail && !matches!(run.last(), Some(Inline::Text(t)) if t.ends_with(' ')) {
         push_raw_text(run, " ".into());
     }
+}
+
+/// Like [`trim`], but also strips no-break and other Unicode spaces.
+fn trim_ws(run: &mut Vec<Inline>) {
+    if let Some(Inline::Text(t)) = run.last_mut() {
+        let n = t.trim_end().len();
+        t.truncate(n);
+    }
+    if let Some(Inline::Text(t)) = run.first_mut() {
+        let trimmed = t.trim_start();
+        if trimmed.len() != t.len() {
+            *t = trimmed.to_owned();
+        }
+    }
+    run.retain(|i| !matches!(i, Inline::Text(t) if t.is_empty()));
+    trim(run);
+}
+
+/// True when a run shows nothing but whitespace.
+pub(super) fn is_blank(run: &[Inline]) -> bool {
+    run.iter().all(|i| match i {
+        Inline::Text(t) => t.trim().is_empty(),
+        Inline::LineBreak => true,
+        Inline::Strong(c) | Inline::Emph(c) | Inline::Strike(c) | Inline::Tagged(_, c) => {
+            is_blank(c)
+        }
+        _ => false,
+    })
 }
 
 /// Collapses whitespace for code spans.

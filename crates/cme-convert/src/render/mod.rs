@@ -292,6 +292,10 @@ pub(crate) fn links_page_ref(t: &Tree, n: NodeId) -> Option<PageRef> {
 /// Ends the current inline run as a paragraph.
 pub(crate) fn flush(run: &mut Vec<Inline>, out: &mut Vec<Block>) {
     inline::trim(run);
+    // `<p>&nbsp;</p>` spacers are layout, not content.
+    if inline::is_blank(run) {
+        run.clear();
+    }
     if !run.is_empty() {
         out.push(Block::Para(std::mem::take(run)));
     }

@@ -117,6 +117,31 @@ impl Renderer<'_> {
         }
     }
 
+    /// HTML-image app macro: `src` is a URL or an attachment.
+    pub(crate) fn img_macro(&mut self, t: &Tree, p: &Params) -> Vec<Inline> {
+        let Some(src) = p.node("src") else {
+            return Vec::new();
+        };
+        let url = if let Some(u) = t.find(src, "ri:url") {
+            t.attr(u, "ri:value").unwrap_or("").to_owned()
+        } else if let Some(a) = t
+            .find(src, "ri:attachment")
+            .and_then(|a| attachment_ref(t, a))
+        {
+            self.attachment_target(&a)
+        } else {
+            p.text(t, "src").unwrap_or_default()
+        };
+        if url.is_empty() {
+            return Vec::new();
+        }
+        vec![Inline::Image {
+            url,
+            title: p.text(t, "title").unwrap_or_default(),
+            alt: p.text(t, "alt").unwrap_or_default(),
+        }]
+    }
+
     fn att_link(&mut self, att: &AttachmentRef, text: Option<String>) -> Inline {
         let url = self.attachment_target(att);
         Inline::Link {

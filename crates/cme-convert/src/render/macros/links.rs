@@ -90,13 +90,19 @@ pub(crate) fn parse_confluence_url(href: &str) -> Option<ConfluenceTarget> {
         None => (href.split('#').next().unwrap_or(href), None),
     };
     if path.ends_with("/pages/viewpage.action") {
-        let id = query?
-            .split('&')
-            .find_map(|kv| kv.strip_prefix("pageId="))?;
-        return id
-            .chars()
-            .all(|c| c.is_ascii_digit())
-            .then(|| ConfluenceTarget::Page(PageRef::Id(ContentId(id.to_owned()))));
+        let q = query?;
+        let get = |k: &str| q.split('&').find_map(|kv| kv.strip_prefix(k));
+        if let Some(id) = get("pageId=") {
+            return (!id.is_empty() && id.chars().all(|c| c.is_ascii_digit()))
+                .then(|| ConfluenceTarget::Page(PageRef::Id(ContentId(id.to_owned()))));
+        }
+        let title = get("title=").filter(|t| !t.is_empty())?;
+        return Some(ConfluenceTarget::Page(PageRef::Title {
+            space: get("spaceKey=")
+                .filter(|s| !s.is_empty())
+                .map(|s| SpaceKey(url_decode(s))),
+            title: url_decode(title),
+        }));
     }
     let segs: Vec<&str> = path.split('/').collect();
     let at = |name: &str| segs.iter().position(|s| *s == name);

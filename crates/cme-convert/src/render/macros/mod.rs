@@ -109,6 +109,7 @@ impl Renderer<'_> {
             | "viewfile" => para(self.view_file(t, &p)),
             "attachments" => Out::Blocks(self.attachments_macro()),
             "widget" => para(self.widget(t, &p)),
+            "img" | "image" => para(self.img_macro(t, &p)),
             "section" | "column" | "div" | "layout" => {
                 let mut blocks = Vec::new();
                 self.rich_body(t, m, &mut blocks);
