@@ -124,9 +124,13 @@ impl Client {
         })
     }
 
-    /// The site this client talks to (no credentials in it).
+    /// The site as users write it (no credentials in it): the origin on
+    /// Cloud (`https://example.atlassian.net`), the context root on Data Center.
     pub fn site_url(&self) -> &str {
-        &self.root
+        match self.flavor {
+            Flavor::Cloud => &self.origin,
+            Flavor::DataCenter => &self.root,
+        }
     }
 
     /// Which flavour of Confluence this client speaks.
@@ -561,7 +565,8 @@ mod tests {
         for base in ["https://x.atlassian.net", "https://x.atlassian.net/wiki/"] {
             let cfg = ClientConfig::new(base, Flavor::Cloud, Credentials::Anonymous);
             let c = Client::new(cfg).unwrap();
-            assert_eq!(c.site_url(), "https://x.atlassian.net/wiki");
+            assert_eq!(c.site_url(), "https://x.atlassian.net");
+            assert_eq!(c.root, "https://x.atlassian.net/wiki");
         }
     }
 

@@ -22,6 +22,8 @@ enum Command {
     Spaces(commands::export::SpacesArgs),
     /// Export every space visible to the account
     AllSpaces(commands::export::AllSpacesArgs),
+    /// Show what an output folder tracks (reads only the state file)
+    Status(commands::status::StatusArgs),
     /// Export the bundled demo site from an in-process simulator (no setup)
     Demo(commands::demo::DemoArgs),
 }
@@ -33,6 +35,7 @@ pub fn main() -> ExitCode {
         Command::Convert(args) => commands::convert::run(&args),
         Command::Spaces(args) => commands::export::run_spaces(&args),
         Command::AllSpaces(args) => commands::export::run_all_spaces(&args),
+        Command::Status(args) => commands::status::run(&args),
         Command::Demo(args) => commands::demo::run(&args),
     };
     match result {

@@ -1,8 +1,8 @@
 //! `demo`: exports the bundled demo site from an in-process simulator, so a
 //! newcomer sees the whole job with no Confluence and no credentials.
 use super::export::{OutputArgs, run_export};
-use crate::state::{Scope, ScopeCommand};
-use anyhow::{Context as _, Result};
+use crate::state::{Scope, ScopeCommand, State};
+use anyhow::{Context as _, Result, bail};
 use clap::Args;
 use cme_client::{Client, ClientConfig, Credentials, Flavor, Secret};
 use confluence_sim::{SimConfig, spawn};
@@ -31,10 +31,21 @@ pub fn run(args: &DemoArgs) -> Result<()> {
             token: Secret::new("sim-token"),
         },
     ))?;
+    // Each run serves on a new port, so a previous demo's state names another
+    // URL; it is a demo, so start its state afresh rather than refuse.
+    if let Some(state) = State::load(&args.output_path)? {
+        if !state.confluence_url.starts_with("http://127.0.0.1:") {
+            bail!(
+                "`{}` holds an export of `{}`, not a demo; choose another folder",
+                args.output_path.display(),
+                state.confluence_url
+            );
+        }
+        std::fs::remove_file(State::path(&args.output_path))?;
+    }
     let output = OutputArgs {
         output_path: args.output_path.clone(),
-        // Re-running the demo refreshes the same folder.
-        append: true,
+        append: false,
     };
     let scope = Scope {
         command: ScopeCommand::AllSpaces,

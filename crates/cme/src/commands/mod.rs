@@ -2,3 +2,4 @@
 pub mod convert;
 pub mod demo;
 pub mod export;
+pub mod status;
