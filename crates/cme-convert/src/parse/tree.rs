@@ -110,10 +110,6 @@ impl Tree {
         &self.names[id as usize]
     }
 
-    fn lookup(&self, name: &str) -> Option<NameId> {
-        self.name_ids.get(name).copied()
-    }
-
     /// The node behind an id.
     pub fn node(&self, id: NodeId) -> &Node {
         &self.nodes[id as usize]
@@ -143,13 +139,11 @@ impl Tree {
     /// An attribute value by lower-cased name.
     pub fn attr(&self, id: NodeId, key: &str) -> Option<&str> {
         match &self.node(id).kind {
-            Kind::Element { attrs, .. } => {
-                let key = self.lookup(key)?;
-                attrs
-                    .iter()
-                    .find(|(k, _)| *k == key)
-                    .map(|(_, v)| v.as_str())
-            }
+            // A few attributes per element: comparing beats hashing the key.
+            Kind::Element { attrs, .. } => attrs
+                .iter()
+                .find(|(k, _)| self.name_of(*k) == key)
+                .map(|(_, v)| v.as_str()),
             _ => None,
         }
     }
