@@ -56,9 +56,9 @@ impl Resolved {
 }
 
 /// Decodes references in an attribute value; unknown ones stay literal.
-pub fn decode(raw: &str) -> String {
+pub fn decode(raw: &str) -> std::borrow::Cow<'_, str> {
     if !raw.contains('&') {
-        return raw.to_owned();
+        return std::borrow::Cow::Borrowed(raw);
     }
     let mut out = String::with_capacity(raw.len());
     let mut rest = raw;
@@ -82,7 +82,7 @@ pub fn decode(raw: &str) -> String {
         }
     }
     out.push_str(rest);
-    out
+    std::borrow::Cow::Owned(out)
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@ pub mod tree;
 use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event};
 
-pub use tree::{Kind, NodeId, Tree};
+pub use tree::{Kind, NameId, NodeId, Span, Tree};
 
 /// Elements nested deeper than this are flattened into their ancestor at
 /// the limit (text kept), so every later recursive walk is bounded.
@@ -76,7 +76,8 @@ impl Builder {
         for a in e.html_attributes().with_checks(false).flatten() {
             let k: &str = a.key.as_ref();
             let k = self.tree.intern(k);
-            attrs.push((k, entities::decode(&a.value)));
+            let v = self.tree.store(&entities::decode(&a.value));
+            attrs.push((k, v));
         }
         let parent = self.parent();
         let id = self.tree.push(parent, Kind::Element { name, attrs });

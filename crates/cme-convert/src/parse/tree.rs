@@ -17,11 +17,21 @@ pub enum Kind {
     Element {
         /// Qualified, lower-cased name.
         name: NameId,
-        /// Attributes in source order: interned lower-cased name, decoded value.
-        attrs: Vec<(NameId, String)>,
+        /// Attributes in source order: interned lower-cased name, decoded
+        /// value (see [`Tree::attr`]).
+        attrs: Vec<(NameId, Span)>,
     },
-    /// Character data (text, resolved references and CDATA merged).
-    Text(String),
+    /// Character data (text, resolved references and CDATA merged); see
+    /// [`Tree::text`].
+    Text(Span),
+}
+
+/// A range of [`Tree`]'s shared text buffer: one allocation for all text
+/// and attribute values instead of one per node.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Span {
+    start: usize,
+    end: usize,
 }
 
 /// One node.
@@ -40,6 +50,9 @@ pub struct Tree {
     pub nodes: Vec<Node>,
     names: Vec<Box<str>>,
     name_ids: std::collections::HashMap<Box<str>, NameId, BuildFnv>,
+    buf: String,
+    /// Direct-mapped cache in front of `name_ids` (names repeat constantly).
+    name_cache: [NameId; 64],
 }
 
 /// FNV-1a: names are short and trusted-size; SipHash showed in profiles.
@@ -83,11 +96,30 @@ impl Tree {
             }],
             names: Vec::new(),
             name_ids: std::collections::HashMap::default(),
+            buf: String::new(),
+            name_cache: [NameId::MAX; 64],
         }
     }
 
     /// Interns a name, lower-casing it.
     pub(crate) fn intern(&mut self, raw: &str) -> NameId {
+        let b = raw.as_bytes();
+        let slot = match (b.first(), b.last()) {
+            (Some(&f), Some(&l)) => {
+                (b.len().wrapping_mul(31) ^ usize::from(f).wrapping_mul(7) ^ usize::from(l)) & 63
+            }
+            _ => 0,
+        };
+        let cached = self.name_cache[slot];
+        if cached != NameId::MAX && *self.names[cached as usize] == *raw {
+            return cached;
+        }
+        let id = self.intern_slow(raw);
+        self.name_cache[slot] = id;
+        id
+    }
+
+    fn intern_slow(&mut self, raw: &str) -> NameId {
         if let Some(&id) = self.name_ids.get(raw) {
             return id;
         }
@@ -103,6 +135,20 @@ impl Tree {
             self.name_ids.insert(raw.into(), id);
         }
         id
+    }
+
+    /// Stores a string in the shared buffer.
+    pub(crate) fn store(&mut self, s: &str) -> Span {
+        let start = self.buf.len();
+        self.buf.push_str(s);
+        Span {
+            start,
+            end: self.buf.len(),
+        }
+    }
+
+    fn span(&self, s: Span) -> &str {
+        &self.buf[s.start..s.end]
     }
 
     /// The text of an interned name.
@@ -131,7 +177,7 @@ impl Tree {
     /// The text of a text node.
     pub fn text(&self, id: NodeId) -> Option<&str> {
         match &self.node(id).kind {
-            Kind::Text(t) => Some(t),
+            Kind::Text(t) => Some(self.span(*t)),
             _ => None,
         }
     }
@@ -143,7 +189,7 @@ impl Tree {
             Kind::Element { attrs, .. } => attrs
                 .iter()
                 .find(|(k, _)| self.name_of(*k) == key)
-                .map(|(_, v)| v.as_str()),
+                .map(|(_, v)| self.span(*v)),
             _ => None,
         }
     }
@@ -186,7 +232,7 @@ impl Tree {
         let mut stack = vec![id];
         while let Some(n) = stack.pop() {
             match &self.node(n).kind {
-                Kind::Text(t) => out.push_str(t),
+                Kind::Text(t) => out.push_str(self.span(*t)),
                 _ => stack.extend(self.children(n).iter().rev()),
             }
         }
@@ -208,12 +254,16 @@ impl Tree {
         if text.is_empty() {
             return;
         }
+        let buf_end = self.buf.len();
         if let Some(&last) = self.nodes[parent as usize].children.last()
             && let Kind::Text(t) = &mut self.nodes[last as usize].kind
+            && t.end == buf_end
         {
-            t.push_str(text);
+            self.buf.push_str(text);
+            t.end = self.buf.len();
             return;
         }
-        self.push(parent, Kind::Text(text.to_owned()));
+        let span = self.store(text);
+        self.push(parent, Kind::Text(span));
     }
 }

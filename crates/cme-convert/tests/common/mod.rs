@@ -49,8 +49,8 @@ pub fn visible_text(storage: &str) -> String {
     let mut stack: Vec<NodeId> = vec![Tree::ROOT];
     while let Some(n) = stack.pop() {
         match &t.node(n).kind {
-            Kind::Text(s) => {
-                out.push_str(s);
+            Kind::Text(_) => {
+                out.push_str(t.text(n).unwrap_or_default());
                 out.push(' ');
             }
             Kind::Element { .. } => {
@@ -84,7 +84,7 @@ fn strip_tags(html: &str) -> String {
             _ => {}
         }
     }
-    parse::entities::decode(&out)
+    parse::entities::decode(&out).into_owned()
 }
 
 /// Plain text of Markdown as a GFM reader sees it (HTML tags stripped).
