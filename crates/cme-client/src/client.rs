@@ -375,6 +375,112 @@ impl Client {
         Ok(pages.into_iter().map(|p| p.into_meta().0).collect())
     }
 
+    /// Listing data of specific pages (no bodies). Missing or invisible ids
+    /// are absent from the result.
+    pub async fn pages_meta(&self, ids: &[PageId]) -> Result<Vec<PageMeta>, Error> {
+        let mut out = Vec::with_capacity(ids.len());
+        if self.flavor == Flavor::DataCenter {
+            for chunk in ids.chunks(V1_LIMIT) {
+                let csv: Vec<&str> = chunk.iter().map(PageId::as_str).collect();
+                let cql = format!("id in ({}) and type = page", csv.join(","));
+                let pages = self.cql_pages(&cql).await?;
+                out.extend(pages);
+            }
+            return Ok(out);
+        }
+        for chunk in ids.chunks(V2_LIMIT) {
+            let csv: Vec<&str> = chunk.iter().map(PageId::as_str).collect();
+            let url = format!(
+                "{}/api/v2/pages?id={}&limit={V2_LIMIT}",
+                self.root,
+                encode(&csv.join(","))
+            );
+            let pages: Vec<V2Page> = self.v2_up_to(url, chunk.len()).await?;
+            out.extend(pages.into_iter().map(|p| p.into_meta().0));
+        }
+        Ok(out)
+    }
+
+    /// Every page below `root`, at any depth, through CQL (`ancestor = id`),
+    /// which has no depth cap, unlike v2 `descendants`.
+    pub async fn descendants(&self, root: &PageId) -> Result<Vec<PageMeta>, Error> {
+        self.cql_pages(&format!("ancestor = {} and type = page", root.as_str()))
+            .await
+    }
+
+    /// Ids of a page's ancestors, highest first.
+    pub async fn ancestors(&self, page: &PageId) -> Result<Vec<PageId>, Error> {
+        if self.flavor == Flavor::DataCenter {
+            let url = format!(
+                "{}/rest/api/content/{}?expand=ancestors",
+                self.root,
+                encode(page.as_str())
+            );
+            #[derive(serde::Deserialize)]
+            struct WithAncestors {
+                #[serde(default)]
+                ancestors: Vec<Stub>,
+            }
+            let c: WithAncestors = self.get_json(&url).await?;
+            return Ok(c.ancestors.into_iter().map(|a| PageId::new(a.id)).collect());
+        }
+        // v2 answers at most 250 ancestors, highest first, with no cursor: to
+        // go higher, ask again from the highest one.
+        let mut chain: Vec<PageId> = Vec::new();
+        let mut from = page.clone();
+        loop {
+            let url = format!(
+                "{}/api/v2/pages/{}/ancestors?limit={V2_LIMIT}",
+                self.root,
+                encode(from.as_str())
+            );
+            let list: V2List<Stub> = self.get_json(&url).await?;
+            let n = list.results.len();
+            let mut ids: Vec<PageId> = list
+                .results
+                .into_iter()
+                .map(|a| PageId::new(a.id))
+                .collect();
+            ids.append(&mut chain);
+            chain = ids;
+            if n < V2_LIMIT {
+                return Ok(chain);
+            }
+            from = chain[0].clone();
+        }
+    }
+
+    /// Spaces by id (Data Center lists all spaces and filters).
+    pub async fn spaces_by_id(&self, ids: &[crate::ids::SpaceId]) -> Result<Vec<Space>, Error> {
+        if self.flavor == Flavor::DataCenter {
+            let all = self.spaces(&[]).await?;
+            return Ok(all.into_iter().filter(|s| ids.contains(&s.id)).collect());
+        }
+        let mut out = Vec::new();
+        for chunk in ids.chunks(V2_LIMIT) {
+            let csv: Vec<&str> = chunk.iter().map(|i| i.as_str()).collect();
+            let url = format!(
+                "{}/api/v2/spaces?ids={}&limit={V2_LIMIT}",
+                self.root,
+                encode(&csv.join(","))
+            );
+            let spaces: Vec<V2Space> = self.v2_all(url).await?;
+            out.extend(spaces.into_iter().map(Space::from));
+        }
+        Ok(out)
+    }
+
+    /// Pages matching a CQL query, with version, parent and space.
+    async fn cql_pages(&self, cql: &str) -> Result<Vec<PageMeta>, Error> {
+        let url = format!(
+            "{}/rest/api/content/search?cql={}&limit={V1_LIMIT}&expand=version,ancestors,space",
+            self.root,
+            encode(cql)
+        );
+        let pages: Vec<V1Content> = self.v1_all(url).await?;
+        Ok(pages.into_iter().map(|p| p.into_meta(None).0).collect())
+    }
+
     /// Pages with storage bodies, up to 250 per request. Ids that are missing
     /// or not visible are simply absent from the result.
     pub async fn pages_with_bodies(&self, ids: &[PageId]) -> Result<Vec<PageBody>, Error> {
@@ -500,6 +606,12 @@ impl Client {
         };
         self.get_bytes(&url, true).await
     }
+}
+
+/// Any `{ "id": … }` object.
+#[derive(serde::Deserialize)]
+struct Stub {
+    id: String,
 }
 
 #[derive(serde::Deserialize)]

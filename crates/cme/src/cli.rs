@@ -18,6 +18,10 @@ pub struct Cli {
 enum Command {
     /// Convert one storage-format document to Markdown on stdout (no network)
     Convert(commands::convert::ConvertArgs),
+    /// Export pages by id or URL
+    Pages(commands::export::PagesArgs),
+    /// Export pages by id or URL, with every page below them
+    PagesWithDescendants(commands::export::PagesArgs),
     /// Export whole spaces
     Spaces(commands::export::SpacesArgs),
     /// Export every space visible to the account
@@ -33,6 +37,8 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Convert(args) => commands::convert::run(&args),
+        Command::Pages(args) => commands::export::run_pages(&args, false),
+        Command::PagesWithDescendants(args) => commands::export::run_pages(&args, true),
         Command::Spaces(args) => commands::export::run_spaces(&args),
         Command::AllSpaces(args) => commands::export::run_all_spaces(&args),
         Command::Status(args) => commands::status::run(&args),

@@ -1,7 +1,7 @@
 //! Full exports against the in-process simulator: completeness, links,
 //! attachments, hostile titles, refusal rules, API call counts, faults.
-use cme::export::{ExportRequest, export_spaces};
-use cme::state::{STATE_FILE, Scope, ScopeCommand, State};
+use cme::export::{ExportRequest, Selection};
+use cme::state::{STATE_FILE, ScopeCommand, State};
 use cme_client::{Client, ClientConfig, Credentials, Flavor, RetryPolicy, Secret, SpaceKey};
 use cme_convert::Options;
 use confluence_sim::{SimConfig, SimHandle, spawn};
@@ -37,10 +37,6 @@ fn tmp(name: &str) -> PathBuf {
 fn request(out: &Path, append: bool) -> ExportRequest {
     ExportRequest {
         output: out.to_path_buf(),
-        scope: Scope {
-            command: ScopeCommand::AllSpaces,
-            args: vec![],
-        },
         append,
         options: Options::default(),
         cancel: Default::default(),
@@ -52,7 +48,12 @@ fn export(client: &Client, out: &Path, append: bool) -> anyhow::Result<cme::expo
         .enable_all()
         .build()
         .unwrap();
-    rt.block_on(export_spaces(client, &[], request(out, append), &|_| {}))
+    rt.block_on(cme::export::export(
+        client,
+        &Selection::AllSpaces,
+        request(out, append),
+        &|_| {},
+    ))
 }
 
 fn control(sim: &SimHandle, method: &str, path: &str, body: Option<Value>) -> Value {
@@ -330,7 +331,12 @@ fn cancelled_export_stops_and_records_its_scope() {
         .build()
         .unwrap();
     let err = rt
-        .block_on(export_spaces(&client(&sim, "sim-token"), &[], req, &|_| {}))
+        .block_on(cme::export::export(
+            &client(&sim, "sim-token"),
+            &Selection::AllSpaces,
+            req,
+            &|_| {},
+        ))
         .unwrap_err();
     assert!(format!("{err:#}").contains("interrupted"), "{err:#}");
     let state = State::load(&out)
@@ -455,4 +461,98 @@ fn data_center_export_matches_the_cloud_export() {
     }
     std::fs::remove_dir_all(&cloud).ok();
     std::fs::remove_dir_all(&dc).ok();
+}
+
+fn export_selection(
+    client: &Client,
+    selection: Selection,
+    out: &Path,
+) -> anyhow::Result<cme::export::ExportReport> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(cme::export::export(
+        client,
+        &selection,
+        request(out, false),
+        &|_| {},
+    ))
+}
+
+#[test]
+fn page_scopes_land_at_the_same_paths_as_the_space_export() {
+    let sim = spawn(SimConfig::demo()).unwrap();
+    let c = client(&sim, "sim-token");
+    let full = tmp("scope-full");
+    export(&c, &full, false).unwrap();
+    let full_files = tree(&full);
+    let full_state = State::load(&full).unwrap().unwrap();
+    // "Installation" has children and grandchildren in the demo.
+    let (install_id, install) = full_state
+        .pages
+        .iter()
+        .find(|(_, p)| p.output_path.ends_with("/Installation.md"))
+        .expect("demo has an Installation page");
+    let subtree_dir = install.output_path.trim_end_matches(".md").to_owned() + "/";
+
+    let single = tmp("scope-single");
+    let r = export_selection(
+        &c,
+        Selection::Pages {
+            roots: vec![install_id.clone()],
+            descendants: false,
+        },
+        &single,
+    )
+    .unwrap();
+    assert_eq!(r.pages, 1);
+    let files = tree(&single);
+    assert!(
+        files.contains_key(&install.output_path),
+        "{:?}",
+        files.keys()
+    );
+
+    let with_desc = tmp("scope-desc");
+    let r = export_selection(
+        &c,
+        Selection::Pages {
+            roots: vec![install_id.clone()],
+            descendants: true,
+        },
+        &with_desc,
+    )
+    .unwrap();
+    let expected: Vec<&String> = full_files
+        .keys()
+        .filter(|k| {
+            *k == &install.output_path || (k.starts_with(&subtree_dir) && k.ends_with(".md"))
+        })
+        .collect();
+    assert!(expected.len() > 2, "{expected:?}");
+    assert_eq!(r.pages, expected.len());
+    let got = tree(&with_desc);
+    for k in expected {
+        assert!(
+            got.contains_key(k),
+            "{k} missing from the pages-with-descendants export"
+        );
+    }
+    let state = State::load(&with_desc).unwrap().unwrap();
+    assert_eq!(state.scopes[0].command, ScopeCommand::PagesWithDescendants);
+
+    let err = export_selection(
+        &c,
+        Selection::Pages {
+            roots: vec![cme_client::PageId::new("999999999")],
+            descendants: false,
+        },
+        &tmp("scope-missing"),
+    )
+    .unwrap_err();
+    assert!(format!("{err:#}").contains("999999999"), "{err:#}");
+    for d in [full, single, with_desc, tmp("scope-missing")] {
+        std::fs::remove_dir_all(d).ok();
+    }
 }

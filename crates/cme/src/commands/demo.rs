@@ -1,7 +1,8 @@
 //! `demo`: exports the bundled demo site from an in-process simulator, so a
 //! newcomer sees the whole job with no Confluence and no credentials.
 use super::export::{OutputArgs, run_export};
-use crate::state::{Scope, ScopeCommand, State};
+use crate::export::Selection;
+use crate::state::State;
 use anyhow::{Context as _, Result, bail};
 use clap::Args;
 use cme_client::{Client, ClientConfig, Credentials, Flavor, Secret};
@@ -47,11 +48,7 @@ pub fn run(args: &DemoArgs) -> Result<()> {
         output_path: args.output_path.clone(),
         append: false,
     };
-    let scope = Scope {
-        command: ScopeCommand::AllSpaces,
-        args: Vec::new(),
-    };
-    let result = run_export(&client, &[], scope, &output);
+    let result = run_export(&client, &Selection::AllSpaces, &output);
     sim.stop();
     result
 }

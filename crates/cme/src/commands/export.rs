@@ -1,10 +1,9 @@
 //! `spaces` and `all-spaces`: full exports into an output folder.
-use crate::export::{ExportReport, ExportRequest, export_spaces};
+use crate::export::{ExportReport, ExportRequest, Selection, export};
 use crate::settings::ConnectionArgs;
-use crate::state::{Scope, ScopeCommand};
 use anyhow::Result;
 use clap::Args;
-use cme_client::{Client, SpaceKey};
+use cme_client::{Client, PageId, SpaceKey};
 use cme_convert::Options;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -33,6 +32,39 @@ pub struct SpacesArgs {
     connection: ConnectionArgs,
 }
 
+/// Arguments of `pages` and `pages-with-descendants`.
+#[derive(Debug, Args)]
+pub struct PagesArgs {
+    /// Page ids (the number in a page's URL)
+    #[arg(required = true, value_name = "PAGE_ID", value_parser = parse_page_id)]
+    ids: Vec<String>,
+    #[command(flatten)]
+    output: OutputArgs,
+    #[command(flatten)]
+    connection: ConnectionArgs,
+}
+
+/// Accepts a numeric id, or a page URL containing `/pages/<id>` or `pageId=<id>`.
+fn parse_page_id(s: &str) -> Result<String, String> {
+    let s = s.trim();
+    if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
+        return Ok(s.to_owned());
+    }
+    let digits_after = |marker: &str| {
+        s.split_once(marker)
+            .map(|(_, rest)| {
+                rest.split(|c: char| !c.is_ascii_digit())
+                    .next()
+                    .unwrap_or("")
+            })
+            .filter(|id| !id.is_empty())
+    };
+    let from_url = digits_after("pageId=").or_else(|| digits_after("/pages/"));
+    from_url
+        .map(str::to_owned)
+        .ok_or_else(|| format!("`{s}` is not a page id or a page URL"))
+}
+
 /// Arguments of `all-spaces`.
 #[derive(Debug, Args)]
 pub struct AllSpacesArgs {
@@ -46,34 +78,30 @@ pub struct AllSpacesArgs {
 pub fn run_spaces(args: &SpacesArgs) -> Result<()> {
     let client = args.connection.client()?;
     let keys: Vec<SpaceKey> = args.keys.iter().map(SpaceKey::new).collect();
-    let scope = Scope {
-        command: ScopeCommand::Spaces,
-        args: args.keys.clone(),
+    run_export(&client, &Selection::Spaces(keys), &args.output)
+}
+
+/// Runs `pages` (or, with `descendants`, `pages-with-descendants`).
+pub fn run_pages(args: &PagesArgs, descendants: bool) -> Result<()> {
+    let client = args.connection.client()?;
+    let selection = Selection::Pages {
+        roots: args.ids.iter().map(PageId::new).collect(),
+        descendants,
     };
-    run_export(&client, &keys, scope, &args.output)
+    run_export(&client, &selection, &args.output)
 }
 
 /// Runs `all-spaces`.
 pub fn run_all_spaces(args: &AllSpacesArgs) -> Result<()> {
     let client = args.connection.client()?;
-    let scope = Scope {
-        command: ScopeCommand::AllSpaces,
-        args: Vec::new(),
-    };
-    run_export(&client, &[], scope, &args.output)
+    run_export(&client, &Selection::AllSpaces, &args.output)
 }
 
 /// Runs one export on a fresh runtime and prints its summary.
-pub fn run_export(
-    client: &Client,
-    keys: &[SpaceKey],
-    scope: Scope,
-    output: &OutputArgs,
-) -> Result<()> {
+pub fn run_export(client: &Client, selection: &Selection, output: &OutputArgs) -> Result<()> {
     let cancel = Arc::new(AtomicBool::new(false));
     let req = ExportRequest {
         output: output.output_path.clone(),
-        scope,
         append: output.append,
         options: Options::default(),
         cancel: cancel.clone(),
@@ -89,7 +117,7 @@ pub fn run_export(
             cancel.store(true, Ordering::Relaxed);
         }
     });
-    let report = rt.block_on(export_spaces(client, keys, req, &|msg| {
+    let report = rt.block_on(export(client, selection, req, &|msg| {
         bar.set_message(msg.to_owned());
     }));
     bar.finish_and_clear();
@@ -120,4 +148,24 @@ pub fn runtime() -> Result<tokio::runtime::Runtime> {
         .worker_threads(2)
         .enable_all()
         .build()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_page_id;
+
+    #[test]
+    fn page_ids_come_from_numbers_or_urls() {
+        assert_eq!(parse_page_id("12345").unwrap(), "12345");
+        assert_eq!(
+            parse_page_id("https://x.atlassian.net/wiki/spaces/ENG/pages/987/Title").unwrap(),
+            "987"
+        );
+        assert_eq!(
+            parse_page_id("https://dc/pages/viewpage.action?pageId=42&x=1").unwrap(),
+            "42"
+        );
+        assert!(parse_page_id("../etc").is_err());
+        assert!(parse_page_id("").is_err());
+    }
 }

@@ -39,7 +39,14 @@ pub struct Layout {
 impl Layout {
     /// Places the pages of `space`. Siblings whose names collide (also
     /// case-insensitively, for macOS and Windows) get ` (id)` appended.
-    pub fn add_space(&mut self, space: &Space, pages: Vec<PageMeta>) {
+    ///
+    /// `context` pages (ancestors outside the scope) shape the folders but
+    /// are not exported, so a page lands at the same path whichever scope
+    /// exported it.
+    pub fn add_space(&mut self, space: &Space, pages: Vec<PageMeta>, context: Vec<PageMeta>) {
+        let exported: HashSet<PageId> = pages.iter().map(|p| p.id.clone()).collect();
+        let mut pages = pages;
+        pages.extend(context.into_iter().filter(|c| !exported.contains(&c.id)));
         let space_dir = sanitize_component(space.key.as_str());
         let ids: HashSet<&PageId> = pages.iter().map(|p| &p.id).collect();
         let mut children: HashMap<Option<PageId>, Vec<usize>> = HashMap::new();
@@ -115,7 +122,11 @@ impl Layout {
         let mut pages: Vec<Option<PageMeta>> = pages.into_iter().map(Some).collect();
         for k in visit_order {
             let meta = pages[k].take().expect("each page placed once");
-            let (path, kids) = placed[k].take().expect("placed");
+            let (path, mut kids) = placed[k].take().expect("placed");
+            if !exported.contains(&meta.id) {
+                continue;
+            }
+            kids.retain(|id| exported.contains(id));
             self.by_title
                 .insert((space.key.clone(), meta.title.clone()), meta.id.clone());
             self.order.push(meta.id.clone());
@@ -213,6 +224,7 @@ mod tests {
                 page("14", "Under a folder", Some("999"), 0),
                 page("15", "_attachments", None, 5),
             ],
+            vec![],
         );
         assert_eq!(l.len(), 6);
         assert_eq!(path_of(&l, "10"), "DEMO/Home.md");
@@ -235,11 +247,28 @@ mod tests {
     }
 
     #[test]
+    fn context_ancestors_shape_paths_but_are_not_exported() {
+        let mut l = Layout::default();
+        l.add_space(
+            &space(),
+            vec![page("13", "Leaf", Some("11"), 0)],
+            vec![
+                page("10", "Home", None, 0),
+                page("11", "Guide", Some("10"), 0),
+            ],
+        );
+        assert_eq!(l.len(), 1);
+        assert_eq!(path_of(&l, "13"), "DEMO/Home/Guide/Leaf.md");
+        assert!(l.get(&PageId::new("11")).is_none());
+    }
+
+    #[test]
     fn parent_cycles_do_not_lose_pages() {
         let mut l = Layout::default();
         l.add_space(
             &space(),
             vec![page("1", "A", Some("2"), 0), page("2", "B", Some("1"), 0)],
+            vec![],
         );
         assert_eq!(l.len(), 2);
     }
@@ -251,7 +280,7 @@ mod tests {
             pages.push(page(&i.to_string(), "p", Some(&(i - 1).to_string()), 0));
         }
         let mut l = Layout::default();
-        l.add_space(&space(), pages);
+        l.add_space(&space(), pages, vec![]);
         assert_eq!(l.len(), 5000);
         let deepest = path_of(&l, "4999");
         assert!(deepest.len() < MAX_DIR_BYTES + 200, "{}", deepest.len());

@@ -2,14 +2,17 @@
 //! atomically → attachments → state. Every write goes through [`OutputPath`],
 //! so nothing lands outside the output folder.
 pub mod context;
+pub mod inventory;
 pub mod layout;
 pub mod paths;
 
-use crate::state::{AttachmentState, PageState, Scope, State, TrackedStatus, write_atomic};
+use crate::state::{AttachmentState, PageState, State, TrackedStatus, write_atomic};
 use anyhow::{Context as _, Result, bail};
 use cme_client::{Client, Flavor, PageId, SpaceKey};
 use cme_convert::Options;
 use context::PageContext;
+pub use inventory::Selection;
+use inventory::inventory;
 use layout::Layout;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::PathBuf;
@@ -21,8 +24,6 @@ use std::time::{Instant, SystemTime};
 pub struct ExportRequest {
     /// Output folder (created if missing).
     pub output: PathBuf,
-    /// The scope recorded in the state file for `sync`.
-    pub scope: Scope,
     /// Add to an existing export instead of refusing.
     pub append: bool,
     /// Converter options.
@@ -49,17 +50,17 @@ const BODY_BATCH: usize = 250;
 /// many untracked files (which the next run overwrites).
 const SAVE_EVERY: usize = 250;
 
-/// Exports the given spaces (all visible spaces when `keys` is empty).
-pub async fn export_spaces(
+/// Exports what `selection` covers into `req.output`.
+pub async fn export(
     client: &Client,
-    keys: &[SpaceKey],
+    selection: &Selection,
     req: ExportRequest,
     progress: &dyn Fn(&str),
 ) -> Result<ExportReport> {
     let started = Instant::now();
     let mut state = open_state(client, &req)?;
     // Recorded first, so an interrupted export is still a scope `sync` can finish.
-    state.add_scope(req.scope.clone());
+    state.add_scope(selection.scope());
     let interrupted = |state: &State, report: &ExportReport| -> Result<ExportReport> {
         state.save(&req.output)?;
         bail!(
@@ -70,28 +71,7 @@ pub async fn export_spaces(
         )
     };
 
-    progress("listing spaces");
-    let spaces = client.spaces(keys).await.context("cannot list spaces")?;
-    let missing: Vec<&str> = keys
-        .iter()
-        .filter(|k| !spaces.iter().any(|s| &s.key == *k))
-        .map(SpaceKey::as_str)
-        .collect();
-    if !missing.is_empty() {
-        bail!(
-            "space(s) not found or not visible to this account: `{}`",
-            missing.join("`, `")
-        );
-    }
-    let mut layout = Layout::default();
-    for space in &spaces {
-        progress(&format!("listing pages of {}", space.key));
-        let pages = client
-            .space_pages(space)
-            .await
-            .with_context(|| format!("cannot list the pages of space `{}`", space.key))?;
-        layout.add_space(space, pages);
-    }
+    let (space_count, layout) = inventory(client, selection, progress).await?;
 
     let ids: Vec<PageId> = layout.iter().map(|p| p.meta.id.clone()).collect();
     let mut bodies: HashMap<PageId, String> = HashMap::with_capacity(ids.len());
@@ -112,7 +92,7 @@ pub async fn export_spaces(
     }
 
     let mut report = ExportReport {
-        spaces: spaces.len(),
+        spaces: space_count,
         ..ExportReport::default()
     };
     progress("looking up users");
