@@ -147,9 +147,18 @@ fn demo() -> &'static Sim {
     S.get_or_init(|| common::cloud(common::SimConfig::demo()))
 }
 
-/// Demo pages chosen to resemble the captured ones.
+fn generated() -> &'static Sim {
+    static S: OnceLock<Sim> = OnceLock::new();
+    S.get_or_init(|| {
+        common::cloud(common::generated(
+            "pages=300,spaces=1,depth=5,attachments=0.6,body_kb=2,seed=5",
+        ))
+    })
+}
+
+/// Pages chosen to resemble the captured ones.
 struct Picks {
-    /// A page two or more levels below the space root (ancestors ≥ 2).
+    /// A page two or more levels below the space root (ancestors >= 2).
     deep: String,
     /// A page with at least one attachment.
     with_attachments: String,
@@ -157,54 +166,61 @@ struct Picks {
     with_children: String,
 }
 
-fn picks() -> &'static Picks {
-    static P: OnceLock<Picks> = OnceLock::new();
-    P.get_or_init(|| {
-        let sim = demo();
-        let (spaces, _) = sim.walk_v2(&sim.v2("/spaces?keys=DEMO"));
-        let space = spaces[0]["id"].as_str().unwrap().to_string();
-        let (pages, _) = sim.walk_v2(&sim.v2(&format!("/spaces/{space}/pages?limit=250")));
-        let by_id: BTreeMap<String, &Value> = pages
-            .iter()
-            .map(|p| (p["id"].as_str().unwrap().to_string(), p))
-            .collect();
-        let deep = pages
-            .iter()
-            .find(|p| {
-                p["parentType"] == "page"
-                    && p["parentId"]
-                        .as_str()
-                        .and_then(|par| by_id.get(par))
-                        .is_some_and(|par| par["parentId"].is_string())
-            })
-            .expect("a DEMO page at depth >= 2");
-        let mut with_attachments = None;
-        let mut with_children = None;
-        for p in &pages {
-            let id = p["id"].as_str().unwrap();
-            if with_attachments.is_none()
-                && !sim.json(&sim.v1(&format!("/content/{id}/child/attachment")))["results"]
-                    .as_array()
-                    .unwrap()
-                    .is_empty()
-            {
-                with_attachments = Some(id.to_string());
-            }
-            if with_children.is_none()
-                && !sim.json(&sim.v2(&format!("/pages/{id}/children")))["results"]
-                    .as_array()
-                    .unwrap()
-                    .is_empty()
-            {
-                with_children = Some(id.to_string());
-            }
+fn pick(sim: &Sim, key: &str) -> Picks {
+    let (spaces, _) = sim.walk_v2(&sim.v2(&format!("/spaces?keys={key}")));
+    let space = spaces[0]["id"].as_str().unwrap().to_string();
+    let (pages, _) = sim.walk_v2(&sim.v2(&format!("/spaces/{space}/pages?limit=250")));
+    let by_id: BTreeMap<String, &Value> = pages
+        .iter()
+        .map(|p| (p["id"].as_str().unwrap().to_string(), p))
+        .collect();
+    let deep = pages
+        .iter()
+        .find(|p| {
+            p["parentType"] == "page"
+                && p["parentId"]
+                    .as_str()
+                    .and_then(|par| by_id.get(par))
+                    .is_some_and(|par| par["parentId"].is_string())
+        })
+        .unwrap_or_else(|| panic!("a {key} page at depth >= 2"));
+    let mut with_attachments = None;
+    let mut with_children = None;
+    for p in &pages {
+        let id = p["id"].as_str().unwrap();
+        if with_attachments.is_none()
+            && !sim.json(&sim.v1(&format!("/content/{id}/child/attachment")))["results"]
+                .as_array()
+                .unwrap()
+                .is_empty()
+        {
+            with_attachments = Some(id.to_string());
         }
-        Picks {
-            deep: deep["id"].as_str().unwrap().to_string(),
-            with_attachments: with_attachments.expect("a DEMO page with attachments"),
-            with_children: with_children.expect("a DEMO page with children"),
+        if with_children.is_none()
+            && !sim.json(&sim.v2(&format!("/pages/{id}/children")))["results"]
+                .as_array()
+                .unwrap()
+                .is_empty()
+        {
+            with_children = Some(id.to_string());
         }
-    })
+    }
+    Picks {
+        deep: deep["id"].as_str().unwrap().to_string(),
+        with_attachments: with_attachments
+            .unwrap_or_else(|| panic!("a {key} page with attachments")),
+        with_children: with_children.unwrap_or_else(|| panic!("a {key} page with children")),
+    }
+}
+
+/// The demo site and a generated site, each with its picks.
+fn sites() -> [(&'static Sim, &'static Picks); 2] {
+    static D: OnceLock<Picks> = OnceLock::new();
+    static G: OnceLock<Picks> = OnceLock::new();
+    [
+        (demo(), D.get_or_init(|| pick(demo(), "DEMO"))),
+        (generated(), G.get_or_init(|| pick(generated(), "GEN0"))),
+    ]
 }
 
 fn assert_same_keys(op: &str, diff: Diff) {
@@ -221,20 +237,25 @@ fn v2_page() {
     let Some(dir) = common::shared_dir() else {
         return;
     };
-    let sim = demo();
     let caps: Vec<_> = captures(&dir, ".page.v2.json")
         .iter()
         .map(|c| normalise_body_format(key_paths(c)))
         .collect();
-    let id = &picks().deep;
-    // The captures were fetched with body-format=atlas_doc_format; ask the same.
-    let mut r = sim.get(&sim.v2(&format!("/pages/{id}?body-format=atlas_doc_format")));
-    if r.status != 200 {
-        r = sim.get(&sim.v2(&format!("/pages/{id}?body-format=storage")));
+    for (sim, picks) in sites() {
+        let id = &picks.deep;
+        // The captures were fetched with body-format=atlas_doc_format; ask the same.
+        let mut r = sim.get(&sim.v2(&format!("/pages/{id}?body-format=atlas_doc_format")));
+        if r.status != 200 {
+            r = sim.get(&sim.v2(&format!("/pages/{id}?body-format=storage")));
+        }
+        assert_eq!(r.status, 200, "{}", r.text());
+        let diff = compare_paths(
+            "v2 page",
+            caps.clone(),
+            normalise_body_format(key_paths(&r.json())),
+        );
+        assert_same_keys("v2 page", diff);
     }
-    assert_eq!(r.status, 200, "{}", r.text());
-    let diff = compare_paths("v2 page", caps, normalise_body_format(key_paths(&r.json())));
-    assert_same_keys("v2 page", diff);
 }
 
 #[test]
@@ -242,16 +263,17 @@ fn v2_children() {
     let Some(dir) = common::shared_dir() else {
         return;
     };
-    let sim = demo();
     let caps = captures(&dir, ".children.v2.json");
-    let id = &picks().with_children;
-    let body = sim.json(&sim.v2(&format!("/pages/{id}/children")));
-    assert_same_keys("v2 children", compare("v2 children", &caps, &body));
-    let body = sim.json(&sim.v2(&format!("/pages/{id}/direct-children")));
-    assert_same_keys(
-        "v2 direct-children",
-        compare("v2 direct-children", &caps, &body),
-    );
+    for (sim, picks) in sites() {
+        let id = &picks.with_children;
+        let body = sim.json(&sim.v2(&format!("/pages/{id}/children")));
+        assert_same_keys("v2 children", compare("v2 children", &caps, &body));
+        let body = sim.json(&sim.v2(&format!("/pages/{id}/direct-children")));
+        assert_same_keys(
+            "v2 direct-children",
+            compare("v2 direct-children", &caps, &body),
+        );
+    }
 }
 
 #[test]
@@ -259,13 +281,14 @@ fn v1_page_with_expands() {
     let Some(dir) = common::shared_dir() else {
         return;
     };
-    let sim = demo();
     let caps = captures(&dir, ".page.v1.json");
-    let id = &picks().deep;
-    let body = sim.json(&sim.v1(&format!(
-        "/content/{id}?expand=title,ancestors,body.storage,body.view"
-    )));
-    assert_same_keys("v1 page", compare("v1 page", &caps, &body));
+    for (sim, picks) in sites() {
+        let id = &picks.deep;
+        let body = sim.json(&sim.v1(&format!(
+            "/content/{id}?expand=title,ancestors,body.storage,body.view"
+        )));
+        assert_same_keys("v1 page", compare("v1 page", &caps, &body));
+    }
 }
 
 #[test]
@@ -273,20 +296,21 @@ fn v1_ancestors() {
     let Some(dir) = common::shared_dir() else {
         return;
     };
-    let sim = demo();
     let caps = captures(&dir, ".ancestors.v1.json");
-    let id = &picks().deep;
-    let body = sim.json(&sim.v1(&format!(
-        "/content/{id}?expand=title,ancestors,body.storage,body.view"
-    )));
-    // The captured file holds the `ancestors` array of that same request.
-    let wrapped = json!({"results": body["ancestors"]});
-    assert!(
-        body["ancestors"].as_array().is_some_and(|a| a.len() >= 2),
-        "page {id} should have >= 2 ancestors: {}",
-        body["ancestors"]
-    );
-    assert_same_keys("v1 ancestors", compare("v1 ancestors", &caps, &wrapped));
+    for (sim, picks) in sites() {
+        let id = &picks.deep;
+        let body = sim.json(&sim.v1(&format!(
+            "/content/{id}?expand=title,ancestors,body.storage,body.view"
+        )));
+        // The captured file holds the `ancestors` array of that same request.
+        let wrapped = json!({"results": body["ancestors"]});
+        assert!(
+            body["ancestors"].as_array().is_some_and(|a| a.len() >= 2),
+            "page {id} should have >= 2 ancestors: {}",
+            body["ancestors"]
+        );
+        assert_same_keys("v1 ancestors", compare("v1 ancestors", &caps, &wrapped));
+    }
 }
 
 #[test]
@@ -294,14 +318,15 @@ fn v1_child_attachment() {
     let Some(dir) = common::shared_dir() else {
         return;
     };
-    let sim = demo();
     let caps = captures(&dir, ".attachments.v1.json");
-    let id = &picks().with_attachments;
-    let body = sim.json(&sim.v1(&format!("/content/{id}/child/attachment")));
-    assert_same_keys(
-        "v1 child/attachment",
-        compare("v1 child/attachment", &caps, &body),
-    );
+    for (sim, picks) in sites() {
+        let id = &picks.with_attachments;
+        let body = sim.json(&sim.v1(&format!("/content/{id}/child/attachment")));
+        assert_same_keys(
+            "v1 child/attachment",
+            compare("v1 child/attachment", &caps, &body),
+        );
+    }
 }
 
 /// The comparison itself must be able to fail.

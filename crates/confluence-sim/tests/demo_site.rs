@@ -308,3 +308,35 @@ fn awkward_pages_exist() {
     });
     assert!(trashed > 0 || restricted, "a trashed or restricted page");
 }
+
+/// `view` and `export_view` are HTML renderings: no storage-only markup
+/// (`ac:`/`ri:` elements) may leak, and the text of the page survives.
+#[test]
+fn rendered_formats_are_html() {
+    let sim = demo();
+    let s = site();
+    let mut leaks = Vec::new();
+    for p in &s.pages {
+        let id = p["id"].as_str().unwrap();
+        for f in ["view", "export_view"] {
+            let v = sim.json(&sim.v2(&format!("/pages/{id}?body-format={f}")));
+            let body = &v["body"][f];
+            assert_eq!(body["representation"], f, "page {id}");
+            let html = body["value"].as_str().unwrap_or("");
+            for tag in ["<ac:", "<ri:", "</ac:", "<![CDATA["] {
+                if html.contains(tag) {
+                    leaks.push(format!("{id} {f}: {tag}"));
+                }
+            }
+        }
+        // v1 serves the same renderings.
+        let v1 = sim.json(&sim.v1(&format!("/content/{id}?expand=body.view,body.export_view")));
+        for f in ["view", "export_view"] {
+            assert_eq!(v1["body"][f]["representation"], f, "v1 page {id}");
+        }
+    }
+    assert!(
+        leaks.is_empty(),
+        "storage markup in rendered bodies: {leaks:?}"
+    );
+}

@@ -320,7 +320,8 @@ fn v2_attachments_and_folders() {
 }
 
 /// All the v1 operations, for one simulator (Cloud or DC).
-fn check_v1(sim: &Sim, c: &mut Checker) {
+/// `stride` samples every n-th page for the per-page operations.
+fn check_v1(sim: &Sim, c: &mut Checker, stride: usize) {
     let spaces = c.check("GET /wiki/rest/api/space", &sim.v1("/space?limit=100"));
     let mut keys = Vec::new();
     if let Some(arr) = spaces["results"].as_array() {
@@ -390,7 +391,7 @@ fn check_v1(sim: &Sim, c: &mut Checker) {
         "container",
     ];
     let mut accounts = BTreeSet::new();
-    for id in &page_ids {
+    for id in page_ids.iter().step_by(stride) {
         let path = |rest: &str| sim.v1(&format!("/content/{id}{rest}"));
         let v = c.check("GET /wiki/rest/api/content/{id}", &path(""));
         if v.is_null() {
@@ -447,7 +448,7 @@ fn check_v1(sim: &Sim, c: &mut Checker) {
 fn v1_cloud() {
     let sim = demo();
     let mut c = Checker::new(sim);
-    check_v1(sim, &mut c);
+    check_v1(sim, &mut c, 1);
     c.finish();
 }
 
@@ -457,7 +458,55 @@ fn v1_cloud() {
 fn v1_data_center() {
     let sim = common::dc(common::SimConfig::demo(), "/confluence");
     let mut c = Checker::new(&sim);
-    check_v1(&sim, &mut c);
+    check_v1(&sim, &mut c, 1);
+    c.finish();
+}
+
+/// The generator's pages (random bodies, attachments, deep trees) must fit
+/// the same schemas as the hand-written demo.
+#[test]
+fn generated_site() {
+    let sim = common::cloud(common::generated(
+        "pages=400,spaces=2,depth=5,attachments=0.5,body_kb=2,seed=3",
+    ));
+    let inv = inventory(&sim);
+    let mut c = Checker::new(&sim);
+    c.check("GET /spaces", &sim.v2("/spaces"));
+    for s in &inv.spaces {
+        let id = s["id"].as_str().unwrap();
+        c.check(
+            "GET /spaces/{id}/pages",
+            &sim.v2(&format!("/spaces/{id}/pages?limit=250&body-format=storage")),
+        );
+    }
+    c.check(
+        "GET /pages",
+        &sim.v2("/pages?limit=250&body-format=storage"),
+    );
+    for id in page_ids(&inv).iter().step_by(20) {
+        let p = |rest: &str| sim.v2(&format!("/pages/{id}{rest}"));
+        c.check(
+            "GET /pages/{id}",
+            &p("?body-format=storage&include-labels=true"),
+        );
+        c.check("GET /pages/{id}", &p("?body-format=view"));
+        c.check("GET /pages/{id}/ancestors", &p("/ancestors"));
+        c.check("GET /pages/{id}/direct-children", &p("/direct-children"));
+        c.check("GET /pages/{id}/descendants", &p("/descendants?depth=10"));
+        c.check("GET /pages/{id}/attachments", &p("/attachments"));
+        c.check("GET /pages/{id}/versions", &p("/versions"));
+    }
+    for a in inv.attachments.iter().step_by(10) {
+        let id = a["id"].as_str().unwrap();
+        c.check(
+            "GET /attachments/{id}",
+            &sim.v2(&format!("/attachments/{id}")),
+        );
+    }
+    for f in inv.folders.iter().take(10) {
+        c.check("GET /folders/{id}", &sim.v2(&format!("/folders/{f}")));
+    }
+    check_v1(&sim, &mut c, 25);
     c.finish();
 }
 
