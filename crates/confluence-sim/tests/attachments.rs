@@ -181,8 +181,10 @@ fn legacy_download_path_gets_oauth_challenge() {
         link.starts_with(&format!("/download/attachments/{page}/")),
         "relative to _links.base (/wiki): {link}"
     );
-    assert!(link.contains("version=2"), "{link}");
-    assert!(link.contains("api=v2"), "{link}");
+    // The query parameters real links carry (api notes section 7).
+    for part in ["version=2", "modificationDate=", "cacheVersion=", "api=v2"] {
+        assert!(link.contains(part), "{part} missing in {link}");
+    }
     let r = sim.get(&format!("/wiki{link}"));
     assert_eq!(r.status, 401, "{}", r.text());
     let challenge = r.header("www-authenticate").expect("WWW-Authenticate");
@@ -205,6 +207,10 @@ fn dc_download_link_works_with_pat() {
             for a in body["results"].as_array().unwrap() {
                 let link = a["_links"]["download"].as_str().unwrap();
                 assert!(link.starts_with("/download/attachments/"), "{link}");
+                assert!(
+                    link.contains("version=") && link.contains("api=v2"),
+                    "{link}"
+                );
                 let url = format!("{base}{link}");
                 let r = sim.get(&url);
                 assert_eq!(r.status, 200, "{url}: {}", r.text());

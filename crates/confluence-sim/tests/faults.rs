@@ -66,6 +66,25 @@ fn token_bucket_429_with_headers() {
     assert_eq!(r.header("x-ratelimit-remaining"), Some("0"));
     let limit = r.header("x-ratelimit-limit").expect("X-RateLimit-Limit");
     assert!(limit.parse::<f64>().is_ok(), "{limit}");
+    // Documented companions (api notes section 9): ISO 8601 reset time,
+    // near-limit flag below 20% remaining, and the reason.
+    let reset = r.header("x-ratelimit-reset").expect("X-RateLimit-Reset");
+    let b = reset.as_bytes();
+    assert!(
+        b.len() >= 20 && b[4] == b'-' && b[10] == b'T' && reset.ends_with('Z'),
+        "ISO 8601 reset: {reset}"
+    );
+    assert_eq!(r.header("x-ratelimit-nearlimit"), Some("true"));
+    let reason = r.header("ratelimit-reason").unwrap_or("");
+    assert!(
+        [
+            "confluence-burst-based",
+            "confluence-quota-global-based",
+            "confluence-quota-tenant-based"
+        ]
+        .contains(&reason),
+        "RateLimit-Reason {reason:?}"
+    );
     // The bucket refills at 1/s.
     std::thread::sleep(Duration::from_millis(1200));
     assert_eq!(sim.get(&sim.v2("/spaces")).status, 200, "refilled");
