@@ -300,6 +300,20 @@ fn main() {
                     scenario: "(a') /spaces/{id}/pages listing, 250 pages, no bodies".into(),
                     outcome: o,
                 });
+                // Calibration: the smallest authenticated-free response shows the
+                // per-request ceiling of this client + server on this machine.
+                let o = drive(
+                    addr,
+                    Arc::new(vec!["/_edge/tenant_info".to_string()]),
+                    conns,
+                    max,
+                    secs,
+                )
+                .await;
+                rows.push(Row {
+                    scenario: "(c) calibration: /_edge/tenant_info (tiny JSON)".into(),
+                    outcome: o,
+                });
                 let singles: Vec<String> = ids
                     .iter()
                     .map(|id| format!("/wiki/api/v2/pages/{id}?body-format=storage"))

@@ -360,3 +360,26 @@ fn comparison_detects_missing_and_invented_keys() {
     );
     assert_eq!(bad.invented, vec!["results[].y".to_string()]);
 }
+
+/// List items carry no `_links.base` (the list's top-level `_links` has it),
+/// while a single GET carries it on the object (api notes section 4).
+#[test]
+fn base_link_placement() {
+    for (sim, picks) in sites() {
+        let single = sim.json(&sim.v2(&format!("/pages/{}", picks.deep)));
+        let base = single["_links"]["base"]
+            .as_str()
+            .expect("single GET has _links.base");
+        assert_eq!(base, format!("{}/wiki", sim.origin));
+        let list = sim.json(&sim.v2("/pages?limit=50"));
+        assert_eq!(list["_links"]["base"].as_str(), Some(base));
+        for item in list["results"].as_array().unwrap() {
+            assert!(
+                item["_links"].get("base").is_none(),
+                "list item {} has _links.base",
+                item["id"]
+            );
+            assert!(item["_links"]["webui"].is_string(), "{item}");
+        }
+    }
+}
