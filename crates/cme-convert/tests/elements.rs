@@ -545,3 +545,15 @@ snap!(
     spacer_paragraphs_and_bold_headings,
     "<p>&nbsp;</p><h1><strong>Goal</strong></h1><h2><em>Lead&nbsp;</em></h2><p><strong>&#160;</strong>Tech Lead</p>"
 );
+snap!(
+    code_macro_collapsed,
+    mac(
+        "code",
+        &[
+            ("language", "sql"),
+            ("title", "The menu"),
+            ("collapse", "true")
+        ],
+        &plain("SELECT * FROM menu;")
+    )
+);

@@ -28,11 +28,17 @@ impl Renderer<'_> {
             "sql" | "sql-query" => "sql".into(),
             _ => String::new(),
         };
+        let code = Block::Code { info, literal };
+        let title = p.text(t, "title");
+        if p.flag(t, "collapse") {
+            // Collapsed in Confluence: collapsed here too.
+            return self.details(title.as_deref().unwrap_or("Code"), vec![code]);
+        }
         let mut out = Vec::new();
-        if let Some(title) = p.text(t, "title") {
+        if let Some(title) = title {
             out.push(Block::Para(vec![Inline::Strong(vec![Inline::Text(title)])]));
         }
-        out.push(Block::Code { info, literal });
+        out.push(code);
         out
     }
 
