@@ -262,6 +262,14 @@ fn v1_cql_cursor_paging() {
     let cql = enc("type = page AND space = \"GEN0\" ORDER BY id ASC");
     let (pages, _) = sim.walk_v1(&sim.v1(&format!("/content/search?cql={cql}&limit=250")));
     assert_eq!(&unique(&ids(&pages)), all_ids());
+    // CQL search pages by cursor; the link is relative to _links.base.
+    let first = sim.json(&sim.v1(&format!("/content/search?cql={cql}&limit=100")));
+    let next = first["_links"]["next"].as_str().expect("next link");
+    assert!(
+        next.starts_with("/rest/api/content/search?") && next.contains("cursor="),
+        "{next}"
+    );
+    assert!(next.contains("limit=100"), "limit kept: {next}");
     // Bodies expanded: at most 50 per response, silently.
     let body = sim.json(&sim.v1(&format!(
         "/content/search?cql={cql}&limit=200&expand=body.storage"
