@@ -153,6 +153,7 @@ fn create_page(state: &State, req: &Req) -> Resp {
         Err(r) => return r,
     };
     let mut site = state.site.write();
+    site.bump();
     let space_key = match str_field(&m, "space") {
         Ok(Some(k)) => k,
         Ok(None) => return bad("space is required"),
@@ -222,6 +223,7 @@ fn patch_page(state: &State, req: &Req, id: &str) -> Resp {
         Err(r) => return r,
     };
     let mut site = state.site.write();
+    site.bump();
     let Some(node) = id.parse::<Id>().ok().and_then(|i| site.node(i)) else {
         return not_found(format!("no page {id}"));
     };
@@ -313,6 +315,7 @@ fn patch_page(state: &State, req: &Req, id: &str) -> Resp {
 
 fn delete_page(state: &State, req: &Req, id: &str) -> Resp {
     let mut site = state.site.write();
+    site.bump();
     let Some(id) = id.parse::<Id>().ok().filter(|i| site.node(*i).is_some()) else {
         return not_found(format!("no page {id}"));
     };
@@ -330,6 +333,7 @@ fn restrict(state: &State, req: &Req, id: &str) -> Resp {
         Err(r) => return r,
     };
     let mut site = state.site.write();
+    site.bump();
     let Some(id) = id.parse::<Id>().ok().filter(|i| site.node(*i).is_some()) else {
         return not_found(format!("no page {id}"));
     };
@@ -358,6 +362,7 @@ fn add_attachment(state: &State, req: &Req, id: &str) -> Resp {
         Err(r) => return r,
     };
     let mut site = state.site.write();
+    site.bump();
     let Some(page) = id
         .parse::<Id>()
         .ok()
@@ -451,6 +456,7 @@ fn add_attachment(state: &State, req: &Req, id: &str) -> Resp {
 
 fn delete_attachment(state: &State, req: &Req, id: &str) -> Resp {
     let mut site = state.site.write();
+    site.bump();
     let Some(aid) = id
         .strip_prefix("att")
         .unwrap_or(id)

@@ -146,6 +146,32 @@ pub fn v2_list<T: Serialize>(ctx: &Ctx, results: &[T], next: Option<Cursor>) -> 
     resp
 }
 
+/// Finishes a hand-built v2 list body (`{"results":[…]` so far).
+pub fn v2_finish(ctx: &Ctx, mut out: Vec<u8>, next: Option<Cursor>) -> Resp {
+    let next_url = next.map(|c| {
+        let q = rewrite_query(&ctx.req.raw_query, &["cursor"], &[("cursor", c.encode())]);
+        format!("{}?{}", ctx.req.path, q)
+    });
+    out.extend_from_slice(b",\"_links\":");
+    serde_json::to_writer(
+        &mut out,
+        &Links {
+            next: next_url.clone(),
+            base: ctx.base.clone(),
+        },
+    )
+    .ok();
+    out.push(b'}');
+    let mut resp = Resp::new(200, "application/json;charset=UTF-8", out);
+    if let Some(n) = next_url {
+        resp.set(
+            "Link",
+            &format!("<{n}>; rel=\"next\", <{}>; rel=\"base\"", ctx.base),
+        );
+    }
+    resp
+}
+
 /// v1 `start`/`limit`: limit clamped to `max`, start beyond 100000 → 400.
 pub fn v1_window(ctx: &Ctx, default: usize, max: usize) -> Result<(usize, usize), Resp> {
     let start = match ctx.q("start") {

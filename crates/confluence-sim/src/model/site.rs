@@ -40,6 +40,10 @@ pub struct Site {
     /// Versions are immutable, so (node, version) keys never go stale.
     body_cache: parking_lot::RwLock<HashMap<(Id, u32), Arc<RawValue>>>,
     cache_left: AtomicI64,
+    /// Bumped by every mutation; cached listing fragments carry the revision
+    /// they were built at.
+    revision: u64,
+    fragments: parking_lot::RwLock<HashMap<Id, (u64, Arc<[u8]>)>>,
 }
 
 impl Clone for Site {
@@ -62,6 +66,8 @@ impl Clone for Site {
             label_ids: self.label_ids.clone(),
             body_cache: Default::default(),
             cache_left: AtomicI64::new(BODY_CACHE_BUDGET),
+            revision: 0,
+            fragments: Default::default(),
         }
     }
 }
@@ -86,6 +92,8 @@ impl Site {
             label_ids: HashMap::new(),
             body_cache: Default::default(),
             cache_left: AtomicI64::new(BODY_CACHE_BUDGET),
+            revision: 0,
+            fragments: Default::default(),
         }
     }
 
@@ -377,5 +385,31 @@ impl Site {
             self.cache_left.fetch_add(len, Ordering::Relaxed);
         }
         raw
+    }
+
+    /// Marks the site as changed (invalidates cached listing fragments).
+    pub fn bump(&mut self) {
+        self.revision += 1;
+        self.fragments.get_mut().clear();
+    }
+
+    /// A node's cached serialized listing fragment, built by `build` when
+    /// missing or stale. Counts against the same memory budget as bodies.
+    pub fn fragment(&self, id: Id, build: impl FnOnce() -> Vec<u8>) -> Arc<[u8]> {
+        if let Some((rev, f)) = self.fragments.read().get(&id) {
+            if *rev == self.revision {
+                return f.clone();
+            }
+        }
+        let f: Arc<[u8]> = Arc::from(build());
+        let len = f.len() as i64 + 64;
+        if self.cache_left.fetch_sub(len, Ordering::Relaxed) > len {
+            self.fragments
+                .write()
+                .insert(id, (self.revision, f.clone()));
+        } else {
+            self.cache_left.fetch_add(len, Ordering::Relaxed);
+        }
+        f
     }
 }

@@ -187,7 +187,8 @@ pub struct PageJson<'a> {
     pub position: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<VersionJson<'a>>,
-    pub body: BodyJson,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body: Option<BodyJson>,
     pub status: &'static str,
     pub title: &'a str,
     pub id: String,
@@ -233,7 +234,7 @@ pub fn page_json<'a>(ctx: &Ctx, node: &'a Node, v: &'a Version, bulk: bool) -> P
         author_id: &node.author_id,
         position: node.position,
         version: Some(VersionJson::of(v)),
-        body: BodyJson::default(),
+        body: Some(BodyJson::default()),
         status: if v.number == node.version_number() {
             node.status.as_str()
         } else {

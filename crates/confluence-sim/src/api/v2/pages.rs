@@ -9,7 +9,7 @@ use serde_json::json;
 
 use super::super::Ctx;
 use super::super::errors;
-use super::super::pagination::{Cursor, num_key, v2_cursor, v2_limit, v2_list, window};
+use super::super::pagination::{Cursor, num_key, v2_cursor, v2_finish, v2_limit, v2_list, window};
 use super::{BodyJson, PageJson, VersionJson, fill_body, page_json, parse_id, status_filter};
 use crate::http::Resp;
 use crate::model::time::iso;
@@ -167,17 +167,39 @@ fn list_pages(ctx: &Ctx, source: Source, keep: &dyn Fn(&Node) -> bool) -> Resp {
     } else {
         None
     };
-    let results: Vec<PageJson> = picked
-        .iter()
-        .map(|n| {
+    // Hot path: cached per-page fragments plus cached body JSON, spliced.
+    let mut out: Vec<u8> = Vec::with_capacity(64 + picked.len() * 1024);
+    out.extend_from_slice(b"{\"results\":[");
+    for (i, n) in picked.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        let frag = site.fragment(n.id, || {
             let mut p = page_json(ctx, n, n.latest(), true);
-            if let Some(f) = body_format {
-                fill_body(ctx, n, n.latest(), f, &mut p.body);
+            p.body = None;
+            let mut v = serde_json::to_vec(&p).unwrap_or_default();
+            v.pop();
+            v.extend_from_slice(b",\"body\":");
+            v
+        });
+        out.extend_from_slice(&frag);
+        match body_format {
+            Some("storage") => {
+                out.extend_from_slice(b"{\"storage\":{\"representation\":\"storage\",\"value\":");
+                out.extend_from_slice(site.body_json(n, n.latest()).get().as_bytes());
+                out.extend_from_slice(b"}}");
             }
-            p
-        })
-        .collect();
-    v2_list(ctx, &results, next)
+            Some(f) => {
+                let mut b = BodyJson::default();
+                fill_body(ctx, n, n.latest(), f, &mut b);
+                serde_json::to_writer(&mut out, &b).ok();
+            }
+            None => out.extend_from_slice(b"{}"),
+        }
+        out.push(b'}');
+    }
+    out.extend_from_slice(b"]");
+    v2_finish(ctx, out, next)
 }
 
 /// `GET /spaces/{id}/pages`
@@ -294,7 +316,13 @@ pub fn get(ctx: &Ctx, id: &str) -> Resp {
     };
     let mut p = page_json(ctx, node, version, false);
     if let Some(f) = q.get("body-format") {
-        if !fill_body(ctx, node, version, f, &mut p.body) {
+        if !fill_body(
+            ctx,
+            node,
+            version,
+            f,
+            p.body.get_or_insert_with(BodyJson::default),
+        ) {
             return errors::v2_bad_request(&format!("Invalid body-format: {f}"));
         }
     }
