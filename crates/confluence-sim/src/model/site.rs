@@ -16,6 +16,9 @@ use crate::site::generate::Generator;
 /// per request (keeps a 100k-page generated site well under 1 GiB).
 const BODY_CACHE_BUDGET: i64 = 256 << 20;
 
+/// A cached serialized listing entry and the site revision it was built at.
+type Fragment = (u64, Arc<[u8]>);
+
 #[derive(Debug)]
 pub struct Site {
     pub cloud_id: String,
@@ -43,7 +46,7 @@ pub struct Site {
     /// Bumped by every mutation; cached listing fragments carry the revision
     /// they were built at.
     revision: u64,
-    fragments: parking_lot::RwLock<HashMap<Id, (u64, Arc<[u8]>)>>,
+    fragments: parking_lot::RwLock<HashMap<Id, Fragment>>,
 }
 
 impl Clone for Site {
