@@ -152,6 +152,9 @@ fn create_edit_version_history() {
         .map(|v| v["number"].as_u64().unwrap())
         .collect();
     assert_eq!(numbers, BTreeSet::from([1, 2, 3]));
+    let (one_by_one, calls) = sim.walk_v2(&sim.v2(&format!("/pages/{id}/versions?limit=1")));
+    assert_eq!(one_by_one.len(), 3);
+    assert_eq!(calls, 3, "versions paginate by cursor too");
     for v in &versions {
         assert!(is_ms_iso(v["createdAt"].as_str().unwrap()), "{v}");
     }

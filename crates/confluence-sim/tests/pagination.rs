@@ -322,3 +322,108 @@ fn link_header_parsing() {
         None
     );
 }
+
+/// Cursor pagination survives edits made during the walk: pages that exist
+/// throughout are seen exactly once, whatever is created or trashed meanwhile.
+#[test]
+fn v2_cursor_survives_mutation() {
+    let sim = common::cloud(common::generated(
+        "pages=1000,spaces=1,depth=4,attachments=0,body_kb=1,seed=21",
+    ));
+    let sid = space_id(&sim);
+    let (before, _) = sim.walk_v2(&sim.v2(&format!("/spaces/{sid}/pages?limit=250")));
+    let before = unique(&ids(&before));
+    let parent = before.iter().next().unwrap().clone();
+    let mut path = sim.v2(&format!("/spaces/{sid}/pages?limit=50"));
+    let mut seen = Vec::new();
+    let mut trashed = BTreeSet::new();
+    let mut calls = 0;
+    loop {
+        let body = sim.json(&path);
+        seen.extend(ids(body["results"].as_array().unwrap()));
+        calls += 1;
+        if calls == 5 {
+            for i in 0..3 {
+                sim.control_ok(
+                    "POST",
+                    "/__sim/pages",
+                    Some(serde_json::json!({"space": "GEN0", "parent_id": parent,
+                        "title": format!("Inserted mid-walk {i}"), "body": "<p>x</p>"})),
+                );
+            }
+            // Trash two pages not seen yet.
+            let seen_set: BTreeSet<&String> = seen.iter().collect();
+            for id in before.iter().filter(|i| !seen_set.contains(i)).take(2) {
+                sim.control_ok("DELETE", &format!("/__sim/pages/{id}"), None);
+                trashed.insert(id.clone());
+            }
+        }
+        match body["_links"]["next"].as_str() {
+            Some(n) => path = n.to_string(),
+            None => break,
+        }
+    }
+    let seen_set = unique(&seen);
+    for id in before.difference(&trashed) {
+        assert!(
+            seen_set.contains(id),
+            "page {id} lost by a walk during edits"
+        );
+    }
+    for id in &trashed {
+        assert!(!seen_set.contains(id), "trashed page {id} still listed");
+    }
+}
+
+/// Child listings agree with each other and come in child-position order.
+#[test]
+fn children_listings_agree() {
+    let sim = common::cloud(common::generated(
+        "pages=600,spaces=1,depth=3,attachments=0,body_kb=1,seed=13",
+    ));
+    let sid = space_id(&sim);
+    let (roots, _) = sim.walk_v2(&sim.v2(&format!("/spaces/{sid}/pages?depth=root&limit=250")));
+    let (all, _) = sim.walk_v2(&sim.v2(&format!("/spaces/{sid}/pages?limit=250")));
+    let mut checked = 0;
+    for parent in roots.iter().chain(all.iter().take(20)) {
+        let pid = parent["id"].as_str().unwrap();
+        let (direct, _) = sim.walk_v2(&sim.v2(&format!("/pages/{pid}/direct-children?limit=3")));
+        let (legacy, _) = sim.walk_v2(&sim.v2(&format!("/pages/{pid}/children?limit=7")));
+        let (v1, _) = sim.walk_v1(&sim.v1(&format!("/content/{pid}/child/page?limit=5")));
+        let pages_only: Vec<String> = direct
+            .iter()
+            .filter(|c| c["type"] == "page")
+            .map(|c| c["id"].as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(
+            pages_only,
+            ids(&legacy),
+            "direct-children vs children of {pid}"
+        );
+        assert_eq!(
+            unique(&ids(&legacy)),
+            unique(&ids(&v1)),
+            "v2 vs v1 children of {pid}"
+        );
+        let from_listing: BTreeSet<String> = all
+            .iter()
+            .filter(|p| p["parentId"] == pid)
+            .map(|p| p["id"].as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(
+            unique(&ids(&legacy)),
+            from_listing,
+            "parentId agrees for {pid}"
+        );
+        let positions: Vec<i64> = legacy
+            .iter()
+            .map(|c| c["childPosition"].as_i64().expect("childPosition"))
+            .collect();
+        assert!(
+            positions.windows(2).all(|w| w[0] <= w[1]),
+            "children of {pid} not in child-position order: {positions:?}"
+        );
+        checked += legacy.len();
+    }
+    assert!(checked > 50, "too few children checked: {checked}");
+}
