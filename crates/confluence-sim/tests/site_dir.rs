@@ -196,10 +196,13 @@ fn restrictions_are_per_user_and_inherited() {
     assert_eq!(dc.get("/rest/api/content/6004").status, 404);
 }
 
+/// Mutates a valid manifest into a broken one.
+type Breaker = Box<dyn Fn(&mut Value)>;
+
 /// Each broken manifest fails to load, and the message names the problem.
 #[test]
 fn bad_manifests_are_rejected_with_clear_errors() {
-    let cases: Vec<(&str, Box<dyn Fn(&mut Value)>, &str)> = vec![
+    let cases: Vec<(&str, Breaker, &str)> = vec![
         (
             "unknown key",
             Box::new(|m| m["pages"][0]["titel"] = json!("typo")),
