@@ -55,10 +55,13 @@ impl State {
     }
 }
 
-/// A response body that can stop short (the truncation fault).
+/// A response body that can stop short (the truncation fault): it sends
+/// part of the data, waits briefly so hyper flushes it, then fails, which
+/// closes the connection mid-body.
 pub struct SimBody {
     data: Option<Bytes>,
     fail: bool,
+    pause: Option<Pin<Box<tokio::time::Sleep>>>,
 }
 
 impl SimBody {
@@ -66,6 +69,7 @@ impl SimBody {
         SimBody {
             data: Some(b),
             fail: false,
+            pause: None,
         }
     }
 }
@@ -85,6 +89,12 @@ impl Body for SimBody {
             }
         }
         if this.fail {
+            let pause = this.pause.get_or_insert_with(|| {
+                Box::pin(tokio::time::sleep(std::time::Duration::from_millis(20)))
+            });
+            if pause.as_mut().poll(_cx).is_pending() {
+                return Poll::Pending;
+            }
             this.fail = false;
             return Poll::Ready(Some(Err(io::Error::other("simulated truncated body"))));
         }
@@ -115,6 +125,7 @@ fn to_hyper(resp: Resp, truncate: bool) -> Response<SimBody> {
         SimBody {
             data: Some(resp.body.slice(..full / 2)),
             fail: true,
+            pause: None,
         }
     } else {
         SimBody::full(resp.body)
