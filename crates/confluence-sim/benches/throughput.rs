@@ -3,6 +3,7 @@
 //! ```text
 //! cargo bench -p confluence-sim --bench throughput
 //! SIM_BENCH_CONNS=16 SIM_BENCH_SECS=10 cargo bench -p confluence-sim --bench throughput
+//! SIM_BENCH_ONLY=inv,mem cargo bench -p confluence-sim --bench throughput
 //! ```
 //!
 //! Starts the simulator in process on generated sites, drives it over
@@ -273,9 +274,23 @@ fn main() {
         .enable_all()
         .build()
         .unwrap();
+    // SIM_BENCH_ONLY=a8,a1,inv,tiny,single,mem runs a subset (e.g. under perf).
+    let only = std::env::var("SIM_BENCH_ONLY").ok();
+    let want = |tag: &str| {
+        only.as_deref()
+            .is_none_or(|o| o.split(',').any(|t| t.trim() == tag))
+    };
     let mut rows = Vec::new();
 
     for body_kb in [8, 1] {
+        let tags: &[&str] = if body_kb == 8 {
+            &["a8", "inv", "tiny", "single"]
+        } else {
+            &["a1"]
+        };
+        if !tags.iter().any(|t| want(t)) {
+            continue;
+        }
         let spec = format!("pages=10000,spaces=1,depth=6,attachments=0.2,body_kb={body_kb},seed=7");
         let (handle, addr, gen_secs) = start(&spec);
         eprintln!("generated {spec} in {gen_secs:.2}s");
@@ -287,12 +302,19 @@ fn main() {
             )
             .await;
             assert_eq!(ids.len(), 10_000, "listing covers the site");
-            let o = drive(addr, Arc::new(list_urls), conns, max, secs).await;
-            rows.push(Row {
-                scenario: format!("(a) /pages listing, 250 pages + storage bodies, {body_kb} KB"),
-                outcome: o,
-            });
-            if body_kb == 8 {
+            if want(&format!("a{body_kb}")) {
+                let o = drive(addr, Arc::new(list_urls), conns, max, secs).await;
+                rows.push(Row {
+                    scenario: format!(
+                        "(a) /pages listing, 250 pages + storage bodies, {body_kb} KB"
+                    ),
+                    outcome: o,
+                });
+            }
+            if body_kb != 8 {
+                return;
+            }
+            if want("inv") {
                 let (inv_urls, _) =
                     listing_urls(addr, &format!("/wiki/api/v2/spaces/{sid}/pages?limit=250")).await;
                 let o = drive(addr, Arc::new(inv_urls), conns, max, secs).await;
@@ -300,20 +322,18 @@ fn main() {
                     scenario: "(a') /spaces/{id}/pages listing, 250 pages, no bodies".into(),
                     outcome: o,
                 });
-                // Calibration: the smallest authenticated-free response shows the
-                // per-request ceiling of this client + server on this machine.
-                let o = drive(
-                    addr,
-                    Arc::new(vec!["/_edge/tenant_info".to_string()]),
-                    conns,
-                    max,
-                    secs,
-                )
-                .await;
+            }
+            if want("tiny") {
+                // Calibration: the smallest response shows the per-request
+                // ceiling of this client + server on this machine.
+                let tiny = Arc::new(vec!["/_edge/tenant_info".to_string()]);
+                let o = drive(addr, tiny, conns, max, secs).await;
                 rows.push(Row {
                     scenario: "(c) calibration: /_edge/tenant_info (tiny JSON)".into(),
                     outcome: o,
                 });
+            }
+            if want("single") {
                 let singles: Vec<String> = ids
                     .iter()
                     .map(|id| format!("/wiki/api/v2/pages/{id}?body-format=storage"))
@@ -328,6 +348,9 @@ fn main() {
         handle.stop();
     }
     print_table(&rows, conns);
+    if !want("mem") {
+        return;
+    }
 
     let exe = std::env::current_exe().expect("current exe");
     let out = std::process::Command::new(exe)
