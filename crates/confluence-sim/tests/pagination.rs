@@ -277,6 +277,15 @@ fn v1_cql_cursor_paging() {
     let n = body["results"].as_array().unwrap().len();
     assert!(n <= 50 && n > 0, "body expansion caps at 50, got {n}");
     assert!(body["_links"]["next"].is_string());
+    // export_view expansions cap at 25 (v1 spec).
+    let body = sim.json(&sim.v1(&format!(
+        "/content/search?cql={cql}&limit=100&expand=body.export_view"
+    )));
+    let n = body["results"].as_array().unwrap().len();
+    assert!(
+        n <= 25 && n > 0,
+        "export_view expansion caps at 25, got {n}"
+    );
     // /search returns SearchResult wrappers around content.
     let (results, _) = sim.walk_v1(&sim.v1(&format!("/search?cql={cql}&limit=250")));
     let search_ids: Vec<String> = results
@@ -305,8 +314,21 @@ fn dc_scan_and_offset_paging() {
         format!("{}/confluence", sim.origin),
         "DC base includes the context path"
     );
+    assert_eq!(body["_links"]["context"], "/confluence");
     let next = body["_links"]["next"].as_str().unwrap();
     assert!(next.starts_with("/rest/api/content?"), "{next}");
+    // ARIs are a Cloud-only addition.
+    let page = &body["results"][0];
+    assert!(
+        page.get("ari").is_none() && page.get("base64EncodedAri").is_none(),
+        "{page}"
+    );
+    let cloud = site().json(&site().v1("/content?spaceKey=GEN0&type=page&limit=1"));
+    assert_eq!(cloud["_links"]["context"], "/wiki");
+    let ari = cloud["results"][0]["ari"]
+        .as_str()
+        .expect("Cloud content has an ari");
+    assert!(ari.starts_with("ari:cloud:confluence:"), "{ari}");
 }
 
 /// The Link parser used by every walk must cope with commas inside URLs.
