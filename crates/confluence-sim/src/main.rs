@@ -66,8 +66,14 @@ struct ServeArgs {
     pat: Option<String>,
 }
 
-fn main() -> Result<()> {
-    let cli = Cli::parse();
+fn main() {
+    if let Err(e) = run(Cli::parse()) {
+        eprintln!("confluence-sim: {e:#}");
+        std::process::exit(2);
+    }
+}
+
+fn run(cli: Cli) -> Result<()> {
     let Command::Serve(args) = cli.command;
     let config = if let Some(dir) = &args.site {
         SimConfig::from_dir(dir)?

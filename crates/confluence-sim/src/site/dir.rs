@@ -677,3 +677,65 @@ impl Loader<'_> {
         Ok(site)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load_json(json: &'static str) -> Result<Site, SimError> {
+        let files: &'static [(&'static str, &'static [u8])] = Box::leak(Box::new([
+            ("site.json", json.as_bytes()),
+            ("pages/2.xhtml", b"<p>two</p>".as_slice()),
+        ]));
+        load(&StaticFiles(files))
+    }
+
+    fn err(json: &'static str) -> String {
+        load_json(json)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default()
+    }
+
+    const USERS: &str = r#""users":[{"account_id":"a","display_name":"A","email":"a@x"}]"#;
+
+    #[test]
+    fn demo_loads_with_history_and_folder() {
+        let site = crate::site::demo::load().unwrap();
+        assert!(site.space_by_key("DEMO").is_some() && site.space_by_key("OPS").is_some());
+        let policy = site.page(1019).unwrap();
+        assert_eq!(policy.versions.len(), 3);
+        assert_eq!(site.node(1024).unwrap().parent, Some(1500));
+    }
+
+    #[test]
+    fn minimal_site_and_clear_errors() {
+        let ok = load_json(Box::leak(
+            format!(r#"{{{USERS},"spaces":[{{"id":"1","key":"K","name":"K","homepage":"2"}}],"pages":[{{"id":"2","space":"K","title":"T"}}]}}"#)
+                .into_boxed_str(),
+        ))
+        .unwrap();
+        assert_eq!(ok.page(2).unwrap().title(), "T");
+        assert!(err(r#"{"users":[],"spaces":[],"pages":[]}"#).contains("at least one user"));
+        let leak = |s: String| -> &'static str { Box::leak(s.into_boxed_str()) };
+        let e = err(leak(format!(
+            r#"{{{USERS},"spaces":[{{"id":"1","key":"K","name":"K"}}],"pages":[{{"id":"2","space":"Q","title":"T"}}]}}"#
+        )));
+        assert!(e.contains("unknown space"), "{e}");
+        let e = err(leak(format!(
+            r#"{{{USERS},"spaces":[{{"id":"1","key":"K","name":"K"}}],"pages":[{{"id":"2","space":"K","title":"T","parent":"2"}}]}}"#
+        )));
+        assert!(e.contains("cycle"), "{e}");
+        let e = err(leak(format!(
+            r#"{{{USERS},"spaces":[{{"id":"1","key":"K","name":"K"}}],"pages":[{{"id":"2","space":"K","title":"T","body_file":"../x"}}]}}"#
+        )));
+        assert!(
+            e.contains("inside the site folder") || e.contains("missing"),
+            "{e}"
+        );
+        let e = err(leak(format!(
+            r#"{{{USERS},"spaces":[{{"id":"1","key":"K","name":"K"}}],"pages":[{{"id":"2","space":"K","title":"T"}},{{"id":"2","space":"K","title":"U"}}]}}"#
+        )));
+        assert!(e.contains("used twice"), "{e}");
+    }
+}
