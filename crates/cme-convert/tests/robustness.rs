@@ -84,6 +84,18 @@ fn repeated_siblings_are_linear() {
     assert!(b <= a * 11, "{a} → {b}");
 }
 
+/// Openers that never close (or close only at the very end) are recovered
+/// from in one pass; their text is kept.
+#[test]
+fn unclosed_markup_keeps_text() {
+    for unit in ["<![CDATA[x ", "<!--x ", "<?x ", "<!x ", "< x ", "<a€> x "] {
+        let s = format!("{}>end", unit.repeat(2_000));
+        let md = run(&s);
+        assert!(md.contains("end"), "{unit}: {}", &md[..md.len().min(200)]);
+        assert!(md.matches('x').count() >= 1, "{unit}");
+    }
+}
+
 #[test]
 fn pathological_markup_does_not_panic() {
     for s in [

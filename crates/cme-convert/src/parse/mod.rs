@@ -182,6 +182,12 @@ pub fn parse(input: &str) -> Parsed {
     };
     let mut dropped_depth = 0usize;
     let mut pos = 0usize;
+    // Where each kind of markup could still be closed (found once, so error
+    // recovery stays linear).
+    let last_gt = input.rfind('>');
+    let last_cdata_end = input.rfind("]]>");
+    let last_comment_end = input.rfind("-->");
+    let last_pi_end = input.rfind("?>");
     'outer: while pos < input.len() {
         // Positions come from the tokenizer; never slice inside a character.
         while !input.is_char_boundary(pos) {
@@ -267,16 +273,41 @@ pub fn parse(input: &str) -> Parsed {
                 Ok(Event::Comment(_) | Event::Decl(_) | Event::PI(_) | Event::DocType(_)) => {}
                 Ok(Event::Eof) => break 'outer,
                 Err(err) => {
-                    // Keep the offending `<` (or `&`) as text and resume right after it.
                     let mut at = (reader.error_position() as usize).min(rest.len());
                     while !rest.is_char_boundary(at) {
                         at -= 1;
                     }
-                    let ch_len = rest[at..].chars().next().map_or(1, char::len_utf8);
                     b.repairs
                         .push(format!("recovered from {err} at byte {}", pos + at));
+                    let tail = &rest[at..];
+                    let terminator = if tail.starts_with("<![CDATA[") {
+                        "]]>"
+                    } else if tail.starts_with("<!--") {
+                        "-->"
+                    } else if tail.starts_with("<?") {
+                        "?>"
+                    } else {
+                        ">"
+                    };
+                    // Markup that can never be closed: the rest is text. One
+                    // scan decides; rescanning after every opener would be
+                    // quadratic.
+                    let last = match terminator {
+                        "]]>" => last_cdata_end,
+                        "-->" => last_comment_end,
+                        "?>" => last_pi_end,
+                        _ => last_gt,
+                    };
+                    if last.is_none_or(|l| l <= pos + at) {
+                        if dropped_depth == 0 {
+                            b.text(&entities::decode(tail));
+                        }
+                        break 'outer;
+                    }
+                    // Keep the offending character as text and resume after it.
+                    let ch_len = tail.chars().next().map_or(1, char::len_utf8);
                     if dropped_depth == 0 {
-                        b.text(&rest[at..at + ch_len.min(rest.len() - at)]);
+                        b.text(&tail[..ch_len.min(tail.len())]);
                     }
                     pos += at + ch_len;
                     continue 'outer;
