@@ -231,6 +231,28 @@ fn trash_then_purge() {
     assert!(
         !v1_listed_ids(&sim, &sim.v1("/content?spaceKey=DEMO&type=page&limit=1000")).contains(&id)
     );
+    assert!(!listed_ids(&sim, &sim.v2(&format!("/pages/{home}/children"))).contains(&id));
+    assert!(
+        !listed_ids(
+            &sim,
+            &sim.v2(&format!("/pages/{home}/descendants?depth=10&limit=250"))
+        )
+        .contains(&id)
+    );
+    assert!(
+        !v1_listed_ids(
+            &sim,
+            &sim.v1(&format!("/content/{home}/child/page?limit=200"))
+        )
+        .contains(&id)
+    );
+    assert!(
+        !v1_listed_ids(
+            &sim,
+            &sim.v1(&format!("/content/{home}/descendant/page?limit=200"))
+        )
+        .contains(&id)
+    );
     let cql = enc("type = page AND title = \"Doomed Page\"");
     let found = sim.json(&sim.v1(&format!("/content/search?cql={cql}")));
     assert_eq!(
