@@ -120,6 +120,50 @@ pub struct Resp {
     pub status: StatusCode,
     pub headers: Vec<(HeaderName, HeaderValue)>,
     pub body: Bytes,
+    /// When non-empty, the body as shared chunks (zero-copy listings);
+    /// `body` is then unused.
+    pub parts: Vec<Bytes>,
+}
+
+/// Builds a body from small copied pieces and large shared ones, so a
+/// 250-page listing with bodies is sent without copying the bodies.
+#[derive(Default)]
+pub struct Chunks {
+    parts: Vec<Bytes>,
+    pending: Vec<u8>,
+}
+
+/// Below this, copying beats another iovec.
+const SHARE_MIN: usize = 2048;
+
+impl Chunks {
+    pub fn copy(&mut self, b: &[u8]) {
+        self.pending.extend_from_slice(b);
+    }
+
+    /// Appends bytes owned elsewhere (shared when large, copied when small).
+    pub fn share(&mut self, b: Bytes) {
+        if b.len() < SHARE_MIN {
+            self.pending.extend_from_slice(&b);
+            return;
+        }
+        if !self.pending.is_empty() {
+            self.parts
+                .push(Bytes::from(std::mem::take(&mut self.pending)));
+        }
+        self.parts.push(b);
+    }
+
+    pub fn writer(&mut self) -> &mut Vec<u8> {
+        &mut self.pending
+    }
+
+    pub fn finish(mut self) -> Vec<Bytes> {
+        if !self.pending.is_empty() {
+            self.parts.push(Bytes::from(self.pending));
+        }
+        self.parts
+    }
 }
 
 impl Resp {
@@ -128,6 +172,7 @@ impl Resp {
             status: StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
             headers: Vec::new(),
             body: body.into(),
+            parts: Vec::new(),
         };
         r.set("content-type", content_type);
         r
@@ -143,7 +188,27 @@ impl Resp {
             status: StatusCode::from_u16(status).unwrap_or(StatusCode::OK),
             headers: Vec::new(),
             body: Bytes::new(),
+            parts: Vec::new(),
         }
+    }
+
+    /// A response whose body is a list of chunks.
+    pub fn chunked(status: u16, content_type: &str, parts: Vec<Bytes>) -> Resp {
+        let mut r = Resp::new(status, content_type, Bytes::new());
+        r.parts = parts;
+        r
+    }
+
+    /// The whole body as one buffer.
+    pub fn body_bytes(&self) -> Bytes {
+        if self.parts.is_empty() {
+            return self.body.clone();
+        }
+        let mut v = Vec::with_capacity(self.parts.iter().map(|p| p.len()).sum());
+        for p in &self.parts {
+            v.extend_from_slice(p);
+        }
+        Bytes::from(v)
     }
 
     pub fn set(&mut self, name: &str, value: &str) {

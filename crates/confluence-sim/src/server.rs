@@ -1,6 +1,7 @@
 //! The HTTP server: accept loop, per-request pipeline (control API, faults,
 //! auth, routing, stats) and the thread-owning `SimHandle`.
 
+use std::collections::VecDeque;
 use std::convert::Infallible;
 use std::future::Future;
 use std::io;
@@ -59,16 +60,22 @@ impl State {
 /// part of the data, waits briefly so hyper flushes it, then fails, which
 /// closes the connection mid-body.
 pub struct SimBody {
-    data: Option<Bytes>,
+    data: VecDeque<Bytes>,
+    left: u64,
     fail: bool,
     pause: Option<Pin<Box<tokio::time::Sleep>>>,
 }
 
 impl SimBody {
     fn full(b: Bytes) -> Self {
+        Self::parts(vec![b], false)
+    }
+
+    fn parts(parts: Vec<Bytes>, fail: bool) -> Self {
         SimBody {
-            data: Some(b),
-            fail: false,
+            left: parts.iter().map(|p| p.len() as u64).sum(),
+            data: parts.into_iter().filter(|p| !p.is_empty()).collect(),
+            fail,
             pause: None,
         }
     }
@@ -83,10 +90,9 @@ impl Body for SimBody {
         _cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, io::Error>>> {
         let this = self.get_mut();
-        if let Some(d) = this.data.take() {
-            if !d.is_empty() {
-                return Poll::Ready(Some(Ok(Frame::data(d))));
-            }
+        if let Some(d) = this.data.pop_front() {
+            this.left -= d.len() as u64;
+            return Poll::Ready(Some(Ok(Frame::data(d))));
         }
         if this.fail {
             let pause = this.pause.get_or_insert_with(|| {
@@ -102,31 +108,34 @@ impl Body for SimBody {
     }
 
     fn is_end_stream(&self) -> bool {
-        self.data.as_ref().is_none_or(|d| d.is_empty()) && !self.fail
+        self.data.is_empty() && !self.fail
     }
 
     fn size_hint(&self) -> SizeHint {
-        match (&self.data, self.fail) {
-            (_, true) => SizeHint::default(),
-            (Some(d), false) => SizeHint::with_exact(d.len() as u64),
-            (None, false) => SizeHint::with_exact(0),
+        if self.fail {
+            SizeHint::default()
+        } else {
+            SizeHint::with_exact(self.left)
         }
     }
 }
 
 fn to_hyper(resp: Resp, truncate: bool) -> Response<SimBody> {
+    let whole = if truncate {
+        resp.body_bytes()
+    } else {
+        Bytes::new()
+    };
     let mut b = Response::builder().status(resp.status);
     for (k, v) in resp.headers {
         b = b.header(k, v);
     }
-    let body = if truncate && resp.body.len() > 1 {
-        let full = resp.body.len();
+    let body = if truncate && whole.len() > 1 {
+        let full = whole.len();
         b = b.header("content-length", full.to_string());
-        SimBody {
-            data: Some(resp.body.slice(..full / 2)),
-            fail: true,
-            pause: None,
-        }
+        SimBody::parts(vec![whole.slice(..full / 2)], true)
+    } else if !resp.parts.is_empty() {
+        SimBody::parts(resp.parts, false)
     } else {
         SimBody::full(resp.body)
     };

@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use super::Ctx;
 use super::errors;
-use crate::http::{Resp, rewrite_query};
+use crate::http::{Chunks, Resp, rewrite_query};
 use crate::model::Id;
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -147,22 +147,22 @@ pub fn v2_list<T: Serialize>(ctx: &Ctx, results: &[T], next: Option<Cursor>) -> 
 }
 
 /// Finishes a hand-built v2 list body (`{"results":[…]` so far).
-pub fn v2_finish(ctx: &Ctx, mut out: Vec<u8>, next: Option<Cursor>) -> Resp {
+pub fn v2_finish(ctx: &Ctx, mut out: Chunks, next: Option<Cursor>) -> Resp {
     let next_url = next.map(|c| {
         let q = rewrite_query(&ctx.req.raw_query, &["cursor"], &[("cursor", c.encode())]);
         format!("{}?{}", ctx.req.path, q)
     });
-    out.extend_from_slice(b",\"_links\":");
+    out.copy(b",\"_links\":");
     serde_json::to_writer(
-        &mut out,
+        out.writer(),
         &Links {
             next: next_url.clone(),
             base: ctx.base.clone(),
         },
     )
     .ok();
-    out.push(b'}');
-    let mut resp = Resp::new(200, "application/json;charset=UTF-8", out);
+    out.copy(b"}");
+    let mut resp = Resp::chunked(200, "application/json;charset=UTF-8", out.finish());
     if let Some(n) = next_url {
         resp.set(
             "Link",

@@ -4,6 +4,8 @@
 use std::collections::BTreeSet;
 use std::ops::Bound;
 
+use bytes::Bytes;
+
 use serde::Serialize;
 use serde_json::json;
 
@@ -11,7 +13,7 @@ use super::super::Ctx;
 use super::super::errors;
 use super::super::pagination::{Cursor, num_key, v2_cursor, v2_finish, v2_limit, v2_list, window};
 use super::{BodyJson, PageJson, VersionJson, fill_body, page_json, parse_id, status_filter};
-use crate::http::Resp;
+use crate::http::{Chunks, Resp};
 use crate::model::time::iso;
 use crate::model::{Id, Node, NodeKind, Status};
 
@@ -167,12 +169,13 @@ fn list_pages(ctx: &Ctx, source: Source, keep: &dyn Fn(&Node) -> bool) -> Resp {
     } else {
         None
     };
-    // Hot path: cached per-page fragments plus cached body JSON, spliced.
-    let mut out: Vec<u8> = Vec::with_capacity(64 + picked.len() * 1024);
-    out.extend_from_slice(b"{\"results\":[");
+    // Hot path: cached per-page fragments plus cached body JSON, sent as
+    // shared chunks (no per-request serialization or copying of bodies).
+    let mut out = Chunks::default();
+    out.copy(b"{\"results\":[");
     for (i, n) in picked.iter().enumerate() {
         if i > 0 {
-            out.push(b',');
+            out.copy(b",");
         }
         let frag = site.fragment(n.id, || {
             let mut p = page_json(ctx, n, n.latest(), true);
@@ -182,24 +185,33 @@ fn list_pages(ctx: &Ctx, source: Source, keep: &dyn Fn(&Node) -> bool) -> Resp {
             v.extend_from_slice(b",\"body\":");
             v
         });
-        out.extend_from_slice(&frag);
+        out.share(Bytes::from_owner(frag));
         match body_format {
             Some("storage") => {
-                out.extend_from_slice(b"{\"storage\":{\"representation\":\"storage\",\"value\":");
-                out.extend_from_slice(site.body_json(n, n.latest()).get().as_bytes());
-                out.extend_from_slice(b"}}");
+                out.copy(b"{\"storage\":{\"representation\":\"storage\",\"value\":");
+                out.share(Bytes::from_owner(RawBytes(site.body_json(n, n.latest()))));
+                out.copy(b"}}");
             }
             Some(f) => {
                 let mut b = BodyJson::default();
                 fill_body(ctx, n, n.latest(), f, &mut b);
-                serde_json::to_writer(&mut out, &b).ok();
+                serde_json::to_writer(out.writer(), &b).ok();
             }
-            None => out.extend_from_slice(b"{}"),
+            None => out.copy(b"{}"),
         }
-        out.push(b'}');
+        out.copy(b"}");
     }
-    out.extend_from_slice(b"]");
+    out.copy(b"]");
     v2_finish(ctx, out, next)
+}
+
+/// Lets a cached JSON body be sent without copying it.
+struct RawBytes(std::sync::Arc<serde_json::value::RawValue>);
+
+impl AsRef<[u8]> for RawBytes {
+    fn as_ref(&self) -> &[u8] {
+        self.0.get().as_bytes()
+    }
 }
 
 /// `GET /spaces/{id}/pages`
