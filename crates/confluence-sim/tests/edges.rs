@@ -233,3 +233,52 @@ fn titles_are_unique_within_a_space() {
     );
     assert!((200..300).contains(&other.status), "{}", other.text());
 }
+
+/// One page, three views: the listing item, the single GET and v1 agree on
+/// every shared field (the captures show v1 `extensions.position` equal to
+/// v2 `position` for the same page).
+#[test]
+fn list_single_and_v1_agree() {
+    let sim = sim();
+    let (pages, _) = sim.walk_v2(&sim.v2("/pages?limit=250&status=current,archived"));
+    assert!(pages.len() >= 30);
+    for item in &pages {
+        let id = item["id"].as_str().unwrap();
+        let single = sim.json(&sim.v2(&format!("/pages/{id}")));
+        for k in [
+            "id",
+            "status",
+            "title",
+            "spaceId",
+            "parentId",
+            "parentType",
+            "position",
+            "authorId",
+            "ownerId",
+            "createdAt",
+            "version",
+        ] {
+            assert_eq!(
+                item[k], single[k],
+                "page {id}: {k} differs between list and single"
+            );
+        }
+        let v1 = sim.json(&sim.v1(&format!(
+            "/content/{id}?expand=version,ancestors,history&status=current,archived"
+        )));
+        assert_eq!(v1["title"], single["title"], "{id}");
+        assert_eq!(v1["status"], single["status"], "{id}");
+        assert_eq!(v1["version"]["number"], single["version"]["number"], "{id}");
+        assert_eq!(
+            v1["extensions"]["position"], single["position"],
+            "{id}: v1 extensions.position = v2 position"
+        );
+        let parent = v1["ancestors"]
+            .as_array()
+            .and_then(|a| a.last())
+            .map(|a| a["id"].clone());
+        if single["parentType"] == "page" {
+            assert_eq!(parent, Some(single["parentId"].clone()), "{id}: parent");
+        }
+    }
+}
