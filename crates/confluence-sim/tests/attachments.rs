@@ -72,6 +72,16 @@ fn rest_download_redirects_to_token_url() {
         !location.contains("/wiki/rest/api/"),
         "media URL is not the REST path: {location}"
     );
+    // Shaped like the real media URL: /file/{fileId}/binary?token=..&name=..
+    let file_id = sim.json(&sim.v2(&format!("/attachments/{att}")))["fileId"]
+        .as_str()
+        .expect("fileId")
+        .to_string();
+    assert!(
+        location.contains(&format!("/file/{file_id}/binary?")),
+        "{location}"
+    );
+    assert!(location.contains("name=file.bin"), "{location}");
     let media = fetch_media(&sim, &location);
     assert_eq!(media.status, 200, "{}", media.text());
     assert_eq!(media.body, payload("two"), "latest version by default");
