@@ -342,25 +342,46 @@ pub fn get(ctx: &Ctx, id: &str) -> Resp {
         p.version = None;
     }
     let self_link = |what: &str| format!("/wiki/api/v2/pages/{}/{what}", node.id);
-    let sub = |results: Vec<serde_json::Value>, what: &str| {
+    // Sub-lists cap at 50; with more, `meta.cursor` continues on the list
+    // endpoint (`/labels`, `/versions`) from the last item shown.
+    let sub = |results: Vec<serde_json::Value>, what: &str, sort: &str, key: &str| {
         let more = results.len() > 50;
         let results: Vec<_> = results.into_iter().take(50).collect();
-        json!({"results": results, "meta": {"hasMore": more}, "_links": {"self": self_link(what)}})
+        let mut meta = json!({"hasMore": more});
+        if more {
+            let last = results.last().and_then(|r| match &r[key] {
+                serde_json::Value::String(s) => s.parse::<Id>().ok(),
+                v => v.as_u64(),
+            });
+            if let Some(id) = last {
+                let c = Cursor {
+                    sort: sort.into(),
+                    key: num_key(id as i64),
+                    id,
+                };
+                meta["cursor"] = json!(c.encode());
+            }
+        }
+        json!({"results": results, "meta": meta, "_links": {"self": self_link(what)}})
     };
     if q.flag("include-labels") {
-        p.labels = Some(sub(labels_json(node, None), "labels"));
+        let mut labels = labels_json(node, None);
+        labels.sort_by_key(|l| l["id"].as_str().and_then(|i| i.parse::<Id>().ok()));
+        p.labels = Some(sub(labels, "labels", "label", "id"));
     }
     if q.flag("include-properties") {
-        p.properties = Some(sub(vec![], "properties"));
+        p.properties = Some(sub(vec![], "properties", "id", "id"));
     }
     if q.flag("include-operations") {
         p.operations = Some(sub(
             vec![json!({"operation": "read", "targetType": "page"})],
             "operations",
+            "id",
+            "id",
         ));
     }
     if q.flag("include-likes") {
-        p.likes = Some(sub(vec![], "likes"));
+        p.likes = Some(sub(vec![], "likes", "id", "id"));
     }
     if q.flag("include-versions") {
         let vs: Vec<_> = node
@@ -369,7 +390,7 @@ pub fn get(ctx: &Ctx, id: &str) -> Resp {
             .rev()
             .map(|v| serde_json::to_value(VersionJson::of(v)).unwrap())
             .collect();
-        p.versions = Some(sub(vs, "versions"));
+        p.versions = Some(sub(vs, "versions", "-modified-date", "number"));
     }
     if q.flag("include-favorited-by-current-user-status") {
         p.is_favorited_by_current_user = Some(false);
