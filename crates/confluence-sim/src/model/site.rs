@@ -41,7 +41,7 @@ pub struct Site {
     pub restricted: usize,
     label_ids: HashMap<Arc<str>, Id>,
     /// Versions are immutable, so (node, version) keys never go stale.
-    body_cache: parking_lot::RwLock<HashMap<(Id, u32), Arc<RawValue>>>,
+    body_cache: parking_lot::RwLock<HashMap<(Id, u32, bool), Arc<RawValue>>>,
     cache_left: AtomicI64,
     /// Bumped by every mutation; cached listing fragments carry the revision
     /// they were built at.
@@ -374,11 +374,26 @@ impl Site {
     /// The storage body as a JSON string literal, cached within a memory
     /// budget so listings with bodies are mostly memcpy.
     pub fn body_json(&self, node: &Node, v: &Version) -> Arc<RawValue> {
-        let key = (node.id, v.number);
+        self.cached_json(node, v, false)
+    }
+
+    /// The `atlas_doc_format` value (an ADF document as a JSON string), cached
+    /// like storage bodies.
+    pub fn adf_json(&self, node: &Node, v: &Version) -> Arc<RawValue> {
+        self.cached_json(node, v, true)
+    }
+
+    fn cached_json(&self, node: &Node, v: &Version, adf: bool) -> Arc<RawValue> {
+        let key = (node.id, v.number, adf);
         if let Some(r) = self.body_cache.read().get(&key) {
             return r.clone();
         }
         let text = self.body_text(node, v);
+        let text = if adf {
+            std::borrow::Cow::Owned(crate::adf::to_adf(&text))
+        } else {
+            text
+        };
         let json = serde_json::to_string(&*text).unwrap_or_else(|_| "\"\"".into());
         let len = json.len() as i64 + 64;
         let raw: Arc<RawValue> = Arc::from(RawValue::from_string(json).expect("a JSON string"));

@@ -134,10 +134,9 @@ pub fn fill_body(ctx: &Ctx, node: &Node, v: &Version, format: &str, body: &mut B
             })
         }
         "atlas_doc_format" => {
-            let adf = crate::adf::to_adf(&site.body_text(node, v));
             body.atlas_doc_format = Some(BodyValue {
                 representation: "atlas_doc_format",
-                value: raw_str(&adf),
+                value: site.adf_json(node, v),
             });
         }
         "view" | "export_view" | "anonymous_export_view" | "styled_view" => {
