@@ -223,7 +223,6 @@ fn include_lists_cap_at_50() {
 /// With `hasMore`, real Confluence also gives `meta.cursor` to continue from
 /// (api notes section 4, `OptionalFieldMeta` in the v2 spec).
 #[test]
-#[ignore = "sim bug: include-* meta has hasMore but no cursor (src/api/v2/pages.rs include lists)"]
 fn include_lists_give_a_cursor_when_capped() {
     let dir = TempSite::new("labels-cursor");
     write_site(&dir, &manifest());
