@@ -113,10 +113,13 @@ impl State {
 
     /// Writes atomically (temporary file, fsync, rename), so the file on disk
     /// is always either the old or the new state, whenever the process dies.
+    /// Files written before are made durable first, so the state never names
+    /// a file that a power cut could still lose.
     pub fn save(&self, output: &Path) -> Result<()> {
+        flush_output(output)?;
         let path = Self::path(output);
         let json = serde_json::to_vec_pretty(self).expect("state serialises");
-        write_atomic(&path, &json)
+        write_atomic(&path, &json, Durability::Fsync)
     }
 
     /// Adds a scope unless the same one is already tracked.
@@ -127,8 +130,38 @@ impl State {
     }
 }
 
+/// Whether a write is flushed to disk before it is renamed into place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Durability {
+    /// fsync the file: for the state file.
+    Fsync,
+    /// Leave flushing to [`flush_output`], one call per batch: an fsync per
+    /// page doubled export time on ext4 (one journal commit each).
+    Batched,
+}
+
+/// Makes every file written so far durable with one `syncfs` (Linux). Other
+/// systems rely on the atomic rename alone, which already survives the
+/// process dying, just not a power cut.
+pub fn flush_output(dir: &Path) -> Result<()> {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::fd::AsRawFd as _;
+        let f =
+            std::fs::File::open(dir).with_context(|| format!("cannot open `{}`", dir.display()))?;
+        // SAFETY: syncfs only reads the descriptor, which `f` keeps open.
+        if unsafe { libc::syncfs(f.as_raw_fd()) } != 0 {
+            return Err(std::io::Error::last_os_error())
+                .with_context(|| format!("cannot flush `{}` to disk", dir.display()));
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = dir;
+    Ok(())
+}
+
 /// Writes `bytes` to `path` through a temporary sibling and a rename.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+pub fn write_atomic(path: &Path, bytes: &[u8], durability: Durability) -> Result<()> {
     let dir = path.parent().context("path has no parent folder")?;
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create `{}`", dir.display()))?;
     let name = path.file_name().context("path has no file name")?;
@@ -136,7 +169,9 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let result = (|| -> std::io::Result<()> {
         let mut f = std::fs::File::create(&tmp)?;
         f.write_all(bytes)?;
-        f.sync_all()?;
+        if durability == Durability::Fsync {
+            f.sync_all()?;
+        }
         std::fs::rename(&tmp, path)
     })();
     if result.is_err() {

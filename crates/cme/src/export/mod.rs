@@ -6,7 +6,7 @@ pub mod inventory;
 pub mod layout;
 pub mod paths;
 
-use crate::state::{AttachmentState, PageState, State, TrackedStatus, write_atomic};
+use crate::state::{AttachmentState, Durability, PageState, State, TrackedStatus, write_atomic};
 use anyhow::{Context as _, Result, bail};
 use cme_client::{Client, Flavor, PageId, SpaceKey};
 use cme_convert::Options;
@@ -119,11 +119,13 @@ pub async fn export(
             title: Some(placed.meta.title.clone()),
             ..req.options.clone()
         };
-        let converted = cme_convert::convert(body, &ctx, &opts);
+        let mut converted = cme_convert::convert(body, &ctx, &opts);
+        drop_repeated_title(&mut converted.markdown);
         report.warnings += converted.warnings.len();
         write_atomic(
             &placed.path.under(&req.output),
             converted.markdown.as_bytes(),
+            Durability::Batched,
         )?;
         for att in &converted.attachments {
             let owner = match &att.page {
@@ -183,7 +185,7 @@ pub async fn export(
                 .download(att)
                 .await
                 .with_context(|| format!("cannot download `{}`", att.filename))?;
-            write_atomic(&path.under(&req.output), &bytes)?;
+            write_atomic(&path.under(&req.output), &bytes, Durability::Batched)?;
             report.attachments += 1;
             if let Some(ps) = state.pages.get_mut(&page_id) {
                 ps.attachments.insert(
@@ -200,6 +202,17 @@ pub async fn export(
     state.save(&req.output)?;
     report.elapsed_secs = started.elapsed().as_secs_f64();
     Ok(report)
+}
+
+/// Many pages open with an `h1` equal to their title; the title heading we
+/// add would then read twice.
+fn drop_repeated_title(md: &mut String) {
+    let Some(first) = md.lines().next() else {
+        return;
+    };
+    if first.starts_with("# ") && md[first.len()..].starts_with(&format!("\n\n{first}\n")) {
+        md.drain(..first.len() + 2);
+    }
 }
 
 /// Display names of every user the bodies mention. A failed lookup only
@@ -273,5 +286,23 @@ fn open_state(client: &Client, req: &ExportRequest) -> Result<State> {
             client.site_url()
         ),
         Some(s) => Ok(s),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::drop_repeated_title;
+
+    #[test]
+    fn a_title_repeated_by_the_body_is_written_once() {
+        let mut md = "# Setup\n\n# Setup\n\nText\n".to_owned();
+        drop_repeated_title(&mut md);
+        assert_eq!(md, "# Setup\n\nText\n");
+        let mut other = "# Setup\n\n# Setup guide\n\nText\n".to_owned();
+        drop_repeated_title(&mut other);
+        assert_eq!(other, "# Setup\n\n# Setup guide\n\nText\n");
+        let mut single = "# Setup\n".to_owned();
+        drop_repeated_title(&mut single);
+        assert_eq!(single, "# Setup\n");
     }
 }
