@@ -103,12 +103,7 @@ impl R<'_, '_> {
 
     fn element(&mut self, e: &Element) {
         let name = e.name.as_str();
-        if let Some(rest) = name
-            .strip_prefix("ac:")
-            .or_else(|| name.strip_prefix("ri:"))
-            .or_else(|| name.strip_prefix("at:"))
-        {
-            let _ = rest;
+        if ["ac:", "ri:", "at:"].iter().any(|p| name.starts_with(p)) {
             return self.confluence(e);
         }
         if name == "time" {

@@ -2,7 +2,6 @@
 //! auth, routing, stats) and the thread-owning `SimHandle`.
 
 use std::collections::VecDeque;
-use std::convert::Infallible;
 use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
@@ -339,6 +338,3 @@ pub fn spawn(config: SimConfig) -> Result<SimHandle, SimError> {
         thread: Some(thread),
     })
 }
-
-#[allow(dead_code)]
-fn _assert_infallible(_: Infallible) {}

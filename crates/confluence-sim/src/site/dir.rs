@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 use super::rng::mix;
 use crate::error::SimError;
-use crate::model::time::{now, parse_iso};
+use crate::model::time::parse_iso;
 use crate::model::{
     AttVersion, Attachment, Body, Id, Label, Node, NodeKind, Site, Space, Status, User, Version,
     uuid_from,
@@ -323,7 +323,6 @@ impl Loader<'_> {
 
     fn build(mut self, m: Manifest) -> Result<Site, SimError> {
         let epoch = crate::model::time::from_parts(2024, 1, 1, 9, 0, 0, 0);
-        let _ = now;
         let mut site = Site::new(m.cloud_id.clone().unwrap_or_else(|| uuid_from(0x5173)));
         if m.users.is_empty() {
             return Err((self.err)("at least one user is required".into()));

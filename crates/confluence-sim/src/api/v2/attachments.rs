@@ -11,10 +11,9 @@ use crate::http::Resp;
 use crate::model::time::iso;
 use crate::model::{AttVersion, Attachment, Status, media_type_description};
 
-pub fn attachment_json(ctx: &Ctx, a: &Attachment, v: &AttVersion) -> Value {
+pub fn attachment_json(a: &Attachment, v: &AttVersion) -> Value {
     let download = download_link(a, v);
     let webui = webui_link(a);
-    let _ = ctx;
     json!({
         "id": format!("att{}", a.id),
         "status": a.status.as_str(),
@@ -93,10 +92,7 @@ pub fn page_attachments(ctx: &Ctx, id: &str) -> Resp {
         all.reverse();
     }
     let (w, more) = window(&all, key, desc, cursor.as_ref(), limit);
-    let results: Vec<Value> = w
-        .iter()
-        .map(|a| attachment_json(ctx, a, a.latest()))
-        .collect();
+    let results: Vec<Value> = w.iter().map(|a| attachment_json(a, a.latest())).collect();
     let next = more
         .then(|| {
             w.last().map(|a| {
@@ -133,7 +129,7 @@ pub fn get(ctx: &Ctx, id: &str) -> Resp {
             None => return errors::v2_not_found(),
         },
     };
-    let mut j = attachment_json(ctx, a, v);
+    let mut j = attachment_json(a, v);
     j["_links"]["base"] = json!(ctx.base);
     Resp::json(200, &j)
 }

@@ -15,7 +15,7 @@ use super::super::pagination::{Cursor, num_key, v2_cursor, v2_finish, v2_limit, 
 use super::{BodyJson, PageJson, VersionJson, fill_body, page_json, parse_id, status_filter};
 use crate::http::{Chunks, Resp};
 use crate::model::time::iso;
-use crate::model::{Id, Node, NodeKind, Status};
+use crate::model::{Id, Node, NodeKind};
 
 /// The sort orders v2 page listings accept.
 fn parse_sort(s: Option<&str>) -> Option<(&'static str, bool)> {
@@ -551,6 +551,3 @@ pub fn version(ctx: &Ctx, id: &str, n: &str) -> Resp {
         }),
     )
 }
-
-#[allow(dead_code)]
-fn _status_used(_: Status) {}
