@@ -24,7 +24,7 @@ pub const DEFAULT_TOKEN: &str = "sim-token";
 pub const DEFAULT_PAT: &str = "sim-pat";
 
 /// Everything `spawn`/`serve` needs.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct SimConfig {
     pub(crate) site: Arc<Site>,
     pub(crate) flavor: Flavor,
@@ -33,6 +33,20 @@ pub struct SimConfig {
     pub(crate) email: String,
     pub(crate) token: String,
     pub(crate) pat: String,
+}
+
+impl std::fmt::Debug for SimConfig {
+    // Summarised: a generated site can hold 100,000 pages. Secrets are omitted.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SimConfig")
+            .field("flavor", &self.flavor)
+            .field("addr", &self.addr)
+            .field("context_path", &self.context_path)
+            .field("spaces", &self.site.spaces.len())
+            .field("nodes", &self.site.nodes.len())
+            .field("email", &self.email)
+            .finish_non_exhaustive()
+    }
 }
 
 impl SimConfig {
