@@ -282,3 +282,29 @@ fn list_single_and_v1_agree() {
         }
     }
 }
+
+/// `/spaces` filters and its default order (id ascending).
+#[test]
+fn space_filters() {
+    let sim = sim();
+    let keys = |q: &str| -> Vec<String> {
+        let (s, _) = sim.walk_v2(&sim.v2(&format!("/spaces?{q}")));
+        s.iter()
+            .map(|x| x["key"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(keys("keys=OPS"), vec!["OPS"]);
+    let demo_id = space(&sim, "DEMO")["id"].as_str().unwrap().to_string();
+    assert_eq!(keys(&format!("ids={demo_id}")), vec!["DEMO"]);
+    assert!(keys("type=personal").is_empty());
+    assert!(keys("status=archived").is_empty());
+    let (all, _) = sim.walk_v2(&sim.v2("/spaces"));
+    let ids: Vec<u64> = all
+        .iter()
+        .map(|s| s["id"].as_str().unwrap().parse().unwrap())
+        .collect();
+    assert!(ids.windows(2).all(|w| w[0] < w[1]), "id ascending: {ids:?}");
+    let v1 = sim.json(&sim.v1("/space?spaceKey=OPS"));
+    assert_eq!(v1["results"][0]["key"], "OPS");
+    assert_eq!(v1["size"], 1);
+}
