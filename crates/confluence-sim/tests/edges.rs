@@ -308,3 +308,25 @@ fn space_filters() {
     assert_eq!(v1["results"][0]["key"], "OPS");
     assert_eq!(v1["size"], 1);
 }
+
+/// The `title` filter matches exactly, on both v2 listings and v1 `/content`.
+#[test]
+fn title_filters() {
+    let sim = sim();
+    let sid = space(&sim, "DEMO")["id"].as_str().unwrap().to_string();
+    let (pages, _) = sim.walk_v2(&sim.v2(&format!("/spaces/{sid}/pages?limit=250")));
+    let p = &pages[pages.len() / 2];
+    let (id, title) = (p["id"].as_str().unwrap(), p["title"].as_str().unwrap());
+    let t = common::enc(title);
+    for path in [
+        sim.v2(&format!("/spaces/{sid}/pages?title={t}")),
+        sim.v2(&format!("/pages?title={t}")),
+    ] {
+        let (found, _) = sim.walk_v2(&path);
+        assert_eq!(ids(&found), vec![id.to_string()], "{path}");
+    }
+    let v1 = sim.json(&sim.v1(&format!("/content?spaceKey=DEMO&title={t}")));
+    assert_eq!(ids(v1["results"].as_array().unwrap()), vec![id.to_string()]);
+    let none = sim.json(&sim.v2(&format!("/pages?title={}", common::enc("No Such Title 42"))));
+    assert!(none["results"].as_array().unwrap().is_empty());
+}
