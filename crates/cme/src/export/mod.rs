@@ -159,49 +159,92 @@ pub async fn export(
     // an interruption there loses no page.
     state.save(&req.output)?;
 
+    // Attachments, concurrently: the client's semaphore bounds requests in
+    // flight, and each task writes its files before returning.
+    let mut tasks = tokio::task::JoinSet::new();
     for (page_id, mut names) in wanted {
         names.sort();
         names.dedup();
         let Some(owner) = layout.get(&page_id) else {
             continue;
         };
+        tasks.spawn(page_attachments(
+            client.clone(),
+            page_id,
+            owner.space.clone(),
+            owner.path.to_string(),
+            names,
+            req.output.clone(),
+        ));
+    }
+    let total = tasks.len();
+    let mut done = 0;
+    while let Some(joined) = tasks.join_next().await {
         if req.cancel.load(Ordering::Relaxed) {
+            tasks.abort_all();
             return interrupted(&state, &report);
         }
-        let listed = client
-            .attachments(&page_id)
-            .await
-            .with_context(|| format!("cannot list attachments of page {page_id}"))?;
-        for name in names {
-            let Some(att) = listed.iter().find(|a| a.filename == name) else {
-                report
-                    .missing_attachments
-                    .push(format!("{} ({})", name, owner.path));
-                continue;
-            };
-            let path = Layout::attachment_path(&owner.space, &page_id, &att.filename);
-            progress(&format!("downloading {path}"));
-            let bytes = client
-                .download(att)
-                .await
-                .with_context(|| format!("cannot download `{}`", att.filename))?;
-            write_atomic(&path.under(&req.output), &bytes, Durability::Batched)?;
-            report.attachments += 1;
-            if let Some(ps) = state.pages.get_mut(&page_id) {
-                ps.attachments.insert(
-                    att.filename.clone(),
-                    AttachmentState {
-                        id: att.id.to_string(),
-                        version: att.version,
-                        output_path: path.to_string(),
-                    },
-                );
-            }
+        let fetched = joined.context("attachment task failed")??;
+        done += 1;
+        progress(&format!("attachments of {done}/{total} pages"));
+        report.attachments += fetched.stored.len();
+        report.missing_attachments.extend(fetched.missing);
+        if let Some(ps) = state.pages.get_mut(&fetched.page_id) {
+            ps.attachments.extend(fetched.stored);
         }
     }
+    report.missing_attachments.sort();
     state.save(&req.output)?;
     report.elapsed_secs = started.elapsed().as_secs_f64();
     Ok(report)
+}
+
+/// What one page's attachment task did.
+struct FetchedAttachments {
+    page_id: PageId,
+    stored: Vec<(String, AttachmentState)>,
+    missing: Vec<String>,
+}
+
+/// Lists one page's attachments and downloads the named ones.
+async fn page_attachments(
+    client: Client,
+    page_id: PageId,
+    space: SpaceKey,
+    page_path: String,
+    names: Vec<String>,
+    output: PathBuf,
+) -> Result<FetchedAttachments> {
+    let listed = client
+        .attachments(&page_id)
+        .await
+        .with_context(|| format!("cannot list attachments of page {page_id}"))?;
+    let mut out = FetchedAttachments {
+        page_id,
+        stored: Vec::new(),
+        missing: Vec::new(),
+    };
+    for name in names {
+        let Some(att) = listed.iter().find(|a| a.filename == name) else {
+            out.missing.push(format!("{name} ({page_path})"));
+            continue;
+        };
+        let path = Layout::attachment_path(&space, &out.page_id, &att.filename);
+        let bytes = client
+            .download(att)
+            .await
+            .with_context(|| format!("cannot download `{}`", att.filename))?;
+        write_atomic(&path.under(&output), &bytes, Durability::Batched)?;
+        out.stored.push((
+            att.filename.clone(),
+            AttachmentState {
+                id: att.id.to_string(),
+                version: att.version,
+                output_path: path.to_string(),
+            },
+        ));
+    }
+    Ok(out)
 }
 
 /// Many pages open with an `h1` equal to their title; the title heading we
