@@ -137,6 +137,13 @@ pub struct Chunks {
 const SHARE_MIN: usize = 2048;
 
 impl Chunks {
+    pub fn with_capacity(bytes: usize) -> Chunks {
+        Chunks {
+            parts: Vec::new(),
+            pending: Vec::with_capacity(bytes),
+        }
+    }
+
     pub fn copy(&mut self, b: &[u8]) {
         self.pending.extend_from_slice(b);
     }

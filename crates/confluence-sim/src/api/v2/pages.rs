@@ -171,7 +171,7 @@ fn list_pages(ctx: &Ctx, source: Source, keep: &dyn Fn(&Node) -> bool) -> Resp {
     };
     // Hot path: cached per-page fragments plus cached body JSON, sent as
     // shared chunks (no per-request serialization or copying of bodies).
-    let mut out = Chunks::default();
+    let mut out = Chunks::with_capacity(256 + picked.len() * 800);
     out.copy(b"{\"results\":[");
     for (i, n) in picked.iter().enumerate() {
         if i > 0 {
