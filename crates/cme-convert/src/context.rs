@@ -108,11 +108,14 @@ pub struct CurrentPage {
 /// "unknown", so an offline context is `impl Context for X {}`; the converter
 /// then falls back to Confluence-shaped targets (see [`OfflineContext`]).
 pub trait Context {
-    /// The Markdown link target (relative path or URL) for a page.
+    /// The Markdown link target for a page: a URL or relative path, already
+    /// percent-encoded where a destination needs it (spaces, `%`, `#`, `?`),
+    /// since it is written as is. Wiki-style links decode it again.
     fn page_link(&self, _page: &PageRef) -> Option<String> {
         None
     }
-    /// The local path (relative to the Markdown file) of an attachment.
+    /// The local path (relative to the Markdown file) of an attachment,
+    /// percent-encoded like [`Context::page_link`].
     fn attachment_path(&self, _attachment: &AttachmentRef) -> Option<String> {
         None
     }

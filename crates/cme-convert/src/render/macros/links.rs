@@ -176,7 +176,11 @@ impl Renderer<'_> {
             },
             LinkStyle::Wiki => {
                 let base = match (self.ctx.page_link(page), page.title()) {
-                    (Some(l), _) => l.strip_suffix(".md").map(str::to_owned).unwrap_or(l),
+                    // Context targets are URLs; wiki links name the file itself.
+                    (Some(l), _) => {
+                        let l = percent_decode(&l);
+                        l.strip_suffix(".md").map(str::to_owned).unwrap_or(l)
+                    }
                     (None, Some(t)) => t.to_owned(),
                     (None, None) => target,
                 };
@@ -423,5 +427,39 @@ mod tests {
         ));
         assert!(parse_confluence_url("https://example.com/x").is_none());
         assert_eq!(url_decode("%zz%4"), "%zz%4");
+    }
+}
+
+/// Undoes `%XX` escapes (invalid ones stay as they are).
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%'
+            && let Some(v) = s
+                .get(i + 1..i + 3)
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+        {
+            out.push(v);
+            i += 3;
+            continue;
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    String::from_utf8(out).unwrap_or_else(|_| s.to_owned())
+}
+
+#[cfg(test)]
+mod percent_tests {
+    use super::percent_decode;
+
+    #[test]
+    fn decodes_escapes_and_keeps_the_rest() {
+        assert_eq!(percent_decode("A%20B/100%25%23.md"), "A B/100%#.md");
+        assert_eq!(percent_decode("50%"), "50%");
+        assert_eq!(percent_decode("%zz%2"), "%zz%2");
+        assert_eq!(percent_decode("日本%20語"), "日本 語");
     }
 }
