@@ -74,12 +74,14 @@ fn macro_color(c: &str) -> &'static str {
 }
 
 impl R<'_, '_> {
+    /// A site URL, HTML-escaped for use in an attribute.
     fn url(&self, path: &str) -> String {
-        if self.absolute {
-            format!("{}{}", self.ctx.base, path)
+        let prefix = if self.absolute {
+            self.ctx.base.as_str()
         } else {
-            format!("{}{}", self.ctx.context, path)
-        }
+            self.ctx.context
+        };
+        escape_text(&format!("{prefix}{path}"))
     }
 
     fn nodes(&mut self, nodes: &[Node]) {
@@ -282,6 +284,34 @@ impl R<'_, '_> {
                 body_html
             };
             let _ = write!(self.out, "<a href=\"{v}\">{text}</a>");
+        } else if let Some(b) = e.child("ri:blog-post") {
+            let title = decode_entities(b.attr("ri:content-title").unwrap_or(""));
+            let key = b.attr("ri:space-key").unwrap_or("");
+            let day = b.attr("ri:posting-day").unwrap_or("");
+            let href = self.url(&format!("/display/{key}/{day}/{}", slug(&title)));
+            let text = if body_html.is_empty() {
+                escape_text(&title)
+            } else {
+                body_html
+            };
+            let _ = write!(
+                self.out,
+                "<a href=\"{href}\" data-linked-resource-type=\"blogpost\">{text}</a>"
+            );
+        } else if let Some(sc) = e.child("ri:shortcut") {
+            let key = sc.attr("ri:key").unwrap_or("");
+            let param = decode_entities(sc.attr("ri:parameter").unwrap_or(""));
+            let text = if body_html.is_empty() {
+                escape_text(&format!("{param}@{key}"))
+            } else {
+                body_html
+            };
+            let _ = write!(
+                self.out,
+                "<a href=\"https://{}.example.com/{}\">{text}</a>",
+                escape_text(key),
+                escape_text(&enc_path(&param))
+            );
         } else if let Some(c) = e.child("ri:content-entity") {
             let id = c.attr("ri:content-id").unwrap_or("");
             let _ = write!(
