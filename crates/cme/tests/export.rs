@@ -2,7 +2,7 @@
 //! attachments, hostile titles, refusal rules, API call counts, faults.
 use cme::export::{ExportRequest, Selection};
 use cme::state::{STATE_FILE, ScopeCommand, State};
-use cme_client::{Client, ClientConfig, Credentials, Flavor, RetryPolicy, Secret, SpaceKey};
+use cme_client::{Client, ClientConfig, Credentials, Flavor, RetryPolicy, Secret};
 use cme_convert::Options;
 use confluence_sim::{SimConfig, SimHandle, spawn};
 use serde_json::{Value, json};
@@ -44,13 +44,22 @@ fn request(out: &Path, append: bool) -> ExportRequest {
 }
 
 fn export(client: &Client, out: &Path, append: bool) -> anyhow::Result<cme::export::ExportReport> {
+    export_selection(client, Selection::AllSpaces, out, append)
+}
+
+fn export_selection(
+    client: &Client,
+    selection: Selection,
+    out: &Path,
+    append: bool,
+) -> anyhow::Result<cme::export::ExportReport> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap();
     rt.block_on(cme::export::export(
         client,
-        &Selection::AllSpaces,
+        &selection,
         request(out, append),
         &|_| {},
     ))
@@ -104,6 +113,13 @@ fn current_pages(sim: &SimHandle) -> usize {
         next = v["_links"]["next"].as_str().map(str::to_owned);
     }
     n
+}
+
+/// Every exported file below `root` except the state (which names the URL).
+fn content(root: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut t = tree(root);
+    t.remove(STATE_FILE);
+    t
 }
 
 /// Every file below `root`, relative, `/`-separated, with its bytes.
@@ -403,17 +419,12 @@ fn faults_are_retried_and_the_result_is_identical() {
     let faulty = tmp("faulty");
     export(&client(&sim, "sim-token"), &faulty, false).unwrap();
 
-    let strip = |mut t: BTreeMap<String, Vec<u8>>| {
-        t.remove(STATE_FILE);
-        t
-    };
-    let (a, b) = (strip(tree(&clean)), strip(tree(&faulty)));
+    let (a, b) = (content(&clean), content(&faulty));
     assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
     for (k, v) in &a {
         // Links are relative, so the different ports of the two sims never show.
         assert_eq!(v, &b[k], "{k} differs after faults");
     }
-    let _ = SpaceKey::new("DEMO");
     std::fs::remove_dir_all(&clean).ok();
     std::fs::remove_dir_all(&faulty).ok();
 }
@@ -440,11 +451,7 @@ fn data_center_export_matches_the_cloud_export() {
     let report = export(&Client::new(cfg).unwrap(), &dc, false).unwrap();
     assert!(report.pages > 0);
 
-    let strip = |mut t: BTreeMap<String, Vec<u8>>| {
-        t.remove(STATE_FILE);
-        t
-    };
-    let (a, b) = (strip(tree(&cloud)), strip(tree(&dc)));
+    let (a, b) = (content(&cloud), content(&dc));
     assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
     // Data Center's v1 often reports no sibling position ("none"), so the
     // order of sibling lists may differ; the content may not.
@@ -461,23 +468,6 @@ fn data_center_export_matches_the_cloud_export() {
     }
     std::fs::remove_dir_all(&cloud).ok();
     std::fs::remove_dir_all(&dc).ok();
-}
-
-fn export_selection(
-    client: &Client,
-    selection: Selection,
-    out: &Path,
-) -> anyhow::Result<cme::export::ExportReport> {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(cme::export::export(
-        client,
-        &selection,
-        request(out, false),
-        &|_| {},
-    ))
 }
 
 #[test]
@@ -504,6 +494,7 @@ fn page_scopes_land_at_the_same_paths_as_the_space_export() {
             descendants: false,
         },
         &single,
+        false,
     )
     .unwrap();
     assert_eq!(r.pages, 1);
@@ -522,6 +513,7 @@ fn page_scopes_land_at_the_same_paths_as_the_space_export() {
             descendants: true,
         },
         &with_desc,
+        false,
     )
     .unwrap();
     let expected: Vec<&String> = full_files
@@ -549,6 +541,7 @@ fn page_scopes_land_at_the_same_paths_as_the_space_export() {
             descendants: false,
         },
         &tmp("scope-missing"),
+        false,
     )
     .unwrap_err();
     assert!(format!("{err:#}").contains("999999999"), "{err:#}");
