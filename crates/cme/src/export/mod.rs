@@ -8,7 +8,7 @@ pub mod paths;
 
 use crate::state::{AttachmentState, Durability, PageState, State, TrackedStatus, write_atomic};
 use anyhow::{Context as _, Result, bail};
-use cme_client::{Client, Flavor, PageId, SpaceKey};
+use cme_client::{Attachment, Client, Flavor, PageId, SpaceKey};
 use cme_convert::Options;
 use context::PageContext;
 pub use inventory::Selection;
@@ -97,6 +97,9 @@ pub async fn export(
     };
     progress("looking up users");
     let users = user_names(client, &bodies).await;
+    // The attachments macro lists a page's files, so those pages need their
+    // listing before conversion; it is kept for the download phase.
+    let mut listings = list_attachments_for_macro(client, &bodies).await?;
     let now = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
     // Attachments referenced by converted pages, per owning page.
     let mut wanted: BTreeMap<PageId, Vec<String>> = BTreeMap::new();
@@ -112,7 +115,9 @@ pub async fn export(
             layout: &layout,
             page: placed,
             bodies: &bodies,
-            attachment_names: None,
+            attachment_names: listings
+                .get(&placed.meta.id)
+                .map(|l| l.iter().map(|a| a.filename.clone()).collect()),
             users: &users,
         };
         let opts = Options {
@@ -168,8 +173,10 @@ pub async fn export(
         let Some(owner) = layout.get(&page_id) else {
             continue;
         };
+        let listed = listings.remove(&page_id);
         tasks.spawn(page_attachments(
             client.clone(),
+            listed,
             page_id,
             owner.space.clone(),
             owner.path.to_string(),
@@ -199,6 +206,30 @@ pub async fn export(
     Ok(report)
 }
 
+/// Attachment listings of the pages whose body uses the attachments macro.
+async fn list_attachments_for_macro(
+    client: &Client,
+    bodies: &HashMap<PageId, String>,
+) -> Result<HashMap<PageId, Vec<Attachment>>> {
+    let mut tasks = tokio::task::JoinSet::new();
+    for (id, body) in bodies {
+        if body.contains("ac:name=\"attachments\"") {
+            let (client, id) = (client.clone(), id.clone());
+            tasks.spawn(async move {
+                let listed = client.attachments(&id).await;
+                (id, listed)
+            });
+        }
+    }
+    let mut out = HashMap::new();
+    while let Some(joined) = tasks.join_next().await {
+        let (id, listed) = joined.context("attachment listing task failed")?;
+        let listed = listed.with_context(|| format!("cannot list attachments of page {id}"))?;
+        out.insert(id, listed);
+    }
+    Ok(out)
+}
+
 /// What one page's attachment task did.
 struct FetchedAttachments {
     page_id: PageId,
@@ -209,16 +240,20 @@ struct FetchedAttachments {
 /// Lists one page's attachments and downloads the named ones.
 async fn page_attachments(
     client: Client,
+    listed: Option<Vec<Attachment>>,
     page_id: PageId,
     space: SpaceKey,
     page_path: String,
     names: Vec<String>,
     output: PathBuf,
 ) -> Result<FetchedAttachments> {
-    let listed = client
-        .attachments(&page_id)
-        .await
-        .with_context(|| format!("cannot list attachments of page {page_id}"))?;
+    let listed = match listed {
+        Some(l) => l,
+        None => client
+            .attachments(&page_id)
+            .await
+            .with_context(|| format!("cannot list attachments of page {page_id}"))?,
+    };
     let mut out = FetchedAttachments {
         page_id,
         stored: Vec::new(),
