@@ -249,6 +249,11 @@ fn demo_export_is_complete_and_every_link_resolves() {
         .filter(|v| String::from_utf8_lossy(v).contains("@Sim User"))
         .count();
     assert!(mentions > 0, "mentions show display names");
+    // Online, the context answers what the offline converter cannot.
+    for (path, bytes) in &files {
+        let text = String::from_utf8_lossy(bytes);
+        assert!(!text.contains("not available offline"), "{path}: {text}");
+    }
     assert!(report.attachments > 0);
     let png = files
         .iter()
