@@ -45,6 +45,28 @@ pub enum PageRef {
     },
 }
 
+impl fmt::Display for PageRef {
+    /// How a user would name the page: `SPACE:Title`, `Title`, or `id 123`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PageRef::Id(id) => write!(f, "id {id}"),
+            PageRef::Title {
+                space: Some(s),
+                title,
+            } => write!(f, "`{s}:{title}`"),
+            PageRef::Title { space: None, title } => write!(f, "`{title}`"),
+            PageRef::BlogPost {
+                space,
+                title,
+                posting_day,
+            } => match space {
+                Some(s) => write!(f, "blog post `{s}:{posting_day}/{title}`"),
+                None => write!(f, "blog post `{posting_day}/{title}`"),
+            },
+        }
+    }
+}
+
 impl PageRef {
     /// The title, when the reference carries one.
     pub fn title(&self) -> Option<&str> {

@@ -73,6 +73,7 @@ fn child(url: &str) {
         output: dir.clone(),
         append: false,
         options: Default::default(),
+        jira_url: None,
         cancel: Default::default(),
     };
     let rt = tokio::runtime::Builder::new_multi_thread()

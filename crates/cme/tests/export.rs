@@ -39,6 +39,7 @@ fn request(out: &Path, append: bool) -> ExportRequest {
         output: out.to_path_buf(),
         append,
         options: Options::default(),
+        jira_url: None,
         cancel: Default::default(),
     }
 }

@@ -2,9 +2,10 @@
 //!
 //! Links stay Confluence targets (see `cme_convert::OfflineContext`), so the
 //! output shows exactly what the converter does without a site behind it.
+use super::markdown_args::MarkdownArgs;
 use anyhow::{Context as _, Result};
-use clap::{Args, ValueEnum};
-use cme_convert::{AlertStyle, CurrentPage, LinkStyle, OfflineContext, Options, SpaceKey};
+use clap::Args;
+use cme_convert::{Context, CurrentPage, OfflineContext, Options, SpaceKey};
 use std::io::{Read as _, Write as _};
 use std::path::PathBuf;
 
@@ -20,53 +21,28 @@ pub struct ConvertArgs {
     /// Space key of the page, used for links that name no space
     #[arg(long, value_name = "KEY")]
     space: Option<String>,
-    /// How page links are written
-    #[arg(long, value_enum, default_value_t = LinkStyleArg::Markdown)]
-    link_style: LinkStyleArg,
-    /// How info/note/warning/tip panels are written
-    #[arg(long, value_enum, default_value_t = AlertStyleArg::Gfm)]
-    alert_style: AlertStyleArg,
+    #[command(flatten)]
+    markdown: MarkdownArgs,
     /// Do not print conversion warnings on stderr
     #[arg(long, short)]
     quiet: bool,
 }
 
-#[derive(Debug, Clone, Copy, ValueEnum)]
-enum LinkStyleArg {
-    /// `[text](path.md)`
-    Markdown,
-    /// Obsidian `[[path|text]]`
-    Wiki,
-}
-
-#[derive(Debug, Clone, Copy, ValueEnum)]
-enum AlertStyleArg {
-    /// GitHub alerts (`> [!NOTE]`)
-    Gfm,
-    /// Plain block quotes with a bold label
-    Blockquote,
-}
-
 /// Runs `convert`.
 pub fn run(args: &ConvertArgs) -> Result<()> {
     let input = read_input(args.input.as_ref())?;
-    let ctx = OfflineContext {
-        current: Some(CurrentPage {
-            title: args.title.clone().unwrap_or_default(),
-            space: args.space.clone().map(SpaceKey),
-        }),
+    let ctx = Offline {
+        inner: OfflineContext {
+            current: Some(CurrentPage {
+                title: args.title.clone().unwrap_or_default(),
+                space: args.space.clone().map(SpaceKey),
+            }),
+        },
+        jira: args.markdown.jira_url.clone(),
     };
     let opts = Options {
         title: args.title.clone(),
-        link_style: match args.link_style {
-            LinkStyleArg::Markdown => LinkStyle::Markdown,
-            LinkStyleArg::Wiki => LinkStyle::Wiki,
-        },
-        alert_style: match args.alert_style {
-            AlertStyleArg::Gfm => AlertStyle::Gfm,
-            AlertStyleArg::Blockquote => AlertStyle::Blockquote,
-        },
-        ..Options::default()
+        ..args.markdown.options()
     };
     let out = cme_convert::convert(&input, &ctx, &opts);
     let mut stdout = std::io::stdout().lock();
@@ -81,6 +57,21 @@ pub fn run(args: &ConvertArgs) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// The offline context plus the one fact a flag can supply.
+struct Offline {
+    inner: OfflineContext,
+    jira: Option<String>,
+}
+
+impl Context for Offline {
+    fn current_page(&self) -> Option<CurrentPage> {
+        self.inner.current_page()
+    }
+    fn jira_base_url(&self) -> Option<String> {
+        self.jira.clone()
+    }
 }
 
 fn read_input(path: Option<&PathBuf>) -> Result<String> {

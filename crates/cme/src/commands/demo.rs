@@ -47,6 +47,7 @@ pub fn run(args: &DemoArgs) -> Result<()> {
     let output = OutputArgs {
         output_path: args.output_path.clone(),
         append: false,
+        markdown: super::markdown_args::MarkdownArgs::defaults(),
     };
     let result = run_export(&client, &Selection::AllSpaces, &output);
     sim.stop();

@@ -1,10 +1,10 @@
 //! `spaces` and `all-spaces`: full exports into an output folder.
+use super::markdown_args::MarkdownArgs;
 use crate::export::{ExportReport, ExportRequest, Selection, export};
 use crate::settings::ConnectionArgs;
 use anyhow::Result;
 use clap::Args;
 use cme_client::{Client, PageId, SpaceKey};
-use cme_convert::Options;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -18,6 +18,8 @@ pub struct OutputArgs {
     /// Add this scope to an existing export instead of refusing
     #[arg(long)]
     pub append: bool,
+    #[command(flatten)]
+    pub markdown: MarkdownArgs,
 }
 
 /// Arguments of `spaces`.
@@ -103,7 +105,8 @@ pub fn run_export(client: &Client, selection: &Selection, output: &OutputArgs) -
     let req = ExportRequest {
         output: output.output_path.clone(),
         append: output.append,
-        options: Options::default(),
+        options: output.markdown.options(),
+        jira_url: output.markdown.jira_url.clone(),
         cancel: cancel.clone(),
     };
     let bar = indicatif::ProgressBar::new_spinner();

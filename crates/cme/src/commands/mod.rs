@@ -2,4 +2,5 @@
 pub mod convert;
 pub mod demo;
 pub mod export;
+pub mod markdown_args;
 pub mod status;

@@ -16,6 +16,8 @@ pub struct PageContext<'a> {
     pub attachment_names: Option<Vec<String>>,
     /// Display names by account id, user key or user name.
     pub users: &'a HashMap<String, String>,
+    /// Jira base URL, if configured.
+    pub jira_url: Option<&'a str>,
 }
 
 impl PageContext<'_> {
@@ -49,6 +51,10 @@ impl Context for PageContext<'_> {
         };
         let path = Layout::attachment_path(&owner.space, &owner.meta.id, &att.filename);
         Some(self.link_to(&path))
+    }
+
+    fn jira_base_url(&self) -> Option<String> {
+        self.jira_url.map(str::to_owned)
     }
 
     fn user_name(&self, user: &UserRef) -> Option<String> {

@@ -28,6 +28,8 @@ pub struct ExportRequest {
     pub append: bool,
     /// Converter options.
     pub options: Options,
+    /// Jira base URL for Jira macros, if known.
+    pub jira_url: Option<String>,
     /// Set (by Ctrl+C) to stop after the current file, with state saved.
     pub cancel: Arc<AtomicBool>,
 }
@@ -119,6 +121,7 @@ pub async fn export(
                 .get(&placed.meta.id)
                 .map(|l| l.iter().map(|a| a.filename.clone()).collect()),
             users: &users,
+            jira_url: req.jira_url.as_deref(),
         };
         let opts = Options {
             title: Some(placed.meta.title.clone()),

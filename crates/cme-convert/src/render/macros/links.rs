@@ -264,7 +264,10 @@ impl Renderer<'_> {
                     body.push(Inline::Text(text));
                 }
                 if self.ctx.page_link(&page).is_none() {
-                    self.warn(WarningKind::Unresolved, format!("page link {page:?}"));
+                    self.warn(
+                        WarningKind::Unresolved,
+                        format!("link to page {page} not resolved"),
+                    );
                 }
                 let l = self.page_link_inline(&page, anchor, body);
                 run.push(l);
