@@ -81,3 +81,34 @@ fn malformed_input_still_converts_and_keeps_text() {
     }
     assert!(out.stderr.is_empty(), "--quiet prints no warnings");
 }
+
+#[test]
+fn markdown_flags_change_links_and_panels() {
+    let input = r#"<p><ac:structured-macro ac:name="jira"><ac:parameter ac:name="key">CME-42</ac:parameter></ac:structured-macro> and <ac:link><ri:page ri:content-title="Other"/></ac:link></p><ac:structured-macro ac:name="info"><ac:rich-text-body><p>x</p></ac:rich-text-body></ac:structured-macro>"#;
+    let plain = run(&["convert", "--quiet"], input);
+    let flagged = run(
+        &[
+            "convert",
+            "--quiet",
+            "--jira-url",
+            "https://jira.example.com",
+            "--link-style",
+            "wiki",
+            "--alert-style",
+            "blockquote",
+        ],
+        input,
+    );
+    let (plain, flagged) = (
+        String::from_utf8(plain.stdout).unwrap(),
+        String::from_utf8(flagged.stdout).unwrap(),
+    );
+    assert!(plain.contains("> [!NOTE]"), "{plain}");
+    assert!(!plain.contains("jira.example.com"), "{plain}");
+    assert!(
+        flagged.contains("[CME-42](https://jira.example.com/browse/CME-42)"),
+        "{flagged}"
+    );
+    assert!(flagged.contains("[[Other]]"), "{flagged}");
+    assert!(!flagged.contains("[!NOTE]"), "{flagged}");
+}
