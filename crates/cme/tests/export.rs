@@ -555,3 +555,49 @@ fn page_scopes_land_at_the_same_paths_as_the_space_export() {
         std::fs::remove_dir_all(d).ok();
     }
 }
+
+#[test]
+fn a_failed_write_keeps_what_was_written_recorded() {
+    let sim = spawn(SimConfig::demo()).unwrap();
+    let c = client(&sim, "sim-token");
+    let probe = tmp("failwrite-probe");
+    export(&c, &probe, false).unwrap();
+    let order: Vec<String> = State::load(&probe)
+        .unwrap()
+        .unwrap()
+        .pages
+        .values()
+        .map(|p| p.output_path.clone())
+        .collect();
+    // Block a page's file with a directory of the same name, so its rename fails.
+    let victim = order
+        .iter()
+        .find(|p| p.starts_with("OPS/"))
+        .unwrap()
+        .clone();
+    let out = tmp("failwrite");
+    std::fs::create_dir_all(out.join(&victim)).unwrap();
+    let err = format!("{:#}", export(&c, &out, false).unwrap_err());
+    assert!(err.contains("cannot write"), "{err}");
+    let state = State::load(&out)
+        .unwrap()
+        .expect("state saved after the failure");
+    assert!(!state.pages.is_empty());
+    for p in state.pages.values() {
+        assert!(
+            out.join(&p.output_path).is_file(),
+            "{} recorded but missing",
+            p.output_path
+        );
+        assert_ne!(p.output_path, victim);
+    }
+    assert!(
+        std::fs::read_dir(out.join(&victim))
+            .unwrap()
+            .next()
+            .is_none(),
+        "the blocking folder is untouched"
+    );
+    std::fs::remove_dir_all(&probe).ok();
+    std::fs::remove_dir_all(&out).ok();
+}

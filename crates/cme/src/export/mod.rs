@@ -59,10 +59,35 @@ pub async fn export(
     req: ExportRequest,
     progress: &dyn Fn(&str),
 ) -> Result<ExportReport> {
-    let started = Instant::now();
     let mut state = open_state(client, &req)?;
     // Recorded first, so an interrupted export is still a scope `sync` can finish.
     state.add_scope(selection.scope());
+    match run(client, selection, &req, &mut state, progress).await {
+        Ok(report) => Ok(report),
+        Err(err) => {
+            // Whatever failed (network, disk full), pages already written
+            // stay recorded; a failing save is added to the report.
+            if state.pages.is_empty() {
+                return Err(err);
+            }
+            match state.save(&req.output) {
+                Ok(()) => Err(err),
+                Err(save) => {
+                    Err(err.context(format!("and the state could not be saved: {save:#}")))
+                }
+            }
+        }
+    }
+}
+
+async fn run(
+    client: &Client,
+    selection: &Selection,
+    req: &ExportRequest,
+    state: &mut State,
+    progress: &dyn Fn(&str),
+) -> Result<ExportReport> {
+    let started = Instant::now();
     let interrupted = |state: &State, report: &ExportReport| -> Result<ExportReport> {
         state.save(&req.output)?;
         bail!(
