@@ -132,7 +132,7 @@ async fn run(
     let mut wanted: BTreeMap<PageId, Vec<String>> = BTreeMap::new();
     for placed in layout.iter() {
         if req.cancel.load(Ordering::Relaxed) {
-            return interrupted(&state, &report);
+            return interrupted(state, &report);
         }
         // A page that vanished between listing and fetch is simply not exported.
         let Some(body) = bodies.get(&placed.meta.id) else {
@@ -217,7 +217,7 @@ async fn run(
     while let Some(joined) = tasks.join_next().await {
         if req.cancel.load(Ordering::Relaxed) {
             tasks.abort_all();
-            return interrupted(&state, &report);
+            return interrupted(state, &report);
         }
         let fetched = joined.context("attachment task failed")??;
         done += 1;
