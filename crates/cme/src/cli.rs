@@ -28,6 +28,8 @@ enum Command {
     AllSpaces(commands::export::AllSpacesArgs),
     /// Show what an output folder tracks (reads only the state file)
     Status(commands::status::StatusArgs),
+    /// Read or change the settings file (defaults for flags; never tokens)
+    Config(commands::config::ConfigArgs),
     /// Export the bundled demo site from an in-process simulator (no setup)
     Demo(commands::demo::DemoArgs),
 }
@@ -42,6 +44,7 @@ pub fn main() -> ExitCode {
         Command::Spaces(args) => commands::export::run_spaces(&args),
         Command::AllSpaces(args) => commands::export::run_all_spaces(&args),
         Command::Status(args) => commands::status::run(&args),
+        Command::Config(args) => commands::config::run(&args),
         Command::Demo(args) => commands::demo::run(&args),
     };
     match result {

@@ -5,6 +5,7 @@
 //! ([`report`]). Commands return errors; they never exit the process.
 pub mod cli;
 pub mod commands;
+pub mod config;
 pub mod export;
 pub mod report;
 pub mod settings;

@@ -1,4 +1,5 @@
 //! Connection settings from flags and environment, resolved into a client.
+use crate::config::Config;
 use anyhow::{Context as _, Result, bail};
 use clap::{Args, ValueEnum};
 use cme_client::{Client, ClientConfig, Credentials, Flavor, Secret};
@@ -19,12 +20,12 @@ pub struct ConnectionArgs {
     /// Data Center personal access token (sent as a Bearer token)
     #[arg(long, env = "CME_PAT", hide_env_values = true, conflicts_with_all = ["email", "token"])]
     pub pat: Option<String>,
-    /// Kind of Confluence
-    #[arg(long, value_enum, env = "CME_FLAVOR", default_value_t = FlavorArg::Cloud)]
-    pub flavor: FlavorArg,
-    /// Requests in flight at once
-    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
-    pub concurrency: u16,
+    /// Kind of Confluence [default: cloud]
+    #[arg(long, value_enum, env = "CME_FLAVOR")]
+    pub flavor: Option<FlavorArg>,
+    /// Requests in flight at once [default: 8]
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub concurrency: Option<u16>,
 }
 
 /// `--flavor` values.
@@ -37,27 +38,39 @@ pub enum FlavorArg {
 }
 
 impl ConnectionArgs {
-    /// Builds the client; fails with a hint when something is missing.
-    pub fn client(&self) -> Result<Client> {
-        let Some(url) = &self.url else {
-            bail!("no Confluence URL: pass `--url` or set `CME_URL`");
+    /// Builds the client from flags, environment and the settings file;
+    /// fails with a hint when something is missing.
+    pub fn client(&self, file: &Config) -> Result<Client> {
+        let Some(url) = self.url.as_ref().or(file.url.as_ref()) else {
+            bail!(
+                "no Confluence URL: pass `--url`, set `CME_URL`, or run `cme config set url URL`"
+            );
         };
-        let credentials = match (&self.email, &self.token, &self.pat) {
+        let email = self.email.as_ref().or(file.email.as_ref());
+        let credentials = match (email, &self.token, &self.pat) {
             (_, _, Some(pat)) => Credentials::Bearer(Secret::new(pat)),
             (Some(email), Some(token), None) => Credentials::Basic {
                 email: email.clone(),
                 token: Secret::new(token),
             },
-            (Some(_), None, None) => bail!("`--email` needs `--token` (or `CME_API_TOKEN`)"),
-            (None, Some(_), None) => bail!("`--token` needs `--email` (or `CME_EMAIL`)"),
+            (Some(_), None, None) => {
+                bail!("an e-mail is set but no API token: set `CME_API_TOKEN` or pass `--token`")
+            }
+            (None, Some(_), None) => {
+                bail!("`--token` needs an e-mail: pass `--email` or set `CME_EMAIL`")
+            }
             (None, None, None) => Credentials::Anonymous,
         };
         let flavor = match self.flavor {
-            FlavorArg::Cloud => Flavor::Cloud,
-            FlavorArg::Dc => Flavor::DataCenter,
+            Some(FlavorArg::Cloud) => Flavor::Cloud,
+            Some(FlavorArg::Dc) => Flavor::DataCenter,
+            None => match file.flavor.as_deref() {
+                Some("dc") => Flavor::DataCenter,
+                _ => Flavor::Cloud,
+            },
         };
         let mut cfg = ClientConfig::new(url.clone(), flavor, credentials);
-        cfg.max_concurrency = usize::from(self.concurrency);
+        cfg.max_concurrency = usize::from(self.concurrency.or(file.concurrency).unwrap_or(8));
         Client::new(cfg).context("cannot set up the Confluence client")
     }
 }

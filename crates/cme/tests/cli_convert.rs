@@ -5,6 +5,8 @@ use std::process::{Command, Output, Stdio};
 fn run(args: &[&str], stdin: &str) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_confluence-markdown-exporter"))
         .args(args)
+        // Never the developer's own settings file.
+        .env("CME_CONFIG", "/nonexistent/cme-test-config.toml")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -47,6 +49,7 @@ fn reads_a_file_and_the_cme_alias_behaves_the_same() {
     let long = run(&["convert", file.to_str().unwrap()], "");
     let short = Command::new(env!("CARGO_BIN_EXE_cme"))
         .args(["convert", file.to_str().unwrap()])
+        .env("CME_CONFIG", "/nonexistent/cme-test-config.toml")
         .output()
         .unwrap();
     std::fs::remove_dir_all(&dir).ok();

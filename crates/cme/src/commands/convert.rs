@@ -3,6 +3,7 @@
 //! Links stay Confluence targets (see `cme_convert::OfflineContext`), so the
 //! output shows exactly what the converter does without a site behind it.
 use super::markdown_args::MarkdownArgs;
+use crate::config::Config;
 use anyhow::{Context as _, Result};
 use clap::Args;
 use cme_convert::{Context, CurrentPage, OfflineContext, Options, SpaceKey};
@@ -31,6 +32,7 @@ pub struct ConvertArgs {
 /// Runs `convert`.
 pub fn run(args: &ConvertArgs) -> Result<()> {
     let input = read_input(args.input.as_ref())?;
+    let (options, jira) = args.markdown.resolve(&Config::load()?);
     let ctx = Offline {
         inner: OfflineContext {
             current: Some(CurrentPage {
@@ -38,11 +40,11 @@ pub fn run(args: &ConvertArgs) -> Result<()> {
                 space: args.space.clone().map(SpaceKey),
             }),
         },
-        jira: args.markdown.jira_url.clone(),
+        jira,
     };
     let opts = Options {
         title: args.title.clone(),
-        ..args.markdown.options()
+        ..options
     };
     let out = cme_convert::convert(&input, &ctx, &opts);
     let mut stdout = std::io::stdout().lock();

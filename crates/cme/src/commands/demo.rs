@@ -49,7 +49,8 @@ pub fn run(args: &DemoArgs) -> Result<()> {
         append: false,
         markdown: super::markdown_args::MarkdownArgs::defaults(),
     };
-    let result = run_export(&client, &Selection::AllSpaces, &output);
+    // The demo ignores the settings file: it is its own site.
+    let result = run_export(&client, &Selection::AllSpaces, &output, &Default::default());
     sim.stop();
     result
 }

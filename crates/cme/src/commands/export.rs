@@ -1,5 +1,6 @@
 //! `spaces` and `all-spaces`: full exports into an output folder.
 use super::markdown_args::MarkdownArgs;
+use crate::config::Config;
 use crate::export::{ExportReport, ExportRequest, Selection, export};
 use crate::settings::ConnectionArgs;
 use anyhow::Result;
@@ -78,35 +79,44 @@ pub struct AllSpacesArgs {
 
 /// Runs `spaces`.
 pub fn run_spaces(args: &SpacesArgs) -> Result<()> {
-    let client = args.connection.client()?;
+    let file = Config::load()?;
+    let client = args.connection.client(&file)?;
     let keys: Vec<SpaceKey> = args.keys.iter().map(SpaceKey::new).collect();
-    run_export(&client, &Selection::Spaces(keys), &args.output)
+    run_export(&client, &Selection::Spaces(keys), &args.output, &file)
 }
 
 /// Runs `pages` (or, with `descendants`, `pages-with-descendants`).
 pub fn run_pages(args: &PagesArgs, descendants: bool) -> Result<()> {
-    let client = args.connection.client()?;
+    let file = Config::load()?;
+    let client = args.connection.client(&file)?;
     let selection = Selection::Pages {
         roots: args.ids.iter().map(PageId::new).collect(),
         descendants,
     };
-    run_export(&client, &selection, &args.output)
+    run_export(&client, &selection, &args.output, &file)
 }
 
 /// Runs `all-spaces`.
 pub fn run_all_spaces(args: &AllSpacesArgs) -> Result<()> {
-    let client = args.connection.client()?;
-    run_export(&client, &Selection::AllSpaces, &args.output)
+    let file = Config::load()?;
+    let client = args.connection.client(&file)?;
+    run_export(&client, &Selection::AllSpaces, &args.output, &file)
 }
 
 /// Runs one export on a fresh runtime and prints its summary.
-pub fn run_export(client: &Client, selection: &Selection, output: &OutputArgs) -> Result<()> {
+pub fn run_export(
+    client: &Client,
+    selection: &Selection,
+    output: &OutputArgs,
+    file: &Config,
+) -> Result<()> {
+    let (options, jira_url) = output.markdown.resolve(file);
     let cancel = Arc::new(AtomicBool::new(false));
     let req = ExportRequest {
         output: output.output_path.clone(),
         append: output.append,
-        options: output.markdown.options(),
-        jira_url: output.markdown.jira_url.clone(),
+        options,
+        jira_url,
         cancel: cancel.clone(),
     };
     let bar = indicatif::ProgressBar::new_spinner();

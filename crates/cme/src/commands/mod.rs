@@ -1,4 +1,5 @@
 //! One module per subcommand; each exposes `*Args` and `run`.
+pub mod config;
 pub mod convert;
 pub mod demo;
 pub mod export;
