@@ -6,8 +6,9 @@
 //! "unknown" to everything and links stay Confluence targets.
 //!
 //! Parsing never fails (repairs become [`Warning`]s), and Markdown is
-//! produced by building a comrak AST and letting comrak's formatter escape
-//! text, so literal `*`, `#`, `|` or backticks in the page stay literal.
+//! written with comrak's CommonMark formatter rules (a direct port, tested
+//! byte for byte against comrak itself), so literal `*`, `#`, `|` or
+//! backticks in the page stay literal.
 //!
 //! ```
 //! use cme_convert::{convert, OfflineContext, Options};
@@ -39,5 +40,13 @@ pub use output::{Converted, Heading, Warning, WarningKind};
 /// whatever could not be rendered faithfully is listed in
 /// [`Converted::warnings`].
 pub fn convert(storage: &str, ctx: &dyn Context, opts: &Options) -> Converted {
-    render::convert(storage, ctx, opts)
+    render::convert(storage, ctx, opts, render::write::write)
+}
+
+/// [`convert`] with the Markdown produced by building a comrak AST and
+/// running comrak's CommonMark formatter: the reference the direct writer
+/// must match byte for byte (`tests/differential.rs`). Slower; not for use.
+#[doc(hidden)]
+pub fn convert_via_comrak(storage: &str, ctx: &dyn Context, opts: &Options) -> Converted {
+    render::convert(storage, ctx, opts, render::emit::emit)
 }

@@ -2,7 +2,8 @@
 
 mod common;
 
-use cme_convert::{OfflineContext, Options, convert};
+use cme_convert::{OfflineContext, Options};
+use common::convert;
 
 #[test]
 fn corpus_loses_no_text() {

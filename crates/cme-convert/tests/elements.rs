@@ -1,10 +1,13 @@
 //! One snapshot per catalogue element. Snapshots live in tests/snapshots;
 //! review changes with `cargo insta review` (CI=true fails on new ones).
 
+mod common;
+
 use cme_convert::{
     AlertStyle, AttachmentRef, ChildPage, ContentId, Context, Converted, CurrentPage, DynamicMacro,
-    LinkStyle, OfflineContext, Options, PageRef, SpaceKey, UserRef, convert,
+    LinkStyle, OfflineContext, Options, PageRef, SpaceKey, UserRef,
 };
+use common::convert;
 
 fn md(storage: &str) -> String {
     convert(storage, &OfflineContext::default(), &Options::default()).markdown

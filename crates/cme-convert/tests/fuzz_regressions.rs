@@ -1,7 +1,10 @@
 //! Inputs the fuzzer found, minimised by hand, plus any files saved in
 //! tests/fuzz_regressions/ (libFuzzer artifacts): none may panic.
 
-use cme_convert::{OfflineContext, Options, convert};
+mod common;
+
+use cme_convert::{OfflineContext, Options};
+use common::convert;
 
 fn run(s: &str) -> String {
     convert(s, &OfflineContext::default(), &Options::default()).markdown

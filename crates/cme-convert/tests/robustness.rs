@@ -1,6 +1,9 @@
 //! No stack overflow on deep nesting; output size linear in input size.
 
-use cme_convert::{OfflineContext, Options, convert};
+mod common;
+
+use cme_convert::{OfflineContext, Options};
+use common::convert;
 
 fn run(s: &str) -> String {
     convert(s, &OfflineContext::default(), &Options::default()).markdown

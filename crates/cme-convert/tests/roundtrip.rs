@@ -2,7 +2,10 @@
 //! their text exactly and their structure (headings, lists, code blocks,
 //! tables, links) when converted and read back by an independent parser.
 
-use cme_convert::{OfflineContext, Options, convert};
+mod common;
+
+use cme_convert::{OfflineContext, Options};
+use common::convert;
 use proptest::prelude::*;
 use pulldown_cmark::{CodeBlockKind, Event, Options as PdOptions, Parser, Tag, TagEnd};
 

@@ -1,4 +1,5 @@
-//! Model → comrak AST → CommonMark/GFM text.
+//! Model → comrak AST → CommonMark/GFM text: the reference for the direct
+//! writer (`write.rs`), kept so the differential tests can compare the two.
 
 use comrak::nodes::{
     AstNode, ListDelimType, ListType, NodeCode, NodeCodeBlock, NodeHeading, NodeHtmlBlock,
@@ -7,6 +8,7 @@ use comrak::nodes::{
 use comrak::{Arena, Options};
 
 use super::md::{AlertKind, Block, Inline};
+use super::write::tight_item;
 
 /// Renders blocks to Markdown.
 pub fn emit(blocks: &[Block]) -> String {
@@ -280,22 +282,4 @@ impl<'a> Emitter<'a> {
             }
         }
     }
-}
-
-/// A list stays tight only when blank lines are not needed to keep its
-/// items' blocks apart (HTML blocks, code and quotes need them).
-fn tight_item(blocks: &[Block]) -> bool {
-    let mut paras = 0;
-    for b in blocks {
-        match b {
-            Block::Para(_) => paras += 1,
-            Block::List(l) => {
-                if !l.items.iter().all(|i| tight_item(&i.blocks)) {
-                    return false;
-                }
-            }
-            _ => return false,
-        }
-    }
-    paras <= 1
 }

@@ -1,5 +1,6 @@
-//! A small owned Markdown model, built by the renderer and emitted through
-//! comrak so escaping is comrak's job, not ours.
+//! A small owned Markdown model, built by the renderer and written out by
+//! `write.rs` with comrak's escaping rules (`emit.rs`, through comrak itself,
+//! is the reference it is tested against).
 
 /// GitHub alert kinds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -8,6 +8,7 @@ mod inline;
 mod macros;
 pub mod md;
 mod tables;
+pub mod write;
 
 use std::collections::HashSet;
 
@@ -61,8 +62,13 @@ pub(crate) struct Renderer<'c> {
     tocs: Vec<macros::TocSpec>,
 }
 
-/// Converts one storage body.
-pub(crate) fn convert(storage: &str, ctx: &dyn Context, opts: &Options) -> Converted {
+/// Converts one storage body, writing Markdown with `write`.
+pub(crate) fn convert(
+    storage: &str,
+    ctx: &dyn Context,
+    opts: &Options,
+    write: fn(&[Block]) -> String,
+) -> Converted {
     let current = ctx.current_page();
     let mut r = Renderer {
         ctx,
@@ -98,7 +104,7 @@ pub(crate) fn convert(storage: &str, ctx: &dyn Context, opts: &Options) -> Conve
     r.block_children(&parsed.tree, Tree::ROOT, &mut blocks);
     r.resolve_tocs(&mut blocks);
     Converted {
-        markdown: emit::emit(&blocks),
+        markdown: write(&blocks),
         pages: r.pages,
         attachments: r.attachments,
         properties: r.properties,

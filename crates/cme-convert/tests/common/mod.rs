@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use cme_convert::parse::{self, Kind, NodeId, Tree};
+use cme_convert::{Context, Converted, Options as ConvertOptions};
 use pulldown_cmark::{Event, Options, Parser, Tag};
 
 /// `shared/` beside the repository (override with `CME_SHARED_DIR`).
@@ -126,4 +127,18 @@ pub fn lost_words(storage: &str, markdown: &str) -> Vec<String> {
         .into_iter()
         .filter(|w| !have.contains(w))
         .collect()
+}
+
+/// `cme_convert::convert`, checked against the comrak reference writer: the
+/// direct Markdown writer must produce exactly comrak's bytes.
+pub fn convert(storage: &str, ctx: &dyn Context, opts: &ConvertOptions) -> Converted {
+    let out = cme_convert::convert(storage, ctx, opts);
+    let reference = cme_convert::convert_via_comrak(storage, ctx, opts);
+    assert!(
+        out.markdown == reference.markdown,
+        "direct writer differs from comrak\nstorage: {storage:?}\ndirect:\n{}\ncomrak:\n{}",
+        out.markdown,
+        reference.markdown
+    );
+    out
 }
