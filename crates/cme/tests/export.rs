@@ -601,3 +601,46 @@ fn a_failed_write_keeps_what_was_written_recorded() {
     std::fs::remove_dir_all(&probe).ok();
     std::fs::remove_dir_all(&out).ok();
 }
+
+#[test]
+fn a_page_deleted_during_the_export_is_reported_not_written() {
+    let sim = spawn(SimConfig::demo()).unwrap();
+    let c = client(&sim, "sim-token");
+    let probe = tmp("vanish-probe");
+    export(&c, &probe, false).unwrap();
+    let state = State::load(&probe).unwrap().unwrap();
+    let (victim_id, victim) = state
+        .pages
+        .iter()
+        .find(|(_, p)| p.output_path.starts_with("OPS/") && p.output_path.matches('/').count() > 2)
+        .map(|(id, p)| (id.clone(), p.output_path.clone()))
+        .unwrap();
+
+    // Trash the page after the listing, just before bodies are fetched.
+    let out = tmp("vanish");
+    let trashed = std::cell::Cell::new(false);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let report = rt
+        .block_on(cme::export::export(
+            &c,
+            &Selection::AllSpaces,
+            request(&out, false),
+            &|msg| {
+                if msg.starts_with("fetching pages") && !trashed.replace(true) {
+                    control(&sim, "DELETE", &format!("/__sim/pages/{victim_id}"), None);
+                }
+            },
+        ))
+        .unwrap();
+    assert!(trashed.get());
+    assert_eq!(report.vanished, vec![victim.clone()]);
+    assert!(!out.join(&victim).exists());
+    let after = State::load(&out).unwrap().unwrap();
+    assert!(!after.pages.contains_key(&victim_id));
+    assert_eq!(after.pages.len(), state.pages.len() - 1);
+    std::fs::remove_dir_all(&probe).ok();
+    std::fs::remove_dir_all(&out).ok();
+}

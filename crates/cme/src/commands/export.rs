@@ -150,6 +150,9 @@ fn print_report(r: &ExportReport, out: &std::path::Path) {
     if r.warnings > 0 {
         eprintln!("{} conversion warning(s)", r.warnings);
     }
+    for v in &r.vanished {
+        eprintln!("warning: page gone before its body was fetched, not exported: {v}");
+    }
     for m in &r.missing_attachments {
         eprintln!("warning: referenced attachment not found: {m}");
     }

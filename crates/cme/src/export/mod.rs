@@ -42,6 +42,8 @@ pub struct ExportReport {
     pub attachments: usize,
     pub warnings: usize,
     pub missing_attachments: Vec<String>,
+    /// Pages listed but gone (deleted or restricted) by the time bodies were fetched.
+    pub vanished: Vec<String>,
     pub elapsed_secs: f64,
 }
 
@@ -134,8 +136,10 @@ async fn run(
         if req.cancel.load(Ordering::Relaxed) {
             return interrupted(state, &report);
         }
-        // A page that vanished between listing and fetch is simply not exported.
+        // A page deleted or restricted between listing and fetch is not
+        // exported, and said so.
         let Some(body) = bodies.get(&placed.meta.id) else {
+            report.vanished.push(placed.path.to_string());
             continue;
         };
         let ctx = PageContext {
