@@ -12,7 +12,7 @@ pub mod tree;
 use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event};
 
-pub use tree::{Kind, NameId, NodeId, Span, Tree};
+pub use tree::{Attrs, Kind, NameId, NodeId, Span, Tree};
 
 /// Elements nested deeper than this are flattened into their ancestor at
 /// the limit (text kept), so every later recursive walk is bounded.
@@ -72,13 +72,13 @@ impl Builder {
             }
             return;
         }
-        let mut attrs = Vec::new();
+        let start = self.tree.attrs_start();
         for a in e.html_attributes().with_checks(false).flatten() {
             let k: &str = a.key.as_ref();
             let k = self.tree.intern(k);
-            let v = self.tree.store(&entities::decode(&a.value));
-            attrs.push((k, v));
+            self.tree.push_attr(k, &entities::decode(&a.value));
         }
+        let attrs = self.tree.attrs_since(start);
         let parent = self.parent();
         let id = self.tree.push(parent, Kind::Element { name, attrs });
         if !empty {
@@ -174,7 +174,7 @@ pub fn parse(input: &str) -> Parsed {
     let input = escape_stray_lt(input);
     let input: &str = &input;
     let mut b = Builder {
-        tree: Tree::new(),
+        tree: Tree::with_capacity(input.len()),
         stack: Vec::new(),
         overflow: 0,
         repairs: Vec::new(),
@@ -321,6 +321,7 @@ pub fn parse(input: &str) -> Parsed {
         b.repairs
             .push(format!("{} element(s) left unclosed", b.stack.len()));
     }
+    b.tree.finish();
     Parsed {
         tree: b.tree,
         repairs: b.repairs,

@@ -17,9 +17,9 @@ pub enum Kind {
     Element {
         /// Qualified, lower-cased name.
         name: NameId,
-        /// Attributes in source order: interned lower-cased name, decoded
-        /// value (see [`Tree::attr`]).
-        attrs: Vec<(NameId, Span)>,
+        /// Attributes in source order (a range of the tree's shared
+        /// attribute list; see [`Tree::attr`]).
+        attrs: Attrs,
     },
     /// Character data (text, resolved references and CDATA merged); see
     /// [`Tree::text`].
@@ -34,13 +34,24 @@ pub struct Span {
     end: usize,
 }
 
+/// A range of [`Tree`]'s shared attribute list (interned lower-cased
+/// name, decoded value), in source order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Attrs {
+    start: u32,
+    end: u32,
+}
+
 /// One node.
 #[derive(Debug, Clone)]
 pub struct Node {
     /// Its kind.
     pub kind: Kind,
-    /// Children in document order.
-    pub children: Vec<NodeId>,
+    /// Children in document order: a range of the tree's shared child list,
+    /// filled in when parsing finishes (one allocation instead of one `Vec`
+    /// per element).
+    first_child: u32,
+    child_count: u32,
 }
 
 /// The parsed fragment. Node 0 is the root.
@@ -48,6 +59,14 @@ pub struct Node {
 pub struct Tree {
     /// All nodes; children refer to them by index.
     pub nodes: Vec<Node>,
+    /// Children of every node, grouped by parent (see [`Node`]).
+    child_ids: Vec<NodeId>,
+    /// Attributes of every element (see [`Attrs`]).
+    attrs: Vec<(NameId, Span)>,
+    /// While building: each node's parent (the root's is itself).
+    parents: Vec<NodeId>,
+    /// While building: each node's last child so far (`NodeId::MAX`: none).
+    last_child: Vec<NodeId>,
     names: Vec<Box<str>>,
     name_ids: std::collections::HashMap<Box<str>, NameId, BuildFnv>,
     buf: String,
@@ -88,15 +107,29 @@ impl Tree {
     /// The root node id.
     pub const ROOT: NodeId = 0;
 
-    pub(crate) fn new() -> Self {
+    /// A tree sized for `input_len` bytes of storage format.
+    pub(crate) fn with_capacity(input_len: usize) -> Self {
+        // About one node per 30–40 bytes of storage format in the corpus.
+        let n = input_len / 32 + 1;
+        let mut nodes = Vec::with_capacity(n);
+        nodes.push(Node {
+            kind: Kind::Root,
+            first_child: 0,
+            child_count: 0,
+        });
+        let mut parents = Vec::with_capacity(n);
+        parents.push(Self::ROOT);
+        let mut last_child = Vec::with_capacity(n);
+        last_child.push(NodeId::MAX);
         Tree {
-            nodes: vec![Node {
-                kind: Kind::Root,
-                children: Vec::new(),
-            }],
+            nodes,
+            child_ids: Vec::new(),
+            attrs: Vec::with_capacity(n / 2),
+            parents,
+            last_child,
             names: Vec::new(),
             name_ids: std::collections::HashMap::default(),
-            buf: String::new(),
+            buf: String::with_capacity(input_len / 2),
             name_cache: [NameId::MAX; 64],
         }
     }
@@ -163,7 +196,9 @@ impl Tree {
 
     /// Children of a node.
     pub fn children(&self, id: NodeId) -> &[NodeId] {
-        &self.nodes[id as usize].children
+        let n = &self.nodes[id as usize];
+        let start = n.first_child as usize;
+        &self.child_ids[start..start + n.child_count as usize]
     }
 
     /// The element name, or `""` for text and root.
@@ -186,7 +221,7 @@ impl Tree {
     pub fn attr(&self, id: NodeId, key: &str) -> Option<&str> {
         match &self.node(id).kind {
             // A few attributes per element: comparing beats hashing the key.
-            Kind::Element { attrs, .. } => attrs
+            Kind::Element { attrs, .. } => self.attrs[attrs.start as usize..attrs.end as usize]
                 .iter()
                 .find(|(k, _)| self.name_of(*k) == key)
                 .map(|(_, v)| self.span(*v)),
@@ -243,10 +278,54 @@ impl Tree {
         let id = self.nodes.len() as NodeId;
         self.nodes.push(Node {
             kind,
-            children: Vec::new(),
+            first_child: 0,
+            child_count: 0,
         });
-        self.nodes[parent as usize].children.push(id);
+        self.nodes[parent as usize].child_count += 1;
+        self.parents.push(parent);
+        self.last_child.push(NodeId::MAX);
+        self.last_child[parent as usize] = id;
         id
+    }
+
+    /// Starts an attribute list for the next element (see [`Tree::push_attr`]).
+    pub(crate) fn attrs_start(&self) -> u32 {
+        self.attrs.len() as u32
+    }
+
+    /// Adds an attribute to the list begun by [`Tree::attrs_start`].
+    pub(crate) fn push_attr(&mut self, key: NameId, value: &str) {
+        let v = self.store(value);
+        self.attrs.push((key, v));
+    }
+
+    /// The attributes added since `start`.
+    pub(crate) fn attrs_since(&self, start: u32) -> Attrs {
+        Attrs {
+            start,
+            end: self.attrs.len() as u32,
+        }
+    }
+
+    /// Ends building: lays the children of every node out in one list
+    /// (a counting sort by parent; ids are in document order, so each
+    /// group stays in document order).
+    pub(crate) fn finish(&mut self) {
+        let mut next = 0u32;
+        for n in &mut self.nodes {
+            n.first_child = next;
+            next += n.child_count;
+        }
+        let mut child_ids = vec![0; next as usize];
+        let mut cursor: Vec<u32> = self.nodes.iter().map(|n| n.first_child).collect();
+        for (id, &p) in self.parents.iter().enumerate().skip(1) {
+            let c = &mut cursor[p as usize];
+            child_ids[*c as usize] = id as NodeId;
+            *c += 1;
+        }
+        self.child_ids = child_ids;
+        self.parents = Vec::new();
+        self.last_child = Vec::new();
     }
 
     /// Appends text to `parent`, merging with a preceding text node.
@@ -255,7 +334,8 @@ impl Tree {
             return;
         }
         let buf_end = self.buf.len();
-        if let Some(&last) = self.nodes[parent as usize].children.last()
+        let last = self.last_child[parent as usize];
+        if last != NodeId::MAX
             && let Kind::Text(t) = &mut self.nodes[last as usize].kind
             && t.end == buf_end
         {
