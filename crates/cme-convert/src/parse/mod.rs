@@ -133,7 +133,9 @@ fn escape_stray_lt(input: &str) -> std::borrow::Cow<'_, str> {
     let mut out: Option<String> = None;
     let mut copied = 0;
     let mut i = 0;
-    while let Some(off) = memchr_lt(&bytes[i..]) {
+    // `i` is always at a character boundary: just past an ASCII `<` or at
+    // the end of a CDATA section or comment.
+    while let Some(off) = memchr::memchr(b'<', &bytes[i..]) {
         i += off;
         let rest = &input[i..];
         let skip_to = if rest.starts_with("<![CDATA[") {
@@ -161,10 +163,6 @@ fn escape_stray_lt(input: &str) -> std::borrow::Cow<'_, str> {
         }
         None => std::borrow::Cow::Borrowed(input),
     }
-}
-
-fn memchr_lt(b: &[u8]) -> Option<usize> {
-    b.iter().position(|&c| c == b'<')
 }
 
 /// Parses a storage-format fragment. Never fails.
