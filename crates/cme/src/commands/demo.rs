@@ -47,6 +47,7 @@ pub fn run(args: &DemoArgs) -> Result<()> {
     let output = OutputArgs {
         output_path: args.output_path.clone(),
         append: false,
+        json: false,
         markdown: super::markdown_args::MarkdownArgs::defaults(),
     };
     // The demo ignores the settings file: it is its own site.

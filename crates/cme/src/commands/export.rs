@@ -19,6 +19,9 @@ pub struct OutputArgs {
     /// Add this scope to an existing export instead of refusing
     #[arg(long)]
     pub append: bool,
+    /// Also print the report as JSON on stdout
+    #[arg(long)]
+    pub json: bool,
     #[command(flatten)]
     pub markdown: MarkdownArgs,
 }
@@ -122,19 +125,27 @@ pub fn run_export(
     let bar = indicatif::ProgressBar::new_spinner();
     bar.enable_steady_tick(std::time::Duration::from_millis(120));
     let rt = runtime()?;
-    // First Ctrl+C: finish the current file, save state, stop. Second: the
-    // default handler is back, so it kills the process (files and state are
-    // written atomically, so even that loses nothing already recorded).
+    // First Ctrl+C: finish the current file, save state, stop. Second: quit
+    // at once (files and state are written atomically, so even that loses
+    // nothing already recorded).
     rt.spawn(async move {
         if tokio::signal::ctrl_c().await.is_ok() {
             cancel.store(true, Ordering::Relaxed);
+            eprintln!("\nstopping after the current file (Ctrl+C again to quit now)");
+            if tokio::signal::ctrl_c().await.is_ok() {
+                std::process::exit(130);
+            }
         }
     });
     let report = rt.block_on(export(client, selection, req, &|msg| {
         bar.set_message(msg.to_owned());
     }));
     bar.finish_and_clear();
-    print_report(&report?, &output.output_path);
+    let report = report?;
+    if output.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    }
+    print_report(&report, &output.output_path);
     Ok(())
 }
 

@@ -35,7 +35,7 @@ pub struct ExportRequest {
 }
 
 /// What an export did.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, serde::Serialize)]
 pub struct ExportReport {
     pub spaces: usize,
     pub pages: usize,
