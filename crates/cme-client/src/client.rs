@@ -450,6 +450,15 @@ impl Client {
         }
     }
 
+    /// A folder, as listing data (folders are not pages, but they name the
+    /// level of the tree they stand for). Cloud only; Data Center has none.
+    pub async fn folder(&self, id: &PageId) -> Result<PageMeta, Error> {
+        let url = format!("{}/api/v2/folders/{}", self.root, encode(id.as_str()));
+        // A folder carries the same listing fields as a page.
+        let folder: V2Page = self.get_json(&url).await?;
+        Ok(folder.into_meta().0)
+    }
+
     /// Spaces by id (Data Center lists all spaces and filters).
     pub async fn spaces_by_id(&self, ids: &[crate::ids::SpaceId]) -> Result<Vec<Space>, Error> {
         if self.flavor == Flavor::DataCenter {

@@ -3,7 +3,7 @@
 use super::layout::Layout;
 use crate::state::{Scope, ScopeCommand};
 use anyhow::{Context as _, Result, bail};
-use cme_client::{Client, PageId, PageMeta, SpaceId, SpaceKey};
+use cme_client::{Client, PageId, PageMeta, ParentKind, SpaceId, SpaceKey};
 use std::collections::{BTreeMap, HashSet};
 
 /// What an export command asked for.
@@ -84,7 +84,8 @@ async fn spaces(
             .space_pages(space)
             .await
             .with_context(|| format!("cannot list the pages of space `{}`", space.key))?;
-        layout.add_space(space, pages, Vec::new());
+        let folders = folders_above(client, &pages, &[]).await?;
+        layout.add_space(space, pages, folders);
     }
     Ok((spaces.len(), layout))
 }
@@ -143,7 +144,7 @@ async fn pages(
             }
         }
     }
-    let context = if context_ids.is_empty() {
+    let mut context = if context_ids.is_empty() {
         Vec::new()
     } else {
         client
@@ -151,6 +152,8 @@ async fn pages(
             .await
             .context("cannot look up ancestors")?
     };
+    let folders = folders_above(client, &pages, &context).await?;
+    context.extend(folders);
 
     let mut by_space: BTreeMap<SpaceId, (Vec<PageMeta>, Vec<PageMeta>)> = BTreeMap::new();
     for p in pages {
@@ -176,4 +179,42 @@ async fn pages(
         bail!("space {orphan} of a selected page is not visible to this account");
     }
     Ok((spaces.len(), layout))
+}
+
+/// Folders that pages (or their known ancestors) hang under, up to the first
+/// page or the space root. They name folders on disk like pages do, so the
+/// export mirrors the tree Confluence shows, but are not exported themselves.
+async fn folders_above(
+    client: &Client,
+    pages: &[PageMeta],
+    known: &[PageMeta],
+) -> Result<Vec<PageMeta>> {
+    let mut seen: HashSet<PageId> = pages.iter().chain(known).map(|p| p.id.clone()).collect();
+    let mut todo: Vec<PageId> = pages
+        .iter()
+        .chain(known)
+        .filter_map(|p| match &p.parent {
+            Some((id, ParentKind::Folder)) => Some(id.clone()),
+            _ => None,
+        })
+        .collect();
+    let mut folders = Vec::new();
+    // Bounded: a malformed parent chain must not loop forever.
+    while let Some(id) = todo.pop() {
+        if !seen.insert(id.clone()) || folders.len() >= 10_000 {
+            continue;
+        }
+        match client.folder(&id).await {
+            Ok(f) => {
+                if let Some((parent, ParentKind::Folder)) = &f.parent {
+                    todo.push(parent.clone());
+                }
+                folders.push(f);
+            }
+            // A folder we may not read: its pages stay at the space root.
+            Err(cme_client::Error::NotFound { .. }) => {}
+            Err(e) => return Err(e).context(format!("cannot look up folder {id}")),
+        }
+    }
+    Ok(folders)
 }
