@@ -83,6 +83,10 @@ fn control(sim: &SimHandle, method: &str, path: &str, body: Option<Value>) -> Va
             .put(&url)
             .header("content-type", "application/json")
             .send(b.to_string()),
+        ("PATCH", Some(b)) => agent
+            .patch(&url)
+            .header("content-type", "application/json")
+            .send(b.to_string()),
         ("DELETE", _) => agent.delete(&url).call(),
         other => panic!("unsupported {other:?}"),
     }
@@ -658,6 +662,52 @@ fn a_page_deleted_during_the_export_is_reported_not_written() {
     let after = State::load(&out).unwrap().unwrap();
     assert!(!after.pages.contains_key(&victim_id));
     assert_eq!(after.pages.len(), state.pages.len() - 1);
+    std::fs::remove_dir_all(&probe).ok();
+    std::fs::remove_dir_all(&out).ok();
+}
+
+#[test]
+fn the_state_records_the_version_actually_written() {
+    let sim = spawn(SimConfig::demo()).unwrap();
+    let c = client(&sim, "sim-token");
+    let probe = tmp("edit-probe");
+    export(&c, &probe, false).unwrap();
+    let before = State::load(&probe).unwrap().unwrap();
+    let (id, page) = before
+        .pages
+        .iter()
+        .find(|(_, p)| p.output_path.starts_with("OPS/"))
+        .map(|(id, p)| (id.clone(), p.clone()))
+        .unwrap();
+
+    // Edit the page after the listing, just before bodies are fetched.
+    let out = tmp("edit");
+    let edited = std::cell::Cell::new(false);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(cme::export::export(
+        &c,
+        &Selection::AllSpaces,
+        request(&out, false),
+        &|msg| {
+            if msg.starts_with("fetching pages") && !edited.replace(true) {
+                let r = control(
+                    &sim,
+                    "PATCH",
+                    &format!("/__sim/pages/{id}"),
+                    Some(json!({"body": "<p>edited-mid-export</p>"})),
+                );
+                assert!(!r.is_null(), "patch accepted");
+            }
+        },
+    ))
+    .unwrap();
+    let after = State::load(&out).unwrap().unwrap();
+    let text = std::fs::read_to_string(out.join(&page.output_path)).unwrap();
+    assert!(text.contains("edited-mid-export"), "{text}");
+    assert_eq!(after.pages[&id].version.0, page.version.0 + 1);
     std::fs::remove_dir_all(&probe).ok();
     std::fs::remove_dir_all(&out).ok();
 }

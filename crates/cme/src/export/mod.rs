@@ -8,7 +8,7 @@ pub mod paths;
 
 use crate::state::{AttachmentState, Durability, PageState, State, TrackedStatus, write_atomic};
 use anyhow::{Context as _, Result, bail};
-use cme_client::{Attachment, Client, Flavor, PageId, SpaceKey};
+use cme_client::{Attachment, Client, Flavor, PageId, SpaceKey, Version};
 use cme_convert::Options;
 use context::PageContext;
 pub use inventory::Selection;
@@ -104,6 +104,10 @@ async fn run(
 
     let ids: Vec<PageId> = layout.iter().map(|p| p.meta.id.clone()).collect();
     let mut bodies: HashMap<PageId, String> = HashMap::with_capacity(ids.len());
+    // The version of the body actually fetched: an edit between listing and
+    // fetch makes it newer than the listing's, and the state must say what
+    // was written.
+    let mut fetched: HashMap<PageId, Version> = HashMap::with_capacity(ids.len());
     for (i, chunk) in ids.chunks(BODY_BATCH).enumerate() {
         progress(&format!(
             "fetching pages {}-{} of {}",
@@ -116,6 +120,7 @@ async fn run(
             .await
             .context("cannot fetch page bodies")?
         {
+            fetched.insert(page.meta.id.clone(), page.meta.version);
             bodies.insert(page.meta.id, page.storage);
         }
     }
@@ -179,7 +184,10 @@ async fn run(
         state.pages.insert(
             placed.meta.id.clone(),
             PageState {
-                version: placed.meta.version,
+                version: fetched
+                    .get(&placed.meta.id)
+                    .copied()
+                    .unwrap_or(placed.meta.version),
                 last_exported: now.clone(),
                 output_path: placed.path.to_string(),
                 status: TrackedStatus::Active,
