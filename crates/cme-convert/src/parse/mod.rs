@@ -258,11 +258,8 @@ pub fn parse(input: &str) -> Parsed {
                     }
                     let name: &str = &r;
                     match entities::resolve(name) {
-                        Some(res) => {
-                            let mut s = String::new();
-                            res.push_to(&mut s);
-                            b.text(&s);
-                        }
+                        Some(entities::Resolved::Char(c)) => b.text(c.encode_utf8(&mut [0; 4])),
+                        Some(entities::Resolved::Str(s)) => b.text(s),
                         None => {
                             b.repairs.push(format!("unknown entity &{name};"));
                             b.text(&format!("&{name};"));

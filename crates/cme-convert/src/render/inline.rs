@@ -49,24 +49,58 @@ pub(super) fn is_strike_span(t: &Tree, id: NodeId) -> bool {
 
 /// Appends text with HTML whitespace collapsing.
 pub(super) fn push_text(run: &mut Vec<Inline>, text: &str) {
-    let mut s = String::with_capacity(text.len());
     let mut prev_space = match run.last() {
         None | Some(Inline::LineBreak) => true,
         Some(Inline::Text(t)) => t.ends_with(' '),
         _ => false,
     };
-    for c in text.chars() {
-        if matches!(c, ' ' | '\t' | '\n' | '\r' | '\u{c}') {
-            if !prev_space {
-                s.push(' ');
+    // Append straight into a preceding text node, copying the text in as
+    // few slices as possible: a single ` ` after non-space is kept in
+    // place; only other whitespace and repeats cut the slice (whitespace is
+    // ASCII, so every cut is at a character boundary).
+    let mut fresh = None;
+    let s = match run.last_mut() {
+        Some(Inline::Text(t)) => t,
+        _ => fresh.insert(String::new()),
+    };
+    s.reserve(text.len());
+    let bytes = text.as_bytes();
+    let mut start = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        // Eight bytes at a time while none is below `!` (no whitespace):
+        // the "has a byte less than n" bit trick, exact when it says none.
+        if let Some(chunk) = bytes.get(i..i + 8) {
+            let w = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
+            if w.wrapping_sub(0x2121_2121_2121_2121) & !w & 0x8080_8080_8080_8080 == 0 {
+                prev_space = false;
+                i += 8;
+                continue;
+            }
+        }
+        let b = bytes[i];
+        if matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0c) {
+            if b == b' ' && !prev_space {
                 prev_space = true;
+            } else {
+                s.push_str(&text[start..i]);
+                if !prev_space {
+                    s.push(' ');
+                    prev_space = true;
+                }
+                start = i + 1;
             }
         } else {
-            s.push(c);
             prev_space = false;
         }
+        i += 1;
     }
-    push_raw_text(run, s);
+    s.push_str(&text[start..]);
+    if let Some(f) = fresh
+        && !f.is_empty()
+    {
+        run.push(Inline::Text(f));
+    }
 }
 
 /// Appends already-normalised text, merging with a preceding text node.
@@ -316,6 +350,73 @@ impl Renderer<'_> {
                 // span, font, inline-comment-marker, link bodies, unknown: transparent.
                 for &g in t.children(c) {
                     self.inline_node(t, g, run);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod push_text_tests {
+    use super::*;
+
+    /// The char-by-char definition `push_text` must match.
+    fn reference(run: &mut Vec<Inline>, text: &str) {
+        let mut s = String::new();
+        let mut prev_space = match run.last() {
+            None | Some(Inline::LineBreak) => true,
+            Some(Inline::Text(t)) => t.ends_with(' '),
+            _ => false,
+        };
+        for c in text.chars() {
+            if matches!(c, ' ' | '\t' | '\n' | '\r' | '\u{c}') {
+                if !prev_space {
+                    s.push(' ');
+                    prev_space = true;
+                }
+            } else {
+                s.push(c);
+                prev_space = false;
+            }
+        }
+        push_raw_text(run, s);
+    }
+
+    #[test]
+    fn matches_reference() {
+        let texts = [
+            "",
+            " ",
+            "  \t\n ",
+            "a",
+            " a",
+            "a ",
+            "a  b",
+            "ä\u{a0} ö\r\n\u{c}x",
+            "é",
+            "\u{3000}x y",
+            "  multi  word   text  ",
+            "end ",
+            "abcdefghijklmnop qrstuvwxyz\tABCDEFGH\n\nIJKLMNOPQRSTUVWXYZ  ",
+            "0123456 89abcdef  ghijklm\u{1}nopqrstuvwx\u{7f}\u{80}yz äöüßéèêëñç  longer  ",
+            "        eight   \r\n\r\n        spaces  and\u{c}\u{c}form feeds........",
+        ];
+        let starts: [Vec<Inline>; 5] = [
+            vec![],
+            vec![Inline::LineBreak],
+            vec![Inline::Text("x".into())],
+            vec![Inline::Text("x ".into())],
+            vec![Inline::Code("c".into())],
+        ];
+        for start in &starts {
+            for a in texts {
+                for b in texts {
+                    let (mut got, mut want) = (start.clone(), start.clone());
+                    push_text(&mut got, a);
+                    push_text(&mut got, b);
+                    reference(&mut want, a);
+                    reference(&mut want, b);
+                    assert_eq!(got, want, "{start:?} {a:?} {b:?}");
                 }
             }
         }
