@@ -67,40 +67,26 @@ pub struct Tree {
     parents: Vec<NodeId>,
     /// While building: each node's last child so far (`NodeId::MAX`: none).
     last_child: Vec<NodeId>,
-    names: Vec<Box<str>>,
-    name_ids: std::collections::HashMap<Box<str>, NameId, BuildFnv>,
+    /// Interned names, lower-cased, back to back in one buffer; `name_ends`
+    /// gives where each ends (a few dozen names per page, so one allocation
+    /// instead of several per name).
+    name_buf: String,
+    name_ends: Vec<u32>,
+    /// Open-addressing hash table (power-of-two size, at most half full)
+    /// from a lower-cased name to its id; `NameId::MAX` is empty.
+    name_table: Vec<NameId>,
     buf: String,
     /// Direct-mapped cache in front of `name_ids` (names repeat constantly).
     name_cache: [NameId; 64],
 }
 
-/// FNV-1a: names are short and trusted-size; SipHash showed in profiles.
-#[derive(Default, Clone, Copy)]
-struct Fnv(u64);
-
-impl std::hash::Hasher for Fnv {
-    fn finish(&self) -> u64 {
-        self.0
+/// FNV-1a over the ASCII-lower-cased bytes: names are short.
+fn name_hash(raw: &str) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in raw.as_bytes() {
+        h = (h ^ u64::from(b.to_ascii_lowercase())).wrapping_mul(0x100_0000_01b3);
     }
-    fn write(&mut self, bytes: &[u8]) {
-        let mut h = if self.0 == 0 {
-            0xcbf2_9ce4_8422_2325
-        } else {
-            self.0
-        };
-        for &b in bytes {
-            h = (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3);
-        }
-        self.0 = h;
-    }
-}
-
-type BuildFnv = std::hash::BuildHasherDefault<Fnv>;
-
-impl std::fmt::Debug for Fnv {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Fnv")
-    }
+    h
 }
 
 impl Tree {
@@ -127,8 +113,9 @@ impl Tree {
             attrs: Vec::with_capacity(n / 2),
             parents,
             last_child,
-            names: Vec::new(),
-            name_ids: std::collections::HashMap::default(),
+            name_buf: String::with_capacity(512),
+            name_ends: Vec::with_capacity(64),
+            name_table: vec![NameId::MAX; 128],
             buf: String::with_capacity(input_len / 2),
             name_cache: [NameId::MAX; 64],
         }
@@ -144,7 +131,7 @@ impl Tree {
             _ => 0,
         };
         let cached = self.name_cache[slot];
-        if cached != NameId::MAX && *self.names[cached as usize] == *raw {
+        if cached != NameId::MAX && self.name_of(cached) == raw {
             return cached;
         }
         let id = self.intern_slow(raw);
@@ -153,21 +140,43 @@ impl Tree {
     }
 
     fn intern_slow(&mut self, raw: &str) -> NameId {
-        if let Some(&id) = self.name_ids.get(raw) {
-            return id;
+        let mask = self.name_table.len() - 1;
+        let mut i = name_hash(raw) as usize & mask;
+        loop {
+            let id = self.name_table[i];
+            if id == NameId::MAX {
+                break;
+            }
+            // Stored names are lower-case, so this is `lower(raw) == name`.
+            if self.name_of(id).eq_ignore_ascii_case(raw) {
+                return id;
+            }
+            i = (i + 1) & mask;
         }
-        let lower = raw.to_ascii_lowercase();
-        if let Some(&id) = self.name_ids.get(lower.as_str()) {
-            self.name_ids.insert(raw.into(), id);
-            return id;
-        }
-        let id = self.names.len() as NameId;
-        self.names.push(lower.clone().into());
-        self.name_ids.insert(lower.into(), id);
-        if raw.bytes().any(|b| b.is_ascii_uppercase()) {
-            self.name_ids.insert(raw.into(), id);
+        let id = self.name_ends.len() as NameId;
+        self.name_buf.push_str(raw);
+        let start = self.name_buf.len() - raw.len();
+        // ASCII case changes keep the bytes valid UTF-8.
+        self.name_buf[start..].make_ascii_lowercase();
+        self.name_ends.push(self.name_buf.len() as u32);
+        self.name_table[i] = id;
+        if self.name_ends.len() * 2 > self.name_table.len() {
+            self.grow_name_table();
         }
         id
+    }
+
+    fn grow_name_table(&mut self) {
+        let size = self.name_table.len() * 2;
+        let mut table = vec![NameId::MAX; size];
+        for id in 0..self.name_ends.len() as NameId {
+            let mut i = name_hash(self.name_of(id)) as usize & (size - 1);
+            while table[i] != NameId::MAX {
+                i = (i + 1) & (size - 1);
+            }
+            table[i] = id;
+        }
+        self.name_table = table;
     }
 
     /// Stores a string in the shared buffer.
@@ -186,7 +195,12 @@ impl Tree {
 
     /// The text of an interned name.
     pub fn name_of(&self, id: NameId) -> &str {
-        &self.names[id as usize]
+        let end = self.name_ends[id as usize] as usize;
+        let start = match id {
+            0 => 0,
+            _ => self.name_ends[id as usize - 1] as usize,
+        };
+        &self.name_buf[start..end]
     }
 
     /// The node behind an id.
@@ -345,5 +359,31 @@ impl Tree {
         }
         let span = self.store(text);
         self.push(parent, Kind::Text(span));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn interning_is_case_insensitive_and_survives_growth() {
+        let mut t = Tree::with_capacity(0);
+        let p = t.intern("p");
+        assert_eq!(t.intern("P"), p);
+        let link = t.intern("AC:Link");
+        assert_eq!(t.name_of(link), "ac:link");
+        assert_eq!(t.intern("ac:link"), link);
+        assert_eq!(t.intern("ÄC:link"), t.intern("ÄC:LINK"));
+        assert_ne!(t.intern("äc:link"), t.intern("ÄC:link"));
+        let ids: Vec<NameId> = (0..1000).map(|i| t.intern(&format!("N{i}"))).collect();
+        for (i, &id) in ids.iter().enumerate() {
+            assert_eq!(t.name_of(id), format!("n{i}"));
+            assert_eq!(t.intern(&format!("n{i}")), id);
+            assert_eq!(t.intern(&format!("N{i}")), id);
+        }
+        assert_eq!(t.intern("p"), p);
+        assert_eq!(t.name_of(link), "ac:link");
+        assert_eq!(t.intern(""), t.intern(""));
     }
 }
