@@ -363,6 +363,44 @@ mod tests {
     }
 
     #[test]
+    fn valid_names_ascii_and_not() {
+        for n in [
+            "p",
+            "ac:link",
+            "_x",
+            ":a",
+            "a-b.c_d:e1",
+            "ä",
+            "äb-ç",
+            "x\u{e9}",
+        ] {
+            assert!(valid_name(n), "{n}");
+        }
+        for n in [
+            "",
+            "1a",
+            "-a",
+            ".a",
+            "a b",
+            "a/",
+            "a=",
+            "3",
+            "\u{1f600}",
+            "a\u{1f600}",
+        ] {
+            assert!(!valid_name(n), "{n}");
+        }
+    }
+
+    #[test]
+    fn closing_tags_match_case_insensitively() {
+        let p = parse("<P>a<B>b</b>c</p><Div>d</DIV>");
+        assert!(p.repairs.is_empty(), "{:?}", p.repairs);
+        assert_eq!(p.tree.children(Tree::ROOT).len(), 2);
+        assert_eq!(p.tree.name(p.tree.children(Tree::ROOT)[1]), "div");
+    }
+
+    #[test]
     fn void_and_self_closing() {
         let p = parse("<p>a<br>b<br/>c</p>");
         let para = p.tree.children(Tree::ROOT)[0];
