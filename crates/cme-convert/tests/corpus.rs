@@ -7,11 +7,7 @@ use common::convert;
 
 #[test]
 fn corpus_loses_no_text() {
-    let Some(docs) = common::corpus() else {
-        println!(
-            "note: corpus not found under {}; skipping",
-            common::shared_dir().display()
-        );
+    let Some(docs) = common::corpus_or_skip() else {
         return;
     };
     assert!(!docs.is_empty());

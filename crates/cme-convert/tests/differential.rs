@@ -10,11 +10,7 @@ use cme_convert::{AlertStyle, DynamicMacro, LinkStyle, OfflineContext, Options};
 
 #[test]
 fn corpus_direct_writer_matches_comrak() {
-    let Some(docs) = common::corpus() else {
-        println!(
-            "note: corpus not found under {}; skipping",
-            common::shared_dir().display()
-        );
+    let Some(docs) = common::corpus_or_skip() else {
         return;
     };
     assert!(!docs.is_empty());

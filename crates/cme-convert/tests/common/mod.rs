@@ -15,6 +15,18 @@ pub fn shared_dir() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared"))
 }
 
+/// The corpus, or `None` after printing why the calling test skips.
+pub fn corpus_or_skip() -> Option<Vec<(String, String)>> {
+    let docs = corpus();
+    if docs.is_none() {
+        println!(
+            "note: corpus not found under {}; skipping",
+            shared_dir().display()
+        );
+    }
+    docs
+}
+
 /// All corpus documents as (file name, content); `None` when absent.
 pub fn corpus() -> Option<Vec<(String, String)>> {
     let dir = shared_dir().join("corpus/storage");
