@@ -280,6 +280,15 @@ impl Loader<'_> {
         Ok(id)
     }
 
+    /// An optional parent id from the manifest.
+    fn parent(&self, what: &str, parent: &Option<String>) -> Result<Option<Id>, SimError> {
+        parent
+            .as_deref()
+            .map(|p| p.parse::<Id>())
+            .transpose()
+            .map_err(|_| (self.err)(format!("{what}: bad parent id")))
+    }
+
     fn time(&self, what: &str, s: &Option<String>, default: i64) -> Result<i64, SimError> {
         match s {
             None => Ok(default),
@@ -394,12 +403,7 @@ impl Loader<'_> {
                 .id;
             let author = self.user(&site, &what, &f.author)?;
             let created = self.time(&what, &f.created_at, epoch + i as i64 * 60_000)?;
-            let parent = f
-                .parent
-                .as_deref()
-                .map(|p| p.parse::<Id>())
-                .transpose()
-                .map_err(|_| (self.err)(format!("{what}: bad parent id")))?;
+            let parent = self.parent(&what, &f.parent)?;
             let node = Node {
                 id,
                 kind: NodeKind::Folder,
@@ -495,12 +499,7 @@ impl Loader<'_> {
                     prefix: "global",
                 })
                 .collect();
-            let parent = p
-                .parent
-                .as_deref()
-                .map(|x| x.parse::<Id>())
-                .transpose()
-                .map_err(|_| (self.err)(format!("{what}: bad parent id")))?;
+            let parent = self.parent(&what, &p.parent)?;
             let node = Node {
                 id,
                 kind: NodeKind::Page,

@@ -96,45 +96,11 @@ fn links(ctx: &Ctx, r: &Run, total: usize) -> Map<String, Value> {
     l.insert("context".into(), json!(ctx.context));
     let next_start = r.start + r.limit;
     if next_start < total && r.limit > 0 {
-        let q = if ctx.cloud() {
-            rewrite_query(
-                &ctx.req.raw_query,
-                &["cursor", "start", "limit"],
-                &[
-                    ("limit", r.limit.to_string()),
-                    ("cursor", encode_cursor(next_start)),
-                ],
-            )
-        } else {
-            rewrite_query(
-                &ctx.req.raw_query,
-                &["start", "limit"],
-                &[
-                    ("limit", r.limit.to_string()),
-                    ("start", next_start.to_string()),
-                ],
-            )
-        };
+        let q = page_query(ctx, next_start, r.limit);
         l.insert("next".into(), json!(format!("{path}?{q}")));
     }
     if r.start > 0 {
-        let prev = r.start.saturating_sub(r.limit.max(1));
-        let q = if ctx.cloud() {
-            rewrite_query(
-                &ctx.req.raw_query,
-                &["cursor", "start", "limit"],
-                &[
-                    ("limit", r.limit.to_string()),
-                    ("cursor", encode_cursor(prev)),
-                ],
-            )
-        } else {
-            rewrite_query(
-                &ctx.req.raw_query,
-                &["start", "limit"],
-                &[("limit", r.limit.to_string()), ("start", prev.to_string())],
-            )
-        };
+        let q = page_query(ctx, r.start.saturating_sub(r.limit.max(1)), r.limit);
         l.insert("prev".into(), json!(format!("{path}?{q}")));
     }
     l.insert(
@@ -142,6 +108,27 @@ fn links(ctx: &Ctx, r: &Run, total: usize) -> Map<String, Value> {
         json!(format!("{}{}?{}", ctx.base, path, ctx.req.raw_query)),
     );
     l
+}
+
+/// The query of a `next`/`prev` link starting at `start`: an opaque cursor
+/// on Cloud, an offset on Data Center.
+fn page_query(ctx: &Ctx, start: usize, limit: usize) -> String {
+    if ctx.cloud() {
+        rewrite_query(
+            &ctx.req.raw_query,
+            &["cursor", "start", "limit"],
+            &[
+                ("limit", limit.to_string()),
+                ("cursor", encode_cursor(start)),
+            ],
+        )
+    } else {
+        rewrite_query(
+            &ctx.req.raw_query,
+            &["start", "limit"],
+            &[("limit", limit.to_string()), ("start", start.to_string())],
+        )
+    }
 }
 
 /// `GET /content/search?cql=&expand=&limit=&cursor=`
