@@ -2,7 +2,7 @@
 //! become relative paths between exported files.
 use super::layout::{Layout, Placed};
 use super::paths::OutputPath;
-use cme_client::{PageId, SpaceKey};
+use cme_client::PageId;
 use cme_convert::{AttachmentRef, ChildPage, Context, CurrentPage, PageRef, UserRef};
 use std::collections::HashMap;
 
@@ -22,16 +22,7 @@ pub struct PageContext<'a> {
 
 impl PageContext<'_> {
     fn resolve(&self, page: &PageRef) -> Option<&Placed> {
-        match page {
-            PageRef::Id(id) => self.layout.get(&PageId::new(id.0.clone())),
-            PageRef::Title { space, title } => {
-                let space = space
-                    .as_ref()
-                    .map_or_else(|| self.page.space.clone(), |s| SpaceKey::new(s.0.clone()));
-                self.layout.find_title(&space, title)
-            }
-            PageRef::BlogPost { .. } => None,
-        }
+        self.layout.resolve(&self.page.space, page)
     }
 
     fn link_to(&self, target: &OutputPath) -> String {

@@ -3,6 +3,7 @@
 //! converter can link to pages that are not converted yet.
 use super::paths::{OutputPath, sanitize_component};
 use cme_client::{PageId, PageMeta, Space, SpaceKey};
+use cme_convert::PageRef;
 use std::collections::{HashMap, HashSet};
 
 /// Folder (per space) holding attachments, by page id so a page move or rename
@@ -152,6 +153,21 @@ impl Layout {
         self.by_title
             .get(&(space.clone(), title.to_owned()))
             .and_then(|id| self.pages.get(id))
+    }
+
+    /// The exported page a storage-format reference names; a title without
+    /// a space means `current_space`. Blog posts are not exported.
+    pub fn resolve(&self, current_space: &SpaceKey, page: &PageRef) -> Option<&Placed> {
+        match page {
+            PageRef::Id(id) => self.get(&PageId::new(id.0.clone())),
+            PageRef::Title { space, title } => {
+                let space = space
+                    .as_ref()
+                    .map_or_else(|| current_space.clone(), |s| SpaceKey::new(s.0.clone()));
+                self.find_title(&space, title)
+            }
+            PageRef::BlogPost { .. } => None,
+        }
     }
 
     /// All pages, in a stable order.

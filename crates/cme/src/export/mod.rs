@@ -172,7 +172,7 @@ async fn run(
         for att in &converted.attachments {
             let owner = match &att.page {
                 None => Some(placed),
-                Some(r) => resolve_owner(&layout, placed, r),
+                Some(r) => layout.resolve(&placed.space, r),
             };
             if let Some(owner) = owner {
                 wanted
@@ -368,23 +368,6 @@ fn attribute_values<'a>(body: &'a str, prefix: &'a str) -> impl Iterator<Item = 
         let rest = &body[i + prefix.len()..];
         rest.find('"').map(|end| rest[..end].to_owned())
     })
-}
-
-fn resolve_owner<'a>(
-    layout: &'a Layout,
-    from: &'a layout::Placed,
-    r: &cme_convert::PageRef,
-) -> Option<&'a layout::Placed> {
-    match r {
-        cme_convert::PageRef::Id(id) => layout.get(&PageId::new(id.0.clone())),
-        cme_convert::PageRef::Title { space, title } => {
-            let space = space
-                .as_ref()
-                .map_or_else(|| from.space.clone(), |s| SpaceKey::new(s.0.clone()));
-            layout.find_title(&space, title)
-        }
-        cme_convert::PageRef::BlogPost { .. } => None,
-    }
 }
 
 /// Loads or creates the state, enforcing the `--append` and URL rules.
