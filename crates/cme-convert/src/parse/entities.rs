@@ -1,7 +1,7 @@
 //! Character references: the full HTML5 named set plus numeric forms.
 //!
 //! Storage format uses HTML names (`&nbsp;`, `&rarr;`) that XML does not
-//! define, so quick-xml hands them to us unresolved.
+//! define.
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -40,6 +40,19 @@ fn table() -> &'static Table {
             })
             .collect()
     })
+}
+
+/// The name of a reference that starts right after an `&`: the text up to a
+/// `;` within 40 bytes, with no space, `&` or `<` before it. `None` means the
+/// `&` is a literal ampersand (`AT&T`).
+pub fn reference_name(after_amp: &str) -> Option<&str> {
+    let b = after_amp.as_bytes();
+    let limit = b.len().min(40);
+    let end = b[..limit]
+        .iter()
+        .position(|&c| matches!(c, b';' | b'&' | b'<') || c.is_ascii_whitespace())?;
+    // Only ASCII bytes were matched, so `end` is a character boundary.
+    (b[end] == b';').then(|| &after_amp[..end])
 }
 
 /// Resolves the text between `&` and `;`; `None` when it is not a reference.
@@ -88,12 +101,7 @@ pub fn decode(raw: &str) -> std::borrow::Cow<'_, str> {
     while let Some(i) = rest.find('&') {
         out.push_str(&rest[..i]);
         let after = &rest[i + 1..];
-        let end = after
-            .char_indices()
-            .take(40)
-            .find(|&(_, c)| c == ';' || c == '&' || c.is_whitespace())
-            .filter(|&(_, c)| c == ';');
-        match end.and_then(|(j, _)| resolve(&after[..j]).map(|r| (j, r))) {
+        match reference_name(after).and_then(|n| resolve(n).map(|r| (n.len(), r))) {
             Some((j, r)) => {
                 r.push_to(&mut out);
                 rest = &after[j + 1..];

@@ -243,6 +243,13 @@ impl Tree {
         }
     }
 
+    /// The (name, value) pairs of an attribute list.
+    pub fn attr_pairs(&self, attrs: Attrs) -> impl Iterator<Item = (&str, &str)> {
+        self.attrs[attrs.start as usize..attrs.end as usize]
+            .iter()
+            .map(|&(k, v)| (self.name_of(k), self.span(v)))
+    }
+
     /// First child element with this name.
     pub fn child(&self, id: NodeId, name: &str) -> Option<NodeId> {
         self.children(id)
