@@ -181,7 +181,10 @@ pub(super) fn normalize_eol(text: &str) -> Option<String> {
 mod tests {
     use super::*;
 
-    fn tag(s: &str) -> Result<(String, bool, Vec<(String, String)>, usize), &'static str> {
+    /// Name, self-closing, attributes, end offset.
+    type Scanned = (String, bool, Vec<(String, String)>, usize);
+
+    fn tag(s: &str) -> Result<Scanned, &'static str> {
         let mut attrs = Vec::new();
         match start_tag(s, 0, &mut attrs) {
             Ok(t) => Ok((
