@@ -97,7 +97,15 @@ impl Builder {
             self.overflow -= 1;
             return;
         }
-        let name = self.tree.intern(raw_name.trim());
+        let raw_name = raw_name.trim();
+        // The common case: it closes the innermost element (no interning).
+        if let Some(&(_, top)) = self.stack.last()
+            && self.tree.name_of(top).eq_ignore_ascii_case(raw_name)
+        {
+            self.stack.pop();
+            return;
+        }
+        let name = self.tree.intern(raw_name);
         match self.stack.iter().rposition(|(_, n)| *n == name) {
             Some(pos) => {
                 if pos + 1 != self.stack.len() {

@@ -65,8 +65,6 @@ pub struct Tree {
     attrs: Vec<(NameId, Span)>,
     /// While building: each node's parent (the root's is itself).
     parents: Vec<NodeId>,
-    /// While building: each node's last child so far (`NodeId::MAX`: none).
-    last_child: Vec<NodeId>,
     /// Interned names, lower-cased, back to back in one buffer; `name_ends`
     /// gives where each ends (a few dozen names per page, so one allocation
     /// instead of several per name).
@@ -77,7 +75,7 @@ pub struct Tree {
     name_table: Vec<NameId>,
     buf: String,
     /// Direct-mapped cache in front of `name_ids` (names repeat constantly).
-    name_cache: [NameId; 64],
+    name_cache: [NameId; 256],
 }
 
 /// FNV-1a over the ASCII-lower-cased bytes: names are short.
@@ -105,30 +103,35 @@ impl Tree {
         });
         let mut parents = Vec::with_capacity(n);
         parents.push(Self::ROOT);
-        let mut last_child = Vec::with_capacity(n);
-        last_child.push(NodeId::MAX);
         Tree {
             nodes,
             child_ids: Vec::new(),
             attrs: Vec::with_capacity(n / 2),
             parents,
-            last_child,
             name_buf: String::with_capacity(512),
             name_ends: Vec::with_capacity(64),
             name_table: vec![NameId::MAX; 128],
             buf: String::with_capacity(input_len / 2),
-            name_cache: [NameId::MAX; 64],
+            name_cache: [NameId::MAX; 256],
         }
     }
 
     /// Interns a name, lower-casing it.
     pub(crate) fn intern(&mut self, raw: &str) -> NameId {
         let b = raw.as_bytes();
-        let slot = match (b.first(), b.last()) {
-            (Some(&f), Some(&l)) => {
-                (b.len().wrapping_mul(31) ^ usize::from(f).wrapping_mul(7) ^ usize::from(l)) & 63
+        // Length and the bytes at both ends tell the few dozen names of a
+        // page apart (`ac:parameter`, `ac:name`, `ri:content-title`).
+        let slot = match b {
+            [] => 0,
+            [.., y, z] => {
+                let key = u64::from(b[0])
+                    | u64::from(b[1]) << 8
+                    | u64::from(*y) << 16
+                    | u64::from(*z) << 24
+                    | (b.len() as u64) << 32;
+                (key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 56) as usize
             }
-            _ => 0,
+            [a] => usize::from(*a),
         };
         let cached = self.name_cache[slot];
         if cached != NameId::MAX && self.name_of(cached) == raw {
@@ -304,8 +307,6 @@ impl Tree {
         });
         self.nodes[parent as usize].child_count += 1;
         self.parents.push(parent);
-        self.last_child.push(NodeId::MAX);
-        self.last_child[parent as usize] = id;
         id
     }
 
@@ -346,7 +347,6 @@ impl Tree {
         }
         self.child_ids = child_ids;
         self.parents = Vec::new();
-        self.last_child = Vec::new();
     }
 
     /// Appends text to `parent`, merging with a preceding text node.
@@ -355,9 +355,12 @@ impl Tree {
             return;
         }
         let buf_end = self.buf.len();
-        let last = self.last_child[parent as usize];
-        if last != NodeId::MAX
-            && let Kind::Text(t) = &mut self.nodes[last as usize].kind
+        // Text only ever goes to the innermost open element, so the node
+        // pushed last is the parent's last child unless it belongs to an
+        // element closed since (then its parent differs).
+        let last = self.nodes.len() - 1;
+        if self.parents[last] == parent
+            && let Kind::Text(t) = &mut self.nodes[last].kind
             && t.end == buf_end
         {
             self.buf.push_str(text);
