@@ -427,6 +427,15 @@ mod tests {
     }
 
     #[test]
+    fn text_content_of_text_elements_and_mixed() {
+        let p = parse("<p>a</p>b<div>c<b>d</b></div><i></i>");
+        let t = &p.tree;
+        let kids = t.children(Tree::ROOT);
+        let got: Vec<String> = kids.iter().map(|&k| t.text_content(k)).collect();
+        assert_eq!(got, ["a", "b", "cd", ""]);
+    }
+
+    #[test]
     fn script_and_style_are_skipped_to_their_end_tag() {
         let p = parse("<script>if (a<b) { x = '<p>'; }<br></SCRIPT ><p>after</p><style/>kept");
         assert_eq!(p.tree.text_content(Tree::ROOT), "afterkept");

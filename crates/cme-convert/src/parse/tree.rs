@@ -287,6 +287,17 @@ impl Tree {
 
     /// All text below a node, concatenated (iterative).
     pub fn text_content(&self, id: NodeId) -> String {
+        // Most callers ask for a parameter or a heading: one text child.
+        match self.children(id) {
+            _ if matches!(self.node(id).kind, Kind::Text(_)) => {}
+            [] => return String::new(),
+            &[c] => {
+                if let Kind::Text(t) = &self.node(c).kind {
+                    return self.span(*t).to_owned();
+                }
+            }
+            _ => {}
+        }
         let mut out = String::new();
         let mut stack = vec![id];
         while let Some(n) = stack.pop() {

@@ -22,20 +22,17 @@ pub(crate) enum Out {
 }
 
 /// A macro's parameters by name (`""` is the default parameter).
-pub(crate) struct Params {
-    list: Vec<(String, NodeId)>,
+pub(crate) struct Params<'t> {
+    list: Vec<(&'t str, NodeId)>,
 }
 
-impl Params {
-    pub(crate) fn of(t: &Tree, m: NodeId) -> Params {
+impl<'t> Params<'t> {
+    pub(crate) fn of(t: &'t Tree, m: NodeId) -> Params<'t> {
         let mut list = Vec::new();
         for &c in t.children(m) {
             match t.name(c) {
-                "ac:parameter" => {
-                    let n = t.attr(c, "ac:name").unwrap_or("").to_ascii_lowercase();
-                    list.push((n, c));
-                }
-                "ac:default-parameter" => list.push((String::new(), c)),
+                "ac:parameter" => list.push((t.attr(c, "ac:name").unwrap_or(""), c)),
+                "ac:default-parameter" => list.push(("", c)),
                 _ => {}
             }
         }
