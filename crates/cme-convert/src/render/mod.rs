@@ -310,7 +310,9 @@ pub(crate) fn flush(run: &mut Vec<Inline>, out: &mut Vec<Block>) {
         run.clear();
     }
     if !run.is_empty() {
-        // An exact-size copy; `run` keeps its capacity for the next one.
+        // An exact-size move; `run` keeps its capacity for the next one
+        // (which `mem::take` would give away).
+        #[allow(clippy::drain_collect)]
         out.push(Block::Para(run.drain(..).collect()));
     }
 }
