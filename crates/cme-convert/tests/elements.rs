@@ -246,7 +246,7 @@ snap!(
 );
 snap!(
     emoticons,
-    r#"<p><ac:emoticon ac:name="smile"/> <ac:emoticon ac:name="smile" ac:emoji-shortname=":slight_smile:" ac:emoji-id="1f642" ac:emoji-fallback="🙂"/> <ac:emoticon ac:name="blue-star" ac:emoji-id="atlassian-check_mark" ac:emoji-fallback=":check_mark:"/> <ac:emoticon ac:name="tick"/> <ac:emoticon ac:name="blue-star" ac:emoji-fallback="&#128521;"/> <ac:emoticon ac:name="unknown-thing"/></p>"#
+    r#"<p><ac:emoticon ac:name="smile"/> <ac:emoticon ac:name="smile" ac:emoji-shortname=":slight_smile:" ac:emoji-id="1f642" ac:emoji-fallback="🙂"/> <ac:emoticon ac:name="blue-star" ac:emoji-id="atlassian-check_mark" ac:emoji-fallback=":check_mark:"/> <ac:emoticon ac:name="tick"/> <ac:emoticon ac:name="blue-star" ac:emoji-fallback="&#128521;"/> <ac:emoticon ac:name="unknown-thing"/> <ac:emoticon ac:name="blue-star" ac:emoji-id="1f4cb"/> <ac:emoticon ac:name="blue-star" ac:emoji-id="32-20e3"/> <ac:emoticon ac:name="blue-star" ac:emoji-id="8131cbc6-728f-4eb5-abed-e3e9204f76a4" ac:emoji-fallback=":copy:"/> <ac:emoticon ac:name="blue-star" ac:emoji-id="27g52" ac:emoji-shortname=":face_exhaling:"/></p>"#
 );
 snap!(
     status_and_time,
@@ -560,3 +560,27 @@ snap!(
         &plain("SELECT * FROM menu;")
     )
 );
+
+/// A task whose body starts with a list keeps the list a list (GFM would
+/// otherwise read `- [ ] - a` as a task with the text "- a").
+#[test]
+fn task_body_starting_with_a_list_stays_a_nested_list() {
+    use pulldown_cmark::{Event, Options as MdOptions, Parser, Tag};
+    let s = "<ac:task-list><ac:task><ac:task-status>incomplete</ac:task-status><ac:task-body><ul><li>a</li><li>b</li></ul></ac:task-body></ac:task></ac:task-list>";
+    let out = md(s);
+    let events: Vec<Event> = Parser::new_ext(&out, MdOptions::ENABLE_TASKLISTS).collect();
+    let marker = events
+        .iter()
+        .position(|e| matches!(e, Event::TaskListMarker(false)))
+        .unwrap_or_else(|| panic!("no task marker in {out:?}"));
+    let nested = events[marker..]
+        .iter()
+        .filter(|e| matches!(e, Event::Start(Tag::Item)))
+        .count();
+    assert_eq!(nested, 2, "{out:?}: {events:?}");
+    assert!(
+        !events
+            .iter()
+            .any(|e| matches!(e, Event::Text(t) if t.starts_with('-')))
+    );
+}

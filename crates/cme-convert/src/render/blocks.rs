@@ -100,6 +100,12 @@ impl Renderer<'_> {
                     if let Some(body) = t.child(task, "ac:task-body") {
                         self.block_children(t, body, &mut blocks);
                     }
+                    // `- [ ] - a` reads as a task whose text is "- a": a body
+                    // that starts with a list (or any block but a paragraph)
+                    // needs a first line of its own.
+                    if blocks.first().is_some_and(|b| !matches!(b, Block::Para(_))) {
+                        blocks.insert(0, Block::Para(vec![Inline::Html("<!-- -->".into())]));
+                    }
                     items.push(md::Item {
                         task: Some(done),
                         blocks,

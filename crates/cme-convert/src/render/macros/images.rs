@@ -34,6 +34,47 @@ fn emoticon_glyph(name: &str) -> Option<&'static str> {
     })
 }
 
+/// Atlassian's own emoji (`ac:emoji-id="atlassian-check_mark"`, whose
+/// fallback is only a `:check_mark:` shortcode) → the Unicode look-alike.
+fn atlassian_glyph(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "check_mark" => "✅",
+        "cross_mark" => "❌",
+        "warning" => "⚠️",
+        "info" => "ℹ️",
+        "question_mark" => "❓",
+        "plus" => "➕",
+        "minus" => "➖",
+        "light_bulb_on" => "💡",
+        "light_bulb_off" => "🔦",
+        "yellow_star" | "red_star" | "green_star" | "blue_star" => "⭐",
+        "thumbs_up" => "👍",
+        "thumbs_down" => "👎",
+        "smile" => "🙂",
+        "sad" => "🙁",
+        "tongue" => "😛",
+        "biggrin" => "😀",
+        "wink" => "😉",
+        "heart" => "❤️",
+        "broken_heart" => "💔",
+        _ => return None,
+    })
+}
+
+/// A Unicode emoji id (`1f642`, `32-20e3`, `1f468-200d-1f4bb`) → its
+/// characters; `None` for custom (UUID) and malformed ids.
+fn unicode_emoji(id: &str) -> Option<String> {
+    id.split('-')
+        .map(|part| {
+            if !(2..=6).contains(&part.len()) {
+                return None;
+            }
+            let c = char::from_u32(u32::from_str_radix(part, 16).ok()?)?;
+            (!c.is_control()).then_some(c)
+        })
+        .collect()
+}
+
 /// Minimal URL escaping for `src` attributes of raw `<img>` tags.
 fn url_attr(u: &str) -> String {
     html_escape(&u.replace(' ', "%20"))
@@ -42,8 +83,13 @@ fn url_attr(u: &str) -> String {
 impl Renderer<'_> {
     pub(crate) fn emoticon(&mut self, t: &Tree, c: NodeId, run: &mut Vec<Inline>) {
         let fallback = t.attr(c, "ac:emoji-fallback").filter(|f| !f.is_empty());
+        let id = t.attr(c, "ac:emoji-id").unwrap_or("");
         let glyph = match fallback {
             Some(f) if !(f.starts_with(':') && f.ends_with(':') && f.len() > 1) => f.to_owned(),
+            _ if let Some(g) = id.strip_prefix("atlassian-").and_then(atlassian_glyph) => {
+                g.to_owned()
+            }
+            _ if let Some(g) = unicode_emoji(id) => g,
             _ => {
                 let name = t.attr(c, "ac:name").unwrap_or("");
                 let generic = fallback.is_some() || t.attr(c, "ac:emoji-shortname").is_some();
