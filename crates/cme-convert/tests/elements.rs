@@ -584,3 +584,33 @@ fn task_body_starting_with_a_list_stays_a_nested_list() {
             .any(|e| matches!(e, Event::Text(t) if t.starts_with('-')))
     );
 }
+
+/// toc include/exclude are regular expressions, found anywhere in the
+/// heading and case-sensitive as in Confluence; one that does not compile
+/// is matched as text, with a warning.
+#[test]
+fn toc_filters_are_regexes() {
+    let headings =
+        "<h1>Intro</h1><h2>Step 1</h2><h2>Step 2a</h2><h2>step 3</h2><h2>Outro (old)</h2>";
+    let toc = |params: &[(&str, &str)]| {
+        let out = md_full(&format!("{}{headings}", mac("toc", params, "")));
+        let list: Vec<String> = out
+            .markdown
+            .lines()
+            .take_while(|l| !l.starts_with('#'))
+            .filter(|l| l.trim_start().starts_with("- "))
+            .map(|l| l.trim().to_string())
+            .collect();
+        (list, out.warnings)
+    };
+    let (list, warnings) = toc(&[("include", r"^Step \d+$")]);
+    assert_eq!(list, ["- [Step 1](#step-1)"], "{warnings:?}");
+    let (list, _) = toc(&[("exclude", "Step|Intro")]);
+    assert_eq!(list, ["- [step 3](#step-3)", "- [Outro (old)](#outro-old)"]);
+    let (list, warnings) = toc(&[("include", "(old")]);
+    assert_eq!(list, ["- [Outro (old)](#outro-old)"]);
+    assert!(
+        warnings.iter().any(|w| w.message.contains("(old")),
+        "{warnings:?}"
+    );
+}

@@ -14,8 +14,8 @@ use crate::render::{Renderer, links_page_ref};
 pub(crate) struct TocSpec {
     min: u8,
     max: u8,
-    exclude: Option<String>,
-    include: Option<String>,
+    exclude: Option<HeadingFilter>,
+    include: Option<HeadingFilter>,
 }
 
 /// Percent-encodes a query value.
@@ -32,20 +32,36 @@ fn query_encode(s: &str) -> String {
     out
 }
 
-/// A toc include/exclude pattern is a regex in Confluence; without a regex
-/// engine we honour plain words and `a|b` alternations (case-insensitive).
-fn pattern_matches(pattern: &str, text: &str) -> bool {
-    let text = text.to_lowercase();
-    pattern
-        .split('|')
-        .map(|p| {
-            p.trim()
-                .trim_start_matches('^')
-                .trim_end_matches('$')
-                .to_lowercase()
-        })
-        .filter(|p| !p.is_empty())
-        .any(|p| text.contains(&p))
+/// A toc include/exclude filter: a regular expression found anywhere in
+/// the heading (as Confluence applies it), or, when it does not compile,
+/// the literal text.
+pub(crate) enum HeadingFilter {
+    Regex(regex_lite::Regex),
+    Literal(String),
+}
+
+impl HeadingFilter {
+    fn new(pattern: &str) -> (Self, Option<String>) {
+        match regex_lite::RegexBuilder::new(pattern)
+            .size_limit(1 << 20)
+            .build()
+        {
+            Ok(re) => (HeadingFilter::Regex(re), None),
+            Err(e) => (
+                HeadingFilter::Literal(pattern.to_owned()),
+                Some(format!(
+                    "toc filter {pattern:?} is not a regex we read ({e}); matched as text"
+                )),
+            ),
+        }
+    }
+
+    fn matches(&self, heading: &str) -> bool {
+        match self {
+            HeadingFilter::Regex(re) => re.is_match(heading),
+            HeadingFilter::Literal(s) => heading.contains(s.as_str()),
+        }
+    }
 }
 
 impl Renderer<'_> {
@@ -59,11 +75,20 @@ impl Renderer<'_> {
                 .unwrap_or(d)
                 .clamp(1, 6)
         };
+        let mut filter = |k: &str| {
+            let (f, problem) = HeadingFilter::new(&p.text(t, k)?);
+            if let Some(problem) = problem {
+                self.warn(WarningKind::Degraded, problem);
+            }
+            Some(f)
+        };
+        let exclude = filter("exclude");
+        let include = filter("include");
         self.tocs.push(TocSpec {
             min: lvl("minlevel", 1),
             max: lvl("maxlevel", 6),
-            exclude: p.text(t, "exclude"),
-            include: p.text(t, "include"),
+            exclude,
+            include,
         });
         vec![Block::Toc(self.tocs.len() - 1)]
     }
@@ -95,16 +120,8 @@ impl Renderer<'_> {
             .headings
             .iter()
             .filter(|h| h.level >= spec.min && h.level <= spec.max)
-            .filter(|h| {
-                spec.exclude
-                    .as_ref()
-                    .is_none_or(|e| !pattern_matches(e, &h.text))
-            })
-            .filter(|h| {
-                spec.include
-                    .as_ref()
-                    .is_none_or(|i| pattern_matches(i, &h.text))
-            })
+            .filter(|h| spec.exclude.as_ref().is_none_or(|e| !e.matches(&h.text)))
+            .filter(|h| spec.include.as_ref().is_none_or(|i| i.matches(&h.text)))
             .collect();
         let Some(top) = hs.iter().map(|h| h.level).min() else {
             return Block::Html(String::new());
