@@ -614,3 +614,44 @@ fn toc_filters_are_regexes() {
         "{warnings:?}"
     );
 }
+
+/// plantumlcloud keeps its source as base64 of raw-deflated,
+/// percent-encoded text (or not deflated with `compressed=false`).
+#[test]
+fn plantumlcloud_source_is_decoded() {
+    let source = "@startuml\nAlice -> Bob: hi & bye ä\n@enduml";
+    let deflated =
+        "UzUxKC5JLCopzc1RNXB0zMlMTlU1MtBVNXYFUk75SarGjkBGRiaQUDUyA5JJlSAFqs7Gqo4mQB2qJgapeSlA3QA=";
+    let plain = "JTQwc3RhcnR1bWwlMEFBbGljZSUyMC0lM0UlMjBCb2IlM0ElMjBoaSUyMCUyNiUyMGJ5ZSUyMCVDMyVBNCUwQSU0MGVuZHVtbA==";
+    for (data, compressed) in [(deflated, "true"), (plain, "false")] {
+        let out = md_full(&mac(
+            "plantumlcloud",
+            &[
+                ("filename", "flow.svg"),
+                ("data", data),
+                ("compressed", compressed),
+            ],
+            "",
+        ));
+        assert!(
+            out.markdown
+                .starts_with(&format!("```plantuml\n{source}\n```\n")),
+            "{}",
+            out.markdown
+        );
+        assert!(out.markdown.contains("flow.svg"), "{}", out.markdown);
+        assert!(out.warnings.is_empty(), "{:?}", out.warnings);
+    }
+    let out = md_full(&mac(
+        "plantumlcloud",
+        &[("filename", "flow.svg"), ("data", "not base64 at all!")],
+        "",
+    ));
+    assert!(!out.markdown.contains("```"), "{}", out.markdown);
+    assert!(out.markdown.contains("flow.svg"));
+    assert!(
+        out.warnings
+            .iter()
+            .any(|w| w.message.contains("plantumlcloud"))
+    );
+}

@@ -6,6 +6,29 @@ use crate::parse::{NodeId, Tree};
 use crate::render::Renderer;
 use crate::render::md::{Block, Inline};
 
+/// The PlantUML source kept in a `plantumlcloud` macro's `data` parameter:
+/// base64 of the percent-encoded source, raw-deflated unless `compressed`
+/// is false. `None` when it does not decode (or would inflate past 4 MiB).
+pub(crate) fn plantuml_cloud_source(data: &str, compressed: bool) -> Option<String> {
+    use base64::Engine as _;
+    let data: String = data.split_whitespace().collect();
+    let raw = base64::engine::general_purpose::STANDARD
+        .decode(&data)
+        .or_else(|_| base64::engine::general_purpose::STANDARD_NO_PAD.decode(&data))
+        .or_else(|_| base64::engine::general_purpose::URL_SAFE.decode(&data))
+        .ok()?;
+    let encoded = if compressed {
+        miniz_oxide::inflate::decompress_to_vec_with_limit(&raw, 4 << 20).ok()?
+    } else {
+        raw
+    };
+    let text = std::str::from_utf8(&encoded).ok()?;
+    let source = percent_encoding::percent_decode_str(text)
+        .decode_utf8()
+        .ok()?;
+    (!source.trim().is_empty()).then(|| source.into_owned())
+}
+
 impl Renderer<'_> {
     pub(crate) fn code_macro(&mut self, t: &Tree, m: NodeId, name: &str, p: &Params) -> Vec<Block> {
         let literal = match t.child(m, "ac:plain-text-body") {

@@ -101,7 +101,8 @@ impl Renderer<'_> {
             "drawio" | "drawio-sketch" | "inc-drawio" | "gliffy" => {
                 para(self.diagram(t, &name, &p))
             }
-            "mermaid-cloud" | "plantumlcloud" => para(self.diagram_attachment(t, &name, &p)),
+            "plantumlcloud" => Out::Blocks(self.plantuml_cloud(t, &name, &p)),
+            "mermaid-cloud" => para(self.diagram_attachment(t, &name, &p)),
             "multimedia" | "view-file" | "viewpdf" | "viewdoc" | "viewxls" | "viewppt"
             | "viewfile" => para(self.view_file(t, &p)),
             "attachments" => Out::Blocks(self.attachments_macro()),
