@@ -85,6 +85,13 @@ fn main() {
     let docs = corpus();
     let ctx = OfflineContext::default();
     let opts = Options::default();
-    measure("parse", &docs, |d| parse::parse(d).tree.nodes.len());
-    measure("convert", &docs, |d| convert(d, &ctx, &opts).markdown.len());
+    // CME_BENCH_ONLY=parse|convert runs one pass (for profiling).
+    let only = std::env::var("CME_BENCH_ONLY").ok();
+    let wanted = |name: &str| only.as_deref().is_none_or(|o| o == name);
+    if wanted("parse") {
+        measure("parse", &docs, |d| parse::parse(d).tree.nodes.len());
+    }
+    if wanted("convert") {
+        measure("convert", &docs, |d| convert(d, &ctx, &opts).markdown.len());
+    }
 }

@@ -24,7 +24,9 @@ impl Renderer<'_> {
         if inline::is_blank(&inl) {
             return;
         }
-        let text = md::plain(&inl).trim().to_owned();
+        let mut text = md::plain(&inl);
+        text.truncate(text.trim_end().len());
+        text.drain(..text.len() - text.trim_start().len());
         let anchor = self.anchorizer.anchorize(&text);
         self.headings.push(Heading {
             level,

@@ -70,30 +70,39 @@ pub(super) fn push_text(run: &mut Vec<Inline>, text: &str) {
     while i < bytes.len() {
         // Eight bytes at a time while none is below `!` (no whitespace):
         // the "has a byte less than n" bit trick, exact when it says none.
-        if let Some(chunk) = bytes.get(i..i + 8) {
-            let w = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
-            if w.wrapping_sub(0x2121_2121_2121_2121) & !w & 0x8080_8080_8080_8080 == 0 {
-                prev_space = false;
-                i += 8;
-                continue;
-            }
-        }
-        let b = bytes[i];
-        if matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0c) {
-            if b == b' ' && !prev_space {
-                prev_space = true;
-            } else {
-                s.push_str(&text[start..i]);
-                if !prev_space {
-                    s.push(' ');
-                    prev_space = true;
+        // Otherwise those eight go one by one (not rechecked from each).
+        let end = match bytes.get(i..i + 8) {
+            Some(chunk) => {
+                let w = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
+                if w.wrapping_sub(0x2121_2121_2121_2121) & !w & 0x8080_8080_8080_8080 == 0 {
+                    prev_space = false;
+                    i += 8;
+                    continue;
                 }
-                start = i + 1;
+                i + 8
             }
-        } else {
-            prev_space = false;
+            None => bytes.len(),
+        };
+        while i < end {
+            let b = bytes[i];
+            if b > b' ' {
+                prev_space = false;
+            } else if matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0c) {
+                if b == b' ' && !prev_space {
+                    prev_space = true;
+                } else {
+                    s.push_str(&text[start..i]);
+                    if !prev_space {
+                        s.push(' ');
+                        prev_space = true;
+                    }
+                    start = i + 1;
+                }
+            } else {
+                prev_space = false;
+            }
+            i += 1;
         }
-        i += 1;
     }
     s.push_str(&text[start..]);
     if let Some(f) = fresh

@@ -318,7 +318,17 @@ pub(crate) fn flush(run: &mut Vec<Inline>, out: &mut Vec<Block>) {
 }
 
 /// Blocks → inlines, for places Markdown allows no block (cells, headings).
-pub(crate) fn flatten(blocks: Vec<Block>, out: &mut Vec<Inline>) {
+pub(crate) fn flatten(mut blocks: Vec<Block>, out: &mut Vec<Inline>) {
+    // The common case (a table cell with one paragraph): move, not copy.
+    if out.is_empty() && matches!(blocks.as_slice(), [Block::Para(_)]) {
+        if let Some(Block::Para(inlines)) = blocks.pop() {
+            *out = inlines;
+        }
+        while matches!(out.last(), Some(Inline::LineBreak)) {
+            out.pop();
+        }
+        return;
+    }
     for b in blocks {
         let before = out.len();
         match b {
