@@ -81,7 +81,14 @@ fn measure(name: &str, docs: &[String], f: impl Fn(&str) -> usize) {
     );
 }
 
+#[allow(dead_code)] // Unused where `corpus_mimalloc.rs` includes this file.
 fn main() {
+    run("system allocator");
+}
+
+/// Measures both passes; `allocator` labels the output.
+pub fn run(allocator: &str) {
+    println!("allocator: {allocator}");
     let docs = corpus();
     let ctx = OfflineContext::default();
     let opts = Options::default();
