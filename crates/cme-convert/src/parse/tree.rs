@@ -65,11 +65,11 @@ pub struct Tree {
     attrs: Vec<(NameId, Span)>,
     /// While building: each node's parent (the root's is itself).
     parents: Vec<NodeId>,
-    /// Interned names, lower-cased, back to back in one buffer; `name_ends`
+    /// Interned names, lower-cased, back to back in one buffer; `name_spans`
     /// gives where each ends (a few dozen names per page, so one allocation
     /// instead of several per name).
     name_buf: String,
-    name_ends: Vec<u32>,
+    name_spans: Vec<(u32, u32)>,
     /// Open-addressing hash table (power-of-two size, at most half full)
     /// from a lower-cased name to its id; `NameId::MAX` is empty.
     name_table: Vec<NameId>,
@@ -109,7 +109,7 @@ impl Tree {
             attrs: Vec::with_capacity(n / 2),
             parents,
             name_buf: String::with_capacity(512),
-            name_ends: Vec::with_capacity(64),
+            name_spans: Vec::with_capacity(64),
             name_table: vec![NameId::MAX; 128],
             buf: String::with_capacity(input_len / 2),
             name_cache: [NameId::MAX; 256],
@@ -156,14 +156,15 @@ impl Tree {
             }
             i = (i + 1) & mask;
         }
-        let id = self.name_ends.len() as NameId;
+        let id = self.name_spans.len() as NameId;
         self.name_buf.push_str(raw);
         let start = self.name_buf.len() - raw.len();
         // ASCII case changes keep the bytes valid UTF-8.
         self.name_buf[start..].make_ascii_lowercase();
-        self.name_ends.push(self.name_buf.len() as u32);
+        self.name_spans
+            .push((start as u32, self.name_buf.len() as u32));
         self.name_table[i] = id;
-        if self.name_ends.len() * 2 > self.name_table.len() {
+        if self.name_spans.len() * 2 > self.name_table.len() {
             self.grow_name_table();
         }
         id
@@ -172,7 +173,7 @@ impl Tree {
     fn grow_name_table(&mut self) {
         let size = self.name_table.len() * 2;
         let mut table = vec![NameId::MAX; size];
-        for id in 0..self.name_ends.len() as NameId {
+        for id in 0..self.name_spans.len() as NameId {
             let mut i = name_hash(self.name_of(id)) as usize & (size - 1);
             while table[i] != NameId::MAX {
                 i = (i + 1) & (size - 1);
@@ -198,12 +199,8 @@ impl Tree {
 
     /// The text of an interned name.
     pub fn name_of(&self, id: NameId) -> &str {
-        let end = self.name_ends[id as usize] as usize;
-        let start = match id {
-            0 => 0,
-            _ => self.name_ends[id as usize - 1] as usize,
-        };
-        &self.name_buf[start..end]
+        let (start, end) = self.name_spans[id as usize];
+        &self.name_buf[start as usize..end as usize]
     }
 
     /// The node behind an id.
