@@ -161,6 +161,17 @@ snap!(
     )
 );
 snap!(
+    app_alert_macro_by_type,
+    ["Success", "Info", "Warning", "Error", "other"]
+        .iter()
+        .map(|k| mac(
+            "alert",
+            &[("title", "Done"), ("type", k)],
+            &rich(&format!("<p>{k}</p>"))
+        ))
+        .collect::<String>()
+);
+snap!(
     custom_panel,
     mac(
         "panel",
@@ -654,4 +665,32 @@ fn plantumlcloud_source_is_decoded() {
             .iter()
             .any(|w| w.message.contains("plantumlcloud"))
     );
+}
+
+/// An unknown macro is named in a comment with its parameters (a title is
+/// content too), but never with ones that hold credentials; a value cannot
+/// end the comment early.
+#[test]
+fn unknown_macro_comment_lists_parameters_but_not_secrets() {
+    let s = mac(
+        "swagger-integration",
+        &[
+            ("url", "https://api.test/spec"),
+            ("token", "tok-123"),
+            ("password", "hunter2"),
+            ("apiKey", "k-456"),
+            ("title", "A --> \"quoted\"\n title"),
+        ],
+        "<ac:rich-text-body><p>body</p></ac:rich-text-body>",
+    );
+    let out = md(&s);
+    let first = out.lines().next().unwrap_or_default();
+    assert_eq!(
+        first,
+        r#"<!-- macro: swagger-integration url="https://api.test/spec" title="A -> 'quoted' title" -->"#
+    );
+    for secret in ["tok-123", "hunter2", "k-456"] {
+        assert!(!out.contains(secret), "{out}");
+    }
+    assert!(out.contains("body"));
 }

@@ -258,13 +258,16 @@ impl Renderer<'_> {
     /// Renders an included page's body (cycle and size guarded).
     fn include(&mut self, page: &PageRef, excerpt_only: bool) -> Option<Vec<Block>> {
         if self.include_stack.contains(page) {
-            self.warn(WarningKind::Include, format!("include cycle at {page:?}"));
+            self.warn(
+                WarningKind::Include,
+                format!("include cycle at page {page}"),
+            );
             return None;
         }
         if self.include_stack.len() >= MAX_INCLUDE_DEPTH || self.includes >= MAX_INCLUDES {
             self.warn(
                 WarningKind::Include,
-                format!("include limit reached at {page:?}"),
+                format!("include limit reached at page {page}"),
             );
             return None;
         }

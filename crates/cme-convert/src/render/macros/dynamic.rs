@@ -216,7 +216,7 @@ impl Renderer<'_> {
         }
         self.warn(
             WarningKind::Unresolved,
-            format!("{name}: {page:?} not inlined"),
+            format!("{name}: page {page} not inlined (not in the context)"),
         );
         let title = page.title().unwrap_or("page").to_owned();
         let link = self.page_link_inline(&page, None, vec![Inline::Text(title)]);

@@ -34,6 +34,46 @@ fn comment_safe(s: &str) -> String {
     out.trim_end_matches('-').to_owned()
 }
 
+/// Parameters that hold credentials (an API macro's `token`, `password`):
+/// never copied into the Markdown.
+fn secret_name(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    [
+        "pass",
+        "pwd",
+        "token",
+        "secret",
+        "apikey",
+        "api-key",
+        "api_key",
+        "credential",
+        "auth",
+    ]
+    .iter()
+    .any(|s| n.contains(s))
+}
+
+/// A parameter value inside an HTML comment: one line, at most 200
+/// characters, no `--` (which could end the comment) and no `"`.
+fn comment_value(s: &str) -> String {
+    let mut out = String::new();
+    for (i, w) in s.split_whitespace().enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        out.push_str(w);
+    }
+    if let Some((cut, _)) = out.char_indices().nth(200) {
+        out.truncate(cut);
+        out.push('…');
+    }
+    let mut out = out.replace('"', "'");
+    while out.contains("--") {
+        out = out.replace("--", "-");
+    }
+    out.trim_end_matches('-').to_owned()
+}
+
 impl Renderer<'_> {
     pub(crate) fn widget(&mut self, t: &Tree, p: &Params) -> Vec<Inline> {
         let url = p.node("url").and_then(|n| {
@@ -51,12 +91,24 @@ impl Renderer<'_> {
         }
     }
 
-    pub(crate) fn unknown_macro(&mut self, t: &Tree, m: NodeId, name: &str) -> Out {
+    /// A macro we do not know: its body, after an HTML comment that names
+    /// it with its parameters (a title or a setting is content too).
+    pub(crate) fn unknown_macro(&mut self, t: &Tree, m: NodeId, name: &str, p: &Params) -> Out {
         self.warn(
             WarningKind::UnknownMacro,
             format!("macro {name}: body kept"),
         );
-        let comment = Inline::Html(format!("<!-- macro: {} -->", comment_safe(name)));
+        let mut comment = format!("<!-- macro: {}", comment_safe(name));
+        for (key, node) in p.iter().filter(|(k, _)| !secret_name(k)).take(20) {
+            let value = comment_value(&t.text_content(node));
+            if !value.is_empty() {
+                let key = comment_safe(key);
+                let key = if key.is_empty() { "default" } else { &key };
+                comment.push_str(&format!(" {key}=\"{value}\""));
+            }
+        }
+        comment.push_str(" -->");
+        let comment = Inline::Html(comment);
         let mut blocks = Vec::new();
         self.rich_body(t, m, &mut blocks);
         if blocks.is_empty() {

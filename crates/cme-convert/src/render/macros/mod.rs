@@ -39,6 +39,11 @@ impl<'t> Params<'t> {
         Params { list }
     }
 
+    /// Parameter names and nodes in source order.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (&'t str, NodeId)> + '_ {
+        self.list.iter().copied()
+    }
+
     pub(crate) fn node(&self, name: &str) -> Option<NodeId> {
         self.list
             .iter()
@@ -79,6 +84,7 @@ impl Renderer<'_> {
                 Out::Blocks(self.panel(t, m, &name, &p))
             }
             "expand" => Out::Blocks(self.expand(t, m, &p)),
+            "alert" => Out::Blocks(self.app_alert(t, m, &p)),
             "status" => Out::Inline(misc::status(t, &p)),
             "anchor" => Out::Inline(misc::anchor(t, &p)),
             "jira" | "jiraissues" => Out::Inline(self.jira(t, &p)),
@@ -113,7 +119,7 @@ impl Renderer<'_> {
                 self.rich_body(t, m, &mut blocks);
                 Out::Blocks(blocks)
             }
-            _ => self.unknown_macro(t, m, &name),
+            _ => self.unknown_macro(t, m, &name, &p),
         }
     }
 

@@ -18,7 +18,26 @@ pub(crate) fn alert_kind(macro_name: &str) -> Option<AlertKind> {
     }
 }
 
+/// The `alert` macro of content-formatting apps: its `type` names the
+/// look (Success, Info, Warning, Error).
+fn app_alert_kind(kind: &str) -> AlertKind {
+    match kind.to_ascii_lowercase().as_str() {
+        "success" | "tip" => AlertKind::Tip,
+        "warning" | "note" => AlertKind::Warning,
+        "error" | "danger" => AlertKind::Caution,
+        _ => AlertKind::Note,
+    }
+}
+
 impl Renderer<'_> {
+    /// An app's `alert` macro (title, type, rich body) → a GitHub alert.
+    pub(crate) fn app_alert(&mut self, t: &Tree, m: NodeId, p: &Params) -> Vec<Block> {
+        let mut body = Vec::new();
+        self.rich_body(t, m, &mut body);
+        let kind = app_alert_kind(&p.text(t, "type").unwrap_or_default());
+        vec![self.alert(kind, p.text(t, "title"), body)]
+    }
+
     pub(crate) fn panel(&mut self, t: &Tree, m: NodeId, name: &str, p: &Params) -> Vec<Block> {
         let mut body = Vec::new();
         self.rich_body(t, m, &mut body);
