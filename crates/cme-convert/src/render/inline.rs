@@ -66,43 +66,51 @@ pub(super) fn push_text(run: &mut Vec<Inline>, text: &str) {
     s.reserve(text.len());
     let bytes = text.as_bytes();
     let mut start = 0;
-    let mut i = 0;
-    while i < bytes.len() {
-        // Eight bytes at a time while none is below `!` (no whitespace):
-        // the "has a byte less than n" bit trick, exact when it says none.
-        // Otherwise those eight go one by one (not rechecked from each).
-        let end = match bytes.get(i..i + 8) {
-            Some(chunk) => {
-                let w = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
-                if w.wrapping_sub(0x2121_2121_2121_2121) & !w & 0x8080_8080_8080_8080 == 0 {
-                    prev_space = false;
-                    i += 8;
-                    continue;
-                }
-                i + 8
-            }
-            None => bytes.len(),
-        };
-        while i < end {
-            let b = bytes[i];
-            if b > b' ' {
-                prev_space = false;
-            } else if matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0c) {
-                if b == b' ' && !prev_space {
-                    prev_space = true;
-                } else {
-                    s.push_str(&text[start..i]);
-                    if !prev_space {
-                        s.push(' ');
-                        prev_space = true;
-                    }
-                    start = i + 1;
-                }
+    // One byte that may be whitespace: keep a single ` ` after non-space in
+    // place; cut the slice at anything else (whitespace is ASCII, so every
+    // cut is at a character boundary).
+    let mut step = |p: usize, prev_space: &mut bool, s: &mut String| {
+        let b = bytes[p];
+        if matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0c) {
+            if b == b' ' && !*prev_space {
+                *prev_space = true;
             } else {
+                s.push_str(&text[start..p]);
+                if !*prev_space {
+                    s.push(' ');
+                    *prev_space = true;
+                }
+                start = p + 1;
+            }
+        } else {
+            *prev_space = false;
+        }
+    };
+    let mut i = 0;
+    // Eight bytes at a time: a mask with the high bit of every byte below
+    // `!` (exact: the low seven bits plus 0x5F carry into the high bit only
+    // from 0x21 up, never into the next byte), then only those bytes.
+    while let Some(chunk) = bytes.get(i..i + 8) {
+        let w = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
+        let at_least_bang = ((w & 0x7F7F_7F7F_7F7F_7F7F) + 0x5F5F_5F5F_5F5F_5F5F) | w;
+        let mut low = !at_least_bang & 0x8080_8080_8080_8080;
+        let mut next = i;
+        while low != 0 {
+            let p = i + (low.trailing_zeros() / 8) as usize;
+            if p > next {
                 prev_space = false;
             }
-            i += 1;
+            step(p, &mut prev_space, s);
+            next = p + 1;
+            low &= low - 1;
         }
+        if next < i + 8 {
+            prev_space = false;
+        }
+        i += 8;
+    }
+    for p in i..bytes.len() {
+        step(p, &mut prev_space, s);
     }
     s.push_str(&text[start..]);
     if let Some(f) = fresh
@@ -428,6 +436,29 @@ mod push_text_tests {
                     assert_eq!(got, want, "{start:?} {a:?} {b:?}");
                 }
             }
+        }
+    }
+
+    proptest::proptest! {
+        /// Any mix of whitespace, control bytes, ASCII and multi-byte text,
+        /// at every alignment of the eight-byte scan.
+        #[test]
+        fn matches_reference_on_generated_text(
+            a in "[ \t\n\r\u{c}\u{1}\u{1f}!a-z~\u{7f}\u{80}äé€😀\u{a0}]{0,40}",
+            b in "[ \t\n\r\u{c}a-z€]{0,20}",
+            lead in 0usize..3,
+        ) {
+            let start = match lead {
+                0 => vec![],
+                1 => vec![Inline::Text("x ".into())],
+                _ => vec![Inline::Text("x".into())],
+            };
+            let (mut got, mut want) = (start.clone(), start);
+            push_text(&mut got, &a);
+            push_text(&mut got, &b);
+            reference(&mut want, &a);
+            reference(&mut want, &b);
+            proptest::prop_assert_eq!(got, want);
         }
     }
 }

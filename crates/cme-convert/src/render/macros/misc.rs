@@ -56,22 +56,35 @@ fn secret_name(name: &str) -> bool {
 /// A parameter value inside an HTML comment: one line, at most 200
 /// characters, no `--` (which could end the comment) and no `"`.
 fn comment_value(s: &str) -> String {
-    let mut out = String::new();
-    for (i, w) in s.split_whitespace().enumerate() {
-        if i > 0 {
-            out.push(' ');
+    let mut out = String::with_capacity(s.len().min(256));
+    let mut chars = 0;
+    let mut pending_space = false;
+    for c in s.chars() {
+        if c.is_whitespace() {
+            pending_space = !out.is_empty();
+            continue;
         }
-        out.push_str(w);
+        if chars == 200 {
+            out.push('…');
+            break;
+        }
+        if pending_space {
+            out.push(' ');
+            chars += 1;
+            pending_space = false;
+        }
+        match c {
+            // A second `-` in a row could start `-->`.
+            '-' if out.ends_with('-') => continue,
+            '"' => out.push('\''),
+            c => out.push(c),
+        }
+        chars += 1;
     }
-    if let Some((cut, _)) = out.char_indices().nth(200) {
-        out.truncate(cut);
-        out.push('…');
+    while out.ends_with('-') {
+        out.pop();
     }
-    let mut out = out.replace('"', "'");
-    while out.contains("--") {
-        out = out.replace("--", "-");
-    }
-    out.trim_end_matches('-').to_owned()
+    out
 }
 
 impl Renderer<'_> {
