@@ -128,26 +128,35 @@ fn isspace(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | b'\r')
 }
 
-/// Bytes that never need escaping in text once past the start of content.
+/// Bytes that never need escaping in text once past the start of content
+/// (a table: the scan over every text byte is hot).
 fn plain(b: u8) -> bool {
-    b >= 0x80
-        || (b >= 0x20
-            && !matches!(
-                b,
-                b'*' | b'_'
-                    | b'['
-                    | b']'
-                    | b'#'
-                    | b'<'
-                    | b'>'
-                    | b'\\'
-                    | b'`'
-                    | b'~'
-                    | b'!'
-                    | b'&'
-                    | b'|'
-            ))
+    PLAIN[usize::from(b)]
 }
+
+const PLAIN: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0x20;
+    while b < 256 {
+        t[b] = !matches!(
+            b as u8,
+            b'*' | b'_'
+                | b'['
+                | b']'
+                | b'#'
+                | b'<'
+                | b'>'
+                | b'\\'
+                | b'`'
+                | b'~'
+                | b'!'
+                | b'&'
+                | b'|'
+        );
+        b += 1;
+    }
+    t
+};
 
 /// `scheme:` at the start of `s` (comrak's `scanners::scheme`).
 fn has_scheme(s: &str) -> bool {
