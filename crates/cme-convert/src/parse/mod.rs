@@ -52,6 +52,16 @@ struct Builder {
 }
 
 impl Builder {
+    fn new(input_len: usize) -> Self {
+        Builder {
+            tree: Tree::with_capacity(input_len),
+            stack: Vec::new(),
+            overflow: 0,
+            repairs: Vec::new(),
+            depth_warned: false,
+        }
+    }
+
     fn parent(&self) -> NodeId {
         self.stack.last().map_or(Tree::ROOT, |(id, _)| *id)
     }
@@ -154,13 +164,7 @@ impl Builder {
 pub fn parse(input: &str) -> Parsed {
     let input = input.strip_prefix('\u{feff}').unwrap_or(input);
     let bytes = input.as_bytes();
-    let mut b = Builder {
-        tree: Tree::with_capacity(input.len()),
-        stack: Vec::new(),
-        overflow: 0,
-        repairs: Vec::new(),
-        depth_warned: false,
-    };
+    let mut b = Builder::new(input.len());
     // Attributes of the tag being read, reused from tag to tag.
     let mut attrs = Vec::new();
     let mut pos = 0usize;
