@@ -694,3 +694,23 @@ fn unknown_macro_comment_lists_parameters_but_not_secrets() {
     }
     assert!(out.contains("body"));
 }
+
+/// The title option is one heading line whatever it holds; an empty title
+/// adds no heading.
+#[test]
+fn title_option_is_one_line() {
+    let with = |title: &str| {
+        convert(
+            "<p>x</p>",
+            &OfflineContext::default(),
+            &Options {
+                title: Some(title.into()),
+                ..Options::default()
+            },
+        )
+    };
+    let out = with("Line1\nLine2 \u{1} # not *em*\r\n");
+    assert_eq!(out.markdown, "# Line1 Line2 \\# not \\*em\\*\n\nx\n");
+    assert_eq!(out.headings[0].text, "Line1 Line2 # not *em*");
+    assert_eq!(with(" \n ").markdown, "x\n");
+}

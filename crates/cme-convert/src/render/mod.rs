@@ -92,7 +92,15 @@ pub(crate) fn convert(
         spare_runs: Vec::new(),
     };
     let mut blocks = Vec::new();
-    if let Some(title) = &opts.title {
+    // One heading line: control characters (a newline) become spaces.
+    let title = opts.title.as_deref().map(|t| {
+        t.split(char::is_control)
+            .map(str::trim)
+            .filter(|part| !part.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ")
+    });
+    if let Some(title) = title.as_ref().filter(|t| !t.is_empty()) {
         let anchor = r.anchorizer.anchorize(title);
         r.headings.push(Heading {
             level: 1,
