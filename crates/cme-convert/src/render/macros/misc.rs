@@ -22,23 +22,27 @@ pub(crate) fn anchor(t: &Tree, p: &Params) -> Vec<Inline> {
     }
 }
 
-/// Keeps only characters that cannot end an HTML comment.
-fn comment_safe(s: &str) -> String {
-    let mut out: String = s
-        .chars()
-        .filter(|c| c.is_alphanumeric() || matches!(c, '_' | '.' | ':' | ' ' | '-'))
-        .collect();
-    while out.contains("--") {
-        out = out.replace("--", "-");
+/// Appends the characters of `s` that cannot end an HTML comment (letters,
+/// digits, `_.: -`, with no `--`).
+fn push_comment_safe(out: &mut String, s: &str) {
+    let start = out.len();
+    for c in s.chars() {
+        if c == '-' && out.len() > start && out.ends_with('-') {
+            continue;
+        }
+        if c.is_alphanumeric() || matches!(c, '_' | '.' | ':' | ' ' | '-') {
+            out.push(c);
+        }
     }
-    out.trim_end_matches('-').to_owned()
+    while out.len() > start && out.ends_with('-') {
+        out.pop();
+    }
 }
 
 /// Parameters that hold credentials (an API macro's `token`, `password`):
 /// never copied into the Markdown.
 fn secret_name(name: &str) -> bool {
-    let n = name.to_ascii_lowercase();
-    [
+    const SECRET: [&str; 9] = [
         "pass",
         "pwd",
         "token",
@@ -48,20 +52,23 @@ fn secret_name(name: &str) -> bool {
         "api_key",
         "credential",
         "auth",
-    ]
-    .iter()
-    .any(|s| n.contains(s))
+    ];
+    let n = name.as_bytes();
+    SECRET.iter().any(|s| {
+        n.windows(s.len())
+            .any(|w| w.eq_ignore_ascii_case(s.as_bytes()))
+    })
 }
 
-/// A parameter value inside an HTML comment: one line, at most 200
+/// Appends a parameter value for an HTML comment: one line, at most 200
 /// characters, no `--` (which could end the comment) and no `"`.
-fn comment_value(s: &str) -> String {
-    let mut out = String::with_capacity(s.len().min(256));
+fn push_comment_value(out: &mut String, s: &str) {
+    let start = out.len();
     let mut chars = 0;
     let mut pending_space = false;
     for c in s.chars() {
         if c.is_whitespace() {
-            pending_space = !out.is_empty();
+            pending_space = out.len() > start;
             continue;
         }
         if chars == 200 {
@@ -75,16 +82,15 @@ fn comment_value(s: &str) -> String {
         }
         match c {
             // A second `-` in a row could start `-->`.
-            '-' if out.ends_with('-') => continue,
+            '-' if out.len() > start && out.ends_with('-') => continue,
             '"' => out.push('\''),
             c => out.push(c),
         }
         chars += 1;
     }
-    while out.ends_with('-') {
+    while out.len() > start && out.ends_with('-') {
         out.pop();
     }
-    out
 }
 
 impl Renderer<'_> {
@@ -111,13 +117,23 @@ impl Renderer<'_> {
             WarningKind::UnknownMacro,
             format!("macro {name}: body kept"),
         );
-        let mut comment = format!("<!-- macro: {}", comment_safe(name));
+        let mut comment = String::from("<!-- macro: ");
+        push_comment_safe(&mut comment, name);
         for (key, node) in p.iter().filter(|(k, _)| !secret_name(k)).take(20) {
-            let value = comment_value(&t.text_content(node));
-            if !value.is_empty() {
-                let key = comment_safe(key);
-                let key = if key.is_empty() { "default" } else { &key };
-                comment.push_str(&format!(" {key}=\"{value}\""));
+            let before = comment.len();
+            comment.push(' ');
+            let key_at = comment.len();
+            push_comment_safe(&mut comment, key);
+            if comment.len() == key_at {
+                comment.push_str("default");
+            }
+            comment.push_str("=\"");
+            let value_at = comment.len();
+            push_comment_value(&mut comment, &t.text_content(node));
+            if comment.len() == value_at {
+                comment.truncate(before);
+            } else {
+                comment.push('"');
             }
         }
         comment.push_str(" -->");
