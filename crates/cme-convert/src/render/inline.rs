@@ -296,8 +296,9 @@ impl Renderer<'_> {
                 wrap(run, ch, |c| Inline::Tagged("kbd", c))
             }
             "code" | "tt" | "samp" => {
-                let text = collapse(&t.text_content(c));
-                let lead = t.text_content(c).starts_with([' ', '\n', '\t']);
+                let raw = t.text_content(c);
+                let text = collapse(&raw);
+                let lead = raw.starts_with([' ', '\n', '\t']);
                 let after_space = matches!(run.last(), None | Some(Inline::Text(_)))
                     && run
                         .last()
