@@ -623,12 +623,21 @@ impl<'a> Writer<'a> {
             }
             Node::Code(t) => {
                 let bytes = t.as_bytes();
-                let ticks = "`".repeat(shortest_unused_run(bytes));
+                const TICKS: &str = "````````````````";
+                let n = shortest_unused_run(bytes);
+                let long;
+                let ticks = match TICKS.get(..n) {
+                    Some(t) => t,
+                    None => {
+                        long = "`".repeat(n);
+                        &long
+                    }
+                };
                 let all_space = bytes.iter().all(|&c| matches!(c, b' ' | b'\r' | b'\n'));
                 let edge_space = bytes[0] == b' ' || bytes[bytes.len() - 1] == b' ';
                 let edge_tick = bytes[0] == b'`' || bytes[bytes.len() - 1] == b'`';
                 let pad = edge_tick || (!all_space && edge_space);
-                self.lit(&ticks);
+                self.lit(ticks);
                 if pad {
                     self.lit(" ");
                 }
@@ -636,7 +645,7 @@ impl<'a> Writer<'a> {
                 if pad {
                     self.lit(" ");
                 }
-                self.lit(&ticks);
+                self.lit(ticks);
             }
             Node::Strong(c) => {
                 let delim = parent != Parent::Strong;
