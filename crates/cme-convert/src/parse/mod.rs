@@ -49,16 +49,20 @@ struct Builder {
     overflow: usize,
     repairs: Vec<String>,
     depth_warned: bool,
+    /// Whether the input holds any `\r` (else no text needs end-of-line
+    /// handling: one scan instead of one per text).
+    has_cr: bool,
 }
 
 impl Builder {
-    fn new(input_len: usize) -> Self {
+    fn new(input: &str) -> Self {
         Builder {
-            tree: Tree::with_capacity(input_len),
+            tree: Tree::with_capacity(input.len()),
             stack: Vec::new(),
             overflow: 0,
             repairs: Vec::new(),
             depth_warned: false,
+            has_cr: memchr::memchr(b'\r', input.as_bytes()).is_some(),
         }
     }
 
@@ -68,7 +72,12 @@ impl Builder {
 
     fn text(&mut self, s: &str) {
         let p = self.parent();
-        match scan::normalize_eol(s) {
+        let fixed = if self.has_cr {
+            scan::normalize_eol(s)
+        } else {
+            None
+        };
+        match fixed {
             Some(n) => self.tree.push_text(p, &n),
             None => self.tree.push_text(p, s),
         }
@@ -164,7 +173,7 @@ impl Builder {
 pub fn parse(input: &str) -> Parsed {
     let input = input.strip_prefix('\u{feff}').unwrap_or(input);
     let bytes = input.as_bytes();
-    let mut b = Builder::new(input.len());
+    let mut b = Builder::new(input);
     // Attributes of the tag being read, reused from tag to tag.
     let mut attrs = Vec::new();
     let mut pos = 0usize;

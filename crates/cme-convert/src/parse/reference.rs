@@ -85,7 +85,7 @@ pub(super) fn parse(input: &str) -> Tree {
     let input = input.strip_prefix('\u{feff}').unwrap_or(input);
     let input = escape_stray_lt(input);
     let input: &str = &input;
-    let mut b = Builder::new(input.len());
+    let mut b = Builder::new(input);
     let mut dropped_depth = 0usize;
     let mut pos = 0usize;
     // Where each kind of markup could still be closed: found at most once, so

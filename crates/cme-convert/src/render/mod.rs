@@ -313,6 +313,14 @@ pub(crate) fn links_page_ref(t: &Tree, n: NodeId) -> Option<PageRef> {
     None
 }
 
+/// Moves a run's inlines into an exact-size `Vec`; the run keeps its
+/// capacity for the next one (which `mem::take` would give away).
+pub(crate) fn take_exact(run: &mut Vec<Inline>) -> Vec<Inline> {
+    let mut v = Vec::with_capacity(run.len());
+    v.append(run);
+    v
+}
+
 /// Ends the current inline run as a paragraph.
 pub(crate) fn flush(run: &mut Vec<Inline>, out: &mut Vec<Block>) {
     inline::trim(run);
@@ -321,10 +329,7 @@ pub(crate) fn flush(run: &mut Vec<Inline>, out: &mut Vec<Block>) {
         run.clear();
     }
     if !run.is_empty() {
-        // An exact-size move; `run` keeps its capacity for the next one
-        // (which `mem::take` would give away).
-        #[allow(clippy::drain_collect)]
-        out.push(Block::Para(run.drain(..).collect()));
+        out.push(Block::Para(take_exact(run)));
     }
 }
 

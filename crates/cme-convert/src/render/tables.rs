@@ -91,8 +91,7 @@ impl Renderer<'_> {
             if super::inline::is_blank(&run) {
                 run.clear();
             }
-            #[allow(clippy::drain_collect)] // `run` keeps its capacity.
-            Body::Inline(run.drain(..).collect())
+            Body::Inline(super::take_exact(&mut run))
         } else {
             super::flush(&mut run, &mut blocks);
             Body::Blocks(blocks)
