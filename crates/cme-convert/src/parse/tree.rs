@@ -193,22 +193,26 @@ impl Tree {
         }
     }
 
+    #[inline]
     fn span(&self, s: Span) -> &str {
         &self.buf[s.start..s.end]
     }
 
     /// The text of an interned name.
+    #[inline]
     pub fn name_of(&self, id: NameId) -> &str {
         let (start, end) = self.name_spans[id as usize];
         &self.name_buf[start as usize..end as usize]
     }
 
     /// The node behind an id.
+    #[inline]
     pub fn node(&self, id: NodeId) -> &Node {
         &self.nodes[id as usize]
     }
 
     /// Children of a node.
+    #[inline]
     pub fn children(&self, id: NodeId) -> &[NodeId] {
         let n = &self.nodes[id as usize];
         let start = n.first_child as usize;
@@ -216,6 +220,7 @@ impl Tree {
     }
 
     /// The element name, or `""` for text and root.
+    #[inline]
     pub fn name(&self, id: NodeId) -> &str {
         match &self.node(id).kind {
             Kind::Element { name, .. } => self.name_of(*name),
@@ -224,6 +229,7 @@ impl Tree {
     }
 
     /// The text of a text node.
+    #[inline]
     pub fn text(&self, id: NodeId) -> Option<&str> {
         match &self.node(id).kind {
             Kind::Text(t) => Some(self.span(*t)),
@@ -232,6 +238,7 @@ impl Tree {
     }
 
     /// An attribute value by lower-cased name.
+    #[inline]
     pub fn attr(&self, id: NodeId, key: &str) -> Option<&str> {
         match &self.node(id).kind {
             // A few attributes per element: comparing beats hashing the key.
@@ -251,6 +258,7 @@ impl Tree {
     }
 
     /// First child element with this name.
+    #[inline]
     pub fn child(&self, id: NodeId, name: &str) -> Option<NodeId> {
         self.children(id)
             .iter()

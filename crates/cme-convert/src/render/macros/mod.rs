@@ -74,9 +74,15 @@ fn para(inl: Vec<Inline>) -> Out {
 
 impl Renderer<'_> {
     pub(crate) fn macro_(&mut self, t: &Tree, m: NodeId) -> Out {
-        let name = t.attr(m, "ac:name").unwrap_or("").to_ascii_lowercase();
+        let raw = t.attr(m, "ac:name").unwrap_or("");
+        // Names are almost always lower-case already: no copy then.
+        let name: std::borrow::Cow<str> = if raw.bytes().any(|b| b.is_ascii_uppercase()) {
+            raw.to_ascii_lowercase().into()
+        } else {
+            raw.into()
+        };
         let p = Params::of(t, m);
-        match name.as_str() {
+        match &*name {
             "code" | "noformat" | "plantuml" | "mermaid" | "mermaid-macro" | "mathblock"
             | "latex" | "sql" | "sql-query" => Out::Blocks(self.code_macro(t, m, &name, &p)),
             "mathinline" => Out::Inline(self.math_inline(t, m, &p)),
