@@ -24,6 +24,9 @@ pub use tree::{Attrs, Kind, NameId, NodeId, Span, Tree};
 /// the limit (text kept), so every later recursive walk is bounded.
 pub const MAX_DEPTH: usize = 100;
 
+/// Repairs listed per document; more are only counted.
+const MAX_REPAIRS: usize = 100;
+
 /// HTML void elements: an unclosed `<br>` must not swallow what follows.
 const VOID: &[&str] = &[
     "br", "hr", "img", "col", "input", "meta", "link", "area", "base", "wbr", "source",
@@ -47,11 +50,38 @@ struct Builder {
     stack: Vec<(NodeId, tree::NameId)>,
     /// How many open tags beyond [`MAX_DEPTH`] were flattened and not pushed.
     overflow: usize,
-    repairs: Vec<String>,
+    repairs: Repairs,
     depth_warned: bool,
     /// Whether the input holds any `\r` (else no text needs end-of-line
     /// handling: one scan instead of one per text).
     has_cr: bool,
+}
+
+/// What parsing repaired: the first [`MAX_REPAIRS`] described, the rest
+/// counted, so hostile input (a page of stray end tags) cannot grow the
+/// list without bound.
+#[derive(Default)]
+struct Repairs {
+    listed: Vec<String>,
+    unlisted: usize,
+}
+
+impl Repairs {
+    fn note(&mut self, message: impl FnOnce() -> String) {
+        if self.listed.len() < MAX_REPAIRS {
+            self.listed.push(message());
+        } else {
+            self.unlisted += 1;
+        }
+    }
+
+    fn into_list(mut self) -> Vec<String> {
+        if self.unlisted > 0 {
+            let n = self.unlisted;
+            self.listed.push(format!("{n} more repairs not listed"));
+        }
+        self.listed
+    }
 }
 
 impl Builder {
@@ -60,7 +90,7 @@ impl Builder {
             tree: Tree::with_capacity(input.len()),
             stack: Vec::new(),
             overflow: 0,
-            repairs: Vec::new(),
+            repairs: Repairs::default(),
             depth_warned: false,
             has_cr: memchr::memchr(b'\r', input.as_bytes()).is_some(),
         }
@@ -89,9 +119,9 @@ impl Builder {
         if self.stack.len() >= MAX_DEPTH {
             if !self.depth_warned {
                 self.depth_warned = true;
-                self.repairs.push(format!(
-                    "nesting deeper than {MAX_DEPTH} levels was flattened (text kept)"
-                ));
+                self.repairs.note(|| {
+                    format!("nesting deeper than {MAX_DEPTH} levels was flattened (text kept)")
+                });
             }
             if !empty {
                 self.overflow += 1;
@@ -130,14 +160,14 @@ impl Builder {
                 if pos + 1 != self.stack.len() {
                     let name = self.tree.name_of(name);
                     self.repairs
-                        .push(format!("closed unclosed elements before </{name}>"));
+                        .note(|| format!("closed unclosed elements before </{name}>"));
                 }
                 self.stack.truncate(pos);
             }
             None => {
                 let name = self.tree.name_of(name);
                 if !VOID.contains(&name) {
-                    self.repairs.push(format!("ignored stray </{name}>"));
+                    self.repairs.note(|| format!("ignored stray </{name}>"));
                 }
             }
         }
@@ -146,7 +176,7 @@ impl Builder {
     /// Markup that never ends: the rest of the input is text.
     fn rest_as_text(&mut self, input: &str, at: usize, what: &str) {
         self.repairs
-            .push(format!("{what} at byte {at} never ends; kept as text"));
+            .note(|| format!("{what} at byte {at} never ends; kept as text"));
         self.text(&entities::decode(&input[at..]));
     }
 
@@ -161,7 +191,7 @@ impl Builder {
             Some(entities::Resolved::Char(c)) => self.text(c.encode_utf8(&mut [0; 4])),
             Some(entities::Resolved::Str(s)) => self.text(s),
             None => {
-                self.repairs.push(format!("unknown entity &{name};"));
+                self.repairs.note(|| format!("unknown entity &{name};"));
                 self.text(&input[at..next]);
             }
         }
@@ -176,6 +206,10 @@ pub fn parse(input: &str) -> Parsed {
     let mut b = Builder::new(input);
     // Attributes of the tag being read, reused from tag to tag.
     let mut attrs = Vec::new();
+    // Which dropped elements (by index in DROPPED) are known to have no end
+    // tag left: a page of unclosed `<script>`s must not rescan to the end
+    // for each one.
+    let mut no_end_left = [false; DROPPED.len()];
     let mut pos = 0usize;
     while pos < bytes.len() {
         let Some(off) = memchr::memchr2(b'<', b'&', &bytes[pos..]) else {
@@ -241,14 +275,22 @@ pub fn parse(input: &str) -> Parsed {
             Some(_) if rest[1..].chars().next().is_some_and(scan::name_start) => {
                 match scan::start_tag(input, pos, &mut attrs) {
                     Ok(tag) => {
-                        if DROPPED.iter().any(|d| tag.name.eq_ignore_ascii_case(d)) {
-                            if tag.self_closing {
+                        if let Some(d) = DROPPED
+                            .iter()
+                            .position(|d| tag.name.eq_ignore_ascii_case(d))
+                        {
+                            if tag.self_closing || no_end_left[d] {
                                 tag.end
                             } else {
                                 // Raw text up to the end tag; without one,
                                 // only the tag itself is dropped.
-                                scan::end_tag_of(input, tag.end, tag.name)
-                                    .map_or(tag.end, |(_, end)| end)
+                                match scan::end_tag_of(input, tag.end, tag.name) {
+                                    Some((_, end)) => end,
+                                    None => {
+                                        no_end_left[d] = true;
+                                        tag.end
+                                    }
+                                }
                             }
                         } else {
                             b.start(tag.name, &attrs, tag.self_closing);
@@ -274,12 +316,12 @@ pub fn parse(input: &str) -> Parsed {
     }
     if !b.stack.is_empty() {
         b.repairs
-            .push(format!("{} element(s) left unclosed", b.stack.len()));
+            .note(|| format!("{} element(s) left unclosed", b.stack.len()));
     }
     b.tree.finish();
     Parsed {
         tree: b.tree,
-        repairs: b.repairs,
+        repairs: b.repairs.into_list(),
     }
 }
 
@@ -446,6 +488,14 @@ mod tests {
         let kids = t.children(Tree::ROOT);
         let got: Vec<String> = kids.iter().map(|&k| t.text_content(k)).collect();
         assert_eq!(got, ["a", "b", "cd", ""]);
+    }
+
+    #[test]
+    fn repairs_are_capped_and_counted() {
+        let p = parse(&format!("{}<p>kept</p>", "</b>".repeat(1000)));
+        assert_eq!(p.tree.text_content(Tree::ROOT), "kept");
+        assert_eq!(p.repairs.len(), MAX_REPAIRS + 1);
+        assert_eq!(p.repairs[MAX_REPAIRS], "900 more repairs not listed");
     }
 
     #[test]

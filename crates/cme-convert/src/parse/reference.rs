@@ -169,7 +169,7 @@ pub(super) fn parse(input: &str) -> Tree {
                         Some(entities::Resolved::Char(c)) => b.text(c.encode_utf8(&mut [0; 4])),
                         Some(entities::Resolved::Str(s)) => b.text(s),
                         None => {
-                            b.repairs.push(format!("unknown entity &{name};"));
+                            b.repairs.note(|| format!("unknown entity &{name};"));
                             b.text(&format!("&{name};"));
                         }
                     }
@@ -182,7 +182,7 @@ pub(super) fn parse(input: &str) -> Tree {
                         at -= 1;
                     }
                     b.repairs
-                        .push(format!("recovered from {err} at byte {}", pos + at));
+                        .note(|| format!("recovered from {err} at byte {}", pos + at));
                     let tail = &rest[at..];
                     let terminator = if tail.starts_with("<![CDATA[") {
                         "]]>"
@@ -222,7 +222,7 @@ pub(super) fn parse(input: &str) -> Tree {
     }
     if !b.stack.is_empty() {
         b.repairs
-            .push(format!("{} element(s) left unclosed", b.stack.len()));
+            .note(|| format!("{} element(s) left unclosed", b.stack.len()));
     }
     b.tree.finish();
     b.tree

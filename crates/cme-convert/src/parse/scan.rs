@@ -47,7 +47,10 @@ fn is_space(b: u8) -> bool {
 /// and raw (undecoded) value onto `attrs` (cleared first).
 ///
 /// Attribute values may be quoted with `"` or `'` (a `>` inside quotes does
-/// not end the tag), unquoted, or missing (`<input checked>`).
+/// not end the tag), unquoted, or missing (`<input checked>`). A `<`
+/// anywhere in the tag means it was no tag (XML allows none there): every
+/// failed scan then ends at the next `<`, where parsing resumes, so a page
+/// of broken tags is still read in linear time.
 pub(super) fn start_tag<'a>(
     input: &'a str,
     at: usize,
@@ -56,7 +59,7 @@ pub(super) fn start_tag<'a>(
     let b = input.as_bytes();
     let name_from = at + 1;
     let mut i = name_from;
-    while i < b.len() && !is_space(b[i]) && b[i] != b'>' && b[i] != b'/' {
+    while i < b.len() && !is_space(b[i]) && !matches!(b[i], b'>' | b'/' | b'<') {
         i += 1;
     }
     let name = &input[name_from..i];
@@ -70,6 +73,7 @@ pub(super) fn start_tag<'a>(
         }
         match b.get(i) {
             None => return Err(NotATag::Unterminated),
+            Some(b'<') => return Err(NotATag::Text),
             Some(b'>') => {
                 return Ok(StartTag {
                     name,
@@ -91,7 +95,7 @@ pub(super) fn start_tag<'a>(
             Some(_) => {}
         }
         let key_from = i;
-        while i < b.len() && !is_space(b[i]) && !matches!(b[i], b'=' | b'>' | b'/') {
+        while i < b.len() && !is_space(b[i]) && !matches!(b[i], b'=' | b'>' | b'/' | b'<') {
             i += 1;
         }
         // A key may not start with `=`; take it as part of the key then.
@@ -132,6 +136,9 @@ pub(super) fn start_tag<'a>(
                     && b[j] != b'>'
                     && !(b[j] == b'/' && b.get(j + 1) == Some(&b'>'))
                 {
+                    if b[j] == b'<' {
+                        return Err(NotATag::Text);
+                    }
                     j += 1;
                 }
                 attrs.push((key, &input[from..j]));
@@ -244,6 +251,12 @@ mod tests {
         assert_eq!(tag("<1>"), Err("text"));
         assert_eq!(tag("<a x=\"never"), Err("unterminated"));
         assert_eq!(tag("<p title=\"open>text</p>"), Err("text"));
+        // No `<` inside a tag, wherever it is.
+        assert_eq!(tag("<a<b>"), Err("text"));
+        assert_eq!(tag("<a x<b>"), Err("text"));
+        assert_eq!(tag("<a x=<b>"), Err("text"));
+        assert_eq!(tag("<a x=y<b>"), Err("text"));
+        assert_eq!(tag("<a x <b>"), Err("text"));
         assert_eq!(tag("<a x="), Err("unterminated"));
         assert_eq!(tag("<a"), Err("unterminated"));
     }
