@@ -177,7 +177,7 @@ pub(super) fn end_tag_of(input: &str, from: usize, name: &str) -> Option<(usize,
     None
 }
 
-/// Appends `text` with XML end-of-line handling (`\r\n` and lone `\r`
+/// `text` with XML end-of-line handling (`\r\n` and lone `\r`
 /// become `\n`); `None` when there is no `\r` (the common case).
 pub(super) fn normalize_eol(text: &str) -> Option<String> {
     memchr::memchr(b'\r', text.as_bytes())?;
