@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use crate::url::encode_title;
+
 /// A Confluence content id (pages, blog posts, attachments are numeric).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ContentId(pub String);
@@ -190,28 +192,13 @@ impl Context for OfflineContext {
     }
 }
 
-/// Percent-encodes a title the way Confluence display URLs do (`+` for space).
-fn url_title(title: &str) -> String {
-    let mut out = String::with_capacity(title.len());
-    for b in title.bytes() {
-        match b {
-            b' ' => out.push('+'),
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                out.push(b as char)
-            }
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
-}
-
 /// The offline target for a page.
 pub(crate) fn fallback_page_link(page: &PageRef, current_space: Option<&SpaceKey>) -> String {
     match page {
         PageRef::Id(id) => format!("/pages/viewpage.action?pageId={id}"),
         PageRef::Title { space, title } => match space.as_ref().or(current_space) {
-            Some(s) => format!("/display/{}/{}", url_title(&s.0), url_title(title)),
-            None => format!("/pages/viewpage.action?title={}", url_title(title)),
+            Some(s) => format!("/display/{}/{}", encode_title(&s.0), encode_title(title)),
+            None => format!("/pages/viewpage.action?title={}", encode_title(title)),
         },
         PageRef::BlogPost {
             space,
@@ -224,9 +211,9 @@ pub(crate) fn fallback_page_link(page: &PageRef, current_space: Option<&SpaceKey
                 .map_or("", |s| s.0.as_str());
             format!(
                 "/display/{}/{}/{}",
-                url_title(s),
+                encode_title(s),
                 posting_day,
-                url_title(title)
+                encode_title(title)
             )
         }
     }

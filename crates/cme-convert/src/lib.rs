@@ -27,6 +27,7 @@ mod options;
 mod output;
 pub mod parse;
 mod render;
+mod url;
 
 pub use context::{
     AttachmentRef, ChildPage, ContentId, Context, CurrentPage, OfflineContext, PageRef, SpaceKey,

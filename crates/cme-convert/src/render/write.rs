@@ -396,6 +396,18 @@ impl<'a> Writer<'a> {
         }
     }
 
+    /// The `](url "title")` that ends a link or an image.
+    fn destination(&mut self, url: &str, title: &str) {
+        self.lit("](");
+        self.escaped(url, Esc::Url);
+        if !title.is_empty() {
+            self.lit(" \"");
+            self.escaped(title, Esc::Title);
+            self.lit("\"");
+        }
+        self.lit(")");
+    }
+
     /// `&#N;` as literal output.
     fn push_num(&mut self, n: u32) {
         use std::fmt::Write;
@@ -701,14 +713,7 @@ impl<'a> Writer<'a> {
                     for (j, &x) in nodes.iter().enumerate() {
                         self.inline(x, Parent::Other, j == 0, j + 1 == n, n, in_cell);
                     }
-                    self.lit("](");
-                    self.escaped(url, Esc::Url);
-                    if !title.is_empty() {
-                        self.lit(" \"");
-                        self.escaped(title, Esc::Title);
-                        self.lit("\"");
-                    }
-                    self.lit(")");
+                    self.destination(url, title);
                 }
                 self.pool.push(nodes);
             }
@@ -717,14 +722,7 @@ impl<'a> Writer<'a> {
                 if !alt.is_empty() {
                     self.text(alt);
                 }
-                self.lit("](");
-                self.escaped(url, Esc::Url);
-                if !title.is_empty() {
-                    self.lit(" \"");
-                    self.escaped(title, Esc::Title);
-                    self.lit("\"");
-                }
-                self.lit(")");
+                self.destination(url, title);
             }
             Node::Literal(s) => self.lit(s),
             Node::Break => {

@@ -18,20 +18,6 @@ pub(crate) struct TocSpec {
     include: Option<HeadingFilter>,
 }
 
-/// Percent-encodes a query value.
-fn query_encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                out.push(b as char)
-            }
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
-}
-
 /// A toc include/exclude filter: a regular expression found anywhere in
 /// the heading (as Confluence applies it), or, when it does not compile,
 /// the literal text.
@@ -239,7 +225,7 @@ impl Renderer<'_> {
         if let Some(key) = p.text(t, "key") {
             return match base {
                 Some(b) => vec![Inline::Link {
-                    url: format!("{b}/browse/{}", query_encode(&key)),
+                    url: format!("{b}/browse/{}", crate::url::encode_component(&key)),
                     title: String::new(),
                     children: vec![Inline::Text(key)],
                 }],
@@ -250,7 +236,7 @@ impl Renderer<'_> {
             let text = format!("Jira issues: {jql}");
             return match base {
                 Some(b) => vec![Inline::Link {
-                    url: format!("{b}/issues/?jql={}", query_encode(&jql)),
+                    url: format!("{b}/issues/?jql={}", crate::url::encode_component(&jql)),
                     title: String::new(),
                     children: vec![Inline::Text(text)],
                 }],

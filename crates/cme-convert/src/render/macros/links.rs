@@ -53,31 +53,6 @@ fn user_ref(t: &Tree, ri: NodeId) -> Option<UserRef> {
     }
 }
 
-/// Percent-decodes a URL path segment (`+` as space, as Confluence writes titles).
-fn url_decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < b.len() => {
-                match u8::from_str_radix(std::str::from_utf8(&b[i + 1..i + 3]).unwrap_or("zz"), 16)
-                {
-                    Ok(v) => {
-                        out.push(v);
-                        i += 2;
-                    }
-                    Err(_) => out.push(b'%'),
-                }
-            }
-            c => out.push(c),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
 /// Confluence URL shapes that name a page or attachment.
 pub(crate) enum ConfluenceTarget {
     Page(PageRef),
@@ -100,8 +75,8 @@ pub(crate) fn parse_confluence_url(href: &str) -> Option<ConfluenceTarget> {
         return Some(ConfluenceTarget::Page(PageRef::Title {
             space: get("spaceKey=")
                 .filter(|s| !s.is_empty())
-                .map(|s| SpaceKey(url_decode(s))),
-            title: url_decode(title),
+                .map(|s| SpaceKey(crate::url::decode_title(s))),
+            title: crate::url::decode_title(title),
         }));
     }
     let segs: Vec<&str> = path.split('/').collect();
@@ -112,8 +87,8 @@ pub(crate) fn parse_confluence_url(href: &str) -> Option<ConfluenceTarget> {
         && !segs[i + 2].is_empty()
     {
         return Some(ConfluenceTarget::Page(PageRef::Title {
-            space: Some(SpaceKey(url_decode(segs[i + 1]))),
-            title: url_decode(segs[i + 2]),
+            space: Some(SpaceKey(crate::url::decode_title(segs[i + 1]))),
+            title: crate::url::decode_title(segs[i + 2]),
         }));
     }
     if let Some(i) = at("spaces")
@@ -134,7 +109,7 @@ pub(crate) fn parse_confluence_url(href: &str) -> Option<ConfluenceTarget> {
         && !file.is_empty()
     {
         return Some(ConfluenceTarget::Attachment(AttachmentRef {
-            filename: url_decode(file),
+            filename: crate::url::decode_title(file),
             page: Some(PageRef::Id(ContentId((*id).to_owned()))),
         }));
     }
@@ -178,7 +153,7 @@ impl Renderer<'_> {
                 let base = match (self.ctx.page_link(page), page.title()) {
                     // Context targets are URLs; wiki links name the file itself.
                     (Some(l), _) => {
-                        let l = percent_decode(&l);
+                        let l = crate::url::decode(&l);
                         l.strip_suffix(".md").map(str::to_owned).unwrap_or(l)
                     }
                     (None, Some(t)) => t.to_owned(),
@@ -429,40 +404,5 @@ mod tests {
             Some(ConfluenceTarget::Attachment(AttachmentRef { ref filename, .. })) if filename == "a b.png"
         ));
         assert!(parse_confluence_url("https://example.com/x").is_none());
-        assert_eq!(url_decode("%zz%4"), "%zz%4");
-    }
-}
-
-/// Undoes `%XX` escapes (invalid ones stay as they are).
-fn percent_decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%'
-            && let Some(v) = s
-                .get(i + 1..i + 3)
-                .and_then(|h| u8::from_str_radix(h, 16).ok())
-        {
-            out.push(v);
-            i += 3;
-            continue;
-        }
-        out.push(b[i]);
-        i += 1;
-    }
-    String::from_utf8(out).unwrap_or_else(|_| s.to_owned())
-}
-
-#[cfg(test)]
-mod percent_tests {
-    use super::percent_decode;
-
-    #[test]
-    fn decodes_escapes_and_keeps_the_rest() {
-        assert_eq!(percent_decode("A%20B/100%25%23.md"), "A B/100%#.md");
-        assert_eq!(percent_decode("50%"), "50%");
-        assert_eq!(percent_decode("%zz%2"), "%zz%2");
-        assert_eq!(percent_decode("日本%20語"), "日本 語");
     }
 }
