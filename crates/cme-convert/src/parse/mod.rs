@@ -284,8 +284,8 @@ pub fn parse(input: &str) -> Parsed {
                             } else {
                                 // Raw text up to the end tag; without one,
                                 // only the tag itself is dropped.
-                                match scan::end_tag_of(input, tag.end, tag.name) {
-                                    Some((_, end)) => end,
+                                match scan::past_end_tag(input, tag.end, tag.name) {
+                                    Some(end) => end,
                                     None => {
                                         no_end_left[d] = true;
                                         tag.end

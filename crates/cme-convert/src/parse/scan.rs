@@ -154,14 +154,13 @@ pub(super) fn past(input: &str, from: usize, needle: &str) -> Option<usize> {
         .map(|i| from + i + needle.len())
 }
 
-/// Where the end tag `</name` (ASCII case-insensitive) starting at or
-/// after `from` begins, and the offset just past its `>`.
-pub(super) fn end_tag_of(input: &str, from: usize, name: &str) -> Option<(usize, usize)> {
+/// The offset just past the first end tag `</name>` (ASCII
+/// case-insensitive) at or after `from`.
+pub(super) fn past_end_tag(input: &str, from: usize, name: &str) -> Option<usize> {
     let b = input.as_bytes();
     let mut i = from;
     while let Some(off) = memchr::memmem::find(&b[i..], b"</") {
-        let lt = i + off;
-        let after = lt + 2;
+        let after = i + off + 2;
         let matches = b
             .get(after..after + name.len())
             .is_some_and(|n| n.eq_ignore_ascii_case(name.as_bytes()));
@@ -170,7 +169,7 @@ pub(super) fn end_tag_of(input: &str, from: usize, name: &str) -> Option<(usize,
                 .is_some_and(|&c| c == b'>' || is_space(c))
         {
             let gt = memchr::memchr(b'>', &b[after..])?;
-            return Some((lt, after + gt + 1));
+            return Some(after + gt + 1);
         }
         i = after;
     }
@@ -264,8 +263,8 @@ mod tests {
     #[test]
     fn end_tags_and_terminators() {
         let s = "<script>a</scripts></SCRIPT >b";
-        assert_eq!(end_tag_of(s, 8, "script"), Some((19, 29)));
-        assert_eq!(end_tag_of("x</scrip", 0, "script"), None);
+        assert_eq!(past_end_tag(s, 8, "script"), Some(29));
+        assert_eq!(past_end_tag("x</scrip", 0, "script"), None);
         assert_eq!(past("a-->b", 0, "-->"), Some(4));
         assert_eq!(normalize_eol("a\r\nb\rc").as_deref(), Some("a\nb\nc"));
         assert_eq!(normalize_eol("ab"), None);

@@ -162,13 +162,20 @@ impl Renderer<'_> {
 
     /// Renders the children of `id` in block context.
     fn block_children(&mut self, t: &Tree, id: NodeId, out: &mut Vec<Block>) {
+        let mut run = self.children_run(t, id, out);
+        flush(&mut run, out);
+        self.spare_runs.push(run);
+    }
+
+    /// Renders the children of `id` in block context: blocks go to `out`,
+    /// and the inline content after the last block is returned in a pooled
+    /// run (give it back to `spare_runs` once emptied).
+    fn children_run(&mut self, t: &Tree, id: NodeId, out: &mut Vec<Block>) -> Vec<Inline> {
         let mut run = self.spare_runs.pop().unwrap_or_default();
         for &c in t.children(id) {
             self.block_node(t, c, out, &mut run);
         }
-        flush(&mut run, out);
-        run.clear();
-        self.spare_runs.push(run);
+        run
     }
 
     /// One node in block context; inline content accumulates in `run`.
@@ -313,23 +320,26 @@ pub(crate) fn links_page_ref(t: &Tree, n: NodeId) -> Option<PageRef> {
     None
 }
 
-/// Moves a run's inlines into an exact-size `Vec`; the run keeps its
-/// capacity for the next one (which `mem::take` would give away).
-pub(crate) fn take_exact(run: &mut Vec<Inline>) -> Vec<Inline> {
-    let mut v = Vec::with_capacity(run.len());
-    v.append(run);
-    v
-}
-
-/// Ends the current inline run as a paragraph.
-pub(crate) fn flush(run: &mut Vec<Inline>, out: &mut Vec<Block>) {
+/// Empties a run into the inlines of a paragraph: trimmed, and none at
+/// all when it shows nothing.
+pub(crate) fn paragraph(run: &mut Vec<Inline>) -> Vec<Inline> {
     inline::trim(run);
     // `<p>&nbsp;</p>` spacers are layout, not content.
     if inline::is_blank(run) {
         run.clear();
     }
-    if !run.is_empty() {
-        out.push(Block::Para(take_exact(run)));
+    // An exact-size move; `run` keeps its capacity for the next paragraph
+    // (which `mem::take` would give away).
+    let mut inlines = Vec::with_capacity(run.len());
+    inlines.append(run);
+    inlines
+}
+
+/// Ends the current inline run as a paragraph.
+pub(crate) fn flush(run: &mut Vec<Inline>, out: &mut Vec<Block>) {
+    let inlines = paragraph(run);
+    if !inlines.is_empty() {
+        out.push(Block::Para(inlines));
     }
 }
 

@@ -81,22 +81,13 @@ impl Renderer<'_> {
     /// renders it, but without a block list when all is inline.
     fn cell_body(&mut self, t: &Tree, cell: NodeId) -> Body {
         let mut blocks = Vec::new();
-        let mut run = self.spare_runs.pop().unwrap_or_default();
-        for &c in t.children(cell) {
-            self.block_node(t, c, &mut blocks, &mut run);
-        }
+        let mut run = self.children_run(t, cell, &mut blocks);
         let body = if blocks.is_empty() {
-            // What `flush` keeps of a run, without wrapping it.
-            super::inline::trim(&mut run);
-            if super::inline::is_blank(&run) {
-                run.clear();
-            }
-            Body::Inline(super::take_exact(&mut run))
+            Body::Inline(super::paragraph(&mut run))
         } else {
             super::flush(&mut run, &mut blocks);
             Body::Blocks(blocks)
         };
-        run.clear();
         self.spare_runs.push(run);
         body
     }

@@ -2,6 +2,7 @@
 
 use super::Params;
 use crate::lang::fence_language;
+use crate::output::WarningKind;
 use crate::parse::{NodeId, Tree};
 use crate::render::Renderer;
 use crate::render::md::{Block, Inline};
@@ -9,7 +10,7 @@ use crate::render::md::{Block, Inline};
 /// The PlantUML source kept in a `plantumlcloud` macro's `data` parameter:
 /// base64 of the percent-encoded source, raw-deflated unless `compressed`
 /// is false. `None` when it does not decode (or would inflate past 4 MiB).
-pub(crate) fn plantuml_cloud_source(data: &str, compressed: bool) -> Option<String> {
+fn plantuml_cloud_source(data: &str, compressed: bool) -> Option<String> {
     use base64::Engine as _;
     let data: String = data.split_whitespace().collect();
     let raw = base64::engine::general_purpose::STANDARD
@@ -30,6 +31,33 @@ pub(crate) fn plantuml_cloud_source(data: &str, compressed: bool) -> Option<Stri
 }
 
 impl Renderer<'_> {
+    /// `plantumlcloud`: the decoded source as a `plantuml` code block, then
+    /// the link to the rendered attachment; just the link when the data
+    /// does not decode.
+    pub(crate) fn plantuml_cloud(&mut self, t: &Tree, name: &str, p: &Params) -> Vec<Block> {
+        let mut out = Vec::new();
+        if let Some(data) = p.text(t, "data") {
+            let compressed = p
+                .text(t, "compressed")
+                .is_none_or(|c| !c.eq_ignore_ascii_case("false"));
+            match plantuml_cloud_source(&data, compressed) {
+                Some(literal) => out.push(Block::Code {
+                    info: "plantuml".into(),
+                    literal,
+                }),
+                None => self.warn(
+                    WarningKind::Degraded,
+                    "plantumlcloud data did not decode; linked the attachment only",
+                ),
+            }
+        }
+        let link = self.diagram_attachment(t, name, p);
+        if !link.is_empty() {
+            out.push(Block::Para(link));
+        }
+        out
+    }
+
     pub(crate) fn code_macro(&mut self, t: &Tree, m: NodeId, name: &str, p: &Params) -> Vec<Block> {
         let literal = match t.child(m, "ac:plain-text-body") {
             Some(b) => t.text_content(b),

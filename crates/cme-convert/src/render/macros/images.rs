@@ -3,10 +3,9 @@
 use super::Params;
 use super::links::attachment_ref;
 use crate::context::AttachmentRef;
-use crate::output::WarningKind;
 use crate::parse::{NodeId, Tree};
 use crate::render::Renderer;
-use crate::render::md::{Block, Inline, html_escape};
+use crate::render::md::{Inline, html_escape};
 
 /// Classic emoticon names → glyphs.
 fn emoticon_glyph(name: &str) -> Option<&'static str> {
@@ -250,33 +249,6 @@ impl Renderer<'_> {
         };
         let text = format!("{label}: {}", att.filename);
         vec![self.att_link(&att, Some(text))]
-    }
-
-    /// `plantumlcloud`: the decoded source as a `plantuml` code block, then
-    /// the link to the rendered attachment; just the link when the data
-    /// does not decode.
-    pub(crate) fn plantuml_cloud(&mut self, t: &Tree, name: &str, p: &Params) -> Vec<Block> {
-        let mut out = Vec::new();
-        if let Some(data) = p.text(t, "data") {
-            let compressed = p
-                .text(t, "compressed")
-                .is_none_or(|c| !c.eq_ignore_ascii_case("false"));
-            match super::code::plantuml_cloud_source(&data, compressed) {
-                Some(literal) => out.push(Block::Code {
-                    info: "plantuml".into(),
-                    literal,
-                }),
-                None => self.warn(
-                    WarningKind::Degraded,
-                    "plantumlcloud data did not decode; linked the attachment only",
-                ),
-            }
-        }
-        let link = self.diagram_attachment(t, name, p);
-        if !link.is_empty() {
-            out.push(Block::Para(link));
-        }
-        out
     }
 
     pub(crate) fn view_file(&mut self, t: &Tree, p: &Params) -> Vec<Inline> {
