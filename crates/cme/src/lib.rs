@@ -10,3 +10,12 @@ pub mod export;
 pub mod report;
 pub mod settings;
 pub mod state;
+
+// Converting a page allocates many small Markdown nodes; mimalloc makes that
+// a fifth faster than the system allocator (cme-convert's `corpus` and
+// `corpus_mimalloc` benchmarks). Set here, once, for both binaries and for
+// this crate's tests and benchmarks, which then run as the program does.
+// The cost is memory: the 10,000-page export bench peaks at ~182 MiB
+// instead of ~121 MiB.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
