@@ -255,8 +255,16 @@ fn patch_page(state: &State, req: &Req, id: &str) -> Resp {
             Some(p) if p.id == id || site.ancestors(p.id).contains(&id) => {
                 return bad("cannot move a page under itself");
             }
+            Some(p) if p.status == Status::Trashed => return bad("parent_id is trashed"),
             Some(p) => Some(Some(p.id)),
             None => return not_found("unknown parent_id"),
+        },
+    };
+    let position = match m.get("position") {
+        None | Some(Value::Null) => None,
+        Some(v) => match v.as_i64() {
+            Some(p) => Some(p),
+            None => return bad("position must be an integer"),
         },
     };
     let status = match str_field(&m, "status") {
@@ -279,13 +287,18 @@ fn patch_page(state: &State, req: &Req, id: &str) -> Resp {
         .get("minor_edit")
         .and_then(Value::as_bool)
         .unwrap_or(false);
+    // Only an edit makes a version: Confluence Cloud moves, reorders and
+    // restores a page without bumping `version.number`.
     let bump = m
         .get("new_version")
         .and_then(Value::as_bool)
-        .unwrap_or(title.is_some() || body.is_some() || new_parent.is_some());
-    if let Some(p) = new_parent {
-        site.move_node(id, p);
+        .unwrap_or(title.is_some() || body.is_some());
+    if new_parent.is_some() || position.is_some() {
+        let parent = new_parent.unwrap_or(site.nodes[&id].parent);
+        site.place_node(id, parent, position);
     }
+    // `"status": "current"` on a trashed page restores it where it was (its
+    // parent is never trashed: trashing a page moves its children up).
     if let Some(s) = status {
         site.nodes.get_mut(&id).unwrap().status = s;
     }
@@ -309,7 +322,7 @@ fn patch_page(state: &State, req: &Req, id: &str) -> Resp {
     let n = &site.nodes[&id];
     Resp::json(
         200,
-        &json!({"id": id.to_string(), "version": n.version_number(), "parent_id": n.parent.map(|p| p.to_string()), "position": n.position}),
+        &json!({"id": id.to_string(), "version": n.version_number(), "parent_id": n.parent.map(|p| p.to_string()), "position": n.position, "status": n.status.as_str()}),
     )
 }
 

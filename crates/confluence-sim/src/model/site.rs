@@ -276,10 +276,16 @@ impl Site {
 
     /// Moves a node under a new parent, appended after its last sibling.
     pub fn move_node(&mut self, id: Id, new_parent: Option<Id>) {
+        self.place_node(id, new_parent, None);
+    }
+
+    /// Moves a node under `new_parent` (which may be its current parent) at
+    /// `position`, or after its last sibling when `None`.
+    pub fn place_node(&mut self, id: Id, new_parent: Option<Id>, position: Option<i64>) {
         let Some(n) = self.nodes.get(&id) else { return };
         let (space, old) = (n.space_id, n.parent);
         self.unlink_child(space, old, id);
-        let pos = self.next_position(space, new_parent);
+        let pos = position.unwrap_or_else(|| self.next_position(space, new_parent));
         let n = self.nodes.get_mut(&id).unwrap();
         n.parent = new_parent;
         n.position = pos;
