@@ -6,7 +6,8 @@
 //!
 //! `cargo bench -p cme --bench export`; `CME_BENCH_SPEC` picks the site
 //! (default `pages=10000,spaces=1,depth=6,attachments=0.2,body_kb=8,seed=7`).
-use cme::export::{ExportRequest, Selection, export};
+use cme::export::Selection;
+use cme::sync::{Start, SyncRequest};
 use cme_client::{Client, ClientConfig, Credentials, Flavor, Secret};
 use std::time::Instant;
 
@@ -69,9 +70,15 @@ fn child(url: &str) {
         },
     ))
     .unwrap();
-    let req = ExportRequest {
+    let req = SyncRequest {
         output: dir.clone(),
-        append: false,
+        start: Start::Export {
+            scope: Selection::AllSpaces.scope(),
+            append: false,
+        },
+        force: false,
+        dry_run: false,
+        max_delete: None,
         options: Default::default(),
         jira_url: None,
         cancel: Default::default(),
@@ -83,7 +90,7 @@ fn child(url: &str) {
         .unwrap();
     let started = Instant::now();
     let report = rt
-        .block_on(export(&client, &Selection::AllSpaces, req, &|_| {}))
+        .block_on(cme::sync::run(&client, req, &|_| {}))
         .expect("export succeeds");
     let secs = started.elapsed().as_secs_f64();
     let rss_kib = std::fs::read_to_string("/proc/self/status")
@@ -98,8 +105,8 @@ fn child(url: &str) {
     println!(
         "{}",
         serde_json::json!({
-            "pages": report.pages,
-            "attachments": report.attachments,
+            "pages": report.page_counts.new,
+            "attachments": report.attachment_counts.new,
             "secs": secs,
             "rss_kib": rss_kib,
         })

@@ -26,6 +26,8 @@ enum Command {
     Spaces(commands::export::SpacesArgs),
     /// Export every space visible to the account
     AllSpaces(commands::export::AllSpacesArgs),
+    /// Bring an export up to date: fetch and rewrite only what changed
+    Sync(commands::sync::SyncArgs),
     /// Show what an output folder tracks (reads only the state file)
     Status(commands::status::StatusArgs),
     /// Read or change the settings file (defaults for flags; never tokens)
@@ -37,18 +39,22 @@ enum Command {
 /// Entry point shared by both binary names (`confluence-markdown-exporter` and `cme`).
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    let done = |r: anyhow::Result<()>| r.map(|()| 0);
     let result = match cli.command {
-        Command::Convert(args) => commands::convert::run(&args),
+        Command::Convert(args) => done(commands::convert::run(&args)),
         Command::Pages(args) => commands::export::run_pages(&args, false),
         Command::PagesWithDescendants(args) => commands::export::run_pages(&args, true),
         Command::Spaces(args) => commands::export::run_spaces(&args),
         Command::AllSpaces(args) => commands::export::run_all_spaces(&args),
-        Command::Status(args) => commands::status::run(&args),
-        Command::Config(args) => commands::config::run(&args),
+        Command::Sync(args) => commands::sync::run_sync(&args),
+        Command::Status(args) => done(commands::status::run(&args)),
+        Command::Config(args) => done(commands::config::run(&args)),
         Command::Demo(args) => commands::demo::run(&args),
     };
+    // 0: done; 1: done, but some items failed (listed); 2: nothing done (an
+    // error); 130: interrupted.
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => ExitCode::from(code),
         Err(err) => {
             let _ = std::io::stderr().write_all(render_error(&err).as_bytes());
             ExitCode::from(2)

@@ -10,6 +10,7 @@ pub mod export;
 pub mod report;
 pub mod settings;
 pub mod state;
+pub mod sync;
 
 // Converting a page allocates many small Markdown nodes; mimalloc makes that
 // a fifth faster than the system allocator (cme-convert's `corpus` and

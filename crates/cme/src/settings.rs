@@ -41,7 +41,20 @@ impl ConnectionArgs {
     /// Builds the client from flags, environment and the settings file;
     /// fails with a hint when something is missing.
     pub fn client(&self, file: &Config) -> Result<Client> {
-        let Some(url) = self.url.as_ref().or(file.url.as_ref()) else {
+        self.client_or(file, None)
+    }
+
+    /// Like [`Self::client`], with `fallback` as the site URL when neither a
+    /// flag, the environment nor the settings file names one (`sync` falls
+    /// back to the URL its state records).
+    pub fn client_or(&self, file: &Config, fallback: Option<&str>) -> Result<Client> {
+        let fallback = fallback.map(str::to_owned);
+        let Some(url) = self
+            .url
+            .as_ref()
+            .or(file.url.as_ref())
+            .or(fallback.as_ref())
+        else {
             bail!(
                 "no Confluence URL: pass `--url`, set `CME_URL`, or run `cme config set url URL`"
             );

@@ -41,23 +41,56 @@ pub enum ScopeCommand {
 }
 
 /// Whether a tracked page still exists.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum TrackedStatus {
+    #[default]
     Active,
     Deleted,
 }
 
-/// One page as last exported.
+/// One page as last exported. The spec's four fields come first; the rest
+/// are optional additions the planner uses (a state in the spec's minimal
+/// form still loads, and such a page is simply re-checked more often).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct PageState {
     pub version: Version,
     pub last_exported: String,
     pub output_path: String,
     pub status: TrackedStatus,
-    /// Attachments written for this page: file name → stored copy.
+    /// Title when written: tells a rename from a move in reports.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// Parent page when written (`None` at the space root or unknown).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<PageId>,
+    /// Questions the conversion asked about other pages (see `sync::deps`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub deps: Vec<String>,
+    /// Hash of the answers to `deps` when written: a different answer now
+    /// (a linked page renamed, an included page edited) means rewrite.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deps_hash: Option<String>,
+    /// Attachments the written Markdown uses (its own or other pages').
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub uses: Vec<AttachmentUse>,
+    /// Hash of the written file, to tell local edits (`status`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hash: Option<String>,
+    /// Files this page was written to before (a move or rename) that are
+    /// still to be removed: kept until removed, so a crash cannot orphan them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub previous_paths: Vec<String>,
+    /// Attachments stored for this page (it owns them): file name → copy.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub attachments: BTreeMap<String, AttachmentState>,
+}
+
+/// An attachment a page's Markdown refers to: the owning page and file name.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct AttachmentUse {
+    pub page: PageId,
+    pub file: String,
 }
 
 /// One downloaded attachment.
@@ -95,9 +128,33 @@ impl State {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(e).with_context(|| format!("cannot read `{}`", path.display())),
         };
-        let state: State = serde_json::from_slice(&bytes).with_context(|| {
-            format!(
-                "`{}` is not a valid state file; move it away to start a fresh export",
+        // The version first: a newer schema must not be misread as corrupt.
+        #[derive(Deserialize)]
+        struct Head {
+            schema_version: u32,
+        }
+        if let Ok(head) = serde_json::from_slice::<Head>(&bytes) {
+            if head.schema_version > SCHEMA_VERSION {
+                bail!(
+                    "`{}` was written by a newer cme (state schema {}; this build reads {SCHEMA_VERSION}); upgrade cme, nothing was changed",
+                    path.display(),
+                    head.schema_version
+                );
+            }
+        }
+        let state: State = serde_json::from_slice(&bytes).map_err(|e| {
+            let backup = Self::backup_path(output);
+            let hint = if backup.exists() {
+                format!(
+                    "the previous good state is `{}`: move it to `{}` to resume from it",
+                    backup.display(),
+                    path.display()
+                )
+            } else {
+                "move it away to start a fresh export".to_owned()
+            };
+            anyhow::anyhow!(
+                "`{}` is not a valid state file ({e}); nothing was changed; {hint}",
                 path.display()
             )
         })?;
@@ -115,11 +172,26 @@ impl State {
     /// is always either the old or the new state, whenever the process dies.
     /// Files written before are made durable first, so the state never names
     /// a file that a power cut could still lose.
+    /// The state it replaces is kept as `.cme-state.json.bak` (a hard link,
+    /// so it costs no copy): the last good state, should this one be damaged.
     pub fn save(&self, output: &Path) -> Result<()> {
         flush_output(output)?;
         let path = Self::path(output);
+        if path.exists() {
+            let backup = Self::backup_path(output);
+            let tmp = output.join(".cme-state.json.bak.cme-partial");
+            let _ = std::fs::remove_file(&tmp);
+            if std::fs::hard_link(&path, &tmp).is_ok() || std::fs::copy(&path, &tmp).is_ok() {
+                let _ = std::fs::rename(&tmp, &backup);
+            }
+        }
         let json = serde_json::to_vec_pretty(self).expect("state serialises");
         write_atomic(&path, &json, Durability::Fsync)
+    }
+
+    /// Path of the backup of the previous state.
+    pub fn backup_path(output: &Path) -> PathBuf {
+        output.join(".cme-state.json.bak")
     }
 
     /// Adds a scope unless the same one is already tracked.
@@ -225,6 +297,14 @@ mod tests {
         std::fs::write(State::path(&d), b"{\"schema_version\": 1, \"pages\": {").unwrap();
         let err = format!("{:#}", State::load(&d).unwrap_err());
         assert!(err.contains("not a valid state file"), "{err}");
+        std::fs::write(
+            State::path(&d),
+            br#"{"schema_version": 2, "confluence_url": "x", "scopes": [], "pages": {}}"#,
+        )
+        .unwrap();
+        let err = format!("{:#}", State::load(&d).unwrap_err());
+        assert!(err.contains("newer cme"), "{err}");
+        std::fs::write(State::path(&d), b"{\"schema_version\": 1, \"pages\": {").unwrap();
         assert_eq!(
             std::fs::read(State::path(&d)).unwrap(),
             b"{\"schema_version\": 1, \"pages\": {"
@@ -252,6 +332,14 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(names, vec![std::ffi::OsString::from(STATE_FILE)]);
+        // A second save keeps the first as the backup.
+        let mut s2 = s.clone();
+        s2.min_export_timestamp = Some("2026-01-01T00:00:00Z".into());
+        s2.save(&d).unwrap();
+        let backup: State =
+            serde_json::from_slice(&std::fs::read(State::backup_path(&d)).unwrap()).unwrap();
+        assert_eq!(backup, s);
+        assert_eq!(State::load(&d).unwrap().unwrap(), s2);
         std::fs::remove_dir_all(&d).ok();
     }
 }

@@ -1,153 +1,14 @@
 //! Full exports against the in-process simulator: completeness, links,
 //! attachments, hostile titles, refusal rules, API call counts, faults.
-use cme::export::{ExportRequest, Selection};
+mod common;
+use cme::export::Selection;
 use cme::state::{STATE_FILE, ScopeCommand, State};
 use cme_client::{Client, ClientConfig, Credentials, Flavor, RetryPolicy, Secret};
-use cme_convert::Options;
-use confluence_sim::{SimConfig, SimHandle, spawn};
-use serde_json::{Value, json};
+use common::*;
+use confluence_sim::{SimConfig, spawn};
+use serde_json::json;
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::time::Duration;
-
-fn client(sim: &SimHandle, token: &str) -> Client {
-    let mut cfg = ClientConfig::new(
-        sim.url(),
-        Flavor::Cloud,
-        Credentials::Basic {
-            email: "sim@example.com".into(),
-            token: Secret::new(token),
-        },
-    );
-    cfg.retry = RetryPolicy {
-        max_retries: 10,
-        base_delay: Duration::from_millis(1),
-        max_delay: Duration::from_millis(20),
-        max_retry_after: Duration::from_millis(50),
-    };
-    Client::new(cfg).unwrap()
-}
-
-fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("cme-export-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    d
-}
-
-fn request(out: &Path, append: bool) -> ExportRequest {
-    ExportRequest {
-        output: out.to_path_buf(),
-        append,
-        options: Options::default(),
-        jira_url: None,
-        cancel: Default::default(),
-    }
-}
-
-fn export(client: &Client, out: &Path, append: bool) -> anyhow::Result<cme::export::ExportReport> {
-    export_selection(client, Selection::AllSpaces, out, append)
-}
-
-fn export_selection(
-    client: &Client,
-    selection: Selection,
-    out: &Path,
-    append: bool,
-) -> anyhow::Result<cme::export::ExportReport> {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(cme::export::export(
-        client,
-        &selection,
-        request(out, append),
-        &|_| {},
-    ))
-}
-
-fn control(sim: &SimHandle, method: &str, path: &str, body: Option<Value>) -> Value {
-    let url = format!("{}{path}", sim.url());
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .build()
-        .into();
-    let mut resp = match (method, body) {
-        ("GET", _) => agent.get(&url).call(),
-        ("POST", Some(b)) => agent
-            .post(&url)
-            .header("content-type", "application/json")
-            .send(b.to_string()),
-        ("POST", None) => agent.post(&url).send_empty(),
-        ("PUT", Some(b)) => agent
-            .put(&url)
-            .header("content-type", "application/json")
-            .send(b.to_string()),
-        ("PATCH", Some(b)) => agent
-            .patch(&url)
-            .header("content-type", "application/json")
-            .send(b.to_string()),
-        ("DELETE", _) => agent.delete(&url).call(),
-        other => panic!("unsupported {other:?}"),
-    }
-    .unwrap();
-    let text = resp.body_mut().read_to_string().unwrap_or_default();
-    serde_json::from_str(&text).unwrap_or(Value::Null)
-}
-
-/// Pages with status `current`, counted through the v2 listing itself.
-fn current_pages(sim: &SimHandle) -> usize {
-    let agent: ureq::Agent = ureq::Agent::config_builder().build().into();
-    let mut next = Some("/wiki/api/v2/pages?limit=250&status=current".to_owned());
-    let mut n = 0;
-    while let Some(path) = next.take() {
-        let text = agent
-            .get(&format!("{}{path}", sim.url()))
-            // sim@example.com:sim-token
-            .header(
-                "Authorization",
-                "Basic c2ltQGV4YW1wbGUuY29tOnNpbS10b2tlbg==",
-            )
-            .call()
-            .unwrap()
-            .body_mut()
-            .read_to_string()
-            .unwrap();
-        let v: Value = serde_json::from_str(&text).unwrap();
-        n += v["results"].as_array().unwrap().len();
-        next = v["_links"]["next"].as_str().map(str::to_owned);
-    }
-    n
-}
-
-/// Every exported file below `root` except the state (which names the URL).
-fn content(root: &Path) -> BTreeMap<String, Vec<u8>> {
-    let mut t = tree(root);
-    t.remove(STATE_FILE);
-    t
-}
-
-/// Every file below `root`, relative, `/`-separated, with its bytes.
-fn tree(root: &Path) -> BTreeMap<String, Vec<u8>> {
-    let mut out = BTreeMap::new();
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for e in std::fs::read_dir(&dir).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                let rel = p
-                    .strip_prefix(root)
-                    .unwrap()
-                    .to_string_lossy()
-                    .replace('\\', "/");
-                out.insert(rel, std::fs::read(&p).unwrap());
-            }
-        }
-    }
-    out
-}
+use std::path::Path;
 
 /// Relative link targets in a Markdown document: links and images as a
 /// CommonMark parser reads them, plus `src`/`href` in raw HTML.
@@ -194,15 +55,15 @@ fn demo_export_is_complete_and_every_link_resolves() {
     let files = tree(&out);
 
     // Every page visible in the listing (status current) has exactly one file.
-    assert_eq!(report.pages, current_pages(&sim));
+    assert_eq!(written(&report), current_pages(&sim));
     let state = State::load(&out).unwrap().unwrap();
-    assert_eq!(state.pages.len(), report.pages);
+    assert_eq!(state.pages.len(), written(&report));
     let md_files: Vec<&String> = files.keys().filter(|k| k.ends_with(".md")).collect();
-    assert_eq!(md_files.len(), report.pages, "{md_files:#?}");
+    assert_eq!(md_files.len(), written(&report), "{md_files:#?}");
     assert!(
-        report.pages >= 30,
+        written(&report) >= 30,
         "demo has 30+ pages, got {}",
-        report.pages
+        written(&report)
     );
     for ps in state.pages.values() {
         assert!(files.contains_key(&ps.output_path), "{}", ps.output_path);
@@ -254,7 +115,7 @@ fn demo_export_is_complete_and_every_link_resolves() {
         let text = String::from_utf8_lossy(bytes);
         assert!(!text.contains("not available offline"), "{path}: {text}");
     }
-    assert!(report.attachments > 0);
+    assert!(report.attachment_counts.new > 0);
     let png = files
         .iter()
         .find(|(k, _)| k.contains("/_attachments/") && k.ends_with(".png"))
@@ -294,7 +155,7 @@ fn hostile_titles_stay_inside_the_output_folder() {
     let files = tree(&out);
     assert_eq!(
         files.keys().filter(|k| k.ends_with(".md")).count(),
-        report.pages
+        written(&report)
     );
     // Nothing was created beside the output folder.
     let siblings: Vec<_> = std::fs::read_dir(&parent).unwrap().collect();
@@ -345,21 +206,17 @@ fn second_export_refuses_without_append_and_never_mixes_sites() {
 fn cancelled_export_stops_and_records_its_scope() {
     let sim = spawn(SimConfig::demo()).unwrap();
     let out = tmp("cancel");
-    let req = request(&out, false);
-    req.cancel.store(true, std::sync::atomic::Ordering::Relaxed);
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let err = rt
-        .block_on(cme::export::export(
-            &client(&sim, "sim-token"),
-            &Selection::AllSpaces,
-            req,
-            &|_| {},
-        ))
-        .unwrap_err();
-    assert!(format!("{err:#}").contains("interrupted"), "{err:#}");
+    let req = request(
+        &out,
+        cme::sync::Start::Export {
+            scope: Selection::AllSpaces.scope(),
+            append: false,
+        },
+    );
+    req.cancel.cancel();
+    let outcome = run(&client(&sim, "sim-token"), req).unwrap();
+    assert!(outcome.interrupted);
+    assert_eq!(outcome.exit().code(), 130);
     let state = State::load(&out)
         .unwrap()
         .expect("state saved on interrupt");
@@ -391,13 +248,13 @@ fn api_calls_scale_with_pages_over_250() {
     control(&sim, "POST", "/__sim/stats/reset", None);
     let report = export(&client(&sim, "sim-token"), &out, false).unwrap();
     let stats = control(&sim, "GET", "/__sim/stats", None);
-    assert_eq!(report.pages, current_pages(&sim));
-    assert!(report.pages > 500);
+    assert_eq!(written(&report), current_pages(&sim));
+    assert!(written(&report) > 500);
     let total = stats["requests"].as_u64().unwrap();
     // 1 space listing + ⌈600/250⌉ page listings + ⌈600/250⌉ body fetches,
     // one bulk user lookup, plus one attachment listing per page that
     // references attachments.
-    let attachment_listings = report.attachments as u64;
+    let attachment_listings = report.attachment_counts.new as u64;
     assert!(
         total <= 1 + 3 + 3 + 1 + attachment_listings * 2,
         "{total} requests for 600 pages: {stats}"
@@ -454,7 +311,7 @@ fn data_center_export_matches_the_cloud_export() {
     cfg.retry = RetryPolicy::none();
     let dc = tmp("flavor-dc");
     let report = export(&Client::new(cfg).unwrap(), &dc, false).unwrap();
-    assert!(report.pages > 0);
+    assert!(written(&report) > 0);
 
     // Folders exist on Cloud only: there, the demo's "Page in a Folder" sits
     // under "Team Folder"; Data Center shows it at the space root. Those pages,
@@ -511,7 +368,7 @@ fn page_scopes_land_at_the_same_paths_as_the_space_export() {
         false,
     )
     .unwrap();
-    assert_eq!(r.pages, 1);
+    assert_eq!(written(&r), 1);
     let files = tree(&single);
     assert!(
         files.contains_key(&install.output_path),
@@ -537,7 +394,7 @@ fn page_scopes_land_at_the_same_paths_as_the_space_export() {
         })
         .collect();
     assert!(expected.len() > 2, "{expected:?}");
-    assert_eq!(r.pages, expected.len());
+    assert_eq!(written(&r), expected.len());
     let got = tree(&with_desc);
     for k in expected {
         assert!(
@@ -627,22 +484,12 @@ fn a_page_deleted_during_the_export_is_reported_not_written() {
     // Trash the page after the listing, just before bodies are fetched.
     let out = tmp("vanish");
     let trashed = std::cell::Cell::new(false);
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let report = rt
-        .block_on(cme::export::export(
-            &c,
-            &Selection::AllSpaces,
-            request(&out, false),
-            &|msg| {
-                if msg.starts_with("fetching pages") && !trashed.replace(true) {
-                    control(&sim, "DELETE", &format!("/__sim/pages/{victim_id}"), None);
-                }
-            },
-        ))
-        .unwrap();
+    let report = run_with(&c, request(&out, all_spaces()), &|msg| {
+        if msg.starts_with("fetching pages") && !trashed.replace(true) {
+            control(&sim, "DELETE", &format!("/__sim/pages/{victim_id}"), None);
+        }
+    })
+    .unwrap();
     assert!(trashed.get());
     assert_eq!(report.vanished, vec![victim.clone()]);
     assert!(!out.join(&victim).exists());
@@ -670,26 +517,17 @@ fn the_state_records_the_version_actually_written() {
     // Edit the page after the listing, just before bodies are fetched.
     let out = tmp("edit");
     let edited = std::cell::Cell::new(false);
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(cme::export::export(
-        &c,
-        &Selection::AllSpaces,
-        request(&out, false),
-        &|msg| {
-            if msg.starts_with("fetching pages") && !edited.replace(true) {
-                let r = control(
-                    &sim,
-                    "PATCH",
-                    &format!("/__sim/pages/{id}"),
-                    Some(json!({"body": "<p>edited-mid-export</p>"})),
-                );
-                assert!(!r.is_null(), "patch accepted");
-            }
-        },
-    ))
+    run_with(&c, request(&out, all_spaces()), &|msg| {
+        if msg.starts_with("fetching pages") && !edited.replace(true) {
+            let r = control(
+                &sim,
+                "PATCH",
+                &format!("/__sim/pages/{id}"),
+                Some(json!({"body": "<p>edited-mid-export</p>"})),
+            );
+            assert!(!r.is_null(), "patch accepted");
+        }
+    })
     .unwrap();
     let after = State::load(&out).unwrap().unwrap();
     let text = std::fs::read_to_string(out.join(&page.output_path)).unwrap();

@@ -18,7 +18,7 @@ pub struct DemoArgs {
 }
 
 /// Runs `demo`.
-pub fn run(args: &DemoArgs) -> Result<()> {
+pub fn run(args: &DemoArgs) -> Result<u8> {
     let sim = spawn(SimConfig::demo()).context("cannot start the bundled simulator")?;
     eprintln!(
         "Serving the demo site at {} (simulated Confluence Cloud)",
@@ -47,7 +47,7 @@ pub fn run(args: &DemoArgs) -> Result<()> {
     let output = OutputArgs {
         output_path: args.output_path.clone(),
         append: false,
-        json: false,
+        run: Default::default(),
         markdown: super::markdown_args::MarkdownArgs::defaults(),
     };
     // The demo ignores the settings file: it is its own site.

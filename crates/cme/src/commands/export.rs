@@ -1,14 +1,15 @@
-//! `spaces` and `all-spaces`: full exports into an output folder.
+//! `pages`, `pages-with-descendants`, `spaces` and `all-spaces`: add a
+//! scope to an output folder, then sync it.
 use super::markdown_args::MarkdownArgs;
+use super::sync::{RunArgs, run_pipeline};
 use crate::config::Config;
-use crate::export::{ExportReport, ExportRequest, Selection, export};
+use crate::export::Selection;
 use crate::settings::ConnectionArgs;
+use crate::sync::Start;
 use anyhow::Result;
 use clap::Args;
 use cme_client::{Client, PageId, SpaceKey};
 use std::path::PathBuf;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Options shared by every export command.
 #[derive(Debug, Args, Clone)]
@@ -19,9 +20,8 @@ pub struct OutputArgs {
     /// Add this scope to an existing export instead of refusing
     #[arg(long)]
     pub append: bool,
-    /// Also print the report as JSON on stdout
-    #[arg(long)]
-    pub json: bool,
+    #[command(flatten)]
+    pub run: RunArgs,
     #[command(flatten)]
     pub markdown: MarkdownArgs,
 }
@@ -81,7 +81,7 @@ pub struct AllSpacesArgs {
 }
 
 /// Runs `spaces`.
-pub fn run_spaces(args: &SpacesArgs) -> Result<()> {
+pub fn run_spaces(args: &SpacesArgs) -> Result<u8> {
     let file = Config::load()?;
     let client = args.connection.client(&file)?;
     let keys: Vec<SpaceKey> = args.keys.iter().map(SpaceKey::new).collect();
@@ -89,7 +89,7 @@ pub fn run_spaces(args: &SpacesArgs) -> Result<()> {
 }
 
 /// Runs `pages` (or, with `descendants`, `pages-with-descendants`).
-pub fn run_pages(args: &PagesArgs, descendants: bool) -> Result<()> {
+pub fn run_pages(args: &PagesArgs, descendants: bool) -> Result<u8> {
     let file = Config::load()?;
     let client = args.connection.client(&file)?;
     let selection = Selection::Pages {
@@ -100,81 +100,31 @@ pub fn run_pages(args: &PagesArgs, descendants: bool) -> Result<()> {
 }
 
 /// Runs `all-spaces`.
-pub fn run_all_spaces(args: &AllSpacesArgs) -> Result<()> {
+pub fn run_all_spaces(args: &AllSpacesArgs) -> Result<u8> {
     let file = Config::load()?;
     let client = args.connection.client(&file)?;
     run_export(&client, &Selection::AllSpaces, &args.output, &file)
 }
 
-/// Runs one export on a fresh runtime and prints its summary.
+/// An export: add the selection's scope, then sync.
 pub fn run_export(
     client: &Client,
     selection: &Selection,
     output: &OutputArgs,
     file: &Config,
-) -> Result<()> {
-    let (options, jira_url) = output.markdown.resolve(file);
-    let cancel = Arc::new(AtomicBool::new(false));
-    let req = ExportRequest {
-        output: output.output_path.clone(),
+) -> Result<u8> {
+    let start = Start::Export {
+        scope: selection.scope(),
         append: output.append,
-        options,
-        jira_url,
-        cancel: cancel.clone(),
     };
-    let bar = indicatif::ProgressBar::new_spinner();
-    bar.enable_steady_tick(std::time::Duration::from_millis(120));
-    let rt = runtime()?;
-    // First Ctrl+C: finish the current file, save state, stop. Second: quit
-    // at once (files and state are written atomically, so even that loses
-    // nothing already recorded).
-    rt.spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            cancel.store(true, Ordering::Relaxed);
-            eprintln!("\nstopping after the current file (Ctrl+C again to quit now)");
-            if tokio::signal::ctrl_c().await.is_ok() {
-                std::process::exit(130);
-            }
-        }
-    });
-    let report = rt.block_on(export(client, selection, req, &|msg| {
-        bar.set_message(msg.to_owned());
-    }));
-    bar.finish_and_clear();
-    let report = report?;
-    if output.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
-    }
-    print_report(&report, &output.output_path);
-    Ok(())
-}
-
-fn print_report(r: &ExportReport, out: &std::path::Path) {
-    eprintln!(
-        "Exported {} pages and {} attachments from {} space(s) to `{}` in {:.1}s",
-        r.pages,
-        r.attachments,
-        r.spaces,
-        out.display(),
-        r.elapsed_secs
-    );
-    if r.warnings > 0 {
-        eprintln!("{} conversion warning(s)", r.warnings);
-    }
-    for v in &r.vanished {
-        eprintln!("warning: page gone before its body was fetched, not exported: {v}");
-    }
-    for m in &r.missing_attachments {
-        eprintln!("warning: referenced attachment not found: {m}");
-    }
-}
-
-/// A small multi-threaded runtime: the work is I/O-bound.
-pub fn runtime() -> Result<tokio::runtime::Runtime> {
-    Ok(tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()?)
+    run_pipeline(
+        client,
+        &output.output_path,
+        start,
+        &output.run,
+        &output.markdown,
+        file,
+    )
 }
 
 #[cfg(test)]

@@ -5,3 +5,4 @@ pub mod demo;
 pub mod export;
 pub mod markdown_args;
 pub mod status;
+pub mod sync;

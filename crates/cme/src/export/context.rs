@@ -2,25 +2,65 @@
 //! become relative paths between exported files.
 use super::layout::{Layout, Placed};
 use super::paths::OutputPath;
+use crate::sync::deps::{CHILDREN_DEPTH, Dep, RefKey};
 use cme_client::PageId;
 use cme_convert::{AttachmentRef, ChildPage, Context, CurrentPage, PageRef, UserRef};
-use std::collections::HashMap;
+use std::cell::RefCell;
+use std::collections::{BTreeSet, HashMap};
 
-/// The converter's view of one page being exported.
+/// The converter's view of one page being exported. It records every
+/// question about other pages ([`Dep`]), so the next sync knows when the
+/// answers, and so this page's Markdown, change.
 pub struct PageContext<'a> {
     pub layout: &'a Layout,
     pub page: &'a Placed,
-    /// Storage bodies of pages in this export, for include macros.
+    /// Storage bodies at hand (this batch, and pages included before).
     pub bodies: &'a HashMap<PageId, String>,
-    /// File names attached to this page, when listed.
-    pub attachment_names: Option<Vec<String>>,
+    /// File names attached to this page, in file-name order.
+    pub attachment_names: Vec<String>,
     /// Display names by account id, user key or user name.
     pub users: &'a HashMap<String, String>,
     /// Jira base URL, if configured.
     pub jira_url: Option<&'a str>,
+    /// Questions asked so far.
+    pub deps: RefCell<BTreeSet<Dep>>,
+    /// Included pages whose body was not at hand: fetch, then convert again.
+    pub misses: RefCell<Vec<PageId>>,
 }
 
-impl PageContext<'_> {
+impl<'a> PageContext<'a> {
+    /// A context for converting `page`.
+    pub fn new(
+        layout: &'a Layout,
+        page: &'a Placed,
+        bodies: &'a HashMap<PageId, String>,
+        attachment_names: Vec<String>,
+        users: &'a HashMap<String, String>,
+        jira_url: Option<&'a str>,
+    ) -> Self {
+        Self {
+            layout,
+            page,
+            bodies,
+            attachment_names,
+            users,
+            jira_url,
+            deps: RefCell::new(BTreeSet::new()),
+            misses: RefCell::new(Vec::new()),
+        }
+    }
+
+    /// The questions asked, in their state-file form.
+    pub fn recorded(&self) -> Vec<String> {
+        self.deps.borrow().iter().map(Dep::encode).collect()
+    }
+
+    fn note(&self, make: impl FnOnce(RefKey) -> Dep, page: &PageRef) {
+        if let Some(k) = RefKey::of(&self.page.space, page) {
+            self.deps.borrow_mut().insert(make(k));
+        }
+    }
+
     fn resolve(&self, page: &PageRef) -> Option<&Placed> {
         self.layout.resolve(&self.page.space, page)
     }
@@ -32,13 +72,17 @@ impl PageContext<'_> {
 
 impl Context for PageContext<'_> {
     fn page_link(&self, page: &PageRef) -> Option<String> {
+        self.note(Dep::Link, page);
         self.resolve(page).map(|p| self.link_to(&p.path))
     }
 
     fn attachment_path(&self, att: &AttachmentRef) -> Option<String> {
         let owner = match &att.page {
             None => self.page,
-            Some(r) => self.resolve(r)?,
+            Some(r) => {
+                self.note(Dep::AttachmentOwner, r);
+                self.resolve(r)?
+            }
         };
         let path = Layout::attachment_path(&owner.space, &owner.meta.id, &att.filename);
         Some(self.link_to(&path))
@@ -53,16 +97,23 @@ impl Context for PageContext<'_> {
     }
 
     fn page_body(&self, page: &PageRef) -> Option<String> {
+        self.note(Dep::Include, page);
         let p = self.resolve(page)?;
-        self.bodies.get(&p.meta.id).cloned()
+        let body = self.bodies.get(&p.meta.id).cloned();
+        if body.is_none() {
+            self.misses.borrow_mut().push(p.meta.id.clone());
+        }
+        body
     }
 
     fn children(&self) -> Option<Vec<ChildPage>> {
+        self.deps.borrow_mut().insert(Dep::Children);
         Some(self.child_tree(&self.page.children, 0))
     }
 
     fn attachments(&self) -> Option<Vec<String>> {
-        self.attachment_names.clone()
+        self.deps.borrow_mut().insert(Dep::AttachmentList);
+        Some(self.attachment_names.clone())
     }
 
     fn current_page(&self) -> Option<CurrentPage> {
@@ -77,13 +128,12 @@ impl PageContext<'_> {
     /// Children as a tree, capped in depth: the children macro rarely asks
     /// for more, and an unbounded tree per page would make output quadratic.
     fn child_tree(&self, ids: &[PageId], depth: usize) -> Vec<ChildPage> {
-        const MAX_DEPTH: usize = 3;
         ids.iter()
             .filter_map(|id| self.layout.get(id))
             .map(|c| ChildPage {
                 title: c.meta.title.clone(),
                 page: PageRef::Id(cme_convert::ContentId(c.meta.id.as_str().to_owned())),
-                children: if depth + 1 < MAX_DEPTH {
+                children: if depth + 1 < CHILDREN_DEPTH {
                     self.child_tree(&c.children, depth + 1)
                 } else {
                     Vec::new()

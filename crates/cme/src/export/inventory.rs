@@ -1,10 +1,10 @@
 //! Which pages a scope covers, from listings only (no bodies): ⌈N/250⌉
 //! calls per space, or a few CQL calls for page scopes.
-use super::layout::Layout;
 use crate::state::{Scope, ScopeCommand};
-use anyhow::{Context as _, Result, bail};
-use cme_client::{Client, PageId, PageMeta, ParentKind, SpaceId, SpaceKey};
-use std::collections::{BTreeMap, HashSet};
+use cme_client::{
+    Client, Error, PageId, PageMeta, PageStatus, ParentKind, Space, SpaceId, SpaceKey,
+};
+use std::collections::HashSet;
 
 /// What an export command asked for.
 #[derive(Debug, Clone)]
@@ -44,12 +44,43 @@ impl Selection {
     }
 }
 
-/// Lists what `selection` covers and places it. Returns the number of spaces.
-pub async fn inventory(
+/// What one scope covers, from listings only.
+#[derive(Debug, Default)]
+pub struct Listing {
+    /// Spaces the pages belong to.
+    pub spaces: Vec<Space>,
+    /// Pages the scope exports.
+    pub pages: Vec<PageMeta>,
+    /// Ancestors and folders outside the scope: they name folders on disk
+    /// but are not exported.
+    pub context: Vec<PageMeta>,
+    /// Space keys or page ids the scope names that were not found (deleted,
+    /// or not visible to this account).
+    pub missing: Vec<String>,
+}
+
+impl Selection {
+    /// The selection a recorded scope stands for.
+    pub fn from_scope(scope: &Scope) -> Self {
+        match scope.command {
+            ScopeCommand::Spaces => {
+                Selection::Spaces(scope.args.iter().map(SpaceKey::new).collect())
+            }
+            ScopeCommand::AllSpaces => Selection::AllSpaces,
+            ScopeCommand::Pages | ScopeCommand::PagesWithDescendants => Selection::Pages {
+                roots: scope.args.iter().map(PageId::new).collect(),
+                descendants: scope.command == ScopeCommand::PagesWithDescendants,
+            },
+        }
+    }
+}
+
+/// Lists what `selection` covers (no bodies).
+pub async fn list(
     client: &Client,
     selection: &Selection,
     progress: &dyn Fn(&str),
-) -> Result<(usize, Layout)> {
+) -> Result<Listing, Error> {
     match selection {
         Selection::Spaces(keys) => spaces(client, keys, progress).await,
         Selection::AllSpaces => spaces(client, &[], progress).await,
@@ -63,31 +94,27 @@ async fn spaces(
     client: &Client,
     keys: &[SpaceKey],
     progress: &dyn Fn(&str),
-) -> Result<(usize, Layout)> {
+) -> Result<Listing, Error> {
     progress("listing spaces");
-    let spaces = client.spaces(keys).await.context("cannot list spaces")?;
-    let missing: Vec<&str> = keys
+    let spaces = client.spaces(keys).await?;
+    let missing = keys
         .iter()
         .filter(|k| !spaces.iter().any(|s| &s.key == *k))
-        .map(SpaceKey::as_str)
+        .map(|k| k.as_str().to_owned())
         .collect();
-    if !missing.is_empty() {
-        bail!(
-            "space(s) not found or not visible to this account: `{}`",
-            missing.join("`, `")
-        );
-    }
-    let mut layout = Layout::default();
+    let mut out = Listing {
+        missing,
+        ..Listing::default()
+    };
     for space in &spaces {
         progress(&format!("listing pages of {}", space.key));
-        let pages = client
-            .space_pages(space)
-            .await
-            .with_context(|| format!("cannot list the pages of space `{}`", space.key))?;
+        let pages = client.space_pages(space).await?;
         let folders = folders_above(client, &pages, &[]).await?;
-        layout.add_space(space, pages, folders);
+        out.pages.extend(pages);
+        out.context.extend(folders);
     }
-    Ok((spaces.len(), layout))
+    out.spaces = spaces;
+    Ok(out)
 }
 
 async fn pages(
@@ -95,32 +122,26 @@ async fn pages(
     roots: &[PageId],
     with_descendants: bool,
     progress: &dyn Fn(&str),
-) -> Result<(usize, Layout)> {
+) -> Result<Listing, Error> {
     progress("looking up pages");
-    let mut pages = client
-        .pages_meta(roots)
-        .await
-        .context("cannot look up pages")?;
-    let found: HashSet<&PageId> = pages.iter().map(|p| &p.id).collect();
-    let missing: Vec<&str> = roots
+    let mut pages = client.pages_meta(roots).await?;
+    // Only live pages: a trashed or draft root counts as gone.
+    pages.retain(|p| p.status == PageStatus::Current);
+    let found: HashSet<PageId> = pages.iter().map(|p| p.id.clone()).collect();
+    let missing = roots
         .iter()
         .filter(|r| !found.contains(r))
-        .map(PageId::as_str)
+        .map(|r| r.as_str().to_owned())
         .collect();
-    if !missing.is_empty() {
-        bail!(
-            "page(s) not found or not visible to this account: `{}`",
-            missing.join("`, `")
-        );
-    }
     if with_descendants {
-        for root in roots {
+        for root in roots.iter().filter(|r| found.contains(r)) {
             progress(&format!("listing pages below {root}"));
-            let below = client
-                .descendants(root)
-                .await
-                .with_context(|| format!("cannot list the pages below {root}"))?;
-            pages.extend(below);
+            let below = client.descendants(root).await?;
+            pages.extend(
+                below
+                    .into_iter()
+                    .filter(|p| p.status == PageStatus::Current),
+            );
         }
     }
     let mut seen = HashSet::new();
@@ -133,11 +154,7 @@ async fn pages(
         let parent_inside = p.parent.as_ref().is_some_and(|(id, _)| seen.contains(id));
         if p.parent.is_some() && !parent_inside {
             progress(&format!("looking up the ancestors of {}", p.id));
-            for a in client
-                .ancestors(&p.id)
-                .await
-                .context("cannot list ancestors")?
-            {
+            for a in client.ancestors(&p.id).await? {
                 if !seen.contains(&a) && !context_ids.contains(&a) {
                     context_ids.push(a);
                 }
@@ -147,38 +164,25 @@ async fn pages(
     let mut context = if context_ids.is_empty() {
         Vec::new()
     } else {
-        client
-            .pages_meta(&context_ids)
-            .await
-            .context("cannot look up ancestors")?
+        client.pages_meta(&context_ids).await?
     };
     let folders = folders_above(client, &pages, &context).await?;
     context.extend(folders);
 
-    let mut by_space: BTreeMap<SpaceId, (Vec<PageMeta>, Vec<PageMeta>)> = BTreeMap::new();
-    for p in pages {
-        by_space.entry(p.space_id.clone()).or_default().0.push(p);
-    }
-    for c in context {
-        if let Some(entry) = by_space.get_mut(&c.space_id) {
-            entry.1.push(c);
-        }
-    }
-    let space_ids: Vec<SpaceId> = by_space.keys().cloned().collect();
-    let spaces = client
-        .spaces_by_id(&space_ids)
-        .await
-        .context("cannot look up spaces")?;
-    let mut layout = Layout::default();
-    for space in &spaces {
-        if let Some((pages, context)) = by_space.remove(&space.id) {
-            layout.add_space(space, pages, context);
-        }
-    }
-    if let Some(orphan) = by_space.keys().next() {
-        bail!("space {orphan} of a selected page is not visible to this account");
-    }
-    Ok((spaces.len(), layout))
+    let mut space_ids: Vec<SpaceId> = pages.iter().map(|p| p.space_id.clone()).collect();
+    space_ids.sort();
+    space_ids.dedup();
+    let spaces = if space_ids.is_empty() {
+        Vec::new()
+    } else {
+        client.spaces_by_id(&space_ids).await?
+    };
+    Ok(Listing {
+        spaces,
+        pages,
+        context,
+        missing,
+    })
 }
 
 /// Folders that pages (or their known ancestors) hang under, up to the first
@@ -188,7 +192,7 @@ async fn folders_above(
     client: &Client,
     pages: &[PageMeta],
     known: &[PageMeta],
-) -> Result<Vec<PageMeta>> {
+) -> Result<Vec<PageMeta>, Error> {
     let mut seen: HashSet<PageId> = pages.iter().chain(known).map(|p| p.id.clone()).collect();
     let mut todo: Vec<PageId> = pages
         .iter()
@@ -212,8 +216,8 @@ async fn folders_above(
                 folders.push(f);
             }
             // A folder we may not read: its pages stay at the space root.
-            Err(cme_client::Error::NotFound { .. }) => {}
-            Err(e) => return Err(e).context(format!("cannot look up folder {id}")),
+            Err(Error::NotFound { .. }) => {}
+            Err(e) => return Err(e),
         }
     }
     Ok(folders)

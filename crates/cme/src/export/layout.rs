@@ -2,6 +2,7 @@
 //! tree. Decided once from the inventory, before anything is fetched, so the
 //! converter can link to pages that are not converted yet.
 use super::paths::{OutputPath, sanitize_component};
+use crate::sync::deps::RefKey;
 use cme_client::{PageId, PageMeta, Space, SpaceKey};
 use cme_convert::PageRef;
 use std::collections::{HashMap, HashSet};
@@ -167,6 +168,14 @@ impl Layout {
                 self.find_title(&space, title)
             }
             PageRef::BlogPost { .. } => None,
+        }
+    }
+
+    /// The exported page a [`RefKey`] names.
+    pub fn resolve_key(&self, key: &RefKey) -> Option<&Placed> {
+        match key {
+            RefKey::Id(id) => self.get(id),
+            RefKey::Title(space, title) => self.find_title(space, title),
         }
     }
 

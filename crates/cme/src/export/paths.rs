@@ -12,7 +12,8 @@ use std::path::{Path, PathBuf};
 const MAX_COMPONENT_BYTES: usize = 180;
 
 /// A relative path inside the output folder, `/`-separated.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(transparent)]
 pub struct OutputPath(String);
 
 impl OutputPath {
@@ -22,6 +23,34 @@ impl OutputPath {
         let joined: Vec<&str> = parts.iter().map(AsRef::as_ref).collect();
         debug_assert!(joined.iter().all(|c| is_safe_component(c)), "{joined:?}");
         Self(joined.join("/"))
+    }
+
+    /// A path read back from the state file. The state is outside our
+    /// control (edited by hand, written by another tool, corrupted), so a
+    /// path that is absolute, climbs with `..`, or holds empty, control or
+    /// backslash components is refused rather than followed.
+    pub fn parse_recorded(s: &str) -> Result<Self, UnsafePath> {
+        let bad = |why: &'static str| UnsafePath {
+            path: s.chars().take(300).collect(),
+            why,
+        };
+        if s.is_empty() {
+            return Err(bad("it is empty"));
+        }
+        if s.starts_with('/') || s.starts_with('\\') || s.as_bytes().get(1) == Some(&b':') {
+            return Err(bad("it is absolute"));
+        }
+        for c in s.split('/') {
+            if c == ".." {
+                return Err(bad("it climbs out with `..`"));
+            }
+            if !is_safe_component(c) {
+                return Err(bad(
+                    "it has an empty, `.`, control-character or backslash component",
+                ));
+            }
+        }
+        Ok(Self(s.to_owned()))
     }
 
     /// The path as stored in the state file.
@@ -51,6 +80,16 @@ impl OutputPath {
         parts.extend(&to[common..]);
         parts.join("/")
     }
+}
+
+/// A recorded path that would lead outside the output folder.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize)]
+#[error("refusing to touch `{path}` recorded in the state: {why}")]
+pub struct UnsafePath {
+    /// The path as recorded (cut to 300 characters).
+    pub path: String,
+    /// Why it is refused.
+    pub why: &'static str,
 }
 
 impl fmt::Display for OutputPath {
@@ -159,6 +198,29 @@ mod tests {
         assert!(
             abs.components()
                 .all(|c| !matches!(c, std::path::Component::ParentDir))
+        );
+    }
+
+    #[test]
+    fn recorded_paths_that_leave_the_folder_are_refused() {
+        for bad in [
+            "/etc/passwd",
+            "../x.md",
+            "A/../../x.md",
+            "",
+            "A//b.md",
+            "C:/x.md",
+            "a\\..\\b",
+            "./x.md",
+            "a/\u{7}.md",
+        ] {
+            assert!(OutputPath::parse_recorded(bad).is_err(), "{bad:?}");
+        }
+        assert_eq!(
+            OutputPath::parse_recorded("DEMO/Home/Guide (12).md")
+                .unwrap()
+                .as_str(),
+            "DEMO/Home/Guide (12).md"
         );
     }
 

@@ -1,0 +1,122 @@
+//! `sync`: bring an export up to date, and the runner every export command
+//! shares (progress, Ctrl+C, the report, the exit code).
+use super::markdown_args::MarkdownArgs;
+use crate::config::Config;
+use crate::settings::ConnectionArgs;
+use crate::state::State;
+use crate::sync::outcome::Outcome;
+use crate::sync::{Cancel, Start, SyncRequest, run};
+use anyhow::Result;
+use clap::Args;
+use cme_client::Client;
+use std::path::PathBuf;
+
+/// Arguments of `sync`.
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    /// Output folder of a previous export
+    #[arg(long, short = 'o', default_value = ".", value_name = "PATH")]
+    pub output_path: PathBuf,
+    #[command(flatten)]
+    pub run: RunArgs,
+    #[command(flatten)]
+    pub markdown: MarkdownArgs,
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+}
+
+/// Options of every run that writes (sync and the export commands).
+#[derive(Debug, Args, Clone, Default)]
+pub struct RunArgs {
+    /// Re-export every page, even unchanged ones (after changing Markdown options)
+    #[arg(long)]
+    pub force: bool,
+    /// Print what would change; write, delete and record nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Allow deleting up to N pages when more than half would go [default: refuse]
+    #[arg(long, value_name = "N")]
+    pub max_delete: Option<usize>,
+    /// Print the report as JSON on stdout instead of lines
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Runs `sync`. Returns the exit code.
+pub fn run_sync(args: &SyncArgs) -> Result<u8> {
+    let file = Config::load()?;
+    // The state names its site: with no URL configured, that one is used.
+    let recorded = State::load(&args.output_path)?.map(|s| s.confluence_url);
+    let client = args.connection.client_or(&file, recorded.as_deref())?;
+    run_pipeline(
+        &client,
+        &args.output_path,
+        Start::Sync,
+        &args.run,
+        &args.markdown,
+        &file,
+    )
+}
+
+/// Runs one export or sync on a fresh runtime, prints its report, and
+/// returns the exit code (0 done, 1 done with failures, 130 interrupted).
+pub fn run_pipeline(
+    client: &Client,
+    output: &std::path::Path,
+    start: Start,
+    run_args: &RunArgs,
+    markdown: &MarkdownArgs,
+    file: &Config,
+) -> Result<u8> {
+    let (options, jira_url) = markdown.resolve(file);
+    let cancel = Cancel::default();
+    let req = SyncRequest {
+        output: output.to_path_buf(),
+        start,
+        force: run_args.force,
+        dry_run: run_args.dry_run,
+        max_delete: run_args.max_delete,
+        options,
+        jira_url,
+        cancel: cancel.clone(),
+    };
+    let bar = indicatif::ProgressBar::new_spinner();
+    bar.enable_steady_tick(std::time::Duration::from_millis(120));
+    let rt = runtime()?;
+    // First Ctrl+C: stop after the current file, state saved. Second: quit
+    // at once (files and state are written atomically, and the journal
+    // keeps what finished, so even that loses nothing recorded).
+    rt.spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            cancel.cancel();
+            eprintln!("\nstopping after the current file (Ctrl+C again to quit now)");
+            if tokio::signal::ctrl_c().await.is_ok() {
+                std::process::exit(130);
+            }
+        }
+    });
+    let outcome = rt.block_on(run(client, req, &|msg| bar.set_message(msg.to_owned())));
+    bar.finish_and_clear();
+    let outcome = outcome?;
+    print(&outcome, run_args.json)?;
+    Ok(outcome.exit().code())
+}
+
+/// The report: lines and summary (or JSON) on stdout, warnings on stderr.
+pub fn print(outcome: &Outcome, json: bool) -> Result<()> {
+    if json {
+        println!("{}", serde_json::to_string_pretty(outcome)?);
+    } else {
+        print!("{}", outcome.render());
+    }
+    eprint!("{}", outcome.notes());
+    Ok(())
+}
+
+/// A small multi-threaded runtime: the work is I/O-bound.
+pub fn runtime() -> Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?)
+}

@@ -1,0 +1,186 @@
+//! What a page's Markdown depends on besides its own body.
+//!
+//! Converting a page asks questions about other pages: where a linked page
+//! lives, what an included page says, which children a page has, which files
+//! are attached. The conversion records the questions ([`Dep`]); the state
+//! keeps them with a hash of their answers. On the next sync the planner
+//! answers the same questions from the new inventory, without any body: a
+//! different hash means the page must be rewritten even though its own
+//! version did not change (a linked page was renamed or moved, an included
+//! page edited, a child added). Both sides use [`answers_hash`], so they can
+//! never disagree on what an answer is.
+use crate::export::layout::{Layout, Placed};
+use cme_client::{Attachment, PageId, SpaceKey};
+use cme_convert::PageRef;
+use std::collections::HashMap;
+use std::fmt::Write as _;
+
+/// A page named by a storage-format reference, made absolute.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum RefKey {
+    /// By content id.
+    Id(PageId),
+    /// By space and exact title.
+    Title(SpaceKey, String),
+}
+
+impl RefKey {
+    /// The key of `page` as seen from a page in `current`; blog posts are
+    /// never exported, so they depend on nothing we track.
+    pub fn of(current: &SpaceKey, page: &PageRef) -> Option<Self> {
+        match page {
+            PageRef::Id(id) => Some(RefKey::Id(PageId::new(id.0.clone()))),
+            PageRef::Title { space, title } => Some(RefKey::Title(
+                space
+                    .as_ref()
+                    .map_or_else(|| current.clone(), |s| SpaceKey::new(s.0.clone())),
+                title.clone(),
+            )),
+            PageRef::BlogPost { .. } => None,
+        }
+    }
+}
+
+/// One question a conversion asked.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Dep {
+    /// Where a linked page is (its path, or that it is not exported).
+    Link(RefKey),
+    /// An included page's body (its version).
+    Include(RefKey),
+    /// Which page owns a referenced attachment (its folder).
+    AttachmentOwner(RefKey),
+    /// The page's children, as the children macro lists them.
+    Children,
+    /// The page's attachment file names, as the attachments macro lists them.
+    AttachmentList,
+}
+
+impl Dep {
+    /// Compact text form for the state file: `L:id:123`, `I:t:SPACE:Title`,
+    /// `A:…`, `C`, `F`.
+    pub fn encode(&self) -> String {
+        let key = |tag: &str, k: &RefKey| match k {
+            RefKey::Id(id) => format!("{tag}:id:{id}"),
+            RefKey::Title(space, title) => format!("{tag}:t:{space}:{title}"),
+        };
+        match self {
+            Dep::Link(k) => key("L", k),
+            Dep::Include(k) => key("I", k),
+            Dep::AttachmentOwner(k) => key("A", k),
+            Dep::Children => "C".to_owned(),
+            Dep::AttachmentList => "F".to_owned(),
+        }
+    }
+
+    /// Parses [`Dep::encode`]'s form; `None` for anything else (a state
+    /// written by a newer build), which the planner treats as changed.
+    pub fn decode(s: &str) -> Option<Self> {
+        match s {
+            "C" => return Some(Dep::Children),
+            "F" => return Some(Dep::AttachmentList),
+            _ => {}
+        }
+        let (tag, rest) = s.split_once(':')?;
+        let key = if let Some(id) = rest.strip_prefix("id:") {
+            RefKey::Id(PageId::new(id))
+        } else {
+            // Space keys hold no `:`; titles may.
+            let (space, title) = rest.strip_prefix("t:")?.split_once(':')?;
+            RefKey::Title(SpaceKey::new(space), title.to_owned())
+        };
+        match tag {
+            "L" => Some(Dep::Link(key)),
+            "I" => Some(Dep::Include(key)),
+            "A" => Some(Dep::AttachmentOwner(key)),
+            _ => None,
+        }
+    }
+}
+
+/// Attachments of each page, in file-name order, as the inventory lists them.
+pub type AttachmentIndex = HashMap<PageId, Vec<Attachment>>;
+
+/// How deep the children macro's tree goes (see `PageContext::children`).
+pub const CHILDREN_DEPTH: usize = 3;
+
+/// A hash of the answers to `deps` for `page`, from `layout` and `atts`.
+/// Unknown (undecodable) questions hash to a value that never repeats, so a
+/// page whose record we cannot read is rewritten rather than trusted.
+pub fn answers_hash(
+    page: &Placed,
+    deps: &[String],
+    layout: &Layout,
+    atts: &AttachmentIndex,
+) -> String {
+    let mut text = String::new();
+    for d in deps {
+        text.push_str(d);
+        text.push('=');
+        match Dep::decode(d) {
+            Some(dep) => answer(&mut text, page, &dep, layout, atts),
+            None => text.push_str("?unknown"),
+        }
+        text.push('\n');
+    }
+    format!("{:032x}", xxhash_rust::xxh3::xxh3_128(text.as_bytes()))
+}
+
+fn answer(out: &mut String, page: &Placed, dep: &Dep, layout: &Layout, atts: &AttachmentIndex) {
+    match dep {
+        Dep::Link(k) => match layout.resolve_key(k) {
+            Some(p) => out.push_str(p.path.as_str()),
+            None => out.push('-'),
+        },
+        Dep::Include(k) => match layout.resolve_key(k) {
+            Some(p) => {
+                let _ = write!(out, "{}@{}:{}", p.meta.id, p.meta.version, p.path);
+            }
+            None => out.push('-'),
+        },
+        Dep::AttachmentOwner(k) => match layout.resolve_key(k) {
+            Some(p) => {
+                let _ = write!(out, "{}/{}", p.space, p.meta.id);
+            }
+            None => out.push('-'),
+        },
+        Dep::Children => children(out, &page.children, layout, 0),
+        Dep::AttachmentList => {
+            for a in atts.get(&page.meta.id).into_iter().flatten() {
+                out.push_str(&a.filename);
+                out.push('|');
+            }
+        }
+    }
+}
+
+fn children(out: &mut String, ids: &[PageId], layout: &Layout, depth: usize) {
+    for c in ids.iter().filter_map(|id| layout.get(id)) {
+        let _ = write!(out, "({}|{}|{}", c.meta.id, c.meta.title, c.path);
+        if depth + 1 < CHILDREN_DEPTH {
+            children(out, &c.children, layout, depth + 1);
+        }
+        out.push(')');
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deps_round_trip_through_their_text_form() {
+        let all = [
+            Dep::Link(RefKey::Id(PageId::new("42"))),
+            Dep::Include(RefKey::Title(SpaceKey::new("ENG"), "A: b:c".into())),
+            Dep::AttachmentOwner(RefKey::Title(SpaceKey::new("X"), String::new())),
+            Dep::Children,
+            Dep::AttachmentList,
+        ];
+        for d in all {
+            assert_eq!(Dep::decode(&d.encode()), Some(d.clone()), "{}", d.encode());
+        }
+        assert_eq!(Dep::decode("Z:id:1"), None);
+        assert_eq!(Dep::decode("L:t:nocolon"), None);
+    }
+}

@@ -1,0 +1,269 @@
+//! One pipeline for export and sync:
+//!
+//! ```text
+//! lock → state (+ journal replay) → remote (listings) → local facts
+//!      → plan (pure) → [--dry-run stops here] → execute → fold state
+//! ```
+//!
+//! An export command is "add this scope, then sync" from an empty (or, with
+//! `--append`, the existing) state, so the two can never drift apart.
+pub mod deps;
+pub mod execute;
+pub mod journal;
+pub mod lock;
+pub mod outcome;
+pub mod plan;
+pub mod remote;
+
+use crate::state::{Scope, State, TrackedStatus};
+use anyhow::{Context as _, Result, bail};
+use cme_client::Client;
+use cme_convert::Options;
+use execute::{Exec, execute};
+use journal::Store;
+use outcome::Outcome;
+use plan::{LocalFacts, PlanOptions};
+use remote::scope_text;
+use std::path::{Path, PathBuf};
+use std::time::{Instant, SystemTime};
+
+/// How a run begins.
+#[derive(Debug, Clone)]
+pub enum Start {
+    /// `sync`: replay the recorded scopes; a state must exist.
+    Sync,
+    /// An export command: add `scope` (to an existing state only with
+    /// `append`), then sync.
+    Export { scope: Scope, append: bool },
+}
+
+/// One run.
+pub struct SyncRequest {
+    pub output: PathBuf,
+    pub start: Start,
+    /// Re-export every page (`--force`).
+    pub force: bool,
+    /// Print the plan, change nothing.
+    pub dry_run: bool,
+    /// Allow a mass deletion of up to this many pages.
+    pub max_delete: Option<usize>,
+    pub options: Options,
+    pub jira_url: Option<String>,
+    pub cancel: Cancel,
+}
+
+/// Ctrl+C, as something a run can both poll and await.
+#[derive(Clone, Debug)]
+pub struct Cancel(std::sync::Arc<tokio::sync::watch::Sender<bool>>);
+
+impl Default for Cancel {
+    fn default() -> Self {
+        Self(std::sync::Arc::new(tokio::sync::watch::channel(false).0))
+    }
+}
+
+impl Cancel {
+    /// Asks the run to stop (after the current file, with state saved).
+    pub fn cancel(&self) {
+        self.0.send_replace(true);
+    }
+
+    /// Whether a stop was asked for.
+    pub fn is_cancelled(&self) -> bool {
+        *self.0.borrow()
+    }
+
+    /// Resolves once a stop is asked for.
+    pub async fn cancelled(&self) {
+        let mut rx = self.0.subscribe();
+        let _ = rx.wait_for(|v| *v).await;
+    }
+}
+
+/// Runs export or sync into `req.output`.
+pub async fn run(client: &Client, req: SyncRequest, progress: &dyn Fn(&str)) -> Result<Outcome> {
+    let started = Instant::now();
+    let output = req.output.as_path();
+    let is_export = matches!(req.start, Start::Export { .. });
+    if is_export && !req.dry_run {
+        std::fs::create_dir_all(output)
+            .with_context(|| format!("cannot create `{}`", output.display()))?;
+    } else if !output.is_dir() {
+        bail!(
+            "`{}` is not a folder holding an export; run an export command first",
+            output.display()
+        );
+    }
+    let _lock = if req.dry_run {
+        None
+    } else {
+        Some(lock::FolderLock::acquire(output)?)
+    };
+    let mut state = open_state(client, output, &req.start)?;
+    let new_scope = match &req.start {
+        Start::Export { scope, .. } => {
+            let fresh = !state.scopes.contains(scope);
+            state.add_scope(scope.clone());
+            fresh.then(|| scope.clone())
+        }
+        Start::Sync => None,
+    };
+    if state.scopes.is_empty() {
+        bail!(
+            "`{}` tracks no scope: nothing to sync",
+            State::path(output).display()
+        );
+    }
+    let remote = remote::gather(client, &state.scopes, progress).await?;
+    // A new scope that names nothing is a mistake to report before any
+    // write; in a sync the same absence means the pages were deleted.
+    if let Some(scope) = &new_scope {
+        if let Some((_, missing)) = remote.missing.iter().find(|(s, _)| s == scope) {
+            bail!(
+                "not found, or not visible to this account: `{}` (in `{}`)",
+                missing.join("`, `"),
+                scope_text(scope)
+            );
+        }
+    }
+    progress("checking files on disk");
+    let local = local_facts(output, &state);
+    let now = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
+    let force_before = if req.force {
+        Some(now.clone())
+    } else {
+        state.min_export_timestamp.clone()
+    };
+    let plan = plan::plan(
+        &remote,
+        &state,
+        &local,
+        &PlanOptions {
+            force_before: force_before.clone(),
+            max_delete: req.max_delete,
+        },
+    );
+    let not_found: Vec<String> = remote
+        .missing
+        .iter()
+        .map(|(s, m)| format!("`{}` in `{}`", m.join("`, `"), scope_text(s)))
+        .collect();
+    if req.dry_run {
+        let mut out = Outcome::of_plan(&plan);
+        out.problems = remote.problems.clone();
+        out.not_found = not_found;
+        out.spaces = remote.spaces;
+        out.held_deletions = if plan.hold.is_some() {
+            plan.deletions.len()
+        } else {
+            0
+        };
+        let atts = plan::plan_attachments(&remote, &state, &local, plan.hold.is_some());
+        for d in &atts.downloads {
+            out.attachment_line(
+                if d.replaces {
+                    plan::ChangeKind::Modified
+                } else {
+                    plan::ChangeKind::New
+                },
+                d.path.to_string(),
+            );
+        }
+        for r in &atts.removals {
+            if let Some(p) = &r.path {
+                out.attachment_line(plan::ChangeKind::Deleted, p.to_string());
+            }
+        }
+        out.elapsed_secs = started.elapsed().as_secs_f64();
+        return Ok(out);
+    }
+
+    // The scope and the force marker are saved before any page is written,
+    // so an interrupted run is finished by the next `sync`.
+    state.min_export_timestamp = force_before;
+    let mut store = Store::open(output, state)?;
+    let mut out = Outcome {
+        unchanged: plan.unchanged,
+        held: plan.hold.clone(),
+        held_deletions: if plan.hold.is_some() {
+            plan.deletions.len()
+        } else {
+            0
+        },
+        refused: plan.refused.iter().map(ToString::to_string).collect(),
+        problems: remote.problems.clone(),
+        not_found,
+        spaces: remote.spaces,
+        ..Outcome::default()
+    };
+    let ex = Exec {
+        client,
+        output,
+        options: &req.options,
+        jira_url: req.jira_url.as_deref(),
+        cancel: &req.cancel,
+        progress,
+        now,
+    };
+    let result = execute(&ex, &remote, &plan, &local, &mut store, &mut out).await;
+    // A forced run that wrote every page has nothing pending any more.
+    if result.is_ok() && !out.interrupted && out.failures.is_empty() {
+        store.state_mut().min_export_timestamp = None;
+    }
+    let closed = store.close();
+    result?;
+    closed?;
+    out.elapsed_secs = started.elapsed().as_secs_f64();
+    Ok(out)
+}
+
+/// Loads (and replays) the state, or starts one, enforcing the `--append`
+/// and site rules. The last good state is kept as `.cme-state.json.bak`.
+fn open_state(client: &Client, output: &Path, start: &Start) -> Result<State> {
+    let loaded = State::load(output)?;
+    let mut state = match (loaded, start) {
+        (None, Start::Sync) => bail!(
+            "`{}` holds no export (no `{}`); run an export command (`spaces`, `pages`, …) first",
+            output.display(),
+            crate::state::STATE_FILE
+        ),
+        (None, Start::Export { .. }) => State::new(client.site_url()),
+        (Some(_), Start::Export { append: false, .. }) => bail!(
+            "`{}` already holds an export; run `sync` to update it, or pass `--append` to add this scope",
+            State::path(output).display()
+        ),
+        (Some(s), _) => s,
+    };
+    if state.confluence_url != client.site_url() {
+        bail!(
+            "`{}` was exported from `{}`, not `{}`; refusing to mix sites",
+            output.display(),
+            state.confluence_url,
+            client.site_url()
+        );
+    }
+    journal::replay(output, &mut state)?;
+    Ok(state)
+}
+
+/// Which recorded files are missing on disk: one `lstat` per tracked file.
+fn local_facts(output: &Path, state: &State) -> LocalFacts {
+    let mut facts = LocalFacts::default();
+    let mut check = |p: &str| {
+        if crate::export::paths::OutputPath::parse_recorded(p).is_ok()
+            && std::fs::symlink_metadata(output.join(p)).is_err()
+        {
+            facts.missing.insert(p.to_owned());
+        }
+    };
+    for ps in state.pages.values() {
+        if ps.status != TrackedStatus::Active {
+            continue;
+        }
+        check(&ps.output_path);
+        for a in ps.attachments.values() {
+            check(&a.output_path);
+        }
+    }
+    facts
+}

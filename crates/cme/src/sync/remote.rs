@@ -1,0 +1,136 @@
+//! The remote view: what every scope covers now, placed, with the
+//! attachments of those pages. Listings only, no bodies: ⌈N/250⌉ calls per
+//! space for pages and ⌈A/250⌉ (200 on Data Center) for attachments.
+use super::deps::AttachmentIndex;
+use crate::export::inventory::{Listing, Selection, list};
+use crate::export::layout::Layout;
+use crate::state::Scope;
+use anyhow::Result;
+use cme_client::{Client, Error, PageId, PageMeta, Space, SpaceId};
+use std::collections::{BTreeMap, HashSet};
+
+/// What Confluence says now, for the tracked scopes.
+#[derive(Debug, Default)]
+pub struct Remote {
+    /// Every page in scope, with its path.
+    pub layout: Layout,
+    /// Attachments of those pages, by page, in file-name order.
+    pub attachments: AttachmentIndex,
+    /// Spaces covered.
+    pub spaces: usize,
+    /// Listings that failed: while any did, absence proves nothing.
+    pub problems: Vec<String>,
+    /// Per scope, the space keys or page ids it names that were not found.
+    pub missing: Vec<(Scope, Vec<String>)>,
+}
+
+impl Remote {
+    /// Whether every listing completed.
+    pub fn complete(&self) -> bool {
+        self.problems.is_empty()
+    }
+}
+
+/// Lists every scope, then places the union of their pages. A listing that
+/// fails is recorded as a problem (nothing will be deleted), except refused
+/// credentials, which end the run: nothing can be listed at all.
+pub async fn gather(client: &Client, scopes: &[Scope], progress: &dyn Fn(&str)) -> Result<Remote> {
+    let mut remote = Remote::default();
+    let mut spaces: BTreeMap<SpaceId, Space> = BTreeMap::new();
+    let mut pages: BTreeMap<SpaceId, Vec<PageMeta>> = BTreeMap::new();
+    let mut context: BTreeMap<SpaceId, Vec<PageMeta>> = BTreeMap::new();
+    for scope in scopes {
+        match list(client, &Selection::from_scope(scope), progress).await {
+            Ok(Listing {
+                spaces: s,
+                pages: p,
+                context: c,
+                missing,
+            }) => {
+                for space in s {
+                    spaces.insert(space.id.clone(), space);
+                }
+                for page in p {
+                    pages.entry(page.space_id.clone()).or_default().push(page);
+                }
+                for page in c {
+                    context.entry(page.space_id.clone()).or_default().push(page);
+                }
+                if !missing.is_empty() {
+                    remote.missing.push((scope.clone(), missing));
+                }
+            }
+            Err(e @ Error::Unauthorized { .. }) => return Err(e.into()),
+            Err(e) => {
+                remote
+                    .problems
+                    .push(format!("listing `{}`: {}", scope_text(scope), chain(&e)))
+            }
+        }
+    }
+    for (space_id, space) in &spaces {
+        let mut list = pages.remove(space_id).unwrap_or_default();
+        let mut seen = HashSet::new();
+        list.retain(|p| seen.insert(p.id.clone()));
+        let ctx = context.remove(space_id).unwrap_or_default();
+        remote.layout.add_space(space, list, ctx);
+    }
+    remote.spaces = spaces.len();
+    for space in spaces.values() {
+        progress(&format!("listing attachments of {}", space.key));
+        match Ok::<Vec<cme_client::Attachment>, Error>(Vec::new()) {
+            // TEMP
+            Ok(atts) => {
+                for a in atts {
+                    if remote.layout.get(&a.page_id).is_some() {
+                        remote
+                            .attachments
+                            .entry(a.page_id.clone())
+                            .or_default()
+                            .push(a);
+                    }
+                }
+            }
+            Err(e @ Error::Unauthorized { .. }) => return Err(e.into()),
+            Err(e) => remote.problems.push(format!(
+                "listing the attachments of `{}`: {}",
+                space.key,
+                chain(&e)
+            )),
+        }
+    }
+    for list in remote.attachments.values_mut() {
+        list.sort_by(|a, b| a.filename.cmp(&b.filename));
+        // One file per name: a listing that repeats one must not download it twice.
+        list.dedup_by(|a, b| a.filename == b.filename);
+    }
+    Ok(remote)
+}
+
+/// Whether a page id is in the remote view.
+pub fn has(remote: &Remote, id: &PageId) -> bool {
+    remote.layout.get(id).is_some()
+}
+
+/// A scope as the user typed it: `spaces ENG OPS`.
+pub fn scope_text(scope: &Scope) -> String {
+    let cmd = serde_json::to_value(scope.command).unwrap_or_default();
+    let mut out = cmd.as_str().unwrap_or("?").to_owned();
+    for a in &scope.args {
+        out.push(' ');
+        out.push_str(a);
+    }
+    out
+}
+
+/// An error and its causes on one line.
+pub fn chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut src = e.source();
+    while let Some(s) = src {
+        out.push_str(": ");
+        out.push_str(&s.to_string());
+        src = s.source();
+    }
+    out
+}

@@ -1,0 +1,192 @@
+//! Helpers shared by the integration tests: a client of the simulator, the
+//! control API, runs of the pipeline, and whole-tree snapshots.
+#![allow(dead_code)]
+use cme::export::Selection;
+use cme::state::STATE_FILE;
+use cme::sync::outcome::Outcome;
+use cme::sync::{Cancel, Start, SyncRequest};
+use cme_client::{Client, ClientConfig, Credentials, Flavor, RetryPolicy, Secret};
+use cme_convert::Options;
+use confluence_sim::SimHandle;
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+pub fn client(sim: &SimHandle, token: &str) -> Client {
+    let mut cfg = ClientConfig::new(
+        sim.url(),
+        Flavor::Cloud,
+        Credentials::Basic {
+            email: "sim@example.com".into(),
+            token: Secret::new(token),
+        },
+    );
+    cfg.retry = RetryPolicy {
+        max_retries: 10,
+        base_delay: Duration::from_millis(1),
+        max_delay: Duration::from_millis(20),
+        max_retry_after: Duration::from_millis(50),
+    };
+    Client::new(cfg).unwrap()
+}
+
+pub fn tmp(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("cme-export-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    d
+}
+
+/// A pipeline run's request with default options.
+pub fn request(out: &Path, start: Start) -> SyncRequest {
+    SyncRequest {
+        output: out.to_path_buf(),
+        start,
+        force: false,
+        dry_run: false,
+        max_delete: None,
+        options: Options::default(),
+        jira_url: None,
+        cancel: Cancel::default(),
+    }
+}
+
+/// Runs one request to its end on a fresh runtime.
+pub fn run(client: &Client, req: SyncRequest) -> anyhow::Result<Outcome> {
+    run_with(client, req, &|_| {})
+}
+
+/// Runs one request, watching its progress messages.
+pub fn run_with(
+    client: &Client,
+    req: SyncRequest,
+    progress: &dyn Fn(&str),
+) -> anyhow::Result<Outcome> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(cme::sync::run(client, req, progress))
+}
+
+/// A new `all-spaces` export.
+pub fn all_spaces() -> Start {
+    Start::Export {
+        scope: Selection::AllSpaces.scope(),
+        append: false,
+    }
+}
+
+/// Exports every space (`all-spaces`).
+pub fn export(client: &Client, out: &Path, append: bool) -> anyhow::Result<Outcome> {
+    export_selection(client, Selection::AllSpaces, out, append)
+}
+
+/// Exports a selection.
+pub fn export_selection(
+    client: &Client,
+    selection: Selection,
+    out: &Path,
+    append: bool,
+) -> anyhow::Result<Outcome> {
+    let start = Start::Export {
+        scope: selection.scope(),
+        append,
+    };
+    run(client, request(out, start))
+}
+
+/// `sync` with default options.
+pub fn sync(client: &Client, out: &Path) -> anyhow::Result<Outcome> {
+    run(client, request(out, Start::Sync))
+}
+
+/// Pages written by a run (new, modified or moved).
+pub fn written(o: &Outcome) -> usize {
+    o.page_counts.new + o.page_counts.modified + o.page_counts.moved
+}
+
+pub fn control(sim: &SimHandle, method: &str, path: &str, body: Option<Value>) -> Value {
+    let url = format!("{}{path}", sim.url());
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let mut resp = match (method, body) {
+        ("GET", _) => agent.get(&url).call(),
+        ("POST", Some(b)) => agent
+            .post(&url)
+            .header("content-type", "application/json")
+            .send(b.to_string()),
+        ("POST", None) => agent.post(&url).send_empty(),
+        ("PUT", Some(b)) => agent
+            .put(&url)
+            .header("content-type", "application/json")
+            .send(b.to_string()),
+        ("PATCH", Some(b)) => agent
+            .patch(&url)
+            .header("content-type", "application/json")
+            .send(b.to_string()),
+        ("DELETE", _) => agent.delete(&url).call(),
+        other => panic!("unsupported {other:?}"),
+    }
+    .unwrap();
+    let text = resp.body_mut().read_to_string().unwrap_or_default();
+    serde_json::from_str(&text).unwrap_or(Value::Null)
+}
+
+/// Pages with status `current`, counted through the v2 listing itself.
+pub fn current_pages(sim: &SimHandle) -> usize {
+    let agent: ureq::Agent = ureq::Agent::config_builder().build().into();
+    let mut next = Some("/wiki/api/v2/pages?limit=250&status=current".to_owned());
+    let mut n = 0;
+    while let Some(path) = next.take() {
+        let text = agent
+            .get(&format!("{}{path}", sim.url()))
+            // sim@example.com:sim-token
+            .header(
+                "Authorization",
+                "Basic c2ltQGV4YW1wbGUuY29tOnNpbS10b2tlbg==",
+            )
+            .call()
+            .unwrap()
+            .body_mut()
+            .read_to_string()
+            .unwrap();
+        let v: Value = serde_json::from_str(&text).unwrap();
+        n += v["results"].as_array().unwrap().len();
+        next = v["_links"]["next"].as_str().map(str::to_owned);
+    }
+    n
+}
+
+/// Every exported file below `root` except the state (which names the URL).
+pub fn content(root: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut t = tree(root);
+    t.retain(|k, _| !k.starts_with(".cme-state"));
+    assert!(!t.contains_key(STATE_FILE));
+    t
+}
+
+/// Every file below `root`, relative, `/`-separated, with its bytes.
+pub fn tree(root: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for e in std::fs::read_dir(&dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                let rel = p
+                    .strip_prefix(root)
+                    .unwrap()
+                    .to_string_lossy()
+                    .replace('\\', "/");
+                out.insert(rel, std::fs::read(&p).unwrap());
+            }
+        }
+    }
+    out
+}
