@@ -374,6 +374,14 @@ fn check_v1(sim: &Sim, c: &mut Checker, stride: usize) {
             "GET /wiki/rest/api/search",
             &sim.v1(&format!("/search?cql={}&limit=25", enc(&cql))),
         );
+        let atts = format!("type = attachment AND space = \"{key}\"");
+        c.check(
+            "GET /wiki/rest/api/content/search",
+            &sim.v1(&format!(
+                "/content/search?cql={}&limit=25&expand=version,container",
+                enc(&atts)
+            )),
+        );
     }
     let expands = [
         "body.storage",

@@ -2,9 +2,47 @@
 //! `id`/`content`, `title`, `label`, `created`/`lastmodified` (the four
 //! documented date formats, minute precision, UTC), `creator`, `text`;
 //! `AND`/`OR`/`NOT`, parentheses, `IN`/`NOT IN` and `ORDER BY`.
+//!
+//! Results are pages (folders when the query names `type = folder`) and,
+//! when the query names `type = attachment`, the current attachments of
+//! current pages.
 
 use crate::model::time::{self, Millis, parse_cql_date};
-use crate::model::{Node, NodeKind, Site};
+use crate::model::{Attachment, Node, NodeKind, Site, Status};
+
+/// One search result: a page or folder, or an attachment with its page.
+#[derive(Clone, Copy, Debug)]
+pub enum Hit<'a> {
+    Node(&'a Node),
+    Attachment(&'a Attachment, &'a Node),
+}
+
+impl Hit<'_> {
+    fn id(&self) -> u64 {
+        match self {
+            Hit::Node(n) => n.id,
+            Hit::Attachment(a, _) => a.id,
+        }
+    }
+    fn title(&self) -> &str {
+        match self {
+            Hit::Node(n) => n.title(),
+            Hit::Attachment(a, _) => &a.filename,
+        }
+    }
+    fn created_ms(&self) -> Millis {
+        match self {
+            Hit::Node(n) => n.created_ms,
+            Hit::Attachment(a, _) => a.created_ms,
+        }
+    }
+    fn modified_ms(&self) -> Millis {
+        match self {
+            Hit::Node(n) => n.modified_ms(),
+            Hit::Attachment(a, _) => a.latest().created_ms,
+        }
+    }
+}
 
 #[derive(Clone, Debug, PartialEq)]
 enum Tok {
@@ -145,6 +183,7 @@ const FIELDS: &[&str] = &[
     "contributor",
     "text",
     "status",
+    "container",
 ];
 
 impl Parser {
@@ -400,7 +439,11 @@ fn contains_words(hay: &str, needle: &str) -> bool {
         .all(|w| hay.contains(w))
 }
 
-fn eq_one(site: &Site, node: &Node, field: &str, op: &str, v: &Value) -> bool {
+fn eq_one(site: &Site, hit: &Hit, field: &str, op: &str, v: &Value) -> bool {
+    let node = match hit {
+        Hit::Node(n) => n,
+        Hit::Attachment(a, page) => return eq_attachment(site, a, page, field, op, v),
+    };
     let t = text(v);
     match field {
         "type" => t.eq_ignore_ascii_case(node.kind.as_str()),
@@ -432,17 +475,55 @@ fn eq_one(site: &Site, node: &Node, field: &str, op: &str, v: &Value) -> bool {
     }
 }
 
-fn eval(site: &Site, node: &Node, e: &Expr) -> bool {
+/// An attachment's fields: its title is the file name, its space and
+/// container are its page's, and it lies below its page's ancestors.
+fn eq_attachment(
+    site: &Site,
+    a: &Attachment,
+    page: &Node,
+    field: &str,
+    op: &str,
+    v: &Value,
+) -> bool {
+    let t = text(v);
+    let id = || t.strip_prefix("att").unwrap_or(&t).parse::<u64>().ok();
+    match field {
+        "type" => t.eq_ignore_ascii_case("attachment"),
+        "space" => site
+            .spaces
+            .get(&page.space_id)
+            .is_some_and(|s| *s.key == *t),
+        "id" | "content" => id() == Some(a.id),
+        "container" => t.parse::<u64>().is_ok_and(|i| i == page.id),
+        "ancestor" => t
+            .parse::<u64>()
+            .is_ok_and(|i| i == page.id || site.ancestors(page.id).contains(&i)),
+        "creator" => a.versions.first().is_some_and(|v| *v.author_id == *t),
+        "contributor" => a.versions.iter().any(|v| *v.author_id == *t),
+        "status" => a.status.as_str() == t,
+        "title" => {
+            if op == "~" || op == "!~" {
+                contains_words(&a.filename, &t)
+            } else {
+                a.filename.eq_ignore_ascii_case(&t)
+            }
+        }
+        "text" => contains_words(&a.filename, &t),
+        _ => false,
+    }
+}
+
+fn eval(site: &Site, hit: &Hit, e: &Expr) -> bool {
     match e {
-        Expr::And(a, b) => eval(site, node, a) && eval(site, node, b),
-        Expr::Or(a, b) => eval(site, node, a) || eval(site, node, b),
-        Expr::Not(a) => !eval(site, node, a),
+        Expr::And(a, b) => eval(site, hit, a) && eval(site, hit, b),
+        Expr::Or(a, b) => eval(site, hit, a) || eval(site, hit, b),
+        Expr::Not(a) => !eval(site, hit, a),
         Expr::Cmp { field, op, values } => {
             if field == "created" || field == "lastmodified" {
                 let have = minute(if field == "created" {
-                    node.created_ms
+                    hit.created_ms()
                 } else {
-                    node.modified_ms()
+                    hit.modified_ms()
                 });
                 let Some(want) = values.first().and_then(as_time).map(minute) else {
                     return false;
@@ -457,7 +538,7 @@ fn eval(site: &Site, node: &Node, e: &Expr) -> bool {
                     _ => false,
                 };
             }
-            let any = values.iter().any(|v| eq_one(site, node, field, op, v));
+            let any = values.iter().any(|v| eq_one(site, hit, field, op, v));
             match *op {
                 "=" | "in" | "~" => any,
                 "!=" | "not in" | "!~" => !any,
@@ -494,27 +575,49 @@ pub fn validate(q: &Query) -> Result<(), String> {
     q.expr.as_ref().map(walk).unwrap_or(Ok(()))
 }
 
-/// Runs a query over the nodes `account` can see (current and archived).
-pub fn run<'a>(site: &'a Site, q: &Query, account: &str) -> Vec<&'a Node> {
-    let mut out: Vec<&Node> = site
+/// Runs a query over what `account` can see: current and archived pages
+/// (and folders when asked for), plus the current attachments of current
+/// pages when the query names `type = attachment`. Ordered by id unless the
+/// query says otherwise.
+pub fn run<'a>(site: &'a Site, q: &Query, account: &str) -> Vec<Hit<'a>> {
+    let folders = q.expr.as_ref().is_some_and(|e| mentions_type(e, "folder"));
+    let attachments = q
+        .expr
+        .as_ref()
+        .is_some_and(|e| mentions_type(e, "attachment"));
+    let matches = |h: &Hit| q.expr.as_ref().is_none_or(|e| eval(site, h, e));
+    let mut out: Vec<Hit> = site
         .nodes
         .values()
-        .filter(|n| {
-            matches!(
-                n.status,
-                crate::model::Status::Current | crate::model::Status::Archived
-            )
-        })
-        .filter(|n| n.kind == NodeKind::Page || q.expr.as_ref().is_some_and(mentions_folder))
-        .filter(|n| q.expr.as_ref().is_none_or(|e| eval(site, n, e)))
-        .filter(|n| site.can_read(n, account))
+        .filter(|n| matches!(n.status, Status::Current | Status::Archived))
+        .filter(|n| n.kind == NodeKind::Page || folders)
+        .map(Hit::Node)
+        .filter(|h| matches(h))
+        .filter(|h| matches!(h, Hit::Node(n) if site.can_read(n, account)))
         .collect();
+    if attachments {
+        let mut atts: Vec<Hit> = site
+            .attachments
+            .values()
+            .filter(|a| a.status == Status::Current)
+            .filter_map(|a| {
+                let page = site
+                    .page(a.page_id)
+                    .filter(|p| p.status == Status::Current)?;
+                Some(Hit::Attachment(a, page))
+            })
+            .filter(|h| matches(h))
+            .filter(|h| matches!(h, Hit::Attachment(_, p) if site.can_read(p, account)))
+            .collect();
+        out.append(&mut atts);
+        out.sort_by_key(Hit::id);
+    }
     for (field, desc) in q.order.iter().rev() {
         match field.as_str() {
-            "lastmodified" => out.sort_by_key(|n| n.modified_ms()),
-            "created" => out.sort_by_key(|n| n.created_ms),
+            "lastmodified" => out.sort_by_key(Hit::modified_ms),
+            "created" => out.sort_by_key(Hit::created_ms),
             "title" => out.sort_by(|a, b| a.title().cmp(b.title())),
-            _ => out.sort_by_key(|n| n.id),
+            _ => out.sort_by_key(Hit::id),
         }
         if *desc {
             out.reverse();
@@ -523,15 +626,15 @@ pub fn run<'a>(site: &'a Site, q: &Query, account: &str) -> Vec<&'a Node> {
     out
 }
 
-fn mentions_folder(e: &Expr) -> bool {
+/// Whether the query asks for `type = name` (or `type in (…, name)`).
+fn mentions_type(e: &Expr, name: &str) -> bool {
     match e {
-        Expr::And(a, b) | Expr::Or(a, b) => mentions_folder(a) || mentions_folder(b),
-        Expr::Not(a) => mentions_folder(a),
-        Expr::Cmp { field, values, .. } => {
+        Expr::And(a, b) | Expr::Or(a, b) => mentions_type(a, name) || mentions_type(b, name),
+        Expr::Not(a) => mentions_type(a, name),
+        Expr::Cmp { field, op, values } => {
             field == "type"
-                && values
-                    .iter()
-                    .any(|v| text(v).eq_ignore_ascii_case("folder"))
+                && matches!(*op, "=" | "in")
+                && values.iter().any(|v| text(v).eq_ignore_ascii_case(name))
         }
     }
 }
@@ -569,6 +672,23 @@ mod tests {
         assert!(parse("id in 1,2").is_err());
         assert!(parse("bogus = 1").is_err());
         assert!(parse("title = \"unterminated").is_err());
+    }
+
+    #[test]
+    fn attachment_queries_name_their_type() {
+        for q in [
+            "type=attachment AND space=\"KEY\"",
+            "type = attachment and space = KEY",
+            "TYPE = Attachment",
+            "space = KEY and type in (page, attachment)",
+        ] {
+            let e = parse(q).unwrap().expr.unwrap();
+            assert!(mentions_type(&e, "attachment"), "{q}");
+        }
+        for q in ["type = page", "type != attachment", "space = KEY"] {
+            let e = parse(q).unwrap().expr.unwrap();
+            assert!(!mentions_type(&e, "attachment"), "{q}");
+        }
     }
 
     #[test]

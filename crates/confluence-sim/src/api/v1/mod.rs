@@ -36,6 +36,11 @@ impl Expand {
         Expand(items.into_iter().collect())
     }
 
+    /// True when nothing was asked for.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
     /// Strips a prefix (`content.` in `/search`).
     pub fn under(&self, prefix: &str) -> Expand {
         Expand(
