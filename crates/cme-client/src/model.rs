@@ -328,6 +328,8 @@ pub(crate) struct V1Attachment {
     version: Option<V1Version>,
     #[serde(rename = "_links")]
     links: Option<V1AttachmentLinks>,
+    /// The owning page, when `expand=container` (CQL search results).
+    container: Option<V1Ref>,
 }
 
 #[derive(Deserialize)]
@@ -344,6 +346,13 @@ struct V1AttachmentLinks {
 }
 
 impl V1Attachment {
+    /// An attachment found by CQL: its page is its expanded `container`
+    /// (`None` when the answer lacks one).
+    pub(crate) fn into_contained_attachment(mut self) -> Option<Attachment> {
+        let page = PageId::new(self.container.take()?.id);
+        Some(self.into_attachment(&page))
+    }
+
     pub(crate) fn into_attachment(self, owner: &PageId) -> Attachment {
         let (media_type, file_size) = self
             .extensions
