@@ -389,3 +389,377 @@ fn find<'a>(remote: &'a Remote, page: &PageId, file: &str) -> Option<&'a Attachm
         .iter()
         .find(|a| a.filename == file)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::state::AttachmentState;
+    use crate::sync::deps::{Dep, RefKey};
+    use cme_client::{AttachmentId, PageMeta, PageStatus, ParentKind, Space, SpaceId, SpaceKey};
+
+    fn meta(id: &str, title: &str, parent: Option<&str>, version: u64) -> PageMeta {
+        PageMeta {
+            id: PageId::new(id),
+            title: title.into(),
+            space_id: SpaceId::new("1"),
+            parent: parent.map(|p| (PageId::new(p), ParentKind::Page)),
+            position: Some(id.parse().unwrap()),
+            status: PageStatus::Current,
+            version: Version(version),
+            modified_at: String::new(),
+        }
+    }
+
+    fn remote(pages: Vec<PageMeta>, atts: Vec<(&str, &str, u64)>) -> Remote {
+        let mut r = Remote::default();
+        let space = Space {
+            id: SpaceId::new("1"),
+            key: SpaceKey::new("S"),
+            name: "S".into(),
+            homepage_id: None,
+        };
+        r.layout.add_space(&space, pages, Vec::new());
+        for (page, file, version) in atts {
+            r.attachments
+                .entry(PageId::new(page))
+                .or_default()
+                .push(Attachment {
+                    id: AttachmentId::new(format!("att-{page}-{file}")),
+                    filename: file.into(),
+                    media_type: "image/png".into(),
+                    file_size: None,
+                    page_id: PageId::new(page),
+                    version: Version(version),
+                    download_link: None,
+                });
+        }
+        r
+    }
+
+    /// The state a complete run over `r` would leave, with `deps` per page.
+    fn synced(r: &Remote, deps: &[(&str, Vec<Dep>)]) -> State {
+        let mut s = State::new("http://x");
+        for p in r.layout.iter() {
+            let d: Vec<String> = deps
+                .iter()
+                .find(|(id, _)| *id == p.meta.id.as_str())
+                .map(|(_, d)| d.iter().map(Dep::encode).collect())
+                .unwrap_or_default();
+            let hash = answers_hash(p, &d, &r.layout, &r.attachments);
+            s.pages.insert(
+                p.meta.id.clone(),
+                PageState {
+                    version: p.meta.version,
+                    last_exported: "2026-01-01T00:00:00Z".into(),
+                    output_path: p.path.to_string(),
+                    status: TrackedStatus::Active,
+                    title: Some(p.meta.title.clone()),
+                    parent: None,
+                    deps: d,
+                    deps_hash: Some(hash),
+                    uses: Vec::new(),
+                    hash: None,
+                    previous_paths: Vec::new(),
+                    attachments: Default::default(),
+                },
+            );
+        }
+        s
+    }
+
+    fn site() -> Vec<PageMeta> {
+        vec![
+            meta("1", "Home", None, 1),
+            meta("2", "Guide", Some("1"), 1),
+            meta("3", "Setup", Some("2"), 1),
+            meta("4", "Links", Some("1"), 1),
+        ]
+    }
+
+    fn reasons(p: &Plan) -> Vec<(String, Reason)> {
+        p.writes
+            .iter()
+            .map(|w| (w.id.to_string(), w.reason.clone()))
+            .collect()
+    }
+
+    fn go(r: &Remote, s: &State) -> Plan {
+        plan(r, s, &LocalFacts::default(), &PlanOptions::default())
+    }
+
+    #[test]
+    fn a_new_folder_writes_every_page_and_an_unchanged_site_nothing() {
+        let r = remote(site(), vec![]);
+        let p = go(&r, &State::new("http://x"));
+        assert_eq!(p.writes.len(), 4);
+        assert!(p.writes.iter().all(|w| w.reason == Reason::New));
+        let s = synced(&r, &[]);
+        let again = go(&r, &s);
+        assert!(again.writes.is_empty() && again.deletions.is_empty());
+        assert_eq!(again.unchanged, 4);
+    }
+
+    #[test]
+    fn a_higher_version_is_modified() {
+        let s = synced(&remote(site(), vec![]), &[]);
+        let mut pages = site();
+        pages[2].version = Version(2);
+        let p = go(&remote(pages, vec![]), &s);
+        assert_eq!(
+            reasons(&p),
+            vec![(
+                "3".into(),
+                Reason::Version {
+                    from: Version(1),
+                    to: Version(2)
+                }
+            )]
+        );
+    }
+
+    #[test]
+    fn a_move_without_a_version_bump_moves_the_page_and_its_subtree() {
+        let s = synced(&remote(site(), vec![]), &[]);
+        let mut pages = site();
+        pages[1].parent = Some((PageId::new("4"), ParentKind::Page)); // Guide under Links
+        let p = go(&remote(pages, vec![]), &s);
+        assert_eq!(
+            reasons(&p),
+            vec![
+                (
+                    "2".into(),
+                    Reason::Moved {
+                        from: "S/Home/Guide.md".into()
+                    }
+                ),
+                (
+                    "3".into(),
+                    Reason::Moved {
+                        from: "S/Home/Guide/Setup.md".into()
+                    }
+                ),
+            ]
+        );
+        assert_eq!(p.writes[1].path.as_str(), "S/Home/Links/Guide/Setup.md");
+        assert!(p.writes.iter().all(|w| w.kind() == ChangeKind::Moved));
+    }
+
+    #[test]
+    fn renaming_a_linked_page_rewrites_the_pages_that_link_to_it() {
+        let link = Dep::Link(RefKey::Title(SpaceKey::new("S"), "Setup".into()));
+        let by_id = Dep::Link(RefKey::Id(PageId::new("2")));
+        let s = synced(
+            &remote(site(), vec![]),
+            &[("4", vec![link]), ("1", vec![by_id])],
+        );
+        let mut pages = site();
+        pages[2].title = "Installation".into();
+        pages[2].version = Version(2);
+        let p = go(&remote(pages.clone(), vec![]), &s);
+        let mut got = reasons(&p);
+        got.sort_by(|a, b| a.0.cmp(&b.0));
+        assert_eq!(got[0].0, "3");
+        assert_eq!(got[1], ("4".into(), Reason::Dependency));
+        assert_eq!(got.len(), 2, "the page linking to Guide by id is untouched");
+
+        // Renaming the parent changes the linked-by-id page's path too.
+        pages[1].title = "Handbook".into();
+        let p = go(&remote(pages, vec![]), &s);
+        assert!(reasons(&p).contains(&("1".into(), Reason::Dependency)));
+    }
+
+    #[test]
+    fn children_and_attachment_lists_are_dependencies() {
+        let s = synced(
+            &remote(site(), vec![("4", "a.png", 1)]),
+            &[("1", vec![Dep::Children]), ("4", vec![Dep::AttachmentList])],
+        );
+        let mut pages = site();
+        pages.push(meta("5", "New child", Some("1"), 1));
+        let p = go(
+            &remote(pages, vec![("4", "a.png", 1), ("4", "b.png", 1)]),
+            &s,
+        );
+        let mut got = reasons(&p);
+        got.sort_by(|a, b| a.0.cmp(&b.0));
+        assert_eq!(
+            got,
+            vec![
+                ("1".into(), Reason::Dependency),
+                ("4".into(), Reason::Dependency),
+                ("5".into(), Reason::New),
+            ]
+        );
+    }
+
+    #[test]
+    fn an_included_page_edit_rewrites_the_includer() {
+        let inc = Dep::Include(RefKey::Id(PageId::new("3")));
+        let s = synced(&remote(site(), vec![]), &[("4", vec![inc])]);
+        let mut pages = site();
+        pages[2].version = Version(5);
+        let got = reasons(&go(&remote(pages, vec![]), &s));
+        assert!(got.contains(&("4".into(), Reason::Dependency)), "{got:?}");
+    }
+
+    #[test]
+    fn missing_files_forced_runs_and_minimal_states() {
+        let r = remote(site(), vec![]);
+        let mut s = synced(&r, &[]);
+        let local = LocalFacts {
+            missing: ["S/Home/Links.md".to_owned()].into(),
+        };
+        let p = plan(&r, &s, &local, &PlanOptions::default());
+        assert_eq!(reasons(&p), vec![("4".into(), Reason::Missing)]);
+
+        s.pages.get_mut(&PageId::new("2")).unwrap().last_exported = "2026-03-01T00:00:00Z".into();
+        let opts = PlanOptions {
+            force_before: Some("2026-02-01T00:00:00Z".into()),
+            max_delete: None,
+        };
+        let p = plan(&r, &s, &LocalFacts::default(), &opts);
+        let mut ids: Vec<String> = reasons(&p).into_iter().map(|(id, _)| id).collect();
+        ids.sort();
+        assert_eq!(
+            ids,
+            vec!["1", "3", "4"],
+            "a page written after the mark is done"
+        );
+
+        // The spec's minimal form: versions alone decide.
+        for ps in s.pages.values_mut() {
+            ps.deps_hash = None;
+            ps.deps.clear();
+        }
+        assert!(go(&r, &s).writes.is_empty());
+    }
+
+    #[test]
+    fn gone_pages_are_deleted_unless_a_listing_failed_or_too_many_go() {
+        let s = synced(&remote(site(), vec![]), &[]);
+        let p = go(&remote(site()[..3].to_vec(), vec![]), &s);
+        assert_eq!(p.deletions.len(), 1);
+        assert_eq!(
+            p.deletions[0].path.as_ref().unwrap().as_str(),
+            "S/Home/Links.md"
+        );
+        assert!(p.hold.is_none());
+
+        let mut partial = remote(site()[..3].to_vec(), vec![]);
+        partial.problems.push("listing `spaces S`: HTTP 500".into());
+        let p = go(&partial, &s);
+        assert!(matches!(p.hold, Some(Hold::IncompleteListing { .. })));
+
+        // Twenty tracked pages, eleven gone: held, unless allowed.
+        let many: Vec<PageMeta> = (1..=20)
+            .map(|i| meta(&i.to_string(), &format!("P{i}"), None, 1))
+            .collect();
+        let s = synced(&remote(many.clone(), vec![]), &[]);
+        let r = remote(many[..9].to_vec(), vec![]);
+        let p = go(&r, &s);
+        assert_eq!(
+            p.hold,
+            Some(Hold::TooMany {
+                deletions: 11,
+                active: 20
+            })
+        );
+        let allowed = plan(
+            &r,
+            &s,
+            &LocalFacts::default(),
+            &PlanOptions {
+                force_before: None,
+                max_delete: Some(11),
+            },
+        );
+        assert!(allowed.hold.is_none());
+        assert_eq!(allowed.deletions.len(), 11);
+    }
+
+    #[test]
+    fn unsafe_recorded_paths_are_refused_not_followed() {
+        let r = remote(site(), vec![]);
+        let mut s = synced(&r, &[]);
+        s.pages.insert(
+            PageId::new("99"),
+            PageState {
+                output_path: "../../etc/passwd".into(),
+                ..s.pages[&PageId::new("1")].clone()
+            },
+        );
+        s.pages.get_mut(&PageId::new("3")).unwrap().previous_paths = vec!["/abs.md".into()];
+        let p = go(&r, &s);
+        assert_eq!(p.deletions.len(), 1);
+        assert!(p.deletions[0].path.is_none());
+        assert_eq!(p.refused.len(), 2);
+        assert!(p.stale.is_empty());
+    }
+
+    #[test]
+    fn a_page_tracked_as_deleted_that_returns_is_new() {
+        let r = remote(site(), vec![]);
+        let mut s = synced(&r, &[]);
+        s.pages.get_mut(&PageId::new("2")).unwrap().status = TrackedStatus::Deleted;
+        let p = go(&r, &s);
+        assert_eq!(reasons(&p), vec![("2".into(), Reason::Restored)]);
+        assert_eq!(p.writes[0].kind(), ChangeKind::New);
+    }
+
+    #[test]
+    fn attachments_follow_versions_and_use() {
+        let r = remote(site(), vec![("2", "a.png", 2), ("2", "b.png", 1)]);
+        let mut s = synced(&r, &[]);
+        let store = |file: &str, v: u64| AttachmentState {
+            id: format!("att-2-{file}"),
+            version: Version(v),
+            output_path: format!("S/_attachments/2/{file}"),
+        };
+        {
+            let guide = s.pages.get_mut(&PageId::new("2")).unwrap();
+            guide.attachments.insert("a.png".into(), store("a.png", 1));
+            guide.attachments.insert("b.png".into(), store("b.png", 1));
+            guide
+                .attachments
+                .insert("old.png".into(), store("old.png", 1));
+        }
+        // Page 4 uses Guide's a.png; b.png and old.png are used by nobody.
+        s.pages.get_mut(&PageId::new("4")).unwrap().uses = vec![
+            AttachmentUse {
+                page: PageId::new("2"),
+                file: "a.png".into(),
+            },
+            AttachmentUse {
+                page: PageId::new("2"),
+                file: "gone.png".into(),
+            },
+        ];
+        let p = plan_attachments(&r, &s, &LocalFacts::default(), false);
+        assert_eq!(p.downloads.len(), 1, "a new version is fetched again");
+        assert!(p.downloads[0].replaces);
+        assert_eq!(p.downloads[0].path.as_str(), "S/_attachments/2/a.png");
+        let removed: Vec<&str> = p.removals.iter().map(|r| r.file.as_str()).collect();
+        assert_eq!(removed, vec!["b.png", "old.png"]);
+        assert_eq!(p.missing, vec!["gone.png (S/Home/Guide.md)"]);
+
+        let held = plan_attachments(&r, &s, &LocalFacts::default(), true);
+        assert!(held.removals.is_empty());
+        assert_eq!(held.downloads.len(), 1);
+
+        // A missing file is fetched again even at the same version.
+        s.pages
+            .get_mut(&PageId::new("2"))
+            .unwrap()
+            .attachments
+            .insert("a.png".into(), store("a.png", 2));
+        let local = LocalFacts {
+            missing: ["S/_attachments/2/a.png".to_owned()].into(),
+        };
+        assert_eq!(plan_attachments(&r, &s, &local, false).downloads.len(), 1);
+        assert!(
+            plan_attachments(&r, &s, &LocalFacts::default(), false)
+                .downloads
+                .is_empty()
+        );
+    }
+}

@@ -6,7 +6,7 @@ use crate::export::inventory::{Listing, Selection, list};
 use crate::export::layout::Layout;
 use crate::state::Scope;
 use anyhow::Result;
-use cme_client::{Client, Error, PageId, PageMeta, Space, SpaceId};
+use cme_client::{Client, Error, PageMeta, Space, SpaceId};
 use std::collections::{BTreeMap, HashSet};
 
 /// What Confluence says now, for the tracked scopes.
@@ -78,8 +78,7 @@ pub async fn gather(client: &Client, scopes: &[Scope], progress: &dyn Fn(&str)) 
     remote.spaces = spaces.len();
     for space in spaces.values() {
         progress(&format!("listing attachments of {}", space.key));
-        match Ok::<Vec<cme_client::Attachment>, Error>(Vec::new()) {
-            // TEMP
+        match client.space_attachments(&space.key).await {
             Ok(atts) => {
                 for a in atts {
                     if remote.layout.get(&a.page_id).is_some() {
@@ -105,11 +104,6 @@ pub async fn gather(client: &Client, scopes: &[Scope], progress: &dyn Fn(&str)) 
         list.dedup_by(|a, b| a.filename == b.filename);
     }
     Ok(remote)
-}
-
-/// Whether a page id is in the remote view.
-pub fn has(remote: &Remote, id: &PageId) -> bool {
-    remote.layout.get(id).is_some()
 }
 
 /// A scope as the user typed it: `spaces ENG OPS`.
