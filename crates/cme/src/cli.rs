@@ -49,7 +49,7 @@ pub fn main() -> ExitCode {
         Command::Sync(args) => commands::sync::run_sync(&args),
         Command::Status(args) => done(commands::status::run(&args)),
         Command::Config(args) => done(commands::config::run(&args)),
-        Command::Demo(args) => commands::demo::run(&args),
+        Command::Demo(args) => commands::demo::run_demo(&args),
     };
     // 0: done; 1: done, but some items failed (listed); 2: nothing done (an
     // error); 130: interrupted.

@@ -247,6 +247,7 @@ pub async fn serve(config: SimConfig, listener: tokio::net::TcpListener) -> Resu
 /// A simulator running on its own thread and runtime; stops on `stop()` or drop.
 pub struct SimHandle {
     url: String,
+    state: Arc<State>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
@@ -255,6 +256,31 @@ impl SimHandle {
     /// Site origin, e.g. `http://127.0.0.1:PORT` (no `/wiki`, no context path).
     pub fn url(&self) -> String {
         self.url.clone()
+    }
+
+    /// Calls the `/__sim` control API in-process (no HTTP client needed):
+    /// `control("PATCH", "/__sim/pages/1001", Some(json))` answers what the
+    /// HTTP route would, as status and JSON (`null` for an empty body).
+    pub fn control(
+        &self,
+        method: &str,
+        path_and_query: &str,
+        body: Option<serde_json::Value>,
+    ) -> (u16, serde_json::Value) {
+        let (path, raw_query) = path_and_query
+            .split_once('?')
+            .unwrap_or((path_and_query, ""));
+        let req = Req {
+            method: hyper::Method::from_bytes(method.as_bytes()).unwrap_or(hyper::Method::GET),
+            path: path.to_owned(),
+            query: Query::parse(raw_query),
+            raw_query: raw_query.to_owned(),
+            headers: Default::default(),
+            body: body.map(|b| Bytes::from(b.to_string())).unwrap_or_default(),
+        };
+        let resp = control::handle(&self.state, &req);
+        let value = serde_json::from_slice(&resp.body).unwrap_or(serde_json::Value::Null);
+        (resp.status.as_u16(), value)
     }
 
     /// Stops the server and waits for its thread.
@@ -296,6 +322,7 @@ pub fn spawn(config: SimConfig) -> Result<SimHandle, SimError> {
         .local_addr()
         .map_err(|e| SimError::Server(e.to_string()))?;
     let state = Arc::new(State::new(config, local));
+    let handle_state = state.clone();
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let (ready_tx, ready_rx) = std::sync::mpsc::channel::<Result<(), SimError>>();
     let thread = std::thread::Builder::new()
@@ -334,6 +361,7 @@ pub fn spawn(config: SimConfig) -> Result<SimHandle, SimError> {
         .map_err(|_| SimError::Server("server thread died".into()))??;
     Ok(SimHandle {
         url: format!("http://{local}"),
+        state: handle_state,
         shutdown: Some(tx),
         thread: Some(thread),
     })

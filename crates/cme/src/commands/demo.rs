@@ -1,13 +1,20 @@
-//! `demo`: exports the bundled demo site from an in-process simulator, so a
-//! newcomer sees the whole job with no Confluence and no credentials.
-use super::export::{OutputArgs, run_export};
+//! `demo`: the whole job with no Confluence and no credentials. Serves the
+//! bundled demo site from an in-process simulator, exports it, then changes
+//! the site the way people do (an edit, a rename others link to, a move,
+//! a deletion, a new page, a new attachment version) and runs `sync`, which
+//! prints what it changed, git-status style.
+use super::sync::{print, runtime};
 use crate::export::Selection;
 use crate::state::State;
+use crate::sync::outcome::Outcome;
+use crate::sync::{Cancel, Start, SyncRequest, run};
 use anyhow::{Context as _, Result, bail};
+use base64::Engine as _;
 use clap::Args;
 use cme_client::{Client, ClientConfig, Credentials, Flavor, Secret};
-use confluence_sim::{SimConfig, spawn};
-use std::path::PathBuf;
+use confluence_sim::{SimConfig, SimHandle, spawn};
+use serde_json::json;
+use std::path::{Path, PathBuf};
 
 /// Arguments of `demo`.
 #[derive(Debug, Args)]
@@ -15,10 +22,13 @@ pub struct DemoArgs {
     /// Folder to export into
     #[arg(long, short = 'o', default_value = "demo-out", value_name = "PATH")]
     output_path: PathBuf,
+    /// Only export; do not change the site and sync afterwards
+    #[arg(long)]
+    export_only: bool,
 }
 
-/// Runs `demo`.
-pub fn run(args: &DemoArgs) -> Result<u8> {
+/// Runs `demo`. Returns the exit code.
+pub fn run_demo(args: &DemoArgs) -> Result<u8> {
     let sim = spawn(SimConfig::demo()).context("cannot start the bundled simulator")?;
     eprintln!(
         "Serving the demo site at {} (simulated Confluence Cloud)",
@@ -32,26 +42,136 @@ pub fn run(args: &DemoArgs) -> Result<u8> {
             token: Secret::new("sim-token"),
         },
     ))?;
-    // Each run serves on a new port, so a previous demo's state names another
-    // URL; it is a demo, so start its state afresh rather than refuse.
-    if let Some(state) = State::load(&args.output_path)? {
-        if !state.confluence_url.starts_with("http://127.0.0.1:") {
-            bail!(
-                "`{}` holds an export of `{}`, not a demo; choose another folder",
-                args.output_path.display(),
-                state.confluence_url
+    let out = args.output_path.as_path();
+    // Each run serves on a new port. A previous demo's folder is adopted by
+    // this site (same content, new address), and the first step syncs it.
+    let start = match State::load(out)? {
+        Some(mut state) => {
+            if !state.confluence_url.starts_with("http://127.0.0.1:") {
+                bail!(
+                    "`{}` holds an export of `{}`, not a demo; choose another folder",
+                    out.display(),
+                    state.confluence_url
+                );
+            }
+            state.confluence_url = client.site_url().to_owned();
+            state.save(out)?;
+            eprintln!(
+                "Bringing the previous demo in `{}` up to date",
+                out.display()
             );
+            Start::Sync
         }
-        std::fs::remove_file(State::path(&args.output_path))?;
-    }
-    let output = OutputArgs {
-        output_path: args.output_path.clone(),
-        append: false,
-        run: Default::default(),
-        markdown: super::markdown_args::MarkdownArgs::defaults(),
+        None => Start::Export {
+            scope: Selection::AllSpaces.scope(),
+            append: false,
+        },
     };
-    // The demo ignores the settings file: it is its own site.
-    let result = run_export(&client, &Selection::AllSpaces, &output, &Default::default());
+    let rt = runtime()?;
+    let first = rt.block_on(run(&client, request(out, start), &|_| {}))?;
+    eprintln!(
+        "Exported to `{}` in {:.2}s: {}",
+        out.display(),
+        first.elapsed_secs,
+        first.summary()
+    );
+    if args.export_only || first.exit().code() != 0 {
+        print(&first, false)?;
+        sim.stop();
+        return Ok(first.exit().code());
+    }
+
+    eprintln!("\nMeanwhile, in Confluence:");
+    change_the_site(&sim, out)?;
+    eprintln!("\n$ cme sync -o {}", out.display());
+    let second: Outcome = rt.block_on(run(&client, request(out, Start::Sync), &|_| {}))?;
+    print(&second, false)?;
+    eprintln!(
+        "Synced in {:.2}s. Try `cme status -o {}`.",
+        second.elapsed_secs,
+        out.display()
+    );
     sim.stop();
-    result
+    Ok(second.exit().code())
+}
+
+fn request(out: &Path, start: Start) -> SyncRequest {
+    SyncRequest {
+        output: out.to_path_buf(),
+        start,
+        force: false,
+        dry_run: false,
+        max_delete: None,
+        options: Default::default(),
+        jira_url: None,
+        cancel: Cancel::default(),
+    }
+}
+
+/// A handful of everyday changes, each printed as it is made.
+fn change_the_site(sim: &SimHandle, out: &Path) -> Result<()> {
+    let state = State::load(out)?.context("the export left no state")?;
+    let id_of = |path: &str| {
+        state
+            .pages
+            .iter()
+            .find(|(_, p)| p.output_path == path)
+            .map(|(id, _)| id.to_string())
+    };
+    let call = |what: &str, method: &str, path: String, body: serde_json::Value| -> Result<()> {
+        let (status, answer) = sim.control(method, &path, Some(body));
+        if status >= 300 {
+            bail!("the demo could not change its site ({what}): HTTP {status} {answer}");
+        }
+        eprintln!("  {what}");
+        Ok(())
+    };
+    let page =
+        |path: &str| id_of(path).with_context(|| format!("the demo page `{path}` is missing"));
+    let monitoring = page("OPS/Operations Home/Monitoring.md")?;
+    call(
+        "edited      Monitoring",
+        "PATCH",
+        format!("/__sim/pages/{monitoring}"),
+        json!({"body": "<p>Dashboards now live in Grafana; alerts page the on-call.</p>"}),
+    )?;
+    let config = page("DEMO/Demo Home/Getting Started/Configuration Reference.md")?;
+    call(
+        "renamed     Configuration Reference → Settings Reference (other pages link to it)",
+        "PATCH",
+        format!("/__sim/pages/{config}"),
+        json!({"title": "Settings Reference"}),
+    )?;
+    let windows = page("DEMO/Demo Home/Getting Started/Installation/Windows Setup.md")?;
+    let getting_started = page("DEMO/Demo Home/Getting Started.md")?;
+    call(
+        "moved       Windows Setup under Getting Started (Cloud keeps the version)",
+        "PATCH",
+        format!("/__sim/pages/{windows}"),
+        json!({"parent_id": getting_started}),
+    )?;
+    let blank = page("DEMO/Demo Home/Blank Page.md")?;
+    call(
+        "deleted     Blank Page",
+        "DELETE",
+        format!("/__sim/pages/{blank}"),
+        json!(null),
+    )?;
+    let ops_home = page("OPS/Operations Home.md")?;
+    call(
+        "created     Capacity Planning under Operations Home (its children macro lists it)",
+        "POST",
+        "/__sim/pages".to_owned(),
+        json!({"space": "OPS", "parent_id": ops_home, "title": "Capacity Planning",
+               "body": "<p>Plan for twice last year's peak.</p>"}),
+    )?;
+    let home = page("DEMO/Demo Home.md")?;
+    let logo = base64::engine::general_purpose::STANDARD.encode(b"\x89PNG\r\n\x1a\n a new logo");
+    call(
+        "uploaded    a new version of sim-logo.png on Demo Home",
+        "POST",
+        format!("/__sim/pages/{home}/attachments"),
+        json!({"filename": "sim-logo.png", "media_type": "image/png", "data_base64": logo}),
+    )?;
+    Ok(())
 }

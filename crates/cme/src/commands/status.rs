@@ -1,7 +1,10 @@
 //! `status`: what an output folder tracks, read from its state file only.
+use crate::export::paths::OutputPath;
 use crate::state::{State, TrackedStatus};
+use crate::sync::execute::content_hash;
 use anyhow::{Result, bail};
 use clap::Args;
+use std::path::Path;
 use std::path::PathBuf;
 
 /// Arguments of `status`.
@@ -17,14 +20,17 @@ pub struct StatusArgs {
 
 /// Runs `status`. Makes no network call.
 pub fn run(args: &StatusArgs) -> Result<()> {
-    let Some(state) = State::load(&args.output_path)? else {
+    let Some(mut state) = State::load(&args.output_path)? else {
         bail!(
             "`{}` holds no export (no `{}`); run an export command first",
             args.output_path.display(),
             crate::state::STATE_FILE
         );
     };
-    let summary = Summary::of(&state);
+    // A run that died leaves finished items in the journal: count them.
+    crate::sync::journal::replay(&args.output_path, &mut state)?;
+    let mut summary = Summary::of(&state);
+    summary.local = local_changes(&args.output_path, &state);
     if args.json {
         println!(
             "{}",
@@ -40,6 +46,50 @@ struct Summary {
     active: usize,
     deleted: usize,
     attachments: usize,
+    local: LocalChanges,
+}
+
+/// Tracked files that differ from what was written, found without network.
+#[derive(Default, serde::Serialize)]
+struct LocalChanges {
+    /// Tracked files that are gone.
+    missing: Vec<String>,
+    /// Tracked files whose bytes changed since they were written.
+    edited: Vec<String>,
+}
+
+/// Reads every active page's file and compares its hash with the recorded
+/// one (pages written by a build that recorded no hash are only checked for
+/// existence). Attachments are checked for existence.
+fn local_changes(output: &Path, state: &State) -> LocalChanges {
+    let mut out = LocalChanges::default();
+    for ps in state
+        .pages
+        .values()
+        .filter(|p| p.status == TrackedStatus::Active)
+    {
+        if OutputPath::parse_recorded(&ps.output_path).is_err() {
+            continue;
+        }
+        match std::fs::read(output.join(&ps.output_path)) {
+            Err(_) => out.missing.push(ps.output_path.clone()),
+            Ok(bytes) => {
+                if ps.hash.as_ref().is_some_and(|h| *h != content_hash(&bytes)) {
+                    out.edited.push(ps.output_path.clone());
+                }
+            }
+        }
+        for a in ps.attachments.values() {
+            if OutputPath::parse_recorded(&a.output_path).is_ok()
+                && std::fs::symlink_metadata(output.join(&a.output_path)).is_err()
+            {
+                out.missing.push(a.output_path.clone());
+            }
+        }
+    }
+    out.missing.sort();
+    out.edited.sort();
+    out
 }
 
 impl Summary {
@@ -53,6 +103,7 @@ impl Summary {
             active,
             deleted: state.pages.len() - active,
             attachments: state.pages.values().map(|p| p.attachments.len()).sum(),
+            local: LocalChanges::default(),
         }
     }
 
@@ -73,6 +124,19 @@ impl Summary {
             self.deleted,
             self.attachments
         ));
+        for m in &self.local.missing {
+            out.push_str(&format!("  missing:  {m}\n"));
+        }
+        for e in &self.local.edited {
+            out.push_str(&format!("  edited:   {e}\n"));
+        }
+        if !self.local.missing.is_empty() || !self.local.edited.is_empty() {
+            out.push_str(&format!(
+                "Local changes:   {} missing, {} edited since written (the next `sync` restores missing files; edited ones are overwritten when their page changes)\n",
+                self.local.missing.len(),
+                self.local.edited.len()
+            ));
+        }
         if let Some(ts) = &state.min_export_timestamp {
             out.push_str(&format!(
                 "Forced re-export pending for pages exported before {ts}\n"
@@ -89,6 +153,7 @@ impl Summary {
             "pages": {"total": state.pages.len(), "active": self.active, "deleted": self.deleted},
             "attachments": self.attachments,
             "min_export_timestamp": state.min_export_timestamp,
+            "local": self.local,
         })
     }
 }

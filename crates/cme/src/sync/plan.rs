@@ -103,8 +103,8 @@ impl std::fmt::Display for Hold {
         match self {
             Hold::IncompleteListing { problems } => write!(
                 f,
-                "nothing deleted: a listing did not complete ({}), so a missing page may only be unlisted",
-                problems.join("; ")
+                "nothing deleted: {} listing(s) did not complete, so a page missing from them may only be unlisted",
+                problems.len()
             ),
             Hold::TooMany { deletions, active } => write!(
                 f,
@@ -230,7 +230,9 @@ fn reason(
             from: ps.output_path.clone(),
         });
     }
-    if placed.meta.version > ps.version {
+    // Versions only rise; any difference (a site restored from a backup)
+    // means the file no longer shows what Confluence has.
+    if placed.meta.version != ps.version {
         return Some(Reason::Version {
             from: ps.version,
             to: placed.meta.version,

@@ -61,6 +61,13 @@ pub async fn gather(client: &Client, scopes: &[Scope], progress: &dyn Fn(&str)) 
                 }
             }
             Err(e @ Error::Unauthorized { .. }) => return Err(e.into()),
+            // Nothing listed at all: there is nothing to do but say why.
+            Err(e) if remote.problems.len() + 1 == scopes.len() && spaces.is_empty() => {
+                return Err(anyhow::Error::new(e).context(format!(
+                    "cannot list `{}`; nothing was changed",
+                    scope_text(scope)
+                )));
+            }
             Err(e) => {
                 remote
                     .problems

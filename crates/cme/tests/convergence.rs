@@ -1,0 +1,1259 @@
+//! Convergence, the property `sync` exists for: whatever happens on the site
+//! between syncs (edits, renames, moves that keep the version, trash, purge,
+//! restore, restrictions, attachments, renamed link targets, edited included
+//! pages, children under a children macro) and however those syncs end
+//! (cleanly, under injected faults, or SIGKILLed mid-run in a child
+//! process), one clean sync leaves exactly the files a fresh export of the
+//! same scopes writes, and a state that says so.
+//!
+//! Every case is derived from one seed (the site, the operations, the kind
+//! of each sync, the kill delays and the fault seeds). Kill timing and the
+//! interleaving of concurrent requests under faults are not reproducible to
+//! the byte, so a replay is close to, not always exactly, the failing run.
+//!
+//! ```text
+//! cargo test -p cme --test convergence                       # default cases
+//! CME_CONVERGENCE_CASES=1000 cargo test -p cme --test convergence -- --nocapture
+//! CME_CONVERGENCE_SEED=17 cargo test -p cme --test convergence -- --nocapture
+//! ```
+//! `CME_CONVERGENCE_BASE=B` starts the seeds at `B` (default 1);
+//! `CME_CONVERGENCE_VERBOSE=1` prints every case's trace.
+mod common;
+
+use cme::export::Selection;
+use cme::state::{PageState, Scope, State, TrackedStatus};
+use cme::sync::outcome::Outcome;
+use cme::sync::plan::Hold;
+use cme::sync::{Start, SyncRequest};
+use common::*;
+use confluence_sim::{SimConfig, SimHandle};
+use serde_json::{Value, json};
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+use std::panic::AssertUnwindSafe;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Cases run by default: a few hundred operations in a few minutes of a
+/// debug build on two cores.
+const DEFAULT_CASES: u64 = 48;
+
+/// An account that exists nowhere: restricting a page to it hides the page
+/// (and everything below it) from the exporter's account.
+const SOMEONE_ELSE: &str = "712020:someone-else";
+
+// ---------------------------------------------------------------------------
+// A small seeded generator (SplitMix64): the test crate has no RNG crate.
+
+struct Rng(u64);
+
+impl Rng {
+    fn new(seed: u64) -> Self {
+        Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ 0xC0FF_EE00_D15E_A5E5)
+    }
+
+    fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in `0..n` (0 when `n` is 0).
+    fn below(&mut self, n: u64) -> u64 {
+        if n == 0 { 0 } else { self.next_u64() % n }
+    }
+
+    /// Uniform in `lo..=hi`.
+    fn range(&mut self, lo: u64, hi: u64) -> u64 {
+        lo + self.below(hi - lo + 1)
+    }
+
+    fn chance(&mut self, p: f64) -> bool {
+        ((self.next_u64() >> 11) as f64 / (1u64 << 53) as f64) < p
+    }
+
+    fn pick<'a, T>(&mut self, items: &'a [T]) -> Option<&'a T> {
+        if items.is_empty() {
+            None
+        } else {
+            Some(&items[self.below(items.len() as u64) as usize])
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The site as the exporter's account sees it, read through the v2 API with
+// faults off: the ground truth the synced state is checked against.
+
+#[derive(Debug, Clone)]
+struct Row {
+    title: String,
+    parent: Option<String>,
+    space_id: String,
+}
+
+/// A GET on the Confluence API as `sim@example.com`.
+fn api_get(sim: &SimHandle, path: &str) -> Value {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let text = agent
+        .get(&format!("{}{path}", sim.url()))
+        // sim@example.com:sim-token
+        .header(
+            "Authorization",
+            "Basic c2ltQGV4YW1wbGUuY29tOnNpbS10b2tlbg==",
+        )
+        .call()
+        .unwrap()
+        .body_mut()
+        .read_to_string()
+        .unwrap();
+    serde_json::from_str(&text).unwrap_or(Value::Null)
+}
+
+/// Every current page the account can read, by id.
+fn live(sim: &SimHandle) -> BTreeMap<String, Row> {
+    let mut next = Some("/wiki/api/v2/pages?limit=250&status=current".to_owned());
+    let mut out = BTreeMap::new();
+    while let Some(path) = next.take() {
+        let v = api_get(sim, &path);
+        for p in v["results"].as_array().expect("a v2 page listing") {
+            out.insert(
+                p["id"].as_str().unwrap().to_owned(),
+                Row {
+                    title: p["title"].as_str().unwrap().to_owned(),
+                    parent: p["parentId"].as_str().map(str::to_owned),
+                    space_id: p["spaceId"].as_str().unwrap().to_owned(),
+                },
+            );
+        }
+        next = v["_links"]["next"].as_str().map(str::to_owned);
+    }
+    out
+}
+
+/// `root` and every live page below it (empty when `root` is not live).
+fn subtree(rows: &BTreeMap<String, Row>, root: &str) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    if !rows.contains_key(root) {
+        return out;
+    }
+    out.insert(root.to_owned());
+    loop {
+        let before = out.len();
+        for (id, r) in rows {
+            if r.parent.as_ref().is_some_and(|p| out.contains(p)) {
+                out.insert(id.clone());
+            }
+        }
+        if out.len() == before {
+            return out;
+        }
+    }
+}
+
+/// Attachments of a page: (id, file name).
+fn attachments_of(sim: &SimHandle, page: &str) -> Vec<(String, String)> {
+    let v = api_get(
+        sim,
+        &format!("/wiki/api/v2/pages/{page}/attachments?limit=250"),
+    );
+    v["results"]
+        .as_array()
+        .map(|l| {
+            l.iter()
+                .map(|a| {
+                    (
+                        a["id"].as_str().unwrap_or_default().to_owned(),
+                        a["title"].as_str().unwrap_or_default().to_owned(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn xml_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+fn base64(bytes: &[u8]) -> String {
+    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for c in bytes.chunks(3) {
+        let n = (u32::from(c[0]) << 16)
+            | (u32::from(*c.get(1).unwrap_or(&0)) << 8)
+            | u32::from(*c.get(2).unwrap_or(&0));
+        for i in 0..4 {
+            if i <= c.len() {
+                out.push(A[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------
+// The world: the simulator, what the test did to it, and a trace that reads
+// as a reproduction (control-API calls and syncs, in order).
+
+#[derive(Default, Debug, Clone, Copy)]
+struct Stats {
+    cases: u64,
+    ops: u64,
+    rejected: u64,
+    syncs_clean: u64,
+    syncs_faulted: u64,
+    faulted_partial: u64,
+    faulted_errors: u64,
+    cli_runs: u64,
+    kills_mid_run: u64,
+    held_too_many: u64,
+}
+
+impl Stats {
+    fn add(&mut self, o: &Stats) {
+        self.cases += o.cases;
+        self.ops += o.ops;
+        self.rejected += o.rejected;
+        self.syncs_clean += o.syncs_clean;
+        self.syncs_faulted += o.syncs_faulted;
+        self.faulted_partial += o.faulted_partial;
+        self.faulted_errors += o.faulted_errors;
+        self.cli_runs += o.cli_runs;
+        self.kills_mid_run += o.kills_mid_run;
+        self.held_too_many += o.held_too_many;
+    }
+}
+
+struct World<'a> {
+    sim: &'a SimHandle,
+    rng: Rng,
+    /// (space id, space key)
+    spaces: Vec<(String, String)>,
+    trashed: Vec<String>,
+    restricted: Vec<String>,
+    /// Pages other pages link to by title.
+    linked: Vec<String>,
+    /// Pages other pages include.
+    included: Vec<String>,
+    /// Pages whose body has the children macro.
+    lists_children: Vec<String>,
+    /// (page, file) a page's body shows as its own image.
+    images: Vec<(String, String)>,
+    n: u64,
+    trace: Vec<String>,
+    stats: Stats,
+}
+
+/// What a generated body refers to, to remember once the page id is known.
+#[derive(Default)]
+struct BodyRefs {
+    children: bool,
+    images: Vec<String>,
+}
+
+impl World<'_> {
+    fn note(&mut self, line: String) {
+        self.trace.push(line);
+    }
+
+    /// A control-API call, traced; `None` when the simulator refused it.
+    fn call(&mut self, method: &str, path: &str, body: Option<Value>) -> Option<Value> {
+        let shown = match &body {
+            Some(b) => {
+                let mut b = b.clone();
+                if let Some(d) = b.get_mut("data_base64") {
+                    *d = json!("…");
+                }
+                format!("{method} {path} {b}")
+            }
+            None => format!("{method} {path}"),
+        };
+        let v = control(self.sim, method, path, body);
+        if let Some(e) = v.get("error") {
+            self.stats.rejected += 1;
+            self.note(format!("{shown}  -> refused: {e}"));
+            None
+        } else {
+            self.stats.ops += 1;
+            self.note(shown);
+            Some(v)
+        }
+    }
+
+    fn key_of(&self, space_id: &str) -> String {
+        self.spaces
+            .iter()
+            .find(|(id, _)| id == space_id)
+            .map(|(_, k)| k.clone())
+            .unwrap_or_default()
+    }
+
+    fn fresh(&mut self) -> u64 {
+        self.n += 1;
+        self.n
+    }
+
+    /// A storage body for a page in `space_id`, with some of: a link by
+    /// title, the children macro, an include, an image of its own
+    /// attachment, an image of another page's attachment.
+    fn body(&mut self, space_id: &str, rows: &BTreeMap<String, Row>) -> (String, BodyRefs) {
+        let n = self.fresh();
+        let mut refs = BodyRefs::default();
+        let mut xml = format!("<p>Paragraph {n} of the convergence test.</p>");
+        let ids: Vec<&String> = rows.keys().collect();
+        let same: Vec<&String> = rows
+            .iter()
+            .filter(|(_, r)| r.space_id == space_id)
+            .map(|(id, _)| id)
+            .collect();
+        if self.rng.chance(0.4) {
+            let cross = self.rng.chance(0.2);
+            let pool = if cross { &ids } else { &same };
+            if let Some(&t) = self.rng.pick(pool) {
+                let r = &rows[t];
+                let title = xml_escape(&r.title);
+                let key = self.key_of(&r.space_id);
+                if cross {
+                    let _ = write!(
+                        xml,
+                        "<p>See <ac:link><ri:page ri:space-key=\"{key}\" ri:content-title=\"{title}\"/></ac:link>.</p>"
+                    );
+                } else {
+                    let _ = write!(
+                        xml,
+                        "<p>See <ac:link><ri:page ri:content-title=\"{title}\"/></ac:link>.</p>"
+                    );
+                }
+                self.linked.push(t.clone());
+            }
+        }
+        if self.rng.chance(0.25) {
+            xml.push_str("<ac:structured-macro ac:name=\"children\"/>");
+            refs.children = true;
+        }
+        if self.rng.chance(0.25) {
+            if let Some(&t) = self.rng.pick(&same) {
+                let title = xml_escape(&rows[t].title);
+                let _ = write!(
+                    xml,
+                    "<ac:structured-macro ac:name=\"include\"><ac:parameter ac:name=\"\"><ac:link><ri:page ri:content-title=\"{title}\"/></ac:link></ac:parameter></ac:structured-macro>"
+                );
+                self.included.push(t.clone());
+            }
+        }
+        if self.rng.chance(0.3) {
+            let file = format!("img{}.png", self.rng.below(3));
+            let _ = write!(
+                xml,
+                "<p><ac:image><ri:attachment ri:filename=\"{file}\"/></ac:image></p>"
+            );
+            refs.images.push(file);
+        }
+        if self.rng.chance(0.15) {
+            // Another page's attachment: one a body shows, or a made-up one.
+            let pick = self.rng.pick(&self.images).cloned();
+            let (owner, file) = match pick {
+                Some((p, f)) if rows.contains_key(&p) => (p, f),
+                _ => match self.rng.pick(&same) {
+                    Some(&p) => (p.clone(), "img0.png".to_owned()),
+                    None => (String::new(), String::new()),
+                },
+            };
+            if let Some(r) = rows.get(&owner) {
+                let title = xml_escape(&r.title);
+                let key = self.key_of(&r.space_id);
+                let _ = write!(
+                    xml,
+                    "<p><ac:image><ri:attachment ri:filename=\"{file}\"><ri:page ri:space-key=\"{key}\" ri:content-title=\"{title}\"/></ri:attachment></ac:image></p>"
+                );
+            }
+        }
+        (xml, refs)
+    }
+
+    fn remember(&mut self, id: &str, refs: BodyRefs) {
+        if refs.children {
+            self.lists_children.push(id.to_owned());
+        }
+        for f in refs.images {
+            self.images.push((id.to_owned(), f));
+        }
+    }
+
+    /// Creates a page under `parent` (or at the top of `space_id`).
+    fn create(&mut self, space_id: &str, parent: Option<&str>, rows: &BTreeMap<String, Row>) {
+        let n = self.fresh();
+        let title = match self.rng.below(6) {
+            0 => format!("R&D <{n}> \"quoted\""),
+            1 => format!("Ünïcödé {n}"),
+            2 => format!("a/b {n}"),
+            _ => format!("Page {n}"),
+        };
+        let (body, refs) = self.body(space_id, rows);
+        let key = self.key_of(space_id);
+        if let Some(v) = self.call(
+            "POST",
+            "/__sim/pages",
+            Some(json!({"space": key, "parent_id": parent, "title": title, "body": body})),
+        ) {
+            if let Some(id) = v["id"].as_str() {
+                let id = id.to_owned();
+                self.remember(&id, refs);
+                if let Some(last) = self.trace.last_mut() {
+                    let _ = write!(last, "  -> {id}");
+                }
+            }
+        }
+    }
+
+    fn edit(&mut self, id: &str, rows: &BTreeMap<String, Row>) {
+        let space = rows
+            .get(id)
+            .map(|r| r.space_id.clone())
+            .unwrap_or_else(|| self.spaces[0].0.clone());
+        let (body, refs) = self.body(&space, rows);
+        if self
+            .call(
+                "PATCH",
+                &format!("/__sim/pages/{id}"),
+                Some(json!({"body": body})),
+            )
+            .is_some()
+        {
+            self.remember(id, refs);
+        }
+    }
+
+    fn rename(&mut self, id: &str) {
+        let n = self.fresh();
+        let title = if self.rng.chance(0.3) {
+            format!("Renamed: {n} & more")
+        } else {
+            format!("Renamed {n}")
+        };
+        self.call(
+            "PATCH",
+            &format!("/__sim/pages/{id}"),
+            Some(json!({"title": title})),
+        );
+    }
+
+    fn attach(&mut self, page: &str, file: &str) {
+        let n = self.fresh();
+        let mut data = format!("convergence {n} ").into_bytes();
+        data.extend((0..self.rng.range(1, 64)).map(|i| (i * 7 + n) as u8));
+        self.call(
+            "POST",
+            &format!("/__sim/pages/{page}/attachments"),
+            Some(json!({
+                "filename": file,
+                "media_type": if file.ends_with(".png") { "image/png" } else { "text/plain" },
+                "data_base64": base64(&data),
+            })),
+        );
+    }
+
+    /// One random change to the site.
+    fn step(&mut self) {
+        let rows = live(self.sim);
+        let ids: Vec<String> = rows.keys().cloned().collect();
+        let any = |w: &mut World, extra: &[String]| -> Option<String> {
+            let mut pool = ids.clone();
+            pool.extend(extra.iter().cloned());
+            w.rng.pick(&pool).cloned()
+        };
+        let restricted = self.restricted.clone();
+        match self.rng.below(100) {
+            // Create, somewhere.
+            0..=11 => {
+                let space = if self.rng.chance(0.8) {
+                    self.rng
+                        .pick(&ids)
+                        .map(|id| rows[id].space_id.clone())
+                        .unwrap_or_else(|| self.spaces[0].0.clone())
+                } else {
+                    self.rng.pick(&self.spaces).unwrap().0.clone()
+                };
+                let parents: Vec<String> = rows
+                    .iter()
+                    .filter(|(_, r)| r.space_id == space)
+                    .map(|(id, _)| id.clone())
+                    .collect();
+                let parent = if self.rng.chance(0.9) {
+                    self.rng.pick(&parents).cloned()
+                } else {
+                    None
+                };
+                self.create(&space, parent.as_deref(), &rows);
+            }
+            // Edit a page's body.
+            12..=21 => {
+                if let Some(id) = any(self, &restricted) {
+                    self.edit(&id, &rows);
+                }
+            }
+            // Rename a page, often one that others link to.
+            22..=31 => {
+                let linked: Vec<String> = self
+                    .linked
+                    .iter()
+                    .filter(|id| rows.contains_key(*id))
+                    .cloned()
+                    .collect();
+                let target = if self.rng.chance(0.6) && !linked.is_empty() {
+                    self.rng.pick(&linked).cloned()
+                } else {
+                    any(self, &restricted)
+                };
+                if let Some(id) = target {
+                    self.rename(&id);
+                }
+            }
+            // Move (no new version), sometimes to the top of the space.
+            32..=41 => {
+                let Some(id) = self.rng.pick(&ids).cloned() else {
+                    return;
+                };
+                let space = rows[&id].space_id.clone();
+                let below = subtree(&rows, &id);
+                let targets: Vec<String> = rows
+                    .iter()
+                    .filter(|(t, r)| r.space_id == space && !below.contains(*t))
+                    .map(|(t, _)| t.clone())
+                    .collect();
+                let parent = if self.rng.chance(0.1) {
+                    Value::Null
+                } else {
+                    match self.rng.pick(&targets) {
+                        Some(t) => json!(t),
+                        None => return,
+                    }
+                };
+                self.call(
+                    "PATCH",
+                    &format!("/__sim/pages/{id}"),
+                    Some(json!({"parent_id": parent})),
+                );
+            }
+            // Trash.
+            42..=48 => {
+                if let Some(id) = self.rng.pick(&ids).cloned() {
+                    if self
+                        .call("DELETE", &format!("/__sim/pages/{id}"), None)
+                        .is_some()
+                    {
+                        self.trashed.push(id);
+                    }
+                }
+            }
+            // Purge (a live or a trashed page).
+            49..=51 => {
+                let trashed = self.trashed.clone();
+                if let Some(id) = any(self, &trashed) {
+                    self.call("DELETE", &format!("/__sim/pages/{id}?purge=true"), None);
+                    self.trashed.retain(|t| *t != id);
+                    self.restricted.retain(|t| *t != id);
+                }
+            }
+            // Restore from the trash.
+            52..=57 => {
+                if self.trashed.is_empty() {
+                    return;
+                }
+                let i = self.rng.below(self.trashed.len() as u64) as usize;
+                let id = self.trashed.remove(i);
+                self.call(
+                    "PATCH",
+                    &format!("/__sim/pages/{id}"),
+                    Some(json!({"status": "current"})),
+                );
+            }
+            // Restrict to someone else (the page and its tree disappear).
+            58..=62 => {
+                if let Some(id) = self.rng.pick(&ids).cloned() {
+                    if self
+                        .call(
+                            "PUT",
+                            &format!("/__sim/pages/{id}/restrictions"),
+                            Some(json!({"read": [SOMEONE_ELSE]})),
+                        )
+                        .is_some()
+                    {
+                        self.restricted.push(id);
+                    }
+                }
+            }
+            // Lift a restriction.
+            63..=67 => {
+                if self.restricted.is_empty() {
+                    return;
+                }
+                let i = self.rng.below(self.restricted.len() as u64) as usize;
+                let id = self.restricted.remove(i);
+                self.call(
+                    "PUT",
+                    &format!("/__sim/pages/{id}/restrictions"),
+                    Some(json!({"read": []})),
+                );
+            }
+            // Add an attachment a body shows (or any file).
+            68..=74 => {
+                let shown: Vec<(String, String)> = self
+                    .images
+                    .iter()
+                    .filter(|(p, _)| rows.contains_key(p))
+                    .cloned()
+                    .collect();
+                if self.rng.chance(0.7) && !shown.is_empty() {
+                    let (p, f) = self.rng.pick(&shown).unwrap().clone();
+                    self.attach(&p, &f);
+                } else if let Some(p) = self.rng.pick(&ids).cloned() {
+                    let f = format!("file{}.txt", self.rng.below(3));
+                    self.attach(&p, &f);
+                }
+            }
+            // A new version of an existing attachment.
+            75..=79 => {
+                if let Some(p) = self.rng.pick(&ids).cloned() {
+                    let atts = attachments_of(self.sim, &p);
+                    if let Some((_, f)) = self.rng.pick(&atts).cloned() {
+                        self.attach(&p, &f);
+                    }
+                }
+            }
+            // Delete an attachment.
+            80..=84 => {
+                if let Some(p) = self.rng.pick(&ids).cloned() {
+                    let atts = attachments_of(self.sim, &p);
+                    if let Some((a, _)) = self.rng.pick(&atts).cloned() {
+                        self.call("DELETE", &format!("/__sim/attachments/{a}"), None);
+                    }
+                }
+            }
+            // A child under a page that lists its children.
+            85..=90 => {
+                let lists: Vec<String> = self
+                    .lists_children
+                    .iter()
+                    .filter(|id| rows.contains_key(*id))
+                    .cloned()
+                    .collect();
+                if let Some(p) = self.rng.pick(&lists).cloned() {
+                    let space = rows[&p].space_id.clone();
+                    self.create(&space, Some(&p), &rows);
+                } else if let Some(p) = self.rng.pick(&ids).cloned() {
+                    // Give a page the macro first.
+                    let space = rows[&p].space_id.clone();
+                    let (body, _) = self.body(&space, &rows);
+                    let body = format!("{body}<ac:structured-macro ac:name=\"children\"/>");
+                    if self
+                        .call(
+                            "PATCH",
+                            &format!("/__sim/pages/{p}"),
+                            Some(json!({"body": body})),
+                        )
+                        .is_some()
+                    {
+                        self.lists_children.push(p);
+                    }
+                }
+            }
+            // Edit a page that others include.
+            _ => {
+                let inc: Vec<String> = self
+                    .included
+                    .iter()
+                    .filter(|id| rows.contains_key(*id) || restricted.contains(*id))
+                    .cloned()
+                    .collect();
+                if let Some(id) = self.rng.pick(&inc).cloned() {
+                    self.edit(&id, &rows);
+                } else if let Some(id) = any(self, &restricted) {
+                    self.edit(&id, &rows);
+                }
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Runs.
+
+fn export_request(out: &Path, scope: &Scope) -> SyncRequest {
+    request(
+        out,
+        Start::Export {
+            scope: scope.clone(),
+            append: false,
+        },
+    )
+}
+
+/// The CLI arguments of an export of `scope`.
+fn scope_args(scope: &Scope) -> Vec<String> {
+    let cmd = serde_json::to_value(scope.command).unwrap();
+    let mut args = vec![cmd.as_str().unwrap().to_owned()];
+    args.extend(scope.args.iter().cloned());
+    args
+}
+
+/// Kills the child if the test panics while it runs.
+struct Child(std::process::Child);
+
+impl Drop for Child {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Runs the CLI with `args` into `out` and SIGKILLs it after `delay`.
+/// Returns whether it was still running when killed; a run that finished
+/// first must have succeeded.
+fn killed_cli(sim: &SimHandle, out: &Path, args: &[String], delay: Duration) -> bool {
+    let child = Command::new(env!("CARGO_BIN_EXE_cme"))
+        .args(args)
+        .arg("-o")
+        .arg(out)
+        .args(["--url", &sim.url(), "--email", "sim@example.com"])
+        .args(["--token", "sim-token"])
+        .env("CME_CONFIG", "/nonexistent/cme-convergence-config.toml")
+        .env_remove("CME_URL")
+        .env_remove("CME_EMAIL")
+        .env_remove("CME_API_TOKEN")
+        .env_remove("CME_PAT")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the cme binary starts");
+    let mut child = Child(child);
+    let deadline = Instant::now() + delay;
+    while Instant::now() < deadline {
+        if child.0.try_wait().unwrap().is_some() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    if let Some(status) = child.0.try_wait().unwrap() {
+        let mut err = String::new();
+        if let Some(mut e) = child.0.stderr.take() {
+            use std::io::Read as _;
+            let _ = e.read_to_string(&mut err);
+        }
+        assert!(
+            status.success(),
+            "`cme {}` finished before the kill with {status}: {err}",
+            args.join(" ")
+        );
+        return false;
+    }
+    // `Child::kill` sends SIGKILL on unix.
+    child.0.kill().unwrap();
+    child.0.wait().unwrap();
+    true
+}
+
+/// What a state file says, after replaying its journal (as a run would).
+fn loaded(out: &Path, when: &str) -> State {
+    let mut s = match State::load(out) {
+        Ok(Some(s)) => s,
+        Ok(None) => panic!("{when}: no state file in `{}`", out.display()),
+        Err(e) => panic!("{when}: the state does not load: {e:#}"),
+    };
+    if let Err(e) = cme::sync::journal::replay(out, &mut s) {
+        panic!("{when}: the journal does not replay: {e:#}");
+    }
+    s
+}
+
+fn describe(o: &Outcome) -> String {
+    format!(
+        "{}{}{}",
+        o.summary(),
+        if o.failures.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "; failures: {:?}",
+                o.failures
+                    .iter()
+                    .map(|f| format!("{} ({})", f.path, f.reason))
+                    .collect::<Vec<_>>()
+            )
+        },
+        if o.problems.is_empty() {
+            String::new()
+        } else {
+            format!("; problems: {:?}", o.problems)
+        }
+    )
+}
+
+/// A sync with nothing injected must complete.
+fn clean_sync(w: &mut World, client: &cme_client::Client, out: &Path, what: &str) -> Outcome {
+    let o = match sync(client, out) {
+        Ok(o) => o,
+        Err(e) => panic!("{what}: a sync without faults failed: {e:#}"),
+    };
+    w.stats.syncs_clean += 1;
+    w.note(format!("sync -> {}", describe(&o)));
+    assert!(
+        o.failures.is_empty() && o.problems.is_empty() && o.refused.is_empty(),
+        "{what}: a sync without faults did not complete: {}",
+        describe(&o)
+    );
+    if o.held.is_some() {
+        w.stats.held_too_many += 1;
+    }
+    o
+}
+
+/// The differences between two trees, readably.
+fn tree_diff(got: &BTreeMap<String, Vec<u8>>, want: &BTreeMap<String, Vec<u8>>) -> String {
+    let mut s = String::new();
+    for (k, v) in got {
+        match want.get(k) {
+            None => {
+                let _ = writeln!(s, "  only in the synced folder: {k}");
+            }
+            Some(w) if w != v => {
+                let _ = writeln!(s, "  differs: {k}");
+                let (g, w) = (String::from_utf8_lossy(v), String::from_utf8_lossy(w));
+                for (a, b) in g.lines().zip(w.lines()) {
+                    if a != b {
+                        let _ = writeln!(s, "    synced: {a}\n    fresh:  {b}");
+                        break;
+                    }
+                }
+                if g.lines().count() != w.lines().count() {
+                    let _ = writeln!(
+                        s,
+                        "    ({} lines synced, {} fresh)",
+                        g.lines().count(),
+                        w.lines().count()
+                    );
+                }
+            }
+            Some(_) => {}
+        }
+    }
+    for k in want.keys().filter(|k| !got.contains_key(*k)) {
+        let _ = writeln!(s, "  only in the fresh export: {k}");
+    }
+    s
+}
+
+/// A state entry without the fields that legitimately differ between a
+/// sync and a fresh export (when it was written).
+fn comparable(p: &PageState) -> PageState {
+    PageState {
+        last_exported: String::new(),
+        ..p.clone()
+    }
+}
+
+fn active(s: &State) -> BTreeMap<String, PageState> {
+    s.pages
+        .iter()
+        .filter(|(_, p)| p.status == TrackedStatus::Active)
+        .map(|(id, p)| (id.as_str().to_owned(), comparable(p)))
+        .collect()
+}
+
+struct Dirs {
+    synced: PathBuf,
+    fresh: PathBuf,
+}
+
+impl Drop for Dirs {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            let _ = std::fs::remove_dir_all(&self.synced);
+            let _ = std::fs::remove_dir_all(&self.fresh);
+        }
+    }
+}
+
+/// One case: a site, a scope, an export, steps of changes and syncs, then
+/// the convergence checks.
+fn run_case(seed: u64, trace: &mut Vec<String>, stats: &mut Stats) {
+    let mut rng = Rng::new(seed);
+    let spec = format!(
+        "pages={},spaces={},depth={},attachments=0.4,body_kb=1,seed={seed}",
+        rng.range(20, 50),
+        rng.range(1, 2),
+        rng.range(2, 4),
+    );
+    let sim = confluence_sim::spawn(SimConfig::generate(&spec).unwrap()).unwrap();
+    let client = client(&sim, "sim-token");
+    let info = control(&sim, "GET", "/__sim/info", None);
+    let spaces: Vec<(String, String)> = info["spaces"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["id"].as_str().unwrap().to_owned(),
+                s["key"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let mut w = World {
+        sim: &sim,
+        rng,
+        spaces,
+        trashed: Vec::new(),
+        restricted: Vec::new(),
+        linked: Vec::new(),
+        included: Vec::new(),
+        lists_children: Vec::new(),
+        images: Vec::new(),
+        n: 0,
+        trace: vec![format!("site: generate {spec}")],
+        stats: Stats {
+            cases: 1,
+            ..Stats::default()
+        },
+    };
+    let result = std::panic::catch_unwind(AssertUnwindSafe(|| case_body(&mut w, &client)));
+    *trace = std::mem::take(&mut w.trace);
+    stats.add(&w.stats);
+    if let Err(p) = result {
+        std::panic::resume_unwind(p);
+    }
+}
+
+fn case_body(w: &mut World, client: &cme_client::Client) {
+    let sim = w.sim;
+    let seed_dirs = w.rng.next_u64() % 1_000_000;
+    let dirs = Dirs {
+        synced: tmp(&format!("conv-{seed_dirs}-synced")),
+        fresh: tmp(&format!("conv-{seed_dirs}-fresh")),
+    };
+    let out = dirs.synced.as_path();
+
+    // The scope: every space, or a page with its descendants.
+    let rows = live(sim);
+    let scope = if w.rng.chance(0.3) {
+        let with_children: Vec<String> = rows
+            .keys()
+            .filter(|id| {
+                rows.values()
+                    .any(|r| r.parent.as_deref() == Some(id.as_str()))
+            })
+            .cloned()
+            .collect();
+        let not_home: Vec<String> = with_children
+            .iter()
+            .filter(|id| rows[*id].parent.is_some())
+            .cloned()
+            .collect();
+        let root = w
+            .rng
+            .pick(if not_home.is_empty() {
+                &with_children
+            } else {
+                &not_home
+            })
+            .cloned()
+            .unwrap_or_else(|| rows.keys().next().unwrap().clone());
+        Selection::Pages {
+            roots: vec![cme_client::PageId::new(root)],
+            descendants: true,
+        }
+        .scope()
+    } else {
+        Selection::AllSpaces.scope()
+    };
+    let root = match scope.args.first() {
+        Some(r) => r.clone(),
+        None => String::new(),
+    };
+    w.note(format!("scope: {}", scope_args(&scope).join(" ")));
+
+    // Some changes before the first export, so bodies already link,
+    // include and list.
+    for _ in 0..w.rng.range(0, 4) {
+        w.step();
+    }
+
+    // The first export: in-process, or a CLI export killed midway and then
+    // finished as a user would (the export again if no state was saved,
+    // `sync` otherwise).
+    if w.rng.chance(0.25) {
+        let delay = Duration::from_millis(w.rng.below(301));
+        w.stats.cli_runs += 1;
+        let hit = killed_cli(sim, out, &scope_args(&scope), delay);
+        w.stats.kills_mid_run += u64::from(hit);
+        w.note(format!(
+            "cme {} -o DIR, SIGKILL after {delay:?}{}",
+            scope_args(&scope).join(" "),
+            if hit { "" } else { " (had finished)" }
+        ));
+        match State::load(out) {
+            Err(e) => panic!("after a killed export: the state does not load: {e:#}"),
+            Ok(None) => {
+                let o = run(client, export_request(out, &scope))
+                    .unwrap_or_else(|e| panic!("export after a killed export: {e:#}"));
+                w.note(format!("export again -> {}", describe(&o)));
+            }
+            Ok(Some(_)) => {
+                loaded(out, "after a killed export");
+                clean_sync(w, client, out, "the sync after a killed export");
+            }
+        }
+    } else {
+        let o = run(client, export_request(out, &scope))
+            .unwrap_or_else(|e| panic!("the first export: {e:#}"));
+        w.note(format!("export -> {}", describe(&o)));
+        assert!(o.failures.is_empty(), "the first export: {}", describe(&o));
+    }
+
+    let steps = w.rng.range(5, 9);
+    for _ in 0..steps {
+        for _ in 0..w.rng.range(1, 4) {
+            w.step();
+        }
+        match w.rng.below(10) {
+            0..=3 => {
+                clean_sync(w, client, out, "an in-process sync");
+            }
+            4..=6 => {
+                let error_rate = [0.05, 0.2, 0.5, 0.8][w.rng.below(4) as usize];
+                let drop_rate = [0.0, 0.05, 0.2][w.rng.below(3) as usize];
+                let truncate_rate = [0.0, 0.05, 0.2][w.rng.below(3) as usize];
+                let faults = json!({
+                    "error_rate": error_rate,
+                    "error_statuses": [500, 502, 503, 504],
+                    "drop_connection_rate": drop_rate,
+                    "truncate_body_rate": truncate_rate,
+                    "retry_after": "absent",
+                    "seed": w.rng.below(1 << 32),
+                });
+                control(sim, "PUT", "/__sim/faults", Some(faults.clone()));
+                let r = sync(client, out);
+                control(sim, "DELETE", "/__sim/faults", None);
+                w.stats.syncs_faulted += 1;
+                match &r {
+                    Ok(o) => {
+                        if !o.failures.is_empty() || !o.problems.is_empty() {
+                            w.stats.faulted_partial += 1;
+                        }
+                        w.note(format!("sync under faults {faults} -> {}", describe(o)));
+                    }
+                    Err(e) => {
+                        w.stats.faulted_errors += 1;
+                        w.note(format!("sync under faults {faults} -> error: {e:#}"));
+                    }
+                }
+                loaded(out, "after a sync under faults");
+            }
+            _ => {
+                let delay = Duration::from_millis(w.rng.below(301));
+                w.stats.cli_runs += 1;
+                let hit = killed_cli(sim, out, &["sync".to_owned()], delay);
+                w.stats.kills_mid_run += u64::from(hit);
+                w.note(format!(
+                    "cme sync -o DIR, SIGKILL after {delay:?}{}",
+                    if hit { "" } else { " (had finished)" }
+                ));
+                loaded(out, "after a killed sync");
+            }
+        }
+    }
+
+    // The end: no faults, one clean sync (and, if it held a mass deletion
+    // back, the `--max-delete` run its message asks for).
+    control(sim, "DELETE", "/__sim/faults", None);
+    let o = clean_sync(w, client, out, "the final sync");
+    if let Some(Hold::TooMany { deletions, .. }) = &o.held {
+        let mut req = request(out, Start::Sync);
+        req.max_delete = Some(*deletions);
+        let o = run(client, req).unwrap_or_else(|e| panic!("the --max-delete sync: {e:#}"));
+        w.note(format!("sync --max-delete {deletions} -> {}", describe(&o)));
+        assert!(
+            o.held.is_none() && o.failures.is_empty(),
+            "the --max-delete sync: {}",
+            describe(&o)
+        );
+    } else {
+        assert!(o.held.is_none(), "the final sync held: {:?}", o.held);
+    }
+    let synced = loaded(out, "after the final sync");
+
+    // The truth: what the account can read in scope now.
+    let rows = live(sim);
+    let want: BTreeSet<String> = if root.is_empty() {
+        rows.keys().cloned().collect()
+    } else {
+        subtree(&rows, &root)
+    };
+
+    // A fresh export of the same scope (none can be made of a scope whose
+    // root is gone: then the synced folder must be empty).
+    let fresh = dirs.fresh.as_path();
+    let fresh_state = if want.is_empty() && !root.is_empty() {
+        let e = run(client, export_request(fresh, &scope))
+            .expect_err("an export of a page that is gone fails");
+        assert!(format!("{e:#}").contains("not found"), "{e:#}");
+        None
+    } else {
+        let o = run(client, export_request(fresh, &scope))
+            .unwrap_or_else(|e| panic!("the fresh export: {e:#}"));
+        assert!(o.failures.is_empty(), "the fresh export: {}", describe(&o));
+        Some(loaded(fresh, "the fresh export"))
+    };
+
+    // (1) The same files, byte for byte.
+    let got = content(out);
+    let expected = if fresh_state.is_some() {
+        content(fresh)
+    } else {
+        BTreeMap::new()
+    };
+    if got != expected {
+        panic!(
+            "the synced folder differs from a fresh export:\n{}",
+            tree_diff(&got, &expected)
+        );
+    }
+
+    // (2) The state tracks exactly the live readable pages in scope, and
+    // every file it names is there.
+    let tracked = active(&synced);
+    let ids: BTreeSet<String> = tracked.keys().cloned().collect();
+    assert_eq!(
+        ids,
+        want,
+        "active pages in the state (left) vs live readable pages in scope (right); \
+         only tracked: {:?}, only live: {:?}",
+        ids.difference(&want).collect::<Vec<_>>(),
+        want.difference(&ids).collect::<Vec<_>>()
+    );
+    for (id, p) in &tracked {
+        assert!(
+            out.join(&p.output_path).is_file(),
+            "page {id}: its recorded file `{}` is missing",
+            p.output_path
+        );
+        for (file, a) in &p.attachments {
+            assert!(
+                out.join(&a.output_path).is_file(),
+                "page {id}: attachment {file}: its recorded file `{}` is missing",
+                a.output_path
+            );
+        }
+        assert!(
+            p.previous_paths.is_empty(),
+            "page {id}: old paths still pending after a clean sync: {:?}",
+            p.previous_paths
+        );
+    }
+
+    // (3) And it records what a fresh export records.
+    if let Some(f) = &fresh_state {
+        let f = active(f);
+        for (id, p) in &tracked {
+            assert_eq!(
+                Some(p),
+                f.get(id),
+                "page {id}: the synced state entry (left) differs from a fresh export's (right)"
+            );
+        }
+    }
+    assert_eq!(synced.scopes, vec![scope.clone()]);
+}
+
+fn env_u64(name: &str) -> Option<u64> {
+    std::env::var(name).ok().and_then(|v| v.trim().parse().ok())
+}
+
+#[test]
+fn sync_converges_to_a_fresh_export() {
+    let only = env_u64("CME_CONVERGENCE_SEED");
+    let cases = env_u64("CME_CONVERGENCE_CASES").unwrap_or(DEFAULT_CASES);
+    let base = env_u64("CME_CONVERGENCE_BASE").unwrap_or(1);
+    let verbose = std::env::var_os("CME_CONVERGENCE_VERBOSE").is_some() || only.is_some();
+    let seeds: Vec<u64> = match only {
+        Some(s) => vec![s],
+        None => (base..base + cases).collect(),
+    };
+    let started = Instant::now();
+    let mut total = Stats::default();
+    let mut failed: Vec<(u64, String)> = Vec::new();
+    for (i, &seed) in seeds.iter().enumerate() {
+        let mut trace = Vec::new();
+        let mut stats = Stats::default();
+        let t = Instant::now();
+        let r =
+            std::panic::catch_unwind(AssertUnwindSafe(|| run_case(seed, &mut trace, &mut stats)));
+        total.add(&stats);
+        let failed_now = r.is_err();
+        if failed_now || verbose {
+            eprintln!(
+                "---- case seed {seed}{}, {:.2}s ----\n  {}",
+                if failed_now { " FAILED" } else { "" },
+                t.elapsed().as_secs_f64(),
+                trace.join("\n  ")
+            );
+        }
+        if let Err(p) = r {
+            let msg = p
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| p.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+                .unwrap_or_default();
+            eprintln!(
+                "replay with: CME_CONVERGENCE_SEED={seed} cargo test -p cme --test convergence -- --nocapture"
+            );
+            failed.push((seed, msg));
+        }
+        if (i + 1) % 50 == 0 {
+            eprintln!(
+                "convergence: {} cases, {} failed, {:.0}s",
+                i + 1,
+                failed.len(),
+                started.elapsed().as_secs_f64()
+            );
+        }
+    }
+    let t = total;
+    eprintln!(
+        "convergence: {} cases, {} ops ({} refused by the simulator), syncs: {} clean, {} under faults \
+         ({} partial, {} errors), {} CLI runs SIGKILLed ({} mid-run), {} mass deletions held; \
+         {} failed; {:.1}s",
+        t.cases,
+        t.ops,
+        t.rejected,
+        t.syncs_clean,
+        t.syncs_faulted,
+        t.faulted_partial,
+        t.faulted_errors,
+        t.cli_runs,
+        t.kills_mid_run,
+        t.held_too_many,
+        failed.len(),
+        started.elapsed().as_secs_f64()
+    );
+    if !failed.is_empty() {
+        let mut s = String::new();
+        for (seed, msg) in &failed {
+            let first = msg.lines().take(12).collect::<Vec<_>>().join("\n    ");
+            let _ = writeln!(s, "  seed {seed}: {first}");
+        }
+        panic!("{} of {} cases failed:\n{s}", failed.len(), t.cases);
+    }
+}
