@@ -128,7 +128,7 @@ pub async fn run(client: &Client, req: SyncRequest, progress: &dyn Fn(&str)) -> 
     }
     progress("checking files on disk");
     let local = local_facts(output, &state);
-    let now = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
+    let now = humantime::format_rfc3339_millis(SystemTime::now()).to_string();
     let force_before = if req.force {
         Some(now.clone())
     } else {

@@ -150,7 +150,10 @@ impl Outcome {
     pub fn exit(&self) -> Exit {
         if self.interrupted {
             Exit::Interrupted
-        } else if !self.failures.is_empty() || !self.problems.is_empty() || !self.refused.is_empty()
+        } else if !self.failures.is_empty()
+            || !self.problems.is_empty()
+            || !self.refused.is_empty()
+            || self.held.is_some()
         {
             Exit::Partial
         } else {
