@@ -21,6 +21,11 @@ pub struct State {
     pub scopes: Vec<Scope>,
     pub min_export_timestamp: Option<String>,
     pub pages: BTreeMap<PageId, PageState>,
+    /// Files being written when the state was last saved: a run killed
+    /// mid-write may have left them (or their folders) behind, and the next
+    /// run removes whatever no page records there.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pending: Vec<String>,
 }
 
 /// One export command and its arguments, replayed by `sync`.
@@ -109,6 +114,7 @@ impl State {
             confluence_url: confluence_url.to_owned(),
             scopes: Vec::new(),
             min_export_timestamp: None,
+            pending: Vec::new(),
             pages: BTreeMap::new(),
         }
     }
@@ -232,12 +238,18 @@ pub fn flush_output(dir: &Path) -> Result<()> {
     Ok(())
 }
 
+/// The temporary sibling [`write_atomic`] writes `path` through.
+pub fn partial_path(path: &Path) -> Option<PathBuf> {
+    let name = path.file_name()?;
+    Some(path.with_file_name(format!(".{}.cme-partial", name.to_string_lossy())))
+}
+
 /// Writes `bytes` to `path` through a temporary sibling and a rename.
 pub fn write_atomic(path: &Path, bytes: &[u8], durability: Durability) -> Result<()> {
     let dir = path.parent().context("path has no parent folder")?;
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create `{}`", dir.display()))?;
     let name = path.file_name().context("path has no file name")?;
-    let tmp = dir.join(format!(".{}.cme-partial", name.to_string_lossy()));
+    let tmp = partial_path(path).context("path has no file name")?;
     let result = (|| -> std::io::Result<()> {
         let mut f = std::fs::File::create(&tmp)?;
         f.write_all(bytes)?;

@@ -743,3 +743,33 @@ fn a_state_in_the_specs_minimal_form_syncs() {
 fn _fields(r: SyncRequest) -> bool {
     r.dry_run
 }
+
+#[test]
+fn files_a_killed_run_was_writing_are_cleaned_up() {
+    let (_sim, c, out) = exported("pending");
+    // As a run killed mid-write leaves it: the intent journaled, a folder
+    // created, a temporary file and a finished but unrecorded file in it.
+    let dir = out.join("DEMO/Demo Home/Gone Page");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("Child.md"), "half").unwrap();
+    std::fs::write(dir.join(".Other.md.cme-partial"), "half").unwrap();
+    let recorded = "OPS/Operations Home/Glossary.md";
+    let partial = out.join("OPS/Operations Home/.Glossary.md.cme-partial");
+    std::fs::write(&partial, "half").unwrap();
+    let journal = [
+        json!({"op": "intent", "paths": ["DEMO/Demo Home/Gone Page/Child.md", "DEMO/Demo Home/Gone Page/Other.md", recorded]}),
+    ];
+    let text: String = journal.iter().map(|j| format!("{j}\n")).collect();
+    std::fs::write(out.join(".cme-state.journal"), text).unwrap();
+    let o = sync(&c, &out).unwrap();
+    assert_eq!(written(&o), 0, "{}", o.render());
+    assert!(
+        !out.join("DEMO/Demo Home/Gone Page").exists(),
+        "leftover folder removed"
+    );
+    assert!(!partial.exists(), "stale temporary file removed");
+    assert!(out.join(recorded).exists(), "a recorded file stays");
+    assert!(State::load(&out).unwrap().unwrap().pending.is_empty());
+    assert_converged(&c, &out, "pending-fresh");
+    std::fs::remove_dir_all(&out).ok();
+}

@@ -5,8 +5,8 @@ use super::paths::OutputPath;
 use crate::sync::deps::{CHILDREN_DEPTH, Dep, RefKey};
 use cme_client::PageId;
 use cme_convert::{AttachmentRef, ChildPage, Context, CurrentPage, PageRef, UserRef};
-use std::cell::RefCell;
-use std::collections::{BTreeSet, HashMap};
+use std::cell::{Cell, RefCell};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 /// The converter's view of one page being exported. It records every
 /// question about other pages ([`Dep`]), so the next sync knows when the
@@ -20,6 +20,11 @@ pub struct PageContext<'a> {
     pub attachment_names: Vec<String>,
     /// Display names by account id, user key or user name.
     pub users: &'a HashMap<String, String>,
+    /// Users whose lookup failed (not: who do not exist): a mention of one
+    /// makes the page [`PageContext::incomplete`].
+    pub users_failed: &'a HashSet<String>,
+    /// Whether an answer was missing for a reason that may pass.
+    pub incomplete: Cell<bool>,
     /// Jira base URL, if configured.
     pub jira_url: Option<&'a str>,
     /// Questions asked so far.
@@ -36,6 +41,7 @@ impl<'a> PageContext<'a> {
         bodies: &'a HashMap<PageId, String>,
         attachment_names: Vec<String>,
         users: &'a HashMap<String, String>,
+        users_failed: &'a HashSet<String>,
         jira_url: Option<&'a str>,
     ) -> Self {
         Self {
@@ -44,6 +50,8 @@ impl<'a> PageContext<'a> {
             bodies,
             attachment_names,
             users,
+            users_failed,
+            incomplete: Cell::new(false),
             jira_url,
             deps: RefCell::new(BTreeSet::new()),
             misses: RefCell::new(Vec::new()),
@@ -93,7 +101,11 @@ impl Context for PageContext<'_> {
     }
 
     fn user_name(&self, user: &UserRef) -> Option<String> {
-        self.users.get(user.id()).cloned()
+        let name = self.users.get(user.id()).cloned();
+        if name.is_none() && self.users_failed.contains(user.id()) {
+            self.incomplete.set(true);
+        }
+        name
     }
 
     fn page_body(&self, page: &PageRef) -> Option<String> {

@@ -104,9 +104,14 @@ pub type AttachmentIndex = HashMap<PageId, Vec<Attachment>>;
 /// How deep the children macro's tree goes (see `PageContext::children`).
 pub const CHILDREN_DEPTH: usize = 3;
 
-/// A hash of the answers to `deps` for `page`, from `layout` and `atts`.
-/// Unknown (undecodable) questions hash to a value that never repeats, so a
-/// page whose record we cannot read is rewritten rather than trusted.
+/// Recorded instead of a hash when a page was written with an answer
+/// missing (a user lookup failed): never equal to a hash, so the next sync
+/// writes the page again.
+pub const INCOMPLETE: &str = "incomplete";
+
+/// A hash of the answers to `deps` for `page`, from `layout` and `atts`: 32
+/// hex digits. A question we cannot read (a state written by a newer build)
+/// gives [`INCOMPLETE`], so that page is rewritten rather than trusted.
 pub fn answers_hash(
     page: &Placed,
     deps: &[String],
@@ -119,7 +124,7 @@ pub fn answers_hash(
         text.push('=');
         match Dep::decode(d) {
             Some(dep) => answer(&mut text, page, &dep, layout, atts),
-            None => text.push_str("?unknown"),
+            None => return INCOMPLETE.to_owned(),
         }
         text.push('\n');
     }

@@ -5,7 +5,7 @@
 //! come last. An item that fails is reported and keeps its old entry, so
 //! the next sync retries it; the run goes on.
 use super::Cancel;
-use super::deps::answers_hash;
+use super::deps::{INCOMPLETE, answers_hash};
 use super::journal::{Record, Store};
 use super::outcome::{Failure, Line, Outcome};
 use super::plan::{
@@ -15,7 +15,8 @@ use super::remote::{Remote, chain};
 use crate::export::context::PageContext;
 use crate::export::paths::OutputPath;
 use crate::state::{
-    AttachmentState, AttachmentUse, Durability, PageState, TrackedStatus, write_atomic,
+    AttachmentState, AttachmentUse, Durability, PageState, TrackedStatus, partial_path,
+    write_atomic,
 };
 use anyhow::{Context as _, Result};
 use cme_client::{Client, Flavor, PageBody, PageId, Version};
@@ -51,6 +52,7 @@ pub async fn execute(
     out: &mut Outcome,
 ) -> Result<()> {
     let mut guard = PathGuard::new(ex.output);
+    settle_pending(ex, store, out, &mut guard, true)?;
     write_pages(ex, remote, plan, store, out, &mut guard).await?;
     if out.interrupted {
         return Ok(());
@@ -70,7 +72,61 @@ pub async fn execute(
         delete_pages(ex, remote, plan, store, out, &mut guard)?;
     }
     remove_attachments(ex, &atts, store, out, &mut guard)?;
+    settle_pending(ex, store, out, &mut guard, false)?;
     Ok(())
+}
+
+/// Removes what earlier writes may have left behind (a run killed between
+/// creating a folder and renaming its file into place): any pending path no
+/// page or attachment records, its temporary sibling, and the folders that
+/// leaves empty. After a normal run only unrecorded paths need a look (a
+/// write that failed); after a killed one, recorded files may have a stale
+/// temporary sibling too.
+fn settle_pending(
+    ex: &Exec<'_>,
+    store: &mut Store,
+    out: &mut Outcome,
+    guard: &mut PathGuard,
+    after_kill: bool,
+) -> Result<()> {
+    if store.state().pending.is_empty() {
+        return Ok(());
+    }
+    let recorded: HashSet<&str> = store
+        .state()
+        .pages
+        .values()
+        .filter(|p| p.status == TrackedStatus::Active)
+        .flat_map(|p| {
+            std::iter::once(p.output_path.as_str())
+                .chain(p.attachments.values().map(|a| a.output_path.as_str()))
+        })
+        .collect();
+    let leftovers: Vec<(OutputPath, bool)> = store
+        .state()
+        .pending
+        .iter()
+        .filter_map(|p| OutputPath::parse_recorded(p).ok())
+        .map(|p| {
+            let keep = recorded.contains(p.as_str());
+            (p, keep)
+        })
+        .filter(|(_, keep)| after_kill || !keep)
+        .collect();
+    for (path, keep) in leftovers {
+        let Ok(target) = guard.check(&path) else {
+            continue;
+        };
+        if let Some(partial) = partial_path(&target) {
+            let _ = std::fs::remove_file(partial);
+        }
+        if !keep {
+            remove_file(ex.output, guard, &path, out)?;
+        } else if let Some(dir) = target.parent() {
+            prune(ex.output, guard, dir);
+        }
+    }
+    store.record(Record::Settled)
 }
 
 type Fetched = Result<Vec<PageBody>, cme_client::Error>;
@@ -129,6 +185,9 @@ async fn write_pages(
                 continue;
             }
         };
+        store.record(Record::Intent {
+            paths: chunk.iter().map(|w| w.path.to_string()).collect(),
+        })?;
         let mut versions: HashMap<PageId, Version> = HashMap::new();
         for page in fetched {
             versions.insert(page.meta.id.clone(), page.meta.version);
@@ -164,13 +223,14 @@ async fn write_pages(
             // Included pages outside this batch are fetched and the page
             // converted again (a few rounds at most: includes can nest).
             let mut round = 0;
-            let (converted, deps) = loop {
+            let attempt = loop {
                 let ctx = PageContext::new(
                     &remote.layout,
                     placed,
                     &bodies,
                     names.clone(),
                     &users.names,
+                    &users.failed,
                     ex.jira_url,
                 );
                 let converted = cme_convert::convert(&bodies[&w.id], &ctx, &opts);
@@ -184,14 +244,38 @@ async fn write_pages(
                     .into_iter()
                     .collect();
                 if misses.is_empty() || round == 3 {
-                    break (converted, ctx.recorded());
+                    break Ok((converted, ctx.recorded(), ctx.incomplete.get()));
                 }
                 round += 1;
                 included.extend(misses.iter().cloned());
-                if let Ok(found) = ex.client.pages_with_bodies(&misses).await {
-                    for p in found {
-                        bodies.insert(p.meta.id, p.storage);
+                match ex.client.pages_with_bodies(&misses).await {
+                    Ok(found) => {
+                        // Included bodies mention users too.
+                        users
+                            .learn(ex.client, found.iter().map(|p| &p.storage))
+                            .await;
+                        for p in found {
+                            bodies.insert(p.meta.id, p.storage);
+                        }
                     }
+                    // Written without its included page, the file would
+                    // look complete and never be fixed: keep the old one.
+                    Err(e) => {
+                        for m in &misses {
+                            included.remove(m);
+                        }
+                        break Err(chain(&e));
+                    }
+                }
+            };
+            let (converted, deps, incomplete) = match attempt {
+                Ok(done) => done,
+                Err(reason) => {
+                    out.failures.push(Failure {
+                        path: w.path.to_string(),
+                        reason: format!("cannot fetch a page it includes: {reason}"),
+                    });
+                    continue;
                 }
             };
             let mut markdown = converted.markdown;
@@ -223,7 +307,11 @@ async fn write_pages(
                 .collect();
             uses.sort();
             uses.dedup();
-            let deps_hash = answers_hash(placed, &deps, &remote.layout, &remote.attachments);
+            let deps_hash = if incomplete {
+                INCOMPLETE.to_owned()
+            } else {
+                answers_hash(placed, &deps, &remote.layout, &remote.attachments)
+            };
             let entry = PageState {
                 version: versions.get(&w.id).copied().unwrap_or(placed.meta.version),
                 last_exported: ex.now.clone(),
@@ -269,6 +357,11 @@ async fn download(
     out: &mut Outcome,
     guard: &mut PathGuard,
 ) -> Result<()> {
+    if !plan.downloads.is_empty() {
+        store.record(Record::Intent {
+            paths: plan.downloads.iter().map(|d| d.path.to_string()).collect(),
+        })?;
+    }
     let mut tasks = tokio::task::JoinSet::new();
     for d in &plan.downloads {
         let target = match guard.check(&d.path) {
@@ -468,7 +561,16 @@ fn remove_file(
             return Err(e).with_context(|| format!("cannot remove `{}`", target.display()));
         }
     }
-    let mut dir = target.parent();
+    if let Some(dir) = target.parent() {
+        prune(root, guard, dir);
+    }
+    Ok(())
+}
+
+/// Removes `dir` and its parents while they are empty, up to (never
+/// including) `root`.
+fn prune(root: &Path, guard: &mut PathGuard, dir: &Path) {
+    let mut dir = Some(dir);
     while let Some(d) = dir {
         if d == root || !d.starts_with(root) || std::fs::remove_dir(d).is_err() {
             break;
@@ -476,7 +578,6 @@ fn remove_file(
         guard.forget(d);
         dir = d.parent();
     }
-    Ok(())
 }
 
 /// Refuses any path whose folders lead through a symbolic link: a link
@@ -563,6 +664,9 @@ pub fn drop_repeated_title(md: &mut String) {
 struct Users {
     names: HashMap<String, String>,
     asked: HashSet<String>,
+    /// Ids whose lookup failed: asked again by a later batch, and the
+    /// pages mentioning them are rewritten by the next sync.
+    failed: HashSet<String>,
 }
 
 impl Users {
@@ -581,17 +685,33 @@ impl Users {
             .into_iter()
             .filter(|k| self.asked.insert(k.clone()))
             .collect();
-        let found = match client.flavor() {
-            Flavor::Cloud if !ids.is_empty() => client.account_names(&ids).await.ok(),
+        let asked: Vec<String> = match client.flavor() {
+            Flavor::Cloud => ids,
             // Data Center has no account ids, but content migrated from Cloud
             // can carry them; asking by key costs a 404 at worst.
-            Flavor::DataCenter if !keys.is_empty() || !ids.is_empty() => {
-                let all: Vec<String> = keys.iter().chain(&ids).cloned().collect();
-                client.user_key_names(&all).await.ok()
-            }
-            _ => None,
+            Flavor::DataCenter => keys.into_iter().chain(ids).collect(),
         };
-        self.names.extend(found.into_iter().flatten());
+        if asked.is_empty() {
+            return;
+        }
+        let found = match client.flavor() {
+            Flavor::Cloud => client.account_names(&asked).await,
+            Flavor::DataCenter => client.user_key_names(&asked).await,
+        };
+        match found {
+            Ok(names) => {
+                for a in &asked {
+                    self.failed.remove(a);
+                }
+                self.names.extend(names);
+            }
+            Err(_) => {
+                for a in asked {
+                    self.asked.remove(&a);
+                    self.failed.insert(a);
+                }
+            }
+        }
     }
 }
 

@@ -25,6 +25,10 @@ const FOLD_EVERY: Duration = Duration::from_secs(5);
 pub enum Record {
     /// A page's entry as it now is (written, moved, deleted, attachments).
     Page { id: PageId, entry: Box<PageState> },
+    /// Files about to be written (logged before the first byte).
+    Intent { paths: Vec<String> },
+    /// Every pending file is now either recorded or removed.
+    Settled,
 }
 
 impl Record {
@@ -33,6 +37,14 @@ impl Record {
             Record::Page { id, entry } => {
                 state.pages.insert(id, *entry);
             }
+            Record::Intent { paths } => {
+                let known: std::collections::HashSet<String> =
+                    state.pending.iter().cloned().collect();
+                state
+                    .pending
+                    .extend(paths.into_iter().filter(|p| !known.contains(p)));
+            }
+            Record::Settled => state.pending.clear(),
         }
     }
 }

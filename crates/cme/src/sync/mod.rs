@@ -88,7 +88,7 @@ pub async fn run(client: &Client, req: SyncRequest, progress: &dyn Fn(&str)) -> 
     if is_export && !req.dry_run {
         std::fs::create_dir_all(output)
             .with_context(|| format!("cannot create `{}`", output.display()))?;
-    } else if !output.is_dir() {
+    } else if !output.is_dir() && !is_export {
         bail!(
             "`{}` is not a folder holding an export; run an export command first",
             output.display()
