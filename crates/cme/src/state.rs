@@ -248,7 +248,6 @@ pub fn partial_path(path: &Path) -> Option<PathBuf> {
 pub fn write_atomic(path: &Path, bytes: &[u8], durability: Durability) -> Result<()> {
     let dir = path.parent().context("path has no parent folder")?;
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create `{}`", dir.display()))?;
-    let name = path.file_name().context("path has no file name")?;
     let tmp = partial_path(path).context("path has no file name")?;
     let result = (|| -> std::io::Result<()> {
         let mut f = std::fs::File::create(&tmp)?;
