@@ -86,9 +86,11 @@ pub struct Store {
 }
 
 impl Store {
-    /// Takes over `state` (already replayed) and folds it at once, so the
-    /// journal starts empty and the state on disk has this run's scopes.
-    pub fn open(output: &Path, state: State) -> Result<Self> {
+    /// Takes over `state` (already replayed). When it differs from the file
+    /// (`changed`: a replayed journal, a new scope, a force mark) it is
+    /// folded at once, so the journal starts empty and the state on disk has
+    /// this run's scopes; an unchanged state is not rewritten at all.
+    pub fn open(output: &Path, state: State, changed: bool) -> Result<Self> {
         let p = path(output);
         let journal = OpenOptions::new()
             .create(true)
@@ -104,7 +106,9 @@ impl Store {
             last_fold: Instant::now(),
             pending: 0,
         };
-        store.fold()?;
+        if changed {
+            store.fold()?;
+        }
         Ok(store)
     }
 
@@ -150,7 +154,9 @@ impl Store {
 
     /// Folds and removes the journal: the run is over.
     pub fn close(mut self) -> Result<State> {
-        self.fold()?;
+        if self.pending > 0 {
+            self.fold()?;
+        }
         drop(self.journal);
         let _ = std::fs::remove_file(path(&self.output));
         Ok(self.state)
@@ -200,7 +206,7 @@ mod tests {
         assert_eq!(s.pages[&PageId::new("2")].version, Version(2));
 
         // Opening a store folds the replayed state and empties the journal.
-        let mut store = Store::open(&d, s).unwrap();
+        let mut store = Store::open(&d, s, true).unwrap();
         assert_eq!(std::fs::metadata(path(&d)).unwrap().len(), 0);
         store
             .record(Record::Page {

@@ -99,7 +99,7 @@ pub async fn run(client: &Client, req: SyncRequest, progress: &dyn Fn(&str)) -> 
     } else {
         Some(lock::FolderLock::acquire(output)?)
     };
-    let mut state = open_state(client, output, &req.start)?;
+    let (mut state, replayed) = open_state(client, output, &req.start)?;
     let new_scope = match &req.start {
         Start::Export { scope, .. } => {
             let fresh = !state.scopes.contains(scope);
@@ -180,8 +180,12 @@ pub async fn run(client: &Client, req: SyncRequest, progress: &dyn Fn(&str)) -> 
 
     // The scope and the force marker are saved before any page is written,
     // so an interrupted run is finished by the next `sync`.
+    let changed = replayed > 0
+        || new_scope.is_some()
+        || state.min_export_timestamp != force_before
+        || !State::path(output).exists();
     state.min_export_timestamp = force_before;
-    let mut store = Store::open(output, state)?;
+    let mut store = Store::open(output, state, changed)?;
     let mut out = Outcome {
         unchanged: plan.unchanged,
         held: plan.hold.clone(),
@@ -219,7 +223,7 @@ pub async fn run(client: &Client, req: SyncRequest, progress: &dyn Fn(&str)) -> 
 
 /// Loads (and replays) the state, or starts one, enforcing the `--append`
 /// and site rules. The last good state is kept as `.cme-state.json.bak`.
-fn open_state(client: &Client, output: &Path, start: &Start) -> Result<State> {
+fn open_state(client: &Client, output: &Path, start: &Start) -> Result<(State, usize)> {
     let loaded = State::load(output)?;
     let mut state = match (loaded, start) {
         (None, Start::Sync) => bail!(
@@ -242,8 +246,8 @@ fn open_state(client: &Client, output: &Path, start: &Start) -> Result<State> {
             client.site_url()
         );
     }
-    journal::replay(output, &mut state)?;
-    Ok(state)
+    let replayed = journal::replay(output, &mut state)?;
+    Ok((state, replayed))
 }
 
 /// Which recorded files are missing on disk: one `lstat` per tracked file.
