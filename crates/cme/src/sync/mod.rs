@@ -211,7 +211,11 @@ pub async fn run(client: &Client, req: SyncRequest, progress: &dyn Fn(&str)) -> 
     };
     let result = execute(&ex, &remote, &plan, &local, &mut store, &mut out).await;
     // A forced run that wrote every page has nothing pending any more.
-    if result.is_ok() && !out.interrupted && out.failures.is_empty() {
+    if result.is_ok()
+        && !out.interrupted
+        && out.failures.is_empty()
+        && store.state().min_export_timestamp.is_some()
+    {
         store.state_mut().min_export_timestamp = None;
     }
     let closed = store.close();
