@@ -783,3 +783,52 @@ fn files_a_killed_run_was_writing_are_cleaned_up() {
     assert_converged(&c, &out, "pending-fresh");
     std::fs::remove_dir_all(&out).ok();
 }
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_stops_within_two_seconds_with_the_state_saved() {
+    // Every request takes 40 ms: the export would run for many seconds.
+    let sim = spawn(
+        SimConfig::generate("pages=600,spaces=1,depth=3,attachments=0.5,body_kb=1,seed=5").unwrap(),
+    )
+    .unwrap();
+    ctl(&sim, "PUT", "/__sim/faults", json!({"latency_ms": 40}));
+    let out = tmp("ctrl-c");
+    for delay_ms in [150u64, 1500] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_cme"))
+            .args(["all-spaces", "--append", "-o", out.to_str().unwrap()])
+            .env("CME_URL", sim.url())
+            .env("CME_EMAIL", "sim@example.com")
+            .env("CME_API_TOKEN", "sim-token")
+            .env("CME_CONFIG", "/nonexistent/cme-test-config.toml")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        let sent = std::time::Instant::now();
+        // SAFETY: signalling our own child by pid.
+        unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+        let status = loop {
+            if let Some(s) = child.try_wait().unwrap() {
+                break s;
+            }
+            assert!(
+                sent.elapsed().as_secs_f64() < 2.0,
+                "still running 2 s after Ctrl+C"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        };
+        assert_eq!(status.code(), Some(130), "after {delay_ms} ms");
+        if let Some(state) = State::load(&out).unwrap() {
+            assert_eq!(state.scopes.len(), 1);
+        }
+    }
+    assert!(!out.join(".cme-state.lock").exists());
+    // What was interrupted is finished by a sync.
+    sim.control("DELETE", "/__sim/faults", None);
+    let c = client(&sim, "sim-token");
+    sync(&c, &out).unwrap();
+    assert_converged(&c, &out, "ctrl-c-fresh");
+    std::fs::remove_dir_all(&out).ok();
+}

@@ -114,7 +114,18 @@ pub async fn run(client: &Client, req: SyncRequest, progress: &dyn Fn(&str)) -> 
             State::path(output).display()
         );
     }
-    let remote = remote::gather(client, &state.scopes, progress).await?;
+    // Listing a large site takes a while (minutes when throttled): Ctrl+C
+    // stops it at once, with nothing changed.
+    let remote = tokio::select! {
+        r = remote::gather(client, &state.scopes, progress) => r?,
+        () = req.cancel.cancelled() => {
+            return Ok(Outcome {
+                interrupted: true,
+                elapsed_secs: started.elapsed().as_secs_f64(),
+                ..Outcome::default()
+            });
+        }
+    };
     // A new scope that names nothing is a mistake to report before any
     // write; in a sync the same absence means the pages were deleted.
     if let Some(scope) = &new_scope {
