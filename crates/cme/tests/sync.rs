@@ -832,3 +832,57 @@ fn ctrl_c_stops_within_two_seconds_with_the_state_saved() {
     assert_converged(&c, &out, "ctrl-c-fresh");
     std::fs::remove_dir_all(&out).ok();
 }
+
+#[test]
+fn data_center_syncs_like_cloud() {
+    let sim = spawn(
+        SimConfig::demo()
+            .flavor(confluence_sim::Flavor::DataCenter)
+            .context_path("/confluence"),
+    )
+    .unwrap();
+    let mut cfg = cme_client::ClientConfig::new(
+        format!("{}/confluence", sim.url()),
+        cme_client::Flavor::DataCenter,
+        cme_client::Credentials::Bearer(cme_client::Secret::new("sim-pat")),
+    );
+    cfg.retry = cme_client::RetryPolicy::none();
+    let c = Client::new(cfg).unwrap();
+    let out = tmp("dc");
+    let first = export(&c, &out, false).unwrap();
+    assert!(first.attachment_counts.new > 0, "{}", first.render());
+    sim.control("POST", "/__sim/stats/reset", None);
+    let idle = sync(&c, &out).unwrap();
+    assert_eq!(
+        written(&idle) + idle.page_counts.deleted,
+        0,
+        "{}",
+        idle.render()
+    );
+    let stats = sim.control("GET", "/__sim/stats", None).1;
+    assert!(stats["requests"].as_u64().unwrap() <= 6, "{stats}");
+
+    let installation = id_at(&out, "DEMO/Demo Home/Getting Started/Installation.md");
+    ctl(
+        &sim,
+        "PATCH",
+        &format!("/__sim/pages/{installation}"),
+        json!({"title": "Setup"}),
+    );
+    let home = id_at(&out, "DEMO/Demo Home.md");
+    ctl(
+        &sim,
+        "POST",
+        &format!("/__sim/pages/{home}/attachments"),
+        json!({"filename": "sim-logo.png", "media_type": "image/png", "data_base64": "ZGM="}),
+    );
+    let o = sync(&c, &out).unwrap();
+    assert_eq!(lines(&o, ChangeKind::Moved).len(), 5, "{}", o.render());
+    assert_eq!(o.attachment_counts.modified, 1, "{}", o.render());
+    assert_eq!(
+        std::fs::read(out.join(format!("DEMO/_attachments/{home}/sim-logo.png"))).unwrap(),
+        b"dc"
+    );
+    assert_converged(&c, &out, "dc-fresh");
+    std::fs::remove_dir_all(&out).ok();
+}
