@@ -1,7 +1,7 @@
 //! `status`: what an output folder tracks, read from its state file only.
 use crate::export::paths::OutputPath;
 use crate::state::{State, TrackedStatus};
-use crate::sync::execute::content_hash;
+use crate::sync::disk::content_hash;
 use anyhow::{Result, bail};
 use clap::Args;
 use std::path::Path;

@@ -8,10 +8,12 @@
 //! An export command is "add this scope, then sync" from an empty (or, with
 //! `--append`, the existing) state, so the two can never drift apart.
 pub mod deps;
+pub mod disk;
 pub mod execute;
 pub mod journal;
 pub mod lock;
 pub mod outcome;
+pub mod pages;
 pub mod plan;
 pub mod remote;
 

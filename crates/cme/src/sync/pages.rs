@@ -1,0 +1,333 @@
+//! Writing pages: bodies fetched in batches of 250 (the next batch in
+//! flight while this one is converted), converted with a recording context,
+//! written atomically and journaled one by one.
+use super::deps::{INCOMPLETE, answers_hash};
+use super::disk::{PathGuard, content_hash};
+use super::execute::Exec;
+use super::journal::{Record, Store};
+use super::outcome::{Failure, Line, Outcome};
+use super::plan::{Plan, Reason};
+use super::remote::{Remote, chain};
+use crate::export::context::PageContext;
+use crate::state::{AttachmentUse, Durability, PageState, TrackedStatus, write_atomic};
+use anyhow::{Context as _, Result};
+use cme_client::{Client, Flavor, PageBody, PageId, Version};
+use cme_convert::Options;
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+/// Bodies fetched per request: the v2 `id` filter's maximum.
+pub const BODY_BATCH: usize = 250;
+/// Included bodies kept between batches, at most.
+const INCLUDE_CACHE: usize = 1000;
+type Fetched = Result<Vec<PageBody>, cme_client::Error>;
+
+fn spawn_fetch(client: &Client, ids: Vec<PageId>) -> tokio::task::JoinHandle<Fetched> {
+    let client = client.clone();
+    tokio::spawn(async move { client.pages_with_bodies(&ids).await })
+}
+
+pub async fn write_pages(
+    ex: &Exec<'_>,
+    remote: &Remote,
+    plan: &Plan,
+    store: &mut Store,
+    out: &mut Outcome,
+    guard: &mut PathGuard,
+) -> Result<()> {
+    let chunks: Vec<&[super::plan::PageWrite]> = plan.writes.chunks(BODY_BATCH).collect();
+    let ids_of = |c: &[super::plan::PageWrite]| c.iter().map(|w| w.id.clone()).collect::<Vec<_>>();
+    let mut next = None;
+    let mut bodies: HashMap<PageId, String> = HashMap::new();
+    let mut included: HashSet<PageId> = HashSet::new();
+    let mut users = Users::default();
+    let total = plan.writes.len();
+    let mut done = 0;
+    for (i, chunk) in chunks.iter().enumerate() {
+        (ex.progress)(&format!(
+            "fetching pages {}-{} of {total}",
+            done + 1,
+            done + chunk.len()
+        ));
+        let handle = next
+            .take()
+            .unwrap_or_else(|| spawn_fetch(ex.client, ids_of(chunk)));
+        let fetched = tokio::select! {
+            r = handle => r.context("page fetch task failed")?,
+            () = ex.cancel.cancelled() => {
+                out.interrupted = true;
+                return Ok(());
+            }
+        };
+        if let Some(c) = chunks.get(i + 1) {
+            next = Some(spawn_fetch(ex.client, ids_of(c)));
+        }
+        let fetched = match fetched {
+            Ok(f) => f,
+            Err(e) => {
+                let reason = format!("cannot fetch its body: {}", chain(&e));
+                for w in *chunk {
+                    out.failures.push(Failure {
+                        path: w.path.to_string(),
+                        reason: reason.clone(),
+                    });
+                }
+                done += chunk.len();
+                continue;
+            }
+        };
+        store.record(Record::Intent {
+            paths: chunk.iter().map(|w| w.path.to_string()).collect(),
+        })?;
+        let mut versions: HashMap<PageId, Version> = HashMap::new();
+        for page in fetched {
+            versions.insert(page.meta.id.clone(), page.meta.version);
+            bodies.insert(page.meta.id, page.storage);
+        }
+        users
+            .learn(ex.client, chunk.iter().filter_map(|w| bodies.get(&w.id)))
+            .await;
+        for w in *chunk {
+            if ex.cancel.is_cancelled() {
+                out.interrupted = true;
+                return Ok(());
+            }
+            done += 1;
+            let Some(placed) = remote.layout.get(&w.id) else {
+                continue;
+            };
+            if !bodies.contains_key(&w.id) {
+                // Deleted or restricted between listing and fetch: the next
+                // sync's listing will say which.
+                out.vanished.push(w.path.to_string());
+                continue;
+            }
+            let names: Vec<String> = remote
+                .attachments
+                .get(&w.id)
+                .map(|l| l.iter().map(|a| a.filename.clone()).collect())
+                .unwrap_or_default();
+            let opts = Options {
+                title: Some(placed.meta.title.clone()),
+                ..ex.options.clone()
+            };
+            // Included pages outside this batch are fetched and the page
+            // converted again (a few rounds at most: includes can nest).
+            let mut round = 0;
+            let attempt = loop {
+                let ctx = PageContext::new(
+                    &remote.layout,
+                    placed,
+                    &bodies,
+                    names.clone(),
+                    &users.names,
+                    &users.failed,
+                    ex.jira_url,
+                );
+                let converted = cme_convert::convert(&bodies[&w.id], &ctx, &opts);
+                let misses: Vec<PageId> = ctx
+                    .misses
+                    .borrow()
+                    .iter()
+                    .filter(|m| !included.contains(*m))
+                    .cloned()
+                    .collect::<BTreeSet<_>>()
+                    .into_iter()
+                    .collect();
+                if misses.is_empty() || round == 3 {
+                    break Ok((converted, ctx.recorded(), ctx.incomplete.get()));
+                }
+                round += 1;
+                included.extend(misses.iter().cloned());
+                match ex.client.pages_with_bodies(&misses).await {
+                    Ok(found) => {
+                        // Included bodies mention users too.
+                        users
+                            .learn(ex.client, found.iter().map(|p| &p.storage))
+                            .await;
+                        for p in found {
+                            bodies.insert(p.meta.id, p.storage);
+                        }
+                    }
+                    // Written without its included page, the file would
+                    // look complete and never be fixed: keep the old one.
+                    Err(e) => {
+                        for m in &misses {
+                            included.remove(m);
+                        }
+                        break Err(chain(&e));
+                    }
+                }
+            };
+            let (converted, deps, incomplete) = match attempt {
+                Ok(done) => done,
+                Err(reason) => {
+                    out.failures.push(Failure {
+                        path: w.path.to_string(),
+                        reason: format!("cannot fetch a page it includes: {reason}"),
+                    });
+                    continue;
+                }
+            };
+            let mut markdown = converted.markdown;
+            drop_repeated_title(&mut markdown);
+            out.warnings += converted.warnings.len();
+            let target = guard.check(&w.path)?;
+            write_atomic(&target, markdown.as_bytes(), Durability::Batched)?;
+            let old = store.state().pages.get(&w.id);
+            let mut previous_paths = old.map(|o| o.previous_paths.clone()).unwrap_or_default();
+            if let Reason::Moved { from } = &w.reason {
+                if !previous_paths.contains(from) {
+                    previous_paths.push(from.clone());
+                }
+            }
+            previous_paths.retain(|p| p != w.path.as_str());
+            let mut uses: Vec<AttachmentUse> = converted
+                .attachments
+                .iter()
+                .filter_map(|a| {
+                    let owner = match &a.page {
+                        None => Some(placed),
+                        Some(r) => remote.layout.resolve(&placed.space, r),
+                    }?;
+                    Some(AttachmentUse {
+                        page: owner.meta.id.clone(),
+                        file: a.filename.clone(),
+                    })
+                })
+                .collect();
+            uses.sort();
+            uses.dedup();
+            let deps_hash = if incomplete {
+                INCOMPLETE.to_owned()
+            } else {
+                answers_hash(placed, &deps, &remote.layout, &remote.attachments)
+            };
+            let entry = PageState {
+                version: versions.get(&w.id).copied().unwrap_or(placed.meta.version),
+                last_exported: ex.now.clone(),
+                output_path: w.path.to_string(),
+                status: TrackedStatus::Active,
+                title: Some(placed.meta.title.clone()),
+                parent: placed.meta.parent.as_ref().map(|(p, _)| p.clone()),
+                deps,
+                deps_hash: Some(deps_hash),
+                uses,
+                hash: Some(content_hash(markdown.as_bytes())),
+                previous_paths,
+                attachments: old.map(|o| o.attachments.clone()).unwrap_or_default(),
+            };
+            store.record(Record::Page {
+                id: w.id.clone(),
+                entry: Box::new(entry),
+            })?;
+            out.push_line(Line {
+                kind: w.kind(),
+                path: w.path.to_string(),
+                from: match &w.reason {
+                    Reason::Moved { from } => Some(from.clone()),
+                    _ => None,
+                },
+            });
+            (ex.progress)(&format!("wrote {done}/{total}: {}", w.path));
+        }
+        // Keep only bodies other pages include, and not too many of them.
+        bodies.retain(|id, _| included.contains(id));
+        if bodies.len() > INCLUDE_CACHE {
+            bodies.clear();
+            included.clear();
+        }
+    }
+    Ok(())
+}
+
+/// Many pages open with an `h1` equal to their title; the title heading we
+/// add would then read twice.
+pub fn drop_repeated_title(md: &mut String) {
+    let Some(first) = md.lines().next() else {
+        return;
+    };
+    if first.starts_with("# ") && md[first.len()..].starts_with(&format!("\n\n{first}\n")) {
+        md.drain(..first.len() + 2);
+    }
+}
+
+/// Display names of the users pages mention, looked up once each. A failed
+/// lookup only costs names (mentions fall back to ids), never the run.
+#[derive(Default)]
+struct Users {
+    names: HashMap<String, String>,
+    asked: HashSet<String>,
+    /// Ids whose lookup failed: asked again by a later batch, and the
+    /// pages mentioning them are rewritten by the next sync.
+    failed: HashSet<String>,
+}
+
+impl Users {
+    async fn learn<'b>(&mut self, client: &Client, bodies: impl Iterator<Item = &'b String>) {
+        let mut account_ids = BTreeSet::new();
+        let mut user_keys = BTreeSet::new();
+        for body in bodies {
+            account_ids.extend(attribute_values(body, "ri:account-id=\""));
+            user_keys.extend(attribute_values(body, "ri:userkey=\""));
+        }
+        let ids: Vec<String> = account_ids
+            .into_iter()
+            .filter(|i| self.asked.insert(i.clone()))
+            .collect();
+        let keys: Vec<String> = user_keys
+            .into_iter()
+            .filter(|k| self.asked.insert(k.clone()))
+            .collect();
+        let asked: Vec<String> = match client.flavor() {
+            Flavor::Cloud => ids,
+            // Data Center has no account ids, but content migrated from Cloud
+            // can carry them; asking by key costs a 404 at worst.
+            Flavor::DataCenter => keys.into_iter().chain(ids).collect(),
+        };
+        if asked.is_empty() {
+            return;
+        }
+        let found = match client.flavor() {
+            Flavor::Cloud => client.account_names(&asked).await,
+            Flavor::DataCenter => client.user_key_names(&asked).await,
+        };
+        match found {
+            Ok(names) => {
+                for a in &asked {
+                    self.failed.remove(a);
+                }
+                self.names.extend(names);
+            }
+            Err(_) => {
+                for a in asked {
+                    self.asked.remove(&a);
+                    self.failed.insert(a);
+                }
+            }
+        }
+    }
+}
+
+/// Values of an attribute, found by plain text search: cheaper than parsing
+/// every body twice, and a miss only costs a display name.
+fn attribute_values<'a>(body: &'a str, prefix: &'a str) -> impl Iterator<Item = String> + 'a {
+    body.match_indices(prefix).filter_map(move |(i, _)| {
+        let rest = &body[i + prefix.len()..];
+        rest.find('"').map(|end| rest[..end].to_owned())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_title_repeated_by_the_body_is_written_once() {
+        let mut md = "# Setup\n\n# Setup\n\nText\n".to_owned();
+        drop_repeated_title(&mut md);
+        assert_eq!(md, "# Setup\n\nText\n");
+        let mut other = "# Setup\n\n# Setup guide\n\nText\n".to_owned();
+        drop_repeated_title(&mut other);
+        assert_eq!(other, "# Setup\n\n# Setup guide\n\nText\n");
+    }
+}
