@@ -63,12 +63,19 @@ struct Mode {
     /// test includes only pages whose body the test wrote (they mention no
     /// user); the `bug_2_…` test includes any page.
     include_any: bool,
+    /// Whether the site may change between a SIGKILLed run and the next
+    /// sync, and every file on disk must be known to the state after a
+    /// kill. While BUG-3 stands, the main test lets a clean sync follow
+    /// each kill at once (which heals what the kill left); the `bug_3_…`
+    /// test does neither.
+    change_after_kill: bool,
 }
 
 /// The main property test's mode.
 const MAIN: Mode = Mode {
     faults: Faults::Absorbed,
     include_any: false,
+    change_after_kill: false,
 };
 
 /// An account that exists nowhere: restricting a page to it hides the page
@@ -836,6 +843,21 @@ fn killed_cli(sim: &SimHandle, out: &Path, args: &[String], delay: Duration) -> 
     true
 }
 
+/// Files in `out` that the state names nowhere (not a page's file, a
+/// previous path of one, or an attachment): a later sync cannot remove them.
+fn untracked(out: &Path, state: &State) -> Vec<String> {
+    let mut known: BTreeSet<&str> = BTreeSet::new();
+    for p in state.pages.values() {
+        known.insert(&p.output_path);
+        known.extend(p.previous_paths.iter().map(String::as_str));
+        known.extend(p.attachments.values().map(|a| a.output_path.as_str()));
+    }
+    content(out)
+        .into_keys()
+        .filter(|f| !known.contains(f.as_str()))
+        .collect()
+}
+
 /// What a state file says, after replaying its journal (as a run would).
 fn loaded(out: &Path, when: &str) -> State {
     let mut s = match State::load(out) {
@@ -1016,8 +1038,7 @@ fn run_case(seed: u64, mode: Mode, trace: &mut Vec<String>, stats: &mut Stats) {
             ..Stats::default()
         },
     };
-    let result =
-        std::panic::catch_unwind(AssertUnwindSafe(|| case_body(&mut w, &client, mode.faults)));
+    let result = std::panic::catch_unwind(AssertUnwindSafe(|| case_body(&mut w, &client, mode)));
     *trace = std::mem::take(&mut w.trace);
     stats.add(&w.stats);
     if let Err(p) = result {
@@ -1025,7 +1046,7 @@ fn run_case(seed: u64, mode: Mode, trace: &mut Vec<String>, stats: &mut Stats) {
     }
 }
 
-fn case_body(w: &mut World, client: &cme_client::Client, faults: Faults) {
+fn case_body(w: &mut World, client: &cme_client::Client, mode: Mode) {
     let sim = w.sim;
     // Unique per case in this process: property tests run in parallel
     // over the same seeds.
@@ -1130,7 +1151,7 @@ fn case_body(w: &mut World, client: &cme_client::Client, faults: Faults) {
                 clean_sync(w, client, out, "an in-process sync");
             }
             4..=6 => {
-                let (errors, drops): (&[f64], &[f64]) = match faults {
+                let (errors, drops): (&[f64], &[f64]) = match mode.faults {
                     Faults::Absorbed => (&[0.05, 0.1, 0.2], &[0.0, 0.02, 0.05]),
                     Faults::Exhausting => (&[0.5, 0.8, 0.9], &[0.0, 0.05, 0.2]),
                 };
@@ -1168,9 +1189,9 @@ fn case_body(w: &mut World, client: &cme_client::Client, faults: Faults) {
                 // window; `--force` rewrites every page, so the kill often
                 // lands among the writes.
                 let delay = Duration::from_millis(w.rng.below(301));
-                let latency = *w.rng.pick(&[0u64, 0, 1, 3]).unwrap();
+                let latency = *w.rng.pick(&[0u64, 1, 3, 6]).unwrap();
                 let mut args = vec!["sync".to_owned()];
-                if w.rng.chance(0.25) {
+                if w.rng.chance(0.35) {
                     args.push("--force".to_owned());
                 }
                 if latency > 0 {
@@ -1195,7 +1216,19 @@ fn case_body(w: &mut World, client: &cme_client::Client, faults: Faults) {
                     },
                     if hit { "" } else { " (had finished)" }
                 ));
-                loaded(out, "after a killed sync");
+                let state = loaded(out, "after a killed sync");
+                if mode.change_after_kill {
+                    // BUG-3: fails when the kill fell between a file's write
+                    // and its journal line.
+                    let unknown = untracked(out, &state);
+                    assert!(
+                        unknown.is_empty(),
+                        "after a killed sync, files the state does not know: {unknown:?}"
+                    );
+                } else {
+                    // BUG-3: see `bug_3_…` below.
+                    clean_sync(w, client, out, "the sync after a killed sync");
+                }
             }
         }
     }
@@ -1439,6 +1472,15 @@ fn bug_1_convergence_under_exhausting_faults() {
     );
 }
 
+/// Copies the tree `from` to `to`.
+fn copy_tree(from: &Path, to: &Path) {
+    for (rel, bytes) in tree(from) {
+        let dest = to.join(&rel);
+        std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
+        std::fs::write(dest, bytes).unwrap();
+    }
+}
+
 /// Requests made so far, and those to the user lookup, from `/__sim/stats`.
 fn requests(sim: &SimHandle) -> (u64, u64) {
     let s = control(sim, "GET", "/__sim/stats", None);
@@ -1589,6 +1631,133 @@ fn bug_2_an_included_mention_stays_an_account_id() {
         synced, expected,
         "the synced page (left) vs a fresh export (right)"
     );
+    for d in [&out, &fresh] {
+        std::fs::remove_dir_all(d).ok();
+    }
+}
+
+// ---------------------------------------------------------------------------
+// BUG-3: a file a run writes is journaled only after it is on disk
+// (`write_pages` in `sync/execute.rs`: `write_atomic(target)`, then
+// `store.record(…)`; the same for attachments in `download`). A SIGKILL
+// between the two leaves a file the state does not know; if the page's path
+// then changes before the next sync (a rename, a move, a parent renamed,
+// trashed or restricted, the page deleted), no sync ever removes it: the
+// folder keeps a stray copy of the page that a fresh export does not have.
+// A kill inside `write_atomic` itself leaves `.NAME.cme-partial` the same
+// way. (`previous_paths` exist so that "a crash cannot orphan" an old path;
+// the new path needs the same protection, e.g. journaled as pending before
+// the write.) The property test found it about 5 times in 1500 cases
+// (1000 kills mid-run); the reproductions below build the exact footprint
+// such a kill leaves.
+
+/// The property test with site changes right after killed runs, and the
+/// check that a kill leaves no file the state does not know.
+#[test]
+#[ignore = "BUG-3: a SIGKILL between a file's write and its journal record orphans the file"]
+fn bug_3_convergence_with_changes_right_after_a_kill() {
+    property(
+        Mode {
+            change_after_kill: true,
+            ..MAIN
+        },
+        DEFAULT_CASES,
+        "bug_3_convergence_with_changes_right_after_a_kill",
+    );
+}
+
+/// A page renamed (path A → B); a sync SIGKILLed right after writing B,
+/// before its journal line; the page renamed again (→ C); a clean sync.
+/// B stays for good. The kill's footprint is made exactly: the old folder
+/// and state, plus the file B as a sync writes it (taken from a copy that
+/// ran that sync to its end).
+#[test]
+#[ignore = "BUG-3: a SIGKILL between a file's write and its journal record orphans the file"]
+fn bug_3_a_file_written_just_before_a_kill_is_orphaned_by_a_rename() {
+    let sim = confluence_sim::spawn(
+        SimConfig::generate("pages=3,spaces=1,depth=2,attachments=0,body_kb=1,seed=1").unwrap(),
+    )
+    .unwrap();
+    let c = client(&sim, "sim-token");
+    let out = tmp("conv-bug3");
+    let scratch = tmp("conv-bug3-scratch");
+    let fresh = tmp("conv-bug3-fresh");
+    export(&c, &out, false).unwrap();
+    control(
+        &sim,
+        "PATCH",
+        "/__sim/pages/1000001",
+        Some(json!({"title": "Second name"})),
+    );
+    // What the killed sync had written when it died: B.
+    copy_tree(&out, &scratch);
+    sync(&c, &scratch).unwrap();
+    let id = cme_client::PageId::new("1000001");
+    let b = loaded(&scratch, "the scratch copy").pages[&id]
+        .output_path
+        .clone();
+    std::fs::copy(scratch.join(&b), out.join(&b)).unwrap();
+    assert_eq!(
+        untracked(&out, &loaded(&out, "the killed run")),
+        vec![b.clone()]
+    );
+
+    control(
+        &sim,
+        "PATCH",
+        "/__sim/pages/1000001",
+        Some(json!({"title": "Third name"})),
+    );
+    sync(&c, &out).unwrap();
+    export(&c, &fresh, false).unwrap();
+    // BUG-3: fails, `Second name.md` is only in the synced folder.
+    let got = content(&out);
+    let want = content(&fresh);
+    assert!(got == want, "{}", tree_diff(&got, &want));
+    for d in [&out, &scratch, &fresh] {
+        std::fs::remove_dir_all(d).ok();
+    }
+}
+
+/// The same with a kill inside the write itself: the temporary
+/// `.NAME.cme-partial` it leaves is never removed once the page's path
+/// changes.
+#[test]
+#[ignore = "BUG-3: a SIGKILL between a file's write and its journal record orphans the file"]
+fn bug_3_a_partial_file_left_by_a_kill_is_never_removed() {
+    let sim = confluence_sim::spawn(
+        SimConfig::generate("pages=3,spaces=1,depth=2,attachments=0,body_kb=1,seed=1").unwrap(),
+    )
+    .unwrap();
+    let c = client(&sim, "sim-token");
+    let out = tmp("conv-bug3b");
+    let fresh = tmp("conv-bug3b-fresh");
+    export(&c, &out, false).unwrap();
+    let id = cme_client::PageId::new("1000001");
+    let a = loaded(&out, "the export").pages[&id].output_path.clone();
+    control(
+        &sim,
+        "PATCH",
+        "/__sim/pages/1000001",
+        Some(json!({"title": "Second name"})),
+    );
+    // A sync killed inside `write_atomic` of `Second name.md`, before the
+    // rename: half the file under the temporary name, nothing recorded.
+    let folder = Path::new(&a).parent().unwrap();
+    let partial = folder.join(".Second name.md.cme-partial");
+    std::fs::write(out.join(&partial), b"# Second name\n\nhalf of it").unwrap();
+    control(
+        &sim,
+        "PATCH",
+        "/__sim/pages/1000001",
+        Some(json!({"title": "Third name"})),
+    );
+    sync(&c, &out).unwrap();
+    export(&c, &fresh, false).unwrap();
+    // BUG-3: fails, the `.cme-partial` file is only in the synced folder.
+    let got = content(&out);
+    let want = content(&fresh);
+    assert!(got == want, "{}", tree_diff(&got, &want));
     for d in [&out, &fresh] {
         std::fs::remove_dir_all(d).ok();
     }
