@@ -185,7 +185,7 @@ impl State {
         let path = Self::path(output);
         if path.exists() {
             let backup = Self::backup_path(output);
-            let tmp = output.join(".cme-state.json.bak.cme-partial");
+            let tmp = partial_path(&backup).context("backup path has a name")?;
             let _ = std::fs::remove_file(&tmp);
             if std::fs::hard_link(&path, &tmp).is_ok() || std::fs::copy(&path, &tmp).is_ok() {
                 let _ = std::fs::rename(&tmp, &backup);

@@ -99,7 +99,14 @@ pub async fn run(client: &Client, req: SyncRequest, progress: &dyn Fn(&str)) -> 
     let _lock = if req.dry_run {
         None
     } else {
-        Some(lock::FolderLock::acquire(output)?)
+        let lock = lock::FolderLock::acquire(output)?;
+        // A run killed while saving the state leaves its temporary copies.
+        for name in [".cme-state.json", ".cme-state.json.bak"] {
+            if let Some(partial) = crate::state::partial_path(&output.join(name)) {
+                let _ = std::fs::remove_file(partial);
+            }
+        }
+        Some(lock)
     };
     let (mut state, replayed) = open_state(client, output, &req.start)?;
     let new_scope = match &req.start {
