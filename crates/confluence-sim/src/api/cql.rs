@@ -6,9 +6,20 @@
 //! Results are pages (folders when the query names `type = folder`) and,
 //! when the query names `type = attachment`, the current attachments of
 //! current pages.
+//!
+//! Paging through a result costs time in proportion to the page: a result
+//! is computed once and kept (as ids) in the site's small search cache,
+//! keyed by the parsed query and the caller, until the site next changes
+//! (see [`run_cached`]).
 
+use std::borrow::Cow;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
+
+use crate::model::site::{FastHasher, SearchIds};
 use crate::model::time::{self, Millis, parse_cql_date};
-use crate::model::{Attachment, Node, NodeKind, Site, Status};
+use crate::model::{Attachment, Id, Node, NodeKind, Site, Status};
 
 /// One search result: a page or folder, or an attachment with its page.
 #[derive(Clone, Copy, Debug)]
@@ -423,10 +434,10 @@ fn as_time(v: &Value) -> Option<Millis> {
     }
 }
 
-fn text(v: &Value) -> String {
+fn text(v: &Value) -> Cow<'_, str> {
     match v {
-        Value::Text(s) => s.clone(),
-        Value::Time(t) => t.to_string(),
+        Value::Text(s) => Cow::Borrowed(s),
+        Value::Time(t) => Cow::Owned(t.to_string()),
     }
 }
 
@@ -439,10 +450,50 @@ fn contains_words(hay: &str, needle: &str) -> bool {
         .all(|w| hay.contains(w))
 }
 
-fn eq_one(site: &Site, hit: &Hit, field: &str, op: &str, v: &Value) -> bool {
+/// Answers "is `anc` on the chain of parents starting at a node" for one
+/// run of a query, remembering the answer for every node on the way up: a
+/// query like `ancestor = X` over a whole site then costs about one lookup
+/// per node instead of a walk to the root per node.
+#[derive(Default)]
+struct Below(RefCell<HashMap<(Id, Id), bool, BuildHasherDefault<FastHasher>>>);
+
+impl Below {
+    /// Whether `anc` is `start` or one of its ancestors; `on_chain(n.parent,
+    /// X)` is `site.ancestors(n.id).contains(&X)`, cycles included (a walk
+    /// longer than the site has nodes has gone round every ancestor).
+    fn on_chain(&self, site: &Site, start: Option<Id>, anc: Id) -> bool {
+        let Some(mut cur) = start else {
+            return false;
+        };
+        let mut memo = self.0.borrow_mut();
+        let mut path: Vec<Id> = Vec::new();
+        let answer = loop {
+            if cur == anc {
+                break true;
+            }
+            if let Some(known) = memo.get(&(anc, cur)) {
+                break *known;
+            }
+            if path.len() > site.nodes.len() {
+                break false;
+            }
+            path.push(cur);
+            match site.nodes.get(&cur).and_then(|n| n.parent) {
+                None => break false,
+                Some(p) => cur = p,
+            }
+        };
+        for n in path {
+            memo.insert((anc, n), answer);
+        }
+        answer
+    }
+}
+
+fn eq_one(site: &Site, below: &Below, hit: &Hit, field: &str, op: &str, v: &Value) -> bool {
     let node = match hit {
         Hit::Node(n) => n,
-        Hit::Attachment(a, page) => return eq_attachment(site, a, page, field, op, v),
+        Hit::Attachment(a, page) => return eq_attachment(site, below, a, page, field, op, v),
     };
     let t = text(v);
     match field {
@@ -455,7 +506,7 @@ fn eq_one(site: &Site, hit: &Hit, field: &str, op: &str, v: &Value) -> bool {
         "parent" => t.parse::<u64>().is_ok_and(|i| node.parent == Some(i)),
         "ancestor" => t
             .parse::<u64>()
-            .is_ok_and(|i| site.ancestors(node.id).contains(&i)),
+            .is_ok_and(|i| below.on_chain(site, node.parent, i)),
         "label" => node.labels.iter().any(|l| l.name.eq_ignore_ascii_case(&t)),
         "creator" => *node.author_id == *t,
         "contributor" => node.versions.iter().any(|v| *v.author_id == *t),
@@ -479,6 +530,7 @@ fn eq_one(site: &Site, hit: &Hit, field: &str, op: &str, v: &Value) -> bool {
 /// container are its page's, and it lies below its page's ancestors.
 fn eq_attachment(
     site: &Site,
+    below: &Below,
     a: &Attachment,
     page: &Node,
     field: &str,
@@ -486,7 +538,7 @@ fn eq_attachment(
     v: &Value,
 ) -> bool {
     let t = text(v);
-    let id = || t.strip_prefix("att").unwrap_or(&t).parse::<u64>().ok();
+    let id = || t.strip_prefix("att").unwrap_or(&*t).parse::<u64>().ok();
     match field {
         "type" => t.eq_ignore_ascii_case("attachment"),
         "space" => site
@@ -497,7 +549,7 @@ fn eq_attachment(
         "container" => t.parse::<u64>().is_ok_and(|i| i == page.id),
         "ancestor" => t
             .parse::<u64>()
-            .is_ok_and(|i| i == page.id || site.ancestors(page.id).contains(&i)),
+            .is_ok_and(|i| below.on_chain(site, Some(page.id), i)),
         "creator" => a.versions.first().is_some_and(|v| *v.author_id == *t),
         "contributor" => a.versions.iter().any(|v| *v.author_id == *t),
         "status" => a.status.as_str() == t,
@@ -513,11 +565,11 @@ fn eq_attachment(
     }
 }
 
-fn eval(site: &Site, hit: &Hit, e: &Expr) -> bool {
+fn eval(site: &Site, below: &Below, hit: &Hit, e: &Expr) -> bool {
     match e {
-        Expr::And(a, b) => eval(site, hit, a) && eval(site, hit, b),
-        Expr::Or(a, b) => eval(site, hit, a) || eval(site, hit, b),
-        Expr::Not(a) => !eval(site, hit, a),
+        Expr::And(a, b) => eval(site, below, hit, a) && eval(site, below, hit, b),
+        Expr::Or(a, b) => eval(site, below, hit, a) || eval(site, below, hit, b),
+        Expr::Not(a) => !eval(site, below, hit, a),
         Expr::Cmp { field, op, values } => {
             if field == "created" || field == "lastmodified" {
                 let have = minute(if field == "created" {
@@ -538,7 +590,9 @@ fn eval(site: &Site, hit: &Hit, e: &Expr) -> bool {
                     _ => false,
                 };
             }
-            let any = values.iter().any(|v| eq_one(site, hit, field, op, v));
+            let any = values
+                .iter()
+                .any(|v| eq_one(site, below, hit, field, op, v));
             match *op {
                 "=" | "in" | "~" => any,
                 "!=" | "not in" | "!~" => !any,
@@ -585,10 +639,18 @@ pub fn run<'a>(site: &'a Site, q: &Query, account: &str) -> Vec<Hit<'a>> {
         .expr
         .as_ref()
         .is_some_and(|e| mentions_type(e, "attachment"));
-    let matches = |h: &Hit| q.expr.as_ref().is_none_or(|e| eval(site, h, e));
+    let below = Below::default();
+    let matches = |h: &Hit| q.expr.as_ref().is_none_or(|e| eval(site, &below, h, e));
+    // Skips the pass over pages and folders when none could match (an
+    // attachment-only query), which is most of the cost of such a query.
+    let nodes = q
+        .expr
+        .as_ref()
+        .is_none_or(|e| possible_types(e) & (PAGE | FOLDER) != 0);
     let mut out: Vec<Hit> = site
         .nodes
         .values()
+        .take(if nodes { usize::MAX } else { 0 })
         .filter(|n| matches!(n.status, Status::Current | Status::Archived))
         .filter(|n| n.kind == NodeKind::Page || folders)
         .map(Hit::Node)
@@ -624,6 +686,76 @@ pub fn run<'a>(site: &'a Site, q: &Query, account: &str) -> Vec<Hit<'a>> {
         }
     }
     out
+}
+
+/// [`run`], cached: the hits' ids, in order. Paging through a result
+/// (`start`/`cursor`) reuses the ids computed for its first page instead of
+/// filtering and sorting the whole site again.
+///
+/// The key is everything the result depends on besides the site: the parsed
+/// query (field names lower-cased, `space.key` folded into `space`, dates
+/// from `now()` and friends already resolved to instants, so such queries
+/// only hit within the same millisecond) and the caller's account (view
+/// restrictions). Every mutation of the site calls `Site::bump`, which
+/// empties the cache, so a cached result is exactly what `run` would return
+/// at that moment: mutations between pages show up on the next page as they
+/// did when every page re-ran the query (offsets may then shift, as they do
+/// on the real API, which re-runs the search per request too).
+pub fn run_cached(site: &Site, q: &Query, account: &str) -> SearchIds {
+    let key = format!("{account:?} {:?} {:?}", q.expr, q.order);
+    site.cached_search(&key, || {
+        run(site, q, account)
+            .iter()
+            .map(|h| match h {
+                Hit::Node(n) => (n.id, false),
+                Hit::Attachment(a, _) => (a.id, true),
+            })
+            .collect()
+    })
+}
+
+/// The hits of cached ids (a page of a [`run_cached`] result).
+pub fn resolve<'a>(site: &'a Site, ids: &[(Id, bool)]) -> Vec<Hit<'a>> {
+    ids.iter()
+        .filter_map(|(id, att)| {
+            if *att {
+                let a = site.attachments.get(id)?;
+                Some(Hit::Attachment(a, site.node(a.page_id)?))
+            } else {
+                site.node(*id).map(Hit::Node)
+            }
+        })
+        .collect()
+}
+
+const PAGE: u8 = 1;
+const FOLDER: u8 = 2;
+const ATTACHMENT: u8 = 4;
+
+/// The kinds of hit that could match `e` (a superset): what `type =`/`type
+/// in` allows, intersected over `AND`, joined over `OR`; anything else
+/// (including `NOT`) allows every kind.
+fn possible_types(e: &Expr) -> u8 {
+    match e {
+        Expr::And(a, b) => possible_types(a) & possible_types(b),
+        Expr::Or(a, b) => possible_types(a) | possible_types(b),
+        Expr::Not(_) => PAGE | FOLDER | ATTACHMENT,
+        Expr::Cmp { field, op, values } if field == "type" && matches!(*op, "=" | "in") => values
+            .iter()
+            .map(|v| {
+                let t = text(v);
+                [
+                    ("page", PAGE),
+                    ("folder", FOLDER),
+                    ("attachment", ATTACHMENT),
+                ]
+                .iter()
+                .filter(|(name, _)| t.eq_ignore_ascii_case(name))
+                .fold(0, |m, (_, bit)| m | bit)
+            })
+            .fold(0, |m, b| m | b),
+        Expr::Cmp { .. } => PAGE | FOLDER | ATTACHMENT,
+    }
 }
 
 /// Whether the query asks for `type = name` (or `type in (…, name)`).
@@ -697,5 +829,109 @@ mod tests {
         let q = parse("lastmodified > now(\"-4w\")").unwrap();
         validate(&q).unwrap();
         assert_eq!(parse_offset("-4w"), Some(-4 * 7 * 86_400_000));
+    }
+
+    fn small_site() -> Site {
+        crate::config::SimConfig::generate(
+            "pages=300,spaces=2,depth=5,attachments=0.5,body_kb=1,seed=3",
+        )
+        .unwrap()
+        .into_site()
+        .0
+    }
+
+    fn ids(hits: &[Hit]) -> Vec<(Id, bool)> {
+        hits.iter()
+            .map(|h| match h {
+                Hit::Node(n) => (n.id, false),
+                Hit::Attachment(a, _) => (a.id, true),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn possible_types_over_approximate() {
+        let all = PAGE | FOLDER | ATTACHMENT;
+        for (q, want) in [
+            ("type = attachment and space = KEY", ATTACHMENT),
+            (
+                "space = KEY and type in (page, Attachment)",
+                PAGE | ATTACHMENT,
+            ),
+            ("type = page or type = folder", PAGE | FOLDER),
+            ("type = attachment or title = x", all),
+            ("not type = page", all),
+            ("type != page", all),
+            ("type = blogpost", 0),
+            ("(type = attachment) and (type = page)", 0),
+        ] {
+            let e = parse(q).unwrap().expr.unwrap();
+            assert_eq!(possible_types(&e), want, "{q}");
+        }
+    }
+
+    #[test]
+    fn the_ancestor_memo_agrees_with_ancestors() {
+        let mut site = small_site();
+        // A cycle too: 0 → 1 → 2 → 0 (two pages made each other's parents).
+        let first: Vec<Id> = site.nodes.keys().copied().take(3).collect();
+        site.nodes.get_mut(&first[0]).unwrap().parent = Some(first[2]);
+        let all: Vec<Id> = site.nodes.keys().copied().collect();
+        let below = Below::default();
+        for anc in all.iter().step_by(7).chain(&first) {
+            for id in &all {
+                let parent = site.nodes[id].parent;
+                assert_eq!(
+                    below.on_chain(&site, parent, *anc),
+                    site.ancestors(*id).contains(anc),
+                    "{anc} above {id}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn cached_results_equal_fresh_ones_and_follow_changes() {
+        let mut site = small_site();
+        let page = site
+            .nodes
+            .values()
+            .find(|n| n.parent.is_some() && n.children.len() > 1)
+            .unwrap()
+            .id;
+        let queries = [
+            "type = attachment AND space = GEN0".to_string(),
+            "type in (page, attachment) AND space = GEN1 order by title desc".to_string(),
+            format!("ancestor = {page}"),
+            format!("type = page and not ancestor = {page} order by lastmodified"),
+            "type = page AND space = GEN0 order by created desc, id".to_string(),
+        ];
+        let account = site.default_account.to_string();
+        for q in &queries {
+            let q = parse(q).unwrap();
+            let fresh = ids(&run(&site, &q, &account));
+            assert!(!fresh.is_empty(), "{q:?}");
+            let cached = run_cached(&site, &q, &account);
+            assert_eq!(&*cached, &fresh[..]);
+            // Served from the cache the second time, and resolvable.
+            assert!(std::sync::Arc::ptr_eq(
+                &cached,
+                &run_cached(&site, &q, &account)
+            ));
+            assert_eq!(ids(&resolve(&site, &cached)), fresh);
+        }
+        // Another caller does not see the first caller's result.
+        let q = parse(&queries[2]).unwrap();
+        let before = run_cached(&site, &q, &account);
+        let other = run_cached(&site, &q, "someone-else");
+        assert!(!std::sync::Arc::ptr_eq(&before, &other));
+        // A change (with its bump) is visible at once.
+        let child = site.nodes[&page].children[0];
+        site.set_restriction(child, vec![std::sync::Arc::from("someone-else")]);
+        site.bump();
+        let after = run_cached(&site, &q, &account);
+        assert_eq!(&*after, &ids(&run(&site, &q, &account))[..]);
+        assert!(after.len() < before.len());
+        assert!(!after.contains(&(child, false)));
     }
 }
