@@ -4,6 +4,7 @@
 //! cargo bench -p confluence-sim --bench throughput
 //! SIM_BENCH_CONNS=16 SIM_BENCH_SECS=10 cargo bench -p confluence-sim --bench throughput
 //! SIM_BENCH_ONLY=inv,mem cargo bench -p confluence-sim --bench throughput
+//! SIM_BENCH_ONLY=cql cargo bench -p confluence-sim --bench throughput
 //! ```
 //!
 //! Starts the simulator in process on generated sites, drives it over
@@ -11,6 +12,9 @@
 //! prints requests/s for the listing and single-page scenarios. The peak RSS
 //! of a 100,000-page site is measured in a child process (this binary re-run
 //! with `SIM_BENCH_MEMORY_CHILD=1`) so the other scenarios do not inflate it.
+//! The `cql` scenario pages through v1 CQL searches of a 100,000-page site
+//! (20,000 attachments) one request at a time and prints milliseconds per
+//! page: the first page, the later ones, and the whole walk.
 //! Client and server share the machine's cores: the numbers are a lower
 //! bound for the server alone.
 
@@ -193,6 +197,127 @@ async fn space_id(addr: SocketAddr, key: &str) -> String {
     v["results"][0]["id"].as_str().unwrap().to_string()
 }
 
+/// Latency of one sequential walk through a CQL search's `next` links.
+struct CqlWalk {
+    scenario: String,
+    pages: usize,
+    results: usize,
+    total_size: u64,
+    first_ms: f64,
+    rest_ms: Vec<f64>,
+    secs: f64,
+}
+
+/// Follows `first` (a v1 CQL search) through its `next` links, at most
+/// `max_pages` requests, timing each; checks the ids are unique and, for a
+/// complete walk, that they add up to `totalSize`.
+async fn cql_walk(addr: SocketAddr, scenario: &str, first: &str, max_pages: usize) -> CqlWalk {
+    let auth = auth_header();
+    let mut c = Conn::open(addr).await;
+    let mut path = first.to_string();
+    let mut times = Vec::new();
+    let mut ids = std::collections::HashSet::new();
+    let mut total_size = 0;
+    let mut complete = false;
+    let started = Instant::now();
+    while times.len() < max_pages {
+        let t = Instant::now();
+        let (status, body) = c.get(addr, &path, &auth).await;
+        times.push(t.elapsed().as_secs_f64() * 1e3);
+        assert_eq!(status, 200, "GET {path}");
+        let v: serde_json::Value = serde_json::from_slice(&body).expect("json");
+        total_size = v["totalSize"].as_u64().expect("totalSize");
+        for r in v["results"].as_array().expect("results") {
+            let id = r["id"].as_str().expect("id").to_string();
+            assert!(ids.insert(id), "a result repeats across pages");
+        }
+        match v["_links"]["next"].as_str() {
+            Some(next) => path = format!("/wiki{next}"),
+            None => {
+                complete = true;
+                break;
+            }
+        }
+    }
+    if complete {
+        assert_eq!(
+            ids.len() as u64,
+            total_size,
+            "{scenario}: walk covers totalSize"
+        );
+    }
+    CqlWalk {
+        scenario: scenario.to_string(),
+        pages: times.len(),
+        results: ids.len(),
+        total_size,
+        first_ms: times[0],
+        rest_ms: times[1..].to_vec(),
+        secs: started.elapsed().as_secs_f64(),
+    }
+}
+
+fn print_cql(walks: &[CqlWalk]) {
+    println!();
+    println!("confluence-sim CQL paging (one connection, sequential next links)");
+    println!(
+        "{:<62} {:>6} {:>8} {:>8} {:>9} {:>9} {:>9} {:>8}",
+        "scenario", "pages", "results", "total", "1st ms", "next ms", "max ms", "secs"
+    );
+    println!("{}", "-".repeat(126));
+    for w in walks {
+        let mean = w.rest_ms.iter().sum::<f64>() / w.rest_ms.len().max(1) as f64;
+        let max = w.rest_ms.iter().cloned().fold(0.0, f64::max);
+        println!(
+            "{:<62} {:>6} {:>8} {:>8} {:>9.2} {:>9.2} {:>9.2} {:>8.2}",
+            w.scenario, w.pages, w.results, w.total_size, w.first_ms, mean, max, w.secs
+        );
+    }
+}
+
+/// The `cql` scenario: CQL searches over a 100,000-page site.
+fn cql_scenario(rt: &tokio::runtime::Runtime) -> Vec<CqlWalk> {
+    let spec = "pages=100000,spaces=1,depth=6,attachments=0.2,body_kb=2,seed=7";
+    let (handle, addr, gen_secs) = start(spec);
+    eprintln!("generated {spec} in {gen_secs:.2}s");
+    let walks = rt.block_on(async {
+        let mut c = Conn::open(addr).await;
+        let (_, body) = c
+            .get(addr, "/wiki/api/v2/spaces?keys=GEN0", &auth_header())
+            .await;
+        let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        let home = v["results"][0]["homepageId"].as_str().unwrap().to_string();
+        let search = "/wiki/rest/api/content/search";
+        let mut walks = Vec::new();
+        for (name, cql, expand, max_pages) in [
+            (
+                "type = attachment AND space = GEN0, expand=version,container",
+                "type%20%3D%20attachment%20AND%20space%20%3D%20%22GEN0%22",
+                "&expand=version,container",
+                usize::MAX,
+            ),
+            (
+                "type = attachment AND space = GEN0, no expand (first 40)",
+                "type%20%3D%20attachment%20AND%20space%20%3D%20%22GEN0%22",
+                "",
+                40,
+            ),
+            (
+                "type = page AND ancestor = home, expand=version (first 40)",
+                &format!("type%20%3D%20page%20AND%20ancestor%20%3D%20{home}") as &str,
+                "&expand=version",
+                40,
+            ),
+        ] {
+            let first = format!("{search}?cql={cql}&limit=250{expand}");
+            walks.push(cql_walk(addr, name, &first, max_pages).await);
+        }
+        walks
+    });
+    handle.stop();
+    walks
+}
+
 struct Row {
     scenario: String,
     outcome: Outcome,
@@ -274,7 +399,7 @@ fn main() {
         .enable_all()
         .build()
         .unwrap();
-    // SIM_BENCH_ONLY=a8,a1,inv,tiny,single,mem runs a subset (e.g. under perf).
+    // SIM_BENCH_ONLY=a8,a1,inv,tiny,single,cql,mem runs a subset (e.g. under perf).
     let only = std::env::var("SIM_BENCH_ONLY").ok();
     let want = |tag: &str| {
         only.as_deref()
@@ -347,7 +472,12 @@ fn main() {
         });
         handle.stop();
     }
-    print_table(&rows, conns);
+    if !rows.is_empty() {
+        print_table(&rows, conns);
+    }
+    if want("cql") {
+        print_cql(&cql_scenario(&rt));
+    }
     if !want("mem") {
         return;
     }
