@@ -70,19 +70,13 @@ fn child(url: &str) {
         },
     ))
     .unwrap();
-    let req = SyncRequest {
-        output: dir.clone(),
-        start: Start::Export {
+    let req = SyncRequest::new(
+        dir.clone(),
+        Start::Export {
             scope: Selection::AllSpaces.scope(),
             append: false,
         },
-        force: false,
-        dry_run: false,
-        max_delete: None,
-        options: Default::default(),
-        jira_url: None,
-        cancel: Default::default(),
-    };
+    );
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

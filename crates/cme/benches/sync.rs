@@ -251,16 +251,7 @@ fn child(phase: &str, url: &str, dir: &Path) {
         "sync" => Start::Sync,
         other => panic!("unknown phase {other}"),
     };
-    let req = SyncRequest {
-        output: PathBuf::from(dir),
-        start,
-        force: false,
-        dry_run: false,
-        max_delete: None,
-        options: Default::default(),
-        jira_url: None,
-        cancel: Default::default(),
-    };
+    let req = SyncRequest::new(PathBuf::from(dir), start);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

@@ -7,7 +7,7 @@ use super::sync::{print, runtime};
 use crate::export::Selection;
 use crate::state::State;
 use crate::sync::outcome::Outcome;
-use crate::sync::{Cancel, Start, SyncRequest, run};
+use crate::sync::{Start, SyncRequest, run};
 use anyhow::{Context as _, Result, bail};
 use base64::Engine as _;
 use clap::Args;
@@ -96,16 +96,7 @@ pub fn run_demo(args: &DemoArgs) -> Result<u8> {
 }
 
 fn request(out: &Path, start: Start) -> SyncRequest {
-    SyncRequest {
-        output: out.to_path_buf(),
-        start,
-        force: false,
-        dry_run: false,
-        max_delete: None,
-        options: Default::default(),
-        jira_url: None,
-        cancel: Cancel::default(),
-    }
+    SyncRequest::new(out, start)
 }
 
 /// A handful of everyday changes, each printed as it is made.

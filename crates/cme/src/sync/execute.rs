@@ -182,10 +182,7 @@ async fn download(
                 output_path: d.path.to_string(),
             },
         );
-        store.record(Record::Page {
-            id: d.owner.clone(),
-            entry: Box::new(entry),
-        })?;
+        store.put(d.owner.clone(), entry)?;
         out.attachment_line(
             if d.replaces {
                 ChangeKind::Modified
@@ -214,10 +211,7 @@ fn remove_stale(
         remove_file(ex.output, guard, path, out)?;
         if let Some(mut entry) = store.state().pages.get(id).cloned() {
             entry.previous_paths.retain(|p| p != path.as_str());
-            store.record(Record::Page {
-                id: id.clone(),
-                entry: Box::new(entry),
-            })?;
+            store.put(id.clone(), entry)?;
         }
     }
     // Pages moved in this run: their old files go now.
@@ -245,10 +239,7 @@ fn remove_stale(
             }
         }
         entry.previous_paths = kept;
-        store.record(Record::Page {
-            id: w.id.clone(),
-            entry: Box::new(entry),
-        })?;
+        store.put(w.id.clone(), entry)?;
     }
     Ok(())
 }
@@ -277,10 +268,7 @@ fn delete_pages(
             });
         }
         entry.status = TrackedStatus::Deleted;
-        store.record(Record::Page {
-            id: d.id.clone(),
-            entry: Box::new(entry),
-        })?;
+        store.put(d.id.clone(), entry)?;
     }
     Ok(())
 }
@@ -299,10 +287,7 @@ fn remove_attachments(
         }
         if let Some(mut entry) = store.state().pages.get(&r.owner).cloned() {
             entry.attachments.remove(&r.file);
-            store.record(Record::Page {
-                id: r.owner.clone(),
-                entry: Box::new(entry),
-            })?;
+            store.put(r.owner.clone(), entry)?;
         }
     }
     Ok(())

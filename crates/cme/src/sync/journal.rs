@@ -140,6 +140,14 @@ impl Store {
         Ok(())
     }
 
+    /// Records a page's entry as it now is.
+    pub fn put(&mut self, id: PageId, entry: PageState) -> Result<()> {
+        self.record(Record::Page {
+            id,
+            entry: Box::new(entry),
+        })
+    }
+
     /// Writes the state file (after making the files it names durable) and
     /// empties the journal.
     pub fn fold(&mut self) -> Result<()> {

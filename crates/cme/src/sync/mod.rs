@@ -54,6 +54,23 @@ pub struct SyncRequest {
     pub cancel: Cancel,
 }
 
+impl SyncRequest {
+    /// A run with the default options: no force, no dry run, no
+    /// `--max-delete`, default Markdown.
+    pub fn new(output: impl Into<PathBuf>, start: Start) -> Self {
+        Self {
+            output: output.into(),
+            start,
+            force: false,
+            dry_run: false,
+            max_delete: None,
+            options: Options::default(),
+            jira_url: None,
+            cancel: Cancel::default(),
+        }
+    }
+}
+
 /// Ctrl+C, as something a run can both poll and await.
 #[derive(Clone, Debug)]
 pub struct Cancel(std::sync::Arc<tokio::sync::watch::Sender<bool>>);

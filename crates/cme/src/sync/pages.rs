@@ -216,10 +216,7 @@ pub async fn write_pages(
                 previous_paths,
                 attachments: old.map(|o| o.attachments.clone()).unwrap_or_default(),
             };
-            store.record(Record::Page {
-                id: w.id.clone(),
-                entry: Box::new(entry),
-            })?;
+            store.put(w.id.clone(), entry)?;
             out.push_line(Line {
                 kind: w.kind(),
                 path: w.path.to_string(),

@@ -160,16 +160,9 @@ pub fn plan(remote: &Remote, state: &State, local: &LocalFacts, opts: &PlanOptio
         }
         active += 1;
         if layout.get(id).is_none() {
-            let path = match OutputPath::parse_recorded(&ps.output_path) {
-                Ok(p) => Some(p),
-                Err(e) => {
-                    plan.refused.push(e);
-                    None
-                }
-            };
             plan.deletions.push(PageDeletion {
                 id: id.clone(),
-                path,
+                path: checked(&ps.output_path, &mut plan.refused),
             });
         }
     }
@@ -201,6 +194,13 @@ pub fn plan(remote: &Remote, state: &State, local: &LocalFacts, opts: &PlanOptio
         }
     }
     plan
+}
+
+/// A recorded path, if it is safe; a refusal is noted, never followed.
+fn checked(recorded: &str, refused: &mut Vec<UnsafePath>) -> Option<OutputPath> {
+    OutputPath::parse_recorded(recorded)
+        .map_err(|e| refused.push(e))
+        .ok()
 }
 
 /// Paths pages will occupy, lower-cased (macOS and Windows fold case): a
@@ -367,17 +367,10 @@ pub fn plan_attachments(
             if wanted.contains(&(id, file.as_str())) {
                 continue;
             }
-            let path = match OutputPath::parse_recorded(&st.output_path) {
-                Ok(p) => Some(p),
-                Err(e) => {
-                    out.refused.push(e);
-                    None
-                }
-            };
             out.removals.push(Removal {
                 owner: id.clone(),
                 file: file.clone(),
-                path,
+                path: checked(&st.output_path, &mut out.refused),
             });
         }
     }

@@ -4,9 +4,8 @@
 use cme::export::Selection;
 use cme::state::STATE_FILE;
 use cme::sync::outcome::Outcome;
-use cme::sync::{Cancel, Start, SyncRequest};
+use cme::sync::{Start, SyncRequest};
 use cme_client::{Client, ClientConfig, Credentials, Flavor, RetryPolicy, Secret};
-use cme_convert::Options;
 use confluence_sim::SimHandle;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -39,16 +38,7 @@ pub fn tmp(name: &str) -> PathBuf {
 
 /// A pipeline run's request with default options.
 pub fn request(out: &Path, start: Start) -> SyncRequest {
-    SyncRequest {
-        output: out.to_path_buf(),
-        start,
-        force: false,
-        dry_run: false,
-        max_delete: None,
-        options: Options::default(),
-        jira_url: None,
-        cancel: Cancel::default(),
-    }
+    SyncRequest::new(out, start)
 }
 
 /// Runs one request to its end on a fresh runtime.
