@@ -191,8 +191,10 @@ impl State {
                 let _ = std::fs::rename(&tmp, &backup);
             }
         }
-        let json = serde_json::to_vec_pretty(self).expect("state serialises");
-        write_atomic(&path, &json, Durability::Fsync)
+        // Streamed: at 100,000 pages the JSON is ~50 MB, not worth holding.
+        write_atomic_with(&path, Durability::Fsync, 64 * 1024, |w| {
+            serde_json::to_writer_pretty(&mut *w, self).map_err(std::io::Error::other)
+        })
     }
 
     /// Path of the backup of the previous state.
@@ -246,12 +248,27 @@ pub fn partial_path(path: &Path) -> Option<PathBuf> {
 
 /// Writes `bytes` to `path` through a temporary sibling and a rename.
 pub fn write_atomic(path: &Path, bytes: &[u8], durability: Durability) -> Result<()> {
+    // No buffer: the bytes go to the file in one call.
+    write_atomic_with(path, durability, 0, |w| w.write_all(bytes))
+}
+
+/// [`write_atomic`] for content produced by `write` into a writer with a
+/// buffer of `buffer` bytes.
+pub fn write_atomic_with(
+    path: &Path,
+    durability: Durability,
+    buffer: usize,
+    write: impl FnOnce(&mut std::io::BufWriter<std::fs::File>) -> std::io::Result<()>,
+) -> Result<()> {
     let dir = path.parent().context("path has no parent folder")?;
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create `{}`", dir.display()))?;
     let tmp = partial_path(path).context("path has no file name")?;
     let result = (|| -> std::io::Result<()> {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
+        let mut w = std::io::BufWriter::with_capacity(buffer, std::fs::File::create(&tmp)?);
+        write(&mut w)?;
+        let f = w
+            .into_inner()
+            .map_err(std::io::IntoInnerError::into_error)?;
         if durability == Durability::Fsync {
             f.sync_all()?;
         }
