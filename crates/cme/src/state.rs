@@ -189,6 +189,9 @@ impl State {
             let _ = std::fs::remove_file(&tmp);
             if std::fs::hard_link(&path, &tmp).is_ok() || std::fs::copy(&path, &tmp).is_ok() {
                 let _ = std::fs::rename(&tmp, &backup);
+                // When a killed save left the backup linked to the state,
+                // both names are one file and the rename did nothing.
+                let _ = std::fs::remove_file(&tmp);
             }
         }
         // Streamed: at 100,000 pages the JSON is ~50 MB, not worth holding.
