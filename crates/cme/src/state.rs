@@ -26,6 +26,23 @@ pub struct State {
     /// run removes whatever no page records there.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub pending: Vec<String>,
+    /// The Markdown options the files were written with: `sync` keeps using
+    /// them unless a flag says otherwise, and a change rewrites every page,
+    /// so a folder never mixes two styles.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub markdown: Option<MarkdownSettings>,
+}
+
+/// Markdown options as recorded in the state.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct MarkdownSettings {
+    /// `markdown` or `wiki`.
+    pub link_style: String,
+    /// `gfm` or `blockquote`.
+    pub alert_style: String,
+    /// Jira base URL for Jira macros.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jira_url: Option<String>,
 }
 
 /// One export command and its arguments, replayed by `sync`.
@@ -115,6 +132,7 @@ impl State {
             scopes: Vec::new(),
             min_export_timestamp: None,
             pending: Vec::new(),
+            markdown: None,
             pages: BTreeMap::new(),
         }
     }

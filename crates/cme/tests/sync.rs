@@ -886,3 +886,38 @@ fn data_center_syncs_like_cloud() {
     assert_converged(&c, &out, "dc-fresh");
     std::fs::remove_dir_all(&out).ok();
 }
+
+#[test]
+fn markdown_options_are_kept_and_a_change_rewrites_every_page() {
+    let sim = spawn(SimConfig::demo()).unwrap();
+    let out = tmp("options");
+    let dir = out.to_str().unwrap();
+    let run = cli(&["spaces", "OPS", "--link-style", "wiki", "-o", dir], &sim);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let home = std::fs::read_to_string(out.join("OPS/Operations Home.md")).unwrap();
+    assert!(home.contains("[["), "{home}");
+    // No flag: the folder's recorded style is kept, nothing is rewritten.
+    let run = cli(&["sync", "-o", dir], &sim);
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        stdout.ends_with("0 new, 0 modified, 0 deleted, 10 unchanged\n"),
+        "{stdout}"
+    );
+    // Another style: every page is rewritten in it.
+    let run = cli(&["sync", "--link-style", "markdown", "-o", dir], &sim);
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        stdout.contains("0 new, 10 modified, 0 deleted, 0 unchanged"),
+        "{stdout}"
+    );
+    let home = std::fs::read_to_string(out.join("OPS/Operations Home.md")).unwrap();
+    assert!(!home.contains("[[") && home.contains("]("), "{home}");
+    let run = cli(&["sync", "-o", dir], &sim);
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(stdout.contains("10 unchanged"), "{stdout}");
+    std::fs::remove_dir_all(&out).ok();
+}

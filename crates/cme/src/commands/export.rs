@@ -117,6 +117,12 @@ pub fn run_export(
         scope: selection.scope(),
         append: output.append,
     };
+    // Appending to a folder keeps its Markdown options unless flags change them.
+    let recorded = if output.append {
+        crate::state::State::load(&output.output_path)?.and_then(|s| s.markdown)
+    } else {
+        None
+    };
     run_pipeline(
         client,
         &output.output_path,
@@ -124,6 +130,7 @@ pub fn run_export(
         &output.run,
         &output.markdown,
         file,
+        recorded.as_ref(),
     )
 }
 

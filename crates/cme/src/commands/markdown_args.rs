@@ -1,5 +1,6 @@
 //! Markdown flavour flags shared by `convert` and the export commands.
 use crate::config::Config;
+use crate::state::MarkdownSettings;
 use clap::{Args, ValueEnum};
 use cme_convert::{AlertStyle, LinkStyle, Options};
 
@@ -37,14 +38,40 @@ impl MarkdownArgs {
     /// Converter options and Jira URL for these flags, with the settings file
     /// filling what they leave open (title left unset).
     pub fn resolve(&self, file: &Config) -> (Options, Option<String>) {
-        let link = self.link_style.or(match file.link_style.as_deref() {
-            Some("wiki") => Some(LinkStyleArg::Wiki),
-            _ => None,
-        });
-        let alert = self.alert_style.or(match file.alert_style.as_deref() {
-            Some("blockquote") => Some(AlertStyleArg::Blockquote),
-            _ => None,
-        });
+        let (options, jira, _) = self.resolve_for(file, None);
+        (options, jira)
+    }
+
+    /// Like [`Self::resolve`] for an output folder whose files were written
+    /// with `recorded`: a flag wins, then what the folder recorded, then the
+    /// settings file. Also returns the settings to record.
+    pub fn resolve_for(
+        &self,
+        file: &Config,
+        recorded: Option<&MarkdownSettings>,
+    ) -> (Options, Option<String>, MarkdownSettings) {
+        let link = self
+            .link_style
+            .or(match recorded.map(|r| r.link_style.as_str()) {
+                Some("wiki") => Some(LinkStyleArg::Wiki),
+                Some(_) => Some(LinkStyleArg::Markdown),
+                None => None,
+            })
+            .or(match file.link_style.as_deref() {
+                Some("wiki") => Some(LinkStyleArg::Wiki),
+                _ => None,
+            });
+        let alert = self
+            .alert_style
+            .or(match recorded.map(|r| r.alert_style.as_str()) {
+                Some("blockquote") => Some(AlertStyleArg::Blockquote),
+                Some(_) => Some(AlertStyleArg::Gfm),
+                None => None,
+            })
+            .or(match file.alert_style.as_deref() {
+                Some("blockquote") => Some(AlertStyleArg::Blockquote),
+                _ => None,
+            });
         let options = Options {
             link_style: match link {
                 Some(LinkStyleArg::Wiki) => LinkStyle::Wiki,
@@ -56,8 +83,25 @@ impl MarkdownArgs {
             },
             ..Options::default()
         };
-        let jira = self.jira_url.clone().or_else(|| file.jira_url.clone());
-        (options, jira)
+        let jira = self
+            .jira_url
+            .clone()
+            .or_else(|| recorded.and_then(|r| r.jira_url.clone()))
+            .or_else(|| file.jira_url.clone());
+        let settings = MarkdownSettings {
+            link_style: match options.link_style {
+                LinkStyle::Wiki => "wiki",
+                _ => "markdown",
+            }
+            .to_owned(),
+            alert_style: match options.alert_style {
+                AlertStyle::Blockquote => "blockquote",
+                _ => "gfm",
+            }
+            .to_owned(),
+            jira_url: jira.clone(),
+        };
+        (options, jira, settings)
     }
 
     /// No flag given.

@@ -3,7 +3,7 @@
 use super::markdown_args::MarkdownArgs;
 use crate::config::Config;
 use crate::settings::ConnectionArgs;
-use crate::state::State;
+use crate::state::{MarkdownSettings, State};
 use crate::sync::outcome::Outcome;
 use crate::sync::{Cancel, Start, SyncRequest, run};
 use anyhow::Result;
@@ -46,8 +46,11 @@ pub struct RunArgs {
 pub fn run_sync(args: &SyncArgs) -> Result<u8> {
     let file = Config::load()?;
     // The state names its site: with no URL configured, that one is used.
-    let recorded = State::load(&args.output_path)?.map(|s| s.confluence_url);
-    let client = args.connection.client_or(&file, recorded.as_deref())?;
+    let recorded = State::load(&args.output_path)?;
+    let client = args
+        .connection
+        .client_or(&file, recorded.as_ref().map(|s| s.confluence_url.as_str()))?;
+    let markdown = recorded.as_ref().and_then(|s| s.markdown.as_ref());
     run_pipeline(
         &client,
         &args.output_path,
@@ -55,6 +58,7 @@ pub fn run_sync(args: &SyncArgs) -> Result<u8> {
         &args.run,
         &args.markdown,
         &file,
+        markdown,
     )
 }
 
@@ -67,8 +71,9 @@ pub fn run_pipeline(
     run_args: &RunArgs,
     markdown: &MarkdownArgs,
     file: &Config,
+    recorded: Option<&MarkdownSettings>,
 ) -> Result<u8> {
-    let (options, jira_url) = markdown.resolve(file);
+    let (options, jira_url, settings) = markdown.resolve_for(file, recorded);
     let cancel = Cancel::default();
     let req = SyncRequest {
         output: output.to_path_buf(),
@@ -78,6 +83,7 @@ pub fn run_pipeline(
         max_delete: run_args.max_delete,
         options,
         jira_url,
+        markdown: Some(settings),
         cancel: cancel.clone(),
     };
     let bar = indicatif::ProgressBar::new_spinner();

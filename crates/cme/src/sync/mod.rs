@@ -51,6 +51,9 @@ pub struct SyncRequest {
     pub max_delete: Option<usize>,
     pub options: Options,
     pub jira_url: Option<String>,
+    /// `options` and `jira_url` as recorded in the state; when the state
+    /// recorded others, every page is rewritten. `None`: not recorded.
+    pub markdown: Option<crate::state::MarkdownSettings>,
     pub cancel: Cancel,
 }
 
@@ -66,6 +69,7 @@ impl SyncRequest {
             max_delete: None,
             options: Options::default(),
             jira_url: None,
+            markdown: None,
             cancel: Cancel::default(),
         }
     }
@@ -166,7 +170,13 @@ pub async fn run(client: &Client, req: SyncRequest, progress: &dyn Fn(&str)) -> 
     progress("checking files on disk");
     let local = local_facts(output, &state);
     let now = humantime::format_rfc3339_millis(SystemTime::now()).to_string();
-    let force_before = if req.force {
+    // Files written with other Markdown options: rewrite them all, so the
+    // folder never mixes two styles.
+    let restyle = req.markdown.is_some()
+        && state.markdown.is_some()
+        && state.markdown != req.markdown
+        && !state.pages.is_empty();
+    let force_before = if req.force || restyle {
         Some(now.clone())
     } else {
         state.min_export_timestamp.clone()
@@ -218,10 +228,14 @@ pub async fn run(client: &Client, req: SyncRequest, progress: &dyn Fn(&str)) -> 
     // The scope and the force marker are saved before any page is written,
     // so an interrupted run is finished by the next `sync`.
     let changed = replayed > 0
+        || (req.markdown.is_some() && state.markdown != req.markdown)
         || new_scope.is_some()
         || state.min_export_timestamp != force_before
         || !State::path(output).exists();
     state.min_export_timestamp = force_before;
+    if req.markdown.is_some() {
+        state.markdown = req.markdown.clone();
+    }
     let mut store = Store::open(output, state, changed)?;
     let mut out = Outcome {
         unchanged: plan.unchanged,
