@@ -260,8 +260,6 @@ struct World<'a> {
     n: u64,
     trace: Vec<String>,
     stats: Stats,
-    /// A kill left BUG-4's footprint (see `bug_4_…`).
-    bug_4: bool,
 }
 
 /// What a generated body refers to, to remember once the page id is known.
@@ -394,15 +392,14 @@ impl World<'_> {
         (xml, refs)
     }
 
-    /// Notes BUG-4's footprint after a kill: the state and its backup one
-    /// file (see `bug_4_…`).
+    /// Counts kills that left BUG-4's footprint (the state and its backup
+    /// one file): the case goes on, and must still converge.
     fn after_kill(&mut self, out: &Path) {
         #[cfg(unix)]
-        if !self.bug_4 && same_file(&State::path(out), &State::backup_path(out)) {
-            self.bug_4 = true;
+        if same_file(&State::path(out), &State::backup_path(out)) {
             self.stats.bug_4_footprints += 1;
             self.note(
-                "(the kill left BUG-4's footprint: the state and its backup are one file)".into(),
+                "(the kill left the state and its backup one file: BUG-4's footprint)".into(),
             );
         }
     }
@@ -1024,7 +1021,6 @@ fn run_case(seed: u64, trace: &mut Vec<String>, stats: &mut Stats) {
         lists_children: Vec::new(),
         images: Vec::new(),
         n: 0,
-        bug_4: false,
         trace: vec![format!("site: generate {spec}")],
         stats: Stats {
             cases: 1,
@@ -1277,13 +1273,7 @@ fn case_body(w: &mut World, client: &cme_client::Client) {
     };
 
     // (1) The same files, byte for byte.
-    let mut got = content(out);
-    // BUG-4 (open): when a kill left its footprint, a later save leaves the
-    // backup's temporary copy; that one file, and only then, is excused.
-    // Remove this once `bug_4_…` passes.
-    if w.bug_4 {
-        got.remove("..cme-state.json.bak.cme-partial");
-    }
+    let got = content(out);
     let expected = if fresh_state.is_some() {
         content(fresh)
     } else {
@@ -1454,8 +1444,9 @@ fn sync_converges_to_a_fresh_export() {
 }
 
 // ---------------------------------------------------------------------------
-// Reductions of what the property test found, kept as regression tests (all
-// three were fixed in 94bda7c; each test failed before it).
+// Reductions of what the property test found, kept as regression tests
+// (BUG-1 to BUG-3 were fixed in 94bda7c, BUG-4 in 9cda37e; each test failed
+// before its fix).
 
 /// Copies the tree `from` to `to`.
 fn copy_tree(from: &Path, to: &Path) {
@@ -1703,19 +1694,15 @@ fn bug_3_a_partial_file_left_by_a_kill_is_never_removed() {
 }
 
 // ---------------------------------------------------------------------------
-// BUG-4 (open): `State::save` keeps the previous state as the backup by
+// BUG-4: `State::save` keeps the previous state as the backup by
 // hard-linking `.cme-state.json` to `..cme-state.json.bak.cme-partial` and
 // renaming that onto `.cme-state.json.bak`. A run killed after that rename
-// and before the new state is renamed into place leaves the state and its
-// backup as two links to one file. The next save links again and renames
+// and before the new state was renamed into place left the state and its
+// backup as two links to one file; the next save linked again and renamed
 // onto the backup — and rename(2) between two links to the same file does
-// nothing and reports success — so `..cme-state.json.bak.cme-partial` stays
-// in the output folder after a sync that ended well (until the next run
-// removes it on start). The property test met it 2 times in 1500 cases;
-// there it is excused only when a kill left exactly this footprint (see
-// `World::after_kill`). A fix: remove the temporary copy after the
-// rename when it is still there, or skip the backup step when the two are
-// already the same file.
+// nothing and reports success — so `..cme-state.json.bak.cme-partial` stayed
+// in the output folder after a sync that ended well. The property test met
+// it 2 times in 1500 cases; fixed in 9cda37e.
 
 /// Whether two paths are links to one file.
 #[cfg(unix)]
@@ -1732,7 +1719,6 @@ fn same_file(a: &Path, b: &Path) -> bool {
 /// leave no temporary copy behind.
 #[cfg(unix)]
 #[test]
-#[ignore = "BUG-4: a save after a killed save leaves ..cme-state.json.bak.cme-partial"]
 fn bug_4_a_save_after_a_killed_save_leaves_the_backup_copy() {
     let sim = confluence_sim::spawn(
         SimConfig::generate("pages=3,spaces=1,depth=2,attachments=0,body_kb=1,seed=1").unwrap(),
@@ -1758,7 +1744,6 @@ fn bug_4_a_save_after_a_killed_save_leaves_the_backup_copy() {
         .into_keys()
         .filter(|f| f.ends_with(".cme-partial"))
         .collect();
-    // BUG-4: fails, `..cme-state.json.bak.cme-partial` is left.
     assert!(left.is_empty(), "temporary files left by a sync: {left:?}");
     std::fs::remove_dir_all(&out).ok();
 }
