@@ -39,10 +39,16 @@ pub fn remove_file(
 pub fn prune(root: &Path, guard: &mut PathGuard, dir: &Path) {
     let mut dir = Some(dir);
     while let Some(d) = dir {
-        if d == root || !d.starts_with(root) || std::fs::remove_dir(d).is_err() {
+        if d == root || !d.starts_with(root) {
             break;
         }
-        guard.forget(d);
+        match std::fs::remove_dir(d) {
+            Ok(()) => guard.forget(d),
+            // Never created (a run killed inside `create_dir_all`): its
+            // parents may still be empty leftovers.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(_) => break,
+        }
         dir = d.parent();
     }
 }
