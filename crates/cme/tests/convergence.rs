@@ -224,7 +224,6 @@ struct Stats {
     kills_mid_run: u64,
     held_too_many: u64,
     bug_4_footprints: u64,
-    bug_5_footprints: u64,
 }
 
 impl Stats {
@@ -240,7 +239,6 @@ impl Stats {
         self.kills_mid_run += o.kills_mid_run;
         self.held_too_many += o.held_too_many;
         self.bug_4_footprints += o.bug_4_footprints;
-        self.bug_5_footprints += o.bug_5_footprints;
     }
 }
 
@@ -262,9 +260,6 @@ struct World<'a> {
     n: u64,
     trace: Vec<String>,
     stats: Stats,
-    /// Empty folders a kill left inside a pending path's missing chain of
-    /// folders (BUG-5's footprint, see `bug_5_…`), relative.
-    bug_5_folders: BTreeSet<String>,
 }
 
 /// What a generated body refers to, to remember once the page id is known.
@@ -399,54 +394,13 @@ impl World<'_> {
 
     /// Counts kills that left BUG-4's footprint (the state and its backup
     /// one file): the case goes on, and must still converge.
-    /// And notes BUG-5's footprint: a pending path whose folder is missing
-    /// under an empty folder the kill created (see `bug_5_…`).
-    fn after_kill(&mut self, out: &Path, state: &State) {
+    fn after_kill(&mut self, out: &Path) {
         #[cfg(unix)]
         if same_file(&State::path(out), &State::backup_path(out)) {
             self.stats.bug_4_footprints += 1;
             self.note(
                 "(the kill left the state and its backup one file: BUG-4's footprint)".into(),
             );
-        }
-        for p in &state.pending {
-            let Some(parent) = Path::new(p).parent() else {
-                continue;
-            };
-            if out.join(parent).exists() {
-                continue;
-            }
-            // The deepest folder of the chain that exists, and above it
-            // every folder that holds nothing but the chain.
-            let mut below: Option<&Path> = None;
-            let mut dir = parent;
-            while !dir.as_os_str().is_empty() && !out.join(dir).exists() {
-                below = Some(dir);
-                dir = dir.parent().unwrap_or(Path::new(""));
-            }
-            let mut found = Vec::new();
-            while !dir.as_os_str().is_empty() {
-                let entries: Vec<_> = std::fs::read_dir(out.join(dir))
-                    .map(|r| r.filter_map(Result::ok).map(|e| e.path()).collect())
-                    .unwrap_or_default();
-                let only_chain = entries.is_empty()
-                    || (entries.len() == 1
-                        && below.is_some_and(|b| entries[0] == out.join(b))
-                        && out.join(below.unwrap()).exists());
-                if !only_chain {
-                    break;
-                }
-                found.push(dir.to_string_lossy().into_owned());
-                below = Some(dir);
-                dir = dir.parent().unwrap_or(Path::new(""));
-            }
-            if !found.is_empty() {
-                self.stats.bug_5_footprints += 1;
-                self.note(format!(
-                    "(the kill left empty folders above a pending path: BUG-5's footprint: {found:?})"
-                ));
-                self.bug_5_folders.extend(found);
-            }
         }
     }
 
@@ -1067,7 +1021,6 @@ fn run_case(seed: u64, trace: &mut Vec<String>, stats: &mut Stats) {
         lists_children: Vec::new(),
         images: Vec::new(),
         n: 0,
-        bug_5_folders: BTreeSet::new(),
         trace: vec![format!("site: generate {spec}")],
         stats: Stats {
             cases: 1,
@@ -1167,7 +1120,12 @@ fn case_body(w: &mut World, client: &cme_client::Client) {
             }
             Ok(Some(_)) => {
                 let state = loaded(out, "after a killed export");
-                w.after_kill(out, &state);
+                w.after_kill(out);
+                let unknown = untracked(out, &state);
+                assert!(
+                    unknown.is_empty(),
+                    "after a killed export, files the state does not know: {unknown:?}"
+                );
                 clean_sync(w, client, out, "the sync after a killed export");
             }
         }
@@ -1263,7 +1221,7 @@ fn case_body(w: &mut World, client: &cme_client::Client) {
                 // sync can finish or remove it even if the site changes
                 // first (BUG-3, fixed in 94bda7c).
                 let state = loaded(out, "after a killed sync");
-                w.after_kill(out, &state);
+                w.after_kill(out);
                 let unknown = untracked(out, &state);
                 assert!(
                     unknown.is_empty(),
@@ -1335,16 +1293,12 @@ fn case_body(w: &mut World, client: &cme_client::Client) {
 
     // (1b) And the same folders: no empty ones left behind by moves,
     // deletions or killed runs.
-    let mut got_dirs = folders(out);
+    let got_dirs = folders(out);
     let expected_dirs = if fresh_state.is_some() {
         folders(fresh)
     } else {
         BTreeSet::new()
     };
-    // BUG-5 (open): the empty folders a kill left above a pending path's
-    // missing folders, and only those, are excused (the files matched
-    // above, so they hold none). Remove this once `bug_5_…` passes.
-    got_dirs.retain(|d| expected_dirs.contains(d) || !w.bug_5_folders.contains(d));
     assert_eq!(
         got_dirs,
         expected_dirs,
@@ -1464,7 +1418,7 @@ fn property(default_cases: u64, test_name: &str) {
     eprintln!(
         "convergence: {} cases, {} ops ({} refused by the simulator), syncs: {} clean, {} under faults \
          ({} partial, {} errors), {} CLI runs SIGKILLed ({} mid-run), {} mass deletions held, \
-         kills that left BUG-4's / BUG-5's footprint: {} / {}; {} failed; {:.1}s",
+         {} kills left BUG-4's footprint; {} failed; {:.1}s",
         t.cases,
         t.ops,
         t.rejected,
@@ -1476,7 +1430,6 @@ fn property(default_cases: u64, test_name: &str) {
         t.kills_mid_run,
         t.held_too_many,
         t.bug_4_footprints,
-        t.bug_5_footprints,
         failed.len(),
         started.elapsed().as_secs_f64()
     );
@@ -1497,8 +1450,8 @@ fn sync_converges_to_a_fresh_export() {
 
 // ---------------------------------------------------------------------------
 // Reductions of what the property test found, kept as regression tests
-// (BUG-1 to BUG-3 were fixed in 94bda7c, BUG-4 in 9cda37e; each test failed
-// before its fix).
+// (BUG-1 to BUG-3 were fixed in 94bda7c, BUG-4 in 9cda37e, BUG-5 in
+// cf2b9fb; each test failed before its fix).
 
 /// Copies the tree `from` to `to`.
 fn copy_tree(from: &Path, to: &Path) {
@@ -1801,20 +1754,18 @@ fn bug_4_a_save_after_a_killed_save_leaves_the_backup_copy() {
 }
 
 // ---------------------------------------------------------------------------
-// BUG-5 (open): a run killed inside `create_dir_all` of a file's new folders
-// (after creating `A/`, before `A/B/`) leaves an empty folder that no sync
-// removes. The next run settles the pending path: its file is missing (fine)
-// and `prune` (`sync/disk.rs`) starts at the file's folder `A/B/`, which
-// does not exist, so `remove_dir` fails and the loop stops before it reaches
-// the empty `A/`. The property test met it once in 1500 cases (an empty
-// `GEN1/_attachments` after a `sync --force` killed while downloading). A
-// fix: let `prune` go on upwards past folders that are already gone.
+// BUG-5: a run killed inside `create_dir_all` of a file's new folders
+// (after creating `A/`, before `A/B/`) left an empty folder that no sync
+// removed: the next run settled the pending path, and `prune`
+// (`sync/disk.rs`) started at the file's folder `A/B/`, which did not exist,
+// so the loop stopped before it reached the empty `A/`. The property test
+// met it once in 1500 cases (an empty `GEN1/_attachments` after a
+// `sync --force` killed while downloading); fixed in cf2b9fb.
 
 /// A kill's footprint: the intent for `GEN0/_attachments/1000001/x.png`
 /// journaled and only `GEN0/_attachments/` created. A sync must leave the
 /// folders a fresh export has.
 #[test]
-#[ignore = "BUG-5: an empty folder left by a kill inside create_dir_all is never removed"]
 fn bug_5_an_empty_folder_left_by_a_kill_is_never_removed() {
     let sim = confluence_sim::spawn(
         SimConfig::generate("pages=3,spaces=1,depth=2,attachments=0,body_kb=1,seed=1").unwrap(),
@@ -1834,7 +1785,6 @@ fn bug_5_an_empty_folder_left_by_a_kill_is_never_removed() {
     sync(&c, &out).unwrap();
     export(&c, &fresh, false).unwrap();
     assert!(loaded(&out, "after the sync").pending.is_empty());
-    // BUG-5: fails, `GEN0/_attachments` is only in the synced folder.
     assert_eq!(folders(&out), folders(&fresh));
     for d in [&out, &fresh] {
         std::fs::remove_dir_all(d).ok();
