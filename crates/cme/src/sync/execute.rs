@@ -9,9 +9,7 @@ use super::disk::{PathGuard, prune, remove_file};
 use super::journal::{Record, Store};
 use super::outcome::{Failure, Line, Outcome};
 use super::pages::write_pages;
-use super::plan::{
-    AttachmentPlan, ChangeKind, LocalFacts, Plan, Reason, claimed_paths, plan_attachments,
-};
+use super::plan::{AttachmentPlan, ChangeKind, LocalFacts, Plan, plan_attachments};
 use super::remote::{Remote, chain};
 use crate::export::paths::OutputPath;
 use crate::state::{AttachmentState, Durability, TrackedStatus, partial_path, write_atomic};
@@ -58,9 +56,9 @@ pub async fn execute(
         return Ok(());
     }
     // Deletions last: every write above has landed.
-    remove_stale(ex, remote, plan, store, out, &mut guard)?;
+    remove_stale(ex, plan, store, out, &mut guard)?;
     if !held {
-        delete_pages(ex, remote, plan, store, out, &mut guard)?;
+        delete_pages(ex, plan, store, out, &mut guard)?;
     }
     remove_attachments(ex, &atts, store, out, &mut guard)?;
     settle_pending(ex, store, out, &mut guard, false)?;
@@ -195,70 +193,43 @@ async fn download(
     Ok(())
 }
 
+/// Removes the old files of moves, once the page's entry says it was
+/// written elsewhere (its `previous_paths` holds the old path): a move whose
+/// write failed keeps its old file.
 fn remove_stale(
     ex: &Exec<'_>,
-    remote: &Remote,
     plan: &Plan,
     store: &mut Store,
     out: &mut Outcome,
     guard: &mut PathGuard,
 ) -> Result<()> {
-    let claimed = claimed_paths(&remote.layout);
     for (id, path) in &plan.stale {
-        if claimed.contains(&path.as_str().to_lowercase()) {
+        let Some(mut entry) = store.state().pages.get(id).cloned() else {
+            continue;
+        };
+        if !entry.previous_paths.iter().any(|p| p == path.as_str()) {
             continue;
         }
         remove_file(ex.output, guard, path, out)?;
-        if let Some(mut entry) = store.state().pages.get(id).cloned() {
-            entry.previous_paths.retain(|p| p != path.as_str());
-            store.put(id.clone(), entry)?;
-        }
-    }
-    // Pages moved in this run: their old files go now.
-    for w in &plan.writes {
-        let Reason::Moved { .. } = &w.reason else {
-            continue;
-        };
-        let Some(mut entry) = store.state().pages.get(&w.id).cloned() else {
-            continue;
-        };
-        if entry.previous_paths.is_empty() {
-            continue;
-        }
-        let mut kept = Vec::new();
-        for old in std::mem::take(&mut entry.previous_paths) {
-            match OutputPath::parse_recorded(&old) {
-                Ok(p) if !claimed.contains(&old.to_lowercase()) => {
-                    remove_file(ex.output, guard, &p, out)?;
-                }
-                Ok(_) => {}
-                Err(e) => {
-                    out.refused.push(e.to_string());
-                    kept.push(old);
-                }
-            }
-        }
-        entry.previous_paths = kept;
-        store.put(w.id.clone(), entry)?;
+        entry.previous_paths.retain(|p| p != path.as_str());
+        store.put(id.clone(), entry)?;
     }
     Ok(())
 }
 
 fn delete_pages(
     ex: &Exec<'_>,
-    remote: &Remote,
     plan: &Plan,
     store: &mut Store,
     out: &mut Outcome,
     guard: &mut PathGuard,
 ) -> Result<()> {
-    let claimed = claimed_paths(&remote.layout);
     for d in &plan.deletions {
         let Some(mut entry) = store.state().pages.get(&d.id).cloned() else {
             continue;
         };
         if let Some(path) = &d.path {
-            if !claimed.contains(&path.as_str().to_lowercase()) {
+            if !plan.claimed.contains(&path.as_str().to_lowercase()) {
                 remove_file(ex.output, guard, path, out)?;
             }
             out.push_line(Line {

@@ -176,7 +176,8 @@ pub async fn write_pages(
             let old = store.state().pages.get(&w.id);
             let mut previous_paths = old.map(|o| o.previous_paths.clone()).unwrap_or_default();
             if let Reason::Moved { from } = &w.reason {
-                if !previous_paths.contains(from) {
+                // A path another page now occupies is not ours to remove.
+                if !previous_paths.contains(from) && !plan.claimed.contains(&from.to_lowercase()) {
                     previous_paths.push(from.clone());
                 }
             }

@@ -124,8 +124,13 @@ pub struct Plan {
     pub unchanged: usize,
     /// Pages to delete (applied last, unless held).
     pub deletions: Vec<PageDeletion>,
-    /// Files left behind by earlier moves, to remove: (page, path).
+    /// Old files of moves, this run's and earlier ones', to remove once
+    /// the page is written elsewhere: (page, path). Never a claimed path.
     pub stale: Vec<(PageId, OutputPath)>,
+    /// Paths pages occupy after this run, lower-cased (macOS and Windows
+    /// fold case): a file there is never removed.
+    #[serde(skip)]
+    pub claimed: HashSet<String>,
     /// Why deletions are not applied, if they are not.
     pub hold: Option<Hold>,
     /// Recorded paths refused as unsafe.
@@ -134,8 +139,14 @@ pub struct Plan {
 
 /// Plans the page changes.
 pub fn plan(remote: &Remote, state: &State, local: &LocalFacts, opts: &PlanOptions) -> Plan {
-    let mut plan = Plan::default();
     let layout = &remote.layout;
+    let mut plan = Plan {
+        claimed: layout
+            .iter()
+            .map(|p| p.path.as_str().to_lowercase())
+            .collect(),
+        ..Plan::default()
+    };
     for placed in layout.iter() {
         match reason(
             placed,
@@ -152,7 +163,6 @@ pub fn plan(remote: &Remote, state: &State, local: &LocalFacts, opts: &PlanOptio
             None => plan.unchanged += 1,
         }
     }
-    let claimed = claimed_paths(layout);
     let mut active = 0;
     for (id, ps) in &state.pages {
         if ps.status != TrackedStatus::Active {
@@ -166,19 +176,27 @@ pub fn plan(remote: &Remote, state: &State, local: &LocalFacts, opts: &PlanOptio
             });
         }
     }
-    // Files an earlier move left behind (a run stopped before removing
-    // them), unless a page lives there now.
-    for (id, ps) in &state.pages {
-        for old in &ps.previous_paths {
-            match OutputPath::parse_recorded(old) {
-                Ok(p) if !claimed.contains(&p.as_str().to_lowercase()) => {
-                    plan.stale.push((id.clone(), p));
-                }
-                Ok(_) => {}
-                Err(e) => plan.refused.push(e),
+    // Old files of this run's moves, and of earlier moves a run stopped
+    // before removing, unless a page lives there now.
+    let moved = plan.writes.iter().filter_map(|w| match &w.reason {
+        Reason::Moved { from } => Some((&w.id, from)),
+        _ => None,
+    });
+    let earlier = state
+        .pages
+        .iter()
+        .flat_map(|(id, ps)| ps.previous_paths.iter().map(move |p| (id, p)));
+    let mut stale = Vec::new();
+    for (id, old) in moved.chain(earlier) {
+        if let Some(p) = checked(old, &mut plan.refused) {
+            if !plan.claimed.contains(&p.as_str().to_lowercase()) {
+                stale.push((id.clone(), p));
             }
         }
     }
+    stale.sort();
+    stale.dedup();
+    plan.stale = stale;
     if !remote.complete() {
         plan.hold = Some(Hold::IncompleteListing {
             problems: remote.problems.clone(),
@@ -201,15 +219,6 @@ fn checked(recorded: &str, refused: &mut Vec<UnsafePath>) -> Option<OutputPath> 
     OutputPath::parse_recorded(recorded)
         .map_err(|e| refused.push(e))
         .ok()
-}
-
-/// Paths pages will occupy, lower-cased (macOS and Windows fold case): a
-/// file there is never removed as stale.
-pub fn claimed_paths(layout: &Layout) -> HashSet<String> {
-    layout
-        .iter()
-        .map(|p| p.path.as_str().to_lowercase())
-        .collect()
 }
 
 fn reason(
