@@ -33,6 +33,14 @@ pub struct State {
     pub markdown: Option<MarkdownSettings>,
 }
 
+/// What [`State::peek`] reads.
+#[derive(Debug, Deserialize)]
+pub struct StateHead {
+    pub confluence_url: String,
+    #[serde(default)]
+    pub markdown: Option<MarkdownSettings>,
+}
+
 /// Markdown options as recorded in the state.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct MarkdownSettings {
@@ -190,6 +198,15 @@ impl State {
             );
         }
         Ok(Some(state))
+    }
+
+    /// The site and Markdown options of the state in `output`, for the
+    /// command line to pick defaults before the run loads the state under
+    /// its lock. Skips the pages instead of building them; a damaged file
+    /// is left to the load, which reports it.
+    pub fn peek(output: &Path) -> Option<StateHead> {
+        let bytes = std::fs::read(Self::path(output)).ok()?;
+        serde_json::from_slice(&bytes).ok()
     }
 
     /// Writes atomically (temporary file, fsync, rename), so the file on disk

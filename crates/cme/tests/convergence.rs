@@ -99,27 +99,6 @@ struct Row {
     space_id: String,
 }
 
-/// A GET on the Confluence API as `sim@example.com`.
-fn api_get(sim: &SimHandle, path: &str) -> Value {
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .build()
-        .into();
-    let text = agent
-        .get(&format!("{}{path}", sim.url()))
-        // sim@example.com:sim-token
-        .header(
-            "Authorization",
-            "Basic c2ltQGV4YW1wbGUuY29tOnNpbS10b2tlbg==",
-        )
-        .call()
-        .unwrap()
-        .body_mut()
-        .read_to_string()
-        .unwrap();
-    serde_json::from_str(&text).unwrap_or(Value::Null)
-}
-
 /// Every current page the account can read, by id.
 fn live(sim: &SimHandle) -> BTreeMap<String, Row> {
     let mut next = Some("/wiki/api/v2/pages?limit=250&status=current".to_owned());

@@ -5,9 +5,9 @@
 mod common;
 use cme::export::Selection;
 use cme::state::{State, TrackedStatus};
+use cme::sync::Start;
 use cme::sync::outcome::Outcome;
 use cme::sync::plan::ChangeKind;
-use cme::sync::{Start, SyncRequest};
 use cme_client::Client;
 use common::*;
 use confluence_sim::{SimConfig, SimHandle, spawn};
@@ -513,8 +513,6 @@ fn attachments_follow_new_versions_and_are_kept_while_used() {
     assert_converged(&c, &out, "atts-fresh");
 
     // An attachment deleted in Confluence goes from the disk.
-    let atts = sim.control("GET", "/__sim/info", None).1;
-    let _ = atts;
     let state = State::load(&out).unwrap().unwrap();
     let logo_id = state.pages[&cme_client::PageId::new(&home)].attachments["sim-logo.png"]
         .id
@@ -746,12 +744,6 @@ fn a_state_in_the_specs_minimal_form_syncs() {
         vec!["OPS/Operations Home/Monitoring.md"]
     );
     std::fs::remove_dir_all(&out).ok();
-}
-
-/// Used only to keep the request type's fields visible to this file.
-#[allow(dead_code)]
-fn _fields(r: SyncRequest) -> bool {
-    r.dry_run
 }
 
 #[test]

@@ -119,7 +119,7 @@ pub fn run_export(
     };
     // Appending to a folder keeps its Markdown options unless flags change them.
     let recorded = if output.append {
-        crate::state::State::load(&output.output_path)?.and_then(|s| s.markdown)
+        crate::state::State::peek(&output.output_path).and_then(|s| s.markdown)
     } else {
         None
     };

@@ -46,7 +46,7 @@ pub struct RunArgs {
 pub fn run_sync(args: &SyncArgs) -> Result<u8> {
     let file = Config::load()?;
     // The state names its site: with no URL configured, that one is used.
-    let recorded = State::load(&args.output_path)?;
+    let recorded = State::peek(&args.output_path);
     let client = args
         .connection
         .client_or(&file, recorded.as_ref().map(|s| s.confluence_url.as_str()))?;

@@ -190,37 +190,12 @@ pub async fn run(client: &Client, req: SyncRequest, progress: &dyn Fn(&str)) -> 
             max_delete: req.max_delete,
         },
     );
-    let not_found: Vec<String> = remote
-        .missing
-        .iter()
-        .map(|(s, m)| format!("`{}` in `{}`", m.join("`, `"), scope_text(s)))
-        .collect();
+    let mut out = Outcome::begin(&plan, &remote);
     if req.dry_run {
-        let mut out = Outcome::of_plan(&plan);
-        out.problems = remote.problems.clone();
-        out.not_found = not_found;
-        out.spaces = remote.spaces;
-        out.held_deletions = if plan.hold.is_some() {
-            plan.deletions.len()
-        } else {
-            0
-        };
+        // Attachments planned from the pages' recorded uses: a page about
+        // to be rewritten may add or drop some.
         let atts = plan::plan_attachments(&remote, &state, &local, plan.hold.is_some());
-        for d in &atts.downloads {
-            out.attachment_line(
-                if d.replaces {
-                    plan::ChangeKind::Modified
-                } else {
-                    plan::ChangeKind::New
-                },
-                d.path.to_string(),
-            );
-        }
-        for r in &atts.removals {
-            if let Some(p) = &r.path {
-                out.attachment_line(plan::ChangeKind::Deleted, p.to_string());
-            }
-        }
+        out.predict(&plan, &atts);
         out.elapsed_secs = started.elapsed().as_secs_f64();
         return Ok(out);
     }
@@ -237,20 +212,6 @@ pub async fn run(client: &Client, req: SyncRequest, progress: &dyn Fn(&str)) -> 
         state.markdown = req.markdown.clone();
     }
     let mut store = Store::open(output, state, changed)?;
-    let mut out = Outcome {
-        unchanged: plan.unchanged,
-        held: plan.hold.clone(),
-        held_deletions: if plan.hold.is_some() {
-            plan.deletions.len()
-        } else {
-            0
-        },
-        refused: plan.refused.iter().map(ToString::to_string).collect(),
-        problems: remote.problems.clone(),
-        not_found,
-        spaces: remote.spaces,
-        ..Outcome::default()
-    };
     let ex = Exec {
         client,
         output,

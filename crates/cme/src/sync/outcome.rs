@@ -1,6 +1,7 @@
 //! What a run did (or, with `--dry-run`, would do), and how it is printed:
 //! git-status lines and the contract's summary, or JSON.
-use super::plan::{ChangeKind, Hold, Plan};
+use super::plan::{AttachmentPlan, ChangeKind, Hold, Plan, Reason};
+use super::remote::{Remote, scope_text};
 use serde::Serialize;
 use std::fmt::Write as _;
 
@@ -113,37 +114,62 @@ impl Outcome {
         });
     }
 
-    /// The outcome a plan predicts (`--dry-run`).
-    pub fn of_plan(plan: &Plan) -> Self {
-        let mut out = Outcome {
-            dry_run: true,
+    /// What every run reports before it does anything: the plan's counts
+    /// and holds, and what the listings found wrong.
+    pub fn begin(plan: &Plan, remote: &Remote) -> Self {
+        Outcome {
             unchanged: plan.unchanged,
             held: plan.hold.clone(),
+            held_deletions: if plan.hold.is_some() {
+                plan.deletions.len()
+            } else {
+                0
+            },
             refused: plan.refused.iter().map(ToString::to_string).collect(),
+            problems: remote.problems.clone(),
+            not_found: remote
+                .missing
+                .iter()
+                .map(|(s, m)| format!("`{}` in `{}`", m.join("`, `"), scope_text(s)))
+                .collect(),
+            spaces: remote.spaces,
             ..Outcome::default()
-        };
+        }
+    }
+
+    /// Fills in the lines a plan predicts (`--dry-run`).
+    pub fn predict(&mut self, plan: &Plan, atts: &AttachmentPlan) {
+        self.dry_run = true;
         for w in &plan.writes {
-            out.push_line(Line {
+            self.push_line(Line {
                 kind: w.kind(),
                 path: w.path.to_string(),
                 from: match &w.reason {
-                    super::plan::Reason::Moved { from } => Some(from.clone()),
+                    Reason::Moved { from } => Some(from.clone()),
                     _ => None,
                 },
             });
         }
         if plan.hold.is_none() {
-            for d in &plan.deletions {
-                if let Some(p) = &d.path {
-                    out.push_line(Line {
-                        kind: ChangeKind::Deleted,
-                        path: p.to_string(),
-                        from: None,
-                    });
-                }
+            for p in plan.deletions.iter().filter_map(|d| d.path.as_ref()) {
+                self.push_line(Line {
+                    kind: ChangeKind::Deleted,
+                    path: p.to_string(),
+                    from: None,
+                });
             }
         }
-        out
+        for d in &atts.downloads {
+            let kind = if d.replaces {
+                ChangeKind::Modified
+            } else {
+                ChangeKind::New
+            };
+            self.attachment_line(kind, d.path.to_string());
+        }
+        for p in atts.removals.iter().filter_map(|r| r.path.as_ref()) {
+            self.attachment_line(ChangeKind::Deleted, p.to_string());
+        }
     }
 
     /// How the run ended.

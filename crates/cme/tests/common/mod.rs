@@ -126,25 +126,33 @@ pub fn control(sim: &SimHandle, method: &str, path: &str, body: Option<Value>) -
     serde_json::from_str(&text).unwrap_or(Value::Null)
 }
 
+/// A GET on the Confluence API as `sim@example.com`.
+pub fn api_get(sim: &SimHandle, path: &str) -> Value {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let text = agent
+        .get(&format!("{}{path}", sim.url()))
+        // sim@example.com:sim-token
+        .header(
+            "Authorization",
+            "Basic c2ltQGV4YW1wbGUuY29tOnNpbS10b2tlbg==",
+        )
+        .call()
+        .unwrap()
+        .body_mut()
+        .read_to_string()
+        .unwrap();
+    serde_json::from_str(&text).unwrap_or(Value::Null)
+}
+
 /// Pages with status `current`, counted through the v2 listing itself.
 pub fn current_pages(sim: &SimHandle) -> usize {
-    let agent: ureq::Agent = ureq::Agent::config_builder().build().into();
     let mut next = Some("/wiki/api/v2/pages?limit=250&status=current".to_owned());
     let mut n = 0;
     while let Some(path) = next.take() {
-        let text = agent
-            .get(&format!("{}{path}", sim.url()))
-            // sim@example.com:sim-token
-            .header(
-                "Authorization",
-                "Basic c2ltQGV4YW1wbGUuY29tOnNpbS10b2tlbg==",
-            )
-            .call()
-            .unwrap()
-            .body_mut()
-            .read_to_string()
-            .unwrap();
-        let v: Value = serde_json::from_str(&text).unwrap();
+        let v = api_get(sim, &path);
         n += v["results"].as_array().unwrap().len();
         next = v["_links"]["next"].as_str().map(str::to_owned);
     }
