@@ -116,6 +116,26 @@ pub struct PageState {
     pub attachments: BTreeMap<String, AttachmentState>,
 }
 
+impl PageState {
+    /// An active entry with only the spec's four fields set.
+    pub fn minimal(version: Version, last_exported: &str, output_path: &str) -> Self {
+        Self {
+            version,
+            last_exported: last_exported.to_owned(),
+            output_path: output_path.to_owned(),
+            status: TrackedStatus::Active,
+            title: None,
+            parent: None,
+            deps: Vec::new(),
+            deps_hash: None,
+            uses: Vec::new(),
+            hash: None,
+            previous_paths: Vec::new(),
+            attachments: BTreeMap::new(),
+        }
+    }
+}
+
 /// An attachment a page's Markdown refers to: the owning page and file name.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct AttachmentUse {

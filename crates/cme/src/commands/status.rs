@@ -175,18 +175,12 @@ mod tests {
             s.pages.insert(
                 PageId::new(id),
                 PageState {
-                    version: Version(3),
-                    last_exported: "2026-01-01T00:00:00Z".into(),
-                    output_path: format!("ENG/{id}.md"),
                     status,
-                    title: None,
-                    parent: None,
-                    deps: Vec::new(),
-                    deps_hash: None,
-                    uses: Vec::new(),
-                    hash: None,
-                    previous_paths: Vec::new(),
-                    attachments: Default::default(),
+                    ..PageState::minimal(
+                        Version(3),
+                        "2026-01-01T00:00:00Z",
+                        &format!("ENG/{id}.md"),
+                    )
                 },
             );
         }

@@ -174,24 +174,14 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::state::TrackedStatus;
     use cme_client::Version;
 
     fn entry(v: u64) -> Box<PageState> {
-        Box::new(PageState {
-            version: Version(v),
-            last_exported: "2026-01-01T00:00:00Z".into(),
-            output_path: format!("S/p{v}.md"),
-            status: TrackedStatus::Active,
-            title: None,
-            parent: None,
-            deps: Vec::new(),
-            deps_hash: None,
-            uses: Vec::new(),
-            hash: None,
-            previous_paths: Vec::new(),
-            attachments: Default::default(),
-        })
+        Box::new(PageState::minimal(
+            Version(v),
+            "2026-01-01T00:00:00Z",
+            &format!("S/p{v}.md"),
+        ))
     }
 
     #[test]

@@ -453,18 +453,10 @@ mod tests {
             s.pages.insert(
                 p.meta.id.clone(),
                 PageState {
-                    version: p.meta.version,
-                    last_exported: "2026-01-01T00:00:00Z".into(),
-                    output_path: p.path.to_string(),
-                    status: TrackedStatus::Active,
                     title: Some(p.meta.title.clone()),
-                    parent: None,
                     deps: d,
                     deps_hash: Some(hash),
-                    uses: Vec::new(),
-                    hash: None,
-                    previous_paths: Vec::new(),
-                    attachments: Default::default(),
+                    ..PageState::minimal(p.meta.version, "2026-01-01T00:00:00Z", p.path.as_str())
                 },
             );
         }
