@@ -9,9 +9,11 @@ use super::outcome::{Failure, Line, Outcome};
 use super::plan::{Plan, Reason};
 use super::remote::{Remote, chain};
 use crate::export::context::PageContext;
+use crate::export::layout::Placed;
 use crate::state::{AttachmentUse, Durability, PageState, TrackedStatus, write_atomic};
 use anyhow::{Context as _, Result};
 use cme_client::{Client, Flavor, PageBody, PageId, Version};
+use cme_convert::Converted;
 use cme_convert::Options;
 use std::collections::{BTreeSet, HashMap, HashSet};
 
@@ -110,54 +112,17 @@ pub async fn write_pages(
                 title: Some(placed.meta.title.clone()),
                 ..ex.options.clone()
             };
-            // Included pages outside this batch are fetched and the page
-            // converted again (a few rounds at most: includes can nest).
-            let mut round = 0;
-            let attempt = loop {
-                let ctx = PageContext::new(
-                    &remote.layout,
-                    placed,
-                    &bodies,
-                    names.clone(),
-                    &users.names,
-                    &users.failed,
-                    ex.jira_url,
-                );
-                let converted = cme_convert::convert(&bodies[&w.id], &ctx, &opts);
-                let misses: Vec<PageId> = ctx
-                    .misses
-                    .borrow()
-                    .iter()
-                    .filter(|m| !included.contains(*m))
-                    .cloned()
-                    .collect::<BTreeSet<_>>()
-                    .into_iter()
-                    .collect();
-                if misses.is_empty() || round == 3 {
-                    break Ok((converted, ctx.recorded(), ctx.incomplete.get()));
-                }
-                round += 1;
-                included.extend(misses.iter().cloned());
-                match ex.client.pages_with_bodies(&misses).await {
-                    Ok(found) => {
-                        // Included bodies mention users too.
-                        users
-                            .learn(ex.client, found.iter().map(|p| &p.storage))
-                            .await;
-                        for p in found {
-                            bodies.insert(p.meta.id, p.storage);
-                        }
-                    }
-                    // Written without its included page, the file would
-                    // look complete and never be fixed: keep the old one.
-                    Err(e) => {
-                        for m in &misses {
-                            included.remove(m);
-                        }
-                        break Err(chain(&e));
-                    }
-                }
-            };
+            let attempt = convert_page(
+                ex,
+                remote,
+                placed,
+                &opts,
+                &names,
+                &mut bodies,
+                &mut included,
+                &mut users,
+            )
+            .await;
             let (converted, deps, incomplete) = match attempt {
                 Ok(done) => done,
                 Err(reason) => {
@@ -236,6 +201,70 @@ pub async fn write_pages(
         }
     }
     Ok(())
+}
+
+/// Converts one page. Included pages not at hand are fetched and the page
+/// converted again (a few rounds at most: includes can nest). Returns the
+/// Markdown, the questions asked about other pages, and whether an answer
+/// was missing for a reason that may pass; `Err` when an included page could
+/// not be fetched.
+#[allow(clippy::too_many_arguments)]
+async fn convert_page(
+    ex: &Exec<'_>,
+    remote: &Remote,
+    placed: &Placed,
+    opts: &Options,
+    names: &[String],
+    bodies: &mut HashMap<PageId, String>,
+    included: &mut HashSet<PageId>,
+    users: &mut Users,
+) -> Result<(Converted, Vec<String>, bool), String> {
+    let mut round = 0;
+    loop {
+        let ctx = PageContext::new(
+            &remote.layout,
+            placed,
+            bodies,
+            names.to_vec(),
+            &users.names,
+            &users.failed,
+            ex.jira_url,
+        );
+        let converted = cme_convert::convert(&bodies[&placed.meta.id], &ctx, opts);
+        let misses: Vec<PageId> = ctx
+            .misses
+            .borrow()
+            .iter()
+            .filter(|m| !included.contains(*m))
+            .cloned()
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        if misses.is_empty() || round == 3 {
+            return Ok((converted, ctx.recorded(), ctx.incomplete.get()));
+        }
+        round += 1;
+        included.extend(misses.iter().cloned());
+        match ex.client.pages_with_bodies(&misses).await {
+            Ok(found) => {
+                // Included bodies mention users too.
+                users
+                    .learn(ex.client, found.iter().map(|p| &p.storage))
+                    .await;
+                for p in found {
+                    bodies.insert(p.meta.id, p.storage);
+                }
+            }
+            // Written without its included page, the file would
+            // look complete and never be fixed: keep the old one.
+            Err(e) => {
+                for m in &misses {
+                    included.remove(m);
+                }
+                return Err(chain(&e));
+            }
+        }
+    }
 }
 
 /// Many pages open with an `h1` equal to their title; the title heading we
