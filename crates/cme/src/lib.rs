@@ -7,10 +7,12 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod export;
+pub mod progress;
 pub mod report;
 pub mod settings;
 pub mod state;
 pub mod sync;
+pub mod terminal;
 
 // Converting a page allocates many small Markdown nodes; mimalloc makes that
 // a fifth faster than the system allocator (cme-convert's `corpus` and

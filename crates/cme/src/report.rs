@@ -11,7 +11,9 @@ pub fn render_error(err: &anyhow::Error) -> String {
     for cause in err.chain().skip(1) {
         let _ = writeln!(out, "  Caused by: {cause}");
     }
-    out
+    // Messages quote titles, keys and paths that came from Confluence or
+    // the state file: nothing in them may act on the terminal.
+    crate::terminal::escape_text(&out).into_owned()
 }
 
 #[cfg(test)]

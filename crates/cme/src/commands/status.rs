@@ -37,7 +37,8 @@ pub fn run(args: &StatusArgs) -> Result<()> {
             serde_json::to_string_pretty(&summary.to_json(&state))?
         );
     } else {
-        print!("{}", summary.render(&state));
+        // Everything in it came from Confluence or the state file.
+        print!("{}", crate::terminal::escape_text(&summary.render(&state)));
     }
     Ok(())
 }

@@ -2,6 +2,7 @@
 //! git-status lines and the contract's summary, or JSON.
 use super::plan::{AttachmentPlan, ChangeKind, Hold, Plan, Reason};
 use super::remote::{Remote, scope_text};
+use crate::terminal::escape;
 use serde::Serialize;
 use std::fmt::Write as _;
 
@@ -197,15 +198,15 @@ impl Outcome {
         for l in self.pages.iter().chain(&self.attachments) {
             match (&l.kind, &l.from) {
                 (ChangeKind::Moved, Some(from)) => {
-                    let _ = writeln!(s, "  mov:  {from} -> {}", l.path);
+                    let _ = writeln!(s, "  mov:  {} -> {}", escape(from), escape(&l.path));
                 }
                 (kind, _) => {
-                    let _ = writeln!(s, "  {}:  {}", tag(*kind), l.path);
+                    let _ = writeln!(s, "  {}:  {}", tag(*kind), escape(&l.path));
                 }
             }
         }
         for f in &self.failures {
-            let _ = writeln!(s, "  err:  {} ({})", f.path, f.reason);
+            let _ = writeln!(s, "  err:  {} ({})", escape(&f.path), escape(&f.reason));
         }
         s.push_str(&self.summary());
         s.push('\n');
@@ -238,6 +239,10 @@ impl Outcome {
 
     /// Warnings for stderr: holds, refusals, problems, vanished pages.
     pub fn notes(&self) -> String {
+        crate::terminal::escape_text(&self.raw_notes()).into_owned()
+    }
+
+    fn raw_notes(&self) -> String {
         let mut s = String::new();
         if self.dry_run {
             s.push_str("dry run: nothing was written\n");
