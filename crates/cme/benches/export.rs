@@ -84,7 +84,7 @@ fn child(url: &str) {
         .unwrap();
     let started = Instant::now();
     let report = rt
-        .block_on(cme::sync::run(&client, req, &|_| {}))
+        .block_on(cme::sync::run(&client, req, &cme::progress::Silent))
         .expect("export succeeds");
     let secs = started.elapsed().as_secs_f64();
     let rss_kib = std::fs::read_to_string("/proc/self/status")

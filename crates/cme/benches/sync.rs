@@ -28,7 +28,7 @@ use cme::export::Selection;
 use cme::sync::{Start, SyncRequest};
 use cme_client::{Client, ClientConfig, Credentials, Flavor, Secret};
 use serde_json::{Value, json};
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -258,32 +258,16 @@ fn child(phase: &str, url: &str, dir: &Path) {
         .build()
         .unwrap();
     let started = Instant::now();
-    // With CME_BENCH_TRACE, each kind of progress message is printed to
-    // stderr with its time when first seen (and one a second after that),
-    // to show where the time goes.
+    // With CME_BENCH_TRACE, the program's plain progress lines show where
+    // the time goes.
     let trace = std::env::var_os("CME_BENCH_TRACE").is_some();
-    let seen = std::cell::RefCell::new((HashSet::new(), 0.0f64));
-    let progress = |msg: &str| {
-        if !trace {
-            return;
-        }
-        let t = started.elapsed().as_secs_f64();
-        let kind: String = msg
-            .split_whitespace()
-            .take(2)
-            .collect::<Vec<_>>()
-            .join(" ")
-            .chars()
-            .filter(|c| !c.is_ascii_digit())
-            .collect();
-        let mut seen = seen.borrow_mut();
-        if seen.0.insert(kind) || t - seen.1 >= 1.0 {
-            eprintln!("  [{phase} {t:7.3} s] {msg}");
-            seen.1 = t;
-        }
+    let progress: std::sync::Arc<dyn cme::progress::Progress + Send + Sync> = if trace {
+        cme::progress::for_stderr(cme::progress::Display::Lines)
+    } else {
+        std::sync::Arc::new(cme::progress::Silent)
     };
     let report = rt
-        .block_on(cme::sync::run(&client, req, &progress))
+        .block_on(cme::sync::run(&client, req, progress.as_ref()))
         .unwrap_or_else(|e| panic!("{phase} fails: {e:#}"));
     let secs = started.elapsed().as_secs_f64();
     if trace {

@@ -12,6 +12,8 @@ use std::process::ExitCode;
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
+    #[command(flatten)]
+    log: crate::logging::LogArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -39,6 +41,10 @@ enum Command {
 /// Entry point shared by both binary names (`confluence-markdown-exporter` and `cme`).
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Err(err) = cli.log.init() {
+        let _ = std::io::stderr().write_all(render_error(&err).as_bytes());
+        return ExitCode::from(2);
+    }
     let done = |r: anyhow::Result<()>| r.map(|()| 0);
     let result = match cli.command {
         Command::Convert(args) => done(commands::convert::run(&args)),

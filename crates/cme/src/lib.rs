@@ -7,6 +7,7 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod export;
+pub mod logging;
 pub mod progress;
 pub mod report;
 pub mod settings;

@@ -36,7 +36,7 @@ impl Phase {
 }
 
 /// Receives what the run is doing. Calls are cheap; displays rate-limit.
-pub trait Progress: Send + Sync {
+pub trait Progress {
     /// A phase starts, with `total` items (0 when unknown).
     fn phase(&self, phase: Phase, total: u64);
     /// What is being done right now (free text, may quote titles).
@@ -73,7 +73,7 @@ pub enum Display {
 }
 
 /// The display for stderr: bars on a terminal, lines otherwise.
-pub fn for_stderr(display: Display) -> Arc<dyn Progress> {
+pub fn for_stderr(display: Display) -> Arc<dyn Progress + Send + Sync> {
     match display {
         Display::Quiet => Arc::new(Silent),
         Display::Auto if std::io::stderr().is_terminal() => Arc::new(Bars::new()),
@@ -318,10 +318,10 @@ impl Drop for Lines {
 
 /// The display the client's throttling events go to: the HTTP client is
 /// built before the display is chosen, so it reports here.
-static CURRENT: RwLock<Option<Arc<dyn Progress>>> = RwLock::new(None);
+static CURRENT: RwLock<Option<Arc<dyn Progress + Send + Sync>>> = RwLock::new(None);
 
 /// Makes `p` the display for the rest of the run (see [`throttled`]).
-pub fn install(p: Arc<dyn Progress>) {
+pub fn install(p: Arc<dyn Progress + Send + Sync>) {
     *CURRENT.write().unwrap_or_else(|e| e.into_inner()) = Some(p);
 }
 

@@ -5,6 +5,7 @@
 //! prints what it changed, git-status style.
 use super::sync::{print, runtime};
 use crate::export::Selection;
+use crate::progress::Silent;
 use crate::state::State;
 use crate::sync::outcome::Outcome;
 use crate::sync::{Start, SyncRequest, run};
@@ -68,7 +69,7 @@ pub fn run_demo(args: &DemoArgs) -> Result<u8> {
         },
     };
     let rt = runtime()?;
-    let first = rt.block_on(run(&client, request(out, start), &|_| {}))?;
+    let first = rt.block_on(run(&client, request(out, start), &Silent))?;
     eprintln!(
         "Exported to `{}` in {:.2}s: {}",
         out.display(),
@@ -84,7 +85,7 @@ pub fn run_demo(args: &DemoArgs) -> Result<u8> {
     eprintln!("\nMeanwhile, in Confluence:");
     change_the_site(&sim, out)?;
     eprintln!("\n$ cme sync -o {}", out.display());
-    let second: Outcome = rt.block_on(run(&client, request(out, Start::Sync), &|_| {}))?;
+    let second: Outcome = rt.block_on(run(&client, request(out, Start::Sync), &Silent))?;
     print(&second, false)?;
     eprintln!(
         "Synced in {:.2}s. Try `cme status -o {}`.",

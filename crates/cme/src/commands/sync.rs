@@ -2,6 +2,7 @@
 //! shares (progress, Ctrl+C, the report, the exit code).
 use super::markdown_args::MarkdownArgs;
 use crate::config::Config;
+use crate::progress::{self, Display};
 use crate::settings::ConnectionArgs;
 use crate::state::{MarkdownSettings, State};
 use crate::sync::outcome::Outcome;
@@ -86,8 +87,15 @@ pub fn run_pipeline(
         markdown: Some(settings),
         cancel: cancel.clone(),
     };
-    let bar = indicatif::ProgressBar::new_spinner();
-    bar.enable_steady_tick(std::time::Duration::from_millis(120));
+    let display = if run_args.json && crate::logging::display() == Display::Auto {
+        // `--json` is for scripts: they read stdout, and a bar on stderr
+        // only garbles their logs; plain lines are kept.
+        Display::Lines
+    } else {
+        crate::logging::display()
+    };
+    let progress = progress::for_stderr(display);
+    progress::install(progress.clone());
     let rt = runtime()?;
     // First Ctrl+C: stop after the current file, state saved. Second: quit
     // at once (files and state are written atomically, and the journal
@@ -101,8 +109,8 @@ pub fn run_pipeline(
             }
         }
     });
-    let outcome = rt.block_on(run(client, req, &|msg| bar.set_message(msg.to_owned())));
-    bar.finish_and_clear();
+    let outcome = rt.block_on(run(client, req, progress.as_ref()));
+    progress.finish();
     let outcome = outcome?;
     print(&outcome, run_args.json)?;
     Ok(outcome.exit().code())

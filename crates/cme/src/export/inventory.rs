@@ -1,5 +1,6 @@
 //! Which pages a scope covers, from listings only (no bodies): ⌈N/250⌉
 //! calls per space, or a few CQL calls for page scopes.
+use crate::progress::Progress;
 use crate::state::{Scope, ScopeCommand};
 use cme_client::{
     Client, Error, PageId, PageMeta, PageStatus, ParentKind, Space, SpaceId, SpaceKey,
@@ -79,7 +80,7 @@ impl Selection {
 pub async fn list(
     client: &Client,
     selection: &Selection,
-    progress: &dyn Fn(&str),
+    progress: &dyn Progress,
 ) -> Result<Listing, Error> {
     match selection {
         Selection::Spaces(keys) => spaces(client, keys, progress).await,
@@ -93,9 +94,9 @@ pub async fn list(
 async fn spaces(
     client: &Client,
     keys: &[SpaceKey],
-    progress: &dyn Fn(&str),
+    progress: &dyn Progress,
 ) -> Result<Listing, Error> {
-    progress("listing spaces");
+    progress.status("listing spaces");
     let spaces = client.spaces(keys).await?;
     let missing = keys
         .iter()
@@ -107,8 +108,9 @@ async fn spaces(
         ..Listing::default()
     };
     for space in &spaces {
-        progress(&format!("listing pages of {}", space.key));
+        progress.status(&format!("listing pages of {}", space.key));
         let pages = client.space_pages(space).await?;
+        progress.advance(pages.len() as u64, 0);
         let folders = folders_above(client, &pages, &[]).await?;
         out.pages.extend(pages);
         out.context.extend(folders);
@@ -121,9 +123,9 @@ async fn pages(
     client: &Client,
     roots: &[PageId],
     with_descendants: bool,
-    progress: &dyn Fn(&str),
+    progress: &dyn Progress,
 ) -> Result<Listing, Error> {
-    progress("looking up pages");
+    progress.status("looking up pages");
     let mut pages = client.pages_meta(roots).await?;
     // Only live pages: a trashed or draft root counts as gone.
     pages.retain(|p| p.status == PageStatus::Current);
@@ -135,7 +137,7 @@ async fn pages(
         .collect();
     if with_descendants {
         for root in roots.iter().filter(|r| found.contains(r)) {
-            progress(&format!("listing pages below {root}"));
+            progress.status(&format!("listing pages below {root}"));
             let below = client.descendants(root).await?;
             pages.extend(
                 below
@@ -153,7 +155,7 @@ async fn pages(
     for p in &pages {
         let parent_inside = p.parent.as_ref().is_some_and(|(id, _)| seen.contains(id));
         if p.parent.is_some() && !parent_inside {
-            progress(&format!("looking up the ancestors of {}", p.id));
+            progress.status(&format!("looking up the ancestors of {}", p.id));
             for a in client.ancestors(&p.id).await? {
                 if !seen.contains(&a) && !context_ids.contains(&a) {
                     context_ids.push(a);

@@ -12,6 +12,7 @@ use super::pages::write_pages;
 use super::plan::{AttachmentPlan, ChangeKind, LocalFacts, Plan, plan_attachments};
 use super::remote::{Remote, chain};
 use crate::export::paths::OutputPath;
+use crate::progress::{Phase, Progress};
 use crate::state::{AttachmentState, Durability, TrackedStatus, partial_path, write_atomic};
 use anyhow::{Context as _, Result};
 use cme_client::Client;
@@ -26,7 +27,7 @@ pub struct Exec<'a> {
     pub options: &'a Options,
     pub jira_url: Option<&'a str>,
     pub cancel: &'a Cancel,
-    pub progress: &'a dyn Fn(&str),
+    pub progress: &'a dyn Progress,
     /// This run's timestamp, recorded as `last_exported`.
     pub now: String,
 }
@@ -56,6 +57,7 @@ pub async fn execute(
         return Ok(());
     }
     // Deletions last: every write above has landed.
+    ex.progress.phase(Phase::Cleanup, 0);
     remove_stale(ex, plan, store, out, &mut guard)?;
     if !held {
         delete_pages(ex, plan, store, out, &mut guard)?;
@@ -148,7 +150,7 @@ async fn download(
         });
     }
     let total = tasks.len();
-    let mut done = 0;
+    ex.progress.phase(Phase::Attachments, total as u64);
     loop {
         let joined = tokio::select! {
             j = tasks.join_next() => j,
@@ -160,8 +162,7 @@ async fn download(
         };
         let Some(joined) = joined else { break };
         let (d, r) = joined.context("attachment task failed")?;
-        done += 1;
-        (ex.progress)(&format!("attachments {done}/{total}"));
+        ex.progress.advance(1, 0);
         if let Err(e) = r {
             out.failures.push(Failure {
                 path: d.path.to_string(),

@@ -17,6 +17,7 @@ pub mod pages;
 pub mod plan;
 pub mod remote;
 
+use crate::progress::{Phase, Progress};
 use crate::state::{Scope, State, TrackedStatus};
 use anyhow::{Context as _, Result, bail};
 use cme_client::Client;
@@ -104,7 +105,7 @@ impl Cancel {
 }
 
 /// Runs export or sync into `req.output`.
-pub async fn run(client: &Client, req: SyncRequest, progress: &dyn Fn(&str)) -> Result<Outcome> {
+pub async fn run(client: &Client, req: SyncRequest, progress: &dyn Progress) -> Result<Outcome> {
     let started = Instant::now();
     let output = req.output.as_path();
     let is_export = matches!(req.start, Start::Export { .. });
@@ -146,6 +147,7 @@ pub async fn run(client: &Client, req: SyncRequest, progress: &dyn Fn(&str)) -> 
     }
     // Listing a large site takes a while (minutes when throttled): Ctrl+C
     // stops it at once, with nothing changed.
+    progress.phase(Phase::Listing, 0);
     let remote = tokio::select! {
         r = remote::gather(client, &state.scopes, progress) => r?,
         () = req.cancel.cancelled() => {
@@ -167,7 +169,7 @@ pub async fn run(client: &Client, req: SyncRequest, progress: &dyn Fn(&str)) -> 
             );
         }
     }
-    progress("checking files on disk");
+    progress.status("checking files on disk");
     let local = local_facts(output, &state);
     let now = humantime::format_rfc3339_millis(SystemTime::now()).to_string();
     // Files written with other Markdown options: rewrite them all, so the

@@ -10,6 +10,7 @@ use super::plan::{Plan, Reason};
 use super::remote::{Remote, chain};
 use crate::export::context::PageContext;
 use crate::export::layout::Placed;
+use crate::progress::Phase;
 use crate::state::{AttachmentUse, Durability, PageState, TrackedStatus, write_atomic};
 use anyhow::{Context as _, Result};
 use cme_client::{Client, Flavor, PageBody, PageId, Version};
@@ -43,9 +44,10 @@ pub async fn write_pages(
     let mut included: HashSet<PageId> = HashSet::new();
     let mut users = Users::default();
     let total = plan.writes.len();
+    ex.progress.phase(Phase::Pages, total as u64);
     let mut done = 0;
     for (i, chunk) in chunks.iter().enumerate() {
-        (ex.progress)(&format!(
+        ex.progress.status(&format!(
             "fetching pages {}-{} of {total}",
             done + 1,
             done + chunk.len()
@@ -191,7 +193,7 @@ pub async fn write_pages(
                     _ => None,
                 },
             });
-            (ex.progress)(&format!("wrote {done}/{total}: {}", w.path));
+            ex.progress.advance(1, markdown.len() as u64);
         }
         // Keep only bodies other pages include, and not too many of them.
         bodies.retain(|id, _| included.contains(id));

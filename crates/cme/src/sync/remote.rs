@@ -4,6 +4,7 @@
 use super::deps::AttachmentIndex;
 use crate::export::inventory::{Listing, Selection, list};
 use crate::export::layout::Layout;
+use crate::progress::Progress;
 use crate::state::Scope;
 use anyhow::Result;
 use cme_client::{Client, Error, PageMeta, Space, SpaceId};
@@ -34,7 +35,7 @@ impl Remote {
 /// Lists every scope, then places the union of their pages. A listing that
 /// fails is recorded as a problem (nothing will be deleted), except refused
 /// credentials, which end the run: nothing can be listed at all.
-pub async fn gather(client: &Client, scopes: &[Scope], progress: &dyn Fn(&str)) -> Result<Remote> {
+pub async fn gather(client: &Client, scopes: &[Scope], progress: &dyn Progress) -> Result<Remote> {
     let mut remote = Remote::default();
     let mut spaces: BTreeMap<SpaceId, Space> = BTreeMap::new();
     let mut pages: BTreeMap<SpaceId, Vec<PageMeta>> = BTreeMap::new();
@@ -84,7 +85,7 @@ pub async fn gather(client: &Client, scopes: &[Scope], progress: &dyn Fn(&str)) 
     }
     remote.spaces = spaces.len();
     for space in spaces.values() {
-        progress(&format!("listing attachments of {}", space.key));
+        progress.status(&format!("listing attachments of {}", space.key));
         match client.space_attachments(&space.key).await {
             Ok(atts) => {
                 for a in atts {

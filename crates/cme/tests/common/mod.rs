@@ -2,6 +2,7 @@
 //! control API, runs of the pipeline, and whole-tree snapshots.
 #![allow(dead_code)]
 use cme::export::Selection;
+use cme::progress::{Phase, Progress};
 use cme::state::STATE_FILE;
 use cme::sync::outcome::Outcome;
 use cme::sync::{Start, SyncRequest};
@@ -46,12 +47,33 @@ pub fn run(client: &Client, req: SyncRequest) -> anyhow::Result<Outcome> {
     run_with(client, req, &|_| {})
 }
 
+/// Passes the run's status texts to a closure, and `wrote` for each page
+/// written, so a test can act at a chosen moment.
+struct Watch<'a>(&'a dyn Fn(&str), std::cell::Cell<Option<Phase>>);
+
+impl Progress for Watch<'_> {
+    fn phase(&self, phase: Phase, _: u64) {
+        self.1.set(Some(phase));
+    }
+    fn status(&self, text: &str) {
+        (self.0)(text);
+    }
+    fn advance(&self, _: u64, _: u64) {
+        if self.1.get() == Some(Phase::Pages) {
+            (self.0)("wrote");
+        }
+    }
+    fn throttled(&self, _: std::time::Duration) {}
+    fn finish(&self) {}
+}
+
 /// Runs one request, watching its progress messages.
 pub fn run_with(
     client: &Client,
     req: SyncRequest,
     progress: &dyn Fn(&str),
 ) -> anyhow::Result<Outcome> {
+    let progress = &Watch(progress, std::cell::Cell::new(None));
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
