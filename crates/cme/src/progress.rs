@@ -348,6 +348,17 @@ pub fn secs(d: Duration) -> String {
     }
 }
 
+/// `0.42 s`, `3.2 s`, then as [`secs`]: for elapsed times.
+pub fn secs_precise(secs: f64) -> String {
+    if secs < 1.0 {
+        format!("{secs:.2} s")
+    } else if secs < 60.0 {
+        format!("{secs:.1} s")
+    } else {
+        self::secs(Duration::from_secs_f64(secs))
+    }
+}
+
 /// `1,234,567`.
 pub fn thousands(n: u64) -> String {
     let digits = n.to_string();

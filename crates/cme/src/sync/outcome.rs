@@ -23,6 +23,28 @@ pub struct Failure {
     pub reason: String,
 }
 
+/// A conversion warning: the page was written, but not perfectly.
+#[derive(Debug, Clone, Serialize)]
+pub struct Warning {
+    /// The page's file.
+    pub path: String,
+    /// What kind of imperfection (`parse`, `unknown-macro`, `unresolved`,
+    /// `include`, `degraded`).
+    pub kind: &'static str,
+    pub message: String,
+}
+
+/// What the run cost on the network, from the client's counters.
+#[derive(Debug, Default, Clone, Copy, Serialize)]
+pub struct Traffic {
+    pub requests: u64,
+    pub retries: u64,
+    /// Time spent waiting because the server throttled us.
+    pub throttled_secs: f64,
+    /// Bytes received.
+    pub bytes: u64,
+}
+
 /// Counts of one kind of file.
 #[derive(Debug, Default, Clone, Serialize)]
 pub struct Counts {
@@ -70,8 +92,10 @@ pub struct Outcome {
     pub missing_attachments: Vec<String>,
     /// Scope entries (space keys, page ids) not found.
     pub not_found: Vec<String>,
-    pub warnings: usize,
+    /// Conversion warnings, in the order met.
+    pub warnings: Vec<Warning>,
     pub spaces: usize,
+    pub traffic: Traffic,
     pub interrupted: bool,
     pub elapsed_secs: f64,
 }
@@ -103,6 +127,18 @@ impl Outcome {
     pub fn push_line(&mut self, line: Line) {
         self.page_counts.add(line.kind);
         self.pages.push(line);
+    }
+
+    /// Records a conversion warning of the page at `path` (and logs it, so
+    /// `-v` shows each as it happens).
+    pub fn warn(&mut self, path: &impl std::fmt::Display, w: &cme_convert::Warning) {
+        let kind = warning_kind(w.kind);
+        tracing::info!(target: "cme::convert", path = %path, kind, "{}", w.message);
+        self.warnings.push(Warning {
+            path: path.to_string(),
+            kind,
+            message: w.message.clone(),
+        });
     }
 
     /// Adds an attachment line and counts it.
@@ -271,13 +307,125 @@ impl Outcome {
         for m in &self.missing_attachments {
             let _ = writeln!(s, "warning: referenced attachment not found: {m}");
         }
-        if self.warnings > 0 {
-            let _ = writeln!(s, "{} conversion warning(s)", self.warnings);
-        }
+        write_warnings(&mut s, &self.warnings);
         if self.interrupted {
             s.push_str("interrupted: what was written is recorded; run `sync` to finish\n");
         }
+        if !self.dry_run {
+            s.push_str(&self.totals());
+            s.push('\n');
+        }
         s
+    }
+
+    /// What the run did and cost, in one line for people:
+    /// `Done in 3.2 s: 36 pages (1 written, 35 unchanged), 2 attachments
+    /// downloaded, 1.2 MiB in 57 requests (3 retries, 12 s throttled), 0 failures`.
+    pub fn totals(&self) -> String {
+        let c = &self.page_counts;
+        let written = c.new + c.modified + c.moved;
+        let pages = written + self.unchanged + self.failures.len();
+        let mut s = format!(
+            "{} in {}: {} ({written} written, {} unchanged",
+            if self.interrupted { "Stopped" } else { "Done" },
+            crate::progress::secs_precise(self.elapsed_secs),
+            plural(pages, "page"),
+            self.unchanged
+        );
+        if c.deleted > 0 {
+            let _ = write!(s, ", {} deleted", c.deleted);
+        }
+        s.push(')');
+        let a = &self.attachment_counts;
+        if a.new + a.modified + a.deleted > 0 {
+            let _ = write!(
+                s,
+                ", {} downloaded",
+                plural(a.new + a.modified, "attachment")
+            );
+            if a.deleted > 0 {
+                let _ = write!(s, " ({} removed)", a.deleted);
+            }
+        }
+        let t = &self.traffic;
+        if t.requests > 0 {
+            let _ = write!(
+                s,
+                ", {} in {}",
+                crate::progress::human_bytes(t.bytes),
+                plural(t.requests as usize, "request")
+            );
+            let mut extra = Vec::new();
+            if t.retries > 0 {
+                extra.push(plural(t.retries as usize, "retry"));
+            }
+            if t.throttled_secs >= 0.5 {
+                extra.push(format!(
+                    "{} throttled",
+                    crate::progress::secs(std::time::Duration::from_secs_f64(t.throttled_secs))
+                ));
+            }
+            if !extra.is_empty() {
+                let _ = write!(s, " ({})", extra.join(", "));
+            }
+        }
+        let _ = write!(s, ", {}", plural(self.failures.len(), "failure"));
+        s
+    }
+}
+
+/// At most this many warnings of one kind are listed at the end of a run;
+/// `--json` and `-v` show them all.
+const WARNINGS_SHOWN: usize = 10;
+
+/// Conversion warnings grouped by kind, with the pages they concern.
+fn write_warnings(s: &mut String, warnings: &[Warning]) {
+    if warnings.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        s,
+        "{} (the pages were written as well as they could be):",
+        plural(warnings.len(), "conversion warning")
+    );
+    let mut kinds: Vec<&'static str> = warnings.iter().map(|w| w.kind).collect();
+    kinds.sort_unstable();
+    kinds.dedup();
+    for kind in kinds {
+        let of_kind: Vec<&Warning> = warnings.iter().filter(|w| w.kind == kind).collect();
+        let _ = writeln!(s, "  {kind} ({}):", of_kind.len());
+        for w in of_kind.iter().take(WARNINGS_SHOWN) {
+            let _ = writeln!(s, "    {}: {}", w.path, w.message);
+        }
+        if of_kind.len() > WARNINGS_SHOWN {
+            let _ = writeln!(
+                s,
+                "    … and {} more (all of them with --json or -v)",
+                of_kind.len() - WARNINGS_SHOWN
+            );
+        }
+    }
+}
+
+/// `1 page`, `2 pages`: English plurals of the nouns we count.
+pub fn plural(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else if noun.ends_with('y') && !noun.ends_with("ey") {
+        format!("{n} {}ies", &noun[..noun.len() - 1])
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
+fn warning_kind(kind: cme_convert::WarningKind) -> &'static str {
+    use cme_convert::WarningKind as K;
+    match kind {
+        K::Parse => "parse",
+        K::UnknownMacro => "unknown-macro",
+        K::Unresolved => "unresolved",
+        K::Include => "include",
+        K::Degraded => "degraded",
     }
 }
 
@@ -287,5 +435,88 @@ fn tag(kind: ChangeKind) -> &'static str {
         ChangeKind::Modified => "mod",
         ChangeKind::Moved => "mov",
         ChangeKind::Deleted => "del",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn warning(kind: cme_convert::WarningKind, message: &str) -> cme_convert::Warning {
+        cme_convert::Warning {
+            kind,
+            message: message.into(),
+        }
+    }
+
+    #[test]
+    fn plurals_are_english() {
+        assert_eq!(plural(1, "page"), "1 page");
+        assert_eq!(plural(0, "failure"), "0 failures");
+        assert_eq!(plural(2, "retry"), "2 retries");
+        assert_eq!(plural(1, "retry"), "1 retry");
+    }
+
+    #[test]
+    fn warnings_are_listed_by_kind_with_their_pages() {
+        use cme_convert::WarningKind as K;
+        let mut o = Outcome::default();
+        o.warn(
+            &"ENG/A.md",
+            &warning(K::UnknownMacro, "unknown macro `foo`"),
+        );
+        o.warn(&"ENG/B.md", &warning(K::Parse, "repaired an unclosed <p>"));
+        for i in 0..12 {
+            o.warn(
+                &format!("ENG/C{i}.md"),
+                &warning(K::UnknownMacro, "unknown macro `bar`"),
+            );
+        }
+        let notes = o.notes();
+        assert!(notes.contains("14 conversion warnings"), "{notes}");
+        assert!(
+            notes.contains("  parse (1):\n    ENG/B.md: repaired an unclosed <p>\n"),
+            "{notes}"
+        );
+        assert!(
+            notes.contains("  unknown-macro (13):\n    ENG/A.md: unknown macro `foo`\n"),
+            "{notes}"
+        );
+        assert!(notes.contains("… and 3 more"), "{notes}");
+        let json = serde_json::to_value(&o).unwrap();
+        assert_eq!(json["warnings"].as_array().unwrap().len(), 14);
+        assert_eq!(json["warnings"][0]["path"], "ENG/A.md");
+        assert_eq!(json["warnings"][0]["kind"], "unknown-macro");
+    }
+
+    #[test]
+    fn totals_count_pages_attachments_traffic_and_failures() {
+        let mut o = Outcome {
+            unchanged: 35,
+            elapsed_secs: 3.21,
+            traffic: Traffic {
+                requests: 57,
+                retries: 1,
+                throttled_secs: 12.0,
+                bytes: 3 * 1024 * 1024,
+            },
+            ..Outcome::default()
+        };
+        o.push_line(Line {
+            kind: ChangeKind::Modified,
+            path: "ENG/A.md".into(),
+            from: None,
+        });
+        o.attachment_line(ChangeKind::New, "ENG/_attachments/1/x.png".into());
+        assert_eq!(
+            o.totals(),
+            "Done in 3.2 s: 36 pages (1 written, 35 unchanged), 1 attachment downloaded, \
+             3.0 MiB in 57 requests (1 retry, 12 s throttled), 0 failures"
+        );
+        o.failures.push(Failure {
+            path: "ENG/B.md".into(),
+            reason: "HTTP 500".into(),
+        });
+        assert!(o.totals().ends_with(", 1 failure"), "{}", o.totals());
     }
 }

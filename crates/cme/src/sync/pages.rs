@@ -137,7 +137,9 @@ pub async fn write_pages(
             };
             let mut markdown = converted.markdown;
             drop_repeated_title(&mut markdown);
-            out.warnings += converted.warnings.len();
+            for warning in &converted.warnings {
+                out.warn(&w.path, warning);
+            }
             let target = guard.check(&w.path)?;
             write_atomic(&target, markdown.as_bytes(), Durability::Batched)?;
             let old = store.state().pages.get(&w.id);
