@@ -11,6 +11,7 @@ pub mod report;
 pub mod settings;
 pub mod state;
 pub mod sync;
+pub mod urls;
 
 // Converting a page allocates many small Markdown nodes; mimalloc makes that
 // a fifth faster than the system allocator (cme-convert's `corpus` and
