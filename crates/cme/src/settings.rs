@@ -321,7 +321,12 @@ pub fn effective(conn: &ConnectionArgs, file: &Config) -> Vec<Effective> {
     let mut out = Vec::new();
     for info in config::SETTINGS {
         let (value, source) = match info.name {
-            "url" => pick(conn.url.clone(), info.env, file.url.clone()),
+            "url" => {
+                let (v, src) = pick(conn.url.clone(), info.env, file.url.clone());
+                // Shown as the site it names (a pasted page URL is cut to it).
+                let v = v.map(|u| Site::parse(&u).map_or(u, |s| s.url()));
+                (v, src)
+            }
             "email" => pick(conn.email.clone(), info.env, file.email.clone()),
             "flavor" => {
                 let flag = conn.flavor.map(|f| {

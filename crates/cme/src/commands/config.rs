@@ -1,10 +1,19 @@
 //! `config`: read and change the settings file (see [`crate::config`]).
-use crate::config::{self, Config, KEYS};
+use crate::config::{self, Config, SETTINGS};
+use crate::settings::{ConnectionArgs, effective};
 use anyhow::Result;
 use clap::{Args, Subcommand};
 
 /// Arguments of `config`.
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  cme config set url https://example.atlassian.net
+  cme config set email me@example.com
+  cme config set flavor dc
+  cme config list            # effective values and where each comes from
+  cme config list --json
+
+Tokens are never stored in the file: set CME_API_TOKEN (Cloud) or CME_PAT (Data Center).")]
 pub struct ConfigArgs {
     #[command(subcommand)]
     action: Action,
@@ -14,16 +23,25 @@ pub struct ConfigArgs {
 enum Action {
     /// Print where the settings file is
     Path,
-    /// Print every setting
-    List,
-    /// Print one setting
+    /// Print every setting's effective value and where it came from
+    /// (flag, environment, file, default); secrets show only whether they are set
+    List {
+        /// Print JSON: `[{"key", "value", "source"}]`
+        #[arg(long)]
+        json: bool,
+        /// The connection flags to resolve, as an export command takes them
+        #[command(flatten)]
+        connection: ConnectionArgs,
+    },
+    /// Print one setting (as stored in the file)
     Get {
         /// Setting name (`url`, `email`, `flavor`, `concurrency`, `link-style`, `alert-style`, `jira-url`)
         key: String,
     },
     /// Change one setting
+    #[command(after_help = set_help())]
     Set {
-        /// Setting name
+        /// Setting name (see below)
         key: String,
         /// New value
         value: String,
@@ -35,29 +53,31 @@ enum Action {
     },
 }
 
+fn set_help() -> String {
+    let mut out = String::from("Settings:\n");
+    for info in SETTINGS {
+        out.push_str(&format!("  {:<12} {}\n", info.name, info.allowed));
+    }
+    out
+}
+
 /// Runs `config`.
 pub fn run(args: &ConfigArgs) -> Result<()> {
     match &args.action {
         Action::Path => println!("{}", config::path()?.display()),
-        Action::List => {
+        Action::List { json, connection } => {
             let c = Config::load()?;
-            for key in KEYS {
-                match c.get(key)? {
-                    Some(v) => println!("{key} = {v}"),
-                    None => println!("{key} (not set)"),
-                }
-            }
-            // Only whether they are set: values never leave the environment.
-            for var in ["CME_API_TOKEN", "CME_PAT"] {
-                let set = std::env::var_os(var).is_some_and(|v| !v.is_empty());
-                println!(
-                    "{var} {}",
-                    if set {
-                        "(set in the environment)"
-                    } else {
-                        "(not set)"
+            let rows = effective(connection, &c);
+            if *json {
+                println!("{}", serde_json::to_string_pretty(&rows)?);
+            } else {
+                for r in rows {
+                    let value = r.value.as_deref().unwrap_or("(not set)");
+                    match r.source {
+                        Some(src) => println!("{:<12} = {value}  ({})", r.key, src.label()),
+                        None => println!("{:<12} = {value}", r.key),
                     }
-                );
+                }
             }
         }
         Action::Get { key } => {
