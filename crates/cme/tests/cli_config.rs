@@ -284,6 +284,9 @@ fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
+/// A name, a site URL, extra flags, and the environment.
+type Case<'a> = (&'a str, &'a str, Vec<&'a str>, Vec<(&'a str, &'a str)>);
+
 /// Every flavour and credential combination against the simulator: what
 /// works, and what fails with a clear error.
 #[test]
@@ -305,7 +308,7 @@ fn flavour_and_credentials_are_worked_out_not_demanded() {
     let email = ("CME_EMAIL", "sim@example.com");
     let token = ("CME_API_TOKEN", "sim-token");
     let pat = ("CME_PAT", "sim-pat");
-    let ok_cases: Vec<(&str, &str, Vec<&str>, Vec<(&str, &str)>)> = vec![
+    let ok_cases: Vec<Case> = vec![
         // Cloud told apart by asking the site (not *.atlassian.net).
         ("cloud-basic", &cloud_url, vec![], vec![email, token]),
         // A PAT in the environment next to e-mail and token: Cloud takes its own.
