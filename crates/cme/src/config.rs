@@ -242,12 +242,16 @@ fn unknown_key(k: &str) -> String {
     out
 }
 
-/// Keys whose values must never be shown: tokens, PATs, passwords, secrets.
+/// Keys whose values must never be shown: tokens, PATs, passwords,
+/// secrets (`api-token`, `api_token`, `pat`, `password`; not `path`).
 pub fn is_secret_key(k: &str) -> bool {
     let k = k.to_ascii_lowercase();
-    ["token", "pat", "password", "secret", "passwd", "credential"]
-        .iter()
-        .any(|s| k.contains(s))
+    k.split(|c: char| !c.is_ascii_alphanumeric()).any(|word| {
+        word == "pat"
+            || ["token", "password", "passwd", "secret", "credential"]
+                .iter()
+                .any(|s| word.contains(s))
+    })
 }
 
 /// A light check that catches a URL or a name typed as the e-mail.
@@ -379,6 +383,25 @@ mod tests {
             e.contains("key `token`") && e.contains("CME_API_TOKEN"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn secret_keys_are_recognised_by_their_words() {
+        for k in [
+            "token",
+            "api-token",
+            "API_TOKEN",
+            "apitoken",
+            "pat",
+            "my.pat",
+            "password",
+            "client-secret",
+        ] {
+            assert!(is_secret_key(k), "{k}");
+        }
+        for k in ["url", "path", "output-path", "email", "pattern", "flavor"] {
+            assert!(!is_secret_key(k), "{k}");
+        }
     }
 
     #[test]

@@ -182,7 +182,8 @@ fn resolve_pages(client: &Client, pages: &[Pasted<PageRef>]) -> Result<Vec<PageI
                         let mut msg = format!(
                             "no page titled `{title}` in space `{space}`, or not visible to this account"
                         );
-                        msg.push_str(&space_hint(client, &rt, space));
+                        let visible = visible_keys(client, &rt);
+                        msg.push_str(&space_hint(&visible, space));
                         bail!(
                             "{msg}\nhint: pages are named by id or URL; accepted forms:\n{PAGE_FORMS}"
                         );
@@ -207,24 +208,27 @@ fn explain_missing_spaces(client: &Client, keys: &[SpaceKey], e: anyhow::Error) 
     }
     let Ok(rt) = runtime() else { return e };
     let mut msg = e.to_string();
-    let found: Vec<String> = rt
-        .block_on(client.spaces(keys))
-        .map(|s| s.into_iter().map(|s| s.key.to_string()).collect())
-        .unwrap_or_default();
+    let visible = visible_keys(client, &rt);
     for key in keys
         .iter()
-        .filter(|k| !found.iter().any(|f| f == k.as_str()))
+        .filter(|k| !visible.iter().any(|v| v == k.as_str()))
     {
-        msg.push_str(&space_hint(client, &rt, key));
+        msg.push_str(&space_hint(&visible, key));
     }
     anyhow!("{msg}\nhint: spaces are named by key or URL; accepted forms:\n{SPACE_FORMS}")
 }
 
-/// "hint: did you mean ..." for a space key, from the spaces this account
-/// can see (empty when none is close, or the listing fails).
-fn space_hint(client: &Client, rt: &tokio::runtime::Runtime, key: &SpaceKey) -> String {
-    let visible = rt.block_on(client.spaces(&[])).unwrap_or_default();
-    let near = urls::near_keys(key.as_str(), visible.iter().map(|s| s.key.as_str()));
+/// The keys of every space this account can see (none if the listing fails:
+/// it only feeds a hint).
+fn visible_keys(client: &Client, rt: &tokio::runtime::Runtime) -> Vec<String> {
+    rt.block_on(client.spaces(&[]))
+        .map(|s| s.into_iter().map(|s| s.key.to_string()).collect())
+        .unwrap_or_default()
+}
+
+/// "hint: did you mean ..." for a space key (empty when none is close).
+fn space_hint(visible: &[String], key: &SpaceKey) -> String {
+    let near = urls::near_keys(key.as_str(), visible.iter().map(String::as_str));
     if near.is_empty() || near.iter().any(|n| n == key.as_str()) {
         return String::new();
     }
