@@ -142,9 +142,11 @@ impl ConnectionArgs {
     fn connect(&self, file: &Config, pasted: &[Site], fallback: Option<&str>) -> Result<Client> {
         let site = self.site(file, pasted, fallback)?;
         let given = Given {
-            email: self.email.clone().or_else(|| file.email.clone()),
-            token: self.token.as_deref().map(Secret::new),
-            pat: self.pat.as_deref().map(Secret::new),
+            email: given_text(&self.email)
+                .or(file.email.as_deref())
+                .map(str::to_owned),
+            token: given_text(&self.token).map(Secret::new),
+            pat: given_text(&self.pat).map(Secret::new),
             anonymous: self.anonymous,
         };
         let explicit = self.explicit_flavor(file)?;
@@ -220,6 +222,11 @@ impl ConnectionArgs {
             },
         }
     }
+}
+
+/// A flag's or variable's text; an empty variable (`CME_PAT=`) is none.
+fn given_text(v: &Option<String>) -> Option<&str> {
+    v.as_deref().map(str::trim).filter(|v| !v.is_empty())
 }
 
 /// The flavour, when no request is needed to know it.

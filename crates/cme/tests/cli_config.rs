@@ -433,7 +433,8 @@ fn flavour_and_credentials_are_worked_out_not_demanded() {
                 "-o",
                 dir.join("none").to_str().unwrap(),
             ],
-            &[],
+            // An empty variable is no credential.
+            &[("CME_PAT", "")],
         );
         assert_eq!(out.status.code(), Some(2));
         let err = stderr(&out);
