@@ -183,7 +183,15 @@ impl Config {
                     bail!("`{key}` must not contain credentials; use `CME_API_TOKEN` or `CME_PAT`");
                 }
                 if key == "url" {
-                    self.url = v;
+                    // Any page URL names the site: keep only that part.
+                    self.url = match v {
+                        Some(u) => Some(
+                            crate::urls::Site::parse(&u)
+                                .map_err(anyhow::Error::new)?
+                                .url(),
+                        ),
+                        None => None,
+                    };
                 } else {
                     self.jira_url = v;
                 }
@@ -321,6 +329,15 @@ mod tests {
             Some("https://x.atlassian.net")
         );
         assert_eq!(c.get("concurrency").unwrap().as_deref(), Some("16"));
+        c.set(
+            "url",
+            Some("https://h.example.com/confluence/display/ENG/Page"),
+        )
+        .unwrap();
+        assert_eq!(
+            c.get("url").unwrap().as_deref(),
+            Some("https://h.example.com/confluence")
+        );
         c.set("flavor", Some("Data-Center")).unwrap();
         assert_eq!(c.get("flavor").unwrap().as_deref(), Some("dc"));
         assert!(c.set("flavor", Some("onprem")).is_err());
