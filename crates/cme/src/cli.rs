@@ -114,7 +114,11 @@ pub fn main() -> ExitCode {
         Ok(code) => ExitCode::from(code),
         Err(err) => {
             let _ = std::io::stderr().write_all(render_error(&err).as_bytes());
-            ExitCode::from(2)
+            if err.chain().any(|e| e.is::<commands::Interrupted>()) {
+                ExitCode::from(130)
+            } else {
+                ExitCode::from(2)
+            }
         }
     }
 }

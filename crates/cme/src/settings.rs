@@ -293,7 +293,7 @@ fn probe(site: &Site) -> Result<Flavor> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    rt.block_on(Client::detect_flavor(&site.url()))
+    crate::commands::until_interrupted(&rt, Client::detect_flavor(&site.url()))?
         .with_context(|| {
             format!(
                 "cannot reach `{site}` to tell Confluence Cloud from Data Center (pass `--flavor cloud` or `--flavor dc` to skip this check)"

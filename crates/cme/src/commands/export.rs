@@ -173,9 +173,10 @@ fn resolve_pages(client: &Client, pages: &[Pasted<PageRef>]) -> Result<Vec<PageI
         match &p.target {
             PageRef::Id(id) => out.push(id.clone()),
             PageRef::Title { space, title } => {
-                let found = rt
-                    .block_on(client.page_id_by_title(space, title))
-                    .with_context(|| format!("cannot look up the page `{title}` in `{space}`"))?;
+                let found = super::until_interrupted(&rt, client.page_id_by_title(space, title))?
+                    .with_context(|| {
+                    format!("cannot look up the page `{title}` in `{space}`")
+                })?;
                 match found {
                     Some(id) => out.push(id),
                     None => {
@@ -221,7 +222,9 @@ fn explain_missing_spaces(client: &Client, keys: &[SpaceKey], e: anyhow::Error) 
 /// The keys of every space this account can see (none if the listing fails:
 /// it only feeds a hint).
 fn visible_keys(client: &Client, rt: &tokio::runtime::Runtime) -> Vec<String> {
-    rt.block_on(client.spaces(&[]))
+    super::until_interrupted(rt, client.spaces(&[]))
+        .ok()
+        .and_then(Result::ok)
         .map(|s| s.into_iter().map(|s| s.key.to_string()).collect())
         .unwrap_or_default()
 }
