@@ -2,7 +2,7 @@
 //! out into a client: the site (also from a pasted URL), the flavour (named,
 //! or told by the host, the credentials or one probe) and the credentials
 //! that fit that flavour. Missing credentials are an error before any request.
-use crate::config::{self, Config};
+use crate::config::Config;
 use crate::urls::Site;
 use anyhow::{Context as _, Result, bail};
 use clap::{Args, ValueEnum};
@@ -103,7 +103,7 @@ impl Source {
 }
 
 /// Whether a value clap took from a flag-or-variable came from the variable.
-fn source_of(value: &str, var: &str) -> Source {
+pub(crate) fn source_of(value: &str, var: &str) -> Source {
     match std::env::var(var) {
         Ok(v) if v == value => Source::Environment,
         _ => Source::Flag,
@@ -299,100 +299,6 @@ fn probe(site: &Site) -> Result<Flavor> {
                 "cannot reach `{site}` to tell Confluence Cloud from Data Center (pass `--flavor cloud` or `--flavor dc` to skip this check)"
             )
         })
-}
-
-/// One line of `config list`: a setting's effective value and its origin.
-#[derive(Debug, Serialize)]
-pub struct Effective {
-    /// Setting name, as `config set` takes it.
-    pub key: &'static str,
-    /// The value (for secrets only `set`, never the value).
-    pub value: Option<String>,
-    /// Where it came from; `None` when it is not set at all.
-    pub source: Option<Source>,
-}
-
-/// Every setting's effective value for these flags, the environment and the
-/// settings file. Secrets show as `set`, never as their value.
-pub fn effective(conn: &ConnectionArgs, file: &Config) -> Vec<Effective> {
-    let pick = |flag: Option<String>, var: Option<&str>, from_file: Option<String>| match (
-        flag, from_file,
-    ) {
-        (Some(v), _) => {
-            let src = var.map_or(Source::Flag, |var| source_of(&v, var));
-            (Some(v), Some(src))
-        }
-        (None, Some(v)) => (Some(v), Some(Source::File)),
-        (None, None) => (None, None),
-    };
-    let mut out = Vec::new();
-    for info in config::SETTINGS {
-        let (value, source) = match info.name {
-            "url" => {
-                let (v, src) = pick(conn.url.clone(), info.env, file.url.clone());
-                // Shown as the site it names (a pasted page URL is cut to it).
-                let v = v.map(|u| Site::parse(&u).map_or(u, |s| s.url()));
-                (v, src)
-            }
-            "email" => pick(conn.email.clone(), info.env, file.email.clone()),
-            "flavor" => {
-                let flag = conn.flavor.map(|f| {
-                    let s = match f {
-                        FlavorArg::Cloud => "cloud",
-                        FlavorArg::Dc => "dc",
-                    };
-                    (s.to_owned(), std::env::var("CME_FLAVOR").is_ok())
-                });
-                match (flag, &file.flavor) {
-                    (Some((v, from_env)), _) => (
-                        Some(v),
-                        Some(if from_env {
-                            Source::Environment
-                        } else {
-                            Source::Flag
-                        }),
-                    ),
-                    (None, Some(v)) => (Some(v.clone()), Some(Source::File)),
-                    (None, None) => (None, Some(Source::Detected)),
-                }
-            }
-            "concurrency" => pick(
-                conn.concurrency.map(|c| c.to_string()),
-                None,
-                file.concurrency.map(|c| c.to_string()),
-            ),
-            "jira-url" => match (std::env::var("CME_JIRA_URL").ok(), &file.jira_url) {
-                (Some(v), _) if !v.is_empty() => (Some(v), Some(Source::Environment)),
-                (_, Some(v)) => (Some(v.clone()), Some(Source::File)),
-                _ => (None, None),
-            },
-            other => (
-                file.get(other).ok().flatten(),
-                file.get(other).ok().flatten().map(|_| Source::File),
-            ),
-        };
-        let (value, source) = match (value, source, info.default) {
-            (None, None, Some(d)) => (Some(d.to_owned()), Some(Source::Default)),
-            (None, Some(Source::Detected), _) => (Some("auto".to_owned()), Some(Source::Detected)),
-            other => (other.0, other.1),
-        };
-        out.push(Effective {
-            key: info.name,
-            value,
-            source,
-        });
-    }
-    for (key, flag, var) in [
-        ("api-token", &conn.token, "CME_API_TOKEN"),
-        ("pat", &conn.pat, "CME_PAT"),
-    ] {
-        out.push(Effective {
-            key,
-            value: flag.as_ref().map(|_| "set".to_owned()),
-            source: flag.as_deref().map(|v| source_of(v, var)),
-        });
-    }
-    out
 }
 
 #[cfg(test)]
