@@ -205,13 +205,7 @@ impl ConnectionArgs {
         }
         match (configured, first) {
             // A page URL knows the context path a bare configured host lacks.
-            (Some((s, _)), Some(p)) if s.url().len() < p.url().len() && s.same_host(p) => {
-                Ok(if s.url().ends_with(s.host()) {
-                    p.clone()
-                } else {
-                    s
-                })
-            }
+            (Some((s, _)), Some(p)) if s.url().ends_with(s.host()) => Ok(p.clone()),
             (Some((s, _)), _) => Ok(s),
             (None, Some(p)) => Ok(p.clone()),
             (None, None) => match fallback {
@@ -243,7 +237,13 @@ fn flavor_without_asking(site: &Site, given: &Given) -> Option<Flavor> {
 /// Fails, before any request, when no credentials were given at all,
 /// naming what the flavour (when known) needs.
 fn require_credentials(given: &Given, flavor: Option<Flavor>) -> Result<()> {
-    if given.anonymous || given.token.is_some() || given.pat.is_some() {
+    if given.anonymous || given.pat.is_some() {
+        return Ok(());
+    }
+    if given.token.is_some() {
+        if given.email.is_none() {
+            bail!("an API token needs its account's e-mail: pass `--email` or set `CME_EMAIL`");
+        }
         return Ok(());
     }
     let cloud = "for Confluence Cloud set `CME_EMAIL` and `CME_API_TOKEN` (or pass `--email` and `--token`)";
@@ -397,6 +397,11 @@ mod tests {
             "{e}"
         );
         assert!(require_credentials(&given(false, false, true), None).is_ok());
+        assert!(require_credentials(&given(true, true, false), None).is_ok());
+        let e = require_credentials(&given(false, true, false), None)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("CME_EMAIL"), "{e}");
         let anon = Given {
             anonymous: true,
             ..Given::default()
