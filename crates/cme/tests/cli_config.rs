@@ -510,3 +510,33 @@ fn flavour_and_credentials_are_worked_out_not_demanded() {
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn help_teaches_and_completions_cover_every_shell() {
+    let dir = tmp("help");
+    let file = dir.join("config.toml");
+    for shell in ["bash", "zsh", "fish", "powershell"] {
+        let out = cme(&file, &["completions", shell], &[]);
+        assert!(out.status.success(), "{shell}: {}", stderr(&out));
+        let script = stdout(&out);
+        assert!(
+            script.contains("pages-with-descendants") && script.contains("output-path"),
+            "{shell}"
+        );
+    }
+    let help = stdout(&cme(&file, &["pages", "--help"], &[]));
+    for form in [
+        "/wiki/spaces/KEY/pages/",
+        "/display/KEY/",
+        "viewpage.action?pageId=",
+        "/x/",
+    ] {
+        assert!(help.contains(form), "{help}");
+    }
+    let help = stdout(&cme(&file, &["spaces", "--help"], &[]));
+    assert!(
+        help.contains("viewspace.action?key=KEY") && help.contains("Examples:"),
+        "{help}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
