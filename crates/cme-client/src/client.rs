@@ -143,7 +143,7 @@ impl Client {
     }
 
     /// One GET with retries, returning the raw body of a 2xx answer.
-    async fn get_bytes(&self, url: &str, with_auth: bool) -> Result<Vec<u8>, Error> {
+    pub(crate) async fn get_bytes(&self, url: &str, with_auth: bool) -> Result<Vec<u8>, Error> {
         let mut attempt = 0;
         loop {
             let result = self.try_get(url, with_auth).await;
@@ -253,7 +253,7 @@ impl Client {
 
     /// GET and decode JSON; a body that does not decode (often a truncated
     /// response) counts as transient and is retried.
-    async fn get_json<T: DeserializeOwned>(&self, url: &str) -> Result<T, Error> {
+    pub(crate) async fn get_json<T: DeserializeOwned>(&self, url: &str) -> Result<T, Error> {
         let mut attempt = 0;
         loop {
             let bytes = self.get_bytes(url, true).await?;
@@ -676,7 +676,7 @@ const COMPONENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMER
     .remove(b'~');
 
 /// Percent-encodes a query or path component.
-fn encode(s: &str) -> String {
+pub(crate) fn encode(s: &str) -> String {
     percent_encoding::utf8_percent_encode(s, COMPONENT).to_string()
 }
 

@@ -14,6 +14,7 @@ mod auth;
 mod client;
 mod error;
 mod ids;
+mod lookup;
 mod model;
 mod retry;
 

@@ -2,13 +2,27 @@
 //! resolves its own settings when it runs.
 use crate::commands;
 use crate::report::render_error;
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory as _, Parser, Subcommand};
 use std::io::Write as _;
 use std::process::ExitCode;
 
 /// Export Confluence pages and spaces to Markdown, incrementally.
 #[derive(Debug, Parser)]
-#[command(name = "confluence-markdown-exporter", version, about, long_about = None)]
+#[command(
+    name = "confluence-markdown-exporter",
+    version,
+    about,
+    long_about = None,
+    after_help = "Examples:
+  cme demo                                   # try it: no Confluence, no setup
+  export CME_EMAIL=me@example.com CME_API_TOKEN=...    # Cloud
+  export CME_PAT=...                                   # Data Center
+  cme spaces https://example.atlassian.net/wiki/spaces/ENG -o ./docs
+  cme pages https://wiki.example.com/confluence/display/ENG/Runbook -o ./docs
+  cme sync -o ./docs                         # later: fetch only what changed
+
+Each command's --help lists the URL forms it accepts. `cme completions bash` prints shell completions."
+)]
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -19,6 +33,9 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Convert one storage-format document to Markdown on stdout (no network)
+    #[command(after_help = "Examples:
+  cme convert page.xml > page.md
+  cme convert --link-style wiki page.xml")]
     Convert(commands::convert::ConvertArgs),
     /// Export pages by id or URL
     Pages(commands::export::PagesArgs),
@@ -29,18 +46,70 @@ enum Command {
     /// Export every space visible to the account
     AllSpaces(commands::export::AllSpacesArgs),
     /// Bring an export up to date: fetch and rewrite only what changed
+    #[command(after_help = "Examples:
+  cme sync -o ./docs                 # the site and scopes come from the folder's state
+  cme sync -o ./docs --dry-run       # print what would change
+  cme sync -o ./docs --json          # the report as JSON (for scripts)
+
+Credentials: CME_EMAIL + CME_API_TOKEN (Cloud) or CME_PAT (Data Center); see `cme config list`.")]
     Sync(commands::sync::SyncArgs),
     /// Show what an output folder tracks (reads only the state file)
+    #[command(after_help = "Examples:
+  cme status -o ./docs
+  cme status -o ./docs --json")]
     Status(commands::status::StatusArgs),
     /// Read or change the settings file (defaults for flags; never tokens)
     Config(commands::config::ConfigArgs),
     /// Export the bundled demo site from an in-process simulator (no setup)
     Demo(commands::demo::DemoArgs),
+    /// Print a shell completion script
+    #[command(after_help = "Examples:
+  cme completions bash > ~/.local/share/bash-completion/completions/cme
+  cme completions zsh > \"${fpath[1]}/_cme\"
+  cme completions fish > ~/.config/fish/completions/cme.fish
+  cme completions powershell >> $PROFILE")]
+    Completions {
+        /// Shell to complete in
+        shell: clap_complete::Shell,
+    },
+}
+
+/// Writes the completion script for the name this program was run as.
+fn completions(shell: clap_complete::Shell) -> anyhow::Result<()> {
+    let name = std::env::args_os()
+        .next()
+        .and_then(|a| {
+            std::path::Path::new(&a)
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+        })
+        .filter(|n| n == "cme")
+        .unwrap_or_else(|| "confluence-markdown-exporter".to_owned());
+    // Into memory first: clap_complete panics when its writer fails.
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), name, &mut script);
+    match std::io::stdout().write_all(&script) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => Ok(other?),
+    }
 }
 
 /// Entry point shared by both binary names (`confluence-markdown-exporter` and `cme`).
 pub fn main() -> ExitCode {
+    crate::interrupt::install();
     let cli = Cli::parse();
+    if matches!(
+        cli.command,
+        Command::Pages(_)
+            | Command::PagesWithDescendants(_)
+            | Command::Spaces(_)
+            | Command::AllSpaces(_)
+            | Command::Sync(_)
+            | Command::Demo(_)
+    ) {
+        // These stop cleanly on Ctrl+C, with exit code 130.
+        crate::interrupt::graceful();
+    }
     if let Err(err) = cli.log.init() {
         let _ = std::io::stderr().write_all(render_error(&err).as_bytes());
         return ExitCode::from(2);
@@ -56,6 +125,7 @@ pub fn main() -> ExitCode {
         Command::Status(args) => done(commands::status::run(&args)),
         Command::Config(args) => done(commands::config::run(&args)),
         Command::Demo(args) => commands::demo::run_demo(&args),
+        Command::Completions { shell } => done(completions(shell)),
     };
     // 0: done; 1: done, but some items failed (listed); 2: nothing done (an
     // error); 130: interrupted.
@@ -63,7 +133,11 @@ pub fn main() -> ExitCode {
         Ok(code) => ExitCode::from(code),
         Err(err) => {
             let _ = std::io::stderr().write_all(render_error(&err).as_bytes());
-            ExitCode::from(2)
+            if err.chain().any(|e| e.is::<commands::Interrupted>()) {
+                ExitCode::from(130)
+            } else {
+                ExitCode::from(2)
+            }
         }
     }
 }
@@ -71,10 +145,21 @@ pub fn main() -> ExitCode {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clap::CommandFactory;
 
     #[test]
     fn cli_definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn every_command_has_examples_in_its_help() {
+        for sub in Cli::command().get_subcommands_mut() {
+            let name = sub.get_name().to_owned();
+            let help = sub.render_help().to_string();
+            assert!(
+                help.contains("Examples:"),
+                "`{name} --help` has no examples"
+            );
+        }
     }
 }

@@ -26,6 +26,65 @@ pub struct Config {
     pub jira_url: Option<String>,
 }
 
+/// What `config set` takes for one setting, for help and error messages.
+#[derive(Debug, Clone, Copy)]
+pub struct SettingInfo {
+    /// Name, as `config set` takes it.
+    pub name: &'static str,
+    /// Allowed values, in words.
+    pub allowed: &'static str,
+    /// The environment variable that overrides it, if any.
+    pub env: Option<&'static str>,
+    /// The built-in default, if any.
+    pub default: Option<&'static str>,
+}
+
+/// Every setting the file can hold, in `config list` order.
+pub const SETTINGS: &[SettingInfo] = &[
+    SettingInfo {
+        name: "url",
+        allowed: "the site URL, `https://...` or `http://...`",
+        env: Some("CME_URL"),
+        default: None,
+    },
+    SettingInfo {
+        name: "email",
+        allowed: "the Cloud account's e-mail address",
+        env: Some("CME_EMAIL"),
+        default: None,
+    },
+    SettingInfo {
+        name: "flavor",
+        allowed: "`cloud` or `dc` (also `datacenter`, `data-center`, `server`)",
+        env: Some("CME_FLAVOR"),
+        default: None,
+    },
+    SettingInfo {
+        name: "concurrency",
+        allowed: "a number from 1 to 64",
+        env: None,
+        default: Some("8"),
+    },
+    SettingInfo {
+        name: "link-style",
+        allowed: "`markdown` or `wiki`",
+        env: None,
+        default: Some("markdown"),
+    },
+    SettingInfo {
+        name: "alert-style",
+        allowed: "`gfm` or `blockquote`",
+        env: None,
+        default: Some("gfm"),
+    },
+    SettingInfo {
+        name: "jira-url",
+        allowed: "the Jira base URL, `https://...` or `http://...`",
+        env: Some("CME_JIRA_URL"),
+        default: None,
+    },
+];
+
 /// Setting names, as `config set` takes them.
 pub const KEYS: &[&str] = &[
     "url",
@@ -63,8 +122,15 @@ impl Config {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Self::default()),
             Err(e) => return Err(e).with_context(|| format!("cannot read `{}`", path.display())),
         };
-        toml::from_str(&text)
+        Self::parse(&text)
             .with_context(|| format!("`{}` is not a valid configuration", path.display()))
+    }
+
+    /// Parses the file's text. Errors give the line, column and key but
+    /// never quote the file: toml's own message shows the offending line,
+    /// which may hold a token someone pasted there.
+    pub fn parse(text: &str) -> Result<Self> {
+        toml::from_str(text).map_err(|e| anyhow::anyhow!(describe_toml_error(text, &e)))
     }
 
     /// Writes the file atomically.
@@ -117,15 +183,38 @@ impl Config {
                     bail!("`{key}` must not contain credentials; use `CME_API_TOKEN` or `CME_PAT`");
                 }
                 if key == "url" {
-                    self.url = v;
+                    // Any page URL names the site: keep only that part.
+                    self.url = match v {
+                        Some(u) => Some(
+                            crate::urls::Site::parse(&u)
+                                .map_err(anyhow::Error::new)?
+                                .url(),
+                        ),
+                        None => None,
+                    };
                 } else {
                     self.jira_url = v;
                 }
             }
-            "email" => self.email = v,
+            "email" => {
+                if let Some(e) = &v
+                    && !is_email(e)
+                {
+                    bail!("`email` must be an e-mail address such as `me@example.com`, not `{e}`");
+                }
+                self.email = v;
+            }
             "flavor" => {
-                one_of(&v, &["cloud", "dc"])?;
-                self.flavor = v;
+                self.flavor = match &v {
+                    None => None,
+                    Some(x) => match crate::settings::parse_flavor(x) {
+                        Some(cme_client::Flavor::Cloud) => Some("cloud".to_owned()),
+                        Some(cme_client::Flavor::DataCenter) => Some("dc".to_owned()),
+                        None => bail!(
+                            "`flavor` must be one of `cloud`, `dc` (also `datacenter`, `data-center`, `server`), not `{x}`"
+                        ),
+                    },
+                };
             }
             "concurrency" => {
                 self.concurrency = match v {
@@ -144,7 +233,7 @@ impl Config {
                 one_of(&v, &["gfm", "blockquote"])?;
                 self.alert_style = v;
             }
-            "token" | "api-token" | "pat" | "password" => bail!(
+            k if is_secret_key(k) => bail!(
                 "tokens are not stored in the configuration file; set `CME_API_TOKEN` (Cloud) or `CME_PAT` (Data Center) in the environment"
             ),
             other => bail!("{}", unknown_key(other)),
@@ -154,10 +243,75 @@ impl Config {
 }
 
 fn unknown_key(k: &str) -> String {
-    format!(
-        "unknown setting `{k}`; settings are `{}`",
-        KEYS.join("`, `")
-    )
+    let mut out = format!("unknown setting `{k}`; the settings are:");
+    for info in SETTINGS {
+        out.push_str(&format!("\n  {:<12} {}", info.name, info.allowed));
+    }
+    out
+}
+
+/// Keys whose values must never be shown: tokens, PATs, passwords,
+/// secrets (`api-token`, `api_token`, `pat`, `password`; not `path`).
+pub fn is_secret_key(k: &str) -> bool {
+    let k = k.to_ascii_lowercase();
+    k.split(|c: char| !c.is_ascii_alphanumeric()).any(|word| {
+        word == "pat"
+            || ["token", "password", "passwd", "secret", "credential"]
+                .iter()
+                .any(|s| word.contains(s))
+    })
+}
+
+/// A light check that catches a URL or a name typed as the e-mail.
+fn is_email(s: &str) -> bool {
+    match s.split_once('@') {
+        Some((local, domain)) => {
+            !local.is_empty()
+                && !domain.starts_with('.')
+                && domain.contains('.')
+                && !domain.ends_with('.')
+                && !s.contains(char::is_whitespace)
+                && !domain.contains('@')
+                && !s.contains('/')
+        }
+        None => false,
+    }
+}
+
+/// toml's error without the quoted source: where it is, which key, and
+/// toml's one-line message (with values of secret-looking keys blanked).
+fn describe_toml_error(text: &str, err: &toml::de::Error) -> String {
+    let Some(span) = err.span() else {
+        return "the file is not valid TOML".to_owned();
+    };
+    let start = span.start.min(text.len());
+    let before = &text[..start];
+    let line_no = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let column = text[line_start..start].chars().count() + 1;
+    let line = text[line_start..].lines().next().unwrap_or("");
+    let key = line
+        .split_once('=')
+        .map(|(k, _)| k.trim().trim_matches('"').trim_matches('\''))
+        .filter(|k| !k.is_empty() && !k.starts_with('['));
+    let mut message = err.message().trim().to_owned();
+    if let Some(k) = key {
+        if is_secret_key(k) {
+            // Blank whatever of the value the message repeats.
+            if let Some((_, value)) = line.split_once('=') {
+                let value = value.trim().trim_matches('"').trim_matches('\'');
+                if !value.is_empty() {
+                    message = message.replace(value, "***");
+                }
+            }
+            if message.contains("unknown field") {
+                message = "tokens are not stored in the configuration file; set `CME_API_TOKEN` (Cloud) or `CME_PAT` (Data Center) in the environment".to_owned();
+            }
+        }
+        format!("line {line_no}, column {column}, key `{k}`: {message}")
+    } else {
+        format!("line {line_no}, column {column}: {message}")
+    }
 }
 
 #[cfg(test)]
@@ -175,7 +329,29 @@ mod tests {
             Some("https://x.atlassian.net")
         );
         assert_eq!(c.get("concurrency").unwrap().as_deref(), Some("16"));
-        assert!(c.set("flavor", Some("server")).is_err());
+        c.set(
+            "url",
+            Some("https://h.example.com/confluence/display/ENG/Page"),
+        )
+        .unwrap();
+        assert_eq!(
+            c.get("url").unwrap().as_deref(),
+            Some("https://h.example.com/confluence")
+        );
+        c.set("flavor", Some("Data-Center")).unwrap();
+        assert_eq!(c.get("flavor").unwrap().as_deref(), Some("dc"));
+        assert!(c.set("flavor", Some("onprem")).is_err());
+        assert!(c.set("email", Some("me@example.com")).is_ok());
+        for bad in [
+            "me",
+            "me@",
+            "@x.com",
+            "me@x",
+            "https://x.atlassian.net",
+            "a b@x.com",
+        ] {
+            assert!(c.set("email", Some(bad)).is_err(), "{bad}");
+        }
         assert!(c.set("concurrency", Some("0")).is_err());
         assert!(c.set("url", Some("ftp://x")).is_err());
         assert!(
@@ -196,6 +372,63 @@ mod tests {
 
     #[test]
     fn unknown_fields_in_the_file_are_an_error() {
-        assert!(toml::from_str::<Config>("tokne = \"x\"").is_err());
+        assert!(Config::parse("tokne = \"x\"").is_err());
+        let e = Config::parse("url = \"https://x\"\nlink-stlye = \"wiki\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("line 2") && e.contains("`link-stlye`"), "{e}");
+    }
+
+    #[test]
+    fn parse_errors_never_show_a_secret_value() {
+        let secret = "ATATT3xFfGF0-hunter2";
+        for text in [
+            format!("url = \"https://x\"\napi_token = {secret}\n"),
+            format!("token = \"{secret}\"\n"),
+            format!("pat = \"{secret}\n"),
+            format!("[auth]\npassword = {secret} x\n"),
+            format!("email = \"a@b.c\"\nsecret = [\"{secret}\"\n"),
+        ] {
+            let e = Config::parse(&text).unwrap_err().to_string();
+            assert!(!e.contains("hunter2"), "{text:?} gave {e}");
+            assert!(e.contains("line "), "{e}");
+        }
+        let e = Config::parse(&format!("token = \"{secret}\"\n"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("key `token`") && e.contains("CME_API_TOKEN"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn secret_keys_are_recognised_by_their_words() {
+        for k in [
+            "token",
+            "api-token",
+            "API_TOKEN",
+            "apitoken",
+            "pat",
+            "my.pat",
+            "password",
+            "client-secret",
+        ] {
+            assert!(is_secret_key(k), "{k}");
+        }
+        for k in ["url", "path", "output-path", "email", "pattern", "flavor"] {
+            assert!(!is_secret_key(k), "{k}");
+        }
+    }
+
+    #[test]
+    fn a_bad_key_lists_every_setting_and_its_values() {
+        let e = Config::default()
+            .set("colour", Some("x"))
+            .unwrap_err()
+            .to_string();
+        for info in SETTINGS {
+            assert!(e.contains(info.name) && e.contains(info.allowed), "{e}");
+        }
     }
 }

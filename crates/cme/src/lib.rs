@@ -7,6 +7,7 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod export;
+pub mod interrupt;
 pub mod logging;
 pub mod progress;
 pub mod report;
@@ -14,6 +15,7 @@ pub mod settings;
 pub mod state;
 pub mod sync;
 pub mod terminal;
+pub mod urls;
 
 // Converting a page allocates many small Markdown nodes; mimalloc makes that
 // a fifth faster than the system allocator (cme-convert's `corpus` and

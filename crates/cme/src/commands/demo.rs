@@ -17,8 +17,18 @@ use confluence_sim::{SimConfig, SimHandle, spawn};
 use serde_json::json;
 use std::path::{Path, PathBuf};
 
+/// Written into the output folder by `demo`: only a folder that holds it
+/// (or an empty one) is ever written by a later `demo`.
+pub const DEMO_MARKER: &str = ".cme-demo";
+
 /// Arguments of `demo`.
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  cme demo                   # export into ./demo-out, change the site, sync
+  cme demo -o /tmp/demo --export-only
+
+The folder must be empty, absent, or an earlier demo's output (it holds `.cme-demo`).
+No credentials are needed: the simulator runs inside this process.")]
 pub struct DemoArgs {
     /// Folder to export into
     #[arg(long, short = 'o', default_value = "demo-out", value_name = "PATH")]
@@ -30,6 +40,9 @@ pub struct DemoArgs {
 
 /// Runs `demo`. Returns the exit code.
 pub fn run_demo(args: &DemoArgs) -> Result<u8> {
+    let out = args.output_path.as_path();
+    // Before anything starts: never touch a folder that is not ours.
+    let earlier_demo = check_folder(out)?;
     let sim = spawn(SimConfig::demo()).context("cannot start the bundled simulator")?;
     eprintln!(
         "Serving the demo site at {} (simulated Confluence Cloud)",
@@ -43,18 +56,15 @@ pub fn run_demo(args: &DemoArgs) -> Result<u8> {
             token: Secret::new("sim-token"),
         },
     ))?;
-    let out = args.output_path.as_path();
     // Each run serves on a new port. A previous demo's folder is adopted by
     // this site (same content, new address), and the first step syncs it.
-    let start = match State::load(out)? {
+    let state = if earlier_demo {
+        State::load(out)?
+    } else {
+        None
+    };
+    let start = match state {
         Some(mut state) => {
-            if !state.confluence_url.starts_with("http://127.0.0.1:") {
-                bail!(
-                    "`{}` holds an export of `{}`, not a demo; choose another folder",
-                    out.display(),
-                    state.confluence_url
-                );
-            }
             state.confluence_url = client.site_url().to_owned();
             state.save(out)?;
             eprintln!(
@@ -63,10 +73,19 @@ pub fn run_demo(args: &DemoArgs) -> Result<u8> {
             );
             Start::Sync
         }
-        None => Start::Export {
-            scope: Selection::AllSpaces.scope(),
-            append: false,
-        },
+        None => {
+            std::fs::create_dir_all(out)
+                .with_context(|| format!("cannot create `{}`", out.display()))?;
+            crate::state::write_atomic(
+                &out.join(DEMO_MARKER),
+                b"Written by `cme demo`: a later `cme demo` may update this folder.\n",
+                crate::state::Durability::Fsync,
+            )?;
+            Start::Export {
+                scope: Selection::AllSpaces.scope(),
+                append: false,
+            }
+        }
     };
     let rt = runtime()?;
     let first = rt.block_on(run(&client, request(out, start), &Silent))?;
@@ -94,6 +113,26 @@ pub fn run_demo(args: &DemoArgs) -> Result<u8> {
     );
     sim.stop();
     Ok(second.exit().code())
+}
+
+/// Whether `out` holds an earlier demo (`Ok(true)`), is empty or absent
+/// (`Ok(false)`), or is anything else (an error: nothing is changed).
+fn check_folder(out: &Path) -> Result<bool> {
+    let mut entries = match std::fs::read_dir(out) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+        Err(e) => return Err(e).with_context(|| format!("cannot use `{}`", out.display())),
+    };
+    if std::fs::symlink_metadata(out.join(DEMO_MARKER)).is_ok_and(|m| m.is_file()) {
+        return Ok(true);
+    }
+    if entries.next().is_none() {
+        return Ok(false);
+    }
+    bail!(
+        "`{}` is not empty and holds no earlier demo (no `{DEMO_MARKER}`); the demo writes only into an empty folder or its own output: choose another folder, e.g. `cme demo -o demo-out`",
+        out.display()
+    )
 }
 
 fn request(out: &Path, start: Start) -> SyncRequest {

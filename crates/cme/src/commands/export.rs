@@ -1,12 +1,14 @@
 //! `pages`, `pages-with-descendants`, `spaces` and `all-spaces`: add a
 //! scope to an output folder, then sync it.
 use super::markdown_args::MarkdownArgs;
+use super::sync::runtime;
 use super::sync::{RunArgs, run_pipeline};
 use crate::config::Config;
 use crate::export::Selection;
 use crate::settings::ConnectionArgs;
 use crate::sync::Start;
-use anyhow::Result;
+use crate::urls::{self, PAGE_FORMS, PageRef, Pasted, SPACE_FORMS, Site};
+use anyhow::{Context as _, Result, anyhow, bail};
 use clap::Args;
 use cme_client::{Client, PageId, SpaceKey};
 use std::path::PathBuf;
@@ -28,51 +30,80 @@ pub struct OutputArgs {
 
 /// Arguments of `spaces`.
 #[derive(Debug, Args)]
+#[command(after_help = spaces_help())]
 pub struct SpacesArgs {
-    /// Space keys to export
-    #[arg(required = true, value_name = "SPACE_KEY")]
-    keys: Vec<String>,
+    /// Space keys or space URLs to export
+    #[arg(required = true, value_name = "SPACE", value_parser = parse_space)]
+    keys: Vec<Pasted<SpaceKey>>,
     #[command(flatten)]
     output: OutputArgs,
     #[command(flatten)]
     connection: ConnectionArgs,
+}
+
+/// Shown after every export command's flags.
+const CREDENTIALS_HELP: &str =
+    "A URL also names the site when `--url` (or `CME_URL`, or the settings file) does not.
+Credentials: CME_EMAIL + CME_API_TOKEN (Cloud) or CME_PAT (Data Center); see `cme config list`.";
+
+fn spaces_help() -> String {
+    format!(
+        "Examples:
+  cme spaces ENG OPS -o ./docs
+  cme spaces https://example.atlassian.net/wiki/spaces/ENG/overview -o ./docs
+  cme spaces https://wiki.example.com/confluence/display/ENG -o ./docs
+
+Accepted forms of SPACE:
+{SPACE_FORMS}
+
+{CREDENTIALS_HELP}"
+    )
 }
 
 /// Arguments of `pages` and `pages-with-descendants`.
 #[derive(Debug, Args)]
+#[command(after_help = pages_help())]
 pub struct PagesArgs {
-    /// Page ids (the number in a page's URL)
-    #[arg(required = true, value_name = "PAGE_ID", value_parser = parse_page_id)]
-    ids: Vec<String>,
+    /// Page ids or page URLs
+    #[arg(required = true, value_name = "PAGE", value_parser = parse_page)]
+    ids: Vec<Pasted<PageRef>>,
     #[command(flatten)]
     output: OutputArgs,
     #[command(flatten)]
     connection: ConnectionArgs,
 }
 
-/// Accepts a numeric id, or a page URL containing `/pages/<id>` or `pageId=<id>`.
-fn parse_page_id(s: &str) -> Result<String, String> {
-    let s = s.trim();
-    if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
-        return Ok(s.to_owned());
-    }
-    let digits_after = |marker: &str| {
-        s.split_once(marker)
-            .map(|(_, rest)| {
-                rest.split(|c: char| !c.is_ascii_digit())
-                    .next()
-                    .unwrap_or("")
-            })
-            .filter(|id| !id.is_empty())
-    };
-    let from_url = digits_after("pageId=").or_else(|| digits_after("/pages/"));
-    from_url
-        .map(str::to_owned)
-        .ok_or_else(|| format!("`{s}` is not a page id or a page URL"))
+fn pages_help() -> String {
+    format!(
+        "Examples:
+  cme pages 123456 -o ./docs
+  cme pages https://example.atlassian.net/wiki/spaces/ENG/pages/123456/Runbook -o ./docs
+  cme pages-with-descendants https://wiki.example.com/confluence/display/ENG/Runbook -o ./docs
+  cme pages https://wiki.example.com/x/AbCd -o ./docs
+
+Accepted forms of PAGE:
+{PAGE_FORMS}
+
+{CREDENTIALS_HELP}"
+    )
+}
+
+fn parse_page(s: &str) -> Result<Pasted<PageRef>, String> {
+    urls::parse_page(s).map_err(|e| e.to_string())
+}
+
+fn parse_space(s: &str) -> Result<Pasted<SpaceKey>, String> {
+    urls::parse_space(s).map_err(|e| e.to_string())
 }
 
 /// Arguments of `all-spaces`.
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  cme all-spaces -o ./docs
+  cme all-spaces --url https://example.atlassian.net -o ./docs
+  CME_PAT=... cme all-spaces --url https://wiki.example.com/confluence -o ./docs
+
+Credentials: CME_EMAIL + CME_API_TOKEN (Cloud) or CME_PAT (Data Center); see `cme config list`.")]
 pub struct AllSpacesArgs {
     #[command(flatten)]
     output: OutputArgs,
@@ -80,23 +111,38 @@ pub struct AllSpacesArgs {
     connection: ConnectionArgs,
 }
 
+/// The sites of the arguments that were URLs.
+fn sites<T>(pasted: &[Pasted<T>]) -> Vec<Site> {
+    pasted.iter().filter_map(|p| p.site.clone()).collect()
+}
+
 /// Runs `spaces`.
 pub fn run_spaces(args: &SpacesArgs) -> Result<u8> {
     let file = Config::load()?;
-    let client = args.connection.client(&file)?;
-    let keys: Vec<SpaceKey> = args.keys.iter().map(SpaceKey::new).collect();
-    run_export(&client, &Selection::Spaces(keys), &args.output, &file)
+    let client = args.connection.client_for(&file, &sites(&args.keys))?;
+    let keys: Vec<SpaceKey> = args.keys.iter().map(|p| p.target.clone()).collect();
+    run_export(
+        &client,
+        &Selection::Spaces(keys.clone()),
+        &args.output,
+        &file,
+    )
+    .map_err(|e| explain_missing_spaces(&client, &keys, e))
 }
 
 /// Runs `pages` (or, with `descendants`, `pages-with-descendants`).
 pub fn run_pages(args: &PagesArgs, descendants: bool) -> Result<u8> {
     let file = Config::load()?;
-    let client = args.connection.client(&file)?;
-    let selection = Selection::Pages {
-        roots: args.ids.iter().map(PageId::new).collect(),
-        descendants,
-    };
-    run_export(&client, &selection, &args.output, &file)
+    let client = args.connection.client_for(&file, &sites(&args.ids))?;
+    let roots = resolve_pages(&client, &args.ids)?;
+    let selection = Selection::Pages { roots, descendants };
+    run_export(&client, &selection, &args.output, &file).map_err(|e| {
+        if is_not_found(&e) {
+            anyhow!("{e}\nhint: pages are named by id or URL; accepted forms:\n{PAGE_FORMS}")
+        } else {
+            e
+        }
+    })
 }
 
 /// Runs `all-spaces`.
@@ -104,6 +150,95 @@ pub fn run_all_spaces(args: &AllSpacesArgs) -> Result<u8> {
     let file = Config::load()?;
     let client = args.connection.client(&file)?;
     run_export(&client, &Selection::AllSpaces, &args.output, &file)
+}
+
+/// Page ids for every argument; titles (Data Center's pretty URLs) are
+/// looked up, one request each.
+fn resolve_pages(client: &Client, pages: &[Pasted<PageRef>]) -> Result<Vec<PageId>> {
+    let titled = pages
+        .iter()
+        .any(|p| matches!(p.target, PageRef::Title { .. }));
+    if !titled {
+        return Ok(pages
+            .iter()
+            .filter_map(|p| match &p.target {
+                PageRef::Id(id) => Some(id.clone()),
+                PageRef::Title { .. } => None,
+            })
+            .collect());
+    }
+    let rt = runtime()?;
+    let mut out = Vec::with_capacity(pages.len());
+    for p in pages {
+        match &p.target {
+            PageRef::Id(id) => out.push(id.clone()),
+            PageRef::Title { space, title } => {
+                let found = super::until_interrupted(&rt, client.page_id_by_title(space, title))?
+                    .with_context(|| {
+                    format!("cannot look up the page `{title}` in `{space}`")
+                })?;
+                match found {
+                    Some(id) => out.push(id),
+                    None => {
+                        let mut msg = format!(
+                            "no page titled `{title}` in space `{space}`, or not visible to this account"
+                        );
+                        let visible = visible_keys(client, &rt);
+                        msg.push_str(&space_hint(&visible, space));
+                        bail!(
+                            "{msg}\nhint: pages are named by id or URL; accepted forms:\n{PAGE_FORMS}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The pipeline's "not found" refusal of a new scope.
+fn is_not_found(e: &anyhow::Error) -> bool {
+    e.to_string().starts_with("not found, or not visible")
+}
+
+/// Adds "did you mean" for space keys the account cannot see, and the
+/// accepted forms, to a not-found error of `spaces`.
+fn explain_missing_spaces(client: &Client, keys: &[SpaceKey], e: anyhow::Error) -> anyhow::Error {
+    if !is_not_found(&e) {
+        return e;
+    }
+    let Ok(rt) = runtime() else { return e };
+    let mut msg = e.to_string();
+    let visible = visible_keys(client, &rt);
+    for key in keys
+        .iter()
+        .filter(|k| !visible.iter().any(|v| v == k.as_str()))
+    {
+        msg.push_str(&space_hint(&visible, key));
+    }
+    anyhow!("{msg}\nhint: spaces are named by key or URL; accepted forms:\n{SPACE_FORMS}")
+}
+
+/// The keys of every space this account can see (none if the listing fails:
+/// it only feeds a hint).
+fn visible_keys(client: &Client, rt: &tokio::runtime::Runtime) -> Vec<String> {
+    super::until_interrupted(rt, client.spaces(&[]))
+        .ok()
+        .and_then(Result::ok)
+        .map(|s| s.into_iter().map(|s| s.key.to_string()).collect())
+        .unwrap_or_default()
+}
+
+/// "hint: did you mean ..." for a space key (empty when none is close).
+fn space_hint(visible: &[String], key: &SpaceKey) -> String {
+    let near = urls::near_keys(key.as_str(), visible.iter().map(String::as_str));
+    if near.is_empty() || near.iter().any(|n| n == key.as_str()) {
+        return String::new();
+    }
+    format!(
+        "\nhint: no space `{key}` is visible to this account; did you mean `{}`?",
+        near.join("`, `")
+    )
 }
 
 /// An export: add the selection's scope, then sync.
@@ -132,24 +267,4 @@ pub fn run_export(
         file,
         recorded.as_ref(),
     )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::parse_page_id;
-
-    #[test]
-    fn page_ids_come_from_numbers_or_urls() {
-        assert_eq!(parse_page_id("12345").unwrap(), "12345");
-        assert_eq!(
-            parse_page_id("https://x.atlassian.net/wiki/spaces/ENG/pages/987/Title").unwrap(),
-            "987"
-        );
-        assert_eq!(
-            parse_page_id("https://dc/pages/viewpage.action?pageId=42&x=1").unwrap(),
-            "42"
-        );
-        assert!(parse_page_id("../etc").is_err());
-        assert!(parse_page_id("").is_err());
-    }
 }

@@ -1,0 +1,49 @@
+//! Ctrl+C from the first instant of the process, not only once the
+//! pipeline listens: a press while the client is being set up (a flavour
+//! check, a title lookup) must end the run with 130 and nothing changed,
+//! never kill it half-way or be lost.
+//!
+//! A plain signal handler, installed first thing, records the press. Until
+//! a command says it stops gracefully ([`graceful`]), a press ends the
+//! process at once, as the default action would; after that, the first
+//! press only raises the flag the command polls ([`requested`]) and the
+//! second ends the process. tokio's own handler, installed later, chains
+//! to this one, so both see every press.
+use std::sync::atomic::{AtomicBool, Ordering};
+
+static REQUESTED: AtomicBool = AtomicBool::new(false);
+static GRACEFUL: AtomicBool = AtomicBool::new(false);
+
+/// Whether Ctrl+C was pressed.
+pub fn requested() -> bool {
+    REQUESTED.load(Ordering::SeqCst)
+}
+
+/// From now on the first Ctrl+C asks the command to stop; it does not
+/// end the process.
+pub fn graceful() {
+    GRACEFUL.store(true, Ordering::SeqCst);
+}
+
+/// Installs the handler (Unix; elsewhere tokio's Ctrl+C listener is all).
+pub fn install() {
+    #[cfg(unix)]
+    {
+        let handler = on_sigint as extern "C" fn(libc::c_int);
+        // SAFETY: the handler only touches atomics and calls `_exit`, both
+        // async-signal-safe.
+        unsafe {
+            libc::signal(libc::SIGINT, handler as libc::sighandler_t);
+        }
+    }
+}
+
+#[cfg(unix)]
+extern "C" fn on_sigint(_: libc::c_int) {
+    let again = REQUESTED.swap(true, Ordering::SeqCst);
+    if again || !GRACEFUL.load(Ordering::SeqCst) {
+        // SAFETY: `_exit` is async-signal-safe; files are written
+        // atomically and the journal keeps what finished.
+        unsafe { libc::_exit(130) };
+    }
+}
