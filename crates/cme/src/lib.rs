@@ -7,6 +7,7 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod export;
+pub mod outdir;
 pub mod report;
 pub mod settings;
 pub mod state;
