@@ -436,3 +436,49 @@ fn a_moved_page_whose_old_folder_is_a_link_deletes_nothing_outside() {
     let pending: usize = s.pages.values().map(|p| p.previous_paths.len()).sum();
     assert_eq!(pending, o.failures.len());
 }
+
+#[test]
+fn links_at_the_state_backup_journal_or_lock_are_an_error_that_writes_nothing_outside() {
+    let (sim, c) = demo();
+    let sb = Sandbox::new("state");
+    export(&c, &sb.out(), false).unwrap();
+    let monitoring = id_at(&sb.out(), "OPS/Operations Home/Monitoring.md");
+    // The state itself points at a copy outside (it loads from there).
+    let copy = sb.outside().join("state.json");
+    std::fs::copy(sb.out().join(".cme-state.json"), &copy).unwrap();
+    for (i, name) in [
+        ".cme-state.json",
+        ".cme-state.json.bak",
+        ".cme-state.journal",
+        ".cme-state.lock",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let keep = sb.out().join(format!("{name}.kept"));
+        if sb.out().join(name).exists() {
+            std::fs::rename(sb.out().join(name), &keep).unwrap();
+        }
+        let target = if i == 0 {
+            copy.clone()
+        } else {
+            sb.outside().join("precious.md")
+        };
+        sb.plant(name, &target);
+        edit(&sim, &monitoring, &format!("Edit {i}."));
+        let before = sb.snapshot();
+        let err = format!("{:#}", sync(&c, &sb.out()).unwrap_err());
+        sb.assert_unchanged(&before);
+        assert!(
+            err.contains(&format!("`{name}` is a symbolic link")),
+            "{name}: {err}"
+        );
+        assert!(sb.is_link(name), "{name}");
+        // Put things back as they were for the next case.
+        std::fs::remove_file(sb.out().join(name)).unwrap();
+        if keep.exists() {
+            std::fs::rename(&keep, sb.out().join(name)).unwrap();
+        }
+        std::fs::remove_file(sb.out().join(".cme-state.journal")).ok();
+    }
+}
