@@ -352,6 +352,26 @@ mod tests {
         std::fs::remove_dir_all(&d).ok();
     }
 
+    #[cfg(unix)]
+    #[test]
+    fn a_link_at_the_state_or_its_backup_is_refused_and_its_target_kept() {
+        let d = tmpdir("links");
+        let outside = d.with_extension("outside");
+        std::fs::write(&outside, b"precious").unwrap();
+        let s = State::new("http://x");
+        s.save(&d).unwrap();
+        for name in [BACKUP_FILE, STATE_FILE] {
+            std::fs::remove_file(d.join(name)).ok();
+            std::os::unix::fs::symlink(&outside, d.join(name)).unwrap();
+            let err = format!("{:#}", s.save(&d).unwrap_err());
+            assert!(err.contains("is a symbolic link"), "{err}");
+            assert_eq!(std::fs::read(&outside).unwrap(), b"precious");
+            assert!(d.join(name).is_symlink());
+        }
+        std::fs::remove_file(&outside).ok();
+        std::fs::remove_dir_all(&d).ok();
+    }
+
     #[test]
     fn save_then_load_and_no_partial_file_remains() {
         let d = tmpdir("save");
