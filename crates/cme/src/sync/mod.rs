@@ -210,7 +210,7 @@ pub async fn run(client: &Client, req: SyncRequest, progress: &dyn Fn(&str)) -> 
         state.markdown = req.markdown.clone();
     }
     let Some((_, dir)) = &locked else {
-        bail!("a run that writes holds the folder's lock");
+        bail!("internal error: a run that writes has no handle on its folder");
     };
     let mut store = Store::open(dir, state, changed)?;
     let ex = Exec {
