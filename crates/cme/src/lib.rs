@@ -9,6 +9,7 @@ pub mod config;
 pub mod export;
 pub mod interrupt;
 pub mod logging;
+pub mod outdir;
 pub mod progress;
 pub mod report;
 pub mod settings;

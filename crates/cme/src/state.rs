@@ -1,15 +1,19 @@
 //! `.cme-state.json`: what the last export wrote, so `sync` can do only the
 //! difference. Schema per `spec/incremental-sync.md` (version 1); fields the
 //! spec does not name are optional, so files from other tools still load.
+use crate::export::paths::OutputPath;
+pub use crate::outdir::Durability;
+use crate::outdir::OutDir;
 use anyhow::{Context as _, Result, bail};
 use cme_client::{PageId, Version};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 /// File name inside the output folder.
 pub const STATE_FILE: &str = ".cme-state.json";
+/// The previous good state, kept by every save.
+pub const BACKUP_FILE: &str = ".cme-state.json.bak";
 /// The schema this build reads and writes.
 pub const SCHEMA_VERSION: u32 = 1;
 
@@ -229,35 +233,36 @@ impl State {
         serde_json::from_slice(&bytes).ok()
     }
 
+    /// Writes the state into the output folder at `output`; see [`Self::save_in`].
+    pub fn save(&self, output: &Path) -> Result<()> {
+        self.save_in(&OutDir::open(output)?)
+    }
+
     /// Writes atomically (temporary file, fsync, rename), so the file on disk
     /// is always either the old or the new state, whenever the process dies.
     /// Files written before are made durable first, so the state never names
     /// a file that a power cut could still lose.
     /// The state it replaces is kept as `.cme-state.json.bak` (a hard link,
     /// so it costs no copy): the last good state, should this one be damaged.
-    pub fn save(&self, output: &Path) -> Result<()> {
-        flush_output(output)?;
-        let path = Self::path(output);
-        if path.exists() {
-            let backup = Self::backup_path(output);
-            let tmp = partial_path(&backup).context("backup path has a name")?;
-            let _ = std::fs::remove_file(&tmp);
-            if std::fs::hard_link(&path, &tmp).is_ok() || std::fs::copy(&path, &tmp).is_ok() {
-                let _ = std::fs::rename(&tmp, &backup);
-                // When a killed save left the backup linked to the state,
-                // both names are one file and the rename did nothing.
-                let _ = std::fs::remove_file(&tmp);
-            }
+    /// A link at either name is refused, never written through.
+    pub fn save_in(&self, dir: &OutDir) -> Result<()> {
+        dir.flush()?;
+        let path = OutputPath::from_components(&[STATE_FILE]);
+        match dir.keep_copy(&path, &OutputPath::from_components(&[BACKUP_FILE])) {
+            Err(e) if e.is_symlink() => return Err(e.into()),
+            // Only a convenience: the new state matters more.
+            Ok(()) | Err(_) => {}
         }
         // Streamed: at 100,000 pages the JSON is ~50 MB, not worth holding.
-        write_atomic_with(&path, Durability::Fsync, 64 * 1024, |w| {
+        dir.write_atomic_with(&path, Durability::Fsync, 64 * 1024, |w| {
             serde_json::to_writer_pretty(&mut *w, self).map_err(std::io::Error::other)
-        })
+        })?;
+        Ok(())
     }
 
     /// Path of the backup of the previous state.
     pub fn backup_path(output: &Path) -> PathBuf {
-        output.join(".cme-state.json.bak")
+        output.join(BACKUP_FILE)
     }
 
     /// Adds a scope unless the same one is already tracked.
@@ -268,74 +273,23 @@ impl State {
     }
 }
 
-/// Whether a write is flushed to disk before it is renamed into place.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Durability {
-    /// fsync the file: for the state file.
-    Fsync,
-    /// Leave flushing to [`flush_output`], one call per batch: an fsync per
-    /// page doubled export time on ext4 (one journal commit each).
-    Batched,
+/// Removes the temporary files a run killed while saving the state left.
+pub fn remove_partials(dir: &OutDir) {
+    dir.remove_partials_beside(&OutputPath::from_components(&[STATE_FILE]));
 }
 
-/// Makes every file written so far durable with one `syncfs` (Linux). Other
-/// systems rely on the atomic rename alone, which already survives the
-/// process dying, just not a power cut.
-pub fn flush_output(dir: &Path) -> Result<()> {
-    #[cfg(target_os = "linux")]
-    {
-        use std::os::fd::AsRawFd as _;
-        let f =
-            std::fs::File::open(dir).with_context(|| format!("cannot open `{}`", dir.display()))?;
-        // SAFETY: syncfs only reads the descriptor, which `f` keeps open.
-        if unsafe { libc::syncfs(f.as_raw_fd()) } != 0 {
-            return Err(std::io::Error::last_os_error())
-                .with_context(|| format!("cannot flush `{}` to disk", dir.display()));
-        }
-    }
-    #[cfg(not(target_os = "linux"))]
-    let _ = dir;
-    Ok(())
-}
-
-/// The temporary sibling [`write_atomic`] writes `path` through.
-pub fn partial_path(path: &Path) -> Option<PathBuf> {
-    let name = path.file_name()?;
-    Some(path.with_file_name(format!(".{}.cme-partial", name.to_string_lossy())))
-}
-
-/// Writes `bytes` to `path` through a temporary sibling and a rename.
+/// Writes `path` (anywhere, e.g. the config file) atomically, through a
+/// handle on its folder, which is created if needed.
 pub fn write_atomic(path: &Path, bytes: &[u8], durability: Durability) -> Result<()> {
-    // No buffer: the bytes go to the file in one call.
-    write_atomic_with(path, durability, 0, |w| w.write_all(bytes))
-}
-
-/// [`write_atomic`] for content produced by `write` into a writer with a
-/// buffer of `buffer` bytes.
-pub fn write_atomic_with(
-    path: &Path,
-    durability: Durability,
-    buffer: usize,
-    write: impl FnOnce(&mut std::io::BufWriter<std::fs::File>) -> std::io::Result<()>,
-) -> Result<()> {
     let dir = path.parent().context("path has no parent folder")?;
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create `{}`", dir.display()))?;
-    let tmp = partial_path(path).context("path has no file name")?;
-    let result = (|| -> std::io::Result<()> {
-        let mut w = std::io::BufWriter::with_capacity(buffer, std::fs::File::create(&tmp)?);
-        write(&mut w)?;
-        let f = w
-            .into_inner()
-            .map_err(std::io::IntoInnerError::into_error)?;
-        if durability == Durability::Fsync {
-            f.sync_all()?;
-        }
-        std::fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result.with_context(|| format!("cannot write `{}`", path.display()))
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .context("path has no file name")?;
+    let name = OutputPath::parse_recorded(name)?;
+    OutDir::open(dir)?.write_atomic(&name, bytes, durability)?;
+    Ok(())
 }
 
 #[cfg(test)]
@@ -395,6 +349,26 @@ mod tests {
             std::fs::read(State::path(&d)).unwrap(),
             b"{\"schema_version\": 1, \"pages\": {"
         );
+        std::fs::remove_dir_all(&d).ok();
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_link_at_the_state_or_its_backup_is_refused_and_its_target_kept() {
+        let d = tmpdir("links");
+        let outside = d.with_extension("outside");
+        std::fs::write(&outside, b"precious").unwrap();
+        let s = State::new("http://x");
+        s.save(&d).unwrap();
+        for name in [BACKUP_FILE, STATE_FILE] {
+            std::fs::remove_file(d.join(name)).ok();
+            std::os::unix::fs::symlink(&outside, d.join(name)).unwrap();
+            let err = format!("{:#}", s.save(&d).unwrap_err());
+            assert!(err.contains("is a symbolic link"), "{err}");
+            assert_eq!(std::fs::read(&outside).unwrap(), b"precious");
+            assert!(d.join(name).is_symlink());
+        }
+        std::fs::remove_file(&outside).ok();
         std::fs::remove_dir_all(&d).ok();
     }
 

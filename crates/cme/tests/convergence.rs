@@ -799,21 +799,24 @@ fn untracked(out: &Path, state: &State) -> Vec<String> {
         known.extend(p.previous_paths.iter().cloned());
         known.extend(p.attachments.values().map(|a| a.output_path.clone()));
     }
-    for p in &state.pending {
-        known.insert(p.clone());
-        if let Some(partial) = cme::state::partial_path(Path::new(p)) {
-            known.insert(partial.to_string_lossy().into_owned());
-        }
-    }
-    // The state's own temporary files (the next run replaces them).
-    for f in [STATE_FILE, ".cme-state.json.bak"] {
-        if let Some(partial) = cme::state::partial_path(Path::new(f)) {
-            known.insert(partial.to_string_lossy().into_owned());
-        }
-    }
+    known.extend(state.pending.iter().cloned());
+    // Temporary files of pending writes and of the state itself (the next
+    // run removes them).
+    let temporary = |f: &str| {
+        let (folder, name) = f.rsplit_once('/').unwrap_or(("", f));
+        cme::outdir::partial_target(name).is_some_and(|t| {
+            let target = if folder.is_empty() {
+                t.to_owned()
+            } else {
+                format!("{folder}/{t}")
+            };
+            state.pending.contains(&target)
+                || (folder.is_empty() && [STATE_FILE, ".cme-state.json.bak"].contains(&t))
+        })
+    };
     content(out)
         .into_keys()
-        .filter(|f| !known.contains(f))
+        .filter(|f| !known.contains(f) && !temporary(f))
         .collect()
 }
 

@@ -5,25 +5,26 @@
 //! come last. An item that fails is reported and keeps its old entry, so
 //! the next sync retries it; the run goes on.
 use super::Cancel;
-use super::disk::{PathGuard, prune, remove_file};
+use super::disk::remove_file;
 use super::journal::{Record, Store};
 use super::outcome::{Failure, Line, Outcome};
 use super::pages::write_pages;
 use super::plan::{AttachmentPlan, ChangeKind, LocalFacts, Plan, plan_attachments};
 use super::remote::{Remote, chain};
 use crate::export::paths::OutputPath;
+use crate::outdir::{Durability, OutDir};
 use crate::progress::{Phase, Progress};
-use crate::state::{AttachmentState, Durability, TrackedStatus, partial_path, write_atomic};
+use crate::state::{AttachmentState, TrackedStatus};
 use anyhow::{Context as _, Result};
 use cme_client::Client;
 use cme_convert::Options;
 use std::collections::HashSet;
-use std::path::Path;
 
 /// What the executor works with.
 pub struct Exec<'a> {
     pub client: &'a Client,
-    pub output: &'a Path,
+    /// The output folder: every write and removal goes through it.
+    pub dir: &'a OutDir,
     pub options: &'a Options,
     pub jira_url: Option<&'a str>,
     pub cancel: &'a Cancel,
@@ -41,9 +42,8 @@ pub async fn execute(
     store: &mut Store,
     out: &mut Outcome,
 ) -> Result<()> {
-    let mut guard = PathGuard::new(ex.output);
-    settle_pending(ex, store, out, &mut guard, true)?;
-    write_pages(ex, remote, plan, store, out, &mut guard).await?;
+    settle_pending(ex, store, true)?;
+    write_pages(ex, remote, plan, store, out).await?;
     if out.interrupted {
         return Ok(());
     }
@@ -52,18 +52,18 @@ pub async fn execute(
     out.missing_attachments = atts.missing.clone();
     out.refused
         .extend(atts.refused.iter().map(ToString::to_string));
-    download(ex, &atts, store, out, &mut guard).await?;
+    download(ex, &atts, store, out).await?;
     if out.interrupted {
         return Ok(());
     }
     // Deletions last: every write above has landed.
     ex.progress.phase(Phase::Cleanup, 0);
-    remove_stale(ex, plan, store, out, &mut guard)?;
+    remove_stale(ex, plan, store, out)?;
     if !held {
-        delete_pages(ex, plan, store, out, &mut guard)?;
+        delete_pages(ex, plan, store, out)?;
     }
-    remove_attachments(ex, &atts, store, out, &mut guard)?;
-    settle_pending(ex, store, out, &mut guard, false)?;
+    remove_attachments(ex, &atts, store, out)?;
+    settle_pending(ex, store, false)?;
     Ok(())
 }
 
@@ -72,14 +72,8 @@ pub async fn execute(
 /// page or attachment records, its temporary sibling, and the folders that
 /// leaves empty. After a normal run only unrecorded paths need a look (a
 /// write that failed); after a killed one, recorded files may have a stale
-/// temporary sibling too.
-fn settle_pending(
-    ex: &Exec<'_>,
-    store: &mut Store,
-    out: &mut Outcome,
-    guard: &mut PathGuard,
-    after_kill: bool,
-) -> Result<()> {
+/// temporary sibling too. A link found on the way is left alone.
+fn settle_pending(ex: &Exec<'_>, store: &mut Store, after_kill: bool) -> Result<()> {
     if store.state().pending.is_empty() {
         return Ok(());
     }
@@ -104,17 +98,19 @@ fn settle_pending(
         })
         .filter(|(_, keep)| after_kill || !keep)
         .collect();
+    let mut folders: HashSet<String> = HashSet::new();
     for (path, keep) in leftovers {
-        let Ok(target) = guard.check(&path) else {
-            continue;
-        };
-        if let Some(partial) = partial_path(&target) {
-            let _ = std::fs::remove_file(partial);
+        let folder = path.as_str().rsplit_once('/').map_or("", |(f, _)| f);
+        if folders.insert(folder.to_owned()) {
+            ex.dir.remove_partials_beside(&path);
         }
-        if !keep {
-            remove_file(ex.output, guard, &path, out)?;
-        } else if let Some(dir) = target.parent() {
-            prune(ex.output, guard, dir);
+        if keep {
+            ex.dir.prune_beside(&path);
+            continue;
+        }
+        match ex.dir.remove_file(&path) {
+            Err(e) if !e.is_symlink() => return Err(e.into()),
+            _ => {}
         }
     }
     store.record(Record::Settled)
@@ -124,7 +120,6 @@ async fn download(
     plan: &AttachmentPlan,
     store: &mut Store,
     out: &mut Outcome,
-    guard: &mut PathGuard,
 ) -> Result<()> {
     if !plan.downloads.is_empty() {
         store.record(Record::Intent {
@@ -133,17 +128,12 @@ async fn download(
     }
     let mut tasks = tokio::task::JoinSet::new();
     for d in &plan.downloads {
-        let target = match guard.check(&d.path) {
-            Ok(t) => t,
-            Err(e) => {
-                out.refused.push(e.to_string());
-                continue;
-            }
-        };
-        let (client, d) = (ex.client.clone(), d.clone());
+        let (client, dir, d) = (ex.client.clone(), ex.dir.clone(), d.clone());
         tasks.spawn(async move {
             let r = match client.download(&d.attachment).await {
-                Ok(bytes) => write_atomic(&target, &bytes, Durability::Batched),
+                Ok(bytes) => dir
+                    .write_atomic(&d.path, &bytes, Durability::Batched)
+                    .map_err(anyhow::Error::from),
                 Err(e) => Err(anyhow::anyhow!("cannot download it: {}", chain(&e))),
             };
             (d, r)
@@ -197,13 +187,7 @@ async fn download(
 /// Removes the old files of moves, once the page's entry says it was
 /// written elsewhere (its `previous_paths` holds the old path): a move whose
 /// write failed keeps its old file.
-fn remove_stale(
-    ex: &Exec<'_>,
-    plan: &Plan,
-    store: &mut Store,
-    out: &mut Outcome,
-    guard: &mut PathGuard,
-) -> Result<()> {
+fn remove_stale(ex: &Exec<'_>, plan: &Plan, store: &mut Store, out: &mut Outcome) -> Result<()> {
     for (id, path) in &plan.stale {
         let Some(mut entry) = store.state().pages.get(id).cloned() else {
             continue;
@@ -211,27 +195,27 @@ fn remove_stale(
         if !entry.previous_paths.iter().any(|p| p == path.as_str()) {
             continue;
         }
-        remove_file(ex.output, guard, path, out)?;
+        if !remove_file(ex.dir, path, out)? {
+            // Kept in `previous_paths`: the next sync tries again.
+            continue;
+        }
         entry.previous_paths.retain(|p| p != path.as_str());
         store.put(id.clone(), entry)?;
     }
     Ok(())
 }
 
-fn delete_pages(
-    ex: &Exec<'_>,
-    plan: &Plan,
-    store: &mut Store,
-    out: &mut Outcome,
-    guard: &mut PathGuard,
-) -> Result<()> {
+fn delete_pages(ex: &Exec<'_>, plan: &Plan, store: &mut Store, out: &mut Outcome) -> Result<()> {
     for d in &plan.deletions {
         let Some(mut entry) = store.state().pages.get(&d.id).cloned() else {
             continue;
         };
         if let Some(path) = &d.path {
-            if !plan.claimed.contains(&path.as_str().to_lowercase()) {
-                remove_file(ex.output, guard, path, out)?;
+            if !plan.claimed.contains(&path.as_str().to_lowercase())
+                && !remove_file(ex.dir, path, out)?
+            {
+                // Still tracked: the next sync tries again.
+                continue;
             }
             out.push_line(Line {
                 kind: ChangeKind::Deleted,
@@ -250,11 +234,12 @@ fn remove_attachments(
     plan: &AttachmentPlan,
     store: &mut Store,
     out: &mut Outcome,
-    guard: &mut PathGuard,
 ) -> Result<()> {
     for r in &plan.removals {
         if let Some(path) = &r.path {
-            remove_file(ex.output, guard, path, out)?;
+            if !remove_file(ex.dir, path, out)? {
+                continue;
+            }
             out.attachment_line(ChangeKind::Deleted, path.to_string());
         }
         if let Some(mut entry) = store.state().pages.get(&r.owner).cloned() {

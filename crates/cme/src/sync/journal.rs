@@ -4,11 +4,13 @@
 //! A run that dies at any moment leaves a state that loads: the last folded
 //! state plus the journal lines that made it to the disk, replayed on start
 //! (a torn last line is ignored; replaying a line twice is harmless).
-use crate::state::{PageState, State, flush_output};
+use crate::export::paths::OutputPath;
+use crate::outdir::OutDir;
+use crate::state::{PageState, State};
 use anyhow::{Context as _, Result};
 use cme_client::PageId;
 use serde::{Deserialize, Serialize};
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::{BufRead as _, BufReader, Seek as _, SeekFrom, Write as _};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -54,6 +56,10 @@ pub fn path(output: &Path) -> PathBuf {
     output.join(JOURNAL_FILE)
 }
 
+fn journal_file() -> OutputPath {
+    OutputPath::from_components(&[JOURNAL_FILE])
+}
+
 /// Applies the journal of `output` to `state`, in memory. Returns how many
 /// records were applied.
 pub fn replay(output: &Path, state: &mut State) -> Result<usize> {
@@ -78,7 +84,7 @@ pub fn replay(output: &Path, state: &mut State) -> Result<usize> {
 
 /// The state of a run in progress: in memory, journaled, folded.
 pub struct Store {
-    output: PathBuf,
+    dir: OutDir,
     state: State,
     journal: File,
     last_fold: Instant,
@@ -90,17 +96,10 @@ impl Store {
     /// (`changed`: a replayed journal, a new scope, a force mark) it is
     /// folded at once, so the journal starts empty and the state on disk has
     /// this run's scopes; an unchanged state is not rewritten at all.
-    pub fn open(output: &Path, state: State, changed: bool) -> Result<Self> {
-        let p = path(output);
-        let journal = OpenOptions::new()
-            .create(true)
-            .read(true)
-            .write(true)
-            .truncate(false)
-            .open(&p)
-            .with_context(|| format!("cannot open `{}`", p.display()))?;
+    pub fn open(dir: &OutDir, state: State, changed: bool) -> Result<Self> {
+        let journal = dir.open_rw(&journal_file())?;
         let mut store = Self {
-            output: output.to_path_buf(),
+            dir: dir.clone(),
             state,
             journal,
             last_fold: Instant::now(),
@@ -131,7 +130,7 @@ impl Store {
         line.push(b'\n');
         self.journal
             .write_all(&line)
-            .with_context(|| format!("cannot write `{}`", path(&self.output).display()))?;
+            .with_context(|| format!("cannot write `{}`", path(self.dir.path()).display()))?;
         rec.apply(&mut self.state);
         self.pending += 1;
         if self.last_fold.elapsed() >= FOLD_EVERY {
@@ -151,8 +150,7 @@ impl Store {
     /// Writes the state file (after making the files it names durable) and
     /// empties the journal.
     pub fn fold(&mut self) -> Result<()> {
-        flush_output(&self.output)?;
-        self.state.save(&self.output)?;
+        self.state.save_in(&self.dir)?;
         self.journal.set_len(0)?;
         self.journal.seek(SeekFrom::Start(0))?;
         self.last_fold = Instant::now();
@@ -166,7 +164,7 @@ impl Store {
             self.fold()?;
         }
         drop(self.journal);
-        let _ = std::fs::remove_file(path(&self.output));
+        let _ = self.dir.remove_file(&journal_file());
         Ok(self.state)
     }
 }
@@ -204,7 +202,7 @@ mod tests {
         assert_eq!(s.pages[&PageId::new("2")].version, Version(2));
 
         // Opening a store folds the replayed state and empties the journal.
-        let mut store = Store::open(&d, s, true).unwrap();
+        let mut store = Store::open(&OutDir::open(&d).unwrap(), s, true).unwrap();
         assert_eq!(std::fs::metadata(path(&d)).unwrap().len(), 0);
         store
             .record(Record::Page {

@@ -2,10 +2,12 @@
 //! `.cme-state.lock`, which the kernel releases when the process dies, so a
 //! lock left by a killed run is simply taken over. The file holds the
 //! holder's pid, for the message a second run prints.
+use crate::export::paths::OutputPath;
+use crate::outdir::OutDir;
 use anyhow::{Context as _, Result, bail};
 use std::fs::File;
 use std::io::{Read as _, Seek as _, Write as _};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// File name of the lock inside the output folder.
 pub const LOCK_FILE: &str = ".cme-state.lock";
@@ -13,28 +15,28 @@ pub const LOCK_FILE: &str = ".cme-state.lock";
 /// Held for the whole run; released on drop (or by the kernel on death).
 #[derive(Debug)]
 pub struct FolderLock {
-    path: PathBuf,
+    dir: OutDir,
     _file: File,
 }
 
 impl FolderLock {
-    /// Takes the lock of `output`, or fails at once naming the holder.
+    /// Takes the lock of the folder at `output`; see [`Self::acquire_in`].
     pub fn acquire(output: &Path) -> Result<Self> {
-        let path = output.join(LOCK_FILE);
-        let mut file = std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .read(true)
-            .write(true)
-            .open(&path)
-            .with_context(|| format!("cannot create the lock `{}`", path.display()))?;
+        Self::acquire_in(&OutDir::open(output)?)
+    }
+
+    /// Takes the lock of `dir`, or fails at once naming the holder.
+    pub fn acquire_in(dir: &OutDir) -> Result<Self> {
+        let mut file = dir
+            .open_rw(&lock_path())
+            .context("cannot create the lock")?;
         if !try_lock(&file)? {
             let mut holder = String::new();
             let _ = file.read_to_string(&mut holder);
             let holder = holder.trim();
             bail!(
                 "another cme run is working on `{}`{}; wait for it to finish",
-                output.display(),
+                dir.path().display(),
                 if holder.is_empty() {
                     String::new()
                 } else {
@@ -45,14 +47,21 @@ impl FolderLock {
         file.set_len(0)?;
         file.rewind()?;
         write!(file, "{}", std::process::id())?;
-        Ok(Self { path, _file: file })
+        Ok(Self {
+            dir: dir.clone(),
+            _file: file,
+        })
     }
+}
+
+fn lock_path() -> OutputPath {
+    OutputPath::from_components(&[LOCK_FILE])
 }
 
 impl Drop for FolderLock {
     fn drop(&mut self) {
         // Removed while still held, so no other run can hold this inode.
-        let _ = std::fs::remove_file(&self.path);
+        let _ = self.dir.remove_file(&lock_path());
     }
 }
 

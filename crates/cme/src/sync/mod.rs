@@ -118,17 +118,15 @@ pub async fn run(client: &Client, req: SyncRequest, progress: &dyn Progress) -> 
             output.display()
         );
     }
-    let _lock = if req.dry_run {
+    // Every change below goes through this handle on the folder.
+    let locked = if req.dry_run {
         None
     } else {
-        let lock = lock::FolderLock::acquire(output)?;
+        let dir = crate::outdir::OutDir::open(output)?;
+        let lock = lock::FolderLock::acquire_in(&dir)?;
         // A run killed while saving the state leaves its temporary copies.
-        for name in [".cme-state.json", ".cme-state.json.bak"] {
-            if let Some(partial) = crate::state::partial_path(&output.join(name)) {
-                let _ = std::fs::remove_file(partial);
-            }
-        }
-        Some(lock)
+        crate::state::remove_partials(&dir);
+        Some((lock, dir))
     };
     let (mut state, replayed) = open_state(client, output, &req.start)?;
     let new_scope = match &req.start {
@@ -213,10 +211,13 @@ pub async fn run(client: &Client, req: SyncRequest, progress: &dyn Progress) -> 
     if req.markdown.is_some() {
         state.markdown = req.markdown.clone();
     }
-    let mut store = Store::open(output, state, changed)?;
+    let Some((_, dir)) = &locked else {
+        bail!("internal error: a run that writes has no handle on its folder");
+    };
+    let mut store = Store::open(dir, state, changed)?;
     let ex = Exec {
         client,
-        output,
+        dir,
         options: &req.options,
         jira_url: req.jira_url.as_deref(),
         cancel: &req.cancel,

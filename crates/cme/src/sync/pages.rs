@@ -2,7 +2,7 @@
 //! flight while this one is converted), converted with a recording context,
 //! written atomically and journaled one by one.
 use super::deps::{INCOMPLETE, answers_hash};
-use super::disk::{PathGuard, content_hash};
+use super::disk::content_hash;
 use super::execute::Exec;
 use super::journal::{Record, Store};
 use super::outcome::{Failure, Line, Outcome};
@@ -10,8 +10,9 @@ use super::plan::{Plan, Reason};
 use super::remote::{Remote, chain};
 use crate::export::context::PageContext;
 use crate::export::layout::Placed;
+use crate::outdir::Durability;
 use crate::progress::Phase;
-use crate::state::{AttachmentUse, Durability, PageState, TrackedStatus, write_atomic};
+use crate::state::{AttachmentUse, PageState, TrackedStatus};
 use anyhow::{Context as _, Result};
 use cme_client::{Client, Flavor, PageBody, PageId, Version};
 use cme_convert::Converted;
@@ -35,7 +36,6 @@ pub async fn write_pages(
     plan: &Plan,
     store: &mut Store,
     out: &mut Outcome,
-    guard: &mut PathGuard,
 ) -> Result<()> {
     let chunks: Vec<&[super::plan::PageWrite]> = plan.writes.chunks(BODY_BATCH).collect();
     let ids_of = |c: &[super::plan::PageWrite]| c.iter().map(|w| w.id.clone()).collect::<Vec<_>>();
@@ -140,8 +140,22 @@ pub async fn write_pages(
             for warning in &converted.warnings {
                 out.warn(&w.path, warning);
             }
-            let target = guard.check(&w.path)?;
-            write_atomic(&target, markdown.as_bytes(), Durability::Batched)?;
+            match ex
+                .dir
+                .write_atomic(&w.path, markdown.as_bytes(), Durability::Batched)
+            {
+                Ok(()) => {}
+                // A link at the file or on the way: this page fails and
+                // keeps its old entry; the disk is fine.
+                Err(e) if e.is_symlink() => {
+                    out.failures.push(Failure {
+                        path: w.path.to_string(),
+                        reason: e.to_string(),
+                    });
+                    continue;
+                }
+                Err(e) => return Err(e.into()),
+            }
             let old = store.state().pages.get(&w.id);
             let mut previous_paths = old.map(|o| o.previous_paths.clone()).unwrap_or_default();
             if let Reason::Moved { from } = &w.reason {
