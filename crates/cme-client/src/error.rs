@@ -189,31 +189,39 @@ impl ConnectProblem {
         if err.is_timeout() {
             return Self::TimedOut;
         }
-        let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(err);
-        let mut last = String::new();
-        while let Some(e) = cause {
-            if let Some(tls) = e.downcast_ref::<rustls::Error>() {
-                return Self::of_tls(tls);
-            }
-            if let Some(io) = e.downcast_ref::<std::io::Error>() {
-                if let Some(tls) = io.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>()) {
-                    return Self::of_tls(tls);
-                }
-                match io.kind() {
-                    std::io::ErrorKind::ConnectionRefused => return Self::Refused,
-                    std::io::ErrorKind::TimedOut => return Self::TimedOut,
-                    _ => {}
-                }
-            }
-            let text = e.to_string();
-            // hyper-util's connector names DNS failures so (its type is private).
-            if text == "dns error" || text.contains("failed to lookup address") {
-                return Self::HostNotFound;
-            }
-            last = text;
-            cause = e.source();
+        let mut last = err.to_string();
+        Self::walk(err, &mut last, 0).unwrap_or(Self::Other(last))
+    }
+
+    /// Looks through `source()` and, since `io::Error::source` skips the
+    /// error it wraps, through `io::Error::get_ref` too.
+    fn walk(e: &(dyn std::error::Error + 'static), last: &mut String, depth: u8) -> Option<Self> {
+        if depth > 16 {
+            return None;
         }
-        Self::Other(last)
+        if let Some(tls) = e.downcast_ref::<rustls::Error>() {
+            return Some(Self::of_tls(tls));
+        }
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            match io.kind() {
+                std::io::ErrorKind::ConnectionRefused => return Some(Self::Refused),
+                std::io::ErrorKind::TimedOut => return Some(Self::TimedOut),
+                _ => {}
+            }
+            if let Some(inner) = io.get_ref() {
+                let inner: &(dyn std::error::Error + 'static) = inner;
+                if let Some(found) = Self::walk(inner, last, depth + 1) {
+                    return Some(found);
+                }
+            }
+        }
+        let text = e.to_string();
+        // hyper-util's connector names DNS failures so (its type is private).
+        if text == "dns error" || text.contains("failed to lookup address") {
+            return Some(Self::HostNotFound);
+        }
+        *last = text;
+        Self::walk(e.source()?, last, depth + 1)
     }
 
     fn of_tls(e: &rustls::Error) -> Self {
