@@ -221,8 +221,11 @@ impl Transport {
         sh.contacted.store(true, Ordering::Relaxed);
         let status = resp.status().as_u16();
         let rate = RateHeaders::parse(resp.headers(), SystemTime::now());
-        let others = sh.limiter.in_flight().saturating_sub(1);
-        sh.gate.observe(Instant::now(), &rate, others);
+        if self.is_ours(url) {
+            // A media host's limits are not the site's.
+            let others = sh.limiter.in_flight().saturating_sub(1);
+            sh.gate.observe(Instant::now(), &rate, others);
+        }
         tracing::debug!(url = %redact(url.as_str()), status, "response");
         if (300..400).contains(&status) && status != 304 {
             let location = resp

@@ -26,6 +26,9 @@ pub struct ConnectionArgs {
     /// Requests in flight at once [default: 8]
     #[arg(long, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub concurrency: Option<u16>,
+    /// Extra trusted CA certificates (PEM file), added to the system's
+    #[arg(long, env = "CME_CA_BUNDLE", value_name = "FILE")]
+    pub ca_bundle: Option<std::path::PathBuf>,
 }
 
 /// `--flavor` values.
@@ -84,6 +87,7 @@ impl ConnectionArgs {
         };
         let mut cfg = ClientConfig::new(url.clone(), flavor, credentials);
         cfg.max_concurrency = usize::from(self.concurrency.or(file.concurrency).unwrap_or(8));
+        cfg.ca_bundle = self.ca_bundle.clone();
         Client::new(cfg).context("cannot set up the Confluence client")
     }
 }
