@@ -55,11 +55,6 @@ impl Limiter {
         self.lock().limit
     }
 
-    /// Requests in flight now.
-    pub fn in_flight(&self) -> usize {
-        self.lock().in_flight
-    }
-
     fn try_acquire(&self) -> Option<Permit<'_>> {
         let mut s = self.lock();
         if s.in_flight < s.limit {

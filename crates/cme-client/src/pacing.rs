@@ -14,7 +14,7 @@ use tokio::time::Instant;
 
 /// Pace a little under the advertised rate: a request that arrives a hair
 /// early is answered 429 with a whole second of `Retry-After`.
-const RATE_MARGIN: f64 = 0.9;
+const RATE_MARGIN: f64 = 0.95;
 
 #[derive(Debug, Default)]
 pub(crate) struct Gate {
@@ -101,8 +101,9 @@ impl Gate {
     }
 
     /// Learns the server's rate and what is left of its burst from a
-    /// response; `others` requests were in flight besides this one.
-    pub fn observe(&self, now: Instant, h: &RateHeaders, others: usize) {
+    /// response; `later` requests were sent after this one (the server's
+    /// count cannot include them yet).
+    pub fn observe(&self, now: Instant, h: &RateHeaders, later: usize) {
         let (Some(rate), Some(remaining)) = (h.fill_rate, h.remaining) else {
             return;
         };
@@ -117,7 +118,7 @@ impl Gate {
         // The server had at least `remaining + 1` before answering us.
         p.burst = p.burst.max(remaining + 1.0);
         // `free` requests may leave now: tat = now + tolerance + (1 - free)·interval.
-        let free = remaining - others as f64;
+        let free = remaining - later as f64;
         let back = Duration::from_secs_f64(p.interval * (free - 1.0).abs());
         let base = now + p.tolerance();
         let implied = if free >= 1.0 {
@@ -179,8 +180,8 @@ mod tests {
         g.observe(now, &headers(4.0, 10.0), 0);
         let waits: Vec<Duration> = (0..8).map(|_| g.admit(now, LONG).wait).collect();
         assert!(waits[..4].iter().all(|w| w.is_zero()), "{waits:?}");
-        // Then one request per 1/(10·0.9) s.
-        let step = 1.0 / 9.0;
+        // Then one request per 1/(10·RATE_MARGIN) s.
+        let step = 1.0 / (10.0 * RATE_MARGIN);
         for (i, w) in waits[4..].iter().enumerate() {
             let want = step * (i + 1) as f64;
             assert!((w.as_secs_f64() - want).abs() < 1e-6, "{waits:?}");
@@ -188,7 +189,7 @@ mod tests {
     }
 
     #[test]
-    fn requests_in_flight_count_against_what_remains() {
+    fn requests_sent_later_count_against_what_remains() {
         let g = Gate::default();
         let now = Instant::now();
         g.observe(now, &headers(2.0, 10.0), 2);

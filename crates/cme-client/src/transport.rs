@@ -9,7 +9,7 @@ use crate::stats::{Counters, Event, Observer, Stats};
 use reqwest::Url;
 use std::collections::HashSet;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, SystemTime};
 use tokio::time::Instant;
 
@@ -27,6 +27,9 @@ struct Shared {
     /// Whether the site has answered at least once: before that, a failed
     /// connection is a configuration problem, after it a transient one.
     contacted: AtomicBool,
+    /// Requests sent so far: those sent after a given one are not yet
+    /// counted in the `X-RateLimit-Remaining` of its answer.
+    sent: AtomicU64,
 }
 
 /// The HTTP side of a [`crate::Client`].
@@ -98,6 +101,7 @@ impl Transport {
                 counters: Counters::default(),
                 observer: s.observer,
                 contacted: AtomicBool::new(false),
+                sent: AtomicU64::new(0),
             }),
         }
     }
@@ -217,14 +221,15 @@ impl Transport {
         }
         Counters::add(&sh.counters.requests, 1);
         tracing::trace!(url = %redact(url.as_str()), auth = with_auth, "GET");
+        let seq = sh.sent.fetch_add(1, Ordering::Relaxed);
         let resp = req.send().await.map_err(|e| self.send_error(url, e))?;
         sh.contacted.store(true, Ordering::Relaxed);
         let status = resp.status().as_u16();
         let rate = RateHeaders::parse(resp.headers(), SystemTime::now());
         if self.is_ours(url) {
             // A media host's limits are not the site's.
-            let others = sh.limiter.in_flight().saturating_sub(1);
-            sh.gate.observe(Instant::now(), &rate, others);
+            let later = sh.sent.load(Ordering::Relaxed).saturating_sub(seq + 1);
+            sh.gate.observe(Instant::now(), &rate, later as usize);
         }
         tracing::debug!(url = %redact(url.as_str()), status, "response");
         if (300..400).contains(&status) && status != 304 {

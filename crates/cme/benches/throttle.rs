@@ -7,7 +7,7 @@
 //! 1.3x), plus how many requests were answered 429.
 //!
 //! `cargo bench -p cme --bench throttle`; `CME_BENCH_SPEC` picks the site
-//! (default `pages=2000,spaces=1,depth=5,attachments=0.05,body_kb=1,seed=21`),
+//! (default `pages=2000,spaces=1,depth=5,attachments=0.2,body_kb=1,seed=21`),
 //! `CME_BENCH_RATE` and `CME_BENCH_BURST` the limit (default 20 and 10).
 use cme::export::Selection;
 use cme::sync::{Start, SyncRequest};
@@ -15,7 +15,7 @@ use cme_client::{Client, ClientConfig, Credentials, Flavor, Secret, Stats};
 use confluence_sim::SimHandle;
 use std::time::{Duration, Instant};
 
-const DEFAULT_SPEC: &str = "pages=2000,spaces=1,depth=5,attachments=0.05,body_kb=1,seed=21";
+const DEFAULT_SPEC: &str = "pages=2000,spaces=1,depth=5,attachments=0.2,body_kb=1,seed=21";
 
 fn env_f64(name: &str, default: f64) -> f64 {
     std::env::var(name)
