@@ -286,6 +286,8 @@ impl Transport {
     /// A send failure: before the site ever answered, a refused, unresolved
     /// or untrusted connection is reported at once; after, it is transient.
     fn send_error(&self, url: &Url, e: reqwest::Error) -> Failure {
+        // reqwest's message would repeat the URL unredacted (media tokens).
+        let e = e.without_url();
         if e.is_connect() && !self.shared.contacted.load(Ordering::Relaxed) {
             return Error::Connect {
                 origin: url.origin().ascii_serialization(),
@@ -316,7 +318,7 @@ impl Transport {
         loop {
             let chunk = resp.chunk().await.map_err(|source| Error::Transport {
                 url: redact(url.as_str()),
-                source,
+                source: source.without_url(),
             })?;
             let Some(chunk) = chunk else { break };
             Counters::add(&self.shared.counters.bytes, chunk.len() as u64);

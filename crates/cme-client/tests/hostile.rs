@@ -364,6 +364,35 @@ async fn the_time_budget_ends_in_gave_up() {
     assert_eq!(c.stats().failures, 1);
 }
 
+/// Every cause in an error's chain, as the CLI prints them.
+fn chain(e: &Error) -> String {
+    let mut out = e.to_string();
+    let mut cause = std::error::Error::source(e);
+    while let Some(c) = cause {
+        out.push_str(&format!(" / {c}"));
+        cause = c.source();
+    }
+    out
+}
+
+#[tokio::test]
+async fn errors_never_show_a_media_token() {
+    // The media host drops every connection: the error names the URL, redacted.
+    let b = Server::start(|_, _| Reply::Drop).await;
+    let target = format!("http://127.0.0.1:{}/media/1?token=media-secret", b.port);
+    let a = Server::start(move |_, _| redirect(&target)).await;
+    let mut cfg = config(&a.url());
+    cfg.retry.max_attempts = Some(2);
+    let err = Client::new(cfg)
+        .unwrap()
+        .download(&attachment())
+        .await
+        .unwrap_err();
+    let shown = chain(&err);
+    assert!(shown.contains("token=***"), "{shown}");
+    assert!(!shown.contains("media-secret"), "{shown}");
+}
+
 #[tokio::test]
 async fn a_refused_connection_fails_at_once_with_a_hint() {
     let port = {
