@@ -51,8 +51,10 @@ impl RetryPolicy {
 
     /// The wait before retry number `retry` (0-based): the server's wait if
     /// it gave one (clamped), else capped exponential backoff with jitter.
+    /// A zero wait (Data Center sends `Retry-After: 0`) counts as none, so
+    /// a throttling server is not hammered.
     pub fn delay(&self, retry: u32, server_wait: Option<Duration>) -> Duration {
-        if let Some(w) = server_wait {
+        if let Some(w) = server_wait.filter(|w| !w.is_zero()) {
             return self.clamp(w);
         }
         let exp = self
@@ -154,6 +156,7 @@ mod tests {
         );
         let absurd = parse_retry_after("99999999999999999999999", now()).unwrap();
         assert_eq!(p.delay(0, Some(absurd)), p.max_retry_after);
+        assert!(p.delay(0, Some(Duration::ZERO)) >= p.base_delay.mul_f64(0.7));
     }
 
     #[test]
