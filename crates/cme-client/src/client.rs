@@ -1,4 +1,5 @@
-//! The HTTP client: one retrying GET, and the listings built on it.
+//! The Confluence client: the listings and downloads an exporter needs, on
+//! top of one careful GET ([`crate::transport`]).
 use crate::auth::Credentials;
 use crate::error::{Error, redact};
 use crate::ids::{PageId, SpaceKey};
@@ -6,12 +7,14 @@ use crate::model::{
     Attachment, PageBody, PageMeta, Space, V1Attachment, V1Content, V1Space, V2Attachment, V2List,
     V2Page, V2Space,
 };
-use crate::retry::{RetryPolicy, parse_retry_after};
+use crate::retry::RetryPolicy;
+use crate::stats::{Observer, Stats};
+use crate::transport::{Settings, Transport, seen_from};
+use reqwest::Url;
 use serde::de::DeserializeOwned;
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::path::PathBuf;
 use std::time::Duration;
-use tokio::sync::Semaphore;
 
 /// Which kind of Confluence is on the other end.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,7 +26,7 @@ pub enum Flavor {
 }
 
 /// Everything needed to build a [`Client`].
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct ClientConfig {
     /// Site URL: `https://example.atlassian.net` (a trailing `/wiki` is
     /// accepted) or, for Data Center, the context root such as
@@ -35,10 +38,37 @@ pub struct ClientConfig {
     pub credentials: Credentials,
     /// Retry behaviour for transient failures.
     pub retry: RetryPolicy,
-    /// Requests in flight at once, across all callers of this client.
+    /// Most requests in flight at once, across all clones of this client;
+    /// the client goes lower by itself while the server throttles it.
     pub max_concurrency: usize,
-    /// Timeout for one attempt.
+    /// Timeout for one attempt, body included.
     pub timeout: Duration,
+    /// Timeout for opening a connection.
+    pub connect_timeout: Duration,
+    /// Extra trusted root certificates (a PEM file), added to the system's
+    /// (which `SSL_CERT_FILE` / `SSL_CERT_DIR` replace, as usual).
+    pub ca_bundle: Option<PathBuf>,
+    /// Largest response body accepted; bigger ones fail instead of filling memory.
+    pub max_body_bytes: u64,
+    /// Told about throttling and retries as they happen.
+    pub observer: Option<Observer>,
+}
+
+impl std::fmt::Debug for ClientConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientConfig")
+            .field("base_url", &redact(&self.base_url))
+            .field("flavor", &self.flavor)
+            .field("credentials", &self.credentials)
+            .field("retry", &self.retry)
+            .field("max_concurrency", &self.max_concurrency)
+            .field("timeout", &self.timeout)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("ca_bundle", &self.ca_bundle)
+            .field("max_body_bytes", &self.max_body_bytes)
+            .field("observer", &self.observer.as_ref().map(|_| "…"))
+            .finish()
+    }
 }
 
 impl ClientConfig {
@@ -51,6 +81,10 @@ impl ClientConfig {
             retry: RetryPolicy::default(),
             max_concurrency: 8,
             timeout: Duration::from_secs(60),
+            connect_timeout: Duration::from_secs(10),
+            ca_bundle: None,
+            max_body_bytes: 512 << 20,
+            observer: None,
         }
     }
 }
@@ -66,65 +100,70 @@ const V1_CQL_BODY_LIMIT: usize = 50;
 const CQL_LIMIT_CLOUD: usize = 250;
 const CQL_LIMIT_DC: usize = 200;
 
-/// A Confluence REST client. Cheap to clone; clones share the connection pool
-/// and the concurrency limit.
+/// A Confluence REST client. Cheap to clone; clones share the connection
+/// pool, the concurrency limit, the throttling state and the [`Stats`].
 #[derive(Debug, Clone)]
 pub struct Client {
-    http: reqwest::Client,
-    /// Scheme and host, e.g. `https://example.atlassian.net`.
+    transport: Transport,
+    /// Scheme, host and port, e.g. `https://example.atlassian.net`.
     origin: String,
     /// Where REST paths start: `origin/wiki` on Cloud, the context root on DC.
     root: String,
     flavor: Flavor,
-    auth_header: Option<String>,
-    retry: RetryPolicy,
-    permits: Arc<Semaphore>,
 }
 
 impl Client {
-    /// Builds a client. Fails only on an unusable URL or TLS setup.
+    /// Builds a client. Fails only on an unusable URL, CA bundle or TLS setup.
     pub fn new(cfg: ClientConfig) -> Result<Self, Error> {
         // reqwest is built without a default crypto provider (see Cargo.toml);
         // installing twice is harmless, so the result is ignored.
         let _ = rustls::crypto::ring::default_provider().install_default();
         let base = cfg.base_url.trim().trim_end_matches('/');
-        let (scheme, rest) = base
-            .split_once("://")
-            .filter(|(s, r)| (*s == "http" || *s == "https") && !r.is_empty())
+        let url = Url::parse(base)
+            .ok()
+            .filter(|u| matches!(u.scheme(), "http" | "https") && u.has_host())
             .ok_or_else(|| Error::BaseUrl(redact(base)))?;
-        let (host, path) = match rest.find('/') {
-            Some(i) => (&rest[..i], &rest[i..]),
-            None => (rest, ""),
-        };
-        if host.contains('@') {
+        if !url.username().is_empty() || url.password().is_some() {
             // user:pass@host would leak into logs; credentials belong in config.
             return Err(Error::BaseUrl("<url with embedded credentials>".into()));
         }
-        let origin = format!("{scheme}://{host}");
+        let origin = url.origin().ascii_serialization();
+        let path = url.path().trim_end_matches('/');
         let root = match cfg.flavor {
             Flavor::Cloud => format!("{origin}/wiki"),
             Flavor::DataCenter => format!("{origin}{path}"),
         };
-        let http = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder()
             .timeout(cfg.timeout)
-            // Cloud's download answers 302 to a media host that authenticates by a
-            // query token; we follow redirects ourselves so the Authorization
-            // header never leaves the Confluence origin.
+            .connect_timeout(cfg.connect_timeout)
+            // We follow redirects ourselves, so that the Authorization header
+            // never leaves the Confluence origin (Cloud's downloads answer 302
+            // to a media host that authenticates by a query token).
             .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!(
                 "confluence-markdown-exporter/",
                 env!("CARGO_PKG_VERSION")
-            ))
-            .build()
-            .map_err(Error::Setup)?;
-        Ok(Self {
+            ));
+        if let Some(path) = &cfg.ca_bundle {
+            builder = builder.tls_certs_merge(read_ca_bundle(path)?);
+        }
+        let http = builder.build().map_err(Error::Setup)?;
+        let transport = Transport::new(
             http,
+            Settings {
+                origin: url,
+                auth_header: cfg.credentials.header(),
+                retry: cfg.retry,
+                max_concurrency: cfg.max_concurrency,
+                max_body: cfg.max_body_bytes,
+                observer: cfg.observer,
+            },
+        );
+        Ok(Self {
+            transport,
             origin,
             root,
             flavor: cfg.flavor,
-            auth_header: cfg.credentials.header(),
-            retry: cfg.retry,
-            permits: Arc::new(Semaphore::new(cfg.max_concurrency.max(1))),
         })
     }
 
@@ -142,136 +181,27 @@ impl Client {
         self.flavor
     }
 
-    /// One GET with retries, returning the raw body of a 2xx answer.
-    pub(crate) async fn get_bytes(&self, url: &str, with_auth: bool) -> Result<Vec<u8>, Error> {
-        let mut attempt = 0;
-        loop {
-            let result = self.try_get(url, with_auth).await;
-            match result {
-                Ok(Attempt::Done(bytes)) => return Ok(bytes),
-                Ok(Attempt::Redirect(location)) => {
-                    // A redirect to another host (Cloud media) must not carry our credentials.
-                    let same_origin = location.starts_with(&self.origin)
-                        || (location.starts_with('/') && !location.starts_with("//"));
-                    let target = if location.starts_with('/') {
-                        format!("{}{location}", self.origin)
-                    } else {
-                        location
-                    };
-                    return Box::pin(self.get_bytes(&target, with_auth && same_origin)).await;
-                }
-                Err((err, retry_after)) => {
-                    if !err.is_transient() {
-                        return Err(err);
-                    }
-                    if attempt >= self.retry.max_retries {
-                        return Err(Error::GaveUp {
-                            url: redact(url),
-                            attempts: attempt + 1,
-                            last: Box::new(err),
-                        });
-                    }
-                    tokio::time::sleep(self.retry.delay(attempt, retry_after)).await;
-                    attempt += 1;
-                }
-            }
-        }
+    /// What this client (and its clones) did so far.
+    pub fn stats(&self) -> Stats {
+        self.transport.stats()
     }
 
-    async fn try_get(
-        &self,
-        url: &str,
-        with_auth: bool,
-    ) -> Result<Attempt, (Error, Option<Duration>)> {
-        let _permit = self
-            .permits
-            .acquire()
-            .await
-            .expect("semaphore never closed");
-        let mut req = self.http.get(url).header("Accept", "application/json");
-        if with_auth && let Some(h) = &self.auth_header {
-            req = req.header("Authorization", h);
-        }
-        let transport = |source| {
-            (
-                Error::Transport {
-                    url: redact(url),
-                    source,
-                },
-                None,
-            )
-        };
-        let resp = req.send().await.map_err(transport)?;
-        let status = resp.status().as_u16();
-        let retry_after = resp
-            .headers()
-            .get("retry-after")
-            .and_then(|v| v.to_str().ok())
-            .and_then(parse_retry_after);
-        if (300..400).contains(&status) {
-            let location = resp
-                .headers()
-                .get("location")
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned);
-            return match location {
-                Some(l) => Ok(Attempt::Redirect(l)),
-                None => Err((
-                    Error::Status {
-                        status,
-                        url: redact(url),
-                        message: "redirect without a Location header".into(),
-                    },
-                    None,
-                )),
-            };
-        }
-        if status == 429 || status >= 500 {
-            return Err((Error::Transient { status }, retry_after));
-        }
-        let body = resp.bytes().await.map_err(transport)?;
-        match status {
-            200..=299 => Ok(Attempt::Done(body.to_vec())),
-            401 | 403 => Err((
-                Error::Unauthorized {
-                    status,
-                    url: redact(url),
-                },
-                None,
-            )),
-            404 => Err((Error::NotFound { url: redact(url) }, None)),
-            _ => Err((
-                Error::Status {
-                    status,
-                    url: redact(url),
-                    message: error_message(&body),
-                },
-                None,
-            )),
-        }
+    /// One GET with retries, returning the raw body of a 2xx answer.
+    pub(crate) async fn get_bytes(&self, url: &str, with_auth: bool) -> Result<Vec<u8>, Error> {
+        self.transport.get_with(url, with_auth, Ok).await
     }
 
     /// GET and decode JSON; a body that does not decode (often a truncated
     /// response) counts as transient and is retried.
     pub(crate) async fn get_json<T: DeserializeOwned>(&self, url: &str) -> Result<T, Error> {
-        let mut attempt = 0;
-        loop {
-            let bytes = self.get_bytes(url, true).await?;
-            match serde_json::from_slice(&bytes) {
-                Ok(v) => return Ok(v),
-                Err(source) if attempt < self.retry.max_retries => {
-                    let _ = source;
-                    tokio::time::sleep(self.retry.delay(attempt, None)).await;
-                    attempt += 1;
-                }
-                Err(source) => {
-                    return Err(Error::Decode {
-                        url: redact(url),
-                        source,
-                    });
-                }
-            }
-        }
+        self.transport
+            .get_with(url, true, |bytes| {
+                serde_json::from_slice(&bytes).map_err(|source| Error::Decode {
+                    url: redact(url),
+                    source,
+                })
+            })
+            .await
     }
 
     /// Follows v2 `_links.next` (origin-relative, already including `/wiki`).
@@ -288,14 +218,20 @@ impl Client {
         max: usize,
     ) -> Result<Vec<T>, Error> {
         let mut out = Vec::new();
+        let mut seen = seen_from(&first);
         let mut url = Some(first);
         while let Some(u) = url.take() {
             let page: V2List<T> = self.get_json(&u).await?;
             out.extend(page.results);
+            // No stop on an empty page: Cloud may filter a whole page away
+            // for permissions and still have more. `seen` stops loops.
             if out.len() >= max {
                 break;
             }
-            url = page.links.next.map(|n| self.resolve_next(&n));
+            url = match page.links.next {
+                Some(next) => Some(self.transport.next_page(&self.origin, &next, &mut seen)?),
+                None => None,
+            };
         }
         Ok(out)
     }
@@ -304,6 +240,7 @@ impl Client {
     /// (unlike v2's, which already includes `/wiki`).
     async fn v1_all<T: DeserializeOwned>(&self, first: String) -> Result<Vec<T>, Error> {
         let mut out = Vec::new();
+        let mut seen = seen_from(&first);
         let mut url = Some(first);
         while let Some(u) = url.take() {
             let page: V2List<T> = self.get_json(&u).await?;
@@ -313,23 +250,12 @@ impl Client {
             if n == 0 {
                 break;
             }
-            url = page.links.next.map(|n| {
-                if n.starts_with("http://") || n.starts_with("https://") {
-                    n
-                } else {
-                    format!("{}{n}", self.root)
-                }
-            });
+            url = match page.links.next {
+                Some(next) => Some(self.transport.next_page(&self.root, &next, &mut seen)?),
+                None => None,
+            };
         }
         Ok(out)
-    }
-
-    fn resolve_next(&self, next: &str) -> String {
-        if next.starts_with("http://") || next.starts_with("https://") {
-            next.to_owned()
-        } else {
-            format!("{}{next}", self.origin)
-        }
     }
 
     /// Spaces by key; all visible spaces when `keys` is empty.
@@ -663,9 +589,18 @@ struct V1User {
     display_name: String,
 }
 
-enum Attempt {
-    Done(Vec<u8>),
-    Redirect(String),
+/// Reads a PEM bundle of root certificates.
+fn read_ca_bundle(path: &std::path::Path) -> Result<Vec<reqwest::Certificate>, Error> {
+    let fail = |message: String| Error::CaBundle {
+        path: path.to_owned(),
+        message,
+    };
+    let pem = std::fs::read(path).map_err(|e| fail(e.to_string()))?;
+    let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| fail(e.to_string()))?;
+    if certs.is_empty() {
+        return Err(fail("no PEM certificates in it".into()));
+    }
+    Ok(certs)
 }
 
 /// Everything but RFC 3986's unreserved characters is escaped.
@@ -680,21 +615,10 @@ pub(crate) fn encode(s: &str) -> String {
     percent_encoding::utf8_percent_encode(s, COMPONENT).to_string()
 }
 
-/// The message of a v1 (`message`) or v2 (`errors[0].title`) error body.
-fn error_message(body: &[u8]) -> String {
-    let Ok(v) = serde_json::from_slice::<serde_json::Value>(body) else {
-        return String::from_utf8_lossy(&body[..body.len().min(200)]).into_owned();
-    };
-    v.get("message")
-        .and_then(|m| m.as_str())
-        .or_else(|| v.pointer("/errors/0/title").and_then(|m| m.as_str()))
-        .unwrap_or("no message")
-        .to_owned()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::transport::error_message;
 
     #[test]
     fn encode_escapes_reserved_characters() {

@@ -6,21 +6,30 @@
 //! Bearer PAT) and attachment downloads (Cloud's 302 to a media host).
 //!
 //! Every request is an idempotent GET, so every transient failure (429, 5xx,
-//! dropped connection, truncated body) is retried with jittered exponential
-//! backoff that honours a clamped `Retry-After`.
+//! dropped connection, truncated body) is retried, within a time budget,
+//! with jittered exponential backoff that honours a clamped `Retry-After`.
+//! A throttled client pauses all its requests, halves its concurrency and
+//! paces itself to the rate the server advertises. It follows redirects and
+//! pagination links only so far, sends credentials only to the configured
+//! origin, and bounds every body it buffers.
 #![deny(missing_docs)]
 
 mod auth;
 mod client;
 mod error;
 mod ids;
+mod limiter;
 mod lookup;
 mod model;
+mod pacing;
 mod retry;
+mod stats;
+mod transport;
 
 pub use auth::{Credentials, Secret};
 pub use client::{Client, ClientConfig, Flavor};
-pub use error::Error;
+pub use error::{ConnectProblem, Error};
 pub use ids::{AttachmentId, PageId, SpaceId, SpaceKey, Version};
 pub use model::{Attachment, PageBody, PageMeta, PageStatus, ParentKind, Space};
 pub use retry::RetryPolicy;
+pub use stats::{Event, Observer, Stats};

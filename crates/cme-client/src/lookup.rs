@@ -34,7 +34,8 @@ impl Client {
         cfg.max_concurrency = 1;
         // A probe should not keep a user waiting for a site that is down.
         cfg.retry = crate::RetryPolicy {
-            max_retries: 2,
+            max_attempts: Some(3),
+            max_elapsed: Duration::from_secs(15),
             base_delay: Duration::from_millis(200),
             ..crate::RetryPolicy::default()
         };

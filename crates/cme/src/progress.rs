@@ -332,6 +332,21 @@ pub fn throttled(wait: Duration) {
     }
 }
 
+/// The client's callback: throttling waits go to the display installed at
+/// the time, retries to the log.
+pub fn client_observer() -> cme_client::Observer {
+    Arc::new(|event: &cme_client::Event| match event {
+        cme_client::Event::Throttled { wait } => {
+            tracing::info!("Confluence is throttling: waiting {}", secs(*wait));
+            throttled(*wait);
+        }
+        cme_client::Event::Retrying { status, wait } => {
+            tracing::info!(?status, "transient failure; retrying in {}", secs(*wait));
+        }
+        _ => {}
+    })
+}
+
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }

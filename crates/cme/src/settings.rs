@@ -36,6 +36,9 @@ pub struct ConnectionArgs {
     /// Requests in flight at once [default: 8]
     #[arg(long, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub concurrency: Option<u16>,
+    /// Extra trusted CA certificates (PEM file), added to the system's
+    #[arg(long, env = "CME_CA_BUNDLE", value_name = "FILE")]
+    pub ca_bundle: Option<std::path::PathBuf>,
 }
 
 /// `--flavor` values (case-insensitive).
@@ -159,6 +162,8 @@ impl ConnectionArgs {
         let credentials = credentials_for(flavor, given)?;
         let mut cfg = ClientConfig::new(site.url(), flavor, credentials);
         cfg.max_concurrency = usize::from(self.concurrency.or(file.concurrency).unwrap_or(8));
+        cfg.ca_bundle = self.ca_bundle.clone();
+        cfg.observer = Some(crate::progress::client_observer());
         Client::new(cfg).context("cannot set up the Confluence client")
     }
 

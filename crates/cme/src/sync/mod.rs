@@ -107,6 +107,7 @@ impl Cancel {
 /// Runs export or sync into `req.output`.
 pub async fn run(client: &Client, req: SyncRequest, progress: &dyn Progress) -> Result<Outcome> {
     let started = Instant::now();
+    let traffic_before = client.stats();
     let output = req.output.as_path();
     let is_export = matches!(req.start, Start::Export { .. });
     if is_export && !req.dry_run {
@@ -197,6 +198,7 @@ pub async fn run(client: &Client, req: SyncRequest, progress: &dyn Progress) -> 
         let atts = plan::plan_attachments(&remote, &state, &local, plan.hold.is_some());
         out.predict(&plan, &atts);
         out.elapsed_secs = started.elapsed().as_secs_f64();
+        out.traffic = outcome::Traffic::since(&traffic_before, &client.stats());
         return Ok(out);
     }
 
@@ -237,6 +239,7 @@ pub async fn run(client: &Client, req: SyncRequest, progress: &dyn Progress) -> 
     result?;
     closed?;
     out.elapsed_secs = started.elapsed().as_secs_f64();
+    out.traffic = outcome::Traffic::since(&traffic_before, &client.stats());
     Ok(out)
 }
 

@@ -45,6 +45,22 @@ pub struct Traffic {
     pub bytes: u64,
 }
 
+impl Traffic {
+    /// What a run cost, between two readings of the client's counters
+    /// (a client may have served lookups before the run).
+    pub fn since(before: &cme_client::Stats, after: &cme_client::Stats) -> Self {
+        Self {
+            requests: after.requests.saturating_sub(before.requests),
+            retries: after.retries.saturating_sub(before.retries),
+            throttled_secs: after
+                .throttled
+                .saturating_sub(before.throttled)
+                .as_secs_f64(),
+            bytes: after.bytes.saturating_sub(before.bytes),
+        }
+    }
+}
+
 /// Counts of one kind of file.
 #[derive(Debug, Default, Clone, Serialize)]
 pub struct Counts {

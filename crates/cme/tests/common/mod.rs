@@ -23,10 +23,11 @@ pub fn client(sim: &SimHandle, token: &str) -> Client {
         },
     );
     cfg.retry = RetryPolicy {
-        max_retries: 10,
+        max_attempts: Some(11),
         base_delay: Duration::from_millis(1),
         max_delay: Duration::from_millis(20),
         max_retry_after: Duration::from_millis(50),
+        ..RetryPolicy::default()
     };
     Client::new(cfg).unwrap()
 }
