@@ -6,6 +6,7 @@
 //! reserved device name and no control characters.
 use std::fmt;
 use std::path::{Path, PathBuf};
+use unicode_normalization::UnicodeNormalization as _;
 
 /// Longest component we produce, in bytes. Most file systems allow 255; we
 /// keep room for a ` (123456789)` disambiguator and an extension.
@@ -98,30 +99,58 @@ impl fmt::Display for OutputPath {
     }
 }
 
-/// Windows device names, reserved with any extension (`CON.md` too).
+/// Windows device names, reserved in any case and with any extension
+/// (`con.txt` too). Superscript digits count as digits there.
 const RESERVED: &[&str] = &[
-    "CON", "PRN", "AUX", "NUL", "COM1", "COM2", "COM3", "COM4", "COM5", "COM6", "COM7", "COM8",
-    "COM9", "LPT1", "LPT2", "LPT3", "LPT4", "LPT5", "LPT6", "LPT7", "LPT8", "LPT9",
+    "CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$", "COM0", "COM1", "COM2", "COM3", "COM4",
+    "COM5", "COM6", "COM7", "COM8", "COM9", "COM¹", "COM²", "COM³", "LPT0", "LPT1", "LPT2", "LPT3",
+    "LPT4", "LPT5", "LPT6", "LPT7", "LPT8", "LPT9", "LPT¹", "LPT²", "LPT³",
 ];
 
+/// Characters that draw nothing (zero-width, bidi controls, byte-order
+/// mark, soft hyphen): dropped from names, because two titles differing
+/// only by them look identical, and bidi overrides can make a name display
+/// as something else.
+pub(crate) fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{AD}'
+            | '\u{61C}'
+            | '\u{180E}'
+            | '\u{200B}'
+            | '\u{200E}'
+            | '\u{200F}'
+            | '\u{2028}'..='\u{202E}'
+            | '\u{2060}'..='\u{206F}'
+            | '\u{FEFF}'
+            | '\u{FFF9}'..='\u{FFFB}'
+    ) || c.is_control()
+}
+
 /// Makes one path component out of a title: characters that are illegal on
-/// Windows, macOS or Linux become `_`, control characters vanish, leading and
-/// trailing dots and spaces are trimmed, device names get a `_` suffix, and
-/// long titles are cut at a character boundary. Never empty.
+/// Windows, macOS or Linux become `_`, control and invisible characters
+/// vanish, the rest is put in NFC (the form macOS and Linux agree on),
+/// leading and trailing dots and spaces are trimmed (Windows drops trailing
+/// ones), device names get a `_` after their stem, and long titles are cut
+/// at a character boundary. Never empty.
 pub fn sanitize_component(title: &str) -> String {
     let mut out = String::with_capacity(title.len());
-    for ch in title.chars() {
+    for ch in title.nfc() {
         match ch {
             '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|' => out.push('_'),
-            c if c.is_control() => {}
-            // Bidi overrides can make a name display as something else.
-            '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' => {}
+            c if is_invisible(c) => {}
             c => out.push(c),
         }
     }
+    // Dropping a character can bring a base and a combining mark together.
+    if !unicode_normalization::is_nfc(&out) {
+        out = out.nfc().collect();
+    }
     let trimmed = out.trim_matches(|c: char| c == '.' || c.is_whitespace());
     let mut name = truncate_bytes(trimmed, MAX_COMPONENT_BYTES).to_owned();
-    let trimmed_len = name.trim_end_matches(['.', ' ']).len();
+    let trimmed_len = name
+        .trim_end_matches(|c: char| c == '.' || c.is_whitespace())
+        .len();
     name.truncate(trimmed_len);
     if name.is_empty() {
         return "_".to_owned();
@@ -133,7 +162,8 @@ pub fn sanitize_component(title: &str) -> String {
     name
 }
 
-fn truncate_bytes(s: &str, max: usize) -> &str {
+/// The longest prefix of `s` of at most `max` bytes, on a character boundary.
+pub(crate) fn truncate_bytes(s: &str, max: usize) -> &str {
     if s.len() <= max {
         return s;
     }

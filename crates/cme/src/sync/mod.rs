@@ -17,6 +17,7 @@ pub mod pages;
 pub mod plan;
 pub mod remote;
 
+use crate::export::layout::Recorded;
 use crate::state::{Scope, State, TrackedStatus};
 use anyhow::{Context as _, Result, bail};
 use cme_client::Client;
@@ -147,7 +148,7 @@ pub async fn run(client: &Client, req: SyncRequest, progress: &dyn Fn(&str)) -> 
     // Listing a large site takes a while (minutes when throttled): Ctrl+C
     // stops it at once, with nothing changed.
     let remote = tokio::select! {
-        r = remote::gather(client, &state.scopes, progress) => r?,
+        r = remote::gather(client, &state.scopes, Recorded::from_state(&state), progress) => r?,
         () = req.cancel.cancelled() => {
             return Ok(Outcome {
                 interrupted: true,

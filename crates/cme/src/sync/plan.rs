@@ -7,9 +7,9 @@
 //! printed by `--dry-run` and tested without a network or a disk.
 use super::deps::answers_hash;
 use super::remote::Remote;
-use crate::export::layout::{Layout, Placed};
+use crate::export::layout::Placed;
 use crate::export::paths::{OutputPath, UnsafePath};
-use crate::state::{AttachmentUse, PageState, State, TrackedStatus};
+use crate::state::{AttachmentUse, State, TrackedStatus};
 use cme_client::{Attachment, PageId, Version};
 use serde::Serialize;
 use std::collections::{BTreeSet, HashSet};
@@ -148,13 +148,7 @@ pub fn plan(remote: &Remote, state: &State, local: &LocalFacts, opts: &PlanOptio
         ..Plan::default()
     };
     for placed in layout.iter() {
-        match reason(
-            placed,
-            state.pages.get(&placed.meta.id),
-            remote,
-            local,
-            opts,
-        ) {
+        match reason(placed, state, remote, local, opts) {
             Some(reason) => plan.writes.push(PageWrite {
                 id: placed.meta.id.clone(),
                 path: placed.path.clone(),
@@ -223,12 +217,12 @@ fn checked(recorded: &str, refused: &mut Vec<UnsafePath>) -> Option<OutputPath> 
 
 fn reason(
     placed: &Placed,
-    synced: Option<&PageState>,
+    state: &State,
     remote: &Remote,
     local: &LocalFacts,
     opts: &PlanOptions,
 ) -> Option<Reason> {
-    let Some(ps) = synced else {
+    let Some(ps) = state.pages.get(&placed.meta.id) else {
         return Some(Reason::New);
     };
     if ps.status == TrackedStatus::Deleted {
@@ -257,6 +251,9 @@ fn reason(
     if local.missing.contains(&ps.output_path) {
         return Some(Reason::Missing);
     }
+    if ps.uses.iter().any(|u| attachment_moves(u, state, remote)) {
+        return Some(Reason::Dependency);
+    }
     // A state in the spec's minimal form has no dependency record: its
     // versions are all we can go by.
     if let Some(recorded) = &ps.deps_hash {
@@ -265,6 +262,19 @@ fn reason(
         }
     }
     None
+}
+
+/// Whether a stored file this page links to is about to get another name
+/// (a name two files once shared, made unique): the link must follow it.
+fn attachment_moves(u: &AttachmentUse, state: &State, remote: &Remote) -> bool {
+    let stored = state
+        .pages
+        .get(&u.page)
+        .and_then(|o| o.attachments.get(&u.file));
+    match (stored, remote.layout.attachment_path(&u.page, &u.file)) {
+        (Some(s), Some(now)) => s.output_path != now.as_str(),
+        _ => false,
+    }
 }
 
 /// Whether timestamp `a` is before `b` (RFC 3339; anything unparsable
@@ -341,12 +351,24 @@ pub fn plan_attachments(
     }
     out.missing.sort();
     out.missing.dedup();
+    // A path two stored files share (written before names were made
+    // unique) holds one of them: neither copy can be trusted.
+    let mut seen = HashSet::new();
+    let shared: HashSet<String> = state
+        .pages
+        .values()
+        .flat_map(|p| p.attachments.values())
+        .map(|a| a.output_path.to_lowercase())
+        .filter(|p| !seen.insert(p.clone()))
+        .collect();
     for u in &wanted {
         let (Some(att), Some(owner)) = (find(remote, &u.page, &u.file), remote.layout.get(&u.page))
         else {
             continue;
         };
-        let path = Layout::attachment_path(&owner.space, &owner.meta.id, &att.filename);
+        let Some(path) = remote.layout.attachment_path(&owner.meta.id, &att.filename) else {
+            continue;
+        };
         let stored = state
             .pages
             .get(&u.page)
@@ -355,6 +377,7 @@ pub fn plan_attachments(
             s.id == att.id.as_str()
                 && s.version == att.version
                 && s.output_path == path.as_str()
+                && !shared.contains(&s.output_path.to_lowercase())
                 && !local.missing.contains(&s.output_path)
         });
         if !current {
@@ -397,7 +420,7 @@ fn find<'a>(remote: &'a Remote, page: &PageId, file: &str) -> Option<&'a Attachm
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::state::AttachmentState;
+    use crate::state::{AttachmentState, PageState};
     use crate::sync::deps::{Dep, RefKey};
     use cme_client::{AttachmentId, PageMeta, PageStatus, ParentKind, Space, SpaceId, SpaceKey};
 
@@ -437,6 +460,7 @@ mod tests {
                     download_link: None,
                 });
         }
+        r.layout.place_attachments(&r.attachments);
         r
     }
 
