@@ -10,7 +10,7 @@ use unicode_normalization::UnicodeNormalization as _;
 
 /// Longest component we produce, in bytes. Most file systems allow 255; we
 /// keep room for a ` (123456789)` disambiguator and an extension.
-const MAX_COMPONENT_BYTES: usize = 180;
+pub(crate) const MAX_COMPONENT_BYTES: usize = 180;
 
 /// A relative path inside the output folder, `/`-separated.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
@@ -205,6 +205,42 @@ mod tests {
             assert_eq!(got, want, "title {title:?}");
             assert!(is_safe_component(&got));
         }
+    }
+
+    #[test]
+    fn every_windows_device_name_is_defused_in_any_case_and_with_any_extension() {
+        for name in [
+            "CON", "prn", "Aux", "nul", "COM0", "com9", "COM¹", "lpt²", "LPT³", "LPT0", "conin$",
+            "CONOUT$",
+        ] {
+            for title in [
+                name.to_owned(),
+                format!("{name}.txt"),
+                format!("{name} .md"),
+            ] {
+                let got = sanitize_component(&title);
+                let stem = got.split('.').next().unwrap().trim_end();
+                assert!(
+                    !RESERVED.iter().any(|r| r.eq_ignore_ascii_case(stem)),
+                    "{title:?} gave {got:?}"
+                );
+            }
+        }
+        assert_eq!(sanitize_component("COM10"), "COM10");
+        assert_eq!(sanitize_component("console"), "console");
+    }
+
+    #[test]
+    fn names_are_nfc_without_invisible_characters() {
+        assert_eq!(sanitize_component("Cafe\u{301}"), "Caf\u{e9}");
+        assert_eq!(
+            sanitize_component("\u{FEFF}a\u{200B}b\u{200E}\u{200F}c\u{202E}d\u{2066}e\u{2069}"),
+            "abcde"
+        );
+        // Removing an invisible character between a base and its accent.
+        assert_eq!(sanitize_component("e\u{200B}\u{301}"), "\u{e9}");
+        assert_eq!(sanitize_component("dots. . ."), "dots");
+        assert_eq!(sanitize_component("\u{200B}"), "_");
     }
 
     #[test]
