@@ -138,6 +138,15 @@ fn a_title_like_the_collision_suffix_gets_its_own_file() {
     let t2 = format!("coll ({upper})");
     let a = page(&sim, Some(&parent), &t1, "");
     let b = page(&sim, Some(&parent), &t2, "");
+    // First in Confluence's order, so it is named before the clash is.
+    for (id, position) in [(&a, -2), (&b, -1)] {
+        ctl(
+            &sim,
+            "PATCH",
+            &format!("/__sim/pages/{id}"),
+            json!({ "position": position }),
+        );
+    }
     clean(&export(&c, &out, false).unwrap());
     one_file_each(
         &out,
