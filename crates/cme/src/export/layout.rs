@@ -229,16 +229,15 @@ impl Layout {
                 .collect();
             let cands: Vec<Candidate<'_>> = atts
                 .iter()
-                .map(|a| Candidate {
-                    id: a.id.as_str(),
-                    natural: sanitize_component(&a.filename),
-                    recorded: self
+                .map(|a| {
+                    let recorded = self
                         .recorded
                         .attachments
                         .get(&(page.clone(), a.filename.clone()))
                         .and_then(|p| p.rsplit_once('/'))
                         .filter(|(d, _)| *d == dir_text)
-                        .map(|(_, name)| name),
+                        .map(|(_, name)| name);
+                    Candidate::new(a.id.as_str(), &a.filename, recorded)
                 })
                 .collect();
             let mut files = Files::default();
@@ -381,10 +380,9 @@ impl Walk<'_> {
             }
             let cands: Vec<Candidate<'_>> = round
                 .iter()
-                .map(|&k| Candidate {
-                    id: self.pages[k].id.as_str(),
-                    natural: sanitize_component(&self.pages[k].title),
-                    recorded: self.recorded_name(k, &dir_text),
+                .map(|&k| {
+                    let p = &self.pages[k];
+                    Candidate::new(p.id.as_str(), &p.title, self.recorded_name(k, &dir_text))
                 })
                 .collect();
             let names = folder.allocate(Shape::Page, &cands);
@@ -596,17 +594,18 @@ mod tests {
                 .unwrap()
                 .to_string()
         };
-        assert_eq!(at("a:b.txt"), "DEMO/_attachments/10/a_b.txt");
+        // The one whose name needed no change keeps it.
+        assert_eq!(at("a_b.txt"), "DEMO/_attachments/10/a_b.txt");
+        assert_eq!(at("a:b.txt"), "DEMO/_attachments/10/a_b (att1).txt");
         assert_eq!(at("a?b.txt"), "DEMO/_attachments/10/a_b (att2).txt");
-        assert_eq!(at("a_b.txt"), "DEMO/_attachments/10/a_b (att3).txt");
         // Not listed: its plain name belongs to another file.
         assert_eq!(at("a*b.txt"), "DEMO/_attachments/10/a_b (missing).txt");
         assert_eq!(at("c.png"), "DEMO/_attachments/10/c.png");
         assert_eq!(
             l.renamed_attachments(&PageId::new("10")),
             &[
-                ("a?b.txt".to_owned(), "a_b (att2).txt".to_owned()),
-                ("a_b.txt".to_owned(), "a_b (att3).txt".to_owned())
+                ("a:b.txt".to_owned(), "a_b (att1).txt".to_owned()),
+                ("a?b.txt".to_owned(), "a_b (att2).txt".to_owned())
             ]
         );
         assert!(l.attachment_path(&PageId::new("99"), "x").is_none());

@@ -93,8 +93,24 @@ pub struct Candidate<'a> {
     pub id: &'a str,
     /// Its name from [`sanitize_component`] (a page's without `.md`).
     pub natural: String,
+    /// Whether sanitising left the title or file name as it was: such a
+    /// name wins a clash (a link to `a_b.txt` keeps meaning `a_b.txt`).
+    pub exact: bool,
     /// The name the last run gave it here, if any.
     pub recorded: Option<&'a str>,
+}
+
+impl<'a> Candidate<'a> {
+    /// The candidate for a title or file name `raw`.
+    pub fn new(id: &'a str, raw: &str, recorded: Option<&'a str>) -> Self {
+        let natural = sanitize_component(raw);
+        Self {
+            id,
+            exact: natural == raw,
+            natural,
+            recorded,
+        }
+    }
 }
 
 /// The names taken in one folder.
@@ -126,13 +142,15 @@ impl Folder {
     /// keep its recorded name does, then every natural name still free is
     /// given, then the rest are suffixed with their id (`-2`, `-3`, … added
     /// while even that is taken). Each pass goes through the candidates
-    /// sorted by (name key, id), so the listing order does not matter.
+    /// sorted by (name key, exact names first, id), so the listing order
+    /// does not matter.
     pub fn allocate(&mut self, shape: Shape, cands: &[Candidate<'_>]) -> Vec<String> {
         let keys: Vec<String> = cands.iter().map(|c| key(&c.natural)).collect();
         let mut order: Vec<usize> = (0..cands.len()).collect();
         order.sort_by(|&a, &b| {
             keys[a]
                 .cmp(&keys[b])
+                .then_with(|| cands[b].exact.cmp(&cands[a].exact))
                 .then_with(|| id_order(cands[a].id, cands[b].id))
                 .then_with(|| cands[a].natural.cmp(&cands[b].natural))
         });
@@ -228,11 +246,7 @@ mod tests {
     use super::*;
 
     fn cand<'a>(id: &'a str, title: &str) -> Candidate<'a> {
-        Candidate {
-            id,
-            natural: sanitize_component(title),
-            recorded: None,
-        }
+        Candidate::new(id, title, None)
     }
 
     fn names(shape: Shape, cands: &[Candidate<'_>]) -> Vec<String> {
@@ -275,7 +289,7 @@ mod tests {
                 cand("att2", "a?b.txt"),
             ],
         );
-        assert_eq!(got, vec!["a_b (att3).txt", "a_b.txt", "a_b (att2).txt"]);
+        assert_eq!(got, vec!["a_b.txt", "a_b (att1).txt", "a_b (att2).txt"]);
     }
 
     #[test]

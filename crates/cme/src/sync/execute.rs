@@ -229,7 +229,7 @@ fn delete_pages(
             continue;
         };
         if let Some(path) = &d.path {
-            if !plan.claimed.contains(&path.as_str().to_lowercase()) {
+            if !plan.claims(path.as_str()) {
                 remove_file(ex.output, guard, path, out)?;
             }
             out.push_line(Line {

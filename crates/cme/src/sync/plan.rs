@@ -8,6 +8,7 @@
 use super::deps::answers_hash;
 use super::remote::Remote;
 use crate::export::layout::Placed;
+use crate::export::names::key;
 use crate::export::paths::{OutputPath, UnsafePath};
 use crate::state::{AttachmentUse, State, TrackedStatus};
 use cme_client::{Attachment, PageId, Version};
@@ -127,8 +128,8 @@ pub struct Plan {
     /// Old files of moves, this run's and earlier ones', to remove once
     /// the page is written elsewhere: (page, path). Never a claimed path.
     pub stale: Vec<(PageId, OutputPath)>,
-    /// Paths pages occupy after this run, lower-cased (macOS and Windows
-    /// fold case): a file there is never removed.
+    /// Paths pages occupy after this run, as [`key`]s (macOS and Windows
+    /// fold case, macOS the normalisation form): see [`Plan::claims`].
     #[serde(skip)]
     pub claimed: HashSet<String>,
     /// Why deletions are not applied, if they are not.
@@ -137,14 +138,19 @@ pub struct Plan {
     pub refused: Vec<UnsafePath>,
 }
 
+impl Plan {
+    /// Whether a page occupies `path` (or a name the file system takes for
+    /// the same) after this run: a file there is never removed.
+    pub fn claims(&self, path: &str) -> bool {
+        self.claimed.contains(&key(path))
+    }
+}
+
 /// Plans the page changes.
 pub fn plan(remote: &Remote, state: &State, local: &LocalFacts, opts: &PlanOptions) -> Plan {
     let layout = &remote.layout;
     let mut plan = Plan {
-        claimed: layout
-            .iter()
-            .map(|p| p.path.as_str().to_lowercase())
-            .collect(),
+        claimed: layout.iter().map(|p| key(p.path.as_str())).collect(),
         ..Plan::default()
     };
     for placed in layout.iter() {
@@ -183,7 +189,7 @@ pub fn plan(remote: &Remote, state: &State, local: &LocalFacts, opts: &PlanOptio
     let mut stale = Vec::new();
     for (id, old) in moved.chain(earlier) {
         if let Some(p) = checked(old, &mut plan.refused) {
-            if !plan.claimed.contains(&p.as_str().to_lowercase()) {
+            if !plan.claims(p.as_str()) {
                 stale.push((id.clone(), p));
             }
         }
@@ -358,9 +364,12 @@ pub fn plan_attachments(
         .pages
         .values()
         .flat_map(|p| p.attachments.values())
-        .map(|a| a.output_path.to_lowercase())
+        .map(|a| key(&a.output_path))
         .filter(|p| !seen.insert(p.clone()))
         .collect();
+    // Files that stay: a removal never takes one with them (on macOS and
+    // Windows `A.png` is `a.png`).
+    let mut in_use: HashSet<String> = HashSet::new();
     for u in &wanted {
         let (Some(att), Some(owner)) = (find(remote, &u.page, &u.file), remote.layout.get(&u.page))
         else {
@@ -377,9 +386,10 @@ pub fn plan_attachments(
             s.id == att.id.as_str()
                 && s.version == att.version
                 && s.output_path == path.as_str()
-                && !shared.contains(&s.output_path.to_lowercase())
+                && !shared.contains(&key(&s.output_path))
                 && !local.missing.contains(&s.output_path)
         });
+        in_use.insert(key(path.as_str()));
         if !current {
             out.downloads.push(Download {
                 owner: u.page.clone(),
@@ -402,7 +412,8 @@ pub fn plan_attachments(
             out.removals.push(Removal {
                 owner: id.clone(),
                 file: file.clone(),
-                path: checked(&st.output_path, &mut out.refused),
+                path: checked(&st.output_path, &mut out.refused)
+                    .filter(|p| !in_use.contains(&key(p.as_str()))),
             });
         }
     }
@@ -780,6 +791,81 @@ mod tests {
             plan_attachments(&r, &s, &LocalFacts::default(), false)
                 .downloads
                 .is_empty()
+        );
+    }
+
+    #[test]
+    fn files_an_old_export_stored_at_one_path_get_their_own_and_links_follow() {
+        let r = remote(site(), vec![("2", "a:b.txt", 1), ("2", "a_b.txt", 1)]);
+        let mut s = synced(&r, &[]);
+        let shared = |file: &str| AttachmentState {
+            id: format!("att-2-{file}"),
+            version: Version(1),
+            output_path: "S/_attachments/2/a_b.txt".into(),
+        };
+        let guide = s.pages.get_mut(&PageId::new("2")).unwrap();
+        guide
+            .attachments
+            .insert("a:b.txt".into(), shared("a:b.txt"));
+        guide
+            .attachments
+            .insert("a_b.txt".into(), shared("a_b.txt"));
+        s.pages.get_mut(&PageId::new("4")).unwrap().uses = ["a:b.txt", "a_b.txt"]
+            .map(|f| AttachmentUse {
+                page: PageId::new("2"),
+                file: f.into(),
+            })
+            .into();
+        // The page linking to them is rewritten: one of its links moves.
+        assert_eq!(reasons(&go(&r, &s)), vec![("4".into(), Reason::Dependency)]);
+        // Both are fetched again: the shared file holds only one of them.
+        let p = plan_attachments(&r, &s, &LocalFacts::default(), false);
+        let mut got: Vec<(&str, &str)> = p
+            .downloads
+            .iter()
+            .map(|d| (d.attachment.filename.as_str(), d.path.as_str()))
+            .collect();
+        got.sort();
+        assert_eq!(
+            got,
+            vec![
+                ("a:b.txt", "S/_attachments/2/a_b (att-2-a_b.txt).txt"),
+                ("a_b.txt", "S/_attachments/2/a_b.txt"),
+            ]
+        );
+    }
+
+    #[test]
+    fn nothing_is_removed_from_a_path_that_is_the_same_file_to_macos_or_windows() {
+        // A page whose recorded path differs from its new one only in
+        // Unicode form (an export before names were NFC) and an attachment
+        // replaced by one differing only in case.
+        let r = remote(site(), vec![("2", "a.png", 1)]);
+        let mut s = synced(&r, &[]);
+        s.pages.get_mut(&PageId::new("3")).unwrap().output_path =
+            "S/Home/Guide/Setup\u{200B}.md".into();
+        let guide = s.pages.get_mut(&PageId::new("2")).unwrap();
+        guide.attachments.insert(
+            "A.png".into(),
+            AttachmentState {
+                id: "att-old".into(),
+                version: Version(1),
+                output_path: "S/_attachments/2/A.png".into(),
+            },
+        );
+        s.pages.get_mut(&PageId::new("4")).unwrap().uses = vec![AttachmentUse {
+            page: PageId::new("2"),
+            file: "a.png".into(),
+        }];
+        let p = go(&r, &s);
+        assert!(matches!(p.writes[0].reason, Reason::Moved { .. }));
+        assert!(p.stale.is_empty(), "{:?}", p.stale);
+        let a = plan_attachments(&r, &s, &LocalFacts::default(), false);
+        assert_eq!(a.removals.len(), 1);
+        assert_eq!(a.removals[0].file, "A.png");
+        assert!(
+            a.removals[0].path.is_none(),
+            "the record goes, the file stays"
         );
     }
 }
