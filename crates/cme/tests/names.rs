@@ -231,6 +231,28 @@ fn attachments_that_sanitise_alike_land_in_files_of_their_own() {
     let stored = &state.pages[&cme_client::PageId::new(&id)].attachments;
     assert_eq!(stored.len(), files.len());
     idle(&c, &out);
+
+    // Deleted and uploaded again (a new id): the same file, new content,
+    // nothing left behind, and the page's links unchanged.
+    let old_id = stored["a:b.txt"].id.clone();
+    ctl(
+        &sim,
+        "DELETE",
+        &format!("/__sim/attachments/{old_id}?purge=true"),
+        json!({}),
+    );
+    attach(&sim, &id, "a:b.txt", "new content");
+    let before: Vec<String> = tree(&out).into_keys().collect();
+    let o = sync(&c, &out).unwrap();
+    clean(&o);
+    assert_eq!(written(&o), 0, "{}", o.render());
+    assert_eq!(tree(&out).into_keys().collect::<Vec<_>>(), before);
+    let state = State::load(&out).unwrap().unwrap();
+    let stored = &state.pages[&cme_client::PageId::new(&id)].attachments;
+    assert_ne!(stored["a:b.txt"].id, old_id, "uploaded as a new attachment");
+    let target = md_path.parent().unwrap().join(&links[0]);
+    assert_eq!(std::fs::read_to_string(target).unwrap(), "new content");
+    idle(&c, &out);
     std::fs::remove_dir_all(&out).ok();
 }
 

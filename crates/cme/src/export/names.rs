@@ -219,20 +219,26 @@ fn numbered(tag: &str, n: u64) -> String {
 
 /// Whether `recorded` is `natural` or one of its suffixed forms for `id`:
 /// only then may a candidate keep it (a renamed page must not keep its old
-/// title's name).
+/// title's name). A file keeps a suffix of another id: it is recorded by
+/// file name, so it is the same file re-uploaded (Confluence gives a new
+/// id), and its links should not change.
 fn is_own_form(shape: Shape, natural: &str, id: &str, recorded: &str) -> bool {
     if recorded == natural {
         return true;
     }
     let (stem, ext) = shape.split(natural);
-    let tag = id_tag(id);
-    let Some(rest) = recorded
+    let Some(tag) = recorded
         .strip_suffix(ext)
         .and_then(|r| r.strip_prefix(stem))
         .and_then(|r| r.strip_prefix(" ("))
-        .and_then(|r| r.strip_prefix(tag.as_str()))
         .and_then(|r| r.strip_suffix(')'))
     else {
+        return false;
+    };
+    if shape == Shape::File {
+        return !tag.is_empty() && !tag.contains(['(', ')']);
+    }
+    let Some(rest) = tag.strip_prefix(id_tag(id).as_str()) else {
         return false;
     };
     rest.is_empty()
@@ -304,24 +310,29 @@ mod tests {
         let got = names(Shape::Page, &[cand("3", "Guide"), old]);
         assert_eq!(got, vec!["Guide", "Handbook"]);
 
+        assert!(is_own_form(Shape::Page, "a", "2", "a (2-3)"));
+        assert!(!is_own_form(Shape::Page, "a", "2", "a (2-03)"));
+        assert!(!is_own_form(Shape::Page, "a", "2", "a (1)"));
+        assert!(!is_own_form(Shape::Page, "a", "1", "a (1-)"));
+        // A file re-uploaded under a new id keeps its name.
         assert!(is_own_form(
-            Shape::File,
-            "a_b.txt",
-            "att2",
-            "a_b (att2-3).txt"
-        ));
-        assert!(!is_own_form(
-            Shape::File,
-            "a_b.txt",
-            "att2",
-            "a_b (att2-03).txt"
-        ));
-        assert!(!is_own_form(
             Shape::File,
             "a_b.txt",
             "att2",
             "a_b (att1).txt"
         ));
-        assert!(!is_own_form(Shape::Page, "a", "1", "a (1-)"));
+        assert!(!is_own_form(Shape::File, "a_b.txt", "att2", "a_b ().txt"));
+        assert!(!is_own_form(
+            Shape::File,
+            "a_b.txt",
+            "att2",
+            "a_b (x) (y).txt"
+        ));
+        assert!(!is_own_form(
+            Shape::File,
+            "a_b.txt",
+            "att2",
+            "a_c (att2).txt"
+        ));
     }
 }
