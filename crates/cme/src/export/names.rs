@@ -21,12 +21,25 @@ const MAX_TAG_BYTES: usize = 40;
 /// without the characters that draw nothing (joiners and variation
 /// selectors too, which names keep).
 pub fn key(name: &str) -> String {
+    if name.is_ascii() {
+        // Most names: no normalisation to do, and only controls to drop.
+        let mut k = name.to_ascii_lowercase();
+        k.retain(|c| !c.is_ascii_control());
+        return k;
+    }
     let visible: String = name
         .chars()
         .filter(|&c| !is_invisible(c) && !is_ignorable(c))
         .nfc()
         .collect();
-    visible.to_lowercase().nfc().collect()
+    let lower = visible.to_lowercase();
+    if unicode_normalization::is_nfc_quick(lower.chars())
+        == unicode_normalization::IsNormalized::Yes
+    {
+        lower
+    } else {
+        lower.nfc().collect()
+    }
 }
 
 /// Kept in names (they change how emoji and some scripts render) but not
@@ -66,7 +79,11 @@ pub enum Shape {
 impl Shape {
     fn keys(self, name: &str) -> Vec<String> {
         match self {
-            Shape::Page => vec![key(name), key(&format!("{name}.md"))],
+            Shape::Page => {
+                let k = key(name);
+                let file = format!("{k}.md");
+                vec![k, file]
+            }
             Shape::File | Shape::Folder => vec![key(name)],
         }
     }
@@ -131,10 +148,11 @@ impl Folder {
     }
 
     fn claim(&mut self, shape: Shape, name: &str) -> bool {
-        if self.clashes(shape, name) {
+        let keys = shape.keys(name);
+        if keys.iter().any(|k| self.taken.contains(k)) {
             return false;
         }
-        self.reserve(shape, name);
+        self.taken.extend(keys);
         true
     }
 

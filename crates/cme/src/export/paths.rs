@@ -135,15 +135,15 @@ pub(crate) fn is_invisible(c: char) -> bool {
 /// at a character boundary. Never empty.
 pub fn sanitize_component(title: &str) -> String {
     let mut out = String::with_capacity(title.len());
-    for ch in title.nfc() {
+    for ch in title.chars() {
         match ch {
             '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|' => out.push('_'),
             c if is_invisible(c) => {}
             c => out.push(c),
         }
     }
-    // Dropping a character can bring a base and a combining mark together.
-    if !unicode_normalization::is_nfc(&out) {
+    // After dropping: that can bring a base and a combining mark together.
+    if !out.is_ascii() && !unicode_normalization::is_nfc(&out) {
         out = out.nfc().collect();
     }
     let trimmed = out.trim_matches(|c: char| c == '.' || c.is_whitespace());
