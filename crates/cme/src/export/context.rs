@@ -86,13 +86,18 @@ impl Context for PageContext<'_> {
 
     fn attachment_path(&self, att: &AttachmentRef) -> Option<String> {
         let owner = match &att.page {
-            None => self.page,
+            None => {
+                // Its own files' names change when a colliding one appears.
+                let own = RefKey::Id(self.page.meta.id.clone());
+                self.deps.borrow_mut().insert(Dep::AttachmentOwner(own));
+                self.page
+            }
             Some(r) => {
                 self.note(Dep::AttachmentOwner, r);
                 self.resolve(r)?
             }
         };
-        let path = Layout::attachment_path(&owner.space, &owner.meta.id, &att.filename);
+        let path = self.layout.attachment_path(&owner.meta.id, &att.filename)?;
         Some(self.link_to(&path))
     }
 

@@ -5,6 +5,7 @@
 pub mod context;
 pub mod inventory;
 pub mod layout;
+pub mod names;
 pub mod paths;
 
 pub use inventory::Selection;

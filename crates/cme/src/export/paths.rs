@@ -6,10 +6,11 @@
 //! reserved device name and no control characters.
 use std::fmt;
 use std::path::{Path, PathBuf};
+use unicode_normalization::UnicodeNormalization as _;
 
 /// Longest component we produce, in bytes. Most file systems allow 255; we
 /// keep room for a ` (123456789)` disambiguator and an extension.
-const MAX_COMPONENT_BYTES: usize = 180;
+pub(crate) const MAX_COMPONENT_BYTES: usize = 180;
 
 /// A relative path inside the output folder, `/`-separated.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
@@ -98,30 +99,58 @@ impl fmt::Display for OutputPath {
     }
 }
 
-/// Windows device names, reserved with any extension (`CON.md` too).
+/// Windows device names, reserved in any case and with any extension
+/// (`con.txt` too). Superscript digits count as digits there.
 const RESERVED: &[&str] = &[
-    "CON", "PRN", "AUX", "NUL", "COM1", "COM2", "COM3", "COM4", "COM5", "COM6", "COM7", "COM8",
-    "COM9", "LPT1", "LPT2", "LPT3", "LPT4", "LPT5", "LPT6", "LPT7", "LPT8", "LPT9",
+    "CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$", "COM0", "COM1", "COM2", "COM3", "COM4",
+    "COM5", "COM6", "COM7", "COM8", "COM9", "COM¹", "COM²", "COM³", "LPT0", "LPT1", "LPT2", "LPT3",
+    "LPT4", "LPT5", "LPT6", "LPT7", "LPT8", "LPT9", "LPT¹", "LPT²", "LPT³",
 ];
 
+/// Characters that draw nothing (zero-width, bidi controls, byte-order
+/// mark, soft hyphen): dropped from names, because two titles differing
+/// only by them look identical, and bidi overrides can make a name display
+/// as something else.
+pub(crate) fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{AD}'
+            | '\u{61C}'
+            | '\u{180E}'
+            | '\u{200B}'
+            | '\u{200E}'
+            | '\u{200F}'
+            | '\u{2028}'..='\u{202E}'
+            | '\u{2060}'..='\u{206F}'
+            | '\u{FEFF}'
+            | '\u{FFF9}'..='\u{FFFB}'
+    ) || c.is_control()
+}
+
 /// Makes one path component out of a title: characters that are illegal on
-/// Windows, macOS or Linux become `_`, control characters vanish, leading and
-/// trailing dots and spaces are trimmed, device names get a `_` suffix, and
-/// long titles are cut at a character boundary. Never empty.
+/// Windows, macOS or Linux become `_`, control and invisible characters
+/// vanish, the rest is put in NFC (the form macOS and Linux agree on),
+/// leading and trailing dots and spaces are trimmed (Windows drops trailing
+/// ones), device names get a `_` after their stem, and long titles are cut
+/// at a character boundary. Never empty.
 pub fn sanitize_component(title: &str) -> String {
     let mut out = String::with_capacity(title.len());
     for ch in title.chars() {
         match ch {
             '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|' => out.push('_'),
-            c if c.is_control() => {}
-            // Bidi overrides can make a name display as something else.
-            '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' => {}
+            c if is_invisible(c) => {}
             c => out.push(c),
         }
     }
+    // After dropping: that can bring a base and a combining mark together.
+    if !out.is_ascii() && !unicode_normalization::is_nfc(&out) {
+        out = out.nfc().collect();
+    }
     let trimmed = out.trim_matches(|c: char| c == '.' || c.is_whitespace());
     let mut name = truncate_bytes(trimmed, MAX_COMPONENT_BYTES).to_owned();
-    let trimmed_len = name.trim_end_matches(['.', ' ']).len();
+    let trimmed_len = name
+        .trim_end_matches(|c: char| c == '.' || c.is_whitespace())
+        .len();
     name.truncate(trimmed_len);
     if name.is_empty() {
         return "_".to_owned();
@@ -133,7 +162,8 @@ pub fn sanitize_component(title: &str) -> String {
     name
 }
 
-fn truncate_bytes(s: &str, max: usize) -> &str {
+/// The longest prefix of `s` of at most `max` bytes, on a character boundary.
+pub(crate) fn truncate_bytes(s: &str, max: usize) -> &str {
     if s.len() <= max {
         return s;
     }
@@ -175,6 +205,42 @@ mod tests {
             assert_eq!(got, want, "title {title:?}");
             assert!(is_safe_component(&got));
         }
+    }
+
+    #[test]
+    fn every_windows_device_name_is_defused_in_any_case_and_with_any_extension() {
+        for name in [
+            "CON", "prn", "Aux", "nul", "COM0", "com9", "COM¹", "lpt²", "LPT³", "LPT0", "conin$",
+            "CONOUT$",
+        ] {
+            for title in [
+                name.to_owned(),
+                format!("{name}.txt"),
+                format!("{name} .md"),
+            ] {
+                let got = sanitize_component(&title);
+                let stem = got.split('.').next().unwrap().trim_end();
+                assert!(
+                    !RESERVED.iter().any(|r| r.eq_ignore_ascii_case(stem)),
+                    "{title:?} gave {got:?}"
+                );
+            }
+        }
+        assert_eq!(sanitize_component("COM10"), "COM10");
+        assert_eq!(sanitize_component("console"), "console");
+    }
+
+    #[test]
+    fn names_are_nfc_without_invisible_characters() {
+        assert_eq!(sanitize_component("Cafe\u{301}"), "Caf\u{e9}");
+        assert_eq!(
+            sanitize_component("\u{FEFF}a\u{200B}b\u{200E}\u{200F}c\u{202E}d\u{2066}e\u{2069}"),
+            "abcde"
+        );
+        // Removing an invisible character between a base and its accent.
+        assert_eq!(sanitize_component("e\u{200B}\u{301}"), "\u{e9}");
+        assert_eq!(sanitize_component("dots. . ."), "dots");
+        assert_eq!(sanitize_component("\u{200B}"), "_");
     }
 
     #[test]

@@ -146,6 +146,11 @@ fn answer(out: &mut String, page: &Placed, dep: &Dep, layout: &Layout, atts: &At
         Dep::AttachmentOwner(k) => match layout.resolve_key(k) {
             Some(p) => {
                 let _ = write!(out, "{}/{}", p.space, p.meta.id);
+                // Files not under their plain name (a clash): links to them
+                // change when the clash does.
+                for (file, name) in layout.renamed_attachments(&p.meta.id) {
+                    let _ = write!(out, "|{file}>{name}");
+                }
             }
             None => out.push('-'),
         },

@@ -211,9 +211,7 @@ fn delete_pages(ex: &Exec<'_>, plan: &Plan, store: &mut Store, out: &mut Outcome
             continue;
         };
         if let Some(path) = &d.path {
-            if !plan.claimed.contains(&path.as_str().to_lowercase())
-                && !remove_file(ex.dir, path, out)?
-            {
+            if !plan.claims(path.as_str()) && !remove_file(ex.dir, path, out)? {
                 // Still tracked: the next sync tries again.
                 continue;
             }

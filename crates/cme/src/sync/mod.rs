@@ -17,6 +17,7 @@ pub mod pages;
 pub mod plan;
 pub mod remote;
 
+use crate::export::layout::Recorded;
 use crate::progress::{Phase, Progress};
 use crate::state::{Scope, State, TrackedStatus};
 use anyhow::{Context as _, Result, bail};
@@ -148,7 +149,7 @@ pub async fn run(client: &Client, req: SyncRequest, progress: &dyn Progress) -> 
     // stops it at once, with nothing changed.
     progress.phase(Phase::Listing, 0);
     let remote = tokio::select! {
-        r = remote::gather(client, &state.scopes, progress) => r?,
+        r = remote::gather(client, &state.scopes, Recorded::from_state(&state), progress) => r?,
         () = req.cancel.cancelled() => {
             return Ok(Outcome {
                 interrupted: true,

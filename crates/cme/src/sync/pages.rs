@@ -160,7 +160,7 @@ pub async fn write_pages(
             let mut previous_paths = old.map(|o| o.previous_paths.clone()).unwrap_or_default();
             if let Reason::Moved { from } = &w.reason {
                 // A path another page now occupies is not ours to remove.
-                if !previous_paths.contains(from) && !plan.claimed.contains(&from.to_lowercase()) {
+                if !previous_paths.contains(from) && !plan.claims(from) {
                     previous_paths.push(from.clone());
                 }
             }

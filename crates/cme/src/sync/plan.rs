@@ -7,9 +7,10 @@
 //! printed by `--dry-run` and tested without a network or a disk.
 use super::deps::answers_hash;
 use super::remote::Remote;
-use crate::export::layout::{Layout, Placed};
+use crate::export::layout::Placed;
+use crate::export::names::key;
 use crate::export::paths::{OutputPath, UnsafePath};
-use crate::state::{AttachmentUse, PageState, State, TrackedStatus};
+use crate::state::{AttachmentUse, State, TrackedStatus};
 use cme_client::{Attachment, PageId, Version};
 use serde::Serialize;
 use std::collections::{BTreeSet, HashSet};
@@ -127,8 +128,8 @@ pub struct Plan {
     /// Old files of moves, this run's and earlier ones', to remove once
     /// the page is written elsewhere: (page, path). Never a claimed path.
     pub stale: Vec<(PageId, OutputPath)>,
-    /// Paths pages occupy after this run, lower-cased (macOS and Windows
-    /// fold case): a file there is never removed.
+    /// Paths pages occupy after this run, as [`key`]s (macOS and Windows
+    /// fold case, macOS the normalisation form): see [`Plan::claims`].
     #[serde(skip)]
     pub claimed: HashSet<String>,
     /// Why deletions are not applied, if they are not.
@@ -137,24 +138,23 @@ pub struct Plan {
     pub refused: Vec<UnsafePath>,
 }
 
+impl Plan {
+    /// Whether a page occupies `path` (or a name the file system takes for
+    /// the same) after this run: a file there is never removed.
+    pub fn claims(&self, path: &str) -> bool {
+        self.claimed.contains(&key(path))
+    }
+}
+
 /// Plans the page changes.
 pub fn plan(remote: &Remote, state: &State, local: &LocalFacts, opts: &PlanOptions) -> Plan {
     let layout = &remote.layout;
     let mut plan = Plan {
-        claimed: layout
-            .iter()
-            .map(|p| p.path.as_str().to_lowercase())
-            .collect(),
+        claimed: layout.iter().map(|p| key(p.path.as_str())).collect(),
         ..Plan::default()
     };
     for placed in layout.iter() {
-        match reason(
-            placed,
-            state.pages.get(&placed.meta.id),
-            remote,
-            local,
-            opts,
-        ) {
+        match reason(placed, state, remote, local, opts) {
             Some(reason) => plan.writes.push(PageWrite {
                 id: placed.meta.id.clone(),
                 path: placed.path.clone(),
@@ -189,7 +189,7 @@ pub fn plan(remote: &Remote, state: &State, local: &LocalFacts, opts: &PlanOptio
     let mut stale = Vec::new();
     for (id, old) in moved.chain(earlier) {
         if let Some(p) = checked(old, &mut plan.refused) {
-            if !plan.claimed.contains(&p.as_str().to_lowercase()) {
+            if !plan.claims(p.as_str()) {
                 stale.push((id.clone(), p));
             }
         }
@@ -223,12 +223,12 @@ fn checked(recorded: &str, refused: &mut Vec<UnsafePath>) -> Option<OutputPath> 
 
 fn reason(
     placed: &Placed,
-    synced: Option<&PageState>,
+    state: &State,
     remote: &Remote,
     local: &LocalFacts,
     opts: &PlanOptions,
 ) -> Option<Reason> {
-    let Some(ps) = synced else {
+    let Some(ps) = state.pages.get(&placed.meta.id) else {
         return Some(Reason::New);
     };
     if ps.status == TrackedStatus::Deleted {
@@ -257,6 +257,9 @@ fn reason(
     if local.missing.contains(&ps.output_path) {
         return Some(Reason::Missing);
     }
+    if ps.uses.iter().any(|u| attachment_moves(u, state, remote)) {
+        return Some(Reason::Dependency);
+    }
     // A state in the spec's minimal form has no dependency record: its
     // versions are all we can go by.
     if let Some(recorded) = &ps.deps_hash {
@@ -265,6 +268,19 @@ fn reason(
         }
     }
     None
+}
+
+/// Whether a stored file this page links to is about to get another name
+/// (a name two files once shared, made unique): the link must follow it.
+fn attachment_moves(u: &AttachmentUse, state: &State, remote: &Remote) -> bool {
+    let stored = state
+        .pages
+        .get(&u.page)
+        .and_then(|o| o.attachments.get(&u.file));
+    match (stored, remote.layout.attachment_path(&u.page, &u.file)) {
+        (Some(s), Some(now)) => s.output_path != now.as_str(),
+        _ => false,
+    }
 }
 
 /// Whether timestamp `a` is before `b` (RFC 3339; anything unparsable
@@ -341,12 +357,27 @@ pub fn plan_attachments(
     }
     out.missing.sort();
     out.missing.dedup();
+    // A path two stored files share (written before names were made
+    // unique) holds one of them: neither copy can be trusted.
+    let mut seen = HashSet::new();
+    let shared: HashSet<String> = state
+        .pages
+        .values()
+        .flat_map(|p| p.attachments.values())
+        .map(|a| key(&a.output_path))
+        .filter(|p| !seen.insert(p.clone()))
+        .collect();
+    // Files that stay: a removal never takes one with them (on macOS and
+    // Windows `A.png` is `a.png`).
+    let mut in_use: HashSet<String> = HashSet::new();
     for u in &wanted {
         let (Some(att), Some(owner)) = (find(remote, &u.page, &u.file), remote.layout.get(&u.page))
         else {
             continue;
         };
-        let path = Layout::attachment_path(&owner.space, &owner.meta.id, &att.filename);
+        let Some(path) = remote.layout.attachment_path(&owner.meta.id, &att.filename) else {
+            continue;
+        };
         let stored = state
             .pages
             .get(&u.page)
@@ -355,8 +386,10 @@ pub fn plan_attachments(
             s.id == att.id.as_str()
                 && s.version == att.version
                 && s.output_path == path.as_str()
+                && !shared.contains(&key(&s.output_path))
                 && !local.missing.contains(&s.output_path)
         });
+        in_use.insert(key(path.as_str()));
         if !current {
             out.downloads.push(Download {
                 owner: u.page.clone(),
@@ -379,7 +412,8 @@ pub fn plan_attachments(
             out.removals.push(Removal {
                 owner: id.clone(),
                 file: file.clone(),
-                path: checked(&st.output_path, &mut out.refused),
+                path: checked(&st.output_path, &mut out.refused)
+                    .filter(|p| !in_use.contains(&key(p.as_str()))),
             });
         }
     }
@@ -397,7 +431,7 @@ fn find<'a>(remote: &'a Remote, page: &PageId, file: &str) -> Option<&'a Attachm
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::state::AttachmentState;
+    use crate::state::{AttachmentState, PageState};
     use crate::sync::deps::{Dep, RefKey};
     use cme_client::{AttachmentId, PageMeta, PageStatus, ParentKind, Space, SpaceId, SpaceKey};
 
@@ -437,6 +471,7 @@ mod tests {
                     download_link: None,
                 });
         }
+        r.layout.place_attachments(&r.attachments);
         r
     }
 
@@ -756,6 +791,81 @@ mod tests {
             plan_attachments(&r, &s, &LocalFacts::default(), false)
                 .downloads
                 .is_empty()
+        );
+    }
+
+    #[test]
+    fn files_an_old_export_stored_at_one_path_get_their_own_and_links_follow() {
+        let r = remote(site(), vec![("2", "a:b.txt", 1), ("2", "a_b.txt", 1)]);
+        let mut s = synced(&r, &[]);
+        let shared = |file: &str| AttachmentState {
+            id: format!("att-2-{file}"),
+            version: Version(1),
+            output_path: "S/_attachments/2/a_b.txt".into(),
+        };
+        let guide = s.pages.get_mut(&PageId::new("2")).unwrap();
+        guide
+            .attachments
+            .insert("a:b.txt".into(), shared("a:b.txt"));
+        guide
+            .attachments
+            .insert("a_b.txt".into(), shared("a_b.txt"));
+        s.pages.get_mut(&PageId::new("4")).unwrap().uses = ["a:b.txt", "a_b.txt"]
+            .map(|f| AttachmentUse {
+                page: PageId::new("2"),
+                file: f.into(),
+            })
+            .into();
+        // The page linking to them is rewritten: one of its links moves.
+        assert_eq!(reasons(&go(&r, &s)), vec![("4".into(), Reason::Dependency)]);
+        // Both are fetched again: the shared file holds only one of them.
+        let p = plan_attachments(&r, &s, &LocalFacts::default(), false);
+        let mut got: Vec<(&str, &str)> = p
+            .downloads
+            .iter()
+            .map(|d| (d.attachment.filename.as_str(), d.path.as_str()))
+            .collect();
+        got.sort();
+        assert_eq!(
+            got,
+            vec![
+                ("a:b.txt", "S/_attachments/2/a_b (att-2-a_b.txt).txt"),
+                ("a_b.txt", "S/_attachments/2/a_b.txt"),
+            ]
+        );
+    }
+
+    #[test]
+    fn nothing_is_removed_from_a_path_that_is_the_same_file_to_macos_or_windows() {
+        // A page whose recorded path differs from its new one only in
+        // Unicode form (an export before names were NFC) and an attachment
+        // replaced by one differing only in case.
+        let r = remote(site(), vec![("2", "a.png", 1)]);
+        let mut s = synced(&r, &[]);
+        s.pages.get_mut(&PageId::new("3")).unwrap().output_path =
+            "S/Home/Guide/Setup\u{200B}.md".into();
+        let guide = s.pages.get_mut(&PageId::new("2")).unwrap();
+        guide.attachments.insert(
+            "A.png".into(),
+            AttachmentState {
+                id: "att-old".into(),
+                version: Version(1),
+                output_path: "S/_attachments/2/A.png".into(),
+            },
+        );
+        s.pages.get_mut(&PageId::new("4")).unwrap().uses = vec![AttachmentUse {
+            page: PageId::new("2"),
+            file: "a.png".into(),
+        }];
+        let p = go(&r, &s);
+        assert!(matches!(p.writes[0].reason, Reason::Moved { .. }));
+        assert!(p.stale.is_empty(), "{:?}", p.stale);
+        let a = plan_attachments(&r, &s, &LocalFacts::default(), false);
+        assert_eq!(a.removals.len(), 1);
+        assert_eq!(a.removals[0].file, "A.png");
+        assert!(
+            a.removals[0].path.is_none(),
+            "the record goes, the file stays"
         );
     }
 }

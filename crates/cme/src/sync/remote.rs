@@ -3,7 +3,7 @@
 //! space for pages and ⌈A/250⌉ (200 on Data Center) for attachments.
 use super::deps::AttachmentIndex;
 use crate::export::inventory::{Listing, Selection, list};
-use crate::export::layout::Layout;
+use crate::export::layout::{Layout, Recorded};
 use crate::progress::Progress;
 use crate::state::Scope;
 use anyhow::Result;
@@ -32,11 +32,20 @@ impl Remote {
     }
 }
 
-/// Lists every scope, then places the union of their pages. A listing that
+/// Lists every scope, then places the union of their pages and their
+/// attachments, keeping the names the last run `recorded`. A listing that
 /// fails is recorded as a problem (nothing will be deleted), except refused
 /// credentials, which end the run: nothing can be listed at all.
-pub async fn gather(client: &Client, scopes: &[Scope], progress: &dyn Progress) -> Result<Remote> {
-    let mut remote = Remote::default();
+pub async fn gather(
+    client: &Client,
+    scopes: &[Scope],
+    recorded: Recorded,
+    progress: &dyn Progress,
+) -> Result<Remote> {
+    let mut remote = Remote {
+        layout: Layout::new(recorded),
+        ..Remote::default()
+    };
     let mut spaces: BTreeMap<SpaceId, Space> = BTreeMap::new();
     let mut pages: BTreeMap<SpaceId, Vec<PageMeta>> = BTreeMap::new();
     let mut context: BTreeMap<SpaceId, Vec<PageMeta>> = BTreeMap::new();
@@ -111,6 +120,7 @@ pub async fn gather(client: &Client, scopes: &[Scope], progress: &dyn Progress) 
         // One file per name: a listing that repeats one must not download it twice.
         list.dedup_by(|a, b| a.filename == b.filename);
     }
+    remote.layout.place_attachments(&remote.attachments);
     Ok(remote)
 }
 
