@@ -49,3 +49,50 @@ fn corpus_direct_writer_matches_comrak() {
         }
     }
 }
+
+/// Top-level pieces whose ends depend on what follows (lists before lists
+/// or code), blocks that show nothing, wrappers that are transparent, and a
+/// late toc: enough of them that the direct writer writes the document in
+/// several pieces while comrak formats it whole.
+const PIECES: &[&str] = &[
+    "<p>para *x*</p>",
+    "<p>&nbsp;</p>",
+    "<ul><li>a</li><li>b</li></ul>",
+    "<ol start=\"3\"><li>one</li></ol>",
+    "<pre>code\nblock</pre>",
+    "<h2>Heading</h2>",
+    "<hr/>",
+    "<blockquote><p>q</p></blockquote>",
+    "<table><tr><th>k</th></tr><tr><td>v | w</td></tr></table>",
+    "<table><tr><td colspan=\"2\"><ul><li>x</li></ul></td></tr></table>",
+    "loose text ",
+    "<span>span <p>inside</p></span>",
+    "<section><p>sectioned</p><ul><li>l</li></ul></section>",
+    "<ac:structured-macro ac:name=\"info\"><ac:rich-text-body><p>i</p></ac:rich-text-body></ac:structured-macro>",
+    "<ac:structured-macro ac:name=\"code\"><ac:plain-text-body><![CDATA[let x;]]></ac:plain-text-body></ac:structured-macro>",
+    "<ac:structured-macro ac:name=\"expand\"><ac:rich-text-body><p>e</p></ac:rich-text-body></ac:structured-macro>",
+    "<ac:task-list><ac:task><ac:task-status>complete</ac:task-status><ac:task-body>t</ac:task-body></ac:task></ac:task-list>",
+    "<ac:structured-macro ac:name=\"toc\"/>",
+];
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 200, ..Default::default() })]
+
+    #[test]
+    fn written_in_pieces_matches_comrak_whole(
+        picks in proptest::collection::vec(0..PIECES.len(), 30..160),
+        wrap in 0usize..3,
+    ) {
+        let body: String = picks.iter().map(|&i| PIECES[i]).collect();
+        let storage = match wrap {
+            0 => body,
+            1 => format!("<ac:layout><ac:layout-section><ac:layout-cell>{body}</ac:layout-cell></ac:layout-section></ac:layout>"),
+            _ => format!("<div><unknown-wrapper>{body}</unknown-wrapper></div>"),
+        };
+        for opts in [Options::default(), Options { title: Some("T".into()), ..Options::default() }] {
+            let direct = cme_convert::convert(&storage, &OfflineContext::default(), &opts);
+            let comrak = cme_convert::convert_via_comrak(&storage, &OfflineContext::default(), &opts);
+            proptest::prop_assert_eq!(&direct.markdown, &comrak.markdown, "storage: {}", storage);
+        }
+    }
+}

@@ -49,6 +49,10 @@ pub(crate) struct Renderer<'c> {
     current_title: Option<String>,
     pages: Vec<PageRef>,
     attachments: Vec<AttachmentRef>,
+    /// What `pages` and `attachments` hold, so noting one is not a scan (a
+    /// page of 100,000 links was quadratic).
+    seen_pages: HashSet<PageRef>,
+    seen_attachments: HashSet<AttachmentRef>,
     properties: Vec<(String, String)>,
     headings: Vec<Heading>,
     warnings: Vec<Warning>,
@@ -64,14 +68,31 @@ pub(crate) struct Renderer<'c> {
     /// block container, and growing a fresh one each time was a fifth of
     /// all allocations.
     spare_runs: Vec<Vec<Inline>>,
+    /// The document's top-level block list (compared by address only, never
+    /// read through) and, for the direct writer, where its finished blocks
+    /// go; see [`Renderer::stream`].
+    top: *const Vec<Block>,
+    stream: Option<write::Stream>,
 }
+
+/// Which writer turns the Markdown model into text.
+#[derive(Clone, Copy)]
+pub(crate) enum Writer {
+    /// `write.rs`, fed a few top-level blocks at a time.
+    Direct,
+    /// comrak's formatter over the whole model (the reference).
+    Comrak,
+}
+
+/// Top-level blocks held before the finished ones are written out.
+const STREAM_AFTER: usize = 32;
 
 /// Converts one storage body, writing Markdown with `write`.
 pub(crate) fn convert(
     storage: &str,
     ctx: &dyn Context,
     opts: &Options,
-    write: fn(&[Block]) -> String,
+    writer: Writer,
 ) -> Converted {
     let current = ctx.current_page();
     let mut r = Renderer {
@@ -81,6 +102,8 @@ pub(crate) fn convert(
         current_title: current.map(|c| c.title).or_else(|| opts.title.clone()),
         pages: Vec::new(),
         attachments: Vec::new(),
+        seen_pages: HashSet::new(),
+        seen_attachments: HashSet::new(),
         properties: Vec::new(),
         headings: Vec::new(),
         warnings: Vec::new(),
@@ -90,8 +113,17 @@ pub(crate) fn convert(
         includes: 0,
         tocs: Vec::new(),
         spare_runs: Vec::new(),
+        top: std::ptr::null(),
+        stream: match writer {
+            // Markdown is usually a little shorter than its storage format.
+            Writer::Direct => Some(write::Stream::with_capacity(
+                (storage.len() / 2).clamp(4096, 1 << 20),
+            )),
+            Writer::Comrak => None,
+        },
     };
     let mut blocks = Vec::new();
+    r.top = &blocks;
     // One heading line: control characters (a newline) become spaces.
     let title = opts.title.as_deref().map(|t| {
         t.split(char::is_control)
@@ -115,9 +147,18 @@ pub(crate) fn convert(
     }
     r.collect_anchor_names(&parsed.tree);
     r.block_children(&parsed.tree, Tree::ROOT, &mut blocks);
+    // The rest of the model is all that is needed now.
+    drop(parsed.tree);
     r.resolve_tocs(&mut blocks);
+    let markdown = match r.stream.take() {
+        Some(mut stream) => {
+            stream.write(&blocks, blocks.len());
+            stream.finish()
+        }
+        None => emit::emit(&blocks),
+    };
     Converted {
-        markdown: write(&blocks),
+        markdown,
         pages: r.pages,
         attachments: r.attachments,
         properties: r.properties,
@@ -138,13 +179,15 @@ impl Renderer<'_> {
     }
 
     fn note_page(&mut self, p: &PageRef) {
-        if !self.pages.contains(p) {
+        if !self.seen_pages.contains(p) {
+            self.seen_pages.insert(p.clone());
             self.pages.push(p.clone());
         }
     }
 
     fn note_attachment(&mut self, a: &AttachmentRef) {
-        if !self.attachments.contains(a) {
+        if !self.seen_attachments.contains(a) {
+            self.seen_attachments.insert(a.clone());
             self.attachments.push(a.clone());
         }
     }
@@ -158,6 +201,24 @@ impl Renderer<'_> {
                 }
             }
         }
+    }
+
+    /// Writes out finished top-level blocks when `out` is the document's
+    /// block list and enough have gathered: all but the last one that shows
+    /// (what follows a block can change how it ends). Not once a toc macro
+    /// has been seen, since it waits for the headings after it.
+    fn stream(&mut self, out: &mut Vec<Block>) {
+        if out.len() < STREAM_AFTER || !std::ptr::eq(out, self.top) || !self.tocs.is_empty() {
+            return;
+        }
+        let Some(stream) = self.stream.as_mut() else {
+            return;
+        };
+        let Some(last) = out.iter().rposition(write::emitted) else {
+            return;
+        };
+        stream.write(out, last);
+        out.drain(..last);
     }
 
     /// Renders the children of `id` in block context.
@@ -174,6 +235,7 @@ impl Renderer<'_> {
         let mut run = self.spare_runs.pop().unwrap_or_default();
         for &c in t.children(id) {
             self.block_node(t, c, out, &mut run);
+            self.stream(out);
         }
         run
     }
@@ -256,6 +318,7 @@ impl Renderer<'_> {
                 // Transparent: may hold blocks (Cloud wraps macros in spans).
                 for &g in t.children(c) {
                     self.block_node(t, g, out, run);
+                    self.stream(out);
                 }
             }
             _ if name.starts_with("ri:") || inline::is_inline(name) => {
@@ -265,6 +328,7 @@ impl Renderer<'_> {
                 // Unknown element: transparent, text kept.
                 for &g in t.children(c) {
                     self.block_node(t, g, out, run);
+                    self.stream(out);
                 }
             }
         }

@@ -13,23 +13,68 @@
 use super::md::{AlertKind, Block, Inline};
 
 /// Renders blocks to Markdown (same bytes as comrak's formatter).
+#[cfg(test)]
 pub fn write(blocks: &[Block]) -> String {
-    let mut w = Writer {
-        out: String::with_capacity(4096),
-        prefix: String::new(),
-        need_cr: 0,
-        begin_line: true,
-        begin_content: true,
-        in_tight: false,
-        pipe: false,
-        ol_stack: Vec::new(),
-        pool: Vec::new(),
-    };
-    w.blocks(blocks, None);
-    if !w.out.is_empty() && !w.out.ends_with('\n') {
-        w.out.push('\n');
+    let mut s = Stream::with_capacity(4096);
+    s.write(blocks, blocks.len());
+    s.finish()
+}
+
+/// A document written a few top-level blocks at a time, so the renderer
+/// can drop each block once it is text: a page's Markdown model is many
+/// times the size of its Markdown. Between top-level blocks the writer's
+/// only state is the output and where it stands in it (no line prefix, no
+/// open list or table), which this keeps.
+pub(crate) struct Stream {
+    out: String,
+    need_cr: u8,
+    begin_line: bool,
+    begin_content: bool,
+    in_tight: bool,
+}
+
+impl Stream {
+    /// An empty document with room for `capacity` bytes.
+    pub(crate) fn with_capacity(capacity: usize) -> Self {
+        Stream {
+            out: String::with_capacity(capacity),
+            need_cr: 0,
+            begin_line: true,
+            begin_content: true,
+            in_tight: false,
+        }
     }
-    w.out
+
+    /// Writes the top-level `blocks[..upto]`; the blocks after `upto` are
+    /// only looked at (a list's end depends on what follows it), so
+    /// `blocks[upto]` must be the next block that is written at all.
+    pub(crate) fn write(&mut self, blocks: &[Block], upto: usize) {
+        let mut w = Writer {
+            out: std::mem::take(&mut self.out),
+            prefix: String::new(),
+            need_cr: self.need_cr,
+            begin_line: self.begin_line,
+            begin_content: self.begin_content,
+            in_tight: self.in_tight,
+            pipe: false,
+            ol_stack: Vec::new(),
+            pool: Vec::new(),
+        };
+        w.blocks_upto(blocks, upto);
+        self.out = w.out;
+        self.need_cr = w.need_cr;
+        self.begin_line = w.begin_line;
+        self.begin_content = w.begin_content;
+        self.in_tight = w.in_tight;
+    }
+
+    /// The Markdown, ending in a newline unless empty.
+    pub(crate) fn finish(mut self) -> String {
+        if !self.out.is_empty() && !self.out.ends_with('\n') {
+            self.out.push('\n');
+        }
+        self.out
+    }
 }
 
 /// A list stays tight only when blank lines are not needed to keep its
@@ -51,7 +96,7 @@ pub(crate) fn tight_item(blocks: &[Block]) -> bool {
 }
 
 /// Whether a block becomes a node at all (the comrak emitter skips these).
-fn emitted(b: &Block) -> bool {
+pub(crate) fn emitted(b: &Block) -> bool {
     match b {
         Block::Para(i) => !i.is_empty(),
         Block::List(l) => !l.items.is_empty(),
@@ -436,6 +481,17 @@ impl<'a> Writer<'a> {
             let next = blocks[i + 1..].iter().find(|b| emitted(b));
             self.block(b, item_tight, first && item_tight.is_some(), next);
             first = false;
+        }
+    }
+
+    /// Top-level `blocks[..upto]`, the rest only as lookahead.
+    fn blocks_upto(&mut self, blocks: &'a [Block], upto: usize) {
+        for (i, b) in blocks[..upto].iter().enumerate() {
+            if !emitted(b) {
+                continue;
+            }
+            let next = blocks[i + 1..].iter().find(|b| emitted(b));
+            self.block(b, None, false, next);
         }
     }
 
