@@ -45,7 +45,7 @@ impl Renderer<'_> {
         });
         let mut items: Vec<md::Item> = Vec::new();
         let mut loose = Vec::new();
-        for &ch in t.children(c) {
+        for ch in t.children(c) {
             if t.name(ch) == "li" {
                 if !loose.is_empty() {
                     self.loose_into_item_tree(t, &mut loose, &mut items);
@@ -91,7 +91,7 @@ impl Renderer<'_> {
 
     pub(super) fn task_list(&mut self, t: &Tree, c: NodeId, out: &mut Vec<Block>) {
         let mut items = Vec::new();
-        for &task in t.children(c) {
+        for task in t.children(c) {
             match t.name(task) {
                 "ac:task" => {
                     let done = t
@@ -164,7 +164,7 @@ impl Renderer<'_> {
         let ty = t.attr(node, "type").unwrap_or("").to_owned();
         let mut body = Vec::new();
         let has_content = t.child(node, "ac:adf-content").is_some();
-        for &ch in t.children(node) {
+        for ch in t.children(node) {
             match t.name(ch) {
                 "ac:adf-content" => self.block_children(t, ch, &mut body),
                 "ac:adf-node" => self.adf_node(t, ch, &mut body),

@@ -242,7 +242,7 @@ impl Renderer<'_> {
     /// Children of `id` in inline context.
     pub(super) fn inlines(&mut self, t: &Tree, id: NodeId) -> Vec<Inline> {
         let mut run = Vec::new();
-        for &c in t.children(id) {
+        for c in t.children(id) {
             self.inline_node(t, c, &mut run);
         }
         run
@@ -366,7 +366,7 @@ impl Renderer<'_> {
             }
             _ => {
                 // span, font, inline-comment-marker, link bodies, unknown: transparent.
-                for &g in t.children(c) {
+                for g in t.children(c) {
                     self.inline_node(t, g, run);
                 }
             }

@@ -193,7 +193,7 @@ impl Renderer<'_> {
     }
 
     fn collect_anchor_names(&mut self, t: &Tree) {
-        for i in 0..t.nodes.len() as NodeId {
+        for i in 0..t.len() as NodeId {
             if t.name(i) == "ac:structured-macro" && t.attr(i, "ac:name") == Some("anchor") {
                 let p = macros::Params::of(t, i as NodeId);
                 if let Some(a) = p.text(t, "") {
@@ -233,7 +233,7 @@ impl Renderer<'_> {
     /// run (give it back to `spare_runs` once emptied).
     fn children_run(&mut self, t: &Tree, id: NodeId, out: &mut Vec<Block>) -> Vec<Inline> {
         let mut run = self.spare_runs.pop().unwrap_or_default();
-        for &c in t.children(id) {
+        for c in t.children(id) {
             self.block_node(t, c, out, &mut run);
             self.stream(out);
         }
@@ -316,7 +316,7 @@ impl Renderer<'_> {
             "span" if inline::is_strike_span(t, c) => self.inline_node(t, c, run),
             "span" | "font" | "ac:inline-comment-marker" | "small" | "big" => {
                 // Transparent: may hold blocks (Cloud wraps macros in spans).
-                for &g in t.children(c) {
+                for g in t.children(c) {
                     self.block_node(t, g, out, run);
                     self.stream(out);
                 }
@@ -326,7 +326,7 @@ impl Renderer<'_> {
             }
             _ => {
                 // Unknown element: transparent, text kept.
-                for &g in t.children(c) {
+                for g in t.children(c) {
                     self.block_node(t, g, out, run);
                     self.stream(out);
                 }
@@ -355,10 +355,8 @@ impl Renderer<'_> {
         let parsed = parse::parse(&body);
         let t = &parsed.tree;
         let root = if excerpt_only {
-            let ex = t.nodes.iter().enumerate().find_map(|(i, _)| {
-                let i = i as NodeId;
-                (t.name(i) == "ac:structured-macro" && t.attr(i, "ac:name") == Some("excerpt"))
-                    .then_some(i)
+            let ex = t.subtree(Tree::ROOT).find(|&i| {
+                t.name(i) == "ac:structured-macro" && t.attr(i, "ac:name") == Some("excerpt")
             })?;
             t.child(ex, "ac:rich-text-body")?
         } else {
@@ -374,14 +372,7 @@ impl Renderer<'_> {
 
 /// The first page reference at or below `n` (macro parameters wrap it in `ac:link`).
 pub(crate) fn links_page_ref(t: &Tree, n: NodeId) -> Option<PageRef> {
-    let mut stack = vec![n];
-    while let Some(x) = stack.pop() {
-        if let Some(p) = macros::page_ref(t, x) {
-            return Some(p);
-        }
-        stack.extend(t.children(x).iter().rev());
-    }
-    None
+    t.subtree(n).find_map(|x| macros::page_ref(t, x))
 }
 
 /// Empties a run into the inlines of a paragraph: trimmed, and none at

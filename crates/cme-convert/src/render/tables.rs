@@ -65,7 +65,7 @@ impl Body {
 impl Renderer<'_> {
     fn rows(t: &Tree, table: NodeId) -> Vec<NodeId> {
         let mut rows = Vec::new();
-        for &c in t.children(table) {
+        for c in t.children(table) {
             match t.name(c) {
                 "tr" => rows.push(c),
                 "thead" | "tbody" | "tfoot" => {
@@ -96,7 +96,7 @@ impl Renderer<'_> {
         let mut grid: Vec<Vec<Cell>> = Vec::new();
         for r in Self::rows(t, table) {
             let mut row = Vec::new();
-            for &c in t.children(r) {
+            for c in t.children(r) {
                 let name = t.name(c);
                 if name != "td" && name != "th" {
                     continue;
@@ -119,7 +119,7 @@ impl Renderer<'_> {
         }
         // Text directly inside the table (outside cells) is still text.
         let mut stray = Vec::new();
-        for &c in t.children(table) {
+        for c in t.children(table) {
             if let Some(text) = t.text(c)
                 && !text.trim().is_empty()
             {

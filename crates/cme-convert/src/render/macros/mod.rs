@@ -29,7 +29,7 @@ pub(crate) struct Params<'t> {
 impl<'t> Params<'t> {
     pub(crate) fn of(t: &'t Tree, m: NodeId) -> Params<'t> {
         let mut list = Vec::new();
-        for &c in t.children(m) {
+        for c in t.children(m) {
             match t.name(c) {
                 "ac:parameter" => list.push((t.attr(c, "ac:name").unwrap_or(""), c)),
                 "ac:default-parameter" => list.push(("", c)),
