@@ -96,3 +96,85 @@ proptest::proptest! {
         }
     }
 }
+
+/// Cell contents: escapes (`|`, backticks, `*`), breaks, links whose title
+/// holds a line break (so the cell is not one line), empty cells.
+const CELLS: &[&str] = &[
+    "plain",
+    "",
+    "a | b",
+    "<p>one</p><p>two</p>",
+    "<strong>bold</strong> <em> it </em>",
+    "<code>a|b`c</code>",
+    "x<br/>y<br/>",
+    "<a href=\"https://e.test/a b\">https://e.test/a b</a>",
+    "<a href=\"https://e.test\" title=\"line\nbreak\">t</a>",
+    "1. not a list",
+    "# not a heading",
+    "<span>&amp;lt; &nbsp; </span>",
+    "<ac:link><ri:page ri:content-title=\"Other page\"/></ac:link>",
+    "<u>under</u><sup>2</sup>",
+    "<img src=\"i.png\" title=\"two\nlines\" alt=\"alt\"/>",
+];
+
+/// Where a table stands: each wrapper a writer context (line prefix, list
+/// item, flattened inline content, page properties).
+const WRAPS: &[(&str, &str)] = &[
+    ("", ""),
+    ("<blockquote>", "</blockquote>"),
+    ("<ul><li><p>item</p>", "</li></ul><ul><li>after</li></ul>"),
+    (
+        "<ac:structured-macro ac:name=\"info\"><ac:rich-text-body>",
+        "</ac:rich-text-body></ac:structured-macro>",
+    ),
+    (
+        "<ac:structured-macro ac:name=\"expand\"><ac:rich-text-body>",
+        "</ac:rich-text-body></ac:structured-macro>",
+    ),
+    ("<p><strong>", "</strong></p>"),
+    (
+        "<ac:structured-macro ac:name=\"details\"><ac:rich-text-body>",
+        "</ac:rich-text-body></ac:structured-macro>",
+    ),
+];
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 24, ..Default::default() })]
+
+    /// Big tables are written as they are rendered: the same bytes as
+    /// comrak formatting the whole model.
+    #[test]
+    fn big_tables_match_comrak(
+        rows in proptest::collection::vec(
+            proptest::collection::vec(0..CELLS.len(), 0..5), 700..900),
+        wrap in 0..WRAPS.len(),
+        header in proptest::bool::ANY,
+        stray in proptest::bool::ANY,
+        spanned in 0usize..40,
+    ) {
+        let mut s = String::from("<table>");
+        if header {
+            s.push_str("<thead><tr><th>K</th><th>V</th></tr></thead>");
+        }
+        s.push_str("<tbody>");
+        for (i, r) in rows.iter().enumerate() {
+            s.push_str("<tr>");
+            for &c in r {
+                // Now and then a span, which makes it an HTML table.
+                let attr = if i == spanned && c == 0 { " colspan=\"2\"" } else { "" };
+                s.push_str(&format!("<td{attr}>{}</td>", CELLS[c]));
+            }
+            s.push_str("</tr>");
+            if stray && i == 3 {
+                s.push_str("stray text");
+            }
+        }
+        s.push_str("</tbody></table>");
+        let (open, close) = WRAPS[wrap];
+        let storage = format!("<p>before</p>{open}{s}{close}<ol><li>x</li></ol>");
+        let direct = cme_convert::convert(&storage, &OfflineContext::default(), &Options::default());
+        let comrak = cme_convert::convert_via_comrak(&storage, &OfflineContext::default(), &Options::default());
+        proptest::prop_assert!(direct.markdown == comrak.markdown, "differ; storage: {}", storage);
+        proptest::prop_assert_eq!(direct.properties, comrak.properties);
+    }
+}

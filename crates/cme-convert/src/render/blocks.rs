@@ -164,6 +164,9 @@ impl Renderer<'_> {
         let ty = t.attr(node, "type").unwrap_or("").to_owned();
         let mut body = Vec::new();
         let has_content = t.child(node, "ac:adf-content").is_some();
+        // A decision item's body is flattened.
+        let flat = u32::from(ty == "decision-item");
+        self.flat += flat;
         for ch in t.children(node) {
             match t.name(ch) {
                 "ac:adf-content" => self.block_children(t, ch, &mut body),
@@ -177,6 +180,7 @@ impl Renderer<'_> {
         {
             self.block_children(t, fb, &mut body);
         }
+        self.flat -= flat;
         match ty.as_str() {
             "panel" => {
                 let kind = match Self::adf_attr(t, node, "panel-type").as_deref() {

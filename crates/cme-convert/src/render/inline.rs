@@ -254,6 +254,13 @@ impl Renderer<'_> {
             push_text(run, text);
             return;
         }
+        // Blocks met here are flattened.
+        self.flat += 1;
+        self.inline_element(t, c, run);
+        self.flat -= 1;
+    }
+
+    fn inline_element(&mut self, t: &Tree, c: NodeId, run: &mut Vec<Inline>) {
         let name = t.name(c);
         if super::DROPPED.contains(&name) {
             return;

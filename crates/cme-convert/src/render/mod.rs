@@ -73,6 +73,10 @@ pub(crate) struct Renderer<'c> {
     /// go; see [`Renderer::stream`].
     top: *const Vec<Block>,
     stream: Option<write::Stream>,
+    /// Above zero while rendering blocks that will be flattened into
+    /// inlines (inline context, inline excerpts, decision items, page
+    /// properties): no [`Block::PipeTable`] then.
+    flat: u32,
 }
 
 /// Which writer turns the Markdown model into text.
@@ -114,6 +118,7 @@ pub(crate) fn convert(
         tocs: Vec::new(),
         spare_runs: Vec::new(),
         top: std::ptr::null(),
+        flat: 0,
         stream: match writer {
             // Markdown is usually a little shorter than its storage format.
             Writer::Direct => Some(write::Stream::with_capacity(
@@ -451,6 +456,16 @@ pub(crate) fn flatten(mut blocks: Vec<Block>, out: &mut Vec<Inline>) {
                 }
             }
             Block::Html(h) => out.push(Inline::Html(h.replace('\n', " "))),
+            // Not built where blocks are flattened (see `Renderer::flat`);
+            // kept as text should that ever change.
+            Block::PipeTable(pieces) => {
+                for p in pieces {
+                    match p {
+                        md::Piece::Text(s) => out.push(Inline::Raw(s.replace('\n', " "))),
+                        md::Piece::Cell(c) => out.extend(c),
+                    }
+                }
+            }
             Block::Rule | Block::Toc(_) => {}
         }
         if out.len() > before && !matches!(out.last(), Some(Inline::LineBreak)) {

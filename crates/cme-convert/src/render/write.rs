@@ -10,7 +10,7 @@
 //! generated documents. What it saves is comrak's arena AST and its
 //! per-character `String` allocations.
 
-use super::md::{AlertKind, Block, Inline};
+use super::md::{AlertKind, Block, Inline, Piece};
 
 /// Renders blocks to Markdown (same bytes as comrak's formatter).
 #[cfg(test)]
@@ -77,6 +77,34 @@ impl Stream {
     }
 }
 
+/// Appends a table cell's content as [`Writer`] writes it inside a table
+/// row (after `| `, `|` escaped), when that is one line; otherwise leaves
+/// `out` as it was and returns `false`. Within a row the writer's state
+/// is always the same (not at the start of a line or of content, nothing
+/// owed), and only a line break would take the line prefix, which the
+/// caller does not know yet.
+pub(crate) fn table_cell(cell: &[Inline], out: &mut String) -> bool {
+    let from = out.len();
+    let mut w = Writer {
+        out: std::mem::take(out),
+        prefix: String::new(),
+        need_cr: 0,
+        begin_line: false,
+        begin_content: false,
+        in_tight: false,
+        pipe: true,
+        ol_stack: Vec::new(),
+        pool: Vec::new(),
+    };
+    w.inlines(cell, Parent::Other, true);
+    *out = w.out;
+    let one_line = memchr::memchr(b'\n', &out.as_bytes()[from..]).is_none();
+    if !one_line {
+        out.truncate(from);
+    }
+    one_line
+}
+
 /// A list stays tight only when blank lines are not needed to keep its
 /// items' blocks apart (HTML blocks, code and quotes need them).
 pub(crate) fn tight_item(blocks: &[Block]) -> bool {
@@ -101,6 +129,7 @@ pub(crate) fn emitted(b: &Block) -> bool {
         Block::Para(i) => !i.is_empty(),
         Block::List(l) => !l.items.is_empty(),
         Block::Table(rows) => rows.first().is_some_and(|r| !r.is_empty()),
+        Block::PipeTable(pieces) => !pieces.is_empty(),
         Block::Toc(_) => false,
         _ => true,
     }
@@ -625,6 +654,20 @@ impl<'a> Writer<'a> {
                                 self.lit(" --- |");
                             }
                             self.cr();
+                        }
+                    }
+                }
+                self.blankline();
+            }
+            Block::PipeTable(pieces) => {
+                self.blankline();
+                for p in pieces {
+                    match p {
+                        Piece::Text(s) => self.lit(s),
+                        Piece::Cell(cell) => {
+                            self.pipe = true;
+                            self.inlines(cell, Parent::Other, true);
+                            self.pipe = false;
                         }
                     }
                 }

@@ -257,7 +257,9 @@ impl Renderer<'_> {
                     if matches!(t.name(c), "th" | "td") {
                         // Rendered text, so dates, mentions and emoji read as on the page.
                         let mut blocks = Vec::new();
+                        self.flat += 1;
                         self.block_children(t, c, &mut blocks);
+                        self.flat -= 1;
                         let mut inl = Vec::new();
                         crate::render::flatten(blocks, &mut inl);
                         row.push(collapse(&md::plain(&inl)));

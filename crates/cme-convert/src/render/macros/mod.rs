@@ -97,9 +97,12 @@ impl Renderer<'_> {
             "toc" | "toc-zone" => Out::Blocks(self.toc(t, m, &p)),
             "children" | "pagetree" => Out::Blocks(self.children_macro(t, &p)),
             "excerpt" => {
+                let inline = p.text(t, "atlassian-macro-output-type").as_deref() == Some("INLINE");
                 let mut blocks = Vec::new();
+                self.flat += u32::from(inline);
                 self.rich_body(t, m, &mut blocks);
-                if p.text(t, "atlassian-macro-output-type").as_deref() == Some("INLINE") {
+                self.flat -= u32::from(inline);
+                if inline {
                     let mut inl = Vec::new();
                     super::flatten(blocks, &mut inl);
                     Out::Inline(inl)
