@@ -146,11 +146,12 @@ impl Renderer<'_> {
     pub(super) fn adf_extension(&mut self, t: &Tree, c: NodeId, out: &mut Vec<Block>) {
         match t.child(c, "ac:adf-node") {
             Some(node) => self.adf_node(t, node, out),
-            None => {
-                if let Some(fb) = t.child(c, "ac:adf-fallback") {
-                    self.block_children(t, fb, out);
-                }
-            }
+            None => match t.child(c, "ac:adf-fallback") {
+                Some(fb) => self.block_children(t, fb, out),
+                // Neither: nesting flattened past the parser's depth
+                // limit left the content here.
+                None => self.block_children(t, c, out),
+            },
         }
     }
 
@@ -167,13 +168,22 @@ impl Renderer<'_> {
         // A decision item's body is flattened.
         let flat = u32::from(ty == "decision-item");
         self.flat += flat;
+        // Text right inside the node is content the parser's depth limit
+        // flattened into it.
+        let mut loose = Vec::new();
         for ch in t.children(node) {
             match t.name(ch) {
                 "ac:adf-content" => self.block_children(t, ch, &mut body),
                 "ac:adf-node" => self.adf_node(t, ch, &mut body),
+                "" => {
+                    if let Some(text) = t.text(ch) {
+                        super::inline::push_text(&mut loose, text);
+                    }
+                }
                 _ => {}
             }
         }
+        super::flush(&mut loose, &mut body);
         if body.is_empty()
             && !has_content
             && let Some(fb) = t.find(node, "ac:adf-fallback")
