@@ -134,6 +134,42 @@ fn shapes(size: usize) -> Vec<(&'static str, String)> {
             repeat("", "<div>x{} ", "", size),
         ),
         (
+            "list",
+            repeat(
+                "<ul>",
+                "<li><p>item {} with <strong>bold</strong> text</p></li>",
+                "</ul>",
+                size,
+            ),
+        ),
+        (
+            "expand",
+            repeat(
+                r#"<ac:structured-macro ac:name="expand"><ac:parameter ac:name="title">All</ac:parameter><ac:rich-text-body>"#,
+                "<p>Paragraph {} has <strong>bold</strong> and <a href=\"https://e.test/{}\">a link</a>.</p>",
+                "</ac:rich-text-body></ac:structured-macro>",
+                size,
+            ),
+        ),
+        (
+            "panel",
+            repeat(
+                r#"<ac:structured-macro ac:name="info"><ac:rich-text-body>"#,
+                "<p>Paragraph {} has <strong>bold</strong> and <a href=\"https://e.test/{}\">a link</a>.</p>",
+                "</ac:rich-text-body></ac:structured-macro>",
+                size,
+            ),
+        ),
+        (
+            "code block",
+            repeat(
+                r#"<ac:structured-macro ac:name="code"><ac:plain-text-body><![CDATA["#,
+                "line {} of a log: GET /x?y=1 200 <ok> & done\n",
+                "]]></ac:plain-text-body></ac:structured-macro>",
+                size,
+            ),
+        ),
+        (
             "macros",
             repeat(
                 "",

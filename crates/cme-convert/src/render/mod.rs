@@ -213,7 +213,7 @@ impl Renderer<'_> {
     /// (what follows a block can change how it ends). Not once a toc macro
     /// has been seen, since it waits for the headings after it.
     fn stream(&mut self, out: &mut Vec<Block>) {
-        if out.len() < STREAM_AFTER || !std::ptr::eq(out, self.top) || !self.tocs.is_empty() {
+        if out.len() < STREAM_AFTER || !self.streams(out) {
             return;
         }
         let Some(stream) = self.stream.as_mut() else {
@@ -224,6 +224,11 @@ impl Renderer<'_> {
         };
         stream.write(out, last);
         out.drain(..last);
+    }
+
+    /// Whether blocks added to `out` may be written out as they finish.
+    fn streams(&self, out: &Vec<Block>) -> bool {
+        std::ptr::eq(out, self.top) && self.stream.is_some() && self.tocs.is_empty()
     }
 
     /// Renders the children of `id` in block context.
@@ -306,6 +311,16 @@ impl Renderer<'_> {
             "hr" => {
                 flush(run, out);
                 out.push(Block::Rule);
+            }
+            "ac:structured-macro" | "ac:macro"
+                if self.streams(out)
+                    && t.attr(c, "ac:name")
+                        .is_some_and(|n| n.eq_ignore_ascii_case("expand")) =>
+            {
+                // Its body stands at this level between two HTML lines:
+                // rendered straight into the streamed list.
+                flush(run, out);
+                self.expand_into(t, c, out);
             }
             "ac:structured-macro" | "ac:macro" => match self.macro_(t, c) {
                 macros::Out::Inline(i) => run.extend(i),

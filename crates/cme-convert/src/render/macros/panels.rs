@@ -77,4 +77,15 @@ impl Renderer<'_> {
         let title = p.text(t, "title").unwrap_or_default();
         self.details(&title, body)
     }
+
+    /// [`Renderer::expand`] appending to `out` as it renders (the same
+    /// blocks): a big body is then written out piece by piece.
+    pub(crate) fn expand_into(&mut self, t: &Tree, m: NodeId, out: &mut Vec<Block>) {
+        let title = Params::of(t, m).text(t, "title").unwrap_or_default();
+        let mut parts = self.details(&title, Vec::new());
+        let close = parts.pop();
+        out.extend(parts);
+        self.rich_body(t, m, out);
+        out.extend(close);
+    }
 }
