@@ -73,23 +73,46 @@ const PIECES: &[&str] = &[
     "<ac:structured-macro ac:name=\"expand\"><ac:rich-text-body><p>e</p></ac:rich-text-body></ac:structured-macro>",
     "<ac:task-list><ac:task><ac:task-status>complete</ac:task-status><ac:task-body>t</ac:task-body></ac:task></ac:task-list>",
     "<ac:structured-macro ac:name=\"toc\"/>",
+    "<ac:structured-macro ac:name=\"note\"><ac:parameter ac:name=\"title\">Heads *up*</ac:parameter><ac:rich-text-body><ul><li>l</li></ul></ac:rich-text-body></ac:structured-macro>",
+    "<ac:structured-macro ac:name=\"tip\"><ac:rich-text-body></ac:rich-text-body></ac:structured-macro>",
+    "<ac:structured-macro ac:name=\"WARNING\"><ac:rich-text-body><ac:structured-macro ac:name=\"info\"><ac:rich-text-body><p>inner</p><pre>c</pre></ac:rich-text-body></ac:structured-macro><ol><li>o</li></ol></ac:rich-text-body></ac:structured-macro>",
+    "<p>&nbsp;</p><ac:structured-macro ac:name=\"info\"><ac:rich-text-body><p>&nbsp;</p></ac:rich-text-body></ac:structured-macro>",
+    "<ac:structured-macro ac:name=\"info\"><ac:rich-text-body><ac:structured-macro ac:name=\"toc\"/><h3>In a panel</h3></ac:rich-text-body></ac:structured-macro>",
 ];
+
+/// A panel holding more blocks than are held before writing (the last a
+/// list before a code block, the end of the panel after it).
+fn big_panel() -> String {
+    let mut s = String::from("<ac:structured-macro ac:name=\"info\"><ac:rich-text-body>");
+    for i in 0..40 {
+        s.push_str(&format!("<p>p{i}</p><ul><li>{i}</li></ul>"));
+    }
+    s.push_str("<pre>code</pre><ul><li>last</li></ul></ac:rich-text-body></ac:structured-macro>");
+    s
+}
 
 proptest::proptest! {
     #![proptest_config(proptest::prelude::ProptestConfig { cases: 200, ..Default::default() })]
 
     #[test]
     fn written_in_pieces_matches_comrak_whole(
-        picks in proptest::collection::vec(0..PIECES.len(), 30..160),
+        picks in proptest::collection::vec(0..=PIECES.len(), 30..160),
         wrap in 0usize..3,
     ) {
-        let body: String = picks.iter().map(|&i| PIECES[i]).collect();
+        let big = big_panel();
+        let body: String = picks
+            .iter()
+            .map(|&i| PIECES.get(i).copied().unwrap_or(&big))
+            .collect();
         let storage = match wrap {
             0 => body,
             1 => format!("<ac:layout><ac:layout-section><ac:layout-cell>{body}</ac:layout-cell></ac:layout-section></ac:layout>"),
             _ => format!("<div><unknown-wrapper>{body}</unknown-wrapper></div>"),
         };
-        for opts in [Options::default(), Options { title: Some("T".into()), ..Options::default() }] {
+        for opts in [
+            Options::default(),
+            Options { title: Some("T".into()), alert_style: AlertStyle::Blockquote, ..Options::default() },
+        ] {
             let direct = cme_convert::convert(&storage, &OfflineContext::default(), &opts);
             let comrak = cme_convert::convert_via_comrak(&storage, &OfflineContext::default(), &opts);
             proptest::prop_assert_eq!(&direct.markdown, &comrak.markdown, "storage: {}", storage);

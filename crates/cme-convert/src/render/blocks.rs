@@ -243,27 +243,34 @@ impl Renderer<'_> {
         title: Option<String>,
         mut body: Vec<Block>,
     ) -> Block {
-        let title = title.filter(|s| !s.trim().is_empty());
+        let (_, first) = self.alert_start(kind, title);
+        if let Some(first) = first {
+            body.insert(0, first);
+        }
         match self.opts.alert_style {
-            AlertStyle::Gfm => {
-                if let Some(title) = title {
-                    body.insert(
-                        0,
-                        Block::Para(vec![Inline::Strong(vec![Inline::Text(title)])]),
-                    );
-                }
-                Block::Alert(kind, body)
-            }
+            AlertStyle::Gfm => Block::Alert(kind, body),
+            AlertStyle::Blockquote => Block::Quote(body),
+        }
+    }
+
+    /// How [`Renderer::alert`] begins: what the writer writes before the
+    /// blocks (as for [`Block::Alert`] or [`Block::Quote`]), and the first
+    /// block (the title line).
+    pub(super) fn alert_start(
+        &self,
+        kind: AlertKind,
+        title: Option<String>,
+    ) -> (&'static str, Option<Block>) {
+        let title = title.filter(|s| !s.trim().is_empty());
+        let bold = |s: String| Block::Para(vec![Inline::Strong(vec![Inline::Text(s)])]);
+        match self.opts.alert_style {
+            AlertStyle::Gfm => (super::write::alert_head(kind), title.map(bold)),
             AlertStyle::Blockquote => {
                 let label = match title {
                     Some(t) => format!("{}: {t}", kind.label()),
                     None => format!("{}:", kind.label()),
                 };
-                body.insert(
-                    0,
-                    Block::Para(vec![Inline::Strong(vec![Inline::Text(label)])]),
-                );
-                Block::Quote(body)
+                ("> ", Some(bold(label)))
             }
         }
     }

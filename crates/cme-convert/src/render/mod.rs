@@ -77,6 +77,10 @@ pub(crate) struct Renderer<'c> {
     /// inlines (inline context, inline excerpts, decision items, page
     /// properties): no [`Block::PipeTable`] then.
     flat: u32,
+    /// Whether quotes may be written while they are rendered: not when
+    /// the page has a toc or includes a page (which may have one), since a
+    /// toc waits for the rest of the page and a quote, once begun, cannot.
+    nested_streams: bool,
 }
 
 /// Which writer turns the Markdown model into text.
@@ -119,6 +123,7 @@ pub(crate) fn convert(
         spare_runs: Vec::new(),
         top: std::ptr::null(),
         flat: 0,
+        nested_streams: false,
         stream: match writer {
             // Markdown is usually a little shorter than its storage format.
             Writer::Direct => Some(write::Stream::with_capacity(
@@ -197,15 +202,27 @@ impl Renderer<'_> {
         }
     }
 
+    /// Collects anchor names, and notes whether anything on the page
+    /// waits for the rest of it (see [`Renderer::nested_streams`]).
     fn collect_anchor_names(&mut self, t: &Tree) {
+        let mut waits = false;
         for i in 0..t.len() as NodeId {
-            if t.name(i) == "ac:structured-macro" && t.attr(i, "ac:name") == Some("anchor") {
+            let name = t.name(i);
+            if name != "ac:structured-macro" && name != "ac:macro" {
+                continue;
+            }
+            let m = t.attr(i, "ac:name").unwrap_or("");
+            if name == "ac:structured-macro" && m == "anchor" {
                 let p = macros::Params::of(t, i as NodeId);
                 if let Some(a) = p.text(t, "") {
                     self.anchors.insert(a);
                 }
             }
+            waits |= ["toc", "toc-zone", "include", "excerpt-include"]
+                .iter()
+                .any(|w| m.eq_ignore_ascii_case(w));
         }
+        self.nested_streams = !waits;
     }
 
     /// Writes out finished top-level blocks when `out` is the document's
@@ -311,6 +328,14 @@ impl Renderer<'_> {
             "hr" => {
                 flush(run, out);
                 out.push(Block::Rule);
+            }
+            "ac:structured-macro" | "ac:macro"
+                if self.nested_streams
+                    && self.streams(out)
+                    && let Some(kind) = macros::panel_kind(t, c) =>
+            {
+                flush(run, out);
+                self.panel_into(t, c, kind, out);
             }
             "ac:structured-macro" | "ac:macro"
                 if self.streams(out)

@@ -27,6 +27,8 @@ pub fn write(blocks: &[Block]) -> String {
 /// open list or table), which this keeps.
 pub(crate) struct Stream {
     out: String,
+    /// The line prefix of the quotes entered (see [`Stream::enter_quote`]).
+    prefix: String,
     need_cr: u8,
     begin_line: bool,
     begin_content: bool,
@@ -38,6 +40,7 @@ impl Stream {
     pub(crate) fn with_capacity(capacity: usize) -> Self {
         Stream {
             out: String::with_capacity(capacity),
+            prefix: String::new(),
             need_cr: 0,
             begin_line: true,
             begin_content: true,
@@ -49,9 +52,34 @@ impl Stream {
     /// only looked at (a list's end depends on what follows it), so
     /// `blocks[upto]` must be the next block that is written at all.
     pub(crate) fn write(&mut self, blocks: &[Block], upto: usize) {
-        let mut w = Writer {
+        let mut w = self.writer();
+        w.blocks_upto(blocks, upto);
+        self.keep(w);
+    }
+
+    /// Starts a quote or an alert (`head` is what [`Writer`] writes before
+    /// its blocks), whose blocks [`Stream::write`] then writes until
+    /// [`Stream::leave_quote`].
+    pub(crate) fn enter_quote(&mut self, head: &str) {
+        let mut w = self.writer();
+        w.lit(head);
+        w.begin_content = true;
+        w.prefix.push_str("> ");
+        self.keep(w);
+    }
+
+    /// Ends the quote begun last.
+    pub(crate) fn leave_quote(&mut self) {
+        let mut w = self.writer();
+        w.prefix.truncate(w.prefix.len().saturating_sub(2));
+        w.blankline();
+        self.keep(w);
+    }
+
+    fn writer<'a>(&mut self) -> Writer<'a> {
+        Writer {
             out: std::mem::take(&mut self.out),
-            prefix: String::new(),
+            prefix: std::mem::take(&mut self.prefix),
             need_cr: self.need_cr,
             begin_line: self.begin_line,
             begin_content: self.begin_content,
@@ -59,9 +87,12 @@ impl Stream {
             pipe: false,
             ol_stack: Vec::new(),
             pool: Vec::new(),
-        };
-        w.blocks_upto(blocks, upto);
+        }
+    }
+
+    fn keep(&mut self, w: Writer<'_>) {
         self.out = w.out;
+        self.prefix = w.prefix;
         self.need_cr = w.need_cr;
         self.begin_line = w.begin_line;
         self.begin_content = w.begin_content;
@@ -74,6 +105,17 @@ impl Stream {
             self.out.push('\n');
         }
         self.out
+    }
+}
+
+/// What starts an alert (a quote starts with `> `).
+pub(crate) fn alert_head(kind: AlertKind) -> &'static str {
+    match kind {
+        AlertKind::Note => "> [!NOTE]\n> ",
+        AlertKind::Tip => "> [!TIP]\n> ",
+        AlertKind::Important => "> [!IMPORTANT]\n> ",
+        AlertKind::Warning => "> [!WARNING]\n> ",
+        AlertKind::Caution => "> [!CAUTION]\n> ",
     }
 }
 
@@ -575,13 +617,7 @@ impl<'a> Writer<'a> {
                 self.blankline();
             }
             Block::Alert(kind, bs) => {
-                self.lit(match kind {
-                    AlertKind::Note => "> [!NOTE]\n> ",
-                    AlertKind::Tip => "> [!TIP]\n> ",
-                    AlertKind::Important => "> [!IMPORTANT]\n> ",
-                    AlertKind::Warning => "> [!WARNING]\n> ",
-                    AlertKind::Caution => "> [!CAUTION]\n> ",
-                });
+                self.lit(alert_head(*kind));
                 self.begin_content = true;
                 self.prefix.push_str("> ");
                 self.blocks(bs, None);

@@ -10,6 +10,7 @@ mod panels;
 
 pub(crate) use dynamic::TocSpec;
 pub(crate) use links::page_ref;
+pub(crate) use panels::panel_kind;
 
 use super::Renderer;
 use super::md::{Block, Inline};
