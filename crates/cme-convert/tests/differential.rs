@@ -78,6 +78,13 @@ const PIECES: &[&str] = &[
     "<ac:structured-macro ac:name=\"WARNING\"><ac:rich-text-body><ac:structured-macro ac:name=\"info\"><ac:rich-text-body><p>inner</p><pre>c</pre></ac:rich-text-body></ac:structured-macro><ol><li>o</li></ol></ac:rich-text-body></ac:structured-macro>",
     "<p>&nbsp;</p><ac:structured-macro ac:name=\"info\"><ac:rich-text-body><p>&nbsp;</p></ac:rich-text-body></ac:structured-macro>",
     "<ac:structured-macro ac:name=\"info\"><ac:rich-text-body><ac:structured-macro ac:name=\"toc\"/><h3>In a panel</h3></ac:rich-text-body></ac:structured-macro>",
+    "<ol><li><p>first <strong>b</strong></p></li><li>second<ol start=\"7\"><li>n</li><li><p>m</p></li></ol></li></ol>",
+    "<ul><li><p>loose</p><p>two</p></li><li>x</li></ul>",
+    "<ul>stray<li>s</li></ul>",
+    "<ul><li>a<p>b</p></li></ul>",
+    "<ul><li><pre>code in item</pre></li></ul>",
+    "<ul>\n<li>\n<p>&nbsp;</p>\n</li>\n<li><a href=\"https://e.test\">https://e.test</a><br/></li></ul>",
+    "<ol start=\"99999\"><li><ac:link><ri:page ri:content-title=\"T\"/></ac:link></li></ol>",
 ];
 
 /// A panel holding more blocks than are held before writing (the last a

@@ -288,6 +288,10 @@ impl Renderer<'_> {
                 flush(run, out);
                 self.heading(t, c, out);
             }
+            "ul" | "ol" if self.nested_streams && self.streams(out) && blocks::tight_list(t, c) => {
+                flush(run, out);
+                self.list_into(t, c, out);
+            }
             "ul" | "ol" => {
                 flush(run, out);
                 self.list(t, c, out);

@@ -10,7 +10,7 @@
 //! generated documents. What it saves is comrak's arena AST and its
 //! per-character `String` allocations.
 
-use super::md::{AlertKind, Block, Inline, Piece};
+use super::md::{AlertKind, Block, Inline, Item, Piece};
 
 /// Renders blocks to Markdown (same bytes as comrak's formatter).
 #[cfg(test)]
@@ -27,8 +27,14 @@ pub fn write(blocks: &[Block]) -> String {
 /// open list or table), which this keeps.
 pub(crate) struct Stream {
     out: String,
-    /// The line prefix of the quotes entered (see [`Stream::enter_quote`]).
+    /// The line prefix of the quotes and list items entered (see
+    /// [`Stream::enter_quote`], [`Stream::enter_list`]).
     prefix: String,
+    /// Numbers of the ordered lists entered.
+    ol_stack: Vec<usize>,
+    /// A list was left: whether it needs an end marker depends on the
+    /// next block written.
+    after_list: bool,
     need_cr: u8,
     begin_line: bool,
     begin_content: bool,
@@ -41,6 +47,8 @@ impl Stream {
         Stream {
             out: String::with_capacity(capacity),
             prefix: String::new(),
+            ol_stack: Vec::new(),
+            after_list: false,
             need_cr: 0,
             begin_line: true,
             begin_content: true,
@@ -52,15 +60,60 @@ impl Stream {
     /// only looked at (a list's end depends on what follows it), so
     /// `blocks[upto]` must be the next block that is written at all.
     pub(crate) fn write(&mut self, blocks: &[Block], upto: usize) {
+        self.write_before(blocks, upto, None);
+    }
+
+    /// [`Stream::write`] when `after` follows the blocks (for the end
+    /// marker of a list among them).
+    pub(crate) fn write_before(&mut self, blocks: &[Block], upto: usize, after: Option<&Block>) {
         let mut w = self.writer();
-        w.blocks_upto(blocks, upto);
+        if self.after_list
+            && let Some(next) = blocks.iter().find(|b| emitted(b)).or(after)
+        {
+            self.after_list = false;
+            w.end_list(Some(next));
+        }
+        w.blocks_upto(blocks, upto, after);
         self.keep(w);
+    }
+
+    /// Starts a list whose items are all tight (see [`tight_item`]), to be
+    /// written one by one with [`Stream::write_item`].
+    pub(crate) fn enter_list(&mut self, ordered: Option<usize>) {
+        if std::mem::take(&mut self.after_list) {
+            // A list right after a list.
+            let mut w = self.writer();
+            w.end_list_marker();
+            self.keep(w);
+        }
+        if let Some(start) = ordered {
+            self.ol_stack.push(start);
+        }
+    }
+
+    /// One item of the list entered last.
+    pub(crate) fn write_item(&mut self, item: &Item, ordered: bool) {
+        let mut w = self.writer();
+        w.item(item, ordered, true);
+        self.keep(w);
+    }
+
+    /// Ends the list entered last (`ordered` as it was entered).
+    pub(crate) fn leave_list(&mut self, ordered: bool) {
+        // As after any list in a quote or at the top level.
+        self.in_tight = false;
+        if ordered {
+            self.ol_stack.pop();
+        }
+        self.after_list = true;
     }
 
     /// Starts a quote or an alert (`head` is what [`Writer`] writes before
     /// its blocks), whose blocks [`Stream::write`] then writes until
     /// [`Stream::leave_quote`].
     pub(crate) fn enter_quote(&mut self, head: &str) {
+        // A quote after a list needs no end marker.
+        self.after_list = false;
         let mut w = self.writer();
         w.lit(head);
         w.begin_content = true;
@@ -70,6 +123,8 @@ impl Stream {
 
     /// Ends the quote begun last.
     pub(crate) fn leave_quote(&mut self) {
+        // Nothing follows a list that ends a quote.
+        self.after_list = false;
         let mut w = self.writer();
         w.prefix.truncate(w.prefix.len().saturating_sub(2));
         w.blankline();
@@ -80,12 +135,12 @@ impl Stream {
         Writer {
             out: std::mem::take(&mut self.out),
             prefix: std::mem::take(&mut self.prefix),
+            ol_stack: std::mem::take(&mut self.ol_stack),
             need_cr: self.need_cr,
             begin_line: self.begin_line,
             begin_content: self.begin_content,
             in_tight: self.in_tight,
             pipe: false,
-            ol_stack: Vec::new(),
             pool: Vec::new(),
         }
     }
@@ -93,6 +148,7 @@ impl Stream {
     fn keep(&mut self, w: Writer<'_>) {
         self.out = w.out;
         self.prefix = w.prefix;
+        self.ol_stack = w.ol_stack;
         self.need_cr = w.need_cr;
         self.begin_line = w.begin_line;
         self.begin_content = w.begin_content;
@@ -101,6 +157,8 @@ impl Stream {
 
     /// The Markdown, ending in a newline unless empty.
     pub(crate) fn finish(mut self) -> String {
+        // Nothing follows the last block.
+        self.after_list = false;
         if !self.out.is_empty() && !self.out.ends_with('\n') {
             self.out.push('\n');
         }
@@ -555,15 +613,59 @@ impl<'a> Writer<'a> {
         }
     }
 
-    /// Top-level `blocks[..upto]`, the rest only as lookahead.
-    fn blocks_upto(&mut self, blocks: &'a [Block], upto: usize) {
+    /// Top-level `blocks[..upto]`, the rest (and then `after`) only as
+    /// lookahead.
+    fn blocks_upto(&mut self, blocks: &'a [Block], upto: usize, after: Option<&Block>) {
         for (i, b) in blocks[..upto].iter().enumerate() {
             if !emitted(b) {
                 continue;
             }
-            let next = blocks[i + 1..].iter().find(|b| emitted(b));
+            let next = blocks[i + 1..].iter().find(|b| emitted(b)).or(after);
             self.block(b, None, false, next);
         }
+    }
+
+    /// One list item; the list's numbers are on `ol_stack`.
+    fn item(&mut self, item: &'a Item, ordered: bool, tight: bool) {
+        let width = if ordered {
+            let n = self.ol_stack.last().copied().unwrap_or(1);
+            if let Some(top) = self.ol_stack.last_mut() {
+                *top += 1;
+            }
+            let marker = format!("{n}. ");
+            self.lit(&marker);
+            marker.len()
+        } else {
+            self.lit("- ");
+            2
+        };
+        self.begin_content = true;
+        for _ in 0..width {
+            self.prefix.push(' ');
+        }
+        match item.task {
+            Some(true) => self.lit("[x] "),
+            Some(false) => self.lit("[ ] "),
+            None => {}
+        }
+        self.blocks(&item.blocks, Some(tight));
+        let len = self.prefix.len().saturating_sub(width);
+        self.prefix.truncate(len);
+        self.cr();
+    }
+
+    /// What follows a list: a marker when the next block would otherwise
+    /// continue it.
+    fn end_list(&mut self, next: Option<&Block>) {
+        if matches!(next, Some(Block::Code { .. } | Block::List(_))) {
+            self.end_list_marker();
+        }
+    }
+
+    fn end_list_marker(&mut self) {
+        self.cr();
+        self.lit("<!-- end list -->");
+        self.blankline();
     }
 
     fn block(
@@ -630,40 +732,13 @@ impl<'a> Writer<'a> {
                     self.ol_stack.push(start);
                 }
                 for item in &list.items {
-                    let width = if list.ordered.is_some() {
-                        let top = self.ol_stack.last_mut().expect("ordered list on stack");
-                        let n = *top;
-                        *top += 1;
-                        let marker = format!("{n}. ");
-                        self.lit(&marker);
-                        marker.len()
-                    } else {
-                        self.lit("- ");
-                        2
-                    };
-                    self.begin_content = true;
-                    for _ in 0..width {
-                        self.prefix.push(' ');
-                    }
-                    match item.task {
-                        Some(true) => self.lit("[x] "),
-                        Some(false) => self.lit("[ ] "),
-                        None => {}
-                    }
-                    self.blocks(&item.blocks, Some(tight));
-                    let len = self.prefix.len().saturating_sub(width);
-                    self.prefix.truncate(len);
-                    self.cr();
+                    self.item(item, list.ordered.is_some(), tight);
                 }
                 self.in_tight = item_tight.unwrap_or(false);
                 if list.ordered.is_some() {
                     self.ol_stack.pop();
                 }
-                if matches!(next, Some(Block::Code { .. } | Block::List(_))) {
-                    self.cr();
-                    self.lit("<!-- end list -->");
-                    self.blankline();
-                }
+                self.end_list(next);
             }
             Block::Rule => {
                 self.blankline();
