@@ -143,6 +143,24 @@ fn peak_heap_stays_under_four_times_the_body() {
             ),
         ),
         (
+            "list",
+            body(
+                "<ul>",
+                "<li><p>item {} with <strong>bold</strong> text</p></li>",
+                "</ul>",
+                SIZE,
+            ),
+        ),
+        (
+            "paragraphs in a panel",
+            body(
+                r#"<ac:structured-macro ac:name="info"><ac:rich-text-body>"#,
+                "<p>Paragraph {} has <strong>bold</strong> and <em>more</em>.</p>",
+                "</ac:rich-text-body></ac:structured-macro>",
+                SIZE,
+            ),
+        ),
+        (
             "macros and links",
             body(
                 "<ac:layout><ac:layout-section><ac:layout-cell>",
