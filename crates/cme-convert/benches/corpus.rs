@@ -129,7 +129,7 @@ pub fn run(allocator: &str) {
     let only = std::env::var("CME_BENCH_ONLY").ok();
     let wanted = |name: &str| only.as_deref().is_none_or(|o| o == name);
     if wanted("parse") {
-        measure("parse", &docs, |d| parse::parse(d).tree.nodes.len());
+        measure("parse", &docs, |d| parse::parse(d).tree.len());
     }
     if wanted("convert") {
         measure("convert", &docs, |d| convert(d, &ctx, &opts).markdown.len());

@@ -41,7 +41,7 @@ pub use output::{Converted, Heading, Warning, WarningKind};
 /// whatever could not be rendered faithfully is listed in
 /// [`Converted::warnings`].
 pub fn convert(storage: &str, ctx: &dyn Context, opts: &Options) -> Converted {
-    render::convert(storage, ctx, opts, render::write::write)
+    render::convert(storage, ctx, opts, render::Writer::Direct)
 }
 
 /// [`convert`] with the Markdown produced by building a comrak AST and
@@ -49,5 +49,5 @@ pub fn convert(storage: &str, ctx: &dyn Context, opts: &Options) -> Converted {
 /// must match byte for byte (`tests/differential.rs`). Slower; not for use.
 #[doc(hidden)]
 pub fn convert_via_comrak(storage: &str, ctx: &dyn Context, opts: &Options) -> Converted {
-    render::convert(storage, ctx, opts, render::emit::emit)
+    render::convert(storage, ctx, opts, render::Writer::Comrak)
 }

@@ -18,7 +18,7 @@ mod scan;
 pub mod tree;
 
 use scan::NotATag;
-pub use tree::{Attrs, Kind, NameId, NodeId, Span, Tree};
+pub use tree::{Attrs, Children, Kind, MAX_INPUT, NameId, Node, NodeId, Span, Tree};
 
 /// Elements nested deeper than this are flattened into their ancestor at
 /// the limit (text kept), so every later recursive walk is bounded.
@@ -87,7 +87,7 @@ impl Repairs {
 impl Builder {
     fn new(input: &str) -> Self {
         Builder {
-            tree: Tree::with_capacity(input.len()),
+            tree: Tree::for_input(input),
             stack: Vec::new(),
             overflow: 0,
             repairs: Repairs::default(),
@@ -134,8 +134,7 @@ impl Builder {
             self.tree.push_attr(k, &entities::decode(v));
         }
         let attrs = self.tree.attrs_since(start);
-        let parent = self.parent();
-        let id = self.tree.push(parent, Kind::Element { name, attrs });
+        let id = self.tree.push(Kind::Element { name, attrs });
         if !empty {
             self.stack.push((id, name));
         }
@@ -148,10 +147,11 @@ impl Builder {
         }
         let raw_name = raw_name.trim();
         // The common case: it closes the innermost element (no interning).
-        if let Some(&(_, top)) = self.stack.last()
+        if let Some(&(id, top)) = self.stack.last()
             && self.tree.name_of(top).eq_ignore_ascii_case(raw_name)
         {
             self.stack.pop();
+            self.tree.close(id);
             return;
         }
         let name = self.tree.intern(raw_name);
@@ -162,7 +162,9 @@ impl Builder {
                     self.repairs
                         .note(|| format!("closed unclosed elements before </{name}>"));
                 }
-                self.stack.truncate(pos);
+                for (id, _) in self.stack.drain(pos..).rev() {
+                    self.tree.close(id);
+                }
             }
             None => {
                 let name = self.tree.name_of(name);
@@ -171,6 +173,20 @@ impl Builder {
                 }
             }
         }
+    }
+
+    /// Ends building: elements still open end with the input.
+    fn finish(mut self) -> (Tree, Vec<String>) {
+        if !self.stack.is_empty() {
+            let n = self.stack.len();
+            self.repairs
+                .note(|| format!("{n} element(s) left unclosed"));
+        }
+        for (id, _) in std::mem::take(&mut self.stack).into_iter().rev() {
+            self.tree.close(id);
+        }
+        self.tree.finish();
+        (self.tree, self.repairs.into_list())
     }
 
     /// Markup that never ends: the rest of the input is text.
@@ -202,6 +218,21 @@ impl Builder {
 /// Parses a storage-format fragment. Never fails.
 pub fn parse(input: &str) -> Parsed {
     let input = input.strip_prefix('\u{feff}').unwrap_or(input);
+    // Offsets in the tree are `u32`: a body beyond 2 GiB is cut short.
+    let mut cut = None;
+    let input = if input.len() > MAX_INPUT {
+        let mut at = MAX_INPUT;
+        while !input.is_char_boundary(at) {
+            at -= 1;
+        }
+        cut = Some(format!(
+            "body of {} bytes cut to its first {at} bytes",
+            input.len()
+        ));
+        &input[..at]
+    } else {
+        input
+    };
     let bytes = input.as_bytes();
     let mut b = Builder::new(input);
     // Attributes of the tag being read, reused from tag to tag.
@@ -314,15 +345,11 @@ pub fn parse(input: &str) -> Parsed {
             }
         };
     }
-    if !b.stack.is_empty() {
-        b.repairs
-            .note(|| format!("{} element(s) left unclosed", b.stack.len()));
+    let (tree, mut repairs) = b.finish();
+    if let Some(note) = cut {
+        repairs.insert(0, note);
     }
-    b.tree.finish();
-    Parsed {
-        tree: b.tree,
-        repairs: b.repairs.into_list(),
-    }
+    Parsed { tree, repairs }
 }
 
 #[cfg(test)]
@@ -333,13 +360,13 @@ mod tests {
     /// The tree as text: names, attributes and text, indented.
     fn dump(t: &Tree) -> String {
         fn walk(t: &Tree, id: NodeId, depth: usize, out: &mut String) {
-            for &c in t.children(id) {
+            for c in t.children(id) {
                 let pad = "  ".repeat(depth);
-                match &t.node(c).kind {
+                match t.kind(c) {
                     Kind::Text(_) => out.push_str(&format!("{pad}{:?}\n", t.text(c).unwrap())),
                     Kind::Element { attrs, .. } => {
                         out.push_str(&format!("{pad}<{}", t.name(c)));
-                        for (k, v) in t.attr_pairs(*attrs) {
+                        for (k, v) in t.attr_pairs(attrs) {
                             out.push_str(&format!(" {k}={v:?}"));
                         }
                         out.push_str(">\n");
@@ -363,8 +390,12 @@ mod tests {
     /// Every corpus document tokenizes exactly as quick-xml did.
     #[test]
     fn corpus_matches_the_quick_xml_reference() {
-        let dir =
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/storage");
+        let dir = std::env::var_os("CME_SHARED_DIR")
+            .map(std::path::PathBuf::from)
+            .unwrap_or_else(|| {
+                std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared")
+            })
+            .join("corpus/storage");
         let Ok(entries) = std::fs::read_dir(&dir) else {
             println!("note: corpus not found under {}; skipping", dir.display());
             return;
@@ -456,7 +487,7 @@ mod tests {
         let p =
             parse(r#"<p>a&nbsp;b</p><ac:link><ri:page ri:content-title="T&amp;C" /></ac:link>"#);
         let t = &p.tree;
-        let root = t.children(Tree::ROOT);
+        let root: Vec<NodeId> = t.children(Tree::ROOT).collect();
         assert_eq!(t.name(root[0]), "p");
         assert_eq!(t.text_content(root[0]), "a\u{a0}b");
         let page = t.child(root[1], "ri:page").unwrap();
@@ -485,7 +516,7 @@ mod tests {
     fn text_content_of_text_elements_and_mixed() {
         let p = parse("<p>a</p>b<div>c<b>d</b></div><i></i>");
         let t = &p.tree;
-        let kids = t.children(Tree::ROOT);
+        let kids: Vec<NodeId> = t.children(Tree::ROOT).collect();
         let got: Vec<String> = kids.iter().map(|&k| t.text_content(k)).collect();
         assert_eq!(got, ["a", "b", "cd", ""]);
     }
@@ -527,15 +558,18 @@ mod tests {
     fn closing_tags_match_case_insensitively() {
         let p = parse("<P>a<B>b</b>c</p><Div>d</DIV>");
         assert!(p.repairs.is_empty(), "{:?}", p.repairs);
-        assert_eq!(p.tree.children(Tree::ROOT).len(), 2);
-        assert_eq!(p.tree.name(p.tree.children(Tree::ROOT)[1]), "div");
+        assert_eq!(p.tree.children(Tree::ROOT).count(), 2);
+        assert_eq!(
+            p.tree.name(p.tree.children(Tree::ROOT).nth(1).unwrap()),
+            "div"
+        );
     }
 
     #[test]
     fn void_and_self_closing() {
         let p = parse("<p>a<br>b<br/>c</p>");
-        let para = p.tree.children(Tree::ROOT)[0];
-        assert_eq!(p.tree.children(para).len(), 5);
+        let para = p.tree.children(Tree::ROOT).next().unwrap();
+        assert_eq!(p.tree.children(para).count(), 5);
     }
 
     #[test]
@@ -544,6 +578,6 @@ mod tests {
         let s = format!("{}x{}", "<div>".repeat(n), "</div>".repeat(n));
         let p = parse(&s);
         assert_eq!(p.tree.text_content(Tree::ROOT), "x");
-        assert!(p.tree.nodes.len() <= MAX_DEPTH + 2);
+        assert!(p.tree.len() <= MAX_DEPTH + 2);
     }
 }

@@ -220,10 +220,5 @@ pub(super) fn parse(input: &str) -> Tree {
             }
         }
     }
-    if !b.stack.is_empty() {
-        b.repairs
-            .note(|| format!("{} element(s) left unclosed", b.stack.len()));
-    }
-    b.tree.finish();
-    b.tree
+    b.finish().0
 }

@@ -1,13 +1,21 @@
-//! A small owned document tree: nodes in one `Vec`, children by index.
+//! A small owned document tree: nodes in one `Vec` in document order, 16
+//! bytes each, so a 45 MB page (a node per 8–10 bytes of a dense table)
+//! stays within twice its size.
+//!
+//! Each node records where its subtree ends instead of a list of children:
+//! the descendants of a node are the nodes right after it up to that end,
+//! and its children are found by hopping from one child's end to the next.
 
-/// Index of a node in [`Tree::nodes`].
+use std::ops::Range;
+
+/// Index of a node in the tree, in document order.
 pub type NodeId = u32;
 
 /// An interned, lower-cased qualified name (`ac:link`); see [`Tree::name_of`].
 pub type NameId = u32;
 
 /// What a node is.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
     /// The synthetic root wrapping the fragment.
     Root,
@@ -27,11 +35,13 @@ pub enum Kind {
 }
 
 /// A range of [`Tree`]'s shared text buffer: one allocation for all text
-/// and attribute values instead of one per node.
+/// and attribute values instead of one per node. (`u32`: the parser takes
+/// at most [`MAX_INPUT`] bytes, and the buffer holds less than 1.2 times
+/// what it takes.)
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Span {
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 /// A range of [`Tree`]'s shared attribute list (interned lower-cased
@@ -42,29 +52,80 @@ pub struct Attrs {
     end: u32,
 }
 
-/// One node.
-#[derive(Debug, Clone)]
+/// The most input a tree is built from, so every offset fits a `u32`.
+pub const MAX_INPUT: usize = 1 << 31;
+
+/// `Node::tag` of text nodes and of the root; any other value is an
+/// element's [`NameId`].
+const TEXT: u32 = u32::MAX;
+const ROOT_TAG: u32 = u32::MAX - 1;
+
+/// One node: what it is and where its subtree ends.
+#[derive(Debug, Clone, Copy)]
 pub struct Node {
-    /// Its kind.
-    pub kind: Kind,
-    /// Children in document order: a range of the tree's shared child list,
-    /// filled in when parsing finishes (one allocation instead of one `Vec`
-    /// per element).
-    first_child: u32,
-    child_count: u32,
+    /// An element's name, or [`TEXT`] or [`ROOT_TAG`].
+    tag: u32,
+    /// A text's span, or an element's attribute range.
+    from: u32,
+    to: u32,
+    /// One past the last node of the subtree.
+    end: u32,
+}
+
+impl Node {
+    /// What the node is.
+    #[inline]
+    pub fn kind(&self) -> Kind {
+        match self.tag {
+            TEXT => Kind::Text(Span {
+                start: self.from,
+                end: self.to,
+            }),
+            ROOT_TAG => Kind::Root,
+            name => Kind::Element {
+                name,
+                attrs: Attrs {
+                    start: self.from,
+                    end: self.to,
+                },
+            },
+        }
+    }
+}
+
+/// The children of a node, in document order.
+#[derive(Debug, Clone)]
+pub struct Children<'t> {
+    nodes: &'t [Node],
+    next: u32,
+    end: u32,
+}
+
+impl Iterator for Children<'_> {
+    type Item = NodeId;
+
+    #[inline]
+    fn next(&mut self) -> Option<NodeId> {
+        if self.next >= self.end {
+            return None;
+        }
+        let c = self.next;
+        // A subtree always holds its own node, so this always advances.
+        self.next = self.nodes[c as usize].end.max(c + 1);
+        Some(c)
+    }
 }
 
 /// The parsed fragment. Node 0 is the root.
 #[derive(Debug, Clone)]
 pub struct Tree {
-    /// All nodes; children refer to them by index.
-    pub nodes: Vec<Node>,
-    /// Children of every node, grouped by parent (see [`Node`]).
-    child_ids: Vec<NodeId>,
+    /// All nodes, in document order.
+    nodes: Vec<Node>,
     /// Attributes of every element (see [`Attrs`]).
     attrs: Vec<(NameId, Span)>,
-    /// While building: each node's parent (the root's is itself).
-    parents: Vec<NodeId>,
+    /// While building: the parent of the last node when it is text that
+    /// more text may be merged into.
+    open_text: Option<NodeId>,
     /// Interned names, lower-cased, back to back in one buffer; `name_spans`
     /// gives where each ends (a few dozen names per page, so one allocation
     /// instead of several per name).
@@ -91,27 +152,32 @@ impl Tree {
     /// The root node id.
     pub const ROOT: NodeId = 0;
 
-    /// A tree sized for `input_len` bytes of storage format.
-    pub(crate) fn with_capacity(input_len: usize) -> Self {
-        // About one node per 30–40 bytes of storage format in the corpus.
-        let n = input_len / 32 + 1;
-        let mut nodes = Vec::with_capacity(n);
-        nodes.push(Node {
-            kind: Kind::Root,
-            first_child: 0,
-            child_count: 0,
+    /// A tree sized for `input` (storage format).
+    pub(crate) fn for_input(input: &str) -> Self {
+        // An element has a `<` at each end, and text lies between tags:
+        // about a node per `<` (more when inline markup splits text, fewer
+        // in tables). The vectors then grow by a quarter at a time.
+        let lt = memchr::memchr_iter(b'<', input.as_bytes()).count();
+        Self::with_capacity(lt + 1, input.len() / 4)
+    }
+
+    /// A tree with room for `nodes` nodes and `text` bytes of text.
+    pub(crate) fn with_capacity(nodes: usize, text: usize) -> Self {
+        let mut v = Vec::with_capacity(nodes.max(1));
+        v.push(Node {
+            tag: ROOT_TAG,
+            from: 0,
+            to: 0,
+            end: 1,
         });
-        let mut parents = Vec::with_capacity(n);
-        parents.push(Self::ROOT);
         Tree {
-            nodes,
-            child_ids: Vec::new(),
-            attrs: Vec::with_capacity(n / 2),
-            parents,
+            nodes: v,
+            attrs: Vec::new(),
+            open_text: None,
             name_buf: String::with_capacity(512),
             name_spans: Vec::with_capacity(64),
             name_table: vec![NameId::MAX; 128],
-            buf: String::with_capacity(input_len / 2),
+            buf: String::with_capacity(text),
             name_cache: [NameId::MAX; 256],
         }
     }
@@ -186,16 +252,17 @@ impl Tree {
     /// Stores a string in the shared buffer.
     pub(crate) fn store(&mut self, s: &str) -> Span {
         let start = self.buf.len();
+        reserve(&mut self.buf, s.len());
         self.buf.push_str(s);
         Span {
-            start,
-            end: self.buf.len(),
+            start: start as u32,
+            end: self.buf.len() as u32,
         }
     }
 
     #[inline]
     fn span(&self, s: Span) -> &str {
-        &self.buf[s.start..s.end]
+        self.buf.get(s.start as usize..s.end as usize).unwrap_or("")
     }
 
     /// The text of an interned name.
@@ -205,34 +272,60 @@ impl Tree {
         &self.name_buf[start as usize..end as usize]
     }
 
+    /// How many nodes there are (ids are `0..len`).
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.nodes.len()
+    }
+
+    /// Never: there is always the root.
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        false
+    }
+
     /// The node behind an id.
     #[inline]
     pub fn node(&self, id: NodeId) -> &Node {
         &self.nodes[id as usize]
     }
 
+    /// What the node behind an id is.
+    #[inline]
+    pub fn kind(&self, id: NodeId) -> Kind {
+        self.nodes[id as usize].kind()
+    }
+
     /// Children of a node.
     #[inline]
-    pub fn children(&self, id: NodeId) -> &[NodeId] {
-        let n = &self.nodes[id as usize];
-        let start = n.first_child as usize;
-        &self.child_ids[start..start + n.child_count as usize]
+    pub fn children(&self, id: NodeId) -> Children<'_> {
+        Children {
+            nodes: &self.nodes,
+            next: id + 1,
+            end: self.nodes[id as usize].end,
+        }
+    }
+
+    /// The node and all below it, in document order.
+    #[inline]
+    pub fn subtree(&self, id: NodeId) -> Range<NodeId> {
+        id..self.nodes[id as usize].end
     }
 
     /// The element name, or `""` for text and root.
     #[inline]
     pub fn name(&self, id: NodeId) -> &str {
-        match &self.node(id).kind {
-            Kind::Element { name, .. } => self.name_of(*name),
-            _ => "",
+        match self.nodes[id as usize].tag {
+            TEXT | ROOT_TAG => "",
+            name => self.name_of(name),
         }
     }
 
     /// The text of a text node.
     #[inline]
     pub fn text(&self, id: NodeId) -> Option<&str> {
-        match &self.node(id).kind {
-            Kind::Text(t) => Some(self.span(*t)),
+        match self.kind(id) {
+            Kind::Text(t) => Some(self.span(t)),
             _ => None,
         }
     }
@@ -240,7 +333,7 @@ impl Tree {
     /// An attribute value by lower-cased name.
     #[inline]
     pub fn attr(&self, id: NodeId, key: &str) -> Option<&str> {
-        match &self.node(id).kind {
+        match self.kind(id) {
             // A few attributes per element: comparing beats hashing the key.
             Kind::Element { attrs, .. } => self.attrs[attrs.start as usize..attrs.end as usize]
                 .iter()
@@ -260,10 +353,7 @@ impl Tree {
     /// First child element with this name.
     #[inline]
     pub fn child(&self, id: NodeId, name: &str) -> Option<NodeId> {
-        self.children(id)
-            .iter()
-            .copied()
-            .find(|&c| self.name(c) == name)
+        self.children(id).find(|&c| self.name(c) == name)
     }
 
     /// Child elements with this name.
@@ -272,58 +362,55 @@ impl Tree {
         id: NodeId,
         name: &'a str,
     ) -> impl Iterator<Item = NodeId> + 'a {
-        self.children(id)
-            .iter()
-            .copied()
-            .filter(move |&c| self.name(c) == name)
+        self.children(id).filter(move |&c| self.name(c) == name)
     }
 
-    /// First descendant element with this name (iterative, document order).
+    /// First descendant element with this name (document order).
     pub fn find(&self, id: NodeId, name: &str) -> Option<NodeId> {
-        let mut stack: Vec<NodeId> = self.children(id).iter().rev().copied().collect();
-        while let Some(n) = stack.pop() {
-            if self.name(n) == name {
-                return Some(n);
-            }
-            stack.extend(self.children(n).iter().rev());
-        }
-        None
+        let r = self.subtree(id);
+        (r.start + 1..r.end).find(|&n| self.name(n) == name)
     }
 
-    /// All text below a node, concatenated (iterative).
+    /// All text below a node, concatenated.
     pub fn text_content(&self, id: NodeId) -> String {
-        // Most callers ask for a parameter or a heading: one text child.
-        match self.children(id) {
-            _ if matches!(self.node(id).kind, Kind::Text(_)) => {}
-            [] => return String::new(),
-            &[c] => {
-                if let Kind::Text(t) = &self.node(c).kind {
-                    return self.span(*t).to_owned();
-                }
-            }
-            _ => {}
-        }
         let mut out = String::new();
-        let mut stack = vec![id];
-        while let Some(n) = stack.pop() {
-            match &self.node(n).kind {
-                Kind::Text(t) => out.push_str(self.span(*t)),
-                _ => stack.extend(self.children(n).iter().rev()),
+        for n in self.subtree(id) {
+            if let Kind::Text(t) = self.kind(n) {
+                out.push_str(self.span(t));
             }
         }
         out
     }
 
-    pub(crate) fn push(&mut self, parent: NodeId, kind: Kind) -> NodeId {
+    /// Appends a node as the last child of the innermost open element; an
+    /// element stays open (collects what follows) until [`Tree::close`].
+    pub(crate) fn push(&mut self, kind: Kind) -> NodeId {
         let id = self.nodes.len() as NodeId;
+        if self.nodes.len() == self.nodes.capacity() {
+            self.nodes.reserve_exact(self.nodes.len() / 4 + 16);
+        }
+        let (tag, from, to) = match kind {
+            Kind::Root => (ROOT_TAG, 0, 0),
+            Kind::Element { name, attrs } => (name, attrs.start, attrs.end),
+            Kind::Text(s) => (TEXT, s.start, s.end),
+        };
         self.nodes.push(Node {
-            kind,
-            first_child: 0,
-            child_count: 0,
+            tag,
+            from,
+            to,
+            end: id + 1,
         });
-        self.nodes[parent as usize].child_count += 1;
-        self.parents.push(parent);
+        self.open_text = None;
         id
+    }
+
+    /// Ends an element pushed earlier: its subtree is what was pushed since.
+    pub(crate) fn close(&mut self, id: NodeId) {
+        let end = self.nodes.len() as NodeId;
+        if let Some(n) = self.nodes.get_mut(id as usize) {
+            n.end = end;
+        }
+        self.open_text = None;
     }
 
     /// Starts an attribute list for the next element (see [`Tree::push_attr`]).
@@ -334,6 +421,9 @@ impl Tree {
     /// Adds an attribute to the list begun by [`Tree::attrs_start`].
     pub(crate) fn push_attr(&mut self, key: NameId, value: &str) {
         let v = self.store(value);
+        if self.attrs.len() == self.attrs.capacity() {
+            self.attrs.reserve_exact(self.attrs.len() / 4 + 16);
+        }
         self.attrs.push((key, v));
     }
 
@@ -345,46 +435,43 @@ impl Tree {
         }
     }
 
-    /// Ends building: lays the children of every node out in one list
-    /// (a counting sort by parent; ids are in document order, so each
-    /// group stays in document order).
+    /// Ends building: the root spans everything, and spare capacity goes.
     pub(crate) fn finish(&mut self) {
-        let mut next = 0u32;
-        for n in &mut self.nodes {
-            n.first_child = next;
-            next += n.child_count;
-        }
-        let mut child_ids = vec![0; next as usize];
-        let mut cursor: Vec<u32> = self.nodes.iter().map(|n| n.first_child).collect();
-        for (id, &p) in self.parents.iter().enumerate().skip(1) {
-            let c = &mut cursor[p as usize];
-            child_ids[*c as usize] = id as NodeId;
-            *c += 1;
-        }
-        self.child_ids = child_ids;
-        self.parents = Vec::new();
+        self.close(Self::ROOT);
+        self.nodes.shrink_to_fit();
+        self.attrs.shrink_to_fit();
+        self.buf.shrink_to_fit();
     }
 
-    /// Appends text to `parent`, merging with a preceding text node.
+    /// Appends text to `parent` (the innermost open element), merging with
+    /// a preceding text node.
     pub(crate) fn push_text(&mut self, parent: NodeId, text: &str) {
         if text.is_empty() {
             return;
         }
-        let buf_end = self.buf.len();
-        // Text only ever goes to the innermost open element, so the node
-        // pushed last is the parent's last child unless it belongs to an
-        // element closed since (then its parent differs).
-        let last = self.nodes.len() - 1;
-        if self.parents[last] == parent
-            && let Kind::Text(t) = &mut self.nodes[last].kind
-            && t.end == buf_end
+        let buf_end = self.buf.len() as u32;
+        if self.open_text == Some(parent)
+            && let Some(last) = self.nodes.last_mut()
+            && last.tag == TEXT
+            && last.to == buf_end
         {
+            reserve(&mut self.buf, text.len());
             self.buf.push_str(text);
-            t.end = self.buf.len();
+            last.to = self.buf.len() as u32;
             return;
         }
         let span = self.store(text);
-        self.push(parent, Kind::Text(span));
+        self.push(Kind::Text(span));
+        self.open_text = Some(parent);
+    }
+}
+
+/// Room for `more` bytes, growing by a quarter rather than doubling: the
+/// buffer of a big page is tens of megabytes, and the slack of a doubling
+/// would be most of that again.
+fn reserve(buf: &mut String, more: usize) {
+    if buf.capacity() - buf.len() < more {
+        buf.reserve_exact(more.max(buf.len() / 4 + 64));
     }
 }
 
@@ -394,7 +481,7 @@ mod tests {
 
     #[test]
     fn interning_is_case_insensitive_and_survives_growth() {
-        let mut t = Tree::with_capacity(0);
+        let mut t = Tree::with_capacity(0, 0);
         let p = t.intern("p");
         assert_eq!(t.intern("P"), p);
         let link = t.intern("AC:Link");

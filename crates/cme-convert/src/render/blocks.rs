@@ -36,16 +36,50 @@ impl Renderer<'_> {
         out.push(Block::Heading(level, inl));
     }
 
-    pub(super) fn list(&mut self, t: &Tree, c: NodeId, out: &mut Vec<Block>) {
-        let ordered = (t.name(c) == "ol").then(|| {
+    /// Where an ordered list starts; `None` for a bullet list.
+    fn list_start(t: &Tree, c: NodeId) -> Option<usize> {
+        (t.name(c) == "ol").then(|| {
             t.attr(c, "start")
                 .and_then(|s| s.trim().parse::<usize>().ok())
                 .unwrap_or(1)
                 .min(999_999_999)
+        })
+    }
+
+    /// A list that [`tight_list`] says is tight, written item by item as
+    /// it renders, straight after the blocks before it in `out` (all
+    /// written now): a big list is then not held.
+    pub(super) fn list_into(&mut self, t: &Tree, c: NodeId, out: &mut Vec<Block>) {
+        let ordered = Self::list_start(t, c);
+        let Some(stream) = self.stream.as_mut() else {
+            return;
+        };
+        // What follows those blocks is this list (it has an item).
+        let next = Block::List(md::List {
+            ordered: None,
+            items: Vec::new(),
         });
+        stream.write_before(out, out.len(), Some(&next));
+        out.clear();
+        stream.enter_list(ordered);
+        for li in t.children_named(c, "li") {
+            let mut blocks = Vec::new();
+            self.block_children(t, li, &mut blocks);
+            let item = md::Item { task: None, blocks };
+            if let Some(stream) = self.stream.as_mut() {
+                stream.write_item(&item, ordered.is_some());
+            }
+        }
+        if let Some(stream) = self.stream.as_mut() {
+            stream.leave_list(ordered.is_some());
+        }
+    }
+
+    pub(super) fn list(&mut self, t: &Tree, c: NodeId, out: &mut Vec<Block>) {
+        let ordered = Self::list_start(t, c);
         let mut items: Vec<md::Item> = Vec::new();
         let mut loose = Vec::new();
-        for &ch in t.children(c) {
+        for ch in t.children(c) {
             if t.name(ch) == "li" {
                 if !loose.is_empty() {
                     self.loose_into_item_tree(t, &mut loose, &mut items);
@@ -91,7 +125,7 @@ impl Renderer<'_> {
 
     pub(super) fn task_list(&mut self, t: &Tree, c: NodeId, out: &mut Vec<Block>) {
         let mut items = Vec::new();
-        for &task in t.children(c) {
+        for task in t.children(c) {
             match t.name(task) {
                 "ac:task" => {
                     let done = t
@@ -146,11 +180,12 @@ impl Renderer<'_> {
     pub(super) fn adf_extension(&mut self, t: &Tree, c: NodeId, out: &mut Vec<Block>) {
         match t.child(c, "ac:adf-node") {
             Some(node) => self.adf_node(t, node, out),
-            None => {
-                if let Some(fb) = t.child(c, "ac:adf-fallback") {
-                    self.block_children(t, fb, out);
-                }
-            }
+            None => match t.child(c, "ac:adf-fallback") {
+                Some(fb) => self.block_children(t, fb, out),
+                // Neither: nesting flattened past the parser's depth
+                // limit left the content here.
+                None => self.block_children(t, c, out),
+            },
         }
     }
 
@@ -164,19 +199,32 @@ impl Renderer<'_> {
         let ty = t.attr(node, "type").unwrap_or("").to_owned();
         let mut body = Vec::new();
         let has_content = t.child(node, "ac:adf-content").is_some();
-        for &ch in t.children(node) {
+        // A decision item's body is flattened.
+        let flat = u32::from(ty == "decision-item");
+        self.flat += flat;
+        // Text right inside the node is content the parser's depth limit
+        // flattened into it.
+        let mut loose = Vec::new();
+        for ch in t.children(node) {
             match t.name(ch) {
                 "ac:adf-content" => self.block_children(t, ch, &mut body),
                 "ac:adf-node" => self.adf_node(t, ch, &mut body),
+                "" => {
+                    if let Some(text) = t.text(ch) {
+                        super::inline::push_text(&mut loose, text);
+                    }
+                }
                 _ => {}
             }
         }
+        super::flush(&mut loose, &mut body);
         if body.is_empty()
             && !has_content
             && let Some(fb) = t.find(node, "ac:adf-fallback")
         {
             self.block_children(t, fb, &mut body);
         }
+        self.flat -= flat;
         match ty.as_str() {
             "panel" => {
                 let kind = match Self::adf_attr(t, node, "panel-type").as_deref() {
@@ -229,27 +277,34 @@ impl Renderer<'_> {
         title: Option<String>,
         mut body: Vec<Block>,
     ) -> Block {
-        let title = title.filter(|s| !s.trim().is_empty());
+        let (_, first) = self.alert_start(kind, title);
+        if let Some(first) = first {
+            body.insert(0, first);
+        }
         match self.opts.alert_style {
-            AlertStyle::Gfm => {
-                if let Some(title) = title {
-                    body.insert(
-                        0,
-                        Block::Para(vec![Inline::Strong(vec![Inline::Text(title)])]),
-                    );
-                }
-                Block::Alert(kind, body)
-            }
+            AlertStyle::Gfm => Block::Alert(kind, body),
+            AlertStyle::Blockquote => Block::Quote(body),
+        }
+    }
+
+    /// How [`Renderer::alert`] begins: what the writer writes before the
+    /// blocks (as for [`Block::Alert`] or [`Block::Quote`]), and the first
+    /// block (the title line).
+    pub(super) fn alert_start(
+        &self,
+        kind: AlertKind,
+        title: Option<String>,
+    ) -> (&'static str, Option<Block>) {
+        let title = title.filter(|s| !s.trim().is_empty());
+        let bold = |s: String| Block::Para(vec![Inline::Strong(vec![Inline::Text(s)])]);
+        match self.opts.alert_style {
+            AlertStyle::Gfm => (super::write::alert_head(kind), title.map(bold)),
             AlertStyle::Blockquote => {
                 let label = match title {
                     Some(t) => format!("{}: {t}", kind.label()),
                     None => format!("{}:", kind.label()),
                 };
-                body.insert(
-                    0,
-                    Block::Para(vec![Inline::Strong(vec![Inline::Text(label)])]),
-                );
-                Block::Quote(body)
+                ("> ", Some(bold(label)))
             }
         }
     }
@@ -269,4 +324,96 @@ impl Renderer<'_> {
         out.push(Block::Html("</details>".into()));
         out
     }
+}
+
+/// Whether a list is sure to be tight (every item at most one paragraph,
+/// nested lists tight too), from the tree alone: it holds only items and
+/// blank text, at least one item, and each item only inline content or a
+/// single paragraph, and tight lists. Unsure is `false`.
+pub(super) fn tight_list(t: &Tree, list: NodeId) -> bool {
+    let mut items = 0;
+    for ch in t.children(list) {
+        match t.name(ch) {
+            "" => {
+                if !t.text(ch).unwrap_or("").trim().is_empty() {
+                    return false;
+                }
+            }
+            "li" if tight_li(t, ch) => items += 1,
+            _ => return false,
+        }
+    }
+    items > 0
+}
+
+fn tight_li(t: &Tree, li: NodeId) -> bool {
+    let (mut paras, mut inline) = (0, false);
+    for ch in t.children(li) {
+        match t.name(ch) {
+            "" => inline |= !t.text(ch).unwrap_or("").trim().is_empty(),
+            "ul" | "ol" => {
+                if !tight_list(t, ch) {
+                    return false;
+                }
+            }
+            "p" | "div" if inline_only(t, ch) => paras += 1,
+            name if INLINE_ONLY.contains(&name) && inline_only(t, ch) => inline = true,
+            _ => return false,
+        }
+    }
+    paras + usize::from(inline) <= 1
+}
+
+/// Elements that render to inline content only, whatever holds them.
+const INLINE_ONLY: &[&str] = &[
+    "span",
+    "font",
+    "small",
+    "big",
+    "strong",
+    "b",
+    "em",
+    "i",
+    "u",
+    "ins",
+    "s",
+    "del",
+    "strike",
+    "sub",
+    "sup",
+    "mark",
+    "kbd",
+    "code",
+    "tt",
+    "samp",
+    "var",
+    "cite",
+    "q",
+    "abbr",
+    "label",
+    "a",
+    "br",
+    "img",
+    "time",
+    "ac:link",
+    "ac:plain-text-link-body",
+    "ac:link-body",
+    "ac:inline-comment-marker",
+    "ac:emoticon",
+    "ac:placeholder",
+    "ri:page",
+    "ri:blog-post",
+    "ri:attachment",
+    "ri:user",
+    "ri:space",
+    "ri:url",
+];
+
+/// Everything below `n` renders to inline content.
+fn inline_only(t: &Tree, n: NodeId) -> bool {
+    let r = t.subtree(n);
+    (r.start + 1..r.end).all(|d| {
+        let name = t.name(d);
+        name.is_empty() || INLINE_ONLY.contains(&name)
+    })
 }

@@ -156,6 +156,8 @@ impl<'a> Emitter<'a> {
                 self.node(parent, NodeValue::ThematicBreak);
             }
             Block::Toc(_) => {}
+            // Built only for the direct writer (`tables.rs`).
+            Block::PipeTable(_) => {}
             Block::Table(rows) => {
                 let cols = rows.first().map_or(0, Vec::len);
                 if cols == 0 {

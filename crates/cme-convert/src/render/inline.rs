@@ -242,7 +242,7 @@ impl Renderer<'_> {
     /// Children of `id` in inline context.
     pub(super) fn inlines(&mut self, t: &Tree, id: NodeId) -> Vec<Inline> {
         let mut run = Vec::new();
-        for &c in t.children(id) {
+        for c in t.children(id) {
             self.inline_node(t, c, &mut run);
         }
         run
@@ -254,6 +254,13 @@ impl Renderer<'_> {
             push_text(run, text);
             return;
         }
+        // Blocks met here are flattened.
+        self.flat += 1;
+        self.inline_element(t, c, run);
+        self.flat -= 1;
+    }
+
+    fn inline_element(&mut self, t: &Tree, c: NodeId, run: &mut Vec<Inline>) {
         let name = t.name(c);
         if super::DROPPED.contains(&name) {
             return;
@@ -366,7 +373,7 @@ impl Renderer<'_> {
             }
             _ => {
                 // span, font, inline-comment-marker, link bodies, unknown: transparent.
-                for &g in t.children(c) {
+                for g in t.children(c) {
                     self.inline_node(t, g, run);
                 }
             }

@@ -45,10 +45,25 @@ pub enum Block {
     Rule,
     /// A GFM table: every row has the same number of cells; row 0 is the header.
     Table(Vec<Vec<Vec<Inline>>>),
+    /// A big GFM table already written out as it is rendered (`tables.rs`),
+    /// since its model would be many times the size of its text: the rows
+    /// from the first `|` to the last, but for cells whose text would not
+    /// be one line (kept as inlines, written in place). Only the direct
+    /// writer gets these, and never where blocks are flattened.
+    PipeTable(Vec<Piece>),
     /// Raw HTML lines (already escaped where needed).
     Html(String),
     /// Where a toc macro stood; replaced once all headings are known.
     Toc(usize),
+}
+
+/// Part of a [`Block::PipeTable`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum Piece {
+    /// Written text (line breaks get the line prefix, as any literal).
+    Text(String),
+    /// A cell's content, written as a table cell.
+    Cell(Vec<Inline>),
 }
 
 /// A list.

@@ -49,6 +49,10 @@ pub(crate) struct Renderer<'c> {
     current_title: Option<String>,
     pages: Vec<PageRef>,
     attachments: Vec<AttachmentRef>,
+    /// What `pages` and `attachments` hold, so noting one is not a scan (a
+    /// page of 100,000 links was quadratic).
+    seen_pages: HashSet<PageRef>,
+    seen_attachments: HashSet<AttachmentRef>,
     properties: Vec<(String, String)>,
     headings: Vec<Heading>,
     warnings: Vec<Warning>,
@@ -64,14 +68,39 @@ pub(crate) struct Renderer<'c> {
     /// block container, and growing a fresh one each time was a fifth of
     /// all allocations.
     spare_runs: Vec<Vec<Inline>>,
+    /// The document's top-level block list (compared by address only, never
+    /// read through) and, for the direct writer, where its finished blocks
+    /// go; see [`Renderer::stream`].
+    top: *const Vec<Block>,
+    stream: Option<write::Stream>,
+    /// Above zero while rendering blocks that will be flattened into
+    /// inlines (inline context, inline excerpts, decision items, page
+    /// properties): no [`Block::PipeTable`] then.
+    flat: u32,
+    /// Whether quotes may be written while they are rendered: not when
+    /// the page has a toc or includes a page (which may have one), since a
+    /// toc waits for the rest of the page and a quote, once begun, cannot.
+    nested_streams: bool,
 }
+
+/// Which writer turns the Markdown model into text.
+#[derive(Clone, Copy)]
+pub(crate) enum Writer {
+    /// `write.rs`, fed a few top-level blocks at a time.
+    Direct,
+    /// comrak's formatter over the whole model (the reference).
+    Comrak,
+}
+
+/// Top-level blocks held before the finished ones are written out.
+const STREAM_AFTER: usize = 32;
 
 /// Converts one storage body, writing Markdown with `write`.
 pub(crate) fn convert(
     storage: &str,
     ctx: &dyn Context,
     opts: &Options,
-    write: fn(&[Block]) -> String,
+    writer: Writer,
 ) -> Converted {
     let current = ctx.current_page();
     let mut r = Renderer {
@@ -81,6 +110,8 @@ pub(crate) fn convert(
         current_title: current.map(|c| c.title).or_else(|| opts.title.clone()),
         pages: Vec::new(),
         attachments: Vec::new(),
+        seen_pages: HashSet::new(),
+        seen_attachments: HashSet::new(),
         properties: Vec::new(),
         headings: Vec::new(),
         warnings: Vec::new(),
@@ -90,8 +121,19 @@ pub(crate) fn convert(
         includes: 0,
         tocs: Vec::new(),
         spare_runs: Vec::new(),
+        top: std::ptr::null(),
+        flat: 0,
+        nested_streams: false,
+        stream: match writer {
+            // Markdown is usually a little shorter than its storage format.
+            Writer::Direct => Some(write::Stream::with_capacity(
+                (storage.len() / 2).clamp(4096, 1 << 20),
+            )),
+            Writer::Comrak => None,
+        },
     };
     let mut blocks = Vec::new();
+    r.top = &blocks;
     // One heading line: control characters (a newline) become spaces.
     let title = opts.title.as_deref().map(|t| {
         t.split(char::is_control)
@@ -115,9 +157,18 @@ pub(crate) fn convert(
     }
     r.collect_anchor_names(&parsed.tree);
     r.block_children(&parsed.tree, Tree::ROOT, &mut blocks);
+    // The rest of the model is all that is needed now.
+    drop(parsed.tree);
     r.resolve_tocs(&mut blocks);
+    let markdown = match r.stream.take() {
+        Some(mut stream) => {
+            stream.write(&blocks, blocks.len());
+            stream.finish()
+        }
+        None => emit::emit(&blocks),
+    };
     Converted {
-        markdown: write(&blocks),
+        markdown,
         pages: r.pages,
         attachments: r.attachments,
         properties: r.properties,
@@ -138,26 +189,63 @@ impl Renderer<'_> {
     }
 
     fn note_page(&mut self, p: &PageRef) {
-        if !self.pages.contains(p) {
+        if !self.seen_pages.contains(p) {
+            self.seen_pages.insert(p.clone());
             self.pages.push(p.clone());
         }
     }
 
     fn note_attachment(&mut self, a: &AttachmentRef) {
-        if !self.attachments.contains(a) {
+        if !self.seen_attachments.contains(a) {
+            self.seen_attachments.insert(a.clone());
             self.attachments.push(a.clone());
         }
     }
 
+    /// Collects anchor names, and notes whether anything on the page
+    /// waits for the rest of it (see [`Renderer::nested_streams`]).
     fn collect_anchor_names(&mut self, t: &Tree) {
-        for i in 0..t.nodes.len() as NodeId {
-            if t.name(i) == "ac:structured-macro" && t.attr(i, "ac:name") == Some("anchor") {
+        let mut waits = false;
+        for i in 0..t.len() as NodeId {
+            let name = t.name(i);
+            if name != "ac:structured-macro" && name != "ac:macro" {
+                continue;
+            }
+            let m = t.attr(i, "ac:name").unwrap_or("");
+            if name == "ac:structured-macro" && m == "anchor" {
                 let p = macros::Params::of(t, i as NodeId);
                 if let Some(a) = p.text(t, "") {
                     self.anchors.insert(a);
                 }
             }
+            waits |= ["toc", "toc-zone", "include", "excerpt-include"]
+                .iter()
+                .any(|w| m.eq_ignore_ascii_case(w));
         }
+        self.nested_streams = !waits;
+    }
+
+    /// Writes out finished top-level blocks when `out` is the document's
+    /// block list and enough have gathered: all but the last one that shows
+    /// (what follows a block can change how it ends). Not once a toc macro
+    /// has been seen, since it waits for the headings after it.
+    fn stream(&mut self, out: &mut Vec<Block>) {
+        if out.len() < STREAM_AFTER || !self.streams(out) {
+            return;
+        }
+        let Some(stream) = self.stream.as_mut() else {
+            return;
+        };
+        let Some(last) = out.iter().rposition(write::emitted) else {
+            return;
+        };
+        stream.write(out, last);
+        out.drain(..last);
+    }
+
+    /// Whether blocks added to `out` may be written out as they finish.
+    fn streams(&self, out: &Vec<Block>) -> bool {
+        std::ptr::eq(out, self.top) && self.stream.is_some() && self.tocs.is_empty()
     }
 
     /// Renders the children of `id` in block context.
@@ -172,8 +260,9 @@ impl Renderer<'_> {
     /// run (give it back to `spare_runs` once emptied).
     fn children_run(&mut self, t: &Tree, id: NodeId, out: &mut Vec<Block>) -> Vec<Inline> {
         let mut run = self.spare_runs.pop().unwrap_or_default();
-        for &c in t.children(id) {
+        for c in t.children(id) {
             self.block_node(t, c, out, &mut run);
+            self.stream(out);
         }
         run
     }
@@ -198,6 +287,10 @@ impl Renderer<'_> {
             "h1" | "h2" | "h3" | "h4" | "h5" | "h6" => {
                 flush(run, out);
                 self.heading(t, c, out);
+            }
+            "ul" | "ol" if self.nested_streams && self.streams(out) && blocks::tight_list(t, c) => {
+                flush(run, out);
+                self.list_into(t, c, out);
             }
             "ul" | "ol" => {
                 flush(run, out);
@@ -240,6 +333,24 @@ impl Renderer<'_> {
                 flush(run, out);
                 out.push(Block::Rule);
             }
+            "ac:structured-macro" | "ac:macro"
+                if self.nested_streams
+                    && self.streams(out)
+                    && let Some(kind) = macros::panel_kind(t, c) =>
+            {
+                flush(run, out);
+                self.panel_into(t, c, kind, out);
+            }
+            "ac:structured-macro" | "ac:macro"
+                if self.streams(out)
+                    && t.attr(c, "ac:name")
+                        .is_some_and(|n| n.eq_ignore_ascii_case("expand")) =>
+            {
+                // Its body stands at this level between two HTML lines:
+                // rendered straight into the streamed list.
+                flush(run, out);
+                self.expand_into(t, c, out);
+            }
             "ac:structured-macro" | "ac:macro" => match self.macro_(t, c) {
                 macros::Out::Inline(i) => run.extend(i),
                 macros::Out::Blocks(b) => {
@@ -254,8 +365,9 @@ impl Renderer<'_> {
             "span" if inline::is_strike_span(t, c) => self.inline_node(t, c, run),
             "span" | "font" | "ac:inline-comment-marker" | "small" | "big" => {
                 // Transparent: may hold blocks (Cloud wraps macros in spans).
-                for &g in t.children(c) {
+                for g in t.children(c) {
                     self.block_node(t, g, out, run);
+                    self.stream(out);
                 }
             }
             _ if name.starts_with("ri:") || inline::is_inline(name) => {
@@ -263,8 +375,9 @@ impl Renderer<'_> {
             }
             _ => {
                 // Unknown element: transparent, text kept.
-                for &g in t.children(c) {
+                for g in t.children(c) {
                     self.block_node(t, g, out, run);
+                    self.stream(out);
                 }
             }
         }
@@ -291,10 +404,8 @@ impl Renderer<'_> {
         let parsed = parse::parse(&body);
         let t = &parsed.tree;
         let root = if excerpt_only {
-            let ex = t.nodes.iter().enumerate().find_map(|(i, _)| {
-                let i = i as NodeId;
-                (t.name(i) == "ac:structured-macro" && t.attr(i, "ac:name") == Some("excerpt"))
-                    .then_some(i)
+            let ex = t.subtree(Tree::ROOT).find(|&i| {
+                t.name(i) == "ac:structured-macro" && t.attr(i, "ac:name") == Some("excerpt")
             })?;
             t.child(ex, "ac:rich-text-body")?
         } else {
@@ -310,14 +421,7 @@ impl Renderer<'_> {
 
 /// The first page reference at or below `n` (macro parameters wrap it in `ac:link`).
 pub(crate) fn links_page_ref(t: &Tree, n: NodeId) -> Option<PageRef> {
-    let mut stack = vec![n];
-    while let Some(x) = stack.pop() {
-        if let Some(p) = macros::page_ref(t, x) {
-            return Some(p);
-        }
-        stack.extend(t.children(x).iter().rev());
-    }
-    None
+    t.subtree(n).find_map(|x| macros::page_ref(t, x))
 }
 
 /// Empties a run into the inlines of a paragraph: trimmed, and none at
@@ -396,6 +500,16 @@ pub(crate) fn flatten(mut blocks: Vec<Block>, out: &mut Vec<Inline>) {
                 }
             }
             Block::Html(h) => out.push(Inline::Html(h.replace('\n', " "))),
+            // Not built where blocks are flattened (see `Renderer::flat`);
+            // kept as text should that ever change.
+            Block::PipeTable(pieces) => {
+                for p in pieces {
+                    match p {
+                        md::Piece::Text(s) => out.push(Inline::Raw(s.replace('\n', " "))),
+                        md::Piece::Cell(c) => out.extend(c),
+                    }
+                }
+            }
             Block::Rule | Block::Toc(_) => {}
         }
         if out.len() > before && !matches!(out.last(), Some(Inline::LineBreak)) {

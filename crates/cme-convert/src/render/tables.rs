@@ -1,9 +1,66 @@
 //! Tables: GFM pipe tables when every cell is inline content, else an HTML
 //! table whose cells still hold converted Markdown.
 
-use super::md::{Block, Inline};
+use super::md::{Block, Inline, Piece};
 use super::{Renderer, flatten};
 use crate::parse::{NodeId, Tree};
+
+/// Tables of at least this many nodes are written out as they are rendered
+/// when they are sure to be pipe tables (see [`Renderer::big_pipe_table`]).
+/// A page's usual tables stay well below it, and keep the model.
+const BIG_TABLE: u32 = 4096;
+
+/// Elements that render to inline content or paragraphs only, so a table
+/// holding nothing else is a pipe table whatever its text.
+const PLAIN_CELL_CONTENT: &[&str] = &[
+    "p",
+    "div",
+    "section",
+    "center",
+    "span",
+    "font",
+    "small",
+    "big",
+    "strong",
+    "b",
+    "em",
+    "i",
+    "u",
+    "ins",
+    "s",
+    "del",
+    "strike",
+    "sub",
+    "sup",
+    "mark",
+    "kbd",
+    "code",
+    "tt",
+    "samp",
+    "var",
+    "cite",
+    "q",
+    "abbr",
+    "label",
+    "a",
+    "br",
+    "img",
+    "time",
+    "ac:link",
+    "ac:plain-text-link-body",
+    "ac:link-body",
+    "ac:inline-comment-marker",
+    "ac:emoticon",
+    "ac:placeholder",
+    "ri:page",
+    "ri:blog-post",
+    "ri:attachment",
+    "ri:user",
+    "ri:space",
+    "ri:url",
+    "colgroup",
+    "col",
+];
 
 struct Cell {
     header: bool,
@@ -65,7 +122,7 @@ impl Body {
 impl Renderer<'_> {
     fn rows(t: &Tree, table: NodeId) -> Vec<NodeId> {
         let mut rows = Vec::new();
-        for &c in t.children(table) {
+        for c in t.children(table) {
             match t.name(c) {
                 "tr" => rows.push(c),
                 "thead" | "tbody" | "tfoot" => {
@@ -93,10 +150,19 @@ impl Renderer<'_> {
     }
 
     pub(super) fn table(&mut self, t: &Tree, table: NodeId, out: &mut Vec<Block>) {
+        let r = t.subtree(table);
+        if r.end - r.start >= BIG_TABLE
+            && self.stream.is_some()
+            && self.flat == 0
+            && pipe_only(t, table)
+        {
+            self.big_pipe_table(t, table, out);
+            return;
+        }
         let mut grid: Vec<Vec<Cell>> = Vec::new();
         for r in Self::rows(t, table) {
             let mut row = Vec::new();
-            for &c in t.children(r) {
+            for c in t.children(r) {
                 let name = t.name(c);
                 if name != "td" && name != "th" {
                     continue;
@@ -119,7 +185,7 @@ impl Renderer<'_> {
         }
         // Text directly inside the table (outside cells) is still text.
         let mut stray = Vec::new();
-        for &c in t.children(table) {
+        for c in t.children(table) {
             if let Some(text) = t.text(c)
                 && !text.trim().is_empty()
             {
@@ -149,6 +215,65 @@ impl Renderer<'_> {
             out.push(Block::Table(rows));
         } else {
             self.html_table(grid, out);
+        }
+        super::flush(&mut stray, out);
+    }
+
+    /// A big table that can only be a pipe table, written as it is rendered
+    /// (exactly as [`Block::Table`] of the same cells would be): a cell's
+    /// model lives only until it is text.
+    fn big_pipe_table(&mut self, t: &Tree, table: NodeId, out: &mut Vec<Block>) {
+        let is_cell = |c: NodeId| matches!(t.name(c), "td" | "th");
+        let rows: Vec<NodeId> = Self::rows(t, table)
+            .into_iter()
+            .filter(|&r| t.children(r).any(is_cell))
+            .collect();
+        let cols = rows
+            .iter()
+            .map(|&r| t.children(r).filter(|&c| is_cell(c)).count())
+            .max()
+            .unwrap_or(0);
+        let mut pieces = Vec::new();
+        let mut text = String::new();
+        for (i, &r) in rows.iter().enumerate() {
+            if i > 0 {
+                text.push('\n');
+            }
+            text.push('|');
+            let mut n = 0;
+            for c in t.children(r).filter(|&c| is_cell(c)) {
+                text.push(' ');
+                let cell = self.cell_body(t, c).into_inlines();
+                if !super::write::table_cell(&cell, &mut text) {
+                    pieces.push(Piece::Text(std::mem::take(&mut text)));
+                    pieces.push(Piece::Cell(cell));
+                }
+                text.push_str(" |");
+                n += 1;
+            }
+            for _ in n..cols {
+                text.push_str("  |");
+            }
+            if i == 0 {
+                text.push_str("\n|");
+                for _ in 0..cols {
+                    text.push_str(" --- |");
+                }
+            }
+        }
+        if !rows.is_empty() {
+            text.shrink_to_fit();
+            pieces.push(Piece::Text(text));
+            out.push(Block::PipeTable(pieces));
+        }
+        // Text directly inside the table (outside cells) is still text.
+        let mut stray = Vec::new();
+        for c in t.children(table) {
+            if let Some(text) = t.text(c)
+                && !text.trim().is_empty()
+            {
+                super::inline::push_text(&mut stray, text);
+            }
         }
         super::flush(&mut stray, out);
     }
@@ -203,4 +328,20 @@ pub(super) fn merge_html(out: &mut Vec<Block>) {
         merged.push(b);
     }
     *out = merged;
+}
+
+/// Whether a table is sure to become a pipe table: no spans, and nothing in
+/// it but rows, cells and [`PLAIN_CELL_CONTENT`].
+fn pipe_only(t: &Tree, table: NodeId) -> bool {
+    let r = t.subtree(table);
+    (r.start + 1..r.end).all(|n| match t.name(n) {
+        "" => true,
+        "tr" | "thead" | "tbody" | "tfoot" => true,
+        "td" | "th" => ["colspan", "rowspan"].iter().all(|k| {
+            t.attr(n, k)
+                .and_then(|v| v.trim().parse::<u32>().ok())
+                .is_none_or(|v| v <= 1)
+        }),
+        name => PLAIN_CELL_CONTENT.contains(&name),
+    })
 }

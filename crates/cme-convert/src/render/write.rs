@@ -10,26 +10,199 @@
 //! generated documents. What it saves is comrak's arena AST and its
 //! per-character `String` allocations.
 
-use super::md::{AlertKind, Block, Inline};
+use super::md::{AlertKind, Block, Inline, Item, Piece};
 
 /// Renders blocks to Markdown (same bytes as comrak's formatter).
+#[cfg(test)]
 pub fn write(blocks: &[Block]) -> String {
+    let mut s = Stream::with_capacity(4096);
+    s.write(blocks, blocks.len());
+    s.finish()
+}
+
+/// A document written a few top-level blocks at a time, so the renderer
+/// can drop each block once it is text: a page's Markdown model is many
+/// times the size of its Markdown. Between top-level blocks the writer's
+/// only state is the output and where it stands in it (no line prefix, no
+/// open list or table), which this keeps.
+pub(crate) struct Stream {
+    out: String,
+    /// The line prefix of the quotes and list items entered (see
+    /// [`Stream::enter_quote`], [`Stream::enter_list`]).
+    prefix: String,
+    /// Numbers of the ordered lists entered.
+    ol_stack: Vec<usize>,
+    /// A list was left: whether it needs an end marker depends on the
+    /// next block written.
+    after_list: bool,
+    need_cr: u8,
+    begin_line: bool,
+    begin_content: bool,
+    in_tight: bool,
+}
+
+impl Stream {
+    /// An empty document with room for `capacity` bytes.
+    pub(crate) fn with_capacity(capacity: usize) -> Self {
+        Stream {
+            out: String::with_capacity(capacity),
+            prefix: String::new(),
+            ol_stack: Vec::new(),
+            after_list: false,
+            need_cr: 0,
+            begin_line: true,
+            begin_content: true,
+            in_tight: false,
+        }
+    }
+
+    /// Writes the top-level `blocks[..upto]`; the blocks after `upto` are
+    /// only looked at (a list's end depends on what follows it), so
+    /// `blocks[upto]` must be the next block that is written at all.
+    pub(crate) fn write(&mut self, blocks: &[Block], upto: usize) {
+        self.write_before(blocks, upto, None);
+    }
+
+    /// [`Stream::write`] when `after` follows the blocks (for the end
+    /// marker of a list among them).
+    pub(crate) fn write_before(&mut self, blocks: &[Block], upto: usize, after: Option<&Block>) {
+        let mut w = self.writer();
+        if self.after_list
+            && let Some(next) = blocks.iter().find(|b| emitted(b)).or(after)
+        {
+            self.after_list = false;
+            w.end_list(Some(next));
+        }
+        w.blocks_upto(blocks, upto, after);
+        self.keep(w);
+    }
+
+    /// Starts a list whose items are all tight (see [`tight_item`]), to be
+    /// written one by one with [`Stream::write_item`].
+    pub(crate) fn enter_list(&mut self, ordered: Option<usize>) {
+        if std::mem::take(&mut self.after_list) {
+            // A list right after a list.
+            let mut w = self.writer();
+            w.end_list_marker();
+            self.keep(w);
+        }
+        if let Some(start) = ordered {
+            self.ol_stack.push(start);
+        }
+    }
+
+    /// One item of the list entered last.
+    pub(crate) fn write_item(&mut self, item: &Item, ordered: bool) {
+        let mut w = self.writer();
+        w.item(item, ordered, true);
+        self.keep(w);
+    }
+
+    /// Ends the list entered last (`ordered` as it was entered).
+    pub(crate) fn leave_list(&mut self, ordered: bool) {
+        // As after any list in a quote or at the top level.
+        self.in_tight = false;
+        if ordered {
+            self.ol_stack.pop();
+        }
+        self.after_list = true;
+    }
+
+    /// Starts a quote or an alert (`head` is what [`Writer`] writes before
+    /// its blocks), whose blocks [`Stream::write`] then writes until
+    /// [`Stream::leave_quote`].
+    pub(crate) fn enter_quote(&mut self, head: &str) {
+        // A quote after a list needs no end marker.
+        self.after_list = false;
+        let mut w = self.writer();
+        w.lit(head);
+        w.begin_content = true;
+        w.prefix.push_str("> ");
+        self.keep(w);
+    }
+
+    /// Ends the quote begun last.
+    pub(crate) fn leave_quote(&mut self) {
+        // Nothing follows a list that ends a quote.
+        self.after_list = false;
+        let mut w = self.writer();
+        w.prefix.truncate(w.prefix.len().saturating_sub(2));
+        w.blankline();
+        self.keep(w);
+    }
+
+    fn writer<'a>(&mut self) -> Writer<'a> {
+        Writer {
+            out: std::mem::take(&mut self.out),
+            prefix: std::mem::take(&mut self.prefix),
+            ol_stack: std::mem::take(&mut self.ol_stack),
+            need_cr: self.need_cr,
+            begin_line: self.begin_line,
+            begin_content: self.begin_content,
+            in_tight: self.in_tight,
+            pipe: false,
+            pool: Vec::new(),
+        }
+    }
+
+    fn keep(&mut self, w: Writer<'_>) {
+        self.out = w.out;
+        self.prefix = w.prefix;
+        self.ol_stack = w.ol_stack;
+        self.need_cr = w.need_cr;
+        self.begin_line = w.begin_line;
+        self.begin_content = w.begin_content;
+        self.in_tight = w.in_tight;
+    }
+
+    /// The Markdown, ending in a newline unless empty.
+    pub(crate) fn finish(mut self) -> String {
+        // Nothing follows the last block.
+        self.after_list = false;
+        if !self.out.is_empty() && !self.out.ends_with('\n') {
+            self.out.push('\n');
+        }
+        self.out
+    }
+}
+
+/// What starts an alert (a quote starts with `> `).
+pub(crate) fn alert_head(kind: AlertKind) -> &'static str {
+    match kind {
+        AlertKind::Note => "> [!NOTE]\n> ",
+        AlertKind::Tip => "> [!TIP]\n> ",
+        AlertKind::Important => "> [!IMPORTANT]\n> ",
+        AlertKind::Warning => "> [!WARNING]\n> ",
+        AlertKind::Caution => "> [!CAUTION]\n> ",
+    }
+}
+
+/// Appends a table cell's content as [`Writer`] writes it inside a table
+/// row (after `| `, `|` escaped), when that is one line; otherwise leaves
+/// `out` as it was and returns `false`. Within a row the writer's state
+/// is always the same (not at the start of a line or of content, nothing
+/// owed), and only a line break would take the line prefix, which the
+/// caller does not know yet.
+pub(crate) fn table_cell(cell: &[Inline], out: &mut String) -> bool {
+    let from = out.len();
     let mut w = Writer {
-        out: String::with_capacity(4096),
+        out: std::mem::take(out),
         prefix: String::new(),
         need_cr: 0,
-        begin_line: true,
-        begin_content: true,
+        begin_line: false,
+        begin_content: false,
         in_tight: false,
-        pipe: false,
+        pipe: true,
         ol_stack: Vec::new(),
         pool: Vec::new(),
     };
-    w.blocks(blocks, None);
-    if !w.out.is_empty() && !w.out.ends_with('\n') {
-        w.out.push('\n');
+    w.inlines(cell, Parent::Other, true);
+    *out = w.out;
+    let one_line = memchr::memchr(b'\n', &out.as_bytes()[from..]).is_none();
+    if !one_line {
+        out.truncate(from);
     }
-    w.out
+    one_line
 }
 
 /// A list stays tight only when blank lines are not needed to keep its
@@ -51,11 +224,12 @@ pub(crate) fn tight_item(blocks: &[Block]) -> bool {
 }
 
 /// Whether a block becomes a node at all (the comrak emitter skips these).
-fn emitted(b: &Block) -> bool {
+pub(crate) fn emitted(b: &Block) -> bool {
     match b {
         Block::Para(i) => !i.is_empty(),
         Block::List(l) => !l.items.is_empty(),
         Block::Table(rows) => rows.first().is_some_and(|r| !r.is_empty()),
+        Block::PipeTable(pieces) => !pieces.is_empty(),
         Block::Toc(_) => false,
         _ => true,
     }
@@ -439,6 +613,61 @@ impl<'a> Writer<'a> {
         }
     }
 
+    /// Top-level `blocks[..upto]`, the rest (and then `after`) only as
+    /// lookahead.
+    fn blocks_upto(&mut self, blocks: &'a [Block], upto: usize, after: Option<&Block>) {
+        for (i, b) in blocks[..upto].iter().enumerate() {
+            if !emitted(b) {
+                continue;
+            }
+            let next = blocks[i + 1..].iter().find(|b| emitted(b)).or(after);
+            self.block(b, None, false, next);
+        }
+    }
+
+    /// One list item; the list's numbers are on `ol_stack`.
+    fn item(&mut self, item: &'a Item, ordered: bool, tight: bool) {
+        let width = if ordered {
+            let n = self.ol_stack.last().copied().unwrap_or(1);
+            if let Some(top) = self.ol_stack.last_mut() {
+                *top += 1;
+            }
+            let marker = format!("{n}. ");
+            self.lit(&marker);
+            marker.len()
+        } else {
+            self.lit("- ");
+            2
+        };
+        self.begin_content = true;
+        for _ in 0..width {
+            self.prefix.push(' ');
+        }
+        match item.task {
+            Some(true) => self.lit("[x] "),
+            Some(false) => self.lit("[ ] "),
+            None => {}
+        }
+        self.blocks(&item.blocks, Some(tight));
+        let len = self.prefix.len().saturating_sub(width);
+        self.prefix.truncate(len);
+        self.cr();
+    }
+
+    /// What follows a list: a marker when the next block would otherwise
+    /// continue it.
+    fn end_list(&mut self, next: Option<&Block>) {
+        if matches!(next, Some(Block::Code { .. } | Block::List(_))) {
+            self.end_list_marker();
+        }
+    }
+
+    fn end_list_marker(&mut self) {
+        self.cr();
+        self.lit("<!-- end list -->");
+        self.blankline();
+    }
+
     fn block(
         &mut self,
         b: &'a Block,
@@ -490,13 +719,7 @@ impl<'a> Writer<'a> {
                 self.blankline();
             }
             Block::Alert(kind, bs) => {
-                self.lit(match kind {
-                    AlertKind::Note => "> [!NOTE]\n> ",
-                    AlertKind::Tip => "> [!TIP]\n> ",
-                    AlertKind::Important => "> [!IMPORTANT]\n> ",
-                    AlertKind::Warning => "> [!WARNING]\n> ",
-                    AlertKind::Caution => "> [!CAUTION]\n> ",
-                });
+                self.lit(alert_head(*kind));
                 self.begin_content = true;
                 self.prefix.push_str("> ");
                 self.blocks(bs, None);
@@ -509,40 +732,13 @@ impl<'a> Writer<'a> {
                     self.ol_stack.push(start);
                 }
                 for item in &list.items {
-                    let width = if list.ordered.is_some() {
-                        let top = self.ol_stack.last_mut().expect("ordered list on stack");
-                        let n = *top;
-                        *top += 1;
-                        let marker = format!("{n}. ");
-                        self.lit(&marker);
-                        marker.len()
-                    } else {
-                        self.lit("- ");
-                        2
-                    };
-                    self.begin_content = true;
-                    for _ in 0..width {
-                        self.prefix.push(' ');
-                    }
-                    match item.task {
-                        Some(true) => self.lit("[x] "),
-                        Some(false) => self.lit("[ ] "),
-                        None => {}
-                    }
-                    self.blocks(&item.blocks, Some(tight));
-                    let len = self.prefix.len().saturating_sub(width);
-                    self.prefix.truncate(len);
-                    self.cr();
+                    self.item(item, list.ordered.is_some(), tight);
                 }
                 self.in_tight = item_tight.unwrap_or(false);
                 if list.ordered.is_some() {
                     self.ol_stack.pop();
                 }
-                if matches!(next, Some(Block::Code { .. } | Block::List(_))) {
-                    self.cr();
-                    self.lit("<!-- end list -->");
-                    self.blankline();
-                }
+                self.end_list(next);
             }
             Block::Rule => {
                 self.blankline();
@@ -569,6 +765,20 @@ impl<'a> Writer<'a> {
                                 self.lit(" --- |");
                             }
                             self.cr();
+                        }
+                    }
+                }
+                self.blankline();
+            }
+            Block::PipeTable(pieces) => {
+                self.blankline();
+                for p in pieces {
+                    match p {
+                        Piece::Text(s) => self.lit(s),
+                        Piece::Cell(cell) => {
+                            self.pipe = true;
+                            self.inlines(cell, Parent::Other, true);
+                            self.pipe = false;
                         }
                     }
                 }

@@ -61,7 +61,7 @@ pub fn visible_text(storage: &str) -> String {
     let mut out = String::new();
     let mut stack: Vec<NodeId> = vec![Tree::ROOT];
     while let Some(n) = stack.pop() {
-        match &t.node(n).kind {
+        match t.kind(n) {
             Kind::Text(_) => {
                 out.push_str(t.text(n).unwrap_or_default());
                 out.push(' ');
@@ -75,9 +75,9 @@ pub fn visible_text(storage: &str) -> String {
                 if name == "ac:adf-fallback" {
                     continue;
                 }
-                stack.extend(t.children(n).iter().rev());
+                stack.extend(t.children(n).collect::<Vec<_>>().into_iter().rev());
             }
-            Kind::Root => stack.extend(t.children(n).iter().rev()),
+            Kind::Root => stack.extend(t.children(n).collect::<Vec<_>>().into_iter().rev()),
         }
     }
     out

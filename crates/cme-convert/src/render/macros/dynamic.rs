@@ -253,11 +253,13 @@ impl Renderer<'_> {
             let mut rows: Vec<Vec<String>> = Vec::new();
             for r in table_rows(t, table) {
                 let mut row = Vec::new();
-                for &c in t.children(r) {
+                for c in t.children(r) {
                     if matches!(t.name(c), "th" | "td") {
                         // Rendered text, so dates, mentions and emoji read as on the page.
                         let mut blocks = Vec::new();
+                        self.flat += 1;
                         self.block_children(t, c, &mut blocks);
+                        self.flat -= 1;
                         let mut inl = Vec::new();
                         crate::render::flatten(blocks, &mut inl);
                         row.push(collapse(&md::plain(&inl)));
@@ -337,7 +339,7 @@ fn close_level(stack: &mut Vec<(u8, Vec<md::Item>)>) {
 
 fn table_rows(t: &Tree, table: NodeId) -> Vec<NodeId> {
     let mut rows = Vec::new();
-    for &c in t.children(table) {
+    for c in t.children(table) {
         match t.name(c) {
             "tr" => rows.push(c),
             "thead" | "tbody" | "tfoot" => rows.extend(t.children_named(c, "tr")),

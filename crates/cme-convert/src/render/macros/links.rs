@@ -38,7 +38,7 @@ pub(crate) fn page_ref(t: &Tree, ri: NodeId) -> Option<PageRef> {
 /// An attachment reference from `ri:attachment` (with optional container).
 pub(crate) fn attachment_ref(t: &Tree, ri: NodeId) -> Option<AttachmentRef> {
     let filename = t.attr(ri, "ri:filename")?.to_owned();
-    let page = t.children(ri).iter().find_map(|&c| page_ref(t, c));
+    let page = t.children(ri).find_map(|c| page_ref(t, c));
     Some(AttachmentRef { filename, page })
 }
 
@@ -198,11 +198,7 @@ impl Renderer<'_> {
         }
         crate::render::inline::trim(&mut body);
         let anchor = t.attr(c, "ac:anchor").filter(|a| !a.is_empty());
-        let ri = t
-            .children(c)
-            .iter()
-            .copied()
-            .find(|&x| t.name(x).starts_with("ri:"));
+        let ri = t.children(c).find(|&x| t.name(x).starts_with("ri:"));
         let Some(ri) = ri else {
             // Same-page anchor link.
             if let Some(a) = anchor {

@@ -10,6 +10,7 @@ mod panels;
 
 pub(crate) use dynamic::TocSpec;
 pub(crate) use links::page_ref;
+pub(crate) use panels::panel_kind;
 
 use super::Renderer;
 use super::md::{Block, Inline};
@@ -29,7 +30,7 @@ pub(crate) struct Params<'t> {
 impl<'t> Params<'t> {
     pub(crate) fn of(t: &'t Tree, m: NodeId) -> Params<'t> {
         let mut list = Vec::new();
-        for &c in t.children(m) {
+        for c in t.children(m) {
             match t.name(c) {
                 "ac:parameter" => list.push((t.attr(c, "ac:name").unwrap_or(""), c)),
                 "ac:default-parameter" => list.push(("", c)),
@@ -97,9 +98,12 @@ impl Renderer<'_> {
             "toc" | "toc-zone" => Out::Blocks(self.toc(t, m, &p)),
             "children" | "pagetree" => Out::Blocks(self.children_macro(t, &p)),
             "excerpt" => {
+                let inline = p.text(t, "atlassian-macro-output-type").as_deref() == Some("INLINE");
                 let mut blocks = Vec::new();
+                self.flat += u32::from(inline);
                 self.rich_body(t, m, &mut blocks);
-                if p.text(t, "atlassian-macro-output-type").as_deref() == Some("INLINE") {
+                self.flat -= u32::from(inline);
+                if inline {
                     let mut inl = Vec::new();
                     super::flatten(blocks, &mut inl);
                     Out::Inline(inl)

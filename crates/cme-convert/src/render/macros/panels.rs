@@ -18,6 +18,11 @@ pub(crate) fn alert_kind(macro_name: &str) -> Option<AlertKind> {
     }
 }
 
+/// The alert a macro is when it is a classic panel.
+pub(crate) fn panel_kind(t: &Tree, m: NodeId) -> Option<AlertKind> {
+    alert_kind(&t.attr(m, "ac:name")?.to_ascii_lowercase())
+}
+
 /// The `alert` macro of content-formatting apps: its `type` names the
 /// look (Success, Info, Warning, Error).
 fn app_alert_kind(kind: &str) -> AlertKind {
@@ -76,5 +81,45 @@ impl Renderer<'_> {
         self.rich_body(t, m, &mut body);
         let title = p.text(t, "title").unwrap_or_default();
         self.details(&title, body)
+    }
+
+    /// A classic panel ([`Renderer::panel`] for info, tip, note and
+    /// warning) written out as it renders, straight after the blocks
+    /// before it in `out` (all written now): a big body is then not held.
+    /// Only where nothing waits for the rest of the page (no toc).
+    pub(crate) fn panel_into(
+        &mut self,
+        t: &Tree,
+        m: NodeId,
+        kind: AlertKind,
+        out: &mut Vec<Block>,
+    ) {
+        let title = Params::of(t, m).text(t, "title");
+        let (head, first) = self.alert_start(kind, title);
+        let Some(stream) = self.stream.as_mut() else {
+            return;
+        };
+        stream.write(out, out.len());
+        out.clear();
+        stream.enter_quote(head);
+        let mut body: Vec<Block> = first.into_iter().collect();
+        let outer = std::mem::replace(&mut self.top, &body);
+        self.rich_body(t, m, &mut body);
+        self.top = outer;
+        if let Some(stream) = self.stream.as_mut() {
+            stream.write(&body, body.len());
+            stream.leave_quote();
+        }
+    }
+
+    /// [`Renderer::expand`] appending to `out` as it renders (the same
+    /// blocks): a big body is then written out piece by piece.
+    pub(crate) fn expand_into(&mut self, t: &Tree, m: NodeId, out: &mut Vec<Block>) {
+        let title = Params::of(t, m).text(t, "title").unwrap_or_default();
+        let mut parts = self.details(&title, Vec::new());
+        let close = parts.pop();
+        out.extend(parts);
+        self.rich_body(t, m, out);
+        out.extend(close);
     }
 }
