@@ -190,19 +190,32 @@ impl Bars {
                 let _ = write!(w, " {}", human_bytes(b));
             }
         };
+        // Whole items per second: indicatif's `{per_sec}` prints every decimal.
+        let rate_key = |s: &ProgressState, w: &mut dyn std::fmt::Write| {
+            let _ = write!(w, "{}/s", thousands(s.per_sec().round() as u64));
+        };
+        let found_key = |s: &ProgressState, w: &mut dyn std::fmt::Write| {
+            if s.pos() > 0 {
+                let _ = write!(w, " {} pages found", thousands(s.pos()));
+            }
+        };
         let template = if total == 0 {
-            "{spinner} {prefix:>11} {elapsed:>4}{bytes} {wide_msg}"
+            "{spinner} {prefix:>11} {elapsed:>4}{found}{bytes} {wide_msg}"
         } else {
-            "{spinner} {prefix:>11} [{bar:24}] {human_pos}/{human_len} {per_sec:>8}{bytes} ETA {eta:>3} {wide_msg}"
+            "{spinner} {prefix:>11} [{bar:24}] {human_pos}/{human_len} {rate:>7}{bytes} ETA {eta:>3} {wide_msg}"
         };
         let style = ProgressStyle::with_template(template)
             .unwrap_or_else(|_| ProgressStyle::default_spinner())
             .with_key("bytes", bytes_key)
+            .with_key("rate", rate_key)
+            .with_key("found", found_key)
             .progress_chars("=> ");
-        self.bar.set_style(style);
-        self.bar.set_prefix(phase.label());
-        self.bar.set_length(total);
+        // Counters first, style last: a frame drawn in between must not
+        // show the last phase's count against this phase's total.
         self.bar.reset();
+        self.bar.set_length(total);
+        self.bar.set_prefix(phase.label());
+        self.bar.set_style(style);
     }
 
     fn refresh(&self) {

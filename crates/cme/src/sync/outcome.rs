@@ -2,6 +2,7 @@
 //! git-status lines and the contract's summary, or JSON.
 use super::plan::{AttachmentPlan, ChangeKind, Hold, Plan, Reason};
 use super::remote::{Remote, scope_text};
+use crate::progress::thousands;
 use crate::terminal::escape;
 use serde::Serialize;
 use std::fmt::Write as _;
@@ -342,14 +343,15 @@ impl Outcome {
         let written = c.new + c.modified + c.moved;
         let pages = written + self.unchanged + self.failures.len();
         let mut s = format!(
-            "{} in {}: {} ({written} written, {} unchanged",
+            "{} in {}: {} ({} written, {} unchanged",
             if self.interrupted { "Stopped" } else { "Done" },
             crate::progress::secs_precise(self.elapsed_secs),
             plural(pages, "page"),
-            self.unchanged
+            thousands(written as u64),
+            thousands(self.unchanged as u64)
         );
         if c.deleted > 0 {
-            let _ = write!(s, ", {} deleted", c.deleted);
+            let _ = write!(s, ", {} deleted", thousands(c.deleted as u64));
         }
         s.push(')');
         let a = &self.attachment_counts;
@@ -425,12 +427,13 @@ fn write_warnings(s: &mut String, warnings: &[Warning]) {
 
 /// `1 page`, `2 pages`: English plurals of the nouns we count.
 pub fn plural(n: usize, noun: &str) -> String {
+    let count = crate::progress::thousands(n as u64);
     if n == 1 {
         format!("1 {noun}")
     } else if noun.ends_with('y') && !noun.ends_with("ey") {
-        format!("{n} {}ies", &noun[..noun.len() - 1])
+        format!("{count} {}ies", &noun[..noun.len() - 1])
     } else {
-        format!("{n} {noun}s")
+        format!("{count} {noun}s")
     }
 }
 
@@ -471,6 +474,7 @@ mod tests {
         assert_eq!(plural(0, "failure"), "0 failures");
         assert_eq!(plural(2, "retry"), "2 retries");
         assert_eq!(plural(1, "retry"), "1 retry");
+        assert_eq!(plural(6000, "page"), "6,000 pages");
     }
 
     #[test]
