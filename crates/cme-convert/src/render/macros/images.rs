@@ -220,16 +220,20 @@ impl Renderer<'_> {
             filename: source,
             page: None,
         };
-        let img = self.attachment_target(&png);
-        let link = self.attachment_target(&src);
-        vec![Inline::Link {
-            url: link,
+        let img = Inline::Image {
+            url: self.attachment_target(&png),
             title: String::new(),
-            children: vec![Inline::Image {
-                url: img,
-                title: String::new(),
-                alt: display,
-            }],
+            alt: display,
+        };
+        // Linked to the source only where it is exported: a link to the
+        // site would need a Confluence login to open a file few can read.
+        if self.ctx.attachment_path(&src).is_none() {
+            return vec![img];
+        }
+        vec![Inline::Link {
+            url: self.attachment_target(&src),
+            title: String::new(),
+            children: vec![img],
         }]
     }
 
