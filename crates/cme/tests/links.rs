@@ -355,8 +355,20 @@ fn whole_demo_and_a_generated_site_have_no_broken_links() {
     let sim = spawn(SimConfig::demo()).unwrap();
     let out = tmp("links-demo-all");
     export(&client(&sim, "sim-token"), &out, false).unwrap();
-    let (relative, _) = check_links(&content(&out));
+    let files = content(&out);
+    let (relative, _) = check_links(&files);
     assert!(relative > 20, "{relative}");
+    // draw.io's source was uploaded, so the diagram links it; Gliffy's was
+    // not (only its PNG), so that image stands alone.
+    let arch = file(&files, "/Architecture.md");
+    assert!(
+        arch.contains("[![architecture.drawio](../_attachments/1009/architecture.drawio.png)](../_attachments/1009/architecture.drawio)"),
+        "{arch}"
+    );
+    assert!(
+        arch.contains("\n![gliffy-network](../_attachments/1009/gliffy-network.png)\n"),
+        "{arch}"
+    );
     std::fs::remove_dir_all(&out).ok();
 
     let spec = "pages=120,spaces=3,depth=4,attachments=2,body_kb=2,seed=11";
@@ -471,5 +483,79 @@ fn hidden_excerpts_stay_hidden_but_are_included() {
     );
     let other = file(&files, "/Includes It.md");
     assert!(other.contains("Secret summary"), "{other}");
+    std::fs::remove_dir_all(&out).ok();
+}
+
+#[test]
+fn sync_follows_answers_that_change_links_and_order() {
+    let sim = spawn(SimConfig::demo()).unwrap();
+    let body = [
+        format!(
+            "<p>{}</p>",
+            link(
+                "<ri:attachment ri:filename=\"late.pdf\"/>",
+                "late file",
+                None
+            )
+        ),
+        mac("children", &[("sort", "modified"), ("reverse", "true")], ""),
+    ]
+    .concat();
+    let v = control(
+        &sim,
+        "POST",
+        "/__sim/pages",
+        Some(json!({"space": "DEMO", "parent_id": "1001", "title": "Waits", "body": body})),
+    );
+    let page = v["id"].as_str().unwrap().to_owned();
+    let mut kids = Vec::new();
+    for title in ["First", "Second"] {
+        let v = control(
+            &sim,
+            "POST",
+            "/__sim/pages",
+            Some(json!({"space": "DEMO", "parent_id": page, "title": title, "body": "<p>x</p>"})),
+        );
+        kids.push(v["id"].as_str().unwrap().to_owned());
+    }
+    let out = tmp("links-sync");
+    let c = client(&sim, "sim-token");
+    export(&c, &out, false).unwrap();
+    let md = file(&content(&out), "/Waits.md");
+    assert!(md.contains("[late file](http"), "{md}");
+    let order = |md: &str| -> Vec<String> {
+        md.lines()
+            .filter_map(|l| l.strip_prefix("- ["))
+            .map(|l| l.split(']').next().unwrap_or("").to_owned())
+            .collect()
+    };
+    assert_eq!(order(&md), ["Second", "First"], "{md}");
+
+    // The file appears: the page's own version does not change, its
+    // Markdown does.
+    control(
+        &sim,
+        "POST",
+        &format!("/__sim/pages/{page}/attachments"),
+        Some(
+            json!({"filename": "late.pdf", "media_type": "application/pdf", "data_base64": "JVBERg=="}),
+        ),
+    );
+    sync(&c, &out).unwrap();
+    let files = content(&out);
+    check_links(&files);
+    let md = file(&files, "/Waits.md");
+    assert!(md.contains("[late file](../_attachments/"), "{md}");
+    assert_eq!(order(&md), ["Second", "First"], "{md}");
+    // A child is edited: with `sort=modified` the order follows.
+    control(
+        &sim,
+        "PATCH",
+        &format!("/__sim/pages/{}", kids[0]),
+        Some(json!({"body": "<p>edited</p>"})),
+    );
+    sync(&c, &out).unwrap();
+    let md = file(&content(&out), "/Waits.md");
+    assert_eq!(order(&md), ["First", "Second"], "{md}");
     std::fs::remove_dir_all(&out).ok();
 }
