@@ -284,3 +284,32 @@ fn offline_keeps_site_relative_targets() {
     .markdown;
     assert_eq!(out, "[OPS](/display/OPS) [t](/wiki/x/Kg)\n");
 }
+
+#[test]
+fn images_and_wiki_links_never_dangle() {
+    let out = md(concat!(
+        r#"<p><img src="/wiki/download/attachments/42/logo.png"/> <img src="/images/icons/x.png"/> "#,
+        r#"<ac:image><ri:url ri:value="/wiki/download/thumbnails/9/a.png"/></ac:image></p>"#,
+    ));
+    for want in [
+        "![](https://acme.atlassian.net/wiki/download/attachments/42/logo.png)",
+        "![](https://acme.atlassian.net/images/icons/x.png)",
+        "![](https://acme.atlassian.net/wiki/download/thumbnails/9/a.png)",
+    ] {
+        assert!(out.contains(want), "`{want}` in:\n{out}");
+    }
+    let wiki = Options {
+        link_style: cme_convert::LinkStyle::Wiki,
+        ..Options::default()
+    };
+    let out = convert(
+        r#"<p><ac:link><ri:page ri:content-title="Home"/></ac:link> <ac:link><ri:page ri:space-key="OPS" ri:content-title="Run Book"/></ac:link></p>"#,
+        &Site::default(),
+        &wiki,
+    )
+    .markdown;
+    assert_eq!(
+        out,
+        "[[Home]] [Run Book](https://acme.atlassian.net/wiki/display/OPS/Run+Book)\n"
+    );
+}

@@ -211,6 +211,13 @@ impl Renderer<'_> {
                 title: String::new(),
                 children,
             },
+            // A wiki link names a file of the vault: what is not exported
+            // is linked on the site instead.
+            LinkStyle::Wiki if local.is_none() && self.site.is_some() => Inline::Link {
+                url: format!("{target}{}", frag.unwrap_or_default()),
+                title: String::new(),
+                children,
+            },
             LinkStyle::Wiki => {
                 let base = match (local, page.title()) {
                     // Context targets are URLs; wiki links name the file itself.
