@@ -220,13 +220,17 @@ pub trait Context {
 /// A context with no network: every link stays a Confluence target.
 ///
 /// Fallback targets (chosen so a reader can still find the page on the
-/// site, relative to the Confluence base URL):
+/// site; relative to the Confluence base URL here, and absolute on it when a
+/// context answers [`Context::site_url`]):
 /// - page by title: `/display/SPACE/Title+With+Pluses` (or
 ///   `/pages/viewpage.action?title=…` when the space is unknown);
 /// - page by id: `/pages/viewpage.action?pageId=ID`;
 /// - blog post: `/display/SPACE/YYYY/MM/DD/Title`;
-/// - attachment: its file name (or `/display/SPACE/Title/filename` notation
-///   is avoided; another page's attachment becomes `Page Title/filename`);
+/// - attachment: its file name (another page's attachment becomes
+///   `Page Title/filename`); with a site URL, its download URL
+///   (`/download/attachments/ID/file`) or, owner known only by title, the
+///   owner page;
+/// - space: `/display/SPACE`; tiny links (`/x/CODE`) are decoded to page ids;
 /// - user: `@` + the raw id.
 #[derive(Debug, Clone, Default)]
 pub struct OfflineContext {

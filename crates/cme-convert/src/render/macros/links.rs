@@ -143,14 +143,16 @@ impl Renderer<'_> {
         }
     }
 
-    /// The link target for a page: the exported file, else the page on
-    /// the site (the offline fallback).
-    pub(crate) fn page_target(&mut self, page: &PageRef) -> String {
+    /// The local link of a page (asked once), and the target to write:
+    /// that file, else the page on the site (the offline fallback).
+    pub(crate) fn page_target(&mut self, page: &PageRef) -> (Option<String>, String) {
         self.note_page(page);
-        match self.ctx.page_link(page) {
-            Some(l) => l,
+        let local = self.ctx.page_link(page);
+        let target = match &local {
+            Some(l) => l.clone(),
             None => self.on_site(fallback_page_link(page, self.current_space.as_ref())),
-        }
+        };
+        (local, target)
     }
 
     /// The link target for an attachment: the exported file, else the file
@@ -199,8 +201,7 @@ impl Renderer<'_> {
                 children,
             };
         }
-        let target = self.page_target(page);
-        let local = self.ctx.page_link(page);
+        let (local, target) = self.page_target(page);
         let frag = match (&local, anchor) {
             (None, Some(a)) => Some(format!("#{}", crate::url::encode_component(a))),
             _ => None,
