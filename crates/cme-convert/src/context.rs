@@ -108,15 +108,46 @@ impl UserRef {
     }
 }
 
-/// A page in the tree below the current page, for children/pagetree macros.
+/// A page in the tree below the current page, for children/pagetree macros,
+/// listed in Confluence's page order (the order of the page tree).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChildPage {
     /// Its title (link text).
     pub title: String,
     /// Its reference; resolved to a link through [`Context::page_link`].
     pub page: PageRef,
+    /// When it was created (ISO 8601), if known; `sort=creation` falls back
+    /// to the numeric content id, which Confluence allocates in order.
+    pub created: Option<String>,
+    /// When it was last modified (ISO 8601), if known: `sort=modified`.
+    pub modified: Option<String>,
     /// Its own children, if known (depth limits apply when rendering).
     pub children: Vec<ChildPage>,
+}
+
+/// What the children macro asks for: how deep, and which facts it sorts
+/// by, so a context that records its answers knows what the output depends
+/// on. The converter does the sorting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ChildQuery {
+    /// The sort the macro asks for.
+    pub order: ChildOrder,
+    /// Levels shown: 1 is the children only.
+    pub depth: usize,
+}
+
+/// The children macro's `sort`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum ChildOrder {
+    /// Confluence's page order (the macro's default).
+    #[default]
+    Tree,
+    /// By title.
+    Title,
+    /// By creation (date, else content id).
+    Created,
+    /// By last modification date.
+    Modified,
 }
 
 /// The page being converted.
@@ -126,6 +157,8 @@ pub struct CurrentPage {
     pub title: String,
     /// Space key.
     pub space: Option<SpaceKey>,
+    /// Content id: Confluence URLs of its attachments need it.
+    pub id: Option<ContentId>,
 }
 
 /// Answers the questions conversion needs. Every method has a default of
@@ -138,8 +171,22 @@ pub trait Context {
     fn page_link(&self, _page: &PageRef) -> Option<String> {
         None
     }
-    /// The local path (relative to the Markdown file) of an attachment,
-    /// percent-encoded like [`Context::page_link`].
+    /// The Confluence site links fall back to, e.g.
+    /// `https://example.atlassian.net/wiki` (no trailing `/`): what is not
+    /// exported is linked there, never as a host-less path. `None` offline,
+    /// where fallbacks stay relative to the site.
+    fn site_url(&self) -> Option<String> {
+        None
+    }
+    /// The link target for a space: its exported home page, percent-encoded
+    /// like [`Context::page_link`].
+    fn space_link(&self, _space: &SpaceKey) -> Option<String> {
+        None
+    }
+    /// The local path (relative to the Markdown file) of an attachment that
+    /// is exported, percent-encoded like [`Context::page_link`]; `None` when
+    /// the file is not exported (or does not exist): it is then linked on
+    /// Confluence.
     fn attachment_path(&self, _attachment: &AttachmentRef) -> Option<String> {
         None
     }
@@ -155,8 +202,9 @@ pub trait Context {
     fn page_body(&self, _page: &PageRef) -> Option<String> {
         None
     }
-    /// Children of the current page, for children/pagetree macros.
-    fn children(&self) -> Option<Vec<ChildPage>> {
+    /// Children of the current page, in Confluence's page order, for
+    /// children/pagetree macros, at least `query.depth` levels deep.
+    fn children(&self, _query: ChildQuery) -> Option<Vec<ChildPage>> {
         None
     }
     /// File names attached to the current page, for the attachments macro.
@@ -172,13 +220,17 @@ pub trait Context {
 /// A context with no network: every link stays a Confluence target.
 ///
 /// Fallback targets (chosen so a reader can still find the page on the
-/// site, relative to the Confluence base URL):
+/// site; relative to the Confluence base URL here, and absolute on it when a
+/// context answers [`Context::site_url`]):
 /// - page by title: `/display/SPACE/Title+With+Pluses` (or
 ///   `/pages/viewpage.action?title=…` when the space is unknown);
 /// - page by id: `/pages/viewpage.action?pageId=ID`;
 /// - blog post: `/display/SPACE/YYYY/MM/DD/Title`;
-/// - attachment: its file name (or `/display/SPACE/Title/filename` notation
-///   is avoided; another page's attachment becomes `Page Title/filename`);
+/// - attachment: its file name (another page's attachment becomes
+///   `Page Title/filename`); with a site URL, its download URL
+///   (`/download/attachments/ID/file`) or, owner known only by title, the
+///   owner page;
+/// - space: `/display/SPACE`; tiny links (`/x/CODE`) are decoded to page ids;
 /// - user: `@` + the raw id.
 #[derive(Debug, Clone, Default)]
 pub struct OfflineContext {
@@ -225,4 +277,25 @@ pub(crate) fn fallback_attachment_path(att: &AttachmentRef) -> String {
         Some(t) => format!("{t}/{}", att.filename),
         None => att.filename.clone(),
     }
+}
+
+/// An attachment on the site (relative to the site URL): its download URL
+/// when the owner's id is known, else the owner page, which lists it.
+pub(crate) fn site_attachment_link(
+    att: &AttachmentRef,
+    current: Option<&ContentId>,
+    current_space: Option<&SpaceKey>,
+) -> Option<String> {
+    let owner = match &att.page {
+        None => current.cloned().map(PageRef::Id)?,
+        Some(p) => p.clone(),
+    };
+    Some(match owner {
+        PageRef::Id(id) => format!(
+            "/download/attachments/{}/{}",
+            crate::url::encode_component(&id.0),
+            crate::url::encode_component(&att.filename)
+        ),
+        other => fallback_page_link(&other, current_space),
+    })
 }

@@ -30,8 +30,8 @@ mod render;
 mod url;
 
 pub use context::{
-    AttachmentRef, ChildPage, ContentId, Context, CurrentPage, OfflineContext, PageRef, SpaceKey,
-    UserRef,
+    AttachmentRef, ChildOrder, ChildPage, ChildQuery, ContentId, Context, CurrentPage,
+    OfflineContext, PageRef, SpaceKey, UserRef,
 };
 pub use lang::fence_language;
 pub use options::{AlertStyle, DynamicMacro, LinkStyle, Options};

@@ -4,8 +4,8 @@
 mod common;
 
 use cme_convert::{
-    AlertStyle, AttachmentRef, ChildPage, ContentId, Context, Converted, CurrentPage, DynamicMacro,
-    LinkStyle, OfflineContext, Options, PageRef, SpaceKey, UserRef,
+    AlertStyle, AttachmentRef, ChildPage, ChildQuery, ContentId, Context, Converted, CurrentPage,
+    DynamicMacro, LinkStyle, OfflineContext, Options, PageRef, SpaceKey, UserRef,
 };
 use common::convert;
 
@@ -68,13 +68,15 @@ impl Context for Online {
             _ => None,
         }
     }
-    fn children(&self) -> Option<Vec<ChildPage>> {
+    fn children(&self, _query: ChildQuery) -> Option<Vec<ChildPage>> {
         let child = |t: &str, children| ChildPage {
             title: t.into(),
             page: PageRef::Title {
                 space: None,
                 title: t.into(),
             },
+            created: None,
+            modified: None,
             children,
         };
         Some(vec![
@@ -89,6 +91,7 @@ impl Context for Online {
         Some(CurrentPage {
             title: "Home Page".into(),
             space: Some(SpaceKey("DOC".into())),
+            id: None,
         })
     }
 }
@@ -287,12 +290,16 @@ snap!(
 );
 snap!(children_offline, mac("children", &[("depth", "2")], ""));
 snap!(
-    excerpt_kept,
+    excerpt_hidden,
     mac(
         "excerpt",
         &[("hidden", "true")],
         &rich("<p>Summary text</p>")
     )
+);
+snap!(
+    excerpt_kept,
+    mac("excerpt", &[], &rich("<p>Summary text</p>"))
 );
 snap!(
     include_offline_links,

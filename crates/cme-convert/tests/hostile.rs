@@ -118,6 +118,7 @@ fn long_titles_with_control_characters() {
             Some(CurrentPage {
                 title: self.0.clone(),
                 space: Some(SpaceKey(self.0.clone())),
+                id: None,
             })
         }
     }

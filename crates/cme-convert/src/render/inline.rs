@@ -334,7 +334,7 @@ impl Renderer<'_> {
                 let title = t.attr(c, "title").unwrap_or("").to_owned();
                 if !src.is_empty() {
                     run.push(Inline::Image {
-                        url: src,
+                        url: self.image_src(src),
                         title,
                         alt,
                     });

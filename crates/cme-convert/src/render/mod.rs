@@ -10,7 +10,7 @@ pub mod md;
 mod tables;
 pub mod write;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use comrak::Anchorizer;
 
@@ -47,6 +47,11 @@ pub(crate) struct Renderer<'c> {
     opts: &'c Options,
     current_space: Option<SpaceKey>,
     current_title: Option<String>,
+    current_id: Option<crate::context::ContentId>,
+    /// The site URL links fall back to (no trailing `/`), and its origin
+    /// (scheme and host) for host-less hrefs.
+    site: Option<String>,
+    origin: Option<String>,
     pages: Vec<PageRef>,
     attachments: Vec<AttachmentRef>,
     /// What `pages` and `attachments` hold, so noting one is not a scan (a
@@ -59,6 +64,12 @@ pub(crate) struct Renderer<'c> {
     anchorizer: Anchorizer,
     /// Names defined by anchor macros on this page.
     anchors: HashSet<String>,
+    /// The anchors this page's headings will get (found before rendering,
+    /// so a link above a heading can be checked).
+    heading_slugs: HashSet<String>,
+    /// Heading text with whitespace removed → its slug: Confluence's own
+    /// anchors (`Title-HeadingText`) are spelled so.
+    squashed_headings: HashMap<String, String>,
     /// Pages being included (cycle guard).
     include_stack: Vec<PageRef>,
     includes: usize,
@@ -103,10 +114,18 @@ pub(crate) fn convert(
     writer: Writer,
 ) -> Converted {
     let current = ctx.current_page();
+    let site = ctx
+        .site_url()
+        .map(|s| s.trim_end_matches('/').to_owned())
+        .filter(|s| s.starts_with("https://") || s.starts_with("http://"));
+    let origin = site.as_deref().map(url_origin);
     let mut r = Renderer {
         ctx,
         opts,
         current_space: current.as_ref().and_then(|c| c.space.clone()),
+        current_id: current.as_ref().and_then(|c| c.id.clone()),
+        site,
+        origin,
         current_title: current.map(|c| c.title).or_else(|| opts.title.clone()),
         pages: Vec::new(),
         attachments: Vec::new(),
@@ -117,6 +136,8 @@ pub(crate) fn convert(
         warnings: Vec::new(),
         anchorizer: Anchorizer::new(),
         anchors: HashSet::new(),
+        heading_slugs: HashSet::new(),
+        squashed_headings: HashMap::new(),
         include_stack: Vec::new(),
         includes: 0,
         tocs: Vec::new(),
@@ -155,7 +176,7 @@ pub(crate) fn convert(
     for rep in parsed.repairs {
         r.warn(WarningKind::Parse, rep);
     }
-    r.collect_anchor_names(&parsed.tree);
+    r.collect_anchor_names(&parsed.tree, title.as_deref());
     r.block_children(&parsed.tree, Tree::ROOT, &mut blocks);
     // The rest of the model is all that is needed now.
     drop(parsed.tree);
@@ -204,10 +225,26 @@ impl Renderer<'_> {
 
     /// Collects anchor names, and notes whether anything on the page
     /// waits for the rest of it (see [`Renderer::nested_streams`]).
-    fn collect_anchor_names(&mut self, t: &Tree) {
+    fn collect_anchor_names(&mut self, t: &Tree, title: Option<&str>) {
         let mut waits = false;
+        // Mirrors how headings are anchored while rendering: the title first,
+        // then every heading in document order.
+        let mut slugs = Anchorizer::new();
+        if let Some(title) = title.filter(|t| !t.is_empty()) {
+            self.heading_slugs.insert(slugs.anchorize(title));
+        }
         for i in 0..t.len() as NodeId {
             let name = t.name(i);
+            if matches!(name, "h1" | "h2" | "h3" | "h4" | "h5" | "h6") {
+                let text = crate::render::inline::collapse(&t.text_content(i));
+                let slug = slugs.anchorize(text.trim());
+                let squashed: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+                self.squashed_headings
+                    .entry(squashed)
+                    .or_insert_with(|| slug.clone());
+                self.heading_slugs.insert(slug);
+                continue;
+            }
             if name != "ac:structured-macro" && name != "ac:macro" {
                 continue;
             }
@@ -416,6 +453,15 @@ impl Renderer<'_> {
         self.block_children(t, root, &mut out);
         self.include_stack.pop();
         Some(out)
+    }
+}
+
+/// `scheme://host[:port]` of an absolute URL.
+fn url_origin(url: &str) -> String {
+    let start = url.find("://").map_or(0, |i| i + 3);
+    match url[start..].find('/') {
+        Some(i) => url[..start + i].to_owned(),
+        None => url.to_owned(),
     }
 }
 

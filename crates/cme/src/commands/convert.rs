@@ -38,6 +38,7 @@ pub fn run(args: &ConvertArgs) -> Result<()> {
             current: Some(CurrentPage {
                 title: args.title.clone().unwrap_or_default(),
                 space: args.space.clone().map(SpaceKey),
+                id: None,
             }),
         },
         jira,

@@ -4,7 +4,10 @@ use super::layout::{Layout, Placed};
 use super::paths::OutputPath;
 use crate::sync::deps::{CHILDREN_DEPTH, Dep, RefKey};
 use cme_client::PageId;
-use cme_convert::{AttachmentRef, ChildPage, Context, CurrentPage, PageRef, UserRef};
+use cme_convert::{
+    AttachmentRef, ChildOrder, ChildPage, ChildQuery, ContentId, Context, CurrentPage, PageRef,
+    UserRef,
+};
 use std::cell::{Cell, RefCell};
 use std::collections::{BTreeSet, HashMap, HashSet};
 
@@ -84,19 +87,35 @@ impl Context for PageContext<'_> {
         self.resolve(page).map(|p| self.link_to(&p.path))
     }
 
+    fn site_url(&self) -> Option<String> {
+        self.layout.site().map(str::to_owned)
+    }
+
+    fn space_link(&self, space: &cme_convert::SpaceKey) -> Option<String> {
+        let key = cme_client::SpaceKey::new(space.0.clone());
+        let home = self.layout.homepage(&key);
+        self.deps.borrow_mut().insert(Dep::Space(key));
+        home.map(|p| self.link_to(&p.path))
+    }
+
+    /// Only files the listing has are local (they are the ones downloaded);
+    /// any other is linked on the site.
     fn attachment_path(&self, att: &AttachmentRef) -> Option<String> {
-        let owner = match &att.page {
-            None => {
-                // Its own files' names change when a colliding one appears.
-                let own = RefKey::Id(self.page.meta.id.clone());
-                self.deps.borrow_mut().insert(Dep::AttachmentOwner(own));
-                self.page
-            }
-            Some(r) => {
-                self.note(Dep::AttachmentOwner, r);
-                self.resolve(r)?
-            }
+        let own = RefKey::Id(self.page.meta.id.clone());
+        let (owner, key) = match &att.page {
+            // Its own files' names change when a colliding one appears.
+            None => (Some(self.page), Some(own)),
+            Some(r) => (self.resolve(r), RefKey::of(&self.page.space, r)),
         };
+        if let Some(k) = key {
+            let mut deps = self.deps.borrow_mut();
+            deps.insert(Dep::AttachmentOwner(k.clone()));
+            deps.insert(Dep::AttachmentFile(k, att.filename.clone()));
+        }
+        let owner = owner?;
+        if !self.layout.has_attachment(&owner.meta.id, &att.filename) {
+            return None;
+        }
         let path = self.layout.attachment_path(&owner.meta.id, &att.filename)?;
         Some(self.link_to(&path))
     }
@@ -123,9 +142,16 @@ impl Context for PageContext<'_> {
         body
     }
 
-    fn children(&self) -> Option<Vec<ChildPage>> {
-        self.deps.borrow_mut().insert(Dep::Children);
-        Some(self.child_tree(&self.page.children, 0))
+    fn children(&self, query: ChildQuery) -> Option<Vec<ChildPage>> {
+        let modified = query.order == ChildOrder::Modified;
+        let (dep, levels) = if query.depth <= CHILDREN_DEPTH && !modified {
+            (Dep::Children, CHILDREN_DEPTH)
+        } else {
+            let depth = query.depth.max(1);
+            (Dep::ChildTree { depth, modified }, depth)
+        };
+        self.deps.borrow_mut().insert(dep);
+        Some(self.child_tree(&self.page.children, levels))
     }
 
     fn attachments(&self) -> Option<Vec<String>> {
@@ -137,21 +163,25 @@ impl Context for PageContext<'_> {
         Some(CurrentPage {
             title: self.page.meta.title.clone(),
             space: Some(cme_convert::SpaceKey(self.page.space.as_str().to_owned())),
+            id: Some(ContentId(self.page.meta.id.as_str().to_owned())),
         })
     }
 }
 
 impl PageContext<'_> {
-    /// Children as a tree, capped in depth: the children macro rarely asks
-    /// for more, and an unbounded tree per page would make output quadratic.
-    fn child_tree(&self, ids: &[PageId], depth: usize) -> Vec<ChildPage> {
+    /// Children as a tree `levels` deep, in Confluence's order (the
+    /// layout's): as deep as the macro asks, and no deeper, so the output
+    /// and the recorded answer stay as small as the macro's list.
+    fn child_tree(&self, ids: &[PageId], levels: usize) -> Vec<ChildPage> {
         ids.iter()
             .filter_map(|id| self.layout.get(id))
             .map(|c| ChildPage {
                 title: c.meta.title.clone(),
-                page: PageRef::Id(cme_convert::ContentId(c.meta.id.as_str().to_owned())),
-                children: if depth + 1 < CHILDREN_DEPTH {
-                    self.child_tree(&c.children, depth + 1)
+                page: PageRef::Id(ContentId(c.meta.id.as_str().to_owned())),
+                created: None,
+                modified: Some(c.meta.modified_at.clone()),
+                children: if levels > 1 {
+                    self.child_tree(&c.children, levels - 1)
                 } else {
                     Vec::new()
                 },

@@ -106,6 +106,10 @@ pub struct Layout {
     root: Folder,
     /// Attachment names, by owner page.
     files: HashMap<PageId, Files>,
+    /// Each space's home page, as the space listing names it.
+    homepages: HashMap<SpaceKey, PageId>,
+    /// The site links to what is not exported go to (no trailing `/`).
+    site: Option<String>,
 }
 
 impl Layout {
@@ -124,6 +128,9 @@ impl Layout {
     /// are not exported, so a page lands at the same path whichever scope
     /// exported it.
     pub fn add_space(&mut self, space: &Space, pages: Vec<PageMeta>, context: Vec<PageMeta>) {
+        if let Some(home) = &space.homepage_id {
+            self.homepages.insert(space.key.clone(), home.clone());
+        }
         let exported: HashSet<PageId> = pages.iter().map(|p| p.id.clone()).collect();
         let mut pages = pages;
         pages.extend(context.into_iter().filter(|c| !exported.contains(&c.id)));
@@ -285,6 +292,29 @@ impl Layout {
     /// depend on beyond the owner's folder.
     pub fn renamed_attachments(&self, page: &PageId) -> &[(String, String)] {
         self.files.get(page).map_or(&[], |f| f.renamed.as_slice())
+    }
+
+    /// Whether the listing has attachment `filename` on `page` (an
+    /// exported page): only such files are downloaded and linked locally.
+    pub fn has_attachment(&self, page: &PageId, filename: &str) -> bool {
+        self.files
+            .get(page)
+            .is_some_and(|f| f.names.contains_key(filename))
+    }
+
+    /// The exported home page of `space`.
+    pub fn homepage(&self, space: &SpaceKey) -> Option<&Placed> {
+        self.homepages.get(space).and_then(|id| self.pages.get(id))
+    }
+
+    /// Sets the site URL links to what is not exported go to.
+    pub fn set_site(&mut self, url: &str) {
+        self.site = Some(url.trim_end_matches('/').to_owned());
+    }
+
+    /// The site URL, if set.
+    pub fn site(&self) -> Option<&str> {
+        self.site.as_deref()
     }
 
     /// A page's placement.

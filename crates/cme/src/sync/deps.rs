@@ -50,8 +50,22 @@ pub enum Dep {
     Include(RefKey),
     /// Which page owns a referenced attachment (its folder).
     AttachmentOwner(RefKey),
-    /// The page's children, as the children macro lists them.
+    /// The page's children, as the children macro lists them
+    /// ([`CHILDREN_DEPTH`] levels, Confluence's order).
     Children,
+    /// The page's children to another depth, with their modification
+    /// dates when the macro sorts by them.
+    ChildTree {
+        /// Levels listed.
+        depth: usize,
+        /// Whether modification dates are part of the answer.
+        modified: bool,
+    },
+    /// Where a space link goes: the space's exported home page, or not.
+    Space(SpaceKey),
+    /// Whether an attachment of a page is listed (exported), so a link to
+    /// it is local rather than to the site.
+    AttachmentFile(RefKey, String),
     /// The page's attachment file names, as the attachments macro lists them.
     AttachmentList,
 }
@@ -69,6 +83,12 @@ impl Dep {
             Dep::Include(k) => key("I", k),
             Dep::AttachmentOwner(k) => key("A", k),
             Dep::Children => "C".to_owned(),
+            Dep::ChildTree { depth, modified } => {
+                format!("C:{depth}{}", if *modified { ":m" } else { "" })
+            }
+            Dep::Space(space) => format!("S:{space}"),
+            // The file name's length first: names and titles may hold `:`.
+            Dep::AttachmentFile(k, file) => key(&format!("E:{}:{file}", file.len()), k),
             Dep::AttachmentList => "F".to_owned(),
         }
     }
@@ -82,19 +102,44 @@ impl Dep {
             _ => {}
         }
         let (tag, rest) = s.split_once(':')?;
-        let key = if let Some(id) = rest.strip_prefix("id:") {
-            RefKey::Id(PageId::new(id))
-        } else {
-            // Space keys hold no `:`; titles may.
-            let (space, title) = rest.strip_prefix("t:")?.split_once(':')?;
-            RefKey::Title(SpaceKey::new(space), title.to_owned())
-        };
+        match tag {
+            "C" => {
+                let (depth, modified) = match rest.strip_suffix(":m") {
+                    Some(d) => (d, true),
+                    None => (rest, false),
+                };
+                return Some(Dep::ChildTree {
+                    depth: depth.parse().ok()?,
+                    modified,
+                });
+            }
+            "S" => return Some(Dep::Space(SpaceKey::new(rest))),
+            "E" => {
+                let (len, rest) = rest.split_once(':')?;
+                let len: usize = len.parse().ok()?;
+                let file = rest.get(..len)?;
+                let key = Self::decode_key(rest.get(len..)?.strip_prefix(':')?)?;
+                return Some(Dep::AttachmentFile(key, file.to_owned()));
+            }
+            _ => {}
+        }
+        let key = Self::decode_key(rest)?;
         match tag {
             "L" => Some(Dep::Link(key)),
             "I" => Some(Dep::Include(key)),
             "A" => Some(Dep::AttachmentOwner(key)),
             _ => None,
         }
+    }
+
+    fn decode_key(rest: &str) -> Option<RefKey> {
+        Some(if let Some(id) = rest.strip_prefix("id:") {
+            RefKey::Id(PageId::new(id))
+        } else {
+            // Space keys hold no `:`; titles may.
+            let (space, title) = rest.strip_prefix("t:")?.split_once(':')?;
+            RefKey::Title(SpaceKey::new(space), title.to_owned())
+        })
     }
 }
 
@@ -154,7 +199,18 @@ fn answer(out: &mut String, page: &Placed, dep: &Dep, layout: &Layout, atts: &At
             }
             None => out.push('-'),
         },
-        Dep::Children => children(out, &page.children, layout, 0),
+        Dep::Children => children(out, &page.children, layout, CHILDREN_DEPTH, false),
+        Dep::ChildTree { depth, modified } => {
+            children(out, &page.children, layout, *depth, *modified)
+        }
+        Dep::Space(space) => match layout.homepage(space) {
+            Some(p) => out.push_str(p.path.as_str()),
+            None => out.push('-'),
+        },
+        Dep::AttachmentFile(k, file) => match layout.resolve_key(k) {
+            Some(p) if layout.has_attachment(&p.meta.id, file) => out.push('+'),
+            _ => out.push('-'),
+        },
         Dep::AttachmentList => {
             for a in atts.get(&page.meta.id).into_iter().flatten() {
                 out.push_str(&a.filename);
@@ -164,11 +220,16 @@ fn answer(out: &mut String, page: &Placed, dep: &Dep, layout: &Layout, atts: &At
     }
 }
 
-fn children(out: &mut String, ids: &[PageId], layout: &Layout, depth: usize) {
+/// Children `levels` deep, in order; with their modification dates when
+/// `modified`.
+fn children(out: &mut String, ids: &[PageId], layout: &Layout, levels: usize, modified: bool) {
     for c in ids.iter().filter_map(|id| layout.get(id)) {
         let _ = write!(out, "({}|{}|{}", c.meta.id, c.meta.title, c.path);
-        if depth + 1 < CHILDREN_DEPTH {
-            children(out, &c.children, layout, depth + 1);
+        if modified {
+            let _ = write!(out, "|{}", c.meta.modified_at);
+        }
+        if levels > 1 {
+            children(out, &c.children, layout, levels - 1, modified);
         }
         out.push(')');
     }
@@ -185,6 +246,20 @@ mod tests {
             Dep::Include(RefKey::Title(SpaceKey::new("ENG"), "A: b:c".into())),
             Dep::AttachmentOwner(RefKey::Title(SpaceKey::new("X"), String::new())),
             Dep::Children,
+            Dep::ChildTree {
+                depth: 16,
+                modified: true,
+            },
+            Dep::ChildTree {
+                depth: 2,
+                modified: false,
+            },
+            Dep::Space(SpaceKey::new("~me")),
+            Dep::AttachmentFile(
+                RefKey::Title(SpaceKey::new("X"), "a:b".into()),
+                "c:d:".into(),
+            ),
+            Dep::AttachmentFile(RefKey::Id(PageId::new("7")), "日本.png".into()),
             Dep::AttachmentList,
         ];
         for d in all {

@@ -7,7 +7,7 @@ use crate::export::layout::{Layout, Recorded};
 use crate::progress::Progress;
 use crate::state::Scope;
 use anyhow::Result;
-use cme_client::{Client, Error, PageMeta, Space, SpaceId};
+use cme_client::{Client, Error, Flavor, PageMeta, Space, SpaceId};
 use std::collections::{BTreeMap, HashSet};
 
 /// What Confluence says now, for the tracked scopes.
@@ -46,6 +46,11 @@ pub async fn gather(
         layout: Layout::new(recorded),
         ..Remote::default()
     };
+    // Confluence Cloud's pages live under `/wiki` of the origin.
+    remote.layout.set_site(&match client.flavor() {
+        Flavor::Cloud => format!("{}/wiki", client.site_url().trim_end_matches('/')),
+        Flavor::DataCenter => client.site_url().to_owned(),
+    });
     let mut spaces: BTreeMap<SpaceId, Space> = BTreeMap::new();
     let mut pages: BTreeMap<SpaceId, Vec<PageMeta>> = BTreeMap::new();
     let mut context: BTreeMap<SpaceId, Vec<PageMeta>> = BTreeMap::new();

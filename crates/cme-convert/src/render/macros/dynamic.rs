@@ -2,7 +2,7 @@
 //! excerpt-include, jira, page properties (report), attachments.
 
 use super::Params;
-use crate::context::ChildPage;
+use crate::context::{ChildOrder, ChildPage, ChildQuery, PageRef};
 use crate::options::DynamicMacro;
 use crate::output::WarningKind;
 use crate::parse::{NodeId, Tree};
@@ -145,11 +145,28 @@ impl Renderer<'_> {
         })
     }
 
+    /// Children (and pagetree) macro: Confluence's page order unless `sort`
+    /// says `title`, `creation` or `modified` (`reverse=true` turns it
+    /// round); `depth` levels, or the whole subtree with `all=true`.
     pub(crate) fn children_macro(&mut self, t: &Tree, p: &Params) -> Vec<Block> {
         if self.opts.children == DynamicMacro::Omit {
             return Vec::new();
         }
-        let Some(children) = self.ctx.children() else {
+        let order = match p.text(t, "sort").map(|s| s.to_ascii_lowercase()).as_deref() {
+            Some("title") => ChildOrder::Title,
+            Some("creation") | Some("created") => ChildOrder::Created,
+            Some("modified") => ChildOrder::Modified,
+            _ => ChildOrder::Tree,
+        };
+        let reverse = p.flag(t, "reverse");
+        let all = p.flag(t, "all") || p.flag(t, "allchildren");
+        let depth = p
+            .text(t, "depth")
+            .and_then(|d| d.trim().parse::<usize>().ok())
+            .filter(|&d| d > 0 && !all)
+            .unwrap_or(if all { MAX_CHILD_DEPTH } else { 1 })
+            .min(MAX_CHILD_DEPTH);
+        let Some(mut children) = self.ctx.children(ChildQuery { order, depth }) else {
             self.warn(
                 WarningKind::Unresolved,
                 "children macro: no child list in context",
@@ -158,12 +175,7 @@ impl Renderer<'_> {
                 "<!-- children macro: child pages not available offline -->".into(),
             )];
         };
-        let depth = p
-            .text(t, "depth")
-            .and_then(|d| d.parse::<usize>().ok())
-            .filter(|&d| d > 0)
-            .unwrap_or(if p.flag(t, "allchildren") { 16 } else { 1 })
-            .min(16);
+        sort_children(&mut children, order, reverse);
         let list = self.child_list(&children, depth);
         if list.items.is_empty() {
             Vec::new()
@@ -323,6 +335,39 @@ impl Renderer<'_> {
                 items,
             })]
         }
+    }
+}
+
+/// How deep `all=true` goes: deeper trees are cut (and a page tree that
+/// deep is rare); keeps the output of a cyclic or huge tree bounded.
+pub(crate) const MAX_CHILD_DEPTH: usize = 16;
+
+/// Sorts every level of `children` as the macro asks. Stable, so equal keys
+/// keep Confluence's order; `Tree` keeps it (reversed on request).
+fn sort_children(children: &mut [ChildPage], order: ChildOrder, reverse: bool) {
+    fn id_num(p: &PageRef) -> u64 {
+        match p {
+            PageRef::Id(id) => id.0.parse().unwrap_or(u64::MAX),
+            _ => u64::MAX,
+        }
+    }
+    match order {
+        ChildOrder::Tree => {}
+        ChildOrder::Title => children.sort_by(|a, b| {
+            a.title
+                .to_lowercase()
+                .cmp(&b.title.to_lowercase())
+                .then_with(|| a.title.cmp(&b.title))
+        }),
+        ChildOrder::Created => children
+            .sort_by(|a, b| (&a.created, id_num(&a.page)).cmp(&(&b.created, id_num(&b.page)))),
+        ChildOrder::Modified => children.sort_by(|a, b| a.modified.cmp(&b.modified)),
+    }
+    if reverse {
+        children.reverse();
+    }
+    for c in children.iter_mut() {
+        sort_children(&mut c.children, order, reverse);
     }
 }
 

@@ -112,10 +112,8 @@ impl Renderer<'_> {
             let name = att.filename.clone();
             (self.attachment_target(&att), name)
         } else if let Some(u) = t.child(c, "ri:url") {
-            (
-                t.attr(u, "ri:value").unwrap_or("").to_owned(),
-                String::new(),
-            )
+            let src = t.attr(u, "ri:value").unwrap_or("").trim().to_owned();
+            (self.image_src(src), String::new())
         } else {
             (String::new(), String::new())
         };
@@ -169,14 +167,14 @@ impl Renderer<'_> {
             return Vec::new();
         };
         let url = if let Some(u) = t.find(src, "ri:url") {
-            t.attr(u, "ri:value").unwrap_or("").to_owned()
+            self.image_src(t.attr(u, "ri:value").unwrap_or("").trim().to_owned())
         } else if let Some(a) = t
             .find(src, "ri:attachment")
             .and_then(|a| attachment_ref(t, a))
         {
             self.attachment_target(&a)
         } else {
-            p.text(t, "src").unwrap_or_default()
+            self.image_src(p.text(t, "src").unwrap_or_default())
         };
         if url.is_empty() {
             return Vec::new();
@@ -186,6 +184,18 @@ impl Renderer<'_> {
             title: p.text(t, "title").unwrap_or_default(),
             alt: p.text(t, "alt").unwrap_or_default(),
         }]
+    }
+
+    /// An image URL from the page: a Confluence attachment URL of an
+    /// exported file becomes its path; anything host-less goes on the site.
+    pub(crate) fn image_src(&mut self, src: String) -> String {
+        if src.is_empty() || src.starts_with('#') {
+            return src;
+        }
+        match self.href_target(src.clone()) {
+            Some(url) => url,
+            None => src,
+        }
     }
 
     fn att_link(&mut self, att: &AttachmentRef, text: Option<String>) -> Inline {
@@ -220,16 +230,20 @@ impl Renderer<'_> {
             filename: source,
             page: None,
         };
-        let img = self.attachment_target(&png);
-        let link = self.attachment_target(&src);
-        vec![Inline::Link {
-            url: link,
+        let img = Inline::Image {
+            url: self.attachment_target(&png),
             title: String::new(),
-            children: vec![Inline::Image {
-                url: img,
-                title: String::new(),
-                alt: display,
-            }],
+            alt: display,
+        };
+        // Linked to the source only where it is exported: a link to the
+        // site would need a Confluence login to open a file few can read.
+        if self.ctx.attachment_path(&src).is_none() {
+            return vec![img];
+        }
+        vec![Inline::Link {
+            url: self.attachment_target(&src),
+            title: String::new(),
+            children: vec![img],
         }]
     }
 

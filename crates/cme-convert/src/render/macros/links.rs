@@ -3,7 +3,7 @@
 
 use crate::context::{
     AttachmentRef, ContentId, PageRef, SpaceKey, UserRef, fallback_attachment_path,
-    fallback_page_link,
+    fallback_page_link, site_attachment_link,
 };
 use crate::options::LinkStyle;
 use crate::output::WarningKind;
@@ -81,6 +81,16 @@ pub(crate) fn parse_confluence_url(href: &str) -> Option<ConfluenceTarget> {
     }
     let segs: Vec<&str> = path.split('/').collect();
     let at = |name: &str| segs.iter().position(|s| *s == name);
+    // Tiny links: `/x/CODE` (Share, Copy link), on this site only.
+    if (href.starts_with('/') || href.starts_with("http://") || href.starts_with("https://"))
+        && let Some(i) = at("x")
+        && segs.len() == i + 2
+        && let Some(id) = crate::url::tiny_link_id(segs[i + 1])
+    {
+        return Some(ConfluenceTarget::Page(PageRef::Id(ContentId(
+            id.to_string(),
+        ))));
+    }
     if let Some(i) = at("display")
         && segs.len() == i + 3
         && !segs[i + 1].is_empty()
@@ -117,40 +127,100 @@ pub(crate) fn parse_confluence_url(href: &str) -> Option<ConfluenceTarget> {
 }
 
 impl Renderer<'_> {
-    /// The link target for a page (context, else the offline fallback).
-    pub(crate) fn page_target(&mut self, page: &PageRef) -> String {
-        self.note_page(page);
-        match self.ctx.page_link(page) {
-            Some(l) => l,
-            None => fallback_page_link(page, self.current_space.as_ref()),
+    /// `path` (relative to the site URL) on the site; as it is offline.
+    pub(crate) fn on_site(&self, path: String) -> String {
+        match &self.site {
+            Some(site) => format!("{site}{path}"),
+            None => path,
         }
     }
 
+    /// A host-less href (`/wiki/...`) made absolute on the site's origin.
+    pub(crate) fn absolute(&self, href: String) -> String {
+        match &self.origin {
+            Some(o) if href.starts_with('/') && !href.starts_with("//") => format!("{o}{href}"),
+            _ => href,
+        }
+    }
+
+    /// The local link of a page (asked once), and the target to write:
+    /// that file, else the page on the site (the offline fallback).
+    pub(crate) fn page_target(&mut self, page: &PageRef) -> (Option<String>, String) {
+        self.note_page(page);
+        let local = self.ctx.page_link(page);
+        let target = match &local {
+            Some(l) => l.clone(),
+            None => self.on_site(fallback_page_link(page, self.current_space.as_ref())),
+        };
+        (local, target)
+    }
+
+    /// The link target for an attachment: the exported file, else the file
+    /// on the site (offline: its name).
     pub(crate) fn attachment_target(&mut self, att: &AttachmentRef) -> String {
         self.note_attachment(att);
-        match self.ctx.attachment_path(att) {
-            Some(p) => p,
-            None => fallback_attachment_path(att),
+        if let Some(p) = self.ctx.attachment_path(att) {
+            return p;
+        }
+        match site_attachment_link(att, self.current_id.as_ref(), self.current_space.as_ref()) {
+            Some(l) if self.site.is_some() => self.on_site(l),
+            _ => fallback_attachment_path(att),
         }
     }
 
-    /// A page link in the configured style.
+    /// Whether `page` names the page being converted (links to its own
+    /// anchors are same-page links).
+    fn is_current(&self, page: &PageRef) -> bool {
+        match page {
+            PageRef::Title { space, title } => {
+                self.current_title.as_deref() == Some(title.as_str())
+                    && (space.is_none() || space.as_ref() == self.current_space.as_ref())
+            }
+            PageRef::Id(id) => self.current_id.as_ref() == Some(id),
+            PageRef::BlogPost { .. } => false,
+        }
+    }
+
+    /// A page link in the configured style. An anchor is kept on a link to
+    /// this page when it exists here, and on a link to the site; a link to
+    /// another exported file goes to the file (its anchors are not known).
     pub(crate) fn page_link_inline(
         &mut self,
         page: &PageRef,
         anchor: Option<&str>,
         children: Vec<Inline>,
     ) -> Inline {
-        let target = self.page_target(page);
-        let frag = anchor.map(|a| format!("#{}", self.heading_anchor(a)));
+        if let Some(a) = anchor
+            && self.is_current(page)
+            && let Some(frag) = self.heading_anchor(a)
+        {
+            self.note_page(page);
+            return Inline::Link {
+                url: format!("#{frag}"),
+                title: String::new(),
+                children,
+            };
+        }
+        let (local, target) = self.page_target(page);
+        let frag = match (&local, anchor) {
+            (None, Some(a)) => Some(format!("#{}", crate::url::encode_component(a))),
+            _ => None,
+        };
         match self.opts.link_style {
             LinkStyle::Markdown => Inline::Link {
                 url: format!("{target}{}", frag.unwrap_or_default()),
                 title: String::new(),
                 children,
             },
+            // A wiki link names a file of the vault: what is not exported
+            // is linked on the site instead.
+            LinkStyle::Wiki if local.is_none() && self.site.is_some() => Inline::Link {
+                url: format!("{target}{}", frag.unwrap_or_default()),
+                title: String::new(),
+                children,
+            },
             LinkStyle::Wiki => {
-                let base = match (self.ctx.page_link(page), page.title()) {
+                let base = match (local, page.title()) {
                     // Context targets are URLs; wiki links name the file itself.
                     (Some(l), _) => {
                         let l = crate::url::decode(&l);
@@ -172,20 +242,33 @@ impl Renderer<'_> {
         }
     }
 
-    /// Same-page anchor → the id it has in the Markdown output.
-    pub(crate) fn heading_anchor(&self, anchor: &str) -> String {
+    /// A same-page anchor as it exists in the Markdown output (percent-
+    /// encoded for a link): an anchor macro's name or a heading's slug;
+    /// `None` when the page has no such anchor.
+    pub(crate) fn heading_anchor(&self, anchor: &str) -> Option<String> {
         if self.anchors.contains(anchor) {
-            return anchor.to_owned();
+            return Some(crate::url::encode_component(anchor));
         }
+        let mut tries = vec![anchor];
         // Old links are `PageTitle-HeadingText` with spaces removed.
-        let a = match &self.current_title {
-            Some(t) => {
-                let prefix: String = t.chars().filter(|c| !c.is_whitespace()).collect();
-                anchor.strip_prefix(&format!("{prefix}-")).unwrap_or(anchor)
+        if let Some(t) = &self.current_title {
+            let prefix: String = t.chars().filter(|c| !c.is_whitespace()).collect();
+            if let Some(rest) = anchor.strip_prefix(&format!("{prefix}-")) {
+                tries.insert(0, rest);
             }
-            None => anchor,
-        };
-        comrak::Anchorizer::new().anchorize(a)
+        }
+        tries.into_iter().find_map(|a| {
+            if self.anchors.contains(a) {
+                return Some(crate::url::encode_component(a));
+            }
+            if let Some(slug) = self.squashed_headings.get(a) {
+                return Some(crate::url::encode_fragment(slug));
+            }
+            let slug = comrak::Anchorizer::new().anchorize(a);
+            self.heading_slugs
+                .contains(&slug)
+                .then(|| crate::url::encode_fragment(&slug))
+        })
     }
 
     pub(crate) fn ac_link(&mut self, t: &Tree, c: NodeId, run: &mut Vec<Inline>) {
@@ -206,11 +289,20 @@ impl Renderer<'_> {
                 if body.is_empty() {
                     body.push(Inline::Text(a.clone()));
                 }
-                run.push(Inline::Link {
-                    url: format!("#{}", self.heading_anchor(&a)),
-                    title: String::new(),
-                    children: body,
-                });
+                match self.heading_anchor(&a) {
+                    Some(frag) => run.push(Inline::Link {
+                        url: format!("#{frag}"),
+                        title: String::new(),
+                        children: body,
+                    }),
+                    None => {
+                        self.warn(
+                            WarningKind::Unresolved,
+                            format!("anchor `{a}` is not on this page; link text kept"),
+                        );
+                        run.extend(body);
+                    }
+                }
             } else {
                 run.extend(body);
             }
@@ -251,6 +343,12 @@ impl Renderer<'_> {
                 if body.is_empty() {
                     body.push(Inline::Text(att.filename.clone()));
                 }
+                if self.ctx.attachment_path(&att).is_none() {
+                    self.warn(
+                        WarningKind::Unresolved,
+                        format!("attachment `{}` not exported", att.filename),
+                    );
+                }
                 let url = self.attachment_target(&att);
                 run.push(Inline::Link {
                     url,
@@ -274,22 +372,31 @@ impl Renderer<'_> {
                 if body.is_empty() {
                     body.push(Inline::Text(key.clone()));
                 }
-                run.push(Inline::Link {
-                    url: format!("/display/{key}"),
-                    title: String::new(),
-                    children: body,
-                });
-            }
-            "ri:url" => {
-                let url = t.attr(ri, "ri:value").unwrap_or("").to_owned();
-                if body.is_empty() {
-                    body.push(Inline::Text(url.clone()));
-                }
+                let url = match self.ctx.space_link(&SpaceKey(key.clone())) {
+                    Some(l) => l,
+                    None => {
+                        self.on_site(format!("/display/{}", crate::url::encode_component(&key)))
+                    }
+                };
                 run.push(Inline::Link {
                     url,
                     title: String::new(),
                     children: body,
                 });
+            }
+            "ri:url" => {
+                let url = t.attr(ri, "ri:value").unwrap_or("").trim().to_owned();
+                if body.is_empty() {
+                    body.push(Inline::Text(url.clone()));
+                }
+                match self.href_target(url) {
+                    Some(url) => run.push(Inline::Link {
+                        url,
+                        title: String::new(),
+                        children: body,
+                    }),
+                    None => run.extend(body),
+                }
             }
             "ri:shortcut" => {
                 let key = t.attr(ri, "ri:key").unwrap_or("");
@@ -323,25 +430,49 @@ impl Renderer<'_> {
         if body.is_empty() {
             body.push(Inline::Text(href.clone()));
         }
-        let url = match parse_confluence_url(&href) {
+        match self.href_target(href) {
+            Some(url) => run.push(Inline::Link {
+                url,
+                title: String::new(),
+                children: body,
+            }),
+            None => run.extend(body),
+        }
+    }
+
+    /// A URL from the page: a Confluence URL of an exported page or file
+    /// becomes the relative path; `#anchor` must exist here; whatever else
+    /// is host-less is put on the site. `None` for an anchor this page
+    /// lacks: the text is kept, unlinked.
+    pub(crate) fn href_target(&mut self, href: String) -> Option<String> {
+        if let Some(a) = href.strip_prefix('#') {
+            let a = crate::url::decode(a);
+            let frag = self.heading_anchor(&a);
+            if frag.is_none() {
+                self.warn(
+                    WarningKind::Unresolved,
+                    format!("anchor `{a}` is not on this page; link text kept"),
+                );
+            }
+            return frag.map(|f| format!("#{f}"));
+        }
+        Some(match parse_confluence_url(&href) {
             Some(ConfluenceTarget::Page(p)) => {
                 self.note_page(&p);
                 match self.ctx.page_link(&p) {
                     Some(l) => l,
-                    None => href,
+                    None => self.absolute(href),
                 }
             }
             Some(ConfluenceTarget::Attachment(a)) => {
                 self.note_attachment(&a);
-                self.ctx.attachment_path(&a).unwrap_or(href)
+                match self.ctx.attachment_path(&a) {
+                    Some(l) => l,
+                    None => self.absolute(href),
+                }
             }
-            None => href,
-        };
-        run.push(Inline::Link {
-            url,
-            title: String::new(),
-            children: body,
-        });
+            None => self.absolute(href),
+        })
     }
 }
 

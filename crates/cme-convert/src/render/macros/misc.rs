@@ -7,9 +7,24 @@ use crate::render::Renderer;
 use crate::render::md::{Block, Inline, html_escape};
 
 /// Status lozenge → a code span, the closest thing to a badge in Markdown.
+/// Status lozenge → its text in code, after a coloured circle that keeps
+/// the lozenge's colour readable in plain text (`🟢 `DONE``).
 pub(crate) fn status(t: &Tree, p: &Params) -> Vec<Inline> {
-    match p.text(t, "title").or_else(|| p.text(t, "colour")) {
-        Some(s) => vec![Inline::Code(s)],
+    let colour = p.text(t, "colour").or_else(|| p.text(t, "color"));
+    let marker = match colour.as_deref().map(str::to_ascii_lowercase).as_deref() {
+        Some("green") => "🟢",
+        Some("red") => "🔴",
+        Some("yellow") => "🟡",
+        Some("blue") => "🔵",
+        Some("purple") => "🟣",
+        _ => "⚪",
+    };
+    match p
+        .text(t, "title")
+        .filter(|s| !s.trim().is_empty())
+        .or(colour)
+    {
+        Some(s) => vec![Inline::Text(format!("{marker} ")), Inline::Code(s)],
         None => Vec::new(),
     }
 }

@@ -97,6 +97,8 @@ impl Renderer<'_> {
             "jira" | "jiraissues" => Out::Inline(self.jira(t, &p)),
             "toc" | "toc-zone" => Out::Blocks(self.toc(t, m, &p)),
             "children" | "pagetree" => Out::Blocks(self.children_macro(t, &p)),
+            // Hidden excerpts show only where they are included.
+            "excerpt" if p.flag(t, "hidden") => Out::Blocks(Vec::new()),
             "excerpt" => {
                 let inline = p.text(t, "atlassian-macro-output-type").as_deref() == Some("INLINE");
                 let mut blocks = Vec::new();
