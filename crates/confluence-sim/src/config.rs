@@ -134,6 +134,15 @@ impl SimConfig {
         (site, run)
     }
 
+    /// The path users put after the origin in a site URL: the context path
+    /// on Data Center, nothing on Cloud (whose site URL is the origin).
+    pub fn base_path(&self) -> &str {
+        match self.flavor {
+            Flavor::DataCenter => &self.context_path,
+            Flavor::Cloud => "",
+        }
+    }
+
     pub(crate) fn socket_addr(&self) -> SocketAddr {
         self.addr
     }
