@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod cql;
 pub mod errors;
+pub mod masterdetail;
 pub mod media;
 pub mod pagination;
 pub mod v1;
@@ -82,6 +83,7 @@ pub enum Kind {
     V1User,
     V1UserBulk,
     V1UserCurrent,
+    MasterDetailLines,
 }
 
 pub struct Route {
@@ -209,6 +211,11 @@ fn match_api(segs: &[&str], cloud: bool) -> Option<(Kind, &'static str, Vec<Stri
             ["user", "current"] => (V1UserCurrent, "/rest/api/user/current", vec![]),
             _ => return None,
         },
+        ["rest", "masterdetail", "1.0", "detailssummary", "lines"] => (
+            MasterDetailLines,
+            "/rest/masterdetail/1.0/detailssummary/lines",
+            vec![],
+        ),
         ["download", "attachments", page, file] => (
             LegacyDownload,
             "/download/attachments/{pageId}/{filename}",
@@ -353,5 +360,6 @@ pub fn execute(state: &State, req: &Req, route: Route) -> Resp {
         V1User => v1::user::get(&ctx),
         V1UserBulk => v1::user::bulk(&ctx),
         V1UserCurrent => v1::user::current(&ctx),
+        MasterDetailLines => masterdetail::lines(&ctx),
     }
 }
