@@ -339,18 +339,43 @@ impl R<'_, '_> {
             let _ = write!(self.out, "<a href=\"{v}\">{text}</a>");
         } else if let Some(b) = e.child("ri:blog-post") {
             let title = decode_entities(b.attr("ri:content-title").unwrap_or(""));
-            let key = b.attr("ri:space-key").unwrap_or("");
-            let day = b.attr("ri:posting-day").unwrap_or("");
-            let href = self.url(&format!("/display/{key}/{day}/{}", slug(&title)));
+            let day = b.attr("ri:posting-day");
+            let space = match b.attr("ri:space-key") {
+                Some(k) => self.ctx.site.space_by_key(k),
+                None => self.ctx.site.spaces.get(&self.page.space_id),
+            };
+            let post = space
+                .and_then(|s| self.ctx.site.blog_post(s.id, &title, day))
+                .filter(|n| {
+                    n.status != Status::Trashed && self.ctx.site.can_read(n, &self.ctx.account)
+                });
             let text = if body_html.is_empty() {
                 escape_text(&title)
             } else {
                 body_html
             };
-            let _ = write!(
-                self.out,
-                "<a href=\"{href}\" data-linked-resource-type=\"blogpost\">{text}</a>"
-            );
+            match post {
+                Some(n) => {
+                    let href = self.url(&crate::api::v1::webui(self.ctx, n, n.title()));
+                    let _ = write!(
+                        self.out,
+                        "<a href=\"{href}\" data-linked-resource-id=\"{}\" data-linked-resource-version=\"{}\" data-linked-resource-type=\"blogpost\">{text}</a>",
+                        n.id,
+                        n.version_number()
+                    );
+                }
+                None => {
+                    let key = space.map(|s| s.key.to_string()).unwrap_or_default();
+                    let href = self.url(&format!(
+                        "/pages/createblogpost.action?spaceKey={key}&title={}",
+                        slug(&title)
+                    ));
+                    let _ = write!(
+                        self.out,
+                        "<a class=\"createlink\" href=\"{href}\">{text}</a>"
+                    );
+                }
+            }
         } else if let Some(sc) = e.child("ri:shortcut") {
             let key = sc.attr("ri:key").unwrap_or("");
             let param = decode_entities(sc.attr("ri:parameter").unwrap_or(""));

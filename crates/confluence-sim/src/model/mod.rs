@@ -46,11 +46,13 @@ impl Status {
     }
 }
 
-/// Pages and folders share ids, parents and positions, so they share a type.
+/// Pages, folders and blog posts share ids, versions and bodies, so they
+/// share a type. Blog posts sit outside the page tree (no parent, no children).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum NodeKind {
     Page,
     Folder,
+    BlogPost,
 }
 
 impl NodeKind {
@@ -58,6 +60,7 @@ impl NodeKind {
         match self {
             NodeKind::Page => "page",
             NodeKind::Folder => "folder",
+            NodeKind::BlogPost => "blogpost",
         }
     }
 }

@@ -210,6 +210,17 @@ impl Site {
         self.nodes.get(&id).filter(|n| n.kind == NodeKind::Page)
     }
 
+    /// A blog post of a space by title (and posting day `YYYY/MM/DD`, when given).
+    pub fn blog_post(&self, space_id: Id, title: &str, day: Option<&str>) -> Option<&Node> {
+        self.space_nodes.get(&space_id)?.iter().find_map(|id| {
+            let n = self.nodes.get(id)?;
+            (n.kind == NodeKind::BlogPost
+                && n.title() == title
+                && day.is_none_or(|d| crate::model::time::posting_day(n.created_ms) == d))
+            .then_some(n)
+        })
+    }
+
     pub fn by_title(&self, space_id: Id, title: &str) -> Option<Id> {
         self.titles.get(&(space_id, Arc::from(title))).copied()
     }
@@ -220,15 +231,21 @@ impl Site {
         if !node.read_restriction.is_empty() {
             self.restricted += 1;
         }
-        self.titles
-            .insert((node.space_id, node.latest().title.clone()), node.id);
+        // Blog posts have their own titles and stand outside the page tree.
+        let blog = node.kind == NodeKind::BlogPost;
+        if !blog {
+            self.titles
+                .insert((node.space_id, node.latest().title.clone()), node.id);
+        }
         self.space_nodes
             .entry(node.space_id)
             .or_default()
             .insert(node.id);
         let (id, parent, space) = (node.id, node.parent, node.space_id);
         self.nodes.insert(id, node);
-        self.link_child(space, parent, id);
+        if !blog {
+            self.link_child(space, parent, id);
+        }
     }
 
     fn sort_key(&self, id: Id) -> (i64, Id) {

@@ -198,6 +198,13 @@ pub fn webui(ctx: &Ctx, n: &Node, title: &str) -> String {
         super::v2::webui(ctx, n, title)
     } else if n.kind == NodeKind::Page {
         format!("/display/{}/{}", space_key(ctx, n), slug(title))
+    } else if n.kind == NodeKind::BlogPost {
+        format!(
+            "/display/{}/{}/{}",
+            space_key(ctx, n),
+            crate::model::time::posting_day(n.created_ms),
+            slug(title)
+        )
     } else {
         format!("/pages/viewpage.action?pageId={}", n.id)
     }
