@@ -245,6 +245,20 @@ impl R<'_, '_> {
             );
         }
         let _ = write!(attrs, " data-linked-resource-container-id=\"{page_id}\"");
+        if let Some(container) = site.node(page_id) {
+            let _ = write!(
+                attrs,
+                " data-linked-resource-container-version=\"{}\"",
+                container.version_number()
+            );
+        }
+        if let (Some(a), true) = (att, self.ctx.cloud()) {
+            let _ = write!(
+                attrs,
+                " data-media-id=\"{}\" data-media-type=\"file\"",
+                escape_text(&a.latest().file_id)
+            );
+        }
         (url, attrs)
     }
 
@@ -275,9 +289,10 @@ impl R<'_, '_> {
             };
             match id {
                 Some(id) => {
+                    let version = self.ctx.site.node(id).map_or(1, |n| n.version_number());
                     let _ = write!(
                         self.out,
-                        "<a href=\"{href}\" data-linked-resource-id=\"{id}\" data-linked-resource-type=\"page\">{text}</a>"
+                        "<a href=\"{href}\" data-linked-resource-id=\"{id}\" data-linked-resource-version=\"{version}\" data-linked-resource-type=\"page\">{text}</a>"
                     );
                 }
                 None => {
@@ -426,6 +441,21 @@ impl R<'_, '_> {
         } else {
             (String::new(), String::new())
         };
+        if e.child("ri:attachment").is_some() {
+            let _ = write!(
+                extra,
+                " data-unresolved-comment-count=\"0\" data-base-url=\"{}\"",
+                escape_text(&self.ctx.base)
+            );
+            for (k, name) in [
+                ("ac:original-height", "data-height"),
+                ("ac:original-width", "data-width"),
+            ] {
+                if let Some(v) = e.attr(k) {
+                    let _ = write!(extra, " {name}=\"{v}\"");
+                }
+            }
+        }
         for (k, name) in [
             ("ac:width", "width"),
             ("ac:height", "height"),
@@ -438,7 +468,7 @@ impl R<'_, '_> {
         }
         let _ = write!(
             self.out,
-            "<span class=\"confluence-embedded-file-wrapper\"><img class=\"confluence-embedded-image\" src=\"{src}\" data-image-src=\"{src}\"{extra} /></span>"
+            "<span class=\"confluence-embedded-file-wrapper\"><img class=\"confluence-embedded-image\" loading=\"lazy\" src=\"{src}\" data-image-src=\"{src}\"{extra} /></span>"
         );
         if let Some(c) = e.child("ac:caption") {
             self.out.push_str("<figcaption>");
@@ -531,9 +561,14 @@ impl R<'_, '_> {
                 self.out.push_str("</div></div>");
             }
             "ac:adf-extension" => {
-                if let Some(f) = e.child("ac:adf-fallback") {
+                // Panels render as panels (as real views do); other ADF-only
+                // nodes as their fallback.
+                let node = e.child("ac:adf-node");
+                if let Some(n) = node.filter(|n| n.attr("type") == Some("panel")) {
+                    self.adf_node(n);
+                } else if let Some(f) = e.child("ac:adf-fallback") {
                     self.nodes(&f.children);
-                } else if let Some(n) = e.child("ac:adf-node") {
+                } else if let Some(n) = node {
                     self.adf_node(n);
                 }
             }
@@ -558,10 +593,18 @@ impl R<'_, '_> {
                 .map(|a| decode_entities(&text_of(&a.children)))
         };
         if ty == "panel" {
-            let kind = attr("panel-type").unwrap_or_else(|| "info".into());
+            // Editor panels have no macro id: real views carry an empty one,
+            // and the panel type only as its colours.
+            let (bg, border) = match attr("panel-type").as_deref().unwrap_or("info") {
+                "note" => ("#EAE6FF", "#998DD9"),
+                "success" => ("#E3FCEF", "#57D9A3"),
+                "warning" => ("#FFFAE6", "#FFC400"),
+                "error" => ("#FFEBE6", "#FF8F73"),
+                _ => ("#DEEBFF", "#4C9AFF"),
+            };
             let _ = write!(
                 self.out,
-                "<div class=\"panel conf-macro output-block\" data-panel-type=\"{kind}\"><div class=\"panelContent\">"
+                "<div class=\"panel conf-macro output-block\" data-hasbody=\"true\" data-macro-id=\"\" data-macro-name=\"panel\" style=\"background-color: {bg};border-color: {border};border-width: 1px;\"><div class=\"panelContent\" style=\"background-color: {bg};\">"
             );
             if let Some(c) = n.child("ac:adf-content") {
                 self.nodes(&c.children);
