@@ -312,26 +312,54 @@ impl R<'_, '_> {
             };
             let _ = write!(self.out, "<a href=\"{href}\"{data}>{text}</a>");
         } else if let Some(u) = e.child("ri:user") {
-            let account = u
-                .attr("ri:account-id")
-                .or(u.attr("ri:userkey"))
-                .unwrap_or("");
-            let name = self
-                .ctx
-                .site
-                .user(account)
+            let site = self.ctx.site;
+            let user = match (
+                u.attr("ri:account-id"),
+                u.attr("ri:userkey"),
+                u.attr("ri:username"),
+            ) {
+                (Some(a), _, _) => site.user(a),
+                (_, Some(k), _) => site.user_by_key(k).or_else(|| site.user(k)),
+                (_, _, Some(n)) => site.users.iter().find(|x| &*x.username == n),
+                _ => None,
+            };
+            let name = user
                 .map(|u| u.display_name.to_string())
                 .unwrap_or_else(|| "Unknown user".into());
-            let text = if body_html.is_empty() {
-                escape_text(&format!("@{name}"))
+            if self.ctx.cloud() {
+                let account = user
+                    .map(|u| u.account_id.to_string())
+                    .or_else(|| u.attr("ri:account-id").map(str::to_string))
+                    .unwrap_or_default();
+                let text = if body_html.is_empty() {
+                    escape_text(&format!("@{name}"))
+                } else {
+                    body_html
+                };
+                let _ = write!(
+                    self.out,
+                    "<a class=\"confluence-userlink user-mention\" data-account-id=\"{}\" href=\"{}\">{text}</a>",
+                    escape_text(&account),
+                    self.url(&format!("/people/{account}"))
+                );
             } else {
-                body_html
-            };
-            let _ = write!(
-                self.out,
-                "<a class=\"confluence-userlink user-mention\" data-account-id=\"{account}\" href=\"{}\">{text}</a>",
-                self.url(&format!("/people/{account}"))
-            );
+                // Data Center: by username, to the user's profile page.
+                let username = user.map(|u| u.username.to_string()).unwrap_or_default();
+                let key = user
+                    .map(|u| crate::model::dc_user_key(&u.account_id))
+                    .unwrap_or_default();
+                let text = if body_html.is_empty() {
+                    escape_text(&name)
+                } else {
+                    body_html
+                };
+                let _ = write!(
+                    self.out,
+                    "<a class=\"confluence-userlink user-mention\" data-username=\"{}\" href=\"{}\" data-linked-resource-id=\"{key}\" data-linked-resource-type=\"userinfo\">{text}</a>",
+                    escape_text(&username),
+                    self.url(&format!("/display/~{}", enc_path(&username)))
+                );
+            }
         } else if let Some(s) = e.child("ri:space") {
             let key = s.attr("ri:space-key").unwrap_or("");
             let text = if body_html.is_empty() {
@@ -339,11 +367,12 @@ impl R<'_, '_> {
             } else {
                 body_html
             };
-            let _ = write!(
-                self.out,
-                "<a href=\"{}\">{text}</a>",
-                self.url(&format!("/spaces/{key}"))
-            );
+            let path = if self.ctx.cloud() {
+                format!("/spaces/{key}")
+            } else {
+                format!("/display/{key}")
+            };
+            let _ = write!(self.out, "<a href=\"{}\">{text}</a>", self.url(&path));
         } else if let Some(u) = e.child("ri:url") {
             let v = u.attr("ri:value").unwrap_or("");
             let text = if body_html.is_empty() {

@@ -202,6 +202,15 @@ pub fn media_type_description(mt: &str) -> &'static str {
     }
 }
 
+/// A Data Center user key (32 hex digits, like `8a7f808a6b8d1b4c…`),
+/// derived from the account id so both flavours name the same person.
+pub fn dc_user_key(account_id: &str) -> String {
+    let seed = account_id.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ b as u64).wrapping_mul(0x100_0000_01b3)
+    });
+    uuid_from(seed).replace('-', "")
+}
+
 /// A deterministic UUID-shaped string from a 64-bit seed (fileIds, cloudId).
 pub fn uuid_from(seed: u64) -> String {
     let a = crate::site::rng::SplitMix64::new(seed).next_u64();

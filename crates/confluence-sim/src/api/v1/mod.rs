@@ -98,10 +98,10 @@ pub fn user_json(ctx: &Ctx, u: &User) -> Value {
             "email": u.email,
             "publicName": u.display_name,
             "username": u.username,
-            "userKey": u.account_id,
+            "userKey": crate::model::dc_user_key(&u.account_id),
             "profilePicture": {"path": format!("{}/images/icons/profilepics/default.svg", ctx.context), "width": 48, "height": 48, "isDefault": true},
             "displayName": u.display_name,
-            "_links": {"self": format!("{}/rest/api/user?key={}", ctx.base, crate::http::enc_query(&u.account_id))},
+            "_links": {"self": format!("{}/rest/api/user?key={}", ctx.base, crate::model::dc_user_key(&u.account_id))},
             "_expandable": {"status": ""}
         })
     }
