@@ -62,7 +62,9 @@ fn dc_links_use_display_paths() {
     );
     let page = sim.json(&sim.v1("/content/1002"));
     assert_eq!(page["_links"]["webui"], "/display/DEMO/Getting+Started");
-    assert!(page["_links"].get("editui").is_none() || page["_links"]["editui"].is_string());
+    // DC's link names: `edit`, not Cloud's `editui`/`edituiv2`.
+    assert!(page["_links"]["edit"].is_string(), "{page}");
+    assert!(page["_links"].get("editui").is_none() && page["_links"].get("edituiv2").is_none());
 }
 
 #[test]

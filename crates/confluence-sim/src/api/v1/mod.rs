@@ -510,15 +510,21 @@ pub fn content_json(ctx: &Ctx, n: &Node, v: &Version, ex: &Expand, top: bool) ->
     );
     m.insert("_expandable".into(), Value::Object(expandable));
     let mut links = Map::new();
+    // Cloud names the editor link `editui` (plus `edituiv2`), DC `edit`.
     links.insert(
-        "editui".into(),
+        if ctx.cloud() { "editui" } else { "edit" }.into(),
         json!(format!("/pages/resumedraft.action?draftId={id}")),
     );
     links.insert("webui".into(), json!(webui(ctx, n, &v.title)));
     if ctx.cloud() {
+        let kind = if n.kind == NodeKind::BlogPost {
+            "blog"
+        } else {
+            "pages"
+        };
         links.insert(
             "edituiv2".into(),
-            json!(format!("/spaces/{key}/pages/edit-v2/{id}")),
+            json!(format!("/spaces/{key}/{kind}/edit-v2/{id}")),
         );
     }
     if top {
