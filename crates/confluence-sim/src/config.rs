@@ -117,6 +117,9 @@ impl SimConfig {
     /// The site as configured, with the default account's credentials set.
     pub(crate) fn into_site(self) -> (Site, RunConfig) {
         let mut site = Arc::unwrap_or_clone(self.site);
+        if self.flavor == Flavor::DataCenter {
+            site.make_data_center();
+        }
         let acct = site.default_account.clone();
         if let Some(u) = site.user_mut(&acct) {
             u.email = Arc::from(self.email.as_str());
@@ -132,6 +135,15 @@ impl SimConfig {
             },
         };
         (site, run)
+    }
+
+    /// The path users put after the origin in a site URL: the context path
+    /// on Data Center, nothing on Cloud (whose site URL is the origin).
+    pub fn base_path(&self) -> &str {
+        match self.flavor {
+            Flavor::DataCenter => &self.context_path,
+            Flavor::Cloud => "",
+        }
     }
 
     pub(crate) fn socket_addr(&self) -> SocketAddr {

@@ -20,6 +20,7 @@ mod error;
 mod faults;
 mod http;
 pub mod model;
+mod page_properties;
 mod render_view;
 mod server;
 pub mod site;

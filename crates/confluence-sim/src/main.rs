@@ -22,7 +22,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Serve a site until killed (prints `listening on URL` first).
+    /// Serve a site until killed (prints `listening on URL` first: the site URL, context path included).
     Serve(ServeArgs),
 }
 
@@ -103,8 +103,9 @@ fn run(cli: Cli) -> Result<()> {
             .with_context(|| format!("cannot listen on {}", args.addr))?;
         let local = listener.local_addr()?;
         {
+            // The full site URL, context path included, so it can be pasted as `--url`.
             let mut out = std::io::stdout().lock();
-            writeln!(out, "listening on http://{local}")?;
+            writeln!(out, "listening on http://{local}{}", config.base_path())?;
             out.flush()?;
         }
         tokio::select! {

@@ -1,5 +1,5 @@
 //! The `confluence-sim` binary: `serve` prints exactly
-//! `listening on http://127.0.0.1:PORT` as its first line and then serves;
+//! `listening on http://127.0.0.1:PORT[/context]` as its first line and then serves;
 //! `--help` documents the default credentials.
 
 mod common;
@@ -19,7 +19,7 @@ impl Drop for Server {
     }
 }
 
-/// Starts `confluence-sim serve ARGS` and returns it with its origin.
+/// Starts `confluence-sim serve ARGS` and returns it with the URL it printed.
 fn serve(args: &[&str]) -> (Server, String) {
     let mut child = Command::new(BIN)
         .arg("serve")
@@ -38,9 +38,10 @@ fn serve(args: &[&str]) -> (Server, String) {
         .strip_prefix("listening on ")
         .unwrap_or_else(|| panic!("first line: {line:?}"))
         .to_string();
-    let port = origin
+    let rest = origin
         .strip_prefix("http://127.0.0.1:")
         .unwrap_or_else(|| panic!("first line: {line:?}"));
+    let port = rest.split('/').next().unwrap_or_default();
     assert!(
         port.parse::<u16>().is_ok_and(|p| p > 0),
         "first line: {line:?}"
@@ -112,4 +113,13 @@ fn bad_generate_spec_is_a_clear_error() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("pages"), "error names the bad key: {err}");
     assert!(!err.contains("panicked"), "no panic: {err}");
+}
+
+#[test]
+fn listening_line_includes_the_context_path() {
+    let (_server, url) = serve(&["--demo", "--flavor", "dc", "--context-path", "/confluence"]);
+    assert!(url.ends_with("/confluence"), "printed {url:?}");
+    // The printed URL is the site URL: REST paths hang directly off it.
+    let r = get(&format!("{url}/rest/api/space"), "Bearer sim-pat");
+    assert_eq!(r.status, 200, "{}", r.text());
 }

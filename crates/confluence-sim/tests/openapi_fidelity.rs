@@ -319,6 +319,39 @@ fn v2_attachments_and_folders() {
     c.finish();
 }
 
+#[test]
+fn v2_blog_posts() {
+    let sim = demo();
+    let mut c = Checker::new(sim);
+    let all = c.check("GET /blogposts", &sim.v2("/blogposts?limit=250"));
+    let posts = all["results"].as_array().cloned().unwrap_or_default();
+    assert!(!posts.is_empty(), "the demo has a blog post to validate");
+    c.check(
+        "GET /blogposts",
+        &sim.v2("/blogposts?sort=-created-date&limit=1"),
+    );
+    for b in &posts {
+        let id = b["id"].as_str().unwrap();
+        let space = b["spaceId"].as_str().unwrap();
+        for q in [
+            "",
+            "?body-format=storage",
+            "?body-format=view",
+            "?include-labels=true",
+        ] {
+            c.check(
+                "GET /blogposts/{id}",
+                &sim.v2(&format!("/blogposts/{id}{q}")),
+            );
+        }
+        c.check(
+            "GET /spaces/{id}/blogposts",
+            &sim.v2(&format!("/spaces/{space}/blogposts?body-format=storage")),
+        );
+    }
+    c.finish();
+}
+
 /// All the v1 operations, for one simulator (Cloud or DC).
 /// `stride` samples every n-th page for the per-page operations.
 fn check_v1(sim: &Sim, c: &mut Checker, stride: usize) {

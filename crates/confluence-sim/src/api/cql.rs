@@ -630,11 +630,16 @@ pub fn validate(q: &Query) -> Result<(), String> {
 }
 
 /// Runs a query over what `account` can see: current and archived pages
-/// (and folders when asked for), plus the current attachments of current
+/// (and folders or blog posts when the query names their type, so the
+/// exporter's untyped queries stay page-only), plus the current attachments of current
 /// pages when the query names `type = attachment`. Ordered by id unless the
 /// query says otherwise.
 pub fn run<'a>(site: &'a Site, q: &Query, account: &str) -> Vec<Hit<'a>> {
     let folders = q.expr.as_ref().is_some_and(|e| mentions_type(e, "folder"));
+    let blog_posts = q
+        .expr
+        .as_ref()
+        .is_some_and(|e| mentions_type(e, "blogpost"));
     let attachments = q
         .expr
         .as_ref()
@@ -646,13 +651,17 @@ pub fn run<'a>(site: &'a Site, q: &Query, account: &str) -> Vec<Hit<'a>> {
     let nodes = q
         .expr
         .as_ref()
-        .is_none_or(|e| possible_types(e) & (PAGE | FOLDER) != 0);
+        .is_none_or(|e| possible_types(e) & (PAGE | FOLDER | BLOGPOST) != 0);
     let mut out: Vec<Hit> = site
         .nodes
         .values()
         .take(if nodes { usize::MAX } else { 0 })
         .filter(|n| matches!(n.status, Status::Current | Status::Archived))
-        .filter(|n| n.kind == NodeKind::Page || folders)
+        .filter(|n| match n.kind {
+            NodeKind::Page => true,
+            NodeKind::Folder => folders,
+            NodeKind::BlogPost => blog_posts,
+        })
         .map(Hit::Node)
         .filter(|h| matches(h))
         .filter(|h| matches!(h, Hit::Node(n) if site.can_read(n, account)))
@@ -731,6 +740,7 @@ pub fn resolve<'a>(site: &'a Site, ids: &[(Id, bool)]) -> Vec<Hit<'a>> {
 const PAGE: u8 = 1;
 const FOLDER: u8 = 2;
 const ATTACHMENT: u8 = 4;
+const BLOGPOST: u8 = 8;
 
 /// The kinds of hit that could match `e` (a superset): what `type =`/`type
 /// in` allows, intersected over `AND`, joined over `OR`; anything else
@@ -739,7 +749,7 @@ fn possible_types(e: &Expr) -> u8 {
     match e {
         Expr::And(a, b) => possible_types(a) & possible_types(b),
         Expr::Or(a, b) => possible_types(a) | possible_types(b),
-        Expr::Not(_) => PAGE | FOLDER | ATTACHMENT,
+        Expr::Not(_) => PAGE | FOLDER | ATTACHMENT | BLOGPOST,
         Expr::Cmp { field, op, values } if field == "type" && matches!(*op, "=" | "in") => values
             .iter()
             .map(|v| {
@@ -748,13 +758,14 @@ fn possible_types(e: &Expr) -> u8 {
                     ("page", PAGE),
                     ("folder", FOLDER),
                     ("attachment", ATTACHMENT),
+                    ("blogpost", BLOGPOST),
                 ]
                 .iter()
                 .filter(|(name, _)| t.eq_ignore_ascii_case(name))
                 .fold(0, |m, (_, bit)| m | bit)
             })
             .fold(0, |m, b| m | b),
-        Expr::Cmp { .. } => PAGE | FOLDER | ATTACHMENT,
+        Expr::Cmp { .. } => PAGE | FOLDER | ATTACHMENT | BLOGPOST,
     }
 }
 
@@ -851,7 +862,7 @@ mod tests {
 
     #[test]
     fn possible_types_over_approximate() {
-        let all = PAGE | FOLDER | ATTACHMENT;
+        let all = PAGE | FOLDER | ATTACHMENT | BLOGPOST;
         for (q, want) in [
             ("type = attachment and space = KEY", ATTACHMENT),
             (
@@ -862,7 +873,8 @@ mod tests {
             ("type = attachment or title = x", all),
             ("not type = page", all),
             ("type != page", all),
-            ("type = blogpost", 0),
+            ("type = blogpost", BLOGPOST),
+            ("type = comment", 0),
             ("(type = attachment) and (type = page)", 0),
         ] {
             let e = parse(q).unwrap().expr.unwrap();

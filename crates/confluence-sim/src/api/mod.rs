@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod cql;
 pub mod errors;
+pub mod masterdetail;
 pub mod media;
 pub mod pagination;
 pub mod v1;
@@ -51,6 +52,9 @@ pub enum Kind {
     V2Space,
     V2SpacePages,
     V2Pages,
+    V2SpaceBlogPosts,
+    V2BlogPosts,
+    V2BlogPost,
     V2Page,
     V2PageAncestors,
     V2PageChildren,
@@ -82,6 +86,7 @@ pub enum Kind {
     V1User,
     V1UserBulk,
     V1UserCurrent,
+    MasterDetailLines,
 }
 
 pub struct Route {
@@ -123,6 +128,11 @@ fn match_api(segs: &[&str], cloud: bool) -> Option<(Kind, &'static str, Vec<Stri
             ["spaces", id] => (V2Space, "/api/v2/spaces/{id}", p(&[id])),
             ["spaces", id, "pages"] => (V2SpacePages, "/api/v2/spaces/{id}/pages", p(&[id])),
             ["pages"] => (V2Pages, "/api/v2/pages", vec![]),
+            ["spaces", id, "blogposts"] => {
+                (V2SpaceBlogPosts, "/api/v2/spaces/{id}/blogposts", p(&[id]))
+            }
+            ["blogposts"] => (V2BlogPosts, "/api/v2/blogposts", vec![]),
+            ["blogposts", id] => (V2BlogPost, "/api/v2/blogposts/{id}", p(&[id])),
             ["pages", id] => (V2Page, "/api/v2/pages/{id}", p(&[id])),
             ["pages", id, "ancestors"] => {
                 (V2PageAncestors, "/api/v2/pages/{id}/ancestors", p(&[id]))
@@ -209,6 +219,11 @@ fn match_api(segs: &[&str], cloud: bool) -> Option<(Kind, &'static str, Vec<Stri
             ["user", "current"] => (V1UserCurrent, "/rest/api/user/current", vec![]),
             _ => return None,
         },
+        ["rest", "masterdetail", "1.0", "detailssummary", "lines"] => (
+            MasterDetailLines,
+            "/rest/masterdetail/1.0/detailssummary/lines",
+            vec![],
+        ),
         ["download", "attachments", page, file] => (
             LegacyDownload,
             "/download/attachments/{pageId}/{filename}",
@@ -322,6 +337,9 @@ pub fn execute(state: &State, req: &Req, route: Route) -> Resp {
         V2Space => v2::spaces::get(&ctx, &p[0]),
         V2SpacePages => v2::pages::space_pages(&ctx, &p[0]),
         V2Pages => v2::pages::list(&ctx),
+        V2SpaceBlogPosts => v2::pages::space_blog_posts(&ctx, &p[0]),
+        V2BlogPosts => v2::pages::list_blog_posts(&ctx),
+        V2BlogPost => v2::pages::get_blog_post(&ctx, &p[0]),
         V2Page => v2::pages::get(&ctx, &p[0]),
         V2PageAncestors => v2::tree::ancestors(&ctx, &p[0], false),
         V2PageChildren => v2::tree::children(&ctx, &p[0]),
@@ -353,5 +371,6 @@ pub fn execute(state: &State, req: &Req, route: Route) -> Resp {
         V1User => v1::user::get(&ctx),
         V1UserBulk => v1::user::bulk(&ctx),
         V1UserCurrent => v1::user::current(&ctx),
+        MasterDetailLines => masterdetail::lines(&ctx),
     }
 }

@@ -46,11 +46,13 @@ impl Status {
     }
 }
 
-/// Pages and folders share ids, parents and positions, so they share a type.
+/// Pages, folders and blog posts share ids, versions and bodies, so they
+/// share a type. Blog posts sit outside the page tree (no parent, no children).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum NodeKind {
     Page,
     Folder,
+    BlogPost,
 }
 
 impl NodeKind {
@@ -58,6 +60,7 @@ impl NodeKind {
         match self {
             NodeKind::Page => "page",
             NodeKind::Folder => "folder",
+            NodeKind::BlogPost => "blogpost",
         }
     }
 }
@@ -197,6 +200,15 @@ pub fn media_type_description(mt: &str) -> &'static str {
         "video/mp4" => "MP4 Video",
         _ => "File",
     }
+}
+
+/// A Data Center user key (32 hex digits, like `8a7f808a6b8d1b4c…`),
+/// derived from the account id so both flavours name the same person.
+pub fn dc_user_key(account_id: &str) -> String {
+    let seed = account_id.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ b as u64).wrapping_mul(0x100_0000_01b3)
+    });
+    uuid_from(seed).replace('-', "")
 }
 
 /// A deterministic UUID-shaped string from a 64-bit seed (fileIds, cloudId).

@@ -88,6 +88,8 @@ pub struct Site {
     fragments: parking_lot::RwLock<FastMap<Id, Fragment>>,
     /// Recent CQL results by key (query and caller), emptied by `bump()`.
     searches: parking_lot::Mutex<VecDeque<(String, SearchIds)>>,
+    /// Serve bodies in Data Center's forms (set by `make_data_center`).
+    pub data_center: bool,
 }
 
 impl Clone for Site {
@@ -113,6 +115,7 @@ impl Clone for Site {
             revision: 0,
             fragments: Default::default(),
             searches: Default::default(),
+            data_center: self.data_center,
         }
     }
 }
@@ -140,6 +143,7 @@ impl Site {
             revision: 0,
             fragments: Default::default(),
             searches: Default::default(),
+            data_center: false,
         }
     }
 
@@ -179,6 +183,13 @@ impl Site {
         self.user_by_id.get(account_id).map(|i| &self.users[*i])
     }
 
+    /// A user by Data Center user key (see [`crate::model::dc_user_key`]).
+    pub fn user_by_key(&self, key: &str) -> Option<&User> {
+        self.users
+            .iter()
+            .find(|u| crate::model::dc_user_key(&u.account_id) == key)
+    }
+
     pub fn user_mut(&mut self, account_id: &str) -> Option<&mut User> {
         let i = *self.user_by_id.get(account_id)?;
         Some(&mut self.users[i])
@@ -210,6 +221,17 @@ impl Site {
         self.nodes.get(&id).filter(|n| n.kind == NodeKind::Page)
     }
 
+    /// A blog post of a space by title (and posting day `YYYY/MM/DD`, when given).
+    pub fn blog_post(&self, space_id: Id, title: &str, day: Option<&str>) -> Option<&Node> {
+        self.space_nodes.get(&space_id)?.iter().find_map(|id| {
+            let n = self.nodes.get(id)?;
+            (n.kind == NodeKind::BlogPost
+                && n.title() == title
+                && day.is_none_or(|d| crate::model::time::posting_day(n.created_ms) == d))
+            .then_some(n)
+        })
+    }
+
     pub fn by_title(&self, space_id: Id, title: &str) -> Option<Id> {
         self.titles.get(&(space_id, Arc::from(title))).copied()
     }
@@ -220,15 +242,21 @@ impl Site {
         if !node.read_restriction.is_empty() {
             self.restricted += 1;
         }
-        self.titles
-            .insert((node.space_id, node.latest().title.clone()), node.id);
+        // Blog posts have their own titles and stand outside the page tree.
+        let blog = node.kind == NodeKind::BlogPost;
+        if !blog {
+            self.titles
+                .insert((node.space_id, node.latest().title.clone()), node.id);
+        }
         self.space_nodes
             .entry(node.space_id)
             .or_default()
             .insert(node.id);
         let (id, parent, space) = (node.id, node.parent, node.space_id);
         self.nodes.insert(id, node);
-        self.link_child(space, parent, id);
+        if !blog {
+            self.link_child(space, parent, id);
+        }
     }
 
     fn sort_key(&self, id: Id) -> (i64, Id) {
@@ -409,15 +437,40 @@ impl Site {
 
     // ---- bodies ----------------------------------------------------------
 
-    /// The storage XHTML of a version.
+    /// The storage XHTML of a version (in Data Center's forms on a DC site).
     pub fn body_text<'a>(&self, node: &Node, v: &'a Version) -> Cow<'a, str> {
-        match &v.body {
+        let text = match &v.body {
             Body::Stored(s) => Cow::Borrowed(&**s),
             Body::Generated(seed) => match &self.generator {
                 Some(g) => Cow::Owned(g.body(self, node, *seed)),
                 None => Cow::Borrowed(""),
             },
+        };
+        if self.data_center {
+            match crate::site::flavor::dc_storage(&text) {
+                Some(dc) => Cow::Owned(dc),
+                None => text,
+            }
+        } else {
+            text
         }
+    }
+
+    /// Turns a site into what Data Center serves: no folders (their
+    /// children move up to the folder's parent) and bodies in DC forms
+    /// (`ri:userkey` mentions, no ADF-only nodes; see `body_text`).
+    pub fn make_data_center(&mut self) {
+        self.data_center = true;
+        let folders: Vec<Id> = self
+            .nodes
+            .values()
+            .filter(|n| n.kind == NodeKind::Folder)
+            .map(|n| n.id)
+            .collect();
+        for f in folders {
+            self.purge(f);
+        }
+        self.bump();
     }
 
     /// The storage body as a JSON string literal, cached within a memory

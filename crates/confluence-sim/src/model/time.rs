@@ -54,6 +54,11 @@ pub fn date(ms: Millis) -> String {
     format!("{y:04}-{m:02}-{d:02}")
 }
 
+/// `2024/07/14`: a blog post's posting day, as its URLs and `ri:posting-day` write it.
+pub fn posting_day(ms: Millis) -> String {
+    date(ms).replace('-', "/")
+}
+
 fn num(s: &str) -> Option<u32> {
     if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
         return None;

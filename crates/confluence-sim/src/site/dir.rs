@@ -146,6 +146,9 @@ struct VersionSpec {
 struct PageSpec {
     id: String,
     space: String,
+    /// `page` (default) or `blogpost`.
+    #[serde(default, rename = "type")]
+    kind: Option<String>,
     #[serde(default)]
     parent: Option<String>,
     title: String,
@@ -499,10 +502,22 @@ impl Loader<'_> {
                     prefix: "global",
                 })
                 .collect();
+            let kind = match p.kind.as_deref() {
+                None | Some("page") => NodeKind::Page,
+                Some("blogpost") if p.parent.is_none() => NodeKind::BlogPost,
+                Some("blogpost") => {
+                    return Err((self.err)(format!("{what}: a blog post has no parent")));
+                }
+                Some(other) => {
+                    return Err((self.err)(format!(
+                        "{what}: bad type {other:?} (page or blogpost)"
+                    )));
+                }
+            };
             let parent = self.parent(&what, &p.parent)?;
             let node = Node {
                 id,
-                kind: NodeKind::Page,
+                kind,
                 space_id: space,
                 parent,
                 position: p

@@ -2,5 +2,6 @@
 
 pub mod demo;
 pub mod dir;
+pub mod flavor;
 pub mod generate;
 pub mod rng;

@@ -55,7 +55,13 @@ fn paged<T>(
 /// `GET /content?spaceKey=&title=&type=&status=` (default expand space,history,version).
 pub fn list(ctx: &Ctx) -> Resp {
     let q = &ctx.req.query;
-    let kind = q.get("type").unwrap_or("page");
+    let kind = match q.get("type").unwrap_or("page") {
+        "page" => Some(NodeKind::Page),
+        "blogpost" => Some(NodeKind::BlogPost),
+        _ => None,
+    };
+    // Blog posts: `postingDay=YYYY-MM-DD` narrows to one day.
+    let day = q.get("postingDay").map(|d| d.replace('-', "/"));
     let ex = Expand::parse(ctx, "space,history,version");
     let space = match q.get("spaceKey") {
         Some(k) => match ctx.site.space_by_key(k) {
@@ -66,9 +72,9 @@ pub fn list(ctx: &Ctx) -> Resp {
     };
     let st = statuses(ctx, &[Status::Current]);
     let title = q.get("title");
-    let items: Vec<&Node> = if kind != "page" {
+    let items: Vec<&Node> = if kind.is_none() {
         vec![]
-    } else if let (Some(s), Some(t)) = (space, title) {
+    } else if let (Some(s), Some(t), Some(NodeKind::Page)) = (space, title, kind) {
         ctx.site
             .by_title(s, t)
             .and_then(|id| ctx.site.page(id))
@@ -92,7 +98,12 @@ pub fn list(ctx: &Ctx) -> Resp {
     let items: Vec<&Node> = items
         .into_iter()
         .filter(|n| {
-            n.kind == NodeKind::Page && st.contains(&n.status) && ctx.site.can_read(n, &ctx.account)
+            Some(n.kind) == kind
+                && st.contains(&n.status)
+                && ctx.site.can_read(n, &ctx.account)
+                && day
+                    .as_ref()
+                    .is_none_or(|d| crate::model::time::posting_day(n.created_ms) == *d)
         })
         .collect();
     paged(ctx, &items, 25, 1000, |n| {

@@ -98,10 +98,10 @@ pub fn user_json(ctx: &Ctx, u: &User) -> Value {
             "email": u.email,
             "publicName": u.display_name,
             "username": u.username,
-            "userKey": u.account_id,
+            "userKey": crate::model::dc_user_key(&u.account_id),
             "profilePicture": {"path": format!("{}/images/icons/profilepics/default.svg", ctx.context), "width": 48, "height": 48, "isDefault": true},
             "displayName": u.display_name,
-            "_links": {"self": format!("{}/rest/api/user?key={}", ctx.base, crate::http::enc_query(&u.account_id))},
+            "_links": {"self": format!("{}/rest/api/user?key={}", ctx.base, crate::model::dc_user_key(&u.account_id))},
             "_expandable": {"status": ""}
         })
     }
@@ -198,6 +198,13 @@ pub fn webui(ctx: &Ctx, n: &Node, title: &str) -> String {
         super::v2::webui(ctx, n, title)
     } else if n.kind == NodeKind::Page {
         format!("/display/{}/{}", space_key(ctx, n), slug(title))
+    } else if n.kind == NodeKind::BlogPost {
+        format!(
+            "/display/{}/{}/{}",
+            space_key(ctx, n),
+            crate::model::time::posting_day(n.created_ms),
+            slug(title)
+        )
     } else {
         format!("/pages/viewpage.action?pageId={}", n.id)
     }
@@ -503,15 +510,21 @@ pub fn content_json(ctx: &Ctx, n: &Node, v: &Version, ex: &Expand, top: bool) ->
     );
     m.insert("_expandable".into(), Value::Object(expandable));
     let mut links = Map::new();
+    // Cloud names the editor link `editui` (plus `edituiv2`), DC `edit`.
     links.insert(
-        "editui".into(),
+        if ctx.cloud() { "editui" } else { "edit" }.into(),
         json!(format!("/pages/resumedraft.action?draftId={id}")),
     );
     links.insert("webui".into(), json!(webui(ctx, n, &v.title)));
     if ctx.cloud() {
+        let kind = if n.kind == NodeKind::BlogPost {
+            "blog"
+        } else {
+            "pages"
+        };
         links.insert(
             "edituiv2".into(),
-            json!(format!("/spaces/{key}/pages/edit-v2/{id}")),
+            json!(format!("/spaces/{key}/{kind}/edit-v2/{id}")),
         );
     }
     if top {

@@ -216,7 +216,11 @@ pub fn search(ctx: &Ctx) -> Resp {
                     content_json(ctx, n, n.latest(), &ex, false),
                     n.title(),
                     n.modified_ms(),
-                    if n.kind == NodeKind::Page { "aui-icon content-type-page" } else { "aui-icon content-type-folder" },
+                    match n.kind {
+                        NodeKind::Page => "aui-icon content-type-page",
+                        NodeKind::Folder => "aui-icon content-type-folder",
+                        NodeKind::BlogPost => "aui-icon content-type-blogpost",
+                    },
                 ),
                 Hit::Attachment(a, page) => (
                     *page,

@@ -11,6 +11,7 @@ use crate::model::User;
 fn find<'a>(ctx: &Ctx<'a>, key: &str) -> Option<&'a User> {
     ctx.site
         .user(key)
+        .or_else(|| ctx.site.user_by_key(key))
         .or_else(|| ctx.site.users.iter().find(|u| &*u.username == key))
 }
 

@@ -52,6 +52,12 @@ pub fn webui(ctx: &Ctx, node: &Node, title: &str) -> String {
     }
     match node.kind {
         NodeKind::Folder => format!("/spaces/{key}/folder/{}", node.id),
+        NodeKind::BlogPost => format!(
+            "/spaces/{key}/blog/{}/{}/{}",
+            crate::model::time::posting_day(node.created_ms),
+            node.id,
+            slug(title)
+        ),
         NodeKind::Page if homepage => format!("/spaces/{key}/overview"),
         NodeKind::Page => {
             let s = slug(title);
@@ -176,14 +182,12 @@ pub struct PageLinks {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PageJson<'a> {
-    pub parent_type: Option<&'static str>,
-    pub parent_id: Option<String>,
+    /// Page-only fields (absent on blog posts).
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub tree: Option<TreeJson<'a>>,
     pub space_id: String,
-    pub owner_id: &'a str,
-    pub last_owner_id: Option<&'a str>,
     pub created_at: String,
     pub author_id: &'a str,
-    pub position: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<VersionJson<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -209,6 +213,17 @@ pub struct PageJson<'a> {
     pub links: PageLinks,
 }
 
+/// Where a page sits: parent, owner, position. Blog posts have none of it.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TreeJson<'a> {
+    pub parent_type: Option<&'static str>,
+    pub parent_id: Option<String>,
+    pub owner_id: &'a str,
+    pub last_owner_id: Option<&'a str>,
+    pub position: i64,
+}
+
 pub fn parent_type(ctx: &Ctx, node: &Node) -> Option<&'static str> {
     node.parent
         .and_then(|p| ctx.site.node(p))
@@ -224,14 +239,16 @@ pub fn page_json<'a>(ctx: &Ctx, node: &'a Node, v: &'a Version, bulk: bool) -> P
         .map(|s| s.key.to_string())
         .unwrap_or_default();
     PageJson {
-        parent_type: parent_type(ctx, node),
-        parent_id: node.parent.map(|p| p.to_string()),
+        tree: (node.kind != NodeKind::BlogPost).then(|| TreeJson {
+            parent_type: parent_type(ctx, node),
+            parent_id: node.parent.map(|p| p.to_string()),
+            owner_id: &node.author_id,
+            last_owner_id: None,
+            position: node.position,
+        }),
         space_id: node.space_id.to_string(),
-        owner_id: &node.author_id,
-        last_owner_id: None,
         created_at: iso(node.created_ms),
         author_id: &node.author_id,
-        position: node.position,
         version: Some(VersionJson::of(v)),
         body: Some(BodyJson::default()),
         status: if v.number == node.version_number() {
@@ -241,7 +258,11 @@ pub fn page_json<'a>(ctx: &Ctx, node: &'a Node, v: &'a Version, bulk: bool) -> P
         },
         title: &v.title,
         id: node.id.to_string(),
-        subtype: if bulk { Some(None) } else { None },
+        subtype: if bulk && node.kind != NodeKind::BlogPost {
+            Some(None)
+        } else {
+            None
+        },
         labels: None,
         properties: None,
         operations: None,
@@ -251,7 +272,11 @@ pub fn page_json<'a>(ctx: &Ctx, node: &'a Node, v: &'a Version, bulk: bool) -> P
         links: PageLinks {
             editui: format!("/pages/resumedraft.action?draftId={}", node.id),
             webui: webui(ctx, node, &v.title),
-            edituiv2: format!("/spaces/{key}/pages/edit-v2/{}", node.id),
+            edituiv2: if node.kind == NodeKind::BlogPost {
+                format!("/spaces/{key}/blog/edit-v2/{}", node.id)
+            } else {
+                format!("/spaces/{key}/pages/edit-v2/{}", node.id)
+            },
             tinyui: tiny(node.id),
             base: None,
         },

@@ -50,7 +50,7 @@ enum Source<'a> {
 }
 
 /// Shared listing engine: filter, sort, window, serialize.
-fn list_pages(ctx: &Ctx, source: Source, keep: &dyn Fn(&Node) -> bool) -> Resp {
+fn list_pages(ctx: &Ctx, kind: NodeKind, source: Source, keep: &dyn Fn(&Node) -> bool) -> Resp {
     let q = &ctx.req.query;
     let limit = match v2_limit(ctx, 25) {
         Ok(l) => l,
@@ -76,7 +76,7 @@ fn list_pages(ctx: &Ctx, source: Source, keep: &dyn Fn(&Node) -> bool) -> Resp {
     let title = q.get("title");
     let site = ctx.site;
     let ok = |n: &Node| {
-        n.kind == NodeKind::Page
+        n.kind == kind
             && statuses.contains(&n.status)
             && title.is_none_or(|t| n.title() == t)
             && keep(n)
@@ -216,6 +216,15 @@ impl AsRef<[u8]> for RawBytes {
 
 /// `GET /spaces/{id}/pages`
 pub fn space_pages(ctx: &Ctx, space: &str) -> Resp {
+    space_content(ctx, space, NodeKind::Page)
+}
+
+/// `GET /spaces/{id}/blogposts`
+pub fn space_blog_posts(ctx: &Ctx, space: &str) -> Resp {
+    space_content(ctx, space, NodeKind::BlogPost)
+}
+
+fn space_content(ctx: &Ctx, space: &str, kind: NodeKind) -> Resp {
     let Some(sid) = parse_id(space) else {
         return errors::v2_bad_request("Invalid space id");
     };
@@ -234,11 +243,20 @@ pub fn space_pages(ctx: &Ctx, space: &str) -> Resp {
     let site = ctx.site;
     let keep =
         move |n: &Node| !root_only || n.parent.is_none() || site.node(n.parent.unwrap()).is_none();
-    list_pages(ctx, Source::Space(set), &keep)
+    list_pages(ctx, kind, Source::Space(set), &keep)
 }
 
 /// `GET /pages`
 pub fn list(ctx: &Ctx) -> Resp {
+    list_content(ctx, NodeKind::Page)
+}
+
+/// `GET /blogposts`
+pub fn list_blog_posts(ctx: &Ctx) -> Resp {
+    list_content(ctx, NodeKind::BlogPost)
+}
+
+fn list_content(ctx: &Ctx, kind: NodeKind) -> Resp {
     let q = &ctx.req.query;
     let ids = q.list("id");
     if ids.len() > 250 {
@@ -267,6 +285,7 @@ pub fn list(ctx: &Ctx) -> Resp {
         }
     }
     match q.get("subtype") {
+        _ if kind == NodeKind::BlogPost => {}
         None | Some("page") => {}
         Some("live") => {
             return v2_list::<PageJson>(ctx, &[], None);
@@ -275,16 +294,16 @@ pub fn list(ctx: &Ctx) -> Resp {
     }
     let keep = |n: &Node| space_set.is_empty() || space_set.contains(&n.space_id);
     if !ids.is_empty() {
-        return list_pages(ctx, Source::Ids(id_set), &keep);
+        return list_pages(ctx, kind, Source::Ids(id_set), &keep);
     }
     if space_set.len() == 1 {
         let sid = *space_set.iter().next().unwrap();
         return match ctx.site.space_nodes.get(&sid) {
-            Some(set) => list_pages(ctx, Source::Space(set), &keep),
+            Some(set) => list_pages(ctx, kind, Source::Space(set), &keep),
             None => v2_list::<PageJson>(ctx, &[], None),
         };
     }
-    list_pages(ctx, Source::All, &keep)
+    list_pages(ctx, kind, Source::All, &keep)
 }
 
 /// A page the caller may read, or the v2 404.
@@ -305,7 +324,20 @@ fn labels_json(node: &Node, prefix: Option<&str>) -> Vec<serde_json::Value> {
 
 /// `GET /pages/{id}`
 pub fn get(ctx: &Ctx, id: &str) -> Resp {
-    let node = match visible_page(ctx, id) {
+    get_content(ctx, id, NodeKind::Page)
+}
+
+/// `GET /blogposts/{id}`
+pub fn get_blog_post(ctx: &Ctx, id: &str) -> Resp {
+    get_content(ctx, id, NodeKind::BlogPost)
+}
+
+fn get_content(ctx: &Ctx, id: &str, kind: NodeKind) -> Resp {
+    let node = parse_id(id)
+        .and_then(|i| ctx.site.node(i))
+        .filter(|n| n.kind == kind && ctx.site.can_read(n, &ctx.account))
+        .ok_or_else(errors::v2_not_found);
+    let node = match node {
         Ok(n) => n,
         Err(r) => return r,
     };
