@@ -430,7 +430,7 @@ impl Client {
                 let csv: Vec<&str> = chunk.iter().map(PageId::as_str).collect();
                 let cql = format!("id in ({})", csv.join(","));
                 let url = format!(
-                    "{}/rest/api/content/search?cql={}&limit={V1_CQL_BODY_LIMIT}&expand=body.storage,version,ancestors,space,history,metadata.labels",
+                    "{}/rest/api/content/search?cql={}&limit={V1_CQL_BODY_LIMIT}&expand=body.storage,version,ancestors,space,history",
                     self.root,
                     encode(&cql)
                 );
