@@ -4,8 +4,8 @@ use crate::auth::Credentials;
 use crate::error::{Error, redact};
 use crate::ids::{PageId, SpaceKey};
 use crate::model::{
-    Attachment, PageBody, PageMeta, Space, V1Attachment, V1Content, V1Space, V2Attachment, V2List,
-    V2Page, V2Space,
+    Attachment, PageBody, PageMeta, PageStatus, Space, V1Attachment, V1Content, V1Space,
+    V2Attachment, V2List, V2Page, V2Space,
 };
 use crate::retry::RetryPolicy;
 use crate::stats::{Observer, Stats};
@@ -99,6 +99,9 @@ const V1_CQL_BODY_LIMIT: usize = 50;
 /// (Atlassian KB); Cloud is asked for v2's 250.
 const CQL_LIMIT_CLOUD: usize = 250;
 const CQL_LIMIT_DC: usize = 200;
+/// What an inventory listing expands: labels ride along because they change
+/// without a version, so only the listing can tell a sync about them.
+const LISTING_EXPAND: &str = "version,ancestors,metadata.labels,history";
 
 /// A Confluence REST client. Cheap to clone; clones share the connection
 /// pool, the concurrency limit, the throttling state and the [`Stats`].
@@ -286,7 +289,7 @@ impl Client {
     pub async fn space_pages(&self, space: &Space) -> Result<Vec<PageMeta>, Error> {
         if self.flavor == Flavor::DataCenter {
             let url = format!(
-                "{}/rest/api/content?type=page&status=current&spaceKey={}&limit={V1_LIMIT}&expand=version,ancestors",
+                "{}/rest/api/content?type=page&status=current&spaceKey={}&limit={V1_LIMIT}&expand={LISTING_EXPAND}",
                 self.root,
                 encode(space.key.as_str())
             );
@@ -296,37 +299,33 @@ impl Client {
                 .map(|p| p.into_meta(Some(space)).0)
                 .collect());
         }
+        // CQL rather than v2 `/spaces/{id}/pages`: the same 250 pages a call,
+        // and it can carry labels, which change without a version.
+        let cql = format!("type = page and space = \"{}\"", space.key.as_str());
         let url = format!(
-            "{}/api/v2/spaces/{}/pages?limit={V2_LIMIT}&status=current",
+            "{}/rest/api/content/search?cql={}&limit={CQL_LIMIT_CLOUD}&expand={LISTING_EXPAND}",
             self.root,
-            encode(space.id.as_str())
+            encode(&cql)
         );
-        let pages: Vec<V2Page> = self.v2_all(url).await?;
-        Ok(pages.into_iter().map(|p| p.into_meta().0).collect())
+        let pages: Vec<V1Content> = self.v1_all(url).await?;
+        // CQL finds archived pages too; the inventory is current pages.
+        Ok(pages
+            .into_iter()
+            .map(|p| p.into_meta(Some(space)).0)
+            .filter(|p| p.status == PageStatus::Current)
+            .collect())
     }
 
     /// Listing data of specific pages (no bodies). Missing or invisible ids
     /// are absent from the result.
     pub async fn pages_meta(&self, ids: &[PageId]) -> Result<Vec<PageMeta>, Error> {
+        // CQL on both flavors: like the space listing, it carries labels.
         let mut out = Vec::with_capacity(ids.len());
-        if self.flavor == Flavor::DataCenter {
-            for chunk in ids.chunks(V1_LIMIT) {
-                let csv: Vec<&str> = chunk.iter().map(PageId::as_str).collect();
-                let cql = format!("id in ({}) and type = page", csv.join(","));
-                let pages = self.cql_pages(&cql).await?;
-                out.extend(pages);
-            }
-            return Ok(out);
-        }
-        for chunk in ids.chunks(V2_LIMIT) {
+        for chunk in ids.chunks(V1_LIMIT) {
             let csv: Vec<&str> = chunk.iter().map(PageId::as_str).collect();
-            let url = format!(
-                "{}/api/v2/pages?id={}&limit={V2_LIMIT}",
-                self.root,
-                encode(&csv.join(","))
-            );
-            let pages: Vec<V2Page> = self.v2_up_to(url, chunk.len()).await?;
-            out.extend(pages.into_iter().map(|p| p.into_meta().0));
+            let cql = format!("id in ({}) and type = page", csv.join(","));
+            let pages = self.cql_pages(&cql).await?;
+            out.extend(pages);
         }
         Ok(out)
     }
@@ -412,7 +411,7 @@ impl Client {
     /// Pages matching a CQL query, with version, parent and space.
     async fn cql_pages(&self, cql: &str) -> Result<Vec<PageMeta>, Error> {
         let url = format!(
-            "{}/rest/api/content/search?cql={}&limit={V1_LIMIT}&expand=version,ancestors,space",
+            "{}/rest/api/content/search?cql={}&limit={V1_LIMIT}&expand={LISTING_EXPAND},space",
             self.root,
             encode(cql)
         );
@@ -431,7 +430,7 @@ impl Client {
                 let csv: Vec<&str> = chunk.iter().map(PageId::as_str).collect();
                 let cql = format!("id in ({})", csv.join(","));
                 let url = format!(
-                    "{}/rest/api/content/search?cql={}&limit={V1_CQL_BODY_LIMIT}&expand=body.storage,version,ancestors,space",
+                    "{}/rest/api/content/search?cql={}&limit={V1_CQL_BODY_LIMIT}&expand=body.storage,version,ancestors,space,history",
                     self.root,
                     encode(&cql)
                 );

@@ -30,6 +30,6 @@ pub use auth::{Credentials, Secret};
 pub use client::{Client, ClientConfig, Flavor};
 pub use error::{ConnectProblem, Error};
 pub use ids::{AttachmentId, PageId, SpaceId, SpaceKey, Version};
-pub use model::{Attachment, PageBody, PageMeta, PageStatus, ParentKind, Space};
+pub use model::{Attachment, PageBody, PageInfo, PageMeta, PageStatus, ParentKind, Space, UserRef};
 pub use retry::RetryPolicy;
 pub use stats::{Event, Observer, Stats};

@@ -70,6 +70,33 @@ pub struct PageMeta {
     pub version: Version,
     /// When the current version was made (ISO 8601 UTC).
     pub modified_at: String,
+    /// Who made it and when it began, and its labels, as far as the
+    /// answer carried them (see [`PageInfo`]).
+    pub info: PageInfo,
+}
+
+/// Facts about a page for its front matter. Each is `None` when the answer
+/// did not carry it, so a caller can tell "none" from "not asked".
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PageInfo {
+    /// When the page was created (ISO 8601 UTC).
+    pub created_at: Option<String>,
+    /// Who created it.
+    pub author: Option<UserRef>,
+    /// Who made the current version.
+    pub last_editor: Option<UserRef>,
+    /// Label names (global prefix, which is what the UI shows), sorted.
+    pub labels: Option<Vec<String>>,
+}
+
+/// A user as a page answer names them: an id (Cloud account id or Data
+/// Center user key) and, when the answer had it, the display name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserRef {
+    /// Account id (Cloud) or user key (Data Center).
+    pub id: String,
+    /// Display name, when included.
+    pub display_name: Option<String>,
 }
 
 /// A page with its storage-format body.
@@ -147,6 +174,9 @@ pub(crate) struct V2Page {
     version: V2Version,
     #[serde(default)]
     body: Option<V2Body>,
+    author_id: Option<String>,
+    created_at: Option<String>,
+    labels: Option<V2Labels>,
 }
 
 #[derive(Deserialize)]
@@ -155,6 +185,41 @@ struct V2Version {
     number: u64,
     #[serde(default)]
     created_at: String,
+    author_id: Option<String>,
+}
+
+/// `include-labels`: at most 50, with `meta.hasMore` beyond.
+#[derive(Deserialize)]
+struct V2Labels {
+    #[serde(default)]
+    results: Vec<LabelJson>,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct LabelJson {
+    name: String,
+    #[serde(default)]
+    prefix: String,
+}
+
+/// Label names as users see them: only the `global` prefix (personal
+/// `my:` labels are private to their owner), sorted, no repeats.
+fn label_names(labels: Vec<LabelJson>) -> Vec<String> {
+    let mut names: Vec<String> = labels
+        .into_iter()
+        .filter(|l| l.prefix.is_empty() || l.prefix == "global")
+        .map(|l| l.name)
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
+fn user(id: Option<String>, name: Option<String>) -> Option<UserRef> {
+    id.filter(|i| !i.is_empty()).map(|id| UserRef {
+        id,
+        display_name: name.filter(|n| !n.is_empty()),
+    })
 }
 
 #[derive(Deserialize)]
@@ -188,6 +253,12 @@ impl V2Page {
                 status: PageStatus::parse(&self.status),
                 version: Version(self.version.number),
                 modified_at: self.version.created_at,
+                info: PageInfo {
+                    created_at: self.created_at,
+                    author: user(self.author_id, None),
+                    last_editor: user(self.version.author_id, None),
+                    labels: self.labels.map(|l| label_names(l.results)),
+                },
             },
             body,
         )
@@ -229,6 +300,9 @@ impl V2Attachment {
 #[derive(Deserialize)]
 pub(crate) struct V1Ref {
     id: String,
+    /// `page`, `folder`, … when the answer carries it (ancestors do).
+    #[serde(default, rename = "type")]
+    kind: Option<String>,
 }
 
 /// v1 numbers some ids (space ids) and strings others.
@@ -273,6 +347,8 @@ pub(crate) struct V1Content {
     ancestors: Vec<V1Ref>,
     body: Option<V2Body>,
     extensions: Option<V1Extensions>,
+    history: Option<V1History>,
+    metadata: Option<V1Metadata>,
 }
 
 #[derive(Deserialize)]
@@ -280,6 +356,39 @@ struct V1Version {
     number: u64,
     #[serde(default)]
     when: String,
+    by: Option<V1User>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct V1User {
+    account_id: Option<String>,
+    user_key: Option<String>,
+    display_name: Option<String>,
+}
+
+impl V1User {
+    fn into_ref(self) -> Option<UserRef> {
+        user(self.account_id.or(self.user_key), self.display_name)
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct V1History {
+    created_by: Option<V1User>,
+    created_date: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct V1Metadata {
+    labels: Option<V1Labels>,
+}
+
+#[derive(Deserialize)]
+struct V1Labels {
+    #[serde(default)]
+    results: Vec<LabelJson>,
 }
 
 #[derive(Deserialize)]
@@ -299,21 +408,39 @@ impl V1Content {
         let version = self.version.unwrap_or(V1Version {
             number: 1,
             when: String::new(),
+            by: None,
         });
+        let (created_at, author) = self.history.map_or((None, None), |h| {
+            (h.created_date, h.created_by.and_then(V1User::into_ref))
+        });
+        let info = PageInfo {
+            created_at,
+            author,
+            last_editor: version.by.and_then(V1User::into_ref),
+            labels: self
+                .metadata
+                .and_then(|m| m.labels)
+                .map(|l| label_names(l.results)),
+        };
         (
             PageMeta {
                 id: PageId::new(self.id),
                 title: self.title,
                 space_id,
                 // v1 ancestors run root first, immediate parent last.
-                parent: self
-                    .ancestors
-                    .last()
-                    .map(|a| (PageId::new(a.id.clone()), ParentKind::Page)),
+                parent: self.ancestors.last().map(|a| {
+                    let kind = match a.kind.as_deref() {
+                        None | Some("page") => ParentKind::Page,
+                        Some("folder") => ParentKind::Folder,
+                        Some(other) => ParentKind::Other(other.to_owned()),
+                    };
+                    (PageId::new(a.id.clone()), kind)
+                }),
                 position: self.extensions.and_then(|e| e.position.as_i64()),
                 status: PageStatus::parse(&self.status),
                 version: Version(version.number),
                 modified_at: version.when,
+                info,
             },
             self.body.and_then(|b| b.storage).map(|s| s.value),
         )

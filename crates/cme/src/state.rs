@@ -55,6 +55,10 @@ pub struct MarkdownSettings {
     /// Jira base URL for Jira macros.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub jira_url: Option<String>,
+    /// Whether pages start with YAML front matter; `None` in states written
+    /// before it existed (so the first run after an upgrade adds it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub front_matter: Option<bool>,
 }
 
 /// One export command and its arguments, replayed by `sync`.
@@ -118,6 +122,10 @@ pub struct PageState {
     /// Attachments stored for this page (it owns them): file name → copy.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub attachments: BTreeMap<String, AttachmentState>,
+    /// Hash of the labels the front matter shows: labels change without a
+    /// version, so the planner compares the listing's against this.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub labels_hash: Option<String>,
 }
 
 impl PageState {
@@ -135,6 +143,7 @@ impl PageState {
             uses: Vec::new(),
             hash: None,
             previous_paths: Vec::new(),
+            labels_hash: None,
             attachments: BTreeMap::new(),
         }
     }

@@ -88,6 +88,10 @@ pub fn handle(state: &State, req: &Req) -> Resp {
         (&Method::PUT, ["pages", id, "restrictions"]) => restrict(state, req, id),
         (&Method::POST, ["pages", id, "attachments"]) => add_attachment(state, req, id),
         (&Method::DELETE, ["attachments", id]) => delete_attachment(state, req, id),
+        (&Method::POST, ["pages", id, "labels"]) => crate::control_labels::add(state, req, id),
+        (&Method::DELETE, ["pages", id, "labels", name]) => {
+            crate::control_labels::remove(state, id, name)
+        }
         (&Method::PUT, ["faults"]) => {
             let spec: FaultSpec = match serde_json::from_slice(&req.body) {
                 Ok(s) => s,

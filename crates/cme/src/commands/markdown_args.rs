@@ -16,6 +16,13 @@ pub struct MarkdownArgs {
     /// Jira base URL, so Jira macros become links (e.g. `https://example.atlassian.net`)
     #[arg(long, env = "CME_JIRA_URL", value_name = "URL")]
     pub jira_url: Option<String>,
+    /// Start each page with YAML front matter (title, ids, authors, dates,
+    /// labels as `tags`, URL, page properties) [default: on]
+    #[arg(long, overrides_with = "no_front_matter")]
+    front_matter: bool,
+    /// Write pages without front matter
+    #[arg(long, overrides_with = "front_matter")]
+    no_front_matter: bool,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -100,8 +107,21 @@ impl MarkdownArgs {
             }
             .to_owned(),
             jira_url: jira.clone(),
+            front_matter: Some(self.front_matter_for(recorded)),
         };
         (options, jira, settings)
+    }
+
+    /// Whether to write front matter: a flag wins, then what the folder
+    /// recorded, then on.
+    fn front_matter_for(&self, recorded: Option<&MarkdownSettings>) -> bool {
+        if self.front_matter {
+            return true;
+        }
+        if self.no_front_matter {
+            return false;
+        }
+        recorded.and_then(|r| r.front_matter).unwrap_or(true)
     }
 
     /// No flag given.
@@ -110,6 +130,8 @@ impl MarkdownArgs {
             link_style: None,
             alert_style: None,
             jira_url: None,
+            front_matter: false,
+            no_front_matter: false,
         }
     }
 }

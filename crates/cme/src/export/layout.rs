@@ -470,6 +470,7 @@ mod tests {
             status: PageStatus::Current,
             version: Version(1),
             modified_at: String::new(),
+            info: Default::default(),
         }
     }
 

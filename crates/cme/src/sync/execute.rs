@@ -27,6 +27,8 @@ pub struct Exec<'a> {
     pub dir: &'a OutDir,
     pub options: &'a Options,
     pub jira_url: Option<&'a str>,
+    /// Whether pages start with YAML front matter.
+    pub front_matter: crate::export::front_matter::FrontMatter,
     pub cancel: &'a Cancel,
     pub progress: &'a dyn Progress,
     /// This run's timestamp, recorded as `last_exported`.

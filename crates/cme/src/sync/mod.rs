@@ -7,6 +7,7 @@
 //!
 //! An export command is "add this scope, then sync" from an empty (or, with
 //! `--append`, the existing) state, so the two can never drift apart.
+use crate::export::front_matter::FrontMatter;
 pub mod deps;
 pub mod disk;
 pub mod execute;
@@ -217,12 +218,17 @@ pub async fn run(client: &Client, req: SyncRequest, progress: &dyn Progress) -> 
     let Some((_, dir)) = &locked else {
         bail!("internal error: a run that writes has no handle on its folder");
     };
+    let front_matter = match state.markdown.as_ref().and_then(|m| m.front_matter) {
+        Some(false) => FrontMatter::Off,
+        _ => FrontMatter::On,
+    };
     let mut store = Store::open(dir, state, changed)?;
     let ex = Exec {
         client,
         dir,
         options: &req.options,
         jira_url: req.jira_url.as_deref(),
+        front_matter,
         cancel: &req.cancel,
         progress,
         now,

@@ -9,12 +9,13 @@ use super::outcome::{Failure, Line, Outcome};
 use super::plan::{Plan, Reason};
 use super::remote::{Remote, chain};
 use crate::export::context::PageContext;
+use crate::export::front_matter::{FrontMatter, PageFacts, SiteUrl, labels_hash};
 use crate::export::layout::Placed;
 use crate::outdir::Durability;
 use crate::progress::Phase;
 use crate::state::{AttachmentUse, PageState, TrackedStatus};
 use anyhow::{Context as _, Result};
-use cme_client::{Client, Flavor, PageBody, PageId, Version};
+use cme_client::{Client, Flavor, PageBody, PageId, PageMeta};
 use cme_convert::Converted;
 use cme_convert::Options;
 use std::collections::{BTreeSet, HashMap, HashSet};
@@ -82,10 +83,10 @@ pub async fn write_pages(
         store.record(Record::Intent {
             paths: chunk.iter().map(|w| w.path.to_string()).collect(),
         })?;
-        let mut versions: HashMap<PageId, Version> = HashMap::new();
+        let mut metas: HashMap<PageId, PageMeta> = HashMap::new();
         for page in fetched {
-            versions.insert(page.meta.id.clone(), page.meta.version);
-            bodies.insert(page.meta.id, page.storage);
+            bodies.insert(page.meta.id.clone(), page.storage);
+            metas.insert(page.meta.id.clone(), page.meta);
         }
         users
             .learn(ex.client, chunk.iter().filter_map(|w| bodies.get(&w.id)))
@@ -137,6 +138,31 @@ pub async fn write_pages(
             };
             let mut markdown = converted.markdown;
             drop_repeated_title(&mut markdown);
+            let mut labels = None;
+            if ex.front_matter == FrontMatter::On {
+                let facts = PageFacts::new(
+                    &placed.meta,
+                    metas.get(&w.id),
+                    placed.space.as_str(),
+                    &SiteUrl {
+                        base: ex.client.site_url(),
+                        flavor: ex.client.flavor(),
+                    },
+                    &users.names,
+                    &converted.properties,
+                );
+                match facts.render() {
+                    Ok(head) => markdown.insert_str(0, &head),
+                    Err(e) => {
+                        out.failures.push(Failure {
+                            path: w.path.to_string(),
+                            reason: format!("cannot write its front matter: {e}"),
+                        });
+                        continue;
+                    }
+                }
+                labels = labels_hash(&placed.meta);
+            }
             for warning in &converted.warnings {
                 out.warn(&w.path, warning);
             }
@@ -187,7 +213,7 @@ pub async fn write_pages(
                 answers_hash(placed, &deps, &remote.layout, &remote.attachments)
             };
             let entry = PageState {
-                version: versions.get(&w.id).copied().unwrap_or(placed.meta.version),
+                version: metas.get(&w.id).map_or(placed.meta.version, |m| m.version),
                 last_exported: ex.now.clone(),
                 output_path: w.path.to_string(),
                 status: TrackedStatus::Active,
@@ -199,6 +225,7 @@ pub async fn write_pages(
                 hash: Some(content_hash(markdown.as_bytes())),
                 previous_paths,
                 attachments: old.map(|o| o.attachments.clone()).unwrap_or_default(),
+                labels_hash: labels,
             };
             store.put(w.id.clone(), entry)?;
             out.push_line(Line {

@@ -7,6 +7,7 @@
 //! printed by `--dry-run` and tested without a network or a disk.
 use super::deps::answers_hash;
 use super::remote::Remote;
+use crate::export::front_matter::labels_hash;
 use crate::export::layout::Placed;
 use crate::export::names::key;
 use crate::export::paths::{OutputPath, UnsafePath};
@@ -45,6 +46,8 @@ pub enum Reason {
     Moved { from: String },
     /// A page it links to, includes or lists changed.
     Dependency,
+    /// Its labels changed (no new version: Confluence does not make one).
+    Labels,
     /// Its file is gone from the disk.
     Missing,
     /// `--force`.
@@ -260,6 +263,13 @@ fn reason(
     if ps.uses.iter().any(|u| attachment_moves(u, state, remote)) {
         return Some(Reason::Dependency);
     }
+    // Labels are in the front matter but change without a version; only
+    // pages written with front matter recorded them.
+    if let (Some(recorded), Some(now)) = (&ps.labels_hash, labels_hash(&placed.meta)) {
+        if *recorded != now {
+            return Some(Reason::Labels);
+        }
+    }
     // A state in the spec's minimal form has no dependency record: its
     // versions are all we can go by.
     if let Some(recorded) = &ps.deps_hash {
@@ -445,6 +455,7 @@ mod tests {
             status: PageStatus::Current,
             version: Version(version),
             modified_at: String::new(),
+            info: Default::default(),
         }
     }
 
@@ -725,6 +736,25 @@ mod tests {
         assert!(p.deletions[0].path.is_none());
         assert_eq!(p.refused.len(), 2);
         assert!(p.stale.is_empty());
+    }
+
+    #[test]
+    fn a_label_change_without_a_version_rewrites_the_page() {
+        let mut pages = site();
+        pages[1].info.labels = Some(vec!["ops".into()]);
+        let r = remote(pages.clone(), vec![]);
+        let mut s = synced(&r, &[]);
+        for (id, ps) in s.pages.iter_mut() {
+            let meta = pages.iter().find(|p| &p.id == id).unwrap();
+            ps.labels_hash = labels_hash(meta);
+        }
+        assert!(go(&r, &s).writes.is_empty());
+        pages[1].info.labels = Some(vec!["ops".into(), "new".into()]);
+        let r = remote(pages, vec![]);
+        let p = go(&r, &s);
+        assert_eq!(p.writes.len(), 1);
+        assert_eq!(p.writes[0].id, PageId::new("2"));
+        assert_eq!(p.writes[0].reason, Reason::Labels);
     }
 
     #[test]

@@ -182,12 +182,32 @@ pub fn current_pages(sim: &SimHandle) -> usize {
     n
 }
 
-/// Every exported file below `root` except the state (which names the URL).
+/// Every exported file below `root` except the state (which names the URL),
+/// and with the front matter's `url:` line (it names the site) left out.
 pub fn content(root: &Path) -> BTreeMap<String, Vec<u8>> {
     let mut t = tree(root);
     t.retain(|k, _| !k.starts_with(".cme-state"));
     assert!(!t.contains_key(STATE_FILE));
+    for (k, v) in t.iter_mut() {
+        if k.ends_with(".md") {
+            *v = without_url(v);
+        }
+    }
     t
+}
+
+/// A file's bytes without the front matter's `url:` line.
+pub fn without_url(bytes: &[u8]) -> Vec<u8> {
+    let text = String::from_utf8_lossy(bytes);
+    let Some(end) = text
+        .strip_prefix("---\n")
+        .and_then(|rest| rest.find("\n---\n"))
+    else {
+        return bytes.to_vec();
+    };
+    let head = &text[..end + 4];
+    let kept: Vec<&str> = head.lines().filter(|l| !l.starts_with("url: ")).collect();
+    format!("{}{}", kept.join("\n"), &text[end + 4..]).into_bytes()
 }
 
 /// Every file below `root`, relative, `/`-separated, with its bytes.

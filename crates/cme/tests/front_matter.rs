@@ -1,0 +1,314 @@
+//! YAML front matter against the simulator: every demo page (and pages with
+//! hostile titles) has parseable front matter carrying every field; a label
+//! added without a version bump reaches the file on the next sync at no
+//! extra listing cost; unchanged pages are byte-identical across runs; and
+//! `--no-front-matter` leaves it out.
+mod common;
+use cme::state::{MarkdownSettings, State};
+use cme::sync::Start;
+use cme_client::Client;
+use common::*;
+use confluence_sim::{SimConfig, SimHandle, spawn};
+use serde_json::{Value, json};
+use serde_yaml_ng::Value as Yaml;
+use std::path::Path;
+
+const KEYS: [&str; 11] = [
+    "title",
+    "page_id",
+    "space",
+    "version",
+    "author",
+    "last_editor",
+    "created",
+    "modified",
+    "tags",
+    "url",
+    "properties",
+];
+
+fn ctl(sim: &SimHandle, method: &str, path: &str, body: Value) -> Value {
+    let (status, v) = sim.control(method, path, Some(body));
+    assert!(status < 300, "{method} {path}: {status} {v}");
+    v
+}
+
+fn requests(sim: &SimHandle) -> u64 {
+    sim.control("GET", "/__sim/stats", None).1["requests"]
+        .as_u64()
+        .unwrap()
+}
+
+/// Requests other than user-name lookups (a rewritten page asks for the
+/// names of the users it mentions, as any rewrite does).
+fn requests_but_users(sim: &SimHandle) -> u64 {
+    let stats = sim.control("GET", "/__sim/stats", None).1;
+    let users: u64 = stats["by_route"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(route, _)| route.contains("/user"))
+        .filter_map(|(_, n)| n.as_u64())
+        .sum();
+    stats["requests"].as_u64().unwrap() - users
+}
+
+/// The front matter of a written file, parsed by a YAML parser.
+fn front_matter(out: &Path, path: &str) -> Yaml {
+    let text = std::fs::read_to_string(out.join(path)).unwrap();
+    let rest = text
+        .strip_prefix("---\n")
+        .unwrap_or_else(|| panic!("{path} has no front matter:\n{text}"));
+    let end = rest.find("\n---\n\n").expect("front matter ends");
+    serde_yaml_ng::from_str(&rest[..end + 1])
+        .unwrap_or_else(|e| panic!("{path}: {e}\n{}", &rest[..end]))
+}
+
+fn path_of(out: &Path, id: &str) -> String {
+    let state = State::load(out).unwrap().unwrap();
+    state.pages[&cme_client::PageId::new(id)]
+        .output_path
+        .clone()
+}
+
+fn exported(name: &str) -> (SimHandle, Client, std::path::PathBuf) {
+    let sim = spawn(SimConfig::demo()).unwrap();
+    let c = client(&sim, "sim-token");
+    let out = tmp(name);
+    export(&c, &out, false).unwrap();
+    (sim, c, out)
+}
+
+#[test]
+fn every_page_has_parseable_front_matter_with_every_field() {
+    let sim = spawn(SimConfig::demo()).unwrap();
+    let hostile = [
+        "---",
+        "a: b",
+        "#hash",
+        "'single' \"double\"",
+        "yes",
+        "null",
+        "1e3",
+        "- dash",
+        "[x] {y}",
+        "*alias &anchor !tag %dir @at `tick` |pipe >fold",
+        " spaced ",
+    ];
+    let mut ids = Vec::new();
+    for title in hostile {
+        let v = ctl(
+            &sim,
+            "POST",
+            "/__sim/pages",
+            json!({"space": "DEMO", "title": title, "body": "<p>x</p>"}),
+        );
+        ids.push((v["id"].as_str().unwrap().to_owned(), title));
+    }
+    let c = client(&sim, "sim-token");
+    let out = tmp("fm-all");
+    export(&c, &out, false).unwrap();
+    let state = State::load(&out).unwrap().unwrap();
+    assert!(state.pages.len() >= 36 + hostile.len());
+    let mut tagged = 0;
+    let mut with_properties = 0;
+    for (id, ps) in &state.pages {
+        let fm = front_matter(&out, &ps.output_path);
+        let keys: Vec<&str> = fm
+            .as_mapping()
+            .unwrap()
+            .keys()
+            .filter_map(Yaml::as_str)
+            .collect();
+        assert_eq!(keys, KEYS, "{}", ps.output_path);
+        assert_eq!(fm["title"].as_str(), ps.title.as_deref());
+        assert_eq!(fm["page_id"].as_str(), Some(id.as_str()));
+        assert_eq!(fm["version"].as_u64(), Some(ps.version.0));
+        for k in ["author", "last_editor", "created", "modified", "space"] {
+            assert!(
+                fm[k].as_str().is_some_and(|s| !s.is_empty()),
+                "{k} in {}",
+                ps.output_path
+            );
+        }
+        let url = fm["url"].as_str().unwrap();
+        assert!(
+            url.starts_with(&sim.url()) && url.ends_with(&format!("/pages/{}", id.as_str())),
+            "{url}"
+        );
+        let tags = fm["tags"].as_sequence().unwrap();
+        tagged += usize::from(!tags.is_empty());
+        let props = fm["properties"].as_mapping().unwrap();
+        with_properties += usize::from(!props.is_empty());
+    }
+    assert!(tagged > 0, "the demo has labelled pages");
+    assert!(with_properties > 0, "the demo has page properties");
+    for (id, title) in ids {
+        let fm = front_matter(&out, &path_of(&out, &id));
+        assert_eq!(fm["title"].as_str(), Some(title));
+    }
+    std::fs::remove_dir_all(&out).ok();
+}
+
+#[test]
+fn a_label_change_without_a_version_reaches_the_file_at_no_listing_cost() {
+    let (sim, c, out) = exported("fm-labels");
+    sim.control("POST", "/__sim/stats/reset", None);
+    let idle = sync(&c, &out).unwrap();
+    assert_eq!(written(&idle), 0, "{}", idle.render());
+    let idle_requests = requests(&sim);
+    // spaces, one page listing per space, the folder, one attachment
+    // listing per space: as before labels were listed.
+    assert!(idle_requests <= 6, "{idle_requests}");
+
+    let id = "1001";
+    let path = path_of(&out, id);
+    let version = front_matter(&out, &path)["version"].as_u64();
+    ctl(
+        &sim,
+        "POST",
+        &format!("/__sim/pages/{id}/labels"),
+        json!({"labels": ["Zeta-Label", "alpha"]}),
+    );
+    sim.control("POST", "/__sim/stats/reset", None);
+    let o = sync(&c, &out).unwrap();
+    assert_eq!(o.page_counts.modified, 1, "{}", o.render());
+    assert_eq!(written(&o), 1, "{}", o.render());
+    // The same listings, plus the body of the page rewritten.
+    let n = requests_but_users(&sim);
+    assert!(n <= idle_requests + 1, "{n} requests, idle {idle_requests}");
+    let fm = front_matter(&out, &path);
+    let tags: Vec<&str> = fm["tags"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .filter_map(Yaml::as_str)
+        .collect();
+    assert!(
+        tags.contains(&"alpha") && tags.contains(&"zeta-label"),
+        "{tags:?}"
+    );
+    assert!(tags.windows(2).all(|w| w[0] <= w[1]), "sorted: {tags:?}");
+    assert_eq!(fm["version"].as_u64(), version, "no new version");
+
+    ctl(
+        &sim,
+        "DELETE",
+        &format!("/__sim/pages/{id}/labels/alpha"),
+        json!({}),
+    );
+    let o = sync(&c, &out).unwrap();
+    assert_eq!(written(&o), 1, "{}", o.render());
+    let fm = front_matter(&out, &path);
+    let tags: Vec<&str> = fm["tags"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .filter_map(Yaml::as_str)
+        .collect();
+    assert!(
+        !tags.contains(&"alpha") && tags.contains(&"zeta-label"),
+        "{tags:?}"
+    );
+    assert_eq!(written(&sync(&c, &out).unwrap()), 0, "then idle again");
+    std::fs::remove_dir_all(&out).ok();
+}
+
+#[test]
+fn data_center_labels_reach_the_file_too() {
+    let sim = spawn(SimConfig::demo().flavor(confluence_sim::Flavor::DataCenter)).unwrap();
+    let mut cfg = cme_client::ClientConfig::new(
+        sim.url(),
+        cme_client::Flavor::DataCenter,
+        cme_client::Credentials::Bearer(cme_client::Secret::new("sim-pat")),
+    );
+    cfg.retry = cme_client::RetryPolicy::none();
+    let c = Client::new(cfg).unwrap();
+    let out = tmp("fm-dc");
+    export(&c, &out, false).unwrap();
+    let path = path_of(&out, "1001");
+    let fm = front_matter(&out, &path);
+    assert!(
+        fm["url"]
+            .as_str()
+            .unwrap()
+            .ends_with("viewpage.action?pageId=1001")
+    );
+    sim.control("POST", "/__sim/stats/reset", None);
+    assert_eq!(written(&sync(&c, &out).unwrap()), 0);
+    let idle_requests = requests(&sim);
+    ctl(
+        &sim,
+        "POST",
+        "/__sim/pages/1001/labels",
+        json!({"labels": ["dc-label"]}),
+    );
+    sim.control("POST", "/__sim/stats/reset", None);
+    let o = sync(&c, &out).unwrap();
+    assert_eq!(written(&o), 1, "{}", o.render());
+    let n = requests_but_users(&sim);
+    assert!(n <= idle_requests + 1, "{n} requests, idle {idle_requests}");
+    let fm = front_matter(&out, &path);
+    assert!(
+        fm["tags"]
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .any(|t| t.as_str() == Some("dc-label"))
+    );
+    std::fs::remove_dir_all(&out).ok();
+}
+
+#[test]
+fn unchanged_pages_are_byte_identical_across_runs() {
+    let (sim, c, out) = exported("fm-same-a");
+    let again = tmp("fm-same-b");
+    export(&c, &again, false).unwrap();
+    // A forced sync rewrites every page: same bytes.
+    let before = tree(&out);
+    let mut req = request(&out, Start::Sync);
+    req.force = true;
+    let o = run(&c, req).unwrap();
+    assert!(written(&o) >= 36);
+    let after = tree(&out);
+    let (b, a, other) = (before, after, tree(&again));
+    for (k, v) in b.iter().filter(|(k, _)| k.ends_with(".md")) {
+        assert!(v == &a[k], "{k} changed on a forced rewrite");
+        assert!(v == &other[k], "{k} differs between two exports");
+    }
+    drop(sim);
+    std::fs::remove_dir_all(&out).ok();
+    std::fs::remove_dir_all(&again).ok();
+}
+
+#[test]
+fn no_front_matter_leaves_it_out_and_turning_it_on_rewrites_every_page() {
+    let sim = spawn(SimConfig::demo()).unwrap();
+    let c = client(&sim, "sim-token");
+    let out = tmp("fm-off");
+    let settings = |on: bool| MarkdownSettings {
+        link_style: "markdown".into(),
+        alert_style: "gfm".into(),
+        jira_url: None,
+        front_matter: Some(on),
+    };
+    let mut req = request(&out, all_spaces());
+    req.markdown = Some(settings(false));
+    run(&c, req).unwrap();
+    let state = State::load(&out).unwrap().unwrap();
+    for ps in state.pages.values() {
+        let text = std::fs::read_to_string(out.join(&ps.output_path)).unwrap();
+        assert!(text.starts_with("# "), "{}:\n{text}", ps.output_path);
+        assert!(ps.labels_hash.is_none());
+    }
+    // Kept by a plain sync (nothing to do), rewritten when switched on.
+    assert_eq!(written(&sync(&c, &out).unwrap()), 0);
+    let mut req = request(&out, Start::Sync);
+    req.markdown = Some(settings(true));
+    let o = run(&c, req).unwrap();
+    assert_eq!(written(&o), state.pages.len(), "{}", o.render());
+    for ps in state.pages.values() {
+        front_matter(&out, &ps.output_path);
+    }
+    std::fs::remove_dir_all(&out).ok();
+}
