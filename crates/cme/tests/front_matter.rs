@@ -109,7 +109,7 @@ fn every_page_has_parseable_front_matter_with_every_field() {
     let out = tmp("fm-all");
     export(&c, &out, false).unwrap();
     let state = State::load(&out).unwrap().unwrap();
-    assert!(state.pages.len() >= 36 + hostile.len());
+    assert!(state.pages.len() >= 35 + hostile.len());
     let mut tagged = 0;
     let mut with_properties = 0;
     for (id, ps) in &state.pages {
@@ -269,7 +269,7 @@ fn unchanged_pages_are_byte_identical_across_runs() {
     let mut req = request(&out, Start::Sync);
     req.force = true;
     let o = run(&c, req).unwrap();
-    assert!(written(&o) >= 36);
+    assert!(written(&o) >= 35);
     let after = tree(&out);
     let (b, a, other) = (before, after, tree(&again));
     for (k, v) in b.iter().filter(|(k, _)| k.ends_with(".md")) {
