@@ -75,6 +75,17 @@ pub fn visible_text(storage: &str) -> String {
                 if name == "ac:adf-fallback" {
                     continue;
                 }
+                // A hidden excerpt is shown only where it is included.
+                if name == "ac:structured-macro"
+                    && t.attr(n, "ac:name") == Some("excerpt")
+                    && t.children(n).any(|c| {
+                        t.name(c) == "ac:parameter"
+                            && t.attr(c, "ac:name") == Some("hidden")
+                            && t.text_content(c).trim().eq_ignore_ascii_case("true")
+                    })
+                {
+                    continue;
+                }
                 stack.extend(t.children(n).collect::<Vec<_>>().into_iter().rev());
             }
             Kind::Root => stack.extend(t.children(n).collect::<Vec<_>>().into_iter().rev()),
