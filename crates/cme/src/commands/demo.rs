@@ -106,11 +106,8 @@ pub fn run_demo(args: &DemoArgs) -> Result<u8> {
     eprintln!("\n$ cme sync -o {}", out.display());
     let second: Outcome = rt.block_on(run(&client, request(out, Start::Sync), &Silent))?;
     print(&second, false)?;
-    eprintln!(
-        "Synced in {:.2}s. Try `cme status -o {}`.",
-        second.elapsed_secs,
-        out.display()
-    );
+    // The report's last line already says what the sync did and cost.
+    eprintln!("Try `cme status -o {}`.", out.display());
     sim.stop();
     Ok(second.exit().code())
 }
