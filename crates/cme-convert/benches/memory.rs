@@ -8,80 +8,15 @@
 //! itself is allocated before the mark is reset, so "peak" is what the
 //! conversion adds on top of the body it was given.
 
-use std::alloc::{GlobalAlloc, Layout, System};
+#[path = "../tests/support/counting.rs"]
+mod counting;
+
+use counting::{CURRENT, PEAK, repeat};
 use std::hint::black_box;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::Instant;
 
 use cme_convert::{OfflineContext, Options, convert, parse};
-
-struct Counting;
-
-static CURRENT: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
-
-fn grew(by: usize) {
-    let now = CURRENT.fetch_add(by, Ordering::Relaxed) + by;
-    PEAK.fetch_max(now, Ordering::Relaxed);
-}
-
-// SAFETY: every call is forwarded to `System` unchanged; only counters are
-// updated besides.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        // SAFETY: forwarded with the caller's layout.
-        let p = unsafe { System.alloc(layout) };
-        if !p.is_null() {
-            grew(layout.size());
-        }
-        p
-    }
-
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        // SAFETY: forwarded with the caller's layout.
-        let p = unsafe { System.alloc_zeroed(layout) };
-        if !p.is_null() {
-            grew(layout.size());
-        }
-        p
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: forwarded with the caller's pointer and layout.
-        unsafe { System.dealloc(ptr, layout) };
-        CURRENT.fetch_sub(layout.size(), Ordering::Relaxed);
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        // SAFETY: forwarded with the caller's pointer, layout and size.
-        let p = unsafe { System.realloc(ptr, layout, new_size) };
-        if !p.is_null() {
-            if new_size >= layout.size() {
-                grew(new_size - layout.size());
-            } else {
-                CURRENT.fetch_sub(layout.size() - new_size, Ordering::Relaxed);
-            }
-        }
-        p
-    }
-}
-
-#[global_allocator]
-static GLOBAL: Counting = Counting;
-
-/// `unit` repeated (with a counter spliced in at `{}`) to about `size`
-/// bytes, between `head` and `tail`.
-fn repeat(head: &str, unit: &str, tail: &str, size: usize) -> String {
-    let mut s = String::with_capacity(size + unit.len() + 64);
-    s.push_str(head);
-    let mut i = 0usize;
-    while s.len() + tail.len() < size {
-        s.push_str(&unit.replace("{}", &i.to_string()));
-        i += 1;
-    }
-    s.push_str(tail);
-    s
-}
 
 /// The shapes: name and body of about `size` bytes.
 fn shapes(size: usize) -> Vec<(&'static str, String)> {

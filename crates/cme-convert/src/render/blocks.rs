@@ -365,7 +365,7 @@ fn tight_li(t: &Tree, li: NodeId) -> bool {
 }
 
 /// Elements that render to inline content only, whatever holds them.
-const INLINE_ONLY: &[&str] = &[
+pub(super) const INLINE_ONLY: &[&str] = &[
     "span",
     "font",
     "small",

@@ -1,6 +1,7 @@
 //! Tables: GFM pipe tables when every cell is inline content, else an HTML
 //! table whose cells still hold converted Markdown.
 
+use super::blocks::INLINE_ONLY;
 use super::md::{Block, Inline, Piece};
 use super::{Renderer, flatten};
 use crate::parse::{NodeId, Tree};
@@ -10,57 +11,10 @@ use crate::parse::{NodeId, Tree};
 /// A page's usual tables stay well below it, and keep the model.
 const BIG_TABLE: u32 = 4096;
 
-/// Elements that render to inline content or paragraphs only, so a table
-/// holding nothing else is a pipe table whatever its text.
-const PLAIN_CELL_CONTENT: &[&str] = &[
-    "p",
-    "div",
-    "section",
-    "center",
-    "span",
-    "font",
-    "small",
-    "big",
-    "strong",
-    "b",
-    "em",
-    "i",
-    "u",
-    "ins",
-    "s",
-    "del",
-    "strike",
-    "sub",
-    "sup",
-    "mark",
-    "kbd",
-    "code",
-    "tt",
-    "samp",
-    "var",
-    "cite",
-    "q",
-    "abbr",
-    "label",
-    "a",
-    "br",
-    "img",
-    "time",
-    "ac:link",
-    "ac:plain-text-link-body",
-    "ac:link-body",
-    "ac:inline-comment-marker",
-    "ac:emoticon",
-    "ac:placeholder",
-    "ri:page",
-    "ri:blog-post",
-    "ri:attachment",
-    "ri:user",
-    "ri:space",
-    "ri:url",
-    "colgroup",
-    "col",
-];
+/// Beyond the inline-only elements ([`INLINE_ONLY`]), what a table may hold
+/// and still be a pipe table whatever its text: paragraph wrappers and
+/// column definitions.
+const PLAIN_CELL_EXTRA: &[&str] = &["p", "div", "section", "center", "colgroup", "col"];
 
 struct Cell {
     header: bool,
@@ -331,7 +285,7 @@ pub(super) fn merge_html(out: &mut Vec<Block>) {
 }
 
 /// Whether a table is sure to become a pipe table: no spans, and nothing in
-/// it but rows, cells and [`PLAIN_CELL_CONTENT`].
+/// it but rows, cells, inline-only elements and [`PLAIN_CELL_EXTRA`].
 fn pipe_only(t: &Tree, table: NodeId) -> bool {
     let r = t.subtree(table);
     (r.start + 1..r.end).all(|n| match t.name(n) {
@@ -342,6 +296,6 @@ fn pipe_only(t: &Tree, table: NodeId) -> bool {
                 .and_then(|v| v.trim().parse::<u32>().ok())
                 .is_none_or(|v| v <= 1)
         }),
-        name => PLAIN_CELL_CONTENT.contains(&name),
+        name => INLINE_ONLY.contains(&name) || PLAIN_CELL_EXTRA.contains(&name),
     })
 }
