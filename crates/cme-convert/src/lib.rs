@@ -36,6 +36,7 @@ pub use context::{
 pub use lang::fence_language;
 pub use options::{AlertStyle, DynamicMacro, LinkStyle, Options};
 pub use output::{Converted, Heading, Warning, WarningKind};
+pub use url::tiny_link_id;
 
 /// Converts one storage-format body to Markdown. Never panics, never fails:
 /// whatever could not be rendered faithfully is listed in

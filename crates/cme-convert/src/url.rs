@@ -52,9 +52,9 @@ pub(crate) fn encode_fragment(slug: &str) -> String {
 
 /// Decodes a tiny link's code (`/x/CODE`) to a page id. Confluence writes
 /// the id's little-endian bytes in base64 with `+` as `_` and `/` as `-`,
-/// then strips trailing `A`s (zero bits) and `=` padding. (The same
-/// algorithm as the CLI's URL parser; this crate stays dependency-light.)
-pub(crate) fn tiny_link_id(code: &str) -> Option<u64> {
+/// then strips trailing `A`s (zero bits) and `=` padding. The CLI's URL
+/// parser decodes pasted tiny links with this too.
+pub fn tiny_link_id(code: &str) -> Option<u64> {
     let code = code.trim_end_matches('=');
     if code.is_empty() || code.len() > 11 {
         return None;

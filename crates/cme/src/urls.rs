@@ -1,7 +1,6 @@
 //! What users paste, parsed without network: a page or space URL in any of
 //! the forms Confluence shows (Cloud, Data Center, tiny links; with `/wiki`
 //! or a context path), or a plain page id or space key.
-use base64::Engine as _;
 use cme_client::{PageId, SpaceKey};
 use std::fmt;
 
@@ -312,31 +311,9 @@ fn decode(seg: &str, plus_is_space: bool) -> String {
 /// little-endian bytes in base64 with `+` as `_` and `/` as `-`, then strips
 /// trailing `A`s (zero bits) and `=` padding; both come back here.
 pub fn tiny_link_id(code: &str) -> Option<PageId> {
-    let code = code.trim_end_matches('=');
-    if code.is_empty() || code.len() > 11 {
-        return None;
-    }
-    let mut b64: String = code
-        .chars()
-        .map(|c| match c {
-            '-' => '/',
-            '_' => '+',
-            c => c,
-        })
-        .collect();
-    while b64.len() % 4 != 0 {
-        b64.push('A');
-    }
-    let bytes = base64::engine::general_purpose::STANDARD.decode(b64).ok()?;
-    if bytes.iter().skip(8).any(|&b| b != 0) {
-        return None;
-    }
-    let mut le = [0u8; 8];
-    for (slot, b) in le.iter_mut().zip(&bytes) {
-        *slot = *b;
-    }
-    let id = u64::from_le_bytes(le);
-    (id != 0).then(|| PageId::new(id.to_string()))
+    // One decoder for the CLI and the converter (which resolves tiny links
+    // inside page bodies).
+    cme_convert::tiny_link_id(code).map(|id| PageId::new(id.to_string()))
 }
 
 /// Space keys close to `wanted` among `visible`: the same key in another
