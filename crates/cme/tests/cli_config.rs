@@ -1,25 +1,12 @@
 //! `config` through the real binary, and exports that take their defaults from it.
+
+mod common;
 use confluence_sim::{SimConfig, spawn};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 fn cme(config: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_cme"));
-    cmd.args(args).env("CME_CONFIG", config);
-    for var in [
-        "CME_URL",
-        "CME_EMAIL",
-        "CME_API_TOKEN",
-        "CME_PAT",
-        "CME_FLAVOR",
-        "CME_JIRA_URL",
-    ] {
-        cmd.env_remove(var);
-    }
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    cmd.output().unwrap()
+    common::cme_bin(config, args, env)
 }
 
 fn tmp(name: &str) -> PathBuf {

@@ -1,28 +1,18 @@
 //! Pasted URLs through the real binary, against Cloud and Data Center
 //! simulators (with and without a context path): every form exports the
 //! page or space it names, and mistakes are clear errors.
+
+mod common;
 use confluence_sim::{Flavor, SimConfig, SimHandle, spawn};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 fn cme(args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_cme"));
-    cmd.args(args)
-        .env("CME_CONFIG", "/nonexistent/cme-urls-test-config.toml");
-    for var in [
-        "CME_URL",
-        "CME_EMAIL",
-        "CME_API_TOKEN",
-        "CME_PAT",
-        "CME_FLAVOR",
-        "CME_JIRA_URL",
-    ] {
-        cmd.env_remove(var);
-    }
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    cmd.output().unwrap()
+    common::cme_bin(
+        Path::new("/nonexistent/cme-urls-test-config.toml"),
+        args,
+        env,
+    )
 }
 
 const CLOUD: &[(&str, &str)] = &[

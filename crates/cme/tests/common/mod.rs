@@ -231,3 +231,24 @@ pub fn tree(root: &Path) -> BTreeMap<String, Vec<u8>> {
     }
     out
 }
+
+/// Runs the `cme` binary with `config` as its settings file and only the
+/// `env` given of our variables (the caller's CME_* are removed).
+pub fn cme_bin(config: &Path, args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_cme"));
+    cmd.args(args).env("CME_CONFIG", config);
+    for var in [
+        "CME_URL",
+        "CME_EMAIL",
+        "CME_API_TOKEN",
+        "CME_PAT",
+        "CME_FLAVOR",
+        "CME_JIRA_URL",
+    ] {
+        cmd.env_remove(var);
+    }
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().unwrap()
+}
