@@ -19,6 +19,14 @@ pub fn requested() -> bool {
     REQUESTED.load(Ordering::SeqCst)
 }
 
+/// Resolves once Ctrl+C was pressed, also for a press that came before
+/// any async listener existed (it is only in the flag then).
+pub async fn pressed() {
+    while !requested() {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
 /// From now on the first Ctrl+C asks the command to stop; it does not
 /// end the process.
 pub fn graceful() {

@@ -20,17 +20,11 @@ pub fn until_interrupted<F: std::future::Future>(
     rt: &tokio::runtime::Runtime,
     fut: F,
 ) -> Result<F::Output, Interrupted> {
-    let stop = async {
-        // A press before this listener existed is only in the flag.
-        while !crate::interrupt::requested() {
-            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        }
-    };
     let out = rt.block_on(async {
         tokio::select! {
             out = fut => Ok(out),
             _ = tokio::signal::ctrl_c() => Err(Interrupted),
-            () = stop => Err(Interrupted),
+            () = crate::interrupt::pressed() => Err(Interrupted),
         }
     })?;
     if crate::interrupt::requested() {

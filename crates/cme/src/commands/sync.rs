@@ -101,15 +101,9 @@ pub fn run_pipeline(
     // at once (files and state are written atomically, and the journal
     // keeps what finished, so even that loses nothing recorded).
     rt.spawn(async move {
-        let pressed = async {
-            // A press before this listener existed is only in the flag.
-            while !crate::interrupt::requested() {
-                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-            }
-        };
         let first = tokio::select! {
             r = tokio::signal::ctrl_c() => r.is_ok(),
-            () = pressed => true,
+            () = crate::interrupt::pressed() => true,
         };
         if first {
             cancel.cancel();
