@@ -131,6 +131,14 @@ fn every_page_has_parseable_front_matter_with_every_field() {
                 ps.output_path
             );
         }
+        for k in ["author", "last_editor"] {
+            // A display name, not the account id (`557058:…`) it was looked up by.
+            let name = fm[k].as_str().unwrap();
+            let id_like = name.split_once(':').is_some_and(|(n, rest)| {
+                n.chars().all(|c| c.is_ascii_digit()) && !rest.contains(' ')
+            });
+            assert!(!id_like, "{k} {name:?} in {}", ps.output_path);
+        }
         let url = fm["url"].as_str().unwrap();
         assert!(
             url.starts_with(&sim.url()) && url.ends_with(&format!("/pages/{}", id.as_str())),
@@ -311,4 +319,38 @@ fn no_front_matter_leaves_it_out_and_turning_it_on_rewrites_every_page() {
         front_matter(&out, &ps.output_path);
     }
     std::fs::remove_dir_all(&out).ok();
+}
+
+/// The listing does not carry who created a page (it never changes, so it
+/// comes with the body); a creator mentioned nowhere and not the last editor
+/// is still named, not left as an account id.
+#[test]
+fn a_creator_known_only_by_id_is_named() {
+    let sim = spawn(SimConfig::demo()).unwrap();
+    let ada = "712020:3f6c1a52-8d1e-4b7a-9c0d-ada000000001";
+    let grace = "712020:7b2e9c41-5a3d-4f60-8e1b-6ace00000002";
+    let v = ctl(
+        &sim,
+        "POST",
+        "/__sim/pages",
+        json!({"space": "DEMO", "title": "Quiet page", "body": "<p>x</p>", "author": ada}),
+    );
+    let id = v["id"].as_str().unwrap().to_owned();
+    ctl(
+        &sim,
+        "PATCH",
+        &format!("/__sim/pages/{id}"),
+        json!({"body": "<p>y</p>", "author": grace}),
+    );
+    let c = client(&sim, "sim-token");
+    let out = tmp("fm-creator");
+    let selection = cme::export::Selection::Pages {
+        roots: vec![cme_client::PageId::new(&id)],
+        descendants: false,
+    };
+    export_selection(&c, selection, &out, false).unwrap();
+    let fm = front_matter(&out, &path_of(&out, &id));
+    assert_eq!(fm["author"].as_str(), Some("Ada Lovelace"));
+    assert_eq!(fm["last_editor"].as_str(), Some("Grace Hopper"));
+    assert_eq!(fm["version"].as_u64(), Some(2));
 }

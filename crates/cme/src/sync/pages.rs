@@ -88,8 +88,21 @@ pub async fn write_pages(
             bodies.insert(page.meta.id.clone(), page.storage);
             metas.insert(page.meta.id.clone(), page.meta);
         }
+        // Authors the fetch named only by id (Cloud's v2 answer) are asked
+        // along with mentions, for the front matter.
+        let unnamed: Vec<String> = metas
+            .values()
+            .flat_map(|m| [&m.info.author, &m.info.last_editor])
+            .flatten()
+            .filter(|u| u.display_name.is_none())
+            .map(|u| u.id.clone())
+            .collect();
         users
-            .learn(ex.client, chunk.iter().filter_map(|w| bodies.get(&w.id)))
+            .learn(
+                ex.client,
+                chunk.iter().filter_map(|w| bodies.get(&w.id)),
+                unnamed,
+            )
             .await;
         for w in *chunk {
             if ex.cancel.is_cancelled() {
@@ -294,7 +307,7 @@ async fn convert_page(
             Ok(found) => {
                 // Included bodies mention users too.
                 users
-                    .learn(ex.client, found.iter().map(|p| &p.storage))
+                    .learn(ex.client, found.iter().map(|p| &p.storage), Vec::new())
                     .await;
                 for p in found {
                     bodies.insert(p.meta.id, p.storage);
@@ -335,9 +348,20 @@ struct Users {
 }
 
 impl Users {
-    async fn learn<'b>(&mut self, client: &Client, bodies: impl Iterator<Item = &'b String>) {
+    /// Looks up the users `bodies` mention and the `authors` (ids of the
+    /// client's flavour) not asked before.
+    async fn learn<'b>(
+        &mut self,
+        client: &Client,
+        bodies: impl Iterator<Item = &'b String>,
+        authors: Vec<String>,
+    ) {
         let mut account_ids = BTreeSet::new();
         let mut user_keys = BTreeSet::new();
+        match client.flavor() {
+            Flavor::Cloud => account_ids.extend(authors),
+            Flavor::DataCenter => user_keys.extend(authors),
+        }
         for body in bodies {
             account_ids.extend(attribute_values(body, "ri:account-id=\""));
             user_keys.extend(attribute_values(body, "ri:userkey=\""));

@@ -30,6 +30,10 @@ pub struct Ctx<'a> {
     pub base: String,
     /// `_links.context`: `/wiki` or the context path.
     pub context: &'a str,
+    /// Ancestor objects already built for this response: a listing of 250
+    /// deep pages repeats the same few ancestors hundreds of times.
+    pub ancestor_memo:
+        std::cell::RefCell<std::collections::HashMap<crate::model::Id, serde_json::Value>>,
 }
 
 impl Ctx<'_> {
@@ -320,6 +324,7 @@ pub fn execute(state: &State, req: &Req, route: Route) -> Resp {
         account,
         base: format!("{}{}", state.origin, context),
         context,
+        ancestor_memo: Default::default(),
     };
     let p = &route.params;
     use Kind::*;

@@ -359,7 +359,14 @@ pub fn content_json(ctx: &Ctx, n: &Node, v: &Version, ex: &Expand, top: bool) ->
             .ancestors(n.id)
             .iter()
             .filter_map(|a| ctx.site.node(*a))
-            .map(|a| content_json(ctx, a, a.latest(), &Expand(BTreeSet::new()), false))
+            .map(|a| {
+                if let Some(v) = ctx.ancestor_memo.borrow().get(&a.id) {
+                    return v.clone();
+                }
+                let v = content_json(ctx, a, a.latest(), &Expand(BTreeSet::new()), false);
+                ctx.ancestor_memo.borrow_mut().insert(a.id, v.clone());
+                v
+            })
             .collect();
         m.insert("ancestors".into(), json!(anc));
     }
