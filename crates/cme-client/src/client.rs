@@ -288,19 +288,32 @@ impl Client {
         Ok(spaces.into_iter().map(Space::from).collect())
     }
 
-    /// Every current page of a space, without bodies: ⌈N/250⌉ requests.
-    pub async fn space_pages(&self, space: &Space) -> Result<Vec<PageMeta>, Error> {
+    /// Every current page of a space, without bodies: ⌈N/250⌉ requests;
+    /// archived pages come along on Cloud (the same search finds them, so
+    /// the caller can count them at no cost) and, `with_archived`, on Data
+    /// Center (one more listing: its content API lists one status at a time).
+    pub async fn space_pages(
+        &self,
+        space: &Space,
+        with_archived: bool,
+    ) -> Result<Vec<PageMeta>, Error> {
         if self.flavor == Flavor::DataCenter {
-            let url = format!(
-                "{}/rest/api/content?type=page&status=current&spaceKey={}&limit={V1_LIMIT}&expand={LISTING_EXPAND}",
-                self.root,
-                encode(space.key.as_str())
-            );
-            let pages: Vec<V1Content> = self.v1_all(url).await?;
-            return Ok(pages
-                .into_iter()
-                .map(|p| p.into_meta(Some(space)).0)
-                .collect());
+            let mut out = Vec::new();
+            let statuses: &[&str] = if with_archived {
+                &["current", "archived"]
+            } else {
+                &["current"]
+            };
+            for status in statuses {
+                let url = format!(
+                    "{}/rest/api/content?type=page&status={status}&spaceKey={}&limit={V1_LIMIT}&expand={LISTING_EXPAND}",
+                    self.root,
+                    encode(space.key.as_str())
+                );
+                let pages: Vec<V1Content> = self.v1_all(url).await?;
+                out.extend(pages.into_iter().map(|p| p.into_meta(Some(space)).0));
+            }
+            return Ok(out);
         }
         // CQL rather than v2 `/spaces/{id}/pages`: the same 250 pages a call,
         // and it can carry labels, which change without a version.
@@ -311,11 +324,10 @@ impl Client {
             encode(&cql)
         );
         let pages: Vec<V1Content> = self.v1_all(url).await?;
-        // CQL finds archived pages too; the inventory is current pages.
         Ok(pages
             .into_iter()
             .map(|p| p.into_meta(Some(space)).0)
-            .filter(|p| p.status == PageStatus::Current)
+            .filter(|p| matches!(p.status, PageStatus::Current | PageStatus::Archived))
             .collect())
     }
 

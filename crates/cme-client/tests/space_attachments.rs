@@ -86,7 +86,7 @@ async fn check(flavor: Flavor) {
         .remove(0);
 
     // A second version of one attachment, with known bytes.
-    let pages = c.space_pages(&space).await.unwrap();
+    let pages = c.space_pages(&space, false).await.unwrap();
     let mut first = None;
     for p in &pages {
         if let Some(a) = c.attachments(&p.id).await.unwrap().into_iter().next() {

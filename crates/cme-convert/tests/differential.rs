@@ -208,3 +208,30 @@ proptest::proptest! {
         proptest::prop_assert_eq!(direct.properties, comrak.properties);
     }
 }
+
+/// A key-value table (header cells down the first column) gets an empty
+/// header row instead of promoting its first pair to column titles, whether
+/// it is small (kept in the model) or big enough to be streamed cell by cell.
+#[test]
+fn key_value_tables_have_an_empty_header_row_at_any_size() {
+    for rows in [2, 3000] {
+        let mut storage = String::from("<table><tbody>");
+        for i in 0..rows {
+            storage.push_str(&format!(
+                "<tr><th><p>k{i}</p></th><td><p>v{i}</p></td></tr>"
+            ));
+        }
+        storage.push_str("</tbody></table>");
+        let opts = Options::default();
+        let direct = cme_convert::convert(&storage, &OfflineContext::default(), &opts);
+        let comrak = cme_convert::convert_via_comrak(&storage, &OfflineContext::default(), &opts);
+        assert_eq!(direct.markdown, comrak.markdown, "{rows} rows");
+        assert!(
+            direct
+                .markdown
+                .starts_with("|  |  |\n| --- | --- |\n| k0 | v0 |\n| k1 | v1 |\n"),
+            "{rows} rows: {:?}",
+            &direct.markdown[..direct.markdown.len().min(80)]
+        );
+    }
+}

@@ -253,6 +253,29 @@ fn every_link_body() -> String {
             )
         ),
         format!(
+            "<p>sections of another page: {} {} {} {}</p>",
+            link(
+                "<ri:page ri:content-title=\"Deep Dive: Kernel Flags\"/>",
+                "flags section",
+                Some("Flags")
+            ),
+            link(
+                "<ri:page ri:content-title=\"Deep Dive: Kernel Flags\"/>",
+                "top anchor",
+                Some("top")
+            ),
+            link(
+                "<ri:page ri:content-title=\"Deep Dive: Kernel Flags\"/>",
+                "old style",
+                Some("DeepDive:KernelFlags-Details")
+            ),
+            link(
+                "<ri:page ri:content-title=\"Deep Dive: Kernel Flags\"/>",
+                "no such section",
+                Some("Nowhere")
+            )
+        ),
+        format!(
             "<p>blog: {}</p>",
             link(
                 "<ri:blog-post ri:content-title=\"News\" ri:posting-day=\"2024/01/02\"/>",
@@ -324,8 +347,13 @@ fn demo_export_links_resolve_or_go_to_the_site() {
         "[demo](../Demo%20Home.md)",
         &format!("[ops]({site}/display/OPS)"),
         &format!("[monitoring]({site}/display/OPS/Monitoring)"),
-        // Anchors of another file are not known: the file itself.
+        // An anchor another file does not have: the file itself.
         "[data flow](Architecture/Data%20Flow.md)",
+        // Anchors another file has: kept, as that file spells them.
+        "[flags section](Getting%20Started/Installation/Linux%20Setup/Troubleshooting%20Linux/Deep%20Dive_%20Kernel%20Flags.md#flags)",
+        "[top anchor](Getting%20Started/Installation/Linux%20Setup/Troubleshooting%20Linux/Deep%20Dive_%20Kernel%20Flags.md#top)",
+        "[old style](Getting%20Started/Installation/Linux%20Setup/Troubleshooting%20Linux/Deep%20Dive_%20Kernel%20Flags.md#details)",
+        "[no such section](Getting%20Started/Installation/Linux%20Setup/Troubleshooting%20Linux/Deep%20Dive_%20Kernel%20Flags.md)",
         &format!("[news]({site}/display/DEMO/2024/01/02/News)"),
         "[to second part](#second-part)",
         "[self](#second-part)",

@@ -2,6 +2,7 @@
 //! (children become paragraphs and blocks) and inline context (blocks are
 //! flattened so no text is lost where Markdown allows no block).
 
+mod anchors;
 mod blocks;
 pub mod emit;
 mod inline;
@@ -10,7 +11,7 @@ pub mod md;
 mod tables;
 pub mod write;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use comrak::Anchorizer;
 
@@ -62,14 +63,8 @@ pub(crate) struct Renderer<'c> {
     headings: Vec<Heading>,
     warnings: Vec<Warning>,
     anchorizer: Anchorizer,
-    /// Names defined by anchor macros on this page.
-    anchors: HashSet<String>,
-    /// The anchors this page's headings will get (found before rendering,
-    /// so a link above a heading can be checked).
-    heading_slugs: HashSet<String>,
-    /// Heading text with whitespace removed → its slug: Confluence's own
-    /// anchors (`Title-HeadingText`) are spelled so.
-    squashed_headings: HashMap<String, String>,
+    /// Where this page's `#anchor` links can land.
+    anchors: anchors::Anchors,
     /// Pages being included (cycle guard).
     include_stack: Vec<PageRef>,
     includes: usize,
@@ -135,9 +130,7 @@ pub(crate) fn convert(
         headings: Vec::new(),
         warnings: Vec::new(),
         anchorizer: Anchorizer::new(),
-        anchors: HashSet::new(),
-        heading_slugs: HashSet::new(),
-        squashed_headings: HashMap::new(),
+        anchors: anchors::Anchors::default(),
         include_stack: Vec::new(),
         includes: 0,
         tocs: Vec::new(),
@@ -226,39 +219,10 @@ impl Renderer<'_> {
     /// Collects anchor names, and notes whether anything on the page
     /// waits for the rest of it (see [`Renderer::nested_streams`]).
     fn collect_anchor_names(&mut self, t: &Tree, title: Option<&str>) {
-        let mut waits = false;
-        // Mirrors how headings are anchored while rendering: the title first,
-        // then every heading in document order.
-        let mut slugs = Anchorizer::new();
-        if let Some(title) = title.filter(|t| !t.is_empty()) {
-            self.heading_slugs.insert(slugs.anchorize(title));
-        }
-        for i in 0..t.len() as NodeId {
-            let name = t.name(i);
-            if matches!(name, "h1" | "h2" | "h3" | "h4" | "h5" | "h6") {
-                let text = crate::render::inline::collapse(&t.text_content(i));
-                let slug = slugs.anchorize(text.trim());
-                let squashed: String = text.chars().filter(|c| !c.is_whitespace()).collect();
-                self.squashed_headings
-                    .entry(squashed)
-                    .or_insert_with(|| slug.clone());
-                self.heading_slugs.insert(slug);
-                continue;
-            }
-            if name != "ac:structured-macro" && name != "ac:macro" {
-                continue;
-            }
-            let m = t.attr(i, "ac:name").unwrap_or("");
-            if name == "ac:structured-macro" && m == "anchor" {
-                let p = macros::Params::of(t, i as NodeId);
-                if let Some(a) = p.text(t, "") {
-                    self.anchors.insert(a);
-                }
-            }
-            waits |= ["toc", "toc-zone", "include", "excerpt-include"]
-                .iter()
-                .any(|w| m.eq_ignore_ascii_case(w));
-        }
+        let (mut anchors, waits) = anchors::Anchors::scan(t, title);
+        // Confluence's `Title-Heading` anchors spell the page's own title.
+        anchors.set_title(self.current_title.clone());
+        self.anchors = anchors;
         self.nested_streams = !waits;
     }
 

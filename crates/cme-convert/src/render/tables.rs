@@ -157,14 +157,18 @@ impl Renderer<'_> {
             .all(|c| c.colspan == 1 && c.rowspan == 1 && c.body.fits_pipe_table());
         if simple {
             let cols = grid.iter().map(Vec::len).max().unwrap_or(0);
-            let rows = grid
+            let keyed = keyed(grid.iter().map(|r| r.iter().map(|c| c.header)));
+            // A key-value table gets an empty header row: its first pair is
+            // data, and GFM would otherwise show it as the column titles.
+            let rows = keyed
+                .then(|| vec![Vec::new(); cols])
                 .into_iter()
-                .map(|r| {
+                .chain(grid.into_iter().map(|r| {
                     let mut cells: Vec<Vec<Inline>> =
                         r.into_iter().map(|c| c.body.into_inlines()).collect();
                     cells.resize(cols, Vec::new());
                     cells
-                })
+                }))
                 .collect();
             out.push(Block::Table(rows));
         } else {
@@ -189,6 +193,23 @@ impl Renderer<'_> {
             .unwrap_or(0);
         let mut pieces = Vec::new();
         let mut text = String::new();
+        let keyed = keyed(rows.iter().map(|&r| {
+            t.children(r)
+                .filter(|&c| is_cell(c))
+                .map(|c| t.name(c) == "th")
+        }));
+        if keyed && !rows.is_empty() {
+            // As in `table`: an empty header row above the key-value pairs.
+            text.push('|');
+            for _ in 0..cols {
+                text.push_str("  |");
+            }
+            text.push_str("\n|");
+            for _ in 0..cols {
+                text.push_str(" --- |");
+            }
+            text.push('\n');
+        }
         for (i, &r) in rows.iter().enumerate() {
             if i > 0 {
                 text.push('\n');
@@ -208,7 +229,7 @@ impl Renderer<'_> {
             for _ in n..cols {
                 text.push_str("  |");
             }
-            if i == 0 {
+            if i == 0 && !keyed {
                 text.push_str("\n|");
                 for _ in 0..cols {
                     text.push_str(" --- |");
@@ -298,4 +319,17 @@ fn pipe_only(t: &Tree, table: NodeId) -> bool {
         }),
         name => INLINE_ONLY.contains(&name) || PLAIN_CELL_EXTRA.contains(&name),
     })
+}
+
+/// Whether rows (each given as "is this cell a header cell") form a
+/// key-value table: every row starts with a header cell, and the first row
+/// also has data cells, so it is a pair, not the column titles.
+fn keyed<R: Iterator<Item = bool>>(mut rows: impl Iterator<Item = R>) -> bool {
+    let Some(mut first) = rows.next() else {
+        return false;
+    };
+    if first.next() != Some(true) || first.all(|h| h) {
+        return false;
+    }
+    rows.all(|mut r| r.next() == Some(true))
 }

@@ -5,6 +5,7 @@ use super::sync::runtime;
 use super::sync::{RunArgs, run_pipeline};
 use crate::config::Config;
 use crate::export::Selection;
+use crate::export::inventory::INCLUDE_ARCHIVED;
 use crate::settings::ConnectionArgs;
 use crate::sync::Start;
 use crate::urls::{self, PAGE_FORMS, PageRef, Pasted, SPACE_FORMS, Site};
@@ -22,6 +23,10 @@ pub struct OutputArgs {
     /// Add this scope to an existing export instead of refusing
     #[arg(long)]
     pub append: bool,
+    /// Export archived pages too (otherwise they are counted and named in
+    /// the summary); `sync` keeps doing so for this scope
+    #[arg(long)]
+    pub include_archived: bool,
     #[command(flatten)]
     pub run: RunArgs,
     #[command(flatten)]
@@ -248,8 +253,12 @@ pub fn run_export(
     output: &OutputArgs,
     file: &Config,
 ) -> Result<u8> {
+    let mut scope = selection.scope();
+    if output.include_archived {
+        scope.args.push(INCLUDE_ARCHIVED.to_owned());
+    }
     let start = Start::Export {
-        scope: selection.scope(),
+        scope,
         append: output.append,
     };
     // Appending to a folder keeps its Markdown options unless flags change them.

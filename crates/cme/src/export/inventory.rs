@@ -45,6 +45,15 @@ impl Selection {
     }
 }
 
+/// The scope argument that exports archived pages too: recorded with the
+/// scope's other arguments, as the user typed it, so `sync` replays it.
+pub const INCLUDE_ARCHIVED: &str = "--include-archived";
+
+/// Whether a recorded scope exports archived pages.
+pub fn includes_archived(scope: &Scope) -> bool {
+    scope.args.iter().any(|a| a == INCLUDE_ARCHIVED)
+}
+
 /// What one scope covers, from listings only.
 #[derive(Debug, Default)]
 pub struct Listing {
@@ -58,42 +67,65 @@ pub struct Listing {
     /// Space keys or page ids the scope names that were not found (deleted,
     /// or not visible to this account).
     pub missing: Vec<String>,
+    /// Archived pages in scope that are not exported (no `--include-archived`):
+    /// they still name folders (they are in `context` too), and the summary
+    /// counts them so nothing is skipped silently.
+    pub archived: Vec<PageMeta>,
 }
 
 impl Selection {
     /// The selection a recorded scope stands for.
     pub fn from_scope(scope: &Scope) -> Self {
+        // Options (`--include-archived`) are recorded among the arguments.
+        let names = scope.args.iter().filter(|a| !a.starts_with("--"));
         match scope.command {
-            ScopeCommand::Spaces => {
-                Selection::Spaces(scope.args.iter().map(SpaceKey::new).collect())
-            }
+            ScopeCommand::Spaces => Selection::Spaces(names.map(SpaceKey::new).collect()),
             ScopeCommand::AllSpaces => Selection::AllSpaces,
             ScopeCommand::Pages | ScopeCommand::PagesWithDescendants => Selection::Pages {
-                roots: scope.args.iter().map(PageId::new).collect(),
+                roots: names.map(PageId::new).collect(),
                 descendants: scope.command == ScopeCommand::PagesWithDescendants,
             },
         }
     }
 }
 
-/// Lists what `selection` covers (no bodies).
+/// Lists what `selection` covers (no bodies); archived pages are exported
+/// only `with_archived`.
 pub async fn list(
     client: &Client,
     selection: &Selection,
+    with_archived: bool,
     progress: &dyn Progress,
 ) -> Result<Listing, Error> {
-    match selection {
-        Selection::Spaces(keys) => spaces(client, keys, progress).await,
-        Selection::AllSpaces => spaces(client, &[], progress).await,
+    let mut listing = match selection {
+        Selection::Spaces(keys) => spaces(client, keys, with_archived, progress).await?,
+        Selection::AllSpaces => spaces(client, &[], with_archived, progress).await?,
         Selection::Pages { roots, descendants } => {
-            pages(client, roots, *descendants, progress).await
+            pages(client, roots, *descendants, progress).await?
         }
+    };
+    if !with_archived {
+        // Archived pages are left out, but keep naming the folders of any
+        // live pages below them, so those keep their paths.
+        let (archived, live): (Vec<_>, Vec<_>) = std::mem::take(&mut listing.pages)
+            .into_iter()
+            .partition(|p| p.status == PageStatus::Archived);
+        listing.pages = live;
+        listing.context.extend(archived.iter().cloned());
+        listing.archived = archived;
     }
+    Ok(listing)
+}
+
+/// Whether a listed page is exported: live, or archived when asked for.
+fn exportable(p: &PageMeta) -> bool {
+    matches!(p.status, PageStatus::Current | PageStatus::Archived)
 }
 
 async fn spaces(
     client: &Client,
     keys: &[SpaceKey],
+    with_archived: bool,
     progress: &dyn Progress,
 ) -> Result<Listing, Error> {
     progress.status("listing spaces");
@@ -109,7 +141,8 @@ async fn spaces(
     };
     for space in &spaces {
         progress.status(&format!("listing pages of {}", space.key));
-        let pages = client.space_pages(space).await?;
+        let mut pages = client.space_pages(space, with_archived).await?;
+        pages.retain(exportable);
         progress.advance(pages.len() as u64, 0);
         let folders = folders_above(client, &pages, &[]).await?;
         out.pages.extend(pages);
@@ -127,8 +160,8 @@ async fn pages(
 ) -> Result<Listing, Error> {
     progress.status("looking up pages");
     let mut pages = client.pages_meta(roots).await?;
-    // Only live pages: a trashed or draft root counts as gone.
-    pages.retain(|p| p.status == PageStatus::Current);
+    // Only live (or archived) pages: a trashed or draft root counts as gone.
+    pages.retain(exportable);
     let found: HashSet<PageId> = pages.iter().map(|p| p.id.clone()).collect();
     let missing = roots
         .iter()
@@ -139,11 +172,7 @@ async fn pages(
         for root in roots.iter().filter(|r| found.contains(r)) {
             progress.status(&format!("listing pages below {root}"));
             let below = client.descendants(root).await?;
-            pages.extend(
-                below
-                    .into_iter()
-                    .filter(|p| p.status == PageStatus::Current),
-            );
+            pages.extend(below.into_iter().filter(exportable));
         }
     }
     let mut seen = HashSet::new();
@@ -184,6 +213,7 @@ async fn pages(
         pages,
         context,
         missing,
+        archived: Vec::new(),
     })
 }
 

@@ -109,6 +109,8 @@ pub struct Outcome {
     pub missing_attachments: Vec<String>,
     /// Scope entries (space keys, page ids) not found.
     pub not_found: Vec<String>,
+    /// Archived pages in scope, not exported (`SPACE: Title`).
+    pub archived: Vec<String>,
     /// Conversion warnings, in the order met.
     pub warnings: Vec<Warning>,
     pub spaces: usize,
@@ -186,6 +188,7 @@ impl Outcome {
                 .iter()
                 .map(|(s, m)| format!("`{}` in `{}`", m.join("`, `"), scope_text(s)))
                 .collect(),
+            archived: remote.archived.clone(),
             spaces: remote.spaces,
             ..Outcome::default()
         }
@@ -315,6 +318,24 @@ impl Outcome {
                 "warning: not found or not visible, nothing exported for it: {n}"
             );
         }
+        if !self.archived.is_empty() {
+            const NAMED: usize = 10;
+            let _ = write!(
+                s,
+                "note: {} not exported (export with --include-archived to include them): {}",
+                plural(self.archived.len(), "archived page"),
+                self.archived
+                    .iter()
+                    .take(NAMED)
+                    .map(String::as_str)
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            );
+            if self.archived.len() > NAMED {
+                let _ = write!(s, "; and {} more (see --json)", self.archived.len() - NAMED);
+            }
+            s.push('\n');
+        }
         for v in &self.vanished {
             let _ = writeln!(
                 s,
@@ -352,6 +373,13 @@ impl Outcome {
         );
         if c.deleted > 0 {
             let _ = write!(s, ", {} deleted", thousands(c.deleted as u64));
+        }
+        if !self.archived.is_empty() {
+            let _ = write!(
+                s,
+                ", {} archived not exported",
+                thousands(self.archived.len() as u64)
+            );
         }
         s.push(')');
         let a = &self.attachment_counts;

@@ -139,7 +139,7 @@ pub async fn write_pages(
                 &mut users,
             )
             .await;
-            let (converted, deps, incomplete) = match attempt {
+            let (converted, deps, mut incomplete) = match attempt {
                 Ok(done) => done,
                 Err(reason) => {
                     out.failures.push(Failure {
@@ -175,6 +175,14 @@ pub async fn write_pages(
                     }
                 }
                 labels = labels_hash(&placed.meta);
+                // An author whose name lookup failed is written by id for now;
+                // the next sync rewrites the page, as for mentions.
+                incomplete |= metas.get(&w.id).is_some_and(|m| {
+                    [&m.info.author, &m.info.last_editor]
+                        .into_iter()
+                        .flatten()
+                        .any(|u| users.failed.contains(&u.id))
+                });
             }
             for warning in &converted.warnings {
                 out.warn(&w.path, warning);

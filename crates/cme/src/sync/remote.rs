@@ -2,7 +2,7 @@
 //! attachments of those pages. Listings only, no bodies: ⌈N/250⌉ calls per
 //! space for pages and ⌈A/250⌉ (200 on Data Center) for attachments.
 use super::deps::AttachmentIndex;
-use crate::export::inventory::{Listing, Selection, list};
+use crate::export::inventory::{Listing, Selection, includes_archived, list};
 use crate::export::layout::{Layout, Recorded};
 use crate::progress::Progress;
 use crate::state::Scope;
@@ -23,6 +23,9 @@ pub struct Remote {
     pub problems: Vec<String>,
     /// Per scope, the space keys or page ids it names that were not found.
     pub missing: Vec<(Scope, Vec<String>)>,
+    /// Archived pages in scope that no scope exports (`SPACE: Title`),
+    /// sorted: the summary names them.
+    pub archived: Vec<String>,
 }
 
 impl Remote {
@@ -54,14 +57,18 @@ pub async fn gather(
     let mut spaces: BTreeMap<SpaceId, Space> = BTreeMap::new();
     let mut pages: BTreeMap<SpaceId, Vec<PageMeta>> = BTreeMap::new();
     let mut context: BTreeMap<SpaceId, Vec<PageMeta>> = BTreeMap::new();
+    let mut archived: Vec<PageMeta> = Vec::new();
     for scope in scopes {
-        match list(client, &Selection::from_scope(scope), progress).await {
+        let selection = Selection::from_scope(scope);
+        match list(client, &selection, includes_archived(scope), progress).await {
             Ok(Listing {
                 spaces: s,
                 pages: p,
                 context: c,
                 missing,
+                archived: a,
             }) => {
+                archived.extend(a);
                 for space in s {
                     spaces.insert(space.id.clone(), space);
                 }
@@ -90,6 +97,18 @@ pub async fn gather(
             }
         }
     }
+    let exported: HashSet<&cme_client::PageId> = pages.values().flatten().map(|p| &p.id).collect();
+    let mut skipped: Vec<String> = archived
+        .iter()
+        .filter(|p| !exported.contains(&p.id))
+        .map(|p| {
+            let key = spaces.get(&p.space_id).map_or("?", |s| s.key.as_str());
+            format!("{key}: {}", p.title)
+        })
+        .collect();
+    skipped.sort();
+    skipped.dedup();
+    remote.archived = skipped;
     for (space_id, space) in &spaces {
         let mut list = pages.remove(space_id).unwrap_or_default();
         let mut seen = HashSet::new();

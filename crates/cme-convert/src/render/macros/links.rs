@@ -204,6 +204,7 @@ impl Renderer<'_> {
         let (local, target) = self.page_target(page);
         let frag = match (&local, anchor) {
             (None, Some(a)) => Some(format!("#{}", crate::url::encode_component(a))),
+            (Some(_), Some(a)) => self.other_page_anchor(page, a).map(|f| format!("#{f}")),
             _ => None,
         };
         match self.opts.link_style {
@@ -243,32 +244,35 @@ impl Renderer<'_> {
     }
 
     /// A same-page anchor as it exists in the Markdown output (percent-
-    /// encoded for a link): an anchor macro's name or a heading's slug;
-    /// `None` when the page has no such anchor.
+    /// encoded for a link); `None` when the page has no such anchor.
     pub(crate) fn heading_anchor(&self, anchor: &str) -> Option<String> {
-        if self.anchors.contains(anchor) {
-            return Some(crate::url::encode_component(anchor));
+        self.anchors.resolve(anchor)
+    }
+
+    /// An anchor on another exported page, as its written file has it:
+    /// found in its storage (which the exporter supplies, as for an
+    /// include, and records so a change to that page rewrites this link).
+    /// `None` when the page is not at hand or has no such anchor.
+    fn other_page_anchor(&mut self, page: &PageRef, anchor: &str) -> Option<String> {
+        let storage = self.ctx.page_body(page)?;
+        let parsed = crate::parse::parse(&storage);
+        let title = page.title().map(|t| {
+            t.split(char::is_control)
+                .map(str::trim)
+                .filter(|part| !part.is_empty())
+                .collect::<Vec<_>>()
+                .join(" ")
+        });
+        let (mut anchors, _) = super::super::anchors::Anchors::scan(&parsed.tree, title.as_deref());
+        anchors.set_title(page.title().map(str::to_owned));
+        let found = anchors.resolve(anchor);
+        if found.is_none() {
+            self.warn(
+                WarningKind::Unresolved,
+                format!("anchor `{anchor}` is not on the linked page; linked to the page"),
+            );
         }
-        let mut tries = vec![anchor];
-        // Old links are `PageTitle-HeadingText` with spaces removed.
-        if let Some(t) = &self.current_title {
-            let prefix: String = t.chars().filter(|c| !c.is_whitespace()).collect();
-            if let Some(rest) = anchor.strip_prefix(&format!("{prefix}-")) {
-                tries.insert(0, rest);
-            }
-        }
-        tries.into_iter().find_map(|a| {
-            if self.anchors.contains(a) {
-                return Some(crate::url::encode_component(a));
-            }
-            if let Some(slug) = self.squashed_headings.get(a) {
-                return Some(crate::url::encode_fragment(slug));
-            }
-            let slug = comrak::Anchorizer::new().anchorize(a);
-            self.heading_slugs
-                .contains(&slug)
-                .then(|| crate::url::encode_fragment(&slug))
-        })
+        found
     }
 
     pub(crate) fn ac_link(&mut self, t: &Tree, c: NodeId, run: &mut Vec<Inline>) {
