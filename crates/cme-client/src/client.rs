@@ -99,12 +99,10 @@ const V1_CQL_BODY_LIMIT: usize = 50;
 /// (Atlassian KB); Cloud is asked for v2's 250.
 const CQL_LIMIT_CLOUD: usize = 250;
 const CQL_LIMIT_DC: usize = 200;
-/// What an inventory listing expands: labels ride along because they change
-/// without a version, so only the listing can tell a sync about them. Not
-/// `history`: who created a page and when never changes, so it comes with
-/// the body, and an idle sync does not carry it (a third of the listing's
-/// bytes).
-const LISTING_EXPAND: &str = "version,ancestors,metadata.labels";
+/// What an inventory listing expands: labels, and the creator's and last
+/// editor's names (`history`, `version`), ride along because they change
+/// without a page version, so only the listing can tell a sync about them.
+const LISTING_EXPAND: &str = "version,ancestors,metadata.labels,history";
 
 /// A Confluence REST client. Cheap to clone; clones share the connection
 /// pool, the concurrency limit, the throttling state and the [`Stats`].

@@ -126,6 +126,10 @@ pub struct PageState {
     /// version, so the planner compares the listing's against this.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub labels_hash: Option<String>,
+    /// Hash of the creator's and last editor's display names as listed
+    /// when written (see `front_matter::names_hash`): a rename rewrites.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub names_hash: Option<String>,
 }
 
 impl PageState {
@@ -144,6 +148,7 @@ impl PageState {
             hash: None,
             previous_paths: Vec::new(),
             labels_hash: None,
+            names_hash: None,
             attachments: BTreeMap::new(),
         }
     }

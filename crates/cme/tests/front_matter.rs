@@ -354,3 +354,47 @@ fn a_creator_known_only_by_id_is_named() {
     assert_eq!(fm["last_editor"].as_str(), Some("Grace Hopper"));
     assert_eq!(fm["version"].as_u64(), Some(2));
 }
+
+/// A user renaming themselves makes no page version; the listing every sync
+/// makes names the creator and last editor, so their pages are rewritten
+/// with the new name, and only those, at no extra listing cost.
+#[test]
+fn a_display_name_change_reaches_the_files_that_name_the_user() {
+    let (sim, c, out) = exported("fm-rename");
+    let state = State::load(&out).unwrap().unwrap();
+    let naming: Vec<String> = state
+        .pages
+        .values()
+        .map(|ps| ps.output_path.clone())
+        .filter(|p| {
+            let fm = front_matter(&out, p);
+            fm["author"].as_str() == Some("Ada Lovelace")
+                || fm["last_editor"].as_str() == Some("Ada Lovelace")
+        })
+        .collect();
+    assert!(!naming.is_empty());
+    sim.control("POST", "/__sim/stats/reset", None);
+    assert_eq!(written(&sync(&c, &out).unwrap()), 0);
+    let idle_requests = requests(&sim);
+
+    ctl(
+        &sim,
+        "PATCH",
+        "/__sim/users/712020:3f6c1a52-8d1e-4b7a-9c0d-ada000000001",
+        json!({"display_name": "Ada King"}),
+    );
+    sim.control("POST", "/__sim/stats/reset", None);
+    let o = sync(&c, &out).unwrap();
+    assert_eq!(written(&o), naming.len(), "{}", o.render());
+    // The same listings, plus the bodies of the pages rewritten.
+    let n = requests_but_users(&sim);
+    assert!(n <= idle_requests + 1, "{n} requests, idle {idle_requests}");
+    for p in &naming {
+        let fm = front_matter(&out, p);
+        let names = [fm["author"].as_str(), fm["last_editor"].as_str()];
+        assert!(names.contains(&Some("Ada King")), "{p}: {names:?}");
+        assert!(!names.contains(&Some("Ada Lovelace")), "{p}: {names:?}");
+    }
+    assert_eq!(written(&sync(&c, &out).unwrap()), 0, "then idle again");
+    std::fs::remove_dir_all(&out).ok();
+}

@@ -89,6 +89,7 @@ pub fn handle(state: &State, req: &Req) -> Resp {
         (&Method::POST, ["pages", id, "attachments"]) => add_attachment(state, req, id),
         (&Method::DELETE, ["attachments", id]) => delete_attachment(state, req, id),
         (&Method::POST, ["pages", id, "labels"]) => crate::control_labels::add(state, req, id),
+        (&Method::PATCH, ["users", account]) => crate::control_users::patch(state, req, account),
         (&Method::DELETE, ["pages", id, "labels", name]) => {
             crate::control_labels::remove(state, id, name)
         }

@@ -17,6 +17,7 @@ mod api;
 mod config;
 mod control;
 mod control_labels;
+mod control_users;
 mod error;
 mod faults;
 mod http;

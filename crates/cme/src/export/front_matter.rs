@@ -142,6 +142,23 @@ pub fn labels_hash(meta: &PageMeta) -> Option<String> {
     ))
 }
 
+/// A hash of the display names the listing gives for a page's creator and
+/// last editor: people rename themselves without any page changing, and the
+/// front matter names them. `None` when the listing named neither.
+pub fn names_hash(meta: &PageMeta) -> Option<String> {
+    let name = |u: &Option<UserRef>| u.as_ref().and_then(|u| u.display_name.clone());
+    let (author, editor) = (name(&meta.info.author), name(&meta.info.last_editor));
+    if author.is_none() && editor.is_none() {
+        return None;
+    }
+    let joined = format!(
+        "{}\n{}",
+        author.unwrap_or_default(),
+        editor.unwrap_or_default()
+    );
+    Some(crate::sync::disk::content_hash(joined.as_bytes()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

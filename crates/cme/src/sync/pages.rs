@@ -9,7 +9,7 @@ use super::outcome::{Failure, Line, Outcome};
 use super::plan::{Plan, Reason};
 use super::remote::{Remote, chain};
 use crate::export::context::PageContext;
-use crate::export::front_matter::{FrontMatter, PageFacts, SiteUrl, labels_hash};
+use crate::export::front_matter::{FrontMatter, PageFacts, SiteUrl, labels_hash, names_hash};
 use crate::export::layout::Placed;
 use crate::outdir::Durability;
 use crate::progress::Phase;
@@ -152,6 +152,7 @@ pub async fn write_pages(
             let mut markdown = converted.markdown;
             drop_repeated_title(&mut markdown);
             let mut labels = None;
+            let mut names_seen = None;
             if ex.front_matter == FrontMatter::On {
                 let facts = PageFacts::new(
                     &placed.meta,
@@ -175,6 +176,7 @@ pub async fn write_pages(
                     }
                 }
                 labels = labels_hash(&placed.meta);
+                names_seen = names_hash(&placed.meta);
                 // An author whose name lookup failed is written by id for now;
                 // the next sync rewrites the page, as for mentions.
                 incomplete |= metas.get(&w.id).is_some_and(|m| {
@@ -247,6 +249,7 @@ pub async fn write_pages(
                 previous_paths,
                 attachments: old.map(|o| o.attachments.clone()).unwrap_or_default(),
                 labels_hash: labels,
+                names_hash: names_seen,
             };
             store.put(w.id.clone(), entry)?;
             out.push_line(Line {

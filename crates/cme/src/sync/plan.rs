@@ -7,7 +7,7 @@
 //! printed by `--dry-run` and tested without a network or a disk.
 use super::deps::answers_hash;
 use super::remote::Remote;
-use crate::export::front_matter::labels_hash;
+use crate::export::front_matter::{labels_hash, names_hash};
 use crate::export::layout::Placed;
 use crate::export::names::key;
 use crate::export::paths::{OutputPath, UnsafePath};
@@ -48,6 +48,8 @@ pub enum Reason {
     Dependency,
     /// Its labels changed (no new version: Confluence does not make one).
     Labels,
+    /// Its creator or last editor changed their display name.
+    Names,
     /// Its file is gone from the disk.
     Missing,
     /// `--force`.
@@ -268,6 +270,11 @@ fn reason(
     if let (Some(recorded), Some(now)) = (&ps.labels_hash, labels_hash(&placed.meta)) {
         if *recorded != now {
             return Some(Reason::Labels);
+        }
+    }
+    if let (Some(recorded), Some(now)) = (&ps.names_hash, names_hash(&placed.meta)) {
+        if *recorded != now {
+            return Some(Reason::Names);
         }
     }
     // A state in the spec's minimal form has no dependency record: its

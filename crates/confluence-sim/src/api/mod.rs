@@ -9,6 +9,8 @@ pub mod pagination;
 pub mod v1;
 pub mod v2;
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use hyper::Method;
@@ -32,8 +34,10 @@ pub struct Ctx<'a> {
     pub context: &'a str,
     /// Ancestor objects already built for this response: a listing of 250
     /// deep pages repeats the same few ancestors hundreds of times.
-    pub ancestor_memo:
-        std::cell::RefCell<std::collections::HashMap<crate::model::Id, serde_json::Value>>,
+    pub ancestor_memo: RefCell<HashMap<crate::model::Id, serde_json::Value>>,
+    /// User objects already built for this response (every result names
+    /// its creator and last editor, mostly the same few people).
+    pub user_memo: RefCell<HashMap<String, serde_json::Value>>,
 }
 
 impl Ctx<'_> {
@@ -325,6 +329,7 @@ pub fn execute(state: &State, req: &Req, route: Route) -> Resp {
         base: format!("{}{}", state.origin, context),
         context,
         ancestor_memo: Default::default(),
+        user_memo: Default::default(),
     };
     let p = &route.params;
     use Kind::*;

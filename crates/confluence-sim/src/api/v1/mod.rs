@@ -108,10 +108,17 @@ pub fn user_json(ctx: &Ctx, u: &User) -> Value {
 }
 
 pub fn user_by_id(ctx: &Ctx, account: &str) -> Value {
-    match ctx.site.user(account) {
+    if let Some(v) = ctx.user_memo.borrow().get(account) {
+        return v.clone();
+    }
+    let v = match ctx.site.user(account) {
         Some(u) => user_json(ctx, u),
         None => json!({"type": "unknown", "accountId": account, "displayName": "Unknown user"}),
-    }
+    };
+    ctx.user_memo
+        .borrow_mut()
+        .insert(account.to_owned(), v.clone());
+    v
 }
 
 /// A v1 space object (`homepage`, `description.plain` expandable).
