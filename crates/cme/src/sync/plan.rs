@@ -8,7 +8,7 @@
 use super::deps::answers_hash;
 use super::remote::Remote;
 use crate::export::front_matter::labels_hash;
-use crate::export::layout::Placed;
+use crate::export::layout::{AttachmentMode, Placed};
 use crate::export::names::key;
 use crate::export::paths::{OutputPath, UnsafePath};
 use crate::state::{AttachmentUse, State, TrackedStatus};
@@ -340,6 +340,23 @@ pub struct Removal {
     pub path: Option<OutputPath>,
 }
 
+/// Every listed attachment of the active, exported pages.
+fn all_listed(remote: &Remote, state: &State) -> Vec<AttachmentUse> {
+    let mut out = Vec::new();
+    for (id, ps) in &state.pages {
+        if ps.status != TrackedStatus::Active || remote.layout.get(id).is_none() {
+            continue;
+        }
+        for a in remote.attachments.get(id).into_iter().flatten() {
+            out.push(AttachmentUse {
+                page: id.clone(),
+                file: a.filename.clone(),
+            });
+        }
+    }
+    out
+}
+
 /// Plans attachment downloads and removals from what every active page
 /// uses. `hold` keeps removals back (a listing did not complete).
 pub fn plan_attachments(
@@ -350,7 +367,16 @@ pub fn plan_attachments(
 ) -> AttachmentPlan {
     let mut out = AttachmentPlan::default();
     let mut wanted: BTreeSet<&AttachmentUse> = BTreeSet::new();
+    // `--attachments all`: every listed file of every exported page.
+    let every: Vec<AttachmentUse> = match remote.layout.options().attachments {
+        AttachmentMode::All => all_listed(remote, state),
+        _ => Vec::new(),
+    };
+    wanted.extend(&every);
     for (id, ps) in &state.pages {
+        if remote.layout.options().attachments == AttachmentMode::None {
+            break;
+        }
         if ps.status != TrackedStatus::Active || remote.layout.get(id).is_none() {
             continue;
         }
