@@ -77,9 +77,9 @@ pub const SETTINGS: &[SettingInfo] = &[
     },
     SettingInfo {
         name: "link-style",
-        allowed: "`relative` (also `markdown`), `absolute` or `wiki`",
+        allowed: "`markdown` or `wiki`, or `absolute` (`relative` is `markdown`)",
         env: None,
-        default: Some("relative"),
+        default: Some("markdown"),
     },
     SettingInfo {
         name: "alert-style",
