@@ -557,3 +557,65 @@ fn a_page_becomes_an_index_file_with_its_first_child_and_back_without_it() {
         std::fs::remove_dir_all(d).ok();
     }
 }
+
+#[test]
+fn the_cli_records_the_layout_and_sync_keeps_it() {
+    let sim = spawn(SimConfig::demo()).unwrap();
+    let dir = tmp("lay-cli");
+    let config = dir.join("config.toml");
+    let out = dir.join("out");
+    let o = out.to_str().unwrap();
+    let url = sim.url();
+    let env = [
+        ("CME_URL", url.as_str()),
+        ("CME_EMAIL", "sim@example.com"),
+        ("CME_API_TOKEN", "sim-token"),
+    ];
+    // A bad template names the valid placeholders, and nothing is written.
+    let bad = cme_bin(
+        &config,
+        &["all-spaces", "-o", o, "--page-path", "{title}.md"],
+        &env,
+    );
+    assert_eq!(bad.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        err.contains("unknown placeholder `{title}`") && err.contains("{page_title}"),
+        "{err}"
+    );
+    assert!(!out.exists());
+
+    let run = |args: &[&str]| {
+        let r = cme_bin(&config, args, &env);
+        assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    };
+    run(&["all-spaces", "-o", o, "--layout", "github", "--breadcrumbs"]);
+    assert!(out.join("DEMO/Getting Started/README.md").exists());
+    // The settings file does not change a folder's recorded layout.
+    run(&["config", "set", "page-path", "{page_id}.md"]);
+    run(&["sync", "-o", o]);
+    assert!(out.join("DEMO/Getting Started/README.md").exists());
+    let state = cme::state::State::load(&out).unwrap().unwrap();
+    let layout = state.layout.unwrap();
+    assert_eq!(layout.parent_page_path.as_deref(), Some(GITHUB));
+    assert_eq!(layout.breadcrumbs, Some(true));
+    // A flag does; `default` goes back to the page tree.
+    run(&[
+        "sync",
+        "-o",
+        o,
+        "--page-path",
+        "default",
+        "--parent-page-path",
+        "default",
+    ]);
+    assert!(out.join("DEMO/Demo Home/Getting Started.md").exists());
+    assert!(!out.join("DEMO/Getting Started").exists());
+    let state = cme::state::State::load(&out).unwrap().unwrap();
+    assert_eq!(state.layout.unwrap().page_path, None);
+    // A new export takes the settings file's template.
+    let flat = dir.join("flat");
+    run(&["all-spaces", "-o", flat.to_str().unwrap()]);
+    assert!(flat.join("1001.md").exists());
+    std::fs::remove_dir_all(&dir).ok();
+}
