@@ -34,8 +34,8 @@ fn markdown(link_style: &str) -> MarkdownSettings {
     }
 }
 
-/// A run with `settings` and link style `link`.
-fn run_as(c: &Client, out: &Path, start: Start, settings: &LayoutSettings, link: &str) {
+/// A run with `settings` and link style `link`; returns the pages written.
+fn run_as(c: &Client, out: &Path, start: Start, settings: &LayoutSettings, link: &str) -> usize {
     let mut req: SyncRequest = request(out, start);
     req.layout = settings.clone().non_default();
     req.markdown = Some(markdown(link));
@@ -44,6 +44,7 @@ fn run_as(c: &Client, out: &Path, start: Start, settings: &LayoutSettings, link:
     }
     let o = run(c, req).unwrap();
     assert!(o.failures.is_empty(), "{:?}", o.failures);
+    written(&o)
 }
 
 fn md_paths(files: &BTreeMap<String, Vec<u8>>) -> Vec<&str> {
@@ -152,6 +153,10 @@ fn mkdocs_layout_writes_parents_as_index_md_with_every_link_resolving() {
     let files = content(&out);
     assert_eq!(md_paths(&files), MKDOCS_TREE);
     check_parent_layout(&out, &files, "index.md");
+    // Nothing changed: nothing is written.
+    let layout = layout(Some(LEAF), Some(MKDOCS));
+    assert_eq!(run_as(&c, &out, Start::Sync, &layout, "markdown"), 0);
+    assert_eq!(content(&out), files);
     // A child links to its parent's index file.
     let data_flow = String::from_utf8_lossy(&files["DEMO/Architecture/Data Flow.md"]).into_owned();
     assert!(!data_flow.contains("](../Architecture.md"), "{data_flow}");
@@ -301,6 +306,8 @@ fn a_flat_template_gives_duplicate_and_hostile_titles_their_own_files() {
     );
     assert!(!out.parent().unwrap().join("etc").exists());
     check_links(&files);
+    assert_eq!(run_as(&c, &out, Start::Sync, &settings, "markdown"), 0);
+    assert_eq!(content(&out), files);
     std::fs::remove_dir_all(&out).ok();
 }
 
@@ -618,4 +625,43 @@ fn the_cli_records_the_layout_and_sync_keeps_it() {
     run(&["all-spaces", "-o", flat.to_str().unwrap()]);
     assert!(flat.join("1001.md").exists());
     std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn a_generated_site_in_every_layout_has_unique_files_and_no_broken_links() {
+    let sim = spawn(
+        SimConfig::generate("pages=300,spaces=2,depth=4,attachments=0.5,body_kb=1,seed=9").unwrap(),
+    )
+    .unwrap();
+    let c = client(&sim, "sim-token");
+    let layouts = [
+        layout(Some(LEAF), Some(MKDOCS)),
+        layout(Some("{page_title}.md"), Some("{page_title}/README.md")),
+        LayoutSettings {
+            attachment_path: Some(
+                "{ancestor_titles}/{attachment_title}{attachment_extension}".into(),
+            ),
+            ..layout(
+                Some("{space_name}/{homepage_title}/{ancestor_titles}/{page_title}.md"),
+                None,
+            )
+        },
+    ];
+    for (i, settings) in layouts.iter().enumerate() {
+        let out = tmp(&format!("lay-gen-{i}"));
+        run_as(&c, &out, all_spaces(), settings, "markdown");
+        let state = cme::state::State::load(&out).unwrap().unwrap();
+        let files = content(&out);
+        assert_eq!(md_paths(&files).len(), state.pages.len(), "{settings:?}");
+        let keys: std::collections::HashSet<String> =
+            files.keys().map(|k| k.to_lowercase()).collect();
+        assert_eq!(keys.len(), files.len(), "{settings:?}");
+        check_links(&files);
+        assert_eq!(
+            run_as(&c, &out, Start::Sync, settings, "markdown"),
+            0,
+            "{settings:?}"
+        );
+        std::fs::remove_dir_all(&out).ok();
+    }
 }
