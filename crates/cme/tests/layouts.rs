@@ -55,6 +55,26 @@ fn md_paths(files: &BTreeMap<String, Vec<u8>>) -> Vec<&str> {
         .collect()
 }
 
+/// Two trees are the same; else which files differ, and how.
+fn assert_same(got: &BTreeMap<String, Vec<u8>>, want: &BTreeMap<String, Vec<u8>>) {
+    let mut diff = Vec::new();
+    for (k, v) in got {
+        match want.get(k) {
+            None => diff.push(format!("only after sync: {k}")),
+            Some(w) if w != v => diff.push(format!(
+                "differs: {k}\n--- sync\n{}\n--- fresh\n{}",
+                String::from_utf8_lossy(v),
+                String::from_utf8_lossy(w)
+            )),
+            Some(_) => {}
+        }
+    }
+    for k in want.keys().filter(|k| !got.contains_key(*k)) {
+        diff.push(format!("only in a fresh export: {k}"));
+    }
+    assert!(diff.is_empty(), "{}", diff.join("\n"));
+}
+
 /// The id of the page written at `path`.
 fn id_at(out: &Path, path: &str) -> String {
     let state = cme::state::State::load(out).unwrap().unwrap();
@@ -663,5 +683,45 @@ fn a_generated_site_in_every_layout_has_unique_files_and_no_broken_links() {
             "{settings:?}"
         );
         std::fs::remove_dir_all(&out).ok();
+    }
+}
+
+#[test]
+fn sync_converges_on_a_templated_layout_after_renames_moves_and_deletions() {
+    let sim = spawn(SimConfig::demo()).unwrap();
+    let c = client(&sim, "sim-token");
+    let settings = LayoutSettings {
+        breadcrumbs: Some(true),
+        attachment_path: Some("{space_key}/{ancestor_titles}/{page_title}.files/{attachment_title}{attachment_extension}".into()),
+        ..layout(Some(LEAF), Some(MKDOCS))
+    };
+    let out = tmp("lay-conv");
+    run_as(&c, &out, all_spaces(), &settings, "markdown");
+    let patch = |id: &str, body: serde_json::Value| {
+        control(&sim, "PATCH", &format!("/__sim/pages/{id}"), Some(body));
+    };
+    // A parent renamed (its children move with it), a leaf made a parent,
+    // a parent's only child moved away, a subtree moved under another, and
+    // a newcomer titled like a renamed page's old name.
+    patch("1009", serde_json::json!({"title": "Design"}));
+    patch("1016", serde_json::json!({"parent_id": "1027"}));
+    patch("1003", serde_json::json!({"parent_id": "1009"}));
+    add_page(&sim, "DEMO", Some("1001"), "Architecture", "<p>new</p>");
+    control(&sim, "DELETE", "/__sim/pages/1018", None);
+    run_as(&c, &out, Start::Sync, &settings, "markdown");
+    let fresh = tmp("lay-conv-fresh");
+    run_as(&c, &fresh, all_spaces(), &settings, "markdown");
+    let files = content(&out);
+    assert_same(&files, &content(&fresh));
+    assert!(files.contains_key("DEMO/Blank Page/index.md"));
+    assert!(files.contains_key("DEMO/Release Notes 1.0.md"));
+    assert!(files.contains_key("DEMO/Design/Installation/Linux Setup/index.md"));
+    // The renamed page's files moved, and their old folder went with them.
+    assert!(files.contains_key("DEMO/Design.files/sim-logo.png"));
+    assert!(!out.join("DEMO/Architecture.files").exists());
+    check_links(&files);
+    assert_eq!(run_as(&c, &out, Start::Sync, &settings, "markdown"), 0);
+    for d in [out, fresh] {
+        std::fs::remove_dir_all(d).ok();
     }
 }

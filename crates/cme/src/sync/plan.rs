@@ -318,6 +318,9 @@ pub struct AttachmentPlan {
     pub missing: Vec<String>,
     /// Recorded attachment paths refused as unsafe.
     pub refused: Vec<UnsafePath>,
+    /// Where files downloaded to a new path were stored before (a path
+    /// template moved them): removed once no record names them.
+    pub moved_from: Vec<OutputPath>,
 }
 
 /// One attachment to download.
@@ -426,6 +429,10 @@ pub fn plan_attachments(
                 && !local.missing.contains(&s.output_path)
         });
         in_use.insert(key(path.as_str()));
+        if let Some(s) = stored.filter(|s| s.output_path != path.as_str()) {
+            out.moved_from
+                .extend(checked(&s.output_path, &mut out.refused));
+        }
         if !current {
             out.downloads.push(Download {
                 owner: u.page.clone(),
