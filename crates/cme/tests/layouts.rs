@@ -725,3 +725,62 @@ fn sync_converges_on_a_templated_layout_after_renames_moves_and_deletions() {
         std::fs::remove_dir_all(d).ok();
     }
 }
+
+#[test]
+fn an_interrupted_template_change_is_finished_by_the_next_sync() {
+    let sim = spawn(SimConfig::demo()).unwrap();
+    let c = client(&sim, "sim-token");
+    let out = tmp("lay-interrupt");
+    run_as(
+        &c,
+        &out,
+        all_spaces(),
+        &LayoutSettings::default(),
+        "markdown",
+    );
+    let github = LayoutSettings {
+        attachment_path: Some("{space_key}/{ancestor_titles}/{page_title}.files/{attachment_title}{attachment_extension}".into()),
+        ..layout(Some(LEAF), Some(GITHUB))
+    };
+    for stop_after in [3, 20] {
+        let mut req = request(&out, Start::Sync);
+        req.layout = Some(github.clone());
+        req.markdown = Some(markdown("markdown"));
+        let cancel = req.cancel.clone();
+        let seen = std::cell::Cell::new(0);
+        let o = run_with(&c, req, &|msg| {
+            if msg.starts_with("wrote") {
+                seen.set(seen.get() + 1);
+                if seen.get() == stop_after {
+                    cancel.cancel();
+                }
+            }
+        })
+        .unwrap();
+        assert!(o.interrupted);
+    }
+    run_as(&c, &out, Start::Sync, &github, "markdown");
+    let fresh = tmp("lay-interrupt-fresh");
+    run_as(&c, &fresh, all_spaces(), &github, "markdown");
+    assert_same(&content(&out), &content(&fresh));
+    // No folder is left behind either.
+    let dirs = |root: &Path| -> Vec<String> {
+        let mut v = Vec::new();
+        let mut stack = vec![root.to_path_buf()];
+        while let Some(d) = stack.pop() {
+            for e in std::fs::read_dir(&d).unwrap() {
+                let p = e.unwrap().path();
+                if p.is_dir() {
+                    v.push(p.strip_prefix(root).unwrap().to_string_lossy().into_owned());
+                    stack.push(p);
+                }
+            }
+        }
+        v.sort();
+        v
+    };
+    assert_eq!(dirs(&out), dirs(&fresh));
+    for d in [out, fresh] {
+        std::fs::remove_dir_all(d).ok();
+    }
+}
