@@ -174,17 +174,15 @@ impl Recorded {
                 .output_path
                 .rsplit_once('/')
                 .unwrap_or(("", &ps.output_path));
-            {
-                if let Some(stem) = file.strip_suffix(".md") {
-                    out.pages.insert(
-                        id.clone(),
-                        RecordedPage {
-                            dir: dir.to_owned(),
-                            stem: stem.to_owned(),
-                            parent: ps.parent.clone(),
-                        },
-                    );
-                }
+            if let Some(stem) = file.strip_suffix(".md") {
+                out.pages.insert(
+                    id.clone(),
+                    RecordedPage {
+                        dir: dir.to_owned(),
+                        stem: stem.to_owned(),
+                        parent: ps.parent.clone(),
+                    },
+                );
             }
             for (file, a) in &ps.attachments {
                 out.attachments
