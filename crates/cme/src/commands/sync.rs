@@ -41,6 +41,8 @@ pub struct RunArgs {
     /// Print the report as JSON on stdout instead of lines
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    pub layout: super::layout_args::LayoutArgs,
 }
 
 /// Runs `sync`. Returns the exit code.
@@ -81,7 +83,7 @@ pub fn run_pipeline(
             .and_then(|s| s.layout)
             .unwrap_or_default()
     });
-    let layout = markdown.layout_for(file, recorded_layout.as_ref());
+    let layout = run_args.layout.layout_for(file, recorded_layout.as_ref());
     let cancel = Cancel::default();
     let req = SyncRequest {
         output: output.to_path_buf(),
