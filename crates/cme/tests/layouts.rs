@@ -509,6 +509,29 @@ fn breadcrumbs_link_every_ancestor_under_the_front_matter() {
     )
     .into_owned();
     assert!(deep.contains("> [Setup](../../index.md) >"), "{deep}");
+
+    // With a flat template a new parent moves no file, but the line follows.
+    let flat = LayoutSettings {
+        page_path: Some("{space_key}/{page_id}.md".into()),
+        breadcrumbs: Some(true),
+        ..LayoutSettings::default()
+    };
+    run_as(&c, &out, Start::Sync, &flat, "markdown");
+    control(
+        &sim,
+        "PATCH",
+        "/__sim/pages/1007",
+        Some(serde_json::json!({"parent_id": "1027"})),
+    );
+    // The page, and its old parent's list of children.
+    let n = run_as(&c, &out, Start::Sync, &flat, "markdown");
+    assert!((1..=3).contains(&n), "{n}");
+    let windows =
+        String::from_utf8_lossy(&std::fs::read(out.join("DEMO/1007.md")).unwrap()).into_owned();
+    assert!(
+        windows.contains("\n[Demo Home](1001.md) > [Blank Page](1027.md)\n"),
+        "{windows}"
+    );
     std::fs::remove_dir_all(&out).ok();
 }
 

@@ -263,6 +263,13 @@ fn reason(
     if ps.uses.iter().any(|u| attachment_moves(u, state, remote)) {
         return Some(Reason::Dependency);
     }
+    // The breadcrumbs line names the parent, also where the path does not
+    // (a flat path template).
+    if remote.layout.options().breadcrumbs
+        && ps.parent.as_ref() != placed.meta.parent.as_ref().map(|(p, _)| p)
+    {
+        return Some(Reason::Dependency);
+    }
     // Labels are in the front matter but change without a version; only
     // pages written with front matter recorded them.
     if let (Some(recorded), Some(now)) = (&ps.labels_hash, labels_hash(&placed.meta)) {
