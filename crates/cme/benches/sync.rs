@@ -21,7 +21,8 @@
 //!
 //! `cargo bench -p cme --bench sync`; `CME_BENCH_SPEC` picks the site
 //! (default `pages=10000,spaces=1,depth=6,attachments=0.2,body_kb=8,seed=7`);
-//! `CME_BENCH_KEEP=1` keeps the output folder; `CME_BENCH_TRACE=1` prints
+//! `CME_BENCH_KEEP=1` keeps the output folder; `CME_BENCH_PAGE_PATH` and
+//! `CME_BENCH_PARENT_PAGE_PATH` run it with path templates; `CME_BENCH_TRACE=1` prints
 //! each phase's progress stages with their times (where the time goes).
 //! `benches/export.rs` remains the export-only benchmark.
 use cme::export::Selection;
@@ -251,7 +252,14 @@ fn child(phase: &str, url: &str, dir: &Path) {
         "sync" => Start::Sync,
         other => panic!("unknown phase {other}"),
     };
-    let req = SyncRequest::new(PathBuf::from(dir), start);
+    let mut req = SyncRequest::new(PathBuf::from(dir), start);
+    // `CME_BENCH_PAGE_PATH` / `CME_BENCH_PARENT_PAGE_PATH`: with path templates.
+    req.layout = cme::state::LayoutSettings {
+        page_path: std::env::var("CME_BENCH_PAGE_PATH").ok(),
+        parent_page_path: std::env::var("CME_BENCH_PARENT_PAGE_PATH").ok(),
+        ..Default::default()
+    }
+    .non_default();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

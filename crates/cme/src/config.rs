@@ -24,6 +24,16 @@ pub struct Config {
     pub alert_style: Option<String>,
     /// Jira base URL.
     pub jira_url: Option<String>,
+    /// Page path template.
+    pub page_path: Option<String>,
+    /// Path template for pages with children.
+    pub parent_page_path: Option<String>,
+    /// Attachment path template.
+    pub attachment_path: Option<String>,
+    /// `referenced`, `all` or `none`.
+    pub attachments: Option<String>,
+    /// Whether pages get a line of ancestor links.
+    pub breadcrumbs: Option<bool>,
 }
 
 /// What `config set` takes for one setting, for help and error messages.
@@ -67,7 +77,7 @@ pub const SETTINGS: &[SettingInfo] = &[
     },
     SettingInfo {
         name: "link-style",
-        allowed: "`markdown` or `wiki`",
+        allowed: "`markdown` or `wiki`, or `absolute` (`relative` is `markdown`)",
         env: None,
         default: Some("markdown"),
     },
@@ -83,6 +93,36 @@ pub const SETTINGS: &[SettingInfo] = &[
         env: Some("CME_JIRA_URL"),
         default: None,
     },
+    SettingInfo {
+        name: "page-path",
+        allowed: "a page path template, e.g. `{space_key}/{ancestor_titles}/{page_title}.md`",
+        env: None,
+        default: None,
+    },
+    SettingInfo {
+        name: "parent-page-path",
+        allowed: "a path template for pages with children, e.g. `{space_key}/{ancestor_titles}/{page_title}/index.md`",
+        env: None,
+        default: None,
+    },
+    SettingInfo {
+        name: "attachment-path",
+        allowed: "an attachment path template, e.g. `{space_key}/files/{attachment_id}{attachment_extension}`",
+        env: None,
+        default: None,
+    },
+    SettingInfo {
+        name: "attachments",
+        allowed: "`referenced`, `all` or `none`",
+        env: None,
+        default: Some("referenced"),
+    },
+    SettingInfo {
+        name: "breadcrumbs",
+        allowed: "`true` or `false`",
+        env: None,
+        default: Some("false"),
+    },
 ];
 
 /// Setting names, as `config set` takes them.
@@ -94,6 +134,11 @@ pub const KEYS: &[&str] = &[
     "link-style",
     "alert-style",
     "jira-url",
+    "page-path",
+    "parent-page-path",
+    "attachment-path",
+    "attachments",
+    "breadcrumbs",
 ];
 
 /// Where the file lives: `$CME_CONFIG`, else
@@ -150,6 +195,11 @@ impl Config {
             "link-style" => self.link_style.clone(),
             "alert-style" => self.alert_style.clone(),
             "jira-url" => self.jira_url.clone(),
+            "page-path" | "page_path" => self.page_path.clone(),
+            "parent-page-path" | "parent_page_path" => self.parent_page_path.clone(),
+            "attachment-path" | "attachment_path" => self.attachment_path.clone(),
+            "attachments" => self.attachments.clone(),
+            "breadcrumbs" => self.breadcrumbs.map(|b| b.to_string()),
             other => bail!("{}", unknown_key(other)),
         })
     }
@@ -226,8 +276,48 @@ impl Config {
                 }
             }
             "link-style" => {
-                one_of(&v, &["markdown", "wiki"])?;
+                one_of(&v, &["markdown", "relative", "absolute", "wiki"])?;
                 self.link_style = v;
+            }
+            "page-path" | "page_path" | "parent-page-path" | "parent_page_path" => {
+                if let Some(t) = v.as_deref().filter(|t| *t != "default") {
+                    crate::export::template::PathTemplate::parse(
+                        t,
+                        crate::export::template::Kind::Page,
+                    )?;
+                }
+                if key.starts_with("page") {
+                    self.page_path = v;
+                } else {
+                    self.parent_page_path = v;
+                }
+            }
+            "attachment-path" | "attachment_path" => {
+                if let Some(t) = v.as_deref().filter(|t| *t != "default") {
+                    crate::export::template::PathTemplate::parse(
+                        t,
+                        crate::export::template::Kind::Attachment,
+                    )?;
+                }
+                self.attachment_path = v;
+            }
+            "attachments" => {
+                one_of(&v, &["referenced", "all", "none", "disabled"])?;
+                self.attachments = v.map(|m| {
+                    if m == "disabled" {
+                        "none".to_owned()
+                    } else {
+                        m
+                    }
+                });
+            }
+            "breadcrumbs" => {
+                self.breadcrumbs = match v.as_deref() {
+                    None => None,
+                    Some("true" | "yes" | "on") => Some(true),
+                    Some("false" | "no" | "off") => Some(false),
+                    Some(x) => bail!("`breadcrumbs` must be `true` or `false`, not `{x}`"),
+                };
             }
             "alert-style" => {
                 one_of(&v, &["gfm", "blockquote"])?;

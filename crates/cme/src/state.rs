@@ -35,6 +35,10 @@ pub struct State {
     /// so a folder never mixes two styles.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub markdown: Option<MarkdownSettings>,
+    /// Path templates and attachment and breadcrumb options the files were
+    /// written with (`None`: the defaults). Kept by `sync` like `markdown`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub layout: Option<LayoutSettings>,
 }
 
 /// What [`State::peek`] reads.
@@ -43,12 +47,43 @@ pub struct StateHead {
     pub confluence_url: String,
     #[serde(default)]
     pub markdown: Option<MarkdownSettings>,
+    #[serde(default)]
+    pub layout: Option<LayoutSettings>,
+}
+
+/// Layout options as recorded in the state; every field `None` is the
+/// default. A change re-places every page (the planner sees the new paths
+/// as moves) and rewrites it.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct LayoutSettings {
+    /// Page path template; `None`: the page tree.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page_path: Option<String>,
+    /// Template for pages with children; `None`: `page_path`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent_page_path: Option<String>,
+    /// Attachment path template; `None`: `SPACE/_attachments/<page id>/`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attachment_path: Option<String>,
+    /// `all` or `none`; `None`: `referenced`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attachments: Option<String>,
+    /// Whether a line of ancestor links follows the front matter.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub breadcrumbs: Option<bool>,
+}
+
+impl LayoutSettings {
+    /// `None` for the defaults, so a default export records nothing.
+    pub fn non_default(self) -> Option<Self> {
+        (self != Self::default()).then_some(self)
+    }
 }
 
 /// Markdown options as recorded in the state.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct MarkdownSettings {
-    /// `markdown` or `wiki`.
+    /// `markdown` (relative links), `absolute` or `wiki`.
     pub link_style: String,
     /// `gfm` or `blockquote`.
     pub alert_style: String,
@@ -179,6 +214,7 @@ impl State {
             min_export_timestamp: None,
             pending: Vec::new(),
             markdown: None,
+            layout: None,
             pages: BTreeMap::new(),
         }
     }

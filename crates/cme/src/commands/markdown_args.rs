@@ -7,7 +7,7 @@ use cme_convert::{AlertStyle, LinkStyle, Options};
 /// How the Markdown is written.
 #[derive(Debug, Args, Clone)]
 pub struct MarkdownArgs {
-    /// How page links are written [default: markdown]
+    /// How links are written [default: relative]
     #[arg(long, value_enum)]
     link_style: Option<LinkStyleArg>,
     /// How info/note/warning/tip panels are written [default: gfm]
@@ -27,8 +27,11 @@ pub struct MarkdownArgs {
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 enum LinkStyleArg {
-    /// `[text](path.md)`
-    Markdown,
+    /// `[text](../path.md)`, relative to the page
+    #[value(alias = "markdown")]
+    Relative,
+    /// `[text](/SPACE/path.md)`, from the output folder
+    Absolute,
     /// Obsidian `[[path|text]]`
     Wiki,
 }
@@ -61,11 +64,13 @@ impl MarkdownArgs {
             .link_style
             .or(match recorded.map(|r| r.link_style.as_str()) {
                 Some("wiki") => Some(LinkStyleArg::Wiki),
-                Some(_) => Some(LinkStyleArg::Markdown),
+                Some("absolute") => Some(LinkStyleArg::Absolute),
+                Some(_) => Some(LinkStyleArg::Relative),
                 None => None,
             })
             .or(match file.link_style.as_deref() {
                 Some("wiki") => Some(LinkStyleArg::Wiki),
+                Some("absolute") => Some(LinkStyleArg::Absolute),
                 _ => None,
             });
         let alert = self
@@ -96,8 +101,9 @@ impl MarkdownArgs {
             .or_else(|| recorded.and_then(|r| r.jira_url.clone()))
             .or_else(|| file.jira_url.clone());
         let settings = MarkdownSettings {
-            link_style: match options.link_style {
-                LinkStyle::Wiki => "wiki",
+            link_style: match link {
+                Some(LinkStyleArg::Wiki) => "wiki",
+                Some(LinkStyleArg::Absolute) => "absolute",
                 _ => "markdown",
             }
             .to_owned(),

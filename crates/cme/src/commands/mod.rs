@@ -3,6 +3,7 @@ pub mod config;
 pub mod convert;
 pub mod demo;
 pub mod export;
+pub mod layout_args;
 pub mod markdown_args;
 pub mod status;
 pub mod sync;

@@ -41,6 +41,8 @@ pub struct RunArgs {
     /// Print the report as JSON on stdout instead of lines
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    pub layout: super::layout_args::LayoutArgs,
 }
 
 /// Runs `sync`. Returns the exit code.
@@ -75,6 +77,13 @@ pub fn run_pipeline(
     recorded: Option<&MarkdownSettings>,
 ) -> Result<u8> {
     let (options, jira_url, settings) = markdown.resolve_for(file, recorded);
+    // The folder's recorded layout, where its Markdown options are kept too.
+    let recorded_layout = recorded.map(|_| {
+        crate::state::State::peek(output)
+            .and_then(|s| s.layout)
+            .unwrap_or_default()
+    });
+    let layout = run_args.layout.layout_for(file, recorded_layout.as_ref());
     let cancel = Cancel::default();
     let req = SyncRequest {
         output: output.to_path_buf(),
@@ -85,6 +94,7 @@ pub fn run_pipeline(
         options,
         jira_url,
         markdown: Some(settings),
+        layout,
         cancel: cancel.clone(),
     };
     let display = if run_args.json && crate::logging::display() == Display::Auto {

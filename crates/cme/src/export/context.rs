@@ -77,7 +77,7 @@ impl<'a> PageContext<'a> {
     }
 
     fn link_to(&self, target: &OutputPath) -> String {
-        url_path(&self.page.path.relative_link_to(target))
+        url_path(&self.layout.link(&self.page.path, target))
     }
 }
 

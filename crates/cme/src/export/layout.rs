@@ -3,9 +3,16 @@
 //! Decided once from the listings, before anything is fetched, so the
 //! converter can link to pages that are not converted yet. Names come from
 //! one allocator ([`super::names`]) for pages and attachments alike.
-use super::names::{Candidate, Folder, Shape};
+//!
+//! Path templates ([`super::template`]) re-place the tree's pages after every
+//! space is placed, and all names (pages, their folders, attachments) are
+//! then allocated again in one namespace over the whole output folder, so a
+//! template that flattens the tree, or puts two spaces in one folder, still
+//! gives every page its own file.
+use super::names::{Candidate, Folder, Shape, key};
 use super::paths::{OutputPath, sanitize_component};
-use crate::state::{State, TrackedStatus};
+use super::template::{Kind, PathTemplate, Rendered, TemplateError, Values};
+use crate::state::{LayoutSettings, MarkdownSettings, State, TrackedStatus};
 use crate::sync::deps::RefKey;
 use cme_client::{Attachment, PageId, PageMeta, Space, SpaceKey};
 use cme_convert::PageRef;
@@ -23,6 +30,104 @@ const MAX_DIR_BYTES: usize = 1024;
 /// The suffix of a file a page refers to that the listing does not have,
 /// when its plain name belongs to a listed file.
 const UNLISTED: &str = "missing";
+
+/// Which attachments are downloaded (the Python tool's
+/// `export.attachments_export`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum AttachmentMode {
+    /// Those a page's Markdown uses.
+    #[default]
+    Referenced,
+    /// Every listed attachment of every exported page.
+    All,
+    /// None: links go to the files on the site.
+    None,
+}
+
+impl AttachmentMode {
+    /// Its name in the state, flags and settings file.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Referenced => "referenced",
+            Self::All => "all",
+            Self::None => "none",
+        }
+    }
+
+    /// From its name (`disabled`, the Python tool's, means `none`).
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "referenced" => Some(Self::Referenced),
+            "all" => Some(Self::All),
+            "none" | "disabled" => Some(Self::None),
+            _ => None,
+        }
+    }
+}
+
+/// Where files go and how they link to each other, beyond the default
+/// tree layout.
+#[derive(Debug, Clone, Default)]
+pub struct LayoutOptions {
+    /// Template for pages (`None`: the page tree).
+    pub page_path: Option<PathTemplate>,
+    /// Template for pages with exported children (`None`: `page_path`).
+    pub parent_page_path: Option<PathTemplate>,
+    /// Template for attachments (`None`: `SPACE/_attachments/<page id>/`).
+    pub attachment_path: Option<PathTemplate>,
+    pub attachments: AttachmentMode,
+    /// Links as paths from the output folder (`/SPACE/Page.md`), as the
+    /// Python tool's `absolute` style, instead of relative ones.
+    pub absolute_links: bool,
+    /// A line of links to the page's ancestors under the front matter.
+    pub breadcrumbs: bool,
+}
+
+/// The attachment template used when only page templates are given: the
+/// default layout's folder, so pages and files still share one namespace.
+const DEFAULT_ATTACHMENT_PATH: &str =
+    "{space_key}/_attachments/{page_id}/{attachment_title}{attachment_extension}";
+
+impl LayoutOptions {
+    /// The options recorded as `s` and `markdown` (`None`: the defaults).
+    pub fn from_settings(
+        s: Option<&LayoutSettings>,
+        markdown: Option<&MarkdownSettings>,
+    ) -> Result<Self, TemplateError> {
+        let absolute_links = markdown.is_some_and(|m| m.link_style == "absolute");
+        let Some(s) = s else {
+            return Ok(Self {
+                absolute_links,
+                ..Self::default()
+            });
+        };
+        let tpl = |t: &Option<String>, kind| {
+            t.as_deref()
+                .map(|t| PathTemplate::parse(t, kind))
+                .transpose()
+        };
+        Ok(Self {
+            page_path: tpl(&s.page_path, Kind::Page)?,
+            parent_page_path: tpl(&s.parent_page_path, Kind::Page)?,
+            attachment_path: tpl(&s.attachment_path, Kind::Attachment)?,
+            attachments: s
+                .attachments
+                .as_deref()
+                .and_then(AttachmentMode::parse)
+                .unwrap_or_default(),
+            absolute_links,
+            breadcrumbs: s.breadcrumbs.unwrap_or(false),
+        })
+    }
+
+    /// Whether any template is set (names are then allocated over the
+    /// whole output folder).
+    fn templated(&self) -> bool {
+        self.page_path.is_some()
+            || self.parent_page_path.is_some()
+            || self.attachment_path.is_some()
+    }
+}
 
 /// One page's place in the export.
 #[derive(Debug, Clone)]
@@ -45,6 +150,8 @@ pub struct Recorded {
     pages: HashMap<PageId, RecordedPage>,
     /// (owner page, file name) → recorded path.
     attachments: HashMap<(PageId, String), String>,
+    /// Options of this run (not recorded: they travel with the names).
+    options: LayoutOptions,
 }
 
 #[derive(Debug, Clone)]
@@ -62,17 +169,20 @@ impl Recorded {
             if ps.status != TrackedStatus::Active {
                 continue;
             }
-            if let Some((dir, file)) = ps.output_path.rsplit_once('/') {
-                if let Some(stem) = file.strip_suffix(".md") {
-                    out.pages.insert(
-                        id.clone(),
-                        RecordedPage {
-                            dir: dir.to_owned(),
-                            stem: stem.to_owned(),
-                            parent: ps.parent.clone(),
-                        },
-                    );
-                }
+            // A template may put a page at the top of the output folder.
+            let (dir, file) = ps
+                .output_path
+                .rsplit_once('/')
+                .unwrap_or(("", &ps.output_path));
+            if let Some(stem) = file.strip_suffix(".md") {
+                out.pages.insert(
+                    id.clone(),
+                    RecordedPage {
+                        dir: dir.to_owned(),
+                        stem: stem.to_owned(),
+                        parent: ps.parent.clone(),
+                    },
+                );
             }
             for (file, a) in &ps.attachments {
                 out.attachments
@@ -80,6 +190,12 @@ impl Recorded {
             }
         }
         out
+    }
+
+    /// The same, for a run with `options`.
+    pub fn with_options(mut self, options: LayoutOptions) -> Self {
+        self.options = options;
+        self
     }
 }
 
@@ -110,15 +226,113 @@ pub struct Layout {
     homepages: HashMap<SpaceKey, PageId>,
     /// The site links to what is not exported go to (no trailing `/`).
     site: Option<String>,
+    options: LayoutOptions,
+    /// With templates: what each space's pages are rendered with.
+    spaces_seen: HashMap<SpaceKey, SpaceFacts>,
+    /// With templates: each page's ancestors below the home page.
+    ancestry: HashMap<PageId, Ancestry>,
+    /// With templates: every folder of the output, with the names in it.
+    dirs: Dirs,
+    /// With templates: where each attachment goes, by (owner, file name).
+    att_paths: HashMap<(PageId, String), OutputPath>,
+    /// Whether the page templates were applied.
+    templated: bool,
+}
+
+/// An attachment on its way to a name: owner, listing, folders, file name.
+type PlacedFile<'a> = (&'a PageId, &'a Attachment, Vec<String>, String);
+
+/// A space's name and home page, for templates.
+#[derive(Debug, Default, Clone)]
+struct SpaceFacts {
+    name: String,
+    home_id: String,
+    home_title: String,
+}
+
+/// A page's ancestors below the space's home page, for templates.
+#[derive(Debug, Default, Clone)]
+struct Ancestry {
+    /// Their folder names in the tree layout (unique among siblings).
+    names: Vec<String>,
+    ids: Vec<String>,
+}
+
+/// Every folder a templated layout uses, and the names taken in each: one
+/// namespace for the whole output folder.
+#[derive(Debug, Default)]
+struct Dirs {
+    /// Folder path (`/`-joined, `""` for the top) → names taken in it.
+    folders: HashMap<String, Folder>,
+    /// (parent folder, name key) → the folder's name: two spellings the
+    /// file system takes for one folder are one folder.
+    subdirs: HashMap<(String, String), String>,
+}
+
+impl Dirs {
+    /// The folders `comps` as they are (or will be) named on disk, opened
+    /// on first use. A folder whose name a file took gets `tag` appended.
+    fn open(&mut self, comps: &[String], tag: &str) -> Vec<String> {
+        let mut path = String::new();
+        let mut out = Vec::with_capacity(comps.len());
+        for c in comps {
+            let slot = (path.clone(), key(c));
+            let name = match self.subdirs.get(&slot) {
+                Some(n) => n.clone(),
+                None => {
+                    let f = self.folders.entry(path.clone()).or_default();
+                    let n = if f.clashes(Shape::Folder, c) {
+                        f.claim_suffixed(Shape::Folder, c, tag)
+                    } else {
+                        f.reserve(Shape::Folder, c);
+                        c.clone()
+                    };
+                    self.subdirs.insert(slot, n.clone());
+                    n
+                }
+            };
+            if !path.is_empty() {
+                path.push('/');
+            }
+            path.push_str(&name);
+            out.push(name);
+        }
+        out
+    }
+
+    /// The folders `comps` would be, without opening any.
+    fn peek(&self, comps: &[String]) -> Vec<String> {
+        let mut path = String::new();
+        let mut out = Vec::with_capacity(comps.len());
+        for c in comps {
+            let name = self
+                .subdirs
+                .get(&(path.clone(), key(c)))
+                .cloned()
+                .unwrap_or_else(|| c.clone());
+            if !path.is_empty() {
+                path.push('/');
+            }
+            path.push_str(&name);
+            out.push(name);
+        }
+        out
+    }
 }
 
 impl Layout {
     /// An empty layout that keeps the names `recorded` by the last run.
     pub fn new(recorded: Recorded) -> Self {
         Self {
+            options: recorded.options.clone(),
             recorded,
             ..Self::default()
         }
+    }
+
+    /// The options this layout was made with.
+    pub fn options(&self) -> &LayoutOptions {
+        &self.options
     }
 
     /// Places the pages of `space`. Names are unique per folder (see
@@ -176,6 +390,9 @@ impl Layout {
             visit_order,
             ..
         } = walk;
+        if self.options.templated() {
+            self.learn_ancestry(space, &pages, &placed);
+        }
         let mut pages: Vec<Option<PageMeta>> = pages.into_iter().map(Some).collect();
         for k in visit_order {
             let (Some(meta), Some((path, mut kids))) = (pages[k].take(), placed[k].take()) else {
@@ -218,12 +435,266 @@ impl Layout {
         name
     }
 
+    /// What templates need of `space`: its name, its home page, and each
+    /// page's ancestors below the home page (as the Python tool counts
+    /// them), named as the tree layout names their folders.
+    fn learn_ancestry(
+        &mut self,
+        space: &Space,
+        pages: &[PageMeta],
+        placed: &[Option<(OutputPath, Vec<PageId>)>],
+    ) {
+        let home = space.homepage_id.as_ref();
+        let index: HashMap<&PageId, usize> =
+            pages.iter().enumerate().map(|(i, p)| (&p.id, i)).collect();
+        let home_title = home
+            .and_then(|h| index.get(h))
+            .map(|&i| pages[i].title.clone())
+            .unwrap_or_default();
+        self.spaces_seen.insert(
+            space.key.clone(),
+            SpaceFacts {
+                name: space.name.clone(),
+                home_id: home.map(ToString::to_string).unwrap_or_default(),
+                home_title,
+            },
+        );
+        let stem = |i: usize| -> Option<String> {
+            let (path, _) = placed[i].as_ref()?;
+            let file = path.components().last()?;
+            Some(file.strip_suffix(".md").unwrap_or(file).to_owned())
+        };
+        // The home page's folder, when it is at the top of the space.
+        let home_dir = home
+            .and_then(|h| index.get(h))
+            .filter(|&&i| {
+                placed[i]
+                    .as_ref()
+                    .is_some_and(|(p, _)| p.components().count() == 2)
+            })
+            .and_then(|&i| stem(i));
+        for (i, p) in pages.iter().enumerate() {
+            let Some((path, _)) = &placed[i] else {
+                continue;
+            };
+            let comps: Vec<&str> = path.components().collect();
+            let mut names: Vec<String> = comps[1..comps.len() - 1]
+                .iter()
+                .map(|c| (*c).to_owned())
+                .collect();
+            // Ancestor ids, nearest last (a cycle is cut where it closes).
+            let mut ids = Vec::new();
+            let mut seen = HashSet::new();
+            let mut at = p.parent.as_ref().map(|(id, _)| id);
+            while let Some(&j) = at.and_then(|id| index.get(id)) {
+                if !seen.insert(j) || j == i {
+                    break;
+                }
+                ids.push(pages[j].id.to_string());
+                at = pages[j].parent.as_ref().map(|(id, _)| id);
+            }
+            ids.reverse();
+            if home.is_some_and(|h| ids.first() == Some(&h.to_string())) {
+                ids.remove(0);
+                if home_dir.is_some() && names.first() == home_dir.as_ref() {
+                    names.remove(0);
+                }
+            }
+            self.ancestry.insert(p.id.clone(), Ancestry { names, ids });
+        }
+    }
+
+    /// Re-places every page by the templates, then allocates every page's
+    /// folders and file in one namespace over the output folder. Pages are
+    /// taken in an order that depends only on what they are, so a fresh
+    /// export and a sync agree.
+    fn apply_templates(&mut self) {
+        if self.templated || !self.options.templated() {
+            return;
+        }
+        self.templated = true;
+        let mut wanted: Vec<(PageId, Rendered)> = Vec::with_capacity(self.order.len());
+        for id in &self.order {
+            let p = &self.pages[id];
+            let tpl = if p.children.is_empty() {
+                self.options.page_path.as_ref()
+            } else {
+                self.options
+                    .parent_page_path
+                    .as_ref()
+                    .or(self.options.page_path.as_ref())
+            };
+            let rendered = match tpl {
+                Some(t) => self.render(t, p, None),
+                None => {
+                    let mut dirs: Vec<String> = p.path.components().map(str::to_owned).collect();
+                    let file = dirs.pop().unwrap_or_default();
+                    Rendered {
+                        dirs,
+                        file: file.strip_suffix(".md").unwrap_or(&file).to_owned(),
+                        fixed: false,
+                    }
+                }
+            };
+            wanted.push((id.clone(), rendered));
+        }
+        wanted.sort_by(|(a, x), (b, y)| {
+            (&x.dirs, &x.file, a.as_str().len(), a).cmp(&(&y.dirs, &y.file, b.as_str().len(), b))
+        });
+        // Folders first, so a file never takes a folder's name.
+        let mut by_dir: std::collections::BTreeMap<String, Vec<(PageId, Vec<String>, Rendered)>> =
+            Default::default();
+        for (id, r) in wanted {
+            let dirs = self.dirs.open(&r.dirs, "files");
+            by_dir
+                .entry(dirs.join("/"))
+                .or_default()
+                .push((id, dirs, r));
+        }
+        for (dir, group) in by_dir {
+            let folder = self.dirs.folders.entry(dir.clone()).or_default();
+            let recorded: Vec<Option<String>> = group
+                .iter()
+                .map(|(id, _, _)| {
+                    self.recorded
+                        .pages
+                        .get(id)
+                        .filter(|r| r.dir == dir)
+                        .map(|r| format!("{}.md", r.stem))
+                })
+                .collect();
+            // A name the template fixes (`index.md`) goes first: a child
+            // titled `index` is the one suffixed.
+            let mut names: Vec<Option<String>> = vec![None; group.len()];
+            for fixed in [true, false] {
+                let idx: Vec<usize> = (0..group.len())
+                    .filter(|&i| group[i].2.fixed == fixed)
+                    .collect();
+                let cands: Vec<Candidate<'_>> = idx
+                    .iter()
+                    .map(|&i| Candidate {
+                        id: group[i].0.as_str(),
+                        natural: format!("{}.md", group[i].2.file),
+                        exact: true,
+                        recorded: recorded[i].as_deref(),
+                    })
+                    .collect();
+                for (&i, n) in idx.iter().zip(folder.allocate(Shape::PageFile, &cands)) {
+                    names[i] = Some(n);
+                }
+            }
+            for ((id, mut dirs, _), name) in group.into_iter().zip(names) {
+                dirs.push(name.unwrap_or_default());
+                if let Some(p) = self.pages.get_mut(&id) {
+                    p.path = OutputPath::from_components(&dirs);
+                }
+            }
+        }
+    }
+
+    /// `t` rendered for page `p` (and an attachment of it).
+    fn render(&self, t: &PathTemplate, p: &Placed, att: Option<(&str, &str)>) -> Rendered {
+        let facts = self.spaces_seen.get(&p.space).cloned().unwrap_or_default();
+        let anc = self.ancestry.get(&p.meta.id).cloned().unwrap_or_default();
+        t.render(&Values {
+            space_key: self.spaces.get(&p.space).map_or("_", String::as_str),
+            space_name: &facts.name,
+            homepage_id: &facts.home_id,
+            homepage_title: &facts.home_title,
+            ancestor_ids: &anc.ids,
+            ancestor_titles: &anc.names,
+            page_id: p.meta.id.as_str(),
+            page_title: &p.meta.title,
+            attachment: att,
+        })
+    }
+
+    /// Names the attachments by the attachment template, in the namespace
+    /// the pages took.
+    fn place_attachments_by_template<'a>(
+        &mut self,
+        listing: impl IntoIterator<Item = (&'a PageId, &'a Vec<Attachment>)>,
+    ) {
+        let tpl = self.options.attachment_path.clone().unwrap_or_else(|| {
+            PathTemplate::parse(DEFAULT_ATTACHMENT_PATH, Kind::Attachment)
+                .expect("the built-in template is valid")
+        });
+        let mut wanted: Vec<(&PageId, &Attachment, Rendered)> = Vec::new();
+        for (page, atts) in listing {
+            let Some(p) = self.pages.get(page) else {
+                continue;
+            };
+            let mut seen = HashSet::new();
+            for a in atts.iter().filter(|a| seen.insert(a.filename.as_str())) {
+                let r = self.render(&tpl, p, Some((a.id.as_str(), &a.filename)));
+                wanted.push((page, a, r));
+            }
+        }
+        wanted.sort_by(|(p, a, x), (q, b, y)| {
+            (&x.dirs, &x.file, p.as_str(), a.id.as_str()).cmp(&(
+                &y.dirs,
+                &y.file,
+                q.as_str(),
+                b.id.as_str(),
+            ))
+        });
+        let mut by_dir: std::collections::BTreeMap<String, Vec<PlacedFile<'_>>> =
+            Default::default();
+        for (page, a, r) in wanted {
+            let dirs = self.dirs.open(&r.dirs, "files");
+            by_dir
+                .entry(dirs.join("/"))
+                .or_default()
+                .push((page, a, dirs, r.file));
+        }
+        for (dir, group) in by_dir {
+            let folder = self.dirs.folders.entry(dir.clone()).or_default();
+            let cands: Vec<Candidate<'_>> = group
+                .iter()
+                .map(|(page, a, _, file)| Candidate {
+                    id: a.id.as_str(),
+                    natural: file.clone(),
+                    exact: true,
+                    recorded: self
+                        .recorded
+                        .attachments
+                        .get(&((*page).clone(), a.filename.clone()))
+                        .and_then(|p| p.rsplit_once('/'))
+                        .filter(|(d, _)| *d == dir)
+                        .map(|(_, name)| name),
+                })
+                .collect();
+            let names = folder.allocate(Shape::File, &cands);
+            for ((page, a, mut dirs, _), name) in group.into_iter().zip(names) {
+                dirs.push(name.clone());
+                let path = OutputPath::from_components(&dirs);
+                let files = self.files.entry(page.clone()).or_default();
+                files.names.insert(a.filename.clone(), name);
+                // Links to any file change with its path.
+                files
+                    .renamed
+                    .push((a.filename.clone(), path.as_str().to_owned()));
+                self.att_paths
+                    .insert((page.clone(), a.filename.clone()), path);
+            }
+        }
+        for f in self.files.values_mut() {
+            f.renamed.sort();
+        }
+    }
+
     /// Names the attachments of every placed page, from the listing (by
-    /// owner page; a file name listed twice is one file).
+    /// owner page; a file name listed twice is one file). With templates,
+    /// first places the pages by them: every space is known by now.
     pub fn place_attachments<'a>(
         &mut self,
         listing: impl IntoIterator<Item = (&'a PageId, &'a Vec<Attachment>)>,
     ) {
+        if self.options.templated() {
+            self.apply_templates();
+            self.place_attachments_by_template(listing);
+            return;
+        }
         for (page, atts) in listing {
             let Some(dir) = self.attachment_dir(page) else {
                 continue;
@@ -274,6 +745,9 @@ impl Layout {
     /// is not exported. A file the listing lacks gets the name it would get
     /// as a newcomer, so a link to it never opens another file.
     pub fn attachment_path(&self, page: &PageId, filename: &str) -> Option<OutputPath> {
+        if self.templated {
+            return self.templated_attachment_path(page, filename);
+        }
         let [space, dir, owner] = self.attachment_dir(page)?;
         let name = match self.files.get(page) {
             Some(f) => match f.names.get(filename) {
@@ -287,6 +761,52 @@ impl Layout {
         Some(OutputPath::from_components(&[space, dir, owner, name]))
     }
 
+    fn templated_attachment_path(&self, page: &PageId, filename: &str) -> Option<OutputPath> {
+        let p = self.pages.get(page)?;
+        if let Some(path) = self.att_paths.get(&(page.clone(), filename.to_owned())) {
+            return Some(path.clone());
+        }
+        let tpl = self.options.attachment_path.clone().unwrap_or_else(|| {
+            PathTemplate::parse(DEFAULT_ATTACHMENT_PATH, Kind::Attachment)
+                .expect("the built-in template is valid")
+        });
+        let r = self.render(&tpl, p, Some(("missing", filename)));
+        let mut dirs = self.dirs.peek(&r.dirs);
+        let name = match self.dirs.folders.get(&dirs.join("/")) {
+            Some(f) => f.peek(Shape::File, &r.file, UNLISTED),
+            None => r.file,
+        };
+        dirs.push(name);
+        Some(OutputPath::from_components(&dirs))
+    }
+
+    /// The link from the file at `from` to the file at `to`: relative, or
+    /// from the output folder with `absolute_links`. Not yet URL-encoded.
+    pub fn link(&self, from: &OutputPath, to: &OutputPath) -> String {
+        if self.options.absolute_links {
+            format!("/{to}")
+        } else {
+            from.relative_link_to(to)
+        }
+    }
+
+    /// The exported ancestors of `page`, from the top (up to the first one
+    /// not exported).
+    pub fn ancestors(&self, page: &Placed) -> Vec<&Placed> {
+        let mut out = Vec::new();
+        let mut seen = HashSet::from([&page.meta.id]);
+        let mut at = page.meta.parent.as_ref().map(|(id, _)| id);
+        while let Some(p) = at.and_then(|id| self.pages.get(id)) {
+            if !seen.insert(&p.meta.id) {
+                break;
+            }
+            out.push(p);
+            at = p.meta.parent.as_ref().map(|(id, _)| id);
+        }
+        out.reverse();
+        out
+    }
+
     /// The attachments of `page` not stored under their plain sanitised
     /// name, as (file name, name on disk), sorted: what links to them
     /// depend on beyond the owner's folder.
@@ -297,9 +817,11 @@ impl Layout {
     /// Whether the listing has attachment `filename` on `page` (an
     /// exported page): only such files are downloaded and linked locally.
     pub fn has_attachment(&self, page: &PageId, filename: &str) -> bool {
-        self.files
-            .get(page)
-            .is_some_and(|f| f.names.contains_key(filename))
+        self.options.attachments != AttachmentMode::None
+            && self
+                .files
+                .get(page)
+                .is_some_and(|f| f.names.contains_key(filename))
     }
 
     /// The exported home page of `space`.
@@ -830,6 +1352,221 @@ mod tests {
             prop_assert!(p.under(std::path::Path::new("/out")).starts_with("/out"));
         }
         Ok(())
+    }
+
+    fn templated(page: &str, parent: Option<&str>, att: Option<&str>) -> Layout {
+        let options = LayoutOptions {
+            page_path: Some(PathTemplate::parse(page, Kind::Page).unwrap()),
+            parent_page_path: parent.map(|t| PathTemplate::parse(t, Kind::Page).unwrap()),
+            attachment_path: att.map(|t| PathTemplate::parse(t, Kind::Attachment).unwrap()),
+            ..LayoutOptions::default()
+        };
+        Layout::new(Recorded::default().with_options(options))
+    }
+
+    fn place(l: &mut Layout, pages: Vec<PageMeta>, atts: &HashMap<PageId, Vec<Attachment>>) {
+        l.add_space(&space(), pages, vec![]);
+        l.place_attachments(atts);
+    }
+
+    const MKDOCS_PAGE: &str = "{space_key}/{ancestor_titles}/{page_title}.md";
+    const MKDOCS_PARENT: &str = "{space_key}/{ancestor_titles}/{page_title}/index.md";
+
+    #[test]
+    fn mkdocs_parents_are_index_files_and_a_child_called_index_is_suffixed() {
+        let mut l = templated(MKDOCS_PAGE, Some(MKDOCS_PARENT), None);
+        let atts: HashMap<PageId, Vec<Attachment>> = [(
+            PageId::new("11"),
+            vec![attachment("11", "att1", "index.md")],
+        )]
+        .into();
+        place(
+            &mut l,
+            vec![
+                page("10", "Home", None, 0),
+                page("11", "Guide", Some("10"), 0),
+                page("12", "index", Some("11"), 0),
+                page("13", "Leaf", Some("10"), 1),
+                page("14", "Other root", None, 1),
+            ],
+            &atts,
+        );
+        assert_eq!(path_of(&l, "10"), "DEMO/Home/index.md");
+        assert_eq!(path_of(&l, "11"), "DEMO/Guide/index.md");
+        assert_eq!(path_of(&l, "12"), "DEMO/Guide/index (12).md");
+        assert_eq!(path_of(&l, "13"), "DEMO/Leaf.md");
+        assert_eq!(path_of(&l, "14"), "DEMO/Other root.md");
+        assert_eq!(
+            l.attachment_path(&PageId::new("11"), "index.md")
+                .unwrap()
+                .as_str(),
+            "DEMO/_attachments/11/index.md"
+        );
+    }
+
+    #[test]
+    fn a_flat_template_gives_duplicate_titles_their_own_files() {
+        let mut l = templated(
+            "{page_title}.md",
+            None,
+            Some("{page_title}/{attachment_title}{attachment_extension}"),
+        );
+        let atts: HashMap<PageId, Vec<Attachment>> = [
+            (PageId::new("2"), vec![attachment("2", "a1", "x.png")]),
+            (PageId::new("4"), vec![attachment("4", "a2", "x.png")]),
+        ]
+        .into();
+        place(
+            &mut l,
+            vec![
+                page("1", "Notes", None, 0),
+                page("2", "Notes", Some("1"), 0),
+                page("3", "notes", Some("2"), 0),
+                page("4", "Notes.md", None, 1),
+            ],
+            &atts,
+        );
+        assert_eq!(path_of(&l, "1"), "Notes.md");
+        assert_eq!(path_of(&l, "2"), "Notes (2).md");
+        assert_eq!(path_of(&l, "3"), "notes (3).md");
+        assert_eq!(path_of(&l, "4"), "Notes.md.md");
+        // The folder of page 4's files would be page 1's file.
+        assert_eq!(
+            l.attachment_path(&PageId::new("4"), "x.png")
+                .unwrap()
+                .as_str(),
+            "Notes.md (files)/x.png"
+        );
+        assert_eq!(
+            l.attachment_path(&PageId::new("2"), "x.png")
+                .unwrap()
+                .as_str(),
+            "Notes/x.png"
+        );
+    }
+
+    #[test]
+    fn the_python_tools_default_template_places_below_the_home_page() {
+        let mut l = templated(
+            "{space_name}/{homepage_title}/{ancestor_titles}/{page_title}.md",
+            None,
+            Some("{space_name}/attachments/{attachment_file_id}{attachment_extension}"),
+        );
+        let atts: HashMap<PageId, Vec<Attachment>> =
+            [(PageId::new("12"), vec![attachment("12", "att5", "a.txt")])].into();
+        place(
+            &mut l,
+            vec![
+                page("10", "Home", None, 0),
+                page("11", "Guide", Some("10"), 0),
+                page("12", "Step", Some("11"), 0),
+            ],
+            &atts,
+        );
+        assert_eq!(path_of(&l, "10"), "Demo/Home/Home.md");
+        assert_eq!(path_of(&l, "11"), "Demo/Home/Guide.md");
+        assert_eq!(path_of(&l, "12"), "Demo/Home/Guide/Step.md");
+        assert_eq!(
+            l.attachment_path(&PageId::new("12"), "a.txt")
+                .unwrap()
+                .as_str(),
+            "Demo/attachments/att5.txt"
+        );
+    }
+
+    #[test]
+    fn templated_names_stick_when_a_colliding_page_appears() {
+        let site = vec![page("5", "Alpha", None, 0), page("9", "Report", None, 1)];
+        let mut before = templated("{page_title}.md", None, None);
+        place(&mut before, site.clone(), &HashMap::new());
+        let mut now = site;
+        now[0].title = "report".into();
+        let mut s = State::new("http://x");
+        for p in before.iter() {
+            s.pages.insert(
+                p.meta.id.clone(),
+                crate::state::PageState::minimal(Version(1), "", p.path.as_str()),
+            );
+        }
+        let mut after =
+            Layout::new(Recorded::from_state(&s).with_options(before.options().clone()));
+        place(&mut after, now, &HashMap::new());
+        assert_eq!(path_of(&after, "9"), "Report.md");
+        assert_eq!(path_of(&after, "5"), "report (5).md");
+    }
+
+    /// Every page and attachment path is unique as macOS and Windows compare
+    /// names, none is a folder of another, and every name is safe.
+    fn check_templated(l: &Layout, atts: &[OutputPath]) -> Result<(), TestCaseError> {
+        let key = |p: &str| p.nfc().collect::<String>().to_lowercase();
+        let files: Vec<&OutputPath> = l.iter().map(|p| &p.path).chain(atts).collect();
+        let mut seen = HashSet::new();
+        let mut folders = HashSet::new();
+        for p in &files {
+            prop_assert!(seen.insert(key(p.as_str())), "{p} twice");
+            let comps: Vec<&str> = p.components().collect();
+            for i in 1..comps.len() {
+                folders.insert(key(&comps[..i].join("/")));
+            }
+            for c in &comps {
+                prop_assert!(!c.is_empty() && *c != "." && *c != "..", "{p}");
+                prop_assert!(
+                    !c.contains(['/', '\\', ':', '*', '?', '"', '<', '>', '|']),
+                    "{p}"
+                );
+                prop_assert!(!c.ends_with(['.', ' ']) && !c.starts_with(' '), "{p:?}");
+            }
+        }
+        for p in &files {
+            prop_assert!(
+                !folders.contains(&key(p.as_str())),
+                "{p} is a file and a folder"
+            );
+        }
+        Ok(())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(100))]
+
+        #[test]
+        fn templated_names_are_unique_safe_and_independent_of_listing_order(
+            pages in site_pages(),
+            files in prop::collection::vec(hostile_title(), 0..6),
+            which in 0..4usize,
+            seed in any::<u64>(),
+        ) {
+            let (page, parent, att) = [
+                ("{page_title}.md", None, Some("{page_title}/{attachment_title}{attachment_extension}")),
+                (MKDOCS_PAGE, Some(MKDOCS_PARENT), None),
+                ("{space_key}/{ancestor_titles}/{page_title}.md", Some("{space_key}/{ancestor_titles}/{page_title}/README.md"), Some("{ancestor_titles}/{page_title}.md")),
+                ("{page_id} {page_title}/{page_title}.md", Some("{ancestor_ids}/index.md"), Some("{attachment_title}.md")),
+            ][which];
+            let n = pages.len();
+            let atts: HashMap<PageId, Vec<Attachment>> = (1..=n.min(3))
+                .map(|i| {
+                    let id = i.to_string();
+                    let list = files.iter().enumerate()
+                        .map(|(j, f)| attachment(&id, &format!("att{i}-{j}"), f))
+                        .collect();
+                    (PageId::new(&id), list)
+                })
+                .collect();
+            let mut a = templated(page, parent, att);
+            place(&mut a, pages.clone(), &atts);
+            let mut b = templated(page, parent, att);
+            place(&mut b, shuffled(&pages, seed), &atts);
+            prop_assert_eq!(a.len(), n);
+            prop_assert_eq!(paths(&a), paths(&b));
+            let mut stored = Vec::new();
+            for (id, list) in &atts {
+                let mut seen = HashSet::new();
+                for f in list.iter().filter(|f| seen.insert(f.filename.clone())) {
+                    stored.push(a.attachment_path(id, &f.filename).unwrap());
+                }
+            }
+            check_templated(&a, &stored)?;
+        }
     }
 
     proptest! {

@@ -74,6 +74,9 @@ pub enum Shape {
     File,
     /// A folder only (a space).
     Folder,
+    /// A page placed by a path template: exactly its file `name.md` (the
+    /// template decides the folders). A suffix goes before the `.md`.
+    PageFile,
 }
 
 impl Shape {
@@ -84,7 +87,7 @@ impl Shape {
                 let file = format!("{k}.md");
                 vec![k, file]
             }
-            Shape::File | Shape::Folder => vec![key(name)],
+            Shape::File | Shape::Folder | Shape::PageFile => vec![key(name)],
         }
     }
 
@@ -97,7 +100,7 @@ impl Shape {
     /// Stem and extension (with its dot) where a suffix goes between.
     fn split(self, name: &str) -> (&str, &str) {
         match (self, name.rfind('.')) {
-            (Shape::File, Some(dot)) if dot > 0 => name.split_at(dot),
+            (Shape::File | Shape::PageFile, Some(dot)) if dot > 0 => name.split_at(dot),
             _ => (name, ""),
         }
     }

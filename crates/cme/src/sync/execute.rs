@@ -124,8 +124,16 @@ async fn download(
     out: &mut Outcome,
 ) -> Result<()> {
     if !plan.downloads.is_empty() {
+        // Old paths of moved files too: once no record names them, the
+        // pending check removes them (also after a kill).
         store.record(Record::Intent {
-            paths: plan.downloads.iter().map(|d| d.path.to_string()).collect(),
+            paths: plan
+                .downloads
+                .iter()
+                .map(|d| &d.path)
+                .chain(&plan.moved_from)
+                .map(ToString::to_string)
+                .collect(),
         })?;
     }
     let mut tasks = tokio::task::JoinSet::new();

@@ -18,7 +18,7 @@ pub mod pages;
 pub mod plan;
 pub mod remote;
 
-use crate::export::layout::Recorded;
+use crate::export::layout::{LayoutOptions, Recorded};
 use crate::progress::{Phase, Progress};
 use crate::state::{Scope, State, TrackedStatus};
 use anyhow::{Context as _, Result, bail};
@@ -57,6 +57,9 @@ pub struct SyncRequest {
     /// `options` and `jira_url` as recorded in the state; when the state
     /// recorded others, every page is rewritten. `None`: not recorded.
     pub markdown: Option<crate::state::MarkdownSettings>,
+    /// Path templates, attachments, breadcrumbs (`None`: the defaults); a
+    /// change from the recorded ones re-places and rewrites every page.
+    pub layout: Option<crate::state::LayoutSettings>,
     pub cancel: Cancel,
 }
 
@@ -73,6 +76,7 @@ impl SyncRequest {
             options: Options::default(),
             jira_url: None,
             markdown: None,
+            layout: None,
             cancel: Cancel::default(),
         }
     }
@@ -149,8 +153,10 @@ pub async fn run(client: &Client, req: SyncRequest, progress: &dyn Progress) -> 
     // Listing a large site takes a while (minutes when throttled): Ctrl+C
     // stops it at once, with nothing changed.
     progress.phase(Phase::Listing, 0);
+    let layout = LayoutOptions::from_settings(req.layout.as_ref(), req.markdown.as_ref())?;
+    let recorded = Recorded::from_state(&state).with_options(layout);
     let remote = tokio::select! {
-        r = remote::gather(client, &state.scopes, Recorded::from_state(&state), progress) => r?,
+        r = remote::gather(client, &state.scopes, recorded, progress) => r?,
         () = req.cancel.cancelled() => {
             return Ok(Outcome {
                 interrupted: true,
@@ -178,7 +184,8 @@ pub async fn run(client: &Client, req: SyncRequest, progress: &dyn Progress) -> 
     let restyle = req.markdown.is_some()
         && state.markdown.is_some()
         && state.markdown != req.markdown
-        && !state.pages.is_empty();
+        && !state.pages.is_empty()
+        || state.layout != req.layout && !state.pages.is_empty();
     let force_before = if req.force || restyle {
         Some(now.clone())
     } else {
@@ -208,6 +215,7 @@ pub async fn run(client: &Client, req: SyncRequest, progress: &dyn Progress) -> 
     // so an interrupted run is finished by the next `sync`.
     let changed = replayed > 0
         || (req.markdown.is_some() && state.markdown != req.markdown)
+        || state.layout != req.layout
         || new_scope.is_some()
         || state.min_export_timestamp != force_before
         || !State::path(output).exists();
@@ -215,6 +223,7 @@ pub async fn run(client: &Client, req: SyncRequest, progress: &dyn Progress) -> 
     if req.markdown.is_some() {
         state.markdown = req.markdown.clone();
     }
+    state.layout = req.layout.clone();
     let Some((_, dir)) = &locked else {
         bail!("internal error: a run that writes has no handle on its folder");
     };

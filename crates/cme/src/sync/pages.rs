@@ -8,6 +8,7 @@ use super::journal::{Record, Store};
 use super::outcome::{Failure, Line, Outcome};
 use super::plan::{Plan, Reason};
 use super::remote::{Remote, chain};
+use crate::export::breadcrumbs;
 use crate::export::context::PageContext;
 use crate::export::front_matter::{FrontMatter, PageFacts, SiteUrl, labels_hash, names_hash};
 use crate::export::layout::Placed;
@@ -151,6 +152,16 @@ pub async fn write_pages(
             };
             let mut markdown = converted.markdown;
             drop_repeated_title(&mut markdown);
+            let mut deps = deps;
+            if remote.layout.options().breadcrumbs {
+                let style = ex.options.link_style;
+                if let Some((line, asked)) = breadcrumbs::line(&remote.layout, placed, style) {
+                    markdown.insert_str(0, &line);
+                    deps.extend(asked);
+                    deps.sort();
+                    deps.dedup();
+                }
+            }
             let mut labels = None;
             let mut names_seen = None;
             if ex.front_matter == FrontMatter::On {

@@ -8,7 +8,7 @@
 use super::deps::answers_hash;
 use super::remote::Remote;
 use crate::export::front_matter::{labels_hash, names_hash};
-use crate::export::layout::Placed;
+use crate::export::layout::{AttachmentMode, Placed};
 use crate::export::names::key;
 use crate::export::paths::{OutputPath, UnsafePath};
 use crate::state::{AttachmentUse, State, TrackedStatus};
@@ -265,6 +265,13 @@ fn reason(
     if ps.uses.iter().any(|u| attachment_moves(u, state, remote)) {
         return Some(Reason::Dependency);
     }
+    // The breadcrumbs line names the parent, also where the path does not
+    // (a flat path template).
+    if remote.layout.options().breadcrumbs
+        && ps.parent.as_ref() != placed.meta.parent.as_ref().map(|(p, _)| p)
+    {
+        return Some(Reason::Dependency);
+    }
     // Labels are in the front matter but change without a version; only
     // pages written with front matter recorded them.
     if let (Some(recorded), Some(now)) = (&ps.labels_hash, labels_hash(&placed.meta)) {
@@ -325,6 +332,9 @@ pub struct AttachmentPlan {
     pub missing: Vec<String>,
     /// Recorded attachment paths refused as unsafe.
     pub refused: Vec<UnsafePath>,
+    /// Where files downloaded to a new path were stored before (a path
+    /// template moved them): removed once no record names them.
+    pub moved_from: Vec<OutputPath>,
 }
 
 /// One attachment to download.
@@ -347,6 +357,23 @@ pub struct Removal {
     pub path: Option<OutputPath>,
 }
 
+/// Every listed attachment of the active, exported pages.
+fn all_listed(remote: &Remote, state: &State) -> Vec<AttachmentUse> {
+    let mut out = Vec::new();
+    for (id, ps) in &state.pages {
+        if ps.status != TrackedStatus::Active || remote.layout.get(id).is_none() {
+            continue;
+        }
+        for a in remote.attachments.get(id).into_iter().flatten() {
+            out.push(AttachmentUse {
+                page: id.clone(),
+                file: a.filename.clone(),
+            });
+        }
+    }
+    out
+}
+
 /// Plans attachment downloads and removals from what every active page
 /// uses. `hold` keeps removals back (a listing did not complete).
 pub fn plan_attachments(
@@ -357,7 +384,16 @@ pub fn plan_attachments(
 ) -> AttachmentPlan {
     let mut out = AttachmentPlan::default();
     let mut wanted: BTreeSet<&AttachmentUse> = BTreeSet::new();
+    // `--attachments all`: every listed file of every exported page.
+    let every: Vec<AttachmentUse> = match remote.layout.options().attachments {
+        AttachmentMode::All => all_listed(remote, state),
+        _ => Vec::new(),
+    };
+    wanted.extend(&every);
     for (id, ps) in &state.pages {
+        if remote.layout.options().attachments == AttachmentMode::None {
+            break;
+        }
         if ps.status != TrackedStatus::Active || remote.layout.get(id).is_none() {
             continue;
         }
@@ -407,6 +443,10 @@ pub fn plan_attachments(
                 && !local.missing.contains(&s.output_path)
         });
         in_use.insert(key(path.as_str()));
+        if let Some(s) = stored.filter(|s| s.output_path != path.as_str()) {
+            out.moved_from
+                .extend(checked(&s.output_path, &mut out.refused));
+        }
         if !current {
             out.downloads.push(Download {
                 owner: u.page.clone(),

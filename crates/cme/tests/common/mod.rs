@@ -1,6 +1,7 @@
 //! Helpers shared by the integration tests: a client of the simulator, the
 //! control API, runs of the pipeline, and whole-tree snapshots.
 #![allow(dead_code)]
+pub mod links;
 use cme::export::Selection;
 use cme::progress::{Phase, Progress};
 use cme::state::STATE_FILE;
