@@ -34,6 +34,8 @@ struct Run {
     start: usize,
     limit: usize,
     cql: String,
+    /// A `type = comment` query: `ids` are comments (`api::comments`).
+    comments: bool,
 }
 
 impl Run {
@@ -43,6 +45,17 @@ impl Run {
         let start = self.start.min(total);
         let end = self.start.saturating_add(self.limit).min(total);
         cql::resolve(ctx.site, &self.ids[start..end])
+    }
+
+    /// The requested page of a comment query, as v1 Content objects.
+    fn comments_page(&self, ctx: &Ctx, ex: &Expand) -> Vec<Value> {
+        let total = self.ids.len();
+        let start = self.start.min(total);
+        let end = self.start.saturating_add(self.limit).min(total);
+        self.ids[start..end]
+            .iter()
+            .filter_map(|(id, _)| crate::api::comments::search_result(ctx, *id, ex))
+            .collect()
     }
 }
 
@@ -99,12 +112,18 @@ fn run(ctx: &Ctx, ex: &Expand) -> Result<Run, Resp> {
     } else if !ex.is_empty() {
         limit = limit.min(if ctx.cloud() { 250 } else { 200 });
     }
-    let ids = cql::run_cached(ctx.site, &query, &ctx.account);
+    let comments = cql::only_comments(&query);
+    let ids = if comments {
+        crate::api::comments::search_ids(ctx.site, &query, &ctx.account).into()
+    } else {
+        cql::run_cached(ctx.site, &query, &ctx.account)
+    };
     Ok(Run {
         ids,
         start,
         limit,
         cql: text.to_string(),
+        comments,
     })
 }
 
@@ -158,6 +177,10 @@ pub fn content_search(ctx: &Ctx) -> Resp {
         Err(e) => return e,
     };
     let total = r.ids.len();
+    if r.comments {
+        let results = r.comments_page(ctx, &ex);
+        return Resp::json(200, &envelope(ctx, &r, results, total, vec![]));
+    }
     let results: Vec<Value> = r
         .page(ctx)
         .iter()
@@ -205,6 +228,19 @@ pub fn search(ctx: &Ctx) -> Resp {
         Err(e) => return e,
     };
     let total = r.ids.len();
+    if r.comments {
+        let results: Vec<Value> = r
+            .comments_page(ctx, &ex)
+            .into_iter()
+            .map(|content| {
+                let title = content["title"].clone();
+                let url = content["_links"]["webui"].clone();
+                json!({"content": content, "title": title, "excerpt": "", "url": url,
+                    "entityType": "content", "iconCssClass": "aui-icon content-type-comment", "score": 0.0})
+            })
+            .collect();
+        return Resp::json(200, &envelope(ctx, &r, results, total, vec![]));
+    }
     let results: Vec<Value> = r
         .page(ctx)
         .iter()
