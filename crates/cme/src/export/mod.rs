@@ -2,6 +2,7 @@
 //! (`inventory`), where each lands (`layout`, `paths`), and how the
 //! converter's questions are answered from that (`context`). The pipeline
 //! that uses them is [`crate::sync`].
+pub mod comments;
 pub mod context;
 pub mod front_matter;
 pub mod inventory;

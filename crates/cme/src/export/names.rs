@@ -65,7 +65,8 @@ fn is_ignorable(c: char) -> bool {
 /// What a name occupies in its folder.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Shape {
-    /// A page: its file `name.md` and its folder `name`. The folder is
+    /// A page: its file `name.md`, its comments sidecar
+    /// `name.comments.md` and its folder `name`. The folder is
     /// claimed even while the page has no children, so a child added later
     /// renames nobody.
     Page,
@@ -82,7 +83,9 @@ impl Shape {
             Shape::Page => {
                 let k = key(name);
                 let file = format!("{k}.md");
-                vec![k, file]
+                // Its comments sidecar (`export::comments`), so no page takes that name.
+                let comments = format!("{k}.comments.md");
+                vec![k, file, comments]
             }
             Shape::File | Shape::Folder => vec![key(name)],
         }

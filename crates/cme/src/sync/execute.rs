@@ -86,6 +86,7 @@ fn settle_pending(ex: &Exec<'_>, store: &mut Store, after_kill: bool) -> Result<
         .filter(|p| p.status == TrackedStatus::Active)
         .flat_map(|p| {
             std::iter::once(p.output_path.as_str())
+                .chain(p.comments_path.as_deref())
                 .chain(p.attachments.values().map(|a| a.output_path.as_str()))
         })
         .collect();
@@ -222,6 +223,16 @@ fn delete_pages(ex: &Exec<'_>, plan: &Plan, store: &mut Store, out: &mut Outcome
                 path: path.to_string(),
                 from: None,
             });
+        }
+        // Its comments sidecar goes with it.
+        if let Some(c) = entry.comments_path.take() {
+            if let Ok(path) = OutputPath::parse_recorded(&c) {
+                if !remove_file(ex.dir, &path, out)? {
+                    continue;
+                }
+                out.sidecar_line(ChangeKind::Deleted, c);
+            }
+            entry.comments_hash = None;
         }
         entry.status = TrackedStatus::Deleted;
         store.put(d.id.clone(), entry)?;

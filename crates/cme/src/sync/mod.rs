@@ -149,8 +149,14 @@ pub async fn run(client: &Client, req: SyncRequest, progress: &dyn Progress) -> 
     // Listing a large site takes a while (minutes when throttled): Ctrl+C
     // stops it at once, with nothing changed.
     progress.phase(Phase::Listing, 0);
+    // The comments setting this run writes with (a flag, or the folder's).
+    let comments = req
+        .markdown
+        .as_ref()
+        .or(state.markdown.as_ref())
+        .and_then(|m| m.comments);
     let remote = tokio::select! {
-        r = remote::gather(client, &state.scopes, Recorded::from_state(&state), progress) => r?,
+        r = remote::gather(client, &state.scopes, Recorded::from_state(&state), comments, progress) => r?,
         () = req.cancel.cancelled() => {
             return Ok(Outcome {
                 interrupted: true,
@@ -294,6 +300,9 @@ fn local_facts(output: &Path, state: &State) -> LocalFacts {
             continue;
         }
         check(&ps.output_path);
+        if let Some(c) = &ps.comments_path {
+            check(c);
+        }
         for a in ps.attachments.values() {
             check(&a.output_path);
         }

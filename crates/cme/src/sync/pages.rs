@@ -3,14 +3,18 @@
 //! written atomically and journaled one by one.
 use super::deps::{INCOMPLETE, answers_hash};
 use super::disk::content_hash;
+use super::disk::remove_file;
 use super::execute::Exec;
 use super::journal::{Record, Store};
 use super::outcome::{Failure, Line, Outcome};
+use super::plan::ChangeKind;
 use super::plan::{Plan, Reason};
 use super::remote::{Remote, chain};
+use crate::export::comments::{self, sidecar_path};
 use crate::export::context::PageContext;
 use crate::export::front_matter::{FrontMatter, PageFacts, SiteUrl, labels_hash};
 use crate::export::layout::Placed;
+use crate::export::paths::OutputPath;
 use crate::outdir::Durability;
 use crate::progress::Phase;
 use crate::state::{AttachmentUse, PageState, TrackedStatus};
@@ -80,8 +84,16 @@ pub async fn write_pages(
                 continue;
             }
         };
+        // Sidecars too: a run killed mid-write must not orphan one.
+        let sidecars = remote.comments.is_some();
         store.record(Record::Intent {
-            paths: chunk.iter().map(|w| w.path.to_string()).collect(),
+            paths: chunk
+                .iter()
+                .flat_map(|w| {
+                    let sidecar = sidecars.then(|| sidecar_path(&w.path)).flatten();
+                    std::iter::once(w.path.to_string()).chain(sidecar.map(|p| p.to_string()))
+                })
+                .collect(),
         })?;
         let mut metas: HashMap<PageId, PageMeta> = HashMap::new();
         for page in fetched {
@@ -182,8 +194,27 @@ pub async fn write_pages(
                 }
                 Err(e) => return Err(e.into()),
             }
+            let sidecar = write_sidecar(
+                ex,
+                remote,
+                placed,
+                &w.path,
+                store.state().pages.get(&w.id),
+                &bodies,
+                names,
+                &mut users,
+                out,
+            )
+            .await?;
             let old = store.state().pages.get(&w.id);
             let mut previous_paths = old.map(|o| o.previous_paths.clone()).unwrap_or_default();
+            // The old sidecar goes once the entry no longer names it; until
+            // it is gone, `previous_paths` keeps it (a crash cannot orphan it).
+            if let Some(stale) = &sidecar.stale {
+                if !previous_paths.contains(stale) && !plan.claims(stale) {
+                    previous_paths.push(stale.clone());
+                }
+            }
             if let Reason::Moved { from } = &w.reason {
                 // A path another page now occupies is not ours to remove.
                 if !previous_paths.contains(from) && !plan.claims(from) {
@@ -226,8 +257,13 @@ pub async fn write_pages(
                 previous_paths,
                 attachments: old.map(|o| o.attachments.clone()).unwrap_or_default(),
                 labels_hash: labels,
+                comments_path: sidecar.path,
+                comments_hash: sidecar.hash,
             };
-            store.put(w.id.clone(), entry)?;
+            store.put(w.id.clone(), entry.clone())?;
+            if let Some(stale) = sidecar.stale {
+                remove_stale_sidecar(ex, store, &w.id, entry, &stale, out)?;
+            }
             out.push_line(Line {
                 kind: w.kind(),
                 path: w.path.to_string(),
@@ -246,6 +282,120 @@ pub async fn write_pages(
         }
     }
     Ok(())
+}
+
+/// A page's sidecar after this write: where it is, the hash of what it
+/// shows, and the old sidecar to remove.
+struct Sidecar {
+    path: Option<String>,
+    hash: Option<String>,
+    stale: Option<String>,
+}
+
+/// Writes (or drops) the comments sidecar of a page just written at
+/// `path`. Without a complete comments listing the old one is kept as is.
+#[allow(clippy::too_many_arguments)]
+async fn write_sidecar(
+    ex: &Exec<'_>,
+    remote: &Remote,
+    placed: &Placed,
+    path: &OutputPath,
+    old: Option<&PageState>,
+    bodies: &HashMap<PageId, String>,
+    names: Vec<String>,
+    users: &mut Users,
+    out: &mut Outcome,
+) -> Result<Sidecar> {
+    let recorded = old.and_then(|o| o.comments_path.clone());
+    let keep = Sidecar {
+        path: recorded.clone(),
+        hash: old.and_then(|o| o.comments_hash.clone()),
+        stale: None,
+    };
+    let kept = match &remote.comments {
+        Some(pc) if !pc.complete => return Ok(keep),
+        Some(pc) => pc.kept(&placed.meta.id),
+        None => Vec::new(),
+    };
+    let target = if kept.is_empty() {
+        None
+    } else {
+        sidecar_path(path)
+    };
+    if let Some(target) = &target {
+        users.learn(ex.client, kept.iter().map(|c| &c.body)).await;
+        let ctx = PageContext::new(
+            &remote.layout,
+            placed,
+            bodies,
+            names,
+            &users.names,
+            &users.failed,
+            ex.jira_url,
+        );
+        let opts = Options {
+            title: None,
+            ..ex.options.clone()
+        };
+        let text = comments::render(&placed.meta.title, &kept, &|s| {
+            cme_convert::convert(s, &ctx, &opts).markdown
+        });
+        let unchanged = recorded.as_deref() == Some(target.as_str())
+            && old.and_then(|o| o.comments_hash.as_deref())
+                == comments::comments_hash(&kept).as_deref();
+        match ex
+            .dir
+            .write_atomic(target, text.as_bytes(), Durability::Batched)
+        {
+            Ok(()) => {}
+            Err(e) if e.is_symlink() => {
+                out.failures.push(Failure {
+                    path: target.to_string(),
+                    reason: e.to_string(),
+                });
+                // No hash: the next sync tries again.
+                return Ok(Sidecar { hash: None, ..keep });
+            }
+            Err(e) => return Err(e.into()),
+        }
+        if !unchanged {
+            out.sidecar_line(
+                if recorded.is_some() {
+                    ChangeKind::Modified
+                } else {
+                    ChangeKind::New
+                },
+                target.to_string(),
+            );
+        }
+    }
+    let target = target.map(|t| t.to_string());
+    Ok(Sidecar {
+        hash: target.as_ref().and(comments::comments_hash(&kept)),
+        stale: recorded.filter(|r| Some(r) != target.as_ref()),
+        path: target,
+    })
+}
+
+/// Removes a page's old sidecar (moved with the page, or its last comment
+/// gone), then forgets it.
+fn remove_stale_sidecar(
+    ex: &Exec<'_>,
+    store: &mut Store,
+    id: &PageId,
+    mut entry: PageState,
+    stale: &str,
+    out: &mut Outcome,
+) -> Result<()> {
+    let Ok(path) = OutputPath::parse_recorded(stale) else {
+        return Ok(());
+    };
+    if !remove_file(ex.dir, &path, out)? {
+        return Ok(());
+    }
+    out.sidecar_line(ChangeKind::Deleted, stale.to_owned());
+    entry.previous_paths.retain(|p| p != stale);
+    store.put(id.clone(), entry)
 }
 
 /// Converts one page. Included pages not at hand are fetched and the page

@@ -7,6 +7,7 @@
 //! printed by `--dry-run` and tested without a network or a disk.
 use super::deps::answers_hash;
 use super::remote::Remote;
+use crate::export::comments::sidecar_path;
 use crate::export::front_matter::labels_hash;
 use crate::export::layout::Placed;
 use crate::export::names::key;
@@ -48,6 +49,8 @@ pub enum Reason {
     Dependency,
     /// Its labels changed (no new version: Confluence does not make one).
     Labels,
+    /// Its comments changed (no new version either): the sidecar is rewritten.
+    Comments,
     /// Its file is gone from the disk.
     Missing,
     /// `--force`.
@@ -139,6 +142,9 @@ pub struct Plan {
     pub hold: Option<Hold>,
     /// Recorded paths refused as unsafe.
     pub refused: Vec<UnsafePath>,
+    /// Comment sidecars this run writes or removes (for `--dry-run`; the
+    /// executor reports what it did).
+    pub sidecars: Vec<(ChangeKind, String)>,
 }
 
 impl Plan {
@@ -200,6 +206,7 @@ pub fn plan(remote: &Remote, state: &State, local: &LocalFacts, opts: &PlanOptio
     stale.sort();
     stale.dedup();
     plan.stale = stale;
+    plan.sidecars = sidecars(remote, state, &plan);
     if !remote.complete() {
         plan.hold = Some(Hold::IncompleteListing {
             problems: remote.problems.clone(),
@@ -215,6 +222,39 @@ pub fn plan(remote: &Remote, state: &State, local: &LocalFacts, opts: &PlanOptio
         }
     }
     plan
+}
+
+/// The sidecar writes and removals the page writes and deletions imply.
+fn sidecars(remote: &Remote, state: &State, plan: &Plan) -> Vec<(ChangeKind, String)> {
+    let mut out = Vec::new();
+    let listing = remote.comments.as_ref();
+    if listing.is_some_and(|c| !c.complete) {
+        return out;
+    }
+    for w in &plan.writes {
+        let old = state.pages.get(&w.id).and_then(|p| p.comments_path.clone());
+        let hash = listing.and_then(|c| c.hash(&w.id));
+        let target = hash.as_ref().and_then(|_| sidecar_path(&w.path));
+        let recorded_hash = state.pages.get(&w.id).and_then(|p| p.comments_hash.clone());
+        if let Some(t) = &target {
+            if old.as_deref() != Some(t.as_str()) {
+                out.push((ChangeKind::New, t.to_string()));
+            } else if recorded_hash != hash {
+                out.push((ChangeKind::Modified, t.to_string()));
+            }
+        }
+        if let Some(o) = old.filter(|o| target.as_ref().is_none_or(|t| t.as_str() != o)) {
+            out.push((ChangeKind::Deleted, o));
+        }
+    }
+    if plan.hold.is_none() {
+        for d in &plan.deletions {
+            if let Some(c) = state.pages.get(&d.id).and_then(|p| p.comments_path.clone()) {
+                out.push((ChangeKind::Deleted, c));
+            }
+        }
+    }
+    out
 }
 
 /// A recorded path, if it is safe; a refusal is noted, never followed.
@@ -257,7 +297,12 @@ fn reason(
     {
         return Some(Reason::Forced);
     }
-    if local.missing.contains(&ps.output_path) {
+    if local.missing.contains(&ps.output_path)
+        || ps
+            .comments_path
+            .as_ref()
+            .is_some_and(|c| local.missing.contains(c))
+    {
         return Some(Reason::Missing);
     }
     if ps.uses.iter().any(|u| attachment_moves(u, state, remote)) {
@@ -268,6 +313,13 @@ fn reason(
     if let (Some(recorded), Some(now)) = (&ps.labels_hash, labels_hash(&placed.meta)) {
         if *recorded != now {
             return Some(Reason::Labels);
+        }
+    }
+    // Comments change without a version too; a listing that did not
+    // complete leaves sidecars alone.
+    if let Some(pc) = remote.comments.as_ref().filter(|c| c.complete) {
+        if pc.hash(&placed.meta.id) != ps.comments_hash {
+            return Some(Reason::Comments);
         }
     }
     // A state in the spec's minimal form has no dependency record: its
