@@ -209,6 +209,37 @@ pub fn search_result(ctx: &Ctx, id: Id, ex: &Expand) -> Option<Value> {
     Some(v1_json(ctx, page, c, ex))
 }
 
+/// A comment found by [`search_ids`], as a `/search` SearchResult.
+pub fn search_wrapper(ctx: &Ctx, id: Id, ex: &Expand) -> Option<Value> {
+    let c = ctx.site.comments.get(&id)?;
+    let page = visible_page(ctx.site, c, &ctx.account)?;
+    let content = v1_json(ctx, page, c, ex);
+    let space = ctx.site.spaces.get(&page.space_id);
+    let mut crumbs = ctx.site.ancestors(page.id);
+    crumbs.push(page.id);
+    let breadcrumbs: Vec<Value> = crumbs
+        .iter()
+        .filter_map(|a| ctx.site.node(*a))
+        .map(|a| json!({"label": a.title(), "url": webui(ctx, a, a.title()), "separator": "/"}))
+        .collect();
+    Some(json!({
+        "title": content["title"].clone(),
+        "excerpt": "",
+        "url": content["_links"]["webui"].clone(),
+        "content": content,
+        "resultGlobalContainer": {
+            "title": space.map(|s| s.name.to_string()).unwrap_or_default(),
+            "displayUrl": space.map(|s| format!("/spaces/{}", s.key)).unwrap_or_default()
+        },
+        "breadcrumbs": breadcrumbs,
+        "entityType": "content",
+        "iconCssClass": "aui-icon content-type-comment",
+        "lastModified": iso(c.modified_ms),
+        "friendlyLastModified": date(c.modified_ms),
+        "score": 0.0
+    }))
+}
+
 /// Which locations a v1 `location` filter keeps: `footer`, `inline` (open
 /// inline threads), `resolved` (resolved inline threads); none = all.
 fn location_kept(site: &Site, c: &Comment, wanted: &[String]) -> bool {
@@ -226,18 +257,12 @@ fn location_kept(site: &Site, c: &Comment, wanted: &[String]) -> bool {
 
 /// A page's comments in thread order (each thread: its comment, then its
 /// replies, oldest first); `all` includes replies at any depth.
-fn threads<'a>(site: &'a Site, page: Id, all: bool) -> Vec<&'a Comment> {
-    fn visit<'a>(
-        site: &'a Site,
-        of: &[&'a Comment],
-        parent: Option<Id>,
-        all: bool,
-        out: &mut Vec<&'a Comment>,
-    ) {
+fn threads(site: &Site, page: Id, all: bool) -> Vec<&Comment> {
+    fn visit<'a>(of: &[&'a Comment], parent: Option<Id>, all: bool, out: &mut Vec<&'a Comment>) {
         for c in of.iter().filter(|c| c.parent == parent) {
             out.push(c);
             if all && out.len() <= of.len() {
-                visit(site, of, Some(c.id), all, out);
+                visit(of, Some(c.id), all, out);
             }
         }
     }
@@ -247,7 +272,7 @@ fn threads<'a>(site: &'a Site, page: Id, all: bool) -> Vec<&'a Comment> {
         .filter(|c| c.page_id == page)
         .collect();
     let mut out = Vec::new();
-    visit(site, &mine, None, all, &mut out);
+    visit(&mine, None, all, &mut out);
     out
 }
 

@@ -48,13 +48,18 @@ impl Run {
     }
 
     /// The requested page of a comment query, as v1 Content objects.
-    fn comments_page(&self, ctx: &Ctx, ex: &Expand) -> Vec<Value> {
+    fn comments_page(
+        &self,
+        ctx: &Ctx,
+        ex: &Expand,
+        render: fn(&Ctx, Id, &Expand) -> Option<Value>,
+    ) -> Vec<Value> {
         let total = self.ids.len();
         let start = self.start.min(total);
         let end = self.start.saturating_add(self.limit).min(total);
         self.ids[start..end]
             .iter()
-            .filter_map(|(id, _)| crate::api::comments::search_result(ctx, *id, ex))
+            .filter_map(|(id, _)| render(ctx, *id, ex))
             .collect()
     }
 }
@@ -178,7 +183,7 @@ pub fn content_search(ctx: &Ctx) -> Resp {
     };
     let total = r.ids.len();
     if r.comments {
-        let results = r.comments_page(ctx, &ex);
+        let results = r.comments_page(ctx, &ex, crate::api::comments::search_result);
         return Resp::json(200, &envelope(ctx, &r, results, total, vec![]));
     }
     let results: Vec<Value> = r
@@ -229,17 +234,15 @@ pub fn search(ctx: &Ctx) -> Resp {
     };
     let total = r.ids.len();
     if r.comments {
-        let results: Vec<Value> = r
-            .comments_page(ctx, &ex)
-            .into_iter()
-            .map(|content| {
-                let title = content["title"].clone();
-                let url = content["_links"]["webui"].clone();
-                json!({"content": content, "title": title, "excerpt": "", "url": url,
-                    "entityType": "content", "iconCssClass": "aui-icon content-type-comment", "score": 0.0})
-            })
-            .collect();
-        return Resp::json(200, &envelope(ctx, &r, results, total, vec![]));
+        let results = r.comments_page(ctx, &ex, crate::api::comments::search_wrapper);
+        let extra = vec![
+            (
+                "searchDuration",
+                json!(started.elapsed().as_millis() as u64),
+            ),
+            ("archivedResultCount", json!(0)),
+        ];
+        return Resp::json(200, &envelope(ctx, &r, results, total, extra));
     }
     let results: Vec<Value> = r
         .page(ctx)
