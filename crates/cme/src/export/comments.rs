@@ -28,12 +28,12 @@ pub enum CommentsMode {
 
 impl CommentsMode {
     fn keeps(self, c: &Comment) -> bool {
-        match (self, &c.location) {
-            (CommentsMode::All, _) => true,
-            (CommentsMode::Footer, CommentLocation::Footer) => true,
-            (CommentsMode::Inline, CommentLocation::Inline { .. }) => true,
-            _ => false,
-        }
+        matches!(
+            (self, &c.location),
+            (CommentsMode::All, _)
+                | (CommentsMode::Footer, CommentLocation::Footer)
+                | (CommentsMode::Inline, CommentLocation::Inline { .. })
+        )
     }
 }
 

@@ -8,7 +8,7 @@ use super::execute::Exec;
 use super::journal::{Record, Store};
 use super::outcome::{Failure, Line, Outcome};
 use super::plan::ChangeKind;
-use super::plan::{Plan, Reason};
+use super::plan::{PageWrite, Plan, Reason};
 use super::remote::{Remote, chain};
 use crate::export::comments::{self, sidecar_path};
 use crate::export::context::PageContext;
@@ -198,7 +198,7 @@ pub async fn write_pages(
                 ex,
                 remote,
                 placed,
-                &w.path,
+                w,
                 store.state().pages.get(&w.id),
                 &bodies,
                 names,
@@ -299,7 +299,7 @@ async fn write_sidecar(
     ex: &Exec<'_>,
     remote: &Remote,
     placed: &Placed,
-    path: &OutputPath,
+    w: &PageWrite,
     old: Option<&PageState>,
     bodies: &HashMap<PageId, String>,
     names: Vec<String>,
@@ -320,7 +320,7 @@ async fn write_sidecar(
     let target = if kept.is_empty() {
         None
     } else {
-        sidecar_path(path)
+        sidecar_path(&w.path)
     };
     if let Some(target) = &target {
         users.learn(ex.client, kept.iter().map(|c| &c.body)).await;
@@ -340,9 +340,12 @@ async fn write_sidecar(
         let text = comments::render(&placed.meta.title, &kept, &|s| {
             cme_convert::convert(s, &ctx, &opts).markdown
         });
+        // Rewritten with the page, but the same: not worth a line (unless
+        // a file was missing).
         let unchanged = recorded.as_deref() == Some(target.as_str())
             && old.and_then(|o| o.comments_hash.as_deref())
-                == comments::comments_hash(&kept).as_deref();
+                == comments::comments_hash(&kept).as_deref()
+            && w.reason != Reason::Missing;
         match ex
             .dir
             .write_atomic(target, text.as_bytes(), Durability::Batched)

@@ -239,7 +239,7 @@ fn sidecars(remote: &Remote, state: &State, plan: &Plan) -> Vec<(ChangeKind, Str
         if let Some(t) = &target {
             if old.as_deref() != Some(t.as_str()) {
                 out.push((ChangeKind::New, t.to_string()));
-            } else if recorded_hash != hash {
+            } else if recorded_hash != hash || w.reason == Reason::Missing {
                 out.push((ChangeKind::Modified, t.to_string()));
             }
         }

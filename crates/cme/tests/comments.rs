@@ -1,0 +1,452 @@
+//! Comment sidecars against the simulator: `--comments all` writes
+//! `<page>.comments.md` with footer and inline threads (highlighted text
+//! quoted), replies nested, authors, dates and resolved state; `footer`,
+//! `inline` and `none` filter; a sync follows comments added, replied to,
+//! resolved, edited and deleted (no page version changes) by rewriting
+//! exactly those pages' sidecars and removing one whose last comment went,
+//! for one extra listing request per space; Data Center too; a hostile
+//! comment body cannot break the file; a page titled like a sidecar gets
+//! its own name.
+mod common;
+use cme::export::comments::CommentsMode;
+use cme::state::{MarkdownSettings, State};
+use cme::sync::Start;
+use cme::sync::outcome::Outcome;
+use cme_client::{Client, PageId};
+use common::*;
+use confluence_sim::{SimConfig, SimHandle, spawn};
+use serde_json::{Value, json};
+use std::path::Path;
+
+fn ctl(sim: &SimHandle, method: &str, path: &str, body: Value) -> Value {
+    let (status, v) = sim.control(method, path, Some(body));
+    assert!(status < 300, "{method} {path}: {status} {v}");
+    v
+}
+
+fn add(sim: &SimHandle, page: &str, body: Value) -> String {
+    ctl(sim, "POST", &format!("/__sim/pages/{page}/comments"), body)["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+fn reply(sim: &SimHandle, to: &str, text: &str) -> String {
+    ctl(
+        sim,
+        "POST",
+        &format!("/__sim/comments/{to}/replies"),
+        json!({"body": format!("<p>{text}</p>")}),
+    )["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+fn requests(sim: &SimHandle) -> u64 {
+    sim.control("GET", "/__sim/stats", None).1["requests"]
+        .as_u64()
+        .unwrap()
+}
+
+fn settings(comments: Option<CommentsMode>) -> MarkdownSettings {
+    MarkdownSettings {
+        link_style: "markdown".into(),
+        alert_style: "gfm".into(),
+        jira_url: None,
+        front_matter: Some(true),
+        comments,
+    }
+}
+
+/// A run (export when `start` says so) writing sidecars per `mode`.
+fn run_mode(c: &Client, out: &Path, start: Start, mode: Option<CommentsMode>) -> Outcome {
+    let mut req = request(out, start);
+    req.markdown = Some(settings(mode));
+    let o = run(c, req).unwrap();
+    assert!(o.failures.is_empty(), "{}", o.render());
+    o
+}
+
+fn entry(out: &Path, id: &str) -> cme::state::PageState {
+    State::load(out).unwrap().unwrap().pages[&PageId::new(id)].clone()
+}
+
+fn sidecar(out: &Path, id: &str) -> Option<String> {
+    let e = entry(out, id);
+    let path = e.comments_path?;
+    assert_eq!(
+        path,
+        e.output_path.replace(".md", ".comments.md"),
+        "beside its page"
+    );
+    Some(std::fs::read_to_string(out.join(path)).unwrap())
+}
+
+fn sidecar_files(out: &Path) -> Vec<String> {
+    tree(out)
+        .into_keys()
+        .filter(|k| k.ends_with(".comments.md"))
+        .collect()
+}
+
+fn display_name(sim: &SimHandle) -> String {
+    sim.control("GET", "/__sim/info", None).1["users"][0]["displayName"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// Footer thread with nested replies and two inline threads (one resolved)
+/// on 1001; one footer comment on 1002.
+fn populate(sim: &SimHandle) -> (String, String) {
+    let footer = add(
+        sim,
+        "1001",
+        json!({"body": "<p>Looks <strong>good</strong></p>"}),
+    );
+    let r = reply(sim, &footer, "First reply");
+    reply(sim, &r, "Reply to the reply");
+    add(
+        sim,
+        "1001",
+        json!({"body": "<p>Typo here</p>", "location": "inline", "selection": "teh *quick* fox"}),
+    );
+    let done = add(
+        sim,
+        "1001",
+        json!({"body": "<p>Fixed?</p>", "location": "inline", "selection": "resolved bit"}),
+    );
+    ctl(
+        sim,
+        "POST",
+        &format!("/__sim/comments/{done}/resolve"),
+        json!({}),
+    );
+    let other = add(sim, "1002", json!({"body": "<p>Other page</p>"}));
+    (footer, other)
+}
+
+#[test]
+fn every_kind_of_comment_reaches_the_sidecar_and_the_mode_filters() {
+    let sim = spawn(SimConfig::demo()).unwrap();
+    populate(&sim);
+    let c = client(&sim, "sim-token");
+    let name = display_name(&sim);
+
+    let out = tmp("comments-all");
+    let o = run_mode(&c, &out, all_spaces(), Some(CommentsMode::All));
+    assert_eq!(o.sidecar_counts.new, 2, "{}", o.render());
+    let md = sidecar(&out, "1001").expect("1001 has comments");
+    assert!(md.starts_with("# Comments: "), "{md}");
+    assert!(md.contains("## Footer comments"), "{md}");
+    assert!(md.contains("## Inline comments"), "{md}");
+    assert!(
+        md.contains(&format!("**{name}** · ")),
+        "author by name:\n{md}"
+    );
+    assert!(md.contains(" UTC"), "dates:\n{md}");
+    assert!(md.contains("Looks **good**"), "{md}");
+    assert!(md.contains("> Reply from **"), "{md}");
+    assert!(md.contains("> First reply"), "{md}");
+    assert!(md.contains("> > Reply from **"), "nested:\n{md}");
+    assert!(md.contains("> > Reply to the reply"), "nested:\n{md}");
+    assert!(md.contains("### Open"), "{md}");
+    assert!(md.contains("### Resolved"), "{md}");
+    assert!(
+        md.contains("> **On:** teh \\*quick\\* fox"),
+        "quoted selection:\n{md}"
+    );
+    assert!(md.contains("> **On:** resolved bit"), "{md}");
+    assert!(sidecar(&out, "1002").unwrap().contains("Other page"));
+    assert_eq!(sidecar_files(&out).len(), 2, "only pages with comments");
+    // The pages themselves are exported as without comments.
+    let plain = tmp("comments-plain");
+    run_mode(&c, &plain, all_spaces(), None);
+    assert!(sidecar_files(&plain).is_empty());
+    let without: std::collections::BTreeMap<_, _> = content(&out)
+        .into_iter()
+        .filter(|(k, _)| !k.ends_with(".comments.md"))
+        .collect();
+    assert_eq!(without, content(&plain), "sidecars add files, change none");
+
+    let footer = tmp("comments-footer");
+    run_mode(&c, &footer, all_spaces(), Some(CommentsMode::Footer));
+    let md = sidecar(&footer, "1001").unwrap();
+    assert!(
+        md.contains("First reply") && !md.contains("## Inline"),
+        "{md}"
+    );
+    let inline = tmp("comments-inline");
+    run_mode(&c, &inline, all_spaces(), Some(CommentsMode::Inline));
+    let md = sidecar(&inline, "1001").unwrap();
+    assert!(
+        md.contains("### Resolved") && !md.contains("First reply"),
+        "{md}"
+    );
+    assert!(
+        sidecar(&inline, "1002").is_none(),
+        "1002 has only a footer comment"
+    );
+
+    // Turning comments off (a recorded setting changes) removes them all.
+    let o = run_mode(&c, &out, Start::Sync, None);
+    assert_eq!(o.sidecar_counts.deleted, 2, "{}", o.render());
+    assert!(sidecar_files(&out).is_empty());
+    assert_eq!(
+        State::load(&out)
+            .unwrap()
+            .unwrap()
+            .markdown
+            .unwrap()
+            .comments,
+        None
+    );
+    for d in [&out, &plain, &footer, &inline] {
+        std::fs::remove_dir_all(d).ok();
+    }
+}
+
+#[test]
+fn sync_follows_comment_changes_without_page_versions() {
+    let sim = spawn(SimConfig::demo()).unwrap();
+    let (footer, other) = populate(&sim);
+    let c = client(&sim, "sim-token");
+    let spaces = sim.control("GET", "/__sim/info", None).1["spaces"]
+        .as_array()
+        .map_or(0, Vec::len) as u64;
+
+    // The request budget with comments off, as before they existed.
+    let off = tmp("comments-budget-off");
+    run_mode(&c, &off, all_spaces(), None);
+    sim.control("POST", "/__sim/stats/reset", None);
+    assert_eq!(written(&sync(&c, &off).unwrap()), 0);
+    let idle_off = requests(&sim);
+
+    let out = tmp("comments-sync");
+    run_mode(&c, &out, all_spaces(), Some(CommentsMode::All));
+    sim.control("POST", "/__sim/stats/reset", None);
+    let idle = sync(&c, &out).unwrap();
+    assert_eq!(written(&idle), 0, "{}", idle.render());
+    assert_eq!(idle.sidecars.len(), 0, "{}", idle.render());
+    let idle_on = requests(&sim);
+    eprintln!("idle sync: {idle_off} requests without comments, {idle_on} with ({spaces} spaces)");
+    assert!(spaces > 0);
+    assert_eq!(idle_on, idle_off + spaces, "one comment listing per space");
+
+    let version = entry(&out, "1001").version;
+    let before_1002 = sidecar(&out, "1002").unwrap();
+    // A reply: only 1001's sidecar changes.
+    reply(&sim, &footer, "A late reply");
+    let o = sync(&c, &out).unwrap();
+    assert_eq!(o.sidecar_counts.modified, 1, "{}", o.render());
+    assert!(sidecar(&out, "1001").unwrap().contains("A late reply"));
+    assert_eq!(sidecar(&out, "1002").unwrap(), before_1002);
+    assert_eq!(entry(&out, "1001").version, version, "no page version");
+
+    // Resolve and edit on 1002.
+    let inline = add(
+        &sim,
+        "1002",
+        json!({"body": "<p>Check this</p>", "location": "inline", "selection": "this"}),
+    );
+    assert_eq!(sync(&c, &out).unwrap().sidecar_counts.modified, 1);
+    assert!(sidecar(&out, "1002").unwrap().contains("### Open"));
+    ctl(
+        &sim,
+        "POST",
+        &format!("/__sim/comments/{inline}/resolve"),
+        json!({}),
+    );
+    ctl(
+        &sim,
+        "PUT",
+        &format!("/__sim/comments/{other}"),
+        json!({"body": "<p>Edited text</p>"}),
+    );
+    let o = sync(&c, &out).unwrap();
+    assert_eq!(o.sidecar_counts.modified, 1, "{}", o.render());
+    let md = sidecar(&out, "1002").unwrap();
+    assert!(
+        md.contains("### Resolved") && !md.contains("### Open"),
+        "{md}"
+    );
+    assert!(md.contains("Edited text") && md.contains("edited"), "{md}");
+
+    // The last comments of 1002 go: its sidecar goes too.
+    ctl(
+        &sim,
+        "DELETE",
+        &format!("/__sim/comments/{other}"),
+        json!({}),
+    );
+    ctl(
+        &sim,
+        "DELETE",
+        &format!("/__sim/comments/{inline}"),
+        json!({}),
+    );
+    let path = entry(&out, "1002").comments_path.unwrap();
+    let o = sync(&c, &out).unwrap();
+    assert_eq!(o.sidecar_counts.deleted, 1, "{}", o.render());
+    assert!(!out.join(&path).exists());
+    assert_eq!(entry(&out, "1002").comments_path, None);
+
+    // A deleted reply thread leaves the rest.
+    ctl(
+        &sim,
+        "DELETE",
+        &format!("/__sim/comments/{footer}"),
+        json!({}),
+    );
+    sync(&c, &out).unwrap();
+    let md = sidecar(&out, "1001").unwrap();
+    assert!(
+        !md.contains("First reply") && md.contains("### Resolved"),
+        "{md}"
+    );
+
+    // A missing sidecar is rewritten; a dry run lists sidecar changes.
+    std::fs::remove_file(out.join(entry(&out, "1001").comments_path.unwrap())).unwrap();
+    let o = sync(&c, &out).unwrap();
+    assert_eq!(
+        o.sidecar_counts.new + o.sidecar_counts.modified,
+        1,
+        "{}",
+        o.render()
+    );
+    add(&sim, "1002", json!({"body": "<p>Back</p>"}));
+    let mut req = request(&out, Start::Sync);
+    req.dry_run = true;
+    let plan = run(&c, req).unwrap();
+    assert_eq!(plan.sidecar_counts.new, 1, "{}", plan.render());
+    assert!(plan.render().contains(".comments.md"), "{}", plan.render());
+    assert!(sidecar(&out, "1002").is_none(), "a dry run writes nothing");
+    sync(&c, &out).unwrap();
+    assert!(sidecar(&out, "1002").unwrap().contains("Back"));
+
+    // A page deleted in Confluence takes its sidecar along.
+    let path = entry(&out, "1002").comments_path.unwrap();
+    ctl(&sim, "DELETE", "/__sim/pages/1002", json!({}));
+    let o = sync(&c, &out).unwrap();
+    assert!(o.sidecar_counts.deleted >= 1, "{}", o.render());
+    assert!(!out.join(&path).exists());
+
+    assert_eq!(written(&sync(&c, &out).unwrap()), 0, "then idle");
+    std::fs::remove_dir_all(&out).ok();
+    std::fs::remove_dir_all(&off).ok();
+}
+
+#[test]
+fn data_center_sidecars_too() {
+    let sim = spawn(SimConfig::demo().flavor(confluence_sim::Flavor::DataCenter)).unwrap();
+    let mut cfg = cme_client::ClientConfig::new(
+        sim.url(),
+        cme_client::Flavor::DataCenter,
+        cme_client::Credentials::Bearer(cme_client::Secret::new("sim-pat")),
+    );
+    cfg.retry = cme_client::RetryPolicy::none();
+    let c = Client::new(cfg).unwrap();
+    populate(&sim);
+    let out = tmp("comments-dc");
+    run_mode(&c, &out, all_spaces(), Some(CommentsMode::All));
+    let md = sidecar(&out, "1001").unwrap();
+    assert!(
+        md.contains(&format!("**{}** · ", display_name(&sim))),
+        "{md}"
+    );
+    assert!(
+        md.contains("> > Reply to the reply") && md.contains("### Resolved"),
+        "{md}"
+    );
+    add(&sim, "1001", json!({"body": "<p>From DC</p>"}));
+    let o = sync(&c, &out).unwrap();
+    assert_eq!(o.sidecar_counts.modified, 1, "{}", o.render());
+    assert!(sidecar(&out, "1001").unwrap().contains("From DC"));
+    std::fs::remove_dir_all(&out).ok();
+}
+
+#[test]
+fn hostile_comments_and_titles_cannot_break_files() {
+    let sim = spawn(SimConfig::demo()).unwrap();
+    let hostile = "<p>a\u{7}b\u{1b}[31m <script>alert(1)</script> ]]&gt; </ac:rich-text-body></p></blockquote><h1>Fake heading</h1>\n---\n<ac:structured-macro ac:name=\"code\"><ac:plain-text-body><![CDATA[```\n# not a heading";
+    add(&sim, "1001", json!({"body": hostile}));
+    add(
+        &sim,
+        "1001",
+        json!({"body": "<p>x</p>", "location": "inline", "selection": "> quote\n# head\u{0}`tick`"}),
+    );
+    // A sibling page titled like 1001's sidecar.
+    let c = client(&sim, "sim-token");
+    let plain = tmp("comments-titles-pre");
+    run_mode(&c, &plain, all_spaces(), None);
+    let page = entry(&plain, "1001");
+    let stem = Path::new(&page.output_path)
+        .file_stem()
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let info = sim.control("GET", "/__sim/info", None).1;
+    let _ = info;
+    let parent = api_get(&sim, "/wiki/api/v2/pages/1001")["parentId"]
+        .as_str()
+        .map(str::to_owned);
+    let space = api_get(&sim, "/wiki/rest/api/content/1001?expand=space")["space"]["key"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut body = json!({"space": space, "title": format!("{}.comments", page.title.clone().unwrap()), "body": "<p>I am a page</p>"});
+    if let Some(p) = parent {
+        body["parent"] = json!(p);
+    }
+    let clash = ctl(&sim, "POST", "/__sim/pages", body)["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    add(&sim, &clash, json!({"body": "<p>on the clash page</p>"}));
+    let out = tmp("comments-hostile");
+    run_mode(&c, &out, all_spaces(), Some(CommentsMode::All));
+    let md = sidecar(&out, "1001").unwrap();
+    assert!(
+        !md.contains('\u{7}') && !md.contains('\u{1b}') && !md.contains('\u{0}'),
+        "{md:?}"
+    );
+    // The body's own markup stays its own: the sidecar's sections are intact
+    // and the selection's markup is text.
+    let sections: Vec<&str> = md.lines().filter(|l| l.starts_with("## ")).collect();
+    assert_eq!(
+        sections,
+        ["## Footer comments", "## Inline comments"],
+        "{md}"
+    );
+    assert!(
+        md.find("Fake heading") < md.find("## Inline comments"),
+        "{md}"
+    );
+    assert!(!md.contains("\n# head") && md.contains("\\# head"), "{md}");
+    let fences = md
+        .lines()
+        .filter(|l| l.trim_start_matches("> ").starts_with("```"))
+        .count();
+    assert_eq!(fences % 2, 0, "code fences closed:\n{md}");
+    // The clash page and 1001's sidecar are different files.
+    let clash_entry = entry(&out, &clash);
+    let sidecar_path = entry(&out, "1001").comments_path.unwrap();
+    assert_ne!(clash_entry.output_path, sidecar_path);
+    assert!(
+        !clash_entry
+            .output_path
+            .ends_with(&format!("{stem}.comments.md")),
+        "{}",
+        clash_entry.output_path
+    );
+    assert!(sidecar(&out, &clash).unwrap().contains("on the clash page"));
+    assert!(
+        std::fs::read_to_string(out.join(&clash_entry.output_path))
+            .unwrap()
+            .contains("I am a page")
+    );
+    std::fs::remove_dir_all(&out).ok();
+    std::fs::remove_dir_all(&plain).ok();
+}
