@@ -450,3 +450,61 @@ fn hostile_comments_and_titles_cannot_break_files() {
     std::fs::remove_dir_all(&out).ok();
     std::fs::remove_dir_all(&plain).ok();
 }
+
+#[test]
+fn the_flag_is_recorded_and_sync_keeps_it() {
+    let sim = spawn(SimConfig::demo()).unwrap();
+    populate(&sim);
+    let out = tmp("comments-cli");
+    let o = out.to_str().unwrap();
+    let env = [
+        ("CME_URL", sim.url()),
+        ("CME_EMAIL", "sim@example.com".to_owned()),
+        ("CME_API_TOKEN", "sim-token".to_owned()),
+    ];
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let config = Path::new("/nonexistent/cme-comments-test-config.toml");
+    let run = |args: &[&str]| {
+        let r = cme_bin(config, args, &env);
+        assert!(
+            r.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&r.stderr)
+        );
+        String::from_utf8_lossy(&r.stdout).into_owned()
+    };
+    let report = run(&["all-spaces", "-o", o, "--comments", "footer"]);
+    assert!(report.contains(".comments.md"), "{report}");
+    assert!(report.contains("; comments: 2 new"), "{report}");
+    let md = sidecar(&out, "1001").unwrap();
+    assert!(
+        md.contains("First reply") && !md.contains("### Resolved"),
+        "{md}"
+    );
+    // `sync` keeps the folder's setting; a new comment arrives.
+    add(&sim, "1001", json!({"body": "<p>Seen by sync</p>"}));
+    let report = run(&["sync", "-o", o]);
+    assert!(report.contains("; comments: 0 new, 1 modified"), "{report}");
+    assert!(sidecar(&out, "1001").unwrap().contains("Seen by sync"));
+    // Renaming the page moves its sidecar along.
+    let old = entry(&out, "1001").comments_path.unwrap();
+    ctl(
+        &sim,
+        "PATCH",
+        "/__sim/pages/1001",
+        json!({"title": "Renamed Home"}),
+    );
+    run(&["sync", "-o", o]);
+    let new = entry(&out, "1001").comments_path.unwrap();
+    assert!(new.ends_with("Renamed Home.comments.md"), "{new}");
+    assert!(!out.join(&old).exists() && out.join(&new).exists());
+    assert!(entry(&out, "1001").previous_paths.is_empty());
+    // `--comments none` removes them.
+    let report = run(&["sync", "-o", o, "--comments", "none"]);
+    assert!(
+        report.contains("; comments: 0 new, 0 modified, 2 deleted"),
+        "{report}"
+    );
+    assert!(sidecar_files(&out).is_empty());
+    std::fs::remove_dir_all(&out).ok();
+}
