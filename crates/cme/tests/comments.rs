@@ -508,3 +508,118 @@ fn the_flag_is_recorded_and_sync_keeps_it() {
     assert!(sidecar_files(&out).is_empty());
     std::fs::remove_dir_all(&out).ok();
 }
+
+/// After any mix of comment and page changes, a sync leaves the same tree
+/// as a fresh export (sidecars included), and its state names exactly the
+/// sidecars on disk.
+#[test]
+fn sync_converges_with_a_fresh_export() {
+    let sim = spawn(SimConfig::demo()).unwrap();
+    let c = client(&sim, "sim-token");
+    let out = tmp("comments-converge");
+    run_mode(&c, &out, all_spaces(), Some(CommentsMode::All));
+    let mut pages: Vec<String> = State::load(&out)
+        .unwrap()
+        .unwrap()
+        .pages
+        .keys()
+        .map(|p| p.as_str().to_owned())
+        .collect();
+    let mut comments: Vec<String> = Vec::new();
+    let mut seed: u64 = 0x5eed_c0de;
+    let mut next = |n: usize| {
+        seed = seed
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        ((seed >> 33) as usize) % n.max(1)
+    };
+    let mut deleted = 0;
+    for step in 0..30 {
+        for _ in 0..3 {
+            let page = pages[next(pages.len())].clone();
+            let pick = |comments: &[String], k: usize| comments.get(k).cloned();
+            let k = next(comments.len());
+            let (method, path, body) = match next(9) {
+                0 | 1 => (
+                    "POST",
+                    format!("/__sim/pages/{page}/comments"),
+                    json!({"body": format!("<p>c{step} <a href=\"#x\">link</a></p>")}),
+                ),
+                2 => (
+                    "POST",
+                    format!("/__sim/pages/{page}/comments"),
+                    json!({"body": "<p>inline</p>", "location": "inline", "selection": format!("sel {step}")}),
+                ),
+                3 => match pick(&comments, k) {
+                    Some(id) => (
+                        "POST",
+                        format!("/__sim/comments/{id}/replies"),
+                        json!({"body": format!("<p>r{step}</p>")}),
+                    ),
+                    None => continue,
+                },
+                4 => match pick(&comments, k) {
+                    Some(id) => (
+                        "POST",
+                        format!(
+                            "/__sim/comments/{id}/{}",
+                            if step % 2 == 0 { "resolve" } else { "reopen" }
+                        ),
+                        json!({}),
+                    ),
+                    None => continue,
+                },
+                5 => match pick(&comments, k) {
+                    Some(id) => (
+                        "PUT",
+                        format!("/__sim/comments/{id}"),
+                        json!({"body": format!("<p>e{step}</p>")}),
+                    ),
+                    None => continue,
+                },
+                6 => match pick(&comments, k) {
+                    Some(id) => ("DELETE", format!("/__sim/comments/{id}"), json!({})),
+                    None => continue,
+                },
+                7 => (
+                    "PATCH",
+                    format!("/__sim/pages/{page}"),
+                    json!({"title": format!("Renamed {step} {page}")}),
+                ),
+                _ if deleted < 3 && page != "1001" => {
+                    deleted += 1;
+                    pages.retain(|p| *p != page);
+                    ("DELETE", format!("/__sim/pages/{page}"), json!({}))
+                }
+                _ => continue,
+            };
+            let (status, v) = sim.control(method, &path, Some(body));
+            if status < 300 && (path.ends_with("comments") || path.ends_with("replies")) {
+                if let Some(id) = v["id"].as_str() {
+                    comments.push(id.to_owned());
+                }
+            }
+        }
+        let o = sync(&c, &out).unwrap();
+        assert!(o.failures.is_empty(), "{}", o.render());
+        let fresh = tmp("comments-converge-fresh");
+        run_mode(&c, &fresh, all_spaces(), Some(CommentsMode::All));
+        assert_eq!(
+            content(&out).keys().collect::<Vec<_>>(),
+            content(&fresh).keys().collect::<Vec<_>>(),
+            "step {step}"
+        );
+        assert_eq!(content(&out), content(&fresh), "step {step}");
+        let state = State::load(&out).unwrap().unwrap();
+        let mut recorded: Vec<String> = state
+            .pages
+            .values()
+            .filter_map(|p| p.comments_path.clone())
+            .collect();
+        recorded.sort();
+        assert_eq!(recorded, sidecar_files(&out), "step {step}");
+        std::fs::remove_dir_all(&fresh).ok();
+    }
+    assert!(sidecar_files(&out).len() > 3, "the run made sidecars");
+    std::fs::remove_dir_all(&out).ok();
+}
