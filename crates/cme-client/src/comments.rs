@@ -1,7 +1,9 @@
 //! Page comments: every comment of a space in one CQL listing
-//! (`type = comment AND space = "KEY"`), bodies included, so a sync learns
-//! about new, edited, resolved and deleted comments (none of which makes a
-//! page version) without a request per page.
+//! (`type = comment AND space = "KEY"`) without bodies, so a sync learns
+//! about new, edited (the comment's version rises), resolved and deleted
+//! comments (none of which makes a page version) for ⌈C/250⌉ requests
+//! instead of one per page; bodies are fetched by id, only for the pages
+//! whose sidecar is written.
 use crate::client::{Client, encode};
 use crate::error::Error;
 use crate::ids::{PageId, SpaceKey};
@@ -67,22 +69,31 @@ pub struct Comment {
     pub modified: String,
     /// Inline comments only: the thread's resolution.
     pub resolution: Option<Resolution>,
-    /// Storage-format body.
+    /// Storage-format body (empty from [`Client::space_comments`]; see
+    /// [`Client::comment_bodies`]).
     pub body: String,
 }
 
 /// CQL answers at most 50 results when bodies are expanded.
 const BODY_LIMIT: usize = 50;
-const EXPAND: &str = "container,ancestors,version,history,body.storage,extensions.inlineProperties,extensions.resolution";
+/// CQL page size with other expansions (as for the page inventory).
+const LIMIT_CLOUD: usize = 250;
+const LIMIT_DC: usize = 200;
+const EXPAND: &str =
+    "container,ancestors,version,history,extensions.inlineProperties,extensions.resolution";
 
 impl Client {
     /// Every comment on the current pages of a space that the caller can
-    /// read: ⌈C/50⌉ requests (bodies cap CQL pages at 50), on both flavours.
+    /// read, without bodies: ⌈C/250⌉ requests on Cloud, ⌈C/200⌉ on Data Center.
     pub async fn space_comments(&self, space: &SpaceKey) -> Result<Vec<Comment>, Error> {
+        let limit = match self.flavor() {
+            crate::Flavor::Cloud => LIMIT_CLOUD,
+            crate::Flavor::DataCenter => LIMIT_DC,
+        };
         let key = space.as_str().replace('\\', "\\\\").replace('"', "\\\"");
         let cql = format!("type = comment AND space = \"{key}\"");
         let url = format!(
-            "{}/rest/api/content/search?cql={}&limit={BODY_LIMIT}&expand={EXPAND}",
+            "{}/rest/api/content/search?cql={}&limit={limit}&expand={EXPAND}",
             self.root(),
             encode(&cql)
         );
@@ -94,6 +105,53 @@ impl Client {
             .filter(|c| seen.insert(c.id.clone()))
             .collect())
     }
+}
+
+impl Client {
+    /// Storage-format bodies of comments by id (CQL `id in (…)`, 50 per
+    /// request: bodies cap CQL pages at 50). Comments gone meanwhile are
+    /// absent from the map.
+    pub async fn comment_bodies(
+        &self,
+        ids: &[CommentId],
+    ) -> Result<std::collections::HashMap<CommentId, String>, Error> {
+        let mut out = std::collections::HashMap::new();
+        for chunk in ids.chunks(BODY_LIMIT) {
+            // Ids come from the server; anything but digits is refused
+            // rather than spliced into a query.
+            let csv: Vec<&str> = chunk
+                .iter()
+                .map(|c| c.0.as_str())
+                .filter(|c| !c.is_empty() && c.bytes().all(|b| b.is_ascii_digit()))
+                .collect();
+            if csv.is_empty() {
+                continue;
+            }
+            let cql = format!("type = comment AND id in ({})", csv.join(","));
+            let url = format!(
+                "{}/rest/api/content/search?cql={}&limit={BODY_LIMIT}&expand=body.storage",
+                self.root(),
+                encode(&cql)
+            );
+            let found: Vec<WireBodyOnly> = self.v1_all(url).await?;
+            out.extend(found.into_iter().map(|b| {
+                (
+                    CommentId(b.id),
+                    b.body
+                        .and_then(|b| b.storage)
+                        .map(|s| s.value)
+                        .unwrap_or_default(),
+                )
+            }));
+        }
+        Ok(out)
+    }
+}
+
+#[derive(Deserialize)]
+struct WireBodyOnly {
+    id: String,
+    body: Option<WireBody>,
 }
 
 #[derive(Deserialize)]

@@ -49,6 +49,19 @@ fn requests(sim: &SimHandle) -> u64 {
         .unwrap()
 }
 
+/// Requests other than user-name lookups.
+fn requests_but_users(sim: &SimHandle) -> u64 {
+    let stats = sim.control("GET", "/__sim/stats", None).1;
+    let users: u64 = stats["by_route"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(route, _)| route.contains("/user"))
+        .filter_map(|(_, n)| n.as_u64())
+        .sum();
+    stats["requests"].as_u64().unwrap() - users
+}
+
 fn settings(comments: Option<CommentsMode>) -> MarkdownSettings {
     MarkdownSettings {
         link_style: "markdown".into(),
@@ -238,7 +251,13 @@ fn sync_follows_comment_changes_without_page_versions() {
     let before_1002 = sidecar(&out, "1002").unwrap();
     // A reply: only 1001's sidecar changes.
     reply(&sim, &footer, "A late reply");
+    sim.control("POST", "/__sim/stats/reset", None);
     let o = sync(&c, &out).unwrap();
+    // The idle listings, the page's body and its comments' bodies (and the
+    // names of users the rewritten page mentions, as any rewrite asks).
+    let n = requests_but_users(&sim);
+    eprintln!("sync after one reply: {n} requests (idle {idle_on})");
+    assert_eq!(n, idle_on + 2, "{n} requests, idle {idle_on}");
     assert_eq!(o.sidecar_counts.modified, 1, "{}", o.render());
     assert!(sidecar(&out, "1001").unwrap().contains("A late reply"));
     assert_eq!(sidecar(&out, "1002").unwrap(), before_1002);

@@ -19,7 +19,7 @@ use crate::outdir::Durability;
 use crate::progress::Phase;
 use crate::state::{AttachmentUse, PageState, TrackedStatus};
 use anyhow::{Context as _, Result};
-use cme_client::{Client, Flavor, PageBody, PageId, PageMeta};
+use cme_client::{Client, Comment, CommentId, Flavor, PageBody, PageId, PageMeta};
 use cme_convert::Converted;
 use cme_convert::Options;
 use std::collections::{BTreeSet, HashMap, HashSet};
@@ -103,6 +103,7 @@ pub async fn write_pages(
         users
             .learn(ex.client, chunk.iter().filter_map(|w| bodies.get(&w.id)))
             .await;
+        let comment_bodies = fetch_comment_bodies(ex, remote, chunk).await;
         for w in *chunk {
             if ex.cancel.is_cancelled() {
                 out.interrupted = true;
@@ -200,6 +201,7 @@ pub async fn write_pages(
                 placed,
                 w,
                 store.state().pages.get(&w.id),
+                comment_bodies.as_ref(),
                 &bodies,
                 names,
                 &mut users,
@@ -301,6 +303,7 @@ async fn write_sidecar(
     placed: &Placed,
     w: &PageWrite,
     old: Option<&PageState>,
+    comment_bodies: Option<&HashMap<CommentId, String>>,
     bodies: &HashMap<PageId, String>,
     names: Vec<String>,
     users: &mut Users,
@@ -323,7 +326,23 @@ async fn write_sidecar(
         sidecar_path(&w.path)
     };
     if let Some(target) = &target {
-        users.learn(ex.client, kept.iter().map(|c| &c.body)).await;
+        let Some(comment_bodies) = comment_bodies else {
+            out.failures.push(Failure {
+                path: target.to_string(),
+                reason: "cannot fetch its comments' bodies".to_owned(),
+            });
+            // No hash: the next sync tries again.
+            return Ok(Sidecar { hash: None, ..keep });
+        };
+        let filled: Vec<Comment> = kept
+            .iter()
+            .map(|c| Comment {
+                body: comment_bodies.get(&c.id).cloned().unwrap_or_default(),
+                ..(*c).clone()
+            })
+            .collect();
+        let kept_filled: Vec<&Comment> = filled.iter().collect();
+        users.learn(ex.client, filled.iter().map(|c| &c.body)).await;
         let ctx = PageContext::new(
             &remote.layout,
             placed,
@@ -337,7 +356,7 @@ async fn write_sidecar(
             title: None,
             ..ex.options.clone()
         };
-        let text = comments::render(&placed.meta.title, &kept, &|s| {
+        let text = comments::render(&placed.meta.title, &kept_filled, &|s| {
             cme_convert::convert(s, &ctx, &opts).markdown
         });
         // Rewritten with the page, but the same: not worth a line (unless
@@ -378,6 +397,33 @@ async fn write_sidecar(
         stale: recorded.filter(|r| Some(r) != target.as_ref()),
         path: target,
     })
+}
+
+/// The bodies of the comments the chunk's sidecars show (50 per request);
+/// `None` when they could not be fetched.
+async fn fetch_comment_bodies(
+    ex: &Exec<'_>,
+    remote: &Remote,
+    chunk: &[PageWrite],
+) -> Option<HashMap<CommentId, String>> {
+    let Some(pc) = remote.comments.as_ref().filter(|c| c.complete) else {
+        return Some(HashMap::new());
+    };
+    let ids: Vec<CommentId> = chunk
+        .iter()
+        .flat_map(|w| pc.kept(&w.id))
+        .map(|c| c.id.clone())
+        .collect();
+    if ids.is_empty() {
+        return Some(HashMap::new());
+    }
+    match ex.client.comment_bodies(&ids).await {
+        Ok(b) => Some(b),
+        Err(e) => {
+            tracing::warn!("cannot fetch comment bodies: {}", chain(&e));
+            None
+        }
+    }
 }
 
 /// Removes a page's old sidecar (moved with the page, or its last comment

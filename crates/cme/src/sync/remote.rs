@@ -137,8 +137,9 @@ pub async fn gather(
     Ok(remote)
 }
 
-/// Every comment of the spaces' pages in scope: one CQL listing per space
-/// (⌈C/50⌉ requests). A failed listing leaves sidecars as they are.
+/// Every comment of the spaces' pages in scope, without bodies: one CQL
+/// listing per space (⌈C/250⌉ requests, ⌈C/200⌉ on Data Center). A failed
+/// listing leaves sidecars as they are.
 async fn list_comments(
     client: &Client,
     spaces: &BTreeMap<SpaceId, Space>,
