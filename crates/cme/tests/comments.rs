@@ -642,3 +642,61 @@ fn sync_converges_with_a_fresh_export() {
     assert!(sidecar_files(&out).len() > 3, "the run made sidecars");
     std::fs::remove_dir_all(&out).ok();
 }
+
+/// The idle sync's request budget on a generated site: comments off costs
+/// what it did before; on adds ⌈C/250⌉ listing requests per space, and a
+/// new reply costs the page's body and its comments' bodies. (Set
+/// `CME_COMMENTS_SPEC` for a bigger site.)
+#[test]
+fn idle_sync_budget_with_many_comments() {
+    let spec = std::env::var("CME_COMMENTS_SPEC")
+        .unwrap_or_else(|_| "pages=1000,spaces=1,depth=5,attachments=0.05,body_kb=1,seed=3".into());
+    let sim = spawn(SimConfig::generate(&spec).unwrap()).unwrap();
+    let c = client(&sim, "sim-token");
+    let off = tmp("comments-scale-off");
+    run_mode(&c, &off, all_spaces(), None);
+    let pages: Vec<String> = State::load(&off)
+        .unwrap()
+        .unwrap()
+        .pages
+        .keys()
+        .map(|p| p.as_str().to_owned())
+        .collect();
+    // 600 comments: every 5th page, with replies and inline threads.
+    let mut made = Vec::new();
+    for (i, page) in pages.iter().step_by(5).take(200).enumerate() {
+        let f = add(&sim, page, json!({"body": format!("<p>c{i}</p>")}));
+        reply(&sim, &f, "r");
+        add(
+            &sim,
+            page,
+            json!({"body": "<p>i</p>", "location": "inline", "selection": "s"}),
+        );
+        made.push(f);
+    }
+    let comments = 600u64;
+    sim.control("POST", "/__sim/stats/reset", None);
+    assert_eq!(written(&sync(&c, &off).unwrap()), 0);
+    let idle_off = requests(&sim);
+
+    let on = tmp("comments-scale-on");
+    run_mode(&c, &on, all_spaces(), Some(CommentsMode::All));
+    assert_eq!(sidecar_files(&on).len(), 200);
+    sim.control("POST", "/__sim/stats/reset", None);
+    assert_eq!(written(&sync(&c, &on).unwrap()), 0);
+    let idle_on = requests(&sim);
+    eprintln!(
+        "{spec}: idle sync {idle_off} requests without comments, {idle_on} with {comments} comments"
+    );
+    assert_eq!(idle_on, idle_off + comments.div_ceil(250));
+
+    reply(&sim, &made[0], "late");
+    sim.control("POST", "/__sim/stats/reset", None);
+    let o = sync(&c, &on).unwrap();
+    assert_eq!(o.sidecar_counts.modified, 1, "{}", o.render());
+    let n = requests_but_users(&sim);
+    eprintln!("after one reply: {n} requests");
+    assert_eq!(n, idle_on + 2);
+    std::fs::remove_dir_all(&off).ok();
+    std::fs::remove_dir_all(&on).ok();
+}
