@@ -203,11 +203,30 @@ fn thread(
 /// `convert` turns storage format into Markdown (the page's context, so
 /// links in comments resolve as the page's do).
 pub fn render(title: &str, kept: &[&Comment], convert: &dyn Fn(&str) -> String) -> String {
-    let ids: std::collections::HashSet<&CommentId> = kept.iter().map(|c| &c.id).collect();
+    let parent_of: HashMap<&CommentId, Option<&CommentId>> =
+        kept.iter().map(|c| (&c.id, c.parent.as_ref())).collect();
+    // A reply hangs under its parent only if its chain of parents ends at
+    // a listed thread: one whose parent is missing (or whose chain loops,
+    // which no real site sends) is a thread of its own, so every comment
+    // shows exactly once.
+    let anchored = |c: &Comment| {
+        let mut cur = c.parent.as_ref();
+        for _ in 0..=kept.len() {
+            match cur.and_then(|p| parent_of.get(p)) {
+                None => return true,
+                Some(next) => cur = *next,
+            }
+        }
+        false
+    };
     let mut replies: BTreeMap<&CommentId, Vec<&Comment>> = BTreeMap::new();
     let mut roots = Vec::new();
     for c in kept {
-        match c.parent.as_ref().filter(|p| ids.contains(p) && **p != c.id) {
+        match c
+            .parent
+            .as_ref()
+            .filter(|p| parent_of.contains_key(p) && anchored(c))
+        {
             Some(p) => replies.entry(p).or_default().push(c),
             None => roots.push(*c),
         }
@@ -249,7 +268,6 @@ pub fn render(title: &str, kept: &[&Comment], convert: &dyn Fn(&str) -> String) 
             md.push_str(&thread(c, &replies, convert, 0));
         }
     }
-    // Replies whose thread is not kept (or lost) still show, at the end.
     md.truncate(md.trim_end_matches('\n').len());
     md.push('\n');
     md
@@ -320,6 +338,24 @@ mod tests {
         assert_eq!(select(CommentsMode::Footer, &all).len(), 2);
         assert_eq!(select(CommentsMode::Inline, &all).len(), 1);
         assert!(select(CommentsMode::None, &all).is_empty());
+    }
+
+    #[test]
+    fn looping_or_orphaned_replies_still_show_once() {
+        let all = vec![
+            comment("1", Some("2"), CommentLocation::Footer, "<p>one</p>"),
+            comment("2", Some("1"), CommentLocation::Footer, "<p>two</p>"),
+            comment("3", Some("3"), CommentLocation::Footer, "<p>three</p>"),
+            comment("4", Some("9"), CommentLocation::Footer, "<p>four</p>"),
+        ];
+        let md = render("T", &select(CommentsMode::All, &all), &convert);
+        for word in ["one", "two", "three", "four"] {
+            assert_eq!(
+                md.matches(&format!("\n{word}\n")).count(),
+                1,
+                "{word}:\n{md}"
+            );
+        }
     }
 
     #[test]
