@@ -378,10 +378,21 @@ fn data_center_sidecars_too() {
         md.contains("> > Reply to the reply") && md.contains("### Resolved"),
         "{md}"
     );
-    add(&sim, "1001", json!({"body": "<p>From DC</p>"}));
+    // A mention, served by user key as Data Center does, shows the name.
+    let account = sim.control("GET", "/__sim/info", None).1["users"][0]["accountId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mention =
+        format!("<p>From DC, cc <ac:link><ri:user ri:account-id=\"{account}\" /></ac:link></p>");
+    add(&sim, "1001", json!({"body": mention}));
     let o = sync(&c, &out).unwrap();
     assert_eq!(o.sidecar_counts.modified, 1, "{}", o.render());
-    assert!(sidecar(&out, "1001").unwrap().contains("From DC"));
+    let md = sidecar(&out, "1001").unwrap();
+    assert!(
+        md.contains(&format!("From DC, cc @{}", display_name(&sim))),
+        "{md}"
+    );
     std::fs::remove_dir_all(&out).ok();
 }
 

@@ -55,6 +55,19 @@ fn ancestors<'a>(site: &'a Site, c: &'a Comment) -> Vec<&'a Comment> {
     out
 }
 
+/// The body as the flavour stores it (user keys on Data Center).
+fn body_text<'a>(ctx: &Ctx, c: &'a Comment) -> std::borrow::Cow<'a, str> {
+    match ctx
+        .site
+        .data_center
+        .then(|| crate::site::flavor::dc_storage(&c.body))
+        .flatten()
+    {
+        Some(dc) => std::borrow::Cow::Owned(dc),
+        None => std::borrow::Cow::Borrowed(&*c.body),
+    }
+}
+
 fn comment_webui(ctx: &Ctx, page: &Node, c: &Comment) -> String {
     let page_link = webui(ctx, page, page.title());
     let sep = if page_link.contains('?') { '&' } else { '?' };
@@ -157,7 +170,7 @@ pub fn v1_json(ctx: &Ctx, page: &Node, c: &Comment, ex: &Expand) -> Value {
     if ex.bodies().iter().any(|b| b == "storage") {
         v["body"] = json!({
             "storage": {
-                "value": c.body,
+                "value": body_text(ctx, c),
                 "representation": "storage",
                 "embeddedContent": [],
                 "_expandable": {"content": format!("/rest/api/content/{}", c.id)}
@@ -335,7 +348,7 @@ fn v2_json(ctx: &Ctx, page: &Node, c: &Comment, body: bool) -> Value {
         }
     }
     if body {
-        v["body"] = json!({"storage": {"representation": "storage", "value": c.body}});
+        v["body"] = json!({"storage": {"representation": "storage", "value": body_text(ctx, c)}});
     }
     if let Location::Inline {
         marker_ref,
