@@ -529,6 +529,12 @@ fn the_flag_is_recorded_and_sync_keeps_it() {
     assert!(new.ends_with("Renamed Home.comments.md"), "{new}");
     assert!(!out.join(&old).exists() && out.join(&new).exists());
     assert!(entry(&out, "1001").previous_paths.is_empty());
+    // `status` notices a sidecar gone from the disk; `sync` brings it back.
+    std::fs::remove_file(out.join(&new)).unwrap();
+    let status = run(&["status", "-o", o]);
+    assert!(status.contains("Renamed Home.comments.md"), "{status}");
+    run(&["sync", "-o", o]);
+    assert!(out.join(&new).exists());
     // `--comments none` removes them.
     let report = run(&["sync", "-o", o, "--comments", "none"]);
     assert!(
