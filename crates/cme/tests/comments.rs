@@ -171,6 +171,10 @@ fn every_kind_of_comment_reaches_the_sidecar_and_the_mode_filters() {
         "quoted selection:\n{md}"
     );
     assert!(md.contains("> **On:** resolved bit"), "{md}");
+    assert!(
+        md.contains(&format!("*Resolved by {name} · ")),
+        "who resolved:\n{md}"
+    );
     assert!(sidecar(&out, "1002").unwrap().contains("Other page"));
     assert_eq!(sidecar_files(&out).len(), 2, "only pages with comments");
     // The pages themselves are exported as without comments.

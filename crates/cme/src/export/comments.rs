@@ -265,6 +265,26 @@ pub fn render(title: &str, kept: &[&Comment], convert: &dyn Fn(&str) -> String) 
             let quoted = convert(&format!("<p><strong>On:</strong> {}</p>", esc(selection)));
             md.push_str(&quote(&quoted));
             md.push('\n');
+            if let Some(r) = c
+                .resolution
+                .as_ref()
+                .filter(|r| r.status != ResolutionStatus::Open)
+            {
+                let by =
+                    r.by.as_ref()
+                        .map(|u| u.display_name.clone().unwrap_or_else(|| u.id.clone()));
+                let at = r.at.as_deref().map(when);
+                let line = match (by, at) {
+                    (Some(b), Some(a)) => Some(format!("{state} by {b} · {a}")),
+                    (Some(b), None) => Some(format!("{state} by {b}")),
+                    (None, Some(a)) => Some(format!("{state} {a}")),
+                    (None, None) => None,
+                };
+                if let Some(line) = line {
+                    md.push_str(&convert(&format!("<p><em>{}</em></p>", esc(&line))));
+                    md.push('\n');
+                }
+            }
             md.push_str(&thread(c, &replies, convert, 0));
         }
     }
