@@ -8,7 +8,7 @@ use super::Cancel;
 use super::disk::remove_file;
 use super::journal::{Record, Store};
 use super::outcome::{Failure, Line, Outcome};
-use super::pages::write_pages;
+use super::pages::{write_pages, write_sidecars_only};
 use super::plan::{AttachmentPlan, ChangeKind, LocalFacts, Plan, plan_attachments};
 use super::remote::{Remote, chain};
 use crate::export::paths::OutputPath;
@@ -46,6 +46,10 @@ pub async fn execute(
 ) -> Result<()> {
     settle_pending(ex, store, true)?;
     write_pages(ex, remote, plan, store, out).await?;
+    if out.interrupted {
+        return Ok(());
+    }
+    write_sidecars_only(ex, remote, plan, store, out).await?;
     if out.interrupted {
         return Ok(());
     }

@@ -286,6 +286,71 @@ pub async fn write_pages(
     Ok(())
 }
 
+/// Rewrites (or removes) the sidecars of pages whose comments alone
+/// changed: no page body is fetched and no page file touched.
+pub async fn write_sidecars_only(
+    ex: &Exec<'_>,
+    remote: &Remote,
+    plan: &Plan,
+    store: &mut Store,
+    out: &mut Outcome,
+) -> Result<()> {
+    let mut users = Users::default();
+    let no_bodies = HashMap::new();
+    for chunk in plan.sidecars_only.chunks(BODY_BATCH) {
+        if ex.cancel.is_cancelled() {
+            out.interrupted = true;
+            return Ok(());
+        }
+        let comment_bodies = fetch_comment_bodies(ex, remote, chunk).await;
+        store.record(Record::Intent {
+            paths: chunk
+                .iter()
+                .filter_map(|w| sidecar_path(&w.path))
+                .map(|p| p.to_string())
+                .collect(),
+        })?;
+        for w in chunk {
+            let (Some(placed), Some(old)) =
+                (remote.layout.get(&w.id), store.state().pages.get(&w.id))
+            else {
+                continue;
+            };
+            let names: Vec<String> = remote
+                .attachments
+                .get(&w.id)
+                .map(|l| l.iter().map(|a| a.filename.clone()).collect())
+                .unwrap_or_default();
+            let mut entry = old.clone();
+            let sidecar = write_sidecar(
+                ex,
+                remote,
+                placed,
+                w,
+                Some(old),
+                comment_bodies.as_ref(),
+                &no_bodies,
+                names,
+                &mut users,
+                out,
+            )
+            .await?;
+            if let Some(stale) = &sidecar.stale {
+                if !entry.previous_paths.contains(stale) && !plan.claims(stale) {
+                    entry.previous_paths.push(stale.clone());
+                }
+            }
+            entry.comments_path = sidecar.path;
+            entry.comments_hash = sidecar.hash;
+            store.put(w.id.clone(), entry.clone())?;
+            if let Some(stale) = sidecar.stale {
+                remove_stale_sidecar(ex, store, &w.id, entry, &stale, out)?;
+            }
+        }
+    }
+    Ok(())
+}
+
 /// A page's sidecar after this write: where it is, the hash of what it
 /// shows, and the old sidecar to remove.
 struct Sidecar {

@@ -129,6 +129,9 @@ pub struct Plan {
     pub writes: Vec<PageWrite>,
     /// Pages to leave alone.
     pub unchanged: usize,
+    /// Unchanged pages whose comments changed: only their sidecar is
+    /// rewritten (or removed).
+    pub sidecars_only: Vec<PageWrite>,
     /// Pages to delete (applied last, unless held).
     pub deletions: Vec<PageDeletion>,
     /// Old files of moves, this run's and earlier ones', to remove once
@@ -164,6 +167,15 @@ pub fn plan(remote: &Remote, state: &State, local: &LocalFacts, opts: &PlanOptio
     };
     for placed in layout.iter() {
         match reason(placed, state, remote, local, opts) {
+            // Only its comments changed: the page stays, its sidecar is rewritten.
+            Some(Reason::Comments) => {
+                plan.unchanged += 1;
+                plan.sidecars_only.push(PageWrite {
+                    id: placed.meta.id.clone(),
+                    path: placed.path.clone(),
+                    reason: Reason::Comments,
+                });
+            }
             Some(reason) => plan.writes.push(PageWrite {
                 id: placed.meta.id.clone(),
                 path: placed.path.clone(),
@@ -231,7 +243,7 @@ fn sidecars(remote: &Remote, state: &State, plan: &Plan) -> Vec<(ChangeKind, Str
     if listing.is_some_and(|c| !c.complete) {
         return out;
     }
-    for w in &plan.writes {
+    for w in plan.writes.iter().chain(&plan.sidecars_only) {
         let old = state.pages.get(&w.id).and_then(|p| p.comments_path.clone());
         let hash = listing.and_then(|c| c.hash(&w.id));
         let target = hash.as_ref().and_then(|_| sidecar_path(&w.path));
@@ -315,18 +327,19 @@ fn reason(
             return Some(Reason::Labels);
         }
     }
-    // Comments change without a version too; a listing that did not
-    // complete leaves sidecars alone.
-    if let Some(pc) = remote.comments.as_ref().filter(|c| c.complete) {
-        if pc.hash(&placed.meta.id) != ps.comments_hash {
-            return Some(Reason::Comments);
-        }
-    }
     // A state in the spec's minimal form has no dependency record: its
     // versions are all we can go by.
     if let Some(recorded) = &ps.deps_hash {
         if *recorded != answers_hash(placed, &ps.deps, &remote.layout, &remote.attachments) {
             return Some(Reason::Dependency);
+        }
+    }
+    // Last: comments change without a version too, and only the sidecar is
+    // rewritten for them (every reason above rewrites it along with the
+    // page). A listing that did not complete leaves sidecars alone.
+    if let Some(pc) = remote.comments.as_ref().filter(|c| c.complete) {
+        if pc.hash(&placed.meta.id) != ps.comments_hash {
+            return Some(Reason::Comments);
         }
     }
     None
