@@ -359,8 +359,8 @@ struct Sidecar {
     stale: Option<String>,
 }
 
-/// Writes (or drops) the comments sidecar of a page just written at
-/// `path`. Without a complete comments listing the old one is kept as is.
+/// Writes (or drops) the comments sidecar of the page `w` places. Without
+/// a complete comments listing the old one is kept as is.
 #[allow(clippy::too_many_arguments)]
 async fn write_sidecar(
     ex: &Exec<'_>,
@@ -447,7 +447,7 @@ async fn write_sidecar(
         }
         if !unchanged {
             out.sidecar_line(
-                if recorded.is_some() {
+                if recorded.as_deref() == Some(target.as_str()) {
                     ChangeKind::Modified
                 } else {
                     ChangeKind::New
