@@ -242,7 +242,7 @@ impl Client {
 
     /// Follows v1 `_links.next`, which is relative to the context root
     /// (unlike v2's, which already includes `/wiki`).
-    async fn v1_all<T: DeserializeOwned>(&self, first: String) -> Result<Vec<T>, Error> {
+    pub(crate) async fn v1_all<T: DeserializeOwned>(&self, first: String) -> Result<Vec<T>, Error> {
         let mut out = Vec::new();
         let mut seen = seen_from(&first);
         let mut url = Some(first);
@@ -260,6 +260,11 @@ impl Client {
             };
         }
         Ok(out)
+    }
+
+    /// Where REST paths start (`origin/wiki` on Cloud, the context root on DC).
+    pub(crate) fn root(&self) -> &str {
+        &self.root
     }
 
     /// Spaces by key; all visible spaces when `keys` is empty.

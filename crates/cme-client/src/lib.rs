@@ -16,6 +16,7 @@
 
 mod auth;
 mod client;
+mod comments;
 mod error;
 mod ids;
 mod limiter;
@@ -28,6 +29,7 @@ mod transport;
 
 pub use auth::{Credentials, Secret};
 pub use client::{Client, ClientConfig, Flavor};
+pub use comments::{Comment, CommentId, CommentLocation, Resolution, ResolutionStatus};
 pub use error::{ConnectProblem, Error};
 pub use ids::{AttachmentId, PageId, SpaceId, SpaceKey, Version};
 pub use model::{Attachment, PageBody, PageInfo, PageMeta, PageStatus, ParentKind, Space, UserRef};

@@ -94,6 +94,9 @@ pub struct MarkdownSettings {
     /// before it existed (so the first run after an upgrade adds it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub front_matter: Option<bool>,
+    /// Which comments get a `.comments.md` sidecar (`None`: none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comments: Option<crate::export::comments::CommentsMode>,
 }
 
 /// One export command and its arguments, replayed by `sync`.
@@ -165,6 +168,14 @@ pub struct PageState {
     /// when written (see `front_matter::names_hash`): a rename rewrites.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub names_hash: Option<String>,
+    /// The comments sidecar written beside the page, if any: removed when
+    /// the page goes or moves, or its last comment goes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comments_path: Option<String>,
+    /// Hash of the comments the sidecar shows: comments change without a
+    /// page version, so the planner compares the listing's against this.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comments_hash: Option<String>,
 }
 
 impl PageState {
@@ -184,6 +195,8 @@ impl PageState {
             previous_paths: Vec::new(),
             labels_hash: None,
             names_hash: None,
+            comments_path: None,
+            comments_hash: None,
             attachments: BTreeMap::new(),
         }
     }

@@ -299,6 +299,7 @@ fn no_front_matter_leaves_it_out_and_turning_it_on_rewrites_every_page() {
         alert_style: "gfm".into(),
         jira_url: None,
         front_matter: Some(on),
+        comments: None,
     };
     let mut req = request(&out, all_spaces());
     req.markdown = Some(settings(false));

@@ -93,6 +93,18 @@ pub fn handle(state: &State, req: &Req) -> Resp {
         (&Method::DELETE, ["pages", id, "labels", name]) => {
             crate::control_labels::remove(state, id, name)
         }
+        (&Method::POST, ["pages", id, "comments"]) => crate::control_comments::add(state, req, id),
+        (&Method::POST, ["comments", id, "replies"]) => {
+            crate::control_comments::reply(state, req, id)
+        }
+        (&Method::PUT, ["comments", id]) => crate::control_comments::edit(state, req, id),
+        (&Method::POST, ["comments", id, "resolve"]) => {
+            crate::control_comments::resolve(state, id, true)
+        }
+        (&Method::POST, ["comments", id, "reopen"]) => {
+            crate::control_comments::resolve(state, id, false)
+        }
+        (&Method::DELETE, ["comments", id]) => crate::control_comments::delete(state, id),
         (&Method::PUT, ["faults"]) => {
             let spec: FaultSpec = match serde_json::from_slice(&req.body) {
                 Ok(s) => s,

@@ -16,6 +16,7 @@ mod adf;
 mod api;
 mod config;
 mod control;
+mod control_comments;
 mod control_labels;
 mod control_users;
 mod error;

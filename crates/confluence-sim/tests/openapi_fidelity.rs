@@ -569,3 +569,62 @@ fn schemas_reject_wrong_shapes() {
     let list = &schemas().validators["GET /spaces/{id}/pages"];
     assert!(!list.is_valid(&json!({"results": [{"version": {"number": "2"}}]})));
 }
+
+/// Comments (footer, inline open and resolved, replies) in every listing
+/// that serves them.
+#[test]
+fn comments_every_listing() {
+    let sim = common::cloud(common::SimConfig::demo());
+    let add = |body: Value| {
+        sim.control_ok("POST", "/__sim/pages/1002/comments", Some(body))["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let footer = add(json!({"body": "<p>Footer</p>"}));
+    let inline = add(json!({"body": "<p>Inline</p>", "location": "inline", "selection": "x"}));
+    sim.control_ok("POST", &format!("/__sim/comments/{inline}/resolve"), None);
+    for parent in [&footer, &inline] {
+        sim.control_ok(
+            "POST",
+            &format!("/__sim/comments/{parent}/replies"),
+            Some(json!({"body": "<p>Reply</p>"})),
+        );
+    }
+    let mut c = Checker::new(&sim);
+    let ex = "expand=container,ancestors,version,history,body.storage";
+    c.check(
+        "GET /wiki/rest/api/content/{id}/child/{type}",
+        &sim.v1(&format!("/content/1002/child/comment?depth=all&{ex}")),
+    );
+    let cql = enc("type = comment and space = DEMO");
+    let found = c.check(
+        "GET /wiki/rest/api/content/search",
+        &sim.v1(&format!("/content/search?cql={cql}&{ex}")),
+    );
+    assert_eq!(found["size"], 4);
+    let found = c.check(
+        "GET /wiki/rest/api/search",
+        &sim.v1(&format!("/search?cql={cql}")),
+    );
+    assert_eq!(found["size"], 4);
+    for fmt in ["", "?body-format=storage"] {
+        c.check(
+            "GET /pages/{id}/footer-comments",
+            &sim.v2(&format!("/pages/1002/footer-comments{fmt}")),
+        );
+        c.check(
+            "GET /pages/{id}/inline-comments",
+            &sim.v2(&format!("/pages/1002/inline-comments{fmt}")),
+        );
+        c.check(
+            "GET /footer-comments/{id}/children",
+            &sim.v2(&format!("/footer-comments/{footer}/children{fmt}")),
+        );
+        c.check(
+            "GET /inline-comments/{id}/children",
+            &sim.v2(&format!("/inline-comments/{inline}/children{fmt}")),
+        );
+    }
+    c.finish();
+}

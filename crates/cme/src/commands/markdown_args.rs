@@ -1,5 +1,6 @@
 //! Markdown flavour flags shared by `convert` and the export commands.
 use crate::config::Config;
+use crate::export::comments::CommentsMode;
 use crate::state::MarkdownSettings;
 use clap::{Args, ValueEnum};
 use cme_convert::{AlertStyle, LinkStyle, Options};
@@ -23,6 +24,11 @@ pub struct MarkdownArgs {
     /// Write pages without front matter
     #[arg(long, overrides_with = "front_matter")]
     no_front_matter: bool,
+    /// Write each page's comments to a `<page>.comments.md` sidecar:
+    /// footer comments, inline comments (with the highlighted text), or
+    /// all, with replies, authors, dates and resolved state [default: none]
+    #[arg(long, value_enum, value_name = "WHICH")]
+    comments: Option<CommentsMode>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -114,6 +120,10 @@ impl MarkdownArgs {
             .to_owned(),
             jira_url: jira.clone(),
             front_matter: Some(self.front_matter_for(recorded)),
+            comments: self
+                .comments
+                .or(recorded.and_then(|r| r.comments))
+                .filter(|c| *c != CommentsMode::None),
         };
         (options, jira, settings)
     }
@@ -138,6 +148,7 @@ impl MarkdownArgs {
             jira_url: None,
             front_matter: false,
             no_front_matter: false,
+            comments: None,
         }
     }
 }

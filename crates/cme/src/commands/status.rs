@@ -80,11 +80,17 @@ fn local_changes(output: &Path, state: &State) -> LocalChanges {
                 }
             }
         }
-        for a in ps.attachments.values() {
-            if OutputPath::parse_recorded(&a.output_path).is_ok()
-                && std::fs::symlink_metadata(output.join(&a.output_path)).is_err()
+        let sidecar = ps.comments_path.iter();
+        for a in ps
+            .attachments
+            .values()
+            .map(|a| &a.output_path)
+            .chain(sidecar)
+        {
+            if OutputPath::parse_recorded(a).is_ok()
+                && std::fs::symlink_metadata(output.join(a)).is_err()
             {
-                out.missing.push(a.output_path.clone());
+                out.missing.push(a.clone());
             }
         }
     }

@@ -3,6 +3,7 @@
 //! converter's questions are answered from that (`context`). The pipeline
 //! that uses them is [`crate::sync`].
 pub mod breadcrumbs;
+pub mod comments;
 pub mod context;
 pub mod front_matter;
 pub mod inventory;

@@ -65,7 +65,8 @@ fn is_ignorable(c: char) -> bool {
 /// What a name occupies in its folder.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Shape {
-    /// A page: its file `name.md` and its folder `name`. The folder is
+    /// A page: its file `name.md`, its comments sidecar
+    /// `name.comments.md` and its folder `name`. The folder is
     /// claimed even while the page has no children, so a child added later
     /// renames nobody.
     Page,
@@ -74,8 +75,9 @@ pub enum Shape {
     File,
     /// A folder only (a space).
     Folder,
-    /// A page placed by a path template: exactly its file `name.md` (the
-    /// template decides the folders). A suffix goes before the `.md`.
+    /// A page placed by a path template: its file `name.md` and its comments
+    /// sidecar `name.comments.md` (the template decides the folders). A
+    /// suffix goes before the `.md`.
     PageFile,
 }
 
@@ -85,9 +87,22 @@ impl Shape {
             Shape::Page => {
                 let k = key(name);
                 let file = format!("{k}.md");
-                vec![k, file]
+                // Its comments sidecar (`export::comments`), so no page takes that name.
+                let comments = format!("{k}.comments.md");
+                vec![k, file, comments]
             }
-            Shape::File | Shape::Folder | Shape::PageFile => vec![key(name)],
+            Shape::PageFile => {
+                let k = key(name);
+                // Its comments sidecar, as for `Page`.
+                match k.strip_suffix(".md") {
+                    Some(stem) => {
+                        let comments = format!("{stem}.comments.md");
+                        vec![k, comments]
+                    }
+                    None => vec![k],
+                }
+            }
+            Shape::File | Shape::Folder => vec![key(name)],
         }
     }
 

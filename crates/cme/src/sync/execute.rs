@@ -8,7 +8,7 @@ use super::Cancel;
 use super::disk::remove_file;
 use super::journal::{Record, Store};
 use super::outcome::{Failure, Line, Outcome};
-use super::pages::write_pages;
+use super::pages::{write_pages, write_sidecars_only};
 use super::plan::{AttachmentPlan, ChangeKind, LocalFacts, Plan, plan_attachments};
 use super::remote::{Remote, chain};
 use crate::export::paths::OutputPath;
@@ -49,6 +49,10 @@ pub async fn execute(
     if out.interrupted {
         return Ok(());
     }
+    write_sidecars_only(ex, remote, plan, store, out).await?;
+    if out.interrupted {
+        return Ok(());
+    }
     let held = plan.hold.is_some();
     let atts = plan_attachments(remote, store.state(), local, held);
     out.missing_attachments = atts.missing.clone();
@@ -86,6 +90,7 @@ fn settle_pending(ex: &Exec<'_>, store: &mut Store, after_kill: bool) -> Result<
         .filter(|p| p.status == TrackedStatus::Active)
         .flat_map(|p| {
             std::iter::once(p.output_path.as_str())
+                .chain(p.comments_path.as_deref())
                 .chain(p.attachments.values().map(|a| a.output_path.as_str()))
         })
         .collect();
@@ -230,6 +235,16 @@ fn delete_pages(ex: &Exec<'_>, plan: &Plan, store: &mut Store, out: &mut Outcome
                 path: path.to_string(),
                 from: None,
             });
+        }
+        // Its comments sidecar goes with it.
+        if let Some(c) = entry.comments_path.take() {
+            if let Ok(path) = OutputPath::parse_recorded(&c) {
+                if !remove_file(ex.dir, &path, out)? {
+                    continue;
+                }
+                out.sidecar_line(ChangeKind::Deleted, c);
+            }
+            entry.comments_hash = None;
         }
         entry.status = TrackedStatus::Deleted;
         store.put(d.id.clone(), entry)?;

@@ -155,8 +155,14 @@ pub async fn run(client: &Client, req: SyncRequest, progress: &dyn Progress) -> 
     progress.phase(Phase::Listing, 0);
     let layout = LayoutOptions::from_settings(req.layout.as_ref(), req.markdown.as_ref())?;
     let recorded = Recorded::from_state(&state).with_options(layout);
+    // The comments setting this run writes with (a flag, or the folder's).
+    let comments = req
+        .markdown
+        .as_ref()
+        .or(state.markdown.as_ref())
+        .and_then(|m| m.comments);
     let remote = tokio::select! {
-        r = remote::gather(client, &state.scopes, recorded, progress) => r?,
+        r = remote::gather(client, &state.scopes, recorded, comments, progress) => r?,
         () = req.cancel.cancelled() => {
             return Ok(Outcome {
                 interrupted: true,
@@ -303,6 +309,9 @@ fn local_facts(output: &Path, state: &State) -> LocalFacts {
             continue;
         }
         check(&ps.output_path);
+        if let Some(c) = &ps.comments_path {
+            check(c);
+        }
         for a in ps.attachments.values() {
             check(&a.output_path);
         }

@@ -93,6 +93,10 @@ pub struct Outcome {
     pub attachments: Vec<Line>,
     pub page_counts: Counts,
     pub attachment_counts: Counts,
+    /// Comment sidecar lines (`--comments`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub sidecars: Vec<Line>,
+    pub sidecar_counts: Counts,
     pub unchanged: usize,
     pub failures: Vec<Failure>,
     /// Why deletions were held back.
@@ -170,6 +174,16 @@ impl Outcome {
         });
     }
 
+    /// Adds a comments sidecar line and counts it.
+    pub fn sidecar_line(&mut self, kind: ChangeKind, path: String) {
+        self.sidecar_counts.add(kind);
+        self.sidecars.push(Line {
+            kind,
+            path,
+            from: None,
+        });
+    }
+
     /// What every run reports before it does anything: the plan's counts
     /// and holds, and what the listings found wrong.
     pub fn begin(plan: &Plan, remote: &Remote) -> Self {
@@ -227,6 +241,9 @@ impl Outcome {
         for p in atts.removals.iter().filter_map(|r| r.path.as_ref()) {
             self.attachment_line(ChangeKind::Deleted, p.to_string());
         }
+        for (kind, path) in &plan.sidecars {
+            self.sidecar_line(*kind, path.clone());
+        }
     }
 
     /// How the run ended.
@@ -251,7 +268,12 @@ impl Outcome {
     /// keeps working.
     pub fn render(&self) -> String {
         let mut s = String::new();
-        for l in self.pages.iter().chain(&self.attachments) {
+        for l in self
+            .pages
+            .iter()
+            .chain(&self.attachments)
+            .chain(&self.sidecars)
+        {
             match (&l.kind, &l.from) {
                 (ChangeKind::Moved, Some(from)) => {
                     let _ = writeln!(s, "  mov:  {} -> {}", escape(from), escape(&l.path));
@@ -288,6 +310,14 @@ impl Outcome {
                 s,
                 "; attachments: {} new, {} modified, {} deleted",
                 a.new, a.modified, a.deleted
+            );
+        }
+        let c = &self.sidecar_counts;
+        if c.new + c.modified + c.deleted > 0 {
+            let _ = write!(
+                s,
+                "; comments: {} new, {} modified, {} deleted",
+                c.new, c.modified, c.deleted
             );
         }
         s

@@ -3,20 +3,24 @@
 //! written atomically and journaled one by one.
 use super::deps::{INCOMPLETE, answers_hash};
 use super::disk::content_hash;
+use super::disk::remove_file;
 use super::execute::Exec;
 use super::journal::{Record, Store};
 use super::outcome::{Failure, Line, Outcome};
-use super::plan::{Plan, Reason};
+use super::plan::ChangeKind;
+use super::plan::{PageWrite, Plan, Reason};
 use super::remote::{Remote, chain};
 use crate::export::breadcrumbs;
+use crate::export::comments::{self, sidecar_path};
 use crate::export::context::PageContext;
 use crate::export::front_matter::{FrontMatter, PageFacts, SiteUrl, labels_hash, names_hash};
 use crate::export::layout::Placed;
+use crate::export::paths::OutputPath;
 use crate::outdir::Durability;
 use crate::progress::Phase;
 use crate::state::{AttachmentUse, PageState, TrackedStatus};
 use anyhow::{Context as _, Result};
-use cme_client::{Client, Flavor, PageBody, PageId, PageMeta};
+use cme_client::{Client, Comment, CommentId, Flavor, PageBody, PageId, PageMeta};
 use cme_convert::Converted;
 use cme_convert::Options;
 use std::collections::{BTreeSet, HashMap, HashSet};
@@ -81,8 +85,16 @@ pub async fn write_pages(
                 continue;
             }
         };
+        // Sidecars too: a run killed mid-write must not orphan one.
+        let sidecars = remote.comments.is_some();
         store.record(Record::Intent {
-            paths: chunk.iter().map(|w| w.path.to_string()).collect(),
+            paths: chunk
+                .iter()
+                .flat_map(|w| {
+                    let sidecar = sidecars.then(|| sidecar_path(&w.path)).flatten();
+                    std::iter::once(w.path.to_string()).chain(sidecar.map(|p| p.to_string()))
+                })
+                .collect(),
         })?;
         let mut metas: HashMap<PageId, PageMeta> = HashMap::new();
         for page in fetched {
@@ -105,6 +117,7 @@ pub async fn write_pages(
                 unnamed,
             )
             .await;
+        let comment_bodies = fetch_comment_bodies(ex, remote, chunk).await;
         for w in *chunk {
             if ex.cancel.is_cancelled() {
                 out.interrupted = true;
@@ -216,8 +229,28 @@ pub async fn write_pages(
                 }
                 Err(e) => return Err(e.into()),
             }
+            let sidecar = write_sidecar(
+                ex,
+                remote,
+                placed,
+                w,
+                store.state().pages.get(&w.id),
+                comment_bodies.as_ref(),
+                &bodies,
+                names,
+                &mut users,
+                out,
+            )
+            .await?;
             let old = store.state().pages.get(&w.id);
             let mut previous_paths = old.map(|o| o.previous_paths.clone()).unwrap_or_default();
+            // The old sidecar goes once the entry no longer names it; until
+            // it is gone, `previous_paths` keeps it (a crash cannot orphan it).
+            if let Some(stale) = &sidecar.stale {
+                if !previous_paths.contains(stale) && !plan.claims(stale) {
+                    previous_paths.push(stale.clone());
+                }
+            }
             if let Reason::Moved { from } = &w.reason {
                 // A path another page now occupies is not ours to remove.
                 if !previous_paths.contains(from) && !plan.claims(from) {
@@ -261,8 +294,13 @@ pub async fn write_pages(
                 attachments: old.map(|o| o.attachments.clone()).unwrap_or_default(),
                 labels_hash: labels,
                 names_hash: names_seen,
+                comments_path: sidecar.path,
+                comments_hash: sidecar.hash,
             };
-            store.put(w.id.clone(), entry)?;
+            store.put(w.id.clone(), entry.clone())?;
+            if let Some(stale) = sidecar.stale {
+                remove_stale_sidecar(ex, store, &w.id, entry, &stale, out)?;
+            }
             out.push_line(Line {
                 kind: w.kind(),
                 path: w.path.to_string(),
@@ -281,6 +319,234 @@ pub async fn write_pages(
         }
     }
     Ok(())
+}
+
+/// Rewrites (or removes) the sidecars of pages whose comments alone
+/// changed: no page body is fetched and no page file touched.
+pub async fn write_sidecars_only(
+    ex: &Exec<'_>,
+    remote: &Remote,
+    plan: &Plan,
+    store: &mut Store,
+    out: &mut Outcome,
+) -> Result<()> {
+    let mut users = Users::default();
+    let no_bodies = HashMap::new();
+    for chunk in plan.sidecars_only.chunks(BODY_BATCH) {
+        if ex.cancel.is_cancelled() {
+            out.interrupted = true;
+            return Ok(());
+        }
+        let comment_bodies = fetch_comment_bodies(ex, remote, chunk).await;
+        store.record(Record::Intent {
+            paths: chunk
+                .iter()
+                .filter_map(|w| sidecar_path(&w.path))
+                .map(|p| p.to_string())
+                .collect(),
+        })?;
+        for w in chunk {
+            let (Some(placed), Some(old)) =
+                (remote.layout.get(&w.id), store.state().pages.get(&w.id))
+            else {
+                continue;
+            };
+            let names: Vec<String> = remote
+                .attachments
+                .get(&w.id)
+                .map(|l| l.iter().map(|a| a.filename.clone()).collect())
+                .unwrap_or_default();
+            let mut entry = old.clone();
+            let sidecar = write_sidecar(
+                ex,
+                remote,
+                placed,
+                w,
+                Some(old),
+                comment_bodies.as_ref(),
+                &no_bodies,
+                names,
+                &mut users,
+                out,
+            )
+            .await?;
+            if let Some(stale) = &sidecar.stale {
+                if !entry.previous_paths.contains(stale) && !plan.claims(stale) {
+                    entry.previous_paths.push(stale.clone());
+                }
+            }
+            entry.comments_path = sidecar.path;
+            entry.comments_hash = sidecar.hash;
+            store.put(w.id.clone(), entry.clone())?;
+            if let Some(stale) = sidecar.stale {
+                remove_stale_sidecar(ex, store, &w.id, entry, &stale, out)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A page's sidecar after this write: where it is, the hash of what it
+/// shows, and the old sidecar to remove.
+struct Sidecar {
+    path: Option<String>,
+    hash: Option<String>,
+    stale: Option<String>,
+}
+
+/// Writes (or drops) the comments sidecar of the page `w` places. Without
+/// a complete comments listing the old one is kept as is.
+#[allow(clippy::too_many_arguments)]
+async fn write_sidecar(
+    ex: &Exec<'_>,
+    remote: &Remote,
+    placed: &Placed,
+    w: &PageWrite,
+    old: Option<&PageState>,
+    comment_bodies: Option<&HashMap<CommentId, String>>,
+    bodies: &HashMap<PageId, String>,
+    names: Vec<String>,
+    users: &mut Users,
+    out: &mut Outcome,
+) -> Result<Sidecar> {
+    let recorded = old.and_then(|o| o.comments_path.clone());
+    let keep = Sidecar {
+        path: recorded.clone(),
+        hash: old.and_then(|o| o.comments_hash.clone()),
+        stale: None,
+    };
+    let kept = match &remote.comments {
+        Some(pc) if !pc.complete => return Ok(keep),
+        Some(pc) => pc.kept(&placed.meta.id),
+        None => Vec::new(),
+    };
+    let target = if kept.is_empty() {
+        None
+    } else {
+        sidecar_path(&w.path)
+    };
+    if let Some(target) = &target {
+        let Some(comment_bodies) = comment_bodies else {
+            out.failures.push(Failure {
+                path: target.to_string(),
+                reason: "cannot fetch its comments' bodies".to_owned(),
+            });
+            // No hash: the next sync tries again.
+            return Ok(Sidecar { hash: None, ..keep });
+        };
+        let filled: Vec<Comment> = kept
+            .iter()
+            .map(|c| Comment {
+                body: comment_bodies.get(&c.id).cloned().unwrap_or_default(),
+                ..(*c).clone()
+            })
+            .collect();
+        let kept_filled: Vec<&Comment> = filled.iter().collect();
+        users
+            .learn(ex.client, filled.iter().map(|c| &c.body), Vec::new())
+            .await;
+        let ctx = PageContext::new(
+            &remote.layout,
+            placed,
+            bodies,
+            names,
+            &users.names,
+            &users.failed,
+            ex.jira_url,
+        );
+        let opts = Options {
+            title: None,
+            ..ex.options.clone()
+        };
+        let text = comments::render(&placed.meta.title, &kept_filled, &|s| {
+            cme_convert::convert(s, &ctx, &opts).markdown
+        });
+        // Rewritten with the page, but the same: not worth a line (unless
+        // a file was missing).
+        let unchanged = recorded.as_deref() == Some(target.as_str())
+            && old.and_then(|o| o.comments_hash.as_deref())
+                == comments::comments_hash(&kept).as_deref()
+            && w.reason != Reason::Missing;
+        match ex
+            .dir
+            .write_atomic(target, text.as_bytes(), Durability::Batched)
+        {
+            Ok(()) => {}
+            Err(e) if e.is_symlink() => {
+                out.failures.push(Failure {
+                    path: target.to_string(),
+                    reason: e.to_string(),
+                });
+                // No hash: the next sync tries again.
+                return Ok(Sidecar { hash: None, ..keep });
+            }
+            Err(e) => return Err(e.into()),
+        }
+        if !unchanged {
+            out.sidecar_line(
+                if recorded.as_deref() == Some(target.as_str()) {
+                    ChangeKind::Modified
+                } else {
+                    ChangeKind::New
+                },
+                target.to_string(),
+            );
+        }
+    }
+    let target = target.map(|t| t.to_string());
+    Ok(Sidecar {
+        hash: target.as_ref().and(comments::comments_hash(&kept)),
+        stale: recorded.filter(|r| Some(r) != target.as_ref()),
+        path: target,
+    })
+}
+
+/// The bodies of the comments the chunk's sidecars show (50 per request);
+/// `None` when they could not be fetched.
+async fn fetch_comment_bodies(
+    ex: &Exec<'_>,
+    remote: &Remote,
+    chunk: &[PageWrite],
+) -> Option<HashMap<CommentId, String>> {
+    let Some(pc) = remote.comments.as_ref().filter(|c| c.complete) else {
+        return Some(HashMap::new());
+    };
+    let ids: Vec<CommentId> = chunk
+        .iter()
+        .flat_map(|w| pc.kept(&w.id))
+        .map(|c| c.id.clone())
+        .collect();
+    if ids.is_empty() {
+        return Some(HashMap::new());
+    }
+    match ex.client.comment_bodies(&ids).await {
+        Ok(b) => Some(b),
+        Err(e) => {
+            tracing::warn!("cannot fetch comment bodies: {}", chain(&e));
+            None
+        }
+    }
+}
+
+/// Removes a page's old sidecar (moved with the page, or its last comment
+/// gone), then forgets it.
+fn remove_stale_sidecar(
+    ex: &Exec<'_>,
+    store: &mut Store,
+    id: &PageId,
+    mut entry: PageState,
+    stale: &str,
+    out: &mut Outcome,
+) -> Result<()> {
+    let Ok(path) = OutputPath::parse_recorded(stale) else {
+        return Ok(());
+    };
+    if !remove_file(ex.dir, &path, out)? {
+        return Ok(());
+    }
+    out.sidecar_line(ChangeKind::Deleted, stale.to_owned());
+    entry.previous_paths.retain(|p| p != stale);
+    store.put(id.clone(), entry)
 }
 
 /// Converts one page. Included pages not at hand are fetched and the page

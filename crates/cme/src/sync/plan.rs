@@ -7,6 +7,7 @@
 //! printed by `--dry-run` and tested without a network or a disk.
 use super::deps::answers_hash;
 use super::remote::Remote;
+use crate::export::comments::sidecar_path;
 use crate::export::front_matter::{labels_hash, names_hash};
 use crate::export::layout::{AttachmentMode, Placed};
 use crate::export::names::key;
@@ -50,6 +51,8 @@ pub enum Reason {
     Labels,
     /// Its creator or last editor changed their display name.
     Names,
+    /// Its comments changed (no new version either): the sidecar is rewritten.
+    Comments,
     /// Its file is gone from the disk.
     Missing,
     /// `--force`.
@@ -128,6 +131,9 @@ pub struct Plan {
     pub writes: Vec<PageWrite>,
     /// Pages to leave alone.
     pub unchanged: usize,
+    /// Unchanged pages whose comments changed: only their sidecar is
+    /// rewritten (or removed).
+    pub sidecars_only: Vec<PageWrite>,
     /// Pages to delete (applied last, unless held).
     pub deletions: Vec<PageDeletion>,
     /// Old files of moves, this run's and earlier ones', to remove once
@@ -141,6 +147,9 @@ pub struct Plan {
     pub hold: Option<Hold>,
     /// Recorded paths refused as unsafe.
     pub refused: Vec<UnsafePath>,
+    /// Comment sidecars this run writes or removes (for `--dry-run`; the
+    /// executor reports what it did).
+    pub sidecars: Vec<(ChangeKind, String)>,
 }
 
 impl Plan {
@@ -160,6 +169,15 @@ pub fn plan(remote: &Remote, state: &State, local: &LocalFacts, opts: &PlanOptio
     };
     for placed in layout.iter() {
         match reason(placed, state, remote, local, opts) {
+            // Only its comments changed: the page stays, its sidecar is rewritten.
+            Some(Reason::Comments) => {
+                plan.unchanged += 1;
+                plan.sidecars_only.push(PageWrite {
+                    id: placed.meta.id.clone(),
+                    path: placed.path.clone(),
+                    reason: Reason::Comments,
+                });
+            }
             Some(reason) => plan.writes.push(PageWrite {
                 id: placed.meta.id.clone(),
                 path: placed.path.clone(),
@@ -202,6 +220,7 @@ pub fn plan(remote: &Remote, state: &State, local: &LocalFacts, opts: &PlanOptio
     stale.sort();
     stale.dedup();
     plan.stale = stale;
+    plan.sidecars = sidecars(remote, state, &plan);
     if !remote.complete() {
         plan.hold = Some(Hold::IncompleteListing {
             problems: remote.problems.clone(),
@@ -217,6 +236,39 @@ pub fn plan(remote: &Remote, state: &State, local: &LocalFacts, opts: &PlanOptio
         }
     }
     plan
+}
+
+/// The sidecar writes and removals the page writes and deletions imply.
+fn sidecars(remote: &Remote, state: &State, plan: &Plan) -> Vec<(ChangeKind, String)> {
+    let mut out = Vec::new();
+    let listing = remote.comments.as_ref();
+    if listing.is_some_and(|c| !c.complete) {
+        return out;
+    }
+    for w in plan.writes.iter().chain(&plan.sidecars_only) {
+        let old = state.pages.get(&w.id).and_then(|p| p.comments_path.clone());
+        let hash = listing.and_then(|c| c.hash(&w.id));
+        let target = hash.as_ref().and_then(|_| sidecar_path(&w.path));
+        let recorded_hash = state.pages.get(&w.id).and_then(|p| p.comments_hash.clone());
+        if let Some(t) = &target {
+            if old.as_deref() != Some(t.as_str()) {
+                out.push((ChangeKind::New, t.to_string()));
+            } else if recorded_hash != hash || w.reason == Reason::Missing {
+                out.push((ChangeKind::Modified, t.to_string()));
+            }
+        }
+        if let Some(o) = old.filter(|o| target.as_ref().is_none_or(|t| t.as_str() != o)) {
+            out.push((ChangeKind::Deleted, o));
+        }
+    }
+    if plan.hold.is_none() {
+        for d in &plan.deletions {
+            if let Some(c) = state.pages.get(&d.id).and_then(|p| p.comments_path.clone()) {
+                out.push((ChangeKind::Deleted, c));
+            }
+        }
+    }
+    out
 }
 
 /// A recorded path, if it is safe; a refusal is noted, never followed.
@@ -259,7 +311,12 @@ fn reason(
     {
         return Some(Reason::Forced);
     }
-    if local.missing.contains(&ps.output_path) {
+    if local.missing.contains(&ps.output_path)
+        || ps
+            .comments_path
+            .as_ref()
+            .is_some_and(|c| local.missing.contains(c))
+    {
         return Some(Reason::Missing);
     }
     if ps.uses.iter().any(|u| attachment_moves(u, state, remote)) {
@@ -289,6 +346,14 @@ fn reason(
     if let Some(recorded) = &ps.deps_hash {
         if *recorded != answers_hash(placed, &ps.deps, &remote.layout, &remote.attachments) {
             return Some(Reason::Dependency);
+        }
+    }
+    // Last: comments change without a version too, and only the sidecar is
+    // rewritten for them (every reason above rewrites it along with the
+    // page). A listing that did not complete leaves sidecars alone.
+    if let Some(pc) = remote.comments.as_ref().filter(|c| c.complete) {
+        if pc.hash(&placed.meta.id) != ps.comments_hash {
+            return Some(Reason::Comments);
         }
     }
     None

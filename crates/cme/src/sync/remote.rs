@@ -2,6 +2,7 @@
 //! attachments of those pages. Listings only, no bodies: ⌈N/250⌉ calls per
 //! space for pages and ⌈A/250⌉ (200 on Data Center) for attachments.
 use super::deps::AttachmentIndex;
+use crate::export::comments::{CommentsMode, PageComments};
 use crate::export::inventory::{Listing, Selection, includes_archived, list};
 use crate::export::layout::{Layout, Recorded};
 use crate::progress::Progress;
@@ -17,6 +18,8 @@ pub struct Remote {
     pub layout: Layout,
     /// Attachments of those pages, by page, in file-name order.
     pub attachments: AttachmentIndex,
+    /// The pages' comments, when sidecars are written (`--comments`).
+    pub comments: Option<PageComments>,
     /// Spaces covered.
     pub spaces: usize,
     /// Listings that failed: while any did, absence proves nothing.
@@ -43,6 +46,7 @@ pub async fn gather(
     client: &Client,
     scopes: &[Scope],
     recorded: Recorded,
+    comments: Option<CommentsMode>,
     progress: &dyn Progress,
 ) -> Result<Remote> {
     let mut remote = Remote {
@@ -145,7 +149,46 @@ pub async fn gather(
         list.dedup_by(|a, b| a.filename == b.filename);
     }
     remote.layout.place_attachments(&remote.attachments);
+    if let Some(mode) = comments.filter(|m| *m != CommentsMode::None) {
+        remote.comments =
+            Some(list_comments(client, &spaces, &remote.layout, mode, progress).await?);
+    }
     Ok(remote)
+}
+
+/// Every comment of the spaces' pages in scope, without bodies: one CQL
+/// listing per space (⌈C/250⌉ requests, ⌈C/200⌉ on Data Center). A failed
+/// listing leaves sidecars as they are.
+async fn list_comments(
+    client: &Client,
+    spaces: &BTreeMap<SpaceId, Space>,
+    layout: &crate::export::layout::Layout,
+    mode: CommentsMode,
+    progress: &dyn Progress,
+) -> Result<PageComments> {
+    let mut out = PageComments {
+        mode,
+        by_page: Default::default(),
+        complete: true,
+    };
+    for space in spaces.values() {
+        progress.status(&format!("listing comments of {}", space.key));
+        match client.space_comments(&space.key).await {
+            Ok(list) => {
+                for c in list {
+                    if layout.get(&c.page).is_some() {
+                        out.by_page.entry(c.page.clone()).or_default().push(c);
+                    }
+                }
+            }
+            Err(e @ Error::Unauthorized { .. }) => return Err(e.into()),
+            Err(e) => {
+                tracing::warn!("listing the comments of `{}`: {}", space.key, chain(&e));
+                out.complete = false;
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// A scope as the user typed it: `spaces ENG OPS`.

@@ -769,6 +769,35 @@ fn possible_types(e: &Expr) -> u8 {
     }
 }
 
+/// Whether only comments can match (`type = comment`, alone or under
+/// `AND`): such a query is answered from the comments (`api::comments`).
+pub fn only_comments(q: &Query) -> bool {
+    q.expr
+        .as_ref()
+        .is_some_and(|e| possible_types(e) == 0 && mentions_type(e, "comment"))
+}
+
+/// Evaluates `q` on something that is neither a page nor an attachment:
+/// `field_is(field, value)` answers one comparison (`=`, `in`, `~`).
+pub fn matches_fields(q: &Query, field_is: &dyn Fn(&str, &str) -> bool) -> bool {
+    fn walk(e: &Expr, f: &dyn Fn(&str, &str) -> bool) -> bool {
+        match e {
+            Expr::And(a, b) => walk(a, f) && walk(b, f),
+            Expr::Or(a, b) => walk(a, f) || walk(b, f),
+            Expr::Not(a) => !walk(a, f),
+            Expr::Cmp { field, op, values } => {
+                let any = values.iter().any(|v| f(field, &text(v)));
+                match *op {
+                    "=" | "in" | "~" => any,
+                    "!=" | "not in" | "!~" => !any,
+                    _ => false,
+                }
+            }
+        }
+    }
+    q.expr.as_ref().is_none_or(|e| walk(e, field_is))
+}
+
 /// Whether the query asks for `type = name` (or `type in (…, name)`).
 fn mentions_type(e: &Expr, name: &str) -> bool {
     match e {

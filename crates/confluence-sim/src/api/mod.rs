@@ -1,6 +1,7 @@
 //! Confluence's REST surface: routing, then one module per API family.
 
 pub mod auth;
+pub mod comments;
 pub mod cql;
 pub mod errors;
 pub mod masterdetail;
@@ -70,6 +71,10 @@ pub enum Kind {
     V2PageDescendants,
     V2PageAttachments,
     V2PageLabels,
+    V2PageFooterComments,
+    V2PageInlineComments,
+    V2FooterCommentChildren,
+    V2InlineCommentChildren,
     V2PageVersions,
     V2PageVersion,
     V2Attachment,
@@ -84,6 +89,7 @@ pub enum Kind {
     V1Content,
     V1ChildPage,
     V1ChildAttachment,
+    V1ChildComment,
     V1AttachmentDownload,
     V1Descendants,
     V1DescendantPage,
@@ -162,6 +168,26 @@ fn match_api(segs: &[&str], cloud: bool) -> Option<(Kind, &'static str, Vec<Stri
                 p(&[id]),
             ),
             ["pages", id, "labels"] => (V2PageLabels, "/api/v2/pages/{id}/labels", p(&[id])),
+            ["pages", id, "footer-comments"] => (
+                V2PageFooterComments,
+                "/api/v2/pages/{id}/footer-comments",
+                p(&[id]),
+            ),
+            ["pages", id, "inline-comments"] => (
+                V2PageInlineComments,
+                "/api/v2/pages/{id}/inline-comments",
+                p(&[id]),
+            ),
+            ["footer-comments", id, "children"] => (
+                V2FooterCommentChildren,
+                "/api/v2/footer-comments/{id}/children",
+                p(&[id]),
+            ),
+            ["inline-comments", id, "children"] => (
+                V2InlineCommentChildren,
+                "/api/v2/inline-comments/{id}/children",
+                p(&[id]),
+            ),
             ["pages", id, "versions"] => (V2PageVersions, "/api/v2/pages/{id}/versions", p(&[id])),
             ["pages", id, "versions", n] => (
                 V2PageVersion,
@@ -205,6 +231,11 @@ fn match_api(segs: &[&str], cloud: bool) -> Option<(Kind, &'static str, Vec<Stri
             ["content", id, "child", "attachment"] => (
                 V1ChildAttachment,
                 "/rest/api/content/{id}/child/attachment",
+                p(&[id]),
+            ),
+            ["content", id, "child", "comment"] => (
+                V1ChildComment,
+                "/rest/api/content/{id}/child/comment",
                 p(&[id]),
             ),
             ["content", id, "child", "attachment", att, "download"] => (
@@ -357,6 +388,10 @@ pub fn execute(state: &State, req: &Req, route: Route) -> Resp {
         V2PageDescendants => v2::tree::descendants(&ctx, &p[0], false),
         V2PageAttachments => v2::attachments::page_attachments(&ctx, &p[0]),
         V2PageLabels => v2::pages::labels(&ctx, &p[0]),
+        V2PageFooterComments => comments::v2_page_comments(&ctx, &p[0], false),
+        V2PageInlineComments => comments::v2_page_comments(&ctx, &p[0], true),
+        V2FooterCommentChildren => comments::v2_children(&ctx, &p[0], false),
+        V2InlineCommentChildren => comments::v2_children(&ctx, &p[0], true),
         V2PageVersions => v2::pages::versions(&ctx, &p[0]),
         V2PageVersion => v2::pages::version(&ctx, &p[0], &p[1]),
         V2Attachment => v2::attachments::get(&ctx, &p[0]),
@@ -371,6 +406,7 @@ pub fn execute(state: &State, req: &Req, route: Route) -> Resp {
         V1Content => v1::content::get(&ctx, &p[0]),
         V1ChildPage => v1::content::child_pages(&ctx, &p[0]),
         V1ChildAttachment => v1::content::child_attachments(&ctx, &p[0]),
+        V1ChildComment => comments::v1_child_comments(&ctx, &p[0]),
         V1AttachmentDownload => media::download_redirect(&ctx, &p[0], &p[1]),
         V1Descendants => v1::content::descendants(&ctx, &p[0]),
         V1DescendantPage => v1::content::descendant_pages(&ctx, &p[0]),

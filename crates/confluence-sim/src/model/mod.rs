@@ -2,6 +2,7 @@
 //! attachments and users, with the indexes the API needs to stay fast.
 
 pub mod body;
+pub mod comments;
 pub mod site;
 pub mod time;
 

@@ -70,6 +70,8 @@ pub struct Site {
     pub roots: HashMap<Id, Vec<Id>>,
     titles: HashMap<(Id, Arc<str>), Id>,
     pub attachments: BTreeMap<Id, Attachment>,
+    /// Page comments by id (see `model::comments`).
+    pub comments: BTreeMap<Id, super::comments::Comment>,
     pub users: Vec<User>,
     user_by_id: HashMap<Arc<str>, usize>,
     /// Account the default credentials log in as.
@@ -103,6 +105,7 @@ impl Clone for Site {
             roots: self.roots.clone(),
             titles: self.titles.clone(),
             attachments: self.attachments.clone(),
+            comments: self.comments.clone(),
             users: self.users.clone(),
             user_by_id: self.user_by_id.clone(),
             default_account: self.default_account.clone(),
@@ -131,6 +134,7 @@ impl Site {
             roots: HashMap::new(),
             titles: HashMap::new(),
             attachments: BTreeMap::new(),
+            comments: BTreeMap::new(),
             users: Vec::new(),
             user_by_id: HashMap::new(),
             default_account: Arc::from(""),

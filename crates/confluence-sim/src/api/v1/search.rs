@@ -34,6 +34,8 @@ struct Run {
     start: usize,
     limit: usize,
     cql: String,
+    /// A `type = comment` query: `ids` are comments (`api::comments`).
+    comments: bool,
 }
 
 impl Run {
@@ -43,6 +45,22 @@ impl Run {
         let start = self.start.min(total);
         let end = self.start.saturating_add(self.limit).min(total);
         cql::resolve(ctx.site, &self.ids[start..end])
+    }
+
+    /// The requested page of a comment query, as v1 Content objects.
+    fn comments_page(
+        &self,
+        ctx: &Ctx,
+        ex: &Expand,
+        render: fn(&Ctx, Id, &Expand) -> Option<Value>,
+    ) -> Vec<Value> {
+        let total = self.ids.len();
+        let start = self.start.min(total);
+        let end = self.start.saturating_add(self.limit).min(total);
+        self.ids[start..end]
+            .iter()
+            .filter_map(|(id, _)| render(ctx, *id, ex))
+            .collect()
     }
 }
 
@@ -99,12 +117,18 @@ fn run(ctx: &Ctx, ex: &Expand) -> Result<Run, Resp> {
     } else if !ex.is_empty() {
         limit = limit.min(if ctx.cloud() { 250 } else { 200 });
     }
-    let ids = cql::run_cached(ctx.site, &query, &ctx.account);
+    let comments = cql::only_comments(&query);
+    let ids = if comments {
+        crate::api::comments::search_ids(ctx.site, &query, &ctx.account).into()
+    } else {
+        cql::run_cached(ctx.site, &query, &ctx.account)
+    };
     Ok(Run {
         ids,
         start,
         limit,
         cql: text.to_string(),
+        comments,
     })
 }
 
@@ -158,6 +182,10 @@ pub fn content_search(ctx: &Ctx) -> Resp {
         Err(e) => return e,
     };
     let total = r.ids.len();
+    if r.comments {
+        let results = r.comments_page(ctx, &ex, crate::api::comments::search_result);
+        return Resp::json(200, &envelope(ctx, &r, results, total, vec![]));
+    }
     let results: Vec<Value> = r
         .page(ctx)
         .iter()
@@ -205,6 +233,17 @@ pub fn search(ctx: &Ctx) -> Resp {
         Err(e) => return e,
     };
     let total = r.ids.len();
+    if r.comments {
+        let results = r.comments_page(ctx, &ex, crate::api::comments::search_wrapper);
+        let extra = vec![
+            (
+                "searchDuration",
+                json!(started.elapsed().as_millis() as u64),
+            ),
+            ("archivedResultCount", json!(0)),
+        ];
+        return Resp::json(200, &envelope(ctx, &r, results, total, extra));
+    }
     let results: Vec<Value> = r
         .page(ctx)
         .iter()
