@@ -31,6 +31,7 @@ fn markdown(link_style: &str) -> MarkdownSettings {
         alert_style: "gfm".into(),
         jira_url: None,
         front_matter: Some(true),
+        comments: None,
     }
 }
 
