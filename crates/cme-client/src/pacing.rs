@@ -69,6 +69,12 @@ impl Gate {
             return Duration::ZERO;
         }
         s.not_before = Some(until);
+        // Slots handed out before the pause are void (their holders take new
+        // ones after it), and the server's bucket refills meanwhile: pacing
+        // starts again from the end of the pause.
+        if let Some(p) = s.pace.as_mut() {
+            p.tat = until;
+        }
         until - before
     }
 
@@ -194,6 +200,27 @@ mod tests {
         let now = Instant::now();
         g.observe(now, &headers(2.0, 10.0), 2);
         assert!(g.admit(now, LONG).wait > Duration::ZERO);
+    }
+
+    /// Slots handed out before a pause are void: after it, the server's
+    /// burst leaves at its end and the rest are paced from there, however
+    /// many slots were reserved beyond it.
+    #[test]
+    fn a_pause_restarts_pacing_at_its_end() {
+        let g = Gate::default();
+        let now = Instant::now();
+        // A burst of 10 at 40/s; 200 slots reach 5 s ahead.
+        g.observe(now, &headers(9.0, 40.0), 0);
+        for _ in 0..200 {
+            g.admit(now, LONG);
+        }
+        let pause = Duration::from_secs(3);
+        g.pause(now, pause);
+        let end = now + pause;
+        let waits: Vec<Duration> = (0..12).map(|_| g.admit(end, LONG).wait).collect();
+        assert!(waits[..10].iter().all(|w| w.is_zero()), "{waits:?}");
+        let step = 1.0 / (40.0 * RATE_MARGIN);
+        assert!((waits[10].as_secs_f64() - step).abs() < 1e-6, "{waits:?}");
     }
 
     #[test]

@@ -200,17 +200,19 @@ impl Transport {
     /// Waits for the gate and a slot, then sends one request.
     async fn attempt(&self, url: &Url, with_auth: bool) -> Result<Attempt, Failure> {
         let sh = &*self.shared;
-        let admission = sh.gate.admit(Instant::now(), self.retry.max_retry_after);
-        sh.counters.add_throttled(admission.newly_held);
-        tokio::time::sleep(admission.wait).await;
+        // The permit first, then a paced slot: slots taken by requests still
+        // queued for a permit would bunch up behind a pause.
         let permit = sh.limiter.acquire().await;
-        // A 429 may have paused everyone while we waited for the slot.
         loop {
-            let w = sh.gate.paused_for(Instant::now());
-            if w.is_zero() {
+            let admission = sh.gate.admit(Instant::now(), self.retry.max_retry_after);
+            sh.counters.add_throttled(admission.newly_held);
+            tokio::time::sleep(admission.wait).await;
+            // A 429 paused everyone while we waited: our slot is void (the
+            // pause restarted pacing), so take a new one after it rather
+            // than leave with everyone else the moment it ends.
+            if sh.gate.paused_for(Instant::now()).is_zero() {
                 break;
             }
-            tokio::time::sleep(w).await;
         }
         let mut req = self
             .http

@@ -8,7 +8,9 @@
 //!
 //! `cargo bench -p cme --bench throttle`; `CME_BENCH_SPEC` picks the site
 //! (default `pages=2000,spaces=1,depth=5,attachments=0.2,body_kb=1,seed=21`),
-//! `CME_BENCH_RATE` and `CME_BENCH_BURST` the limit (default 20 and 10).
+//! `CME_BENCH_RATE` and `CME_BENCH_BURST` the limit (default 20 and 10);
+//! `CME_BENCH_429_RATE` (default 0) adds that share of random 429s with
+//! `Retry-After: CME_BENCH_RETRY_AFTER` seconds (default 3), on top of the limit.
 use cme::export::Selection;
 use cme::sync::{Start, SyncRequest};
 use cme_client::{Client, ClientConfig, Credentials, Flavor, Secret, Stats};
@@ -69,6 +71,8 @@ fn main() {
     let spec = std::env::var("CME_BENCH_SPEC").unwrap_or_else(|_| DEFAULT_SPEC.into());
     let rate = env_f64("CME_BENCH_RATE", 20.0);
     let burst = env_f64("CME_BENCH_BURST", 10.0);
+    let injected = env_f64("CME_BENCH_429_RATE", 0.0);
+    let retry_after = env_f64("CME_BENCH_RETRY_AFTER", 3.0);
     let sim = confluence_sim::spawn(
         confluence_sim::SimConfig::generate(&spec).expect("valid CME_BENCH_SPEC"),
     )
@@ -78,14 +82,22 @@ fn main() {
     let (status, body) = sim.control(
         "PUT",
         "/__sim/faults",
-        Some(serde_json::json!({"rate_limit_per_sec": rate, "burst": burst})),
+        Some(if injected > 0.0 {
+            serde_json::json!({"rate_limit_per_sec": rate, "burst": burst,
+                "error_rate": injected, "error_statuses": [429],
+                "retry_after": retry_after.to_string(), "seed": 7})
+        } else {
+            serde_json::json!({"rate_limit_per_sec": rate, "burst": burst})
+        }),
     );
     assert_eq!(status, 200, "{body}");
     let (wall, stats, sent) = export(&sim, "limited");
 
     let ideal = (needed as f64 - burst).max(0.0) / rate;
     let floor = ideal.max(free_wall.as_secs_f64());
-    println!("export of `{spec}` at {rate} requests/s, burst {burst}");
+    println!(
+        "export of `{spec}` at {rate} requests/s, burst {burst}, {injected} random 429s (Retry-After {retry_after} s)"
+    );
     println!(
         "  unthrottled: {:.2} s, {needed} requests",
         free_wall.as_secs_f64()
