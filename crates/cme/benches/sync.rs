@@ -17,7 +17,10 @@
 //!
 //! N and A are the site's pages and attachments (`GET /__sim/info`); the
 //! requests are the simulator's counters (`/__sim/stats`), reset before each
-//! phase. Prints a table, then the requests by route.
+//! phase. Prints a table, then the requests by route. `cme cpu` is the CPU
+//! time the exporter (the child) used, `sim cpu` the simulator's (this
+//! process) meanwhile: on loopback the wall time is mostly the simulator
+//! building its JSON answers, which a real server does elsewhere.
 //!
 //! `cargo bench -p cme --bench sync`; `CME_BENCH_SPEC` picks the site
 //! (default `pages=10000,spaces=1,depth=6,attachments=0.2,body_kb=8,seed=7`);
@@ -84,10 +87,12 @@ fn main() {
     ];
     println!();
     println!(
-        "{:<10} {:>8} {:>5} {:>8} {:>8} {:>7} {:>5} {:>8}  {:<17} {:>6}  {:<11} {:>4}",
+        "{:<10} {:>8} {:>5} {:>7} {:>7} {:>8} {:>8} {:>7} {:>5} {:>8}  {:<17} {:>6}  {:<11} {:>4}",
         "phase",
         "wall s",
         "time",
+        "cme cpu",
+        "sim cpu",
         "pages/s",
         "requests",
         "budget",
@@ -103,7 +108,7 @@ fn main() {
         let pc = &p.report["page_counts"];
         let ac = &p.report["attachment_counts"];
         println!(
-            "{:<10} {:>8.2} {:>5} {:>8} {:>8} {:>7} {:>5} {:>8.0}  {:<17} {:>6}  {:<11} {:>4}",
+            "{:<10} {:>8.2} {:>5} {:>7.2} {:>7.2} {:>8} {:>8} {:>7} {:>5} {:>8.0}  {:<17} {:>6}  {:<11} {:>4}",
             name,
             p.secs,
             if i == 1 {
@@ -111,6 +116,8 @@ fn main() {
             } else {
                 "-"
             },
+            p.client_cpu,
+            p.sim_cpu,
             if i == 0 {
                 format!("{:.0}", n as f64 / p.secs)
             } else {
@@ -188,9 +195,22 @@ fn main() {
     sim.stop();
 }
 
+/// CPU seconds (user + system) this process has used so far.
+fn cpu_secs() -> f64 {
+    // SAFETY: getrusage only writes the struct it is given.
+    let mut u: libc::rusage = unsafe { std::mem::zeroed() };
+    unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut u) };
+    let t = |v: libc::timeval| v.tv_sec as f64 + v.tv_usec as f64 / 1e6;
+    t(u.ru_utime) + t(u.ru_stime)
+}
+
 /// What one child phase measured.
 struct Phase {
     secs: f64,
+    /// CPU the client (the child) used.
+    client_cpu: f64,
+    /// CPU the simulator (this process) used meanwhile.
+    sim_cpu: f64,
     rss_kib: u64,
     requests: u64,
     by_route: BTreeMap<String, u64>,
@@ -200,6 +220,7 @@ struct Phase {
 /// Resets the counters, runs `phase` in a child process, reads the counters.
 fn run_phase(phase: &str, url: &str, dir: &Path) -> Phase {
     send("POST", &format!("{url}/__sim/stats/reset"), None);
+    let sim_before = cpu_secs();
     let out = std::process::Command::new(std::env::current_exe().unwrap())
         .env("CME_BENCH_PHASE", phase)
         .env("CME_BENCH_CHILD_URL", url)
@@ -214,11 +235,14 @@ fn run_phase(phase: &str, url: &str, dir: &Path) -> Phase {
         );
         std::process::exit(1);
     }
+    let sim_cpu = cpu_secs() - sim_before;
     eprint!("{}", String::from_utf8_lossy(&out.stderr));
     let report: Value = serde_json::from_slice(&out.stdout).expect("child JSON");
     let stats = get_json(&format!("{url}/__sim/stats"));
     Phase {
         secs: report["secs"].as_f64().unwrap_or(f64::NAN),
+        client_cpu: report["cpu_secs"].as_f64().unwrap_or(f64::NAN),
+        sim_cpu,
         rss_kib: report["rss_kib"].as_u64().unwrap_or(0),
         requests: stats["requests"].as_u64().unwrap_or(0),
         by_route: stats["by_route"]
@@ -299,6 +323,7 @@ fn child(phase: &str, url: &str, dir: &Path) {
         "{}",
         json!({
             "secs": secs,
+            "cpu_secs": cpu_secs(),
             "rss_kib": rss_kib,
             "page_counts": report.page_counts,
             "attachment_counts": report.attachment_counts,
