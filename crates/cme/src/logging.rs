@@ -13,6 +13,7 @@ use tracing_subscriber::util::SubscriberInitExt as _;
 
 /// Flags every command accepts.
 #[derive(Debug, Args, Clone, Default)]
+#[command(next_help_heading = "Progress and logging")]
 pub struct LogArgs {
     /// No progress display; only the report, warnings and errors
     #[arg(short, long, global = true, conflicts_with = "verbose")]

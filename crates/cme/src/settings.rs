@@ -12,6 +12,7 @@ use serde::Serialize;
 /// How to reach Confluence. Every flag has an environment variable, so cron
 /// jobs keep tokens out of the command line (and out of `ps`).
 #[derive(Debug, Args, Clone, Default)]
+#[command(next_help_heading = "Connection")]
 pub struct ConnectionArgs {
     /// Site URL, e.g. `https://example.atlassian.net` or `https://host/confluence`
     /// (any page URL works: the site is the part before `/display/`, `/spaces/`, ...)

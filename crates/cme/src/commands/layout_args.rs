@@ -9,6 +9,7 @@ use clap::{Args, ValueEnum};
 
 /// Where files go, beyond the Markdown itself.
 #[derive(Debug, Args, Clone, Default)]
+#[command(next_help_heading = "Layout")]
 pub struct LayoutArgs {
     /// Where pages go (e.g. `{space_key}/{page_id} {page_title}.md`), with the
     /// Python exporter's placeholders: {space_key}, {space_name},

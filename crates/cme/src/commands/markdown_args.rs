@@ -7,6 +7,7 @@ use cme_convert::{AlertStyle, LinkStyle, Options};
 
 /// How the Markdown is written.
 #[derive(Debug, Args, Clone)]
+#[command(next_help_heading = "Markdown")]
 pub struct MarkdownArgs {
     /// How links are written [default: relative]
     #[arg(long, value_enum)]
