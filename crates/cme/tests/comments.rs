@@ -766,3 +766,58 @@ fn a_templated_page_titled_like_a_sidecar_gets_its_own_name() {
     assert_ne!(other, entry(&out, &guide).comments_path.unwrap());
     std::fs::remove_dir_all(&out).ok();
 }
+
+/// A comment listing that fails leaves the comments files as they are, says
+/// so in the report, and ends the run as partial (exit 1), without holding
+/// page changes back.
+#[test]
+fn a_failed_comment_listing_is_reported_and_changes_nothing() {
+    let sim = spawn(SimConfig::demo()).unwrap();
+    populate(&sim);
+    let c = client(&sim, "sim-token");
+    let out = tmp("comments-listing-fails");
+    run_mode(&c, &out, all_spaces(), Some(CommentsMode::All));
+    let before = sidecar_files(&out)
+        .into_iter()
+        .map(|p| {
+            let bytes = std::fs::read(out.join(&p)).unwrap();
+            (p, bytes)
+        })
+        .collect::<Vec<_>>();
+    assert!(!before.is_empty());
+    // A new reply that this sync cannot see, and a page edit it can.
+    add(&sim, "1001", json!({"body": "<p>unseen</p>"}));
+    ctl(
+        &sim,
+        "PATCH",
+        "/__sim/pages/1002",
+        json!({"body": "<p>edited while comments fail</p>"}),
+    );
+    ctl(
+        &sim,
+        "PUT",
+        "/__sim/faults",
+        json!({"error_rate": 1.0, "error_statuses": [500], "only_matching": "type = comment"}),
+    );
+    let mut req = request(&out, Start::Sync);
+    req.markdown = Some(settings(Some(CommentsMode::All)));
+    let o = run(&c, req).unwrap();
+    assert!(
+        o.problems
+            .iter()
+            .any(|p| p.contains("listing the comments of")),
+        "{:?}",
+        o.problems
+    );
+    assert_eq!(o.exit(), cme::sync::outcome::Exit::Partial);
+    assert!(
+        o.notes().contains("warning: listing the comments of"),
+        "{}",
+        o.notes()
+    );
+    assert_eq!(o.page_counts.modified, 1, "{}", o.render());
+    for (p, bytes) in &before {
+        assert_eq!(&std::fs::read(out.join(p)).unwrap(), bytes, "{p} changed");
+    }
+    std::fs::remove_dir_all(&out).ok();
+}

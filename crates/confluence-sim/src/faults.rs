@@ -26,6 +26,10 @@ pub struct FaultSpec {
     /// `"seconds"` (default), `"absent"`, `"huge"` (Long.MAX) or a number of seconds.
     pub retry_after: Option<String>,
     pub seed: u64,
+    /// Only requests whose decoded path and query contain this text are
+    /// faulted (e.g. `type = comment`): one endpoint failing while the rest
+    /// of the site answers.
+    pub only_matching: Option<String>,
 }
 
 impl FaultSpec {
@@ -117,9 +121,15 @@ impl Faults {
         self.active.lock().as_ref().map(|a| a.spec.clone())
     }
 
-    pub fn decide(&self) -> Decision {
+    /// What to do with the request for `target` (its decoded path and query).
+    pub fn decide(&self, target: &str) -> Decision {
         let mut g = self.active.lock();
-        let Some(a) = g.as_mut() else {
+        let Some(a) = g.as_mut().filter(|a| {
+            a.spec
+                .only_matching
+                .as_deref()
+                .is_none_or(|m| target.contains(m))
+        }) else {
             return Decision::Serve {
                 latency: Duration::ZERO,
                 truncate: false,

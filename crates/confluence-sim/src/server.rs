@@ -176,7 +176,9 @@ async fn handle(
     state
         .stats
         .record(api::method_name(&req.method), route.pattern());
-    match state.faults.decide() {
+    let raw = format!("{}?{}", req.path, req.raw_query).replace('+', " ");
+    let target = percent_encoding::percent_decode_str(&raw).decode_utf8_lossy();
+    match state.faults.decide(&target) {
         Decision::Drop { latency } => {
             sleep(latency).await;
             Err(io::Error::other("simulated dropped connection"))

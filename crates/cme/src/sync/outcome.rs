@@ -196,7 +196,12 @@ impl Outcome {
                 0
             },
             refused: plan.refused.iter().map(ToString::to_string).collect(),
-            problems: remote.problems.clone(),
+            problems: remote
+                .problems
+                .iter()
+                .chain(&remote.comment_problems)
+                .cloned()
+                .collect(),
             not_found: remote
                 .missing
                 .iter()

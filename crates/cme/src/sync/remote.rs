@@ -20,6 +20,9 @@ pub struct Remote {
     pub attachments: AttachmentIndex,
     /// The pages' comments, when sidecars are written (`--comments`).
     pub comments: Option<PageComments>,
+    /// Comment listings that failed: their sidecars are left as they are,
+    /// and the run says so (deletions are not held for them).
+    pub comment_problems: Vec<String>,
     /// Spaces covered.
     pub spaces: usize,
     /// Listings that failed: while any did, absence proves nothing.
@@ -150,8 +153,10 @@ pub async fn gather(
     }
     remote.layout.place_attachments(&remote.attachments);
     if let Some(mode) = comments.filter(|m| *m != CommentsMode::None) {
-        remote.comments =
-            Some(list_comments(client, &spaces, &remote.layout, mode, progress).await?);
+        let (comments, problems) =
+            list_comments(client, &spaces, &remote.layout, mode, progress).await?;
+        remote.comments = Some(comments);
+        remote.comment_problems = problems;
     }
     Ok(remote)
 }
@@ -165,7 +170,8 @@ async fn list_comments(
     layout: &crate::export::layout::Layout,
     mode: CommentsMode,
     progress: &dyn Progress,
-) -> Result<PageComments> {
+) -> Result<(PageComments, Vec<String>)> {
+    let mut problems = Vec::new();
     let mut out = PageComments {
         mode,
         by_page: Default::default(),
@@ -183,12 +189,16 @@ async fn list_comments(
             }
             Err(e @ Error::Unauthorized { .. }) => return Err(e.into()),
             Err(e) => {
-                tracing::warn!("listing the comments of `{}`: {}", space.key, chain(&e));
+                problems.push(format!(
+                    "listing the comments of `{}` (its comments files were left as they are): {}",
+                    space.key,
+                    chain(&e)
+                ));
                 out.complete = false;
             }
         }
     }
-    Ok(out)
+    Ok((out, problems))
 }
 
 /// A scope as the user typed it: `spaces ENG OPS`.
