@@ -115,3 +115,14 @@ fn markdown_flags_change_links_and_panels() {
     assert!(flagged.contains("[[Other]]"), "{flagged}");
     assert!(!flagged.contains("[!NOTE]"), "{flagged}");
 }
+
+/// `--comments` is shared with the export commands but means nothing to one
+/// document: a clear refusal, not a silently ignored flag.
+#[test]
+fn comments_are_refused_with_a_reason() {
+    let out = run(&["convert", "--comments", "all"], "<p>x</p>");
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("`--comments` applies to exports"), "{err}");
+    assert!(out.stdout.is_empty());
+}

@@ -32,6 +32,11 @@ pub struct ConvertArgs {
 /// Runs `convert`.
 pub fn run(args: &ConvertArgs) -> Result<()> {
     let (input, repaired) = read_input(args.input.as_ref())?;
+    if args.markdown.asks_for_comments() {
+        anyhow::bail!(
+            "`--comments` applies to exports and `sync`; `convert` reads one document, which has no comments"
+        );
+    }
     let (options, jira) = args.markdown.resolve(&Config::load()?);
     let ctx = Offline {
         inner: OfflineContext {

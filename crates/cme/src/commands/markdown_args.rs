@@ -141,6 +141,12 @@ impl MarkdownArgs {
         recorded.and_then(|r| r.front_matter).unwrap_or(true)
     }
 
+    /// Whether `--comments` was given: it means nothing to `convert`, which
+    /// reads one document and no comments.
+    pub fn asks_for_comments(&self) -> bool {
+        self.comments.is_some()
+    }
+
     /// No flag given.
     pub fn defaults() -> Self {
         Self {
