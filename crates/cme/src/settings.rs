@@ -134,7 +134,20 @@ impl ConnectionArgs {
     /// flag, the environment nor the settings file names one (`sync` falls
     /// back to the URL its state records).
     pub fn client_or(&self, file: &Config, fallback: Option<&str>) -> Result<Client> {
-        self.connect(file, &[], fallback)
+        self.connect(file, &[], fallback.map(|url| (url, None)))
+    }
+
+    /// Like [`Self::client_or`] for an output folder whose state recorded
+    /// its site and what that site turned out to be (`cloud` or `dc`): the
+    /// recorded flavour spares the check when nothing else decides it and
+    /// the site is the recorded one.
+    pub fn client_for_folder(
+        &self,
+        file: &Config,
+        url: Option<&str>,
+        flavor: Option<&str>,
+    ) -> Result<Client> {
+        self.connect(file, &[], url.map(|u| (u, flavor.and_then(parse_flavor))))
     }
 
     /// Like [`Self::client`] for arguments that were URLs: they supply the
@@ -143,8 +156,16 @@ impl ConnectionArgs {
         self.connect(file, pasted, None)
     }
 
-    fn connect(&self, file: &Config, pasted: &[Site], fallback: Option<&str>) -> Result<Client> {
-        let site = self.site(file, pasted, fallback)?;
+    fn connect(
+        &self,
+        file: &Config,
+        pasted: &[Site],
+        fallback: Option<(&str, Option<Flavor>)>,
+    ) -> Result<Client> {
+        let site = self.site(file, pasted, fallback.map(|(u, _)| u))?;
+        // What the folder recorded holds for the folder's own site only.
+        let recorded = fallback
+            .and_then(|(u, f)| f.filter(|_| Site::parse(u).is_ok_and(|r| r.url() == site.url())));
         let given = Given {
             email: given_text(&self.email)
                 .or(file.email.as_deref())
@@ -154,7 +175,9 @@ impl ConnectionArgs {
             anonymous: self.anonymous,
         };
         let explicit = self.explicit_flavor(file)?;
-        let known = explicit.or_else(|| flavor_without_asking(&site, &given));
+        let known = explicit
+            .or_else(|| flavor_without_asking(&site, &given))
+            .or(recorded);
         require_credentials(&given, known)?;
         let flavor = match known {
             Some(f) => f,
@@ -299,6 +322,7 @@ fn probe(site: &Site) -> Result<Flavor> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
+    tracing::debug!(site = %site, "asking the site whether it is Cloud or Data Center");
     crate::commands::until_interrupted(&rt, Client::detect_flavor(&site.url()))?
         .with_context(|| {
             format!(

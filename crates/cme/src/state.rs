@@ -39,6 +39,10 @@ pub struct State {
     /// written with (`None`: the defaults). Kept by `sync` like `markdown`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub layout: Option<LayoutSettings>,
+    /// `cloud` or `dc`: what the site turned out to be, so `sync` need not
+    /// ask again when nothing else says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flavor: Option<String>,
 }
 
 /// What [`State::peek`] reads.
@@ -49,6 +53,8 @@ pub struct StateHead {
     pub markdown: Option<MarkdownSettings>,
     #[serde(default)]
     pub layout: Option<LayoutSettings>,
+    #[serde(default)]
+    pub flavor: Option<String>,
 }
 
 /// Layout options as recorded in the state; every field `None` is the
@@ -228,6 +234,7 @@ impl State {
             pending: Vec::new(),
             markdown: None,
             layout: None,
+            flavor: None,
             pages: BTreeMap::new(),
         }
     }

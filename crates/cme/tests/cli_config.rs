@@ -527,3 +527,42 @@ fn help_teaches_and_completions_cover_every_shell() {
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// The folder records what its site turned out to be: the export asks the
+/// site once (no flag, not `*.atlassian.net`, no PAT alone), and `sync` of
+/// that folder does not ask again.
+#[test]
+fn sync_remembers_the_flavour_instead_of_asking_again() {
+    let cloud = spawn(SimConfig::demo()).unwrap();
+    let dir = tmp("flavour-recorded");
+    let file = dir.join("config.toml");
+    let out_dir = dir.join("out");
+    let out_arg = out_dir.to_str().unwrap();
+    let env = [
+        ("CME_EMAIL", "sim@example.com"),
+        ("CME_API_TOKEN", "sim-token"),
+    ];
+    let asked = || -> u64 {
+        let (_, stats) = cloud.control("GET", "/__sim/stats", None);
+        stats["by_route"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .filter(|(route, _)| route.contains("tenant_info"))
+            .filter_map(|(_, n)| n.as_u64())
+            .sum()
+    };
+    let out = cme(
+        &file,
+        &["pages", "2003", "--url", &cloud.url(), "-o", out_arg],
+        &env,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(asked(), 1, "the export asks once");
+    let state = std::fs::read_to_string(out_dir.join(".cme-state.json")).unwrap();
+    assert!(state.contains("\"flavor\": \"cloud\""), "{state}");
+    let out = cme(&file, &["sync", "-o", out_arg], &env);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(asked(), 1, "sync does not ask again");
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -50,9 +50,11 @@ pub fn run_sync(args: &SyncArgs) -> Result<u8> {
     let file = Config::load()?;
     // The state names its site: with no URL configured, that one is used.
     let recorded = State::peek(&args.output_path);
-    let client = args
-        .connection
-        .client_or(&file, recorded.as_ref().map(|s| s.confluence_url.as_str()))?;
+    let client = args.connection.client_for_folder(
+        &file,
+        recorded.as_ref().map(|s| s.confluence_url.as_str()),
+        recorded.as_ref().and_then(|s| s.flavor.as_deref()),
+    )?;
     let markdown = recorded.as_ref().and_then(|s| s.markdown.as_ref());
     run_pipeline(
         &client,
