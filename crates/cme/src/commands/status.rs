@@ -131,6 +131,15 @@ impl Summary {
             self.deleted,
             self.attachments
         ));
+        let sidecars = state
+            .pages
+            .values()
+            .filter(|p| p.comments_path.is_some())
+            .count();
+        if sidecars > 0 {
+            out.push_str(&format!("Comments files:  {sidecars}\n"));
+        }
+        out.push_str(&format!("Written with:    {}\n", options_text(state)));
         for m in &self.local.missing {
             out.push_str(&format!("  missing:  {m}\n"));
         }
@@ -157,6 +166,8 @@ impl Summary {
             "confluence_url": state.confluence_url,
             "schema_version": state.schema_version,
             "scopes": state.scopes,
+            "markdown": state.markdown,
+            "layout": state.layout,
             "pages": {"total": state.pages.len(), "active": self.active, "deleted": self.deleted},
             "attachments": self.attachments,
             "min_export_timestamp": state.min_export_timestamp,
@@ -165,11 +176,87 @@ impl Summary {
     }
 }
 
+/// The options the folder's files were written with, on one line: what a
+/// plain `sync` keeps using.
+fn options_text(state: &State) -> String {
+    let mut parts = Vec::new();
+    match &state.markdown {
+        Some(m) => {
+            let links = if m.link_style == "markdown" {
+                "relative"
+            } else {
+                &m.link_style
+            };
+            parts.push(format!("links {links}"));
+            parts.push(format!("alerts {}", m.alert_style));
+            if m.front_matter != Some(false) {
+                parts.push("front matter".to_owned());
+            }
+            if let Some(c) = m.comments {
+                let c = serde_json::to_value(c).unwrap_or_default();
+                if c.as_str().is_some_and(|c| c != "none") {
+                    parts.push(format!("comments {}", c.as_str().unwrap_or("?")));
+                }
+            }
+            if let Some(j) = &m.jira_url {
+                parts.push(format!("Jira {j}"));
+            }
+        }
+        None => parts.push("default Markdown options".to_owned()),
+    }
+    match &state.layout {
+        Some(l) => {
+            if let Some(p) = &l.page_path {
+                parts.push(format!("page path `{p}`"));
+            }
+            if let Some(p) = &l.parent_page_path {
+                parts.push(format!("parent page path `{p}`"));
+            }
+            if let Some(p) = &l.attachment_path {
+                parts.push(format!("attachment path `{p}`"));
+            }
+            if let Some(a) = &l.attachments {
+                parts.push(format!("attachments {a}"));
+            }
+            if l.breadcrumbs == Some(true) {
+                parts.push("breadcrumbs".to_owned());
+            }
+        }
+        None => parts.push("the page tree".to_owned()),
+    }
+    parts.join(", ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::state::{PageState, Scope, ScopeCommand};
     use cme_client::{PageId, Version};
+
+    #[test]
+    fn says_which_options_a_plain_sync_keeps() {
+        let mut state = State::new("https://x.atlassian.net");
+        assert_eq!(
+            options_text(&state),
+            "default Markdown options, the page tree"
+        );
+        state.markdown = Some(crate::state::MarkdownSettings {
+            link_style: "markdown".into(),
+            alert_style: "gfm".into(),
+            jira_url: None,
+            front_matter: Some(false),
+            comments: Some(crate::export::comments::CommentsMode::Inline),
+        });
+        state.layout = Some(crate::state::LayoutSettings {
+            page_path: Some("{space_key}/{page_title}.md".into()),
+            breadcrumbs: Some(true),
+            ..Default::default()
+        });
+        assert_eq!(
+            options_text(&state),
+            "links relative, alerts gfm, comments inline, page path `{space_key}/{page_title}.md`, breadcrumbs"
+        );
+    }
 
     #[test]
     fn counts_active_and_deleted_pages() {
