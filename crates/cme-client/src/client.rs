@@ -571,6 +571,23 @@ impl Client {
     /// An attachment's bytes, through the REST download endpoint (Cloud
     /// answers 302 to a media URL that authenticates by its own token).
     pub async fn download(&self, att: &Attachment) -> Result<Vec<u8>, Error> {
+        let url = self.download_url(att)?;
+        self.get_bytes(&url, true).await
+    }
+
+    /// Like [`Self::download`], written to `sink` as it arrives (started
+    /// over if the download is retried), so a file's size never sits in
+    /// memory. Returns the number of bytes.
+    pub async fn download_into(
+        &self,
+        att: &Attachment,
+        sink: &mut dyn crate::Sink,
+    ) -> Result<u64, Error> {
+        let url = self.download_url(att)?;
+        self.transport.get_into(&url, true, sink).await
+    }
+
+    fn download_url(&self, att: &Attachment) -> Result<String, Error> {
         let url = match self.flavor {
             Flavor::Cloud => format!(
                 "{}/rest/api/content/{}/child/attachment/{}/download",
@@ -589,7 +606,7 @@ impl Client {
                 }
             },
         };
-        self.get_bytes(&url, true).await
+        Ok(url)
     }
 }
 

@@ -117,6 +117,15 @@ pub enum Error {
         /// What is wrong with it.
         message: String,
     },
+    /// A streamed body could not be stored where the caller asked.
+    #[error("cannot store the body of `{url}`")]
+    Store {
+        /// The request URL, redacted.
+        url: String,
+        /// What the sink reported.
+        #[source]
+        source: std::io::Error,
+    },
     /// The configured base URL cannot be used.
     #[error(
         "invalid Confluence URL `{0}`: expected something like `https://example.atlassian.net`"

@@ -35,3 +35,4 @@ pub use ids::{AttachmentId, PageId, SpaceId, SpaceKey, Version};
 pub use model::{Attachment, PageBody, PageInfo, PageMeta, PageStatus, ParentKind, Space, UserRef};
 pub use retry::RetryPolicy;
 pub use stats::{Event, Observer, Stats};
+pub use transport::Sink;

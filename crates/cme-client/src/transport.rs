@@ -87,6 +87,15 @@ enum Attempt {
     Redirect(String),
 }
 
+/// Where a streamed 2xx body goes (a download written to disk as it
+/// arrives, instead of held in memory).
+pub trait Sink: Send {
+    /// Discards what was written: the request is being tried again.
+    fn restart(&mut self) -> std::io::Result<()>;
+    /// Appends the next piece of the body.
+    fn write(&mut self, chunk: &[u8]) -> std::io::Result<()>;
+}
+
 impl Transport {
     pub fn new(http: reqwest::Client, s: Settings) -> Self {
         Self {
@@ -124,12 +133,46 @@ impl Transport {
         with_auth: bool,
         parse: impl Fn(Vec<u8>) -> Result<T, Error>,
     ) -> Result<T, Error> {
+        self.fetch(url, with_auth, None, parse).await
+    }
+
+    /// Like [`Self::get_with`], with a 2xx body written to `sink` as it
+    /// arrives (started over on a retry) rather than held in memory.
+    /// Returns the body's length.
+    pub async fn get_into(
+        &self,
+        url: &str,
+        with_auth: bool,
+        sink: &mut dyn Sink,
+    ) -> Result<u64, Error> {
+        let mut counting = CountingSink {
+            inner: sink,
+            written: 0,
+        };
+        self.fetch(url, with_auth, Some(&mut counting), |_| Ok(()))
+            .await?;
+        Ok(counting.written)
+    }
+
+    async fn fetch<T>(
+        &self,
+        url: &str,
+        with_auth: bool,
+        mut sink: Option<&mut (dyn Sink + '_)>,
+        parse: impl Fn(Vec<u8>) -> Result<T, Error>,
+    ) -> Result<T, Error> {
         let start = self.parse_url(url, "an invalid URL")?;
         let first = Instant::now();
         let mut attempts = 0u32;
         loop {
             attempts += 1;
-            let failure = match self.follow(&start, with_auth).await {
+            if let Some(s) = sink.as_deref_mut() {
+                s.restart().map_err(|source| Error::Store {
+                    url: redact(url),
+                    source,
+                })?;
+            }
+            let failure = match self.follow(&start, with_auth, sink.as_deref_mut()).await {
                 Ok(bytes) => match parse(bytes) {
                     Ok(v) => return Ok(v),
                     Err(e) => Failure::from(e),
@@ -172,11 +215,16 @@ impl Transport {
     }
 
     /// One attempt, following redirects (at most [`MAX_REDIRECTS`]).
-    async fn follow(&self, start: &Url, with_auth: bool) -> Result<Vec<u8>, Failure> {
+    async fn follow(
+        &self,
+        start: &Url,
+        with_auth: bool,
+        mut sink: Option<&mut (dyn Sink + '_)>,
+    ) -> Result<Vec<u8>, Failure> {
         let mut url = start.clone();
         let mut auth = with_auth;
         for _ in 0..=MAX_REDIRECTS {
-            match self.attempt(&url, auth).await? {
+            match self.attempt(&url, auth, sink.as_deref_mut()).await? {
                 Attempt::Done(bytes) => return Ok(bytes),
                 Attempt::Redirect(location) => {
                     let next = url
@@ -198,7 +246,12 @@ impl Transport {
     }
 
     /// Waits for the gate and a slot, then sends one request.
-    async fn attempt(&self, url: &Url, with_auth: bool) -> Result<Attempt, Failure> {
+    async fn attempt(
+        &self,
+        url: &Url,
+        with_auth: bool,
+        sink: Option<&mut (dyn Sink + '_)>,
+    ) -> Result<Attempt, Failure> {
         let sh = &*self.shared;
         // The permit first, then a paced slot: slots taken by requests still
         // queued for a permit would bunch up behind a pause.
@@ -267,7 +320,13 @@ impl Transport {
             });
         }
         if (200..300).contains(&status) {
-            let body = self.read_body(resp, url).await?;
+            let body = match sink {
+                Some(sink) => {
+                    self.stream_body(resp, url, sink).await?;
+                    Vec::new()
+                }
+                None => self.read_body(resp, url).await?,
+            };
             permit.success();
             return Ok(Attempt::Done(body));
         }
@@ -330,6 +389,40 @@ impl Transport {
             body.extend_from_slice(&chunk);
         }
         Ok(body)
+    }
+
+    /// Writes a 2xx body to `sink` chunk by chunk, under the same cap.
+    async fn stream_body(
+        &self,
+        mut resp: reqwest::Response,
+        url: &Url,
+        sink: &mut (dyn Sink + '_),
+    ) -> Result<(), Failure> {
+        let too_large = || Error::TooLarge {
+            url: redact(url.as_str()),
+            limit: self.max_body,
+        };
+        if resp.content_length().is_some_and(|n| n > self.max_body) {
+            return Err(too_large().into());
+        }
+        let mut read = 0u64;
+        loop {
+            let chunk = resp.chunk().await.map_err(|source| Error::Transport {
+                url: redact(url.as_str()),
+                source: source.without_url(),
+            })?;
+            let Some(chunk) = chunk else { break };
+            Counters::add(&self.shared.counters.bytes, chunk.len() as u64);
+            read += chunk.len() as u64;
+            if read > self.max_body {
+                return Err(too_large().into());
+            }
+            sink.write(&chunk).map_err(|source| Error::Store {
+                url: redact(url.as_str()),
+                source,
+            })?;
+        }
+        Ok(())
     }
 
     /// The start of an error body, for its message; read errors are ignored.
@@ -422,4 +515,22 @@ pub(crate) fn seen_from(first: &str) -> HashSet<String> {
         seen.insert(u.into());
     }
     seen
+}
+
+/// Counts what reaches the caller's sink.
+struct CountingSink<'s> {
+    inner: &'s mut dyn Sink,
+    written: u64,
+}
+
+impl Sink for CountingSink<'_> {
+    fn restart(&mut self) -> std::io::Result<()> {
+        self.written = 0;
+        self.inner.restart()
+    }
+
+    fn write(&mut self, chunk: &[u8]) -> std::io::Result<()> {
+        self.written += chunk.len() as u64;
+        self.inner.write(chunk)
+    }
 }

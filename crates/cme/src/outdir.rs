@@ -11,7 +11,7 @@ use crate::export::paths::OutputPath;
 use cap_fs_ext::{DirExt as _, FollowSymlinks, OpenOptionsFollowExt as _};
 use cap_std::fs::{Dir, OpenOptions};
 use std::fmt;
-use std::io::{self, BufWriter, Write as _};
+use std::io::{self, BufWriter, Seek as _, Write as _};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -165,6 +165,42 @@ impl OutDir {
             let _ = parent.remove_file(&tmp);
         }
         result.map_err(io_err)
+    }
+
+    /// Starts writing `rel` atomically in pieces (a download streamed to
+    /// disk): the content goes to a temporary file beside it, which
+    /// [`AtomicFile::commit`] renames into place; dropped uncommitted, the
+    /// temporary file is removed. Links are refused as for
+    /// [`Self::write_atomic`].
+    pub fn begin_atomic(
+        &self,
+        rel: &OutputPath,
+        durability: Durability,
+    ) -> Result<AtomicFile, OutDirError> {
+        let (dirs, name) = split(rel);
+        let mut folders = self.folders(&dirs, true, Op::Write, rel)?;
+        let parent = match folders.opened.pop() {
+            Some(d) => d,
+            None => self.root.try_clone().map_err(|source| OutDirError::Io {
+                op: Op::Write,
+                path: rel.under(&self.path),
+                source,
+            })?,
+        };
+        self.check_target(&parent, name, Op::Write, rel)?;
+        let (tmp, file) = create_partial(&parent, name).map_err(|source| OutDirError::Io {
+            op: Op::Write,
+            path: rel.under(&self.path),
+            source,
+        })?;
+        Ok(AtomicFile {
+            parent,
+            tmp,
+            name: name.to_owned(),
+            path: rel.under(&self.path),
+            file: Some(BufWriter::with_capacity(64 << 10, file)),
+            durability,
+        })
     }
 
     /// Keeps a copy of `from` as `to` (same folder or not): a hard link
@@ -423,6 +459,80 @@ impl OutDir {
 }
 
 /// The folders and the file name of `rel`.
+/// A file being written in pieces (see [`OutDir::begin_atomic`]).
+pub struct AtomicFile {
+    parent: Dir,
+    tmp: String,
+    name: String,
+    path: PathBuf,
+    file: Option<BufWriter<std::fs::File>>,
+    durability: Durability,
+}
+
+impl AtomicFile {
+    fn writer(&mut self) -> io::Result<&mut BufWriter<std::fs::File>> {
+        self.file
+            .as_mut()
+            .ok_or_else(|| io::Error::other("the file was already committed"))
+    }
+
+    /// Appends `bytes`.
+    pub fn write(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.writer()?.write_all(bytes)
+    }
+
+    /// Empties the file, to start over (a retried download).
+    pub fn restart(&mut self) -> io::Result<()> {
+        let w = self.writer()?;
+        w.flush()?;
+        let f = w.get_mut();
+        f.set_len(0)?;
+        f.seek(io::SeekFrom::Start(0))?;
+        Ok(())
+    }
+
+    /// Renames the written file into place.
+    pub fn commit(mut self) -> Result<(), OutDirError> {
+        let result = (|| -> io::Result<()> {
+            let w = self
+                .file
+                .take()
+                .ok_or_else(|| io::Error::other("the file was already committed"))?;
+            let f = w.into_inner().map_err(io::IntoInnerError::into_error)?;
+            if self.durability == Durability::Fsync {
+                f.sync_all()?;
+            }
+            drop(f);
+            self.parent.rename(&self.tmp, &self.parent, &self.name)
+        })();
+        result.map_err(|source| OutDirError::Io {
+            op: Op::Write,
+            path: self.path.clone(),
+            source,
+        })
+    }
+}
+
+/// A download streams straight into the file.
+impl cme_client::Sink for AtomicFile {
+    fn restart(&mut self) -> io::Result<()> {
+        AtomicFile::restart(self)
+    }
+
+    fn write(&mut self, chunk: &[u8]) -> io::Result<()> {
+        AtomicFile::write(self, chunk)
+    }
+}
+
+impl Drop for AtomicFile {
+    fn drop(&mut self) {
+        // Not committed (or the rename failed): the partial file goes.
+        if self.file.take().is_some() || self.parent.exists(&self.tmp) {
+            let _ = self.parent.remove_file(&self.tmp);
+        }
+    }
+}
+
 fn split(rel: &OutputPath) -> (Vec<&str>, &str) {
     let mut dirs: Vec<&str> = rel.components().collect();
     // An `OutputPath` always has at least one component.

@@ -145,12 +145,18 @@ async fn download(
     for d in &plan.downloads {
         let (client, dir, d) = (ex.client.clone(), ex.dir.clone(), d.clone());
         tasks.spawn(async move {
-            let r = match client.download(&d.attachment).await {
-                Ok(bytes) => dir
-                    .write_atomic(&d.path, &bytes, Durability::Batched)
-                    .map_err(anyhow::Error::from),
-                Err(e) => Err(anyhow::anyhow!("cannot download it: {}", chain(&e))),
-            };
+            // Streamed to a temporary file beside its place, renamed there
+            // when complete: a file's size never sits in memory.
+            let r = async {
+                let mut file = dir.begin_atomic(&d.path, Durability::Batched)?;
+                client
+                    .download_into(&d.attachment, &mut file)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("cannot download it: {}", chain(&e)))?;
+                file.commit()?;
+                anyhow::Ok(())
+            }
+            .await;
             (d, r)
         });
     }
