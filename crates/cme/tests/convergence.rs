@@ -4,7 +4,9 @@
 //! pages, children under a children macro) and however those syncs end
 //! (cleanly, under injected faults, or SIGKILLed mid-run in a child
 //! process), one clean sync leaves exactly the files a fresh export of the
-//! same scope writes, and a state that says so.
+//! same scope writes, and a state that says so. A third of the cases (every
+//! seed divisible by 3) run in the MkDocs path-template layout, where pages
+//! move between `X.md` and `X/index.md` as they gain and lose children.
 //!
 //! Every case is derived from one seed (the site, the scope, the operations,
 //! the kind of each sync, the kill delays and the fault seeds). Kill timing
@@ -25,7 +27,7 @@
 mod common;
 
 use cme::export::Selection;
-use cme::state::{PageState, STATE_FILE, Scope, State, TrackedStatus};
+use cme::state::{LayoutSettings, PageState, STATE_FILE, Scope, State, TrackedStatus};
 use cme::sync::outcome::Outcome;
 use cme::sync::plan::Hold;
 use cme::sync::{Start, SyncRequest};
@@ -691,6 +693,35 @@ impl World<'_> {
 // ---------------------------------------------------------------------------
 // Runs.
 
+thread_local! {
+    /// The case's path templates: a third of the cases (by seed) run with
+    /// the MkDocs layout, where a page moves between `X.md` and
+    /// `X/index.md` as it gains and loses children.
+    static LAYOUT: std::cell::RefCell<Option<LayoutSettings>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// The layout a seed's case runs with.
+fn layout_for(seed: u64) -> Option<LayoutSettings> {
+    (seed % 3 == 0).then(|| LayoutSettings {
+        page_path: Some("{space_key}/{ancestor_titles}/{page_title}.md".into()),
+        parent_page_path: Some("{space_key}/{ancestor_titles}/{page_title}/index.md".into()),
+        ..LayoutSettings::default()
+    })
+}
+
+/// A run of the case, in its layout (shadows `common::request`).
+fn request(out: &Path, start: Start) -> SyncRequest {
+    let mut r = common::request(out, start);
+    r.layout = LAYOUT.with(|l| l.borrow().clone());
+    r
+}
+
+/// `sync` in the case's layout (shadows `common::sync`).
+fn sync(client: &cme_client::Client, out: &Path) -> anyhow::Result<Outcome> {
+    run(client, request(out, Start::Sync))
+}
+
 fn export_request(out: &Path, scope: &Scope) -> SyncRequest {
     request(
         out,
@@ -706,6 +737,16 @@ fn scope_args(scope: &Scope) -> Vec<String> {
     let cmd = serde_json::to_value(scope.command).unwrap();
     let mut args = vec![cmd.as_str().unwrap().to_owned()];
     args.extend(scope.args.iter().cloned());
+    if let Some(l) = LAYOUT.with(|l| l.borrow().clone()) {
+        for (flag, value) in [
+            ("--page-path", l.page_path),
+            ("--parent-page-path", l.parent_page_path),
+        ] {
+            if let Some(v) = value {
+                args.extend([flag.to_owned(), v]);
+            }
+        }
+    }
     args
 }
 
@@ -971,6 +1012,8 @@ impl Drop for Dirs {
 /// One case: a site, a scope, an export, steps of changes and syncs, then
 /// the convergence checks.
 fn run_case(seed: u64, trace: &mut Vec<String>, stats: &mut Stats) {
+    let layout = layout_for(seed);
+    LAYOUT.with(|l| *l.borrow_mut() = layout.clone());
     let mut rng = Rng::new(seed);
     let spec = format!(
         "pages={},spaces={},depth={},attachments=0.4,body_kb=1,seed={seed}",
@@ -1003,7 +1046,16 @@ fn run_case(seed: u64, trace: &mut Vec<String>, stats: &mut Stats) {
         lists_children: Vec::new(),
         images: Vec::new(),
         n: 0,
-        trace: vec![format!("site: generate {spec}")],
+        trace: vec![
+            format!("site: generate {spec}"),
+            format!(
+                "layout: {}",
+                layout
+                    .as_ref()
+                    .and_then(|l| l.parent_page_path.clone())
+                    .unwrap_or_else(|| "the page tree".into())
+            ),
+        ],
         stats: Stats {
             cases: 1,
             ..Stats::default()

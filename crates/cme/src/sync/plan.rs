@@ -322,11 +322,10 @@ fn reason(
     if ps.uses.iter().any(|u| attachment_moves(u, state, remote)) {
         return Some(Reason::Dependency);
     }
-    // The breadcrumbs line names the parent, also where the path does not
-    // (a flat path template).
-    if remote.layout.options().breadcrumbs
-        && ps.parent.as_ref() != placed.meta.parent.as_ref().map(|(p, _)| p)
-    {
+    // A new parent where the path stays (a path template that does not show
+    // it): the breadcrumbs line names the parent, and the entry records it.
+    // Entries not written by cme (no title recorded) never recorded one.
+    if ps.title.is_some() && ps.parent.as_ref() != placed.meta.parent.as_ref().map(|(p, _)| p) {
         return Some(Reason::Dependency);
     }
     // Labels are in the front matter but change without a version; only
@@ -612,6 +611,7 @@ mod tests {
                 p.meta.id.clone(),
                 PageState {
                     title: Some(p.meta.title.clone()),
+                    parent: p.meta.parent.as_ref().map(|(id, _)| id.clone()),
                     deps: d,
                     deps_hash: Some(hash),
                     ..PageState::minimal(p.meta.version, "2026-01-01T00:00:00Z", p.path.as_str())
