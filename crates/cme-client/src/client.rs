@@ -243,13 +243,24 @@ impl Client {
     /// Follows v1 `_links.next`, which is relative to the context root
     /// (unlike v2's, which already includes `/wiki`).
     pub(crate) async fn v1_all<T: DeserializeOwned>(&self, first: String) -> Result<Vec<T>, Error> {
+        self.v1_all_map(first, Some).await
+    }
+
+    /// Like [`Self::v1_all`], keeping `f` of each item as its answer
+    /// arrives: a listing of 100,000 pages with their ancestors, versions
+    /// and labels is not held whole before it is boiled down.
+    pub(crate) async fn v1_all_map<T: DeserializeOwned, U>(
+        &self,
+        first: String,
+        f: impl Fn(T) -> Option<U>,
+    ) -> Result<Vec<U>, Error> {
         let mut out = Vec::new();
         let mut seen = seen_from(&first);
         let mut url = Some(first);
         while let Some(u) = url.take() {
             let page: V2List<T> = self.get_json(&u).await?;
             let n = page.results.len();
-            out.extend(page.results);
+            out.extend(page.results.into_iter().filter_map(&f));
             // `limit=0` answers `next` to the same page: never loop on an empty one.
             if n == 0 {
                 break;
@@ -313,8 +324,10 @@ impl Client {
                     self.root,
                     encode(space.key.as_str())
                 );
-                let pages: Vec<V1Content> = self.v1_all(url).await?;
-                out.extend(pages.into_iter().map(|p| p.into_meta(Some(space)).0));
+                let pages = self
+                    .v1_all_map(url, |p: V1Content| Some(p.into_meta(Some(space)).0))
+                    .await?;
+                out.extend(pages);
             }
             return Ok(out);
         }
@@ -326,12 +339,11 @@ impl Client {
             self.root,
             encode(&cql)
         );
-        let pages: Vec<V1Content> = self.v1_all(url).await?;
-        Ok(pages
-            .into_iter()
-            .map(|p| p.into_meta(Some(space)).0)
-            .filter(|p| matches!(p.status, PageStatus::Current | PageStatus::Archived))
-            .collect())
+        self.v1_all_map(url, |p: V1Content| {
+            Some(p.into_meta(Some(space)).0)
+                .filter(|p| matches!(p.status, PageStatus::Current | PageStatus::Archived))
+        })
+        .await
     }
 
     /// Listing data of specific pages (no bodies). Missing or invisible ids
@@ -433,8 +445,8 @@ impl Client {
             self.root,
             encode(cql)
         );
-        let pages: Vec<V1Content> = self.v1_all(url).await?;
-        Ok(pages.into_iter().map(|p| p.into_meta(None).0).collect())
+        self.v1_all_map(url, |p: V1Content| Some(p.into_meta(None).0))
+            .await
     }
 
     /// Pages with storage bodies, up to 250 per request. Ids that are missing
