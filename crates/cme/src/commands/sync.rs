@@ -120,6 +120,11 @@ pub fn run_pipeline(
         if first {
             cancel.cancel();
             eprintln!("\nstopping after the current file (Ctrl+C again to quit now)");
+            // On Unix the signal handler itself quits on a second press. A
+            // listener made now could see the first press late (tokio reads
+            // signals asynchronously) and quit a run that is stopping cleanly,
+            // leaving its lock file.
+            #[cfg(not(unix))]
             if tokio::signal::ctrl_c().await.is_ok() {
                 std::process::exit(130);
             }
