@@ -155,13 +155,7 @@ fn a_page_archived_later_leaves_the_export_and_is_named() {
 #[test]
 fn data_center_exports_archived_pages_when_asked() {
     let sim = spawn(SimConfig::demo().flavor(confluence_sim::Flavor::DataCenter)).unwrap();
-    let mut cfg = cme_client::ClientConfig::new(
-        sim.url(),
-        cme_client::Flavor::DataCenter,
-        cme_client::Credentials::Bearer(cme_client::Secret::new("sim-pat")),
-    );
-    cfg.retry = cme_client::RetryPolicy::none();
-    let c = Client::new(cfg).unwrap();
+    let c = dc_client(&sim.url());
     let out = tmp("archived-dc");
     export_demo(&c, &out, true);
     assert!(tracked(&out, ARCHIVED).is_some());

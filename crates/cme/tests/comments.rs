@@ -351,13 +351,7 @@ fn sync_follows_comment_changes_without_page_versions() {
 #[test]
 fn data_center_sidecars_too() {
     let sim = spawn(SimConfig::demo().flavor(confluence_sim::Flavor::DataCenter)).unwrap();
-    let mut cfg = cme_client::ClientConfig::new(
-        sim.url(),
-        cme_client::Flavor::DataCenter,
-        cme_client::Credentials::Bearer(cme_client::Secret::new("sim-pat")),
-    );
-    cfg.retry = cme_client::RetryPolicy::none();
-    let c = Client::new(cfg).unwrap();
+    let c = dc_client(&sim.url());
     populate(&sim);
     let out = tmp("comments-dc");
     run_mode(&c, &out, all_spaces(), Some(CommentsMode::All));

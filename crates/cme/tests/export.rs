@@ -3,7 +3,6 @@
 mod common;
 use cme::export::Selection;
 use cme::state::{STATE_FILE, ScopeCommand, State};
-use cme_client::{Client, ClientConfig, Credentials, Flavor, RetryPolicy, Secret};
 use common::*;
 use confluence_sim::{SimConfig, spawn};
 use serde_json::json;
@@ -310,14 +309,13 @@ fn data_center_export_matches_the_cloud_export() {
             .context_path("/confluence"),
     )
     .unwrap();
-    let mut cfg = ClientConfig::new(
-        format!("{}/confluence", dc_sim.url()),
-        Flavor::DataCenter,
-        Credentials::Bearer(Secret::new("sim-pat")),
-    );
-    cfg.retry = RetryPolicy::none();
     let dc = tmp("flavor-dc");
-    let report = export(&Client::new(cfg).unwrap(), &dc, false).unwrap();
+    let report = export(
+        &dc_client(&format!("{}/confluence", dc_sim.url())),
+        &dc,
+        false,
+    )
+    .unwrap();
     assert!(written(&report) > 0);
 
     // Folders exist on Cloud only: there, the demo's "Page in a Folder" sits

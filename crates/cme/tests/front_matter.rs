@@ -225,13 +225,7 @@ fn a_label_change_without_a_version_reaches_the_file_at_no_listing_cost() {
 #[test]
 fn data_center_labels_reach_the_file_too() {
     let sim = spawn(SimConfig::demo().flavor(confluence_sim::Flavor::DataCenter)).unwrap();
-    let mut cfg = cme_client::ClientConfig::new(
-        sim.url(),
-        cme_client::Flavor::DataCenter,
-        cme_client::Credentials::Bearer(cme_client::Secret::new("sim-pat")),
-    );
-    cfg.retry = cme_client::RetryPolicy::none();
-    let c = Client::new(cfg).unwrap();
+    let c = dc_client(&sim.url());
     let out = tmp("fm-dc");
     export(&c, &out, false).unwrap();
     let path = path_of(&out, "1001");

@@ -835,13 +835,7 @@ fn data_center_syncs_like_cloud() {
             .context_path("/confluence"),
     )
     .unwrap();
-    let mut cfg = cme_client::ClientConfig::new(
-        format!("{}/confluence", sim.url()),
-        cme_client::Flavor::DataCenter,
-        cme_client::Credentials::Bearer(cme_client::Secret::new("sim-pat")),
-    );
-    cfg.retry = cme_client::RetryPolicy::none();
-    let c = Client::new(cfg).unwrap();
+    let c = dc_client(&format!("{}/confluence", sim.url()));
     let out = tmp("dc");
     let first = export(&c, &out, false).unwrap();
     assert!(first.attachment_counts.new > 0, "{}", first.render());

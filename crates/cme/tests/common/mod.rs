@@ -33,6 +33,18 @@ pub fn client(sim: &SimHandle, token: &str) -> Client {
     Client::new(cfg).unwrap()
 }
 
+/// A Data Center client with the simulator's PAT at `url` (the site URL,
+/// context path included), without retries.
+pub fn dc_client(url: &str) -> Client {
+    let mut cfg = ClientConfig::new(
+        url,
+        Flavor::DataCenter,
+        Credentials::Bearer(Secret::new("sim-pat")),
+    );
+    cfg.retry = RetryPolicy::none();
+    Client::new(cfg).unwrap()
+}
+
 pub fn tmp(name: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("cme-export-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&d);
