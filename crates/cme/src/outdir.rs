@@ -200,6 +200,7 @@ impl OutDir {
             path: rel.under(&self.path),
             file: Some(BufWriter::with_capacity(64 << 10, file)),
             durability,
+            done: false,
         })
     }
 
@@ -467,6 +468,8 @@ pub struct AtomicFile {
     path: PathBuf,
     file: Option<BufWriter<std::fs::File>>,
     durability: Durability,
+    /// Renamed into place: nothing to clean up.
+    done: bool,
 }
 
 impl AtomicFile {
@@ -503,7 +506,9 @@ impl AtomicFile {
                 f.sync_all()?;
             }
             drop(f);
-            self.parent.rename(&self.tmp, &self.parent, &self.name)
+            self.parent.rename(&self.tmp, &self.parent, &self.name)?;
+            self.done = true;
+            Ok(())
         })();
         result.map_err(|source| OutDirError::Io {
             op: Op::Write,
@@ -527,7 +532,7 @@ impl cme_client::Sink for AtomicFile {
 impl Drop for AtomicFile {
     fn drop(&mut self) {
         // Not committed (or the rename failed): the partial file goes.
-        if self.file.take().is_some() || self.parent.exists(&self.tmp) {
+        if !self.done {
             let _ = self.parent.remove_file(&self.tmp);
         }
     }

@@ -11,7 +11,7 @@ pub mod md;
 mod tables;
 pub mod write;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use comrak::Anchorizer;
 
@@ -65,6 +65,8 @@ pub(crate) struct Renderer<'c> {
     anchorizer: Anchorizer,
     /// Where this page's `#anchor` links can land.
     anchors: anchors::Anchors,
+    /// Other pages' anchors, found once per page however many links ask.
+    other_anchors: HashMap<PageRef, anchors::Anchors>,
     /// Pages being included (cycle guard).
     include_stack: Vec<PageRef>,
     includes: usize,
@@ -131,6 +133,7 @@ pub(crate) fn convert(
         warnings: Vec::new(),
         anchorizer: Anchorizer::new(),
         anchors: anchors::Anchors::default(),
+        other_anchors: HashMap::new(),
         include_stack: Vec::new(),
         includes: 0,
         tocs: Vec::new(),
@@ -148,14 +151,7 @@ pub(crate) fn convert(
     };
     let mut blocks = Vec::new();
     r.top = &blocks;
-    // One heading line: control characters (a newline) become spaces.
-    let title = opts.title.as_deref().map(|t| {
-        t.split(char::is_control)
-            .map(str::trim)
-            .filter(|part| !part.is_empty())
-            .collect::<Vec<_>>()
-            .join(" ")
-    });
+    let title = opts.title.as_deref().map(one_line);
     if let Some(title) = title.as_ref().filter(|t| !t.is_empty()) {
         let anchor = r.anchorizer.anchorize(title);
         r.headings.push(Heading {
@@ -529,4 +525,15 @@ pub(crate) fn flatten(mut blocks: Vec<Block>, out: &mut Vec<Inline>) {
     while matches!(out.last(), Some(Inline::LineBreak)) {
         out.pop();
     }
+}
+
+/// A title as one heading line: control characters (a newline) become
+/// spaces.
+pub(crate) fn one_line(title: &str) -> String {
+    title
+        .split(char::is_control)
+        .map(str::trim)
+        .filter(|part| !part.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
 }

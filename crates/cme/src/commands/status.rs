@@ -1,4 +1,5 @@
 //! `status`: what an output folder tracks, read from its state file only.
+use crate::export::comments::CommentsMode;
 use crate::export::paths::OutputPath;
 use crate::state::{State, TrackedStatus};
 use crate::sync::disk::content_hash;
@@ -192,10 +193,10 @@ fn options_text(state: &State) -> String {
             if m.front_matter != Some(false) {
                 parts.push("front matter".to_owned());
             }
-            if let Some(c) = m.comments {
-                let c = serde_json::to_value(c).unwrap_or_default();
-                if c.as_str().is_some_and(|c| c != "none") {
-                    parts.push(format!("comments {}", c.as_str().unwrap_or("?")));
+            if let Some(c) = m.comments.filter(|c| *c != CommentsMode::None) {
+                // The flag's own word for it.
+                if let Some(v) = clap::ValueEnum::to_possible_value(&c) {
+                    parts.push(format!("comments {}", v.get_name()));
                 }
             }
             if let Some(j) = &m.jira_url {

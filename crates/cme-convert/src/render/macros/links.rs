@@ -254,18 +254,16 @@ impl Renderer<'_> {
     /// include, and records so a change to that page rewrites this link).
     /// `None` when the page is not at hand or has no such anchor.
     fn other_page_anchor(&mut self, page: &PageRef, anchor: &str) -> Option<String> {
-        let storage = self.ctx.page_body(page)?;
-        let parsed = crate::parse::parse(&storage);
-        let title = page.title().map(|t| {
-            t.split(char::is_control)
-                .map(str::trim)
-                .filter(|part| !part.is_empty())
-                .collect::<Vec<_>>()
-                .join(" ")
-        });
-        let (mut anchors, _) = super::super::anchors::Anchors::scan(&parsed.tree, title.as_deref());
-        anchors.set_title(page.title().map(str::to_owned));
-        let found = anchors.resolve(anchor);
+        if !self.other_anchors.contains_key(page) {
+            let storage = self.ctx.page_body(page)?;
+            let parsed = crate::parse::parse(&storage);
+            let title = page.title().map(crate::render::one_line);
+            let (mut anchors, _) =
+                crate::render::anchors::Anchors::scan(&parsed.tree, title.as_deref());
+            anchors.set_title(page.title().map(str::to_owned));
+            self.other_anchors.insert(page.clone(), anchors);
+        }
+        let found = self.other_anchors[page].resolve(anchor);
         if found.is_none() {
             self.warn(
                 WarningKind::Unresolved,
