@@ -64,6 +64,16 @@ fn front_matter(out: &Path, path: &str) -> Yaml {
         .unwrap_or_else(|e| panic!("{path}: {e}\n{}", &rest[..end]))
 }
 
+/// The `tags` of parsed front matter.
+fn tags_of(fm: &Yaml) -> Vec<&str> {
+    fm["tags"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .filter_map(Yaml::as_str)
+        .collect()
+}
+
 fn path_of(out: &Path, id: &str) -> String {
     let state = State::load(out).unwrap().unwrap();
     state.pages[&cme_client::PageId::new(id)]
@@ -186,12 +196,7 @@ fn a_label_change_without_a_version_reaches_the_file_at_no_listing_cost() {
     let n = requests_but_users(&sim);
     assert!(n <= idle_requests + 1, "{n} requests, idle {idle_requests}");
     let fm = front_matter(&out, &path);
-    let tags: Vec<&str> = fm["tags"]
-        .as_sequence()
-        .unwrap()
-        .iter()
-        .filter_map(Yaml::as_str)
-        .collect();
+    let tags = tags_of(&fm);
     assert!(
         tags.contains(&"alpha") && tags.contains(&"zeta-label"),
         "{tags:?}"
@@ -208,12 +213,7 @@ fn a_label_change_without_a_version_reaches_the_file_at_no_listing_cost() {
     let o = sync(&c, &out).unwrap();
     assert_eq!(written(&o), 1, "{}", o.render());
     let fm = front_matter(&out, &path);
-    let tags: Vec<&str> = fm["tags"]
-        .as_sequence()
-        .unwrap()
-        .iter()
-        .filter_map(Yaml::as_str)
-        .collect();
+    let tags = tags_of(&fm);
     assert!(
         !tags.contains(&"alpha") && tags.contains(&"zeta-label"),
         "{tags:?}"
