@@ -6,7 +6,7 @@
 //!
 //! `cargo bench -p cme --bench export`; `CME_BENCH_SPEC` picks the site
 //! (default `pages=10000,spaces=1,depth=6,attachments=0.2,body_kb=8,seed=7`).
-use cme::export::Selection;
+use cme::sync::Selection;
 use cme::sync::{Start, SyncRequest};
 use cme_client::{Client, ClientConfig, Credentials, Flavor, Secret};
 use std::time::Instant;
@@ -84,7 +84,7 @@ fn child(url: &str) {
         .unwrap();
     let started = Instant::now();
     let report = rt
-        .block_on(cme::sync::run(&client, req, &cme::progress::Silent))
+        .block_on(cme::sync::run(&client, req, &cme::cli::progress::Silent))
         .expect("export succeeds");
     let secs = started.elapsed().as_secs_f64();
     let rss_kib = std::fs::read_to_string("/proc/self/status")

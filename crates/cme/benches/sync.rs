@@ -28,7 +28,7 @@
 //! `CME_BENCH_PARENT_PAGE_PATH` run it with path templates; `CME_BENCH_TRACE=1` prints
 //! each phase's progress stages with their times (where the time goes).
 //! `benches/export.rs` remains the export-only benchmark.
-use cme::export::Selection;
+use cme::sync::Selection;
 use cme::sync::{Start, SyncRequest};
 use cme_client::{Client, ClientConfig, Credentials, Flavor, Secret};
 use serde_json::{Value, json};
@@ -293,10 +293,10 @@ fn child(phase: &str, url: &str, dir: &Path) {
     // With CME_BENCH_TRACE, the program's plain progress lines show where
     // the time goes.
     let trace = std::env::var_os("CME_BENCH_TRACE").is_some();
-    let progress: std::sync::Arc<dyn cme::progress::Progress + Send + Sync> = if trace {
-        cme::progress::for_stderr(cme::progress::Display::Lines)
+    let progress: std::sync::Arc<dyn cme::cli::progress::Progress + Send + Sync> = if trace {
+        cme::cli::progress::for_stderr(cme::cli::progress::Display::Lines)
     } else {
-        std::sync::Arc::new(cme::progress::Silent)
+        std::sync::Arc::new(cme::cli::progress::Silent)
     };
     let report = rt
         .block_on(cme::sync::run(&client, req, progress.as_ref()))

@@ -11,7 +11,7 @@
 //! `CME_BENCH_RATE` and `CME_BENCH_BURST` the limit (default 20 and 10);
 //! `CME_BENCH_429_RATE` (default 0) adds that share of random 429s with
 //! `Retry-After: CME_BENCH_RETRY_AFTER` seconds (default 3), on top of the limit.
-use cme::export::Selection;
+use cme::sync::Selection;
 use cme::sync::{Start, SyncRequest};
 use cme_client::{Client, ClientConfig, Credentials, Flavor, Secret, Stats};
 use confluence_sim::SimHandle;
@@ -55,7 +55,7 @@ fn export(sim: &SimHandle, name: &str) -> (Duration, Stats, u64) {
         .block_on(cme::sync::run(
             &client,
             SyncRequest::new(&out, start),
-            &cme::progress::Silent,
+            &cme::cli::progress::Silent,
         ))
         .expect("export succeeds");
     let wall = began.elapsed();

@@ -1,22 +1,20 @@
 //! The `confluence-markdown-exporter` command line (alias `cme`).
 //!
 //! The binary is thin: [`cli::main`] parses arguments, dispatches to one
-//! function per command in [`commands`], and renders errors in one place
-//! ([`report`]). Commands return errors; they never exit the process.
+//! function per command in [`cli::commands`], and renders errors in one
+//! place ([`cli::report`]). Commands return errors; they never exit the
+//! process. ARCHITECTURE.md shows the layers below and the data flow.
+// The layers, lowest first; each uses only those above it in this list.
 pub mod cli;
-pub mod commands;
-pub mod config;
-pub mod export;
-pub mod interrupt;
-pub mod logging;
-pub mod outdir;
-pub mod progress;
-pub mod report;
-pub mod settings;
+pub mod deps;
+pub mod fs;
+pub mod options;
+pub mod page;
+pub mod place;
 pub mod state;
 pub mod sync;
 pub mod terminal;
-pub mod urls;
+pub mod units;
 
 // Converting a page allocates many small Markdown nodes; mimalloc makes that
 // a fifth faster than the system allocator (cme-convert's `corpus` and

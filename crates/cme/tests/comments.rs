@@ -8,7 +8,7 @@
 //! comment body cannot break the file; a page titled like a sidecar gets
 //! its own name.
 mod common;
-use cme::export::comments::CommentsMode;
+use cme::page::comments::CommentsMode;
 use cme::state::{MarkdownSettings, State};
 use cme::sync::Start;
 use cme::sync::outcome::Outcome;

@@ -26,8 +26,8 @@
 //! are the reductions of what this test found, kept as regression tests.
 mod common;
 
-use cme::export::Selection;
 use cme::state::{LayoutSettings, PageState, STATE_FILE, Scope, State, TrackedStatus};
+use cme::sync::Selection;
 use cme::sync::outcome::Outcome;
 use cme::sync::plan::Hold;
 use cme::sync::{Start, SyncRequest};
@@ -845,7 +845,7 @@ fn untracked(out: &Path, state: &State) -> Vec<String> {
     // run removes them).
     let temporary = |f: &str| {
         let (folder, name) = f.rsplit_once('/').unwrap_or(("", f));
-        cme::outdir::partial_target(name).is_some_and(|t| {
+        cme::fs::outdir::partial_target(name).is_some_and(|t| {
             let target = if folder.is_empty() {
                 t.to_owned()
             } else {
@@ -862,12 +862,12 @@ fn untracked(out: &Path, state: &State) -> Vec<String> {
 }
 
 /// Appends a journal line, as a run does before it dies.
-fn journal(out: &Path, rec: &cme::sync::journal::Record) {
+fn journal(out: &Path, rec: &cme::state::journal::Record) {
     use std::io::Write as _;
     let mut f = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
-        .open(cme::sync::journal::path(out))
+        .open(cme::state::journal::path(out))
         .unwrap();
     writeln!(f, "{}", serde_json::to_string(rec).unwrap()).unwrap();
 }
@@ -879,7 +879,7 @@ fn loaded(out: &Path, when: &str) -> State {
         Ok(None) => panic!("{when}: no state file in `{}`", out.display()),
         Err(e) => panic!("{when}: the state does not load: {e:#}"),
     };
-    if let Err(e) = cme::sync::journal::replay(out, &mut s) {
+    if let Err(e) = cme::state::journal::replay(out, &mut s) {
         panic!("{when}: the journal does not replay: {e:#}");
     }
     s
@@ -1658,7 +1658,7 @@ fn bug_3_a_file_written_just_before_a_kill_is_orphaned_by_a_rename() {
         .clone();
     journal(
         &out,
-        &cme::sync::journal::Record::Intent {
+        &cme::state::journal::Record::Intent {
             paths: vec![b.clone()],
         },
     );
@@ -1710,7 +1710,7 @@ fn bug_3_a_partial_file_left_by_a_kill_is_never_removed() {
     let b = folder.join("Second name.md").to_string_lossy().into_owned();
     journal(
         &out,
-        &cme::sync::journal::Record::Intent {
+        &cme::state::journal::Record::Intent {
             paths: vec![b.clone()],
         },
     );
@@ -1811,7 +1811,7 @@ fn bug_5_an_empty_folder_left_by_a_kill_is_never_removed() {
     export(&c, &out, false).unwrap();
     journal(
         &out,
-        &cme::sync::journal::Record::Intent {
+        &cme::state::journal::Record::Intent {
             paths: vec!["GEN0/_attachments/1000001/x.png".to_owned()],
         },
     );

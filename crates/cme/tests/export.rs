@@ -1,8 +1,8 @@
 //! Full exports against the in-process simulator: completeness, links,
 //! attachments, hostile titles, refusal rules, API call counts, faults.
 mod common;
-use cme::export::Selection;
 use cme::state::{STATE_FILE, ScopeCommand, State};
+use cme::sync::Selection;
 use common::*;
 use confluence_sim::{SimConfig, spawn};
 use serde_json::json;

@@ -339,7 +339,7 @@ fn a_creator_known_only_by_id_is_named() {
     );
     let c = client(&sim, "sim-token");
     let out = tmp("fm-creator");
-    let selection = cme::export::Selection::Pages {
+    let selection = cme::sync::Selection::Pages {
         roots: vec![cme_client::PageId::new(&id)],
         descendants: false,
     };

@@ -3,7 +3,7 @@
 //! to a file of the export (and its `#anchor` to an anchor in that file) or
 //! is an absolute `http(s)` URL, never a host-less path.
 mod common;
-use cme::export::Selection;
+use cme::sync::Selection;
 use cme_client::SpaceKey;
 use common::links::check_links;
 use common::*;

@@ -4,7 +4,7 @@
 //! file with their own content, the export succeeds, the next sync is idle,
 //! and a colliding newcomer never renames an existing file.
 mod common;
-use cme::export::names::key;
+use cme::place::names::key;
 use cme::state::{State, TrackedStatus};
 use cme::sync::outcome::Outcome;
 use cme_client::Client;

@@ -6,8 +6,8 @@
 //! and stays; the rest of the run goes on.
 #![cfg(unix)]
 mod common;
+use cme::fs::hash::content_hash;
 use cme::state::{State, TrackedStatus};
-use cme::sync::disk::content_hash;
 use cme::sync::outcome::Outcome;
 use cme_client::{Client, PageId};
 use common::*;

@@ -3,8 +3,8 @@
 //! mismatch, permission loss, progressive state, `--force`, moves,
 //! attachments, safety rules, failures, the lock, a corrupt state, JSON.
 mod common;
-use cme::export::Selection;
 use cme::state::{State, TrackedStatus};
+use cme::sync::Selection;
 use cme::sync::Start;
 use cme::sync::outcome::Outcome;
 use cme::sync::plan::ChangeKind;
@@ -676,7 +676,7 @@ fn a_page_that_cannot_be_fetched_keeps_its_file_and_is_retried() {
 #[test]
 fn a_second_run_on_the_same_folder_fails_at_once() {
     let (_sim, c, out) = exported("lock");
-    let held = cme::sync::lock::FolderLock::acquire(&out).unwrap();
+    let held = cme::state::lock::FolderLock::acquire(&out).unwrap();
     let err = format!("{:#}", sync(&c, &out).unwrap_err());
     assert!(err.contains("another cme run"), "{err}");
     drop(held);

@@ -7,108 +7,28 @@
 //!
 //! An export command is "add this scope, then sync" from an empty (or, with
 //! `--append`, the existing) state, so the two can never drift apart.
-use crate::export::front_matter::FrontMatter;
-pub mod deps;
-pub mod disk;
+use crate::page::front_matter::FrontMatter;
 pub mod execute;
-pub mod journal;
-pub mod lock;
 pub mod outcome;
-pub mod pages;
 pub mod plan;
+pub mod progress;
 pub mod remote;
+pub mod request;
 
-use crate::export::layout::{LayoutOptions, Recorded};
-use crate::progress::{Phase, Progress};
-use crate::state::{Scope, State, TrackedStatus};
+pub use remote::inventory::Selection;
+pub use request::{Cancel, Start, SyncRequest};
+
+use crate::place::layout::{LayoutOptions, Recorded};
+use crate::state::journal::{self, Store};
+use crate::state::{State, TrackedStatus};
+use crate::sync::progress::{Phase, Progress};
 use anyhow::{Context as _, Result, bail};
 use cme_client::Client;
-use cme_convert::Options;
 use execute::{Exec, execute};
-use journal::Store;
 use outcome::Outcome;
 use plan::{LocalFacts, PlanOptions};
-use remote::scope_text;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Instant, SystemTime};
-
-/// How a run begins.
-#[derive(Debug, Clone)]
-pub enum Start {
-    /// `sync`: replay the recorded scopes; a state must exist.
-    Sync,
-    /// An export command: add `scope` (to an existing state only with
-    /// `append`), then sync.
-    Export { scope: Scope, append: bool },
-}
-
-/// One run.
-pub struct SyncRequest {
-    pub output: PathBuf,
-    pub start: Start,
-    /// Re-export every page (`--force`).
-    pub force: bool,
-    /// Print the plan, change nothing.
-    pub dry_run: bool,
-    /// Allow a mass deletion of up to this many pages.
-    pub max_delete: Option<usize>,
-    pub options: Options,
-    pub jira_url: Option<String>,
-    /// `options` and `jira_url` as recorded in the state; when the state
-    /// recorded others, every page is rewritten. `None`: not recorded.
-    pub markdown: Option<crate::state::MarkdownSettings>,
-    /// Path templates, attachments, breadcrumbs (`None`: the defaults); a
-    /// change from the recorded ones re-places and rewrites every page.
-    pub layout: Option<crate::state::LayoutSettings>,
-    pub cancel: Cancel,
-}
-
-impl SyncRequest {
-    /// A run with the default options: no force, no dry run, no
-    /// `--max-delete`, default Markdown.
-    pub fn new(output: impl Into<PathBuf>, start: Start) -> Self {
-        Self {
-            output: output.into(),
-            start,
-            force: false,
-            dry_run: false,
-            max_delete: None,
-            options: Options::default(),
-            jira_url: None,
-            markdown: None,
-            layout: None,
-            cancel: Cancel::default(),
-        }
-    }
-}
-
-/// Ctrl+C, as something a run can both poll and await.
-#[derive(Clone, Debug)]
-pub struct Cancel(std::sync::Arc<tokio::sync::watch::Sender<bool>>);
-
-impl Default for Cancel {
-    fn default() -> Self {
-        Self(std::sync::Arc::new(tokio::sync::watch::channel(false).0))
-    }
-}
-
-impl Cancel {
-    /// Asks the run to stop (after the current file, with state saved).
-    pub fn cancel(&self) {
-        self.0.send_replace(true);
-    }
-
-    /// Whether a stop was asked for.
-    pub fn is_cancelled(&self) -> bool {
-        *self.0.borrow()
-    }
-
-    /// Resolves once a stop is asked for.
-    pub async fn cancelled(&self) {
-        let mut rx = self.0.subscribe();
-        let _ = rx.wait_for(|v| *v).await;
-    }
-}
 
 /// Runs export or sync into `req.output`.
 pub async fn run(client: &Client, req: SyncRequest, progress: &dyn Progress) -> Result<Outcome> {
@@ -129,8 +49,8 @@ pub async fn run(client: &Client, req: SyncRequest, progress: &dyn Progress) -> 
     let locked = if req.dry_run {
         None
     } else {
-        let dir = crate::outdir::OutDir::open(output)?;
-        let lock = lock::FolderLock::acquire_in(&dir)?;
+        let dir = crate::fs::outdir::OutDir::open(output)?;
+        let lock = crate::state::lock::FolderLock::acquire_in(&dir)?;
         // A run killed while saving the state leaves its temporary copies.
         crate::state::remove_partials(&dir);
         Some((lock, dir))
@@ -178,7 +98,7 @@ pub async fn run(client: &Client, req: SyncRequest, progress: &dyn Progress) -> 
             bail!(
                 "not found, or not visible to this account: `{}` (in `{}`)",
                 missing.join("`, `"),
-                scope_text(scope)
+                scope
             );
         }
     }
@@ -305,7 +225,7 @@ fn open_state(client: &Client, output: &Path, start: &Start) -> Result<(State, u
 fn local_facts(output: &Path, state: &State) -> LocalFacts {
     let mut facts = LocalFacts::default();
     let mut check = |p: &str| {
-        if crate::export::paths::OutputPath::parse_recorded(p).is_ok()
+        if crate::fs::paths::OutputPath::parse_recorded(p).is_ok()
             && std::fs::symlink_metadata(output.join(p)).is_err()
         {
             facts.missing.insert(p.to_owned());

@@ -1,9 +1,9 @@
 //! What a run did (or, with `--dry-run`, would do), and how it is printed:
 //! git-status lines and the contract's summary, or JSON.
 use super::plan::{AttachmentPlan, ChangeKind, Hold, Plan, Reason};
-use super::remote::{Remote, scope_text};
-use crate::progress::thousands;
+use super::remote::Remote;
 use crate::terminal::escape;
+use crate::units::thousands;
 use serde::Serialize;
 use std::fmt::Write as _;
 
@@ -205,7 +205,7 @@ impl Outcome {
             not_found: remote
                 .missing
                 .iter()
-                .map(|(s, m)| format!("`{}` in `{}`", m.join("`, `"), scope_text(s)))
+                .map(|(s, m)| format!("`{}` in `{}`", m.join("`, `"), s))
                 .collect(),
             archived: remote.archived.clone(),
             spaces: remote.spaces,
@@ -401,7 +401,7 @@ impl Outcome {
         let mut s = format!(
             "{} in {}: {} ({} written, {} unchanged",
             if self.interrupted { "Stopped" } else { "Done" },
-            crate::progress::secs_precise(self.elapsed_secs),
+            crate::units::secs_precise(self.elapsed_secs),
             plural(pages, "page"),
             thousands(written as u64),
             thousands(self.unchanged as u64)
@@ -433,7 +433,7 @@ impl Outcome {
             let _ = write!(
                 s,
                 ", {} in {}",
-                crate::progress::human_bytes(t.bytes),
+                crate::units::human_bytes(t.bytes),
                 plural(t.requests as usize, "request")
             );
             let mut extra = Vec::new();
@@ -443,7 +443,7 @@ impl Outcome {
             if t.throttled_secs >= 0.5 {
                 extra.push(format!(
                     "{} throttled",
-                    crate::progress::secs(std::time::Duration::from_secs_f64(t.throttled_secs))
+                    crate::units::secs(std::time::Duration::from_secs_f64(t.throttled_secs))
                 ));
             }
             if !extra.is_empty() {
@@ -490,7 +490,7 @@ fn write_warnings(s: &mut String, warnings: &[Warning]) {
 
 /// `1 page`, `2 pages`: English plurals of the nouns we count.
 pub fn plural(n: usize, noun: &str) -> String {
-    let count = crate::progress::thousands(n as u64);
+    let count = crate::units::thousands(n as u64);
     if n == 1 {
         format!("1 {noun}")
     } else if noun.ends_with('y') && !noun.ends_with("ey") {

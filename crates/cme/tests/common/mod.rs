@@ -2,9 +2,9 @@
 //! control API, runs of the pipeline, and whole-tree snapshots.
 #![allow(dead_code)]
 pub mod links;
-use cme::export::Selection;
-use cme::progress::{Phase, Progress};
+use cme::cli::progress::{Phase, Progress};
 use cme::state::STATE_FILE;
+use cme::sync::Selection;
 use cme::sync::outcome::Outcome;
 use cme::sync::{Start, SyncRequest};
 use cme_client::{Client, ClientConfig, Credentials, Flavor, RetryPolicy, Secret};

@@ -1,0 +1,66 @@
+//! How to reach Confluence, as clap sees it: flags and their environment
+//! variables. Turned into a client by `cli::settings`.
+use clap::{Args, ValueEnum};
+use cme_client::Flavor;
+
+/// How to reach Confluence. Every flag has an environment variable, so cron
+/// jobs keep tokens out of the command line (and out of `ps`).
+#[derive(Debug, Args, Clone, Default)]
+#[command(next_help_heading = "Connection")]
+pub struct ConnectionArgs {
+    /// Site URL, e.g. `https://example.atlassian.net` or `https://host/confluence`
+    /// (any page URL works: the site is the part before `/display/`, `/spaces/`, ...)
+    #[arg(long, env = "CME_URL")]
+    pub url: Option<String>,
+    /// Cloud account e-mail (with --token)
+    #[arg(long, env = "CME_EMAIL")]
+    pub email: Option<String>,
+    /// Cloud API token
+    #[arg(long, env = "CME_API_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+    /// Data Center personal access token (sent as a Bearer token)
+    #[arg(long, env = "CME_PAT", hide_env_values = true)]
+    pub pat: Option<String>,
+    /// Kind of Confluence [default: detected: `*.atlassian.net` is Cloud, a
+    /// PAT alone means Data Center, otherwise the site is asked]
+    #[arg(long, value_enum, env = "CME_FLAVOR", ignore_case = true)]
+    pub flavor: Option<FlavorArg>,
+    /// Send no credentials (public sites that allow anonymous reading)
+    #[arg(long)]
+    pub anonymous: bool,
+    /// Requests in flight at once [default: 8]
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub concurrency: Option<u16>,
+    /// Extra trusted CA certificates (PEM file), added to the system's
+    #[arg(long, env = "CME_CA_BUNDLE", value_name = "FILE")]
+    pub ca_bundle: Option<std::path::PathBuf>,
+}
+
+/// `--flavor` values (case-insensitive).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FlavorArg {
+    /// Confluence Cloud
+    Cloud,
+    /// Confluence Data Center or Server
+    #[value(aliases = ["datacenter", "data-center", "server"])]
+    Dc,
+}
+
+impl From<FlavorArg> for Flavor {
+    fn from(f: FlavorArg) -> Self {
+        match f {
+            FlavorArg::Cloud => Flavor::Cloud,
+            FlavorArg::Dc => Flavor::DataCenter,
+        }
+    }
+}
+
+/// Reads a flavour as users write it: `cloud`; `dc`, `datacenter`,
+/// `data-center` or `server`; any case.
+pub fn parse_flavor(s: &str) -> Option<Flavor> {
+    match s.trim().to_ascii_lowercase().as_str() {
+        "cloud" => Some(Flavor::Cloud),
+        "dc" | "datacenter" | "data-center" | "server" => Some(Flavor::DataCenter),
+        _ => None,
+    }
+}

@@ -1,0 +1,196 @@
+//! `config`: read and change the settings file (see [`crate::cli::config`]).
+use crate::cli::config::{self, Config, SETTINGS};
+use crate::cli::settings::{ConnectionArgs, FlavorArg, Source, source_of};
+use crate::cli::urls::Site;
+use anyhow::Result;
+use clap::{Args, Subcommand};
+use serde::Serialize;
+
+/// Arguments of `config`.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  cme config set url https://example.atlassian.net
+  cme config set email me@example.com
+  cme config set flavor dc
+  cme config list            # effective values and where each comes from
+  cme config list --json
+
+Tokens are never stored in the file: set CME_API_TOKEN (Cloud) or CME_PAT (Data Center).")]
+pub struct ConfigArgs {
+    #[command(subcommand)]
+    action: Action,
+}
+
+#[derive(Debug, Subcommand)]
+enum Action {
+    /// Print where the settings file is
+    Path,
+    /// Print every setting's effective value and where it came from
+    /// (flag, environment, file, default); secrets show only whether they are set
+    List {
+        /// Print JSON: `[{"key", "value", "source"}]`
+        #[arg(long)]
+        json: bool,
+        /// The connection flags to resolve, as an export command takes them
+        #[command(flatten)]
+        connection: ConnectionArgs,
+    },
+    /// Print one setting (as stored in the file)
+    Get {
+        /// Setting name (`url`, `email`, `flavor`, `concurrency`, `link-style`, `alert-style`, `jira-url`)
+        key: String,
+    },
+    /// Change one setting
+    #[command(after_help = set_help())]
+    Set {
+        /// Setting name (see below)
+        key: String,
+        /// New value
+        value: String,
+    },
+    /// Remove one setting (back to its default)
+    Unset {
+        /// Setting name
+        key: String,
+    },
+}
+
+fn set_help() -> String {
+    let mut out = String::from("Settings:\n");
+    for info in SETTINGS {
+        out.push_str(&format!("  {:<12} {}\n", info.name, info.allowed));
+    }
+    out
+}
+
+/// Runs `config`.
+pub fn run(args: &ConfigArgs) -> Result<()> {
+    match &args.action {
+        Action::Path => println!("{}", config::path()?.display()),
+        Action::List { json, connection } => {
+            let c = Config::load()?;
+            let rows = effective(connection, &c);
+            if *json {
+                println!("{}", serde_json::to_string_pretty(&rows)?);
+            } else {
+                for r in rows {
+                    let value = r.value.as_deref().unwrap_or("(not set)");
+                    match r.source {
+                        Some(src) => println!("{:<12} = {value}  ({})", r.key, src.label()),
+                        None => println!("{:<12} = {value}", r.key),
+                    }
+                }
+            }
+        }
+        Action::Get { key } => {
+            if let Some(v) = Config::load()?.get(key)? {
+                println!("{v}");
+            }
+        }
+        Action::Set { key, value } => {
+            let mut c = Config::load()?;
+            c.set(key, Some(value))?;
+            c.save()?;
+        }
+        Action::Unset { key } => {
+            let mut c = Config::load()?;
+            c.set(key, None)?;
+            c.save()?;
+        }
+    }
+    Ok(())
+}
+
+/// One line of `config list`: a setting's effective value and its origin.
+#[derive(Debug, Serialize)]
+pub struct Effective {
+    /// Setting name, as `config set` takes it.
+    pub key: &'static str,
+    /// The value (for secrets only `set`, never the value).
+    pub value: Option<String>,
+    /// Where it came from; `None` when it is not set at all.
+    pub source: Option<Source>,
+}
+
+/// Every setting's effective value for these flags, the environment and the
+/// settings file. Secrets show as `set`, never as their value.
+pub fn effective(conn: &ConnectionArgs, file: &Config) -> Vec<Effective> {
+    let pick = |flag: Option<String>, var: Option<&str>, from_file: Option<String>| match (
+        flag, from_file,
+    ) {
+        (Some(v), _) => {
+            let src = var.map_or(Source::Flag, |var| source_of(&v, var));
+            (Some(v), Some(src))
+        }
+        (None, Some(v)) => (Some(v), Some(Source::File)),
+        (None, None) => (None, None),
+    };
+    let mut out = Vec::new();
+    for info in SETTINGS {
+        let (value, source) = match info.name {
+            "url" => {
+                let (v, src) = pick(conn.url.clone(), info.env, file.url.clone());
+                // Shown as the site it names (a pasted page URL is cut to it).
+                let v = v.map(|u| Site::parse(&u).map_or(u, |s| s.url()));
+                (v, src)
+            }
+            "email" => pick(conn.email.clone(), info.env, file.email.clone()),
+            "flavor" => {
+                let flag = conn.flavor.map(|f| {
+                    let s = match f {
+                        FlavorArg::Cloud => "cloud",
+                        FlavorArg::Dc => "dc",
+                    };
+                    (s.to_owned(), std::env::var("CME_FLAVOR").is_ok())
+                });
+                match (flag, &file.flavor) {
+                    (Some((v, from_env)), _) => (
+                        Some(v),
+                        Some(if from_env {
+                            Source::Environment
+                        } else {
+                            Source::Flag
+                        }),
+                    ),
+                    (None, Some(v)) => (Some(v.clone()), Some(Source::File)),
+                    (None, None) => (None, Some(Source::Detected)),
+                }
+            }
+            "concurrency" => pick(
+                conn.concurrency.map(|c| c.to_string()),
+                None,
+                file.concurrency.map(|c| c.to_string()),
+            ),
+            "jira-url" => match (std::env::var("CME_JIRA_URL").ok(), &file.jira_url) {
+                (Some(v), _) if !v.is_empty() => (Some(v), Some(Source::Environment)),
+                (_, Some(v)) => (Some(v.clone()), Some(Source::File)),
+                _ => (None, None),
+            },
+            other => (
+                file.get(other).ok().flatten(),
+                file.get(other).ok().flatten().map(|_| Source::File),
+            ),
+        };
+        let (value, source) = match (value, source, info.default) {
+            (None, None, Some(d)) => (Some(d.to_owned()), Some(Source::Default)),
+            (None, Some(Source::Detected), _) => (Some("auto".to_owned()), Some(Source::Detected)),
+            other => (other.0, other.1),
+        };
+        out.push(Effective {
+            key: info.name,
+            value,
+            source,
+        });
+    }
+    for (key, flag, var) in [
+        ("api-token", &conn.token, "CME_API_TOKEN"),
+        ("pat", &conn.pat, "CME_PAT"),
+    ] {
+        out.push(Effective {
+            key,
+            value: flag.as_ref().map(|_| "set".to_owned()),
+            source: flag.as_deref().map(|v| source_of(v, var)),
+        });
+    }
+    out
+}

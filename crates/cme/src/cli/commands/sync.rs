@@ -1,0 +1,157 @@
+//! `sync`: bring an export up to date, and the runner every export command
+//! shares (progress, Ctrl+C, the report, the exit code).
+use crate::cli::args::markdown::MarkdownArgs;
+use crate::cli::config::Config;
+use crate::cli::progress::{self, Display};
+use crate::cli::settings::ConnectionArgs;
+use crate::state::{MarkdownSettings, State};
+use crate::sync::outcome::Outcome;
+use crate::sync::{Cancel, Start, SyncRequest, run};
+use anyhow::Result;
+use clap::Args;
+use cme_client::Client;
+use std::path::PathBuf;
+
+/// Arguments of `sync`.
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    /// Output folder of a previous export
+    #[arg(long, short = 'o', default_value = ".", value_name = "PATH")]
+    pub output_path: PathBuf,
+    #[command(flatten)]
+    pub run: RunArgs,
+    #[command(flatten)]
+    pub markdown: MarkdownArgs,
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+}
+
+/// Options of every run that writes (sync and the export commands).
+#[derive(Debug, Args, Clone, Default)]
+pub struct RunArgs {
+    /// Re-export every page, even unchanged ones (after changing Markdown options)
+    #[arg(long)]
+    pub force: bool,
+    /// Print what would change; write, delete and record nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Allow deleting up to N pages when more than half would go [default: refuse]
+    #[arg(long, value_name = "N")]
+    pub max_delete: Option<usize>,
+    /// Print the report as JSON on stdout instead of lines
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub layout: crate::cli::args::layout::LayoutArgs,
+}
+
+/// Runs `sync`. Returns the exit code.
+pub fn run_sync(args: &SyncArgs) -> Result<u8> {
+    let file = Config::load()?;
+    // The state names its site: with no URL configured, that one is used.
+    let recorded = State::peek(&args.output_path);
+    let client = args.connection.client_for_folder(
+        &file,
+        recorded.as_ref().map(|s| s.confluence_url.as_str()),
+        recorded.as_ref().and_then(|s| s.flavor.as_deref()),
+    )?;
+    let markdown = recorded.as_ref().and_then(|s| s.markdown.as_ref());
+    run_pipeline(
+        &client,
+        &args.output_path,
+        Start::Sync,
+        &args.run,
+        &args.markdown,
+        &file,
+        markdown,
+    )
+}
+
+/// Runs one export or sync on a fresh runtime, prints its report, and
+/// returns the exit code (0 done, 1 done with failures, 130 interrupted).
+pub fn run_pipeline(
+    client: &Client,
+    output: &std::path::Path,
+    start: Start,
+    run_args: &RunArgs,
+    markdown: &MarkdownArgs,
+    file: &Config,
+    recorded: Option<&MarkdownSettings>,
+) -> Result<u8> {
+    let (options, jira_url, settings) = markdown.resolve_for(file, recorded);
+    // The folder's recorded layout, where its Markdown options are kept too.
+    let recorded_layout = recorded.map(|_| {
+        crate::state::State::peek(output)
+            .and_then(|s| s.layout)
+            .unwrap_or_default()
+    });
+    let layout = run_args.layout.layout_for(file, recorded_layout.as_ref());
+    let cancel = Cancel::default();
+    let req = SyncRequest {
+        output: output.to_path_buf(),
+        start,
+        force: run_args.force,
+        dry_run: run_args.dry_run,
+        max_delete: run_args.max_delete,
+        options,
+        jira_url,
+        markdown: Some(settings),
+        layout,
+        cancel: cancel.clone(),
+    };
+    let display = if run_args.json && crate::cli::logging::display() == Display::Auto {
+        // `--json` is for scripts: they read stdout, and a bar on stderr
+        // only garbles their logs; plain lines are kept.
+        Display::Lines
+    } else {
+        crate::cli::logging::display()
+    };
+    let progress = progress::for_stderr(display);
+    progress::install(progress.clone());
+    let rt = runtime()?;
+    // First Ctrl+C: stop after the current file, state saved. Second: quit
+    // at once (files and state are written atomically, and the journal
+    // keeps what finished, so even that loses nothing recorded).
+    rt.spawn(async move {
+        let first = tokio::select! {
+            r = tokio::signal::ctrl_c() => r.is_ok(),
+            () = crate::cli::interrupt::pressed() => true,
+        };
+        if first {
+            cancel.cancel();
+            eprintln!("\nstopping after the current file (Ctrl+C again to quit now)");
+            // On Unix the signal handler itself quits on a second press. A
+            // listener made now could see the first press late (tokio reads
+            // signals asynchronously) and quit a run that is stopping cleanly,
+            // leaving its lock file.
+            #[cfg(not(unix))]
+            if tokio::signal::ctrl_c().await.is_ok() {
+                std::process::exit(130);
+            }
+        }
+    });
+    let outcome = rt.block_on(run(client, req, progress.as_ref()));
+    progress.finish();
+    let outcome = outcome?;
+    print(&outcome, run_args.json)?;
+    Ok(outcome.exit().code())
+}
+
+/// The report: lines and summary (or JSON) on stdout, warnings on stderr.
+pub fn print(outcome: &Outcome, json: bool) -> Result<()> {
+    if json {
+        println!("{}", serde_json::to_string_pretty(outcome)?);
+    } else {
+        print!("{}", outcome.render());
+    }
+    eprint!("{}", outcome.notes());
+    Ok(())
+}
+
+/// A small multi-threaded runtime: the work is I/O-bound.
+pub fn runtime() -> Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?)
+}

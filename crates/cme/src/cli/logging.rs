@@ -1,0 +1,97 @@
+//! `-q`, `-v`/`-vv` and `--log-file`: how much the program says while it
+//! works, and where. Logs go through `tracing`; the progress display is
+//! chosen here too, so bars and log lines never fight over stderr.
+use crate::cli::progress::Display;
+use anyhow::{Context as _, Result};
+use clap::{ArgAction, Args};
+use std::path::PathBuf;
+use std::str::FromStr as _;
+use std::sync::OnceLock;
+use tracing_subscriber::filter::Targets;
+use tracing_subscriber::layer::SubscriberExt as _;
+use tracing_subscriber::util::SubscriberInitExt as _;
+
+/// Flags every command accepts.
+#[derive(Debug, Args, Clone, Default)]
+#[command(next_help_heading = "Progress and logging")]
+pub struct LogArgs {
+    /// No progress display; only the report, warnings and errors
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Log on stderr: -v requests, retries and warnings; -vv everything
+    /// (or set CME_LOG / RUST_LOG, e.g. `CME_LOG=cme_client=debug`)
+    #[arg(short, long, global = true, action = ArgAction::Count)]
+    pub verbose: u8,
+    /// Append the log to FILE instead of stderr (at -v level unless -vv)
+    #[arg(long, global = true, value_name = "FILE")]
+    pub log_file: Option<PathBuf>,
+}
+
+static DISPLAY: OnceLock<Display> = OnceLock::new();
+
+/// The progress display the flags ask for (bars or lines by default).
+pub fn display() -> Display {
+    DISPLAY.get().copied().unwrap_or(Display::Auto)
+}
+
+impl LogArgs {
+    /// Installs the log subscriber (if any logging is asked for) and
+    /// remembers the progress display for the commands.
+    pub fn init(&self) -> Result<()> {
+        let env = ["CME_LOG", "RUST_LOG"]
+            .iter()
+            .find_map(|k| std::env::var(k).ok().filter(|v| !v.trim().is_empty()));
+        let level = match (self.verbose, &self.log_file) {
+            (0, None) => None,
+            (0 | 1, _) => Some("warn,cme=info,cme_client=info"),
+            (2, _) => Some("info,cme=debug,cme_client=debug"),
+            _ => Some("trace"),
+        };
+        let filter = match (&env, level) {
+            (Some(spec), _) => Some(Targets::from_str(spec).with_context(|| {
+                format!("CME_LOG/RUST_LOG `{spec}` is not a log filter (try `cme=debug`)")
+            })?),
+            (None, Some(spec)) => Some(Targets::from_str(spec).expect("built-in filter parses")),
+            (None, None) => None,
+        };
+        let logs_on_stderr = filter.is_some() && self.log_file.is_none();
+        let display = if self.quiet {
+            Display::Quiet
+        } else if logs_on_stderr {
+            Display::Lines
+        } else {
+            Display::Auto
+        };
+        let _ = DISPLAY.set(display);
+        let Some(filter) = filter else {
+            return Ok(());
+        };
+        let fmt = tracing_subscriber::fmt::layer().with_target(true);
+        // No `ansi` feature: log lines carry no colour codes.
+        match &self.log_file {
+            Some(path) => {
+                let file = std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(path)
+                    .with_context(|| format!("cannot open the log file `{}`", path.display()))?;
+                tracing_subscriber::registry()
+                    .with(
+                        fmt.with_ansi(false)
+                            .with_writer(std::sync::Mutex::new(file)),
+                    )
+                    .with(filter)
+                    .try_init()
+                    .ok();
+            }
+            None => {
+                tracing_subscriber::registry()
+                    .with(fmt.with_writer(std::io::stderr))
+                    .with(filter)
+                    .try_init()
+                    .ok();
+            }
+        }
+        Ok(())
+    }
+}

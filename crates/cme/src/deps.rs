@@ -1,0 +1,189 @@
+//! What a page's Markdown depends on besides its own body.
+//!
+//! Converting a page asks questions about other pages: where a linked page
+//! lives, what an included page says, which children a page has, which files
+//! are attached. The conversion records the questions ([`Dep`]); the state
+//! keeps them with a hash of their answers. On the next sync the planner
+//! answers the same questions from the new inventory, without any body: a
+//! different hash means the page must be rewritten even though its own
+//! version did not change (a linked page was renamed or moved, an included
+//! page edited, a child added). Both sides answer with
+//! `page::answers::answers_hash`, so they can never disagree on what an
+//! answer is. This module is the vocabulary only: it knows no layout.
+use cme_client::{Attachment, PageId, SpaceKey};
+use cme_convert::PageRef;
+use std::collections::HashMap;
+
+/// A page named by a storage-format reference, made absolute.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum RefKey {
+    /// By content id.
+    Id(PageId),
+    /// By space and exact title.
+    Title(SpaceKey, String),
+}
+
+impl RefKey {
+    /// The key of `page` as seen from a page in `current`; blog posts are
+    /// never exported, so they depend on nothing we track.
+    pub fn of(current: &SpaceKey, page: &PageRef) -> Option<Self> {
+        match page {
+            PageRef::Id(id) => Some(RefKey::Id(PageId::new(id.0.clone()))),
+            PageRef::Title { space, title } => Some(RefKey::Title(
+                space
+                    .as_ref()
+                    .map_or_else(|| current.clone(), |s| SpaceKey::new(s.0.clone())),
+                title.clone(),
+            )),
+            PageRef::BlogPost { .. } => None,
+        }
+    }
+}
+
+/// One question a conversion asked.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Dep {
+    /// Where a linked page is (its path, or that it is not exported).
+    Link(RefKey),
+    /// An included page's body (its version).
+    Include(RefKey),
+    /// Which page owns a referenced attachment (its folder).
+    AttachmentOwner(RefKey),
+    /// The page's children, as the children macro lists them
+    /// ([`CHILDREN_DEPTH`] levels, Confluence's order).
+    Children,
+    /// The page's children to another depth, with their modification
+    /// dates when the macro sorts by them.
+    ChildTree {
+        /// Levels listed.
+        depth: usize,
+        /// Whether modification dates are part of the answer.
+        modified: bool,
+    },
+    /// Where a space link goes: the space's exported home page, or not.
+    Space(SpaceKey),
+    /// Whether an attachment of a page is listed (exported), so a link to
+    /// it is local rather than to the site.
+    AttachmentFile(RefKey, String),
+    /// The page's attachment file names, as the attachments macro lists them.
+    AttachmentList,
+}
+
+impl Dep {
+    /// Compact text form for the state file: `L:id:123`, `I:t:SPACE:Title`,
+    /// `A:…`, `C`, `F`.
+    pub fn encode(&self) -> String {
+        let key = |tag: &str, k: &RefKey| match k {
+            RefKey::Id(id) => format!("{tag}:id:{id}"),
+            RefKey::Title(space, title) => format!("{tag}:t:{space}:{title}"),
+        };
+        match self {
+            Dep::Link(k) => key("L", k),
+            Dep::Include(k) => key("I", k),
+            Dep::AttachmentOwner(k) => key("A", k),
+            Dep::Children => "C".to_owned(),
+            Dep::ChildTree { depth, modified } => {
+                format!("C:{depth}{}", if *modified { ":m" } else { "" })
+            }
+            Dep::Space(space) => format!("S:{space}"),
+            // The file name's length first: names and titles may hold `:`.
+            Dep::AttachmentFile(k, file) => key(&format!("E:{}:{file}", file.len()), k),
+            Dep::AttachmentList => "F".to_owned(),
+        }
+    }
+
+    /// Parses [`Dep::encode`]'s form; `None` for anything else (a state
+    /// written by a newer build), which the planner treats as changed.
+    pub fn decode(s: &str) -> Option<Self> {
+        match s {
+            "C" => return Some(Dep::Children),
+            "F" => return Some(Dep::AttachmentList),
+            _ => {}
+        }
+        let (tag, rest) = s.split_once(':')?;
+        match tag {
+            "C" => {
+                let (depth, modified) = match rest.strip_suffix(":m") {
+                    Some(d) => (d, true),
+                    None => (rest, false),
+                };
+                return Some(Dep::ChildTree {
+                    depth: depth.parse().ok()?,
+                    modified,
+                });
+            }
+            "S" => return Some(Dep::Space(SpaceKey::new(rest))),
+            "E" => {
+                let (len, rest) = rest.split_once(':')?;
+                let len: usize = len.parse().ok()?;
+                let file = rest.get(..len)?;
+                let key = Self::decode_key(rest.get(len..)?.strip_prefix(':')?)?;
+                return Some(Dep::AttachmentFile(key, file.to_owned()));
+            }
+            _ => {}
+        }
+        let key = Self::decode_key(rest)?;
+        match tag {
+            "L" => Some(Dep::Link(key)),
+            "I" => Some(Dep::Include(key)),
+            "A" => Some(Dep::AttachmentOwner(key)),
+            _ => None,
+        }
+    }
+
+    fn decode_key(rest: &str) -> Option<RefKey> {
+        Some(if let Some(id) = rest.strip_prefix("id:") {
+            RefKey::Id(PageId::new(id))
+        } else {
+            // Space keys hold no `:`; titles may.
+            let (space, title) = rest.strip_prefix("t:")?.split_once(':')?;
+            RefKey::Title(SpaceKey::new(space), title.to_owned())
+        })
+    }
+}
+
+/// Attachments of each page, in file-name order, as the inventory lists them.
+pub type AttachmentIndex = HashMap<PageId, Vec<Attachment>>;
+
+/// How deep the children macro's tree goes (see `PageContext::children`).
+pub const CHILDREN_DEPTH: usize = 3;
+
+/// Recorded instead of a hash when a page was written with an answer
+/// missing (a user lookup failed): never equal to a hash, so the next sync
+/// writes the page again.
+pub const INCOMPLETE: &str = "incomplete";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deps_round_trip_through_their_text_form() {
+        let all = [
+            Dep::Link(RefKey::Id(PageId::new("42"))),
+            Dep::Include(RefKey::Title(SpaceKey::new("ENG"), "A: b:c".into())),
+            Dep::AttachmentOwner(RefKey::Title(SpaceKey::new("X"), String::new())),
+            Dep::Children,
+            Dep::ChildTree {
+                depth: 16,
+                modified: true,
+            },
+            Dep::ChildTree {
+                depth: 2,
+                modified: false,
+            },
+            Dep::Space(SpaceKey::new("~me")),
+            Dep::AttachmentFile(
+                RefKey::Title(SpaceKey::new("X"), "a:b".into()),
+                "c:d:".into(),
+            ),
+            Dep::AttachmentFile(RefKey::Id(PageId::new("7")), "日本.png".into()),
+            Dep::AttachmentList,
+        ];
+        for d in all {
+            assert_eq!(Dep::decode(&d.encode()), Some(d.clone()), "{}", d.encode());
+        }
+        assert_eq!(Dep::decode("Z:id:1"), None);
+        assert_eq!(Dep::decode("L:t:nocolon"), None);
+    }
+}

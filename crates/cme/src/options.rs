@@ -1,0 +1,95 @@
+//! The options a run is given, as types: which comments and attachments
+//! are exported, and the scopes (an export command and its arguments) that
+//! `sync` replays. Low in the layers because the state records them and
+//! every layer above reads them.
+use cme_client::{Comment, CommentLocation};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Which comments get a sidecar (`--comments`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum CommentsMode {
+    /// No sidecars.
+    None,
+    /// Comments below the page.
+    Footer,
+    /// Comments on highlighted text.
+    Inline,
+    /// Both.
+    All,
+}
+
+impl CommentsMode {
+    pub(crate) fn keeps(self, c: &Comment) -> bool {
+        matches!(
+            (self, &c.location),
+            (CommentsMode::All, _)
+                | (CommentsMode::Footer, CommentLocation::Footer)
+                | (CommentsMode::Inline, CommentLocation::Inline { .. })
+        )
+    }
+}
+
+/// Which attachments are downloaded (the Python tool's
+/// `export.attachments_export`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum AttachmentMode {
+    /// Those a page's Markdown uses.
+    #[default]
+    Referenced,
+    /// Every listed attachment of every exported page.
+    All,
+    /// None: links go to the files on the site.
+    None,
+}
+
+impl AttachmentMode {
+    /// Its name in the state, flags and settings file.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Referenced => "referenced",
+            Self::All => "all",
+            Self::None => "none",
+        }
+    }
+
+    /// From its name (`disabled`, the Python tool's, means `none`).
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "referenced" => Some(Self::Referenced),
+            "all" => Some(Self::All),
+            "none" | "disabled" => Some(Self::None),
+            _ => None,
+        }
+    }
+}
+
+/// One export command and its arguments, replayed by `sync`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Scope {
+    pub command: ScopeCommand,
+    pub args: Vec<String>,
+}
+
+/// The export commands a scope can name.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum ScopeCommand {
+    Pages,
+    PagesWithDescendants,
+    Spaces,
+    AllSpaces,
+}
+
+impl fmt::Display for Scope {
+    /// The command line that made the scope: `spaces ENG --include-archived`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let cmd = serde_json::to_value(self.command).unwrap_or_default();
+        f.write_str(cmd.as_str().unwrap_or("?"))?;
+        for a in &self.args {
+            write!(f, " {a}")?;
+        }
+        Ok(())
+    }
+}

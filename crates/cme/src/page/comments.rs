@@ -1,0 +1,375 @@
+//! Comment sidecars: `Page.md`'s comments go to `Page.comments.md` beside
+//! it. A sidecar is a pure function of the page's comments (from one
+//! listing per space, see `Client::space_comments`): threads nested as
+//! block quotes, authors by display name, dates, an `Open`/`Resolved`
+//! marker and the highlighted text of inline threads. Comments change
+//! without a page version, so the state keeps a hash of each page's
+//! comment set and the planner compares it with the listing's.
+use crate::fs::hash::content_hash;
+use crate::fs::paths::OutputPath;
+pub use crate::options::CommentsMode;
+use cme_client::{Comment, CommentId, CommentLocation, PageId, ResolutionStatus};
+use std::collections::{BTreeMap, HashMap};
+use std::fmt::Write as _;
+
+/// The comments of the pages in scope, as this run's listings found them.
+#[derive(Debug)]
+pub struct PageComments {
+    /// Which comments get a sidecar.
+    pub mode: CommentsMode,
+    /// Every listed comment, by page.
+    pub by_page: HashMap<PageId, Vec<Comment>>,
+    /// Whether every space's listing completed: when one did not, sidecars
+    /// are left as they are (a missing comment proves nothing).
+    pub complete: bool,
+}
+
+impl PageComments {
+    /// What `page`'s sidecar shows, in thread order.
+    pub fn kept(&self, page: &PageId) -> Vec<&Comment> {
+        self.by_page
+            .get(page)
+            .map_or_else(Vec::new, |l| select(self.mode, l))
+    }
+
+    /// The hash of what `page`'s sidecar shows (`None`: no sidecar).
+    pub fn hash(&self, page: &PageId) -> Option<String> {
+        comments_hash(&self.kept(page))
+    }
+}
+
+/// What `Page.md`'s sidecar is called: `Page.comments.md`. The name
+/// allocator claims it for every page, so no page can take it.
+pub fn sidecar_path(page: &OutputPath) -> Option<OutputPath> {
+    let stem = page.as_str().strip_suffix(".md")?;
+    OutputPath::parse_recorded(&format!("{stem}.comments.md")).ok()
+}
+
+/// The comments of a page that `mode` keeps, in thread order.
+pub fn select(mode: CommentsMode, all: &[Comment]) -> Vec<&Comment> {
+    let mut kept: Vec<&Comment> = all.iter().filter(|c| mode.keeps(c)).collect();
+    kept.sort_by(|a, b| (&a.created, &a.id).cmp(&(&b.created, &b.id)));
+    kept
+}
+
+/// A fingerprint of everything a sidecar shows; `None` for no comments
+/// (then there is no sidecar). Bodies are not listed, but an edit raises
+/// the comment's version, which is in.
+pub fn comments_hash(kept: &[&Comment]) -> Option<String> {
+    if kept.is_empty() {
+        return None;
+    }
+    let mut text = String::new();
+    for c in kept {
+        let (selection, resolution) = match (&c.location, &c.resolution) {
+            (CommentLocation::Inline { selection }, r) => (
+                Some(selection.as_str()),
+                r.as_ref()
+                    .map(|r| (r.status, r.by.as_ref().map(|u| &u.id), &r.at)),
+            ),
+            _ => (None, None),
+        };
+        let _ = writeln!(
+            text,
+            "{:?}\u{1f}{:?}\u{1f}{:?}\u{1f}{:?}\u{1f}{:?}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{:?}",
+            c.id.0,
+            c.parent.as_ref().map(|p| &p.0),
+            selection,
+            c.author.as_ref().map(|a| (&a.id, &a.display_name)),
+            resolution,
+            c.created,
+            c.version,
+            c.modified,
+            c.page.as_str(),
+        );
+    }
+    Some(content_hash(text.as_bytes()))
+}
+
+/// Storage-format text: what the converter should print literally.
+fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for ch in s.chars() {
+        match ch {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// `2026-01-31T14:05:00.000Z` → `2026-01-31 14:05 UTC` (other offsets kept).
+fn when(iso: &str) -> String {
+    if iso.len() < 16 || !iso.is_char_boundary(16) || iso.as_bytes()[10] != b'T' {
+        return iso.to_owned();
+    }
+    let zone = if iso.ends_with('Z') {
+        " UTC".to_owned()
+    } else {
+        match iso.rfind(['+', '-']).filter(|&i| i > 16) {
+            Some(i) => format!(" {}", &iso[i..]),
+            None => String::new(),
+        }
+    };
+    format!("{} {}{zone}", &iso[..10], &iso[11..16])
+}
+
+fn author(c: &Comment) -> String {
+    match &c.author {
+        Some(u) => u.display_name.clone().unwrap_or_else(|| u.id.clone()),
+        None => "Unknown user".to_owned(),
+    }
+}
+
+/// Prefixes every line with `> ` (a block quote nests any Markdown).
+fn quote(md: &str) -> String {
+    let mut out = String::with_capacity(md.len() + 16);
+    for line in md.trim_end_matches('\n').lines() {
+        if line.is_empty() {
+            out.push_str(">\n");
+        } else {
+            out.push_str("> ");
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// One comment and its replies (replies quoted one level deeper).
+fn thread(
+    c: &Comment,
+    replies: &BTreeMap<&CommentId, Vec<&Comment>>,
+    convert: &dyn Fn(&str) -> String,
+    depth: usize,
+) -> String {
+    let edited = if c.version > 1 {
+        format!(" · edited {}", when(&c.modified))
+    } else {
+        String::new()
+    };
+    let label = if depth == 0 { "" } else { "Reply from " };
+    let mut md = convert(&format!(
+        "<p>{label}<strong>{}</strong> · {}{}</p>",
+        esc(&author(c)),
+        esc(&when(&c.created)),
+        esc(&edited)
+    ));
+    md.push('\n');
+    let body = convert(&c.body);
+    if !body.trim().is_empty() {
+        md.push_str(body.trim_end_matches('\n'));
+        md.push_str("\n\n");
+    }
+    // Deep chains are cut rather than nested without end.
+    if depth < 32 {
+        for r in replies.get(&c.id).into_iter().flatten() {
+            md.push_str(&quote(&thread(r, replies, convert, depth + 1)));
+            md.push('\n');
+        }
+    }
+    md
+}
+
+/// The sidecar of a page titled `title`, from its kept comments.
+/// `convert` turns storage format into Markdown (the page's context, so
+/// links in comments resolve as the page's do).
+pub fn render(title: &str, kept: &[&Comment], convert: &dyn Fn(&str) -> String) -> String {
+    let parent_of: HashMap<&CommentId, Option<&CommentId>> =
+        kept.iter().map(|c| (&c.id, c.parent.as_ref())).collect();
+    // A reply hangs under its parent only if its chain of parents ends at
+    // a listed thread: one whose parent is missing (or whose chain loops,
+    // which no real site sends) is a thread of its own, so every comment
+    // shows exactly once.
+    let anchored = |c: &Comment| {
+        let mut cur = c.parent.as_ref();
+        for _ in 0..=kept.len() {
+            match cur.and_then(|p| parent_of.get(p)) {
+                None => return true,
+                Some(next) => cur = *next,
+            }
+        }
+        false
+    };
+    let mut replies: BTreeMap<&CommentId, Vec<&Comment>> = BTreeMap::new();
+    let mut roots = Vec::new();
+    for c in kept {
+        match c
+            .parent
+            .as_ref()
+            .filter(|p| parent_of.contains_key(p) && anchored(c))
+        {
+            Some(p) => replies.entry(p).or_default().push(c),
+            None => roots.push(*c),
+        }
+    }
+    let mut md = convert(&format!("<h1>Comments: {}</h1>", esc(title)));
+    md.push('\n');
+    let footer: Vec<&Comment> = roots
+        .iter()
+        .copied()
+        .filter(|c| c.location == CommentLocation::Footer)
+        .collect();
+    let inline: Vec<&Comment> = roots
+        .iter()
+        .copied()
+        .filter(|c| c.location != CommentLocation::Footer)
+        .collect();
+    if !footer.is_empty() {
+        md.push_str("## Footer comments\n\n");
+        for c in footer {
+            md.push_str(&thread(c, &replies, convert, 0));
+        }
+    }
+    if !inline.is_empty() {
+        md.push_str("## Inline comments\n\n");
+        for c in inline {
+            let state = match c.resolution.as_ref().map(|r| r.status) {
+                Some(ResolutionStatus::Resolved) => "Resolved",
+                Some(ResolutionStatus::Reopened) => "Reopened",
+                _ => "Open",
+            };
+            let selection = match &c.location {
+                CommentLocation::Inline { selection } => selection.as_str(),
+                CommentLocation::Footer => "",
+            };
+            md.push_str(&format!("### {state}\n\n"));
+            let quoted = convert(&format!("<p><strong>On:</strong> {}</p>", esc(selection)));
+            md.push_str(&quote(&quoted));
+            md.push('\n');
+            if let Some(r) = c
+                .resolution
+                .as_ref()
+                .filter(|r| r.status != ResolutionStatus::Open)
+            {
+                let by =
+                    r.by.as_ref()
+                        .map(|u| u.display_name.clone().unwrap_or_else(|| u.id.clone()));
+                let at = r.at.as_deref().map(when);
+                let line = match (by, at) {
+                    (Some(b), Some(a)) => Some(format!("{state} by {b} · {a}")),
+                    (Some(b), None) => Some(format!("{state} by {b}")),
+                    (None, Some(a)) => Some(format!("{state} {a}")),
+                    (None, None) => None,
+                };
+                if let Some(line) = line {
+                    md.push_str(&convert(&format!("<p><em>{}</em></p>", esc(&line))));
+                    md.push('\n');
+                }
+            }
+            md.push_str(&thread(c, &replies, convert, 0));
+        }
+    }
+    md.truncate(md.trim_end_matches('\n').len());
+    md.push('\n');
+    md
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cme_client::{Resolution, UserRef};
+
+    fn comment(id: &str, parent: Option<&str>, location: CommentLocation, body: &str) -> Comment {
+        Comment {
+            id: CommentId(id.to_owned()),
+            page: PageId::new("1"),
+            parent: parent.map(|p| CommentId(p.to_owned())),
+            resolution: match location {
+                CommentLocation::Inline { .. } => Some(Resolution {
+                    status: ResolutionStatus::Resolved,
+                    by: None,
+                    at: None,
+                }),
+                CommentLocation::Footer => None,
+            },
+            location,
+            author: Some(UserRef {
+                id: "acc".into(),
+                display_name: Some("Ada *Lovelace*".into()),
+            }),
+            created: format!("2026-01-0{id}T10:00:00.000Z"),
+            version: 1,
+            modified: "2026-01-01T10:00:00.000Z".into(),
+            body: body.into(),
+        }
+    }
+
+    fn convert(s: &str) -> String {
+        let ctx = cme_convert::OfflineContext { current: None };
+        cme_convert::convert(s, &ctx, &cme_convert::Options::default()).markdown
+    }
+
+    #[test]
+    fn threads_nest_and_inline_comments_quote_their_selection() {
+        let all = vec![
+            comment("1", None, CommentLocation::Footer, "<p>First</p>"),
+            comment("2", Some("1"), CommentLocation::Footer, "<p>Reply</p>"),
+            comment(
+                "3",
+                None,
+                CommentLocation::Inline {
+                    selection: "the *text*".into(),
+                },
+                "<p>Inline</p>",
+            ),
+        ];
+        let kept = select(CommentsMode::All, &all);
+        let md = render("T", &kept, &convert);
+        assert!(md.starts_with("# Comments: T\n"), "{md}");
+        assert!(
+            md.contains("**Ada \\*Lovelace\\*** · 2026-01-01 10:00 UTC"),
+            "{md}"
+        );
+        assert!(md.contains("> Reply from **Ada"), "{md}");
+        assert!(md.contains("> Reply\n"), "{md}");
+        assert!(
+            md.contains("### Resolved\n\n> **On:** the \\*text\\*"),
+            "{md}"
+        );
+        assert_eq!(select(CommentsMode::Footer, &all).len(), 2);
+        assert_eq!(select(CommentsMode::Inline, &all).len(), 1);
+        assert!(select(CommentsMode::None, &all).is_empty());
+    }
+
+    #[test]
+    fn looping_or_orphaned_replies_still_show_once() {
+        let all = vec![
+            comment("1", Some("2"), CommentLocation::Footer, "<p>one</p>"),
+            comment("2", Some("1"), CommentLocation::Footer, "<p>two</p>"),
+            comment("3", Some("3"), CommentLocation::Footer, "<p>three</p>"),
+            comment("4", Some("9"), CommentLocation::Footer, "<p>four</p>"),
+        ];
+        let md = render("T", &select(CommentsMode::All, &all), &convert);
+        for word in ["one", "two", "three", "four"] {
+            assert_eq!(
+                md.matches(&format!("\n{word}\n")).count(),
+                1,
+                "{word}:\n{md}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_hash_follows_what_the_sidecar_shows() {
+        let a = vec![comment("1", None, CommentLocation::Footer, "<p>x</p>")];
+        let mut b = a.clone();
+        b[0].version = 2;
+        let h = |l: &[Comment]| comments_hash(&select(CommentsMode::All, l));
+        assert_ne!(h(&a), h(&b));
+        assert_eq!(h(&a), h(&a.clone()));
+        assert_eq!(h(&[]), None);
+    }
+
+    #[test]
+    fn a_sidecar_sits_beside_its_page() {
+        let p = OutputPath::parse_recorded("ENG/Home/Setup.md").unwrap();
+        assert_eq!(
+            sidecar_path(&p).unwrap().as_str(),
+            "ENG/Home/Setup.comments.md"
+        );
+    }
+}

@@ -1,0 +1,244 @@
+//! Answers the converter's questions from the export's inventory, so links
+//! become relative paths between exported files.
+use crate::deps::{CHILDREN_DEPTH, Dep, RefKey};
+use crate::fs::paths::OutputPath;
+use crate::place::layout::{Layout, Placed};
+use cme_client::PageId;
+use cme_convert::{
+    AttachmentRef, ChildOrder, ChildPage, ChildQuery, ContentId, Context, CurrentPage, PageRef,
+    UserRef,
+};
+use std::cell::{Cell, RefCell};
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+/// The converter's view of one page being exported. It records every
+/// question about other pages ([`Dep`]), so the next sync knows when the
+/// answers, and so this page's Markdown, change.
+pub struct PageContext<'a> {
+    pub layout: &'a Layout,
+    pub page: &'a Placed,
+    /// Storage bodies at hand (this batch, and pages included before).
+    pub bodies: &'a HashMap<PageId, String>,
+    /// File names attached to this page, in file-name order.
+    pub attachment_names: Vec<String>,
+    /// Display names by account id, user key or user name.
+    pub users: &'a HashMap<String, String>,
+    /// Users whose lookup failed (not: who do not exist): a mention of one
+    /// makes the page [`PageContext::incomplete`].
+    pub users_failed: &'a HashSet<String>,
+    /// Whether an answer was missing for a reason that may pass.
+    pub incomplete: Cell<bool>,
+    /// Jira base URL, if configured.
+    pub jira_url: Option<&'a str>,
+    /// Questions asked so far.
+    pub deps: RefCell<BTreeSet<Dep>>,
+    /// Included pages whose body was not at hand: fetch, then convert again.
+    pub misses: RefCell<Vec<PageId>>,
+}
+
+impl<'a> PageContext<'a> {
+    /// A context for converting `page`.
+    pub fn new(
+        layout: &'a Layout,
+        page: &'a Placed,
+        bodies: &'a HashMap<PageId, String>,
+        attachment_names: Vec<String>,
+        users: &'a HashMap<String, String>,
+        users_failed: &'a HashSet<String>,
+        jira_url: Option<&'a str>,
+    ) -> Self {
+        Self {
+            layout,
+            page,
+            bodies,
+            attachment_names,
+            users,
+            users_failed,
+            incomplete: Cell::new(false),
+            jira_url,
+            deps: RefCell::new(BTreeSet::new()),
+            misses: RefCell::new(Vec::new()),
+        }
+    }
+
+    /// The questions asked, in their state-file form.
+    pub fn recorded(&self) -> Vec<String> {
+        self.deps.borrow().iter().map(Dep::encode).collect()
+    }
+
+    fn note(&self, make: impl FnOnce(RefKey) -> Dep, page: &PageRef) {
+        if let Some(k) = RefKey::of(&self.page.space, page) {
+            self.deps.borrow_mut().insert(make(k));
+        }
+    }
+
+    fn resolve(&self, page: &PageRef) -> Option<&Placed> {
+        self.layout.resolve(&self.page.space, page)
+    }
+
+    fn link_to(&self, target: &OutputPath) -> String {
+        url_path(&self.layout.link(&self.page.path, target))
+    }
+}
+
+impl Context for PageContext<'_> {
+    fn page_link(&self, page: &PageRef) -> Option<String> {
+        self.note(Dep::Link, page);
+        self.resolve(page).map(|p| self.link_to(&p.path))
+    }
+
+    fn site_url(&self) -> Option<String> {
+        self.layout.site().map(str::to_owned)
+    }
+
+    fn space_link(&self, space: &cme_convert::SpaceKey) -> Option<String> {
+        let key = cme_client::SpaceKey::new(space.0.clone());
+        let home = self.layout.homepage(&key);
+        self.deps.borrow_mut().insert(Dep::Space(key));
+        home.map(|p| self.link_to(&p.path))
+    }
+
+    /// Only files the listing has are local (they are the ones downloaded);
+    /// any other is linked on the site.
+    fn attachment_path(&self, att: &AttachmentRef) -> Option<String> {
+        let own = RefKey::Id(self.page.meta.id.clone());
+        let (owner, key) = match &att.page {
+            // Its own files' names change when a colliding one appears.
+            None => (Some(self.page), Some(own)),
+            Some(r) => (self.resolve(r), RefKey::of(&self.page.space, r)),
+        };
+        if let Some(k) = key {
+            let mut deps = self.deps.borrow_mut();
+            deps.insert(Dep::AttachmentOwner(k.clone()));
+            deps.insert(Dep::AttachmentFile(k, att.filename.clone()));
+        }
+        let owner = owner?;
+        if !self.layout.has_attachment(&owner.meta.id, &att.filename) {
+            return None;
+        }
+        let path = self.layout.attachment_path(&owner.meta.id, &att.filename)?;
+        Some(self.link_to(&path))
+    }
+
+    fn jira_base_url(&self) -> Option<String> {
+        self.jira_url.map(str::to_owned)
+    }
+
+    fn user_name(&self, user: &UserRef) -> Option<String> {
+        let name = self.users.get(user.id()).cloned();
+        if name.is_none() && self.users_failed.contains(user.id()) {
+            self.incomplete.set(true);
+        }
+        name
+    }
+
+    fn page_body(&self, page: &PageRef) -> Option<String> {
+        self.note(Dep::Include, page);
+        let p = self.resolve(page)?;
+        let body = self.bodies.get(&p.meta.id).cloned();
+        if body.is_none() {
+            self.misses.borrow_mut().push(p.meta.id.clone());
+        }
+        body
+    }
+
+    fn children(&self, query: ChildQuery) -> Option<Vec<ChildPage>> {
+        let modified = query.order == ChildOrder::Modified;
+        let (dep, levels) = if query.depth <= CHILDREN_DEPTH && !modified {
+            (Dep::Children, CHILDREN_DEPTH)
+        } else {
+            let depth = query.depth.max(1);
+            (Dep::ChildTree { depth, modified }, depth)
+        };
+        self.deps.borrow_mut().insert(dep);
+        Some(self.child_tree(&self.page.children, levels))
+    }
+
+    fn attachments(&self) -> Option<Vec<String>> {
+        self.deps.borrow_mut().insert(Dep::AttachmentList);
+        Some(self.attachment_names.clone())
+    }
+
+    fn current_page(&self) -> Option<CurrentPage> {
+        Some(CurrentPage {
+            title: self.page.meta.title.clone(),
+            space: Some(cme_convert::SpaceKey(self.page.space.as_str().to_owned())),
+            id: Some(ContentId(self.page.meta.id.as_str().to_owned())),
+        })
+    }
+}
+
+impl PageContext<'_> {
+    /// Children as a tree `levels` deep, in Confluence's order (the
+    /// layout's): as deep as the macro asks, and no deeper, so the output
+    /// and the recorded answer stay as small as the macro's list.
+    fn child_tree(&self, ids: &[PageId], levels: usize) -> Vec<ChildPage> {
+        ids.iter()
+            .filter_map(|id| self.layout.get(id))
+            .map(|c| ChildPage {
+                title: c.meta.title.clone(),
+                page: PageRef::Id(ContentId(c.meta.id.as_str().to_owned())),
+                created: None,
+                modified: Some(c.meta.modified_at.clone()),
+                children: if levels > 1 {
+                    self.child_tree(&c.children, levels - 1)
+                } else {
+                    Vec::new()
+                },
+            })
+            .collect()
+    }
+}
+
+/// Percent-encodes a relative path for use as a link destination. Titles may
+/// hold `#`, `?` or `%`, which would otherwise read as a fragment, a query or
+/// an escape. Non-ASCII stays as is: every Markdown renderer accepts it, and
+/// it keeps the source readable.
+pub fn url_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for ch in path.chars() {
+        match ch {
+            'A'..='Z'
+            | 'a'..='z'
+            | '0'..='9'
+            | '-'
+            | '.'
+            | '_'
+            | '~'
+            | '/'
+            | '!'
+            | '$'
+            | '&'
+            | '\''
+            | '*'
+            | '+'
+            | ','
+            | ';'
+            | '='
+            | ':'
+            | '@' => out.push(ch),
+            c if !c.is_ascii() => out.push(c),
+            c => {
+                let mut buf = [0u8; 4];
+                for b in c.encode_utf8(&mut buf).bytes() {
+                    out.push_str(&format!("%{b:02X}"));
+                }
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::url_path;
+
+    #[test]
+    fn encodes_what_would_break_a_link() {
+        assert_eq!(
+            url_path("../Q&A: 100% #1?.md"),
+            "../Q&A:%20100%25%20%231%3F.md"
+        );
+        assert_eq!(url_path("日本語/(x).md"), "日本語/%28x%29.md");
+    }
+}

@@ -1,0 +1,269 @@
+//! YAML front matter: what Confluence knows about a page that its body
+//! does not say. Written by a YAML library (any title is safe), keys in a
+//! fixed order, and nothing that depends on the run, so an unchanged page
+//! gives the same bytes. Everything here either changes with the page's
+//! version or is in the inventory listing (labels), so a sync notices it.
+use cme_client::{Flavor, PageMeta, UserRef};
+use serde::Serialize;
+use serde::ser::{SerializeMap, Serializer};
+use std::collections::HashMap;
+
+/// Whether pages start with front matter (`--front-matter`, the default,
+/// or `--no-front-matter`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FrontMatter {
+    /// Written.
+    #[default]
+    On,
+    /// Left out.
+    Off,
+}
+
+/// One page's front matter. Field order is key order.
+#[derive(Debug, Serialize)]
+pub struct PageFacts<'a> {
+    pub title: &'a str,
+    pub page_id: &'a str,
+    pub space: &'a str,
+    pub version: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub author: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_editor: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created: Option<&'a str>,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    pub modified: &'a str,
+    pub tags: &'a [String],
+    pub url: String,
+    #[serde(serialize_with = "ordered_map")]
+    pub properties: &'a [(String, String)],
+}
+
+/// Page properties in the page's order; a key given twice keeps its first
+/// value (a YAML map cannot repeat a key).
+fn ordered_map<S: Serializer>(pairs: &&[(String, String)], s: S) -> Result<S::Ok, S::Error> {
+    let mut seen = std::collections::HashSet::new();
+    let mut map = s.serialize_map(None)?;
+    for (k, v) in pairs.iter() {
+        if seen.insert(k.as_str()) {
+            map.serialize_entry(k, v)?;
+        }
+    }
+    map.end()
+}
+
+impl<'a> PageFacts<'a> {
+    /// Facts from the listing (`listed`: labels, creator) and the body
+    /// fetch (`fetched`: version, last editor), preferring the fetch where
+    /// both answer, since it is the version the body is. `names` resolves
+    /// users the answers named only by id.
+    pub fn new(
+        listed: &'a PageMeta,
+        fetched: Option<&'a PageMeta>,
+        space: &'a str,
+        site: &SiteUrl<'_>,
+        names: &HashMap<String, String>,
+        properties: &'a [(String, String)],
+    ) -> Self {
+        let meta = fetched.unwrap_or(listed);
+        let known = [&listed.info.author, &listed.info.last_editor];
+        let name = |u: &Option<UserRef>| {
+            let u = u.as_ref()?;
+            let listed_name = known
+                .iter()
+                .filter_map(|k| k.as_ref())
+                .find(|k| k.id == u.id)
+                .and_then(|k| k.display_name.clone());
+            Some(
+                u.display_name
+                    .clone()
+                    .or(listed_name)
+                    .or_else(|| names.get(&u.id).cloned())
+                    .unwrap_or_else(|| u.id.clone()),
+            )
+        };
+        let author = name(&listed.info.author).or_else(|| name(&meta.info.author));
+        let last_editor = name(&meta.info.last_editor).or_else(|| name(&listed.info.last_editor));
+        PageFacts {
+            title: &listed.title,
+            page_id: listed.id.as_str(),
+            space,
+            version: meta.version.0,
+            author,
+            last_editor,
+            created: listed
+                .info
+                .created_at
+                .as_deref()
+                .or(meta.info.created_at.as_deref()),
+            modified: &meta.modified_at,
+            tags: listed.info.labels.as_deref().unwrap_or_default(),
+            url: site.page(space, listed.id.as_str()),
+            properties,
+        }
+    }
+
+    /// The block to put before the Markdown: `---`, YAML, `---`, blank line.
+    pub fn render(&self) -> Result<String, serde_yaml_ng::Error> {
+        let yaml = serde_yaml_ng::to_string(self)?;
+        Ok(format!("---\n{yaml}---\n\n"))
+    }
+}
+
+/// Where a site shows its pages in a browser.
+#[derive(Debug, Clone, Copy)]
+pub struct SiteUrl<'a> {
+    /// Cloud: the origin; Data Center: the context root.
+    pub base: &'a str,
+    pub flavor: Flavor,
+}
+
+impl SiteUrl<'_> {
+    /// A page's absolute web address, built from ids only (a title in the
+    /// address would change it on a rename that the listing already shows).
+    pub fn page(&self, space: &str, id: &str) -> String {
+        let base = self.base.trim_end_matches('/');
+        let space =
+            percent_encoding::utf8_percent_encode(space, percent_encoding::NON_ALPHANUMERIC);
+        match self.flavor {
+            Flavor::Cloud => format!("{base}/wiki/spaces/{space}/pages/{id}"),
+            Flavor::DataCenter => format!("{base}/pages/viewpage.action?pageId={id}"),
+        }
+    }
+}
+
+/// A hash of a page's labels as written, so the planner can tell when they
+/// changed without a new version. `None` when the listing did not carry them.
+pub fn labels_hash(meta: &PageMeta) -> Option<String> {
+    let labels = meta.info.labels.as_ref()?;
+    Some(crate::fs::hash::content_hash(labels.join("\n").as_bytes()))
+}
+
+/// A hash of the display names the listing gives for a page's creator and
+/// last editor: people rename themselves without any page changing, and the
+/// front matter names them. `None` when the listing named neither.
+pub fn names_hash(meta: &PageMeta) -> Option<String> {
+    let name = |u: &Option<UserRef>| u.as_ref().and_then(|u| u.display_name.clone());
+    let (author, editor) = (name(&meta.info.author), name(&meta.info.last_editor));
+    if author.is_none() && editor.is_none() {
+        return None;
+    }
+    let joined = format!(
+        "{}\n{}",
+        author.unwrap_or_default(),
+        editor.unwrap_or_default()
+    );
+    Some(crate::fs::hash::content_hash(joined.as_bytes()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cme_client::{PageId, PageInfo, PageStatus, SpaceId, Version};
+
+    fn meta(title: &str) -> PageMeta {
+        PageMeta {
+            id: PageId::new("42"),
+            title: title.to_owned(),
+            space_id: SpaceId::new("1"),
+            parent: None,
+            position: None,
+            status: PageStatus::Current,
+            version: Version(3),
+            modified_at: "2026-01-02T03:04:05.000Z".into(),
+            info: PageInfo {
+                created_at: Some("2025-01-01T00:00:00.000Z".into()),
+                author: Some(UserRef {
+                    id: "a1".into(),
+                    display_name: Some("Ada".into()),
+                }),
+                last_editor: Some(UserRef {
+                    id: "b2".into(),
+                    display_name: None,
+                }),
+                labels: Some(vec!["ops".into(), "yes".into()]),
+            },
+        }
+    }
+
+    #[test]
+    fn hostile_titles_round_trip_and_keys_keep_their_order() {
+        let site = SiteUrl {
+            base: "https://x.example",
+            flavor: Flavor::Cloud,
+        };
+        let names = HashMap::from([("b2".to_owned(), "Bob".to_owned())]);
+        let props = vec![
+            ("Owner".to_owned(), "Team: A".to_owned()),
+            ("Owner".to_owned(), "dup".to_owned()),
+            ("null".to_owned(), "- x".to_owned()),
+        ];
+        for title in [
+            "---",
+            "a: b",
+            "#comment",
+            "'quoted' \"double\"",
+            "yes",
+            "null",
+            "1e3",
+            "line\nbreak",
+            "- list",
+            "[x] {y}",
+            "…ünïcödé 💥",
+            " padded ",
+            "*alias &anchor !tag %directive @at `tick`",
+        ] {
+            let m = meta(title);
+            let text = PageFacts::new(&m, None, "DEMO", &site, &names, &props)
+                .render()
+                .unwrap();
+            assert!(text.starts_with("---\n") && text.ends_with("\n---\n\n"));
+            let body = &text[4..text.len() - 5];
+            let v: serde_yaml_ng::Value = serde_yaml_ng::from_str(body).unwrap();
+            assert_eq!(v["title"].as_str(), Some(title), "{text}");
+            assert_eq!(v["page_id"].as_str(), Some("42"));
+            assert_eq!(v["version"].as_u64(), Some(3));
+            assert_eq!(v["author"].as_str(), Some("Ada"));
+            assert_eq!(v["last_editor"].as_str(), Some("Bob"));
+            assert_eq!(v["tags"][1].as_str(), Some("yes"));
+            assert_eq!(v["properties"]["Owner"].as_str(), Some("Team: A"));
+            assert_eq!(
+                v["url"].as_str(),
+                Some("https://x.example/wiki/spaces/DEMO/pages/42")
+            );
+            let keys: Vec<&str> = v
+                .as_mapping()
+                .unwrap()
+                .keys()
+                .filter_map(|k| k.as_str())
+                .collect();
+            assert_eq!(
+                keys,
+                [
+                    "title",
+                    "page_id",
+                    "space",
+                    "version",
+                    "author",
+                    "last_editor",
+                    "created",
+                    "modified",
+                    "tags",
+                    "url",
+                    "properties"
+                ]
+            );
+        }
+    }
+
+    #[test]
+    fn labels_hash_tells_label_sets_apart() {
+        let a = meta("t");
+        let mut b = meta("t");
+        b.info.labels = Some(vec!["ops".into()]);
+        assert_ne!(labels_hash(&a), labels_hash(&b));
+        b.info.labels = None;
+        assert_eq!(labels_hash(&b), None);
+    }
+}

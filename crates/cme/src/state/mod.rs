@@ -1,0 +1,462 @@
+//! `.cme-state.json`: what the last export wrote, so `sync` can do only the
+//! difference. Schema per `spec/incremental-sync.md` (version 1); fields the
+//! spec does not name are optional, so files from other tools still load.
+pub mod journal;
+pub mod lock;
+pub use crate::fs::outdir::Durability;
+use crate::fs::outdir::OutDir;
+use crate::fs::paths::OutputPath;
+use anyhow::{Context as _, Result, bail};
+use cme_client::{PageId, Version};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// File name inside the output folder.
+pub const STATE_FILE: &str = ".cme-state.json";
+/// The previous good state, kept by every save.
+pub const BACKUP_FILE: &str = ".cme-state.json.bak";
+/// The schema this build reads and writes.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// The whole state file.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct State {
+    pub schema_version: u32,
+    pub confluence_url: String,
+    pub scopes: Vec<Scope>,
+    pub min_export_timestamp: Option<String>,
+    pub pages: BTreeMap<PageId, PageState>,
+    /// Files being written when the state was last saved: a run killed
+    /// mid-write may have left them (or their folders) behind, and the next
+    /// run removes whatever no page records there.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pending: Vec<String>,
+    /// The Markdown options the files were written with: `sync` keeps using
+    /// them unless a flag says otherwise, and a change rewrites every page,
+    /// so a folder never mixes two styles.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub markdown: Option<MarkdownSettings>,
+    /// Path templates and attachment and breadcrumb options the files were
+    /// written with (`None`: the defaults). Kept by `sync` like `markdown`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub layout: Option<LayoutSettings>,
+    /// `cloud` or `dc`: what the site turned out to be, so `sync` need not
+    /// ask again when nothing else says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flavor: Option<String>,
+}
+
+/// What [`State::peek`] reads.
+#[derive(Debug, Deserialize)]
+pub struct StateHead {
+    pub confluence_url: String,
+    #[serde(default)]
+    pub markdown: Option<MarkdownSettings>,
+    #[serde(default)]
+    pub layout: Option<LayoutSettings>,
+    #[serde(default)]
+    pub flavor: Option<String>,
+}
+
+/// Layout options as recorded in the state; every field `None` is the
+/// default. A change re-places every page (the planner sees the new paths
+/// as moves) and rewrites it.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct LayoutSettings {
+    /// Page path template; `None`: the page tree.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page_path: Option<String>,
+    /// Template for pages with children; `None`: `page_path`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent_page_path: Option<String>,
+    /// Attachment path template; `None`: `SPACE/_attachments/<page id>/`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attachment_path: Option<String>,
+    /// `all` or `none`; `None`: `referenced`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attachments: Option<String>,
+    /// Whether a line of ancestor links follows the front matter.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub breadcrumbs: Option<bool>,
+}
+
+impl LayoutSettings {
+    /// `None` for the defaults, so a default export records nothing.
+    pub fn non_default(self) -> Option<Self> {
+        (self != Self::default()).then_some(self)
+    }
+}
+
+/// Markdown options as recorded in the state.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct MarkdownSettings {
+    /// `markdown` (relative links), `absolute` or `wiki`.
+    pub link_style: String,
+    /// `gfm` or `blockquote`.
+    pub alert_style: String,
+    /// Jira base URL for Jira macros.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jira_url: Option<String>,
+    /// Whether pages start with YAML front matter; `None` in states written
+    /// before it existed (so the first run after an upgrade adds it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub front_matter: Option<bool>,
+    /// Which comments get a `.comments.md` sidecar (`None`: none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comments: Option<crate::options::CommentsMode>,
+}
+
+pub use crate::options::{Scope, ScopeCommand};
+
+/// Whether a tracked page still exists.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum TrackedStatus {
+    #[default]
+    Active,
+    Deleted,
+}
+
+/// One page as last exported. The spec's four fields come first; the rest
+/// are optional additions the planner uses (a state in the spec's minimal
+/// form still loads, and such a page is simply re-checked more often).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct PageState {
+    pub version: Version,
+    pub last_exported: String,
+    pub output_path: String,
+    pub status: TrackedStatus,
+    /// Title when written: tells a rename from a move in reports.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// Parent page when written (`None` at the space root or unknown).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<PageId>,
+    /// Questions the conversion asked about other pages (see `sync::deps`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub deps: Vec<String>,
+    /// Hash of the answers to `deps` when written: a different answer now
+    /// (a linked page renamed, an included page edited) means rewrite.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deps_hash: Option<String>,
+    /// Attachments the written Markdown uses (its own or other pages').
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub uses: Vec<AttachmentUse>,
+    /// Hash of the written file, to tell local edits (`status`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hash: Option<String>,
+    /// Files this page was written to before (a move or rename) that are
+    /// still to be removed: kept until removed, so a crash cannot orphan them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub previous_paths: Vec<String>,
+    /// Attachments stored for this page (it owns them): file name → copy.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub attachments: BTreeMap<String, AttachmentState>,
+    /// Hash of the labels the front matter shows: labels change without a
+    /// version, so the planner compares the listing's against this.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub labels_hash: Option<String>,
+    /// Hash of the creator's and last editor's display names as listed
+    /// when written (see `front_matter::names_hash`): a rename rewrites.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub names_hash: Option<String>,
+    /// The comments sidecar written beside the page, if any: removed when
+    /// the page goes or moves, or its last comment goes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comments_path: Option<String>,
+    /// Hash of the comments the sidecar shows: comments change without a
+    /// page version, so the planner compares the listing's against this.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comments_hash: Option<String>,
+}
+
+impl PageState {
+    /// An active entry with only the spec's four fields set.
+    pub fn minimal(version: Version, last_exported: &str, output_path: &str) -> Self {
+        Self {
+            version,
+            last_exported: last_exported.to_owned(),
+            output_path: output_path.to_owned(),
+            status: TrackedStatus::Active,
+            title: None,
+            parent: None,
+            deps: Vec::new(),
+            deps_hash: None,
+            uses: Vec::new(),
+            hash: None,
+            previous_paths: Vec::new(),
+            labels_hash: None,
+            names_hash: None,
+            comments_path: None,
+            comments_hash: None,
+            attachments: BTreeMap::new(),
+        }
+    }
+}
+
+/// An attachment a page's Markdown refers to: the owning page and file name.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct AttachmentUse {
+    pub page: PageId,
+    pub file: String,
+}
+
+/// One downloaded attachment.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct AttachmentState {
+    pub id: String,
+    pub version: Version,
+    pub output_path: String,
+}
+
+impl State {
+    /// A fresh state for a site.
+    pub fn new(confluence_url: &str) -> Self {
+        Self {
+            schema_version: SCHEMA_VERSION,
+            confluence_url: confluence_url.to_owned(),
+            scopes: Vec::new(),
+            min_export_timestamp: None,
+            pending: Vec::new(),
+            markdown: None,
+            layout: None,
+            flavor: None,
+            pages: BTreeMap::new(),
+        }
+    }
+
+    /// Path of the state file in `output`.
+    pub fn path(output: &Path) -> PathBuf {
+        output.join(STATE_FILE)
+    }
+
+    /// Loads the state of `output`, if there is one. A file that does not
+    /// parse is an error, never silently replaced: it may be all that records
+    /// what was exported.
+    pub fn load(output: &Path) -> Result<Option<Self>> {
+        let path = Self::path(output);
+        let bytes = match std::fs::read(&path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(e).with_context(|| format!("cannot read `{}`", path.display())),
+        };
+        // The version first: a newer schema must not be misread as corrupt.
+        #[derive(Deserialize)]
+        struct Head {
+            schema_version: u32,
+        }
+        if let Ok(head) = serde_json::from_slice::<Head>(&bytes) {
+            if head.schema_version > SCHEMA_VERSION {
+                bail!(
+                    "`{}` was written by a newer cme (state schema {}; this build reads {SCHEMA_VERSION}); upgrade cme, nothing was changed",
+                    path.display(),
+                    head.schema_version
+                );
+            }
+        }
+        let state: State = serde_json::from_slice(&bytes).map_err(|e| {
+            let backup = Self::backup_path(output);
+            let hint = if backup.exists() {
+                format!(
+                    "the previous good state is `{}`: move it to `{}` to resume from it",
+                    backup.display(),
+                    path.display()
+                )
+            } else {
+                "move it away to start a fresh export".to_owned()
+            };
+            anyhow::anyhow!(
+                "`{}` is not a valid state file ({e}); nothing was changed; {hint}",
+                path.display()
+            )
+        })?;
+        if state.schema_version != SCHEMA_VERSION {
+            bail!(
+                "`{}` has schema version {}, this build understands {SCHEMA_VERSION}",
+                path.display(),
+                state.schema_version
+            );
+        }
+        Ok(Some(state))
+    }
+
+    /// The site and Markdown options of the state in `output`, for the
+    /// command line to pick defaults before the run loads the state under
+    /// its lock. Skips the pages instead of building them; a damaged file
+    /// is left to the load, which reports it.
+    pub fn peek(output: &Path) -> Option<StateHead> {
+        let bytes = std::fs::read(Self::path(output)).ok()?;
+        serde_json::from_slice(&bytes).ok()
+    }
+
+    /// Writes the state into the output folder at `output`; see [`Self::save_in`].
+    pub fn save(&self, output: &Path) -> Result<()> {
+        self.save_in(&OutDir::open(output)?)
+    }
+
+    /// Writes atomically (temporary file, fsync, rename), so the file on disk
+    /// is always either the old or the new state, whenever the process dies.
+    /// Files written before are made durable first, so the state never names
+    /// a file that a power cut could still lose.
+    /// The state it replaces is kept as `.cme-state.json.bak` (a hard link,
+    /// so it costs no copy): the last good state, should this one be damaged.
+    /// A link at either name is refused, never written through.
+    pub fn save_in(&self, dir: &OutDir) -> Result<()> {
+        dir.flush()?;
+        let path = OutputPath::from_components(&[STATE_FILE]);
+        match dir.keep_copy(&path, &OutputPath::from_components(&[BACKUP_FILE])) {
+            Err(e) if e.is_symlink() => return Err(e.into()),
+            // Only a convenience: the new state matters more.
+            Ok(()) | Err(_) => {}
+        }
+        // Streamed: at 100,000 pages the JSON is ~50 MB, not worth holding.
+        dir.write_atomic_with(&path, Durability::Fsync, 64 * 1024, |w| {
+            serde_json::to_writer_pretty(&mut *w, self).map_err(std::io::Error::other)
+        })?;
+        Ok(())
+    }
+
+    /// Path of the backup of the previous state.
+    pub fn backup_path(output: &Path) -> PathBuf {
+        output.join(BACKUP_FILE)
+    }
+
+    /// Adds a scope unless the same one is already tracked.
+    pub fn add_scope(&mut self, scope: Scope) {
+        if !self.scopes.contains(&scope) {
+            self.scopes.push(scope);
+        }
+    }
+}
+
+/// Removes the temporary files a run killed while saving the state left.
+pub fn remove_partials(dir: &OutDir) {
+    dir.remove_partials_beside(&OutputPath::from_components(&[STATE_FILE]));
+}
+
+/// Writes `path` (anywhere, e.g. the config file) atomically, through a
+/// handle on its folder, which is created if needed.
+pub fn write_atomic(path: &Path, bytes: &[u8], durability: Durability) -> Result<()> {
+    let dir = path.parent().context("path has no parent folder")?;
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create `{}`", dir.display()))?;
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .context("path has no file name")?;
+    let name = OutputPath::parse_recorded(name)?;
+    OutDir::open(dir)?.write_atomic(&name, bytes, durability)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tmpdir(name: &str) -> PathBuf {
+        let d = std::env::temp_dir().join(format!("cme-state-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(&d).unwrap();
+        d
+    }
+
+    #[test]
+    fn round_trips_the_documented_schema() {
+        let doc = r#"{
+          "schema_version": 1,
+          "confluence_url": "https://mycompany.atlassian.net",
+          "scopes": [
+            {"command": "spaces", "args": ["ENGINEERING"]},
+            {"command": "pages", "args": ["645208921"]}
+          ],
+          "min_export_timestamp": null,
+          "pages": {
+            "12345": {
+              "version": 42,
+              "last_exported": "2026-02-05T14:30:00Z",
+              "output_path": "Engineering/Architecture/design-doc.md",
+              "status": "active"
+            }
+          }
+        }"#;
+        let s: State = serde_json::from_str(doc).unwrap();
+        assert_eq!(s.scopes[0].command, ScopeCommand::Spaces);
+        assert_eq!(s.pages[&PageId::new("12345")].version, Version(42));
+        let again: State = serde_json::from_slice(&serde_json::to_vec(&s).unwrap()).unwrap();
+        assert_eq!(s, again);
+        let v: serde_json::Value = serde_json::to_value(&s).unwrap();
+        assert!(v["pages"]["12345"].get("attachments").is_none());
+    }
+
+    #[test]
+    fn corrupt_state_is_an_error_and_is_left_alone() {
+        let d = tmpdir("corrupt");
+        std::fs::write(State::path(&d), b"{\"schema_version\": 1, \"pages\": {").unwrap();
+        let err = format!("{:#}", State::load(&d).unwrap_err());
+        assert!(err.contains("not a valid state file"), "{err}");
+        std::fs::write(
+            State::path(&d),
+            br#"{"schema_version": 2, "confluence_url": "x", "scopes": [], "pages": {}}"#,
+        )
+        .unwrap();
+        let err = format!("{:#}", State::load(&d).unwrap_err());
+        assert!(err.contains("newer cme"), "{err}");
+        std::fs::write(State::path(&d), b"{\"schema_version\": 1, \"pages\": {").unwrap();
+        assert_eq!(
+            std::fs::read(State::path(&d)).unwrap(),
+            b"{\"schema_version\": 1, \"pages\": {"
+        );
+        std::fs::remove_dir_all(&d).ok();
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_link_at_the_state_or_its_backup_is_refused_and_its_target_kept() {
+        let d = tmpdir("links");
+        let outside = d.with_extension("outside");
+        std::fs::write(&outside, b"precious").unwrap();
+        let s = State::new("http://x");
+        s.save(&d).unwrap();
+        for name in [BACKUP_FILE, STATE_FILE] {
+            std::fs::remove_file(d.join(name)).ok();
+            std::os::unix::fs::symlink(&outside, d.join(name)).unwrap();
+            let err = format!("{:#}", s.save(&d).unwrap_err());
+            assert!(err.contains("is a symbolic link"), "{err}");
+            assert_eq!(std::fs::read(&outside).unwrap(), b"precious");
+            assert!(d.join(name).is_symlink());
+        }
+        std::fs::remove_file(&outside).ok();
+        std::fs::remove_dir_all(&d).ok();
+    }
+
+    #[test]
+    fn save_then_load_and_no_partial_file_remains() {
+        let d = tmpdir("save");
+        let mut s = State::new("http://x");
+        s.add_scope(Scope {
+            command: ScopeCommand::AllSpaces,
+            args: vec![],
+        });
+        s.add_scope(Scope {
+            command: ScopeCommand::AllSpaces,
+            args: vec![],
+        });
+        s.save(&d).unwrap();
+        assert_eq!(State::load(&d).unwrap().unwrap(), s);
+        assert_eq!(s.scopes.len(), 1, "duplicate scopes are ignored");
+        let names: Vec<_> = std::fs::read_dir(&d)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, vec![std::ffi::OsString::from(STATE_FILE)]);
+        // A second save keeps the first as the backup.
+        let mut s2 = s.clone();
+        s2.min_export_timestamp = Some("2026-01-01T00:00:00Z".into());
+        s2.save(&d).unwrap();
+        let backup: State =
+            serde_json::from_slice(&std::fs::read(State::backup_path(&d)).unwrap()).unwrap();
+        assert_eq!(backup, s);
+        assert_eq!(State::load(&d).unwrap().unwrap(), s2);
+        std::fs::remove_dir_all(&d).ok();
+    }
+}

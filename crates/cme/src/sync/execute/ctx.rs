@@ -1,0 +1,22 @@
+//! What every step of the executor works with, built once per run.
+use crate::fs::outdir::OutDir;
+use crate::page::front_matter::FrontMatter;
+use crate::sync::progress::Progress;
+use crate::sync::request::Cancel;
+use cme_client::Client;
+use cme_convert::Options;
+
+/// What the executor works with.
+pub struct Exec<'a> {
+    pub client: &'a Client,
+    /// The output folder: every write and removal goes through it.
+    pub dir: &'a OutDir,
+    pub options: &'a Options,
+    pub jira_url: Option<&'a str>,
+    /// Whether pages start with YAML front matter.
+    pub front_matter: FrontMatter,
+    pub cancel: &'a Cancel,
+    pub progress: &'a dyn Progress,
+    /// This run's timestamp, recorded as `last_exported`.
+    pub now: String,
+}

@@ -1,0 +1,719 @@
+//! Writing pages: bodies fetched in batches of 250 (the next batch in
+//! flight while this one is converted), converted with a recording context,
+//! written atomically and journaled one by one.
+use super::ctx::Exec;
+use super::remove::remove_file;
+use crate::deps::INCOMPLETE;
+use crate::fs::hash::content_hash;
+use crate::fs::outdir::Durability;
+use crate::fs::paths::OutputPath;
+use crate::page::answers::answers_hash;
+use crate::page::breadcrumbs;
+use crate::page::comments::{self, sidecar_path};
+use crate::page::context::PageContext;
+use crate::page::front_matter::{FrontMatter, PageFacts, SiteUrl, labels_hash, names_hash};
+use crate::place::layout::Placed;
+use crate::state::journal::{Record, Store};
+use crate::state::{AttachmentUse, PageState, TrackedStatus};
+use crate::sync::outcome::{Failure, Line, Outcome};
+use crate::sync::plan::ChangeKind;
+use crate::sync::plan::{PageWrite, Plan, Reason};
+use crate::sync::progress::Phase;
+use crate::sync::remote::{Remote, chain};
+use anyhow::{Context as _, Result};
+use cme_client::{Client, Comment, CommentId, Flavor, PageBody, PageId, PageMeta};
+use cme_convert::Converted;
+use cme_convert::Options;
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+/// Bodies fetched per request: the v2 `id` filter's maximum.
+pub const BODY_BATCH: usize = 250;
+/// Included bodies kept between batches, at most.
+const INCLUDE_CACHE: usize = 1000;
+type Fetched = Result<Vec<PageBody>, cme_client::Error>;
+
+fn spawn_fetch(client: &Client, ids: Vec<PageId>) -> tokio::task::JoinHandle<Fetched> {
+    let client = client.clone();
+    tokio::spawn(async move { client.pages_with_bodies(&ids).await })
+}
+
+pub async fn write_pages(
+    ex: &Exec<'_>,
+    remote: &Remote,
+    plan: &Plan,
+    store: &mut Store,
+    out: &mut Outcome,
+) -> Result<()> {
+    let chunks: Vec<&[crate::sync::plan::PageWrite]> = plan.writes.chunks(BODY_BATCH).collect();
+    let ids_of =
+        |c: &[crate::sync::plan::PageWrite]| c.iter().map(|w| w.id.clone()).collect::<Vec<_>>();
+    let mut next = None;
+    let mut bodies: HashMap<PageId, String> = HashMap::new();
+    let mut included: HashSet<PageId> = HashSet::new();
+    let mut users = Users::default();
+    let total = plan.writes.len();
+    ex.progress.phase(Phase::Pages, total as u64);
+    let mut done = 0;
+    for (i, chunk) in chunks.iter().enumerate() {
+        ex.progress.status(&format!(
+            "fetching pages {}-{} of {total}",
+            done + 1,
+            done + chunk.len()
+        ));
+        let handle = next
+            .take()
+            .unwrap_or_else(|| spawn_fetch(ex.client, ids_of(chunk)));
+        let fetched = tokio::select! {
+            r = handle => r.context("page fetch task failed")?,
+            () = ex.cancel.cancelled() => {
+                out.interrupted = true;
+                return Ok(());
+            }
+        };
+        if let Some(c) = chunks.get(i + 1) {
+            next = Some(spawn_fetch(ex.client, ids_of(c)));
+        }
+        let fetched = match fetched {
+            Ok(f) => f,
+            Err(e) => {
+                let reason = format!("cannot fetch its body: {}", chain(&e));
+                for w in *chunk {
+                    out.failures.push(Failure {
+                        path: w.path.to_string(),
+                        reason: reason.clone(),
+                    });
+                }
+                done += chunk.len();
+                continue;
+            }
+        };
+        // Sidecars too: a run killed mid-write must not orphan one.
+        let sidecars = remote.comments.is_some();
+        store.record(Record::Intent {
+            paths: chunk
+                .iter()
+                .flat_map(|w| {
+                    let sidecar = sidecars.then(|| sidecar_path(&w.path)).flatten();
+                    std::iter::once(w.path.to_string()).chain(sidecar.map(|p| p.to_string()))
+                })
+                .collect(),
+        })?;
+        let mut metas: HashMap<PageId, PageMeta> = HashMap::new();
+        for page in fetched {
+            bodies.insert(page.meta.id.clone(), page.storage);
+            metas.insert(page.meta.id.clone(), page.meta);
+        }
+        // Authors the fetch named only by id (Cloud's v2 answer) are asked
+        // along with mentions, for the front matter.
+        let unnamed: Vec<String> = metas
+            .values()
+            .flat_map(|m| [&m.info.author, &m.info.last_editor])
+            .flatten()
+            .filter(|u| u.display_name.is_none())
+            .map(|u| u.id.clone())
+            .collect();
+        users
+            .learn(
+                ex.client,
+                chunk.iter().filter_map(|w| bodies.get(&w.id)),
+                unnamed,
+            )
+            .await;
+        let comment_bodies = fetch_comment_bodies(ex, remote, chunk).await;
+        for w in *chunk {
+            if ex.cancel.is_cancelled() {
+                out.interrupted = true;
+                return Ok(());
+            }
+            done += 1;
+            let Some(placed) = remote.layout.get(&w.id) else {
+                continue;
+            };
+            if !bodies.contains_key(&w.id) {
+                // Deleted or restricted between listing and fetch: the next
+                // sync's listing will say which.
+                out.vanished.push(w.path.to_string());
+                continue;
+            }
+            let names: Vec<String> = remote
+                .attachments
+                .get(&w.id)
+                .map(|l| l.iter().map(|a| a.filename.clone()).collect())
+                .unwrap_or_default();
+            let opts = Options {
+                title: Some(placed.meta.title.clone()),
+                ..ex.options.clone()
+            };
+            let attempt = convert_page(
+                ex,
+                remote,
+                placed,
+                &opts,
+                &names,
+                &mut bodies,
+                &mut included,
+                &mut users,
+            )
+            .await;
+            let (converted, deps, mut incomplete) = match attempt {
+                Ok(done) => done,
+                Err(reason) => {
+                    out.failures.push(Failure {
+                        path: w.path.to_string(),
+                        reason: format!("cannot fetch a page it includes: {reason}"),
+                    });
+                    continue;
+                }
+            };
+            let mut markdown = converted.markdown;
+            drop_repeated_title(&mut markdown);
+            let mut deps = deps;
+            if remote.layout.options().breadcrumbs {
+                let style = ex.options.link_style;
+                if let Some((line, asked)) = breadcrumbs::line(&remote.layout, placed, style) {
+                    markdown.insert_str(0, &line);
+                    deps.extend(asked);
+                    deps.sort();
+                    deps.dedup();
+                }
+            }
+            let mut labels = None;
+            let mut names_seen = None;
+            if ex.front_matter == FrontMatter::On {
+                let facts = PageFacts::new(
+                    &placed.meta,
+                    metas.get(&w.id),
+                    placed.space.as_str(),
+                    &SiteUrl {
+                        base: ex.client.site_url(),
+                        flavor: ex.client.flavor(),
+                    },
+                    &users.names,
+                    &converted.properties,
+                );
+                match facts.render() {
+                    Ok(head) => markdown.insert_str(0, &head),
+                    Err(e) => {
+                        out.failures.push(Failure {
+                            path: w.path.to_string(),
+                            reason: format!("cannot write its front matter: {e}"),
+                        });
+                        continue;
+                    }
+                }
+                labels = labels_hash(&placed.meta);
+                names_seen = names_hash(&placed.meta);
+                // An author whose name lookup failed is written by id for now;
+                // the next sync rewrites the page, as for mentions.
+                incomplete |= metas.get(&w.id).is_some_and(|m| {
+                    [&m.info.author, &m.info.last_editor]
+                        .into_iter()
+                        .flatten()
+                        .any(|u| users.failed.contains(&u.id))
+                });
+            }
+            for warning in &converted.warnings {
+                out.warn(&w.path, warning);
+            }
+            match ex
+                .dir
+                .write_atomic(&w.path, markdown.as_bytes(), Durability::Batched)
+            {
+                Ok(()) => {}
+                // A link at the file or on the way: this page fails and
+                // keeps its old entry; the disk is fine.
+                Err(e) if e.is_symlink() => {
+                    out.failures.push(Failure {
+                        path: w.path.to_string(),
+                        reason: e.to_string(),
+                    });
+                    continue;
+                }
+                Err(e) => return Err(e.into()),
+            }
+            let sidecar = write_sidecar(
+                ex,
+                remote,
+                placed,
+                w,
+                store.state().pages.get(&w.id),
+                comment_bodies.as_ref(),
+                &bodies,
+                names,
+                &mut users,
+                out,
+            )
+            .await?;
+            let old = store.state().pages.get(&w.id);
+            let mut previous_paths = old.map(|o| o.previous_paths.clone()).unwrap_or_default();
+            // The old sidecar goes once the entry no longer names it; until
+            // it is gone, `previous_paths` keeps it (a crash cannot orphan it).
+            if let Some(stale) = &sidecar.stale {
+                if !previous_paths.contains(stale) && !plan.claims(stale) {
+                    previous_paths.push(stale.clone());
+                }
+            }
+            if let Reason::Moved { from } = &w.reason {
+                // A path another page now occupies is not ours to remove.
+                if !previous_paths.contains(from) && !plan.claims(from) {
+                    previous_paths.push(from.clone());
+                }
+            }
+            previous_paths.retain(|p| p != w.path.as_str());
+            let mut uses: Vec<AttachmentUse> = converted
+                .attachments
+                .iter()
+                .filter_map(|a| {
+                    let owner = match &a.page {
+                        None => Some(placed),
+                        Some(r) => remote.layout.resolve(&placed.space, r),
+                    }?;
+                    Some(AttachmentUse {
+                        page: owner.meta.id.clone(),
+                        file: a.filename.clone(),
+                    })
+                })
+                .collect();
+            uses.sort();
+            uses.dedup();
+            let deps_hash = if incomplete {
+                INCOMPLETE.to_owned()
+            } else {
+                answers_hash(placed, &deps, &remote.layout, &remote.attachments)
+            };
+            let entry = PageState {
+                version: metas.get(&w.id).map_or(placed.meta.version, |m| m.version),
+                last_exported: ex.now.clone(),
+                output_path: w.path.to_string(),
+                status: TrackedStatus::Active,
+                title: Some(placed.meta.title.clone()),
+                parent: placed.meta.parent.as_ref().map(|(p, _)| p.clone()),
+                deps,
+                deps_hash: Some(deps_hash),
+                uses,
+                hash: Some(content_hash(markdown.as_bytes())),
+                previous_paths,
+                attachments: old.map(|o| o.attachments.clone()).unwrap_or_default(),
+                labels_hash: labels,
+                names_hash: names_seen,
+                comments_path: sidecar.path,
+                comments_hash: sidecar.hash,
+            };
+            store.put(w.id.clone(), entry.clone())?;
+            if let Some(stale) = sidecar.stale {
+                remove_stale_sidecar(ex, store, &w.id, entry, &stale, out)?;
+            }
+            out.push_line(Line {
+                kind: w.kind(),
+                path: w.path.to_string(),
+                from: match &w.reason {
+                    Reason::Moved { from } => Some(from.clone()),
+                    _ => None,
+                },
+            });
+            ex.progress.advance(1, markdown.len() as u64);
+        }
+        // Keep only bodies other pages include, and not too many of them.
+        bodies.retain(|id, _| included.contains(id));
+        if bodies.len() > INCLUDE_CACHE {
+            bodies.clear();
+            included.clear();
+        }
+    }
+    Ok(())
+}
+
+/// Rewrites (or removes) the sidecars of pages whose comments alone
+/// changed: no page body is fetched and no page file touched.
+pub async fn write_sidecars_only(
+    ex: &Exec<'_>,
+    remote: &Remote,
+    plan: &Plan,
+    store: &mut Store,
+    out: &mut Outcome,
+) -> Result<()> {
+    let mut users = Users::default();
+    let no_bodies = HashMap::new();
+    for chunk in plan.sidecars_only.chunks(BODY_BATCH) {
+        if ex.cancel.is_cancelled() {
+            out.interrupted = true;
+            return Ok(());
+        }
+        let comment_bodies = fetch_comment_bodies(ex, remote, chunk).await;
+        store.record(Record::Intent {
+            paths: chunk
+                .iter()
+                .filter_map(|w| sidecar_path(&w.path))
+                .map(|p| p.to_string())
+                .collect(),
+        })?;
+        for w in chunk {
+            let (Some(placed), Some(old)) =
+                (remote.layout.get(&w.id), store.state().pages.get(&w.id))
+            else {
+                continue;
+            };
+            let names: Vec<String> = remote
+                .attachments
+                .get(&w.id)
+                .map(|l| l.iter().map(|a| a.filename.clone()).collect())
+                .unwrap_or_default();
+            let mut entry = old.clone();
+            let sidecar = write_sidecar(
+                ex,
+                remote,
+                placed,
+                w,
+                Some(old),
+                comment_bodies.as_ref(),
+                &no_bodies,
+                names,
+                &mut users,
+                out,
+            )
+            .await?;
+            if let Some(stale) = &sidecar.stale {
+                if !entry.previous_paths.contains(stale) && !plan.claims(stale) {
+                    entry.previous_paths.push(stale.clone());
+                }
+            }
+            entry.comments_path = sidecar.path;
+            entry.comments_hash = sidecar.hash;
+            store.put(w.id.clone(), entry.clone())?;
+            if let Some(stale) = sidecar.stale {
+                remove_stale_sidecar(ex, store, &w.id, entry, &stale, out)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A page's sidecar after this write: where it is, the hash of what it
+/// shows, and the old sidecar to remove.
+struct Sidecar {
+    path: Option<String>,
+    hash: Option<String>,
+    stale: Option<String>,
+}
+
+/// Writes (or drops) the comments sidecar of the page `w` places. Without
+/// a complete comments listing the old one is kept as is.
+#[allow(clippy::too_many_arguments)]
+async fn write_sidecar(
+    ex: &Exec<'_>,
+    remote: &Remote,
+    placed: &Placed,
+    w: &PageWrite,
+    old: Option<&PageState>,
+    comment_bodies: Option<&HashMap<CommentId, String>>,
+    bodies: &HashMap<PageId, String>,
+    names: Vec<String>,
+    users: &mut Users,
+    out: &mut Outcome,
+) -> Result<Sidecar> {
+    let recorded = old.and_then(|o| o.comments_path.clone());
+    let keep = Sidecar {
+        path: recorded.clone(),
+        hash: old.and_then(|o| o.comments_hash.clone()),
+        stale: None,
+    };
+    let kept = match &remote.comments {
+        Some(pc) if !pc.complete => return Ok(keep),
+        Some(pc) => pc.kept(&placed.meta.id),
+        None => Vec::new(),
+    };
+    let target = if kept.is_empty() {
+        None
+    } else {
+        sidecar_path(&w.path)
+    };
+    if let Some(target) = &target {
+        let Some(comment_bodies) = comment_bodies else {
+            out.failures.push(Failure {
+                path: target.to_string(),
+                reason: "cannot fetch its comments' bodies".to_owned(),
+            });
+            // No hash: the next sync tries again.
+            return Ok(Sidecar { hash: None, ..keep });
+        };
+        let filled: Vec<Comment> = kept
+            .iter()
+            .map(|c| Comment {
+                body: comment_bodies.get(&c.id).cloned().unwrap_or_default(),
+                ..(*c).clone()
+            })
+            .collect();
+        let kept_filled: Vec<&Comment> = filled.iter().collect();
+        users
+            .learn(ex.client, filled.iter().map(|c| &c.body), Vec::new())
+            .await;
+        let ctx = PageContext::new(
+            &remote.layout,
+            placed,
+            bodies,
+            names,
+            &users.names,
+            &users.failed,
+            ex.jira_url,
+        );
+        let opts = Options {
+            title: None,
+            ..ex.options.clone()
+        };
+        let text = comments::render(&placed.meta.title, &kept_filled, &|s| {
+            cme_convert::convert(s, &ctx, &opts).markdown
+        });
+        // Rewritten with the page, but the same: not worth a line (unless
+        // a file was missing).
+        let unchanged = recorded.as_deref() == Some(target.as_str())
+            && old.and_then(|o| o.comments_hash.as_deref())
+                == comments::comments_hash(&kept).as_deref()
+            && w.reason != Reason::Missing;
+        match ex
+            .dir
+            .write_atomic(target, text.as_bytes(), Durability::Batched)
+        {
+            Ok(()) => {}
+            Err(e) if e.is_symlink() => {
+                out.failures.push(Failure {
+                    path: target.to_string(),
+                    reason: e.to_string(),
+                });
+                // No hash: the next sync tries again.
+                return Ok(Sidecar { hash: None, ..keep });
+            }
+            Err(e) => return Err(e.into()),
+        }
+        if !unchanged {
+            out.sidecar_line(
+                if recorded.as_deref() == Some(target.as_str()) {
+                    ChangeKind::Modified
+                } else {
+                    ChangeKind::New
+                },
+                target.to_string(),
+            );
+        }
+    }
+    let target = target.map(|t| t.to_string());
+    Ok(Sidecar {
+        hash: target.as_ref().and(comments::comments_hash(&kept)),
+        stale: recorded.filter(|r| Some(r) != target.as_ref()),
+        path: target,
+    })
+}
+
+/// The bodies of the comments the chunk's sidecars show (50 per request);
+/// `None` when they could not be fetched.
+async fn fetch_comment_bodies(
+    ex: &Exec<'_>,
+    remote: &Remote,
+    chunk: &[PageWrite],
+) -> Option<HashMap<CommentId, String>> {
+    let Some(pc) = remote.comments.as_ref().filter(|c| c.complete) else {
+        return Some(HashMap::new());
+    };
+    let ids: Vec<CommentId> = chunk
+        .iter()
+        .flat_map(|w| pc.kept(&w.id))
+        .map(|c| c.id.clone())
+        .collect();
+    if ids.is_empty() {
+        return Some(HashMap::new());
+    }
+    match ex.client.comment_bodies(&ids).await {
+        Ok(b) => Some(b),
+        Err(e) => {
+            tracing::warn!("cannot fetch comment bodies: {}", chain(&e));
+            None
+        }
+    }
+}
+
+/// Removes a page's old sidecar (moved with the page, or its last comment
+/// gone), then forgets it.
+fn remove_stale_sidecar(
+    ex: &Exec<'_>,
+    store: &mut Store,
+    id: &PageId,
+    mut entry: PageState,
+    stale: &str,
+    out: &mut Outcome,
+) -> Result<()> {
+    let Ok(path) = OutputPath::parse_recorded(stale) else {
+        return Ok(());
+    };
+    if !remove_file(ex.dir, &path, out)? {
+        return Ok(());
+    }
+    out.sidecar_line(ChangeKind::Deleted, stale.to_owned());
+    entry.previous_paths.retain(|p| p != stale);
+    store.put(id.clone(), entry)
+}
+
+/// Converts one page. Included pages not at hand are fetched and the page
+/// converted again (a few rounds at most: includes can nest). Returns the
+/// Markdown, the questions asked about other pages, and whether an answer
+/// was missing for a reason that may pass; `Err` when an included page could
+/// not be fetched.
+#[allow(clippy::too_many_arguments)]
+async fn convert_page(
+    ex: &Exec<'_>,
+    remote: &Remote,
+    placed: &Placed,
+    opts: &Options,
+    names: &[String],
+    bodies: &mut HashMap<PageId, String>,
+    included: &mut HashSet<PageId>,
+    users: &mut Users,
+) -> Result<(Converted, Vec<String>, bool), String> {
+    let mut round = 0;
+    loop {
+        let ctx = PageContext::new(
+            &remote.layout,
+            placed,
+            bodies,
+            names.to_vec(),
+            &users.names,
+            &users.failed,
+            ex.jira_url,
+        );
+        let converted = cme_convert::convert(&bodies[&placed.meta.id], &ctx, opts);
+        let misses: Vec<PageId> = ctx
+            .misses
+            .borrow()
+            .iter()
+            .filter(|m| !included.contains(*m))
+            .cloned()
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        if misses.is_empty() || round == 3 {
+            return Ok((converted, ctx.recorded(), ctx.incomplete.get()));
+        }
+        round += 1;
+        included.extend(misses.iter().cloned());
+        match ex.client.pages_with_bodies(&misses).await {
+            Ok(found) => {
+                // Included bodies mention users too.
+                users
+                    .learn(ex.client, found.iter().map(|p| &p.storage), Vec::new())
+                    .await;
+                for p in found {
+                    bodies.insert(p.meta.id, p.storage);
+                }
+            }
+            // Written without its included page, the file would
+            // look complete and never be fixed: keep the old one.
+            Err(e) => {
+                for m in &misses {
+                    included.remove(m);
+                }
+                return Err(chain(&e));
+            }
+        }
+    }
+}
+
+/// Many pages open with an `h1` equal to their title; the title heading we
+/// add would then read twice.
+pub fn drop_repeated_title(md: &mut String) {
+    let Some(first) = md.lines().next() else {
+        return;
+    };
+    if first.starts_with("# ") && md[first.len()..].starts_with(&format!("\n\n{first}\n")) {
+        md.drain(..first.len() + 2);
+    }
+}
+
+/// Display names of the users pages mention, looked up once each. A failed
+/// lookup only costs names (mentions fall back to ids), never the run.
+#[derive(Default)]
+struct Users {
+    names: HashMap<String, String>,
+    asked: HashSet<String>,
+    /// Ids whose lookup failed: asked again by a later batch, and the
+    /// pages mentioning them are rewritten by the next sync.
+    failed: HashSet<String>,
+}
+
+impl Users {
+    /// Looks up the users `bodies` mention and the `authors` (ids of the
+    /// client's flavour) not asked before.
+    async fn learn<'b>(
+        &mut self,
+        client: &Client,
+        bodies: impl Iterator<Item = &'b String>,
+        authors: Vec<String>,
+    ) {
+        let mut account_ids = BTreeSet::new();
+        let mut user_keys = BTreeSet::new();
+        match client.flavor() {
+            Flavor::Cloud => account_ids.extend(authors),
+            Flavor::DataCenter => user_keys.extend(authors),
+        }
+        for body in bodies {
+            account_ids.extend(attribute_values(body, "ri:account-id=\""));
+            user_keys.extend(attribute_values(body, "ri:userkey=\""));
+        }
+        let ids: Vec<String> = account_ids
+            .into_iter()
+            .filter(|i| self.asked.insert(i.clone()))
+            .collect();
+        let keys: Vec<String> = user_keys
+            .into_iter()
+            .filter(|k| self.asked.insert(k.clone()))
+            .collect();
+        let asked: Vec<String> = match client.flavor() {
+            Flavor::Cloud => ids,
+            // Data Center has no account ids, but content migrated from Cloud
+            // can carry them; asking by key costs a 404 at worst.
+            Flavor::DataCenter => keys.into_iter().chain(ids).collect(),
+        };
+        if asked.is_empty() {
+            return;
+        }
+        let found = match client.flavor() {
+            Flavor::Cloud => client.account_names(&asked).await,
+            Flavor::DataCenter => client.user_key_names(&asked).await,
+        };
+        match found {
+            Ok(names) => {
+                for a in &asked {
+                    self.failed.remove(a);
+                }
+                self.names.extend(names);
+            }
+            Err(_) => {
+                for a in asked {
+                    self.asked.remove(&a);
+                    self.failed.insert(a);
+                }
+            }
+        }
+    }
+}
+
+/// Values of an attribute, found by plain text search: cheaper than parsing
+/// every body twice, and a miss only costs a display name.
+fn attribute_values<'a>(body: &'a str, prefix: &'a str) -> impl Iterator<Item = String> + 'a {
+    body.match_indices(prefix).filter_map(move |(i, _)| {
+        let rest = &body[i + prefix.len()..];
+        rest.find('"').map(|end| rest[..end].to_owned())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_title_repeated_by_the_body_is_written_once() {
+        let mut md = "# Setup\n\n# Setup\n\nText\n".to_owned();
+        drop_repeated_title(&mut md);
+        assert_eq!(md, "# Setup\n\nText\n");
+        let mut other = "# Setup\n\n# Setup guide\n\nText\n".to_owned();
+        drop_repeated_title(&mut other);
+        assert_eq!(other, "# Setup\n\n# Setup guide\n\nText\n");
+    }
+}

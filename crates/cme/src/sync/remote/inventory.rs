@@ -1,0 +1,256 @@
+//! Which pages a scope covers, from listings only (no bodies): ⌈N/250⌉
+//! calls per space, or a few CQL calls for page scopes.
+use crate::state::{Scope, ScopeCommand};
+use crate::sync::progress::Progress;
+use cme_client::{
+    Client, Error, PageId, PageMeta, PageStatus, ParentKind, Space, SpaceId, SpaceKey,
+};
+use std::collections::HashSet;
+
+/// What an export command asked for.
+#[derive(Debug, Clone)]
+pub enum Selection {
+    /// These spaces, whole.
+    Spaces(Vec<SpaceKey>),
+    /// Every space the account can see.
+    AllSpaces,
+    /// These pages, and with `descendants` everything below them.
+    Pages {
+        /// Page ids as given.
+        roots: Vec<PageId>,
+        /// Include every descendant.
+        descendants: bool,
+    },
+}
+
+impl Selection {
+    /// The scope `sync` replays for this selection.
+    pub fn scope(&self) -> Scope {
+        let (command, args) = match self {
+            Selection::Spaces(keys) => (
+                ScopeCommand::Spaces,
+                keys.iter().map(|k| k.as_str().to_owned()).collect(),
+            ),
+            Selection::AllSpaces => (ScopeCommand::AllSpaces, Vec::new()),
+            Selection::Pages { roots, descendants } => (
+                if *descendants {
+                    ScopeCommand::PagesWithDescendants
+                } else {
+                    ScopeCommand::Pages
+                },
+                roots.iter().map(|r| r.as_str().to_owned()).collect(),
+            ),
+        };
+        Scope { command, args }
+    }
+}
+
+/// The scope argument that exports archived pages too: recorded with the
+/// scope's other arguments, as the user typed it, so `sync` replays it.
+pub const INCLUDE_ARCHIVED: &str = "--include-archived";
+
+/// Whether a recorded scope exports archived pages.
+pub fn includes_archived(scope: &Scope) -> bool {
+    scope.args.iter().any(|a| a == INCLUDE_ARCHIVED)
+}
+
+/// What one scope covers, from listings only.
+#[derive(Debug, Default)]
+pub struct Listing {
+    /// Spaces the pages belong to.
+    pub spaces: Vec<Space>,
+    /// Pages the scope exports.
+    pub pages: Vec<PageMeta>,
+    /// Ancestors and folders outside the scope: they name folders on disk
+    /// but are not exported.
+    pub context: Vec<PageMeta>,
+    /// Space keys or page ids the scope names that were not found (deleted,
+    /// or not visible to this account).
+    pub missing: Vec<String>,
+    /// Archived pages in scope that are not exported (no `--include-archived`):
+    /// they still name folders (they are in `context` too), and the summary
+    /// counts them so nothing is skipped silently.
+    pub archived: Vec<PageMeta>,
+}
+
+impl Selection {
+    /// The selection a recorded scope stands for.
+    pub fn from_scope(scope: &Scope) -> Self {
+        // Options (`--include-archived`) are recorded among the arguments.
+        let names = scope.args.iter().filter(|a| !a.starts_with("--"));
+        match scope.command {
+            ScopeCommand::Spaces => Selection::Spaces(names.map(SpaceKey::new).collect()),
+            ScopeCommand::AllSpaces => Selection::AllSpaces,
+            ScopeCommand::Pages | ScopeCommand::PagesWithDescendants => Selection::Pages {
+                roots: names.map(PageId::new).collect(),
+                descendants: scope.command == ScopeCommand::PagesWithDescendants,
+            },
+        }
+    }
+}
+
+/// Lists what `selection` covers (no bodies); archived pages are exported
+/// only `with_archived`.
+pub async fn list(
+    client: &Client,
+    selection: &Selection,
+    with_archived: bool,
+    progress: &dyn Progress,
+) -> Result<Listing, Error> {
+    let mut listing = match selection {
+        Selection::Spaces(keys) => spaces(client, keys, with_archived, progress).await?,
+        Selection::AllSpaces => spaces(client, &[], with_archived, progress).await?,
+        Selection::Pages { roots, descendants } => {
+            pages(client, roots, *descendants, progress).await?
+        }
+    };
+    if !with_archived {
+        // Archived pages are left out, but keep naming the folders of any
+        // live pages below them, so those keep their paths.
+        let (archived, live): (Vec<_>, Vec<_>) = std::mem::take(&mut listing.pages)
+            .into_iter()
+            .partition(|p| p.status == PageStatus::Archived);
+        listing.pages = live;
+        listing.context.extend(archived.iter().cloned());
+        listing.archived = archived;
+    }
+    Ok(listing)
+}
+
+/// Whether a listed page is exported: live, or archived when asked for.
+fn exportable(p: &PageMeta) -> bool {
+    matches!(p.status, PageStatus::Current | PageStatus::Archived)
+}
+
+async fn spaces(
+    client: &Client,
+    keys: &[SpaceKey],
+    with_archived: bool,
+    progress: &dyn Progress,
+) -> Result<Listing, Error> {
+    progress.status("listing spaces");
+    let spaces = client.spaces(keys).await?;
+    let missing = keys
+        .iter()
+        .filter(|k| !spaces.iter().any(|s| &s.key == *k))
+        .map(|k| k.as_str().to_owned())
+        .collect();
+    let mut out = Listing {
+        missing,
+        ..Listing::default()
+    };
+    for space in &spaces {
+        progress.status(&format!("listing pages of {}", space.key));
+        let mut pages = client.space_pages(space, with_archived).await?;
+        pages.retain(exportable);
+        progress.advance(pages.len() as u64, 0);
+        let folders = folders_above(client, &pages, &[]).await?;
+        out.pages.extend(pages);
+        out.context.extend(folders);
+    }
+    out.spaces = spaces;
+    Ok(out)
+}
+
+async fn pages(
+    client: &Client,
+    roots: &[PageId],
+    with_descendants: bool,
+    progress: &dyn Progress,
+) -> Result<Listing, Error> {
+    progress.status("looking up pages");
+    let mut pages = client.pages_meta(roots).await?;
+    // Only live (or archived) pages: a trashed or draft root counts as gone.
+    pages.retain(exportable);
+    let found: HashSet<PageId> = pages.iter().map(|p| p.id.clone()).collect();
+    let missing = roots
+        .iter()
+        .filter(|r| !found.contains(r))
+        .map(|r| r.as_str().to_owned())
+        .collect();
+    if with_descendants {
+        for root in roots.iter().filter(|r| found.contains(r)) {
+            progress.status(&format!("listing pages below {root}"));
+            let below = client.descendants(root).await?;
+            pages.extend(below.into_iter().filter(exportable));
+        }
+    }
+    let mut seen = HashSet::new();
+    pages.retain(|p| seen.insert(p.id.clone()));
+
+    // Ancestors outside the selection still name the folders, so a page has
+    // the same path whichever scope exports it.
+    let mut context_ids: Vec<PageId> = Vec::new();
+    for p in &pages {
+        let parent_inside = p.parent.as_ref().is_some_and(|(id, _)| seen.contains(id));
+        if p.parent.is_some() && !parent_inside {
+            progress.status(&format!("looking up the ancestors of {}", p.id));
+            for a in client.ancestors(&p.id).await? {
+                if !seen.contains(&a) && !context_ids.contains(&a) {
+                    context_ids.push(a);
+                }
+            }
+        }
+    }
+    let mut context = if context_ids.is_empty() {
+        Vec::new()
+    } else {
+        client.pages_meta(&context_ids).await?
+    };
+    let folders = folders_above(client, &pages, &context).await?;
+    context.extend(folders);
+
+    let mut space_ids: Vec<SpaceId> = pages.iter().map(|p| p.space_id.clone()).collect();
+    space_ids.sort();
+    space_ids.dedup();
+    let spaces = if space_ids.is_empty() {
+        Vec::new()
+    } else {
+        client.spaces_by_id(&space_ids).await?
+    };
+    Ok(Listing {
+        spaces,
+        pages,
+        context,
+        missing,
+        archived: Vec::new(),
+    })
+}
+
+/// Folders that pages (or their known ancestors) hang under, up to the first
+/// page or the space root. They name folders on disk like pages do, so the
+/// export mirrors the tree Confluence shows, but are not exported themselves.
+async fn folders_above(
+    client: &Client,
+    pages: &[PageMeta],
+    known: &[PageMeta],
+) -> Result<Vec<PageMeta>, Error> {
+    let mut seen: HashSet<PageId> = pages.iter().chain(known).map(|p| p.id.clone()).collect();
+    let mut todo: Vec<PageId> = pages
+        .iter()
+        .chain(known)
+        .filter_map(|p| match &p.parent {
+            Some((id, ParentKind::Folder)) => Some(id.clone()),
+            _ => None,
+        })
+        .collect();
+    let mut folders = Vec::new();
+    // Bounded: a malformed parent chain must not loop forever.
+    while let Some(id) = todo.pop() {
+        if !seen.insert(id.clone()) || folders.len() >= 10_000 {
+            continue;
+        }
+        match client.folder(&id).await {
+            Ok(f) => {
+                if let Some((parent, ParentKind::Folder)) = &f.parent {
+                    todo.push(parent.clone());
+                }
+                folders.push(f);
+            }
+            // A folder we may not read: its pages stay at the space root.
+            Err(Error::NotFound { .. }) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(folders)
+}
