@@ -1,0 +1,95 @@
+//! The layout's data: every placed page, the names taken, and the facts
+//! templates render with. The jobs that fill it live beside it (`tree`,
+//! `templated`, `attachments`); lookups are in the layout's root module.
+use super::dirs::Dirs;
+use super::options::LayoutOptions;
+use super::recorded::Recorded;
+use crate::fs::paths::OutputPath;
+use crate::place::names::Folder;
+use cme_client::{Attachment, PageId, PageMeta, SpaceKey};
+use std::collections::HashMap;
+
+/// Folder (per space) holding attachments, by page id so a page move or rename
+/// never re-downloads anything.
+pub const ATTACHMENTS_DIR: &str = "_attachments";
+
+/// Beyond this many bytes of folder path, deeper pages stay in their parent's
+/// folder: paths must fit every platform's limit (4096 on Linux, 260 without
+/// long-path support on Windows is already lost at this depth).
+pub(super) const MAX_DIR_BYTES: usize = 1024;
+
+/// The suffix of a file a page refers to that the listing does not have,
+/// when its plain name belongs to a listed file.
+pub(super) const UNLISTED: &str = "missing";
+
+/// One page's place in the export.
+#[derive(Debug, Clone)]
+pub struct Placed {
+    /// Listing data.
+    pub meta: PageMeta,
+    /// Space key of the page.
+    pub space: SpaceKey,
+    /// Its Markdown file.
+    pub path: OutputPath,
+    /// Child pages, in Confluence's order.
+    pub children: Vec<PageId>,
+}
+
+/// The names of one page's attachments.
+#[derive(Debug, Default)]
+pub(super) struct Files {
+    /// File name → name on disk.
+    pub(super) names: HashMap<String, String>,
+    /// Those whose name on disk is not their plain sanitised name.
+    pub(super) renamed: Vec<(String, String)>,
+    pub(super) folder: Folder,
+}
+
+/// Every page's path, plus the indexes links need.
+#[derive(Debug, Default)]
+pub struct Layout {
+    pub(super) pages: HashMap<PageId, Placed>,
+    pub(super) by_title: HashMap<(SpaceKey, String), PageId>,
+    /// Pages in a stable order (space, then tree order).
+    pub(super) order: Vec<PageId>,
+    pub(super) recorded: Recorded,
+    /// Each space's folder, and the names taken in the output folder.
+    pub(super) spaces: HashMap<SpaceKey, String>,
+    pub(super) root: Folder,
+    /// Attachment names, by owner page.
+    pub(super) files: HashMap<PageId, Files>,
+    /// Each space's home page, as the space listing names it.
+    pub(super) homepages: HashMap<SpaceKey, PageId>,
+    /// The site links to what is not exported go to (no trailing `/`).
+    pub(super) site: Option<String>,
+    pub(super) options: LayoutOptions,
+    /// With templates: what each space's pages are rendered with.
+    pub(super) spaces_seen: HashMap<SpaceKey, SpaceFacts>,
+    /// With templates: each page's ancestors below the home page.
+    pub(super) ancestry: HashMap<PageId, Ancestry>,
+    /// With templates: every folder of the output, with the names in it.
+    pub(super) dirs: Dirs,
+    /// With templates: where each attachment goes, by (owner, file name).
+    pub(super) att_paths: HashMap<(PageId, String), OutputPath>,
+    /// Whether the page templates were applied.
+    pub(super) templated: bool,
+}
+
+/// An attachment on its way to a name: owner, listing, folders, file name.
+pub(super) type PlacedFile<'a> = (&'a PageId, &'a Attachment, Vec<String>, String);
+
+/// A space's name and home page, for templates.
+#[derive(Debug, Default, Clone)]
+pub(super) struct SpaceFacts {
+    pub(super) name: String,
+    pub(super) home_id: String,
+    pub(super) home_title: String,
+}
+
+/// A page's ancestors below the space's home page, for templates.
+#[derive(Debug, Default, Clone)]
+pub(super) struct Ancestry {
+    /// Their folder names in the tree layout (unique among siblings).
+    pub(super) names: Vec<String>,
+    pub(super) ids: Vec<String>,
+}

@@ -1,0 +1,261 @@
+//! The default layout: folders mirror the page tree, space by space.
+use super::model::{ATTACHMENTS_DIR, Ancestry, Layout, MAX_DIR_BYTES, Placed, SpaceFacts};
+use super::recorded::Recorded;
+use crate::fs::paths::{OutputPath, sanitize_component};
+use crate::place::names::{Candidate, Folder, Shape};
+use cme_client::{PageId, PageMeta, Space};
+use std::collections::{HashMap, HashSet};
+
+impl Layout {
+    /// Places the pages of `space`. Names are unique per folder (see
+    /// [`crate::place::names`]): a clash suffixes the newcomer with its id.
+    ///
+    /// `context` pages (ancestors outside the scope) shape the folders but
+    /// are not exported, so a page lands at the same path whichever scope
+    /// exported it.
+    pub fn add_space(&mut self, space: &Space, pages: Vec<PageMeta>, context: Vec<PageMeta>) {
+        if let Some(home) = &space.homepage_id {
+            self.homepages.insert(space.key.clone(), home.clone());
+        }
+        let exported: HashSet<PageId> = pages.iter().map(|p| p.id.clone()).collect();
+        let mut pages = pages;
+        pages.extend(context.into_iter().filter(|c| !exported.contains(&c.id)));
+        let space_dir = self.space_dir(space);
+        let ids: HashSet<&PageId> = pages.iter().map(|p| &p.id).collect();
+        let mut children: HashMap<Option<PageId>, Vec<usize>> = HashMap::new();
+        for (i, p) in pages.iter().enumerate() {
+            // A parent outside the listing (a folder, or a page out of scope)
+            // puts the page at the space root.
+            let parent = p
+                .parent
+                .as_ref()
+                .map(|(id, _)| id.clone())
+                .filter(|id| ids.contains(id) && *id != p.id);
+            children.entry(parent).or_default().push(i);
+        }
+        for list in children.values_mut() {
+            list.sort_by(|&a, &b| {
+                let (a, b) = (&pages[a], &pages[b]);
+                (a.position, &a.title, &a.id).cmp(&(b.position, &b.title, &b.id))
+            });
+        }
+        let mut walk = Walk {
+            pages: &pages,
+            children: &children,
+            recorded: &self.recorded,
+            placed: vec![None; pages.len()],
+            visit_order: Vec::with_capacity(pages.len()),
+        };
+        let mut root = Folder::default();
+        root.reserve(Shape::Folder, ATTACHMENTS_DIR);
+        let root_dir = vec![space_dir];
+        let top = children.get(&None).cloned().unwrap_or_default();
+        walk.place_tree(&mut root, &root_dir, top);
+        // Pages in a parent cycle are unreachable from the root: place them
+        // at the root rather than lose them.
+        let orphans: Vec<usize> = (0..pages.len())
+            .filter(|&i| walk.placed[i].is_none())
+            .collect();
+        walk.place_tree(&mut root, &root_dir, orphans);
+        let Walk {
+            mut placed,
+            visit_order,
+            ..
+        } = walk;
+        if self.options.templated() {
+            self.learn_ancestry(space, &pages, &placed);
+        }
+        let mut pages: Vec<Option<PageMeta>> = pages.into_iter().map(Some).collect();
+        for k in visit_order {
+            let (Some(meta), Some((path, mut kids))) = (pages[k].take(), placed[k].take()) else {
+                continue;
+            };
+            if !exported.contains(&meta.id) {
+                continue;
+            }
+            kids.retain(|id| exported.contains(id));
+            self.by_title
+                .insert((space.key.clone(), meta.title.clone()), meta.id.clone());
+            self.order.push(meta.id.clone());
+            self.pages.insert(
+                meta.id.clone(),
+                Placed {
+                    meta,
+                    space: space.key.clone(),
+                    path,
+                    children: kids,
+                },
+            );
+        }
+    }
+    /// The folder of `space`, allocated on first use (two keys that
+    /// sanitise alike get distinct folders).
+    pub(super) fn space_dir(&mut self, space: &Space) -> String {
+        if let Some(d) = self.spaces.get(&space.key) {
+            return d.clone();
+        }
+        let natural = sanitize_component(space.key.as_str());
+        let name = if self.root.clashes(Shape::Folder, &natural) {
+            self.root
+                .claim_suffixed(Shape::Folder, &natural, space.id.as_str())
+        } else {
+            self.root.reserve(Shape::Folder, &natural);
+            natural
+        };
+        self.spaces.insert(space.key.clone(), name.clone());
+        name
+    }
+    /// What templates need of `space`: its name, its home page, and each
+    /// page's ancestors below the home page (as the Python tool counts
+    /// them), named as the tree layout names their folders.
+    pub(super) fn learn_ancestry(
+        &mut self,
+        space: &Space,
+        pages: &[PageMeta],
+        placed: &[Option<(OutputPath, Vec<PageId>)>],
+    ) {
+        let home = space.homepage_id.as_ref();
+        let index: HashMap<&PageId, usize> =
+            pages.iter().enumerate().map(|(i, p)| (&p.id, i)).collect();
+        let home_title = home
+            .and_then(|h| index.get(h))
+            .map(|&i| pages[i].title.clone())
+            .unwrap_or_default();
+        self.spaces_seen.insert(
+            space.key.clone(),
+            SpaceFacts {
+                name: space.name.clone(),
+                home_id: home.map(ToString::to_string).unwrap_or_default(),
+                home_title,
+            },
+        );
+        let stem = |i: usize| -> Option<String> {
+            let (path, _) = placed[i].as_ref()?;
+            let file = path.components().last()?;
+            Some(file.strip_suffix(".md").unwrap_or(file).to_owned())
+        };
+        // The home page's folder, when it is at the top of the space.
+        let home_dir = home
+            .and_then(|h| index.get(h))
+            .filter(|&&i| {
+                placed[i]
+                    .as_ref()
+                    .is_some_and(|(p, _)| p.components().count() == 2)
+            })
+            .and_then(|&i| stem(i));
+        for (i, p) in pages.iter().enumerate() {
+            let Some((path, _)) = &placed[i] else {
+                continue;
+            };
+            let comps: Vec<&str> = path.components().collect();
+            let mut names: Vec<String> = comps[1..comps.len() - 1]
+                .iter()
+                .map(|c| (*c).to_owned())
+                .collect();
+            // Ancestor ids, nearest last (a cycle is cut where it closes).
+            let mut ids = Vec::new();
+            let mut seen = HashSet::new();
+            let mut at = p.parent.as_ref().map(|(id, _)| id);
+            while let Some(&j) = at.and_then(|id| index.get(id)) {
+                if !seen.insert(j) || j == i {
+                    break;
+                }
+                ids.push(pages[j].id.to_string());
+                at = pages[j].parent.as_ref().map(|(id, _)| id);
+            }
+            ids.reverse();
+            if home.is_some_and(|h| ids.first() == Some(&h.to_string())) {
+                ids.remove(0);
+                if home_dir.is_some() && names.first() == home_dir.as_ref() {
+                    names.remove(0);
+                }
+            }
+            self.ancestry.insert(p.id.clone(), Ancestry { names, ids });
+        }
+    }
+}
+
+/// One space's pages on their way to a place.
+pub(super) struct Walk<'a> {
+    pages: &'a [PageMeta],
+    children: &'a HashMap<Option<PageId>, Vec<usize>>,
+    recorded: &'a Recorded,
+    placed: Vec<Option<(OutputPath, Vec<PageId>)>>,
+    visit_order: Vec<usize>,
+}
+
+impl Walk<'_> {
+    /// Places `members` in the folder `dir` (names taken there: `folder`)
+    /// and everything below them. Iterative: deep trees must not overflow
+    /// the stack.
+    fn place_tree(&mut self, folder: &mut Folder, dir: &[String], members: Vec<usize>) {
+        let mut stack: Vec<(usize, Vec<String>)> = Vec::new();
+        stack.extend(self.place_folder(folder, dir, members).into_iter().rev());
+        while let Some((k, sub)) = stack.pop() {
+            let kids = self.kids(k);
+            let mut f = Folder::default();
+            stack.extend(self.place_folder(&mut f, &sub, kids).into_iter().rev());
+        }
+    }
+
+    /// Names `members` in `dir`; returns the pages that get a folder of
+    /// their own, with it. Children of a page too deep for one stay in
+    /// this folder, named in a later round against everything taken.
+    fn place_folder(
+        &mut self,
+        folder: &mut Folder,
+        dir: &[String],
+        members: Vec<usize>,
+    ) -> Vec<(usize, Vec<String>)> {
+        let dir_text = dir.join("/");
+        let mut subs = Vec::new();
+        let mut round = members;
+        loop {
+            round.retain(|&k| self.placed[k].is_none());
+            if round.is_empty() {
+                return subs;
+            }
+            let cands: Vec<Candidate<'_>> = round
+                .iter()
+                .map(|&k| {
+                    let p = &self.pages[k];
+                    Candidate::new(p.id.as_str(), &p.title, self.recorded_name(k, &dir_text))
+                })
+                .collect();
+            let names = folder.allocate(Shape::Page, &cands);
+            let mut next = Vec::new();
+            for (&k, name) in round.iter().zip(names) {
+                let mut file = dir.to_vec();
+                file.push(format!("{name}.md"));
+                let kids = self.kids(k);
+                let kid_ids = kids.iter().map(|&g| self.pages[g].id.clone()).collect();
+                self.placed[k] = Some((OutputPath::from_components(&file), kid_ids));
+                self.visit_order.push(k);
+                if dir_text.len() + name.len() < MAX_DIR_BYTES {
+                    let mut sub = dir.to_vec();
+                    sub.push(name);
+                    subs.push((k, sub));
+                } else {
+                    next.extend(kids);
+                }
+            }
+            round = next;
+        }
+    }
+
+    fn kids(&self, k: usize) -> Vec<usize> {
+        self.children
+            .get(&Some(self.pages[k].id.clone()))
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// The name the last run gave page `k`, if it was in this folder (or
+    /// under the same parent, whose folder may have been renamed since).
+    fn recorded_name(&self, k: usize, dir: &str) -> Option<&'_ str> {
+        let r = self.recorded.pages.get(&self.pages[k].id)?;
+        let parent = self.pages[k].parent.as_ref().map(|(p, _)| p);
+        let same_parent = r.parent.is_some() && r.parent.as_ref() == parent;
+        (r.dir == dir || same_parent).then_some(r.stem.as_str())
+    }
+}
