@@ -403,6 +403,80 @@ mod tests {
     }
 
     #[test]
+    fn web_root_and_page_urls_follow_the_flavour() {
+        let cloud = Client::new(ClientConfig::new(
+            "https://x.atlassian.net/wiki/",
+            Flavor::Cloud,
+            Credentials::Anonymous,
+        ))
+        .unwrap();
+        assert_eq!(cloud.web_root(), "https://x.atlassian.net/wiki");
+        assert_eq!(
+            cloud.page_url(&SpaceKey::new("MY SP~"), &PageId::new("123")),
+            "https://x.atlassian.net/wiki/spaces/MY%20SP%7E/pages/123"
+        );
+        let dc = Client::new(ClientConfig::new(
+            "https://host/confluence/",
+            Flavor::DataCenter,
+            Credentials::Anonymous,
+        ))
+        .unwrap();
+        assert_eq!(dc.web_root(), "https://host/confluence");
+        assert_eq!(
+            dc.page_url(&SpaceKey::new("DEMO"), &PageId::new("123")),
+            "https://host/confluence/pages/viewpage.action?pageId=123"
+        );
+    }
+
+    #[test]
+    fn user_names_reads_the_ids_page_answers_carry_on_both_flavours() {
+        use confluence_sim::{SimConfig, spawn};
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        for (sim, flavor, creds) in [
+            (
+                spawn(SimConfig::demo()).unwrap(),
+                Flavor::Cloud,
+                Credentials::Basic {
+                    email: "sim@example.com".into(),
+                    token: crate::Secret::new("sim-token"),
+                },
+            ),
+            (
+                spawn(SimConfig::demo().flavor(confluence_sim::Flavor::DataCenter)).unwrap(),
+                Flavor::DataCenter,
+                Credentials::Bearer(crate::Secret::new("sim-pat")),
+            ),
+        ] {
+            let client = Client::new(ClientConfig::new(sim.url(), flavor, creds)).unwrap();
+            let names = rt.block_on(async {
+                let space = client.spaces(&[SpaceKey::new("DEMO")]).await.unwrap();
+                let pages = client.space_pages(&space[0], false).await.unwrap();
+                let author = pages
+                    .iter()
+                    .find_map(|p| p.info.author.clone())
+                    .expect("an author");
+                let ids = [author.id.clone(), "no-such-user".to_owned()];
+                let names = client.user_names(&ids).await.unwrap();
+                let direct = match flavor {
+                    Flavor::Cloud => client.account_names(&ids).await.unwrap(),
+                    Flavor::DataCenter => client.user_key_names(&ids).await.unwrap(),
+                };
+                assert_eq!(names, direct, "{flavor:?}");
+                (author, names)
+            });
+            let (author, names) = names;
+            assert_eq!(names.len(), 1, "{flavor:?}: {names:?}");
+            assert!(!names[&author.id].is_empty(), "{flavor:?}");
+            if let Some(shown) = author.display_name {
+                assert_eq!(names[&author.id], shown, "{flavor:?}");
+            }
+        }
+    }
+
+    #[test]
     fn error_message_reads_v1_and_v2_bodies() {
         let v1 = br#"{"statusCode":400,"message":"bad start","reason":"Bad Request"}"#;
         let v2 =

@@ -12,6 +12,10 @@
 //! paces itself to the rate the server advertises. It follows redirects and
 //! pagination links only so far, sends credentials only to the configured
 //! origin, and bounds every body it buffers.
+//!
+//! Requests are grouped by API family in `api` (v2, v1, CQL), each beside
+//! the wire shapes it decodes; [`Client`] picks a family per flavour and
+//! answers in the flavour-neutral types of `model`.
 #![deny(missing_docs)]
 
 mod api;

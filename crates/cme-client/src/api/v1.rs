@@ -204,7 +204,7 @@ pub(crate) fn download_link(api: Api<'_>, att: &Attachment) -> Result<String, Er
 // ---- Wire shapes (only the fields we read) ----
 
 #[derive(Deserialize)]
-pub(crate) struct V1Ref {
+struct V1Ref {
     id: String,
     /// `page`, `folder`, … when the answer carries it (ancestors do).
     #[serde(default, rename = "type")]
