@@ -212,10 +212,7 @@ impl Client {
     pub async fn spaces_by_id(&self, ids: &[SpaceId]) -> Result<Vec<Space>, Error> {
         match self.flavor {
             Flavor::Cloud => v2::spaces_by_id(self.api(), ids).await,
-            Flavor::DataCenter => {
-                let all = v1::spaces(self.api(), &[]).await?;
-                Ok(all.into_iter().filter(|s| ids.contains(&s.id)).collect())
-            }
+            Flavor::DataCenter => v1::spaces_by_id(self.api(), ids).await,
         }
     }
 
@@ -231,7 +228,7 @@ impl Client {
         match self.flavor {
             // CQL rather than v2 `/spaces/{id}/pages`: the same 250 pages a
             // call, and it can carry labels, which change without a version.
-            Flavor::Cloud => cql::space_pages(self.api(), self.flavor, space).await,
+            Flavor::Cloud => cql::space_pages(self.api(), Flavor::Cloud, space).await,
             Flavor::DataCenter => v1::space_pages(self.api(), space, with_archived).await,
         }
     }

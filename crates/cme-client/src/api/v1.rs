@@ -65,6 +65,12 @@ pub(crate) async fn spaces(api: Api<'_>, keys: &[SpaceKey]) -> Result<Vec<Space>
     Ok(spaces.into_iter().map(Space::from).collect())
 }
 
+/// Spaces by id: v1 has no id filter, so all spaces, filtered.
+pub(crate) async fn spaces_by_id(api: Api<'_>, ids: &[SpaceId]) -> Result<Vec<Space>, Error> {
+    let all = spaces(api, &[]).await?;
+    Ok(all.into_iter().filter(|s| ids.contains(&s.id)).collect())
+}
+
 /// A space's current pages and, `with_archived`, its archived ones (one
 /// more listing: the content API lists one status at a time).
 pub(crate) async fn space_pages(
