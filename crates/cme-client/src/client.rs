@@ -1,29 +1,20 @@
-//! The Confluence client: the listings and downloads an exporter needs, on
-//! top of one careful GET ([`crate::transport`]).
+//! The Confluence client's public face. Each operation picks the API
+//! family its flavour answers best ([`crate::api`]: v2 on Cloud, v1 on
+//! Data Center, CQL where both search alike) and returns flavour-neutral
+//! [`crate::model`] types, so callers never branch on the flavour.
+use crate::api::{Api, cql, v1, v2};
 use crate::auth::Credentials;
 use crate::error::{Error, redact};
-use crate::ids::{PageId, SpaceKey};
-use crate::model::{
-    Attachment, PageBody, PageMeta, PageStatus, Space, V1Attachment, V1Content, V1Space,
-    V2Attachment, V2List, V2Page, V2Space,
-};
+use crate::flavor::Flavor;
+use crate::ids::{PageId, SpaceId, SpaceKey};
+use crate::model::{Attachment, Comment, CommentId, PageBody, PageMeta, Space};
 use crate::retry::RetryPolicy;
 use crate::stats::{Observer, Stats};
-use crate::transport::{Settings, Transport, seen_from};
+use crate::transport::{Settings, Transport};
 use reqwest::Url;
-use serde::de::DeserializeOwned;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::Duration;
-
-/// Which kind of Confluence is on the other end.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Flavor {
-    /// Confluence Cloud: v2 API under `/wiki`.
-    Cloud,
-    /// Data Center / Server: v1 API only, optional context path.
-    DataCenter,
-}
 
 /// Everything needed to build a [`Client`].
 #[derive(Clone)]
@@ -88,21 +79,6 @@ impl ClientConfig {
         }
     }
 }
-
-/// Page size for every v2 listing: the documented maximum.
-const V2_LIMIT: usize = 250;
-/// Page size for v1 listings: Data Center caps most at 100 or more.
-const V1_LIMIT: usize = 100;
-/// CQL answers at most 50 results when bodies are expanded.
-const V1_CQL_BODY_LIMIT: usize = 50;
-/// CQL page size with non-body expansions: Data Center caps these at 200
-/// (Atlassian KB); Cloud is asked for v2's 250.
-const CQL_LIMIT_CLOUD: usize = 250;
-const CQL_LIMIT_DC: usize = 200;
-/// What an inventory listing expands: labels, and the creator's and last
-/// editor's names (`history`, `version`), ride along because they change
-/// without a page version, so only the listing can tell a sync about them.
-const LISTING_EXPAND: &str = "version,ancestors,metadata.labels,history";
 
 /// A Confluence REST client. Cheap to clone; clones share the connection
 /// pool, the concurrency limit, the throttling state and the [`Stats`].
@@ -180,6 +156,31 @@ impl Client {
         }
     }
 
+    /// Where pages' web UI paths (`/spaces/…`, `/pages/viewpage.action…`,
+    /// `/display/…`) live, without a trailing `/`: `{origin}/wiki` on
+    /// Cloud, the context root on Data Center.
+    pub fn web_root(&self) -> &str {
+        &self.root
+    }
+
+    /// A page's absolute web address, built from ids only (a title in the
+    /// address would change it on a rename): `{web_root}/spaces/{space}/pages/{id}`
+    /// on Cloud, `{web_root}/pages/viewpage.action?pageId={id}` on Data Center.
+    pub fn page_url(&self, space: &SpaceKey, id: &PageId) -> String {
+        let base = self.web_root();
+        let id = id.as_str();
+        match self.flavor {
+            Flavor::Cloud => {
+                let space = percent_encoding::utf8_percent_encode(
+                    space.as_str(),
+                    percent_encoding::NON_ALPHANUMERIC,
+                );
+                format!("{base}/spaces/{space}/pages/{id}")
+            }
+            Flavor::DataCenter => format!("{base}/pages/viewpage.action?pageId={id}"),
+        }
+    }
+
     /// Which flavour of Confluence this client speaks.
     pub fn flavor(&self) -> Flavor {
         self.flavor
@@ -190,116 +191,29 @@ impl Client {
         self.transport.stats()
     }
 
-    /// One GET with retries, returning the raw body of a 2xx answer.
-    pub(crate) async fn get_bytes(&self, url: &str, with_auth: bool) -> Result<Vec<u8>, Error> {
-        self.transport.get_with(url, with_auth, Ok).await
-    }
-
-    /// GET and decode JSON; a body that does not decode (often a truncated
-    /// response) counts as transient and is retried.
-    pub(crate) async fn get_json<T: DeserializeOwned>(&self, url: &str) -> Result<T, Error> {
-        self.transport
-            .get_with(url, true, |bytes| {
-                serde_json::from_slice(&bytes).map_err(|source| Error::Decode {
-                    url: redact(url),
-                    source,
-                })
-            })
-            .await
-    }
-
-    /// Follows v2 `_links.next` (origin-relative, already including `/wiki`).
-    async fn v2_all<T: DeserializeOwned>(&self, first: String) -> Result<Vec<T>, Error> {
-        self.v2_up_to(first, usize::MAX).await
-    }
-
-    /// Like [`Self::v2_all`], but stops once `max` results are in: a full
-    /// page still carries a `next` link, and following it costs a request
-    /// that can only return nothing.
-    async fn v2_up_to<T: DeserializeOwned>(
-        &self,
-        first: String,
-        max: usize,
-    ) -> Result<Vec<T>, Error> {
-        let mut out = Vec::new();
-        let mut seen = seen_from(&first);
-        let mut url = Some(first);
-        while let Some(u) = url.take() {
-            let page: V2List<T> = self.get_json(&u).await?;
-            out.extend(page.results);
-            // No stop on an empty page: Cloud may filter a whole page away
-            // for permissions and still have more. `seen` stops loops.
-            if out.len() >= max {
-                break;
-            }
-            url = match page.links.next {
-                Some(next) => Some(self.transport.next_page(&self.origin, &next, &mut seen)?),
-                None => None,
-            };
+    /// The family functions' view of this client.
+    pub(crate) fn api(&self) -> Api<'_> {
+        Api {
+            transport: &self.transport,
+            origin: &self.origin,
+            root: &self.root,
         }
-        Ok(out)
-    }
-
-    /// Follows v1 `_links.next`, which is relative to the context root
-    /// (unlike v2's, which already includes `/wiki`).
-    pub(crate) async fn v1_all<T: DeserializeOwned>(&self, first: String) -> Result<Vec<T>, Error> {
-        self.v1_all_map(first, Some).await
-    }
-
-    /// Like [`Self::v1_all`], keeping `f` of each item as its answer
-    /// arrives: a listing of 100,000 pages with their ancestors, versions
-    /// and labels is not held whole before it is boiled down.
-    pub(crate) async fn v1_all_map<T: DeserializeOwned, U>(
-        &self,
-        first: String,
-        f: impl Fn(T) -> Option<U>,
-    ) -> Result<Vec<U>, Error> {
-        let mut out = Vec::new();
-        let mut seen = seen_from(&first);
-        let mut url = Some(first);
-        while let Some(u) = url.take() {
-            let page: V2List<T> = self.get_json(&u).await?;
-            let n = page.results.len();
-            out.extend(page.results.into_iter().filter_map(&f));
-            // `limit=0` answers `next` to the same page: never loop on an empty one.
-            if n == 0 {
-                break;
-            }
-            url = match page.links.next {
-                Some(next) => Some(self.transport.next_page(&self.root, &next, &mut seen)?),
-                None => None,
-            };
-        }
-        Ok(out)
-    }
-
-    /// Where REST paths start (`origin/wiki` on Cloud, the context root on DC).
-    pub(crate) fn root(&self) -> &str {
-        &self.root
     }
 
     /// Spaces by key; all visible spaces when `keys` is empty.
     pub async fn spaces(&self, keys: &[SpaceKey]) -> Result<Vec<Space>, Error> {
-        if self.flavor == Flavor::DataCenter {
-            let mut url = format!(
-                "{}/rest/api/space?limit={V1_LIMIT}&expand=homepage",
-                self.root
-            );
-            for k in keys {
-                url.push_str("&spaceKey=");
-                url.push_str(&encode(k.as_str()));
-            }
-            let spaces: Vec<V1Space> = self.v1_all(url).await?;
-            return Ok(spaces.into_iter().map(Space::from).collect());
+        match self.flavor {
+            Flavor::Cloud => v2::spaces(self.api(), keys).await,
+            Flavor::DataCenter => v1::spaces(self.api(), keys).await,
         }
-        let mut url = format!("{}/api/v2/spaces?limit={V2_LIMIT}", self.root);
-        if !keys.is_empty() {
-            let csv: Vec<&str> = keys.iter().map(SpaceKey::as_str).collect();
-            url.push_str("&keys=");
-            url.push_str(&encode(&csv.join(",")));
+    }
+
+    /// Spaces by id (Data Center lists all spaces and filters).
+    pub async fn spaces_by_id(&self, ids: &[SpaceId]) -> Result<Vec<Space>, Error> {
+        match self.flavor {
+            Flavor::Cloud => v2::spaces_by_id(self.api(), ids).await,
+            Flavor::DataCenter => v1::spaces_by_id(self.api(), ids).await,
         }
-        let spaces: Vec<V2Space> = self.v2_all(url).await?;
-        Ok(spaces.into_iter().map(Space::from).collect())
     }
 
     /// Every current page of a space, without bodies: ⌈N/250⌉ requests;
@@ -311,207 +225,58 @@ impl Client {
         space: &Space,
         with_archived: bool,
     ) -> Result<Vec<PageMeta>, Error> {
-        if self.flavor == Flavor::DataCenter {
-            let mut out = Vec::new();
-            let statuses: &[&str] = if with_archived {
-                &["current", "archived"]
-            } else {
-                &["current"]
-            };
-            for status in statuses {
-                let url = format!(
-                    "{}/rest/api/content?type=page&status={status}&spaceKey={}&limit={V1_LIMIT}&expand={LISTING_EXPAND}",
-                    self.root,
-                    encode(space.key.as_str())
-                );
-                let pages = self
-                    .v1_all_map(url, |p: V1Content| Some(p.into_meta(Some(space)).0))
-                    .await?;
-                out.extend(pages);
-            }
-            return Ok(out);
+        match self.flavor {
+            // CQL rather than v2 `/spaces/{id}/pages`: the same 250 pages a
+            // call, and it can carry labels, which change without a version.
+            Flavor::Cloud => cql::space_pages(self.api(), Flavor::Cloud, space).await,
+            Flavor::DataCenter => v1::space_pages(self.api(), space, with_archived).await,
         }
-        // CQL rather than v2 `/spaces/{id}/pages`: the same 250 pages a call,
-        // and it can carry labels, which change without a version.
-        let cql = format!("type = page and space = \"{}\"", space.key.as_str());
-        let url = format!(
-            "{}/rest/api/content/search?cql={}&limit={CQL_LIMIT_CLOUD}&expand={LISTING_EXPAND}",
-            self.root,
-            encode(&cql)
-        );
-        self.v1_all_map(url, |p: V1Content| {
-            Some(p.into_meta(Some(space)).0)
-                .filter(|p| matches!(p.status, PageStatus::Current | PageStatus::Archived))
-        })
-        .await
     }
 
     /// Listing data of specific pages (no bodies). Missing or invisible ids
     /// are absent from the result.
     pub async fn pages_meta(&self, ids: &[PageId]) -> Result<Vec<PageMeta>, Error> {
         // CQL on both flavors: like the space listing, it carries labels.
-        let mut out = Vec::with_capacity(ids.len());
-        for chunk in ids.chunks(V1_LIMIT) {
-            let csv: Vec<&str> = chunk.iter().map(PageId::as_str).collect();
-            let cql = format!("id in ({}) and type = page", csv.join(","));
-            let pages = self.cql_pages(&cql).await?;
-            out.extend(pages);
-        }
-        Ok(out)
+        cql::pages(self.api(), ids).await
     }
 
     /// Every page below `root`, at any depth, through CQL (`ancestor = id`),
     /// which has no depth cap, unlike v2 `descendants`.
     pub async fn descendants(&self, root: &PageId) -> Result<Vec<PageMeta>, Error> {
-        self.cql_pages(&format!("ancestor = {} and type = page", root.as_str()))
-            .await
+        cql::descendants(self.api(), root).await
     }
 
     /// Ids of a page's ancestors, highest first.
     pub async fn ancestors(&self, page: &PageId) -> Result<Vec<PageId>, Error> {
-        if self.flavor == Flavor::DataCenter {
-            let url = format!(
-                "{}/rest/api/content/{}?expand=ancestors",
-                self.root,
-                encode(page.as_str())
-            );
-            #[derive(serde::Deserialize)]
-            struct WithAncestors {
-                #[serde(default)]
-                ancestors: Vec<Stub>,
-            }
-            let c: WithAncestors = self.get_json(&url).await?;
-            return Ok(c.ancestors.into_iter().map(|a| PageId::new(a.id)).collect());
-        }
-        // v2 answers at most 250 ancestors, highest first, with no cursor: to
-        // go higher, ask again from the highest one.
-        let mut chain: Vec<PageId> = Vec::new();
-        let mut from = page.clone();
-        loop {
-            let url = format!(
-                "{}/api/v2/pages/{}/ancestors?limit={V2_LIMIT}",
-                self.root,
-                encode(from.as_str())
-            );
-            let list: V2List<Stub> = self.get_json(&url).await?;
-            let n = list.results.len();
-            let mut ids: Vec<PageId> = list
-                .results
-                .into_iter()
-                .map(|a| PageId::new(a.id))
-                .collect();
-            ids.append(&mut chain);
-            chain = ids;
-            if n < V2_LIMIT {
-                return Ok(chain);
-            }
-            from = chain[0].clone();
+        match self.flavor {
+            Flavor::Cloud => v2::ancestors(self.api(), page).await,
+            Flavor::DataCenter => v1::ancestors(self.api(), page).await,
         }
     }
 
     /// A folder, as listing data (folders are not pages, but they name the
     /// level of the tree they stand for). Cloud only; Data Center has none.
     pub async fn folder(&self, id: &PageId) -> Result<PageMeta, Error> {
-        let url = format!("{}/api/v2/folders/{}", self.root, encode(id.as_str()));
-        // A folder carries the same listing fields as a page.
-        let folder: V2Page = self.get_json(&url).await?;
-        Ok(folder.into_meta().0)
-    }
-
-    /// Spaces by id (Data Center lists all spaces and filters).
-    pub async fn spaces_by_id(&self, ids: &[crate::ids::SpaceId]) -> Result<Vec<Space>, Error> {
-        if self.flavor == Flavor::DataCenter {
-            let all = self.spaces(&[]).await?;
-            return Ok(all.into_iter().filter(|s| ids.contains(&s.id)).collect());
-        }
-        let mut out = Vec::new();
-        for chunk in ids.chunks(V2_LIMIT) {
-            let csv: Vec<&str> = chunk.iter().map(|i| i.as_str()).collect();
-            let url = format!(
-                "{}/api/v2/spaces?ids={}&limit={V2_LIMIT}",
-                self.root,
-                encode(&csv.join(","))
-            );
-            let spaces: Vec<V2Space> = self.v2_all(url).await?;
-            out.extend(spaces.into_iter().map(Space::from));
-        }
-        Ok(out)
-    }
-
-    /// Pages matching a CQL query, with version, parent and space.
-    async fn cql_pages(&self, cql: &str) -> Result<Vec<PageMeta>, Error> {
-        let url = format!(
-            "{}/rest/api/content/search?cql={}&limit={V1_LIMIT}&expand={LISTING_EXPAND},space",
-            self.root,
-            encode(cql)
-        );
-        self.v1_all_map(url, |p: V1Content| Some(p.into_meta(None).0))
-            .await
+        v2::folder(self.api(), id).await
     }
 
     /// Pages with storage bodies, up to 250 per request. Ids that are missing
     /// or not visible are simply absent from the result.
     pub async fn pages_with_bodies(&self, ids: &[PageId]) -> Result<Vec<PageBody>, Error> {
-        let mut out = Vec::with_capacity(ids.len());
-        if self.flavor == Flavor::DataCenter {
+        match self.flavor {
+            Flavor::Cloud => v2::pages_with_bodies(self.api(), ids).await,
             // v1 has no id filter; CQL `id in (…)` does it, 50 at a time
             // because expanding bodies caps CQL results at 50.
-            for chunk in ids.chunks(V1_CQL_BODY_LIMIT) {
-                let csv: Vec<&str> = chunk.iter().map(PageId::as_str).collect();
-                let cql = format!("id in ({})", csv.join(","));
-                let url = format!(
-                    "{}/rest/api/content/search?cql={}&limit={V1_CQL_BODY_LIMIT}&expand=body.storage,version,ancestors,space,history",
-                    self.root,
-                    encode(&cql)
-                );
-                let pages: Vec<V1Content> = self.v1_all(url).await?;
-                out.extend(pages.into_iter().map(|p| {
-                    let (meta, body) = p.into_meta(None);
-                    PageBody {
-                        meta,
-                        storage: body.unwrap_or_default(),
-                    }
-                }));
-            }
-            return Ok(out);
+            Flavor::DataCenter => cql::pages_with_bodies(self.api(), ids).await,
         }
-        for chunk in ids.chunks(V2_LIMIT) {
-            let csv: Vec<&str> = chunk.iter().map(PageId::as_str).collect();
-            let url = format!(
-                "{}/api/v2/pages?id={}&body-format=storage&limit={V2_LIMIT}",
-                self.root,
-                encode(&csv.join(","))
-            );
-            let pages: Vec<V2Page> = self.v2_up_to(url, chunk.len()).await?;
-            out.extend(pages.into_iter().map(|p| {
-                let (meta, body) = p.into_meta();
-                PageBody {
-                    meta,
-                    storage: body.unwrap_or_default(),
-                }
-            }));
-        }
-        Ok(out)
     }
 
     /// A page's current attachments.
     pub async fn attachments(&self, page: &PageId) -> Result<Vec<Attachment>, Error> {
-        if self.flavor == Flavor::DataCenter {
-            let url = format!(
-                "{}/rest/api/content/{}/child/attachment?limit={V1_LIMIT}&expand=version",
-                self.root,
-                encode(page.as_str())
-            );
-            let atts: Vec<V1Attachment> = self.v1_all(url).await?;
-            return Ok(atts.into_iter().map(|a| a.into_attachment(page)).collect());
+        match self.flavor {
+            Flavor::Cloud => v2::attachments(self.api(), page).await,
+            Flavor::DataCenter => v1::attachments(self.api(), page).await,
         }
-        let url = format!(
-            "{}/api/v2/pages/{}/attachments?limit={V2_LIMIT}",
-            self.root,
-            encode(page.as_str())
-        );
-        let atts: Vec<V2Attachment> = self.v2_all(url).await?;
-        Ok(atts.into_iter().map(|a| a.into_attachment(page)).collect())
     }
 
     /// Every current attachment of a space's current pages, through one CQL
@@ -522,69 +287,56 @@ impl Client {
     /// [`Self::attachments`] gives it, the download link relative to the
     /// context root, so [`Self::download`] works on both flavours.
     pub async fn space_attachments(&self, space: &SpaceKey) -> Result<Vec<Attachment>, Error> {
-        let limit = match self.flavor {
-            Flavor::Cloud => CQL_LIMIT_CLOUD,
-            Flavor::DataCenter => CQL_LIMIT_DC,
-        };
-        let key = space.as_str().replace('\\', "\\\\").replace('"', "\\\"");
-        let cql = format!("type = attachment AND space = \"{key}\"");
-        let url = format!(
-            "{}/rest/api/content/search?cql={}&limit={limit}&expand=version,container",
-            self.root,
-            encode(&cql)
-        );
-        let found: Vec<V1Attachment> = self.v1_all(url).await?;
-        // Offset paging over a changing space can show an item twice.
-        let mut seen = std::collections::HashSet::new();
-        Ok(found
-            .into_iter()
-            .filter_map(V1Attachment::into_contained_attachment)
-            .filter(|a| seen.insert(a.id.clone()))
-            .collect())
+        cql::space_attachments(self.api(), self.flavor, space).await
+    }
+
+    /// Every comment on the current pages of a space that the caller can
+    /// read, without bodies: ⌈C/250⌉ requests on Cloud, ⌈C/200⌉ on Data
+    /// Center, instead of one per page. A sync learns from it about new,
+    /// edited (the comment's version rises), resolved and deleted comments,
+    /// none of which makes a page version.
+    pub async fn space_comments(&self, space: &SpaceKey) -> Result<Vec<Comment>, Error> {
+        cql::space_comments(self.api(), self.flavor, space).await
+    }
+
+    /// Storage-format bodies of comments by id (CQL `id in (…)`, 50 per
+    /// request: bodies cap CQL pages at 50), fetched only for the pages
+    /// whose comments are written. Comments gone meanwhile are absent
+    /// from the map.
+    pub async fn comment_bodies(
+        &self,
+        ids: &[CommentId],
+    ) -> Result<HashMap<CommentId, String>, Error> {
+        cql::comment_bodies(self.api(), ids).await
+    }
+
+    /// Display names by the ids this flavour names users with (Cloud
+    /// account ids, Data Center user keys): [`Self::account_names`] or
+    /// [`Self::user_key_names`]. Unknown ids are absent from the map.
+    pub async fn user_names(&self, ids: &[String]) -> Result<HashMap<String, String>, Error> {
+        match self.flavor {
+            Flavor::Cloud => self.account_names(ids).await,
+            Flavor::DataCenter => self.user_key_names(ids).await,
+        }
     }
 
     /// Display names by Cloud account id (bulk, 100 per request). Unknown or
     /// invisible users are absent from the map.
     pub async fn account_names(&self, ids: &[String]) -> Result<HashMap<String, String>, Error> {
-        let mut out = HashMap::new();
-        for chunk in ids.chunks(100) {
-            let mut url = format!("{}/rest/api/user/bulk?limit=100", self.root);
-            for id in chunk {
-                url.push_str("&accountId=");
-                url.push_str(&encode(id));
-            }
-            let users: Vec<V1User> = self.v1_all(url).await?;
-            out.extend(
-                users
-                    .into_iter()
-                    .filter_map(|u| Some((u.account_id?, u.display_name))),
-            );
-        }
-        Ok(out)
+        v1::account_names(self.api(), ids).await
     }
 
     /// Display names by Data Center user key (one request each; unknown keys
     /// are absent from the map).
     pub async fn user_key_names(&self, keys: &[String]) -> Result<HashMap<String, String>, Error> {
-        let mut out = HashMap::new();
-        for key in keys {
-            let url = format!("{}/rest/api/user?key={}", self.root, encode(key));
-            match self.get_json::<V1User>(&url).await {
-                Ok(u) => {
-                    out.insert(key.clone(), u.display_name);
-                }
-                Err(Error::NotFound { .. }) => {}
-                Err(e) => return Err(e),
-            }
-        }
-        Ok(out)
+        v1::user_key_names(self.api(), keys).await
     }
 
     /// An attachment's bytes, through the REST download endpoint (Cloud
     /// answers 302 to a media URL that authenticates by its own token).
     pub async fn download(&self, att: &Attachment) -> Result<Vec<u8>, Error> {
         let url = self.download_url(att)?;
-        self.get_bytes(&url, true).await
+        self.api().get_bytes(&url, true).await
     }
 
     /// Like [`Self::download`], written to `sink` as it arrives (started
@@ -600,39 +352,11 @@ impl Client {
     }
 
     fn download_url(&self, att: &Attachment) -> Result<String, Error> {
-        let url = match self.flavor {
-            Flavor::Cloud => format!(
-                "{}/rest/api/content/{}/child/attachment/{}/download",
-                self.root,
-                encode(att.page_id.as_str()),
-                encode(att.id.as_str())
-            ),
-            Flavor::DataCenter => match &att.download_link {
-                Some(link) => format!("{}{link}", self.root),
-                None => {
-                    return Err(Error::Status {
-                        status: 0,
-                        url: self.root.clone(),
-                        message: format!("attachment `{}` has no download link", att.filename),
-                    });
-                }
-            },
-        };
-        Ok(url)
+        match self.flavor {
+            Flavor::Cloud => Ok(v1::download_endpoint(self.api(), att)),
+            Flavor::DataCenter => v1::download_link(self.api(), att),
+        }
     }
-}
-
-/// Any `{ "id": … }` object.
-#[derive(serde::Deserialize)]
-struct Stub {
-    id: String,
-}
-
-#[derive(serde::Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct V1User {
-    account_id: Option<String>,
-    display_name: String,
 }
 
 /// Reads a PEM bundle of root certificates.
@@ -649,28 +373,10 @@ fn read_ca_bundle(path: &std::path::Path) -> Result<Vec<reqwest::Certificate>, E
     Ok(certs)
 }
 
-/// Everything but RFC 3986's unreserved characters is escaped.
-const COMPONENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'~');
-
-/// Percent-encodes a query or path component.
-pub(crate) fn encode(s: &str) -> String {
-    percent_encoding::utf8_percent_encode(s, COMPONENT).to_string()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::transport::error_message;
-
-    #[test]
-    fn encode_escapes_reserved_characters() {
-        assert_eq!(encode("A,B"), "A%2CB");
-        assert_eq!(encode("a b/ü"), "a%20b%2F%C3%BC");
-    }
 
     #[test]
     fn rejects_urls_with_credentials_without_echoing_them() {
@@ -690,6 +396,80 @@ mod tests {
             let c = Client::new(cfg).unwrap();
             assert_eq!(c.site_url(), "https://x.atlassian.net");
             assert_eq!(c.root, "https://x.atlassian.net/wiki");
+        }
+    }
+
+    #[test]
+    fn web_root_and_page_urls_follow_the_flavour() {
+        let cloud = Client::new(ClientConfig::new(
+            "https://x.atlassian.net/wiki/",
+            Flavor::Cloud,
+            Credentials::Anonymous,
+        ))
+        .unwrap();
+        assert_eq!(cloud.web_root(), "https://x.atlassian.net/wiki");
+        assert_eq!(
+            cloud.page_url(&SpaceKey::new("MY SP~"), &PageId::new("123")),
+            "https://x.atlassian.net/wiki/spaces/MY%20SP%7E/pages/123"
+        );
+        let dc = Client::new(ClientConfig::new(
+            "https://host/confluence/",
+            Flavor::DataCenter,
+            Credentials::Anonymous,
+        ))
+        .unwrap();
+        assert_eq!(dc.web_root(), "https://host/confluence");
+        assert_eq!(
+            dc.page_url(&SpaceKey::new("DEMO"), &PageId::new("123")),
+            "https://host/confluence/pages/viewpage.action?pageId=123"
+        );
+    }
+
+    #[test]
+    fn user_names_reads_the_ids_page_answers_carry_on_both_flavours() {
+        use confluence_sim::{SimConfig, spawn};
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        for (sim, flavor, creds) in [
+            (
+                spawn(SimConfig::demo()).unwrap(),
+                Flavor::Cloud,
+                Credentials::Basic {
+                    email: "sim@example.com".into(),
+                    token: crate::Secret::new("sim-token"),
+                },
+            ),
+            (
+                spawn(SimConfig::demo().flavor(confluence_sim::Flavor::DataCenter)).unwrap(),
+                Flavor::DataCenter,
+                Credentials::Bearer(crate::Secret::new("sim-pat")),
+            ),
+        ] {
+            let client = Client::new(ClientConfig::new(sim.url(), flavor, creds)).unwrap();
+            let names = rt.block_on(async {
+                let space = client.spaces(&[SpaceKey::new("DEMO")]).await.unwrap();
+                let pages = client.space_pages(&space[0], false).await.unwrap();
+                let author = pages
+                    .iter()
+                    .find_map(|p| p.info.author.clone())
+                    .expect("an author");
+                let ids = [author.id.clone(), "no-such-user".to_owned()];
+                let names = client.user_names(&ids).await.unwrap();
+                let direct = match flavor {
+                    Flavor::Cloud => client.account_names(&ids).await.unwrap(),
+                    Flavor::DataCenter => client.user_key_names(&ids).await.unwrap(),
+                };
+                assert_eq!(names, direct, "{flavor:?}");
+                (author, names)
+            });
+            let (author, names) = names;
+            assert_eq!(names.len(), 1, "{flavor:?}: {names:?}");
+            assert!(!names[&author.id].is_empty(), "{flavor:?}");
+            if let Some(shown) = author.display_name {
+                assert_eq!(names[&author.id], shown, "{flavor:?}");
+            }
         }
     }
 

@@ -12,12 +12,17 @@
 //! paces itself to the rate the server advertises. It follows redirects and
 //! pagination links only so far, sends credentials only to the configured
 //! origin, and bounds every body it buffers.
+//!
+//! Requests are grouped by API family in `api` (v2, v1, CQL), each beside
+//! the wire shapes it decodes; [`Client`] picks a family per flavour and
+//! answers in the flavour-neutral types of `model`.
 #![deny(missing_docs)]
 
+mod api;
 mod auth;
 mod client;
-mod comments;
 mod error;
+mod flavor;
 mod ids;
 mod limiter;
 mod lookup;
@@ -28,11 +33,14 @@ mod stats;
 mod transport;
 
 pub use auth::{Credentials, Secret};
-pub use client::{Client, ClientConfig, Flavor};
-pub use comments::{Comment, CommentId, CommentLocation, Resolution, ResolutionStatus};
+pub use client::{Client, ClientConfig};
 pub use error::{ConnectProblem, Error};
+pub use flavor::{Flavor, ParseFlavorError};
 pub use ids::{AttachmentId, PageId, SpaceId, SpaceKey, Version};
-pub use model::{Attachment, PageBody, PageInfo, PageMeta, PageStatus, ParentKind, Space, UserRef};
+pub use model::{
+    Attachment, Comment, CommentId, CommentLocation, PageBody, PageInfo, PageMeta, PageStatus,
+    ParentKind, Resolution, ResolutionStatus, Space, UserRef,
+};
 pub use retry::RetryPolicy;
 pub use stats::{Event, Observer, Stats};
 pub use transport::Sink;

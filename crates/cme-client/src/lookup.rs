@@ -1,21 +1,13 @@
 //! The few lookups the command line needs before an export starts: which
 //! flavour a site is, and a page's id from its space and title.
+use crate::api::v1;
 use crate::auth::Credentials;
-use crate::client::{Client, ClientConfig, Flavor, encode};
+use crate::client::{Client, ClientConfig};
 use crate::error::Error;
+use crate::flavor::Flavor;
 use crate::ids::{PageId, SpaceKey};
 use serde::Deserialize;
 use std::time::Duration;
-
-#[derive(Deserialize)]
-struct Found {
-    results: Vec<FoundPage>,
-}
-
-#[derive(Deserialize)]
-struct FoundPage {
-    id: String,
-}
 
 #[derive(Deserialize)]
 struct TenantInfo {
@@ -44,7 +36,7 @@ impl Client {
         let url = format!("{}/_edge/tenant_info", probe.site_url());
         let mut attempt = 0u64;
         loop {
-            match probe.get_bytes(&url, false).await {
+            match probe.api().get_bytes(&url, false).await {
                 Ok(body) => match serde_json::from_slice::<TenantInfo>(&body) {
                     Ok(t) if !t.cloud_id.is_empty() => return Ok(Flavor::Cloud),
                     // JSON cut short is a transient failure; anything else
@@ -71,17 +63,7 @@ impl Client {
         title: &str,
     ) -> Result<Option<PageId>, Error> {
         // v1 on both flavours: Cloud's v2 would need the space id first.
-        let root = match self.flavor() {
-            Flavor::Cloud => format!("{}/wiki", self.site_url()),
-            Flavor::DataCenter => self.site_url().to_owned(),
-        };
-        let url = format!(
-            "{root}/rest/api/content?type=page&spaceKey={}&title={}&limit=1",
-            encode(space.as_str()),
-            encode(title)
-        );
-        let found: Found = self.get_json(&url).await?;
-        Ok(found.results.into_iter().next().map(|p| PageId::new(p.id)))
+        v1::page_id_by_title(self.api(), space, title).await
     }
 }
 

@@ -1,0 +1,526 @@
+//! The v1 REST API (`/rest/api/…`), which both flavours have: Data
+//! Center's only API, and on Cloud the home of user lookups, lookups by
+//! title and attachment downloads. Its content shapes are also what CQL
+//! searches answer ([`super::cql`]), so they live here once.
+use super::{Api, Body, Label, List, Stub, encode, label_names, user};
+use crate::error::Error;
+use crate::ids::{AttachmentId, PageId, SpaceId, SpaceKey, Version};
+use crate::model::{
+    Attachment, Comment, CommentId, CommentLocation, PageInfo, PageMeta, PageStatus, ParentKind,
+    Resolution, ResolutionStatus, Space, UserRef,
+};
+use crate::transport::seen_from;
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use std::collections::HashMap;
+
+/// Page size for v1 listings: Data Center caps most at 100 or more.
+pub(crate) const LIMIT: usize = 100;
+/// What an inventory listing expands: labels, and the creator's and last
+/// editor's names (`history`, `version`), ride along because they change
+/// without a page version, so only the listing can tell a sync about them.
+pub(crate) const LISTING_EXPAND: &str = "version,ancestors,metadata.labels,history";
+
+/// Follows v1 `_links.next`, which is relative to the context root
+/// (unlike v2's, which already includes `/wiki`).
+pub(crate) async fn all<T: DeserializeOwned>(api: Api<'_>, first: String) -> Result<Vec<T>, Error> {
+    all_map(api, first, Some).await
+}
+
+/// Like [`all`], keeping `f` of each item as its answer arrives: a listing
+/// of 100,000 pages with their ancestors, versions and labels is not held
+/// whole before it is boiled down.
+pub(crate) async fn all_map<T: DeserializeOwned, U>(
+    api: Api<'_>,
+    first: String,
+    f: impl Fn(T) -> Option<U>,
+) -> Result<Vec<U>, Error> {
+    let mut out = Vec::new();
+    let mut seen = seen_from(&first);
+    let mut url = Some(first);
+    while let Some(u) = url.take() {
+        let page: List<T> = api.get_json(&u).await?;
+        let n = page.results.len();
+        out.extend(page.results.into_iter().filter_map(&f));
+        // `limit=0` answers `next` to the same page: never loop on an empty one.
+        if n == 0 {
+            break;
+        }
+        url = match page.links.next {
+            Some(next) => Some(api.transport.next_page(api.root, &next, &mut seen)?),
+            None => None,
+        };
+    }
+    Ok(out)
+}
+
+/// Spaces by key; all visible spaces when `keys` is empty.
+pub(crate) async fn spaces(api: Api<'_>, keys: &[SpaceKey]) -> Result<Vec<Space>, Error> {
+    let mut url = format!("{}/rest/api/space?limit={LIMIT}&expand=homepage", api.root);
+    for k in keys {
+        url.push_str("&spaceKey=");
+        url.push_str(&encode(k.as_str()));
+    }
+    let spaces: Vec<V1Space> = all(api, url).await?;
+    Ok(spaces.into_iter().map(Space::from).collect())
+}
+
+/// Spaces by id: v1 has no id filter, so all spaces, filtered.
+pub(crate) async fn spaces_by_id(api: Api<'_>, ids: &[SpaceId]) -> Result<Vec<Space>, Error> {
+    let all = spaces(api, &[]).await?;
+    Ok(all.into_iter().filter(|s| ids.contains(&s.id)).collect())
+}
+
+/// A space's current pages and, `with_archived`, its archived ones (one
+/// more listing: the content API lists one status at a time).
+pub(crate) async fn space_pages(
+    api: Api<'_>,
+    space: &Space,
+    with_archived: bool,
+) -> Result<Vec<PageMeta>, Error> {
+    let mut out = Vec::new();
+    let statuses: &[&str] = if with_archived {
+        &["current", "archived"]
+    } else {
+        &["current"]
+    };
+    for status in statuses {
+        let url = format!(
+            "{}/rest/api/content?type=page&status={status}&spaceKey={}&limit={LIMIT}&expand={LISTING_EXPAND}",
+            api.root,
+            encode(space.key.as_str())
+        );
+        let pages = all_map(api, url, |p: V1Content| Some(p.into_meta(Some(space)).0)).await?;
+        out.extend(pages);
+    }
+    Ok(out)
+}
+
+/// Ids of a page's ancestors, highest first (v1 answers them all at once).
+pub(crate) async fn ancestors(api: Api<'_>, page: &PageId) -> Result<Vec<PageId>, Error> {
+    let url = format!(
+        "{}/rest/api/content/{}?expand=ancestors",
+        api.root,
+        encode(page.as_str())
+    );
+    #[derive(Deserialize)]
+    struct WithAncestors {
+        #[serde(default)]
+        ancestors: Vec<Stub>,
+    }
+    let c: WithAncestors = api.get_json(&url).await?;
+    Ok(c.ancestors.into_iter().map(|a| PageId::new(a.id)).collect())
+}
+
+/// A page's current attachments.
+pub(crate) async fn attachments(api: Api<'_>, page: &PageId) -> Result<Vec<Attachment>, Error> {
+    let url = format!(
+        "{}/rest/api/content/{}/child/attachment?limit={LIMIT}&expand=version",
+        api.root,
+        encode(page.as_str())
+    );
+    let atts: Vec<V1Attachment> = all(api, url).await?;
+    Ok(atts.into_iter().map(|a| a.into_attachment(page)).collect())
+}
+
+/// The id of the page titled exactly `title` in `space`, if visible.
+pub(crate) async fn page_id_by_title(
+    api: Api<'_>,
+    space: &SpaceKey,
+    title: &str,
+) -> Result<Option<PageId>, Error> {
+    let url = format!(
+        "{}/rest/api/content?type=page&spaceKey={}&title={}&limit=1",
+        api.root,
+        encode(space.as_str()),
+        encode(title)
+    );
+    let found: List<Stub> = api.get_json(&url).await?;
+    Ok(found.results.into_iter().next().map(|p| PageId::new(p.id)))
+}
+
+/// Display names by Cloud account id (bulk, 100 per request). Unknown or
+/// invisible users, and users without a name, are absent from the map.
+pub(crate) async fn account_names(
+    api: Api<'_>,
+    ids: &[String],
+) -> Result<HashMap<String, String>, Error> {
+    let mut out = HashMap::new();
+    for chunk in ids.chunks(100) {
+        let mut url = format!("{}/rest/api/user/bulk?limit=100", api.root);
+        for id in chunk {
+            url.push_str("&accountId=");
+            url.push_str(&encode(id));
+        }
+        let users: Vec<V1User> = all(api, url).await?;
+        out.extend(
+            users
+                .into_iter()
+                .filter_map(|u| Some((u.account_id?, u.display_name?))),
+        );
+    }
+    Ok(out)
+}
+
+/// Display names by Data Center user key (one request each; unknown keys
+/// are absent from the map).
+pub(crate) async fn user_key_names(
+    api: Api<'_>,
+    keys: &[String],
+) -> Result<HashMap<String, String>, Error> {
+    let mut out = HashMap::new();
+    for key in keys {
+        let url = format!("{}/rest/api/user?key={}", api.root, encode(key));
+        match api.get_json::<V1User>(&url).await {
+            Ok(u) => {
+                if let Some(name) = u.display_name {
+                    out.insert(key.clone(), name);
+                }
+            }
+            Err(Error::NotFound { .. }) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(out)
+}
+
+/// The REST download endpoint of an attachment (Cloud answers it with a
+/// 302 to a media URL that authenticates by its own token).
+pub(crate) fn download_endpoint(api: Api<'_>, att: &Attachment) -> String {
+    format!(
+        "{}/rest/api/content/{}/child/attachment/{}/download",
+        api.root,
+        encode(att.page_id.as_str()),
+        encode(att.id.as_str())
+    )
+}
+
+/// The download link a listing gave, made absolute (Data Center).
+pub(crate) fn download_link(api: Api<'_>, att: &Attachment) -> Result<String, Error> {
+    match &att.download_link {
+        Some(link) => Ok(format!("{}{link}", api.root)),
+        None => Err(Error::Status {
+            status: 0,
+            url: api.root.to_owned(),
+            message: format!("attachment `{}` has no download link", att.filename),
+        }),
+    }
+}
+
+// ---- Wire shapes (only the fields we read) ----
+
+#[derive(Deserialize)]
+struct V1Ref {
+    id: String,
+    /// `page`, `folder`, … when the answer carries it (ancestors do).
+    #[serde(default, rename = "type")]
+    kind: Option<String>,
+}
+
+/// v1 numbers some ids (space ids) and strings others.
+fn id_string(v: &serde_json::Value) -> Option<String> {
+    match v {
+        serde_json::Value::String(s) => Some(s.clone()),
+        serde_json::Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+#[derive(Deserialize)]
+struct V1Space {
+    #[serde(default)]
+    id: serde_json::Value,
+    key: String,
+    #[serde(default)]
+    name: String,
+    homepage: Option<V1Ref>,
+}
+
+impl From<V1Space> for Space {
+    fn from(s: V1Space) -> Self {
+        Space {
+            id: SpaceId::new(id_string(&s.id).unwrap_or_else(|| s.key.clone())),
+            key: SpaceKey::new(s.key),
+            name: s.name,
+            homepage_id: s.homepage.map(|h| PageId::new(h.id)),
+        }
+    }
+}
+
+/// A user as v1 answers name them: in page and comment histories, and
+/// from the user endpoints.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct V1User {
+    account_id: Option<String>,
+    user_key: Option<String>,
+    display_name: Option<String>,
+}
+
+impl V1User {
+    /// For pages: empty ids and names count as absent.
+    fn into_ref(self) -> Option<UserRef> {
+        user(self.account_id.or(self.user_key), self.display_name)
+    }
+
+    /// For comments, which have always taken the answer as it is.
+    fn into_raw_ref(self) -> Option<UserRef> {
+        Some(UserRef {
+            id: self.account_id.or(self.user_key)?,
+            display_name: self.display_name,
+        })
+    }
+}
+
+#[derive(Deserialize)]
+struct V1Version {
+    number: u64,
+    #[serde(default)]
+    when: String,
+    by: Option<V1User>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct V1History {
+    created_by: Option<V1User>,
+    created_date: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct V1Metadata {
+    labels: Option<V1Labels>,
+}
+
+#[derive(Deserialize)]
+struct V1Labels {
+    #[serde(default)]
+    results: Vec<Label>,
+}
+
+#[derive(Deserialize)]
+struct V1ContentExtensions {
+    #[serde(default)]
+    position: serde_json::Value,
+}
+
+/// A page (or other content) from a v1 listing or a CQL search.
+#[derive(Deserialize)]
+pub(crate) struct V1Content {
+    id: String,
+    title: String,
+    #[serde(default)]
+    status: String,
+    space: Option<V1Space>,
+    version: Option<V1Version>,
+    #[serde(default)]
+    ancestors: Vec<V1Ref>,
+    body: Option<Body>,
+    extensions: Option<V1ContentExtensions>,
+    history: Option<V1History>,
+    metadata: Option<V1Metadata>,
+}
+
+impl V1Content {
+    /// `space` names the space when the listing was per space and did not expand it.
+    pub(crate) fn into_meta(self, space: Option<&Space>) -> (PageMeta, Option<String>) {
+        let space_id = self
+            .space
+            .map(|s| Space::from(s).id)
+            .or_else(|| space.map(|s| s.id.clone()))
+            .unwrap_or_else(|| SpaceId::new(""));
+        let version = self.version.unwrap_or(V1Version {
+            number: 1,
+            when: String::new(),
+            by: None,
+        });
+        let (created_at, author) = self.history.map_or((None, None), |h| {
+            (h.created_date, h.created_by.and_then(V1User::into_ref))
+        });
+        let info = PageInfo {
+            created_at,
+            author,
+            last_editor: version.by.and_then(V1User::into_ref),
+            labels: self
+                .metadata
+                .and_then(|m| m.labels)
+                .map(|l| label_names(l.results)),
+        };
+        (
+            PageMeta {
+                id: PageId::new(self.id),
+                title: self.title,
+                space_id,
+                // v1 ancestors run root first, immediate parent last.
+                parent: self.ancestors.last().map(|a| {
+                    (
+                        PageId::new(a.id.clone()),
+                        ParentKind::parse(a.kind.as_deref()),
+                    )
+                }),
+                position: self.extensions.and_then(|e| e.position.as_i64()),
+                status: PageStatus::parse(&self.status),
+                version: Version(version.number),
+                modified_at: version.when,
+                info,
+            },
+            self.body.and_then(Body::into_storage),
+        )
+    }
+}
+
+#[derive(Deserialize)]
+pub(crate) struct V1Attachment {
+    id: String,
+    title: String,
+    extensions: Option<V1AttachmentExt>,
+    version: Option<V1Version>,
+    #[serde(rename = "_links")]
+    links: Option<V1AttachmentLinks>,
+    /// The owning page, when `expand=container` (CQL search results).
+    container: Option<V1Ref>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct V1AttachmentExt {
+    #[serde(default)]
+    media_type: String,
+    file_size: Option<u64>,
+}
+
+#[derive(Deserialize)]
+struct V1AttachmentLinks {
+    download: Option<String>,
+}
+
+impl V1Attachment {
+    /// An attachment found by CQL: its page is its expanded `container`
+    /// (`None` when the answer lacks one).
+    pub(crate) fn into_contained_attachment(mut self) -> Option<Attachment> {
+        let page = PageId::new(self.container.take()?.id);
+        Some(self.into_attachment(&page))
+    }
+
+    fn into_attachment(self, owner: &PageId) -> Attachment {
+        let (media_type, file_size) = self
+            .extensions
+            .map_or((String::new(), None), |e| (e.media_type, e.file_size));
+        Attachment {
+            id: AttachmentId::new(self.id),
+            filename: self.title,
+            media_type,
+            file_size,
+            page_id: owner.clone(),
+            version: Version(self.version.map_or(1, |v| v.number)),
+            download_link: self.links.and_then(|l| l.download),
+        }
+    }
+}
+
+/// Just a content's id and body (comment bodies by id).
+#[derive(Deserialize)]
+pub(crate) struct V1BodyOnly {
+    pub id: String,
+    pub body: Option<Body>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct V1Inline {
+    original_selection: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct V1Resolution {
+    status: String,
+    last_modifier: Option<V1User>,
+    last_modified_date: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct V1CommentExtensions {
+    location: Option<String>,
+    inline_properties: Option<V1Inline>,
+    resolution: Option<V1Resolution>,
+}
+
+/// A comment from a CQL search.
+#[derive(Deserialize)]
+pub(crate) struct V1Comment {
+    id: String,
+    #[serde(rename = "type", default)]
+    kind: String,
+    container: Option<V1Ref>,
+    #[serde(default)]
+    ancestors: Vec<V1Ref>,
+    version: Option<V1Version>,
+    history: Option<V1History>,
+    body: Option<Body>,
+    extensions: Option<V1CommentExtensions>,
+}
+
+impl V1Comment {
+    /// A comment, or `None` for anything that is not a comment on a page.
+    pub(crate) fn into_comment(self) -> Option<Comment> {
+        if self.kind != "comment" {
+            return None;
+        }
+        let page = PageId::new(self.container?.id);
+        let (location, resolution) = match self.extensions {
+            Some(V1CommentExtensions {
+                location: Some(l),
+                inline_properties,
+                resolution,
+            }) if l == "inline" => (
+                CommentLocation::Inline {
+                    selection: inline_properties
+                        .and_then(|p| p.original_selection)
+                        .unwrap_or_default(),
+                },
+                Some(match resolution {
+                    Some(r) => Resolution {
+                        status: match r.status.as_str() {
+                            "resolved" => ResolutionStatus::Resolved,
+                            "reopened" => ResolutionStatus::Reopened,
+                            _ => ResolutionStatus::Open,
+                        },
+                        by: r.last_modifier.and_then(V1User::into_raw_ref),
+                        at: r.last_modified_date,
+                    },
+                    None => Resolution {
+                        status: ResolutionStatus::Open,
+                        by: None,
+                        at: None,
+                    },
+                }),
+            ),
+            _ => (CommentLocation::Footer, None),
+        };
+        let (created, author) = match self.history {
+            Some(h) => (
+                h.created_date.unwrap_or_default(),
+                h.created_by.and_then(V1User::into_raw_ref),
+            ),
+            None => (String::new(), None),
+        };
+        let (version, modified) = self
+            .version
+            .map_or((1, created.clone()), |v| (v.number, v.when));
+        Some(Comment {
+            id: CommentId(self.id),
+            page,
+            // Ancestors run root first: the parent is the last.
+            parent: self.ancestors.last().map(|a| CommentId(a.id.clone())),
+            location,
+            author,
+            created,
+            version,
+            modified,
+            resolution,
+            body: self.body.and_then(Body::into_storage).unwrap_or_default(),
+        })
+    }
+}

@@ -1,0 +1,260 @@
+//! Cloud's v2 API (`/wiki/api/v2/…`): spaces, page bodies by id,
+//! attachments, ancestors and folders, with cursor pagination. Cloud only:
+//! Data Center has no v2, so nothing here needs to know about flavours.
+use super::{Api, Body, Label, List, Stub, encode, label_names, user};
+use crate::error::Error;
+use crate::ids::{AttachmentId, PageId, SpaceId, SpaceKey, Version};
+use crate::model::{Attachment, PageBody, PageInfo, PageMeta, PageStatus, ParentKind, Space};
+use crate::transport::seen_from;
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+
+/// Page size for every v2 listing: the documented maximum.
+const LIMIT: usize = 250;
+
+/// Follows v2 `_links.next` (origin-relative, already including `/wiki`).
+async fn all<T: DeserializeOwned>(api: Api<'_>, first: String) -> Result<Vec<T>, Error> {
+    up_to(api, first, usize::MAX).await
+}
+
+/// Like [`all`], but stops once `max` results are in: a full page still
+/// carries a `next` link, and following it costs a request that can only
+/// return nothing.
+async fn up_to<T: DeserializeOwned>(
+    api: Api<'_>,
+    first: String,
+    max: usize,
+) -> Result<Vec<T>, Error> {
+    let mut out = Vec::new();
+    let mut seen = seen_from(&first);
+    let mut url = Some(first);
+    while let Some(u) = url.take() {
+        let page: List<T> = api.get_json(&u).await?;
+        out.extend(page.results);
+        // No stop on an empty page: Cloud may filter a whole page away
+        // for permissions and still have more. `seen` stops loops.
+        if out.len() >= max {
+            break;
+        }
+        url = match page.links.next {
+            Some(next) => Some(api.transport.next_page(api.origin, &next, &mut seen)?),
+            None => None,
+        };
+    }
+    Ok(out)
+}
+
+/// Spaces by key; all visible spaces when `keys` is empty.
+pub(crate) async fn spaces(api: Api<'_>, keys: &[SpaceKey]) -> Result<Vec<Space>, Error> {
+    let mut url = format!("{}/api/v2/spaces?limit={LIMIT}", api.root);
+    if !keys.is_empty() {
+        let csv: Vec<&str> = keys.iter().map(SpaceKey::as_str).collect();
+        url.push_str("&keys=");
+        url.push_str(&encode(&csv.join(",")));
+    }
+    let spaces: Vec<V2Space> = all(api, url).await?;
+    Ok(spaces.into_iter().map(Space::from).collect())
+}
+
+/// Spaces by id, 250 ids per request.
+pub(crate) async fn spaces_by_id(api: Api<'_>, ids: &[SpaceId]) -> Result<Vec<Space>, Error> {
+    let mut out = Vec::new();
+    for chunk in ids.chunks(LIMIT) {
+        let csv: Vec<&str> = chunk.iter().map(SpaceId::as_str).collect();
+        let url = format!(
+            "{}/api/v2/spaces?ids={}&limit={LIMIT}",
+            api.root,
+            encode(&csv.join(","))
+        );
+        let spaces: Vec<V2Space> = all(api, url).await?;
+        out.extend(spaces.into_iter().map(Space::from));
+    }
+    Ok(out)
+}
+
+/// Ids of a page's ancestors, highest first. v2 answers at most 250,
+/// highest first, with no cursor: to go higher, ask again from the highest.
+pub(crate) async fn ancestors(api: Api<'_>, page: &PageId) -> Result<Vec<PageId>, Error> {
+    let mut chain: Vec<PageId> = Vec::new();
+    let mut from = page.clone();
+    loop {
+        let url = format!(
+            "{}/api/v2/pages/{}/ancestors?limit={LIMIT}",
+            api.root,
+            encode(from.as_str())
+        );
+        let list: List<Stub> = api.get_json(&url).await?;
+        let n = list.results.len();
+        let mut ids: Vec<PageId> = list
+            .results
+            .into_iter()
+            .map(|a| PageId::new(a.id))
+            .collect();
+        ids.append(&mut chain);
+        chain = ids;
+        if n < LIMIT {
+            return Ok(chain);
+        }
+        from = chain[0].clone();
+    }
+}
+
+/// A folder, as listing data: it carries the same fields as a page.
+pub(crate) async fn folder(api: Api<'_>, id: &PageId) -> Result<PageMeta, Error> {
+    let url = format!("{}/api/v2/folders/{}", api.root, encode(id.as_str()));
+    let folder: V2Page = api.get_json(&url).await?;
+    Ok(folder.into_meta().0)
+}
+
+/// Pages with storage bodies, 250 ids per request.
+pub(crate) async fn pages_with_bodies(
+    api: Api<'_>,
+    ids: &[PageId],
+) -> Result<Vec<PageBody>, Error> {
+    let mut out = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(LIMIT) {
+        let csv: Vec<&str> = chunk.iter().map(PageId::as_str).collect();
+        let url = format!(
+            "{}/api/v2/pages?id={}&body-format=storage&limit={LIMIT}",
+            api.root,
+            encode(&csv.join(","))
+        );
+        let pages: Vec<V2Page> = up_to(api, url, chunk.len()).await?;
+        out.extend(pages.into_iter().map(|p| {
+            let (meta, body) = p.into_meta();
+            PageBody {
+                meta,
+                storage: body.unwrap_or_default(),
+            }
+        }));
+    }
+    Ok(out)
+}
+
+/// A page's current attachments.
+pub(crate) async fn attachments(api: Api<'_>, page: &PageId) -> Result<Vec<Attachment>, Error> {
+    let url = format!(
+        "{}/api/v2/pages/{}/attachments?limit={LIMIT}",
+        api.root,
+        encode(page.as_str())
+    );
+    let atts: Vec<V2Attachment> = all(api, url).await?;
+    Ok(atts.into_iter().map(|a| a.into_attachment(page)).collect())
+}
+
+// ---- Wire shapes (only the fields we read) ----
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct V2Space {
+    id: String,
+    key: String,
+    name: String,
+    homepage_id: Option<String>,
+}
+
+impl From<V2Space> for Space {
+    fn from(s: V2Space) -> Self {
+        Space {
+            id: SpaceId::new(s.id),
+            key: SpaceKey::new(s.key),
+            name: s.name,
+            homepage_id: s.homepage_id.map(PageId::new),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct V2Page {
+    id: String,
+    title: String,
+    space_id: String,
+    parent_id: Option<String>,
+    parent_type: Option<String>,
+    position: Option<i64>,
+    status: String,
+    version: V2Version,
+    #[serde(default)]
+    body: Option<Body>,
+    author_id: Option<String>,
+    created_at: Option<String>,
+    labels: Option<V2Labels>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct V2Version {
+    number: u64,
+    #[serde(default)]
+    created_at: String,
+    author_id: Option<String>,
+}
+
+/// `include-labels`: at most 50, with `meta.hasMore` beyond.
+#[derive(Deserialize)]
+struct V2Labels {
+    #[serde(default)]
+    results: Vec<Label>,
+}
+
+impl V2Page {
+    fn into_meta(self) -> (PageMeta, Option<String>) {
+        let parent = self.parent_id.map(|pid| {
+            (
+                PageId::new(pid),
+                ParentKind::parse(self.parent_type.as_deref()),
+            )
+        });
+        let body = self.body.and_then(Body::into_storage);
+        (
+            PageMeta {
+                id: PageId::new(self.id),
+                title: self.title,
+                space_id: SpaceId::new(self.space_id),
+                parent,
+                position: self.position,
+                status: PageStatus::parse(&self.status),
+                version: Version(self.version.number),
+                modified_at: self.version.created_at,
+                info: PageInfo {
+                    created_at: self.created_at,
+                    author: user(self.author_id, None),
+                    last_editor: user(self.version.author_id, None),
+                    labels: self.labels.map(|l| label_names(l.results)),
+                },
+            },
+            body,
+        )
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct V2Attachment {
+    id: String,
+    title: String,
+    #[serde(default)]
+    media_type: String,
+    file_size: Option<u64>,
+    page_id: Option<String>,
+    version: Option<V2Version>,
+    download_link: Option<String>,
+}
+
+impl V2Attachment {
+    fn into_attachment(self, owner: &PageId) -> Attachment {
+        Attachment {
+            id: AttachmentId::new(self.id),
+            filename: self.title,
+            media_type: self.media_type,
+            file_size: self.file_size,
+            page_id: self
+                .page_id
+                .map(PageId::new)
+                .unwrap_or_else(|| owner.clone()),
+            version: Version(self.version.map_or(1, |v| v.number)),
+            download_link: self.download_link,
+        }
+    }
+}
