@@ -12,7 +12,7 @@ use crate::retry::RetryPolicy;
 use crate::stats::{Observer, Stats};
 use crate::transport::{Settings, Transport};
 use reqwest::Url;
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -308,6 +308,30 @@ impl Client {
         ids: &[CommentId],
     ) -> Result<HashMap<CommentId, String>, Error> {
         cql::comment_bodies(self.api(), ids).await
+    }
+
+    /// Which mentioned users to look up with [`Self::user_names`], in the
+    /// order asked: `authors` are ids as this flavour's listings name people;
+    /// `account_ids` and `user_keys` are what page bodies mention. Cloud
+    /// knows account ids only; Data Center asks its user keys first, then
+    /// account ids (content migrated from Cloud can carry them; asking by
+    /// key costs a 404 at worst).
+    pub fn user_ids_to_ask(
+        &self,
+        authors: Vec<String>,
+        mut account_ids: BTreeSet<String>,
+        mut user_keys: BTreeSet<String>,
+    ) -> Vec<String> {
+        match self.flavor {
+            Flavor::Cloud => {
+                account_ids.extend(authors);
+                account_ids.into_iter().collect()
+            }
+            Flavor::DataCenter => {
+                user_keys.extend(authors);
+                user_keys.into_iter().chain(account_ids).collect()
+            }
+        }
     }
 
     /// Display names by the ids this flavour names users with (Cloud

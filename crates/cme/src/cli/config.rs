@@ -257,10 +257,9 @@ impl Config {
             "flavor" => {
                 self.flavor = match &v {
                     None => None,
-                    Some(x) => match crate::cli::args::connection::parse_flavor(x) {
-                        Some(cme_client::Flavor::Cloud) => Some("cloud".to_owned()),
-                        Some(cme_client::Flavor::DataCenter) => Some("dc".to_owned()),
-                        None => bail!(
+                    Some(x) => match x.parse::<cme_client::Flavor>() {
+                        Ok(f) => Some(f.to_string()),
+                        Err(_) => bail!(
                             "`flavor` must be one of `cloud`, `dc` (also `datacenter`, `data-center`, `server`), not `{x}`"
                         ),
                     },

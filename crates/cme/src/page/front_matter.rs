@@ -3,7 +3,7 @@
 //! fixed order, and nothing that depends on the run, so an unchanged page
 //! gives the same bytes. Everything here either changes with the page's
 //! version or is in the inventory listing (labels), so a sync notices it.
-use cme_client::{Flavor, PageMeta, UserRef};
+use cme_client::{PageMeta, UserRef};
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 use std::collections::HashMap;
@@ -62,7 +62,7 @@ impl<'a> PageFacts<'a> {
         listed: &'a PageMeta,
         fetched: Option<&'a PageMeta>,
         space: &'a str,
-        site: &SiteUrl<'_>,
+        url: &str,
         names: &HashMap<String, String>,
         properties: &'a [(String, String)],
     ) -> Self {
@@ -99,7 +99,7 @@ impl<'a> PageFacts<'a> {
                 .or(meta.info.created_at.as_deref()),
             modified: &meta.modified_at,
             tags: listed.info.labels.as_deref().unwrap_or_default(),
-            url: site.page(space, listed.id.as_str()),
+            url: url.to_owned(),
             properties,
         }
     }
@@ -108,28 +108,6 @@ impl<'a> PageFacts<'a> {
     pub fn render(&self) -> Result<String, serde_yaml_ng::Error> {
         let yaml = serde_yaml_ng::to_string(self)?;
         Ok(format!("---\n{yaml}---\n\n"))
-    }
-}
-
-/// Where a site shows its pages in a browser.
-#[derive(Debug, Clone, Copy)]
-pub struct SiteUrl<'a> {
-    /// Cloud: the origin; Data Center: the context root.
-    pub base: &'a str,
-    pub flavor: Flavor,
-}
-
-impl SiteUrl<'_> {
-    /// A page's absolute web address, built from ids only (a title in the
-    /// address would change it on a rename that the listing already shows).
-    pub fn page(&self, space: &str, id: &str) -> String {
-        let base = self.base.trim_end_matches('/');
-        let space =
-            percent_encoding::utf8_percent_encode(space, percent_encoding::NON_ALPHANUMERIC);
-        match self.flavor {
-            Flavor::Cloud => format!("{base}/wiki/spaces/{space}/pages/{id}"),
-            Flavor::DataCenter => format!("{base}/pages/viewpage.action?pageId={id}"),
-        }
     }
 }
 
@@ -189,10 +167,7 @@ mod tests {
 
     #[test]
     fn hostile_titles_round_trip_and_keys_keep_their_order() {
-        let site = SiteUrl {
-            base: "https://x.example",
-            flavor: Flavor::Cloud,
-        };
+        let site = "https://x.example/wiki/spaces/DEMO/pages/42";
         let names = HashMap::from([("b2".to_owned(), "Bob".to_owned())]);
         let props = vec![
             ("Owner".to_owned(), "Team: A".to_owned()),
@@ -215,7 +190,7 @@ mod tests {
             "*alias &anchor !tag %directive @at `tick`",
         ] {
             let m = meta(title);
-            let text = PageFacts::new(&m, None, "DEMO", &site, &names, &props)
+            let text = PageFacts::new(&m, None, "DEMO", site, &names, &props)
                 .render()
                 .unwrap();
             assert!(text.starts_with("---\n") && text.ends_with("\n---\n\n"));

@@ -210,13 +210,7 @@ fn open_state(client: &Client, output: &Path, start: &Start) -> Result<(State, u
             client.site_url()
         );
     }
-    state.flavor = Some(
-        match client.flavor() {
-            cme_client::Flavor::Cloud => "cloud",
-            cme_client::Flavor::DataCenter => "dc",
-        }
-        .to_owned(),
-    );
+    state.flavor = Some(client.flavor().to_string());
     let replayed = journal::replay(output, &mut state)?;
     Ok((state, replayed))
 }

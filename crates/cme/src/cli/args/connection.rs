@@ -54,13 +54,3 @@ impl From<FlavorArg> for Flavor {
         }
     }
 }
-
-/// Reads a flavour as users write it: `cloud`; `dc`, `datacenter`,
-/// `data-center` or `server`; any case.
-pub fn parse_flavor(s: &str) -> Option<Flavor> {
-    match s.trim().to_ascii_lowercase().as_str() {
-        "cloud" => Some(Flavor::Cloud),
-        "dc" | "datacenter" | "data-center" | "server" => Some(Flavor::DataCenter),
-        _ => None,
-    }
-}

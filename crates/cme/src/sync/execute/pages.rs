@@ -11,7 +11,7 @@ use crate::page::answers::answers_hash;
 use crate::page::breadcrumbs;
 use crate::page::comments::{self, sidecar_path};
 use crate::page::context::PageContext;
-use crate::page::front_matter::{FrontMatter, PageFacts, SiteUrl, labels_hash, names_hash};
+use crate::page::front_matter::{FrontMatter, PageFacts, labels_hash, names_hash};
 use crate::place::layout::Placed;
 use crate::state::journal::{Record, Store};
 use crate::state::{AttachmentUse, PageState, TrackedStatus};
@@ -21,7 +21,7 @@ use crate::sync::plan::{PageWrite, Plan, Reason};
 use crate::sync::progress::Phase;
 use crate::sync::remote::{Remote, chain};
 use anyhow::{Context as _, Result};
-use cme_client::{Client, Comment, CommentId, Flavor, PageBody, PageId, PageMeta};
+use cme_client::{Client, Comment, CommentId, PageBody, PageId, PageMeta};
 use cme_convert::Converted;
 use cme_convert::Options;
 use std::collections::{BTreeSet, HashMap, HashSet};
@@ -184,10 +184,7 @@ pub async fn write_pages(
                     &placed.meta,
                     metas.get(&w.id),
                     placed.space.as_str(),
-                    &SiteUrl {
-                        base: ex.client.site_url(),
-                        flavor: ex.client.flavor(),
-                    },
+                    &ex.client.page_url(&placed.space, &placed.meta.id),
                     &users.names,
                     &converted.properties,
                 );
@@ -648,35 +645,19 @@ impl Users {
     ) {
         let mut account_ids = BTreeSet::new();
         let mut user_keys = BTreeSet::new();
-        match client.flavor() {
-            Flavor::Cloud => account_ids.extend(authors),
-            Flavor::DataCenter => user_keys.extend(authors),
-        }
         for body in bodies {
             account_ids.extend(attribute_values(body, "ri:account-id=\""));
             user_keys.extend(attribute_values(body, "ri:userkey=\""));
         }
-        let ids: Vec<String> = account_ids
+        let asked: Vec<String> = client
+            .user_ids_to_ask(authors, account_ids, user_keys)
             .into_iter()
             .filter(|i| self.asked.insert(i.clone()))
             .collect();
-        let keys: Vec<String> = user_keys
-            .into_iter()
-            .filter(|k| self.asked.insert(k.clone()))
-            .collect();
-        let asked: Vec<String> = match client.flavor() {
-            Flavor::Cloud => ids,
-            // Data Center has no account ids, but content migrated from Cloud
-            // can carry them; asking by key costs a 404 at worst.
-            Flavor::DataCenter => keys.into_iter().chain(ids).collect(),
-        };
         if asked.is_empty() {
             return;
         }
-        let found = match client.flavor() {
-            Flavor::Cloud => client.account_names(&asked).await,
-            Flavor::DataCenter => client.user_key_names(&asked).await,
-        };
+        let found = client.user_names(&asked).await;
         match found {
             Ok(names) => {
                 for a in &asked {

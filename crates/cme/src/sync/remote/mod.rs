@@ -9,7 +9,7 @@ use crate::state::Scope;
 use crate::sync::progress::Progress;
 use crate::sync::remote::inventory::{Listing, Selection, includes_archived, list};
 use anyhow::Result;
-use cme_client::{Client, Error, Flavor, PageMeta, Space, SpaceId};
+use cme_client::{Client, Error, PageMeta, Space, SpaceId};
 use std::collections::{BTreeMap, HashSet};
 
 /// What Confluence says now, for the tracked scopes.
@@ -57,11 +57,7 @@ pub async fn gather(
         layout: Layout::new(recorded),
         ..Remote::default()
     };
-    // Confluence Cloud's pages live under `/wiki` of the origin.
-    remote.layout.set_site(&match client.flavor() {
-        Flavor::Cloud => format!("{}/wiki", client.site_url().trim_end_matches('/')),
-        Flavor::DataCenter => client.site_url().to_owned(),
-    });
+    remote.layout.set_site(client.web_root());
     let mut spaces: BTreeMap<SpaceId, Space> = BTreeMap::new();
     let mut pages: BTreeMap<SpaceId, Vec<PageMeta>> = BTreeMap::new();
     let mut context: BTreeMap<SpaceId, Vec<PageMeta>> = BTreeMap::new();
