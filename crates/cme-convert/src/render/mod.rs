@@ -94,7 +94,7 @@ pub(crate) struct Renderer<'c> {
 /// Which writer turns the Markdown model into text.
 #[derive(Clone, Copy)]
 pub(crate) enum Writer {
-    /// `write.rs`, fed a few top-level blocks at a time.
+    /// `write/`, fed a few top-level blocks at a time.
     Direct,
     /// comrak's formatter over the whole model (the reference).
     Comrak,
