@@ -34,6 +34,8 @@ pub enum DynamicMacro {
 #[derive(Debug, Clone, Default)]
 pub struct Options {
     /// Title to emit as a leading `# Title` heading; `None` for no heading.
+    /// When the body opens with the same heading line (a page whose first
+    /// `h1` repeats its title), that line is written once.
     pub title: Option<String>,
     /// Page link style.
     pub link_style: LinkStyle,

@@ -12,23 +12,17 @@
 //! `/__sim/` (see README.md), so in-process and out-of-process use share one
 //! interface.
 
-mod adf;
 mod api;
 mod config;
 mod control;
-mod control_comments;
-mod control_labels;
-mod control_users;
 mod error;
 mod faults;
 mod http;
 pub mod model;
-mod page_properties;
-mod render_view;
+mod render;
 mod server;
 pub mod site;
 mod stats;
-mod storage;
 
 pub use config::{DEFAULT_EMAIL, DEFAULT_PAT, DEFAULT_TOKEN, Flavor, SimConfig};
 pub use error::SimError;

@@ -1,5 +1,5 @@
 //! Model → comrak AST → CommonMark/GFM text: the reference for the direct
-//! writer (`write.rs`), kept so the differential tests can compare the two.
+//! writer (`write/`), kept so the differential tests can compare the two.
 
 use comrak::nodes::{
     AstNode, ListDelimType, ListType, NodeCode, NodeCodeBlock, NodeHeading, NodeHtmlBlock,

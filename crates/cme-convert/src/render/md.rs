@@ -1,5 +1,5 @@
 //! A small owned Markdown model, built by the renderer and written out by
-//! `write.rs` with comrak's escaping rules (`emit.rs`, through comrak itself,
+//! `write/` with comrak's escaping rules (`emit.rs`, through comrak itself,
 //! is the reference it is tested against).
 
 /// GitHub alert kinds.

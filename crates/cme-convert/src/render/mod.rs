@@ -9,6 +9,7 @@ mod inline;
 mod macros;
 pub mod md;
 mod tables;
+mod title;
 pub mod write;
 
 use std::collections::{HashMap, HashSet};
@@ -94,7 +95,7 @@ pub(crate) struct Renderer<'c> {
 /// Which writer turns the Markdown model into text.
 #[derive(Clone, Copy)]
 pub(crate) enum Writer {
-    /// `write.rs`, fed a few top-level blocks at a time.
+    /// `write/`, fed a few top-level blocks at a time.
     Direct,
     /// comrak's formatter over the whole model (the reference).
     Comrak,
@@ -152,6 +153,7 @@ pub(crate) fn convert(
     let mut blocks = Vec::new();
     r.top = &blocks;
     let title = opts.title.as_deref().map(one_line);
+    let title_heading = title.as_ref().is_some_and(|t| !t.is_empty());
     if let Some(title) = title.as_ref().filter(|t| !t.is_empty()) {
         let anchor = r.anchorizer.anchorize(title);
         r.headings.push(Heading {
@@ -170,13 +172,16 @@ pub(crate) fn convert(
     // The rest of the model is all that is needed now.
     drop(parsed.tree);
     r.resolve_tocs(&mut blocks);
-    let markdown = match r.stream.take() {
+    let mut markdown = match r.stream.take() {
         Some(mut stream) => {
             stream.write(&blocks, blocks.len());
             stream.finish()
         }
         None => emit::emit(&blocks),
     };
+    if title_heading {
+        title::drop_repeated(&mut markdown);
+    }
     Converted {
         markdown,
         pages: r.pages,

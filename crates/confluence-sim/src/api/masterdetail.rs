@@ -6,9 +6,9 @@ use serde_json::json;
 
 use super::{Ctx, errors};
 use crate::http::Resp;
-use crate::page_properties::{ReportSpec, report};
-use crate::render_view::render_nodes;
-use crate::storage::escape_text;
+use crate::render::page_properties::{ReportSpec, report};
+use crate::render::storage::escape_text;
+use crate::render::view::render_nodes;
 
 pub fn lines(ctx: &Ctx) -> Resp {
     let q = |k: &str| ctx.q(k).unwrap_or_default().to_string();

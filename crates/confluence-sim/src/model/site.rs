@@ -496,7 +496,7 @@ impl Site {
         }
         let text = self.body_text(node, v);
         let text = if adf {
-            std::borrow::Cow::Owned(crate::adf::to_adf(&text))
+            std::borrow::Cow::Owned(crate::render::adf::to_adf(&text))
         } else {
             text
         };

@@ -24,7 +24,7 @@ pub fn dc_storage(src: &str) -> Option<String> {
                     out.push_str(&rest[u..]);
                     break;
                 };
-                let account = crate::storage::decode_entities(&rest[v0..v0 + len]);
+                let account = crate::render::storage::decode_entities(&rest[v0..v0 + len]);
                 out.push_str("ri:userkey=\"");
                 out.push_str(&dc_user_key(&account));
                 out.push('"');

@@ -173,7 +173,7 @@ pub fn space_json(ctx: &Ctx, s: &Space, ex: &Expand) -> Value {
             );
         }
         if ex.has("description.view") {
-            d.insert("view".into(), json!({"value": format!("<p>{}</p>", crate::render_view::escape(&s.description)), "representation": "view", "embeddedContent": []}));
+            d.insert("view".into(), json!({"value": format!("<p>{}</p>", crate::render::view::escape(&s.description)), "representation": "view", "embeddedContent": []}));
         }
         m.insert("description".into(), Value::Object(d));
     }
@@ -429,8 +429,10 @@ pub fn content_json(ctx: &Ctx, n: &Node, v: &Version, ex: &Expand, top: bool) ->
             if asked.iter().any(|a| a == rep) {
                 let value: Value = match rep {
                     "storage" | "editor" | "editor2" => json!(ctx.site.body_text(n, v)),
-                    "atlas_doc_format" => json!(crate::adf::to_adf(&ctx.site.body_text(n, v))),
-                    _ => json!(crate::render_view::render(
+                    "atlas_doc_format" => {
+                        json!(crate::render::adf::to_adf(&ctx.site.body_text(n, v)))
+                    }
+                    _ => json!(crate::render::view::render(
                         ctx,
                         n,
                         &ctx.site.body_text(n, v),

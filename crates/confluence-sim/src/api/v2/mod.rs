@@ -146,7 +146,7 @@ pub fn fill_body(ctx: &Ctx, node: &Node, v: &Version, format: &str, body: &mut B
             });
         }
         "view" | "export_view" | "anonymous_export_view" | "styled_view" => {
-            let html = crate::render_view::render(ctx, node, &site.body_text(node, v), format);
+            let html = crate::render::view::render(ctx, node, &site.body_text(node, v), format);
             let bv = Some(BodyValue {
                 representation: match format {
                     "view" => "view",

@@ -14,7 +14,7 @@ fn space_json(ctx: &Ctx, s: &Space) -> Value {
     let desc = match ctx.q("description-format") {
         Some("plain") => json!({"plain": {"representation": "plain", "value": s.description}}),
         Some("view") => {
-            json!({"view": {"representation": "view", "value": format!("<p>{}</p>", crate::render_view::escape(&s.description))}})
+            json!({"view": {"representation": "view", "value": format!("<p>{}</p>", crate::render::view::escape(&s.description))}})
         }
         _ => Value::Null,
     };

@@ -6,7 +6,7 @@
 use crate::api::Ctx;
 use crate::api::cql::{self, Hit};
 use crate::model::{Node as Page, NodeKind};
-use crate::storage::{self, Element, Node, decode_entities, text_of};
+use crate::render::storage::{self, Element, Node, decode_entities, text_of};
 
 /// What a report shows: CQL, chosen headings, sort.
 pub struct ReportSpec {

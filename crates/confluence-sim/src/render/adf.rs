@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use crate::storage::{self, Element, Node, decode_entities};
+use crate::render::storage::{self, Element, Node, decode_entities};
 
 /// The ADF document for a storage body, as a JSON string (as the API serves it).
 pub fn to_adf(storage_src: &str) -> String {

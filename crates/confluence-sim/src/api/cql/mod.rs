@@ -1,0 +1,371 @@
+//! The CQL subset an exporter needs: `type`, `space`, `ancestor`, `parent`,
+//! `id`/`content`, `title`, `label`, `created`/`lastmodified` (the four
+//! documented date formats, minute precision, UTC), `creator`, `text`;
+//! `AND`/`OR`/`NOT`, parentheses, `IN`/`NOT IN` and `ORDER BY`.
+//!
+//! Results are pages (folders when the query names `type = folder`) and,
+//! when the query names `type = attachment`, the current attachments of
+//! current pages.
+//!
+//! Paging through a result costs time in proportion to the page: a result
+//! is computed once and kept (as ids) in the site's small search cache,
+//! keyed by the parsed query and the caller, until the site next changes
+//! (see [`run_cached`]).
+//!
+//! This file runs queries (which hits, in what order, cached how);
+//! `parse.rs` turns text into a [`Query`] and `eval.rs` decides whether one
+//! hit matches.
+
+mod eval;
+mod parse;
+
+use eval::{Below, eval};
+use parse::text;
+pub use parse::{Expr, Query, parse, validate};
+
+use crate::model::site::SearchIds;
+use crate::model::time::Millis;
+use crate::model::{Attachment, Id, Node, NodeKind, Site, Status};
+
+/// One search result: a page or folder, or an attachment with its page.
+#[derive(Clone, Copy, Debug)]
+pub enum Hit<'a> {
+    Node(&'a Node),
+    Attachment(&'a Attachment, &'a Node),
+}
+
+impl Hit<'_> {
+    fn id(&self) -> u64 {
+        match self {
+            Hit::Node(n) => n.id,
+            Hit::Attachment(a, _) => a.id,
+        }
+    }
+    fn title(&self) -> &str {
+        match self {
+            Hit::Node(n) => n.title(),
+            Hit::Attachment(a, _) => &a.filename,
+        }
+    }
+    fn created_ms(&self) -> Millis {
+        match self {
+            Hit::Node(n) => n.created_ms,
+            Hit::Attachment(a, _) => a.created_ms,
+        }
+    }
+    fn modified_ms(&self) -> Millis {
+        match self {
+            Hit::Node(n) => n.modified_ms(),
+            Hit::Attachment(a, _) => a.latest().created_ms,
+        }
+    }
+}
+
+/// Runs a query over what `account` can see: current and archived pages
+/// (and folders or blog posts when the query names their type, so the
+/// exporter's untyped queries stay page-only), plus the current attachments of current
+/// pages when the query names `type = attachment`. Ordered by id unless the
+/// query says otherwise.
+pub fn run<'a>(site: &'a Site, q: &Query, account: &str) -> Vec<Hit<'a>> {
+    let folders = q.expr.as_ref().is_some_and(|e| mentions_type(e, "folder"));
+    let blog_posts = q
+        .expr
+        .as_ref()
+        .is_some_and(|e| mentions_type(e, "blogpost"));
+    let attachments = q
+        .expr
+        .as_ref()
+        .is_some_and(|e| mentions_type(e, "attachment"));
+    let below = Below::default();
+    let matches = |h: &Hit| q.expr.as_ref().is_none_or(|e| eval(site, &below, h, e));
+    // Skips the pass over pages and folders when none could match (an
+    // attachment-only query), which is most of the cost of such a query.
+    let nodes = q
+        .expr
+        .as_ref()
+        .is_none_or(|e| possible_types(e) & (PAGE | FOLDER | BLOGPOST) != 0);
+    let mut out: Vec<Hit> = site
+        .nodes
+        .values()
+        .take(if nodes { usize::MAX } else { 0 })
+        .filter(|n| matches!(n.status, Status::Current | Status::Archived))
+        .filter(|n| match n.kind {
+            NodeKind::Page => true,
+            NodeKind::Folder => folders,
+            NodeKind::BlogPost => blog_posts,
+        })
+        .map(Hit::Node)
+        .filter(|h| matches(h))
+        .filter(|h| matches!(h, Hit::Node(n) if site.can_read(n, account)))
+        .collect();
+    if attachments {
+        let mut atts: Vec<Hit> = site
+            .attachments
+            .values()
+            .filter(|a| a.status == Status::Current)
+            .filter_map(|a| {
+                let page = site
+                    .page(a.page_id)
+                    .filter(|p| p.status == Status::Current)?;
+                Some(Hit::Attachment(a, page))
+            })
+            .filter(|h| matches(h))
+            .filter(|h| matches!(h, Hit::Attachment(_, p) if site.can_read(p, account)))
+            .collect();
+        out.append(&mut atts);
+        out.sort_by_key(Hit::id);
+    }
+    for (field, desc) in q.order.iter().rev() {
+        match field.as_str() {
+            "lastmodified" => out.sort_by_key(Hit::modified_ms),
+            "created" => out.sort_by_key(Hit::created_ms),
+            "title" => out.sort_by(|a, b| a.title().cmp(b.title())),
+            _ => out.sort_by_key(Hit::id),
+        }
+        if *desc {
+            out.reverse();
+        }
+    }
+    out
+}
+
+/// [`run`], cached: the hits' ids, in order. Paging through a result
+/// (`start`/`cursor`) reuses the ids computed for its first page instead of
+/// filtering and sorting the whole site again.
+///
+/// The key is everything the result depends on besides the site: the parsed
+/// query (field names lower-cased, `space.key` folded into `space`, dates
+/// from `now()` and friends already resolved to instants, so such queries
+/// only hit within the same millisecond) and the caller's account (view
+/// restrictions). Every mutation of the site calls `Site::bump`, which
+/// empties the cache, so a cached result is exactly what `run` would return
+/// at that moment: mutations between pages show up on the next page as they
+/// did when every page re-ran the query (offsets may then shift, as they do
+/// on the real API, which re-runs the search per request too).
+pub fn run_cached(site: &Site, q: &Query, account: &str) -> SearchIds {
+    let key = format!("{account:?} {:?} {:?}", q.expr, q.order);
+    site.cached_search(&key, || {
+        run(site, q, account)
+            .iter()
+            .map(|h| match h {
+                Hit::Node(n) => (n.id, false),
+                Hit::Attachment(a, _) => (a.id, true),
+            })
+            .collect()
+    })
+}
+
+/// The hits of cached ids (a page of a [`run_cached`] result).
+pub fn resolve<'a>(site: &'a Site, ids: &[(Id, bool)]) -> Vec<Hit<'a>> {
+    ids.iter()
+        .filter_map(|(id, att)| {
+            if *att {
+                let a = site.attachments.get(id)?;
+                Some(Hit::Attachment(a, site.node(a.page_id)?))
+            } else {
+                site.node(*id).map(Hit::Node)
+            }
+        })
+        .collect()
+}
+
+const PAGE: u8 = 1;
+const FOLDER: u8 = 2;
+const ATTACHMENT: u8 = 4;
+const BLOGPOST: u8 = 8;
+
+/// The kinds of hit that could match `e` (a superset): what `type =`/`type
+/// in` allows, intersected over `AND`, joined over `OR`; anything else
+/// (including `NOT`) allows every kind.
+fn possible_types(e: &Expr) -> u8 {
+    match e {
+        Expr::And(a, b) => possible_types(a) & possible_types(b),
+        Expr::Or(a, b) => possible_types(a) | possible_types(b),
+        Expr::Not(_) => PAGE | FOLDER | ATTACHMENT | BLOGPOST,
+        Expr::Cmp { field, op, values } if field == "type" && matches!(*op, "=" | "in") => values
+            .iter()
+            .map(|v| {
+                let t = text(v);
+                [
+                    ("page", PAGE),
+                    ("folder", FOLDER),
+                    ("attachment", ATTACHMENT),
+                    ("blogpost", BLOGPOST),
+                ]
+                .iter()
+                .filter(|(name, _)| t.eq_ignore_ascii_case(name))
+                .fold(0, |m, (_, bit)| m | bit)
+            })
+            .fold(0, |m, b| m | b),
+        Expr::Cmp { .. } => PAGE | FOLDER | ATTACHMENT | BLOGPOST,
+    }
+}
+
+/// Whether only comments can match (`type = comment`, alone or under
+/// `AND`): such a query is answered from the comments (`api::comments`).
+pub fn only_comments(q: &Query) -> bool {
+    q.expr
+        .as_ref()
+        .is_some_and(|e| possible_types(e) == 0 && mentions_type(e, "comment"))
+}
+
+/// Evaluates `q` on something that is neither a page nor an attachment:
+/// `field_is(field, value)` answers one comparison (`=`, `in`, `~`).
+pub fn matches_fields(q: &Query, field_is: &dyn Fn(&str, &str) -> bool) -> bool {
+    fn walk(e: &Expr, f: &dyn Fn(&str, &str) -> bool) -> bool {
+        match e {
+            Expr::And(a, b) => walk(a, f) && walk(b, f),
+            Expr::Or(a, b) => walk(a, f) || walk(b, f),
+            Expr::Not(a) => !walk(a, f),
+            Expr::Cmp { field, op, values } => {
+                let any = values.iter().any(|v| f(field, &text(v)));
+                match *op {
+                    "=" | "in" | "~" => any,
+                    "!=" | "not in" | "!~" => !any,
+                    _ => false,
+                }
+            }
+        }
+    }
+    q.expr.as_ref().is_none_or(|e| walk(e, field_is))
+}
+
+/// Whether the query asks for `type = name` (or `type in (…, name)`).
+fn mentions_type(e: &Expr, name: &str) -> bool {
+    match e {
+        Expr::And(a, b) | Expr::Or(a, b) => mentions_type(a, name) || mentions_type(b, name),
+        Expr::Not(a) => mentions_type(a, name),
+        Expr::Cmp { field, op, values } => {
+            field == "type"
+                && matches!(*op, "=" | "in")
+                && values.iter().any(|v| text(v).eq_ignore_ascii_case(name))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn attachment_queries_name_their_type() {
+        for q in [
+            "type=attachment AND space=\"KEY\"",
+            "type = attachment and space = KEY",
+            "TYPE = Attachment",
+            "space = KEY and type in (page, attachment)",
+        ] {
+            let e = parse(q).unwrap().expr.unwrap();
+            assert!(mentions_type(&e, "attachment"), "{q}");
+        }
+        for q in ["type = page", "type != attachment", "space = KEY"] {
+            let e = parse(q).unwrap().expr.unwrap();
+            assert!(!mentions_type(&e, "attachment"), "{q}");
+        }
+    }
+
+    fn small_site() -> Site {
+        crate::config::SimConfig::generate(
+            "pages=300,spaces=2,depth=5,attachments=0.5,body_kb=1,seed=3",
+        )
+        .unwrap()
+        .into_site()
+        .0
+    }
+
+    fn ids(hits: &[Hit]) -> Vec<(Id, bool)> {
+        hits.iter()
+            .map(|h| match h {
+                Hit::Node(n) => (n.id, false),
+                Hit::Attachment(a, _) => (a.id, true),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn possible_types_over_approximate() {
+        let all = PAGE | FOLDER | ATTACHMENT | BLOGPOST;
+        for (q, want) in [
+            ("type = attachment and space = KEY", ATTACHMENT),
+            (
+                "space = KEY and type in (page, Attachment)",
+                PAGE | ATTACHMENT,
+            ),
+            ("type = page or type = folder", PAGE | FOLDER),
+            ("type = attachment or title = x", all),
+            ("not type = page", all),
+            ("type != page", all),
+            ("type = blogpost", BLOGPOST),
+            ("type = comment", 0),
+            ("(type = attachment) and (type = page)", 0),
+        ] {
+            let e = parse(q).unwrap().expr.unwrap();
+            assert_eq!(possible_types(&e), want, "{q}");
+        }
+    }
+
+    #[test]
+    fn the_ancestor_memo_agrees_with_ancestors() {
+        let mut site = small_site();
+        // A cycle too: 0 → 1 → 2 → 0 (two pages made each other's parents).
+        let first: Vec<Id> = site.nodes.keys().copied().take(3).collect();
+        site.nodes.get_mut(&first[0]).unwrap().parent = Some(first[2]);
+        let all: Vec<Id> = site.nodes.keys().copied().collect();
+        let below = Below::default();
+        for anc in all.iter().step_by(7).chain(&first) {
+            for id in &all {
+                let parent = site.nodes[id].parent;
+                assert_eq!(
+                    below.on_chain(&site, parent, *anc),
+                    site.ancestors(*id).contains(anc),
+                    "{anc} above {id}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn cached_results_equal_fresh_ones_and_follow_changes() {
+        let mut site = small_site();
+        let page = site
+            .nodes
+            .values()
+            .find(|n| n.parent.is_some() && n.children.len() > 1)
+            .unwrap()
+            .id;
+        let queries = [
+            "type = attachment AND space = GEN0".to_string(),
+            "type in (page, attachment) AND space = GEN1 order by title desc".to_string(),
+            format!("ancestor = {page}"),
+            format!("type = page and not ancestor = {page} order by lastmodified"),
+            "type = page AND space = GEN0 order by created desc, id".to_string(),
+        ];
+        let account = site.default_account.to_string();
+        for q in &queries {
+            let q = parse(q).unwrap();
+            let fresh = ids(&run(&site, &q, &account));
+            assert!(!fresh.is_empty(), "{q:?}");
+            let cached = run_cached(&site, &q, &account);
+            assert_eq!(&*cached, &fresh[..]);
+            // Served from the cache the second time, and resolvable.
+            assert!(std::sync::Arc::ptr_eq(
+                &cached,
+                &run_cached(&site, &q, &account)
+            ));
+            assert_eq!(ids(&resolve(&site, &cached)), fresh);
+        }
+        // Another caller does not see the first caller's result.
+        let q = parse(&queries[2]).unwrap();
+        let before = run_cached(&site, &q, &account);
+        let other = run_cached(&site, &q, "someone-else");
+        assert!(!std::sync::Arc::ptr_eq(&before, &other));
+        // A change (with its bump) is visible at once.
+        let child = site.nodes[&page].children[0];
+        site.set_restriction(child, vec![std::sync::Arc::from("someone-else")]);
+        site.bump();
+        let after = run_cached(&site, &q, &account);
+        assert_eq!(&*after, &ids(&run(&site, &q, &account))[..]);
+        assert!(after.len() < before.len());
+        assert!(!after.contains(&(child, false)));
+    }
+}

@@ -1,0 +1,236 @@
+//! Control endpoints that change pages: create, edit/move/reorder/restore
+//! (`PATCH`), trash or purge, and read restrictions. Kept apart from the
+//! router so the page lifecycle rules (what makes a new version, what only
+//! moves) read in one place.
+
+use std::sync::Arc;
+
+use serde_json::{Value, json};
+
+use super::{author, bad, body_object, id_of, not_found, stamp, str_field};
+use crate::http::{Req, Resp};
+use crate::model::time;
+use crate::model::{Body, Id, Node, NodeKind, Status, Version};
+use crate::server::State;
+
+pub fn create_page(state: &State, req: &Req) -> Resp {
+    let m = match body_object(req) {
+        Ok(m) => m,
+        Err(r) => return r,
+    };
+    let mut site = state.site.write();
+    site.bump();
+    let space_key = match str_field(&m, "space") {
+        Ok(Some(k)) => k,
+        Ok(None) => return bad("space is required"),
+        Err(r) => return r,
+    };
+    let Some(space) = site.space_by_key(space_key).map(|s| s.id) else {
+        return not_found(format!("unknown space {space_key:?}"));
+    };
+    let title = match str_field(&m, "title") {
+        Ok(Some(t)) if !t.trim().is_empty() => t.to_string(),
+        Ok(_) => return bad("title is required"),
+        Err(r) => return r,
+    };
+    if site.by_title(space, &title).is_some() {
+        return bad(format!(
+            "a page titled {title:?} already exists in {space_key}"
+        ));
+    }
+    let parent = match m.get("parent_id") {
+        None | Some(Value::Null) => None,
+        Some(v) => match id_of(v).and_then(|p| site.node(p)) {
+            Some(p) if p.space_id == space => Some(p.id),
+            Some(_) => return bad("parent_id is in another space"),
+            None => return not_found("unknown parent_id"),
+        },
+    };
+    let body = match str_field(&m, "body") {
+        Ok(b) => b.unwrap_or("").to_string(),
+        Err(r) => return r,
+    };
+    let author = match author(&site, &m) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let id = site.alloc_id();
+    let now = time::now();
+    let position = site.next_position(space, parent);
+    site.insert_node(Node {
+        id,
+        kind: NodeKind::Page,
+        space_id: space,
+        parent,
+        position,
+        status: Status::Current,
+        created_ms: now,
+        author_id: author.clone(),
+        versions: vec![Version {
+            number: 1,
+            title: Arc::from(title.as_str()),
+            body: Body::stored(body),
+            author_id: author,
+            created_ms: now,
+            message: Arc::from(""),
+            minor_edit: false,
+        }],
+        labels: Vec::new(),
+        read_restriction: Vec::new(),
+        children: Vec::new(),
+        attachments: Vec::new(),
+    });
+    Resp::json(200, &json!({"id": id.to_string()}))
+}
+
+pub fn patch_page(state: &State, req: &Req, id: &str) -> Resp {
+    let m = match body_object(req) {
+        Ok(m) => m,
+        Err(r) => return r,
+    };
+    let mut site = state.site.write();
+    site.bump();
+    let Some(node) = id.parse::<Id>().ok().and_then(|i| site.node(i)) else {
+        return not_found(format!("no page {id}"));
+    };
+    let id = node.id;
+    let space = node.space_id;
+    let old_title = node.title().to_string();
+    let latest = node.latest().clone();
+    let title = match str_field(&m, "title") {
+        Ok(t) => t.map(str::to_string),
+        Err(r) => return r,
+    };
+    if let Some(t) = &title {
+        if t.trim().is_empty() {
+            return bad("title must not be empty");
+        }
+        if *t != old_title && site.by_title(space, t).is_some() {
+            return bad(format!("a page titled {t:?} already exists in this space"));
+        }
+    }
+    let body = match str_field(&m, "body") {
+        Ok(b) => b.map(str::to_string),
+        Err(r) => return r,
+    };
+    let new_parent = match m.get("parent_id") {
+        None => None,
+        Some(Value::Null) => Some(None),
+        Some(v) => match id_of(v).and_then(|p| site.node(p)) {
+            Some(p) if p.space_id != space => return bad("parent_id is in another space"),
+            Some(p) if p.id == id || site.ancestors(p.id).contains(&id) => {
+                return bad("cannot move a page under itself");
+            }
+            Some(p) if p.status == Status::Trashed => return bad("parent_id is trashed"),
+            Some(p) => Some(Some(p.id)),
+            None => return not_found("unknown parent_id"),
+        },
+    };
+    let position = match m.get("position") {
+        None | Some(Value::Null) => None,
+        Some(v) => match v.as_i64() {
+            Some(p) => Some(p),
+            None => return bad("position must be an integer"),
+        },
+    };
+    let status = match str_field(&m, "status") {
+        Ok(None) => None,
+        Ok(Some(s)) => match Status::parse(s) {
+            Some(s @ (Status::Current | Status::Archived)) => Some(s),
+            _ => return bad("status must be current or archived"),
+        },
+        Err(r) => return r,
+    };
+    let author = match author(&site, &m) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let message = match str_field(&m, "message") {
+        Ok(s) => s.unwrap_or("").to_string(),
+        Err(r) => return r,
+    };
+    let minor = m
+        .get("minor_edit")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    // Only an edit makes a version: Confluence Cloud moves, reorders and
+    // restores a page without bumping `version.number`.
+    let bump = m
+        .get("new_version")
+        .and_then(Value::as_bool)
+        .unwrap_or(title.is_some() || body.is_some());
+    if new_parent.is_some() || position.is_some() {
+        let parent = new_parent.unwrap_or(site.nodes[&id].parent);
+        site.place_node(id, parent, position);
+    }
+    // `"status": "current"` on a trashed page restores it where it was (its
+    // parent is never trashed: trashing a page moves its children up).
+    if let Some(s) = status {
+        site.nodes.get_mut(&id).unwrap().status = s;
+    }
+    if bump {
+        let n = site.nodes.get_mut(&id).unwrap();
+        let number = latest.number + 1;
+        n.versions.push(Version {
+            number,
+            title: title
+                .as_deref()
+                .map(Arc::from)
+                .unwrap_or(latest.title.clone()),
+            body: body.map(Body::stored).unwrap_or(latest.body.clone()),
+            author_id: author,
+            created_ms: stamp(latest.created_ms),
+            message: Arc::from(message.as_str()),
+            minor_edit: minor,
+        });
+        site.retitle(id, &old_title);
+    }
+    let n = &site.nodes[&id];
+    Resp::json(
+        200,
+        &json!({"id": id.to_string(), "version": n.version_number(), "parent_id": n.parent.map(|p| p.to_string()), "position": n.position, "status": n.status.as_str()}),
+    )
+}
+
+pub fn delete_page(state: &State, req: &Req, id: &str) -> Resp {
+    let mut site = state.site.write();
+    site.bump();
+    let Some(id) = id.parse::<Id>().ok().filter(|i| site.node(*i).is_some()) else {
+        return not_found(format!("no page {id}"));
+    };
+    if req.query.flag("purge") {
+        site.purge(id);
+    } else {
+        site.trash(id);
+    }
+    Resp::empty(204)
+}
+
+pub fn restrict(state: &State, req: &Req, id: &str) -> Resp {
+    let m = match body_object(req) {
+        Ok(m) => m,
+        Err(r) => return r,
+    };
+    let mut site = state.site.write();
+    site.bump();
+    let Some(id) = id.parse::<Id>().ok().filter(|i| site.node(*i).is_some()) else {
+        return not_found(format!("no page {id}"));
+    };
+    let Some(list) = m.get("read").and_then(Value::as_array) else {
+        return bad("read must be a list of account ids");
+    };
+    let mut read = Vec::new();
+    for a in list {
+        let Some(a) = a.as_str() else {
+            return bad("read must be a list of account ids");
+        };
+        // Unknown accounts are allowed: a page restricted to someone else.
+        read.push(
+            site.user(a)
+                .map(|u| u.account_id.clone())
+                .unwrap_or_else(|| Arc::from(a)),
+        );
+    }
+    site.set_restriction(id, read.clone());
+    Resp::json(200, &json!({"id": id.to_string(), "read": read}))
+}
