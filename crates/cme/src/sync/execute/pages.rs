@@ -166,7 +166,6 @@ pub async fn write_pages(
                 }
             };
             let mut markdown = converted.markdown;
-            drop_repeated_title(&mut markdown);
             let mut deps = deps;
             if remote.layout.options().breadcrumbs {
                 let style = ex.options.link_style;
@@ -612,17 +611,6 @@ async fn convert_page(
     }
 }
 
-/// Many pages open with an `h1` equal to their title; the title heading we
-/// add would then read twice.
-pub fn drop_repeated_title(md: &mut String) {
-    let Some(first) = md.lines().next() else {
-        return;
-    };
-    if first.starts_with("# ") && md[first.len()..].starts_with(&format!("\n\n{first}\n")) {
-        md.drain(..first.len() + 2);
-    }
-}
-
 /// Display names of the users pages mention, looked up once each. A failed
 /// lookup only costs names (mentions fall back to ids), never the run.
 #[derive(Default)]
@@ -682,19 +670,4 @@ fn attribute_values<'a>(body: &'a str, prefix: &'a str) -> impl Iterator<Item = 
         let rest = &body[i + prefix.len()..];
         rest.find('"').map(|end| rest[..end].to_owned())
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_title_repeated_by_the_body_is_written_once() {
-        let mut md = "# Setup\n\n# Setup\n\nText\n".to_owned();
-        drop_repeated_title(&mut md);
-        assert_eq!(md, "# Setup\n\nText\n");
-        let mut other = "# Setup\n\n# Setup guide\n\nText\n".to_owned();
-        drop_repeated_title(&mut other);
-        assert_eq!(other, "# Setup\n\n# Setup guide\n\nText\n");
-    }
 }
