@@ -8,6 +8,7 @@
 //! An export command is "add this scope, then sync" from an empty (or, with
 //! `--append`, the existing) state, so the two can never drift apart.
 use crate::page::front_matter::FrontMatter;
+pub mod entry;
 pub mod execute;
 pub mod outcome;
 pub mod plan;

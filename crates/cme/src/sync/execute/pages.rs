@@ -13,8 +13,9 @@ use crate::page::comments::{self, sidecar_path};
 use crate::page::context::PageContext;
 use crate::page::front_matter::{FrontMatter, PageFacts, labels_hash, names_hash};
 use crate::place::layout::Placed;
+use crate::state::PageState;
 use crate::state::journal::{Record, Store};
-use crate::state::{AttachmentUse, PageState, TrackedStatus};
+use crate::sync::entry::{SidecarAfter, Written, attachment_uses, page_entry, sidecar_entry};
 use crate::sync::outcome::{Failure, Line, Outcome};
 use crate::sync::plan::ChangeKind;
 use crate::sync::plan::{PageWrite, Plan, Reason};
@@ -240,61 +241,25 @@ pub async fn write_pages(
                 out,
             )
             .await?;
-            let old = store.state().pages.get(&w.id);
-            let mut previous_paths = old.map(|o| o.previous_paths.clone()).unwrap_or_default();
-            // The old sidecar goes once the entry no longer names it; until
-            // it is gone, `previous_paths` keeps it (a crash cannot orphan it).
-            if let Some(stale) = &sidecar.stale {
-                if !previous_paths.contains(stale) && !plan.claims(stale) {
-                    previous_paths.push(stale.clone());
-                }
-            }
-            if let Reason::Moved { from } = &w.reason {
-                // A path another page now occupies is not ours to remove.
-                if !previous_paths.contains(from) && !plan.claims(from) {
-                    previous_paths.push(from.clone());
-                }
-            }
-            previous_paths.retain(|p| p != w.path.as_str());
-            let mut uses: Vec<AttachmentUse> = converted
-                .attachments
-                .iter()
-                .filter_map(|a| {
-                    let owner = match &a.page {
-                        None => Some(placed),
-                        Some(r) => remote.layout.resolve(&placed.space, r),
-                    }?;
-                    Some(AttachmentUse {
-                        page: owner.meta.id.clone(),
-                        file: a.filename.clone(),
-                    })
-                })
-                .collect();
-            uses.sort();
-            uses.dedup();
             let deps_hash = if incomplete {
                 INCOMPLETE.to_owned()
             } else {
                 answers_hash(placed, &deps, &remote.layout, &remote.attachments)
             };
-            let entry = PageState {
+            let written = Written {
+                placed,
+                reason: &w.reason,
                 version: metas.get(&w.id).map_or(placed.meta.version, |m| m.version),
-                last_exported: ex.now.clone(),
-                output_path: w.path.to_string(),
-                status: TrackedStatus::Active,
-                title: Some(placed.meta.title.clone()),
-                parent: placed.meta.parent.as_ref().map(|(p, _)| p.clone()),
+                now: &ex.now,
                 deps,
-                deps_hash: Some(deps_hash),
-                uses,
-                hash: Some(content_hash(markdown.as_bytes())),
-                previous_paths,
-                attachments: old.map(|o| o.attachments.clone()).unwrap_or_default(),
+                deps_hash,
+                uses: attachment_uses(&converted.attachments, placed, &remote.layout),
+                hash: content_hash(markdown.as_bytes()),
                 labels_hash: labels,
                 names_hash: names_seen,
-                comments_path: sidecar.path,
-                comments_hash: sidecar.hash,
+                sidecar: sidecar.clone(),
             };
+            let entry = page_entry(store.state().pages.get(&w.id), written, plan);
             store.put(w.id.clone(), entry.clone())?;
             if let Some(stale) = sidecar.stale {
                 remove_stale_sidecar(ex, store, &w.id, entry, &stale, out)?;
@@ -354,7 +319,6 @@ pub async fn write_sidecars_only(
                 .get(&w.id)
                 .map(|l| l.iter().map(|a| a.filename.clone()).collect())
                 .unwrap_or_default();
-            let mut entry = old.clone();
             let sidecar = write_sidecar(
                 ex,
                 remote,
@@ -368,13 +332,7 @@ pub async fn write_sidecars_only(
                 out,
             )
             .await?;
-            if let Some(stale) = &sidecar.stale {
-                if !entry.previous_paths.contains(stale) && !plan.claims(stale) {
-                    entry.previous_paths.push(stale.clone());
-                }
-            }
-            entry.comments_path = sidecar.path;
-            entry.comments_hash = sidecar.hash;
+            let entry = sidecar_entry(old, sidecar.clone(), plan);
             store.put(w.id.clone(), entry.clone())?;
             if let Some(stale) = sidecar.stale {
                 remove_stale_sidecar(ex, store, &w.id, entry, &stale, out)?;
@@ -382,14 +340,6 @@ pub async fn write_sidecars_only(
         }
     }
     Ok(())
-}
-
-/// A page's sidecar after this write: where it is, the hash of what it
-/// shows, and the old sidecar to remove.
-struct Sidecar {
-    path: Option<String>,
-    hash: Option<String>,
-    stale: Option<String>,
 }
 
 /// Writes (or drops) the comments sidecar of the page `w` places. Without
@@ -406,9 +356,9 @@ async fn write_sidecar(
     names: Vec<String>,
     users: &mut Users,
     out: &mut Outcome,
-) -> Result<Sidecar> {
+) -> Result<SidecarAfter> {
     let recorded = old.and_then(|o| o.comments_path.clone());
-    let keep = Sidecar {
+    let keep = SidecarAfter {
         path: recorded.clone(),
         hash: old.and_then(|o| o.comments_hash.clone()),
         stale: None,
@@ -430,7 +380,7 @@ async fn write_sidecar(
                 reason: "cannot fetch its comments' bodies".to_owned(),
             });
             // No hash: the next sync tries again.
-            return Ok(Sidecar { hash: None, ..keep });
+            return Ok(SidecarAfter { hash: None, ..keep });
         };
         let filled: Vec<Comment> = kept
             .iter()
@@ -476,7 +426,7 @@ async fn write_sidecar(
                     reason: e.to_string(),
                 });
                 // No hash: the next sync tries again.
-                return Ok(Sidecar { hash: None, ..keep });
+                return Ok(SidecarAfter { hash: None, ..keep });
             }
             Err(e) => return Err(e.into()),
         }
@@ -492,7 +442,7 @@ async fn write_sidecar(
         }
     }
     let target = target.map(|t| t.to_string());
-    Ok(Sidecar {
+    Ok(SidecarAfter {
         hash: target.as_ref().and(comments::comments_hash(&kept)),
         stale: recorded.filter(|r| Some(r) != target.as_ref()),
         path: target,
