@@ -18,7 +18,7 @@ use crate::state::journal::{Record, Store};
 use crate::sync::entry::{SidecarAfter, Written, attachment_uses, page_entry, sidecar_entry};
 use crate::sync::outcome::{Failure, Line, Outcome};
 use crate::sync::plan::ChangeKind;
-use crate::sync::plan::{PageWrite, Plan, Reason};
+use crate::sync::plan::{PageWrite, Plan, Reason, SidecarPlan};
 use crate::sync::progress::Phase;
 use crate::sync::remote::{Remote, chain};
 use anyhow::{Context as _, Result};
@@ -357,95 +357,88 @@ async fn write_sidecar(
     users: &mut Users,
     out: &mut Outcome,
 ) -> Result<SidecarAfter> {
-    let recorded = old.and_then(|o| o.comments_path.clone());
     let keep = SidecarAfter {
-        path: recorded.clone(),
+        path: old.and_then(|o| o.comments_path.clone()),
         hash: old.and_then(|o| o.comments_hash.clone()),
         stale: None,
     };
-    let kept = match &remote.comments {
-        Some(pc) if !pc.complete => return Ok(keep),
-        Some(pc) => pc.kept(&placed.meta.id),
-        None => Vec::new(),
+    let (target, hash, report, stale) = match &w.sidecar {
+        SidecarPlan::Keep => return Ok(keep),
+        SidecarPlan::Drop { stale } => {
+            return Ok(SidecarAfter {
+                path: None,
+                hash: None,
+                stale: stale.clone(),
+            });
+        }
+        SidecarPlan::Write {
+            path,
+            hash,
+            report,
+            stale,
+        } => (path, hash, report, stale),
     };
-    let target = if kept.is_empty() {
-        None
-    } else {
-        sidecar_path(&w.path)
+    let kept = remote
+        .comments
+        .as_ref()
+        .map_or_else(Vec::new, |pc| pc.kept(&placed.meta.id));
+    let Some(comment_bodies) = comment_bodies else {
+        out.failures.push(Failure {
+            path: target.to_string(),
+            reason: "cannot fetch its comments' bodies".to_owned(),
+        });
+        // No hash: the next sync tries again.
+        return Ok(SidecarAfter { hash: None, ..keep });
     };
-    if let Some(target) = &target {
-        let Some(comment_bodies) = comment_bodies else {
+    let filled: Vec<Comment> = kept
+        .iter()
+        .map(|c| Comment {
+            body: comment_bodies.get(&c.id).cloned().unwrap_or_default(),
+            ..(*c).clone()
+        })
+        .collect();
+    let kept_filled: Vec<&Comment> = filled.iter().collect();
+    users
+        .learn(ex.client, filled.iter().map(|c| &c.body), Vec::new())
+        .await;
+    let ctx = PageContext::new(
+        &remote.layout,
+        placed,
+        bodies,
+        names,
+        &users.names,
+        &users.failed,
+        ex.jira_url,
+    );
+    let opts = Options {
+        title: None,
+        ..ex.options.clone()
+    };
+    let text = comments::render(&placed.meta.title, &kept_filled, &|s| {
+        cme_convert::convert(s, &ctx, &opts).markdown
+    });
+    match ex
+        .dir
+        .write_atomic(target, text.as_bytes(), Durability::Batched)
+    {
+        Ok(()) => {}
+        Err(e) if e.is_symlink() => {
             out.failures.push(Failure {
                 path: target.to_string(),
-                reason: "cannot fetch its comments' bodies".to_owned(),
+                reason: e.to_string(),
             });
             // No hash: the next sync tries again.
             return Ok(SidecarAfter { hash: None, ..keep });
-        };
-        let filled: Vec<Comment> = kept
-            .iter()
-            .map(|c| Comment {
-                body: comment_bodies.get(&c.id).cloned().unwrap_or_default(),
-                ..(*c).clone()
-            })
-            .collect();
-        let kept_filled: Vec<&Comment> = filled.iter().collect();
-        users
-            .learn(ex.client, filled.iter().map(|c| &c.body), Vec::new())
-            .await;
-        let ctx = PageContext::new(
-            &remote.layout,
-            placed,
-            bodies,
-            names,
-            &users.names,
-            &users.failed,
-            ex.jira_url,
-        );
-        let opts = Options {
-            title: None,
-            ..ex.options.clone()
-        };
-        let text = comments::render(&placed.meta.title, &kept_filled, &|s| {
-            cme_convert::convert(s, &ctx, &opts).markdown
-        });
-        // Rewritten with the page, but the same: not worth a line (unless
-        // a file was missing).
-        let unchanged = recorded.as_deref() == Some(target.as_str())
-            && old.and_then(|o| o.comments_hash.as_deref())
-                == comments::comments_hash(&kept).as_deref()
-            && w.reason != Reason::Missing;
-        match ex
-            .dir
-            .write_atomic(target, text.as_bytes(), Durability::Batched)
-        {
-            Ok(()) => {}
-            Err(e) if e.is_symlink() => {
-                out.failures.push(Failure {
-                    path: target.to_string(),
-                    reason: e.to_string(),
-                });
-                // No hash: the next sync tries again.
-                return Ok(SidecarAfter { hash: None, ..keep });
-            }
-            Err(e) => return Err(e.into()),
         }
-        if !unchanged {
-            out.sidecar_line(
-                if recorded.as_deref() == Some(target.as_str()) {
-                    ChangeKind::Modified
-                } else {
-                    ChangeKind::New
-                },
-                target.to_string(),
-            );
-        }
+        Err(e) => return Err(e.into()),
     }
-    let target = target.map(|t| t.to_string());
+    if let Some(kind) = report {
+        out.sidecar_line(*kind, target.to_string());
+    }
     Ok(SidecarAfter {
-        hash: target.as_ref().and(comments::comments_hash(&kept)),
-        stale: recorded.filter(|r| Some(r) != target.as_ref()),
-        path: target,
+        path: Some(target.to_string()),
+        hash: Some(hash.clone()),
+        stale: stale.clone(),
     })
 }
 

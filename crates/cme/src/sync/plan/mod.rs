@@ -7,7 +7,6 @@
 //! printed by `--dry-run` and tested without a network or a disk.
 use crate::fs::paths::{OutputPath, UnsafePath};
 use crate::page::answers::answers_hash;
-use crate::page::comments::sidecar_path;
 use crate::page::front_matter::{labels_hash, names_hash};
 use crate::place::layout::{AttachmentMode, Placed};
 use crate::place::names::key;
@@ -16,6 +15,9 @@ use crate::sync::remote::Remote;
 use cme_client::{Attachment, PageId, Version};
 use serde::Serialize;
 use std::collections::{BTreeSet, HashSet};
+
+mod sidecars;
+pub use sidecars::SidecarPlan;
 
 /// What the disk looks like where the plan cares.
 #[derive(Debug, Default)]
@@ -65,6 +67,9 @@ pub struct PageWrite {
     pub id: PageId,
     pub path: OutputPath,
     pub reason: Reason,
+    /// What happens to its comments sidecar.
+    #[serde(skip)]
+    pub sidecar: SidecarPlan,
 }
 
 impl PageWrite {
@@ -176,12 +181,14 @@ pub fn plan(remote: &Remote, state: &State, local: &LocalFacts, opts: &PlanOptio
                     id: placed.meta.id.clone(),
                     path: placed.path.clone(),
                     reason: Reason::Comments,
+                    sidecar: SidecarPlan::Keep,
                 });
             }
             Some(reason) => plan.writes.push(PageWrite {
                 id: placed.meta.id.clone(),
                 path: placed.path.clone(),
                 reason,
+                sidecar: SidecarPlan::Keep,
             }),
             None => plan.unchanged += 1,
         }
@@ -220,7 +227,9 @@ pub fn plan(remote: &Remote, state: &State, local: &LocalFacts, opts: &PlanOptio
     stale.sort();
     stale.dedup();
     plan.stale = stale;
-    plan.sidecars = sidecars(remote, state, &plan);
+    for w in plan.writes.iter_mut().chain(&mut plan.sidecars_only) {
+        w.sidecar = sidecars::decide(remote.comments.as_ref(), state.pages.get(&w.id), w);
+    }
     if !remote.complete() {
         plan.hold = Some(Hold::IncompleteListing {
             problems: remote.problems.clone(),
@@ -235,40 +244,8 @@ pub fn plan(remote: &Remote, state: &State, local: &LocalFacts, opts: &PlanOptio
             });
         }
     }
+    plan.sidecars = sidecars::report_lines(&plan, state);
     plan
-}
-
-/// The sidecar writes and removals the page writes and deletions imply.
-fn sidecars(remote: &Remote, state: &State, plan: &Plan) -> Vec<(ChangeKind, String)> {
-    let mut out = Vec::new();
-    let listing = remote.comments.as_ref();
-    if listing.is_some_and(|c| !c.complete) {
-        return out;
-    }
-    for w in plan.writes.iter().chain(&plan.sidecars_only) {
-        let old = state.pages.get(&w.id).and_then(|p| p.comments_path.clone());
-        let hash = listing.and_then(|c| c.hash(&w.id));
-        let target = hash.as_ref().and_then(|_| sidecar_path(&w.path));
-        let recorded_hash = state.pages.get(&w.id).and_then(|p| p.comments_hash.clone());
-        if let Some(t) = &target {
-            if old.as_deref() != Some(t.as_str()) {
-                out.push((ChangeKind::New, t.to_string()));
-            } else if recorded_hash != hash || w.reason == Reason::Missing {
-                out.push((ChangeKind::Modified, t.to_string()));
-            }
-        }
-        if let Some(o) = old.filter(|o| target.as_ref().is_none_or(|t| t.as_str() != o)) {
-            out.push((ChangeKind::Deleted, o));
-        }
-    }
-    if plan.hold.is_none() {
-        for d in &plan.deletions {
-            if let Some(c) = state.pages.get(&d.id).and_then(|p| p.comments_path.clone()) {
-                out.push((ChangeKind::Deleted, c));
-            }
-        }
-    }
-    out
 }
 
 /// A recorded path, if it is safe; a refusal is noted, never followed.
