@@ -145,6 +145,15 @@ impl Dep {
 /// Attachments of each page, in file-name order, as the inventory lists them.
 pub type AttachmentIndex = HashMap<PageId, Vec<Attachment>>;
 
+/// Puts one page's listed attachments in file-name order, one per name: a
+/// listing that repeats a name must not download it twice, and everything
+/// after the listing (layout, plan, downloads) relies on it. The first
+/// listed of a repeated name is kept.
+pub fn one_file_per_name(list: &mut Vec<Attachment>) {
+    list.sort_by(|a, b| a.filename.cmp(&b.filename));
+    list.dedup_by(|a, b| a.filename == b.filename);
+}
+
 /// How deep the children macro's tree goes (see `PageContext::children`).
 pub const CHILDREN_DEPTH: usize = 3;
 

@@ -4,11 +4,10 @@ use crate::fs::paths::{OutputPath, sanitize_component};
 use crate::options::AttachmentMode;
 use crate::place::names::{Candidate, Shape};
 use cme_client::{Attachment, PageId};
-use std::collections::HashSet;
 
 impl Layout {
     /// Names the attachments of every placed page, from the listing (by
-    /// owner page; a file name listed twice is one file). With templates,
+    /// owner page, one file per name: see [`crate::deps::one_file_per_name`]). With templates,
     /// first places the pages by them: every space is known by now.
     pub fn place_attachments<'a>(
         &mut self,
@@ -24,11 +23,7 @@ impl Layout {
                 continue;
             };
             let dir_text = dir.join("/");
-            let mut seen = HashSet::new();
-            let atts: Vec<&Attachment> = atts
-                .iter()
-                .filter(|a| seen.insert(a.filename.as_str()))
-                .collect();
+            let atts: Vec<&Attachment> = atts.iter().collect();
             let cands: Vec<Candidate<'_>> = atts
                 .iter()
                 .map(|a| {

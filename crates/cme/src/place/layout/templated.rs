@@ -6,7 +6,6 @@ use crate::fs::paths::OutputPath;
 use crate::place::names::{Candidate, Shape};
 use crate::place::template::{Kind, PathTemplate, Rendered, Values};
 use cme_client::{Attachment, PageId};
-use std::collections::HashSet;
 
 impl Layout {
     /// Re-places every page by the templates, then allocates every page's
@@ -132,8 +131,7 @@ impl Layout {
             let Some(p) = self.pages.get(page) else {
                 continue;
             };
-            let mut seen = HashSet::new();
-            for a in atts.iter().filter(|a| seen.insert(a.filename.as_str())) {
+            for a in atts {
                 let r = self.render(&tpl, p, Some((a.id.as_str(), &a.filename)));
                 wanted.push((page, a, r));
             }

@@ -670,7 +670,8 @@ proptest! {
         let mut seen = HashSet::new();
         let distinct: Vec<&String> = files.iter().filter(|f| seen.insert(*f)).collect();
         let mut out = Vec::new();
-        for order in [atts.clone(), shuffled(&atts, seed)] {
+        for mut order in [atts.clone(), shuffled(&atts, seed)] {
+            crate::deps::one_file_per_name(&mut order);
             let mut l2 = Layout::default();
             l2.add_space(&space(), vec![page("10", "Home", None, 0)], vec![]);
             l2.place_attachments(&HashMap::from([(PageId::new("10"), order)]));
@@ -690,6 +691,8 @@ proptest! {
             .map(|p| p.as_str().nfc().collect::<String>().to_lowercase())
             .collect();
         prop_assert_eq!(keys.len(), distinct.len());
+        let mut atts = atts;
+        crate::deps::one_file_per_name(&mut atts);
         l.place_attachments(&HashMap::from([(PageId::new("10"), atts)]));
         check_unique_and_safe(&l, &out[0])?;
     }

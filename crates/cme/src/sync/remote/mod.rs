@@ -139,11 +139,10 @@ pub async fn gather(
             )),
         }
     }
-    for list in remote.attachments.values_mut() {
-        list.sort_by(|a, b| a.filename.cmp(&b.filename));
-        // One file per name: a listing that repeats one must not download it twice.
-        list.dedup_by(|a, b| a.filename == b.filename);
-    }
+    remote
+        .attachments
+        .values_mut()
+        .for_each(crate::deps::one_file_per_name);
     remote.layout.place_attachments(&remote.attachments);
     if let Some(mode) = comments.filter(|m| *m != CommentsMode::None) {
         let (comments, problems) =
