@@ -69,6 +69,7 @@ Credentials: CME_EMAIL + CME_API_TOKEN (Cloud) or CME_PAT (Data Center); see `cm
     /// Read or change the settings file (defaults for flags; never tokens)
     Config(commands::config::ConfigArgs),
     /// Export the bundled demo site from an in-process simulator (no setup)
+    #[cfg(feature = "demo")]
     Demo(commands::demo::DemoArgs),
     /// Print a shell completion script
     #[command(after_help = "Examples:
@@ -102,19 +103,28 @@ fn completions(shell: clap_complete::Shell) -> anyhow::Result<()> {
     }
 }
 
+impl Command {
+    /// Whether the command runs the pipeline (which stops after the current
+    /// file on Ctrl+C, with its state saved).
+    fn stops_gracefully(&self) -> bool {
+        match self {
+            Command::Pages(_)
+            | Command::PagesWithDescendants(_)
+            | Command::Spaces(_)
+            | Command::AllSpaces(_)
+            | Command::Sync(_) => true,
+            #[cfg(feature = "demo")]
+            Command::Demo(_) => true,
+            _ => false,
+        }
+    }
+}
+
 /// Entry point shared by both binary names (`confluence-markdown-exporter` and `cme`).
 pub fn main() -> ExitCode {
     crate::cli::interrupt::install();
     let cli = Cli::parse();
-    if matches!(
-        cli.command,
-        Command::Pages(_)
-            | Command::PagesWithDescendants(_)
-            | Command::Spaces(_)
-            | Command::AllSpaces(_)
-            | Command::Sync(_)
-            | Command::Demo(_)
-    ) {
+    if cli.command.stops_gracefully() {
         // These stop cleanly on Ctrl+C, with exit code 130.
         crate::cli::interrupt::graceful();
     }
@@ -132,6 +142,7 @@ pub fn main() -> ExitCode {
         Command::Sync(args) => commands::sync::run_sync(&args),
         Command::Status(args) => done(commands::status::run(&args)),
         Command::Config(args) => done(commands::config::run(&args)),
+        #[cfg(feature = "demo")]
         Command::Demo(args) => commands::demo::run_demo(&args),
         Command::Completions { shell } => done(completions(shell)),
     };
