@@ -6,8 +6,11 @@
 //! process. ARCHITECTURE.md shows the layers below and the data flow.
 // The layers, lowest first; each uses only those above it in this list.
 pub mod cli;
+
 pub mod deps;
 pub mod fs;
+#[cfg(test)]
+mod layering;
 pub mod options;
 pub mod page;
 pub mod place;

@@ -1,30 +1,8 @@
 //! What happens to each page's comments sidecar, decided once, with the
 //! page: `--dry-run` reports these decisions and the executor applies them.
-use super::{ChangeKind, PageWrite, Plan, Reason};
-use crate::fs::paths::OutputPath;
+use super::types::{ChangeKind, PageWrite, Plan, Reason, SidecarPlan};
 use crate::page::comments::{PageComments, sidecar_path};
 use crate::state::{PageState, State};
-
-/// One page's sidecar after this run.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub enum SidecarPlan {
-    /// The comments listing did not complete: a missing comment proves
-    /// nothing, so the sidecar stays as recorded.
-    #[default]
-    Keep,
-    /// The page has a sidecar at `path` showing the comments hashed `hash`.
-    Write {
-        path: OutputPath,
-        hash: String,
-        /// The report line (`None`: rewritten with the page, but the same).
-        report: Option<ChangeKind>,
-        /// The old sidecar to remove (the page moved).
-        stale: Option<String>,
-    },
-    /// The page has no sidecar after this run (no comments kept, or no
-    /// `--comments`); `stale` is the old one to remove.
-    Drop { stale: Option<String> },
-}
 
 /// The sidecar decision for the page `w` writes, from this run's comments
 /// listing (`None`: comments are not exported) and its state entry.
@@ -100,6 +78,7 @@ pub fn report_lines(plan: &Plan, state: &State) -> Vec<(ChangeKind, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fs::paths::OutputPath;
     use crate::options::CommentsMode;
     use cme_client::{Comment, CommentId, CommentLocation, PageId, Version};
     use std::collections::HashMap;
