@@ -1,6 +1,6 @@
 //! What the exporter needs to know about spaces, pages, attachments and
 //! comments, the same whichever flavour and API generation supplied it:
-//! the wire shapes stay in [`crate::api`], so callers never branch on them.
+//! the wire shapes stay in `api`, so callers never branch on them.
 use crate::ids::{AttachmentId, PageId, SpaceId, SpaceKey, Version};
 
 /// A space.

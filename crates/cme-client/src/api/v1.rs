@@ -1,7 +1,7 @@
 //! The v1 REST API (`/rest/api/…`), which both flavours have: Data
 //! Center's only API, and on Cloud the home of user lookups, lookups by
 //! title and attachment downloads. Its content shapes are also what CQL
-//! searches answer ([`super::cql`]), so they live here once.
+//! searches answer (`cql`), so they live here once.
 use super::{Api, Body, Label, List, Stub, encode, label_names, user};
 use crate::error::Error;
 use crate::ids::{AttachmentId, PageId, SpaceId, SpaceKey, Version};

@@ -6,7 +6,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
 
-use super::Hit;
+use super::hit::Hit;
 use super::parse::{Expr, Value, as_time, text};
 use crate::model::site::FastHasher;
 use crate::model::time::Millis;

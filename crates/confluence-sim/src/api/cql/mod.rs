@@ -17,49 +17,16 @@
 //! hit matches.
 
 mod eval;
+mod hit;
 mod parse;
 
 use eval::{Below, eval};
+pub use hit::Hit;
 use parse::text;
 pub use parse::{Expr, Query, parse, validate};
 
 use crate::model::site::SearchIds;
-use crate::model::time::Millis;
-use crate::model::{Attachment, Id, Node, NodeKind, Site, Status};
-
-/// One search result: a page or folder, or an attachment with its page.
-#[derive(Clone, Copy, Debug)]
-pub enum Hit<'a> {
-    Node(&'a Node),
-    Attachment(&'a Attachment, &'a Node),
-}
-
-impl Hit<'_> {
-    fn id(&self) -> u64 {
-        match self {
-            Hit::Node(n) => n.id,
-            Hit::Attachment(a, _) => a.id,
-        }
-    }
-    fn title(&self) -> &str {
-        match self {
-            Hit::Node(n) => n.title(),
-            Hit::Attachment(a, _) => &a.filename,
-        }
-    }
-    fn created_ms(&self) -> Millis {
-        match self {
-            Hit::Node(n) => n.created_ms,
-            Hit::Attachment(a, _) => a.created_ms,
-        }
-    }
-    fn modified_ms(&self) -> Millis {
-        match self {
-            Hit::Node(n) => n.modified_ms(),
-            Hit::Attachment(a, _) => a.latest().created_ms,
-        }
-    }
-}
+use crate::model::{Id, NodeKind, Site, Status};
 
 /// Runs a query over what `account` can see: current and archived pages
 /// (and folders or blog posts when the query names their type, so the
