@@ -28,6 +28,7 @@
 //! `CME_BENCH_PARENT_PAGE_PATH` run it with path templates; `CME_BENCH_TRACE=1` prints
 //! each phase's progress stages with their times (where the time goes).
 //! `benches/export.rs` remains the export-only benchmark.
+use cme::options::template::{Kind, PathTemplate};
 use cme::sync::Selection;
 use cme::sync::{Start, SyncRequest};
 use cme_client::{Client, ClientConfig, Credentials, Flavor, Secret};
@@ -278,9 +279,14 @@ fn child(phase: &str, url: &str, dir: &Path) {
     };
     let mut req = SyncRequest::new(PathBuf::from(dir), start);
     // `CME_BENCH_PAGE_PATH` / `CME_BENCH_PARENT_PAGE_PATH`: with path templates.
+    let template = |var: &str| {
+        std::env::var(var)
+            .ok()
+            .map(|t| PathTemplate::parse(&t, Kind::Page).expect("a valid page template"))
+    };
     req.layout = cme::state::LayoutSettings {
-        page_path: std::env::var("CME_BENCH_PAGE_PATH").ok(),
-        parent_page_path: std::env::var("CME_BENCH_PARENT_PAGE_PATH").ok(),
+        page_path: template("CME_BENCH_PAGE_PATH"),
+        parent_page_path: template("CME_BENCH_PARENT_PAGE_PATH"),
         ..Default::default()
     }
     .non_default();

@@ -280,9 +280,9 @@ impl Config {
             }
             "page-path" | "page_path" | "parent-page-path" | "parent_page_path" => {
                 if let Some(t) = v.as_deref().filter(|t| *t != "default") {
-                    crate::place::template::PathTemplate::parse(
+                    crate::options::template::PathTemplate::parse(
                         t,
-                        crate::place::template::Kind::Page,
+                        crate::options::template::Kind::Page,
                     )?;
                 }
                 if key.starts_with("page") {
@@ -293,9 +293,9 @@ impl Config {
             }
             "attachment-path" | "attachment_path" => {
                 if let Some(t) = v.as_deref().filter(|t| *t != "default") {
-                    crate::place::template::PathTemplate::parse(
+                    crate::options::template::PathTemplate::parse(
                         t,
-                        crate::place::template::Kind::Attachment,
+                        crate::options::template::Kind::Attachment,
                     )?;
                 }
                 self.attachment_path = v;

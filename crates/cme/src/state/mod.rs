@@ -59,54 +59,7 @@ pub struct StateHead {
     pub flavor: Option<String>,
 }
 
-/// Layout options as recorded in the state; every field `None` is the
-/// default. A change re-places every page (the planner sees the new paths
-/// as moves) and rewrites it.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
-pub struct LayoutSettings {
-    /// Page path template; `None`: the page tree.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub page_path: Option<String>,
-    /// Template for pages with children; `None`: `page_path`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub parent_page_path: Option<String>,
-    /// Attachment path template; `None`: `SPACE/_attachments/<page id>/`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub attachment_path: Option<String>,
-    /// `all` or `none`; `None`: `referenced`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub attachments: Option<String>,
-    /// Whether a line of ancestor links follows the front matter.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub breadcrumbs: Option<bool>,
-}
-
-impl LayoutSettings {
-    /// `None` for the defaults, so a default export records nothing.
-    pub fn non_default(self) -> Option<Self> {
-        (self != Self::default()).then_some(self)
-    }
-}
-
-/// Markdown options as recorded in the state.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-pub struct MarkdownSettings {
-    /// `markdown` (relative links), `absolute` or `wiki`.
-    pub link_style: String,
-    /// `gfm` or `blockquote`.
-    pub alert_style: String,
-    /// Jira base URL for Jira macros.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub jira_url: Option<String>,
-    /// Whether pages start with YAML front matter; `None` in states written
-    /// before it existed (so the first run after an upgrade adds it).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub front_matter: Option<bool>,
-    /// Which comments get a `.comments.md` sidecar (`None`: none).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub comments: Option<crate::options::CommentsMode>,
-}
-
+pub use crate::options::{LayoutSettings, MarkdownSettings};
 pub use crate::options::{Scope, ScopeCommand};
 
 /// Whether a tracked page still exists.

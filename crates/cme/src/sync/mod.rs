@@ -74,14 +74,15 @@ pub async fn run(client: &Client, req: SyncRequest, progress: &dyn Progress) -> 
     // Listing a large site takes a while (minutes when throttled): Ctrl+C
     // stops it at once, with nothing changed.
     progress.phase(Phase::Listing, 0);
-    let layout = LayoutOptions::from_settings(req.layout.as_ref(), req.markdown.as_ref())?;
-    let recorded = Recorded::from_state(&state).with_options(layout);
-    // The comments setting this run writes with (a flag, or the folder's).
-    let comments = req
+    // The Markdown this run writes: the request's, else the folder's.
+    let markdown = req
         .markdown
-        .as_ref()
-        .or(state.markdown.as_ref())
-        .and_then(|m| m.comments);
+        .clone()
+        .or_else(|| state.markdown.clone())
+        .unwrap_or_default();
+    let layout = LayoutOptions::new(req.layout.as_ref(), markdown.link_style);
+    let recorded = Recorded::from_state(&state).with_options(layout);
+    let comments = markdown.comments;
     let remote = tokio::select! {
         r = remote::gather(client, &state.scopes, recorded, comments, progress) => r?,
         () = req.cancel.cancelled() => {
@@ -154,16 +155,18 @@ pub async fn run(client: &Client, req: SyncRequest, progress: &dyn Progress) -> 
     let Some((_, dir)) = &locked else {
         bail!("internal error: a run that writes has no handle on its folder");
     };
-    let front_matter = match state.markdown.as_ref().and_then(|m| m.front_matter) {
-        Some(false) => FrontMatter::Off,
-        _ => FrontMatter::On,
+    let front_matter = if markdown.front_matter() {
+        FrontMatter::On
+    } else {
+        FrontMatter::Off
     };
+    let options = markdown.converter_options();
     let mut store = Store::open(dir, state, changed)?;
     let ex = Exec {
         client,
         dir,
-        options: &req.options,
-        jira_url: req.jira_url.as_deref(),
+        options: &options,
+        jira_url: markdown.jira_url.as_deref(),
         front_matter,
         cancel: &req.cancel,
         progress,

@@ -2,7 +2,6 @@
 //! of `sync::run` besides the client and the progress display.
 use crate::options::Scope;
 use crate::state::{LayoutSettings, MarkdownSettings};
-use cme_convert::Options;
 use std::path::PathBuf;
 
 /// How a run begins.
@@ -25,10 +24,9 @@ pub struct SyncRequest {
     pub dry_run: bool,
     /// Allow a mass deletion of up to this many pages.
     pub max_delete: Option<usize>,
-    pub options: Options,
-    pub jira_url: Option<String>,
-    /// `options` and `jira_url` as recorded in the state; when the state
-    /// recorded others, every page is rewritten. `None`: not recorded.
+    /// How pages are written (`None`: as the folder recorded, or the
+    /// defaults); when the state recorded other settings, every page is
+    /// rewritten.
     pub markdown: Option<MarkdownSettings>,
     /// Path templates, attachments, breadcrumbs (`None`: the defaults); a
     /// change from the recorded ones re-places and rewrites every page.
@@ -46,8 +44,6 @@ impl SyncRequest {
             force: false,
             dry_run: false,
             max_delete: None,
-            options: Options::default(),
-            jira_url: None,
             markdown: None,
             layout: None,
             cancel: Cancel::default(),

@@ -2,9 +2,8 @@
 //! Python exporter's placeholders, ready layouts, which attachments are
 //! downloaded, breadcrumbs.
 use crate::cli::config::Config;
-use crate::place::layout::AttachmentMode;
-use crate::place::template::{Kind, PathTemplate};
-use crate::state::LayoutSettings;
+use crate::options::template::{Kind, PathTemplate, TemplateError};
+use crate::options::{AttachmentMode, LayoutSettings};
 use clap::{Args, ValueEnum};
 
 /// Where files go, beyond the Markdown itself.
@@ -89,12 +88,13 @@ fn template(s: &str, kind: Kind) -> Result<String, String> {
 impl LayoutArgs {
     /// The layout options for a folder whose files were placed with
     /// `recorded`: a flag wins, then what the folder recorded, then the
-    /// settings file. `None`: the defaults.
+    /// settings file. `None`: the defaults. A settings file's template that
+    /// does not parse is an error.
     pub fn layout_for(
         &self,
         file: &Config,
         recorded: Option<&LayoutSettings>,
-    ) -> Option<LayoutSettings> {
+    ) -> Result<Option<LayoutSettings>, TemplateError> {
         let preset = self.layout.map(|l| match l {
             LayoutArg::Mkdocs => (
                 Some(LEAF_PAGE_PATH),
@@ -109,17 +109,19 @@ impl LayoutArgs {
         // A flag (or preset) wins; `default` clears.
         let pick = |flag: Option<&String>,
                     preset: Option<Option<&str>>,
-                    rec: Option<&String>,
-                    conf: Option<&String>| {
-            match flag
+                    rec: Option<&PathTemplate>,
+                    conf: Option<&String>,
+                    kind: Kind| {
+            let text = match flag
                 .map(String::as_str)
                 .or(preset.map(|p| p.unwrap_or("default")))
             {
                 Some("default") => None,
-                Some(t) => Some(t.to_owned()),
-                None if recorded.is_some() => rec.cloned(),
-                None => conf.filter(|t| t.as_str() != "default").cloned(),
-            }
+                Some(t) => Some(t),
+                None if recorded.is_some() => return Ok(rec.cloned()),
+                None => conf.map(String::as_str).filter(|t| *t != "default"),
+            };
+            text.map(|t| PathTemplate::parse(t, kind)).transpose()
         };
         let settings = LayoutSettings {
             page_path: pick(
@@ -127,30 +129,32 @@ impl LayoutArgs {
                 preset.map(|p| p.0),
                 recorded.and_then(|r| r.page_path.as_ref()),
                 file.page_path.as_ref(),
-            ),
+                Kind::Page,
+            )?,
             parent_page_path: pick(
                 self.parent_page_path.as_ref(),
                 preset.map(|p| p.1),
                 recorded.and_then(|r| r.parent_page_path.as_ref()),
                 file.parent_page_path.as_ref(),
-            ),
+                Kind::Page,
+            )?,
             attachment_path: pick(
                 self.attachment_path.as_ref(),
                 None,
                 recorded.and_then(|r| r.attachment_path.as_ref()),
                 file.attachment_path.as_ref(),
-            ),
+                Kind::Attachment,
+            )?,
             attachments: match self.attachments {
                 Some(AttachmentsArg::Referenced) => None,
-                Some(AttachmentsArg::All) => Some("all".to_owned()),
-                Some(AttachmentsArg::None) => Some("none".to_owned()),
-                None if recorded.is_some() => recorded.and_then(|r| r.attachments.clone()),
+                Some(AttachmentsArg::All) => Some(AttachmentMode::All),
+                Some(AttachmentsArg::None) => Some(AttachmentMode::None),
+                None if recorded.is_some() => recorded.and_then(|r| r.attachments),
                 None => file
                     .attachments
                     .as_deref()
                     .and_then(AttachmentMode::parse)
-                    .filter(|m| *m != AttachmentMode::Referenced)
-                    .map(|m| m.as_str().to_owned()),
+                    .filter(|m| *m != AttachmentMode::Referenced),
             },
             breadcrumbs: if self.breadcrumbs {
                 Some(true)
@@ -162,6 +166,6 @@ impl LayoutArgs {
                 file.breadcrumbs.filter(|b| *b)
             },
         };
-        settings.non_default()
+        Ok(settings.non_default())
     }
 }

@@ -1,9 +1,9 @@
 //! Markdown flavour flags shared by `convert` and the export commands.
 use crate::cli::config::Config;
+use crate::options::{AlertStyle, LinkStyle, MarkdownSettings};
 use crate::page::comments::CommentsMode;
-use crate::state::MarkdownSettings;
 use clap::{Args, ValueEnum};
-use cme_convert::{AlertStyle, LinkStyle, Options};
+use cme_convert::Options;
 
 /// How the Markdown is written.
 #[derive(Debug, Args, Clone)]
@@ -51,82 +51,68 @@ enum AlertStyleArg {
     Blockquote,
 }
 
+impl From<LinkStyleArg> for LinkStyle {
+    fn from(a: LinkStyleArg) -> Self {
+        match a {
+            LinkStyleArg::Relative => LinkStyle::Relative,
+            LinkStyleArg::Absolute => LinkStyle::Absolute,
+            LinkStyleArg::Wiki => LinkStyle::Wiki,
+        }
+    }
+}
+
+impl From<AlertStyleArg> for AlertStyle {
+    fn from(a: AlertStyleArg) -> Self {
+        match a {
+            AlertStyleArg::Gfm => AlertStyle::Gfm,
+            AlertStyleArg::Blockquote => AlertStyle::Blockquote,
+        }
+    }
+}
+
 impl MarkdownArgs {
     /// Converter options and Jira URL for these flags, with the settings file
     /// filling what they leave open (title left unset).
     pub fn resolve(&self, file: &Config) -> (Options, Option<String>) {
-        let (options, jira, _) = self.resolve_for(file, None);
-        (options, jira)
+        let settings = self.resolve_for(file, None);
+        (settings.converter_options(), settings.jira_url)
     }
 
-    /// Like [`Self::resolve`] for an output folder whose files were written
+    /// The Markdown settings of a run into a folder whose files were written
     /// with `recorded`: a flag wins, then what the folder recorded, then the
-    /// settings file. Also returns the settings to record.
+    /// settings file, then the default.
     pub fn resolve_for(
         &self,
         file: &Config,
         recorded: Option<&MarkdownSettings>,
-    ) -> (Options, Option<String>, MarkdownSettings) {
-        let link = self
+    ) -> MarkdownSettings {
+        let link_style = self
             .link_style
-            .or(match recorded.map(|r| r.link_style.as_str()) {
-                Some("wiki") => Some(LinkStyleArg::Wiki),
-                Some("absolute") => Some(LinkStyleArg::Absolute),
-                Some(_) => Some(LinkStyleArg::Relative),
-                None => None,
-            })
-            .or(match file.link_style.as_deref() {
-                Some("wiki") => Some(LinkStyleArg::Wiki),
-                Some("absolute") => Some(LinkStyleArg::Absolute),
-                _ => None,
-            });
-        let alert = self
+            .map(LinkStyle::from)
+            .or(recorded.map(|r| r.link_style))
+            .or(file.link_style.as_deref().and_then(LinkStyle::parse))
+            .unwrap_or_default();
+        let alert_style = self
             .alert_style
-            .or(match recorded.map(|r| r.alert_style.as_str()) {
-                Some("blockquote") => Some(AlertStyleArg::Blockquote),
-                Some(_) => Some(AlertStyleArg::Gfm),
-                None => None,
-            })
-            .or(match file.alert_style.as_deref() {
-                Some("blockquote") => Some(AlertStyleArg::Blockquote),
-                _ => None,
-            });
-        let options = Options {
-            link_style: match link {
-                Some(LinkStyleArg::Wiki) => LinkStyle::Wiki,
-                _ => LinkStyle::Markdown,
-            },
-            alert_style: match alert {
-                Some(AlertStyleArg::Blockquote) => AlertStyle::Blockquote,
-                _ => AlertStyle::Gfm,
-            },
-            ..Options::default()
-        };
-        let jira = self
+            .map(AlertStyle::from)
+            .or(recorded.map(|r| r.alert_style))
+            .or(file.alert_style.as_deref().and_then(AlertStyle::parse))
+            .unwrap_or_default();
+        let jira_url = self
             .jira_url
             .clone()
             .or_else(|| recorded.and_then(|r| r.jira_url.clone()))
             .or_else(|| file.jira_url.clone());
-        let settings = MarkdownSettings {
-            link_style: match link {
-                Some(LinkStyleArg::Wiki) => "wiki",
-                Some(LinkStyleArg::Absolute) => "absolute",
-                _ => "markdown",
-            }
-            .to_owned(),
-            alert_style: match options.alert_style {
-                AlertStyle::Blockquote => "blockquote",
-                _ => "gfm",
-            }
-            .to_owned(),
-            jira_url: jira.clone(),
+        MarkdownSettings {
+            link_style,
+            alert_style,
+            jira_url,
             front_matter: Some(self.front_matter_for(recorded)),
             comments: self
                 .comments
                 .or(recorded.and_then(|r| r.comments))
                 .filter(|c| *c != CommentsMode::None),
-        };
-        (options, jira, settings)
+        }
     }
 
     /// Whether to write front matter: a flag wins, then what the folder

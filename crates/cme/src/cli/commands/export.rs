@@ -264,7 +264,7 @@ pub fn run_export(
     };
     // Appending to a folder keeps its Markdown options unless flags change them.
     let recorded = if output.append {
-        crate::state::State::peek(&output.output_path).and_then(|s| s.markdown)
+        crate::state::State::peek(&output.output_path)
     } else {
         None
     };

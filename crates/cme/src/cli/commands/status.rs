@@ -183,13 +183,8 @@ fn options_text(state: &State) -> String {
     let mut parts = Vec::new();
     match &state.markdown {
         Some(m) => {
-            let links = if m.link_style == "markdown" {
-                "relative"
-            } else {
-                &m.link_style
-            };
-            parts.push(format!("links {links}"));
-            parts.push(format!("alerts {}", m.alert_style));
+            parts.push(format!("links {}", m.link_style.as_str()));
+            parts.push(format!("alerts {}", m.alert_style.as_str()));
             if m.front_matter != Some(false) {
                 parts.push("front matter".to_owned());
             }
@@ -208,16 +203,16 @@ fn options_text(state: &State) -> String {
     match &state.layout {
         Some(l) => {
             if let Some(p) = &l.page_path {
-                parts.push(format!("page path `{p}`"));
+                parts.push(format!("page path `{}`", p.as_str()));
             }
             if let Some(p) = &l.parent_page_path {
-                parts.push(format!("parent page path `{p}`"));
+                parts.push(format!("parent page path `{}`", p.as_str()));
             }
             if let Some(p) = &l.attachment_path {
-                parts.push(format!("attachment path `{p}`"));
+                parts.push(format!("attachment path `{}`", p.as_str()));
             }
             if let Some(a) = &l.attachments {
-                parts.push(format!("attachments {a}"));
+                parts.push(format!("attachments {}", a.as_str()));
             }
             if l.breadcrumbs == Some(true) {
                 parts.push("breadcrumbs".to_owned());
@@ -242,14 +237,20 @@ mod tests {
             "default Markdown options, the page tree"
         );
         state.markdown = Some(crate::state::MarkdownSettings {
-            link_style: "markdown".into(),
-            alert_style: "gfm".into(),
+            link_style: crate::options::LinkStyle::Relative,
+            alert_style: crate::options::AlertStyle::Gfm,
             jira_url: None,
             front_matter: Some(false),
             comments: Some(crate::page::comments::CommentsMode::Inline),
         });
         state.layout = Some(crate::state::LayoutSettings {
-            page_path: Some("{space_key}/{page_title}.md".into()),
+            page_path: Some(
+                crate::options::template::PathTemplate::parse(
+                    "{space_key}/{page_title}.md",
+                    crate::options::template::Kind::Page,
+                )
+                .unwrap(),
+            ),
             breadcrumbs: Some(true),
             ..Default::default()
         });

@@ -4,7 +4,7 @@ use crate::cli::args::markdown::MarkdownArgs;
 use crate::cli::config::Config;
 use crate::cli::progress::{self, Display};
 use crate::cli::settings::ConnectionArgs;
-use crate::state::{MarkdownSettings, State};
+use crate::state::{State, StateHead};
 use crate::sync::outcome::Outcome;
 use crate::sync::{Cancel, Start, SyncRequest, run};
 use anyhow::Result;
@@ -55,7 +55,6 @@ pub fn run_sync(args: &SyncArgs) -> Result<u8> {
         recorded.as_ref().map(|s| s.confluence_url.as_str()),
         recorded.as_ref().and_then(|s| s.flavor.as_deref()),
     )?;
-    let markdown = recorded.as_ref().and_then(|s| s.markdown.as_ref());
     run_pipeline(
         &client,
         &args.output_path,
@@ -63,7 +62,7 @@ pub fn run_sync(args: &SyncArgs) -> Result<u8> {
         &args.run,
         &args.markdown,
         &file,
-        markdown,
+        recorded.as_ref(),
     )
 }
 
@@ -76,16 +75,15 @@ pub fn run_pipeline(
     run_args: &RunArgs,
     markdown: &MarkdownArgs,
     file: &Config,
-    recorded: Option<&MarkdownSettings>,
+    recorded: Option<&StateHead>,
 ) -> Result<u8> {
-    let (options, jira_url, settings) = markdown.resolve_for(file, recorded);
-    // The folder's recorded layout, where its Markdown options are kept too.
-    let recorded_layout = recorded.map(|_| {
-        crate::state::State::peek(output)
-            .and_then(|s| s.layout)
-            .unwrap_or_default()
-    });
-    let layout = run_args.layout.layout_for(file, recorded_layout.as_ref());
+    // The folder's options (read once, by the caller) keep its style; flags
+    // change it. A folder that recorded no Markdown options keeps no layout.
+    let recorded_markdown = recorded.and_then(|h| h.markdown.as_ref());
+    let settings = markdown.resolve_for(file, recorded_markdown);
+    let recorded_layout =
+        recorded_markdown.map(|_| recorded.and_then(|h| h.layout.clone()).unwrap_or_default());
+    let layout = run_args.layout.layout_for(file, recorded_layout.as_ref())?;
     let cancel = Cancel::default();
     let req = SyncRequest {
         output: output.to_path_buf(),
@@ -93,8 +91,6 @@ pub fn run_pipeline(
         force: run_args.force,
         dry_run: run_args.dry_run,
         max_delete: run_args.max_delete,
-        options,
-        jira_url,
         markdown: Some(settings),
         layout,
         cancel: cancel.clone(),

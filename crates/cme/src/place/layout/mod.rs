@@ -4,7 +4,7 @@
 //! converter can link to pages that are not converted yet. Names come from
 //! one allocator ([`crate::place::names`]) for pages and attachments alike.
 //!
-//! Path templates ([`crate::place::template`]) re-place the tree's pages after every
+//! Path templates ([`crate::options::template`]) re-place the tree's pages after every
 //! space is placed, and all names (pages, their folders, attachments) are
 //! then allocated again in one namespace over the whole output folder, so a
 //! template that flattens the tree, or puts two spaces in one folder, still

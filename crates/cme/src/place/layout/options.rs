@@ -1,7 +1,7 @@
 //! What a run asks of the layout: templates, attachments, link style.
 use crate::options::AttachmentMode;
-use crate::place::template::{Kind, PathTemplate, TemplateError};
-use crate::state::{LayoutSettings, MarkdownSettings};
+use crate::options::template::PathTemplate;
+use crate::options::{LayoutSettings, LinkStyle};
 
 /// Where files go and how they link to each other, beyond the default
 /// tree layout.
@@ -27,35 +27,18 @@ pub(super) const DEFAULT_ATTACHMENT_PATH: &str =
     "{space_key}/_attachments/{page_id}/{attachment_title}{attachment_extension}";
 
 impl LayoutOptions {
-    /// The options recorded as `s` and `markdown` (`None`: the defaults).
-    pub fn from_settings(
-        s: Option<&LayoutSettings>,
-        markdown: Option<&MarkdownSettings>,
-    ) -> Result<Self, TemplateError> {
-        let absolute_links = markdown.is_some_and(|m| m.link_style == "absolute");
-        let Some(s) = s else {
-            return Ok(Self {
-                absolute_links,
-                ..Self::default()
-            });
-        };
-        let tpl = |t: &Option<String>, kind| {
-            t.as_deref()
-                .map(|t| PathTemplate::parse(t, kind))
-                .transpose()
-        };
-        Ok(Self {
-            page_path: tpl(&s.page_path, Kind::Page)?,
-            parent_page_path: tpl(&s.parent_page_path, Kind::Page)?,
-            attachment_path: tpl(&s.attachment_path, Kind::Attachment)?,
-            attachments: s
-                .attachments
-                .as_deref()
-                .and_then(AttachmentMode::parse)
-                .unwrap_or_default(),
-            absolute_links,
+    /// The options of a folder laid out by `s` whose links are written
+    /// `link` (`None`: the defaults).
+    pub fn new(s: Option<&LayoutSettings>, link: LinkStyle) -> Self {
+        let s = s.cloned().unwrap_or_default();
+        Self {
+            attachments: s.attachment_mode(),
+            page_path: s.page_path,
+            parent_page_path: s.parent_page_path,
+            attachment_path: s.attachment_path,
+            absolute_links: link == LinkStyle::Absolute,
             breadcrumbs: s.breadcrumbs.unwrap_or(false),
-        })
+        }
     }
 
     /// Whether any template is set (names are then allocated over the

@@ -3,8 +3,8 @@
 use super::model::{Layout, Placed, PlacedFile, UNLISTED};
 use super::options::DEFAULT_ATTACHMENT_PATH;
 use crate::fs::paths::OutputPath;
+use crate::options::template::{Kind, PathTemplate, Rendered, Values};
 use crate::place::names::{Candidate, Shape};
-use crate::place::template::{Kind, PathTemplate, Rendered, Values};
 use cme_client::{Attachment, PageId};
 
 impl Layout {

@@ -3,7 +3,7 @@
 use super::model::MAX_DIR_BYTES;
 use super::*;
 use crate::fs::paths::sanitize_component;
-use crate::place::template::{Kind, PathTemplate};
+use crate::options::template::{Kind, PathTemplate};
 use crate::state::State;
 use cme_client::{Attachment, PageMeta, Space};
 use cme_client::{PageStatus, ParentKind, SpaceId, Version};

@@ -1,10 +1,6 @@
-//! The options a run is given, as types: which comments and attachments
-//! are exported, and the scopes (an export command and its arguments) that
-//! `sync` replays. Low in the layers because the state records them and
-//! every layer above reads them.
+//! Which comments and attachments an export writes.
 use cme_client::{Comment, CommentLocation};
 use serde::{Deserialize, Serialize};
-use std::fmt;
 
 /// Which comments get a sidecar (`--comments`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
@@ -62,34 +58,5 @@ impl AttachmentMode {
             "none" | "disabled" => Some(Self::None),
             _ => None,
         }
-    }
-}
-
-/// One export command and its arguments, replayed by `sync`.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-pub struct Scope {
-    pub command: ScopeCommand,
-    pub args: Vec<String>,
-}
-
-/// The export commands a scope can name.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "kebab-case")]
-pub enum ScopeCommand {
-    Pages,
-    PagesWithDescendants,
-    Spaces,
-    AllSpaces,
-}
-
-impl fmt::Display for Scope {
-    /// The command line that made the scope: `spaces ENG --include-archived`.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let cmd = serde_json::to_value(self.command).unwrap_or_default();
-        f.write_str(cmd.as_str().unwrap_or("?"))?;
-        for a in &self.args {
-            write!(f, " {a}")?;
-        }
-        Ok(())
     }
 }
