@@ -20,3 +20,6 @@ pub struct Exec<'a> {
     /// This run's timestamp, recorded as `last_exported`.
     pub now: String,
 }
+
+/// Bodies fetched per request: the v2 `id` filter's maximum.
+pub const BODY_BATCH: usize = 250;

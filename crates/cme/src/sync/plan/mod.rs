@@ -57,9 +57,11 @@ pub fn plan(remote: &Remote, state: &State, local: &LocalFacts, opts: &PlanOptio
         }
         active += 1;
         if layout.get(id).is_none() {
+            let path = checked(&ps.output_path, &mut plan.refused);
             plan.deletions.push(PageDeletion {
                 id: id.clone(),
-                path: checked(&ps.output_path, &mut plan.refused),
+                claimed: path.as_ref().is_some_and(|p| plan.claims(p.as_str())),
+                path,
             });
         }
     }

@@ -88,6 +88,10 @@ pub struct PageDeletion {
     /// Its recorded file; `None` when the recorded path is unsafe (then
     /// only the state entry is marked deleted, and the refusal reported).
     pub path: Option<OutputPath>,
+    /// Another page occupies `path` after this run (a file system that folds
+    /// case or forms): the file is that page's now and stays.
+    #[serde(skip)]
+    pub claimed: bool,
 }
 
 /// Why deletions are held back this run.

@@ -1,0 +1,117 @@
+//! Attachments, after the pages (their plan needs the pages' new Markdown):
+//! each download streamed into a temporary file beside its place and
+//! renamed when complete; files no page keeps are removed.
+use super::ctx::Exec;
+use super::remove::remove_file;
+use crate::fs::outdir::Durability;
+use crate::state::AttachmentState;
+use crate::state::journal::{Record, Store};
+use crate::sync::outcome::{Failure, Outcome};
+use crate::sync::plan::{AttachmentPlan, ChangeKind};
+use crate::sync::progress::Phase;
+use crate::sync::remote::chain;
+use anyhow::{Context as _, Result};
+
+pub(super) async fn download(
+    ex: &Exec<'_>,
+    plan: &AttachmentPlan,
+    store: &mut Store,
+    out: &mut Outcome,
+) -> Result<()> {
+    if !plan.downloads.is_empty() {
+        // Old paths of moved files too: once no record names them, the
+        // pending check removes them (also after a kill).
+        store.record(Record::Intent {
+            paths: plan
+                .downloads
+                .iter()
+                .map(|d| &d.path)
+                .chain(&plan.moved_from)
+                .map(ToString::to_string)
+                .collect(),
+        })?;
+    }
+    let mut tasks = tokio::task::JoinSet::new();
+    for d in &plan.downloads {
+        let (client, dir, d) = (ex.client.clone(), ex.dir.clone(), d.clone());
+        tasks.spawn(async move {
+            // Streamed to a temporary file beside its place, renamed there
+            // when complete: a file's size never sits in memory.
+            let r = async {
+                let mut file = dir.begin_atomic(&d.path, Durability::Batched)?;
+                client
+                    .download_into(&d.attachment, &mut file)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("cannot download it: {}", chain(&e)))?;
+                file.commit()?;
+                anyhow::Ok(())
+            }
+            .await;
+            (d, r)
+        });
+    }
+    let total = tasks.len();
+    ex.progress.phase(Phase::Attachments, total as u64);
+    loop {
+        let joined = tokio::select! {
+            j = tasks.join_next() => j,
+            () = ex.cancel.cancelled() => {
+                tasks.abort_all();
+                out.interrupted = true;
+                return Ok(());
+            }
+        };
+        let Some(joined) = joined else { break };
+        let (d, r) = joined.context("attachment task failed")?;
+        ex.progress.advance(1, 0);
+        if let Err(e) = r {
+            out.failures.push(Failure {
+                path: d.path.to_string(),
+                reason: format!("{e:#}"),
+            });
+            continue;
+        }
+        let Some(mut entry) = store.state().pages.get(&d.owner).cloned() else {
+            continue;
+        };
+        entry.attachments.insert(
+            d.attachment.filename.clone(),
+            AttachmentState {
+                id: d.attachment.id.to_string(),
+                version: d.attachment.version,
+                output_path: d.path.to_string(),
+            },
+        );
+        store.put(d.owner.clone(), entry)?;
+        out.attachment_line(
+            if d.replaces {
+                ChangeKind::Modified
+            } else {
+                ChangeKind::New
+            },
+            d.path.to_string(),
+        );
+    }
+    Ok(())
+}
+
+pub(super) fn remove_attachments(
+    ex: &Exec<'_>,
+    plan: &AttachmentPlan,
+    store: &mut Store,
+    out: &mut Outcome,
+) -> Result<()> {
+    for r in &plan.removals {
+        if let Some(path) = &r.path {
+            if !remove_file(ex.dir, path, out)? {
+                continue;
+            }
+            out.attachment_line(ChangeKind::Deleted, path.to_string());
+        }
+        if let Some(mut entry) = store.state().pages.get(&r.owner).cloned() {
+            entry.attachments.remove(&r.file);
+            store.put(r.owner.clone(), entry)?;
+        }
+    }
+    Ok(())
+}
