@@ -3,11 +3,11 @@
 pub mod args;
 pub mod commands;
 pub mod config;
+pub mod connect;
 pub mod interrupt;
 pub mod logging;
 pub mod progress;
 pub mod report;
-pub mod settings;
 pub mod urls;
 use crate::cli::report::render_error;
 use clap::{CommandFactory as _, Parser, Subcommand};

@@ -1,5 +1,5 @@
 //! How to reach Confluence, as clap sees it: flags and their environment
-//! variables. Turned into a client by `cli::settings`.
+//! variables. Turned into a client by `cli::connect`.
 use clap::{Args, ValueEnum};
 use cme_client::Flavor;
 

@@ -1,6 +1,7 @@
 //! `config`: read and change the settings file (see [`crate::cli::config`]).
+use crate::cli::args::connection::{ConnectionArgs, FlavorArg};
 use crate::cli::config::{self, Config, SETTINGS};
-use crate::cli::settings::{ConnectionArgs, FlavorArg, Source, source_of};
+use crate::cli::connect::{Source, source_of};
 use crate::cli::urls::Site;
 use anyhow::Result;
 use clap::{Args, Subcommand};

@@ -1,10 +1,11 @@
 //! `pages`, `pages-with-descendants`, `spaces` and `all-spaces`: add a
 //! scope to an output folder, then sync it.
+use super::sync::run_pipeline;
 use super::sync::runtime;
-use super::sync::{RunArgs, run_pipeline};
+use crate::cli::args::connection::ConnectionArgs;
 use crate::cli::args::markdown::MarkdownArgs;
+use crate::cli::args::run::RunArgs;
 use crate::cli::config::Config;
-use crate::cli::settings::ConnectionArgs;
 use crate::cli::urls::{self, PAGE_FORMS, PageRef, Pasted, SPACE_FORMS, Site};
 use crate::sync::Selection;
 use crate::sync::Start;

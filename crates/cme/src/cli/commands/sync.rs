@@ -1,9 +1,10 @@
 //! `sync`: bring an export up to date, and the runner every export command
 //! shares (progress, Ctrl+C, the report, the exit code).
+use crate::cli::args::connection::ConnectionArgs;
 use crate::cli::args::markdown::MarkdownArgs;
+use crate::cli::args::run::RunArgs;
 use crate::cli::config::Config;
 use crate::cli::progress::{self, Display};
-use crate::cli::settings::ConnectionArgs;
 use crate::state::{State, StateHead};
 use crate::sync::outcome::Outcome;
 use crate::sync::{Cancel, Start, SyncRequest, run};
@@ -24,25 +25,6 @@ pub struct SyncArgs {
     pub markdown: MarkdownArgs,
     #[command(flatten)]
     pub connection: ConnectionArgs,
-}
-
-/// Options of every run that writes (sync and the export commands).
-#[derive(Debug, Args, Clone, Default)]
-pub struct RunArgs {
-    /// Re-export every page, even unchanged ones (after changing Markdown options)
-    #[arg(long)]
-    pub force: bool,
-    /// Print what would change; write, delete and record nothing
-    #[arg(long)]
-    pub dry_run: bool,
-    /// Allow deleting up to N pages when more than half would go [default: refuse]
-    #[arg(long, value_name = "N")]
-    pub max_delete: Option<usize>,
-    /// Print the report as JSON on stdout instead of lines
-    #[arg(long)]
-    pub json: bool,
-    #[command(flatten)]
-    pub layout: crate::cli::args::layout::LayoutArgs,
 }
 
 /// Runs `sync`. Returns the exit code.

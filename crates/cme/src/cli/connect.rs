@@ -9,7 +9,7 @@ use anyhow::{Context as _, Result, bail};
 use cme_client::{Client, ClientConfig, Credentials, Flavor, Secret};
 use serde::Serialize;
 
-pub use crate::cli::args::connection::{ConnectionArgs, FlavorArg};
+use crate::cli::args::connection::ConnectionArgs;
 
 /// Where a setting's effective value came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
