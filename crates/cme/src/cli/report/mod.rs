@@ -1,8 +1,12 @@
-//! One place that turns an error chain into what the user reads.
+//! All text the user reads about a run: an error chain (here), and a run's
+//! report, summary and notes (`outcome`).
 //!
 //! Format (after uv): `error: <message>`, one `  Caused by: <cause>` line per
 //! source, then optional `hint:` lines. Secrets never reach this point because
 //! errors are built from redacted URLs and never from credentials.
+mod outcome;
+
+pub use outcome::plural;
 use std::fmt::Write as _;
 
 /// Renders an error and its causes for stderr.

@@ -1,0 +1,336 @@
+//! A run's report as people read it: git-status lines and the contract's
+//! summary on stdout, notes and warnings on stderr.
+use crate::sync::outcome::{Outcome, Warning};
+use crate::sync::plan::ChangeKind;
+use crate::terminal::escape;
+use crate::units::thousands;
+use std::fmt::Write as _;
+
+impl Outcome {
+    /// The git-status report for stdout: one line per changed file, then
+    /// the summary `N new, N modified, N deleted, N unchanged`, followed
+    /// (only when non-zero) by `, N moved`, `, N failed` and the
+    /// attachments' counts, so a script reading the first four numbers
+    /// keeps working.
+    pub fn render(&self) -> String {
+        let mut s = String::new();
+        for l in self
+            .pages
+            .iter()
+            .chain(&self.attachments)
+            .chain(&self.sidecars)
+        {
+            match (&l.kind, &l.from) {
+                (ChangeKind::Moved, Some(from)) => {
+                    let _ = writeln!(s, "  mov:  {} -> {}", escape(from), escape(&l.path));
+                }
+                (kind, _) => {
+                    let _ = writeln!(s, "  {}:  {}", tag(*kind), escape(&l.path));
+                }
+            }
+        }
+        for f in &self.failures {
+            let _ = writeln!(s, "  err:  {} ({})", escape(&f.path), escape(&f.reason));
+        }
+        s.push_str(&self.summary());
+        s.push('\n');
+        s
+    }
+
+    /// The summary line.
+    pub fn summary(&self) -> String {
+        let c = &self.page_counts;
+        let mut s = format!(
+            "{} new, {} modified, {} deleted, {} unchanged",
+            c.new, c.modified, c.deleted, self.unchanged
+        );
+        if c.moved > 0 {
+            let _ = write!(s, ", {} moved", c.moved);
+        }
+        if !self.failures.is_empty() {
+            let _ = write!(s, ", {} failed", self.failures.len());
+        }
+        let a = &self.attachment_counts;
+        if a.new + a.modified + a.deleted > 0 {
+            let _ = write!(
+                s,
+                "; attachments: {} new, {} modified, {} deleted",
+                a.new, a.modified, a.deleted
+            );
+        }
+        let c = &self.sidecar_counts;
+        if c.new + c.modified + c.deleted > 0 {
+            let _ = write!(
+                s,
+                "; comments: {} new, {} modified, {} deleted",
+                c.new, c.modified, c.deleted
+            );
+        }
+        s
+    }
+
+    /// Warnings for stderr: holds, refusals, problems, vanished pages.
+    pub fn notes(&self) -> String {
+        crate::terminal::escape_text(&self.raw_notes()).into_owned()
+    }
+
+    fn raw_notes(&self) -> String {
+        let mut s = String::new();
+        if self.dry_run {
+            s.push_str("dry run: nothing was written\n");
+        }
+        for p in &self.problems {
+            let _ = writeln!(s, "warning: {p}");
+        }
+        if let Some(h) = &self.held {
+            let _ = writeln!(s, "warning: {h}");
+        }
+        for r in &self.refused {
+            let _ = writeln!(s, "warning: {r}");
+        }
+        for n in &self.not_found {
+            let _ = writeln!(
+                s,
+                "warning: not found or not visible, nothing exported for it: {n}"
+            );
+        }
+        if !self.archived.is_empty() {
+            const NAMED: usize = 10;
+            let _ = write!(
+                s,
+                "note: {} not exported (export with --include-archived to include them): {}",
+                plural(self.archived.len(), "archived page"),
+                self.archived
+                    .iter()
+                    .take(NAMED)
+                    .map(String::as_str)
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            );
+            if self.archived.len() > NAMED {
+                let _ = write!(s, "; and {} more (see --json)", self.archived.len() - NAMED);
+            }
+            s.push('\n');
+        }
+        for v in &self.vanished {
+            let _ = writeln!(
+                s,
+                "warning: page gone before its body was fetched, not written: {v}"
+            );
+        }
+        for m in &self.missing_attachments {
+            let _ = writeln!(s, "warning: referenced attachment not found: {m}");
+        }
+        write_warnings(&mut s, &self.warnings);
+        if self.interrupted {
+            s.push_str("interrupted: what was written is recorded; run `sync` to finish\n");
+        }
+        if !self.dry_run {
+            s.push_str(&self.totals());
+            s.push('\n');
+        }
+        s
+    }
+
+    /// What the run did and cost, in one line for people:
+    /// `Done in 3.2 s: 36 pages (1 written, 35 unchanged), 2 attachments
+    /// downloaded, 1.2 MiB in 57 requests (3 retries, 12 s throttled), 0 failures`.
+    pub fn totals(&self) -> String {
+        let c = &self.page_counts;
+        let written = c.new + c.modified + c.moved;
+        let pages = written + self.unchanged + self.failures.len();
+        let mut s = format!(
+            "{} in {}: {} ({} written, {} unchanged",
+            if self.interrupted { "Stopped" } else { "Done" },
+            crate::units::secs_precise(self.elapsed_secs),
+            plural(pages, "page"),
+            thousands(written as u64),
+            thousands(self.unchanged as u64)
+        );
+        if c.deleted > 0 {
+            let _ = write!(s, ", {} deleted", thousands(c.deleted as u64));
+        }
+        if !self.archived.is_empty() {
+            let _ = write!(
+                s,
+                ", {} archived not exported",
+                thousands(self.archived.len() as u64)
+            );
+        }
+        s.push(')');
+        let a = &self.attachment_counts;
+        if a.new + a.modified + a.deleted > 0 {
+            let _ = write!(
+                s,
+                ", {} downloaded",
+                plural(a.new + a.modified, "attachment")
+            );
+            if a.deleted > 0 {
+                let _ = write!(s, " ({} removed)", a.deleted);
+            }
+        }
+        let t = &self.traffic;
+        if t.requests > 0 {
+            let _ = write!(
+                s,
+                ", {} in {}",
+                crate::units::human_bytes(t.bytes),
+                plural(t.requests as usize, "request")
+            );
+            let mut extra = Vec::new();
+            if t.retries > 0 {
+                extra.push(plural(t.retries as usize, "retry"));
+            }
+            if t.throttled_secs >= 0.5 {
+                extra.push(format!(
+                    "{} throttled",
+                    crate::units::secs(std::time::Duration::from_secs_f64(t.throttled_secs))
+                ));
+            }
+            if !extra.is_empty() {
+                let _ = write!(s, " ({})", extra.join(", "));
+            }
+        }
+        let _ = write!(s, ", {}", plural(self.failures.len(), "failure"));
+        s
+    }
+}
+
+/// At most this many warnings of one kind are listed at the end of a run;
+/// `--json` and `-v` show them all.
+const WARNINGS_SHOWN: usize = 10;
+
+/// Conversion warnings grouped by kind, with the pages they concern.
+fn write_warnings(s: &mut String, warnings: &[Warning]) {
+    if warnings.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        s,
+        "{} (the pages were written as well as they could be):",
+        plural(warnings.len(), "conversion warning")
+    );
+    let mut kinds: Vec<&'static str> = warnings.iter().map(|w| w.kind).collect();
+    kinds.sort_unstable();
+    kinds.dedup();
+    for kind in kinds {
+        let of_kind: Vec<&Warning> = warnings.iter().filter(|w| w.kind == kind).collect();
+        let _ = writeln!(s, "  {kind} ({}):", of_kind.len());
+        for w in of_kind.iter().take(WARNINGS_SHOWN) {
+            let _ = writeln!(s, "    {}: {}", w.path, w.message);
+        }
+        if of_kind.len() > WARNINGS_SHOWN {
+            let _ = writeln!(
+                s,
+                "    … and {} more (all of them with --json or -v)",
+                of_kind.len() - WARNINGS_SHOWN
+            );
+        }
+    }
+}
+
+/// `1 page`, `2 pages`: English plurals of the nouns we count.
+pub fn plural(n: usize, noun: &str) -> String {
+    let count = crate::units::thousands(n as u64);
+    if n == 1 {
+        format!("1 {noun}")
+    } else if noun.ends_with('y') && !noun.ends_with("ey") {
+        format!("{count} {}ies", &noun[..noun.len() - 1])
+    } else {
+        format!("{count} {noun}s")
+    }
+}
+
+fn tag(kind: ChangeKind) -> &'static str {
+    match kind {
+        ChangeKind::New => "new",
+        ChangeKind::Modified => "mod",
+        ChangeKind::Moved => "mov",
+        ChangeKind::Deleted => "del",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sync::outcome::{Failure, Line, Traffic};
+
+    fn warning(kind: cme_convert::WarningKind, message: &str) -> cme_convert::Warning {
+        cme_convert::Warning {
+            kind,
+            message: message.into(),
+        }
+    }
+
+    #[test]
+    fn plurals_are_english() {
+        assert_eq!(plural(1, "page"), "1 page");
+        assert_eq!(plural(0, "failure"), "0 failures");
+        assert_eq!(plural(2, "retry"), "2 retries");
+        assert_eq!(plural(1, "retry"), "1 retry");
+        assert_eq!(plural(6000, "page"), "6,000 pages");
+    }
+
+    #[test]
+    fn warnings_are_listed_by_kind_with_their_pages() {
+        use cme_convert::WarningKind as K;
+        let mut o = Outcome::default();
+        o.warn(
+            &"ENG/A.md",
+            &warning(K::UnknownMacro, "unknown macro `foo`"),
+        );
+        o.warn(&"ENG/B.md", &warning(K::Parse, "repaired an unclosed <p>"));
+        for i in 0..12 {
+            o.warn(
+                &format!("ENG/C{i}.md"),
+                &warning(K::UnknownMacro, "unknown macro `bar`"),
+            );
+        }
+        let notes = o.notes();
+        assert!(notes.contains("14 conversion warnings"), "{notes}");
+        assert!(
+            notes.contains("  parse (1):\n    ENG/B.md: repaired an unclosed <p>\n"),
+            "{notes}"
+        );
+        assert!(
+            notes.contains("  unknown-macro (13):\n    ENG/A.md: unknown macro `foo`\n"),
+            "{notes}"
+        );
+        assert!(notes.contains("… and 3 more"), "{notes}");
+        let json = serde_json::to_value(&o).unwrap();
+        assert_eq!(json["warnings"].as_array().unwrap().len(), 14);
+        assert_eq!(json["warnings"][0]["path"], "ENG/A.md");
+        assert_eq!(json["warnings"][0]["kind"], "unknown-macro");
+    }
+
+    #[test]
+    fn totals_count_pages_attachments_traffic_and_failures() {
+        let mut o = Outcome {
+            unchanged: 35,
+            elapsed_secs: 3.21,
+            traffic: Traffic {
+                requests: 57,
+                retries: 1,
+                throttled_secs: 12.0,
+                bytes: 3 * 1024 * 1024,
+            },
+            ..Outcome::default()
+        };
+        o.push_line(Line {
+            kind: ChangeKind::Modified,
+            path: "ENG/A.md".into(),
+            from: None,
+        });
+        o.attachment_line(ChangeKind::New, "ENG/_attachments/1/x.png".into());
+        assert_eq!(
+            o.totals(),
+            "Done in 3.2 s: 36 pages (1 written, 35 unchanged), 1 attachment downloaded, \
+             3.0 MiB in 57 requests (1 retry, 12 s throttled), 0 failures"
+        );
+        o.failures.push(Failure {
+            path: "ENG/B.md".into(),
+            reason: "HTTP 500".into(),
+        });
+        assert!(o.totals().ends_with(", 1 failure"), "{}", o.totals());
+    }
+}
