@@ -4,15 +4,105 @@
 pub mod links;
 use cme::export::Selection;
 use cme::progress::{Phase, Progress};
-use cme::state::STATE_FILE;
+use cme::state::{STATE_FILE, State};
 use cme::sync::outcome::Outcome;
 use cme::sync::{Start, SyncRequest};
 use cme_client::{Client, ClientConfig, Credentials, Flavor, RetryPolicy, Secret};
-use confluence_sim::SimHandle;
+use confluence_sim::{SimConfig, SimHandle};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
+
+/// A test's site: a simulator, a client of it (`sim-token`, quick
+/// retries) and an output folder (`tmp(name)`, not created). Fields are
+/// public so a test can take them apart: `let Site { sim, client: c, out }
+/// = Site::demo("name");`.
+pub struct Site {
+    pub sim: SimHandle,
+    pub client: Client,
+    pub out: PathBuf,
+}
+
+impl Site {
+    /// The bundled demo site.
+    pub fn demo(name: &str) -> Self {
+        Self::with(SimConfig::demo(), name)
+    }
+
+    /// A generated site (`SimConfig::generate(spec)`).
+    pub fn generated(spec: &str, name: &str) -> Self {
+        Self::with(SimConfig::generate(spec).unwrap(), name)
+    }
+
+    pub fn with(config: SimConfig, name: &str) -> Self {
+        let sim = confluence_sim::spawn(config).unwrap();
+        let client = client(&sim, "sim-token");
+        Site {
+            sim,
+            client,
+            out: tmp(name),
+        }
+    }
+
+    /// The demo site, exported (`all-spaces`) into `out`.
+    pub fn exported(name: &str) -> Self {
+        let site = Self::demo(name);
+        export(&site.client, &site.out, false).unwrap();
+        site
+    }
+
+    /// A control-API call that must succeed.
+    pub fn ctl(&self, method: &str, path: &str, body: impl Into<Option<Value>>) -> Value {
+        ctl(&self.sim, method, path, body)
+    }
+
+    /// Requests the simulator has answered since it started (or the last
+    /// stats reset).
+    pub fn requests(&self) -> u64 {
+        requests(&self.sim)
+    }
+
+    /// The id of the page exported at `path` in `out`.
+    pub fn id_at(&self, path: &str) -> String {
+        id_at(&self.out, path)
+    }
+}
+
+/// Requests the simulator has answered since it started (or the last
+/// stats reset); `/__sim` calls do not count.
+pub fn requests(sim: &SimHandle) -> u64 {
+    ctl(sim, "GET", "/__sim/stats", None)["requests"]
+        .as_u64()
+        .unwrap()
+}
+
+/// Requests other than user-name lookups (a rewritten page asks for the
+/// names of the users it mentions, as any rewrite does).
+pub fn requests_but_users(sim: &SimHandle) -> u64 {
+    let stats = ctl(sim, "GET", "/__sim/stats", None);
+    let users: u64 = stats["by_route"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(route, _)| route.contains("/user"))
+        .filter_map(|(_, n)| n.as_u64())
+        .sum();
+    stats["requests"].as_u64().unwrap() - users
+}
+
+/// The id of the page the state in `out` says is exported at `path`.
+pub fn id_at(out: &Path, path: &str) -> String {
+    State::load(out)
+        .unwrap()
+        .unwrap()
+        .pages
+        .iter()
+        .find(|(_, p)| p.output_path == path)
+        .unwrap_or_else(|| panic!("no page at {path}"))
+        .0
+        .to_string()
+}
 
 pub fn client(sim: &SimHandle, token: &str) -> Client {
     let mut cfg = ClientConfig::new(
@@ -133,6 +223,19 @@ pub fn written(o: &Outcome) -> usize {
     o.page_counts.new + o.page_counts.modified + o.page_counts.moved
 }
 
+/// A control-API call that must succeed (a 2xx); its JSON answer. `body`
+/// is a `Value` or `None`.
+pub fn ctl(sim: &SimHandle, method: &str, path: &str, body: impl Into<Option<Value>>) -> Value {
+    let (status, v) = sim.control(method, path, body.into());
+    assert!(
+        (200..300).contains(&status),
+        "{method} {path}: {status} {v}"
+    );
+    v
+}
+
+/// A control-API call over HTTP, whatever its status (the caller reads the
+/// answer's `error`).
 pub fn control(sim: &SimHandle, method: &str, path: &str, body: Option<Value>) -> Value {
     let url = format!("{}{path}", sim.url());
     let agent: ureq::Agent = ureq::Agent::config_builder()
