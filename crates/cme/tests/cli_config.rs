@@ -260,13 +260,6 @@ fn walk(root: &Path) -> Vec<PathBuf> {
     out
 }
 
-/// Requests the simulator has answered since it started.
-fn requests(sim: &confluence_sim::SimHandle) -> u64 {
-    sim.control("GET", "/__sim/stats", None).1["requests"]
-        .as_u64()
-        .unwrap()
-}
-
 fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
@@ -409,7 +402,7 @@ fn flavour_and_credentials_are_worked_out_not_demanded() {
             &["CME_EMAIL", "CME_API_TOKEN"][..],
         ),
     ] {
-        let before = requests(&cloud);
+        let before = common::requests(&cloud);
         let out = cme(
             &file,
             &[
@@ -428,7 +421,11 @@ fn flavour_and_credentials_are_worked_out_not_demanded() {
         for n in names {
             assert!(err.contains(n), "{err}");
         }
-        assert_eq!(requests(&cloud), before, "a request was sent: {err}");
+        assert_eq!(
+            common::requests(&cloud),
+            before,
+            "a request was sent: {err}"
+        );
         assert!(!dir.join("none").exists());
     }
     let out = cme(

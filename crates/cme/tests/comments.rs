@@ -18,12 +18,6 @@ use confluence_sim::{SimConfig, SimHandle, spawn};
 use serde_json::{Value, json};
 use std::path::Path;
 
-fn ctl(sim: &SimHandle, method: &str, path: &str, body: Value) -> Value {
-    let (status, v) = sim.control(method, path, Some(body));
-    assert!(status < 300, "{method} {path}: {status} {v}");
-    v
-}
-
 fn add(sim: &SimHandle, page: &str, body: Value) -> String {
     ctl(sim, "POST", &format!("/__sim/pages/{page}/comments"), body)["id"]
         .as_str()
@@ -41,12 +35,6 @@ fn reply(sim: &SimHandle, to: &str, text: &str) -> String {
         .as_str()
         .unwrap()
         .to_owned()
-}
-
-fn requests(sim: &SimHandle) -> u64 {
-    sim.control("GET", "/__sim/stats", None).1["requests"]
-        .as_u64()
-        .unwrap()
 }
 
 fn settings(comments: Option<CommentsMode>) -> MarkdownSettings {

@@ -9,7 +9,7 @@ use cme::sync::Start;
 use cme_client::Client;
 use common::*;
 use confluence_sim::{SimConfig, SimHandle, spawn};
-use serde_json::{Value, json};
+use serde_json::json;
 use serde_yaml_ng::Value as Yaml;
 use std::path::Path;
 
@@ -26,32 +26,6 @@ const KEYS: [&str; 11] = [
     "url",
     "properties",
 ];
-
-fn ctl(sim: &SimHandle, method: &str, path: &str, body: Value) -> Value {
-    let (status, v) = sim.control(method, path, Some(body));
-    assert!(status < 300, "{method} {path}: {status} {v}");
-    v
-}
-
-fn requests(sim: &SimHandle) -> u64 {
-    sim.control("GET", "/__sim/stats", None).1["requests"]
-        .as_u64()
-        .unwrap()
-}
-
-/// Requests other than user-name lookups (a rewritten page asks for the
-/// names of the users it mentions, as any rewrite does).
-fn requests_but_users(sim: &SimHandle) -> u64 {
-    let stats = sim.control("GET", "/__sim/stats", None).1;
-    let users: u64 = stats["by_route"]
-        .as_object()
-        .unwrap()
-        .iter()
-        .filter(|(route, _)| route.contains("/user"))
-        .filter_map(|(_, n)| n.as_u64())
-        .sum();
-    stats["requests"].as_u64().unwrap() - users
-}
 
 /// The front matter of a written file, parsed by a YAML parser.
 fn front_matter(out: &Path, path: &str) -> Yaml {

@@ -76,17 +76,6 @@ fn assert_same(got: &BTreeMap<String, Vec<u8>>, want: &BTreeMap<String, Vec<u8>>
     assert!(diff.is_empty(), "{}", diff.join("\n"));
 }
 
-/// The id of the page written at `path`.
-fn id_at(out: &Path, path: &str) -> String {
-    let state = cme::state::State::load(out).unwrap().unwrap();
-    state
-        .pages
-        .iter()
-        .find(|(_, p)| p.output_path == path)
-        .map(|(id, _)| id.to_string())
-        .unwrap_or_else(|| panic!("no page at {path}"))
-}
-
 /// Pages with exported children are `<title>/<name>`, the rest `<title>.md`;
 /// a child is inside its parent's folder (but the home page's children are
 /// beside it: `{ancestor_titles}` leaves the home page out, as the Python

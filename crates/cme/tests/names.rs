@@ -10,16 +10,10 @@ use cme::sync::outcome::Outcome;
 use cme_client::Client;
 use common::*;
 use confluence_sim::{SimConfig, SimHandle, spawn};
-use serde_json::{Value, json};
+use serde_json::json;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
-
-fn ctl(sim: &SimHandle, method: &str, path: &str, body: Value) -> Value {
-    let (status, v) = sim.control(method, path, Some(body));
-    assert!(status < 300, "{method} {path}: {status} {v}");
-    v
-}
 
 /// A page under `parent` (or at the top of DEMO) whose body says `MARK <title>`
 /// and whatever `extra` adds; returns its id.

@@ -12,7 +12,7 @@ use cme::sync::outcome::Outcome;
 use cme_client::{Client, PageId};
 use common::*;
 use confluence_sim::{SimConfig, SimHandle, spawn};
-use serde_json::{Value, json};
+use serde_json::json;
 use std::collections::BTreeMap;
 use std::os::unix::fs::symlink;
 use std::path::{Path, PathBuf};
@@ -105,25 +105,8 @@ fn demo() -> (SimHandle, Client) {
     (sim, c)
 }
 
-fn ctl(sim: &SimHandle, method: &str, path: &str, body: Value) -> Value {
-    let (status, v) = sim.control(method, path, Some(body));
-    assert!(status < 300, "{method} {path}: {status} {v}");
-    v
-}
-
 fn state(out: &Path) -> State {
     State::load(out).unwrap().unwrap()
-}
-
-/// The id of the page exported at `path`.
-fn id_at(out: &Path, path: &str) -> String {
-    state(out)
-        .pages
-        .iter()
-        .find(|(_, p)| p.output_path == path)
-        .unwrap_or_else(|| panic!("no page at {path}"))
-        .0
-        .to_string()
 }
 
 /// A new version of a page, so the next sync rewrites it.

@@ -26,31 +26,6 @@ fn exported(name: &str) -> (SimHandle, Client, PathBuf) {
     (sim, c, out)
 }
 
-/// The id of the page exported at `path`.
-fn id_at(out: &Path, path: &str) -> String {
-    State::load(out)
-        .unwrap()
-        .unwrap()
-        .pages
-        .iter()
-        .find(|(_, p)| p.output_path == path)
-        .unwrap_or_else(|| panic!("no page at {path}"))
-        .0
-        .to_string()
-}
-
-fn ctl(sim: &SimHandle, method: &str, path: &str, body: Value) -> Value {
-    let (status, v) = sim.control(method, path, Some(body));
-    assert!(status < 300, "{method} {path}: {status} {v}");
-    v
-}
-
-fn requests(sim: &SimHandle) -> u64 {
-    sim.control("GET", "/__sim/stats", None).1["requests"]
-        .as_u64()
-        .unwrap()
-}
-
 /// Every file (state included) with its bytes and modification time.
 fn snapshot(root: &Path) -> BTreeMap<String, (Vec<u8>, SystemTime)> {
     tree(root)
