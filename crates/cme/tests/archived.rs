@@ -96,9 +96,11 @@ fn archived_pages_are_named_not_exported_by_default() {
 
 #[test]
 fn include_archived_exports_them_and_sync_keeps_doing_so() {
-    let sim = spawn(SimConfig::demo()).unwrap();
-    let c = client(&sim, "sim-token");
-    let out = tmp("archived-included");
+    let Site {
+        sim,
+        client: c,
+        out,
+    } = Site::demo("archived-included");
     let o = export_demo(&c, &out, true);
     assert!(o.archived.is_empty(), "{:?}", o.archived);
     let path = tracked(&out, ARCHIVED).expect("archived page exported");
@@ -127,9 +129,11 @@ fn include_archived_exports_them_and_sync_keeps_doing_so() {
 
 #[test]
 fn a_page_archived_later_leaves_the_export_and_is_named() {
-    let sim = spawn(SimConfig::demo()).unwrap();
-    let c = client(&sim, "sim-token");
-    let out = tmp("archived-later");
+    let Site {
+        sim,
+        client: c,
+        out,
+    } = Site::demo("archived-later");
     export_demo(&c, &out, false);
     let path = tracked(&out, "1002").expect("page exported");
     let title = State::load(&out).unwrap().unwrap().pages[&PageId::new("1002")]

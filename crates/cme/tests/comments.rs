@@ -524,9 +524,11 @@ fn the_flag_is_recorded_and_sync_keeps_it() {
 /// state names exactly the sidecars on disk.
 #[test]
 fn sync_converges_with_a_fresh_export() {
-    let sim = spawn(SimConfig::demo()).unwrap();
-    let c = client(&sim, "sim-token");
-    let out = tmp("comments-converge");
+    let Site {
+        sim,
+        client: c,
+        out,
+    } = Site::demo("comments-converge");
     run_mode(&c, &out, all_spaces(), Some(CommentsMode::All));
     let mut pages: Vec<String> = State::load(&out)
         .unwrap()
@@ -660,9 +662,11 @@ fn sync_converges_with_a_fresh_export() {
 fn idle_sync_budget_with_many_comments() {
     let spec = std::env::var("CME_COMMENTS_SPEC")
         .unwrap_or_else(|_| "pages=1000,spaces=1,depth=5,attachments=0.05,body_kb=1,seed=3".into());
-    let sim = spawn(SimConfig::generate(&spec).unwrap()).unwrap();
-    let c = client(&sim, "sim-token");
-    let off = tmp("comments-scale-off");
+    let Site {
+        sim,
+        client: c,
+        out: off,
+    } = Site::generated(&spec, "comments-scale-off");
     run_mode(&c, &off, all_spaces(), None);
     let pages: Vec<String> = State::load(&off)
         .unwrap()

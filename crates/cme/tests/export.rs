@@ -55,8 +55,7 @@ fn percent_decode(s: &str) -> String {
 
 #[test]
 fn demo_export_is_complete_and_every_link_resolves() {
-    let sim = spawn(SimConfig::demo()).unwrap();
-    let out = tmp("demo");
+    let Site { sim, out, .. } = Site::demo("demo");
     let report = export(&client(&sim, "sim-token"), &out, false).unwrap();
     let files = tree(&out);
 
@@ -186,8 +185,7 @@ fn hostile_titles_stay_inside_the_output_folder() {
 
 #[test]
 fn second_export_refuses_without_append_and_never_mixes_sites() {
-    let sim = spawn(SimConfig::demo()).unwrap();
-    let out = tmp("refuse");
+    let Site { sim, out, .. } = Site::demo("refuse");
     let c = client(&sim, "sim-token");
     export(&c, &out, false).unwrap();
     let before = std::fs::read(out.join(STATE_FILE)).unwrap();
@@ -210,8 +208,7 @@ fn second_export_refuses_without_append_and_never_mixes_sites() {
 
 #[test]
 fn an_export_cancelled_before_listing_writes_nothing() {
-    let sim = spawn(SimConfig::demo()).unwrap();
-    let out = tmp("cancel");
+    let Site { sim, out, .. } = Site::demo("cancel");
     let req = request(
         &out,
         cme::sync::Start::Export {
@@ -232,8 +229,7 @@ fn an_export_cancelled_before_listing_writes_nothing() {
 
 #[test]
 fn wrong_credentials_are_a_clear_error_without_the_token() {
-    let sim = spawn(SimConfig::demo()).unwrap();
-    let out = tmp("auth");
+    let Site { sim, out, .. } = Site::demo("auth");
     let err = format!(
         "{:#}",
         export(&client(&sim, "wrong-secret-token"), &out, false).unwrap_err()
@@ -269,8 +265,11 @@ fn api_calls_scale_with_pages_over_250() {
 
 #[test]
 fn faults_are_retried_and_the_result_is_identical() {
-    let clean_sim = spawn(SimConfig::demo()).unwrap();
-    let clean = tmp("clean");
+    let Site {
+        sim: clean_sim,
+        out: clean,
+        ..
+    } = Site::demo("clean");
     export(&client(&clean_sim, "sim-token"), &clean, false).unwrap();
 
     let sim = spawn(SimConfig::demo()).unwrap();
@@ -299,8 +298,11 @@ fn faults_are_retried_and_the_result_is_identical() {
 
 #[test]
 fn data_center_export_matches_the_cloud_export() {
-    let cloud_sim = spawn(SimConfig::demo()).unwrap();
-    let cloud = tmp("flavor-cloud");
+    let Site {
+        sim: cloud_sim,
+        out: cloud,
+        ..
+    } = Site::demo("flavor-cloud");
     export(&client(&cloud_sim, "sim-token"), &cloud, false).unwrap();
 
     let dc_sim = spawn(
@@ -364,9 +366,11 @@ fn data_center_export_matches_the_cloud_export() {
 
 #[test]
 fn page_scopes_land_at_the_same_paths_as_the_space_export() {
-    let sim = spawn(SimConfig::demo()).unwrap();
-    let c = client(&sim, "sim-token");
-    let full = tmp("scope-full");
+    let Site {
+        sim: _sim,
+        client: c,
+        out: full,
+    } = Site::demo("scope-full");
     export(&c, &full, false).unwrap();
     let full_files = tree(&full);
     let full_state = State::load(&full).unwrap().unwrap();
@@ -444,9 +448,11 @@ fn page_scopes_land_at_the_same_paths_as_the_space_export() {
 
 #[test]
 fn a_failed_write_keeps_what_was_written_recorded() {
-    let sim = spawn(SimConfig::demo()).unwrap();
-    let c = client(&sim, "sim-token");
-    let probe = tmp("failwrite-probe");
+    let Site {
+        sim: _sim,
+        client: c,
+        out: probe,
+    } = Site::demo("failwrite-probe");
     export(&c, &probe, false).unwrap();
     let order: Vec<String> = State::load(&probe)
         .unwrap()
@@ -490,9 +496,11 @@ fn a_failed_write_keeps_what_was_written_recorded() {
 
 #[test]
 fn a_page_deleted_during_the_export_is_reported_not_written() {
-    let sim = spawn(SimConfig::demo()).unwrap();
-    let c = client(&sim, "sim-token");
-    let probe = tmp("vanish-probe");
+    let Site {
+        sim,
+        client: c,
+        out: probe,
+    } = Site::demo("vanish-probe");
     export(&c, &probe, false).unwrap();
     let state = State::load(&probe).unwrap().unwrap();
     let (victim_id, victim) = state
@@ -523,9 +531,11 @@ fn a_page_deleted_during_the_export_is_reported_not_written() {
 
 #[test]
 fn the_state_records_the_version_actually_written() {
-    let sim = spawn(SimConfig::demo()).unwrap();
-    let c = client(&sim, "sim-token");
-    let probe = tmp("edit-probe");
+    let Site {
+        sim,
+        client: c,
+        out: probe,
+    } = Site::demo("edit-probe");
     export(&c, &probe, false).unwrap();
     let before = State::load(&probe).unwrap().unwrap();
     let (id, page) = before

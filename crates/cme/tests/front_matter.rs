@@ -6,9 +6,8 @@
 mod common;
 use cme::state::{MarkdownSettings, State};
 use cme::sync::Start;
-use cme_client::Client;
 use common::*;
-use confluence_sim::{SimConfig, SimHandle, spawn};
+use confluence_sim::{SimConfig, spawn};
 use serde_json::json;
 use serde_yaml_ng::Value as Yaml;
 use std::path::Path;
@@ -53,14 +52,6 @@ fn path_of(out: &Path, id: &str) -> String {
     state.pages[&cme_client::PageId::new(id)]
         .output_path
         .clone()
-}
-
-fn exported(name: &str) -> (SimHandle, Client, std::path::PathBuf) {
-    let sim = spawn(SimConfig::demo()).unwrap();
-    let c = client(&sim, "sim-token");
-    let out = tmp(name);
-    export(&c, &out, false).unwrap();
-    (sim, c, out)
 }
 
 #[test]
@@ -144,7 +135,11 @@ fn every_page_has_parseable_front_matter_with_every_field() {
 
 #[test]
 fn a_label_change_without_a_version_reaches_the_file_at_no_listing_cost() {
-    let (sim, c, out) = exported("fm-labels");
+    let Site {
+        sim,
+        client: c,
+        out,
+    } = Site::exported("fm-labels");
     sim.control("POST", "/__sim/stats/reset", None);
     let idle = sync(&c, &out).unwrap();
     assert_eq!(written(&idle), 0, "{}", idle.render());
@@ -237,7 +232,11 @@ fn data_center_labels_reach_the_file_too() {
 
 #[test]
 fn unchanged_pages_are_byte_identical_across_runs() {
-    let (sim, c, out) = exported("fm-same-a");
+    let Site {
+        sim,
+        client: c,
+        out,
+    } = Site::exported("fm-same-a");
     let again = tmp("fm-same-b");
     export(&c, &again, false).unwrap();
     // A forced sync rewrites every page: same bytes.
@@ -259,9 +258,11 @@ fn unchanged_pages_are_byte_identical_across_runs() {
 
 #[test]
 fn no_front_matter_leaves_it_out_and_turning_it_on_rewrites_every_page() {
-    let sim = spawn(SimConfig::demo()).unwrap();
-    let c = client(&sim, "sim-token");
-    let out = tmp("fm-off");
+    let Site {
+        sim: _sim,
+        client: c,
+        out,
+    } = Site::demo("fm-off");
     let settings = |on: bool| MarkdownSettings {
         link_style: "markdown".into(),
         alert_style: "gfm".into(),
@@ -329,7 +330,11 @@ fn a_creator_known_only_by_id_is_named() {
 /// with the new name, and only those, at no extra listing cost.
 #[test]
 fn a_display_name_change_reaches_the_files_that_name_the_user() {
-    let (sim, c, out) = exported("fm-rename");
+    let Site {
+        sim,
+        client: c,
+        out,
+    } = Site::exported("fm-rename");
     let state = State::load(&out).unwrap().unwrap();
     let naming: Vec<String> = state
         .pages

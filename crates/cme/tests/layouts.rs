@@ -150,9 +150,11 @@ const MKDOCS_TREE: &[&str] = &[
 
 #[test]
 fn mkdocs_layout_writes_parents_as_index_md_with_every_link_resolving() {
-    let sim = spawn(SimConfig::demo()).unwrap();
-    let c = client(&sim, "sim-token");
-    let out = tmp("lay-mkdocs");
+    let Site {
+        sim: _sim,
+        client: c,
+        out,
+    } = Site::demo("lay-mkdocs");
     run_as(
         &c,
         &out,
@@ -175,9 +177,11 @@ fn mkdocs_layout_writes_parents_as_index_md_with_every_link_resolving() {
 
 #[test]
 fn github_layout_writes_parents_as_readme_md_with_every_link_resolving() {
-    let sim = spawn(SimConfig::demo()).unwrap();
-    let c = client(&sim, "sim-token");
-    let out = tmp("lay-github");
+    let Site {
+        sim: _sim,
+        client: c,
+        out,
+    } = Site::demo("lay-github");
     run_as(
         &c,
         &out,
@@ -199,9 +203,11 @@ fn github_layout_writes_parents_as_readme_md_with_every_link_resolving() {
 
 #[test]
 fn a_template_with_every_placeholder() {
-    let sim = spawn(SimConfig::demo()).unwrap();
-    let c = client(&sim, "sim-token");
-    let out = tmp("lay-every");
+    let Site {
+        sim: _sim,
+        client: c,
+        out,
+    } = Site::demo("lay-every");
     let t = "{space_key} {space_name}/{homepage_id} {homepage_title}/{ancestor_ids}/{ancestor_titles}/{page_id} {page_title}.md";
     let mut settings = layout(Some(t), None);
     settings.attachment_path =
@@ -331,9 +337,11 @@ fn attachment_files(files: &BTreeMap<String, Vec<u8>>) -> Vec<&String> {
 
 #[test]
 fn attachments_all_downloads_every_listed_file_and_none_links_to_the_site() {
-    let sim = spawn(SimConfig::demo()).unwrap();
-    let c = client(&sim, "sim-token");
-    let base = tmp("lay-att-referenced");
+    let Site {
+        sim,
+        client: c,
+        out: base,
+    } = Site::demo("lay-att-referenced");
     run_as(
         &c,
         &base,
@@ -400,9 +408,11 @@ fn attachments_all_downloads_every_listed_file_and_none_links_to_the_site() {
 
 #[test]
 fn absolute_links_start_at_the_output_folder() {
-    let sim = spawn(SimConfig::demo()).unwrap();
-    let c = client(&sim, "sim-token");
-    let out = tmp("lay-abs");
+    let Site {
+        sim: _sim,
+        client: c,
+        out,
+    } = Site::demo("lay-abs");
     run_as(
         &c,
         &out,
@@ -423,9 +433,11 @@ fn absolute_links_start_at_the_output_folder() {
 
 #[test]
 fn wiki_links_name_files_of_the_export() {
-    let sim = spawn(SimConfig::demo()).unwrap();
-    let c = client(&sim, "sim-token");
-    let out = tmp("lay-wiki");
+    let Site {
+        sim: _sim,
+        client: c,
+        out,
+    } = Site::demo("lay-wiki");
     run_as(
         &c,
         &out,
@@ -457,9 +469,11 @@ fn wiki_links_name_files_of_the_export() {
 
 #[test]
 fn breadcrumbs_link_every_ancestor_under_the_front_matter() {
-    let sim = spawn(SimConfig::demo()).unwrap();
-    let c = client(&sim, "sim-token");
-    let out = tmp("lay-crumbs");
+    let Site {
+        sim,
+        client: c,
+        out,
+    } = Site::demo("lay-crumbs");
     let on = LayoutSettings {
         breadcrumbs: Some(true),
         ..layout(Some(LEAF), Some(MKDOCS))
@@ -527,9 +541,11 @@ fn breadcrumbs_link_every_ancestor_under_the_front_matter() {
 
 #[test]
 fn changing_the_template_on_sync_moves_every_file_and_loses_nothing() {
-    let sim = spawn(SimConfig::demo()).unwrap();
-    let c = client(&sim, "sim-token");
-    let tree_out = tmp("lay-move-tree");
+    let Site {
+        sim: _sim,
+        client: c,
+        out: tree_out,
+    } = Site::demo("lay-move-tree");
     run_as(
         &c,
         &tree_out,
@@ -600,8 +616,7 @@ fn a_page_becomes_an_index_file_with_its_first_child_and_back_without_it() {
 
 #[test]
 fn the_cli_records_the_layout_and_sync_keeps_it() {
-    let sim = spawn(SimConfig::demo()).unwrap();
-    let dir = tmp("lay-cli");
+    let Site { sim, out: dir, .. } = Site::demo("lay-cli");
     let config = dir.join("config.toml");
     let out = dir.join("out");
     let o = out.to_str().unwrap();
@@ -741,9 +756,11 @@ fn sync_converges_on_a_templated_layout_after_renames_moves_and_deletions() {
 
 #[test]
 fn an_interrupted_template_change_is_finished_by_the_next_sync() {
-    let sim = spawn(SimConfig::demo()).unwrap();
-    let c = client(&sim, "sim-token");
-    let out = tmp("lay-interrupt");
+    let Site {
+        sim: _sim,
+        client: c,
+        out,
+    } = Site::demo("lay-interrupt");
     run_as(
         &c,
         &out,

@@ -207,8 +207,7 @@ fn demo_export_links_resolve_or_go_to_the_site() {
 
 #[test]
 fn whole_demo_and_a_generated_site_have_no_broken_links() {
-    let sim = spawn(SimConfig::demo()).unwrap();
-    let out = tmp("links-demo-all");
+    let Site { sim, out, .. } = Site::demo("links-demo-all");
     export(&client(&sim, "sim-token"), &out, false).unwrap();
     let files = content(&out);
     let (relative, _) = check_links(&files);
@@ -227,8 +226,7 @@ fn whole_demo_and_a_generated_site_have_no_broken_links() {
     std::fs::remove_dir_all(&out).ok();
 
     let spec = "pages=120,spaces=3,depth=4,attachments=2,body_kb=2,seed=11";
-    let sim = spawn(SimConfig::generate(spec).unwrap()).unwrap();
-    let out = tmp("links-generated");
+    let Site { sim, out, .. } = Site::generated(spec, "links-generated");
     export(&client(&sim, "sim-token"), &out, false).unwrap();
     let (relative, _) = check_links(&content(&out));
     assert!(relative > 50, "{relative}");

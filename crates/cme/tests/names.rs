@@ -11,9 +11,8 @@ use cme_client::Client;
 use common::*;
 use confluence_sim::{SimConfig, SimHandle, spawn};
 use serde_json::json;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::time::SystemTime;
 
 /// A page under `parent` (or at the top of DEMO) whose body says `MARK <title>`
 /// and whatever `extra` adds; returns its id.
@@ -96,20 +95,6 @@ fn one_file_each(out: &Path, ids: &[(&str, &str)]) -> HashMap<String, String> {
         paths.insert((*id).to_owned(), ps.output_path.clone());
     }
     paths
-}
-
-/// Every file (state included) with its bytes and modification time.
-fn snapshot(root: &Path) -> BTreeMap<String, (Vec<u8>, SystemTime)> {
-    tree(root)
-        .into_iter()
-        .map(|(k, v)| {
-            let m = std::fs::metadata(root.join(&k))
-                .unwrap()
-                .modified()
-                .unwrap();
-            (k, (v, m))
-        })
-        .collect()
 }
 
 /// A sync now writes, moves, deletes and downloads nothing.

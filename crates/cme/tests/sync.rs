@@ -10,35 +10,10 @@ use cme::sync::outcome::Outcome;
 use cme::sync::plan::ChangeKind;
 use cme_client::Client;
 use common::*;
-use confluence_sim::{SimConfig, SimHandle, spawn};
+use confluence_sim::{SimConfig, spawn};
 use serde_json::{Value, json};
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
-use std::time::SystemTime;
-
-/// A demo site and a fresh `all-spaces` export of it.
-fn exported(name: &str) -> (SimHandle, Client, PathBuf) {
-    let sim = spawn(SimConfig::demo()).unwrap();
-    let c = client(&sim, "sim-token");
-    let out = tmp(name);
-    export(&c, &out, false).unwrap();
-    (sim, c, out)
-}
-
-/// Every file (state included) with its bytes and modification time.
-fn snapshot(root: &Path) -> BTreeMap<String, (Vec<u8>, SystemTime)> {
-    tree(root)
-        .into_iter()
-        .map(|(k, v)| {
-            let m = std::fs::metadata(root.join(&k))
-                .unwrap()
-                .modified()
-                .unwrap();
-            (k, (v, m))
-        })
-        .collect()
-}
 
 fn lines(o: &Outcome, kind: ChangeKind) -> Vec<String> {
     o.pages
@@ -70,20 +45,13 @@ fn assert_converged(c: &Client, out: &Path, name: &str) {
     std::fs::remove_dir_all(&fresh).ok();
 }
 
-fn cli(args: &[&str], sim: &SimHandle) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_cme"))
-        .args(args)
-        .env("CME_URL", sim.url())
-        .env("CME_EMAIL", "sim@example.com")
-        .env("CME_API_TOKEN", "sim-token")
-        .env("CME_CONFIG", "/nonexistent/cme-test-config.toml")
-        .output()
-        .unwrap()
-}
-
 #[test]
 fn an_idle_sync_writes_nothing_and_costs_only_listings() {
-    let (sim, c, out) = exported("idle");
+    let Site {
+        sim,
+        client: c,
+        out,
+    } = Site::exported("idle");
     let before = snapshot(&out);
     sim.control("POST", "/__sim/stats/reset", None);
     let o = sync(&c, &out).unwrap();
@@ -108,7 +76,11 @@ fn an_idle_sync_writes_nothing_and_costs_only_listings() {
 
 #[test]
 fn the_report_has_the_contract_lines_and_summary() {
-    let (sim, _c, out) = exported("report");
+    let Site {
+        sim,
+        client: _c,
+        out,
+    } = Site::exported("report");
     let monitoring = id_at(&out, "OPS/Operations Home/Monitoring.md");
     ctl(
         &sim,
@@ -169,7 +141,11 @@ fn the_report_has_the_contract_lines_and_summary() {
 
 #[test]
 fn a_dry_run_changes_no_byte_and_no_mtime() {
-    let (sim, c, out) = exported("dry");
+    let Site {
+        sim,
+        client: c,
+        out,
+    } = Site::exported("dry");
     let monitoring = id_at(&out, "OPS/Operations Home/Monitoring.md");
     ctl(
         &sim,
@@ -213,7 +189,11 @@ fn a_dry_run_changes_no_byte_and_no_mtime() {
 
 #[test]
 fn status_makes_no_request() {
-    let (sim, _c, out) = exported("status");
+    let Site {
+        sim,
+        client: _c,
+        out,
+    } = Site::exported("status");
     let n = requests(&sim);
     let run = cli(&["status", "-o", out.to_str().unwrap()], &sim);
     assert!(run.status.success());
@@ -231,9 +211,11 @@ fn status_makes_no_request() {
 
 #[test]
 fn append_adds_scopes_once_and_never_mixes_sites() {
-    let sim = spawn(SimConfig::demo()).unwrap();
-    let c = client(&sim, "sim-token");
-    let out = tmp("append");
+    let Site {
+        sim: _sim,
+        client: c,
+        out,
+    } = Site::demo("append");
     let demo = Selection::Spaces(vec![cme_client::SpaceKey::new("DEMO")]);
     let ops = Selection::Spaces(vec![cme_client::SpaceKey::new("OPS")]);
     export_selection(&c, demo.clone(), &out, false).unwrap();
@@ -265,7 +247,11 @@ fn append_adds_scopes_once_and_never_mixes_sites() {
 
 #[test]
 fn a_page_that_becomes_unreadable_is_deleted_and_comes_back() {
-    let (sim, c, out) = exported("restrict");
+    let Site {
+        sim,
+        client: c,
+        out,
+    } = Site::exported("restrict");
     let path = "OPS/Operations Home/Glossary.md";
     let id = id_at(&out, path);
     ctl(
@@ -296,9 +282,11 @@ fn a_page_that_becomes_unreadable_is_deleted_and_comes_back() {
 
 #[test]
 fn an_interrupted_run_keeps_what_it_wrote_and_sync_finishes_it() {
-    let sim = spawn(SimConfig::demo()).unwrap();
-    let c = client(&sim, "sim-token");
-    let out = tmp("interrupt");
+    let Site {
+        sim: _sim,
+        client: c,
+        out,
+    } = Site::demo("interrupt");
     let req = request(&out, all_spaces());
     let cancel = req.cancel.clone();
     let seen = std::cell::Cell::new(0);
@@ -325,7 +313,11 @@ fn an_interrupted_run_keeps_what_it_wrote_and_sync_finishes_it() {
 
 #[test]
 fn force_rewrites_all_and_an_interrupted_force_is_finished_next_time() {
-    let (_sim, c, out) = exported("force");
+    let Site {
+        sim: _sim,
+        client: c,
+        out,
+    } = Site::exported("force");
     let mut req = request(&out, Start::Sync);
     req.force = true;
     let cancel = req.cancel.clone();
@@ -366,7 +358,11 @@ fn force_rewrites_all_and_an_interrupted_force_is_finished_next_time() {
 
 #[test]
 fn a_renamed_parent_moves_its_subtree_prunes_folders_and_fixes_links() {
-    let (sim, c, out) = exported("move");
+    let Site {
+        sim,
+        client: c,
+        out,
+    } = Site::exported("move");
     std::fs::create_dir_all(out.join("DEMO/user-folder")).unwrap();
     let installation = id_at(&out, "DEMO/Demo Home/Getting Started/Installation.md");
     ctl(
@@ -434,7 +430,11 @@ fn a_renamed_parent_moves_its_subtree_prunes_folders_and_fixes_links() {
 
 #[test]
 fn attachments_follow_new_versions_and_are_kept_while_used() {
-    let (sim, c, out) = exported("atts");
+    let Site {
+        sim,
+        client: c,
+        out,
+    } = Site::exported("atts");
     let home = id_at(&out, "DEMO/Demo Home.md");
     let logo = format!("DEMO/_attachments/{home}/sim-logo.png");
     ctl(
@@ -506,7 +506,11 @@ fn attachments_follow_new_versions_and_are_kept_while_used() {
 
 #[test]
 fn a_failed_listing_deletes_nothing() {
-    let (sim, c, out) = exported("nolist");
+    let Site {
+        sim,
+        client: c,
+        out,
+    } = Site::exported("nolist");
     let blank = id_at(&out, "DEMO/Demo Home/Blank Page.md");
     ctl(
         &sim,
@@ -565,7 +569,11 @@ fn a_mass_deletion_waits_for_max_delete() {
 
 #[test]
 fn recorded_paths_outside_the_folder_or_through_links_are_refused() {
-    let (sim, c, out) = exported("unsafe");
+    let Site {
+        sim,
+        client: c,
+        out,
+    } = Site::exported("unsafe");
     let outside = out.with_extension("outside.md");
     std::fs::write(&outside, "precious").unwrap();
     let mut state = State::load(&out).unwrap().unwrap();
@@ -611,7 +619,11 @@ fn recorded_paths_outside_the_folder_or_through_links_are_refused() {
 
 #[test]
 fn a_page_that_cannot_be_fetched_keeps_its_file_and_is_retried() {
-    let (sim, c, out) = exported("failed");
+    let Site {
+        sim,
+        client: c,
+        out,
+    } = Site::exported("failed");
     let path = "OPS/Operations Home/Monitoring.md";
     let id = id_at(&out, path);
     let old = std::fs::read(out.join(path)).unwrap();
@@ -650,7 +662,11 @@ fn a_page_that_cannot_be_fetched_keeps_its_file_and_is_retried() {
 
 #[test]
 fn a_second_run_on_the_same_folder_fails_at_once() {
-    let (_sim, c, out) = exported("lock");
+    let Site {
+        sim: _sim,
+        client: c,
+        out,
+    } = Site::exported("lock");
     let held = cme::sync::lock::FolderLock::acquire(&out).unwrap();
     let err = format!("{:#}", sync(&c, &out).unwrap_err());
     assert!(err.contains("another cme run"), "{err}");
@@ -661,7 +677,11 @@ fn a_second_run_on_the_same_folder_fails_at_once() {
 
 #[test]
 fn a_corrupt_state_is_an_error_that_changes_nothing() {
-    let (sim, c, out) = exported("corrupt");
+    let Site {
+        sim,
+        client: c,
+        out,
+    } = Site::exported("corrupt");
     // A sync that writes keeps the export's final state as the backup.
     let monitoring = id_at(&out, "OPS/Operations Home/Monitoring.md");
     ctl(
@@ -692,7 +712,11 @@ fn a_corrupt_state_is_an_error_that_changes_nothing() {
 
 #[test]
 fn a_state_in_the_specs_minimal_form_syncs() {
-    let (sim, c, out) = exported("minimal");
+    let Site {
+        sim,
+        client: c,
+        out,
+    } = Site::exported("minimal");
     let text = std::fs::read_to_string(State::path(&out)).unwrap();
     let mut v: Value = serde_json::from_str(&text).unwrap();
     for (_, p) in v["pages"].as_object_mut().unwrap() {
@@ -725,7 +749,11 @@ fn a_state_in_the_specs_minimal_form_syncs() {
 
 #[test]
 fn files_a_killed_run_was_writing_are_cleaned_up() {
-    let (_sim, c, out) = exported("pending");
+    let Site {
+        sim: _sim,
+        client: c,
+        out,
+    } = Site::exported("pending");
     // As a run killed mid-write leaves it: the intent journaled, a folder
     // created, a temporary file and a finished but unrecorded file in it.
     let dir = out.join("DEMO/Demo Home/Gone Page");
@@ -852,8 +880,7 @@ fn data_center_syncs_like_cloud() {
 
 #[test]
 fn markdown_options_are_kept_and_a_change_rewrites_every_page() {
-    let sim = spawn(SimConfig::demo()).unwrap();
-    let out = tmp("options");
+    let Site { sim, out, .. } = Site::demo("options");
     let dir = out.to_str().unwrap();
     let run = cli(&["spaces", "OPS", "--link-style", "wiki", "-o", dir], &sim);
     assert!(

@@ -3,21 +3,8 @@
 //! visible `\u{…}` escapes by the report, the warnings and `status`.
 mod common;
 
-use common::tmp;
-use confluence_sim::{SimConfig, SimHandle, spawn};
+use common::{Site, cli};
 use serde_json::json;
-use std::process::Command;
-
-fn cli(args: &[&str], sim: &SimHandle) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_cme"))
-        .args(args)
-        .env("CME_URL", sim.url())
-        .env("CME_EMAIL", "sim@example.com")
-        .env("CME_API_TOKEN", "sim-token")
-        .env("CME_CONFIG", "/nonexistent/cme-test-config.toml")
-        .output()
-        .unwrap()
-}
 
 /// Bytes a terminal would act on: ESC, CSI, BEL, CR, and the bidi override.
 fn raw_controls(bytes: &[u8]) -> Vec<String> {
@@ -30,8 +17,7 @@ fn raw_controls(bytes: &[u8]) -> Vec<String> {
 
 #[test]
 fn titles_with_escape_sequences_are_printed_escaped() {
-    let sim = spawn(SimConfig::demo()).unwrap();
-    let out = tmp("terminal");
+    let Site { sim, out, .. } = Site::demo("terminal");
     let title = "Evil \u{1b}]0;owned\u{7}\u{1b}[2J\rtitle \u{202e}gpj.exe";
     let (status, body) = sim.control(
         "POST",

@@ -348,6 +348,34 @@ pub fn tree(root: &Path) -> BTreeMap<String, Vec<u8>> {
     out
 }
 
+/// Every file below `root` (state included) with its bytes and
+/// modification time.
+pub fn snapshot(root: &Path) -> BTreeMap<String, (Vec<u8>, std::time::SystemTime)> {
+    tree(root)
+        .into_iter()
+        .map(|(k, v)| {
+            let m = std::fs::metadata(root.join(&k))
+                .unwrap()
+                .modified()
+                .unwrap();
+            (k, (v, m))
+        })
+        .collect()
+}
+
+/// Runs the `cme` binary against `sim` with `sim-token` from the
+/// environment and no settings file.
+pub fn cli(args: &[&str], sim: &SimHandle) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_cme"))
+        .args(args)
+        .env("CME_URL", sim.url())
+        .env("CME_EMAIL", "sim@example.com")
+        .env("CME_API_TOKEN", "sim-token")
+        .env("CME_CONFIG", "/nonexistent/cme-test-config.toml")
+        .output()
+        .unwrap()
+}
+
 /// Runs the `cme` binary with `config` as its settings file and only the
 /// `env` given of our variables (the caller's CME_* are removed).
 pub fn cme_bin(config: &Path, args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
