@@ -265,35 +265,33 @@ fn api_calls_scale_with_pages_over_250() {
 
 #[test]
 fn faults_are_retried_and_the_result_is_identical() {
-    let Site {
-        sim: clean_sim,
-        out: clean,
-        ..
-    } = Site::demo("clean");
-    export(&client(&clean_sim, "sim-token"), &clean, false).unwrap();
+    let clean = Site::demo("clean");
+    export(&clean.client, &clean.out, false).unwrap();
 
-    let sim = spawn(SimConfig::demo()).unwrap();
-    let r = control(
-        &sim,
+    let faulty = Site::demo("faulty");
+    faulty.ctl(
         "PUT",
         "/__sim/faults",
-        Some(json!({"error_rate": 0.3, "error_statuses": [500, 502, 503],
-                    "truncate_body_rate": 0.1, "drop_connection_rate": 0.05,
-                    "retry_after": "seconds", "seed": 11})),
+        json!({"error_rate": 0.3, "error_statuses": [500, 502, 503],
+               "truncate_body_rate": 0.1, "drop_connection_rate": 0.05,
+               "retry_after": "seconds", "seed": 11}),
     );
-    assert!(!r.is_null(), "faults accepted: {r}");
-    let faulty = tmp("faulty");
-    export(&client(&sim, "sim-token"), &faulty, false).unwrap();
+    export(&faulty.client, &faulty.out, false).unwrap();
+    let stats = faulty.client.stats();
+    assert!(stats.retries > 0, "no fault was met: {stats:?}");
 
-    let (a, b) = (content(&clean), content(&faulty));
+    let (a, b) = (content(&clean.out), content(&faulty.out));
     assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
     for (k, v) in &a {
         // Links to what is not exported name the site, whose port differs.
-        let (v, w) = (unsite(v, &clean_sim.url()), unsite(&b[k], &sim.url()));
+        let (v, w) = (
+            unsite(v, &clean.sim.url()),
+            unsite(&b[k], &faulty.sim.url()),
+        );
         assert_eq!(v, w, "{k} differs after faults");
     }
-    std::fs::remove_dir_all(&clean).ok();
-    std::fs::remove_dir_all(&faulty).ok();
+    std::fs::remove_dir_all(&clean.out).ok();
+    std::fs::remove_dir_all(&faulty.out).ok();
 }
 
 #[test]
