@@ -144,7 +144,7 @@ fn hostile_titles_stay_inside_the_output_folder() {
         "trailing dot.".to_owned(),
     ];
     for t in &hostile {
-        let r = control(
+        let r = ctl(
             &sim,
             "POST",
             "/__sim/pages",
@@ -246,9 +246,9 @@ fn api_calls_scale_with_pages_over_250() {
     )
     .unwrap();
     let out = tmp("calls");
-    control(&sim, "POST", "/__sim/stats/reset", None);
+    ctl(&sim, "POST", "/__sim/stats/reset", None);
     let report = export(&client(&sim, "sim-token"), &out, false).unwrap();
-    let stats = control(&sim, "GET", "/__sim/stats", None);
+    let stats = ctl(&sim, "GET", "/__sim/stats", None);
     assert_eq!(written(&report), current_pages(&sim));
     assert!(written(&report) > 500);
     let total = stats["requests"].as_u64().unwrap();
@@ -513,7 +513,7 @@ fn a_page_deleted_during_the_export_is_reported_not_written() {
     let trashed = std::cell::Cell::new(false);
     let report = run_with(&c, request(&out, all_spaces()), &|msg| {
         if msg.starts_with("fetching pages") && !trashed.replace(true) {
-            control(&sim, "DELETE", &format!("/__sim/pages/{victim_id}"), None);
+            ctl(&sim, "DELETE", &format!("/__sim/pages/{victim_id}"), None);
         }
     })
     .unwrap();
@@ -548,13 +548,12 @@ fn the_state_records_the_version_actually_written() {
     let edited = std::cell::Cell::new(false);
     run_with(&c, request(&out, all_spaces()), &|msg| {
         if msg.starts_with("fetching pages") && !edited.replace(true) {
-            let r = control(
+            ctl(
                 &sim,
                 "PATCH",
                 &format!("/__sim/pages/{id}"),
-                Some(json!({"body": "<p>edited-mid-export</p>"})),
+                json!({"body": "<p>edited-mid-export</p>"}),
             );
-            assert!(!r.is_null(), "patch accepted");
         }
     })
     .unwrap();

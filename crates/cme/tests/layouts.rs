@@ -257,7 +257,7 @@ fn add_page(
     title: &str,
     body: &str,
 ) -> String {
-    let v = control(
+    let v = ctl(
         sim,
         "POST",
         "/__sim/pages",
@@ -352,7 +352,7 @@ fn attachments_all_downloads_every_listed_file_and_none_links_to_the_site() {
     let referenced = attachment_files(&content(&base)).len();
 
     // A file no page uses.
-    control(
+    ctl(
         &sim,
         "POST",
         "/__sim/pages/1027/attachments",
@@ -497,7 +497,7 @@ fn breadcrumbs_link_every_ancestor_under_the_front_matter() {
     check_links(&files);
 
     // An ancestor renamed: the line follows.
-    control(
+    ctl(
         &sim,
         "PATCH",
         "/__sim/pages/1003",
@@ -521,7 +521,7 @@ fn breadcrumbs_link_every_ancestor_under_the_front_matter() {
         ..LayoutSettings::default()
     };
     run_as(&c, &out, Start::Sync, &flat, "markdown");
-    control(
+    ctl(
         &sim,
         "PATCH",
         "/__sim/pages/1007",
@@ -602,7 +602,7 @@ fn a_page_becomes_an_index_file_with_its_first_child_and_back_without_it() {
     assert_eq!(content(&out), content(&fresh));
     check_links(&content(&out));
 
-    control(&sim, "DELETE", &format!("/__sim/pages/{kid}"), None);
+    ctl(&sim, "DELETE", &format!("/__sim/pages/{kid}"), None);
     run_as(&c, &out, Start::Sync, &mkdocs, "markdown");
     assert!(out.join("DEMO/Blank Page.md").exists());
     assert!(!out.join("DEMO/Blank Page").exists());
@@ -726,7 +726,7 @@ fn sync_converges_on_a_templated_layout_after_renames_moves_and_deletions() {
     let out = tmp("lay-conv");
     run_as(&c, &out, all_spaces(), &settings, "markdown");
     let patch = |id: &str, body: serde_json::Value| {
-        control(&sim, "PATCH", &format!("/__sim/pages/{id}"), Some(body));
+        ctl(&sim, "PATCH", &format!("/__sim/pages/{id}"), Some(body));
     };
     // A parent renamed (its children move with it), a leaf made a parent,
     // a parent's only child moved away, a subtree moved under another, and
@@ -735,7 +735,7 @@ fn sync_converges_on_a_templated_layout_after_renames_moves_and_deletions() {
     patch("1016", serde_json::json!({"parent_id": "1027"}));
     patch("1003", serde_json::json!({"parent_id": "1009"}));
     add_page(&sim, "DEMO", Some("1001"), "Architecture", "<p>new</p>");
-    control(&sim, "DELETE", "/__sim/pages/1018", None);
+    ctl(&sim, "DELETE", "/__sim/pages/1018", None);
     run_as(&c, &out, Start::Sync, &settings, "markdown");
     let fresh = tmp("lay-conv-fresh");
     run_as(&c, &fresh, all_spaces(), &settings, "markdown");

@@ -147,7 +147,7 @@ fn every_link_body(sim: &SimHandle) -> String {
 #[test]
 fn demo_export_links_resolve_or_go_to_the_site() {
     let sim = spawn(SimConfig::demo()).unwrap();
-    control(
+    ctl(
         &sim,
         "POST",
         "/__sim/pages",
@@ -248,7 +248,7 @@ fn children_keep_confluence_order_and_the_macro_sort() {
         mac("children", &[("all", "true")], ""),
     ]
     .concat();
-    let v = control(
+    let v = ctl(
         &sim,
         "POST",
         "/__sim/pages",
@@ -257,7 +257,7 @@ fn children_keep_confluence_order_and_the_macro_sort() {
     let parent = v["id"].as_str().unwrap().to_owned();
     let mut last = String::new();
     for title in ["Zulu", "Alpha", "Mike"] {
-        let v = control(
+        let v = ctl(
             &sim,
             "POST",
             "/__sim/pages",
@@ -265,7 +265,7 @@ fn children_keep_confluence_order_and_the_macro_sort() {
         );
         last = v["id"].as_str().unwrap().to_owned();
     }
-    control(
+    ctl(
         &sim,
         "POST",
         "/__sim/pages",
@@ -304,7 +304,7 @@ fn hidden_excerpts_stay_hidden_but_are_included() {
         &[("hidden", "true")],
         "<ac:rich-text-body><p>Secret summary</p></ac:rich-text-body>",
     );
-    control(
+    ctl(
         &sim,
         "POST",
         "/__sim/pages",
@@ -318,7 +318,7 @@ fn hidden_excerpts_stay_hidden_but_are_included() {
         &[],
         "<ac:parameter ac:name=\"\"><ac:link><ri:page ri:content-title=\"Has Excerpt\"/></ac:link></ac:parameter>",
     );
-    control(
+    ctl(
         &sim,
         "POST",
         "/__sim/pages",
@@ -354,7 +354,7 @@ fn sync_follows_answers_that_change_links_and_order() {
         mac("children", &[("sort", "modified"), ("reverse", "true")], ""),
     ]
     .concat();
-    let v = control(
+    let v = ctl(
         &sim,
         "POST",
         "/__sim/pages",
@@ -363,7 +363,7 @@ fn sync_follows_answers_that_change_links_and_order() {
     let page = v["id"].as_str().unwrap().to_owned();
     let mut kids = Vec::new();
     for title in ["First", "Second"] {
-        let v = control(
+        let v = ctl(
             &sim,
             "POST",
             "/__sim/pages",
@@ -386,7 +386,7 @@ fn sync_follows_answers_that_change_links_and_order() {
 
     // The file appears: the page's own version does not change, its
     // Markdown does.
-    control(
+    ctl(
         &sim,
         "POST",
         &format!("/__sim/pages/{page}/attachments"),
@@ -401,7 +401,7 @@ fn sync_follows_answers_that_change_links_and_order() {
     assert!(md.contains("[late file](../_attachments/"), "{md}");
     assert_eq!(order(&md), ["Second", "First"], "{md}");
     // A child is edited: with `sort=modified` the order follows.
-    control(
+    ctl(
         &sim,
         "PATCH",
         &format!("/__sim/pages/{}", kids[0]),

@@ -234,37 +234,6 @@ pub fn ctl(sim: &SimHandle, method: &str, path: &str, body: impl Into<Option<Val
     v
 }
 
-/// A control-API call over HTTP, whatever its status (the caller reads the
-/// answer's `error`).
-pub fn control(sim: &SimHandle, method: &str, path: &str, body: Option<Value>) -> Value {
-    let url = format!("{}{path}", sim.url());
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .build()
-        .into();
-    let mut resp = match (method, body) {
-        ("GET", _) => agent.get(&url).call(),
-        ("POST", Some(b)) => agent
-            .post(&url)
-            .header("content-type", "application/json")
-            .send(b.to_string()),
-        ("POST", None) => agent.post(&url).send_empty(),
-        ("PUT", Some(b)) => agent
-            .put(&url)
-            .header("content-type", "application/json")
-            .send(b.to_string()),
-        ("PATCH", Some(b)) => agent
-            .patch(&url)
-            .header("content-type", "application/json")
-            .send(b.to_string()),
-        ("DELETE", _) => agent.delete(&url).call(),
-        other => panic!("unsupported {other:?}"),
-    }
-    .unwrap();
-    let text = resp.body_mut().read_to_string().unwrap_or_default();
-    serde_json::from_str(&text).unwrap_or(Value::Null)
-}
-
 /// A GET on the Confluence API as `sim@example.com`.
 pub fn api_get(sim: &SimHandle, path: &str) -> Value {
     let agent: ureq::Agent = ureq::Agent::config_builder()
