@@ -1,7 +1,7 @@
 //! Hostile strings from Confluence never reach the terminal raw: titles with
 //! escape sequences, carriage returns and bidi overrides are printed as
 //! visible `\u{…}` escapes by the report, the warnings and `status`.
-mod common;
+use crate::common;
 
 use common::{Site, cli};
 use serde_json::json;

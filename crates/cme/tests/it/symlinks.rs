@@ -5,7 +5,7 @@
 //! export writes or deletes fails that item (an `err:` line, exit code 1)
 //! and stays; the rest of the run goes on.
 #![cfg(unix)]
-mod common;
+use crate::common;
 use cme::state::{State, TrackedStatus};
 use cme::sync::disk::content_hash;
 use cme::sync::outcome::Outcome;

@@ -2,7 +2,7 @@
 //! lines, dry runs, status without requests, the `--append` table, site
 //! mismatch, permission loss, progressive state, `--force`, moves,
 //! attachments, safety rules, failures, the lock, a corrupt state, JSON.
-mod common;
+use crate::common;
 use cme::export::Selection;
 use cme::state::{State, TrackedStatus};
 use cme::sync::Start;

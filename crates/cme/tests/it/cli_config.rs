@@ -1,6 +1,6 @@
 //! `config` through the real binary, and exports that take their defaults from it.
 
-mod common;
+use crate::common;
 use confluence_sim::{SimConfig, spawn};
 use std::path::{Path, PathBuf};
 use std::process::Output;

@@ -3,7 +3,7 @@
 //! normalisation or the removal of invisible characters each get their own
 //! file with their own content, the export succeeds, the next sync is idle,
 //! and a colliding newcomer never renames an existing file.
-mod common;
+use crate::common;
 use cme::export::names::key;
 use cme::state::{State, TrackedStatus};
 use cme::sync::outcome::Outcome;

@@ -3,7 +3,7 @@
 //! added without a version bump reaches the file on the next sync at no
 //! extra listing cost; unchanged pages are byte-identical across runs; and
 //! `--no-front-matter` leaves it out.
-mod common;
+use crate::common;
 use cme::state::{MarkdownSettings, State};
 use cme::sync::Start;
 use common::*;

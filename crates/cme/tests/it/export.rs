@@ -1,6 +1,6 @@
 //! Full exports against the in-process simulator: completeness, links,
 //! attachments, hostile titles, refusal rules, API call counts, faults.
-mod common;
+use crate::common;
 use cme::export::Selection;
 use cme::state::{STATE_FILE, ScopeCommand, State};
 use common::*;

@@ -3,7 +3,7 @@
 //! attachment templates, attachments `all|none`, link styles and
 //! breadcrumbs. Every layout keeps every link resolving and every page in a
 //! file of its own.
-mod common;
+use crate::common;
 use cme::state::{LayoutSettings, MarkdownSettings};
 use cme::sync::{Start, SyncRequest};
 use cme_client::Client;

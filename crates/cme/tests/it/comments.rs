@@ -7,7 +7,7 @@
 //! for one extra listing request per space; Data Center too; a hostile
 //! comment body cannot break the file; a page titled like a sidecar gets
 //! its own name.
-mod common;
+use crate::common;
 use cme::export::comments::CommentsMode;
 use cme::state::{MarkdownSettings, State};
 use cme::sync::Start;

@@ -2,7 +2,7 @@
 //! simulators (with and without a context path): every form exports the
 //! page or space it names, and mistakes are clear errors.
 
-mod common;
+use crate::common;
 use confluence_sim::{Flavor, SimConfig, SimHandle, spawn};
 use std::path::{Path, PathBuf};
 use std::process::Output;

@@ -2,7 +2,7 @@
 //! skipped silently; exported with `--include-archived`, which `sync` keeps
 //! replaying; a page archived later leaves the export (and is named), and a
 //! live page below an archived one keeps its path.
-mod common;
+use crate::common;
 use cme::state::{Scope, ScopeCommand, State};
 use cme::sync::Start;
 use cme::sync::outcome::Outcome;

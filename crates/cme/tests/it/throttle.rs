@@ -3,7 +3,7 @@
 //! `Retry-After` values. Every run must complete with no failed item and
 //! write the tree an unthrottled export writes.
 
-mod common;
+use crate::common;
 
 use cme::sync::outcome::Outcome;
 use cme_client::{Client, ClientConfig, Credentials, Event, Flavor, RetryPolicy, Secret, Stats};

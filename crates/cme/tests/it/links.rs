@@ -2,7 +2,7 @@
 //! visibility (item 3): every link and image of an export either resolves
 //! to a file of the export (and its `#anchor` to an anchor in that file) or
 //! is an absolute `http(s)` URL, never a host-less path.
-mod common;
+use crate::common;
 use cme::export::Selection;
 use cme_client::SpaceKey;
 use common::links::check_links;
