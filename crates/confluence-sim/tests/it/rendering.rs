@@ -15,7 +15,7 @@
 //!   data-macro-name="toc"></div>` (optionally `data-cssliststyle`,
 //!   `data-structure`, `data-numberedoutline`).
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 

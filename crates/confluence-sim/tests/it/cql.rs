@@ -3,7 +3,7 @@
 //! parent, id in (...), title, label, created/lastmodified in the four
 //! documented date formats at minute precision, AND/OR, ORDER BY.
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::OnceLock;

@@ -2,7 +2,7 @@
 //! rate-limit headers, random 5xx, latency, dropped connections and truncated
 //! bodies, all deterministic per seed, and `DELETE` restores normal service.
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 

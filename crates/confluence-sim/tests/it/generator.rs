@@ -2,7 +2,7 @@
 //! page and space counts, tree depth, attachment ratio, body size, and
 //! realistic bodies whose page links resolve inside the site.
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -3,7 +3,7 @@
 //! on Cloud and Data Center, through pagination, restrictions, deletes, new
 //! versions and the trash.
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeMap, BTreeSet};
 

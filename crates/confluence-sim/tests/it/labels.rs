@@ -1,6 +1,6 @@
 //! Labels change without a version, as in Confluence: the control API adds
 //! and removes them, and every answer that carries labels shows it at once.
-mod common;
+use crate::common;
 use common::*;
 use serde_json::{Value, json};
 

@@ -2,7 +2,7 @@
 //! deletes them without a page version; v1 `child/comment` (location filter,
 //! `depth=all`), v1 CQL `type = comment` and the v2 footer/inline listings
 //! (cursor paging, `children`) all show the change at once.
-mod common;
+use crate::common;
 use common::*;
 use serde_json::{Value, json};
 

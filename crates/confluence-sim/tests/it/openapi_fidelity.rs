@@ -7,7 +7,7 @@
 //! folder), so a field that is wrong only for, say, archived pages or the
 //! space homepage is caught too.
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::OnceLock;
@@ -15,7 +15,7 @@ use std::sync::OnceLock;
 use common::{Sim, enc};
 use serde_json::{Value, json};
 
-static SCHEMAS: &str = include_str!("data/openapi/schemas.json");
+static SCHEMAS: &str = include_str!("../data/openapi/schemas.json");
 
 /// Fields real Confluence sends as `null` although the spec declares them
 /// non-nullable; a `null` there is accepted, anything else is still checked.

@@ -3,7 +3,7 @@
 //! wrong credentials give 401; v2 does not exist on DC; and no response ever
 //! echoes a secret back.
 
-mod common;
+use crate::common;
 
 use common::{Resp, SimConfig, basic};
 

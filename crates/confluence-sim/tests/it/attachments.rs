@@ -3,7 +3,7 @@
 //! credential; the legacy `/wiki/download/attachments/...` path refuses API
 //! tokens with an OAuth challenge; Data Center serves `_links.download` to the PAT.
 
-mod common;
+use crate::common;
 
 use base64::Engine as _;
 use common::{Sim, SimConfig};

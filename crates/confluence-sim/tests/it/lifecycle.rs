@@ -2,7 +2,7 @@
 //! API: creation, edits as versions, moves, trash and purge, read
 //! restrictions, attachment versions, and the request statistics.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 

@@ -8,7 +8,7 @@
 //! required key nor invent one that no capture shows, except for the few
 //! documented in `ALLOWED_EXTRA`.
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;

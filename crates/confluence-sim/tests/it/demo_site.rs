@@ -4,7 +4,7 @@
 //! (`../shared/spec/storage-format.md`), real attachments, and the awkward
 //! pages (archived, trashed or restricted, multi-version).
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::OnceLock;

@@ -3,7 +3,7 @@
 //! `_links.next` agree (checked inside `Sim::walk_v2`), v1 offset and cursor
 //! links follow the v1 rules, and the documented limit caps and 400s hold.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::sync::OnceLock;

@@ -2,7 +2,7 @@
 //! `listening on http://127.0.0.1:PORT[/context]` as its first line and then serves;
 //! `--help` documents the default credentials.
 
-mod common;
+use crate::common;
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};

@@ -3,7 +3,7 @@
 //! versions, per-user credentials and inherited read restrictions; and bad
 //! manifests fail with a message naming the problem.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 

@@ -2,7 +2,7 @@
 //! folders are not pages, parameter caps answer 400, ancestors come highest
 //! first, default limits, attachment id forms, title uniqueness.
 
-mod common;
+use crate::common;
 
 use base64::Engine as _;
 use common::{Sim, SimConfig, ids};

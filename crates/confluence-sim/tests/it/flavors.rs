@@ -1,7 +1,7 @@
 //! Data Center is not Cloud with another prefix, and blog posts are not
 //! pages: the same site served as each flavour, in that flavour's forms.
 
-mod common;
+use crate::common;
 
 use common::{Sim, SimConfig, enc};
 use serde_json::Value;
