@@ -56,10 +56,12 @@ fn add_child_below_archived(sim: &SimHandle) -> String {
 
 #[test]
 fn archived_pages_are_named_not_exported_by_default() {
-    let sim = spawn(SimConfig::demo()).unwrap();
+    let Site {
+        sim,
+        client: c,
+        out,
+    } = Site::demo("archived-default");
     let child = add_child_below_archived(&sim);
-    let c = client(&sim, "sim-token");
-    let out = tmp("archived-default");
     let o = export_demo(&c, &out, false);
     assert_eq!(o.archived, vec![ARCHIVED_NAMED.to_owned()]);
     let notes = o.notes();

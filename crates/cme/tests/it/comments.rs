@@ -211,13 +211,13 @@ fn sync_follows_comment_changes_without_page_versions() {
     // The request budget with comments off, as before they existed.
     let off = tmp("comments-budget-off");
     run_mode(&c, &off, all_spaces(), None);
-    sim.control("POST", "/__sim/stats/reset", None);
+    ctl(&sim, "POST", "/__sim/stats/reset", None);
     assert_eq!(written(&sync(&c, &off).unwrap()), 0);
     let idle_off = requests(&sim);
 
     let out = tmp("comments-sync");
     run_mode(&c, &out, all_spaces(), Some(CommentsMode::All));
-    sim.control("POST", "/__sim/stats/reset", None);
+    ctl(&sim, "POST", "/__sim/stats/reset", None);
     let idle = sync(&c, &out).unwrap();
     assert_eq!(written(&idle), 0, "{}", idle.render());
     assert_eq!(idle.sidecars.len(), 0, "{}", idle.render());
@@ -230,7 +230,7 @@ fn sync_follows_comment_changes_without_page_versions() {
     let before_1002 = sidecar(&out, "1002").unwrap();
     // A reply: only 1001's sidecar changes.
     reply(&sim, &footer, "A late reply");
-    sim.control("POST", "/__sim/stats/reset", None);
+    ctl(&sim, "POST", "/__sim/stats/reset", None);
     let o = sync(&c, &out).unwrap();
     // The idle listings and the page's comments' bodies; the page itself
     // is neither fetched nor written.
@@ -688,14 +688,14 @@ fn idle_sync_budget_with_many_comments() {
         made.push(f);
     }
     let comments = 600u64;
-    sim.control("POST", "/__sim/stats/reset", None);
+    ctl(&sim, "POST", "/__sim/stats/reset", None);
     assert_eq!(written(&sync(&c, &off).unwrap()), 0);
     let idle_off = requests(&sim);
 
     let on = tmp("comments-scale-on");
     run_mode(&c, &on, all_spaces(), Some(CommentsMode::All));
     assert_eq!(sidecar_files(&on).len(), 200);
-    sim.control("POST", "/__sim/stats/reset", None);
+    ctl(&sim, "POST", "/__sim/stats/reset", None);
     assert_eq!(written(&sync(&c, &on).unwrap()), 0);
     let idle_on = requests(&sim);
     eprintln!(
@@ -704,7 +704,7 @@ fn idle_sync_budget_with_many_comments() {
     assert_eq!(idle_on, idle_off + comments.div_ceil(250));
 
     reply(&sim, &made[0], "late");
-    sim.control("POST", "/__sim/stats/reset", None);
+    ctl(&sim, "POST", "/__sim/stats/reset", None);
     let o = sync(&c, &on).unwrap();
     assert_eq!(o.sidecar_counts.modified, 1, "{}", o.render());
     let n = requests(&sim);
@@ -758,10 +758,12 @@ fn a_templated_page_titled_like_a_sidecar_gets_its_own_name() {
 /// page changes back.
 #[test]
 fn a_failed_comment_listing_is_reported_and_changes_nothing() {
-    let sim = spawn(SimConfig::demo()).unwrap();
+    let Site {
+        sim,
+        client: c,
+        out,
+    } = Site::demo("comments-listing-fails");
     populate(&sim);
-    let c = client(&sim, "sim-token");
-    let out = tmp("comments-listing-fails");
     run_mode(&c, &out, all_spaces(), Some(CommentsMode::All));
     let before = sidecar_files(&out)
         .into_iter()

@@ -140,7 +140,7 @@ fn a_label_change_without_a_version_reaches_the_file_at_no_listing_cost() {
         client: c,
         out,
     } = Site::exported("fm-labels");
-    sim.control("POST", "/__sim/stats/reset", None);
+    ctl(&sim, "POST", "/__sim/stats/reset", None);
     let idle = sync(&c, &out).unwrap();
     assert_eq!(written(&idle), 0, "{}", idle.render());
     let idle_requests = requests(&sim);
@@ -157,7 +157,7 @@ fn a_label_change_without_a_version_reaches_the_file_at_no_listing_cost() {
         &format!("/__sim/pages/{id}/labels"),
         json!({"labels": ["Zeta-Label", "alpha"]}),
     );
-    sim.control("POST", "/__sim/stats/reset", None);
+    ctl(&sim, "POST", "/__sim/stats/reset", None);
     let o = sync(&c, &out).unwrap();
     assert_eq!(o.page_counts.modified, 1, "{}", o.render());
     assert_eq!(written(&o), 1, "{}", o.render());
@@ -205,7 +205,7 @@ fn data_center_labels_reach_the_file_too() {
             .unwrap()
             .ends_with("viewpage.action?pageId=1001")
     );
-    sim.control("POST", "/__sim/stats/reset", None);
+    ctl(&sim, "POST", "/__sim/stats/reset", None);
     assert_eq!(written(&sync(&c, &out).unwrap()), 0);
     let idle_requests = requests(&sim);
     ctl(
@@ -214,7 +214,7 @@ fn data_center_labels_reach_the_file_too() {
         "/__sim/pages/1001/labels",
         json!({"labels": ["dc-label"]}),
     );
-    sim.control("POST", "/__sim/stats/reset", None);
+    ctl(&sim, "POST", "/__sim/stats/reset", None);
     let o = sync(&c, &out).unwrap();
     assert_eq!(written(&o), 1, "{}", o.render());
     let n = requests_but_users(&sim);
@@ -347,7 +347,7 @@ fn a_display_name_change_reaches_the_files_that_name_the_user() {
         })
         .collect();
     assert!(!naming.is_empty());
-    sim.control("POST", "/__sim/stats/reset", None);
+    ctl(&sim, "POST", "/__sim/stats/reset", None);
     assert_eq!(written(&sync(&c, &out).unwrap()), 0);
     let idle_requests = requests(&sim);
 
@@ -357,7 +357,7 @@ fn a_display_name_change_reaches_the_files_that_name_the_user() {
         "/__sim/users/712020:3f6c1a52-8d1e-4b7a-9c0d-ada000000001",
         json!({"display_name": "Ada King"}),
     );
-    sim.control("POST", "/__sim/stats/reset", None);
+    ctl(&sim, "POST", "/__sim/stats/reset", None);
     let o = sync(&c, &out).unwrap();
     assert_eq!(written(&o), naming.len(), "{}", o.render());
     // The same listings, plus the bodies of the pages rewritten.

@@ -585,10 +585,12 @@ fn changing_the_template_on_sync_moves_every_file_and_loses_nothing() {
 
 #[test]
 fn a_page_becomes_an_index_file_with_its_first_child_and_back_without_it() {
-    let sim = spawn(SimConfig::demo()).unwrap();
-    let c = client(&sim, "sim-token");
+    let Site {
+        sim,
+        client: c,
+        out,
+    } = Site::demo("lay-first-child");
     let mkdocs = layout(Some(LEAF), Some(MKDOCS));
-    let out = tmp("lay-first-child");
     run_as(&c, &out, all_spaces(), &mkdocs, "markdown");
     assert!(out.join("DEMO/Blank Page.md").exists());
     let blank = id_at(&out, "DEMO/Blank Page.md");

@@ -9,7 +9,7 @@ use cme::state::{State, TrackedStatus};
 use cme::sync::outcome::Outcome;
 use cme_client::Client;
 use common::*;
-use confluence_sim::{SimConfig, SimHandle, spawn};
+use confluence_sim::SimHandle;
 use serde_json::json;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -50,10 +50,13 @@ fn xml_escape(s: &str) -> String {
 
 /// The demo site with a page `Names` at the top of DEMO to put pages under.
 fn site(name: &str) -> (SimHandle, Client, PathBuf, String) {
-    let sim = spawn(SimConfig::demo()).unwrap();
-    let c = client(&sim, "sim-token");
+    let Site {
+        sim,
+        client: c,
+        out,
+    } = Site::demo(name);
     let parent = page(&sim, None, "Names", "");
-    (sim, c, tmp(name), parent)
+    (sim, c, out, parent)
 }
 
 fn clean(o: &Outcome) {

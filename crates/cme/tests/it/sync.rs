@@ -53,7 +53,7 @@ fn an_idle_sync_writes_nothing_and_costs_only_listings() {
         out,
     } = Site::exported("idle");
     let before = snapshot(&out);
-    sim.control("POST", "/__sim/stats/reset", None);
+    ctl(&sim, "POST", "/__sim/stats/reset", None);
     let o = sync(&c, &out).unwrap();
     assert_eq!(written(&o) + o.page_counts.deleted, 0, "{}", o.render());
     assert_eq!(o.unchanged, 35);
@@ -842,7 +842,7 @@ fn data_center_syncs_like_cloud() {
     let out = tmp("dc");
     let first = export(&c, &out, false).unwrap();
     assert!(first.attachment_counts.new > 0, "{}", first.render());
-    sim.control("POST", "/__sim/stats/reset", None);
+    ctl(&sim, "POST", "/__sim/stats/reset", None);
     let idle = sync(&c, &out).unwrap();
     assert_eq!(
         written(&idle) + idle.page_counts.deleted,
