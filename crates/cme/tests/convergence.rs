@@ -199,6 +199,9 @@ struct Stats {
     rejected: u64,
     syncs_clean: u64,
     syncs_faulted: u64,
+    /// Syncs under faults in which the client retried or failed: the
+    /// faults were injected, not only asked for.
+    faults_hit: u64,
     faulted_partial: u64,
     faulted_errors: u64,
     cli_runs: u64,
@@ -214,6 +217,7 @@ impl Stats {
         self.rejected += o.rejected;
         self.syncs_clean += o.syncs_clean;
         self.syncs_faulted += o.syncs_faulted;
+        self.faults_hit += o.faults_hit;
         self.faulted_partial += o.faulted_partial;
         self.faulted_errors += o.faulted_errors;
         self.cli_runs += o.cli_runs;
@@ -267,8 +271,9 @@ impl World<'_> {
             }
             None => format!("{method} {path}"),
         };
-        let v = control(self.sim, method, path, body);
-        if let Some(e) = v.get("error") {
+        let (status, v) = self.sim.control(method, path, body);
+        if !(200..300).contains(&status) {
+            let e = v.get("error").unwrap_or(&v);
             self.stats.rejected += 1;
             self.note(format!("{shown}  -> refused: {e}"));
             None
@@ -704,8 +709,12 @@ thread_local! {
 /// The layout a seed's case runs with.
 fn layout_for(seed: u64) -> Option<LayoutSettings> {
     (seed % 3 == 0).then(|| LayoutSettings {
-        page_path: Some("{space_key}/{ancestor_titles}/{page_title}.md".into()),
-        parent_page_path: Some("{space_key}/{ancestor_titles}/{page_title}/index.md".into()),
+        page_path: Some(page_template(
+            "{space_key}/{ancestor_titles}/{page_title}.md",
+        )),
+        parent_page_path: Some(page_template(
+            "{space_key}/{ancestor_titles}/{page_title}/index.md",
+        )),
         ..LayoutSettings::default()
     })
 }
@@ -743,7 +752,7 @@ fn scope_args(scope: &Scope) -> Vec<String> {
             ("--parent-page-path", l.parent_page_path),
         ] {
             if let Some(v) = value {
-                args.extend([flag.to_owned(), v]);
+                args.extend([flag.to_owned(), v.as_str().to_owned()]);
             }
         }
     }
@@ -1023,7 +1032,7 @@ fn run_case(seed: u64, trace: &mut Vec<String>, stats: &mut Stats) {
     );
     let sim = confluence_sim::spawn(SimConfig::generate(&spec).unwrap()).unwrap();
     let client = client(&sim, "sim-token");
-    let info = control(&sim, "GET", "/__sim/info", None);
+    let info = ctl(&sim, "GET", "/__sim/info", None);
     let spaces: Vec<(String, String)> = info["spaces"]
         .as_array()
         .unwrap()
@@ -1052,7 +1061,7 @@ fn run_case(seed: u64, trace: &mut Vec<String>, stats: &mut Stats) {
                 "layout: {}",
                 layout
                     .as_ref()
-                    .and_then(|l| l.parent_page_path.clone())
+                    .and_then(|l| l.parent_page_path.as_ref().map(|t| t.as_str().to_owned()))
                     .unwrap_or_else(|| "the page tree".into())
             ),
         ],
@@ -1201,10 +1210,15 @@ fn case_body(w: &mut World, client: &cme_client::Client) {
                     "retry_after": "absent",
                     "seed": w.rng.below(1 << 32),
                 });
-                control(sim, "PUT", "/__sim/faults", Some(faults.clone()));
+                ctl(sim, "PUT", "/__sim/faults", faults.clone());
+                let before = client.stats();
                 let r = sync(client, out);
-                control(sim, "DELETE", "/__sim/faults", None);
+                let after = client.stats();
+                ctl(sim, "DELETE", "/__sim/faults", None);
                 w.stats.syncs_faulted += 1;
+                if after.retries > before.retries || after.failures > before.failures {
+                    w.stats.faults_hit += 1;
+                }
                 match &r {
                     Ok(o) => {
                         if !o.failures.is_empty() || !o.problems.is_empty() {
@@ -1230,7 +1244,7 @@ fn case_body(w: &mut World, client: &cme_client::Client) {
                     args.push("--force".to_owned());
                 }
                 if latency > 0 {
-                    control(
+                    ctl(
                         sim,
                         "PUT",
                         "/__sim/faults",
@@ -1239,7 +1253,7 @@ fn case_body(w: &mut World, client: &cme_client::Client) {
                 }
                 w.stats.cli_runs += 1;
                 let hit = killed_cli(sim, out, &args, delay);
-                control(sim, "DELETE", "/__sim/faults", None);
+                ctl(sim, "DELETE", "/__sim/faults", None);
                 w.stats.kills_mid_run += u64::from(hit);
                 w.note(format!(
                     "cme {} -o DIR{}, SIGKILL after {delay:?}{}",
@@ -1271,7 +1285,7 @@ fn case_body(w: &mut World, client: &cme_client::Client) {
 
     // The end: no faults, one clean sync (and, if it held a mass deletion
     // back, the `--max-delete` run its message asks for).
-    control(sim, "DELETE", "/__sim/faults", None);
+    ctl(sim, "DELETE", "/__sim/faults", None);
     let o = clean_sync(w, client, out, "the final sync");
     if let Some(Hold::TooMany { deletions, .. }) = &o.held {
         let mut req = request(out, Start::Sync);
@@ -1451,13 +1465,14 @@ fn property(default_cases: u64, test_name: &str) {
     let t = total;
     eprintln!(
         "convergence: {} cases, {} ops ({} refused by the simulator), syncs: {} clean, {} under faults \
-         ({} partial, {} errors), {} CLI runs SIGKILLed ({} mid-run), {} mass deletions held, \
+         ({} saw a fault, {} partial, {} errors), {} CLI runs SIGKILLed ({} mid-run), {} mass deletions held, \
          {} kills left BUG-4's footprint; {} failed; {:.1}s",
         t.cases,
         t.ops,
         t.rejected,
         t.syncs_clean,
         t.syncs_faulted,
+        t.faults_hit,
         t.faulted_partial,
         t.faulted_errors,
         t.cli_runs,
@@ -1474,6 +1489,24 @@ fn property(default_cases: u64, test_name: &str) {
             let _ = writeln!(s, "  seed {seed}: {first}");
         }
         panic!("{} of {} cases failed:\n{s}", failed.len(), t.cases);
+    }
+    // What the property is about must have happened: syncs that met
+    // injected faults, and CLI runs killed mid-run. A handful of cases may
+    // have neither (a replay of one seed asserts nothing); 20 have both
+    // many times over.
+    if seeds.len() >= 20 {
+        assert!(
+            t.faults_hit > 0,
+            "no sync met an injected fault in {} cases ({} ran with faults asked for)",
+            t.cases,
+            t.syncs_faulted
+        );
+        assert!(
+            t.kills_mid_run > 0,
+            "no CLI run was killed mid-run in {} cases ({} CLI runs)",
+            t.cases,
+            t.cli_runs
+        );
     }
 }
 
@@ -1498,15 +1531,8 @@ fn copy_tree(from: &Path, to: &Path) {
 
 /// Requests made so far, and those to the user lookup, from `/__sim/stats`.
 fn requests(sim: &SimHandle) -> (u64, u64) {
-    let s = control(sim, "GET", "/__sim/stats", None);
-    let lookups = s["by_route"]
-        .as_object()
-        .unwrap()
-        .iter()
-        .filter(|(route, _)| route.contains("/user"))
-        .map(|(_, n)| n.as_u64().unwrap())
-        .sum();
-    (s["requests"].as_u64().unwrap(), lookups)
+    let total = common::requests(sim);
+    (total, total - requests_but_users(sim))
 }
 
 /// BUG-1: a page written while the display-name lookup failed kept its
@@ -1531,28 +1557,28 @@ fn bug_1_a_failed_user_lookup_leaves_mentions_as_account_ids() {
     export(&c, &out, false).unwrap();
     export(&tc, &twin_out, false).unwrap();
     for s in [&sim, &twin] {
-        control(
+        ctl(
             s,
             "PATCH",
             "/__sim/pages/1000001",
             Some(json!({"body": body})),
         );
     }
-    control(&twin, "POST", "/__sim/stats/reset", None);
+    ctl(&twin, "POST", "/__sim/stats/reset", None);
     sync(&tc, &twin_out).unwrap();
     let (total, lookups) = requests(&twin);
     assert!(lookups > 0, "the sync looks the mentioned user up");
     let before_lookup = total - lookups;
 
     // The real run: only the first `before_lookup` requests are answered.
-    control(
+    ctl(
         &sim,
         "PUT",
         "/__sim/faults",
         Some(json!({"rate_limit_per_sec": 0.0001, "burst": before_lookup, "retry_after": "huge"})),
     );
     let faulted = sync(&c, &out).unwrap();
-    control(&sim, "DELETE", "/__sim/faults", None);
+    ctl(&sim, "DELETE", "/__sim/faults", None);
     assert_eq!(faulted.page_counts.modified, 1, "{}", faulted.summary());
     sync(&c, &out).unwrap();
     export(&c, &fresh, false).unwrap();
@@ -1584,7 +1610,7 @@ fn bug_2_an_included_mention_stays_an_account_id() {
     let c = client(&sim, "sim-token");
     let out = tmp("conv-bug2");
     let fresh = tmp("conv-bug2-fresh");
-    control(
+    ctl(
         &sim,
         "PATCH",
         "/__sim/pages/1000001",
@@ -1594,7 +1620,7 @@ fn bug_2_an_included_mention_stays_an_account_id() {
     );
     export(&c, &out, false).unwrap();
     let title = xml_escape(&live(&sim)["1000001"].title);
-    let created = control(
+    let created = ctl(
         &sim,
         "POST",
         "/__sim/pages",
@@ -1643,7 +1669,7 @@ fn bug_3_a_file_written_just_before_a_kill_is_orphaned_by_a_rename() {
     let scratch = tmp("conv-bug3-scratch");
     let fresh = tmp("conv-bug3-fresh");
     export(&c, &out, false).unwrap();
-    control(
+    ctl(
         &sim,
         "PATCH",
         "/__sim/pages/1000001",
@@ -1666,7 +1692,7 @@ fn bug_3_a_file_written_just_before_a_kill_is_orphaned_by_a_rename() {
     std::fs::copy(scratch.join(&b), out.join(&b)).unwrap();
     assert!(untracked(&out, &loaded(&out, "the killed run")).is_empty());
 
-    control(
+    ctl(
         &sim,
         "PATCH",
         "/__sim/pages/1000001",
@@ -1697,7 +1723,7 @@ fn bug_3_a_partial_file_left_by_a_kill_is_never_removed() {
     export(&c, &out, false).unwrap();
     let id = cme_client::PageId::new("1000001");
     let a = loaded(&out, "the export").pages[&id].output_path.clone();
-    control(
+    ctl(
         &sim,
         "PATCH",
         "/__sim/pages/1000001",
@@ -1716,7 +1742,7 @@ fn bug_3_a_partial_file_left_by_a_kill_is_never_removed() {
     );
     std::fs::write(out.join(&partial), b"# Second name\n\nhalf of it").unwrap();
     assert!(untracked(&out, &loaded(&out, "the killed run")).is_empty());
-    control(
+    ctl(
         &sim,
         "PATCH",
         "/__sim/pages/1000001",
@@ -1771,7 +1797,7 @@ fn bug_4_a_save_after_a_killed_save_leaves_the_backup_copy() {
     let _ = std::fs::remove_file(&backup);
     std::fs::hard_link(State::path(&out), &backup).unwrap();
     assert!(same_file(&State::path(&out), &backup));
-    control(
+    ctl(
         &sim,
         "PATCH",
         "/__sim/pages/1000001",

@@ -2,17 +2,107 @@
 //! control API, runs of the pipeline, and whole-tree snapshots.
 #![allow(dead_code)]
 pub mod links;
-use cme::cli::progress::{Phase, Progress};
-use cme::state::STATE_FILE;
+use cme::state::{STATE_FILE, State};
 use cme::sync::Selection;
 use cme::sync::outcome::Outcome;
+use cme::sync::progress::{Phase, Progress};
 use cme::sync::{Start, SyncRequest};
 use cme_client::{Client, ClientConfig, Credentials, Flavor, RetryPolicy, Secret};
-use confluence_sim::SimHandle;
+use confluence_sim::{SimConfig, SimHandle};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
+
+/// A test's site: a simulator, a client of it (`sim-token`, quick
+/// retries) and an output folder (`tmp(name)`, not created). Fields are
+/// public so a test can take them apart: `let Site { sim, client: c, out }
+/// = Site::demo("name");`.
+pub struct Site {
+    pub sim: SimHandle,
+    pub client: Client,
+    pub out: PathBuf,
+}
+
+impl Site {
+    /// The bundled demo site.
+    pub fn demo(name: &str) -> Self {
+        Self::with(SimConfig::demo(), name)
+    }
+
+    /// A generated site (`SimConfig::generate(spec)`).
+    pub fn generated(spec: &str, name: &str) -> Self {
+        Self::with(SimConfig::generate(spec).unwrap(), name)
+    }
+
+    pub fn with(config: SimConfig, name: &str) -> Self {
+        let sim = confluence_sim::spawn(config).unwrap();
+        let client = client(&sim, "sim-token");
+        Site {
+            sim,
+            client,
+            out: tmp(name),
+        }
+    }
+
+    /// The demo site, exported (`all-spaces`) into `out`.
+    pub fn exported(name: &str) -> Self {
+        let site = Self::demo(name);
+        export(&site.client, &site.out, false).unwrap();
+        site
+    }
+
+    /// A control-API call that must succeed.
+    pub fn ctl(&self, method: &str, path: &str, body: impl Into<Option<Value>>) -> Value {
+        ctl(&self.sim, method, path, body)
+    }
+
+    /// Requests the simulator has answered since it started (or the last
+    /// stats reset).
+    pub fn requests(&self) -> u64 {
+        requests(&self.sim)
+    }
+
+    /// The id of the page exported at `path` in `out`.
+    pub fn id_at(&self, path: &str) -> String {
+        id_at(&self.out, path)
+    }
+}
+
+/// Requests the simulator has answered since it started (or the last
+/// stats reset); `/__sim` calls do not count.
+pub fn requests(sim: &SimHandle) -> u64 {
+    ctl(sim, "GET", "/__sim/stats", None)["requests"]
+        .as_u64()
+        .unwrap()
+}
+
+/// Requests other than user-name lookups (a rewritten page asks for the
+/// names of the users it mentions, as any rewrite does).
+pub fn requests_but_users(sim: &SimHandle) -> u64 {
+    let stats = ctl(sim, "GET", "/__sim/stats", None);
+    let users: u64 = stats["by_route"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(route, _)| route.contains("/user"))
+        .filter_map(|(_, n)| n.as_u64())
+        .sum();
+    stats["requests"].as_u64().unwrap() - users
+}
+
+/// The id of the page the state in `out` says is exported at `path`.
+pub fn id_at(out: &Path, path: &str) -> String {
+    State::load(out)
+        .unwrap()
+        .unwrap()
+        .pages
+        .iter()
+        .find(|(_, p)| p.output_path == path)
+        .unwrap_or_else(|| panic!("no page at {path}"))
+        .0
+        .to_string()
+}
 
 pub fn client(sim: &SimHandle, token: &str) -> Client {
     let mut cfg = ClientConfig::new(
@@ -133,33 +223,15 @@ pub fn written(o: &Outcome) -> usize {
     o.page_counts.new + o.page_counts.modified + o.page_counts.moved
 }
 
-pub fn control(sim: &SimHandle, method: &str, path: &str, body: Option<Value>) -> Value {
-    let url = format!("{}{path}", sim.url());
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .build()
-        .into();
-    let mut resp = match (method, body) {
-        ("GET", _) => agent.get(&url).call(),
-        ("POST", Some(b)) => agent
-            .post(&url)
-            .header("content-type", "application/json")
-            .send(b.to_string()),
-        ("POST", None) => agent.post(&url).send_empty(),
-        ("PUT", Some(b)) => agent
-            .put(&url)
-            .header("content-type", "application/json")
-            .send(b.to_string()),
-        ("PATCH", Some(b)) => agent
-            .patch(&url)
-            .header("content-type", "application/json")
-            .send(b.to_string()),
-        ("DELETE", _) => agent.delete(&url).call(),
-        other => panic!("unsupported {other:?}"),
-    }
-    .unwrap();
-    let text = resp.body_mut().read_to_string().unwrap_or_default();
-    serde_json::from_str(&text).unwrap_or(Value::Null)
+/// A control-API call that must succeed (a 2xx); its JSON answer. `body`
+/// is a `Value` or `None`.
+pub fn ctl(sim: &SimHandle, method: &str, path: &str, body: impl Into<Option<Value>>) -> Value {
+    let (status, v) = sim.control(method, path, body.into());
+    assert!(
+        (200..300).contains(&status),
+        "{method} {path}: {status} {v}"
+    );
+    v
 }
 
 /// A GET on the Confluence API as `sim@example.com`.
@@ -245,6 +317,34 @@ pub fn tree(root: &Path) -> BTreeMap<String, Vec<u8>> {
     out
 }
 
+/// Every file below `root` (state included) with its bytes and
+/// modification time.
+pub fn snapshot(root: &Path) -> BTreeMap<String, (Vec<u8>, std::time::SystemTime)> {
+    tree(root)
+        .into_iter()
+        .map(|(k, v)| {
+            let m = std::fs::metadata(root.join(&k))
+                .unwrap()
+                .modified()
+                .unwrap();
+            (k, (v, m))
+        })
+        .collect()
+}
+
+/// Runs the `cme` binary against `sim` with `sim-token` from the
+/// environment and no settings file.
+pub fn cli(args: &[&str], sim: &SimHandle) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_cme"))
+        .args(args)
+        .env("CME_URL", sim.url())
+        .env("CME_EMAIL", "sim@example.com")
+        .env("CME_API_TOKEN", "sim-token")
+        .env("CME_CONFIG", "/nonexistent/cme-test-config.toml")
+        .output()
+        .unwrap()
+}
+
 /// Runs the `cme` binary with `config` as its settings file and only the
 /// `env` given of our variables (the caller's CME_* are removed).
 pub fn cme_bin(config: &Path, args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
@@ -264,4 +364,15 @@ pub fn cme_bin(config: &Path, args: &[&str], env: &[(&str, &str)]) -> std::proce
         cmd.env(k, v);
     }
     cmd.output().unwrap()
+}
+
+/// A page path template, checked.
+pub fn page_template(t: &str) -> cme::options::template::PathTemplate {
+    cme::options::template::PathTemplate::parse(t, cme::options::template::Kind::Page).unwrap()
+}
+
+/// An attachment path template, checked.
+pub fn attachment_template(t: &str) -> cme::options::template::PathTemplate {
+    cme::options::template::PathTemplate::parse(t, cme::options::template::Kind::Attachment)
+        .unwrap()
 }
