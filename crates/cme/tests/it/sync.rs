@@ -791,7 +791,10 @@ fn ctrl_c_stops_within_two_seconds_with_the_state_saved() {
     .unwrap();
     ctl(&sim, "PUT", "/__sim/faults", json!({"latency_ms": 40}));
     let out = tmp("ctrl-c");
-    for delay_ms in [150u64, 1500] {
+    // First before anything is saved; then once the run has saved its state
+    // and is writing pages (waiting for that, not for a fixed time, which a
+    // loaded machine may not reach).
+    for wait_for_state in [false, true] {
         let mut child = Command::new(env!("CARGO_BIN_EXE_cme"))
             .args(["all-spaces", "--append", "-o", out.to_str().unwrap()])
             .env("CME_URL", sim.url())
@@ -802,7 +805,17 @@ fn ctrl_c_stops_within_two_seconds_with_the_state_saved() {
             .stderr(std::process::Stdio::piped())
             .spawn()
             .unwrap();
-        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        if wait_for_state {
+            let started = std::time::Instant::now();
+            while !out.join(cme::state::STATE_FILE).exists() {
+                assert!(
+                    started.elapsed().as_secs() < 60,
+                    "the export saved no state in 60 s"
+                );
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+        }
+        std::thread::sleep(std::time::Duration::from_millis(150));
         let sent = std::time::Instant::now();
         // SAFETY: signalling our own child by pid.
         unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
@@ -816,7 +829,11 @@ fn ctrl_c_stops_within_two_seconds_with_the_state_saved() {
             );
             std::thread::sleep(std::time::Duration::from_millis(20));
         };
-        assert_eq!(status.code(), Some(130), "after {delay_ms} ms");
+        assert_eq!(
+            status.code(),
+            Some(130),
+            "interrupted with the state saved: {wait_for_state}"
+        );
         if let Some(state) = State::load(&out).unwrap() {
             assert_eq!(state.scopes.len(), 1);
         }
