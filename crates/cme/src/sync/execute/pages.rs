@@ -132,11 +132,7 @@ pub async fn write_pages(
                 out.vanished.push(w.path.to_string());
                 continue;
             }
-            let names: Vec<String> = remote
-                .attachments
-                .get(&w.id)
-                .map(|l| l.iter().map(|a| a.filename.clone()).collect())
-                .unwrap_or_default();
+            let names: Vec<String> = remote.attachment_names(&w.id);
             let opts = Options {
                 title: Some(placed.meta.title.clone()),
                 ..ex.options.clone()

@@ -49,11 +49,7 @@ pub async fn write_sidecars_only(
             else {
                 continue;
             };
-            let names: Vec<String> = remote
-                .attachments
-                .get(&w.id)
-                .map(|l| l.iter().map(|a| a.filename.clone()).collect())
-                .unwrap_or_default();
+            let names: Vec<String> = remote.attachment_names(&w.id);
             let sidecar = write_sidecar(
                 ex,
                 remote,

@@ -9,7 +9,7 @@ use crate::state::Scope;
 use crate::sync::progress::Progress;
 use crate::sync::remote::inventory::{Listing, Selection, includes_archived, list};
 use anyhow::Result;
-use cme_client::{Client, Error, PageMeta, Space, SpaceId};
+use cme_client::{Client, Error, PageId, PageMeta, Space, SpaceId};
 use std::collections::{BTreeMap, HashSet};
 
 /// What Confluence says now, for the tracked scopes.
@@ -36,6 +36,15 @@ pub struct Remote {
 }
 
 impl Remote {
+    /// The file names of `page`'s listed attachments, in name order: what
+    /// the converter is told the page has.
+    pub fn attachment_names(&self, page: &PageId) -> Vec<String> {
+        self.attachments
+            .get(page)
+            .map(|l| l.iter().map(|a| a.filename.clone()).collect())
+            .unwrap_or_default()
+    }
+
     /// Whether every listing completed.
     pub fn complete(&self) -> bool {
         self.problems.is_empty()
