@@ -1,31 +1,14 @@
 //! `-q`, `-v`/`-vv` and `--log-file`: how much the program says while it
 //! works, and where. Logs go through `tracing`; the progress display is
 //! chosen here too, so bars and log lines never fight over stderr.
+pub use crate::cli::args::log::LogArgs;
 use crate::cli::progress::Display;
 use anyhow::{Context as _, Result};
-use clap::{ArgAction, Args};
-use std::path::PathBuf;
 use std::str::FromStr as _;
 use std::sync::OnceLock;
 use tracing_subscriber::filter::Targets;
 use tracing_subscriber::layer::SubscriberExt as _;
 use tracing_subscriber::util::SubscriberInitExt as _;
-
-/// Flags every command accepts.
-#[derive(Debug, Args, Clone, Default)]
-#[command(next_help_heading = "Progress and logging")]
-pub struct LogArgs {
-    /// No progress display; only the report, warnings and errors
-    #[arg(short, long, global = true, conflicts_with = "verbose")]
-    pub quiet: bool,
-    /// Log on stderr: -v requests, retries and warnings; -vv everything
-    /// (or set CME_LOG / RUST_LOG, e.g. `CME_LOG=cme_client=debug`)
-    #[arg(short, long, global = true, action = ArgAction::Count)]
-    pub verbose: u8,
-    /// Append the log to FILE instead of stderr (at -v level unless -vv)
-    #[arg(long, global = true, value_name = "FILE")]
-    pub log_file: Option<PathBuf>,
-}
 
 static DISPLAY: OnceLock<Display> = OnceLock::new();
 

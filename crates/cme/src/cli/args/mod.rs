@@ -3,5 +3,6 @@
 //! a run that writes may do. The commands' own flags sit with each command.
 pub mod connection;
 pub mod layout;
+pub mod log;
 pub mod markdown;
 pub mod run;
