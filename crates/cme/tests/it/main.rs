@@ -24,3 +24,4 @@ mod sync;
 mod terminal;
 mod throttle;
 mod urls;
+mod yaml_readers;
