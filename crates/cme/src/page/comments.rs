@@ -427,6 +427,33 @@ mod tests {
             .collect()
     }
 
+    /// Comments go through the page's converter: a script link in one
+    /// keeps its words and loses the link.
+    #[test]
+    fn script_links_in_comments_lose_the_link() {
+        let all = vec![
+            comment(
+                "1",
+                None,
+                CommentLocation::Footer,
+                r#"<p><a href="javascript:alert(1)">click me</a> <img src="data:text/html,x" alt="pic"/></p>"#,
+            ),
+            comment(
+                "2",
+                Some("1"),
+                CommentLocation::Footer,
+                r#"<p><a href="vbscript:msgbox(1)">reply link</a></p>"#,
+            ),
+        ];
+        let md = render("T", &select(CommentsMode::All, &all), &convert);
+        for kept in ["click me", "pic", "reply link"] {
+            assert!(md.contains(kept), "{md}");
+        }
+        for gone in ["javascript", "data:", "vbscript"] {
+            assert!(!md.contains(gone), "{md}");
+        }
+    }
+
     #[test]
     fn reply_chains_of_any_depth_are_kept() {
         let all = chain(300);

@@ -97,9 +97,7 @@ fn timestamp(s: &str) -> Option<[u32; 6]> {
     }
     p.blanks();
     if p.byte(b'Z').is_none() && !p.0.is_empty() {
-        if p.byte(b'+').or_else(|| p.byte(b'-')).is_none() {
-            return None;
-        }
+        p.byte(b'+').or_else(|| p.byte(b'-'))?;
         p.digits(1, 2)?;
         p.byte(b':');
         if !p.0.is_empty() {
