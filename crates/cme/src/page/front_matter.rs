@@ -345,11 +345,16 @@ mod tests {
             let mut m = meta(s);
             m.info.labels = Some(vec![s.to_string()]);
             m.info.author.as_mut().unwrap().display_name = Some(s.to_string());
-            let props = vec![(s.to_string(), s.to_string())];
+            // A key given twice is still one key (the first value).
+            let props = vec![
+                (s.to_string(), s.to_string()),
+                (s.to_string(), "second".to_string()),
+            ];
             let text = PageFacts::new(&m, None, "DEMO", "u", &HashMap::new(), &props)
                 .render()
                 .unwrap();
             let q = crate::page::yaml::quoted(s);
+            assert!(!text.contains("second"), "{s:?}: duplicate key in\n{text}");
             for line in [
                 format!("\ntitle: {q}\n"),
                 format!("\nauthor: {q}\n"),
