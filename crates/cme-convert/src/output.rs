@@ -28,13 +28,29 @@ pub enum WarningKind {
     Degraded,
 }
 
-/// One warning.
+impl WarningKind {
+    /// The kind in words: `parse`, `unknown-macro`, `unresolved`,
+    /// `include`, `degraded`.
+    pub fn name(self) -> &'static str {
+        match self {
+            WarningKind::Parse => "parse",
+            WarningKind::UnknownMacro => "unknown-macro",
+            WarningKind::Unresolved => "unresolved",
+            WarningKind::Include => "include",
+            WarningKind::Degraded => "degraded",
+        }
+    }
+}
+
+/// One warning, listed once however often it was met.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Warning {
     /// Category.
     pub kind: WarningKind,
     /// Human-readable detail.
     pub message: String,
+    /// How many times it was met on the page (at least 1).
+    pub count: u64,
 }
 
 /// The result of [`crate::convert`].

@@ -50,6 +50,78 @@ pub(crate) fn encode_fragment(slug: &str) -> String {
     out
 }
 
+/// The schemes a link or image from a page may keep. Anything else
+/// (`javascript:`, `vbscript:`, `data:`, `file:`) could run code or read
+/// files where the Markdown is published, so it loses the link.
+const SAFE_SCHEMES: [&str; 3] = ["http", "https", "mailto"];
+
+/// The scheme of `href` when it is not one of [`SAFE_SCHEMES`], lower
+/// case; `None` for a safe URL or a relative reference (a path, `//host`,
+/// `?query`, `#fragment`). `href` is read as a browser reads it once a
+/// Markdown renderer has decoded it: tabs and line breaks anywhere and
+/// leading controls and spaces are ignored, and character references
+/// (`javascript&colon;`, `&#58;`) are decoded.
+pub(crate) fn unsafe_scheme(href: &str) -> Option<String> {
+    let decoded = decode_references(href);
+    let cleaned: String = decoded
+        .chars()
+        .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
+        .collect();
+    let cleaned = cleaned.trim_start_matches(|c: char| c <= ' ');
+    let head = &cleaned[..cleaned.find(['/', '?', '#']).unwrap_or(cleaned.len())];
+    let scheme = &head[..head.find(':')?];
+    let valid = scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+        && scheme
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+    let scheme = scheme.to_ascii_lowercase();
+    (valid && !SAFE_SCHEMES.contains(&scheme.as_str())).then_some(scheme)
+}
+
+/// `s` with the character references a Markdown renderer decodes in a
+/// link destination undone: numeric ones and the named ones that spell
+/// URL syntax or what browsers skip (no other named one spells a `:`).
+fn decode_references(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(amp) = rest.find('&') {
+        out.push_str(&rest[..amp]);
+        rest = &rest[amp..];
+        let end = rest[1..]
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '#'))
+            .map(|i| i + 1);
+        let Some(end) = end.filter(|&e| e > 1 && rest[e..].starts_with(';')) else {
+            out.push('&');
+            rest = &rest[1..];
+            continue;
+        };
+        let name = &rest[1..end];
+        let numeric = name
+            .strip_prefix('#')
+            .and_then(|n| match n.strip_prefix(['x', 'X']) {
+                Some(hex) => u32::from_str_radix(hex, 16).ok(),
+                None => n.parse().ok(),
+            });
+        let c = match (numeric, name) {
+            (Some(n), _) => Some(char::from_u32(n).unwrap_or('\u{fffd}')),
+            (None, "colon") => Some(':'),
+            (None, "Tab" | "NewLine") => Some('\n'),
+            (None, "sol") => Some('/'),
+            (None, "quest") => Some('?'),
+            (None, "num") => Some('#'),
+            (None, "amp") => Some('&'),
+            _ => None,
+        };
+        match c {
+            Some(c) => out.push(c),
+            None => out.push_str(&rest[..=end]),
+        }
+        rest = &rest[end + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// Decodes a tiny link's code (`/x/CODE`) to a page id. Confluence writes
 /// the id's little-endian bytes in base64 with `+` as `_` and `/` as `-`,
 /// then strips trailing `A`s (zero bits) and `=` padding. The CLI's URL
@@ -94,6 +166,47 @@ mod tests {
     fn encodes_components_and_titles() {
         assert_eq!(encode_component("a b&c=d/é~"), "a%20b%26c%3Dd%2F%C3%A9~");
         assert_eq!(encode_title("R&D 100% Plan"), "R%26D+100%25+Plan");
+    }
+
+    #[test]
+    fn only_web_and_mail_schemes_are_safe() {
+        for (href, scheme) in [
+            ("javascript:alert(1)", "javascript"),
+            ("JavaScript:alert(1)", "javascript"),
+            (" \u{1}javascript:alert(1)", "javascript"),
+            ("java\tscr\nipt:alert(1)", "javascript"),
+            ("vbscript:msgbox(1)", "vbscript"),
+            ("data:text/html;base64,PHNjcmlwdD4=", "data"),
+            ("data:image/png;base64,AAAA", "data"),
+            ("file:///etc/passwd", "file"),
+            ("javascript&#58;alert(1)", "javascript"),
+            ("javascript&#x3a;alert(1)", "javascript"),
+            ("javascript&colon;alert(1)", "javascript"),
+            ("tel:123", "tel"),
+            ("C:\\x", "c"),
+        ] {
+            assert_eq!(unsafe_scheme(href).as_deref(), Some(scheme), "{href}");
+        }
+        for href in [
+            "https://x.example/a?b=c&d=e",
+            "HTTP://x",
+            "mailto:a@b.example?subject=a&body=b",
+            "/wiki/spaces/X",
+            "//cdn.example/x.png",
+            "#top",
+            "?q=1",
+            "page.md",
+            "../Q&A.md",
+            "R&D;notes.md",
+            "javascript&foo;alert(1)",
+            "https://x/?a&colon;b",
+            "a/b:c",
+            "Meeting 10:30",
+            "javascript%3Aalert(1)",
+            "",
+        ] {
+            assert_eq!(unsafe_scheme(href), None, "{href}");
+        }
     }
 
     #[test]

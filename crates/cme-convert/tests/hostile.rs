@@ -199,3 +199,33 @@ proptest! {
         prop_assert!(tree.len() > 1);
     }
 }
+
+/// 100,000 identical warnings are one entry counted 100,000 times; past
+/// 1,000 different ones the rest are counted, not listed, and not lost.
+#[test]
+fn warning_floods_are_grouped_and_counted() {
+    let out = convert(
+        &"<p><a href=\"#nowhere\">x</a></p>".repeat(100_000),
+        &OfflineContext::default(),
+        &Options::default(),
+    );
+    assert_eq!(
+        out.warnings.len(),
+        1,
+        "{:?}",
+        &out.warnings[..3.min(out.warnings.len())]
+    );
+    assert_eq!(out.warnings[0].count, 100_000);
+    let storage: String = (0..3000)
+        .map(|i| format!("<p><a href=\"#nowhere{i}\">x</a><a href=\"#nowhere{i}\">y</a></p>"))
+        .collect();
+    let out = convert(&storage, &OfflineContext::default(), &Options::default());
+    assert_eq!(out.warnings.len(), 1001);
+    assert!(out.warnings[..1000].iter().all(|w| w.count == 2));
+    assert_eq!(out.warnings[1000].count, 4000);
+    assert_eq!(
+        out.warnings[1000].message,
+        "more unresolved warnings on this page, not listed one by one"
+    );
+    assert_eq!(out.warnings.iter().map(|w| w.count).sum::<u64>(), 6000);
+}

@@ -313,3 +313,91 @@ fn images_and_wiki_links_never_dangle() {
         "[[Home]] [Run Book](https://acme.atlassian.net/wiki/display/OPS/Run+Book)\n"
     );
 }
+
+/// Every link and image destination in `markdown`, as a CommonMark reader
+/// (comrak) sees it after decoding escapes and character references.
+fn destinations(markdown: &str) -> Vec<String> {
+    use comrak::nodes::NodeValue;
+    let arena = comrak::Arena::new();
+    let root = comrak::parse_document(&arena, markdown, &comrak::Options::default());
+    root.descendants()
+        .filter_map(|n| match &n.data.borrow().value {
+            NodeValue::Link(l) | NodeValue::Image(l) => Some(l.url.clone()),
+            NodeValue::HtmlInline(h)
+            | NodeValue::HtmlBlock(comrak::nodes::NodeHtmlBlock { literal: h, .. }) => {
+                Some(h.clone())
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn script_and_file_targets_lose_the_link_and_keep_the_text() {
+    let hostile = [
+        "javascript:alert(1)",
+        "JavaScript:alert(1)",
+        " java\tscript:alert(1)",
+        "javascript&colon;alert(1)",
+        "javascript&#58;alert(1)",
+        "vbscript:msgbox(1)",
+        "data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==",
+        "file:///etc/passwd",
+    ];
+    for href in hostile {
+        let attr = href.replace('&', "&amp;").replace('\t', "&#9;");
+        let storage = format!(
+            concat!(
+                r#"<p><a href="{0}">html link</a> "#,
+                r#"<ac:link><ri:url ri:value="{0}"/><ac:plain-text-link-body><![CDATA[ac link]]></ac:plain-text-link-body></ac:link> "#,
+                r#"<img src="{0}" alt="html image"/> "#,
+                r#"<ac:image ac:alt="ac image"><ri:url ri:value="{0}"/></ac:image> "#,
+                r#"<ac:image ac:alt="wide image" ac:width="300"><ri:url ri:value="{0}"/></ac:image> "#,
+                r#"<ac:structured-macro ac:name="widget"><ac:parameter ac:name="url"><ri:url ri:value="{0}"/></ac:parameter></ac:structured-macro></p>"#,
+            ),
+            attr
+        );
+        let out = convert(&storage, &Site::default(), &Options::default());
+        for text in [
+            "html link",
+            "ac link",
+            "html image",
+            "ac image",
+            "wide image",
+        ] {
+            assert!(
+                out.markdown.contains(text),
+                "{href}: `{text}` lost:\n{}",
+                out.markdown
+            );
+        }
+        for d in destinations(&out.markdown) {
+            let d = d.to_ascii_lowercase().replace(['\t', ' '], "");
+            for bad in ["javascript", "vbscript", "data:", "file:"] {
+                assert!(!d.contains(bad), "{href}: `{d}` kept in:\n{}", out.markdown);
+            }
+        }
+        let dropped = out
+            .warnings
+            .iter()
+            .filter(|w| w.message.contains("was dropped"))
+            .map(|w| w.count)
+            .sum::<u64>();
+        assert_eq!(dropped, 6, "{href}: {:?}", out.warnings);
+    }
+    // http, https, mailto and relative targets keep their links.
+    let out = md(concat!(
+        r#"<p><a href="https://x.example/a?b=1&amp;c=2">web</a> <a href="mailto:a@b.example">mail</a> "#,
+        r#"<a href="/wiki/x">site</a> <a href="other.html">relative</a></p>"#,
+    ));
+    assert_eq!(
+        destinations(&out),
+        [
+            "https://x.example/a?b=1&c=2",
+            "mailto:a@b.example",
+            "https://acme.atlassian.net/wiki/x",
+            "other.html"
+        ],
+        "{out}"
+    );
+}

@@ -332,12 +332,13 @@ impl Renderer<'_> {
                 let src = t.attr(c, "src").unwrap_or("").to_owned();
                 let alt = t.attr(c, "alt").unwrap_or("").to_owned();
                 let title = t.attr(c, "title").unwrap_or("").to_owned();
-                if !src.is_empty() {
-                    run.push(Inline::Image {
-                        url: self.image_src(src),
-                        title,
-                        alt,
-                    });
+                let url = if src.is_empty() {
+                    src
+                } else {
+                    self.image_src(src)
+                };
+                if !url.is_empty() {
+                    run.push(Inline::Image { url, title, alt });
                 } else {
                     push_text(run, &alt);
                 }

@@ -63,6 +63,8 @@ pub(crate) struct Renderer<'c> {
     properties: Vec<(String, String)>,
     headings: Vec<Heading>,
     warnings: Vec<Warning>,
+    /// Where each distinct warning is in `warnings`.
+    warning_at: HashMap<(WarningKind, String), usize>,
     anchorizer: Anchorizer,
     /// Where this page's `#anchor` links can land.
     anchors: anchors::Anchors,
@@ -132,6 +134,7 @@ pub(crate) fn convert(
         properties: Vec::new(),
         headings: Vec::new(),
         warnings: Vec::new(),
+        warning_at: HashMap::new(),
         anchorizer: Anchorizer::new(),
         anchors: anchors::Anchors::default(),
         other_anchors: HashMap::new(),
@@ -193,13 +196,32 @@ pub(crate) fn convert(
     }
 }
 
+/// Different warnings listed for one page; more are counted.
+const MAX_WARNINGS: usize = 1000;
+
 impl Renderer<'_> {
+    /// Records a warning. Identical ones are listed once and counted;
+    /// past [`MAX_WARNINGS`] different ones, the rest are counted in one
+    /// entry per kind, so a hostile page costs bounded memory and the
+    /// counts stay true.
     fn warn(&mut self, kind: WarningKind, message: impl Into<String>) {
-        if self.warnings.len() < 1000 {
-            self.warnings.push(Warning {
-                kind,
-                message: message.into(),
-            });
+        let mut key = (kind, message.into());
+        if self.warnings.len() >= MAX_WARNINGS && !self.warning_at.contains_key(&key) {
+            key.1 = format!(
+                "more {} warnings on this page, not listed one by one",
+                kind.name()
+            );
+        }
+        match self.warning_at.get(&key) {
+            Some(&i) => self.warnings[i].count += 1,
+            None => {
+                self.warnings.push(Warning {
+                    kind,
+                    message: key.1.clone(),
+                    count: 1,
+                });
+                self.warning_at.insert(key, self.warnings.len() - 1);
+            }
         }
     }
 

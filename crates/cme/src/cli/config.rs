@@ -368,7 +368,9 @@ fn is_email(s: &str) -> bool {
 }
 
 /// toml's error without the quoted source: where it is, which key, and
-/// toml's one-line message (with values of secret-looking keys blanked).
+/// toml's one-line message with every value it quotes left out (a type
+/// error names the value: a token pasted under the wrong key would be
+/// printed), and any message of a secret-looking key replaced.
 fn describe_toml_error(text: &str, err: &toml::de::Error) -> String {
     let Some(span) = err.span() else {
         return "the file is not valid TOML".to_owned();
@@ -382,8 +384,9 @@ fn describe_toml_error(text: &str, err: &toml::de::Error) -> String {
     let key = line
         .split_once('=')
         .map(|(k, _)| k.trim().trim_matches('"').trim_matches('\''))
-        .filter(|k| !k.is_empty() && !k.starts_with('['));
-    let mut message = err.message().trim().to_owned();
+        .filter(|k| !k.is_empty() && !k.starts_with('['))
+        .filter(|k| shown_key(k));
+    let mut message = without_values(err.message().trim(), key);
     if let Some(k) = key {
         if is_secret_key(k) {
             // Blank whatever of the value the message repeats.
@@ -401,6 +404,61 @@ fn describe_toml_error(text: &str, err: &toml::de::Error) -> String {
     } else {
         format!("line {line_no}, column {column}: {message}")
     }
+}
+
+/// Whether a key of the file may be named in an error: a setting, or
+/// something short enough to be a typo of one. A long one may be a token
+/// pasted on the wrong line (API tokens and PATs are 44 characters or more).
+fn shown_key(k: &str) -> bool {
+    KEYS.contains(&k)
+        || (k.len() <= 32
+            && k.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
+}
+
+/// `message` with what it quotes blanked (`"…"`, `` `…` ``), except the
+/// names of settings, the `key` at fault and punctuation (`` `=` ``):
+/// those are not values.
+fn without_values(message: &str, key: Option<&str>) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut rest = message;
+    while let Some(i) = rest.find(['`', '"']) {
+        out.push_str(&rest[..i]);
+        let quote = rest.as_bytes()[i] as char;
+        let after = &rest[i + 1..];
+        // The closing quote; `\"` inside a double-quoted value is escaped.
+        let mut end = None;
+        let mut escaped = false;
+        for (j, c) in after.char_indices() {
+            match c {
+                '\\' if quote == '"' && !escaped => escaped = true,
+                c if c == quote && !escaped => {
+                    end = Some(j);
+                    break;
+                }
+                _ => escaped = false,
+            }
+        }
+        let Some(end) = end else {
+            // Unbalanced: nothing after it is shown.
+            out.push(quote);
+            out.push('…');
+            return out;
+        };
+        let inner = &after[..end];
+        let named = KEYS.contains(&inner)
+            || SETTINGS.iter().any(|s| s.name == inner)
+            || key == Some(inner)
+            || (quote == '`'
+                && inner.chars().count() <= 2
+                && !inner.chars().any(char::is_alphanumeric));
+        out.push(quote);
+        out.push_str(if named { inner } else { "…" });
+        out.push(quote);
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    out
 }
 
 #[cfg(test)]
@@ -488,6 +546,52 @@ mod tests {
         assert!(
             e.contains("key `token`") && e.contains("CME_API_TOKEN"),
             "{e}"
+        );
+    }
+
+    /// A value in the wrong key (a token where a number or a flag goes)
+    /// is never printed, whatever the type error.
+    #[test]
+    fn type_errors_never_quote_the_value() {
+        // Shortened; real ones are 44 (PAT) to 192 (API token) characters.
+        let secret = "ATATT3xFfGF0-hunter2";
+        for text in [
+            format!("concurrency = \"{secret}\"\n"),
+            format!("breadcrumbs = \"{secret}\"\n"),
+            format!("url = [\"{secret}\"]\n"),
+            format!("email = {{ a = \"{secret}\" }}\n"),
+            format!("link-style = 7{secret}\n"),
+            "concurrency = 1234567890123\n".to_owned(),
+            "concurrency = -5\n".to_owned(),
+            format!("url = \"https://x\"\n\"{secret}{secret}{secret}\" = 1\n"),
+            format!("url = \"https://x\"\n{secret}{secret}{secret} = 1\n"),
+        ] {
+            let e = Config::parse(&text).unwrap_err().to_string();
+            for part in ["hunter2", "ATATT", "1234567890123", "-5"] {
+                assert!(!e.contains(part), "{text:?} gave {e}");
+            }
+            assert!(e.contains("line "), "{e}");
+        }
+        let e = Config::parse(&format!("concurrency = \"{secret}\"\n"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("key `concurrency`") && e.contains("string"),
+            "{e}"
+        );
+        assert_eq!(
+            without_values(
+                "unknown field `link-stlye`, expected one of `url`, `email`",
+                Some("link-stlye")
+            ),
+            "unknown field `link-stlye`, expected one of `url`, `email`"
+        );
+        assert_eq!(
+            without_values(
+                "invalid type: string \"a\\\"b\", expected `=` or `x1`",
+                None
+            ),
+            "invalid type: string \"…\", expected `=` or `…`"
         );
     }
 

@@ -124,28 +124,83 @@ fn author(c: &Comment) -> String {
     }
 }
 
-/// Prefixes every line with `> ` (a block quote nests any Markdown).
-fn quote(md: &str) -> String {
-    let mut out = String::with_capacity(md.len() + 16);
-    for line in md.trim_end_matches('\n').lines() {
-        if line.is_empty() {
-            out.push_str(">\n");
-        } else {
-            out.push_str("> ");
-            out.push_str(line);
-            out.push('\n');
-        }
-    }
-    out
+/// How deep replies nest as block quotes: a reply deeper than this is
+/// quoted this deep, after its parent, so a chain of any length is kept
+/// whole and stays readable (renderers give up on deeper nesting).
+const MAX_NESTING: usize = 32;
+
+/// A piece of a thread: text at the top level, or a line of a reply at
+/// its depth (1 for a reply to the thread's first comment), which gets
+/// one `> ` per level (capped at [`MAX_NESTING`]) when written.
+enum Piece {
+    Top(String),
+    Line(usize, String),
 }
 
-/// One comment and its replies (replies quoted one level deeper).
+/// One comment and all its replies, each reply quoted one level deeper
+/// than its parent. Walked with a stack, not recursion, so a chain of any
+/// depth neither overflows the stack nor is cut.
 fn thread(
-    c: &Comment,
+    root: &Comment,
     replies: &BTreeMap<&CommentId, Vec<&Comment>>,
     convert: &dyn Fn(&str) -> String,
-    depth: usize,
-) -> String {
+    md: &mut String,
+) {
+    enum Step<'a> {
+        Enter(&'a Comment, usize),
+        /// The reply at this depth and its replies are written.
+        Leave(usize),
+    }
+    let mut pieces: Vec<Piece> = Vec::new();
+    let mut stack = vec![Step::Enter(root, 0)];
+    while let Some(step) = stack.pop() {
+        match step {
+            Step::Enter(c, depth) => {
+                let text = comment(c, depth, convert);
+                if depth == 0 {
+                    pieces.push(Piece::Top(text));
+                } else {
+                    pieces.extend(text.lines().map(|l| Piece::Line(depth, l.to_owned())));
+                }
+                for r in replies.get(&c.id).into_iter().flatten().rev() {
+                    stack.push(Step::Leave(depth + 1));
+                    stack.push(Step::Enter(r, depth + 1));
+                }
+            }
+            Step::Leave(depth) => {
+                // A quoted reply ends at its last non-blank line, and a
+                // blank line (in its parent) follows it.
+                while matches!(pieces.last(), Some(Piece::Line(d, l)) if *d == depth && l.is_empty())
+                {
+                    pieces.pop();
+                }
+                pieces.push(match depth - 1 {
+                    0 => Piece::Top("\n".to_owned()),
+                    d => Piece::Line(d, String::new()),
+                });
+            }
+        }
+    }
+    for piece in pieces {
+        match piece {
+            Piece::Top(text) => md.push_str(&text),
+            Piece::Line(depth, line) => {
+                let nesting = depth.min(MAX_NESTING);
+                if line.is_empty() {
+                    md.push('>');
+                    md.push_str(&" >".repeat(nesting - 1));
+                } else {
+                    md.push_str(&"> ".repeat(nesting));
+                    md.push_str(&line);
+                }
+                md.push('\n');
+            }
+        }
+    }
+}
+
+/// One comment's header line and body, unquoted.
+fn comment(c: &Comment, depth: usize, convert: &dyn Fn(&str) -> String) -> String {
     let edited = if c.version > 1 {
         format!(" · edited {}", when(&c.modified))
     } else {
@@ -164,14 +219,22 @@ fn thread(
         md.push_str(body.trim_end_matches('\n'));
         md.push_str("\n\n");
     }
-    // Deep chains are cut rather than nested without end.
-    if depth < 32 {
-        for r in replies.get(&c.id).into_iter().flatten() {
-            md.push_str(&quote(&thread(r, replies, convert, depth + 1)));
-            md.push('\n');
+    md
+}
+
+/// Prefixes every line with `> ` (a block quote nests any Markdown).
+fn quote(md: &str) -> String {
+    let mut out = String::with_capacity(md.len() + 16);
+    for line in md.trim_end_matches('\n').lines() {
+        if line.is_empty() {
+            out.push_str(">\n");
+        } else {
+            out.push_str("> ");
+            out.push_str(line);
+            out.push('\n');
         }
     }
-    md
+    out
 }
 
 /// The sidecar of a page titled `title`, from its kept comments.
@@ -184,16 +247,32 @@ pub fn render(title: &str, kept: &[&Comment], convert: &dyn Fn(&str) -> String) 
     // a listed thread: one whose parent is missing (or whose chain loops,
     // which no real site sends) is a thread of its own, so every comment
     // shows exactly once.
-    let anchored = |c: &Comment| {
-        let mut cur = c.parent.as_ref();
-        for _ in 0..=kept.len() {
-            match cur.and_then(|p| parent_of.get(p)) {
-                None => return true,
-                Some(next) => cur = *next,
+    // Each chain is walked once: what a walk learns holds for every
+    // comment on it (a chain of 100,000 replies is not walked 100,000
+    // times).
+    let mut chain_ends: HashMap<&CommentId, bool> = HashMap::new();
+    for c in kept {
+        let mut path = Vec::new();
+        let mut on_path = std::collections::HashSet::new();
+        let mut cur = &c.id;
+        let ends = loop {
+            if let Some(&known) = chain_ends.get(cur) {
+                break known;
             }
+            if !on_path.insert(cur) {
+                break false;
+            }
+            path.push(cur);
+            match parent_of.get(cur).copied().flatten() {
+                Some(p) if parent_of.contains_key(p) => cur = p,
+                _ => break true,
+            }
+        };
+        for id in path {
+            chain_ends.insert(id, ends);
         }
-        false
-    };
+    }
+    let anchored = |c: &Comment| chain_ends.get(&c.id).copied().unwrap_or(true);
     let mut replies: BTreeMap<&CommentId, Vec<&Comment>> = BTreeMap::new();
     let mut roots = Vec::new();
     for c in kept {
@@ -221,7 +300,7 @@ pub fn render(title: &str, kept: &[&Comment], convert: &dyn Fn(&str) -> String) 
     if !footer.is_empty() {
         md.push_str("## Footer comments\n\n");
         for c in footer {
-            md.push_str(&thread(c, &replies, convert, 0));
+            thread(c, &replies, convert, &mut md);
         }
     }
     if !inline.is_empty() {
@@ -260,7 +339,7 @@ pub fn render(title: &str, kept: &[&Comment], convert: &dyn Fn(&str) -> String) 
                     md.push('\n');
                 }
             }
-            md.push_str(&thread(c, &replies, convert, 0));
+            thread(c, &replies, convert, &mut md);
         }
     }
     md.truncate(md.trim_end_matches('\n').len());
@@ -333,6 +412,148 @@ mod tests {
         assert_eq!(select(CommentsMode::Footer, &all).len(), 2);
         assert_eq!(select(CommentsMode::Inline, &all).len(), 1);
         assert!(select(CommentsMode::None, &all).is_empty());
+    }
+
+    /// A chain of `n` footer comments, each replying to the one before.
+    fn chain(n: usize) -> Vec<Comment> {
+        (0..n)
+            .map(|i| {
+                let mut c = comment("1", None, CommentLocation::Footer, &format!("<p>w{i}</p>"));
+                c.id = CommentId(format!("c{i}"));
+                c.parent = (i > 0).then(|| CommentId(format!("c{}", i - 1)));
+                c.created = format!("2026-01-01T10:00:00.{i:06}Z");
+                c
+            })
+            .collect()
+    }
+
+    /// Comments go through the page's converter: a script link in one
+    /// keeps its words and loses the link.
+    #[test]
+    fn script_links_in_comments_lose_the_link() {
+        let all = vec![
+            comment(
+                "1",
+                None,
+                CommentLocation::Footer,
+                r#"<p><a href="javascript:alert(1)">click me</a> <img src="data:text/html,x" alt="pic"/></p>"#,
+            ),
+            comment(
+                "2",
+                Some("1"),
+                CommentLocation::Footer,
+                r#"<p><a href="vbscript:msgbox(1)">reply link</a></p>"#,
+            ),
+        ];
+        let md = render("T", &select(CommentsMode::All, &all), &convert);
+        for kept in ["click me", "pic", "reply link"] {
+            assert!(md.contains(kept), "{md}");
+        }
+        for gone in ["javascript", "data:", "vbscript"] {
+            assert!(!md.contains(gone), "{md}");
+        }
+    }
+
+    #[test]
+    fn reply_chains_of_any_depth_are_kept() {
+        let all = chain(300);
+        let md = render("T", &select(CommentsMode::All, &all), &convert);
+        for i in 0..300 {
+            assert_eq!(
+                md.matches(&format!(" w{i}\n")).count() + md.matches(&format!("\nw{i}\n")).count(),
+                1,
+                "w{i}"
+            );
+        }
+        assert_eq!(md.matches("Reply from").count(), 299);
+        let deepest = format!("{}w299\n", "> ".repeat(MAX_NESTING));
+        assert!(
+            md.contains(&deepest),
+            "the deepest reply is quoted {MAX_NESTING} deep"
+        );
+        assert!(
+            !md.contains(&"> ".repeat(MAX_NESTING + 1)),
+            "nesting is capped"
+        );
+        assert!(!md.contains(&format!("{}>", "> ".repeat(MAX_NESTING))));
+
+        // 20,000 deep: no stack overflow, nothing dropped.
+        let all = chain(20_000);
+        let md = render("T", &select(CommentsMode::All, &all), &|s: &str| {
+            format!("{s}\n")
+        });
+        assert_eq!(md.matches("Reply from").count(), 19_999);
+        assert!(md.contains("<p>w19999</p>"));
+    }
+
+    /// The sidecar as it was written when threads were rendered
+    /// recursively (and cut at 32 levels): shallower threads must keep
+    /// their bytes.
+    fn recursive(
+        c: &Comment,
+        replies: &BTreeMap<&CommentId, Vec<&Comment>>,
+        convert: &dyn Fn(&str) -> String,
+        depth: usize,
+    ) -> String {
+        let mut md = super::comment(c, depth, convert);
+        for r in replies.get(&c.id).into_iter().flatten() {
+            md.push_str(&quote(&recursive(r, replies, convert, depth + 1)));
+            md.push('\n');
+        }
+        md
+    }
+
+    #[test]
+    fn threads_within_the_cap_keep_their_bytes() {
+        // Trees of every shape from a fixed pseudo-random sequence.
+        let mut seed = 7u64;
+        let mut next = |n: usize| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) as usize % n
+        };
+        for round in 0..200 {
+            let n = 1 + next(60);
+            let mut all = chain(n);
+            for (i, c) in all.iter_mut().enumerate().skip(1) {
+                // Reply to any earlier comment, or to none (a new thread).
+                c.parent = match next(8) {
+                    0 => None,
+                    _ => Some(CommentId(format!("c{}", next(i)))),
+                };
+                if next(3) == 0 {
+                    c.body = format!("<p>a{i}</p><p>b{i}</p><ul><li>x</li></ul>");
+                }
+                if next(5) == 0 {
+                    c.body = String::new();
+                }
+            }
+            let kept = select(CommentsMode::All, &all);
+            let mut replies: BTreeMap<&CommentId, Vec<&Comment>> = BTreeMap::new();
+            let mut depth: HashMap<&CommentId, usize> = HashMap::new();
+            let mut roots = Vec::new();
+            for c in &kept {
+                match &c.parent {
+                    Some(p) => {
+                        replies.entry(p).or_default().push(c);
+                        depth.insert(&c.id, depth[p] + 1);
+                    }
+                    None => {
+                        roots.push(*c);
+                        depth.insert(&c.id, 0);
+                    }
+                }
+            }
+            if depth.values().any(|&d| d > MAX_NESTING) {
+                continue;
+            }
+            for root in roots {
+                let mut md = String::new();
+                thread(root, &replies, &convert, &mut md);
+                assert_eq!(md, recursive(root, &replies, &convert, 0), "round {round}");
+            }
+        }
     }
 
     #[test]

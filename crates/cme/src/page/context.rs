@@ -193,9 +193,16 @@ impl PageContext<'_> {
 /// Percent-encodes a relative path for use as a link destination. Titles may
 /// hold `#`, `?` or `%`, which would otherwise read as a fragment, a query or
 /// an escape. Non-ASCII stays as is: every Markdown renderer accepts it, and
-/// it keeps the source readable.
+/// it keeps the source readable. A first segment with a `:` (or a `&`,
+/// which a Markdown renderer may decode to one: `&colon;`) would read as a
+/// URL scheme, so a page titled `javascript:alert(1)` is linked as
+/// `./javascript:alert(1).md`.
 pub fn url_path(path: &str) -> String {
-    let mut out = String::with_capacity(path.len());
+    let mut out = String::with_capacity(path.len() + 2);
+    let first = path.split('/').next().unwrap_or_default();
+    if first.contains([':', '&']) {
+        out.push_str("./");
+    }
     for ch in path.chars() {
         match ch {
             'A'..='Z'
@@ -240,5 +247,14 @@ mod tests {
             "../Q&A:%20100%25%20%231%3F.md"
         );
         assert_eq!(url_path("日本語/(x).md"), "日本語/%28x%29.md");
+        // Never a scheme.
+        assert_eq!(
+            url_path("javascript:alert(1).md"),
+            "./javascript:alert%281%29.md"
+        );
+        assert_eq!(url_path("data:x/y.md"), "./data:x/y.md");
+        assert_eq!(url_path("javascript&colon;x.md"), "./javascript&colon;x.md");
+        assert_eq!(url_path("../a:b.md"), "../a:b.md");
+        assert_eq!(url_path("/DEMO/a:b.md"), "/DEMO/a:b.md");
     }
 }

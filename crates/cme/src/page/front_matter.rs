@@ -3,6 +3,7 @@
 //! fixed order, and nothing that depends on the run, so an unchanged page
 //! gives the same bytes. Everything here either changes with the page's
 //! version or is in the inventory listing (labels), so a sync notices it.
+use super::yaml::{quoted, typed_plain, valid_timestamp};
 use cme_client::{PageMeta, UserRef};
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
@@ -105,9 +106,112 @@ impl<'a> PageFacts<'a> {
     }
 
     /// The block to put before the Markdown: `---`, YAML, `---`, blank line.
+    ///
+    /// Every string a YAML 1.1 or 1.2 reader would type ([`typed_plain`]:
+    /// `yes`, `12:30`, `2024-01-01`, `<<`) is quoted, so it reads back as
+    /// the same string in PyYAML, ruamel and Ruby too. `created` and
+    /// `modified` stay unquoted when they are real timestamps: they are
+    /// dates, and readers that type them get the date. The YAML library
+    /// picks the style of everything else, so those bytes do not change.
     pub fn render(&self) -> Result<String, serde_yaml_ng::Error> {
-        let yaml = serde_yaml_ng::to_string(self)?;
+        let mut quotes = Quotes::for_facts(self);
+        let mut typed = |s: &str| quotes.guard(s, false);
+        let author = self.author.as_deref().map(&mut typed);
+        let last_editor = self.last_editor.as_deref().map(&mut typed);
+        let (title, page_id, space, url) = (
+            typed(self.title),
+            typed(self.page_id),
+            typed(self.space),
+            typed(&self.url),
+        );
+        let tags: Vec<String> = self.tags.iter().map(|t| typed(t)).collect();
+        let properties: Vec<(String, String)> = self
+            .properties
+            .iter()
+            .map(|(k, v)| (typed(k), typed(v)))
+            .collect();
+        let created = self.created.map(|c| quotes.guard(c, true));
+        let modified = quotes.guard(self.modified, true);
+        let safe = PageFacts {
+            title: &title,
+            page_id: &page_id,
+            space: &space,
+            version: self.version,
+            author,
+            last_editor,
+            created: created.as_deref(),
+            modified: &modified,
+            tags: &tags,
+            url,
+            properties: &properties,
+        };
+        let yaml = quotes.restore(serde_yaml_ng::to_string(&safe)?);
         Ok(format!("---\n{yaml}---\n\n"))
+    }
+}
+
+/// Strings the YAML library would leave unquoted though a reader types
+/// them. serde_yaml_ng has no way to ask for a quoted style, so each such
+/// string is written as a placeholder the library always leaves plain, and
+/// the placeholder is then replaced by the quoted string. A placeholder is
+/// as long as its string (the library writes keys longer than 128
+/// characters in another form) and starts with a prefix no input
+/// contains, so it cannot match anything else in the output.
+struct Quotes {
+    prefix: String,
+    /// (placeholder, quoted string); one placeholder per string, so a
+    /// property key given twice is still seen as the same key.
+    swaps: Vec<(String, String)>,
+}
+
+impl Quotes {
+    fn for_facts(facts: &PageFacts) -> Self {
+        let mut inputs: Vec<&str> = vec![facts.title, facts.page_id, facts.space, &facts.url];
+        inputs.extend(facts.author.as_deref());
+        inputs.extend(facts.last_editor.as_deref());
+        inputs.extend(facts.created);
+        inputs.push(facts.modified);
+        inputs.extend(facts.tags.iter().map(String::as_str));
+        inputs.extend(
+            facts
+                .properties
+                .iter()
+                .flat_map(|(k, v)| [k.as_str(), v.as_str()]),
+        );
+        let prefix = (0u64..)
+            .map(|n| format!("cmeq{n}x"))
+            .find(|p| !inputs.iter().any(|s| s.contains(p.as_str())))
+            .expect("some prefix is unused");
+        Quotes {
+            prefix,
+            swaps: Vec::new(),
+        }
+    }
+
+    /// `s`, or a placeholder for it when a reader would type it plain.
+    /// `timestamp`: a real timestamp may stay plain.
+    fn guard(&mut self, s: &str, timestamp: bool) -> String {
+        if !typed_plain(s) || (timestamp && valid_timestamp(s)) {
+            return s.to_owned();
+        }
+        let quoted = quoted(s);
+        if let Some((placeholder, _)) = self.swaps.iter().find(|(_, q)| *q == quoted) {
+            return placeholder.clone();
+        }
+        let mut placeholder = format!("{}{}y", self.prefix, self.swaps.len());
+        while placeholder.len() < s.len() {
+            placeholder.push('z');
+        }
+        self.swaps.push((placeholder.clone(), quoted));
+        placeholder
+    }
+
+    /// The YAML with every placeholder replaced by its quoted string.
+    fn restore(&self, mut yaml: String) -> String {
+        for (placeholder, quoted) in &self.swaps {
+            yaml = yaml.replace(placeholder.as_str(), quoted);
+        }
+        yaml
     }
 }
 
@@ -229,6 +333,60 @@ mod tests {
                     "properties"
                 ]
             );
+        }
+    }
+
+    /// Every YAML 1.1/1.2 typed form is quoted wherever a string goes:
+    /// title, names, labels, property keys and values.
+    #[test]
+    fn typed_forms_are_quoted_everywhere() {
+        use crate::page::yaml::tests::TYPED;
+        for s in TYPED {
+            let mut m = meta(s);
+            m.info.labels = Some(vec![s.to_string()]);
+            m.info.author.as_mut().unwrap().display_name = Some(s.to_string());
+            // A key given twice is still one key (the first value).
+            let props = vec![
+                (s.to_string(), s.to_string()),
+                (s.to_string(), "second".to_string()),
+            ];
+            let text = PageFacts::new(&m, None, "DEMO", "u", &HashMap::new(), &props)
+                .render()
+                .unwrap();
+            let q = crate::page::yaml::quoted(s);
+            assert!(!text.contains("second"), "{s:?}: duplicate key in\n{text}");
+            for line in [
+                format!("\ntitle: {q}\n"),
+                format!("\nauthor: {q}\n"),
+                format!("\ntags:\n- {q}\n"),
+                format!("\nproperties:\n  {q}: {q}\n"),
+            ] {
+                assert!(text.contains(&line), "{s:?}: no {line:?} in\n{text}");
+            }
+        }
+    }
+
+    /// Values no reader types are written as the YAML library writes them,
+    /// byte for byte (so existing exports do not change), and real
+    /// timestamps stay plain.
+    #[test]
+    fn ordinary_values_are_unchanged() {
+        use crate::page::yaml::tests::PLAIN;
+        for s in PLAIN
+            .iter()
+            .chain(&["a: b", "line\nbreak", " padded ", "'q'", "42", "1e3"])
+        {
+            let mut m = meta(s);
+            m.info.labels = Some(vec![s.to_string(), "ops".into()]);
+            let props = vec![
+                (s.to_string(), s.to_string()),
+                ("Owner".into(), s.to_string()),
+            ];
+            let facts = PageFacts::new(&m, None, s, "u", &HashMap::new(), &props);
+            let text = facts.render().unwrap();
+            let before = format!("---\n{}---\n\n", serde_yaml_ng::to_string(&facts).unwrap());
+            assert_eq!(text, before);
+            assert!(text.contains("\ncreated: 2025-01-01T00:00:00.000Z\n"));
         }
     }
 

@@ -6,3 +6,4 @@ pub mod breadcrumbs;
 pub mod comments;
 pub mod context;
 pub mod front_matter;
+pub mod yaml;

@@ -31,6 +31,8 @@ pub struct Warning {
     /// `include`, `degraded`).
     pub kind: &'static str,
     pub message: String,
+    /// How many times the page met it (identical warnings are one entry).
+    pub count: u64,
 }
 
 /// What the run cost on the network, from the client's counters.
@@ -154,11 +156,12 @@ impl Outcome {
     /// `-v` shows each as it happens).
     pub fn warn(&mut self, path: &impl std::fmt::Display, w: &cme_convert::Warning) {
         let kind = warning_kind(w.kind);
-        tracing::info!(target: "cme::convert", path = %path, kind, "{}", w.message);
+        tracing::info!(target: "cme::convert", path = %path, kind, count = w.count, "{}", w.message);
         self.warnings.push(Warning {
             path: path.to_string(),
             kind,
             message: w.message.clone(),
+            count: w.count,
         });
     }
 

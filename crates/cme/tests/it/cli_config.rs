@@ -563,3 +563,42 @@ fn sync_remembers_the_flavour_instead_of_asking_again() {
     assert_eq!(asked(), 1, "sync does not ask again");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// What `config list` and `config get` print from the settings file is
+/// escaped (a value can hold terminal escape sequences), and a type error
+/// in the file names the key, never the value (a token pasted there).
+#[test]
+fn settings_file_values_are_escaped_and_never_quoted_in_errors() {
+    let dir = tmp("hostile");
+    let file = dir.join("config.toml");
+    std::fs::write(
+        &file,
+        "url = \"https://x.example\\u001b]0;pwned\\u0007\\u001b[2J\"\n\
+         page-path = \"{space_key}/\\u202e{page_title}.md\"\n",
+    )
+    .unwrap();
+    for args in [
+        &["config", "list"][..],
+        &["config", "get", "url"],
+        &["config", "get", "page-path"],
+    ] {
+        let run = cme(&file, args, &[]);
+        assert!(run.status.success(), "{args:?}: {run:?}");
+        let out = stdout(&run);
+        assert!(
+            !out.contains('\u{1b}') && !out.contains('\u{7}') && !out.contains('\u{202e}'),
+            "{args:?} printed raw control characters: {out:?}"
+        );
+        assert!(
+            out.contains("\\u{1b}") || out.contains("\\u{202e}"),
+            "{args:?}: {out:?}"
+        );
+    }
+    let secret = "ATATT3xFfGF0T9kq2_hunter2_0123456789abcdefABCDEF=0F2A4B6C";
+    std::fs::write(&file, format!("concurrency = \"{secret}\"\n")).unwrap();
+    let run = cme(&file, &["config", "list"], &[]);
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert!(!run.status.success());
+    assert!(err.contains("concurrency"), "{err}");
+    assert!(!err.contains("hunter2"), "{err}");
+}

@@ -24,3 +24,5 @@ mod sync;
 mod terminal;
 mod throttle;
 mod urls;
+mod warnings;
+mod yaml_readers;

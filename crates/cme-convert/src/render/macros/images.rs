@@ -5,6 +5,7 @@ use super::links::attachment_ref;
 use crate::context::AttachmentRef;
 use crate::parse::{NodeId, Tree};
 use crate::render::Renderer;
+use crate::render::inline::push_text;
 use crate::render::md::{Inline, html_escape};
 
 /// Classic emoticon names → glyphs.
@@ -148,6 +149,9 @@ impl Renderer<'_> {
                 }
                 None => run.push(Inline::Image { url, title, alt }),
             }
+        } else if t.child(c, "ri:url").is_some() {
+            // Its URL was refused: the words stay.
+            push_text(run, &alt);
         }
         if let Some(cap) = t.child(c, "ac:caption") {
             let mut blocks = Vec::new();
@@ -177,7 +181,11 @@ impl Renderer<'_> {
             self.image_src(p.text(t, "src").unwrap_or_default())
         };
         if url.is_empty() {
-            return Vec::new();
+            return p
+                .text(t, "alt")
+                .filter(|a| !a.is_empty())
+                .map(|a| vec![Inline::Text(a)])
+                .unwrap_or_default();
         }
         vec![Inline::Image {
             url,
@@ -192,10 +200,7 @@ impl Renderer<'_> {
         if src.is_empty() || src.starts_with('#') {
             return src;
         }
-        match self.href_target(src.clone()) {
-            Some(url) => url,
-            None => src,
-        }
+        self.href_target(src).unwrap_or_default()
     }
 
     fn att_link(&mut self, att: &AttachmentRef, text: Option<String>) -> Inline {

@@ -442,10 +442,28 @@ impl Renderer<'_> {
         }
     }
 
+    /// Whether `href` has a scheme other than http, https and mailto, so
+    /// it may not be linked (`javascript:` and the like would run where
+    /// the Markdown is published); warns when so.
+    pub(crate) fn refused(&mut self, href: &str) -> bool {
+        let Some(scheme) = crate::url::unsafe_scheme(href) else {
+            return false;
+        };
+        self.warn(
+            WarningKind::Degraded,
+            format!(
+                "a `{scheme}:` link or image was dropped, its text kept \
+                 (only http, https and mailto links are written)"
+            ),
+        );
+        true
+    }
+
     /// A URL from the page: a Confluence URL of an exported page or file
     /// becomes the relative path; `#anchor` must exist here; whatever else
     /// is host-less is put on the site. `None` for an anchor this page
-    /// lacks: the text is kept, unlinked.
+    /// lacks, or a scheme other than http, https and mailto: the text is
+    /// kept, unlinked, with a warning.
     pub(crate) fn href_target(&mut self, href: String) -> Option<String> {
         if let Some(a) = href.strip_prefix('#') {
             let a = crate::url::decode(a);
@@ -457,6 +475,9 @@ impl Renderer<'_> {
                 );
             }
             return frag.map(|f| format!("#{f}"));
+        }
+        if self.refused(&href) {
+            return None;
         }
         Some(match parse_confluence_url(&href) {
             Some(ConfluenceTarget::Page(p)) => {

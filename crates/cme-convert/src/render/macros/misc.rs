@@ -116,6 +116,7 @@ impl Renderer<'_> {
                 .or_else(|| p.text(t, "url"))
         });
         match url {
+            Some(u) if self.refused(&u) => vec![Inline::Text(u)],
             Some(u) => vec![Inline::Link {
                 url: u.clone(),
                 title: String::new(),

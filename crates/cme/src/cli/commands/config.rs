@@ -3,6 +3,7 @@ use crate::cli::args::connection::{ConnectionArgs, FlavorArg};
 use crate::cli::config::{self, Config, SETTINGS};
 use crate::cli::connect::{Source, source_of};
 use crate::cli::urls::Site;
+use crate::terminal::escape;
 use anyhow::Result;
 use clap::{Args, Subcommand};
 use serde::Serialize;
@@ -67,7 +68,9 @@ fn set_help() -> String {
 /// Runs `config`.
 pub fn run(args: &ConfigArgs) -> Result<()> {
     match &args.action {
-        Action::Path => println!("{}", config::path()?.display()),
+        // Values come from the settings file (or the environment): escaped,
+        // so a value holding terminal escape sequences prints as text.
+        Action::Path => println!("{}", escape(&config::path()?.display().to_string())),
         Action::List { json, connection } => {
             let c = Config::load()?;
             let rows = effective(connection, &c);
@@ -75,7 +78,7 @@ pub fn run(args: &ConfigArgs) -> Result<()> {
                 println!("{}", serde_json::to_string_pretty(&rows)?);
             } else {
                 for r in rows {
-                    let value = r.value.as_deref().unwrap_or("(not set)");
+                    let value = escape(r.value.as_deref().unwrap_or("(not set)"));
                     match r.source {
                         Some(src) => println!("{:<12} = {value}  ({})", r.key, src.label()),
                         None => println!("{:<12} = {value}", r.key),
@@ -85,7 +88,7 @@ pub fn run(args: &ConfigArgs) -> Result<()> {
         }
         Action::Get { key } => {
             if let Some(v) = Config::load()?.get(key)? {
-                println!("{v}");
+                println!("{}", escape(&v));
             }
         }
         Action::Set { key, value } => {

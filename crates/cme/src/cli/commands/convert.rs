@@ -64,7 +64,11 @@ pub fn run(args: &ConvertArgs) -> Result<()> {
             let _ = writeln!(stderr, "warning: {note}");
         }
         for w in &out.warnings {
-            let _ = writeln!(stderr, "warning: {}", w.message);
+            let message = crate::terminal::escape_text(&w.message);
+            let _ = match w.count {
+                1 => writeln!(stderr, "warning: {message}"),
+                n => writeln!(stderr, "warning: {message} ({n} times)"),
+            };
         }
     }
     Ok(())

@@ -85,15 +85,10 @@ impl Outcome {
         if let Some(h) = &self.held {
             let _ = writeln!(s, "warning: {h}");
         }
-        for r in &self.refused {
-            let _ = writeln!(s, "warning: {r}");
-        }
-        for n in &self.not_found {
-            let _ = writeln!(
-                s,
-                "warning: not found or not visible, nothing exported for it: {n}"
-            );
-        }
+        listed(&mut s, &self.refused, |r| format!("warning: {r}"));
+        listed(&mut s, &self.not_found, |n| {
+            format!("warning: not found or not visible, nothing exported for it: {n}")
+        });
         if !self.archived.is_empty() {
             const NAMED: usize = 10;
             let _ = write!(
@@ -112,15 +107,12 @@ impl Outcome {
             }
             s.push('\n');
         }
-        for v in &self.vanished {
-            let _ = writeln!(
-                s,
-                "warning: page gone before its body was fetched, not written: {v}"
-            );
-        }
-        for m in &self.missing_attachments {
-            let _ = writeln!(s, "warning: referenced attachment not found: {m}");
-        }
+        listed(&mut s, &self.vanished, |v| {
+            format!("warning: page gone before its body was fetched, not written: {v}")
+        });
+        listed(&mut s, &self.missing_attachments, |m| {
+            format!("warning: referenced attachment not found: {m}")
+        });
         write_warnings(&mut s, &self.warnings);
         if self.interrupted {
             s.push_str("interrupted: what was written is recorded; run `sync` to finish\n");
@@ -196,36 +188,70 @@ impl Outcome {
     }
 }
 
+/// The first [`WARNINGS_SHOWN`] of `items` as lines, then how many more
+/// there are: stderr stays short however many a hostile site causes.
+fn listed(s: &mut String, items: &[String], line: impl Fn(&str) -> String) {
+    for item in items.iter().take(WARNINGS_SHOWN) {
+        s.push_str(&line(item));
+        s.push('\n');
+    }
+    if items.len() > WARNINGS_SHOWN {
+        let _ = writeln!(
+            s,
+            "  … and {} more like this (all of them with --json)",
+            thousands((items.len() - WARNINGS_SHOWN) as u64)
+        );
+    }
+}
+
 /// At most this many warnings of one kind are listed at the end of a run;
 /// `--json` and `-v` show them all.
 const WARNINGS_SHOWN: usize = 10;
 
-/// Conversion warnings grouped by kind, with the pages they concern.
+/// Conversion warnings grouped by kind, with the pages they concern. The
+/// counts are of every warning met: an entry stands for all its identical
+/// ones (`×N`), so a page with 100,000 identical warnings is one line.
 fn write_warnings(s: &mut String, warnings: &[Warning]) {
     if warnings.is_empty() {
         return;
     }
+    let total: u64 = warnings.iter().map(|w| w.count).sum();
     let _ = writeln!(
         s,
         "{} (the pages were written as well as they could be):",
-        plural(warnings.len(), "conversion warning")
+        plural_u64(total, "conversion warning")
     );
     let mut kinds: Vec<&'static str> = warnings.iter().map(|w| w.kind).collect();
     kinds.sort_unstable();
     kinds.dedup();
     for kind in kinds {
         let of_kind: Vec<&Warning> = warnings.iter().filter(|w| w.kind == kind).collect();
-        let _ = writeln!(s, "  {kind} ({}):", of_kind.len());
+        let count: u64 = of_kind.iter().map(|w| w.count).sum();
+        let _ = writeln!(s, "  {kind} ({}):", thousands(count));
+        let mut shown = 0;
         for w in of_kind.iter().take(WARNINGS_SHOWN) {
-            let _ = writeln!(s, "    {}: {}", w.path, w.message);
+            let _ = write!(s, "    {}: {}", w.path, w.message);
+            if w.count > 1 {
+                let _ = write!(s, " (×{})", thousands(w.count));
+            }
+            s.push('\n');
+            shown += w.count;
         }
-        if of_kind.len() > WARNINGS_SHOWN {
+        if count > shown {
             let _ = writeln!(
                 s,
                 "    … and {} more (all of them with --json or -v)",
-                of_kind.len() - WARNINGS_SHOWN
+                thousands(count - shown)
             );
         }
+    }
+}
+
+/// [`plural`] of a `u64` count.
+fn plural_u64(n: u64, noun: &str) -> String {
+    match usize::try_from(n) {
+        Ok(n) => plural(n, noun),
+        Err(_) => format!("{} {noun}s", thousands(n)),
     }
 }
 
@@ -259,7 +285,44 @@ mod tests {
         cme_convert::Warning {
             kind,
             message: message.into(),
+            count: 1,
         }
+    }
+
+    /// 100,000 identical warnings on each of 3 pages, and 5,000 missing
+    /// attachments: a few lines, whose counts are every warning met.
+    #[test]
+    fn floods_are_grouped_and_counted_truthfully() {
+        use cme_convert::WarningKind as K;
+        let mut o = Outcome::default();
+        for p in ["A", "B", "C"] {
+            let mut w = warning(K::Unresolved, "anchor `x` is not on this page");
+            w.count = 100_000;
+            o.warn(&format!("ENG/{p}.md"), &w);
+        }
+        o.warn(&"ENG/D.md", &warning(K::Parse, "repaired"));
+        o.missing_attachments = (0..5000).map(|i| format!("f{i}.png (ENG/A.md)")).collect();
+        let notes = o.notes();
+        assert!(notes.len() < 4000, "{} bytes:\n{notes}", notes.len());
+        assert!(notes.contains("300,001 conversion warnings"), "{notes}");
+        assert!(notes.contains("  unresolved (300,000):\n"), "{notes}");
+        assert!(
+            notes.contains("    ENG/A.md: anchor `x` is not on this page (×100,000)\n"),
+            "{notes}"
+        );
+        assert!(
+            notes.contains("  parse (1):\n    ENG/D.md: repaired\n"),
+            "{notes}"
+        );
+        assert!(notes.contains("… and 4,990 more like this"), "{notes}");
+        let json = serde_json::to_value(&o).unwrap();
+        let counted: u64 = json["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|w| w["count"].as_u64().unwrap())
+            .sum();
+        assert_eq!(counted, 300_001);
     }
 
     #[test]
