@@ -211,22 +211,6 @@ pub async fn run(client: &Client, req: SyncRequest, progress: &dyn Progress) -> 
     Ok(out)
 }
 
-/// Refused credentials (401/403) anywhere in the run (a body batch, a
-/// download, a user lookup) stop it before anything is deleted: the
-/// executor asks between its steps. What was written is recorded.
-pub(crate) fn stop_if_refused(client: &Client, before: u64) -> Result<()> {
-    if client.stats().refused > before {
-        let what = client
-            .first_refusal()
-            .unwrap_or_else(|| "Confluence refused the credentials".to_owned());
-        bail!(
-            "{what}; stopped before deleting anything (what was written is recorded; \
-             run `sync` again once the credentials are accepted)"
-        );
-    }
-    Ok(())
-}
-
 /// Problems to report when pages `plan` would delete are still readable in
 /// a scope's reach (their listing missed them), or cannot be confirmed
 /// gone; refused credentials end the run.

@@ -20,7 +20,7 @@ pub struct Exec<'a> {
     /// This run's timestamp, recorded as `last_exported`.
     pub now: String,
     /// Refused requests the client had counted before this run: one more
-    /// stops the run before deletions (`sync::stop_if_refused`).
+    /// stops the run before deletions (`remote::confirm::stop_if_refused`).
     pub refused_before: u64,
 }
 

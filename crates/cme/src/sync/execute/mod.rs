@@ -42,7 +42,7 @@ pub async fn execute(
     if out.interrupted {
         return Ok(());
     }
-    crate::sync::stop_if_refused(ex.client, ex.refused_before)?;
+    crate::sync::remote::confirm::stop_if_refused(ex.client, ex.refused_before)?;
     write_sidecars_only(ex, remote, plan, store, out).await?;
     if out.interrupted {
         return Ok(());
@@ -58,7 +58,7 @@ pub async fn execute(
     }
     // Refused credentials anywhere (bodies, downloads, user names): stop
     // before deleting anything.
-    crate::sync::stop_if_refused(ex.client, ex.refused_before)?;
+    crate::sync::remote::confirm::stop_if_refused(ex.client, ex.refused_before)?;
     // Deletions last: every write above has landed.
     ex.progress.phase(Phase::Cleanup, 0);
     remove_stale(ex, plan, store, out)?;

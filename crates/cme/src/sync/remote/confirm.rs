@@ -60,6 +60,22 @@ fn covers(scope: &Scope, found: &FoundPage) -> bool {
         }
 }
 
+/// Refused credentials (401/403) anywhere in the run (a body batch, a
+/// download, a user lookup) stop it before anything is deleted: the
+/// executor asks between its steps. What was written is recorded.
+pub fn stop_if_refused(client: &Client, before: u64) -> anyhow::Result<()> {
+    if client.stats().refused > before {
+        let what = client
+            .first_refusal()
+            .unwrap_or_else(|| "Confluence refused the credentials".to_owned());
+        anyhow::bail!(
+            "{what}; stopped before deleting anything (what was written is recorded; \
+             run `sync` again once the credentials are accepted)"
+        );
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
