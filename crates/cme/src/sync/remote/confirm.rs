@@ -23,9 +23,10 @@ pub async fn missed(
         return Ok(Vec::new());
     }
     let found = client.pages_found(ids).await?;
+    let asked: std::collections::HashSet<&PageId> = ids.iter().collect();
     Ok(found
         .iter()
-        .filter(|f| ids.contains(&f.id))
+        .filter(|f| asked.contains(&f.id))
         .filter_map(|f| {
             let scope = scopes.iter().find(|s| covers(s, f))?;
             Some(format!(
