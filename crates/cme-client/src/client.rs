@@ -191,6 +191,14 @@ impl Client {
         self.transport.stats()
     }
 
+    /// The first request whose credentials were refused (401/403), as its
+    /// error says it (URL redacted); [`Stats::refused`] counts them all.
+    /// Callers that go on after a refused item use it to stop before
+    /// changing anything more.
+    pub fn first_refusal(&self) -> Option<String> {
+        self.transport.first_refusal()
+    }
+
     /// The family functions' view of this client.
     pub(crate) fn api(&self) -> Api<'_> {
         Api {
@@ -238,6 +246,14 @@ impl Client {
     pub async fn pages_meta(&self, ids: &[PageId]) -> Result<Vec<PageMeta>, Error> {
         // CQL on both flavors: like the space listing, it carries labels.
         cql::pages(self.api(), ids).await
+    }
+
+    /// Which of `ids` are pages readable now, wherever they are (space,
+    /// status and ancestors): what a sync asks before deleting, to confirm
+    /// that a page its listings left out is really gone (CQL `id in (…)`,
+    /// one request per 100 ids). Missing, trashed or invisible ids are absent.
+    pub async fn pages_found(&self, ids: &[PageId]) -> Result<Vec<crate::FoundPage>, Error> {
+        cql::pages_found(self.api(), ids).await
     }
 
     /// Every page below `root`, at any depth, through CQL (`ancestor = id`),

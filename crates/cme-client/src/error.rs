@@ -99,6 +99,17 @@ pub enum Error {
         /// What it was, e.g. "a pagination link to another site".
         what: &'static str,
     },
+    /// A listing that cannot be trusted: it repeated results it had sent,
+    /// sent more than it announced (or than any listing may), ran too long,
+    /// or ended short of the total it announced. It is cut, and counts as
+    /// failed: nothing missing from it may be taken as gone.
+    #[error("the listing `{url}` {problem}; stopping it")]
+    Listing {
+        /// The listing's first URL, redacted.
+        url: String,
+        /// What was wrong with it.
+        problem: String,
+    },
     /// A body larger than [`crate::ClientConfig::max_body_bytes`].
     #[error(
         "the response from `{url}` is larger than {limit} bytes; stopping (see max_body_bytes)"

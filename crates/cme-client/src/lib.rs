@@ -38,8 +38,8 @@ pub use error::{ConnectProblem, Error};
 pub use flavor::{Flavor, ParseFlavorError};
 pub use ids::{AttachmentId, PageId, SpaceId, SpaceKey, Version};
 pub use model::{
-    Attachment, Comment, CommentId, CommentLocation, PageBody, PageInfo, PageMeta, PageStatus,
-    ParentKind, Resolution, ResolutionStatus, Space, UserRef,
+    Attachment, Comment, CommentId, CommentLocation, FoundPage, PageBody, PageInfo, PageMeta,
+    PageStatus, ParentKind, Resolution, ResolutionStatus, Space, UserRef,
 };
 pub use retry::RetryPolicy;
 pub use stats::{Event, Observer, Stats};

@@ -41,6 +41,20 @@ impl PageStatus {
     }
 }
 
+/// A page as a lookup by id finds it now: enough to tell whether a
+/// listing should have named it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FoundPage {
+    /// Content id.
+    pub id: PageId,
+    /// Lifecycle status.
+    pub status: PageStatus,
+    /// The space it is in, when the answer named it.
+    pub space: Option<SpaceKey>,
+    /// Its ancestors' ids, highest first.
+    pub ancestors: Vec<PageId>,
+}
+
 /// What a page hangs under.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ParentKind {

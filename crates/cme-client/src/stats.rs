@@ -18,6 +18,8 @@ pub struct Stats {
     pub bytes: u64,
     /// Requests that failed for good (after any retries).
     pub failures: u64,
+    /// Requests whose credentials were refused (401/403).
+    pub refused: u64,
 }
 
 /// Something the user should see while it happens.
@@ -49,6 +51,9 @@ pub(crate) struct Counters {
     pub throttled_micros: AtomicU64,
     pub bytes: AtomicU64,
     pub failures: AtomicU64,
+    pub refused: AtomicU64,
+    /// The first refusal, as its error says it (the URL redacted).
+    pub first_refusal: std::sync::Mutex<Option<String>>,
 }
 
 impl Counters {
@@ -61,6 +66,14 @@ impl Counters {
         self.throttled_micros.fetch_add(micros, Ordering::Relaxed);
     }
 
+    /// Counts a refused request, keeping the first refusal's message.
+    pub fn refused(&self, e: &crate::Error) {
+        self.refused.fetch_add(1, Ordering::Relaxed);
+        if let Ok(mut first) = self.first_refusal.lock() {
+            first.get_or_insert_with(|| e.to_string());
+        }
+    }
+
     pub fn snapshot(&self) -> Stats {
         let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
         Stats {
@@ -69,6 +82,7 @@ impl Counters {
             throttled: Duration::from_micros(get(&self.throttled_micros)),
             bytes: get(&self.bytes),
             failures: get(&self.failures),
+            refused: get(&self.refused),
         }
     }
 }

@@ -119,6 +119,16 @@ impl Transport {
         self.shared.counters.snapshot()
     }
 
+    /// The first request whose credentials were refused, as its error says it.
+    pub fn first_refusal(&self) -> Option<String> {
+        self.shared
+            .counters
+            .first_refusal
+            .lock()
+            .ok()
+            .and_then(|f| f.clone())
+    }
+
     fn emit(&self, e: Event) {
         if let Some(o) = &self.shared.observer {
             o(&e);
@@ -182,6 +192,9 @@ impl Transport {
             let c = &self.shared.counters;
             if !failure.error.is_transient() {
                 Counters::add(&c.failures, 1);
+                if matches!(failure.error, Error::Unauthorized { .. }) {
+                    c.refused(&failure.error);
+                }
                 return Err(failure.error);
             }
             let status = failure.error.status();

@@ -131,11 +131,14 @@ fn client(base: &str) -> Client {
 }
 
 const ONE_SPACE: &str = r#"{"id":"1","key":"DEMO","name":"Demo","homepageId":"2"}"#;
+const OTHER_SPACE: &str = r#"{"id":"3","key":"OPS","name":"Ops","homepageId":"4"}"#;
 
 fn spaces_page(next: Option<&str>) -> String {
     match next {
         Some(n) => format!(r#"{{"results":[{ONE_SPACE}],"_links":{{"next":"{n}"}}}}"#),
-        None => format!(r#"{{"results":[{ONE_SPACE}],"_links":{{}}}}"#),
+        // The last page names another space: pages of a listing never
+        // repeat results (a page of repeats is a loop).
+        None => format!(r#"{{"results":[{OTHER_SPACE}],"_links":{{}}}}"#),
     }
 }
 
@@ -242,8 +245,69 @@ async fn a_two_page_cycle_stops_with_an_error() {
     })
     .await;
     let err = client(&a.url()).spaces(&[]).await.unwrap_err();
-    assert!(err.to_string().contains("(a loop)"), "{err}");
-    assert_eq!(a.heads().len(), 3);
+    // Its second page repeats the first's results: cut there.
+    assert!(err.to_string().contains("again"), "{err}");
+    assert_eq!(a.heads().len(), 2);
+}
+
+/// A v1 search page: `ids` as content, `totalSize`, and a `next` link.
+fn search_page(ids: &[usize], total: usize, next: Option<&str>) -> String {
+    let results: Vec<String> = ids
+        .iter()
+        .map(|i| format!(r#"{{"id":"{i}","title":"P{i}","status":"current"}}"#))
+        .collect();
+    let next = next.map_or(String::new(), |n| format!(r#""next":"{n}""#));
+    format!(
+        r#"{{"results":[{}],"totalSize":{total},"_links":{{{next}}}}}"#,
+        results.join(",")
+    )
+}
+
+#[tokio::test]
+async fn a_changing_cursor_with_the_same_results_is_cut() {
+    let a = Server::start(|n, _| {
+        let next = format!("/rest/api/content/search?cursor={n}");
+        json(200, &[], &search_page(&[1, 2], 2, Some(&next)))
+    })
+    .await;
+    let err = client(&a.url())
+        .pages_meta(&[PageId::new("1")])
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Listing { .. }), "{err}");
+    assert!(err.to_string().contains("again"), "{err}");
+    assert_eq!(a.heads().len(), 2);
+}
+
+#[tokio::test]
+async fn a_changing_cursor_with_new_results_is_cut_past_its_announced_total() {
+    // Every page new ids, a new cursor, and the same announced total.
+    let a = Server::start(|n, _| {
+        let next = format!("/rest/api/content/search?cursor={n}");
+        let ids: Vec<usize> = (0..100).map(|i| n * 100 + i).collect();
+        json(200, &[], &search_page(&ids, 1000, Some(&next)))
+    })
+    .await;
+    let err = client(&a.url())
+        .pages_meta(&[PageId::new("1")])
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("more than the 1000"), "{err}");
+    // 1000 announced, 10% and one page of room: cut at the 14th page.
+    assert_eq!(a.heads().len(), 14);
+}
+
+#[tokio::test]
+async fn a_listing_short_of_its_announced_total_fails() {
+    let a = Server::start(|_, _| json(200, &[], &search_page(&[1, 2], 3, None))).await;
+    let err = client(&a.url())
+        .pages_meta(&[PageId::new("1")])
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("announced 3 results but sent 2"),
+        "{err}"
+    );
 }
 
 #[tokio::test]

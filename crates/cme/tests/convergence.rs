@@ -208,6 +208,10 @@ struct Stats {
     kills_mid_run: u64,
     held_too_many: u64,
     bug_4_footprints: u64,
+    /// Syncs with credentials refused at one endpoint after the listings,
+    /// and those the refusal stopped (the endpoint was asked).
+    syncs_refused: u64,
+    refused_stops: u64,
 }
 
 impl Stats {
@@ -224,6 +228,8 @@ impl Stats {
         self.kills_mid_run += o.kills_mid_run;
         self.held_too_many += o.held_too_many;
         self.bug_4_footprints += o.bug_4_footprints;
+        self.syncs_refused += o.syncs_refused;
+        self.refused_stops += o.refused_stops;
     }
 }
 
@@ -1188,6 +1194,62 @@ fn case_body(w: &mut World, client: &cme_client::Client) {
             0..=3 => {
                 clean_sync(w, client, out, "an in-process sync");
             }
+            4 if w.rng.chance(0.5) => {
+                // Credentials refused after the listings (a body batch,
+                // user names, downloads): the run stops, and deletes nothing.
+                let endpoint = *w
+                    .rng
+                    .pick(&["/api/v2/pages?id=", "/rest/api/user/bulk", "/download"])
+                    .unwrap();
+                let status = *w.rng.pick(&[401u16, 403]).unwrap();
+                let faults = json!({
+                    "error_rate": 1.0,
+                    "error_statuses": [status],
+                    "only_matching": endpoint,
+                    "seed": w.rng.below(1 << 32),
+                });
+                let active = |s: &State| -> Vec<String> {
+                    s.pages
+                        .iter()
+                        .filter(|(_, p)| p.status == TrackedStatus::Active)
+                        .map(|(id, _)| id.to_string())
+                        .collect()
+                };
+                let before = active(&loaded(out, "before a sync refused late"));
+                ctl(sim, "PUT", "/__sim/faults", faults.clone());
+                let failed_before = client.stats().failures;
+                let r = sync(client, out);
+                // Only the refused endpoint fails: a failure is the refusal.
+                let hit = client.stats().failures > failed_before;
+                ctl(sim, "DELETE", "/__sim/faults", None);
+                w.stats.syncs_refused += 1;
+                let after = loaded(out, "after a sync refused late");
+                match &r {
+                    Ok(o) => w.note(format!("sync refused at {endpoint} -> {}", describe(o))),
+                    Err(e) => w.note(format!("sync refused at {endpoint} -> error: {e:#}")),
+                }
+                if hit {
+                    w.stats.refused_stops += 1;
+                    let msg = match &r {
+                        Ok(o) => panic!("a sync refused at {endpoint} went on: {}", describe(o)),
+                        Err(e) => format!("{e:#}"),
+                    };
+                    assert!(msg.contains("refused the credentials"), "{msg}");
+                    let gone: Vec<&String> = before
+                        .iter()
+                        .filter(|id| {
+                            after
+                                .pages
+                                .get(&cme_client::PageId::new(id.as_str()))
+                                .is_some_and(|p| p.status != TrackedStatus::Active)
+                        })
+                        .collect();
+                    assert!(
+                        gone.is_empty(),
+                        "a sync refused at {endpoint} deleted {gone:?}"
+                    );
+                }
+            }
             4..=6 => {
                 // Half the time at rates the client's retries absorb (a
                 // request fails for good about once in 10^6), half the time
@@ -1466,7 +1528,7 @@ fn property(default_cases: u64, test_name: &str) {
     eprintln!(
         "convergence: {} cases, {} ops ({} refused by the simulator), syncs: {} clean, {} under faults \
          ({} saw a fault, {} partial, {} errors), {} CLI runs SIGKILLed ({} mid-run), {} mass deletions held, \
-         {} kills left BUG-4's footprint; {} failed; {:.1}s",
+         {} kills left BUG-4's footprint, {} syncs refused credentials late ({} stopped by it); {} failed; {:.1}s",
         t.cases,
         t.ops,
         t.rejected,
@@ -1479,6 +1541,8 @@ fn property(default_cases: u64, test_name: &str) {
         t.kills_mid_run,
         t.held_too_many,
         t.bug_4_footprints,
+        t.syncs_refused,
+        t.refused_stops,
         failed.len(),
         started.elapsed().as_secs_f64()
     );
@@ -1506,6 +1570,12 @@ fn property(default_cases: u64, test_name: &str) {
             "no CLI run was killed mid-run in {} cases ({} CLI runs)",
             t.cases,
             t.cli_runs
+        );
+        assert!(
+            t.refused_stops > 0,
+            "no sync was stopped by credentials refused late in {} cases ({} asked for)",
+            t.cases,
+            t.syncs_refused
         );
     }
 }

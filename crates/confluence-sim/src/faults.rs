@@ -54,9 +54,11 @@ impl FaultSpec {
                 return Err("burst must be at least 1".into());
             }
         }
+        // 401 and 403 too: credentials refused at one endpoint
+        // (`only_matching`) while the rest of the site answers.
         for s in &self.error_statuses {
-            if !(500..=599).contains(s) && *s != 429 {
-                return Err(format!("error_statuses: {s} is not a 5xx (or 429)"));
+            if !(500..=599).contains(s) && !matches!(*s, 429 | 401 | 403) {
+                return Err(format!("error_statuses: {s} is not a 5xx, 429, 401 or 403"));
             }
         }
         match self.retry_after.as_deref() {
@@ -204,6 +206,8 @@ impl Faults {
                 503 => "Service Unavailable",
                 504 => "Gateway Timeout",
                 429 => "Too Many Requests",
+                401 => "Unauthorized",
+                403 => "Forbidden",
                 _ => "Server Error",
             };
             let mut resp = Resp::json(

@@ -66,6 +66,125 @@ pub(crate) struct List<T> {
     pub results: Vec<T>,
     #[serde(default, rename = "_links")]
     pub links: Links,
+    /// How many results the whole listing has, when the server says
+    /// (v1 CQL searches): checked against what arrives.
+    #[serde(default, rename = "totalSize")]
+    pub total_size: Option<u64>,
+}
+
+/// A result's identity within its listing (`None`: it has none to check).
+pub(crate) trait Keyed {
+    fn key(&self) -> Option<&str>;
+}
+
+/// Results any one listing may send when it announces no total: far more
+/// than any space holds, few enough to keep memory bounded.
+pub(crate) const MAX_RESULTS: u64 = 2_000_000;
+/// Longest any one listing may take, retries and throttling included.
+pub(crate) const MAX_LISTING_TIME: std::time::Duration = std::time::Duration::from_secs(3600);
+/// Empty pages in a row a listing may send (Cloud may filter a page
+/// away for permissions and still have more, but not forever).
+const MAX_EMPTY_PAGES: u32 = 100;
+
+/// What one listing has sent so far, to cut it when it cannot be trusted:
+/// a page made only of results already sent (a changing cursor that
+/// loops), more results than it announced (plus room for pages created
+/// meanwhile) or than [`MAX_RESULTS`], endless empty pages, more than
+/// [`MAX_LISTING_TIME`]; and, at its end, fewer results than it announced.
+/// Memory: one 64-bit hash per result.
+pub(crate) struct Pager {
+    url: String,
+    seen: std::collections::HashSet<u64>,
+    received: u64,
+    announced: Option<u64>,
+    cap: Option<u64>,
+    empty: u32,
+    started: std::time::Instant,
+}
+
+impl Pager {
+    pub fn new(first_url: &str) -> Self {
+        Self {
+            url: redact(first_url),
+            seen: std::collections::HashSet::new(),
+            received: 0,
+            announced: None,
+            cap: None,
+            empty: 0,
+            started: std::time::Instant::now(),
+        }
+    }
+
+    fn fail(&self, problem: String) -> Error {
+        Error::Listing {
+            url: self.url.clone(),
+            problem,
+        }
+    }
+
+    /// Takes one page: repeats of results already sent are dropped from
+    /// `results`; `Err` when the listing must be cut.
+    pub fn page<T: Keyed>(
+        &mut self,
+        results: &mut Vec<T>,
+        total: Option<u64>,
+    ) -> Result<(), Error> {
+        if let Some(t) = total {
+            // The first total sets the cap; later ones may move with edits.
+            self.cap.get_or_insert(t + t / 10 + 250);
+            self.announced = Some(t);
+        }
+        let cap = self.cap.unwrap_or(MAX_RESULTS).min(MAX_RESULTS);
+        let sent = results.len();
+        results.retain(|r| match r.key() {
+            Some(k) => {
+                use std::hash::{Hash, Hasher};
+                let mut h = std::collections::hash_map::DefaultHasher::new();
+                k.hash(&mut h);
+                self.seen.insert(h.finish())
+            }
+            None => true,
+        });
+        if sent > 0 && results.is_empty() {
+            return Err(self.fail(format!(
+                "sent {sent} results again that it had sent before (after {} results)",
+                self.received
+            )));
+        }
+        self.received += results.len() as u64;
+        if self.received > cap {
+            return Err(match self.cap {
+                Some(_) => self.fail(format!(
+                    "sent {} results, more than the {} it announced",
+                    self.received,
+                    self.announced.unwrap_or_default()
+                )),
+                None => self.fail(format!("sent more than {MAX_RESULTS} results")),
+            });
+        }
+        self.empty = if sent == 0 { self.empty + 1 } else { 0 };
+        if self.empty > MAX_EMPTY_PAGES {
+            return Err(self.fail(format!("sent {MAX_EMPTY_PAGES} empty pages in a row")));
+        }
+        if self.started.elapsed() > MAX_LISTING_TIME {
+            return Err(self.fail(format!(
+                "took more than {} minutes",
+                MAX_LISTING_TIME.as_secs() / 60
+            )));
+        }
+        Ok(())
+    }
+
+    /// At the listing's end: `Err` when it sent fewer results than it
+    /// announced (a dropped `next` link, a page of results left out).
+    pub fn finish(&self) -> Result<(), Error> {
+        match self.announced {
+            Some(t) if self.received < t => {
+                Err(self.fail(format!("announced {t} results but sent {}", self.received)))
+            }
+            _ => Ok(()),
+        }
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -77,6 +196,12 @@ pub(crate) struct Links {
 #[derive(Deserialize)]
 pub(crate) struct Stub {
     pub id: String,
+}
+
+impl Keyed for Stub {
+    fn key(&self) -> Option<&str> {
+        Some(&self.id)
+    }
 }
 
 /// `body` expanded or included as storage format.

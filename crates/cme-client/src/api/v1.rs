@@ -2,12 +2,12 @@
 //! Center's only API, and on Cloud the home of user lookups, lookups by
 //! title and attachment downloads. Its content shapes are also what CQL
 //! searches answer (`cql`), so they live here once.
-use super::{Api, Body, Label, List, Stub, encode, label_names, user};
+use super::{Api, Body, Keyed, Label, List, Pager, Stub, encode, label_names, user};
 use crate::error::Error;
 use crate::ids::{AttachmentId, PageId, SpaceId, SpaceKey, Version};
 use crate::model::{
-    Attachment, Comment, CommentId, CommentLocation, PageInfo, PageMeta, PageStatus, ParentKind,
-    Resolution, ResolutionStatus, Space, UserRef,
+    Attachment, Comment, CommentId, CommentLocation, FoundPage, PageInfo, PageMeta, PageStatus,
+    ParentKind, Resolution, ResolutionStatus, Space, UserRef,
 };
 use crate::transport::seen_from;
 use serde::Deserialize;
@@ -23,24 +23,30 @@ pub(crate) const LISTING_EXPAND: &str = "version,ancestors,metadata.labels,histo
 
 /// Follows v1 `_links.next`, which is relative to the context root
 /// (unlike v2's, which already includes `/wiki`).
-pub(crate) async fn all<T: DeserializeOwned>(api: Api<'_>, first: String) -> Result<Vec<T>, Error> {
+pub(crate) async fn all<T: DeserializeOwned + Keyed>(
+    api: Api<'_>,
+    first: String,
+) -> Result<Vec<T>, Error> {
     all_map(api, first, Some).await
 }
 
 /// Like [`all`], keeping `f` of each item as its answer arrives: a listing
 /// of 100,000 pages with their ancestors, versions and labels is not held
-/// whole before it is boiled down.
-pub(crate) async fn all_map<T: DeserializeOwned, U>(
+/// whole before it is boiled down. The listing is checked as it goes
+/// ([`Pager`]): repeats, announced totals, count and time caps.
+pub(crate) async fn all_map<T: DeserializeOwned + Keyed, U>(
     api: Api<'_>,
     first: String,
     f: impl Fn(T) -> Option<U>,
 ) -> Result<Vec<U>, Error> {
     let mut out = Vec::new();
+    let mut pager = Pager::new(&first);
     let mut seen = seen_from(&first);
     let mut url = Some(first);
     while let Some(u) = url.take() {
-        let page: List<T> = api.get_json(&u).await?;
+        let mut page: List<T> = api.get_json(&u).await?;
         let n = page.results.len();
+        pager.page(&mut page.results, page.total_size)?;
         out.extend(page.results.into_iter().filter_map(&f));
         // `limit=0` answers `next` to the same page: never loop on an empty one.
         if n == 0 {
@@ -51,6 +57,7 @@ pub(crate) async fn all_map<T: DeserializeOwned, U>(
             None => None,
         };
     }
+    pager.finish()?;
     Ok(out)
 }
 
@@ -236,6 +243,12 @@ struct V1Space {
     homepage: Option<V1Ref>,
 }
 
+impl Keyed for V1Space {
+    fn key(&self) -> Option<&str> {
+        Some(&self.key)
+    }
+}
+
 impl From<V1Space> for Space {
     fn from(s: V1Space) -> Self {
         Space {
@@ -255,6 +268,12 @@ struct V1User {
     account_id: Option<String>,
     user_key: Option<String>,
     display_name: Option<String>,
+}
+
+impl Keyed for V1User {
+    fn key(&self) -> Option<&str> {
+        self.account_id.as_deref().or(self.user_key.as_deref())
+    }
 }
 
 impl V1User {
@@ -321,7 +340,27 @@ pub(crate) struct V1Content {
     metadata: Option<V1Metadata>,
 }
 
+impl Keyed for V1Content {
+    fn key(&self) -> Option<&str> {
+        Some(&self.id)
+    }
+}
+
 impl V1Content {
+    /// The page as a lookup by id found it (`space` and `ancestors` expanded).
+    pub(crate) fn into_found(self) -> FoundPage {
+        FoundPage {
+            id: PageId::new(self.id),
+            status: PageStatus::parse(&self.status),
+            space: self.space.map(|s| SpaceKey::new(s.key)),
+            ancestors: self
+                .ancestors
+                .into_iter()
+                .map(|a| PageId::new(a.id))
+                .collect(),
+        }
+    }
+
     /// `space` names the space when the listing was per space and did not expand it.
     pub(crate) fn into_meta(self, space: Option<&Space>) -> (PageMeta, Option<String>) {
         let space_id = self
@@ -394,6 +433,12 @@ struct V1AttachmentLinks {
     download: Option<String>,
 }
 
+impl Keyed for V1Attachment {
+    fn key(&self) -> Option<&str> {
+        Some(&self.id)
+    }
+}
+
 impl V1Attachment {
     /// An attachment found by CQL: its page is its expanded `container`
     /// (`None` when the answer lacks one).
@@ -423,6 +468,12 @@ impl V1Attachment {
 pub(crate) struct V1BodyOnly {
     pub id: String,
     pub body: Option<Body>,
+}
+
+impl Keyed for V1BodyOnly {
+    fn key(&self) -> Option<&str> {
+        Some(&self.id)
+    }
 }
 
 #[derive(Deserialize)]
@@ -460,6 +511,12 @@ pub(crate) struct V1Comment {
     history: Option<V1History>,
     body: Option<Body>,
     extensions: Option<V1CommentExtensions>,
+}
+
+impl Keyed for V1Comment {
+    fn key(&self) -> Option<&str> {
+        Some(&self.id)
+    }
 }
 
 impl V1Comment {

@@ -1,7 +1,7 @@
 //! Cloud's v2 API (`/wiki/api/v2/…`): spaces, page bodies by id,
 //! attachments, ancestors and folders, with cursor pagination. Cloud only:
 //! Data Center has no v2, so nothing here needs to know about flavours.
-use super::{Api, Body, Label, List, Stub, encode, label_names, user};
+use super::{Api, Body, Keyed, Label, List, Pager, Stub, encode, label_names, user};
 use crate::error::Error;
 use crate::ids::{AttachmentId, PageId, SpaceId, SpaceKey, Version};
 use crate::model::{Attachment, PageBody, PageInfo, PageMeta, PageStatus, ParentKind, Space};
@@ -13,23 +13,25 @@ use serde::de::DeserializeOwned;
 const LIMIT: usize = 250;
 
 /// Follows v2 `_links.next` (origin-relative, already including `/wiki`).
-async fn all<T: DeserializeOwned>(api: Api<'_>, first: String) -> Result<Vec<T>, Error> {
+async fn all<T: DeserializeOwned + Keyed>(api: Api<'_>, first: String) -> Result<Vec<T>, Error> {
     up_to(api, first, usize::MAX).await
 }
 
 /// Like [`all`], but stops once `max` results are in: a full page still
 /// carries a `next` link, and following it costs a request that can only
 /// return nothing.
-async fn up_to<T: DeserializeOwned>(
+async fn up_to<T: DeserializeOwned + Keyed>(
     api: Api<'_>,
     first: String,
     max: usize,
 ) -> Result<Vec<T>, Error> {
     let mut out = Vec::new();
+    let mut pager = Pager::new(&first);
     let mut seen = seen_from(&first);
     let mut url = Some(first);
     while let Some(u) = url.take() {
-        let page: List<T> = api.get_json(&u).await?;
+        let mut page: List<T> = api.get_json(&u).await?;
+        pager.page(&mut page.results, page.total_size)?;
         out.extend(page.results);
         // No stop on an empty page: Cloud may filter a whole page away
         // for permissions and still have more. `seen` stops loops.
@@ -40,6 +42,9 @@ async fn up_to<T: DeserializeOwned>(
             Some(next) => Some(api.transport.next_page(api.origin, &next, &mut seen)?),
             None => None,
         };
+    }
+    if out.len() < max {
+        pager.finish()?;
     }
     Ok(out)
 }
@@ -153,6 +158,12 @@ struct V2Space {
     homepage_id: Option<String>,
 }
 
+impl Keyed for V2Space {
+    fn key(&self) -> Option<&str> {
+        Some(&self.id)
+    }
+}
+
 impl From<V2Space> for Space {
     fn from(s: V2Space) -> Self {
         Space {
@@ -198,6 +209,12 @@ struct V2Labels {
     results: Vec<Label>,
 }
 
+impl Keyed for V2Page {
+    fn key(&self) -> Option<&str> {
+        Some(&self.id)
+    }
+}
+
 impl V2Page {
     fn into_meta(self) -> (PageMeta, Option<String>) {
         let parent = self.parent_id.map(|pid| {
@@ -240,6 +257,12 @@ struct V2Attachment {
     page_id: Option<String>,
     version: Option<V2Version>,
     download_link: Option<String>,
+}
+
+impl Keyed for V2Attachment {
+    fn key(&self) -> Option<&str> {
+        Some(&self.id)
+    }
 }
 
 impl V2Attachment {

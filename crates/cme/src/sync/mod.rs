@@ -83,7 +83,7 @@ pub async fn run(client: &Client, req: SyncRequest, progress: &dyn Progress) -> 
     let layout = LayoutOptions::new(req.layout.as_ref(), markdown.link_style);
     let recorded = Recorded::from_state(&state).with_options(layout);
     let comments = markdown.comments;
-    let remote = tokio::select! {
+    let mut remote = tokio::select! {
         r = remote::gather(client, &state.scopes, recorded, comments, progress) => r?,
         () = req.cancel.cancelled() => {
             return Ok(Outcome {
@@ -119,7 +119,7 @@ pub async fn run(client: &Client, req: SyncRequest, progress: &dyn Progress) -> 
     } else {
         state.min_export_timestamp.clone()
     };
-    let plan = plan::plan(
+    let mut plan = plan::plan(
         &remote,
         &state,
         &local,
@@ -128,6 +128,27 @@ pub async fn run(client: &Client, req: SyncRequest, progress: &dyn Progress) -> 
             max_delete: req.max_delete,
         },
     );
+    // Listings can lose pages: what would be deleted is confirmed gone by
+    // id first (a dry run too, so it prints what a run would do).
+    if plan.hold.is_none() && !plan.deletions.is_empty() {
+        progress.status("confirming deletions");
+        let confirmed = tokio::select! {
+            r = confirm_deletions(client, &state, &plan) => r?,
+            () = req.cancel.cancelled() => {
+                return Ok(Outcome {
+                    interrupted: true,
+                    elapsed_secs: started.elapsed().as_secs_f64(),
+                    ..Outcome::default()
+                });
+            }
+        };
+        if !confirmed.is_empty() {
+            remote.problems.extend(confirmed);
+            plan.hold = Some(plan::Hold::IncompleteListing {
+                problems: remote.problems.clone(),
+            });
+        }
+    }
     let mut out = Outcome::begin(&plan, &remote);
     if req.dry_run {
         // Attachments planned from the pages' recorded uses: a page about
@@ -171,6 +192,7 @@ pub async fn run(client: &Client, req: SyncRequest, progress: &dyn Progress) -> 
         cancel: &req.cancel,
         progress,
         now,
+        refused_before: traffic_before.refused,
     };
     let result = execute(&ex, &remote, &plan, &local, &mut store, &mut out).await;
     // A forced run that wrote every page has nothing pending any more.
@@ -187,6 +209,32 @@ pub async fn run(client: &Client, req: SyncRequest, progress: &dyn Progress) -> 
     out.elapsed_secs = started.elapsed().as_secs_f64();
     out.traffic = outcome::Traffic::since(&traffic_before, &client.stats());
     Ok(out)
+}
+
+/// Problems to report when pages `plan` would delete are still readable in
+/// a scope's reach (their listing missed them), or cannot be confirmed
+/// gone; refused credentials end the run.
+async fn confirm_deletions(
+    client: &Client,
+    state: &State,
+    plan: &plan::Plan,
+) -> Result<Vec<String>> {
+    let ids: Vec<cme_client::PageId> = plan.deletions.iter().map(|d| d.id.clone()).collect();
+    let path = |id: &cme_client::PageId| {
+        state
+            .pages
+            .get(id)
+            .map_or_else(String::new, |p| p.output_path.clone())
+    };
+    match remote::confirm::missed(client, &state.scopes, &ids, path).await {
+        Ok(missed) => Ok(missed),
+        Err(e @ cme_client::Error::Unauthorized { .. }) => Err(e.into()),
+        Err(e) => Ok(vec![format!(
+            "confirming that {} page(s) are gone: {}",
+            ids.len(),
+            remote::chain(&e)
+        )]),
+    }
 }
 
 /// Loads (and replays) the state, or starts one, enforcing the `--append`

@@ -2,6 +2,7 @@
 //! control API, runs of the pipeline, and whole-tree snapshots.
 #![allow(dead_code)]
 pub mod links;
+pub mod proxy;
 use cme::state::{STATE_FILE, State};
 use cme::sync::Selection;
 use cme::sync::outcome::Outcome;
@@ -105,8 +106,13 @@ pub fn id_at(out: &Path, path: &str) -> String {
 }
 
 pub fn client(sim: &SimHandle, token: &str) -> Client {
+    client_at(&sim.url(), token)
+}
+
+/// A Cloud client of the site at `url` (the simulator, or a proxy of it).
+pub fn client_at(url: &str, token: &str) -> Client {
     let mut cfg = ClientConfig::new(
-        sim.url(),
+        url,
         Flavor::Cloud,
         Credentials::Basic {
             email: "sim@example.com".into(),

@@ -16,6 +16,7 @@ mod cli_demo;
 mod comments;
 mod export;
 mod front_matter;
+mod hostile;
 mod layouts;
 mod links;
 mod names;

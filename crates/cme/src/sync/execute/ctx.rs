@@ -19,6 +19,9 @@ pub struct Exec<'a> {
     pub progress: &'a dyn Progress,
     /// This run's timestamp, recorded as `last_exported`.
     pub now: String,
+    /// Refused requests the client had counted before this run: one more
+    /// stops the run before deletions (`remote::confirm::stop_if_refused`).
+    pub refused_before: u64,
 }
 
 /// Bodies fetched per request: the v2 `id` filter's maximum.

@@ -42,6 +42,7 @@ pub async fn execute(
     if out.interrupted {
         return Ok(());
     }
+    crate::sync::remote::confirm::stop_if_refused(ex.client, ex.refused_before)?;
     write_sidecars_only(ex, remote, plan, store, out).await?;
     if out.interrupted {
         return Ok(());
@@ -55,6 +56,9 @@ pub async fn execute(
     if out.interrupted {
         return Ok(());
     }
+    // Refused credentials anywhere (bodies, downloads, user names): stop
+    // before deleting anything.
+    crate::sync::remote::confirm::stop_if_refused(ex.client, ex.refused_before)?;
     // Deletions last: every write above has landed.
     ex.progress.phase(Phase::Cleanup, 0);
     remove_stale(ex, plan, store, out)?;

@@ -71,6 +71,10 @@ pub struct Listing {
     /// they still name folders (they are in `context` too), and the summary
     /// counts them so nothing is skipped silently.
     pub archived: Vec<PageMeta>,
+    /// What the listings got wrong though they ended (a space's listing
+    /// without its home page): their pages are kept, but absence from them
+    /// proves nothing, so deletions are held.
+    pub problems: Vec<String>,
 }
 
 impl Selection {
@@ -142,6 +146,9 @@ async fn spaces(
     for space in &spaces {
         progress.status(&format!("listing pages of {}", space.key));
         let mut pages = client.space_pages(space, with_archived).await?;
+        if let Some(problem) = home_page_missing(client, space, &pages).await? {
+            out.problems.push(problem);
+        }
         pages.retain(exportable);
         progress.advance(pages.len() as u64, 0);
         let folders = folders_above(client, &pages, &[]).await?;
@@ -214,7 +221,35 @@ async fn pages(
         context,
         missing,
         archived: Vec::new(),
+        problems: Vec::new(),
     })
+}
+
+/// A space's listing must name its home page (the space listing says
+/// which it is): one that does not has lost pages on the way, unless the
+/// home page is not readable by id either (restricted, or gone meanwhile),
+/// which costs one request, only then.
+async fn home_page_missing(
+    client: &Client,
+    space: &Space,
+    listed: &[PageMeta],
+) -> Result<Option<String>, Error> {
+    let Some(home) = &space.homepage_id else {
+        return Ok(None);
+    };
+    if listed.iter().any(|p| &p.id == home) {
+        return Ok(None);
+    }
+    let found = client.pages_found(std::slice::from_ref(home)).await?;
+    let readable = found
+        .iter()
+        .any(|f| &f.id == home && f.status == PageStatus::Current);
+    Ok(readable.then(|| {
+        format!(
+            "the page listing of `{}` does not name its home page {}, which is readable by id",
+            space.key, home
+        )
+    }))
 }
 
 /// Folders that pages (or their known ancestors) hang under, up to the first

@@ -1,6 +1,7 @@
 //! The remote view: what every scope covers now, placed, with the
 //! attachments of those pages. Listings only, no bodies: ⌈N/250⌉ calls per
 //! space for pages and ⌈A/250⌉ (200 on Data Center) for attachments.
+pub mod confirm;
 pub mod inventory;
 use crate::deps::AttachmentIndex;
 use crate::page::comments::{CommentsMode, PageComments};
@@ -80,8 +81,12 @@ pub async fn gather(
                 context: c,
                 missing,
                 archived: a,
+                problems,
             }) => {
                 archived.extend(a);
+                remote
+                    .problems
+                    .extend(problems.iter().map(|p| format!("listing `{scope}`: {p}")));
                 for space in s {
                     spaces.insert(space.id.clone(), space);
                 }
