@@ -50,6 +50,11 @@ impl OutputPath {
                     "it has an empty, `.`, control-character or backslash component",
                 ));
             }
+            if is_own_name(c) {
+                return Err(bad(
+                    "it names one of cme's own files (state, backup, journal, lock, temporary)",
+                ));
+            }
         }
         Ok(Self(s.to_owned()))
     }
@@ -81,6 +86,14 @@ impl OutputPath {
         parts.extend(&to[common..]);
         parts.join("/")
     }
+}
+
+/// Whether a file name is one of cme's own: the state, its backup, journal
+/// and lock (`.cme-*`), or a temporary file (`*.cme-partial`). No page or
+/// attachment is ever written at such a name, so a recorded path naming one
+/// is refused.
+pub fn is_own_name(name: &str) -> bool {
+    name.starts_with(".cme-") || name.ends_with(crate::fs::outdir::PARTIAL_SUFFIX)
 }
 
 /// A recorded path that would lead outside the output folder.
@@ -279,6 +292,12 @@ mod tests {
             "a\\..\\b",
             "./x.md",
             "a/\u{7}.md",
+            ".cme-state.json",
+            ".cme-state.json.bak",
+            ".cme-state.journal",
+            ".cme-state.lock",
+            "S/.cme-state.json",
+            "S/.A.md.0123456789abcdef.cme-partial",
         ] {
             assert!(OutputPath::parse_recorded(bad).is_err(), "{bad:?}");
         }

@@ -4,7 +4,7 @@
 use super::ctx::Exec;
 use super::remove::remove_file;
 use crate::fs::outdir::Durability;
-use crate::state::AttachmentState;
+use crate::state::{AttachmentState, Pending, TrackedStatus};
 use crate::state::journal::{Record, Store};
 use crate::sync::outcome::{Failure, Outcome};
 use crate::sync::plan::{AttachmentPlan, ChangeKind};
@@ -19,15 +19,23 @@ pub(super) async fn download(
     out: &mut Outcome,
 ) -> Result<()> {
     if !plan.downloads.is_empty() {
-        // Old paths of moved files too: once no record names them, the
-        // pending check removes them (also after a kill).
+        // Old paths of moved files too, with the hash of what they hold
+        // now (the state records them as this attachment's): once no record
+        // names them, the pending check removes them (also after a kill)
+        // while they still hold that. A live page's file never goes this way.
+        let pages = live_page_files(store);
+        let moved: Vec<Pending> = plan
+            .moved_from
+            .iter()
+            .filter(|p| !pages.contains(p.as_str()))
+            .filter_map(|p| Some(Pending::written(p, &ex.dir.read_file(p)?)))
+            .collect();
         store.record(Record::Intent {
             paths: plan
                 .downloads
                 .iter()
-                .map(|d| &d.path)
-                .chain(&plan.moved_from)
-                .map(ToString::to_string)
+                .map(|d| Pending::Path(d.path.to_string()))
+                .chain(moved)
                 .collect(),
         })?;
     }
@@ -101,12 +109,21 @@ pub(super) fn remove_attachments(
     store: &mut Store,
     out: &mut Outcome,
 ) -> Result<()> {
+    let pages = live_page_files(store);
     for r in &plan.removals {
         if let Some(path) = &r.path {
-            if !remove_file(ex.dir, path, out)? {
+            if pages.contains(path.as_str()) {
+                // A page's file recorded as an attachment: the page keeps
+                // it; the attachment's record is dropped below.
+                out.refused.push(format!(
+                    "refusing to remove `{path}` through an attachment record: it is a page's file"
+                ));
+            } else if !remove_file(ex.dir, path, out)? {
                 continue;
             }
-            out.attachment_line(ChangeKind::Deleted, path.to_string());
+            else {
+                out.attachment_line(ChangeKind::Deleted, path.to_string());
+            }
         }
         if let Some(mut entry) = store.state().pages.get(&r.owner).cloned() {
             entry.attachments.remove(&r.file);
@@ -114,4 +131,15 @@ pub(super) fn remove_attachments(
         }
     }
     Ok(())
+}
+
+/// The files live pages and their comments sidecars are recorded at.
+fn live_page_files(store: &Store) -> std::collections::HashSet<String> {
+    store
+        .state()
+        .pages
+        .values()
+        .filter(|p| p.status == TrackedStatus::Active)
+        .flat_map(|p| std::iter::once(p.output_path.clone()).chain(p.comments_path.clone()))
+        .collect()
 }
