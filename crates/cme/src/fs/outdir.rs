@@ -17,7 +17,7 @@ use std::sync::Arc;
 
 /// Ending of every temporary file name (older versions wrote
 /// `.<name>.cme-partial`; leftovers of both forms are cleaned).
-pub const PARTIAL_SUFFIX: &str = ".cme-partial";
+pub use crate::fs::paths::PARTIAL_SUFFIX;
 
 /// Whether a write is flushed to disk before it is renamed into place.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

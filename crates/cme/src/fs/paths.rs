@@ -88,12 +88,15 @@ impl OutputPath {
     }
 }
 
+/// The end of a temporary file's name (see `outdir`).
+pub const PARTIAL_SUFFIX: &str = ".cme-partial";
+
 /// Whether a file name is one of cme's own: the state, its backup, journal
 /// and lock (`.cme-*`), or a temporary file (`*.cme-partial`). No page or
 /// attachment is ever written at such a name, so a recorded path naming one
 /// is refused.
 pub fn is_own_name(name: &str) -> bool {
-    name.starts_with(".cme-") || name.ends_with(crate::fs::outdir::PARTIAL_SUFFIX)
+    name.starts_with(".cme-") || name.ends_with(PARTIAL_SUFFIX)
 }
 
 /// A recorded path that would lead outside the output folder.

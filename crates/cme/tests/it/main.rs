@@ -23,4 +23,5 @@ mod symlinks;
 mod sync;
 mod terminal;
 mod throttle;
+mod trust_state;
 mod urls;
