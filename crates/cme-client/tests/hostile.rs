@@ -508,6 +508,6 @@ async fn a_4xx_is_permanent_except_408() {
     })
     .await;
     let c = client(&b.url());
-    assert_eq!(c.spaces(&[]).await.unwrap().len(), 2);
+    assert_eq!(c.spaces(&[]).await.unwrap().len(), 1);
     assert_eq!(c.stats().retries, 1);
 }

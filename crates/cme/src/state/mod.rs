@@ -352,7 +352,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8], durability: Durability) -> Result
         .file_name()
         .and_then(|n| n.to_str())
         .context("path has no file name")?;
-    let name = OutputPath::parse_recorded(name)?;
+    let name = OutputPath::parse_relative(name)?;
     OutDir::open(dir)?.write_atomic(&name, bytes, durability)?;
     Ok(())
 }
