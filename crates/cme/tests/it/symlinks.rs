@@ -421,7 +421,8 @@ fn a_moved_page_whose_old_folder_is_a_link_deletes_nothing_outside() {
 }
 
 #[test]
-fn links_at_the_state_journal_or_lock_are_an_error_and_at_the_backup_a_failed_item_writing_nothing_outside() {
+fn links_at_the_state_journal_or_lock_are_an_error_and_at_the_backup_a_failed_item_writing_nothing_outside()
+ {
     let (sim, c) = demo();
     let sb = Sandbox::new("state");
     export(&c, &sb.out(), false).unwrap();

@@ -769,9 +769,8 @@ fn files_a_killed_run_was_writing_are_cleaned_up() {
         "path": "DEMO/Demo Home/Gone Page/Child.md",
         "hash": cme::fs::hash::content_hash(b"half"),
     });
-    let journal = [
-        json!({"op": "intent", "paths": [child, "DEMO/Demo Home/Gone Page/Other.md", recorded]}),
-    ];
+    let journal =
+        [json!({"op": "intent", "paths": [child, "DEMO/Demo Home/Gone Page/Other.md", recorded]})];
     let text: String = journal.iter().map(|j| format!("{j}\n")).collect();
     std::fs::write(out.join(".cme-state.journal"), text).unwrap();
     let o = sync(&c, &out).unwrap();

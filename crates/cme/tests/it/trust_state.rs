@@ -17,11 +17,7 @@ fn state(out: &Path) -> State {
 fn edit_state(out: &Path, f: impl FnOnce(&mut State)) {
     let mut s = state(out);
     f(&mut s);
-    std::fs::write(
-        State::path(out),
-        serde_json::to_vec_pretty(&s).unwrap(),
-    )
-    .unwrap();
+    std::fs::write(State::path(out), serde_json::to_vec_pretty(&s).unwrap()).unwrap();
 }
 
 /// A new version of the page at `path`, so the next sync rewrites it.
@@ -161,7 +157,11 @@ fn a_live_pages_file_is_not_deleted_through_an_attachment_record() {
     assert_eq!(std::fs::read(out.join(victim)).unwrap(), before);
     assert!(refused_mentions(&o, victim), "{:?}", o.refused);
     assert!(o.attachments.is_empty(), "no del: line for it");
-    assert!(!state(out).pages[&owner].attachments.contains_key("ghost.png"));
+    assert!(
+        !state(out).pages[&owner]
+            .attachments
+            .contains_key("ghost.png")
+    );
     let again = sync(&site.client, out).unwrap();
     assert_eq!(again.exit(), Exit::Done, "{:?}", again.refused);
 }

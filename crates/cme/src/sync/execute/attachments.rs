@@ -5,8 +5,8 @@ use super::ctx::Exec;
 use super::remove::{error_chain, remove_file};
 use crate::fs::hash::ContentHasher;
 use crate::fs::outdir::{AtomicFile, Durability};
-use crate::state::{AttachmentState, Pending, TrackedStatus};
 use crate::state::journal::{Record, Store};
+use crate::state::{AttachmentState, Pending, TrackedStatus};
 use crate::sync::outcome::{Failure, Outcome};
 use crate::sync::plan::{AttachmentPlan, ChangeKind};
 use crate::sync::progress::Phase;
@@ -144,8 +144,7 @@ pub(super) fn remove_attachments(
                 ));
             } else if !remove_file(ex.dir, path, out)? {
                 continue;
-            }
-            else {
+            } else {
                 out.attachment_line(ChangeKind::Deleted, path.to_string());
             }
         }

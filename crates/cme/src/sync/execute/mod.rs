@@ -16,6 +16,7 @@ pub use ctx::Exec;
 pub use remove::remove_file;
 use remove::{delete_pages, remove_stale};
 
+use crate::fs::hash::content_hash;
 use crate::fs::paths::OutputPath;
 use crate::state::TrackedStatus;
 use crate::state::journal::{Record, Store};
@@ -26,7 +27,6 @@ use crate::sync::remote::Remote;
 use anyhow::Result;
 use pages::write_pages;
 use sidecars::write_sidecars_only;
-use crate::fs::hash::content_hash;
 use std::collections::{BTreeMap, HashSet};
 
 /// Applies `plan` to the disk and the store; fills `out`.
@@ -120,7 +120,8 @@ fn settle_pending(
             Ok(p) => p,
             Err(e) => {
                 if after_kill {
-                    out.refused.push(format!("{e} (listed as pending; left alone)"));
+                    out.refused
+                        .push(format!("{e} (listed as pending; left alone)"));
                 }
                 continue;
             }

@@ -2,8 +2,8 @@
 //! flight while this one is converted), converted with a recording context,
 //! written atomically and journaled one by one.
 use super::ctx::{BODY_BATCH, Exec};
-use super::sidecars::{fetch_comment_bodies, remove_stale_sidecar, write_sidecar};
 use super::remove::error_chain;
+use super::sidecars::{fetch_comment_bodies, remove_stale_sidecar, write_sidecar};
 use super::users::Users;
 use crate::deps::INCOMPLETE;
 use crate::fs::hash::content_hash;
