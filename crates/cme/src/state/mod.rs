@@ -397,6 +397,21 @@ mod tests {
     }
 
     #[test]
+    fn pending_paths_load_plain_or_with_their_hash() {
+        let doc = r#"{"schema_version": 1, "confluence_url": "x", "scopes": [],
+            "min_export_timestamp": null, "pages": {},
+            "pending": ["S/a.md", {"path": "S/b.md", "hash": "12ab"}]}"#;
+        let s: State = serde_json::from_str(doc).unwrap();
+        assert_eq!(s.pending[0], Pending::Path("S/a.md".into()));
+        assert_eq!(
+            (s.pending[1].path(), s.pending[1].hash()),
+            ("S/b.md", Some("12ab"))
+        );
+        let again: State = serde_json::from_slice(&serde_json::to_vec(&s).unwrap()).unwrap();
+        assert_eq!(s, again);
+    }
+
+    #[test]
     fn corrupt_state_is_an_error_and_is_left_alone() {
         let d = tmpdir("corrupt");
         std::fs::write(State::path(&d), b"{\"schema_version\": 1, \"pages\": {").unwrap();
