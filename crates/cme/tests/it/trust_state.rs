@@ -278,6 +278,14 @@ fn the_retry_budget_is_a_flag_a_variable_and_a_setting() {
         "{}",
         String::from_utf8_lossy(&set.stderr)
     );
+    let (list, _) = timed(&["config", "list"], &[]);
+    let listed = String::from_utf8_lossy(&list.stdout);
+    assert!(
+        listed
+            .lines()
+            .any(|l| l.starts_with("retry-budget") && l.contains("= 1  (file)")),
+        "{listed}"
+    );
     let (o, took) = timed(&export, &[]);
     gave_up(&o, took, "settings file");
     std::fs::remove_file(&config).ok();
