@@ -81,6 +81,8 @@ fn intent_lines_in_the_journal_remove_only_what_cme_wrote() {
     let site = Site::exported("trust-journal");
     let out = &site.out;
     let files = plant_foreign_files(out);
+    // An empty folder of git's, named by a pending path: kept too.
+    std::fs::create_dir_all(out.join(".git/refs/tags")).unwrap();
     // A run "killed" after these lines; one names a partial file (cme's own
     // temporary name beside a path), which does go.
     let page = "OPS/Operations Home/Monitoring.md";
@@ -90,7 +92,7 @@ fn intent_lines_in_the_journal_remove_only_what_cme_wrote() {
         out.join(".cme-state.journal"),
         format!(
             "{}\n",
-            json!({"op": "intent", "paths": ["README.md", ".git/HEAD", ".git/config", page, ".cme-state.lock"]})
+            json!({"op": "intent", "paths": ["README.md", ".git/HEAD", ".git/config", ".git/refs/tags/v1", page, ".cme-state.lock"]})
         ),
     )
     .unwrap();
@@ -99,6 +101,10 @@ fn intent_lines_in_the_journal_remove_only_what_cme_wrote() {
         assert_eq!(std::fs::read_to_string(out.join(p)).unwrap(), *text, "{p}");
         assert!(refused_mentions(&o, p), "{p}: {:?}", o.refused);
     }
+    assert!(
+        out.join(".git/refs/tags").is_dir(),
+        "an empty folder of git's is kept"
+    );
     assert!(out.join(page).exists(), "a recorded page is kept");
     assert!(!out.join(partial).exists(), "cme's temporary file goes");
     assert_eq!(o.exit(), Exit::Partial);

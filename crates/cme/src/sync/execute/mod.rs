@@ -139,8 +139,12 @@ fn settle_pending(
             continue;
         }
         let Some(bytes) = ex.dir.read_file(&path) else {
-            // Nothing there (or no regular file): only empty folders go.
-            ex.dir.prune_beside(&path);
+            // Nothing there (or no regular file): only empty folders go,
+            // never hidden ones (`.git/refs/tags` may be empty): cme names
+            // nothing with a leading dot.
+            if !path.components().any(|c| c.starts_with('.')) {
+                ex.dir.prune_beside(&path);
+            }
             continue;
         };
         let hash = content_hash(&bytes);
