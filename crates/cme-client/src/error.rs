@@ -148,10 +148,12 @@ pub enum Error {
 }
 
 impl Error {
-    /// Whether another attempt may succeed.
+    /// Whether another attempt may succeed: 408, 429, 5xx and network
+    /// failures (a body cut short included). A complete body that does not
+    /// parse, and any other 4xx, are permanent: asking again gives the same.
     pub(crate) fn is_transient(&self) -> bool {
         match self {
-            Error::Transient { .. } | Error::Decode { .. } => true,
+            Error::Transient { .. } => true,
             Error::Transport { source, .. } => !source.is_builder(),
             _ => false,
         }

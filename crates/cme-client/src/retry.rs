@@ -2,8 +2,9 @@
 use reqwest::header::HeaderMap;
 use std::time::{Duration, SystemTime};
 
-/// Retry settings for transient failures (429, 5xx, dropped connections,
-/// truncated or undecodable bodies).
+/// Retry settings for transient failures (408, 429, 5xx, dropped
+/// connections, bodies cut short). A complete body that does not parse and
+/// other 4xx answers are permanent and never retried.
 ///
 /// The budget is time, not a count of attempts: a long 429 storm or a flaky
 /// proxy is ridden out as long as the request's first attempt is less than

@@ -325,7 +325,8 @@ impl Transport {
                 throttled: true,
             });
         }
-        if status >= 500 {
+        // 408 Request Timeout: the server gave up waiting; asking again may work.
+        if status >= 500 || status == 408 {
             return Err(Failure {
                 error: Error::Transient { status },
                 wait: rate.retry_after,

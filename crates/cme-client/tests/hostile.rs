@@ -545,3 +545,33 @@ async fn a_missing_ca_bundle_is_a_clear_error() {
         "{err}"
     );
 }
+
+/// A complete 200 body that is not the JSON expected is permanent: asking
+/// again gives the same (it was retried for the whole budget, 4.5 minutes).
+#[tokio::test]
+async fn a_body_that_does_not_parse_is_not_retried() {
+    let a = Server::start(|_, _| json(200, &[], r#"{"results": 5}"#)).await;
+    let c = client(&a.url());
+    let err = c.spaces(&[]).await.unwrap_err();
+    assert!(matches!(err, Error::Decode { .. }), "{err}");
+    assert_eq!(a.heads().len(), 1, "asked once");
+    assert_eq!(c.stats().retries, 0);
+}
+
+/// 4xx answers other than 408 and 429 are permanent; 408 is retried.
+#[tokio::test]
+async fn a_4xx_is_permanent_except_408() {
+    let a = Server::start(|_, _| json(400, &[], r#"{"message":"bad"}"#)).await;
+    let c = client(&a.url());
+    let err = c.spaces(&[]).await.unwrap_err();
+    assert!(matches!(err, Error::Status { status: 400, .. }), "{err}");
+    assert_eq!(a.heads().len(), 1, "asked once");
+    let b = Server::start(|n, _| match n {
+        0 => json(408, &[], r#"{"message":"slow"}"#),
+        _ => json(200, &[], &spaces_page(None)),
+    })
+    .await;
+    let c = client(&b.url());
+    assert_eq!(c.spaces(&[]).await.unwrap().len(), 1);
+    assert_eq!(c.stats().retries, 1);
+}

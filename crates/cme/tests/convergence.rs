@@ -855,7 +855,7 @@ fn untracked(out: &Path, state: &State) -> Vec<String> {
         known.extend(p.previous_paths.iter().cloned());
         known.extend(p.attachments.values().map(|a| a.output_path.clone()));
     }
-    known.extend(state.pending.iter().cloned());
+    known.extend(state.pending.iter().map(|p| p.path().to_owned()));
     // Temporary files of pending writes and of the state itself (the next
     // run removes them).
     let temporary = |f: &str| {
@@ -866,7 +866,7 @@ fn untracked(out: &Path, state: &State) -> Vec<String> {
             } else {
                 format!("{folder}/{t}")
             };
-            state.pending.contains(&target)
+            state.pending.iter().any(|p| p.path() == target)
                 || (folder.is_empty() && [STATE_FILE, ".cme-state.json.bak"].contains(&t))
         })
     };
@@ -1752,10 +1752,15 @@ fn bug_3_a_file_written_just_before_a_kill_is_orphaned_by_a_rename() {
     let b = loaded(&scratch, "the scratch copy").pages[&id]
         .output_path
         .clone();
+    // The intent names what the run was about to write there (its hash).
+    let written = std::fs::read(scratch.join(&b)).unwrap();
     journal(
         &out,
         &cme::state::journal::Record::Intent {
-            paths: vec![b.clone()],
+            paths: vec![cme::state::Pending::Written {
+                path: b.clone(),
+                hash: cme::fs::hash::content_hash(&written),
+            }],
         },
     );
     std::fs::create_dir_all(out.join(&b).parent().unwrap()).unwrap();
@@ -1807,7 +1812,7 @@ fn bug_3_a_partial_file_left_by_a_kill_is_never_removed() {
     journal(
         &out,
         &cme::state::journal::Record::Intent {
-            paths: vec![b.clone()],
+            paths: vec![cme::state::Pending::Path(b.clone())],
         },
     );
     std::fs::write(out.join(&partial), b"# Second name\n\nhalf of it").unwrap();
@@ -1908,7 +1913,9 @@ fn bug_5_an_empty_folder_left_by_a_kill_is_never_removed() {
     journal(
         &out,
         &cme::state::journal::Record::Intent {
-            paths: vec!["GEN0/_attachments/1000001/x.png".to_owned()],
+            paths: vec![cme::state::Pending::Path(
+                "GEN0/_attachments/1000001/x.png".to_owned(),
+            )],
         },
     );
     std::fs::create_dir(out.join("GEN0/_attachments")).unwrap();

@@ -34,6 +34,8 @@ pub struct Config {
     pub attachments: Option<String>,
     /// Whether pages get a line of ancestor links.
     pub breadcrumbs: Option<bool>,
+    /// Seconds a failing request is retried for (429, 5xx, network).
+    pub retry_budget: Option<u64>,
 }
 
 /// What `config set` takes for one setting, for help and error messages.
@@ -123,6 +125,12 @@ pub const SETTINGS: &[SettingInfo] = &[
         env: None,
         default: Some("false"),
     },
+    SettingInfo {
+        name: "retry-budget",
+        allowed: "seconds a failing request is retried for, from 0 to 86400",
+        env: Some("CME_RETRY_BUDGET"),
+        default: Some("300"),
+    },
 ];
 
 /// Setting names, as `config set` takes them.
@@ -139,6 +147,7 @@ pub const KEYS: &[&str] = &[
     "attachment-path",
     "attachments",
     "breadcrumbs",
+    "retry-budget",
 ];
 
 /// Where the file lives: `$CME_CONFIG`, else
@@ -200,6 +209,7 @@ impl Config {
             "attachment-path" | "attachment_path" => self.attachment_path.clone(),
             "attachments" => self.attachments.clone(),
             "breadcrumbs" => self.breadcrumbs.map(|b| b.to_string()),
+            "retry-budget" => self.retry_budget.map(|s| s.to_string()),
             other => bail!("{}", unknown_key(other)),
         })
     }
@@ -264,6 +274,15 @@ impl Config {
                         ),
                     },
                 };
+            }
+            "retry-budget" => {
+                self.retry_budget = match v {
+                    None => None,
+                    Some(x) => match x.parse::<u64>() {
+                        Ok(n @ 0..=86_400) => Some(n),
+                        _ => bail!("`retry-budget` must be a number of seconds from 0 to 86400"),
+                    },
+                }
             }
             "concurrency" => {
                 self.concurrency = match v {

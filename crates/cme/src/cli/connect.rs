@@ -131,6 +131,9 @@ impl ConnectionArgs {
         let mut cfg = ClientConfig::new(site.url(), flavor, credentials);
         cfg.max_concurrency = usize::from(self.concurrency.or(file.concurrency).unwrap_or(8));
         cfg.ca_bundle = self.ca_bundle.clone();
+        if let Some(secs) = self.retry_budget.or(file.retry_budget) {
+            cfg.retry.max_elapsed = std::time::Duration::from_secs(secs);
+        }
         cfg.observer = Some(crate::cli::progress::client_observer());
         Client::new(cfg).context("cannot set up the Confluence client")
     }

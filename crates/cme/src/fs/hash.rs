@@ -5,3 +5,39 @@
 pub fn content_hash(bytes: &[u8]) -> String {
     format!("{:032x}", xxhash_rust::xxh3::xxh3_128(bytes))
 }
+
+/// [`content_hash`] of bytes that arrive in pieces (a download).
+#[derive(Default)]
+pub struct ContentHasher(xxhash_rust::xxh3::Xxh3);
+
+impl ContentHasher {
+    /// Adds the next piece.
+    pub fn update(&mut self, bytes: &[u8]) {
+        self.0.update(bytes);
+    }
+
+    /// Forgets everything added (the download starts over).
+    pub fn reset(&mut self) {
+        self.0.reset();
+    }
+
+    /// The hash of everything added, as [`content_hash`] gives it.
+    pub fn finish(&self) -> String {
+        format!("{:032x}", self.0.digest128())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pieces_hash_like_the_whole() {
+        let mut h = ContentHasher::default();
+        h.update(b"thrown ");
+        h.reset();
+        h.update(b"hello, ");
+        h.update(b"world");
+        assert_eq!(h.finish(), content_hash(b"hello, world"));
+    }
+}

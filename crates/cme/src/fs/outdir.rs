@@ -17,7 +17,7 @@ use std::sync::Arc;
 
 /// Ending of every temporary file name (older versions wrote
 /// `.<name>.cme-partial`; leftovers of both forms are cleaned).
-pub const PARTIAL_SUFFIX: &str = ".cme-partial";
+pub use crate::fs::paths::PARTIAL_SUFFIX;
 
 /// Whether a write is flushed to disk before it is renamed into place.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -266,6 +266,28 @@ impl OutDir {
         }
         self.prune(&dirs, folders);
         Ok(())
+    }
+
+    /// The content of the regular file `rel`, never through a link; `None`
+    /// when there is no regular file there (gone, a folder, a link).
+    pub fn read_file(&self, rel: &OutputPath) -> Option<Vec<u8>> {
+        use std::io::Read as _;
+        let (dirs, name) = split(rel);
+        let folders = self.folders(&dirs, false, Op::Open, rel).ok()?;
+        if !folders.complete {
+            return None;
+        }
+        let parent = folders.opened.last().unwrap_or(&self.root);
+        let meta = parent.symlink_metadata(name).ok()?;
+        if !meta.file_type().is_file() {
+            return None;
+        }
+        let mut o = OpenOptions::new();
+        o.read(true).follow(FollowSymlinks::No);
+        let mut f = parent.open_with(name, &o).ok()?;
+        let mut bytes = Vec::new();
+        f.read_to_end(&mut bytes).ok()?;
+        Some(bytes)
     }
 
     /// Removes the folders of `rel` that are empty, from the deepest up

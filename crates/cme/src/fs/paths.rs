@@ -31,6 +31,21 @@ impl OutputPath {
     /// path that is absolute, climbs with `..`, or holds empty, control or
     /// backslash components is refused rather than followed.
     pub fn parse_recorded(s: &str) -> Result<Self, UnsafePath> {
+        let path = Self::parse_relative(s)?;
+        if path.components().any(is_own_name) {
+            return Err(UnsafePath {
+                path: s.chars().take(300).collect(),
+                why: "it names one of cme's own files (state, backup, journal, lock, temporary)",
+            });
+        }
+        Ok(path)
+    }
+
+    /// A relative path inside the folder, checked like
+    /// [`Self::parse_recorded`] but allowed to name one of cme's own files:
+    /// for cme's own files (settings, the demo's marker), never for a path
+    /// read from the state.
+    pub fn parse_relative(s: &str) -> Result<Self, UnsafePath> {
         let bad = |why: &'static str| UnsafePath {
             path: s.chars().take(300).collect(),
             why,
@@ -81,6 +96,20 @@ impl OutputPath {
         parts.extend(&to[common..]);
         parts.join("/")
     }
+}
+
+/// The end of a temporary file's name (see `outdir`).
+pub const PARTIAL_SUFFIX: &str = ".cme-partial";
+
+/// Whether a file name is one of cme's own: the state, its backup, journal
+/// and lock (`.cme-*`), or a temporary file (`.*.cme-partial`). No page or
+/// attachment is ever written at such a name, so a recorded path naming one
+/// is refused.
+pub fn is_own_name(name: &str) -> bool {
+    // Names made from titles never start with a dot (see
+    // `sanitize_component`), so neither form can be a page's or an
+    // attachment's.
+    name.starts_with(".cme-") || (name.starts_with('.') && name.ends_with(PARTIAL_SUFFIX))
 }
 
 /// A recorded path that would lead outside the output folder.
@@ -279,6 +308,12 @@ mod tests {
             "a\\..\\b",
             "./x.md",
             "a/\u{7}.md",
+            ".cme-state.json",
+            ".cme-state.json.bak",
+            ".cme-state.journal",
+            ".cme-state.lock",
+            "S/.cme-state.json",
+            "S/.A.md.0123456789abcdef.cme-partial",
         ] {
             assert!(OutputPath::parse_recorded(bad).is_err(), "{bad:?}");
         }

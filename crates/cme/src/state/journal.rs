@@ -6,7 +6,7 @@
 //! (a torn last line is ignored; replaying a line twice is harmless).
 use crate::fs::outdir::OutDir;
 use crate::fs::paths::OutputPath;
-use crate::state::{PageState, State};
+use crate::state::{PageState, Pending, State};
 use anyhow::{Context as _, Result};
 use cme_client::PageId;
 use serde::{Deserialize, Serialize};
@@ -27,8 +27,9 @@ const FOLD_EVERY: Duration = Duration::from_secs(5);
 pub enum Record {
     /// A page's entry as it now is (written, moved, deleted, attachments).
     Page { id: PageId, entry: Box<PageState> },
-    /// Files about to be written (logged before the first byte).
-    Intent { paths: Vec<String> },
+    /// Files about to be written (logged before the first byte), with the
+    /// hash of the content when it is known.
+    Intent { paths: Vec<Pending> },
     /// Every pending file is now either recorded or removed.
     Settled,
 }
@@ -39,13 +40,9 @@ impl Record {
             Record::Page { id, entry } => {
                 state.pages.insert(id, *entry);
             }
-            Record::Intent { paths } => {
-                let known: std::collections::HashSet<String> =
-                    state.pending.iter().cloned().collect();
-                state
-                    .pending
-                    .extend(paths.into_iter().filter(|p| !known.contains(p)));
-            }
+            // A path may be listed more than once (another hash, or none):
+            // the settling groups them.
+            Record::Intent { paths } => state.pending.extend(paths),
             Record::Settled => state.pending.clear(),
         }
     }

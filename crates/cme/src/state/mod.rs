@@ -28,10 +28,12 @@ pub struct State {
     pub min_export_timestamp: Option<String>,
     pub pages: BTreeMap<PageId, PageState>,
     /// Files being written when the state was last saved: a run killed
-    /// mid-write may have left them (or their folders) behind, and the next
-    /// run removes whatever no page records there.
+    /// mid-write may have left them (or their folders) behind. The next run
+    /// removes cme's temporary files beside them, and a file no page records
+    /// only when its content is what cme wrote there (the hash recorded with
+    /// it); anything else is reported and left alone.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub pending: Vec<String>,
+    pub pending: Vec<Pending>,
     /// The Markdown options the files were written with: `sync` keeps using
     /// them unless a flag says otherwise, and a change rewrites every page,
     /// so a folder never mixes two styles.
@@ -148,6 +150,41 @@ impl PageState {
     }
 }
 
+/// A file about to be written, as the state and the journal record it: a
+/// plain path (older versions, downloads), or the path and the hash of the
+/// content cme is about to write there.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(untagged)]
+pub enum Pending {
+    Path(String),
+    Written { path: String, hash: String },
+}
+
+impl Pending {
+    /// A path and the hash of the bytes about to be written there.
+    pub fn written(path: &OutputPath, bytes: &[u8]) -> Self {
+        Pending::Written {
+            path: path.to_string(),
+            hash: crate::fs::hash::content_hash(bytes),
+        }
+    }
+
+    /// The path as recorded.
+    pub fn path(&self) -> &str {
+        match self {
+            Pending::Path(p) | Pending::Written { path: p, .. } => p,
+        }
+    }
+
+    /// The hash of what cme wrote there, if recorded.
+    pub fn hash(&self) -> Option<&str> {
+        match self {
+            Pending::Path(_) => None,
+            Pending::Written { hash, .. } => Some(hash),
+        }
+    }
+}
+
 /// An attachment a page's Markdown refers to: the owning page and file name.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct AttachmentUse {
@@ -258,16 +295,34 @@ impl State {
     pub fn save_in(&self, dir: &OutDir) -> Result<()> {
         dir.flush()?;
         let path = OutputPath::from_components(&[STATE_FILE]);
-        match dir.keep_copy(&path, &OutputPath::from_components(&[BACKUP_FILE])) {
-            Err(e) if e.is_symlink() => return Err(e.into()),
-            // Only a convenience: the new state matters more.
-            Ok(()) | Err(_) => {}
-        }
+        // Only a convenience: the new state matters more. A link at the
+        // backup's name is left alone (never written through); the sync
+        // reports it as a failed item (see `backup_problem`).
+        let _ = dir.keep_copy(&path, &OutputPath::from_components(&[BACKUP_FILE]));
         // Streamed: at 100,000 pages the JSON is ~50 MB, not worth holding.
         dir.write_atomic_with(&path, Durability::Fsync, 64 * 1024, |w| {
             serde_json::to_writer_pretty(&mut *w, self).map_err(std::io::Error::other)
         })?;
         Ok(())
+    }
+
+    /// Why the backup of the previous state cannot be kept in `dir`, if it
+    /// cannot: something other than a regular file (a link, a folder) has
+    /// its name. Reported as a failed item; the state itself is still saved.
+    pub fn backup_problem(dir: &OutDir) -> Option<String> {
+        let meta = std::fs::symlink_metadata(Self::backup_path(dir.path())).ok()?;
+        let what = if meta.file_type().is_symlink() {
+            "a symbolic link"
+        } else if meta.is_dir() {
+            "a folder"
+        } else if meta.is_file() {
+            return None;
+        } else {
+            "not a regular file"
+        };
+        Some(format!(
+            "is {what}, so the previous state is not kept there (left alone; remove it)"
+        ))
     }
 
     /// Path of the backup of the previous state.
@@ -297,7 +352,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8], durability: Durability) -> Result
         .file_name()
         .and_then(|n| n.to_str())
         .context("path has no file name")?;
-    let name = OutputPath::parse_recorded(name)?;
+    let name = OutputPath::parse_relative(name)?;
     OutDir::open(dir)?.write_atomic(&name, bytes, durability)?;
     Ok(())
 }
@@ -342,6 +397,21 @@ mod tests {
     }
 
     #[test]
+    fn pending_paths_load_plain_or_with_their_hash() {
+        let doc = r#"{"schema_version": 1, "confluence_url": "x", "scopes": [],
+            "min_export_timestamp": null, "pages": {},
+            "pending": ["S/a.md", {"path": "S/b.md", "hash": "12ab"}]}"#;
+        let s: State = serde_json::from_str(doc).unwrap();
+        assert_eq!(s.pending[0], Pending::Path("S/a.md".into()));
+        assert_eq!(
+            (s.pending[1].path(), s.pending[1].hash()),
+            ("S/b.md", Some("12ab"))
+        );
+        let again: State = serde_json::from_slice(&serde_json::to_vec(&s).unwrap()).unwrap();
+        assert_eq!(s, again);
+    }
+
+    #[test]
     fn corrupt_state_is_an_error_and_is_left_alone() {
         let d = tmpdir("corrupt");
         std::fs::write(State::path(&d), b"{\"schema_version\": 1, \"pages\": {").unwrap();
@@ -373,8 +443,15 @@ mod tests {
         for name in [BACKUP_FILE, STATE_FILE] {
             std::fs::remove_file(d.join(name)).ok();
             std::os::unix::fs::symlink(&outside, d.join(name)).unwrap();
-            let err = format!("{:#}", s.save(&d).unwrap_err());
-            assert!(err.contains("is a symbolic link"), "{err}");
+            if name == BACKUP_FILE {
+                // Not fatal: the state is saved, the link left alone.
+                s.save(&d).unwrap();
+                let problem = State::backup_problem(&OutDir::open(&d).unwrap()).unwrap();
+                assert!(problem.contains("symbolic link"), "{problem}");
+            } else {
+                let err = format!("{:#}", s.save(&d).unwrap_err());
+                assert!(err.contains("is a symbolic link"), "{err}");
+            }
             assert_eq!(std::fs::read(&outside).unwrap(), b"precious");
             assert!(d.join(name).is_symlink());
         }

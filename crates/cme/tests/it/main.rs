@@ -24,6 +24,7 @@ mod symlinks;
 mod sync;
 mod terminal;
 mod throttle;
+mod trust_state;
 mod urls;
 mod warnings;
 mod yaml_readers;

@@ -421,7 +421,8 @@ fn a_moved_page_whose_old_folder_is_a_link_deletes_nothing_outside() {
 }
 
 #[test]
-fn links_at_the_state_backup_journal_or_lock_are_an_error_that_writes_nothing_outside() {
+fn links_at_the_state_journal_or_lock_are_an_error_and_at_the_backup_a_failed_item_writing_nothing_outside()
+ {
     let (sim, c) = demo();
     let sb = Sandbox::new("state");
     export(&c, &sb.out(), false).unwrap();
@@ -450,12 +451,19 @@ fn links_at_the_state_backup_journal_or_lock_are_an_error_that_writes_nothing_ou
         sb.plant(name, &target);
         edit(&sim, &monitoring, &format!("Edit {i}."));
         let before = sb.snapshot();
-        let err = format!("{:#}", sync(&c, &sb.out()).unwrap_err());
-        sb.assert_unchanged(&before);
-        assert!(
-            err.contains(&format!("`{name}` is a symbolic link")),
-            "{name}: {err}"
-        );
+        if name == ".cme-state.json.bak" {
+            // Only a convenience: one failed item, the run goes on.
+            let o = sync(&c, &sb.out()).unwrap();
+            sb.assert_unchanged(&before);
+            assert_eq!(failed(&o), [name], "{name}");
+        } else {
+            let err = format!("{:#}", sync(&c, &sb.out()).unwrap_err());
+            sb.assert_unchanged(&before);
+            assert!(
+                err.contains(&format!("`{name}` is a symbolic link")),
+                "{name}: {err}"
+            );
+        }
         assert!(sb.is_link(name), "{name}");
         // Put things back as they were for the next case.
         std::fs::remove_file(sb.out().join(name)).unwrap();

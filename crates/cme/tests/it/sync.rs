@@ -763,9 +763,14 @@ fn files_a_killed_run_was_writing_are_cleaned_up() {
     let recorded = "OPS/Operations Home/Glossary.md";
     let partial = out.join("OPS/Operations Home/.Glossary.md.cme-partial");
     std::fs::write(&partial, "half").unwrap();
-    let journal = [
-        json!({"op": "intent", "paths": ["DEMO/Demo Home/Gone Page/Child.md", "DEMO/Demo Home/Gone Page/Other.md", recorded]}),
-    ];
+    // The finished file's intent carries the hash of what was written (a
+    // plain path would be refused: cme removes only what it wrote).
+    let child = json!({
+        "path": "DEMO/Demo Home/Gone Page/Child.md",
+        "hash": cme::fs::hash::content_hash(b"half"),
+    });
+    let journal =
+        [json!({"op": "intent", "paths": [child, "DEMO/Demo Home/Gone Page/Other.md", recorded]})];
     let text: String = journal.iter().map(|j| format!("{j}\n")).collect();
     std::fs::write(out.join(".cme-state.journal"), text).unwrap();
     let o = sync(&c, &out).unwrap();

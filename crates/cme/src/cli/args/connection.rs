@@ -31,6 +31,11 @@ pub struct ConnectionArgs {
     /// Requests in flight at once [default: 8]
     #[arg(long, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub concurrency: Option<u16>,
+    /// Seconds a failing request (429, 5xx, a dropped connection) is retried
+    /// for before its item fails [default: 300; 0: no retries]
+    #[arg(long, env = "CME_RETRY_BUDGET", value_name = "SECS",
+          value_parser = clap::value_parser!(u64).range(0..=86_400))]
+    pub retry_budget: Option<u64>,
     /// Extra trusted CA certificates (PEM file), added to the system's
     #[arg(long, env = "CME_CA_BUNDLE", value_name = "FILE")]
     pub ca_bundle: Option<std::path::PathBuf>,

@@ -165,6 +165,11 @@ pub fn effective(conn: &ConnectionArgs, file: &Config) -> Vec<Effective> {
                 None,
                 file.concurrency.map(|c| c.to_string()),
             ),
+            "retry-budget" => pick(
+                conn.retry_budget.map(|s| s.to_string()),
+                info.env,
+                file.retry_budget.map(|s| s.to_string()),
+            ),
             "jira-url" => match (std::env::var("CME_JIRA_URL").ok(), &file.jira_url) {
                 (Some(v), _) if !v.is_empty() => (Some(v), Some(Source::Environment)),
                 (_, Some(v)) => (Some(v.clone()), Some(Source::File)),

@@ -2,10 +2,11 @@
 //! each download streamed into a temporary file beside its place and
 //! renamed when complete; files no page keeps are removed.
 use super::ctx::Exec;
-use super::remove::remove_file;
-use crate::fs::outdir::Durability;
-use crate::state::AttachmentState;
+use super::remove::{error_chain, remove_file};
+use crate::fs::hash::ContentHasher;
+use crate::fs::outdir::{AtomicFile, Durability};
 use crate::state::journal::{Record, Store};
+use crate::state::{AttachmentState, Pending, TrackedStatus};
 use crate::sync::outcome::{Failure, Outcome};
 use crate::sync::plan::{AttachmentPlan, ChangeKind};
 use crate::sync::progress::Phase;
@@ -19,15 +20,25 @@ pub(super) async fn download(
     out: &mut Outcome,
 ) -> Result<()> {
     if !plan.downloads.is_empty() {
-        // Old paths of moved files too: once no record names them, the
-        // pending check removes them (also after a kill).
+        // The places first (a kill mid-download leaves temporary files
+        // beside them; each file's hash is journaled before its rename).
+        // Old paths of moved files too, with the hash of what they hold
+        // now (the state records them as this attachment's): once no record
+        // names them, the pending check removes them (also after a kill)
+        // while they still hold that. A live page's file never goes this way.
+        let pages = live_page_files(store);
+        let moved: Vec<Pending> = plan
+            .moved_from
+            .iter()
+            .filter(|p| !pages.contains(p.as_str()))
+            .filter_map(|p| Some(Pending::written(p, &ex.dir.read_file(p)?)))
+            .collect();
         store.record(Record::Intent {
             paths: plan
                 .downloads
                 .iter()
-                .map(|d| &d.path)
-                .chain(&plan.moved_from)
-                .map(ToString::to_string)
+                .map(|d| Pending::Path(d.path.to_string()))
+                .chain(moved)
                 .collect(),
         })?;
     }
@@ -37,14 +48,19 @@ pub(super) async fn download(
         tasks.spawn(async move {
             // Streamed to a temporary file beside its place, renamed there
             // when complete: a file's size never sits in memory.
+            // Hashed as it arrives: the intent journaled before the rename
+            // names what is renamed into place.
             let r = async {
-                let mut file = dir.begin_atomic(&d.path, Durability::Batched)?;
+                let file = dir.begin_atomic(&d.path, Durability::Batched)?;
+                let mut sink = Hashing {
+                    file,
+                    hash: ContentHasher::default(),
+                };
                 client
-                    .download_into(&d.attachment, &mut file)
+                    .download_into(&d.attachment, &mut sink)
                     .await
                     .map_err(|e| anyhow::anyhow!("cannot download it: {}", chain(&e)))?;
-                file.commit()?;
-                anyhow::Ok(())
+                anyhow::Ok((sink.file, sink.hash.finish()))
             }
             .await;
             (d, r)
@@ -64,10 +80,26 @@ pub(super) async fn download(
         let Some(joined) = joined else { break };
         let (d, r) = joined.context("attachment task failed")?;
         ex.progress.advance(1, 0);
-        if let Err(e) = r {
+        let (file, hash) = match r {
+            Ok(done) => done,
+            Err(e) => {
+                out.failures.push(Failure {
+                    path: d.path.to_string(),
+                    reason: format!("{e:#}"),
+                });
+                continue;
+            }
+        };
+        store.record(Record::Intent {
+            paths: vec![Pending::Written {
+                path: d.path.to_string(),
+                hash,
+            }],
+        })?;
+        if let Err(e) = file.commit() {
             out.failures.push(Failure {
                 path: d.path.to_string(),
-                reason: format!("{e:#}"),
+                reason: error_chain(&e),
             });
             continue;
         }
@@ -101,12 +133,20 @@ pub(super) fn remove_attachments(
     store: &mut Store,
     out: &mut Outcome,
 ) -> Result<()> {
+    let pages = live_page_files(store);
     for r in &plan.removals {
         if let Some(path) = &r.path {
-            if !remove_file(ex.dir, path, out)? {
+            if pages.contains(path.as_str()) {
+                // A page's file recorded as an attachment: the page keeps
+                // it; the attachment's record is dropped below.
+                out.refused.push(format!(
+                    "refusing to remove `{path}` through an attachment record: it is a page's file"
+                ));
+            } else if !remove_file(ex.dir, path, out)? {
                 continue;
+            } else {
+                out.attachment_line(ChangeKind::Deleted, path.to_string());
             }
-            out.attachment_line(ChangeKind::Deleted, path.to_string());
         }
         if let Some(mut entry) = store.state().pages.get(&r.owner).cloned() {
             entry.attachments.remove(&r.file);
@@ -114,4 +154,33 @@ pub(super) fn remove_attachments(
         }
     }
     Ok(())
+}
+
+/// The files live pages and their comments sidecars are recorded at.
+fn live_page_files(store: &Store) -> std::collections::HashSet<String> {
+    store
+        .state()
+        .pages
+        .values()
+        .filter(|p| p.status == TrackedStatus::Active)
+        .flat_map(|p| std::iter::once(p.output_path.clone()).chain(p.comments_path.clone()))
+        .collect()
+}
+
+/// A download's file, hashing what it is given.
+struct Hashing {
+    file: AtomicFile,
+    hash: ContentHasher,
+}
+
+impl cme_client::Sink for Hashing {
+    fn restart(&mut self) -> std::io::Result<()> {
+        self.hash.reset();
+        self.file.restart()
+    }
+
+    fn write(&mut self, chunk: &[u8]) -> std::io::Result<()> {
+        self.hash.update(chunk);
+        self.file.write(chunk)
+    }
 }

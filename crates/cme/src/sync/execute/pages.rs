@@ -2,6 +2,7 @@
 //! flight while this one is converted), converted with a recording context,
 //! written atomically and journaled one by one.
 use super::ctx::{BODY_BATCH, Exec};
+use super::remove::error_chain;
 use super::sidecars::{fetch_comment_bodies, remove_stale_sidecar, write_sidecar};
 use super::users::Users;
 use crate::deps::INCOMPLETE;
@@ -9,10 +10,10 @@ use crate::fs::hash::content_hash;
 use crate::fs::outdir::Durability;
 use crate::page::answers::answers_hash;
 use crate::page::breadcrumbs;
-use crate::page::comments::sidecar_path;
 use crate::page::context::PageContext;
 use crate::page::front_matter::{FrontMatter, PageFacts, labels_hash, names_hash};
 use crate::place::layout::Placed;
+use crate::state::Pending;
 use crate::state::journal::{Record, Store};
 use crate::sync::entry::{Written, attachment_uses, page_entry};
 use crate::sync::outcome::{Failure, Line, Outcome};
@@ -84,17 +85,6 @@ pub async fn write_pages(
                 continue;
             }
         };
-        // Sidecars too: a run killed mid-write must not orphan one.
-        let sidecars = remote.comments.is_some();
-        store.record(Record::Intent {
-            paths: chunk
-                .iter()
-                .flat_map(|w| {
-                    let sidecar = sidecars.then(|| sidecar_path(&w.path)).flatten();
-                    std::iter::once(w.path.to_string()).chain(sidecar.map(|p| p.to_string()))
-                })
-                .collect(),
-        })?;
         let mut metas: HashMap<PageId, PageMeta> = HashMap::new();
         for page in fetched {
             bodies.insert(page.meta.id.clone(), page.storage);
@@ -204,32 +194,39 @@ pub async fn write_pages(
             for warning in &converted.warnings {
                 out.warn(&w.path, warning);
             }
+            // With the hash of what is written: after a kill, the file is
+            // removed only while it holds exactly that.
+            store.record(Record::Intent {
+                paths: vec![Pending::written(&w.path, markdown.as_bytes())],
+            })?;
             match ex
                 .dir
                 .write_atomic(&w.path, markdown.as_bytes(), Durability::Batched)
             {
                 Ok(()) => {}
-                // A link at the file or on the way: this page fails and
-                // keeps its old entry; the disk is fine.
-                Err(e) if e.is_symlink() => {
+                // A link at the file or on the way, a folder where the file
+                // goes, a permission: this page fails and keeps its old
+                // entry (the next sync tries again); the run goes on.
+                Err(e) => {
                     out.failures.push(Failure {
                         path: w.path.to_string(),
-                        reason: e.to_string(),
+                        reason: error_chain(&e),
                     });
                     continue;
                 }
-                Err(e) => return Err(e.into()),
             }
+            let old = store.state().pages.get(&w.id).cloned();
             let sidecar = write_sidecar(
                 ex,
                 remote,
                 placed,
                 w,
-                store.state().pages.get(&w.id),
+                old.as_ref(),
                 comment_bodies.as_ref(),
                 &bodies,
                 names,
                 &mut users,
+                store,
                 out,
             )
             .await?;

@@ -13,20 +13,35 @@ use anyhow::Result;
 
 /// Removes one file we wrote, then the folders its removal left empty (up
 /// to, never including, the output folder). A file already gone is fine.
-/// A link at the file or on the way fails this item only (reported in
-/// `out`); returns whether the file is gone.
+/// Anything that stops the removal (a link at the file or on the way, a
+/// folder where the file was, a permission) fails this item only (reported
+/// in `out`; the next sync tries again); returns whether the file is gone.
 pub fn remove_file(dir: &OutDir, path: &OutputPath, out: &mut Outcome) -> Result<bool> {
     match dir.remove_file(path) {
         Ok(()) => Ok(true),
-        Err(e) if e.is_symlink() => {
+        Err(e) => {
             out.failures.push(Failure {
                 path: path.to_string(),
-                reason: e.to_string(),
+                reason: error_chain(&e),
             });
             Ok(false)
         }
-        Err(e) => Err(e.into()),
     }
+}
+
+/// An error and its causes on one line.
+pub(super) fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut s = e.to_string();
+    let mut cur = e.source();
+    while let Some(c) = cur {
+        let more = c.to_string();
+        if !s.contains(&more) {
+            s.push_str(": ");
+            s.push_str(&more);
+        }
+        cur = c.source();
+    }
+    s
 }
 
 /// Removes the old files of moves, once the page's entry says it was

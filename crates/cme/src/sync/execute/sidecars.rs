@@ -1,15 +1,15 @@
 //! Comments sidecars: written with their page, or alone when only the
 //! comments changed, as the plan decided ([`SidecarPlan`]).
 use super::ctx::{BODY_BATCH, Exec};
-use super::remove::remove_file;
+use super::remove::{error_chain, remove_file};
 use super::users::Users;
 use crate::fs::outdir::Durability;
 use crate::fs::paths::OutputPath;
-use crate::page::comments::{self, sidecar_path};
+use crate::page::comments;
 use crate::page::context::PageContext;
 use crate::place::layout::Placed;
-use crate::state::PageState;
 use crate::state::journal::{Record, Store};
+use crate::state::{PageState, Pending};
 use crate::sync::entry::{SidecarAfter, sidecar_entry};
 use crate::sync::outcome::{Failure, Outcome};
 use crate::sync::plan::{ChangeKind, PageWrite, Plan, SidecarPlan};
@@ -36,17 +36,11 @@ pub async fn write_sidecars_only(
             return Ok(());
         }
         let comment_bodies = fetch_comment_bodies(ex, remote, chunk).await;
-        store.record(Record::Intent {
-            paths: chunk
-                .iter()
-                .filter_map(|w| sidecar_path(&w.path))
-                .map(|p| p.to_string())
-                .collect(),
-        })?;
         for w in chunk {
-            let (Some(placed), Some(old)) =
-                (remote.layout.get(&w.id), store.state().pages.get(&w.id))
-            else {
+            let (Some(placed), Some(old)) = (
+                remote.layout.get(&w.id),
+                store.state().pages.get(&w.id).cloned(),
+            ) else {
                 continue;
             };
             let names: Vec<String> = remote.attachment_names(&w.id);
@@ -55,15 +49,16 @@ pub async fn write_sidecars_only(
                 remote,
                 placed,
                 w,
-                Some(old),
+                Some(&old),
                 comment_bodies.as_ref(),
                 &no_bodies,
                 names,
                 &mut users,
+                store,
                 out,
             )
             .await?;
-            let entry = sidecar_entry(old, sidecar.clone(), plan);
+            let entry = sidecar_entry(&old, sidecar.clone(), plan);
             store.put(w.id.clone(), entry.clone())?;
             if let Some(stale) = sidecar.stale {
                 remove_stale_sidecar(ex, store, &w.id, entry, &stale, out)?;
@@ -86,6 +81,7 @@ pub(super) async fn write_sidecar(
     bodies: &HashMap<PageId, String>,
     names: Vec<String>,
     users: &mut Users,
+    store: &mut Store,
     out: &mut Outcome,
 ) -> Result<SidecarAfter> {
     let keep = SidecarAfter {
@@ -148,20 +144,25 @@ pub(super) async fn write_sidecar(
     let text = comments::render(&placed.meta.title, &kept_filled, &|s| {
         cme_convert::convert(s, &ctx, &opts).markdown
     });
+    // With the hash of what is written: after a kill, the file is removed
+    // only while it holds exactly that.
+    store.record(Record::Intent {
+        paths: vec![Pending::written(target, text.as_bytes())],
+    })?;
     match ex
         .dir
         .write_atomic(target, text.as_bytes(), Durability::Batched)
     {
         Ok(()) => {}
-        Err(e) if e.is_symlink() => {
+        // Whatever stops this one file (a link, a folder, a permission).
+        Err(e) => {
             out.failures.push(Failure {
                 path: target.to_string(),
-                reason: e.to_string(),
+                reason: error_chain(&e),
             });
             // No hash: the next sync tries again.
             return Ok(SidecarAfter { hash: None, ..keep });
         }
-        Err(e) => return Err(e.into()),
     }
     if let Some(kind) = report {
         out.sidecar_line(*kind, target.to_string());
