@@ -2,9 +2,11 @@
 //! between syncs (edits, renames, moves that keep the version, trash, purge,
 //! restore, restrictions, attachments, renamed link targets, edited included
 //! pages, children under a children macro) and however those syncs end
-//! (cleanly, under injected faults, or SIGKILLed mid-run in a child
+//! (cleanly, under injected faults, on short page listings, with
+//! credentials refused after the listings, or SIGKILLed mid-run in a child
 //! process), one clean sync leaves exactly the files a fresh export of the
-//! same scope writes, and a state that says so. A third of the cases (every
+//! same scope writes, and a state that says so; and no sync ever deletes a
+//! page that is alive on the site. A third of the cases (every
 //! seed divisible by 3) run in the MkDocs path-template layout, where pages
 //! move between `X.md` and `X/index.md` as they gain and lose children.
 //!
@@ -17,7 +19,7 @@
 //! are kept.
 //!
 //! ```text
-//! cargo test -p cme --test convergence                 # 96 cases, ~2 min
+//! cargo test -p cme --test convergence                 # 200 cases, ~4 min
 //! CME_CONVERGENCE_CASES=1500 cargo test -p cme --test convergence -- --nocapture
 //! CME_CONVERGENCE_SEED=17 cargo test -p cme --test convergence -- --nocapture
 //! ```
@@ -212,6 +214,10 @@ struct Stats {
     /// and those the refusal stopped (the endpoint was asked).
     syncs_refused: u64,
     refused_stops: u64,
+    /// Syncs on short page listings (a result and the `next` link lost),
+    /// and those that noticed (a problem reported, deletions held).
+    syncs_short: u64,
+    short_noticed: u64,
 }
 
 impl Stats {
@@ -230,6 +236,8 @@ impl Stats {
         self.bug_4_footprints += o.bug_4_footprints;
         self.syncs_refused += o.syncs_refused;
         self.refused_stops += o.refused_stops;
+        self.syncs_short += o.syncs_short;
+        self.short_noticed += o.short_noticed;
     }
 }
 
@@ -1250,6 +1258,58 @@ fn case_body(w: &mut World, client: &cme_client::Client) {
                     );
                 }
             }
+            7 if w.rng.chance(0.5) => {
+                // Short page listings (a result and the `next` link lost at
+                // random, the announced total kept): a page alive on the site
+                // is never deleted for it.
+                let rate = *w.rng.pick(&[0.3, 0.6, 1.0]).unwrap();
+                let faults = json!({
+                    "short_listing_rate": rate,
+                    "only_matching": "type = page and space =",
+                    "seed": w.rng.below(1 << 32),
+                });
+                let before: Vec<String> = loaded(out, "before a sync on short listings")
+                    .pages
+                    .iter()
+                    .filter(|(_, p)| p.status == TrackedStatus::Active)
+                    .map(|(id, _)| id.to_string())
+                    .collect();
+                ctl(sim, "PUT", "/__sim/faults", faults.clone());
+                let r = sync(client, out);
+                ctl(sim, "DELETE", "/__sim/faults", None);
+                w.stats.syncs_short += 1;
+                let alive = live(sim);
+                let after = loaded(out, "after a sync on short listings");
+                match &r {
+                    Ok(o) => {
+                        if !o.problems.is_empty() || o.held.is_some() {
+                            w.stats.short_noticed += 1;
+                        }
+                        w.note(format!(
+                            "sync on short listings {faults} -> {}",
+                            describe(o)
+                        ));
+                    }
+                    Err(e) => {
+                        w.stats.short_noticed += 1;
+                        w.note(format!("sync on short listings {faults} -> error: {e:#}"));
+                    }
+                }
+                let gone: Vec<&String> = before
+                    .iter()
+                    .filter(|id| alive.contains_key(id.as_str()))
+                    .filter(|id| {
+                        after
+                            .pages
+                            .get(&cme_client::PageId::new(id.as_str()))
+                            .is_some_and(|p| p.status != TrackedStatus::Active)
+                    })
+                    .collect();
+                assert!(
+                    gone.is_empty(),
+                    "a sync on short listings deleted live pages {gone:?}"
+                );
+            }
             4..=6 => {
                 // Half the time at rates the client's retries absorb (a
                 // request fails for good about once in 10^6), half the time
@@ -1528,7 +1588,8 @@ fn property(default_cases: u64, test_name: &str) {
     eprintln!(
         "convergence: {} cases, {} ops ({} refused by the simulator), syncs: {} clean, {} under faults \
          ({} saw a fault, {} partial, {} errors), {} CLI runs SIGKILLed ({} mid-run), {} mass deletions held, \
-         {} kills left BUG-4's footprint, {} syncs refused credentials late ({} stopped by it); {} failed; {:.1}s",
+         {} kills left BUG-4's footprint, {} syncs refused credentials late ({} stopped by it), \
+         {} syncs on short listings ({} noticed); {} failed; {:.1}s",
         t.cases,
         t.ops,
         t.rejected,
@@ -1543,6 +1604,8 @@ fn property(default_cases: u64, test_name: &str) {
         t.bug_4_footprints,
         t.syncs_refused,
         t.refused_stops,
+        t.syncs_short,
+        t.short_noticed,
         failed.len(),
         started.elapsed().as_secs_f64()
     );
@@ -1576,6 +1639,12 @@ fn property(default_cases: u64, test_name: &str) {
             "no sync was stopped by credentials refused late in {} cases ({} asked for)",
             t.cases,
             t.syncs_refused
+        );
+        assert!(
+            t.short_noticed > 0,
+            "no sync noticed a short listing in {} cases ({} asked for)",
+            t.cases,
+            t.syncs_short
         );
     }
 }

@@ -23,6 +23,10 @@ pub struct FaultSpec {
     pub latency_ms: u64,
     pub drop_connection_rate: f64,
     pub truncate_body_rate: f64,
+    /// A listing answer loses its last result and its `next` link (a short
+    /// but well-formed listing, as proxies and overloaded servers give),
+    /// its announced `totalSize` kept.
+    pub short_listing_rate: f64,
     /// `"seconds"` (default), `"absent"`, `"huge"` (Long.MAX) or a number of seconds.
     pub retry_after: Option<String>,
     pub seed: u64,
@@ -44,6 +48,7 @@ impl FaultSpec {
         unit("error_rate", self.error_rate)?;
         unit("drop_connection_rate", self.drop_connection_rate)?;
         unit("truncate_body_rate", self.truncate_body_rate)?;
+        unit("short_listing_rate", self.short_listing_rate)?;
         if let Some(r) = self.rate_limit_per_sec {
             if !(r > 0.0 && r.is_finite()) {
                 return Err("rate_limit_per_sec must be positive".into());
@@ -85,11 +90,12 @@ pub struct Faults {
 
 /// What to do with one API request.
 pub enum Decision {
-    /// Serve it (after `latency`), maybe truncating the body; `headers` are
-    /// rate-limit headers to add.
+    /// Serve it (after `latency`), maybe truncating the body or shortening
+    /// a listing; `headers` are rate-limit headers to add.
     Serve {
         latency: Duration,
         truncate: bool,
+        shorten: bool,
         headers: Vec<(String, String)>,
     },
     /// Answer with this response instead (429 / 5xx).
@@ -135,6 +141,7 @@ impl Faults {
             return Decision::Serve {
                 latency: Duration::ZERO,
                 truncate: false,
+                shorten: false,
                 headers: Vec::new(),
             };
         };
@@ -142,6 +149,8 @@ impl Faults {
         // Always three draws per request so the stream stays aligned.
         let (d_drop, d_err, d_trunc) = (a.rng.unit(), a.rng.unit(), a.rng.unit());
         let pick = a.rng.next_u64();
+        // Drawn only when asked for, so older specs keep their streams.
+        let shorten = a.spec.short_listing_rate > 0.0 && a.rng.unit() < a.spec.short_listing_rate;
         let mut headers = Vec::new();
         if let Some(rate) = a.spec.rate_limit_per_sec {
             let burst = a.spec.burst.unwrap_or(rate).max(1.0);
@@ -224,6 +233,7 @@ impl Faults {
         Decision::Serve {
             latency,
             truncate: d_trunc < a.spec.truncate_body_rate,
+            shorten,
             headers,
         }
     }
@@ -235,5 +245,72 @@ fn retry_after(spec: &FaultSpec, secs: u64) -> Option<String> {
         Some("absent") => None,
         Some("huge") => Some(LONG_MAX.to_string()),
         Some(n) => Some(n.to_string()),
+    }
+}
+
+/// `resp` as a short listing: its last result and its `next` link gone
+/// (`size` follows, `totalSize` stays as announced). Other answers are
+/// returned as they are.
+pub fn shortened(resp: Resp) -> Resp {
+    let Ok(mut v) = serde_json::from_slice::<serde_json::Value>(&resp.body_bytes()) else {
+        return resp;
+    };
+    let Some(results) = v.get_mut("results").and_then(|r| r.as_array_mut()) else {
+        return resp;
+    };
+    if results.pop().is_none() {
+        return resp;
+    }
+    let left = results.len();
+    if let Some(size) = v.get_mut("size") {
+        *size = left.into();
+    }
+    if let Some(links) = v.get_mut("_links").and_then(|l| l.as_object_mut()) {
+        links.remove("next");
+    }
+    let mut out = Resp::json(resp.status.as_u16(), &v);
+    for (k, val) in &resp.headers {
+        let name = k.as_str();
+        if !name.eq_ignore_ascii_case("link") && !name.eq_ignore_ascii_case("content-type") {
+            if let Ok(val) = val.to_str() {
+                out.set(name, val);
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod short_listing_tests {
+    use super::*;
+
+    #[test]
+    fn a_shortened_listing_loses_its_last_result_and_next_link_only() {
+        let resp = Resp::json(
+            200,
+            &serde_json::json!({
+                "results": [{"id": "1"}, {"id": "2"}],
+                "size": 2,
+                "totalSize": 5,
+                "_links": {"next": "/next?cursor=x", "base": "http://h"},
+            }),
+        )
+        .with("Link", "</next?cursor=x>; rel=\"next\"")
+        .with("X-Other", "kept");
+        let short = shortened(resp);
+        let v: serde_json::Value = serde_json::from_slice(&short.body_bytes()).unwrap();
+        assert_eq!(v["results"], serde_json::json!([{"id": "1"}]));
+        assert_eq!(v["size"], 1);
+        assert_eq!(v["totalSize"], 5);
+        assert!(v["_links"].get("next").is_none());
+        assert_eq!(v["_links"]["base"], "http://h");
+        assert!(short.headers.iter().all(|(k, _)| k.as_str() != "link"));
+        assert!(short.headers.iter().any(|(k, _)| k.as_str() == "x-other"));
+        // Not a listing: as it was.
+        let other = shortened(Resp::json(200, &serde_json::json!({"id": "1"})));
+        assert_eq!(
+            serde_json::from_slice::<serde_json::Value>(&other.body_bytes()).unwrap(),
+            serde_json::json!({"id": "1"})
+        );
     }
 }

@@ -190,10 +190,14 @@ async fn handle(
         Decision::Serve {
             latency,
             truncate,
+            shorten,
             headers,
         } => {
             sleep(latency).await;
             let mut resp = api::execute(&state, &req, route);
+            if shorten {
+                resp = crate::faults::shortened(resp);
+            }
             for (k, v) in headers {
                 resp.set(&k, &v);
             }
