@@ -28,7 +28,9 @@
 //! are the reductions of what this test found, kept as regression tests.
 mod common;
 
-use cme::state::{LayoutSettings, PageState, STATE_FILE, Scope, State, TrackedStatus};
+use cme::state::{
+    LayoutSettings, PageState, STATE_FILE, Scope, ScopeCommand, State, TrackedStatus,
+};
 use cme::sync::Selection;
 use cme::sync::outcome::Outcome;
 use cme::sync::plan::Hold;
@@ -1260,8 +1262,8 @@ fn case_body(w: &mut World, client: &cme_client::Client) {
             }
             7 if w.rng.chance(0.5) => {
                 // Short page listings (a result and the `next` link lost at
-                // random, the announced total kept): a page alive on the site
-                // is never deleted for it.
+                // random, the announced total kept): a page still in the
+                // scope on the site is never deleted for it.
                 let rate = *w.rng.pick(&[0.3, 0.6, 1.0]).unwrap();
                 let faults = json!({
                     "short_listing_rate": rate,
@@ -1295,9 +1297,15 @@ fn case_body(w: &mut World, client: &cme_client::Client) {
                         w.note(format!("sync on short listings {faults} -> error: {e:#}"));
                     }
                 }
+                // What a fresh export of the scope would hold now: a page
+                // that left it (its root trashed, moved away) may go.
+                let wanted: BTreeSet<String> = match scope.command {
+                    ScopeCommand::PagesWithDescendants => subtree(&alive, &scope.args[0]),
+                    _ => alive.keys().cloned().collect(),
+                };
                 let gone: Vec<&String> = before
                     .iter()
-                    .filter(|id| alive.contains_key(id.as_str()))
+                    .filter(|id| wanted.contains(id.as_str()))
                     .filter(|id| {
                         after
                             .pages
