@@ -126,6 +126,21 @@ fn live(sim: &SimHandle) -> BTreeMap<String, Row> {
     out
 }
 
+/// The pages of `before` (active ids) that `after` no longer tracks as
+/// active: what a sync deleted.
+fn deleted_since(before: &[String], after: &State) -> Vec<String> {
+    before
+        .iter()
+        .filter(|id| {
+            after
+                .pages
+                .get(&cme_client::PageId::new(id.as_str()))
+                .is_some_and(|p| p.status != TrackedStatus::Active)
+        })
+        .cloned()
+        .collect()
+}
+
 /// `root` and every live page below it (empty when `root` is not live).
 fn subtree(rows: &BTreeMap<String, Row>, root: &str) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
@@ -1245,15 +1260,7 @@ fn case_body(w: &mut World, client: &cme_client::Client) {
                         Err(e) => format!("{e:#}"),
                     };
                     assert!(msg.contains("refused the credentials"), "{msg}");
-                    let gone: Vec<&String> = before
-                        .iter()
-                        .filter(|id| {
-                            after
-                                .pages
-                                .get(&cme_client::PageId::new(id.as_str()))
-                                .is_some_and(|p| p.status != TrackedStatus::Active)
-                        })
-                        .collect();
+                    let gone = deleted_since(&before, &after);
                     assert!(
                         gone.is_empty(),
                         "a sync refused at {endpoint} deleted {gone:?}"
@@ -1303,16 +1310,8 @@ fn case_body(w: &mut World, client: &cme_client::Client) {
                     ScopeCommand::PagesWithDescendants => subtree(&alive, &scope.args[0]),
                     _ => alive.keys().cloned().collect(),
                 };
-                let gone: Vec<&String> = before
-                    .iter()
-                    .filter(|id| wanted.contains(id.as_str()))
-                    .filter(|id| {
-                        after
-                            .pages
-                            .get(&cme_client::PageId::new(id.as_str()))
-                            .is_some_and(|p| p.status != TrackedStatus::Active)
-                    })
-                    .collect();
+                let mut gone = deleted_since(&before, &after);
+                gone.retain(|id| wanted.contains(id));
                 assert!(
                     gone.is_empty(),
                     "a sync on short listings deleted live pages {gone:?}"
