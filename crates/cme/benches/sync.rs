@@ -25,7 +25,8 @@
 //! `cargo bench -p cme --bench sync`; `CME_BENCH_SPEC` picks the site
 //! (default `pages=10000,spaces=1,depth=6,attachments=0.2,body_kb=8,seed=7`);
 //! `CME_BENCH_KEEP=1` keeps the output folder; `CME_BENCH_PAGE_PATH` and
-//! `CME_BENCH_PARENT_PAGE_PATH` run it with path templates; `CME_BENCH_TRACE=1` prints
+//! `CME_BENCH_PARENT_PAGE_PATH` run it with path templates; `CME_BENCH_LATENCY_MS`
+//! delays every API request (a real network); `CME_BENCH_TRACE=1` prints
 //! each phase's progress stages with their times (where the time goes).
 //! `benches/export.rs` remains the export-only benchmark.
 use cme::options::template::{Kind, PathTemplate};
@@ -68,6 +69,19 @@ fn main() {
         "sync bench of `{spec}`: {n} pages, {a} attachments (site generated in {:.1} s)",
         gen_started.elapsed().as_secs_f64()
     );
+    // `CME_BENCH_LATENCY_MS`: every API request waits that long, as on a real
+    // network (real sites answer in 100-500 ms).
+    if let Some(ms) = std::env::var("CME_BENCH_LATENCY_MS")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+    {
+        send(
+            "PUT",
+            &format!("{url}/__sim/faults"),
+            Some(serde_json::json!({"latency_ms": ms})),
+        );
+        println!("every API request delayed by {ms} ms");
+    }
     let dir = std::env::temp_dir().join(format!("cme-bench-sync-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
 
@@ -606,6 +620,9 @@ fn send(method: &str, u: &str, body: Option<Value>) -> Value {
             .header("Content-Type", "application/json")
             .send(&body),
         "PATCH" => ureq::patch(u)
+            .header("Content-Type", "application/json")
+            .send(&body),
+        "PUT" => ureq::put(u)
             .header("Content-Type", "application/json")
             .send(&body),
         "DELETE" => ureq::delete(u).call(),

@@ -196,8 +196,12 @@ pub async fn write_pages(
             }
             // With the hash of what is written: after a kill, the file is
             // removed only while it holds exactly that.
+            let hash = content_hash(markdown.as_bytes());
             store.record(Record::Intent {
-                paths: vec![Pending::written(&w.path, markdown.as_bytes())],
+                paths: vec![Pending::Written {
+                    path: w.path.to_string(),
+                    hash: hash.clone(),
+                }],
             })?;
             match ex
                 .dir
@@ -243,7 +247,7 @@ pub async fn write_pages(
                 deps,
                 deps_hash,
                 uses: attachment_uses(&converted.attachments, placed, &remote.layout),
-                hash: content_hash(markdown.as_bytes()),
+                hash,
                 labels_hash: labels,
                 names_hash: names_seen,
                 sidecar: sidecar.clone(),
