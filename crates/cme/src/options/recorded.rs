@@ -167,14 +167,21 @@ impl LayoutSettings {
     }
 }
 
+/// A word of the state: an unknown one (an edited file, a newer build's)
+/// reads as the default.
+fn lenient<'de, D: Deserializer<'de>, T: Default>(
+    d: D,
+    parse: fn(&str) -> Option<T>,
+) -> Result<T, D::Error> {
+    Ok(parse(&String::deserialize(d)?).unwrap_or_default())
+}
+
 fn lenient_link<'de, D: Deserializer<'de>>(d: D) -> Result<LinkStyle, D::Error> {
-    let s = String::deserialize(d)?;
-    Ok(LinkStyle::parse(&s).unwrap_or_default())
+    lenient(d, LinkStyle::parse)
 }
 
 fn lenient_alert<'de, D: Deserializer<'de>>(d: D) -> Result<AlertStyle, D::Error> {
-    let s = String::deserialize(d)?;
-    Ok(AlertStyle::parse(&s).unwrap_or_default())
+    lenient(d, AlertStyle::parse)
 }
 
 fn lenient_mode<'de, D: Deserializer<'de>>(d: D) -> Result<Option<AttachmentMode>, D::Error> {

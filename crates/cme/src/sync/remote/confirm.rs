@@ -4,8 +4,8 @@
 //! in bulk (one request per 100 pages, and only when something would be
 //! deleted). A page that is still readable and still in a scope's reach
 //! was missed by its listing: nothing is deleted, and the run says so.
-use crate::state::{Scope, ScopeCommand};
-use crate::sync::remote::inventory::includes_archived;
+use crate::state::Scope;
+use crate::sync::remote::inventory::{Selection, includes_archived};
 use cme_client::{Client, Error, FoundPage, PageId, PageStatus};
 
 /// The pages of `ids` that are readable now and that a scope should have
@@ -46,18 +46,14 @@ fn covers(scope: &Scope, found: &FoundPage) -> bool {
         PageStatus::Archived => includes_archived(scope),
         _ => false,
     };
-    let names = || scope.args.iter().filter(|a| !a.starts_with("--"));
     status
-        && match scope.command {
+        && match Selection::from_scope(scope) {
             // Every space the account can see: any readable page.
-            ScopeCommand::AllSpaces => true,
-            ScopeCommand::Spaces => found
-                .space
-                .as_ref()
-                .is_some_and(|k| names().any(|n| n == k.as_str())),
-            ScopeCommand::Pages => names().any(|n| n == found.id.as_str()),
-            ScopeCommand::PagesWithDescendants => names()
-                .any(|n| n == found.id.as_str() || found.ancestors.iter().any(|a| a.as_str() == n)),
+            Selection::AllSpaces => true,
+            Selection::Spaces(keys) => found.space.as_ref().is_some_and(|k| keys.contains(k)),
+            Selection::Pages { roots, descendants } => roots
+                .iter()
+                .any(|r| *r == found.id || descendants && found.ancestors.contains(r)),
         }
 }
 
@@ -80,6 +76,7 @@ pub fn stop_if_refused(client: &Client, before: u64) -> anyhow::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::state::ScopeCommand;
     use cme_client::SpaceKey;
 
     fn found(id: &str, status: PageStatus, space: &str, ancestors: &[&str]) -> FoundPage {
