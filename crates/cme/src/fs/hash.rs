@@ -41,3 +41,30 @@ mod tests {
         assert_eq!(h.finish(), content_hash(b"hello, world"));
     }
 }
+
+/// [`content_hash`] of everything `r` yields, read in pieces: files of any
+/// size hash in constant memory.
+pub fn content_hash_of(mut r: impl std::io::Read) -> std::io::Result<String> {
+    let mut h = ContentHasher::default();
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        match r.read(&mut buf) {
+            Ok(0) => return Ok(h.finish()),
+            Ok(n) => h.update(&buf[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+#[cfg(test)]
+mod streamed {
+    use super::*;
+
+    #[test]
+    fn the_streamed_hash_is_the_hash_of_the_bytes() {
+        let bytes: Vec<u8> = (0..200_000u32).map(|i| (i * 7 % 251) as u8).collect();
+        assert_eq!(content_hash_of(&bytes[..]).unwrap(), content_hash(&bytes));
+        assert_eq!(content_hash_of(&b""[..]).unwrap(), content_hash(b""));
+    }
+}

@@ -268,10 +268,10 @@ impl OutDir {
         Ok(())
     }
 
-    /// The content of the regular file `rel`, never through a link; `None`
-    /// when there is no regular file there (gone, a folder, a link).
-    pub fn read_file(&self, rel: &OutputPath) -> Option<Vec<u8>> {
-        use std::io::Read as _;
+    /// The [`content_hash`](super::hash::content_hash) of the regular file
+    /// `rel`, read in pieces and never through a link; `None` when there is
+    /// no regular file there (gone, a folder, a link) or it cannot be read.
+    pub fn hash_file(&self, rel: &OutputPath) -> Option<String> {
         let (dirs, name) = split(rel);
         let folders = self.folders(&dirs, false, Op::Open, rel).ok()?;
         if !folders.complete {
@@ -284,10 +284,8 @@ impl OutDir {
         }
         let mut o = OpenOptions::new();
         o.read(true).follow(FollowSymlinks::No);
-        let mut f = parent.open_with(name, &o).ok()?;
-        let mut bytes = Vec::new();
-        f.read_to_end(&mut bytes).ok()?;
-        Some(bytes)
+        let f = parent.open_with(name, &o).ok()?;
+        super::hash::content_hash_of(f).ok()
     }
 
     /// Removes the folders of `rel` that are empty, from the deepest up

@@ -31,7 +31,12 @@ pub(super) async fn download(
             .moved_from
             .iter()
             .filter(|p| !pages.contains(p.as_str()))
-            .filter_map(|p| Some(Pending::written(p, &ex.dir.read_file(p)?)))
+            .filter_map(|p| {
+                Some(Pending::Written {
+                    path: p.to_string(),
+                    hash: ex.dir.hash_file(p)?,
+                })
+            })
             .collect();
         store.record(Record::Intent {
             paths: plan

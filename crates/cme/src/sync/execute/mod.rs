@@ -16,7 +16,6 @@ pub use ctx::Exec;
 pub use remove::remove_file;
 use remove::{delete_pages, remove_stale};
 
-use crate::fs::hash::content_hash;
 use crate::fs::paths::OutputPath;
 use crate::state::TrackedStatus;
 use crate::state::journal::{Record, Store};
@@ -142,7 +141,7 @@ fn settle_pending(
             ex.dir.prune_beside(&path);
             continue;
         }
-        let Some(bytes) = ex.dir.read_file(&path) else {
+        let Some(hash) = ex.dir.hash_file(&path) else {
             // Nothing there (or no regular file): only empty folders go,
             // never hidden ones (`.git/refs/tags` may be empty): cme names
             // nothing with a leading dot.
@@ -151,7 +150,6 @@ fn settle_pending(
             }
             continue;
         };
-        let hash = content_hash(&bytes);
         if hashes.contains(&hash.as_str()) {
             removed.push(path);
         } else if after_kill {
