@@ -285,6 +285,7 @@ pub fn shortened(resp: Resp) -> Resp {
         links.remove("next");
     }
     let mut out = Resp::json(resp.status.as_u16(), &v);
+    out.items = Some(left as u64);
     for (k, val) in &resp.headers {
         let name = k.as_str();
         if !name.eq_ignore_ascii_case("link") && !name.eq_ignore_ascii_case("content-type") {

@@ -255,22 +255,22 @@ pub fn expansion_weight(req: &Req) -> u64 {
     weight
 }
 
-/// Result items in an answer: the length of a top-level `results` array,
-/// else 1 for any other success and 0 for an error. Counted without
-/// building the JSON (a 250-page listing with bodies is megabytes).
+/// Result items in an answer: what its listing recorded ([`Resp::items`]),
+/// else the length of a top-level `results` array, else 1 for any other
+/// success and 0 for an error.
 pub fn answer_items(resp: &Resp) -> u64 {
     if !resp.status.is_success() {
         return 0;
     }
-    let reader = PartsReader {
-        parts: if resp.parts.is_empty() {
-            std::slice::from_ref(&resp.body)
-        } else {
-            &resp.parts
-        },
-        at: 0,
-    };
-    match serde_json::from_reader::<_, ResultsCount>(reader) {
+    if let Some(n) = resp.items {
+        return n;
+    }
+    // Only small whole answers are parsed: a single page with its body can
+    // be megabytes, and an unrecorded listing is a small one.
+    if !resp.parts.is_empty() || resp.body.len() > 256 * 1024 {
+        return 1;
+    }
+    match serde_json::from_slice::<ResultsCount>(&resp.body) {
         Ok(ResultsCount {
             results: Some(Counted(n)),
         }) => n,
@@ -307,30 +307,6 @@ impl<'de> Deserialize<'de> for Counted {
             }
         }
         d.deserialize_seq(V)
-    }
-}
-
-/// Reads a body kept as shared chunks without joining them.
-struct PartsReader<'a> {
-    parts: &'a [bytes::Bytes],
-    at: usize,
-}
-
-impl std::io::Read for PartsReader<'_> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        while let Some((first, rest)) = self.parts.split_first() {
-            let left = &first[self.at..];
-            if left.is_empty() {
-                self.parts = rest;
-                self.at = 0;
-                continue;
-            }
-            let n = left.len().min(buf.len());
-            buf[..n].copy_from_slice(&left[..n]);
-            self.at += n;
-            return Ok(n);
-        }
-        Ok(0)
     }
 }
 
@@ -425,13 +401,20 @@ mod tests {
     }
 
     #[test]
-    fn items_are_counted_across_chunks() {
-        let parts = vec![
-            bytes::Bytes::from_static(b"{\"results\":[{\"a\":[1,2]},"),
-            bytes::Bytes::from_static(b"{},3],\"_links\":{}}"),
-        ];
-        let resp = Resp::chunked(200, "application/json", parts);
-        assert_eq!(answer_items(&resp), 3);
+    fn items_are_what_the_listing_recorded_or_a_small_answer_holds() {
+        let parts = vec![bytes::Bytes::from_static(b"{\"results\":[1,2]}")];
+        let listed = Resp::chunked(200, "application/json", parts.clone()).with_items(7);
+        assert_eq!(answer_items(&listed), 7);
+        assert_eq!(
+            answer_items(&Resp::chunked(200, "application/json", parts)),
+            1,
+            "unrecorded chunks are not parsed"
+        );
+        let small = Resp::json(
+            200,
+            &serde_json::json!({"_links": {}, "results": [{"a": [1, 2]}, {}, 3]}),
+        );
+        assert_eq!(answer_items(&small), 3);
         assert_eq!(
             answer_items(&Resp::json(200, &serde_json::json!({"id": 1}))),
             1

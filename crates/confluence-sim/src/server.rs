@@ -130,11 +130,13 @@ impl Body for SimBody {
                 + std::time::Duration::from_secs_f64(
                     (pace.sent + n as u64) as f64 / pace.bytes_per_sec,
                 );
-            let wait = pace
-                .wait
-                .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(due)));
-            if wait.as_mut().poll(_cx).is_pending() {
-                return Poll::Pending;
+            if tokio::time::Instant::now() < due {
+                let wait = pace
+                    .wait
+                    .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(due)));
+                if wait.as_mut().poll(_cx).is_pending() {
+                    return Poll::Pending;
+                }
             }
             pace.wait = None;
             pace.sent += n as u64;
