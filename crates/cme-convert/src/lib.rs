@@ -6,9 +6,11 @@
 //! "unknown" to everything and links stay Confluence targets.
 //!
 //! Parsing never fails (repairs become [`Warning`]s), and Markdown is
-//! written with comrak's CommonMark formatter rules (a direct port, tested
-//! byte for byte against comrak itself), so literal `*`, `#`, `|` or
-//! backticks in the page stay literal.
+//! written by a port of comrak's CommonMark formatter (tested byte for byte
+//! against comrak itself) that escapes a character only where it would
+//! change the rendering (tested by rendering: the same HTML as comrak's
+//! fully escaped output, and the page's text back), so literal `*`, `#`,
+//! `|` or backticks in the page stay literal and `Thanks!` stays readable.
 //!
 //! ```
 //! use cme_convert::{convert, OfflineContext, Options};
