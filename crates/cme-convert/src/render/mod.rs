@@ -61,6 +61,8 @@ pub(crate) struct Renderer<'c> {
     seen_pages: HashSet<PageRef>,
     seen_attachments: HashSet<AttachmentRef>,
     properties: Vec<(String, String)>,
+    /// Inside a page-properties cell: mentions are written as plain names.
+    in_properties: u32,
     headings: Vec<Heading>,
     warnings: Vec<Warning>,
     /// Where each distinct warning is in `warnings`.
@@ -136,6 +138,7 @@ pub(crate) fn convert(
         seen_pages: HashSet::new(),
         seen_attachments: HashSet::new(),
         properties: Vec::new(),
+        in_properties: 0,
         headings: Vec::new(),
         warnings: Vec::new(),
         warning_at: HashMap::new(),
