@@ -6,9 +6,11 @@
 //! "unknown" to everything and links stay Confluence targets.
 //!
 //! Parsing never fails (repairs become [`Warning`]s), and Markdown is
-//! written with comrak's CommonMark formatter rules (a direct port, tested
-//! byte for byte against comrak itself), so literal `*`, `#`, `|` or
-//! backticks in the page stay literal.
+//! written by a port of comrak's CommonMark formatter (tested byte for byte
+//! against comrak itself) that escapes a character only where it would
+//! change the rendering (tested by rendering: the same HTML as comrak's
+//! fully escaped output, and the page's text back), so literal `*`, `#`,
+//! `|` or backticks in the page stay literal and `Thanks!` stays readable.
 //!
 //! ```
 //! use cme_convert::{convert, OfflineContext, Options};
@@ -47,8 +49,35 @@ pub fn convert(storage: &str, ctx: &dyn Context, opts: &Options) -> Converted {
 
 /// [`convert`] with the Markdown produced by building a comrak AST and
 /// running comrak's CommonMark formatter: the reference the direct writer
-/// must match byte for byte (`tests/differential.rs`). Slower; not for use.
+/// must render the same as (`tests/differential.rs`). comrak escapes every
+/// character that could mean something anywhere; the direct writer only
+/// where it would, so the two differ in bytes, never in what a reader
+/// sees. Slower; not for use.
 #[doc(hidden)]
 pub fn convert_via_comrak(storage: &str, ctx: &dyn Context, opts: &Options) -> Converted {
     render::convert(storage, ctx, opts, render::Writer::Comrak)
+}
+
+/// [`convert`] with comrak's escaping rules in the direct writer: comrak's
+/// bytes exactly ([`convert_via_comrak`]), which checks the writer's
+/// structure; [`convert`] escapes less and renders the same.
+#[doc(hidden)]
+pub fn convert_with_comrak_escapes(storage: &str, ctx: &dyn Context, opts: &Options) -> Converted {
+    render::convert(storage, ctx, opts, render::Writer::DirectComrakEscapes)
+}
+
+/// `markdown` rendered to HTML as GitHub reads it (GFM: tables,
+/// strikethrough, task lists, alerts, autolinks; raw HTML kept): what
+/// the differential tests compare between the direct writer and the
+/// comrak reference.
+#[doc(hidden)]
+pub fn render_html(markdown: &str) -> String {
+    let mut opts = comrak::Options::default();
+    opts.extension.table = true;
+    opts.extension.strikethrough = true;
+    opts.extension.tasklist = true;
+    opts.extension.alerts = true;
+    opts.extension.autolink = true;
+    opts.render.r#unsafe = true;
+    comrak::markdown_to_html(markdown, &opts)
 }

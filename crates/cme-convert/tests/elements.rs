@@ -493,6 +493,37 @@ fn page_properties_are_returned() {
     );
 }
 
+/// Property values are data: a mention is the name alone (no `@`), a link
+/// its text; the page body keeps the mention as a mention.
+#[test]
+fn property_values_are_plain_text() {
+    struct Names;
+    impl Context for Names {
+        fn user_name(&self, _: &UserRef) -> Option<String> {
+            Some("Sim User".into())
+        }
+    }
+    let out = convert(
+        &mac(
+            "details",
+            &[],
+            &rich(
+                "<table><tbody><tr><th>Owner</th><td><p><ac:link><ri:user ri:account-id=\"557058:abc\"/></ac:link></p></td></tr><tr><th>Spec</th><td><a href=\"https://e.test/spec\">the spec</a></td></tr></tbody></table>",
+            ),
+        ),
+        &Names,
+        &Options::default(),
+    );
+    assert_eq!(
+        out.properties,
+        [
+            ("Owner".to_owned(), "Sim User".to_owned()),
+            ("Spec".to_owned(), "the spec".to_owned())
+        ]
+    );
+    assert!(out.markdown.contains("@Sim User"), "{}", out.markdown);
+}
+
 fn md_full(s: &str) -> Converted {
     convert(s, &OfflineContext::default(), &Options::default())
 }
@@ -717,7 +748,8 @@ fn title_option_is_one_line() {
         )
     };
     let out = with("Line1\nLine2 \u{1} # not *em*\r\n");
-    assert_eq!(out.markdown, "# Line1 Line2 \\# not \\*em\\*\n\nx\n");
+    // A `#` inside the heading's text cannot close it: no backslash.
+    assert_eq!(out.markdown, "# Line1 Line2 # not \\*em\\*\n\nx\n");
     assert_eq!(out.headings[0].text, "Line1 Line2 # not *em*");
     assert_eq!(with(" \n ").markdown, "x\n");
 }

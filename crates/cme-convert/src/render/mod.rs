@@ -61,6 +61,8 @@ pub(crate) struct Renderer<'c> {
     seen_pages: HashSet<PageRef>,
     seen_attachments: HashSet<AttachmentRef>,
     properties: Vec<(String, String)>,
+    /// Inside a page-properties cell: mentions are written as plain names.
+    in_properties: u32,
     headings: Vec<Heading>,
     warnings: Vec<Warning>,
     /// Where each distinct warning is in `warnings`.
@@ -84,6 +86,8 @@ pub(crate) struct Renderer<'c> {
     /// go; see [`Renderer::stream`].
     top: *const Vec<Block>,
     stream: Option<write::Stream>,
+    /// How the writer escapes text (table cells written early too).
+    escapes: write::Escapes,
     /// Above zero while rendering blocks that will be flattened into
     /// inlines (inline context, inline excerpts, decision items, page
     /// properties): no [`Block::PipeTable`] then.
@@ -99,6 +103,8 @@ pub(crate) struct Renderer<'c> {
 pub(crate) enum Writer {
     /// `write/`, fed a few top-level blocks at a time.
     Direct,
+    /// `write/` with comrak's escaping: comrak's bytes (the port's check).
+    DirectComrakEscapes,
     /// comrak's formatter over the whole model (the reference).
     Comrak,
 }
@@ -132,6 +138,7 @@ pub(crate) fn convert(
         seen_pages: HashSet::new(),
         seen_attachments: HashSet::new(),
         properties: Vec::new(),
+        in_properties: 0,
         headings: Vec::new(),
         warnings: Vec::new(),
         warning_at: HashMap::new(),
@@ -145,10 +152,19 @@ pub(crate) fn convert(
         top: std::ptr::null(),
         flat: 0,
         nested_streams: false,
+        escapes: match writer {
+            Writer::Direct => write::Escapes::Minimal,
+            Writer::DirectComrakEscapes | Writer::Comrak => write::Escapes::Comrak,
+        },
         stream: match writer {
             // Markdown is usually a little shorter than its storage format.
             Writer::Direct => Some(write::Stream::with_capacity(
                 (storage.len() / 2).clamp(4096, 1 << 20),
+                write::Escapes::Minimal,
+            )),
+            Writer::DirectComrakEscapes => Some(write::Stream::with_capacity(
+                (storage.len() / 2).clamp(4096, 1 << 20),
+                write::Escapes::Comrak,
             )),
             Writer::Comrak => None,
         },

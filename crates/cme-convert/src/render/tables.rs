@@ -219,7 +219,7 @@ impl Renderer<'_> {
             for c in t.children(r).filter(|&c| is_cell(c)) {
                 text.push(' ');
                 let cell = self.cell_body(t, c).into_inlines();
-                if !super::write::table_cell(&cell, &mut text) {
+                if !super::write::table_cell(&cell, &mut text, self.escapes) {
                     pieces.push(Piece::Text(std::mem::take(&mut text)));
                     pieces.push(Piece::Cell(cell));
                 }

@@ -153,15 +153,41 @@ pub fn lost_words(storage: &str, markdown: &str) -> Vec<String> {
 }
 
 /// `cme_convert::convert`, checked against the comrak reference writer: the
-/// direct Markdown writer must produce exactly comrak's bytes.
+/// direct Markdown writer must render exactly as comrak's output does.
 pub fn convert(storage: &str, ctx: &dyn Context, opts: &ConvertOptions) -> Converted {
     let out = cme_convert::convert(storage, ctx, opts);
     let reference = cme_convert::convert_via_comrak(storage, ctx, opts);
-    assert!(
-        out.markdown == reference.markdown,
-        "direct writer differs from comrak\nstorage: {storage:?}\ndirect:\n{}\ncomrak:\n{}",
-        out.markdown,
-        reference.markdown
-    );
+    assert_matches_comrak(storage, ctx, opts, &out.markdown, &reference.markdown);
     out
+}
+
+/// The direct writer against comrak's formatter: with comrak's escaping,
+/// the same bytes (the writer's structure is comrak's); with its own, the
+/// same rendering (it escapes only what would change it).
+pub fn assert_matches_comrak(
+    storage: &str,
+    ctx: &dyn Context,
+    opts: &ConvertOptions,
+    direct: &str,
+    reference: &str,
+) {
+    let port = cme_convert::convert_with_comrak_escapes(storage, ctx, opts);
+    assert!(
+        port.markdown == reference,
+        "direct writer (comrak escapes) differs from comrak\nstorage: {storage:?}\ndirect:\n{}\ncomrak:\n{reference}",
+        port.markdown
+    );
+    assert_same_rendering(direct, reference, storage);
+}
+
+/// Panics unless `direct` and `reference` render to the same HTML.
+pub fn assert_same_rendering(direct: &str, reference: &str, storage: &str) {
+    let (a, b) = (
+        cme_convert::render_html(direct),
+        cme_convert::render_html(reference),
+    );
+    assert!(
+        a == b,
+        "direct writer renders unlike comrak\nstorage: {storage:?}\ndirect:\n{direct}\ncomrak:\n{reference}\ndirect html:\n{a}\ncomrak html:\n{b}"
+    );
 }

@@ -28,6 +28,8 @@ pub struct Config {
     pub page_path: Option<String>,
     /// Path template for pages with children.
     pub parent_page_path: Option<String>,
+    /// Path template for each space's home page.
+    pub home_page_path: Option<String>,
     /// Attachment path template.
     pub attachment_path: Option<String>,
     /// `referenced`, `all` or `none`.
@@ -108,6 +110,12 @@ pub const SETTINGS: &[SettingInfo] = &[
         default: None,
     },
     SettingInfo {
+        name: "home-page-path",
+        allowed: "a path template for each space's home page, e.g. `{space_key}/index.md`",
+        env: None,
+        default: None,
+    },
+    SettingInfo {
         name: "attachment-path",
         allowed: "an attachment path template, e.g. `{space_key}/files/{attachment_id}{attachment_extension}`",
         env: None,
@@ -144,6 +152,7 @@ pub const KEYS: &[&str] = &[
     "jira-url",
     "page-path",
     "parent-page-path",
+    "home-page-path",
     "attachment-path",
     "attachments",
     "breadcrumbs",
@@ -206,6 +215,7 @@ impl Config {
             "jira-url" => self.jira_url.clone(),
             "page-path" | "page_path" => self.page_path.clone(),
             "parent-page-path" | "parent_page_path" => self.parent_page_path.clone(),
+            "home-page-path" | "home_page_path" => self.home_page_path.clone(),
             "attachment-path" | "attachment_path" => self.attachment_path.clone(),
             "attachments" => self.attachments.clone(),
             "breadcrumbs" => self.breadcrumbs.map(|b| b.to_string()),
@@ -297,7 +307,8 @@ impl Config {
                 one_of(&v, &["markdown", "relative", "absolute", "wiki"])?;
                 self.link_style = v;
             }
-            "page-path" | "page_path" | "parent-page-path" | "parent_page_path" => {
+            "page-path" | "page_path" | "parent-page-path" | "parent_page_path"
+            | "home-page-path" | "home_page_path" => {
                 if let Some(t) = v.as_deref().filter(|t| *t != "default") {
                     crate::options::template::PathTemplate::parse(
                         t,
@@ -306,6 +317,8 @@ impl Config {
                 }
                 if key.starts_with("page") {
                     self.page_path = v;
+                } else if key.starts_with("home") {
+                    self.home_page_path = v;
                 } else {
                     self.parent_page_path = v;
                 }

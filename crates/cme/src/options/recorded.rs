@@ -134,6 +134,16 @@ pub struct LayoutSettings {
         deserialize_with = "page_template"
     )]
     pub parent_page_path: Option<PathTemplate>,
+    /// Template for each space's home page; `None`: as any other page.
+    /// (The `mkdocs` and `github` layouts: `SPACE/index.md`, so the home
+    /// page stands at the space's root with its children beside it.)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "template_text",
+        deserialize_with = "page_template"
+    )]
+    pub home_page_path: Option<PathTemplate>,
     /// Attachment path template; `None`: `SPACE/_attachments/<page id>/`.
     #[serde(
         default,

@@ -35,10 +35,16 @@ pub struct PageFacts<'a> {
     pub created: Option<&'a str>,
     #[serde(skip_serializing_if = "str::is_empty")]
     pub modified: &'a str,
+    #[serde(skip_serializing_if = "none")]
     pub tags: &'a [String],
     pub url: String,
-    #[serde(serialize_with = "ordered_map")]
+    #[serde(serialize_with = "ordered_map", skip_serializing_if = "none")]
     pub properties: &'a [(String, String)],
+}
+
+/// Empty lists are left out: `tags: []` on every page is noise.
+fn none<T>(list: &&[T]) -> bool {
+    list.is_empty()
 }
 
 /// Page properties in the page's order; a key given twice keeps its first
@@ -388,6 +394,50 @@ mod tests {
             assert_eq!(text, before);
             assert!(text.contains("\ncreated: 2025-01-01T00:00:00.000Z\n"));
         }
+    }
+
+    /// A page without labels or properties has no `tags` or `properties`
+    /// key (not `tags: []`); one with them keeps both.
+    #[test]
+    fn empty_tags_and_properties_are_left_out() {
+        let mut m = meta("T");
+        m.info.labels = Some(Vec::new());
+        let bare = PageFacts::new(&m, None, "S", "u", &HashMap::new(), &[])
+            .render()
+            .unwrap();
+        assert!(!bare.contains("tags"), "{bare}");
+        assert!(!bare.contains("properties"), "{bare}");
+        assert!(
+            bare.contains(
+                "
+url: u
+"
+            ),
+            "{bare}"
+        );
+        let m = meta("T");
+        let props = vec![("Owner".to_owned(), "Ada".to_owned())];
+        let full = PageFacts::new(&m, None, "S", "u", &HashMap::new(), &props)
+            .render()
+            .unwrap();
+        assert!(
+            full.contains(
+                "
+tags:
+- ops
+"
+            ),
+            "{full}"
+        );
+        assert!(
+            full.contains(
+                "
+properties:
+  Owner: Ada
+"
+            ),
+            "{full}"
+        );
     }
 
     #[test]

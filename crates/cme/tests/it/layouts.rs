@@ -648,6 +648,9 @@ fn the_cli_records_the_layout_and_sync_keeps_it() {
     };
     run(&["all-spaces", "-o", o, "--layout", "github", "--breadcrumbs"]);
     assert!(out.join("DEMO/Getting Started/README.md").exists());
+    // The home page is the space's README, its children beside it.
+    assert!(out.join("DEMO/README.md").exists());
+    assert!(!out.join("DEMO/Demo Home").exists());
     // The settings file does not change a folder's recorded layout.
     run(&["config", "set", "page-path", "{page_id}.md"]);
     run(&["sync", "-o", o]);
@@ -668,8 +671,11 @@ fn the_cli_records_the_layout_and_sync_keeps_it() {
         "default",
         "--parent-page-path",
         "default",
+        "--home-page-path",
+        "default",
     ]);
     assert!(out.join("DEMO/Demo Home/Getting Started.md").exists());
+    assert!(!out.join("DEMO/README.md").exists());
     assert!(!out.join("DEMO/Getting Started").exists());
     let state = cme::state::State::load(&out).unwrap().unwrap();
     assert_eq!(state.layout.unwrap().page_path, None);

@@ -267,10 +267,13 @@ impl Renderer<'_> {
                 let mut row = Vec::new();
                 for c in t.children(r) {
                     if matches!(t.name(c), "th" | "td") {
-                        // Rendered text, so dates, mentions and emoji read as on the page.
+                        // Rendered text, so dates and emoji read as on the page;
+                        // mentions as the name alone (a value, not a mention).
                         let mut blocks = Vec::new();
                         self.flat += 1;
+                        self.in_properties += 1;
                         self.block_children(t, c, &mut blocks);
+                        self.in_properties -= 1;
                         self.flat -= 1;
                         let mut inl = Vec::new();
                         crate::render::flatten(blocks, &mut inl);

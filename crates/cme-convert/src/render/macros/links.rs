@@ -360,10 +360,17 @@ impl Renderer<'_> {
             }
             "ri:user" => {
                 let name = match user_ref(t, ri) {
-                    Some(u) => self.ctx.user_name(&u).unwrap_or_else(|| u.id().to_owned()),
-                    None => "user".into(),
+                    Some(u) => self
+                        .ctx
+                        .user_name(&u)
+                        .unwrap_or_else(|| format!("Unknown user ({})", u.id())),
+                    None => "Unknown user".into(),
                 };
-                if body.is_empty() {
+                if body.is_empty() && self.in_properties > 0 {
+                    // A property value is data (front matter, queries):
+                    // the name alone.
+                    push_text(run, &name);
+                } else if body.is_empty() {
                     push_text(run, &format!("@{name}"));
                 } else {
                     run.extend(body);

@@ -186,6 +186,7 @@ impl<'a> Writer<'a> {
                     self.lit(bare);
                     self.lit(">");
                 } else {
+                    self.guard_bang();
                     self.lit("[");
                     let n = nodes.len();
                     for (j, &x) in nodes.iter().enumerate() {

@@ -1,10 +1,13 @@
 //! The writer's output primitives: owed newlines, line prefixes (quotes,
 //! list items), literal and escaped text, and link destinations, with
-//! comrak's byte classes and escaping rules. Kept apart from the block and
-//! inline walks because every byte written goes through here, and this is
-//! where the formatter must match comrak exactly.
+//! comrak's byte classes, and two escaping rules for text: comrak's, which
+//! escape every character that could mean something anywhere (the port's
+//! check: the same bytes as comrak), and the minimal ones written by
+//! default, which escape only what would change the rendering where it
+//! stands (`tests/escaping.rs`). Kept apart from the block and inline
+//! walks because every byte written goes through here.
 
-use super::Writer;
+use super::{Escapes, Writer};
 
 fn isdigit(b: u8) -> bool {
     b.is_ascii_digit()
@@ -44,6 +47,27 @@ const PLAIN: [bool; 256] = {
     }
     t
 };
+
+/// Whether `<` followed by `next` may start an HTML tag, comment,
+/// declaration or autolink (CommonMark §6.6, §6.5); `0` is "unknown",
+/// the end of this piece of text.
+fn opens_markup(next: u8) -> bool {
+    next == 0 || next.is_ascii_alphabetic() || matches!(next, b'/' | b'!' | b'?')
+}
+
+/// Whether `&` followed by `rest` may be read as an entity or numeric
+/// character reference (`&name;`, `&#…;`); text that ends here counts as
+/// may (what follows is not known).
+fn entity_like(rest: &[u8]) -> bool {
+    if rest.first() == Some(&b'#') {
+        return true;
+    }
+    let name = rest
+        .iter()
+        .take_while(|c| c.is_ascii_alphanumeric())
+        .count();
+    name == rest.len() || (name > 0 && rest[name] == b';')
+}
 
 /// `scheme:` at the start of `s` (comrak's `scanners::scheme`).
 pub(super) fn has_scheme(s: &str) -> bool {
@@ -207,13 +231,25 @@ impl<'a> Writer<'a> {
             }
             let nextb = bytes.get(i + 1).copied().unwrap_or(0);
             let follows_digit = self.out.as_bytes().last().is_some_and(|&c| isdigit(c));
-            let esc = b < 0x20
-                || matches!(
-                    b,
-                    b'*' | b'_' | b'[' | b']' | b'#' | b'<' | b'>' | b'\\' | b'`' | b'~' | b'!'
-                )
-                || (b == b'&' && nextb.is_ascii_alphabetic())
-                || (self.begin_content && matches!(b, b'-' | b'+' | b'=') && !follows_digit)
+            let esc = if self.escapes == Escapes::Comrak {
+                b < 0x20
+                    || matches!(
+                        b,
+                        b'*' | b'_' | b'[' | b']' | b'#' | b'<' | b'>' | b'\\' | b'`' | b'~' | b'!'
+                    )
+                    || (b == b'&' && nextb.is_ascii_alphabetic())
+            } else {
+                b < 0x20
+                    || matches!(b, b'*' | b'[' | b']' | b'`' | b'~')
+                    || (b == b'_' && !self.intraword(&s[i + 1..]))
+                    || (b == b'\\' && (nextb < 0x20 || nextb.is_ascii_punctuation()))
+                    || (b == b'<' && opens_markup(nextb))
+                    || (b == b'>' && self.begin_content)
+                    || (b == b'#' && (self.begin_content || self.may_close_heading(&bytes[i..])))
+                    || (b == b'&' && entity_like(&bytes[i + 1..]))
+            } || (self.begin_content
+                && matches!(b, b'-' | b'+' | b'=')
+                && !follows_digit)
                 || (self.begin_content
                     && matches!(b, b'.' | b')')
                     && follows_digit
@@ -233,6 +269,43 @@ impl<'a> Writer<'a> {
             self.begin_line = false;
             self.begin_content = self.begin_content && isdigit(b);
             i += 1;
+        }
+    }
+
+    /// Whether a `_` between the last character written and `rest` is
+    /// inside a word, where it can neither open nor close emphasis (both
+    /// neighbours alphanumeric; an unknown neighbour counts as not).
+    fn intraword(&self, rest: &str) -> bool {
+        let before = self.out.chars().next_back();
+        let after = rest.chars().next();
+        before.is_some_and(char::is_alphanumeric) && after.is_some_and(char::is_alphanumeric)
+    }
+
+    /// Whether a `#` (starting `rest`) after a space could be read as the
+    /// closing sequence of a heading: only `#`s and spaces follow it here.
+    fn may_close_heading(&self, rest: &[u8]) -> bool {
+        let after_space = self.out.as_bytes().last().is_none_or(|&c| isspace(c));
+        after_space && rest.iter().all(|&c| c == b'#' || c == b' ')
+    }
+
+    /// A `!` written last, unescaped, would turn a link that starts now
+    /// into an image: it gets its backslash after all.
+    pub(super) fn guard_bang(&mut self) {
+        if self.escapes == Escapes::Comrak {
+            return;
+        }
+        let out = self.out.as_bytes();
+        if out.last() != Some(&b'!') {
+            return;
+        }
+        let slashes = out[..out.len() - 1]
+            .iter()
+            .rev()
+            .take_while(|&&c| c == b'\\')
+            .count();
+        if slashes % 2 == 0 {
+            self.out.pop();
+            self.out.push_str("\\!");
         }
     }
 

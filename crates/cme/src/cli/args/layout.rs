@@ -21,14 +21,19 @@ pub struct LayoutArgs {
     /// --page-path
     #[arg(long, value_name = "TEMPLATE", value_parser = page_template)]
     parent_page_path: Option<String>,
+    /// Where each space's home page goes (e.g. `{space_key}/index.md`);
+    /// `default`: as --page-path and --parent-page-path
+    #[arg(long, value_name = "TEMPLATE", value_parser = page_template)]
+    home_page_path: Option<String>,
     /// Where attachments go: the page placeholders and {attachment_id},
     /// {attachment_file_id}, {attachment_title}, {attachment_extension};
     /// `default`: `SPACE/_attachments/<page id>/<file>`
     #[arg(long, value_name = "TEMPLATE", value_parser = attachment_template)]
     attachment_path: Option<String>,
-    /// A ready layout: `mkdocs` (parents as `Parent/index.md`), `github`
-    /// (`Parent/README.md`) or `tree` (the default); --page-path and
-    /// --parent-page-path override it
+    /// A ready layout: `mkdocs` (parents as `Parent/index.md`, the home page
+    /// as `SPACE/index.md`), `github` (`Parent/README.md`, `SPACE/README.md`)
+    /// or `tree` (the default); --page-path, --parent-page-path and
+    /// --home-page-path override it
     #[arg(long, value_enum)]
     layout: Option<LayoutArg>,
     /// Which attachments are downloaded [default: referenced]
@@ -99,12 +104,14 @@ impl LayoutArgs {
             LayoutArg::Mkdocs => (
                 Some(LEAF_PAGE_PATH),
                 Some("{space_key}/{ancestor_titles}/{page_title}/index.md"),
+                Some("{space_key}/index.md"),
             ),
             LayoutArg::Github => (
                 Some(LEAF_PAGE_PATH),
                 Some("{space_key}/{ancestor_titles}/{page_title}/README.md"),
+                Some("{space_key}/README.md"),
             ),
-            LayoutArg::Tree => (None, None),
+            LayoutArg::Tree => (None, None, None),
         });
         // A flag (or preset) wins; `default` clears.
         let pick = |flag: Option<&String>,
@@ -136,6 +143,13 @@ impl LayoutArgs {
                 preset.map(|p| p.1),
                 recorded.and_then(|r| r.parent_page_path.as_ref()),
                 file.parent_page_path.as_ref(),
+                Kind::Page,
+            )?,
+            home_page_path: pick(
+                self.home_page_path.as_ref(),
+                preset.map(|p| p.2),
+                recorded.and_then(|r| r.home_page_path.as_ref()),
+                file.home_page_path.as_ref(),
                 Kind::Page,
             )?,
             attachment_path: pick(

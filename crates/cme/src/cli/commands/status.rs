@@ -208,6 +208,9 @@ fn options_text(state: &State) -> String {
             if let Some(p) = &l.parent_page_path {
                 parts.push(format!("parent page path `{}`", p.as_str()));
             }
+            if let Some(p) = &l.home_page_path {
+                parts.push(format!("home page path `{}`", p.as_str()));
+            }
             if let Some(p) = &l.attachment_path {
                 parts.push(format!("attachment path `{}`", p.as_str()));
             }

@@ -11,6 +11,8 @@ pub struct LayoutOptions {
     pub page_path: Option<PathTemplate>,
     /// Template for pages with exported children (`None`: `page_path`).
     pub parent_page_path: Option<PathTemplate>,
+    /// Template for each space's home page (`None`: as other pages).
+    pub home_page_path: Option<PathTemplate>,
     /// Template for attachments (`None`: `SPACE/_attachments/<page id>/`).
     pub attachment_path: Option<PathTemplate>,
     pub attachments: AttachmentMode,
@@ -35,6 +37,7 @@ impl LayoutOptions {
             attachments: s.attachment_mode(),
             page_path: s.page_path,
             parent_page_path: s.parent_page_path,
+            home_page_path: s.home_page_path,
             attachment_path: s.attachment_path,
             absolute_links: link == LinkStyle::Absolute,
             breadcrumbs: s.breadcrumbs.unwrap_or(false),
@@ -46,6 +49,7 @@ impl LayoutOptions {
     pub(super) fn templated(&self) -> bool {
         self.page_path.is_some()
             || self.parent_page_path.is_some()
+            || self.home_page_path.is_some()
             || self.attachment_path.is_some()
     }
 }

@@ -20,7 +20,14 @@ impl Layout {
         let mut wanted: Vec<(PageId, Rendered)> = Vec::with_capacity(self.order.len());
         for id in &self.order {
             let p = &self.pages[id];
-            let tpl = if p.children.is_empty() {
+            let home = self.options.home_page_path.as_ref().filter(|_| {
+                self.spaces_seen
+                    .get(&p.space)
+                    .is_some_and(|s| s.home_id == p.meta.id.as_str())
+            });
+            let tpl = if let Some(home) = home {
+                Some(home)
+            } else if p.children.is_empty() {
                 self.options.page_path.as_ref()
             } else {
                 self.options

@@ -433,6 +433,30 @@ fn mkdocs_parents_are_index_files_and_a_child_called_index_is_suffixed() {
     );
 }
 
+/// The `mkdocs` layout's home page template: the home page is the
+/// space's own `index.md`, its children beside it, and the other pages as
+/// before; a page titled like the space key does not take its place.
+#[test]
+fn a_home_page_template_puts_the_home_page_at_the_space_root() {
+    let mut l = templated(MKDOCS_PAGE, Some(MKDOCS_PARENT), None);
+    l.options.home_page_path =
+        Some(PathTemplate::parse("{space_key}/index.md", Kind::Page).unwrap());
+    place(
+        &mut l,
+        vec![
+            page("10", "Home", None, 0),
+            page("11", "Guide", Some("10"), 0),
+            page("12", "index", Some("10"), 1),
+            page("13", "Leaf", Some("11"), 0),
+        ],
+        &HashMap::new(),
+    );
+    assert_eq!(path_of(&l, "10"), "DEMO/index.md");
+    assert_eq!(path_of(&l, "11"), "DEMO/Guide/index.md");
+    assert_eq!(path_of(&l, "12"), "DEMO/index (12).md");
+    assert_eq!(path_of(&l, "13"), "DEMO/Guide/Leaf.md");
+}
+
 #[test]
 fn a_flat_template_gives_duplicate_titles_their_own_files() {
     let mut l = templated(
