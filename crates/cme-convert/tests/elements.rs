@@ -753,3 +753,57 @@ fn title_option_is_one_line() {
     assert_eq!(out.headings[0].text, "Line1 Line2 # not *em*");
     assert_eq!(with(" \n ").markdown, "x\n");
 }
+
+/// Whiteboards, databases and Smart Link embeds have no Markdown form: a
+/// link to Confluence with a typed note and a warning, never nothing.
+#[test]
+fn content_without_a_markdown_form_is_linked_with_a_note() {
+    let url = "https://x.atlassian.net/wiki/spaces/D/whiteboard/123";
+    let out = md_full(&format!(
+        "<p><a href=\"{url}\" data-card-appearance=\"embed\">{url}</a></p>"
+    ));
+    assert_eq!(
+        out.markdown,
+        format!(
+            "[Whiteboard 123]({url}) (Confluence whiteboard: no Markdown form; open it in Confluence)\n"
+        )
+    );
+    assert!(
+        out.warnings
+            .iter()
+            .any(|w| w.message.contains("whiteboard")),
+        "{:?}",
+        out.warnings
+    );
+    let db = "https://x.atlassian.net/wiki/spaces/D/database/77?x=1";
+    let out = md_full(&format!(
+        "<a href=\"{db}\" data-card-appearance=\"block\">Roadmap</a>"
+    ));
+    assert!(
+        out.markdown
+            .starts_with(&format!("[Roadmap]({db}) (Confluence database:")),
+        "{}",
+        out.markdown
+    );
+    // An ordinary link is not touched.
+    let plain = md_full("<p><a href=\"https://e.test/whiteboard/x\">w</a></p>");
+    assert_eq!(plain.markdown, "[w](https://e.test/whiteboard/x)\n");
+}
+
+/// An editor element with neither content nor fallback is named in a
+/// comment and a warning, not dropped silently.
+#[test]
+fn an_empty_editor_element_is_named_not_dropped() {
+    let out = md_full(
+        "<ac:adf-extension><ac:adf-node type=\"extension\"><ac:adf-attribute key=\"extension-key\">whiteboard--x</ac:adf-attribute></ac:adf-node></ac:adf-extension>",
+    );
+    assert_eq!(
+        out.markdown,
+        "<!-- Confluence element `whiteboard&#45;&#45;x` (no Markdown form) -->\n"
+    );
+    assert!(
+        out.warnings
+            .iter()
+            .any(|w| w.message.contains("whiteboard--x"))
+    );
+}

@@ -3,7 +3,7 @@
 use super::md::{self, AlertKind, Block, Inline};
 use super::{Renderer, flush, inline};
 use crate::options::AlertStyle;
-use crate::output::Heading;
+use crate::output::{Heading, WarningKind};
 use crate::parse::{NodeId, Tree};
 
 impl Renderer<'_> {
@@ -265,6 +265,23 @@ impl Renderer<'_> {
             "expand" | "nestedExpand" | "nested-expand" => {
                 let title = Self::adf_attr(t, node, "title").unwrap_or_default();
                 out.extend(self.details(&title, body));
+            }
+            _ if body.is_empty() && !has_content => {
+                // An extension with neither content nor fallback (an app's
+                // or Confluence's own element the editor stores by
+                // reference): said, never silently nothing.
+                let what = Self::adf_attr(t, node, "extension-key")
+                    .or_else(|| Self::adf_attr(t, node, "extension-type"))
+                    .filter(|s| !s.is_empty())
+                    .unwrap_or_else(|| ty.clone());
+                self.warn(
+                    WarningKind::Degraded,
+                    format!("editor element `{what}` has no content to export"),
+                );
+                out.push(Block::Html(format!(
+                    "<!-- Confluence element `{}` (no Markdown form) -->",
+                    md::html_escape(&what).replace("--", "&#45;&#45;")
+                )));
             }
             _ => out.extend(body),
         }

@@ -436,9 +436,27 @@ impl Renderer<'_> {
             run.extend(body);
             return;
         }
+        let bare_url = body.is_empty() || crate::render::md::plain(&body) == href;
+        let native = native_content(&href);
+        if let Some((kind, id)) = native
+            && bare_url
+        {
+            body = vec![Inline::Text(format!("{} {id}", capitalised(kind)))];
+        }
         if body.is_empty() {
             body.push(Inline::Text(href.clone()));
         }
+        if let Some((kind, _)) = native {
+            self.warn(
+                WarningKind::Degraded,
+                format!("a Confluence {kind} is linked, not exported: it has no Markdown form"),
+            );
+        }
+        let note = native.map(|(kind, _)| {
+            Inline::Text(format!(
+                " (Confluence {kind}: no Markdown form; open it in Confluence)"
+            ))
+        });
         match self.href_target(href) {
             Some(url) => run.push(Inline::Link {
                 url,
@@ -447,6 +465,7 @@ impl Renderer<'_> {
             }),
             None => run.extend(body),
         }
+        run.extend(note);
     }
 
     /// Whether `href` has a scheme other than http, https and mailto, so
@@ -562,4 +581,31 @@ mod tests {
         ));
         assert!(parse_confluence_url("https://example.com/x").is_none());
     }
+}
+
+/// Confluence content with no Markdown form that a link (a Smart Link card)
+/// points at: `(kind, id)` for `…/whiteboard/ID`, `…/database/ID` and
+/// `…/embed/ID` paths (Cloud's whiteboards, databases and Smart Link
+/// embeds in the page tree).
+fn native_content(href: &str) -> Option<(&'static str, &str)> {
+    let path = href.split(['?', '#']).next().unwrap_or("");
+    let mut parts = path.rsplit('/').filter(|p| !p.is_empty());
+    let id = parts.next()?;
+    let kind = match parts.next()? {
+        "whiteboard" | "whiteboards" => "whiteboard",
+        "database" | "databases" => "database",
+        "embed" | "embeds" => "embed",
+        _ => return None,
+    };
+    (path.contains("/wiki/") || path.contains("/spaces/"))
+        .then_some(())
+        .filter(|()| id.bytes().all(|b| b.is_ascii_digit()))
+        .map(|()| (kind, id))
+}
+
+fn capitalised(word: &str) -> String {
+    let mut c = word.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
 }
