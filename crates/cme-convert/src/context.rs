@@ -211,10 +211,53 @@ pub trait Context {
     fn attachments(&self) -> Option<Vec<String>> {
         None
     }
+    /// The rows of a page-properties report (`detailssummary`), as
+    /// Confluence computes them; `None` when not known (offline, or not
+    /// fetched yet): the report is then written as a one-line summary.
+    fn page_properties_report(&self, _query: &ReportQuery) -> Option<Report> {
+        None
+    }
     /// The page being converted.
     fn current_page(&self) -> Option<CurrentPage> {
         None
     }
+}
+
+/// What a page-properties report (`detailssummary`) asks for, as its macro
+/// states it. The caller answers with [`Report`] rows (Confluence's own
+/// evaluation of the CQL), so the converter never evaluates CQL.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ReportQuery {
+    /// The CQL, as written (it may use `currentSpace()` and `currentContent()`).
+    pub cql: String,
+    /// Headings to show, comma-separated as written; empty: all.
+    pub headings: String,
+    /// The heading rows are sorted by; empty: Confluence's default (newest first).
+    pub sort_by: String,
+    /// Reverse the sort.
+    pub reverse: bool,
+}
+
+/// A page-properties report's rows.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Report {
+    /// Column headings after the title column, in Confluence's order.
+    pub headings: Vec<String>,
+    /// Rows in Confluence's order.
+    pub rows: Vec<ReportRow>,
+}
+
+/// One page of a report: its id and title, and one cell per heading (the
+/// value as Confluence renders it: view-format HTML, empty when the page
+/// has no such property).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportRow {
+    /// The page the row is about.
+    pub page: ContentId,
+    /// Its title, the row's link text.
+    pub title: String,
+    /// One value per heading.
+    pub cells: Vec<String>,
 }
 
 /// A context with no network: every link stays a Confluence target.

@@ -26,7 +26,7 @@ fn corpus_direct_writer_matches_comrak() {
             children: DynamicMacro::Omit,
         },
     ];
-    for (name, storage) in &docs {
+    for (_name, storage) in &docs {
         for opts in &variants {
             let direct = cme_convert::convert(storage, &OfflineContext::default(), opts);
             let comrak = cme_convert::convert_via_comrak(storage, &OfflineContext::default(), opts);

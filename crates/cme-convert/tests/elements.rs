@@ -807,3 +807,67 @@ fn an_empty_editor_element_is_named_not_dropped() {
             .any(|w| w.message.contains("whiteboard--x"))
     );
 }
+
+/// A page-properties report the context answers is a table: the title
+/// column (linked), then one column per heading, cells converted from
+/// Confluence's rendering; unanswered, a summary line and a warning.
+#[test]
+fn page_properties_report_is_a_table_of_its_rows() {
+    use cme_convert::{Report, ReportQuery, ReportRow};
+    struct Rows;
+    impl Context for Rows {
+        fn page_properties_report(&self, q: &ReportQuery) -> Option<Report> {
+            assert_eq!(q.cql, "label = \"decision\"");
+            assert_eq!(q.headings, "Owner,Status");
+            assert!(q.reverse);
+            Some(Report {
+                headings: vec!["Owner".into(), "Status".into()],
+                rows: vec![
+                    ReportRow {
+                        page: ContentId("7".into()),
+                        title: "Use | pipes".into(),
+                        cells: vec![
+                            "<p>Ada <strong>L.</strong></p>".into(),
+                            "<span class=\"status-macro aui-lozenge\">DONE</span>".into(),
+                        ],
+                    },
+                    ReportRow {
+                        page: ContentId("8".into()),
+                        title: "Second".into(),
+                        cells: vec![String::new()],
+                    },
+                ],
+            })
+        }
+        fn page_link(&self, page: &PageRef) -> Option<String> {
+            match page {
+                PageRef::Id(id) if id.0 == "7" => Some("Decisions/Use%20pipes.md".into()),
+                _ => None,
+            }
+        }
+    }
+    let storage = mac(
+        "detailssummary",
+        &[
+            ("cql", "label = \"decision\""),
+            ("headings", "Owner,Status"),
+            ("reverseSort", "true"),
+            ("firstcolumn", "Decision"),
+        ],
+        "",
+    );
+    let out = convert(&storage, &Rows, &Options::default());
+    assert_eq!(
+        out.markdown,
+        "| Decision | Owner | Status |\n| --- | --- | --- |\n| [Use \\| pipes](Decisions/Use%20pipes.md) | Ada **L.** | DONE |\n| [Second](/pages/viewpage.action?pageId=8) |  |  |\n"
+    );
+    assert!(out.warnings.is_empty(), "{:?}", out.warnings);
+    let offline = md_full(&storage);
+    assert!(offline.markdown.starts_with("*Page properties report"));
+    assert!(
+        offline
+            .warnings
+            .iter()
+            .any(|w| w.message.contains("page-properties report"))
+    );
+}

@@ -298,12 +298,70 @@ impl Renderer<'_> {
     }
 
     pub(crate) fn details_summary(&mut self, t: &Tree, p: &Params) -> Vec<Block> {
+        let query = crate::context::ReportQuery {
+            cql: p.text(t, "cql").unwrap_or_default(),
+            headings: p.text(t, "headings").unwrap_or_default(),
+            sort_by: p.text(t, "sortBy").unwrap_or_default(),
+            reverse: p.flag(t, "reverseSort") || p.flag(t, "reverse"),
+        };
+        if !query.cql.is_empty()
+            && let Some(report) = self.ctx.page_properties_report(&query)
+        {
+            let first = p.text(t, "firstcolumn").unwrap_or_else(|| "Title".into());
+            return self.report_table(&first, report);
+        }
+        self.warn(
+            WarningKind::Unresolved,
+            "page-properties report written as a summary line: its rows are not available"
+                .to_owned(),
+        );
         let mut inl = vec![Inline::Text("Page properties report".into())];
         if let Some(cql) = p.text(t, "cql") {
             inl.push(Inline::Text(" for ".into()));
             inl.push(Inline::Code(cql));
         }
         vec![Block::Para(vec![Inline::Emph(inl)])]
+    }
+
+    /// A report as a table: the page (linked to its exported file, or to
+    /// Confluence), then one column per heading; every row Confluence
+    /// lists (its `pageSize` pages the report in the browser; a file holds
+    /// them all). Cells are Confluence's rendering of each value, converted
+    /// like the page's own text.
+    fn report_table(&mut self, first: &str, report: crate::context::Report) -> Vec<Block> {
+        let mut rows: Vec<Vec<Vec<Inline>>> = Vec::with_capacity(report.rows.len() + 1);
+        let mut head = vec![vec![Inline::Text(first.to_owned())]];
+        head.extend(
+            report
+                .headings
+                .iter()
+                .map(|h| vec![Inline::Text(h.clone())]),
+        );
+        let cols = head.len();
+        rows.push(head);
+        for row in report.rows {
+            let page = crate::context::PageRef::Id(row.page);
+            let link = self.page_link_inline(&page, None, vec![Inline::Text(row.title)]);
+            let mut cells = vec![vec![link]];
+            for html in row.cells.iter().take(cols - 1) {
+                cells.push(self.html_fragment_inlines(html));
+            }
+            cells.resize(cols, Vec::new());
+            rows.push(cells);
+        }
+        vec![Block::Table(rows)]
+    }
+
+    /// A fragment of rendered HTML (a report cell) as one line of inlines.
+    fn html_fragment_inlines(&mut self, html: &str) -> Vec<Inline> {
+        let parsed = crate::parse::parse(html);
+        let mut blocks = Vec::new();
+        self.flat += 1;
+        self.block_children(&parsed.tree, crate::parse::Tree::ROOT, &mut blocks);
+        self.flat -= 1;
+        let mut inl = Vec::new();
+        crate::render::flatten(blocks, &mut inl);
+        inl
     }
 
     pub(crate) fn attachments_macro(&mut self) -> Vec<Block> {
