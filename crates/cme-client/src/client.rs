@@ -326,6 +326,22 @@ impl Client {
         cql::comment_bodies(self.api(), ids).await
     }
 
+    /// The rows of a page-properties report, as Confluence computes them
+    /// (`/rest/masterdetail/1.0/detailssummary/lines`, 250 rows a request):
+    /// the exporter never evaluates the report's CQL itself. `space` is
+    /// what `currentSpace()` means in it.
+    pub async fn report_lines(
+        &self,
+        cql: &str,
+        space: &SpaceKey,
+        headings: &str,
+        sort_by: &str,
+        reverse: bool,
+    ) -> Result<crate::ReportLines, Error> {
+        crate::api::masterdetail::lines(self.api(), cql, space.as_str(), headings, sort_by, reverse)
+            .await
+    }
+
     /// Which mentioned users to look up with [`Self::user_names`], in the
     /// order asked: `authors` are ids as this flavour's listings name people;
     /// `account_ids` and `user_keys` are what page bodies mention. Cloud

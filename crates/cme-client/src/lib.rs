@@ -32,6 +32,7 @@ mod retry;
 mod stats;
 mod transport;
 
+pub use api::masterdetail::{ReportLine, ReportLines};
 pub use auth::{Credentials, Secret};
 pub use client::{Client, ClientConfig};
 pub use error::{ConnectProblem, Error};

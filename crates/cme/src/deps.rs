@@ -67,6 +67,11 @@ pub enum Dep {
     AttachmentFile(RefKey, String),
     /// The page's attachment file names, as the attachments macro lists them.
     AttachmentList,
+    /// A page-properties report over these spaces' pages (`None`: every
+    /// exported space, when its CQL names none): rewritten when any of
+    /// them changes version, title, labels, parent or path, since that is
+    /// what can change which pages it lists and what their rows say.
+    Report(Option<Vec<SpaceKey>>),
 }
 
 impl Dep {
@@ -89,6 +94,14 @@ impl Dep {
             // The file name's length first: names and titles may hold `:`.
             Dep::AttachmentFile(k, file) => key(&format!("E:{}:{file}", file.len()), k),
             Dep::AttachmentList => "F".to_owned(),
+            Dep::Report(None) => "R:*".to_owned(),
+            Dep::Report(Some(keys)) => format!(
+                "R:{}",
+                keys.iter()
+                    .map(SpaceKey::as_str)
+                    .collect::<Vec<_>>()
+                    .join(",")
+            ),
         }
     }
 
@@ -113,6 +126,14 @@ impl Dep {
                 });
             }
             "S" => return Some(Dep::Space(SpaceKey::new(rest))),
+            "R" if rest == "*" => return Some(Dep::Report(None)),
+            "R" => {
+                let keys: Vec<SpaceKey> = rest.split(',').map(SpaceKey::new).collect();
+                return keys
+                    .iter()
+                    .all(|k| !k.as_str().is_empty())
+                    .then_some(Dep::Report(Some(keys)));
+            }
             "E" => {
                 let (len, rest) = rest.split_once(':')?;
                 let len: usize = len.parse().ok()?;
@@ -188,11 +209,14 @@ mod tests {
             ),
             Dep::AttachmentFile(RefKey::Id(PageId::new("7")), "日本.png".into()),
             Dep::AttachmentList,
+            Dep::Report(None),
+            Dep::Report(Some(vec![SpaceKey::new("ENG"), SpaceKey::new("~me")])),
         ];
         for d in all {
             assert_eq!(Dep::decode(&d.encode()), Some(d.clone()), "{}", d.encode());
         }
         assert_eq!(Dep::decode("Z:id:1"), None);
         assert_eq!(Dep::decode("L:t:nocolon"), None);
+        assert_eq!(Dep::decode("R:"), None);
     }
 }

@@ -64,6 +64,25 @@ fn answer(out: &mut String, page: &Placed, dep: &Dep, layout: &Layout, atts: &At
             Some(p) if layout.has_attachment(&p.meta.id, file) => out.push('+'),
             _ => out.push('-'),
         },
+        Dep::Report(spaces) => {
+            let mut rows: Vec<String> = layout
+                .iter()
+                .filter(|p| spaces.as_ref().is_none_or(|s| s.contains(&p.space)))
+                .map(|p| {
+                    let parent = p.meta.parent.as_ref().map_or("", |(id, _)| id.as_str());
+                    let labels = p.meta.info.labels.as_deref().unwrap_or_default().join(",");
+                    format!(
+                        "{}@{}|{}|{labels}|{parent}|{}",
+                        p.meta.id, p.meta.version, p.meta.title, p.path
+                    )
+                })
+                .collect();
+            rows.sort_unstable();
+            for r in rows {
+                out.push_str(&r);
+                out.push('\n');
+            }
+        }
         Dep::AttachmentList => {
             for a in atts.get(&page.meta.id).into_iter().flatten() {
                 out.push_str(&a.filename);

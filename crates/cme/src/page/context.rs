@@ -3,10 +3,10 @@
 use crate::deps::{CHILDREN_DEPTH, Dep, RefKey};
 use crate::fs::paths::OutputPath;
 use crate::place::layout::{Layout, Placed};
-use cme_client::PageId;
+use cme_client::{PageId, SpaceKey};
 use cme_convert::{
     AttachmentRef, ChildOrder, ChildPage, ChildQuery, ContentId, Context, CurrentPage, PageRef,
-    UserRef,
+    Report, ReportQuery, UserRef,
 };
 use std::cell::{Cell, RefCell};
 use std::collections::{BTreeSet, HashMap, HashSet};
@@ -34,7 +34,16 @@ pub struct PageContext<'a> {
     pub deps: RefCell<BTreeSet<Dep>>,
     /// Included pages whose body was not at hand: fetch, then convert again.
     pub misses: RefCell<Vec<PageId>>,
+    /// Page-properties reports fetched for this page (`None`: Confluence
+    /// could not give the rows); see [`PageContext::with_reports`].
+    pub reports: Option<&'a Reports>,
+    /// Reports asked for that were not at hand: fetch, then convert again.
+    pub report_misses: RefCell<Vec<ReportQuery>>,
 }
+
+/// Page-properties reports by query: their rows, or `None` when
+/// Confluence could not give them.
+pub type Reports = HashMap<ReportQuery, Option<Report>>;
 
 impl<'a> PageContext<'a> {
     /// A context for converting `page`.
@@ -58,7 +67,16 @@ impl<'a> PageContext<'a> {
             jira_url,
             deps: RefCell::new(BTreeSet::new()),
             misses: RefCell::new(Vec::new()),
+            reports: None,
+            report_misses: RefCell::new(Vec::new()),
         }
+    }
+
+    /// The context answering page-properties reports from `reports`; one
+    /// not in it is a miss (see [`PageContext::report_misses`]).
+    pub fn with_reports(mut self, reports: &'a Reports) -> Self {
+        self.reports = Some(reports);
+        self
     }
 
     /// The questions asked, in their state-file form.
@@ -159,6 +177,19 @@ impl Context for PageContext<'_> {
         Some(self.attachment_names.clone())
     }
 
+    fn page_properties_report(&self, query: &ReportQuery) -> Option<Report> {
+        self.deps
+            .borrow_mut()
+            .insert(Dep::Report(report_spaces(&query.cql, &self.page.space)));
+        match self.reports?.get(query) {
+            Some(rows) => rows.clone(),
+            None => {
+                self.report_misses.borrow_mut().push(query.clone());
+                None
+            }
+        }
+    }
+
     fn current_page(&self) -> Option<CurrentPage> {
         Some(CurrentPage {
             title: self.page.meta.title.clone(),
@@ -257,4 +288,77 @@ mod tests {
         assert_eq!(url_path("../a:b.md"), "../a:b.md");
         assert_eq!(url_path("/DEMO/a:b.md"), "/DEMO/a:b.md");
     }
+}
+
+/// The spaces a report's CQL is limited to (`space = K`, `space in (A, B)`,
+/// `space = currentSpace()` as `current`); `None` when it names none (it
+/// may list pages of any space). Read loosely: a clause it cannot read
+/// widens the answer to every space, which rewrites the report more often,
+/// never less.
+pub fn report_spaces(cql: &str, current: &SpaceKey) -> Option<Vec<SpaceKey>> {
+    let lower = cql.to_ascii_lowercase();
+    let mut keys: Vec<SpaceKey> = Vec::new();
+    let mut from = 0;
+    while let Some(at) = lower[from..].find("space") {
+        let start = from + at;
+        from = start + 5;
+        let before_ok = lower[..start]
+            .chars()
+            .next_back()
+            .is_none_or(|c| !c.is_alphanumeric() && c != '.' && c != '_');
+        if !before_ok {
+            continue;
+        }
+        let rest = cql[start + 5..].trim_start();
+        let values = if let Some(v) = rest.strip_prefix('=') {
+            vec![first_value(v)?]
+        } else if rest.len() > 2
+            && rest[..2].eq_ignore_ascii_case("in")
+            && rest[2..].trim_start().starts_with('(')
+        {
+            let inner = rest[2..].trim_start()[1..].split(')').next()?;
+            inner
+                .split(',')
+                .map(|v| first_value(v))
+                .collect::<Option<Vec<_>>>()?
+        } else {
+            // `space != X`, `space.type = …`, a word in a title: unread.
+            if rest.starts_with('.') || rest.starts_with("!=") || rest.starts_with('~') {
+                return None;
+            }
+            continue;
+        };
+        for v in values {
+            let key = if v.eq_ignore_ascii_case("currentspace()") {
+                current.clone()
+            } else {
+                SpaceKey::new(v)
+            };
+            if !keys.contains(&key) {
+                keys.push(key);
+            }
+        }
+    }
+    if keys.is_empty() {
+        return None;
+    }
+    keys.sort();
+    Some(keys)
+}
+
+/// The first value of a clause: a quoted string, `currentSpace()` or a bare word.
+fn first_value(v: &str) -> Option<String> {
+    let v = v.trim_start();
+    if let Some(q) = v.strip_prefix('"') {
+        return Some(q.split('"').next()?.to_owned());
+    }
+    let compact: String = v.chars().filter(|c| !c.is_whitespace()).collect();
+    if compact.to_ascii_lowercase().starts_with("currentspace()") {
+        return Some("currentSpace()".to_owned());
+    }
+    let word: String = v
+        .chars()
+        .take_while(|c| c.is_alphanumeric() || matches!(c, '~' | '_' | '-'))
+        .collect();
+    (!word.is_empty()).then_some(word)
 }

@@ -8,6 +8,7 @@ mod attachments;
 mod ctx;
 mod pages;
 mod remove;
+mod reports;
 mod sidecars;
 mod users;
 

@@ -294,6 +294,7 @@ async fn convert_page(
     users: &mut Users,
 ) -> Result<(Converted, Vec<String>, bool), String> {
     let mut round = 0;
+    let mut reports = crate::page::context::Reports::new();
     loop {
         let ctx = PageContext::new(
             &remote.layout,
@@ -303,8 +304,18 @@ async fn convert_page(
             &users.names,
             &users.failed,
             ex.jira_url,
-        );
+        )
+        .with_reports(&reports);
         let converted = cme_convert::convert(&bodies[&placed.meta.id], &ctx, opts);
+        let report_misses = std::mem::take(&mut *ctx.report_misses.borrow_mut());
+        if !report_misses.is_empty() && round < 3 {
+            drop(ctx);
+            round += 1;
+            // Written without its report rows, the file would look
+            // complete and never be fixed: on failure the old one stays.
+            super::reports::fetch(ex, placed, report_misses, &mut reports).await?;
+            continue;
+        }
         let misses: Vec<PageId> = ctx
             .misses
             .borrow()
