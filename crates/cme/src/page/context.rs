@@ -269,6 +269,38 @@ pub fn url_path(path: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::report_spaces;
+    use cme_client::SpaceKey;
+
+    #[test]
+    fn a_report_depends_on_the_spaces_its_cql_names() {
+        let cur = SpaceKey::new("DEMO");
+        let keys = |v: &[&str]| Some(v.iter().map(|k| SpaceKey::new(*k)).collect::<Vec<_>>());
+        assert_eq!(
+            report_spaces("label = \"x\" and space = currentSpace()", &cur),
+            keys(&["DEMO"])
+        );
+        assert_eq!(
+            report_spaces("space = \"OPS\" AND label = a", &cur),
+            keys(&["OPS"])
+        );
+        assert_eq!(
+            report_spaces("SPACE in (B, \"A\") and label = a", &cur),
+            keys(&["A", "B"])
+        );
+        assert_eq!(
+            report_spaces("space = currentSpace ( )", &cur),
+            keys(&["DEMO"])
+        );
+        // None named, or a clause not read: every space.
+        assert_eq!(report_spaces("label = \"decision\"", &cur), None);
+        assert_eq!(report_spaces("space != OPS and label = x", &cur), None);
+        assert_eq!(report_spaces("space.type = global", &cur), None);
+        // A word that only contains `space` is not the field.
+        assert_eq!(report_spaces("title ~ \"workspace = X\"", &cur), None);
+        assert_eq!(report_spaces("title ~ \"my space = X\"", &cur), None);
+    }
+
     use super::url_path;
 
     #[test]
@@ -296,7 +328,22 @@ mod tests {
 /// widens the answer to every space, which rewrites the report more often,
 /// never less.
 pub fn report_spaces(cql: &str, current: &SpaceKey) -> Option<Vec<SpaceKey>> {
-    let lower = cql.to_ascii_lowercase();
+    // Field names are looked for outside quoted strings only.
+    let mut quoted = false;
+    let lower: String = cql
+        .chars()
+        .map(|c| {
+            if c == '"' {
+                quoted = !quoted;
+                return c;
+            }
+            if quoted || !c.is_ascii() {
+                // Same length in bytes, so positions match `cql`'s.
+                return if c.is_ascii() { ' ' } else { c };
+            }
+            c.to_ascii_lowercase()
+        })
+        .collect();
     let mut keys: Vec<SpaceKey> = Vec::new();
     let mut from = 0;
     while let Some(at) = lower[from..].find("space") {
