@@ -871,3 +871,34 @@ fn page_properties_report_is_a_table_of_its_rows() {
             .any(|w| w.message.contains("page-properties report"))
     );
 }
+
+/// Jira: a key is a link when the Jira site is known, text and a warning
+/// (naming `--jira-url`) when not; the legacy `jiraissues` macro is a link
+/// to its query on the Jira site its URL names, never dropped.
+#[test]
+fn jira_macros_link_or_say_why_not() {
+    let key = mac("jira", &[("key", "CME-42")], "");
+    let offline = md_full(&key);
+    assert_eq!(offline.markdown, "CME-42\n");
+    assert!(
+        offline
+            .warnings
+            .iter()
+            .any(|w| w.message.contains("--jira-url")),
+        "{:?}",
+        offline.warnings
+    );
+    let legacy = mac(
+        "jiraissues",
+        &[(
+            "url",
+            "https://jira.example.com/sr/jira.issueviews:searchrequest-xml/temp/SearchRequest.xml?jqlQuery=project+%3D+CME&amp;tempMax=1000",
+        )],
+        "",
+    );
+    let out = md_full(&legacy);
+    assert_eq!(
+        out.markdown,
+        "[Jira issues: project = CME](https://jira.example.com/issues/?jql=project%20%3D%20CME)\n"
+    );
+}

@@ -139,7 +139,9 @@ impl Context for PageContext<'_> {
     }
 
     fn jira_base_url(&self) -> Option<String> {
-        self.jira_url.map(str::to_owned)
+        self.jira_url
+            .map(str::to_owned)
+            .or_else(|| cloud_jira(self.layout.site()?))
     }
 
     fn user_name(&self, user: &UserRef) -> Option<String> {
@@ -273,6 +275,18 @@ mod tests {
     use cme_client::SpaceKey;
 
     #[test]
+    fn cloud_sites_link_jira_on_the_same_site() {
+        use super::cloud_jira;
+        assert_eq!(
+            cloud_jira("https://acme.atlassian.net/wiki").as_deref(),
+            Some("https://acme.atlassian.net")
+        );
+        assert_eq!(cloud_jira("https://confluence.acme.org/wiki"), None);
+        assert_eq!(cloud_jira("http://acme.atlassian.net/wiki"), None);
+        assert_eq!(cloud_jira("https://acme.atlassian.net"), None);
+    }
+
+    #[test]
     fn a_report_depends_on_the_spaces_its_cql_names() {
         let cur = SpaceKey::new("DEMO");
         let keys = |v: &[&str]| Some(v.iter().map(|k| SpaceKey::new(*k)).collect::<Vec<_>>());
@@ -320,6 +334,15 @@ mod tests {
         assert_eq!(url_path("../a:b.md"), "../a:b.md");
         assert_eq!(url_path("/DEMO/a:b.md"), "/DEMO/a:b.md");
     }
+}
+
+/// On Atlassian Cloud, Jira lives on the same site as Confluence
+/// (`https://x.atlassian.net/browse/KEY`): the Jira site when none is
+/// configured. Elsewhere (Data Center) it cannot be guessed.
+fn cloud_jira(site: &str) -> Option<String> {
+    let origin = site.strip_suffix("/wiki")?;
+    let host = origin.strip_prefix("https://")?;
+    (host.ends_with(".atlassian.net") && !host.contains('/')).then(|| origin.to_owned())
 }
 
 /// The spaces a report's CQL is limited to (`space = K`, `space in (A, B)`,

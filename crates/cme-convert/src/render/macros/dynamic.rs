@@ -234,6 +234,14 @@ impl Renderer<'_> {
             .ctx
             .jira_base_url()
             .map(|b| b.trim_end_matches('/').to_owned());
+        let unlinked = |r: &mut Self, what: &str| {
+            r.warn(
+                WarningKind::Unresolved,
+                format!(
+                    "{what} written as text: the Jira site is not known (give it with --jira-url)"
+                ),
+            );
+        };
         if let Some(key) = p.text(t, "key") {
             return match base {
                 Some(b) => vec![Inline::Link {
@@ -241,20 +249,44 @@ impl Renderer<'_> {
                     title: String::new(),
                     children: vec![Inline::Text(key)],
                 }],
-                None => vec![Inline::Text(key)],
+                None => {
+                    unlinked(self, "Jira issue");
+                    vec![Inline::Text(key)]
+                }
             };
         }
-        if let Some(jql) = p.text(t, "jqlquery") {
+        let jql = p
+            .text(t, "jqlquery")
+            .or_else(|| p.text(t, "jql"))
+            .or_else(|| p.text(t, "url").as_deref().and_then(legacy_jql));
+        if let Some(jql) = jql {
             let text = format!("Jira issues: {jql}");
+            // The legacy `jiraissues` macro names its Jira site in its URL.
+            let base = base.or_else(|| p.text(t, "url").as_deref().and_then(legacy_base));
             return match base {
                 Some(b) => vec![Inline::Link {
                     url: format!("{b}/issues/?jql={}", crate::url::encode_component(&jql)),
                     title: String::new(),
                     children: vec![Inline::Text(text)],
                 }],
-                None => vec![Inline::Text(text)],
+                None => {
+                    unlinked(self, "Jira issue list");
+                    vec![Inline::Text(text)]
+                }
             };
         }
+        if let Some(url) = p.text(t, "url").filter(|u| !self.refused(u)) {
+            // A legacy macro over a saved filter or a feed: its link.
+            return vec![Inline::Link {
+                url: url.clone(),
+                title: String::new(),
+                children: vec![Inline::Text("Jira issues".into())],
+            }];
+        }
+        self.warn(
+            WarningKind::Degraded,
+            "a Jira macro with neither an issue key nor a query was left out".to_owned(),
+        );
         Vec::new()
     }
 
@@ -453,4 +485,49 @@ fn table_rows(t: &Tree, table: NodeId) -> Vec<NodeId> {
         }
     }
     rows
+}
+
+/// The JQL of a legacy `jiraissues` macro's URL
+/// (`…/SearchRequest.xml?jqlQuery=project+%3D+CME&…`), decoded.
+fn legacy_jql(url: &str) -> Option<String> {
+    let query = url.split_once('?')?.1;
+    let raw = query
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("jqlQuery="))?
+        .replace('+', " ");
+    let jql = percent_decode(&raw);
+    (!jql.trim().is_empty()).then_some(jql)
+}
+
+/// The Jira site of a legacy `jiraissues` macro's URL: what comes before
+/// `/sr/` (the search-request views) or `/secure/`.
+fn legacy_base(url: &str) -> Option<String> {
+    if !(url.starts_with("https://") || url.starts_with("http://")) {
+        return None;
+    }
+    let end = url.find("/sr/").or_else(|| url.find("/secure/"))?;
+    Some(url[..end].to_owned())
+}
+
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%'
+            && i + 2 < b.len()
+            && let (Some(h), Some(l)) = (hex(b[i + 1]), b.get(i + 2).and_then(|&c| hex(c)))
+        {
+            out.push(h * 16 + l);
+            i += 3;
+            continue;
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn hex(c: u8) -> Option<u8> {
+    (c as char).to_digit(16).map(|d| d as u8)
 }
