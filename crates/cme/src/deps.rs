@@ -67,11 +67,18 @@ pub enum Dep {
     AttachmentFile(RefKey, String),
     /// The page's attachment file names, as the attachments macro lists them.
     AttachmentList,
-    /// A page-properties report over these spaces' pages (`None`: every
-    /// exported space, when its CQL names none): rewritten when any of
-    /// them changes version, title, labels, parent or path, since that is
-    /// what can change which pages it lists and what their rows say.
-    Report(Option<Vec<SpaceKey>>),
+    /// A page-properties report over pages of `spaces` (`None`: every
+    /// exported space, when its CQL names none) that carry one of `labels`
+    /// (`None`: any page; a CQL that requires a label can list no other):
+    /// rewritten when any such page changes version, title, labels, parent
+    /// or path, or gains or loses such a label, since that is what can
+    /// change which pages it lists and what their rows say.
+    Report {
+        /// The spaces the CQL names.
+        spaces: Option<Vec<SpaceKey>>,
+        /// The labels the CQL requires one of.
+        labels: Option<Vec<String>>,
+    },
 }
 
 impl Dep {
@@ -94,14 +101,23 @@ impl Dep {
             // The file name's length first: names and titles may hold `:`.
             Dep::AttachmentFile(k, file) => key(&format!("E:{}:{file}", file.len()), k),
             Dep::AttachmentList => "F".to_owned(),
-            Dep::Report(None) => "R:*".to_owned(),
-            Dep::Report(Some(keys)) => format!(
-                "R:{}",
-                keys.iter()
-                    .map(SpaceKey::as_str)
-                    .collect::<Vec<_>>()
-                    .join(",")
-            ),
+            Dep::Report { spaces, labels } => {
+                let mut s = match spaces {
+                    None => "R:*".to_owned(),
+                    Some(keys) => format!(
+                        "R:{}",
+                        keys.iter()
+                            .map(SpaceKey::as_str)
+                            .collect::<Vec<_>>()
+                            .join(",")
+                    ),
+                };
+                if let Some(labels) = labels {
+                    s.push('|');
+                    s.push_str(&labels.join(","));
+                }
+                s
+            }
         }
     }
 
@@ -126,13 +142,24 @@ impl Dep {
                 });
             }
             "S" => return Some(Dep::Space(SpaceKey::new(rest))),
-            "R" if rest == "*" => return Some(Dep::Report(None)),
             "R" => {
-                let keys: Vec<SpaceKey> = rest.split(',').map(SpaceKey::new).collect();
-                return keys
-                    .iter()
-                    .all(|k| !k.as_str().is_empty())
-                    .then_some(Dep::Report(Some(keys)));
+                let (spaces, labels) = match rest.split_once('|') {
+                    Some((s, l)) => (s, Some(l)),
+                    None => (rest, None),
+                };
+                let list = |s: &str| -> Option<Vec<String>> {
+                    let v: Vec<String> = s.split(',').map(str::to_owned).collect();
+                    v.iter().all(|x| !x.is_empty()).then_some(v)
+                };
+                let spaces = match spaces {
+                    "*" => None,
+                    s => Some(list(s)?.into_iter().map(SpaceKey::new).collect()),
+                };
+                let labels = match labels {
+                    Some(l) => Some(list(l)?),
+                    None => None,
+                };
+                return Some(Dep::Report { spaces, labels });
             }
             "E" => {
                 let (len, rest) = rest.split_once(':')?;
@@ -209,8 +236,18 @@ mod tests {
             ),
             Dep::AttachmentFile(RefKey::Id(PageId::new("7")), "日本.png".into()),
             Dep::AttachmentList,
-            Dep::Report(None),
-            Dep::Report(Some(vec![SpaceKey::new("ENG"), SpaceKey::new("~me")])),
+            Dep::Report {
+                spaces: None,
+                labels: None,
+            },
+            Dep::Report {
+                spaces: Some(vec![SpaceKey::new("ENG"), SpaceKey::new("~me")]),
+                labels: Some(vec!["decision".into(), "adr".into()]),
+            },
+            Dep::Report {
+                spaces: None,
+                labels: Some(vec!["x".into()]),
+            },
         ];
         for d in all {
             assert_eq!(Dep::decode(&d.encode()), Some(d.clone()), "{}", d.encode());
@@ -218,5 +255,6 @@ mod tests {
         assert_eq!(Dep::decode("Z:id:1"), None);
         assert_eq!(Dep::decode("L:t:nocolon"), None);
         assert_eq!(Dep::decode("R:"), None);
+        assert_eq!(Dep::decode("R:*|"), None);
     }
 }

@@ -64,10 +64,22 @@ fn answer(out: &mut String, page: &Placed, dep: &Dep, layout: &Layout, atts: &At
             Some(p) if layout.has_attachment(&p.meta.id, file) => out.push('+'),
             _ => out.push('-'),
         },
-        Dep::Report(spaces) => {
+        Dep::Report { spaces, labels } => {
+            let labelled = |p: &Placed| {
+                labels.as_ref().is_none_or(|want| {
+                    p.meta
+                        .info
+                        .labels
+                        .as_deref()
+                        .unwrap_or_default()
+                        .iter()
+                        .any(|l| want.iter().any(|w| w.eq_ignore_ascii_case(l)))
+                })
+            };
             let mut rows: Vec<String> = layout
                 .iter()
                 .filter(|p| spaces.as_ref().is_none_or(|s| s.contains(&p.space)))
+                .filter(|p| labelled(p))
                 .map(|p| {
                     let parent = p.meta.parent.as_ref().map_or("", |(id, _)| id.as_str());
                     let labels = p.meta.info.labels.as_deref().unwrap_or_default().join(",");

@@ -180,9 +180,10 @@ impl Context for PageContext<'_> {
     }
 
     fn page_properties_report(&self, query: &ReportQuery) -> Option<Report> {
-        self.deps
-            .borrow_mut()
-            .insert(Dep::Report(report_spaces(&query.cql, &self.page.space)));
+        self.deps.borrow_mut().insert(Dep::Report {
+            spaces: report_spaces(&query.cql, &self.page.space),
+            labels: report_labels(&query.cql),
+        });
         match self.reports?.get(query) {
             Some(rows) => rows.clone(),
             None => {
@@ -287,6 +288,31 @@ mod tests {
     }
 
     #[test]
+    fn a_report_depends_on_the_labels_its_cql_requires() {
+        use super::report_labels;
+        let l = |v: &[&str]| Some(v.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+        assert_eq!(
+            report_labels("label = \"decision\" and space = currentSpace()"),
+            l(&["decision"])
+        );
+        assert_eq!(
+            report_labels("label in (\"b\", a) and type = page"),
+            l(&["a", "b"])
+        );
+        assert_eq!(report_labels("LABEL = Adr"), l(&["adr"]));
+        // A disjunction, a negation or no label clause: any page.
+        assert_eq!(report_labels("label = a or title ~ x"), None);
+        assert_eq!(report_labels("label = a and not label = b"), None);
+        assert_eq!(report_labels("label != a"), None);
+        assert_eq!(report_labels("space = X"), None);
+        // Inside quotes, `or` is text.
+        assert_eq!(
+            report_labels("label = a and title = \"this or that\""),
+            l(&["a"])
+        );
+    }
+
+    #[test]
     fn a_report_depends_on_the_spaces_its_cql_names() {
         let cur = SpaceKey::new("DEMO");
         let keys = |v: &[&str]| Some(v.iter().map(|k| SpaceKey::new(*k)).collect::<Vec<_>>());
@@ -345,6 +371,70 @@ fn cloud_jira(site: &str) -> Option<String> {
     (host.ends_with(".atlassian.net") && !host.contains('/')).then(|| origin.to_owned())
 }
 
+/// The labels a report's CQL requires one of: its top-level `label = x`
+/// and `label in (x, y)` clauses, when the query is a plain conjunction
+/// (no `OR`, `NOT` or `!=`, which could let pages without them match).
+/// `None`: any page may match.
+pub fn report_labels(cql: &str) -> Option<Vec<String>> {
+    let masked = mask_quoted(cql);
+    let words = masked.split(|c: char| c.is_whitespace() || c == '(' || c == ')');
+    if words.into_iter().any(|w| w == "or" || w == "not") || masked.contains("!=") {
+        return None;
+    }
+    let mut labels: Vec<String> = Vec::new();
+    let mut from = 0;
+    while let Some(at) = masked[from..].find("label") {
+        let start = from + at;
+        from = start + 5;
+        let boundary = masked[..start]
+            .chars()
+            .next_back()
+            .is_none_or(|c| !c.is_alphanumeric() && c != '.' && c != '_');
+        let after = &cql[start + 5..];
+        if !boundary || after.starts_with(|c: char| c.is_alphanumeric() || c == '.') {
+            continue;
+        }
+        let rest = after.trim_start();
+        if let Some(v) = rest.strip_prefix('=') {
+            labels.push(first_value(v)?.to_lowercase());
+        } else if rest.len() > 2
+            && rest[..2].eq_ignore_ascii_case("in")
+            && rest[2..].trim_start().starts_with('(')
+        {
+            let inner = rest[2..].trim_start()[1..].split(')').next()?;
+            for v in inner.split(',') {
+                labels.push(first_value(v)?.to_lowercase());
+            }
+        } else {
+            return None;
+        }
+    }
+    if labels.is_empty() {
+        return None;
+    }
+    labels.sort();
+    labels.dedup();
+    Some(labels)
+}
+
+/// `cql` lower-cased with quoted text blanked (same byte positions), so
+/// field names and operators are found outside strings only.
+fn mask_quoted(cql: &str) -> String {
+    let mut quoted = false;
+    cql.chars()
+        .map(|c| {
+            if c == '"' {
+                quoted = !quoted;
+                return c;
+            }
+            if quoted || !c.is_ascii() {
+                return if c.is_ascii() { ' ' } else { c };
+            }
+            c.to_ascii_lowercase()
+        })
+        .collect()
+}
+
 /// The spaces a report's CQL is limited to (`space = K`, `space in (A, B)`,
 /// `space = currentSpace()` as `current`); `None` when it names none (it
 /// may list pages of any space). Read loosely: a clause it cannot read
@@ -352,21 +442,7 @@ fn cloud_jira(site: &str) -> Option<String> {
 /// never less.
 pub fn report_spaces(cql: &str, current: &SpaceKey) -> Option<Vec<SpaceKey>> {
     // Field names are looked for outside quoted strings only.
-    let mut quoted = false;
-    let lower: String = cql
-        .chars()
-        .map(|c| {
-            if c == '"' {
-                quoted = !quoted;
-                return c;
-            }
-            if quoted || !c.is_ascii() {
-                // Same length in bytes, so positions match `cql`'s.
-                return if c.is_ascii() { ' ' } else { c };
-            }
-            c.to_ascii_lowercase()
-        })
-        .collect();
+    let lower = mask_quoted(cql);
     let mut keys: Vec<SpaceKey> = Vec::new();
     let mut from = 0;
     while let Some(at) = lower[from..].find("space") {

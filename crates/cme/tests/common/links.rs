@@ -188,6 +188,9 @@ pub fn wiki_targets(md: &str) -> Vec<String> {
         let Some(end) = rest.find("]]") else { break };
         let inner = &rest[..end];
         let target = inner.split('|').next().unwrap_or("");
+        // In a table cell the alias bar is escaped (`[[a\|b]]`), as
+        // Obsidian reads it there.
+        let target = target.strip_suffix('\\').unwrap_or(target);
         out.push(target.to_owned());
         rest = &rest[end + 2..];
     }

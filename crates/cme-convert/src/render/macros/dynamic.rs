@@ -389,7 +389,9 @@ impl Renderer<'_> {
         let parsed = crate::parse::parse(html);
         let mut blocks = Vec::new();
         self.flat += 1;
+        self.in_properties += 1;
         self.block_children(&parsed.tree, crate::parse::Tree::ROOT, &mut blocks);
+        self.in_properties -= 1;
         self.flat -= 1;
         let mut inl = Vec::new();
         crate::render::flatten(blocks, &mut inl);

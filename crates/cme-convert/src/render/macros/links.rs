@@ -425,6 +425,18 @@ impl Renderer<'_> {
         let mut body = self.inlines(t, c);
         strip_links(&mut body);
         crate::render::inline::trim(&mut body);
+        // A rendered mention (report cells are Confluence's rendering) in
+        // a property value: the name alone, as in the front matter; the
+        // flavours render it differently (`@Name` to `/people/…`, `Name`
+        // to `/display/~user`), the value is the same.
+        if self.in_properties > 0
+            && t.attr(c, "class")
+                .is_some_and(|k| k.split_whitespace().any(|w| w == "confluence-userlink"))
+        {
+            let name = crate::render::md::plain(&body);
+            crate::render::inline::push_text(run, name.trim().trim_start_matches('@'));
+            return;
+        }
         if href.is_empty() {
             // `<a name="x">` anchors and empty links: keep an anchor and the text.
             if let Some(id) = t.attr(c, "name").or_else(|| t.attr(c, "id")) {
