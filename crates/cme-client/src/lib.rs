@@ -24,6 +24,8 @@ mod client;
 mod error;
 mod flavor;
 mod ids;
+mod inventory;
+mod join;
 mod limiter;
 mod lookup;
 mod model;
@@ -33,9 +35,10 @@ mod stats;
 mod transport;
 
 pub use auth::{Credentials, Secret};
-pub use client::{Client, ClientConfig};
+pub use client::{Client, ClientConfig, DEFAULT_PARTITION_ABOVE};
 pub use error::{ConnectProblem, Error};
 pub use flavor::{Flavor, ParseFlavorError};
+pub use join::{BoxFuture, join_all};
 pub use ids::{AttachmentId, PageId, SpaceId, SpaceKey, Version};
 pub use model::{
     Attachment, Comment, CommentId, CommentLocation, FoundPage, PageBody, PageInfo, PageMeta,

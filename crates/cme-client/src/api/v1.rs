@@ -361,6 +361,16 @@ impl V1Content {
         }
     }
 
+    /// The page's id and label names (`metadata.labels` expanded).
+    pub(crate) fn into_labels(self) -> (PageId, Vec<String>) {
+        let labels = self
+            .metadata
+            .and_then(|m| m.labels)
+            .map(|l| label_names(l.results))
+            .unwrap_or_default();
+        (PageId::new(self.id), labels)
+    }
+
     /// `space` names the space when the listing was per space and did not expand it.
     pub(crate) fn into_meta(self, space: Option<&Space>) -> (PageMeta, Option<String>) {
         let space_id = self
