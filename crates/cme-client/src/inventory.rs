@@ -27,9 +27,9 @@
 //!   + per part ⌈n/250⌉ descendants (one more round per 10 levels) and
 //!   ⌈n/250⌉ pages by id, + the labels as above; critical path about
 //!   3 + ⌈n/250⌉ for the largest part n.
+use crate::api::Api;
 use crate::api::cql::{self, PageCount};
 use crate::api::v2::{self, Depth, TreeNode};
-use crate::api::Api;
 use crate::error::Error;
 use crate::flavor::Flavor;
 use crate::ids::PageId;
@@ -43,10 +43,7 @@ pub(crate) async fn space_pages(
     space: &Space,
     partition_above: u64,
 ) -> Result<Vec<PageMeta>, Error> {
-    let (pages, labels) = tokio::join!(
-        structure(api, space, partition_above),
-        labels(api, space)
-    );
+    let (pages, labels) = tokio::join!(structure(api, space, partition_above), labels(api, space));
     let mut pages = pages?;
     let mut labels = labels?;
     for p in &mut pages {
@@ -124,22 +121,24 @@ async fn partitioned(
     let answers = crate::join_all(
         parts
             .iter()
-            .map(|part| -> crate::BoxFuture<'_, Result<Vec<PageMeta>, Error>> {
-                Box::pin(async move {
-                    let mut ids: Vec<PageId> = Vec::new();
-                    if part.kind == ParentKind::Page {
-                        ids.push(part.id.clone());
-                    }
-                    let below = v2::descendants(api, part).await?;
-                    ids.extend(
-                        below
-                            .into_iter()
-                            .filter(|n| n.kind == ParentKind::Page)
-                            .map(|n| n.id),
-                    );
-                    v2::pages_by_id(api, &ids).await
-                })
-            })
+            .map(
+                |part| -> crate::BoxFuture<'_, Result<Vec<PageMeta>, Error>> {
+                    Box::pin(async move {
+                        let mut ids: Vec<PageId> = Vec::new();
+                        if part.kind == ParentKind::Page {
+                            ids.push(part.id.clone());
+                        }
+                        let below = v2::descendants(api, part).await?;
+                        ids.extend(
+                            below
+                                .into_iter()
+                                .filter(|n| n.kind == ParentKind::Page)
+                                .map(|n| n.id),
+                        );
+                        v2::pages_by_id(api, &ids).await
+                    })
+                },
+            )
             .collect(),
     )
     .await;

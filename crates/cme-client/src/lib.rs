@@ -38,8 +38,8 @@ pub use auth::{Credentials, Secret};
 pub use client::{Client, ClientConfig, DEFAULT_PARTITION_ABOVE};
 pub use error::{ConnectProblem, Error};
 pub use flavor::{Flavor, ParseFlavorError};
-pub use join::{BoxFuture, join_all};
 pub use ids::{AttachmentId, PageId, SpaceId, SpaceKey, Version};
+pub use join::{BoxFuture, join_all};
 pub use model::{
     Attachment, Comment, CommentId, CommentLocation, FoundPage, PageBody, PageInfo, PageMeta,
     PageStatus, ParentKind, Resolution, ResolutionStatus, Space, UserRef,

@@ -7,9 +7,7 @@ use super::{Api, Body, encode};
 use crate::error::Error;
 use crate::flavor::Flavor;
 use crate::ids::{PageId, SpaceKey};
-use crate::model::{
-    Attachment, Comment, CommentId, FoundPage, PageBody, PageMeta, PageStatus, Space,
-};
+use crate::model::{Attachment, Comment, CommentId, FoundPage, PageBody, PageMeta};
 use std::collections::{HashMap, HashSet};
 
 /// CQL answers at most 50 results when bodies are expanded.
@@ -87,8 +85,9 @@ fn space_comments_cql(space: &SpaceKey) -> String {
 pub(crate) async fn space_pages(
     api: Api<'_>,
     flavor: Flavor,
-    space: &Space,
+    space: &crate::model::Space,
 ) -> Result<Vec<PageMeta>, Error> {
+    use crate::model::PageStatus;
     let url = search(
         api,
         &space_pages_cql(&space.key),
@@ -150,16 +149,18 @@ pub(crate) async fn labelled_pages(
 ) -> Result<HashMap<PageId, Vec<String>>, Error> {
     let requests = labels
         .chunks(LABEL_BATCH)
-        .map(|chunk| -> crate::BoxFuture<'_, Result<Vec<(PageId, Vec<String>)>, Error>> {
-            let names: Vec<String> = chunk.iter().map(|l| quote(l)).collect();
-            let cql = format!(
-                "{} and label in ({})",
-                space_pages_cql(space),
-                names.join(",")
-            );
-            let url = search(api, &cql, listing_limit(flavor), "metadata.labels");
-            Box::pin(v1::all_map(api, url, |p: V1Content| Some(p.into_labels())))
-        })
+        .map(
+            |chunk| -> crate::BoxFuture<'_, Result<Vec<(PageId, Vec<String>)>, Error>> {
+                let names: Vec<String> = chunk.iter().map(|l| quote(l)).collect();
+                let cql = format!(
+                    "{} and label in ({})",
+                    space_pages_cql(space),
+                    names.join(",")
+                );
+                let url = search(api, &cql, listing_limit(flavor), "metadata.labels");
+                Box::pin(v1::all_map(api, url, |p: V1Content| Some(p.into_labels())))
+            },
+        )
         .collect();
     let mut out = HashMap::new();
     for answer in crate::join_all(requests).await {

@@ -181,18 +181,20 @@ pub(crate) async fn space_pages(
 pub(crate) async fn pages_by_id(api: Api<'_>, ids: &[PageId]) -> Result<Vec<PageMeta>, Error> {
     let requests = ids
         .chunks(LIMIT)
-        .map(|chunk| -> crate::BoxFuture<'_, Result<Vec<PageMeta>, Error>> {
-            let csv: Vec<&str> = chunk.iter().map(PageId::as_str).collect();
-            let url = format!(
-                "{}/api/v2/pages?id={}&status=current&status=archived&limit={LIMIT}",
-                api.root,
-                encode(&csv.join(","))
-            );
-            let n = chunk.len();
-            Box::pin(async move {
-                up_to_map(api, url, n, |p: V2Page| Some(p.into_meta().0)).await
-            })
-        })
+        .map(
+            |chunk| -> crate::BoxFuture<'_, Result<Vec<PageMeta>, Error>> {
+                let csv: Vec<&str> = chunk.iter().map(PageId::as_str).collect();
+                let url = format!(
+                    "{}/api/v2/pages?id={}&status=current&status=archived&limit={LIMIT}",
+                    api.root,
+                    encode(&csv.join(","))
+                );
+                let n = chunk.len();
+                Box::pin(
+                    async move { up_to_map(api, url, n, |p: V2Page| Some(p.into_meta().0)).await },
+                )
+            },
+        )
         .collect();
     let mut out = Vec::with_capacity(ids.len());
     for answer in crate::join_all(requests).await {
@@ -234,10 +236,7 @@ fn tree_base(kind: &ParentKind) -> Option<&'static str> {
 }
 
 /// The direct children of a page or folder (pages, folders and other content).
-pub(crate) async fn direct_children(
-    api: Api<'_>,
-    node: &TreeNode,
-) -> Result<Vec<TreeNode>, Error> {
+pub(crate) async fn direct_children(api: Api<'_>, node: &TreeNode) -> Result<Vec<TreeNode>, Error> {
     let Some(base) = tree_base(&node.kind) else {
         return Ok(Vec::new());
     };
@@ -271,23 +270,25 @@ pub(crate) async fn descendants(api: Api<'_>, node: &TreeNode) -> Result<Vec<Tre
         let requests = frontier
             .iter()
             .filter_map(|n| Some((tree_base(&n.kind)?, n)))
-            .map(|(base, n)| -> crate::BoxFuture<'_, Result<Vec<(TreeNode, bool)>, Error>> {
-                let url = format!(
-                    "{}/api/v2/{base}/{}/descendants?depth={TREE_DEPTH}&limit={LIMIT}",
-                    api.root,
-                    encode(n.id.as_str())
-                );
-                Box::pin(up_to_map(api, url, usize::MAX, |c: V2TreeItem| {
-                    let deepest = c.depth == Some(TREE_DEPTH);
-                    Some((
-                        TreeNode {
-                            id: PageId::new(c.id),
-                            kind: ParentKind::parse(c.kind.as_deref()),
-                        },
-                        deepest,
-                    ))
-                }))
-            })
+            .map(
+                |(base, n)| -> crate::BoxFuture<'_, Result<Vec<(TreeNode, bool)>, Error>> {
+                    let url = format!(
+                        "{}/api/v2/{base}/{}/descendants?depth={TREE_DEPTH}&limit={LIMIT}",
+                        api.root,
+                        encode(n.id.as_str())
+                    );
+                    Box::pin(up_to_map(api, url, usize::MAX, |c: V2TreeItem| {
+                        let deepest = c.depth == Some(TREE_DEPTH);
+                        Some((
+                            TreeNode {
+                                id: PageId::new(c.id),
+                                kind: ParentKind::parse(c.kind.as_deref()),
+                            },
+                            deepest,
+                        ))
+                    }))
+                },
+            )
             .collect();
         let mut next = Vec::new();
         for answer in crate::join_all(requests).await {
