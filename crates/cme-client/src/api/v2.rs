@@ -25,15 +25,22 @@ async fn up_to<T: DeserializeOwned + Keyed>(
     first: String,
     max: usize,
 ) -> Result<Vec<T>, Error> {
-    up_to_map(api, first, max, Some).await
+    up_to_map(api, first, max, None, Some).await
 }
 
+/// A total announced for a listing by another request (v2 cursors carry
+/// none), once it arrives: `u64::MAX` until then.
+pub(crate) type Announced = std::sync::atomic::AtomicU64;
+
 /// Like [`up_to`], keeping `f` of each result as its page arrives, so a
-/// long listing is boiled down as it goes rather than held whole.
+/// long listing is boiled down as it goes rather than held whole. With
+/// `announced`, the listing is held to that total as a CQL listing is to
+/// its own ([`Pager`]: not far more, not fewer).
 async fn up_to_map<T: DeserializeOwned + Keyed, U>(
     api: Api<'_>,
     first: String,
     max: usize,
+    announced: Option<&Announced>,
     f: impl Fn(T) -> Option<U>,
 ) -> Result<Vec<U>, Error> {
     let mut out = Vec::new();
@@ -42,7 +49,10 @@ async fn up_to_map<T: DeserializeOwned + Keyed, U>(
     let mut url = Some(first);
     while let Some(u) = url.take() {
         let mut page: List<T> = api.get_json(&u).await?;
-        pager.page(&mut page.results, page.total_size)?;
+        let elsewhere = announced
+            .map(|a| a.load(std::sync::atomic::Ordering::Acquire))
+            .filter(|&t| t != u64::MAX);
+        pager.page(&mut page.results, page.total_size.or(elsewhere))?;
         out.extend(page.results.into_iter().filter_map(&f));
         // No stop on an empty page: Cloud may filter a whole page away
         // for permissions and still have more. `seen` stops loops.
@@ -163,17 +173,26 @@ pub(crate) async fn space_pages(
     api: Api<'_>,
     space: &SpaceId,
     depth: Depth,
+    announced: Option<&Announced>,
 ) -> Result<Vec<PageMeta>, Error> {
+    let url = space_pages_url(api, space, depth);
+    up_to_map(api, url, usize::MAX, announced, |p: V2Page| {
+        Some(p.into_meta().0)
+    })
+    .await
+}
+
+/// The first URL of [`space_pages`].
+pub(crate) fn space_pages_url(api: Api<'_>, space: &SpaceId, depth: Depth) -> String {
     let depth = match depth {
         Depth::All => "all",
         Depth::Root => "root",
     };
-    let url = format!(
+    format!(
         "{}/api/v2/spaces/{}/pages?depth={depth}&status=current&status=archived&limit={LIMIT}",
         api.root,
         encode(space.as_str())
-    );
-    up_to_map(api, url, usize::MAX, |p: V2Page| Some(p.into_meta().0)).await
+    )
 }
 
 /// Current and archived pages by id, without bodies: 250 ids a request,
@@ -190,9 +209,9 @@ pub(crate) async fn pages_by_id(api: Api<'_>, ids: &[PageId]) -> Result<Vec<Page
                     encode(&csv.join(","))
                 );
                 let n = chunk.len();
-                Box::pin(
-                    async move { up_to_map(api, url, n, |p: V2Page| Some(p.into_meta().0)).await },
-                )
+                Box::pin(async move {
+                    up_to_map(api, url, n, None, |p: V2Page| Some(p.into_meta().0)).await
+                })
             },
         )
         .collect();
@@ -245,7 +264,7 @@ pub(crate) async fn direct_children(api: Api<'_>, node: &TreeNode) -> Result<Vec
         api.root,
         encode(node.id.as_str())
     );
-    up_to_map(api, url, usize::MAX, |c: V2TreeItem| {
+    up_to_map(api, url, usize::MAX, None, |c: V2TreeItem| {
         Some(TreeNode {
             id: PageId::new(c.id),
             kind: ParentKind::parse(c.kind.as_deref()),
@@ -277,7 +296,7 @@ pub(crate) async fn descendants(api: Api<'_>, node: &TreeNode) -> Result<Vec<Tre
                         api.root,
                         encode(n.id.as_str())
                     );
-                    Box::pin(up_to_map(api, url, usize::MAX, |c: V2TreeItem| {
+                    Box::pin(up_to_map(api, url, usize::MAX, None, |c: V2TreeItem| {
                         let deepest = c.depth == Some(TREE_DEPTH);
                         Some((
                             TreeNode {
