@@ -45,7 +45,7 @@ pub struct ClientConfig {
     pub observer: Option<Observer>,
     /// Spaces with more pages than this (a count says) are listed in parts,
     /// concurrently, rather than as one cursor walked end to end (Cloud).
-    /// `u64::MAX`: never, and no count is asked.
+    /// `u64::MAX`: never; 0: every space (tests).
     pub partition_above: u64,
 }
 
