@@ -272,6 +272,66 @@ mod tests {
         }
     }
 
+    /// Bytes a page costs a sync's listing (what an idle sync downloads):
+    /// the lean listing at most 1.5 KB, plain or in parts; the expanded
+    /// CQL listing it replaced, several times that.
+    #[test]
+    fn the_lean_listing_transfers_at_most_1_5_kb_a_page() {
+        use crate::{Client, ClientConfig, Credentials, Secret};
+        use confluence_sim::{SimConfig, spawn};
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let sim = spawn(
+            SimConfig::generate("pages=2000,spaces=1,depth=6,attachments=0.2,body_kb=8,seed=7")
+                .unwrap(),
+        )
+        .unwrap();
+        let client = |partition_above| {
+            let mut cfg = ClientConfig::new(
+                sim.url(),
+                Flavor::Cloud,
+                Credentials::Basic {
+                    email: "sim@example.com".into(),
+                    token: Secret::new("sim-token"),
+                },
+            );
+            cfg.partition_above = partition_above;
+            Client::new(cfg).unwrap()
+        };
+        let per_page = |c: &Client, old: bool| -> (f64, u64) {
+            rt.block_on(async {
+                let space = c.spaces(&[]).await.unwrap().remove(0);
+                let before = c.stats();
+                let n = if old {
+                    cql::space_pages(c.api(), Flavor::Cloud, &space)
+                        .await
+                        .unwrap()
+                        .len()
+                } else {
+                    c.space_pages(&space, false).await.unwrap().len()
+                };
+                let after = c.stats();
+                assert_eq!(n, 2000);
+                (
+                    (after.bytes - before.bytes) as f64 / n as f64,
+                    after.requests - before.requests,
+                )
+            })
+        };
+        let (old, old_requests) = per_page(&client(u64::MAX), true);
+        let (plain, plain_requests) = per_page(&client(u64::MAX), false);
+        let (parts, parts_requests) = per_page(&client(0), false);
+        eprintln!(
+            "bytes a page: expanded CQL {old:.0} ({old_requests} requests), lean {plain:.0} \
+             ({plain_requests}), lean in parts {parts:.0} ({parts_requests})"
+        );
+        assert!(old > 5000.0, "{old}");
+        assert!(plain <= 1536.0, "{plain}");
+        assert!(parts <= 1536.0, "{parts}");
+    }
+
     #[test]
     fn a_listing_adds_up_when_it_names_at_least_the_count() {
         let pages = [
