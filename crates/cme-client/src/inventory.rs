@@ -22,12 +22,14 @@
 //! deletion by id first.
 //!
 //! Requests per space, N pages, L of them labelled, K label names:
-//! - plain: 1 count (concurrent) + ⌈N/250⌉ pages + ⌈K/250⌉ label names + ⌈L/250⌉ labelled
-//!   pages (per 100 names); critical path ⌈N/250⌉;
-//! - partitioned: 1 count + ⌈R/250⌉ roots + one children listing per root
-//!   + per part ⌈n/250⌉ descendants (one more round per 10 levels) and
-//!   ⌈n/250⌉ pages by id, + the labels as above; critical path about
-//!   3 + ⌈n/250⌉ for the largest part n.
+//! - plain: 1 count (concurrent) + ⌈N/250⌉ pages + ⌈K/250⌉ label names +
+//!   ⌈L/250⌉ labelled pages (per 100 names); critical path ⌈N/250⌉;
+//! - partitioned: 1 count + ⌈R/250⌉ roots + one children listing per
+//!   root, per part n pages ⌈n/250⌉ descendants (one more round per 10
+//!   levels) and ⌈n/250⌉ pages by id, and the labels as above; critical
+//!   path about 3 + 2⌈n/250⌉ for the largest part.
+//!
+//! And once per run, ⌈U/100⌉ bulk name lookups for the U accounts named.
 use crate::api::Api;
 use crate::api::cql::{self, PageCount};
 use crate::api::v2::{self, Depth, TreeNode};

@@ -137,6 +137,9 @@ pub(crate) async fn page_count(api: Api<'_>, space: &SpaceKey) -> Result<PageCou
     })
 }
 
+/// A page and its label names.
+type Labelled = (PageId, Vec<String>);
+
 /// The labels of a space's pages that carry any of `labels` (the names
 /// its content labels listing gave): only labelled pages are sent, with
 /// their labels and nothing else expanded. ⌈L/250⌉ requests per 100 label
@@ -150,7 +153,7 @@ pub(crate) async fn labelled_pages(
     let requests = labels
         .chunks(LABEL_BATCH)
         .map(
-            |chunk| -> crate::BoxFuture<'_, Result<Vec<(PageId, Vec<String>)>, Error>> {
+            |chunk| -> crate::BoxFuture<'_, Result<Vec<Labelled>, Error>> {
                 let names: Vec<String> = chunk.iter().map(|l| quote(l)).collect();
                 let cql = format!(
                     "{} and label in ({})",

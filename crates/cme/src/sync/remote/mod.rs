@@ -230,11 +230,14 @@ pub async fn gather(
     Ok(remote)
 }
 
+/// A space's comment listing, when comments are listed.
+type SpaceComments = Option<Result<Vec<cme_client::Comment>, Error>>;
+
 /// Every comment of the spaces' pages in scope, from one CQL listing per
 /// space without bodies (⌈C/250⌉ requests, ⌈C/200⌉ on Data Center), in
 /// space order. A failed listing leaves sidecars as they are.
 fn merge_comments(
-    lists: Vec<(&Space, Option<Result<Vec<cme_client::Comment>, Error>>)>,
+    lists: Vec<(&Space, SpaceComments)>,
     layout: &crate::place::layout::Layout,
     mode: CommentsMode,
 ) -> Result<(PageComments, Vec<String>)> {
