@@ -43,6 +43,10 @@ pub struct ClientConfig {
     pub max_body_bytes: u64,
     /// Told about throttling and retries as they happen.
     pub observer: Option<Observer>,
+    /// Spaces with more pages than this (a count says) are listed in parts,
+    /// concurrently, rather than as one cursor walked end to end (Cloud).
+    /// `u64::MAX`: never; 0: every space (tests).
+    pub partition_above: u64,
 }
 
 impl std::fmt::Debug for ClientConfig {
@@ -58,9 +62,14 @@ impl std::fmt::Debug for ClientConfig {
             .field("ca_bundle", &self.ca_bundle)
             .field("max_body_bytes", &self.max_body_bytes)
             .field("observer", &self.observer.as_ref().map(|_| "…"))
+            .field("partition_above", &self.partition_above)
             .finish()
     }
 }
+
+/// Pages above which a space is listed in parts: below it, a cursor of
+/// ⌈N/250⌉ requests is short enough.
+pub const DEFAULT_PARTITION_ABOVE: u64 = 5_000;
 
 impl ClientConfig {
     /// Sensible defaults for a site and credentials.
@@ -76,6 +85,7 @@ impl ClientConfig {
             ca_bundle: None,
             max_body_bytes: 512 << 20,
             observer: None,
+            partition_above: DEFAULT_PARTITION_ABOVE,
         }
     }
 }
@@ -90,6 +100,7 @@ pub struct Client {
     /// Where REST paths start: `origin/wiki` on Cloud, the context root on DC.
     root: String,
     flavor: Flavor,
+    partition_above: u64,
 }
 
 impl Client {
@@ -144,6 +155,7 @@ impl Client {
             origin,
             root,
             flavor: cfg.flavor,
+            partition_above: cfg.partition_above,
         })
     }
 
@@ -224,21 +236,80 @@ impl Client {
         }
     }
 
-    /// Every current page of a space, without bodies: ⌈N/250⌉ requests;
-    /// archived pages come along on Cloud (the same search finds them, so
-    /// the caller can count them at no cost) and, `with_archived`, on Data
-    /// Center (one more listing: its content API lists one status at a time).
+    /// Every current page of a space, without bodies, as
+    /// [`Self::space_inventory`] lists it and with display names
+    /// ([`Self::fill_names`]).
     pub async fn space_pages(
         &self,
         space: &Space,
         with_archived: bool,
     ) -> Result<Vec<PageMeta>, Error> {
+        let mut pages = self.space_inventory(space, with_archived).await?;
+        self.fill_names(&mut pages).await?;
+        Ok(pages)
+    }
+
+    /// Every current page of a space, without bodies, with labels (they
+    /// change without a version). Archived pages come along on Cloud (the
+    /// caller can count them at no cost) and, `with_archived`, on Data
+    /// Center (one more listing: its content API lists one status at a
+    /// time). On Cloud, people are named by account id only: pass the
+    /// pages of every space to [`Self::fill_names`] once. Cloud's listing
+    /// and its request budget: see `inventory.rs`; Data Center's is
+    /// ⌈N/100⌉ requests of v1 content with everything expanded.
+    pub async fn space_inventory(
+        &self,
+        space: &Space,
+        with_archived: bool,
+    ) -> Result<Vec<PageMeta>, Error> {
         match self.flavor {
-            // CQL rather than v2 `/spaces/{id}/pages`: the same 250 pages a
-            // call, and it can carry labels, which change without a version.
-            Flavor::Cloud => cql::space_pages(self.api(), Flavor::Cloud, space).await,
+            Flavor::Cloud => {
+                crate::inventory::space_pages(self.api(), space, self.partition_above).await
+            }
             Flavor::DataCenter => v1::space_pages(self.api(), space, with_archived).await,
         }
+    }
+
+    /// Names the creators and last editors that `pages` name by id only
+    /// (Cloud's v2 listings), looked up in bulk: one request per 100
+    /// accounts, sent together. Accounts not found stay unnamed.
+    pub async fn fill_names(&self, pages: &mut [PageMeta]) -> Result<(), Error> {
+        let unnamed = |u: &Option<crate::UserRef>| {
+            u.as_ref()
+                .filter(|u| u.display_name.is_none())
+                .map(|u| u.id.clone())
+        };
+        let ids: BTreeSet<String> = pages
+            .iter()
+            .flat_map(|p| [unnamed(&p.info.author), unnamed(&p.info.last_editor)])
+            .flatten()
+            .collect();
+        if ids.is_empty() || self.flavor == Flavor::DataCenter {
+            return Ok(());
+        }
+        let ids: Vec<String> = ids.into_iter().collect();
+        let answers = crate::join_all(
+            ids.chunks(100)
+                .map(|chunk| -> crate::BoxFuture<'_, _> {
+                    Box::pin(v1::account_names(self.api(), chunk))
+                })
+                .collect(),
+        )
+        .await;
+        let mut names = HashMap::new();
+        for a in answers {
+            names.extend(a?);
+        }
+        let name = |u: &mut Option<crate::UserRef>| {
+            if let Some(u) = u.as_mut().filter(|u| u.display_name.is_none()) {
+                u.display_name = names.get(&u.id).filter(|n| !n.is_empty()).cloned();
+            }
+        };
+        for p in pages {
+            name(&mut p.info.author);
+            name(&mut p.info.last_editor);
+        }
+        Ok(())
     }
 
     /// Listing data of specific pages (no bodies). Missing or invisible ids

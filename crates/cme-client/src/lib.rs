@@ -24,6 +24,8 @@ mod client;
 mod error;
 mod flavor;
 mod ids;
+mod inventory;
+mod join;
 mod limiter;
 mod lookup;
 mod model;
@@ -34,10 +36,11 @@ mod transport;
 
 pub use api::masterdetail::{ReportLine, ReportLines};
 pub use auth::{Credentials, Secret};
-pub use client::{Client, ClientConfig};
+pub use client::{Client, ClientConfig, DEFAULT_PARTITION_ABOVE};
 pub use error::{ConnectProblem, Error};
 pub use flavor::{Flavor, ParseFlavorError};
 pub use ids::{AttachmentId, PageId, SpaceId, SpaceKey, Version};
+pub use join::{BoxFuture, join_all};
 pub use model::{
     Attachment, Comment, CommentId, CommentLocation, FoundPage, PageBody, PageInfo, PageMeta,
     PageStatus, ParentKind, Resolution, ResolutionStatus, Space, UserRef,

@@ -7,9 +7,7 @@ use super::{Api, Body, encode};
 use crate::error::Error;
 use crate::flavor::Flavor;
 use crate::ids::{PageId, SpaceKey};
-use crate::model::{
-    Attachment, Comment, CommentId, FoundPage, PageBody, PageMeta, PageStatus, Space,
-};
+use crate::model::{Attachment, Comment, CommentId, FoundPage, PageBody, PageMeta};
 use std::collections::{HashMap, HashSet};
 
 /// CQL answers at most 50 results when bodies are expanded.
@@ -80,13 +78,16 @@ fn space_comments_cql(space: &SpaceKey) -> String {
     format!("type = comment AND space = {}", quote(space.as_str()))
 }
 
-/// A space's current and archived pages, without bodies (Cloud: the same
-/// page size as v2, and labels, which change without a version).
+/// A space's current and archived pages, without bodies, everything
+/// expanded (~8 KB a page): the listing Cloud's lean inventory replaced,
+/// kept as the oracle its tests compare it with.
+#[cfg(test)]
 pub(crate) async fn space_pages(
     api: Api<'_>,
     flavor: Flavor,
-    space: &Space,
+    space: &crate::model::Space,
 ) -> Result<Vec<PageMeta>, Error> {
+    use crate::model::PageStatus;
     let url = search(
         api,
         &space_pages_cql(&space.key),
@@ -98,6 +99,77 @@ pub(crate) async fn space_pages(
             .filter(|p| matches!(p.status, PageStatus::Current | PageStatus::Archived))
     })
     .await
+}
+
+/// Labels per `label in (…)` query: keeps its URL a few KB long.
+const LABEL_BATCH: usize = 100;
+
+/// How many pages a space has, as a search counts them (current ones;
+/// `archived` when the server counts archived ones apart): one request
+/// with no results (`/rest/api/search?limit=0`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct PageCount {
+    pub total: u64,
+    pub archived: u64,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CountOnly {
+    #[serde(default)]
+    total_size: u64,
+    #[serde(default)]
+    archived_result_count: u64,
+}
+
+/// The count of a space's pages: what decides whether its listing is
+/// partitioned, and what a partitioned listing is checked against.
+pub(crate) async fn page_count(api: Api<'_>, space: &SpaceKey) -> Result<PageCount, Error> {
+    let url = format!(
+        "{}/rest/api/search?cql={}&limit=0",
+        api.root,
+        encode(&space_pages_cql(space))
+    );
+    let c: CountOnly = api.get_json(&url).await?;
+    Ok(PageCount {
+        total: c.total_size,
+        archived: c.archived_result_count,
+    })
+}
+
+/// A page and its label names.
+type Labelled = (PageId, Vec<String>);
+
+/// The labels of a space's pages that carry any of `labels` (the names
+/// its content labels listing gave): only labelled pages are sent, with
+/// their labels and nothing else expanded. ⌈L/250⌉ requests per 100 label
+/// names, the batches sent together.
+pub(crate) async fn labelled_pages(
+    api: Api<'_>,
+    flavor: Flavor,
+    space: &SpaceKey,
+    labels: &[String],
+) -> Result<HashMap<PageId, Vec<String>>, Error> {
+    let requests = labels
+        .chunks(LABEL_BATCH)
+        .map(
+            |chunk| -> crate::BoxFuture<'_, Result<Vec<Labelled>, Error>> {
+                let names: Vec<String> = chunk.iter().map(|l| quote(l)).collect();
+                let cql = format!(
+                    "{} and label in ({})",
+                    space_pages_cql(space),
+                    names.join(",")
+                );
+                let url = search(api, &cql, listing_limit(flavor), "metadata.labels");
+                Box::pin(v1::all_map(api, url, |p: V1Content| Some(p.into_labels())))
+            },
+        )
+        .collect();
+    let mut out = HashMap::new();
+    for answer in crate::join_all(requests).await {
+        out.extend(answer?);
+    }
+    Ok(out)
 }
 
 /// Pages matching `cql`, with version, parent and space.

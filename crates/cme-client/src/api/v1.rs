@@ -79,26 +79,37 @@ pub(crate) async fn spaces_by_id(api: Api<'_>, ids: &[SpaceId]) -> Result<Vec<Sp
 }
 
 /// A space's current pages and, `with_archived`, its archived ones (one
-/// more listing: the content API lists one status at a time).
+/// more listing, sent together with the first: the content API lists one
+/// status at a time), current ones first.
 pub(crate) async fn space_pages(
     api: Api<'_>,
     space: &Space,
     with_archived: bool,
 ) -> Result<Vec<PageMeta>, Error> {
-    let mut out = Vec::new();
     let statuses: &[&str] = if with_archived {
         &["current", "archived"]
     } else {
         &["current"]
     };
-    for status in statuses {
-        let url = format!(
-            "{}/rest/api/content?type=page&status={status}&spaceKey={}&limit={LIMIT}&expand={LISTING_EXPAND}",
-            api.root,
-            encode(space.key.as_str())
-        );
-        let pages = all_map(api, url, |p: V1Content| Some(p.into_meta(Some(space)).0)).await?;
-        out.extend(pages);
+    let listings = crate::join_all(
+        statuses
+            .iter()
+            .map(|status| -> crate::BoxFuture<'_, Result<Vec<PageMeta>, Error>> {
+                let url = format!(
+                    "{}/rest/api/content?type=page&status={status}&spaceKey={}&limit={LIMIT}&expand={LISTING_EXPAND}",
+                    api.root,
+                    encode(space.key.as_str())
+                );
+                Box::pin(all_map(api, url, |p: V1Content| {
+                    Some(p.into_meta(Some(space)).0)
+                }))
+            })
+            .collect(),
+    )
+    .await;
+    let mut out = Vec::new();
+    for pages in listings {
+        out.extend(pages?);
     }
     Ok(out)
 }
@@ -359,6 +370,16 @@ impl V1Content {
                 .map(|a| PageId::new(a.id))
                 .collect(),
         }
+    }
+
+    /// The page's id and label names (`metadata.labels` expanded).
+    pub(crate) fn into_labels(self) -> (PageId, Vec<String>) {
+        let labels = self
+            .metadata
+            .and_then(|m| m.labels)
+            .map(|l| label_names(l.results))
+            .unwrap_or_default();
+        (PageId::new(self.id), labels)
     }
 
     /// `space` names the space when the listing was per space and did not expand it.

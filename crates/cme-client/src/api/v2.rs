@@ -25,14 +25,35 @@ async fn up_to<T: DeserializeOwned + Keyed>(
     first: String,
     max: usize,
 ) -> Result<Vec<T>, Error> {
+    up_to_map(api, first, max, None, Some).await
+}
+
+/// A total announced for a listing by another request (v2 cursors carry
+/// none), once it arrives: `u64::MAX` until then.
+pub(crate) type Announced = std::sync::atomic::AtomicU64;
+
+/// Like [`up_to`], keeping `f` of each result as its page arrives, so a
+/// long listing is boiled down as it goes rather than held whole. With
+/// `announced`, the listing is held to that total as a CQL listing is to
+/// its own ([`Pager`]: not far more, not fewer).
+async fn up_to_map<T: DeserializeOwned + Keyed, U>(
+    api: Api<'_>,
+    first: String,
+    max: usize,
+    announced: Option<&Announced>,
+    f: impl Fn(T) -> Option<U>,
+) -> Result<Vec<U>, Error> {
     let mut out = Vec::new();
     let mut pager = Pager::new(&first);
     let mut seen = seen_from(&first);
     let mut url = Some(first);
     while let Some(u) = url.take() {
         let mut page: List<T> = api.get_json(&u).await?;
-        pager.page(&mut page.results, page.total_size)?;
-        out.extend(page.results);
+        let elsewhere = announced
+            .map(|a| a.load(std::sync::atomic::Ordering::Acquire))
+            .filter(|&t| t != u64::MAX);
+        pager.page(&mut page.results, page.total_size.or(elsewhere))?;
+        out.extend(page.results.into_iter().filter_map(&f));
         // No stop on an empty page: Cloud may filter a whole page away
         // for permissions and still have more. `seen` stops loops.
         if out.len() >= max {
@@ -134,6 +155,197 @@ pub(crate) async fn pages_with_bodies(
         }));
     }
     Ok(out)
+}
+
+/// Which pages of a space a listing names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Depth {
+    /// Every page.
+    All,
+    /// Only the pages at the space root.
+    Root,
+}
+
+/// A space's current and archived pages without bodies or labels: ~0.7 KB
+/// a page, 250 a request (v2 answers no display names: see
+/// [`crate::Client::fill_names`]).
+pub(crate) async fn space_pages(
+    api: Api<'_>,
+    space: &SpaceId,
+    depth: Depth,
+    announced: Option<&Announced>,
+) -> Result<Vec<PageMeta>, Error> {
+    let url = space_pages_url(api, space, depth);
+    up_to_map(api, url, usize::MAX, announced, |p: V2Page| {
+        Some(p.into_meta().0)
+    })
+    .await
+}
+
+/// The first URL of [`space_pages`].
+pub(crate) fn space_pages_url(api: Api<'_>, space: &SpaceId, depth: Depth) -> String {
+    let depth = match depth {
+        Depth::All => "all",
+        Depth::Root => "root",
+    };
+    format!(
+        "{}/api/v2/spaces/{}/pages?depth={depth}&status=current&status=archived&limit={LIMIT}",
+        api.root,
+        encode(space.as_str())
+    )
+}
+
+/// Current and archived pages by id, without bodies: 250 ids a request,
+/// the requests sent together. Ids not found are absent.
+pub(crate) async fn pages_by_id(api: Api<'_>, ids: &[PageId]) -> Result<Vec<PageMeta>, Error> {
+    let requests = ids
+        .chunks(LIMIT)
+        .map(
+            |chunk| -> crate::BoxFuture<'_, Result<Vec<PageMeta>, Error>> {
+                let csv: Vec<&str> = chunk.iter().map(PageId::as_str).collect();
+                let url = format!(
+                    "{}/api/v2/pages?id={}&status=current&status=archived&limit={LIMIT}",
+                    api.root,
+                    encode(&csv.join(","))
+                );
+                let n = chunk.len();
+                Box::pin(async move {
+                    up_to_map(api, url, n, None, |p: V2Page| Some(p.into_meta().0)).await
+                })
+            },
+        )
+        .collect();
+    let mut out = Vec::with_capacity(ids.len());
+    for answer in crate::join_all(requests).await {
+        out.extend(answer?);
+    }
+    Ok(out)
+}
+
+/// A node of the page tree as v2's tree listings name it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct TreeNode {
+    /// Content id.
+    pub id: PageId,
+    /// Page, folder or other content.
+    pub kind: ParentKind,
+}
+
+#[derive(Deserialize)]
+struct V2TreeItem {
+    id: String,
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    depth: Option<u32>,
+}
+
+impl Keyed for V2TreeItem {
+    fn key(&self) -> Option<&str> {
+        Some(&self.id)
+    }
+}
+
+/// Where a tree node's own listings live (`pages` or `folders`).
+fn tree_base(kind: &ParentKind) -> Option<&'static str> {
+    match kind {
+        ParentKind::Page => Some("pages"),
+        ParentKind::Folder => Some("folders"),
+        ParentKind::Other(_) => None,
+    }
+}
+
+/// The direct children of a page or folder (pages, folders and other content).
+pub(crate) async fn direct_children(api: Api<'_>, node: &TreeNode) -> Result<Vec<TreeNode>, Error> {
+    let Some(base) = tree_base(&node.kind) else {
+        return Ok(Vec::new());
+    };
+    let url = format!(
+        "{}/api/v2/{base}/{}/direct-children?limit={LIMIT}",
+        api.root,
+        encode(node.id.as_str())
+    );
+    up_to_map(api, url, usize::MAX, None, |c: V2TreeItem| {
+        Some(TreeNode {
+            id: PageId::new(c.id),
+            kind: ParentKind::parse(c.kind.as_deref()),
+        })
+    })
+    .await
+}
+
+/// Deepest level one descendants request reaches (v2 caps `depth` at 10).
+const TREE_DEPTH: u32 = 10;
+
+/// Everything below a page or folder, at any depth: v2 `descendants`
+/// reaches 10 levels a listing, so the nodes at the 10th level are asked
+/// again, together.
+pub(crate) async fn descendants(api: Api<'_>, node: &TreeNode) -> Result<Vec<TreeNode>, Error> {
+    let mut out = Vec::new();
+    let mut frontier = vec![node.clone()];
+    // Bounded: a malformed tree must not loop forever.
+    let mut rounds = 0;
+    while !frontier.is_empty() && rounds < 1000 {
+        rounds += 1;
+        let requests = frontier
+            .iter()
+            .filter_map(|n| Some((tree_base(&n.kind)?, n)))
+            .map(
+                |(base, n)| -> crate::BoxFuture<'_, Result<Vec<(TreeNode, bool)>, Error>> {
+                    let url = format!(
+                        "{}/api/v2/{base}/{}/descendants?depth={TREE_DEPTH}&limit={LIMIT}",
+                        api.root,
+                        encode(n.id.as_str())
+                    );
+                    Box::pin(up_to_map(api, url, usize::MAX, None, |c: V2TreeItem| {
+                        let deepest = c.depth == Some(TREE_DEPTH);
+                        Some((
+                            TreeNode {
+                                id: PageId::new(c.id),
+                                kind: ParentKind::parse(c.kind.as_deref()),
+                            },
+                            deepest,
+                        ))
+                    }))
+                },
+            )
+            .collect();
+        let mut next = Vec::new();
+        for answer in crate::join_all(requests).await {
+            for (n, deepest) in answer? {
+                if deepest {
+                    next.push(n.clone());
+                }
+                out.push(n);
+            }
+        }
+        frontier = next;
+    }
+    Ok(out)
+}
+
+/// The names of the labels on a space's content (each once), global and
+/// unprefixed ones only, as [`label_names`] keeps them.
+pub(crate) async fn content_labels(api: Api<'_>, space: &SpaceId) -> Result<Vec<String>, Error> {
+    let url = format!(
+        "{}/api/v2/spaces/{}/content/labels?limit={LIMIT}",
+        api.root,
+        encode(space.as_str())
+    );
+    let labels: Vec<V2Label> = all(api, url).await?;
+    Ok(label_names(labels.into_iter().map(|l| l.label).collect()))
+}
+
+#[derive(Deserialize)]
+struct V2Label {
+    id: String,
+    #[serde(flatten)]
+    label: Label,
+}
+
+impl Keyed for V2Label {
+    fn key(&self) -> Option<&str> {
+        Some(&self.id)
+    }
 }
 
 /// A page's current attachments.

@@ -20,6 +20,7 @@ mod hostile;
 mod layouts;
 mod links;
 mod names;
+mod partition;
 mod reports;
 mod symlinks;
 mod sync;

@@ -71,6 +71,7 @@ pub enum Kind {
     V2PageDescendants,
     V2PageAttachments,
     V2PageLabels,
+    V2SpaceContentLabels,
     V2PageFooterComments,
     V2PageInlineComments,
     V2FooterCommentChildren,
@@ -141,6 +142,11 @@ fn match_api(segs: &[&str], cloud: bool) -> Option<(Kind, &'static str, Vec<Stri
             ["spaces"] => (V2Spaces, "/api/v2/spaces", vec![]),
             ["spaces", id] => (V2Space, "/api/v2/spaces/{id}", p(&[id])),
             ["spaces", id, "pages"] => (V2SpacePages, "/api/v2/spaces/{id}/pages", p(&[id])),
+            ["spaces", id, "content", "labels"] => (
+                V2SpaceContentLabels,
+                "/api/v2/spaces/{id}/content/labels",
+                p(&[id]),
+            ),
             ["pages"] => (V2Pages, "/api/v2/pages", vec![]),
             ["spaces", id, "blogposts"] => {
                 (V2SpaceBlogPosts, "/api/v2/spaces/{id}/blogposts", p(&[id]))
@@ -388,6 +394,7 @@ pub fn execute(state: &State, req: &Req, route: Route) -> Resp {
         V2PageDescendants => v2::tree::descendants(&ctx, &p[0], false),
         V2PageAttachments => v2::attachments::page_attachments(&ctx, &p[0]),
         V2PageLabels => v2::pages::labels(&ctx, &p[0]),
+        V2SpaceContentLabels => v2::pages::space_content_labels(&ctx, &p[0]),
         V2PageFooterComments => comments::v2_page_comments(&ctx, &p[0], false),
         V2PageInlineComments => comments::v2_page_comments(&ctx, &p[0], true),
         V2FooterCommentChildren => comments::v2_children(&ctx, &p[0], false),

@@ -34,6 +34,17 @@ fn check(sim: &Sim, id: &str, want: &[&str]) {
         let v2 = sim.json(&sim.v2(&format!("/pages/{id}?include-labels=true")));
         assert_eq!(names(&v2["labels"]["results"]), want);
         assert_eq!(v2["version"]["number"], 1);
+        // The space's content labels name each label once.
+        let space = v2["spaceId"].as_str().unwrap();
+        let (all, _) = sim.walk_v2(&sim.v2(&format!("/spaces/{space}/content/labels?limit=2")));
+        let all = names(&Value::Array(all));
+        for label in want {
+            assert_eq!(
+                all.iter().filter(|l| l == label).count(),
+                1,
+                "{label}: {all:?}"
+            );
+        }
     }
 }
 

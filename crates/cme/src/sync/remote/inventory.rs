@@ -1,11 +1,16 @@
-//! Which pages a scope covers, from listings only (no bodies): ⌈N/250⌉
-//! calls per space, or a few CQL calls for page scopes.
+//! Which pages a scope covers, from listings only (no bodies): per space
+//! the client's inventory (Cloud: see `cme_client::Client::space_inventory`
+//! for its request budget), or a few CQL calls for page scopes. Spaces are
+//! listed concurrently, and with each space its attachments and (with
+//! `--comments`) its comments; answers are merged in the order of the
+//! spaces, never in the order they arrive.
 use crate::state::{Scope, ScopeCommand};
 use crate::sync::progress::Progress;
 use cme_client::{
-    Client, Error, PageId, PageMeta, PageStatus, ParentKind, Space, SpaceId, SpaceKey,
+    Attachment, BoxFuture, Client, Comment, Error, PageId, PageMeta, PageStatus, ParentKind, Space,
+    SpaceId, SpaceKey, join_all,
 };
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 
 /// What an export command asked for.
 #[derive(Debug, Clone)]
@@ -75,6 +80,37 @@ pub struct Listing {
     /// without its home page): their pages are kept, but absence from them
     /// proves nothing, so deletions are held.
     pub problems: Vec<String>,
+    /// Per space listed whole, its attachments and comments, listed
+    /// together with its pages.
+    pub extras: BTreeMap<SpaceId, SpaceExtras>,
+}
+
+/// A space's other listings, sent together with its page listing.
+#[derive(Debug)]
+pub struct SpaceExtras {
+    /// Every attachment of the space's pages.
+    pub attachments: Result<Vec<Attachment>, Error>,
+    /// Every comment of the space's pages, when asked for.
+    pub comments: Option<Result<Vec<Comment>, Error>>,
+}
+
+impl SpaceExtras {
+    /// Lists a space's attachments and, `with_comments`, its comments,
+    /// together.
+    pub async fn list(client: &Client, space: &SpaceKey, with_comments: bool) -> Self {
+        let comments = async {
+            if with_comments {
+                Some(client.space_comments(space).await)
+            } else {
+                None
+            }
+        };
+        let (attachments, comments) = tokio::join!(client.space_attachments(space), comments);
+        Self {
+            attachments,
+            comments,
+        }
+    }
 }
 
 impl Selection {
@@ -94,16 +130,20 @@ impl Selection {
 }
 
 /// Lists what `selection` covers (no bodies); archived pages are exported
-/// only `with_archived`.
+/// only `with_archived`. The spaces it lists whole come with their
+/// attachments and, `with_comments`, their comments ([`Listing::extras`]).
 pub async fn list(
     client: &Client,
     selection: &Selection,
     with_archived: bool,
+    with_comments: bool,
     progress: &dyn Progress,
 ) -> Result<Listing, Error> {
     let mut listing = match selection {
-        Selection::Spaces(keys) => spaces(client, keys, with_archived, progress).await?,
-        Selection::AllSpaces => spaces(client, &[], with_archived, progress).await?,
+        Selection::Spaces(keys) => {
+            spaces(client, keys, with_archived, with_comments, progress).await?
+        }
+        Selection::AllSpaces => spaces(client, &[], with_archived, with_comments, progress).await?,
         Selection::Pages { roots, descendants } => {
             pages(client, roots, *descendants, progress).await?
         }
@@ -130,6 +170,7 @@ async fn spaces(
     client: &Client,
     keys: &[SpaceKey],
     with_archived: bool,
+    with_comments: bool,
     progress: &dyn Progress,
 ) -> Result<Listing, Error> {
     progress.status("listing spaces");
@@ -143,20 +184,62 @@ async fn spaces(
         missing,
         ..Listing::default()
     };
-    for space in &spaces {
-        progress.status(&format!("listing pages of {}", space.key));
-        let mut pages = client.space_pages(space, with_archived).await?;
-        if let Some(problem) = home_page_missing(client, space, &pages).await? {
-            out.problems.push(problem);
+    progress.status(&format!("listing the pages of {} spaces", spaces.len()));
+    let listed = join_all(
+        spaces
+            .iter()
+            .map(|space| -> BoxFuture<'_, _> {
+                Box::pin(async move {
+                    let (pages, extras) = tokio::join!(
+                        space_pages(client, space, with_archived, progress),
+                        SpaceExtras::list(client, &space.key, with_comments)
+                    );
+                    (pages, extras)
+                })
+            })
+            .collect(),
+    )
+    .await;
+    let mut first_error = None;
+    for (space, (pages, extras)) in spaces.iter().zip(listed) {
+        match pages {
+            Ok((pages, folders, problem)) => {
+                out.problems.extend(problem);
+                out.pages.extend(pages);
+                out.context.extend(folders);
+                out.extras.insert(space.id.clone(), extras);
+            }
+            // Refused credentials end the run, wherever they came.
+            Err(e @ Error::Unauthorized { .. }) => return Err(e),
+            Err(e) => {
+                first_error.get_or_insert(e);
+            }
         }
-        pages.retain(exportable);
-        progress.advance(pages.len() as u64, 0);
-        let folders = folders_above(client, &pages, &[]).await?;
-        out.pages.extend(pages);
-        out.context.extend(folders);
     }
+    if let Some(e) = first_error {
+        return Err(e);
+    }
+    // Cloud's listings name people by id: one bulk lookup for every space.
+    client.fill_names(&mut out.pages).await?;
     out.spaces = spaces;
     Ok(out)
+}
+
+/// One space's exportable pages, the folders above them, and a problem
+/// when its listing left out its home page.
+async fn space_pages(
+    client: &Client,
+    space: &Space,
+    with_archived: bool,
+    progress: &dyn Progress,
+) -> Result<(Vec<PageMeta>, Vec<PageMeta>, Option<String>), Error> {
+    let mut pages = client.space_inventory(space, with_archived).await?;
+    let problem = home_page_missing(client, space, &pages).await?;
+    pages.retain(exportable);
+    progress.status(&format!("listed the pages of {}", space.key));
+    progress.advance(pages.len() as u64, 0);
+    let folders = folders_above(client, &pages, &[]).await?;
+    Ok((pages, folders, problem))
 }
 
 async fn pages(
@@ -176,10 +259,17 @@ async fn pages(
         .map(|r| r.as_str().to_owned())
         .collect();
     if with_descendants {
-        for root in roots.iter().filter(|r| found.contains(r)) {
-            progress.status(&format!("listing pages below {root}"));
-            let below = client.descendants(root).await?;
-            pages.extend(below.into_iter().filter(exportable));
+        progress.status("listing the pages below them");
+        let below = join_all(
+            roots
+                .iter()
+                .filter(|r| found.contains(r))
+                .map(|root| -> BoxFuture<'_, _> { Box::pin(client.descendants(root)) })
+                .collect(),
+        )
+        .await;
+        for b in below {
+            pages.extend(b?.into_iter().filter(exportable));
         }
     }
     let mut seen = HashSet::new();
@@ -188,14 +278,27 @@ async fn pages(
     // Ancestors outside the selection still name the folders, so a page has
     // the same path whichever scope exports it.
     let mut context_ids: Vec<PageId> = Vec::new();
-    for p in &pages {
-        let parent_inside = p.parent.as_ref().is_some_and(|(id, _)| seen.contains(id));
-        if p.parent.is_some() && !parent_inside {
-            progress.status(&format!("looking up the ancestors of {}", p.id));
-            for a in client.ancestors(&p.id).await? {
-                if !seen.contains(&a) && !context_ids.contains(&a) {
-                    context_ids.push(a);
-                }
+    let outside: Vec<&PageMeta> = pages
+        .iter()
+        .filter(|p| {
+            let parent_inside = p.parent.as_ref().is_some_and(|(id, _)| seen.contains(id));
+            p.parent.is_some() && !parent_inside
+        })
+        .collect();
+    if !outside.is_empty() {
+        progress.status("looking up ancestors");
+    }
+    let ancestors = join_all(
+        outside
+            .iter()
+            .map(|p| -> BoxFuture<'_, _> { Box::pin(client.ancestors(&p.id)) })
+            .collect(),
+    )
+    .await;
+    for chain in ancestors {
+        for a in chain? {
+            if !seen.contains(&a) && !context_ids.contains(&a) {
+                context_ids.push(a);
             }
         }
     }
@@ -222,6 +325,7 @@ async fn pages(
         missing,
         archived: Vec::new(),
         problems: Vec::new(),
+        extras: BTreeMap::new(),
     })
 }
 

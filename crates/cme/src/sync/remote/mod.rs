@@ -1,6 +1,11 @@
 //! The remote view: what every scope covers now, placed, with the
-//! attachments of those pages. Listings only, no bodies: ⌈N/250⌉ calls per
-//! space for pages and ⌈A/250⌉ (200 on Data Center) for attachments.
+//! attachments of those pages. Listings only, no bodies: per space its
+//! page inventory (see `inventory`), ⌈A/250⌉ (200 on Data Center) for
+//! attachments and ⌈C/250⌉ for comments. Scopes, spaces, and each space's
+//! pages, attachments and comments are listed concurrently (the client's
+//! limiter bounds the requests in flight), so the time is set by the
+//! longest chain of requests, not their number; answers are merged in scope
+//! and space order, so the result does not depend on which came first.
 pub mod confirm;
 pub mod inventory;
 use crate::deps::AttachmentIndex;
@@ -8,9 +13,9 @@ use crate::page::comments::{CommentsMode, PageComments};
 use crate::place::layout::{Layout, Recorded};
 use crate::state::Scope;
 use crate::sync::progress::Progress;
-use crate::sync::remote::inventory::{Listing, Selection, includes_archived, list};
+use crate::sync::remote::inventory::{Listing, Selection, SpaceExtras, includes_archived, list};
 use anyhow::Result;
-use cme_client::{Client, Error, PageId, PageMeta, Space, SpaceId};
+use cme_client::{BoxFuture, Client, Error, PageId, PageMeta, Space, SpaceId, join_all};
 use std::collections::{BTreeMap, HashSet};
 
 /// What Confluence says now, for the tracked scopes.
@@ -72,9 +77,37 @@ pub async fn gather(
     let mut pages: BTreeMap<SpaceId, Vec<PageMeta>> = BTreeMap::new();
     let mut context: BTreeMap<SpaceId, Vec<PageMeta>> = BTreeMap::new();
     let mut archived: Vec<PageMeta> = Vec::new();
-    for scope in scopes {
-        let selection = Selection::from_scope(scope);
-        match list(client, &selection, includes_archived(scope), progress).await {
+    let mut extras: BTreeMap<SpaceId, SpaceExtras> = BTreeMap::new();
+    let with_comments = comments.is_some_and(|m| m != CommentsMode::None);
+    let listings = join_all(
+        scopes
+            .iter()
+            .map(|scope| -> BoxFuture<'_, _> {
+                Box::pin(async move {
+                    let selection = Selection::from_scope(scope);
+                    list(
+                        client,
+                        &selection,
+                        includes_archived(scope),
+                        with_comments,
+                        progress,
+                    )
+                    .await
+                })
+            })
+            .collect(),
+    )
+    .await;
+    // Refused credentials end the run, whichever scope met them.
+    let mut listings = listings;
+    let refused = listings
+        .iter()
+        .position(|l| matches!(l, Err(Error::Unauthorized { .. })));
+    if let Some(Err(e)) = refused.map(|i| listings.swap_remove(i)) {
+        return Err(e.into());
+    }
+    for (scope, listing) in scopes.iter().zip(listings) {
+        match listing {
             Ok(Listing {
                 spaces: s,
                 pages: p,
@@ -82,6 +115,7 @@ pub async fn gather(
                 missing,
                 archived: a,
                 problems,
+                extras: x,
             }) => {
                 archived.extend(a);
                 remote
@@ -98,6 +132,9 @@ pub async fn gather(
                 }
                 if !missing.is_empty() {
                     remote.missing.push((scope.clone(), missing));
+                }
+                for (id, x) in x {
+                    extras.entry(id).or_insert(x);
                 }
             }
             Err(e @ Error::Unauthorized { .. }) => return Err(e.into()),
@@ -131,9 +168,35 @@ pub async fn gather(
         remote.layout.add_space(space, list, ctx);
     }
     remote.spaces = spaces.len();
+    // Spaces only page scopes reached are listed now, together.
+    let later: Vec<&Space> = spaces
+        .values()
+        .filter(|s| !extras.contains_key(&s.id))
+        .collect();
+    if !later.is_empty() {
+        progress.status(&format!(
+            "listing the attachments of {} spaces",
+            later.len()
+        ));
+    }
+    let listed = join_all(
+        later
+            .iter()
+            .map(|s| -> BoxFuture<'_, _> {
+                Box::pin(SpaceExtras::list(client, &s.key, with_comments))
+            })
+            .collect(),
+    )
+    .await;
+    for (space, x) in later.iter().zip(listed) {
+        extras.insert(space.id.clone(), x);
+    }
+    let mut comment_lists = Vec::new();
     for space in spaces.values() {
-        progress.status(&format!("listing attachments of {}", space.key));
-        match client.space_attachments(&space.key).await {
+        let Some(x) = extras.remove(&space.id) else {
+            continue;
+        };
+        match x.attachments {
             Ok(atts) => {
                 for a in atts {
                     if remote.layout.get(&a.page_id).is_some() {
@@ -152,6 +215,7 @@ pub async fn gather(
                 chain(&e)
             )),
         }
+        comment_lists.push((space, x.comments));
     }
     remote
         .attachments
@@ -159,23 +223,23 @@ pub async fn gather(
         .for_each(crate::deps::one_file_per_name);
     remote.layout.place_attachments(&remote.attachments);
     if let Some(mode) = comments.filter(|m| *m != CommentsMode::None) {
-        let (comments, problems) =
-            list_comments(client, &spaces, &remote.layout, mode, progress).await?;
+        let (comments, problems) = merge_comments(comment_lists, &remote.layout, mode)?;
         remote.comments = Some(comments);
         remote.comment_problems = problems;
     }
     Ok(remote)
 }
 
-/// Every comment of the spaces' pages in scope, without bodies: one CQL
-/// listing per space (⌈C/250⌉ requests, ⌈C/200⌉ on Data Center). A failed
-/// listing leaves sidecars as they are.
-async fn list_comments(
-    client: &Client,
-    spaces: &BTreeMap<SpaceId, Space>,
+/// A space's comment listing, when comments are listed.
+type SpaceComments = Option<Result<Vec<cme_client::Comment>, Error>>;
+
+/// Every comment of the spaces' pages in scope, from one CQL listing per
+/// space without bodies (⌈C/250⌉ requests, ⌈C/200⌉ on Data Center), in
+/// space order. A failed listing leaves sidecars as they are.
+fn merge_comments(
+    lists: Vec<(&Space, SpaceComments)>,
     layout: &crate::place::layout::Layout,
     mode: CommentsMode,
-    progress: &dyn Progress,
 ) -> Result<(PageComments, Vec<String>)> {
     let mut problems = Vec::new();
     let mut out = PageComments {
@@ -183,18 +247,17 @@ async fn list_comments(
         by_page: Default::default(),
         complete: true,
     };
-    for space in spaces.values() {
-        progress.status(&format!("listing comments of {}", space.key));
-        match client.space_comments(&space.key).await {
-            Ok(list) => {
+    for (space, list) in lists {
+        match list {
+            Some(Ok(list)) => {
                 for c in list {
                     if layout.get(&c.page).is_some() {
                         out.by_page.entry(c.page.clone()).or_default().push(c);
                     }
                 }
             }
-            Err(e @ Error::Unauthorized { .. }) => return Err(e.into()),
-            Err(e) => {
+            Some(Err(e @ Error::Unauthorized { .. })) => return Err(e.into()),
+            Some(Err(e)) => {
                 problems.push(format!(
                     "listing the comments of `{}` (its comments files were left as they are): {}",
                     space.key,
@@ -202,6 +265,8 @@ async fn list_comments(
                 ));
                 out.complete = false;
             }
+            // Not asked for: only when comments are off, never merged then.
+            None => {}
         }
     }
     Ok((out, problems))

@@ -475,6 +475,61 @@ pub fn labels(ctx: &Ctx, id: &str) -> Resp {
     v2_list(ctx, &results, next)
 }
 
+/// `GET /spaces/{id}/content/labels`: the labels of the space's content
+/// the caller can read (each once), by id, filtered by `prefix`.
+pub fn space_content_labels(ctx: &Ctx, space: &str) -> Resp {
+    let Some(sid) = parse_id(space) else {
+        return errors::v2_bad_request("Invalid space id");
+    };
+    let Some(set) = ctx.site.space_nodes.get(&sid) else {
+        return errors::v2(
+            404,
+            "NOT_FOUND",
+            &format!("Cannot find a space with id [{space}]"),
+        );
+    };
+    let limit = match v2_limit(ctx, 25) {
+        Ok(l) => l,
+        Err(r) => return r,
+    };
+    let cursor = match v2_cursor(ctx, "label") {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let prefix = ctx.q("prefix");
+    let mut seen = BTreeSet::new();
+    let mut all: Vec<_> = set
+        .iter()
+        .filter_map(|id| ctx.site.node(*id))
+        .filter(|n| ctx.site.can_read(n, &ctx.account))
+        .flat_map(|n| n.labels.iter())
+        .filter(|l| prefix.is_none_or(|p| p == l.prefix))
+        .filter(|l| seen.insert(l.id))
+        .collect();
+    all.sort_by_key(|l| l.id);
+    let (w, more) = window(
+        &all,
+        |l| (num_key(l.id as i64), l.id),
+        false,
+        cursor.as_ref(),
+        limit,
+    );
+    let results: Vec<_> = w
+        .iter()
+        .map(|l| json!({"id": l.id.to_string(), "name": l.name, "prefix": l.prefix}))
+        .collect();
+    let next = more
+        .then(|| {
+            w.last().map(|l| Cursor {
+                sort: "label".into(),
+                key: num_key(l.id as i64),
+                id: l.id,
+            })
+        })
+        .flatten();
+    v2_list(ctx, &results, next)
+}
+
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct PageVersionJson<'a> {

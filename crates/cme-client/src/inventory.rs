@@ -1,0 +1,352 @@
+//! Cloud's page inventory of a space: lean, and partitioned when large.
+//!
+//! The structure (parent, position, status, title, version, creator and
+//! last editor ids, dates) comes from v2 (`/spaces/{id}/pages`, ~0.7 KB a
+//! page); labels, which change without a version, from a CQL search that
+//! names only the labelled pages (`label in (…)`, the names taken from the
+//! space's content labels listing), with nothing but labels expanded; and
+//! display names, looked up in bulk once per run for the accounts that
+//! appear ([`crate::Client::fill_names`]). The old CQL listing expanded
+//! ancestors, history and version for every page (~8 KB a page).
+//!
+//! A space with more than [`crate::ClientConfig::partition_above`] pages
+//! (a CQL count says, sent together with the first page of the plain
+//! listing) is listed in parts, concurrently: its root pages, then each
+//! root's direct children, each child's subtree through v2 `descendants`
+//! (ids only) and the subtree's pages by id, 250 a request. The parts must
+//! add up to the count; otherwise a page moved between parts while they
+//! were listed, or hangs where no part reaches (a folder at the space
+//! root), and the space is listed again, plainly. A plain listing short of
+//! the count fails (v2 cursors announce no total). And a page a listing
+//! misses is never deleted on that account alone: a sync confirms every
+//! deletion by id first.
+//!
+//! Requests per space, N pages, L of them labelled, K label names:
+//! - plain: 1 count (concurrent) + ⌈N/250⌉ pages + ⌈K/250⌉ label names +
+//!   ⌈L/250⌉ labelled pages (per 100 names); critical path ⌈N/250⌉;
+//! - partitioned: 1 count + ⌈R/250⌉ roots + one children listing per
+//!   root, per part n pages ⌈n/250⌉ descendants (one more round per 10
+//!   levels) and ⌈n/250⌉ pages by id, and the labels as above; critical
+//!   path about 3 + 2⌈n/250⌉ for the largest part.
+//!
+//! And once per run, ⌈U/100⌉ bulk name lookups for the U accounts named.
+use crate::api::Api;
+use crate::api::cql::{self, PageCount};
+use crate::api::v2::{self, Depth, TreeNode};
+use crate::error::Error;
+use crate::flavor::Flavor;
+use crate::ids::PageId;
+use crate::model::{PageMeta, ParentKind, Space};
+use std::collections::{HashMap, HashSet};
+
+/// A space's current and archived pages with their labels; display names
+/// are left for [`crate::Client::fill_names`].
+pub(crate) async fn space_pages(
+    api: Api<'_>,
+    space: &Space,
+    partition_above: u64,
+) -> Result<Vec<PageMeta>, Error> {
+    let (pages, labels) = tokio::join!(structure(api, space, partition_above), labels(api, space));
+    let mut pages = pages?;
+    let mut labels = labels?;
+    for p in &mut pages {
+        p.info.labels = Some(labels.remove(&p.id).unwrap_or_default());
+    }
+    Ok(pages)
+}
+
+/// Labels by page, for the labelled pages of the space.
+async fn labels(api: Api<'_>, space: &Space) -> Result<HashMap<PageId, Vec<String>>, Error> {
+    let names = v2::content_labels(api, &space.id).await?;
+    if names.is_empty() {
+        return Ok(HashMap::new());
+    }
+    cql::labelled_pages(api, Flavor::Cloud, &space.key, &names).await
+}
+
+/// The pages without labels: plainly, or in parts when the count says the
+/// space is large. The count is asked together with the plain listing's
+/// first page, and every listing is checked against it: one that names
+/// fewer pages than it (a dropped `next` link, a page of results left out)
+/// fails, as a CQL listing short of its announced total always did.
+async fn structure(
+    api: Api<'_>,
+    space: &Space,
+    partition_above: u64,
+) -> Result<Vec<PageMeta>, Error> {
+    let url = v2::space_pages_url(api, &space.id, Depth::All);
+    // The count, once in, holds the plain listing to it as it goes.
+    let announced = v2::Announced::new(u64::MAX);
+    let mut plain = Box::pin(v2::space_pages(
+        api,
+        &space.id,
+        Depth::All,
+        Some(&announced),
+    ));
+    let mut count = Box::pin(async {
+        let c = cql::page_count(api, &space.key).await;
+        if let Ok(c) = &c {
+            announced.store(c.total, std::sync::atomic::Ordering::Release);
+        }
+        c
+    });
+    if partition_above == 0 {
+        // Always in parts (tests): the plain listing is not raced.
+        drop(plain);
+        let c = count.await?;
+        if let Some(pages) = partitioned(api, space, c).await? {
+            return Ok(pages);
+        }
+        let again = v2::space_pages(api, &space.id, Depth::All, Some(&announced));
+        return checked(again.await?, c, &url);
+    }
+    let (pages, count) = tokio::select! {
+        biased;
+        // A small space is listed before its count arrives.
+        pages = &mut plain => (pages?, count.await?),
+        c = &mut count => {
+            let c = c?;
+            if c.total > partition_above {
+                // Its request, in flight or not, gives its slot back.
+                drop(plain);
+                if let Some(pages) = partitioned(api, space, c).await? {
+                    return Ok(pages);
+                }
+                let again = v2::space_pages(api, &space.id, Depth::All, Some(&announced));
+                (again.await?, c)
+            } else {
+                (plain.await?, c)
+            }
+        }
+    };
+    checked(pages, count, &url)
+}
+
+/// `pages`, unless they are fewer than the `count` (the listing at `url`
+/// lost some).
+fn checked(pages: Vec<PageMeta>, count: PageCount, url: &str) -> Result<Vec<PageMeta>, Error> {
+    if !adds_up(&pages, count) {
+        return Err(Error::Listing {
+            url: crate::error::redact(url),
+            problem: format!(
+                "named {} pages, fewer than the {} a count announced",
+                pages.len(),
+                count.total
+            ),
+        });
+    }
+    Ok(pages)
+}
+
+/// The space's pages listed in parts, concurrently; `None` when they do
+/// not add up to `count`.
+async fn partitioned(
+    api: Api<'_>,
+    space: &Space,
+    count: PageCount,
+) -> Result<Option<Vec<PageMeta>>, Error> {
+    let roots = v2::space_pages(api, &space.id, Depth::Root, None).await?;
+    let children = crate::join_all(
+        roots
+            .iter()
+            .map(|r| -> crate::BoxFuture<'_, Result<Vec<TreeNode>, Error>> {
+                let node = TreeNode {
+                    id: r.id.clone(),
+                    kind: ParentKind::Page,
+                };
+                Box::pin(async move { v2::direct_children(api, &node).await })
+            })
+            .collect(),
+    )
+    .await;
+    let mut parts = Vec::new();
+    for c in children {
+        parts.extend(c?);
+    }
+    let answers = crate::join_all(
+        parts
+            .iter()
+            .map(
+                |part| -> crate::BoxFuture<'_, Result<Vec<PageMeta>, Error>> {
+                    Box::pin(async move {
+                        let mut ids: Vec<PageId> = Vec::new();
+                        if part.kind == ParentKind::Page {
+                            ids.push(part.id.clone());
+                        }
+                        let below = v2::descendants(api, part).await?;
+                        ids.extend(
+                            below
+                                .into_iter()
+                                .filter(|n| n.kind == ParentKind::Page)
+                                .map(|n| n.id),
+                        );
+                        v2::pages_by_id(api, &ids).await
+                    })
+                },
+            )
+            .collect(),
+    )
+    .await;
+    let mut pages = roots;
+    for a in answers {
+        pages.extend(a?);
+    }
+    let mut seen = HashSet::new();
+    pages.retain(|p| seen.insert(p.id.clone()));
+    Ok(adds_up(&pages, count).then_some(pages))
+}
+
+/// Whether a listing names at least as many pages as the space's count
+/// (archived ones included: a server may count them or not; more is
+/// pages created meanwhile).
+fn adds_up(pages: &[PageMeta], count: PageCount) -> bool {
+    pages.len() as u64 >= count.total
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ids::{SpaceId, Version};
+    use crate::model::{PageInfo, PageStatus};
+
+    fn page(id: &str, status: PageStatus) -> PageMeta {
+        PageMeta {
+            id: PageId::new(id),
+            title: id.to_owned(),
+            space_id: SpaceId::new("1"),
+            parent: None,
+            position: None,
+            status,
+            version: Version(1),
+            modified_at: String::new(),
+            info: PageInfo::default(),
+        }
+    }
+
+    /// The lean listing, plain and partitioned, gives every page exactly
+    /// what the fully expanded CQL listing gave.
+    #[test]
+    fn lean_listings_equal_the_expanded_one() {
+        use crate::{Client, ClientConfig, Credentials, Secret};
+        use confluence_sim::{SimConfig, spawn};
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        for config in [
+            SimConfig::demo(),
+            SimConfig::generate("pages=700,spaces=2,depth=4,attachments=0,body_kb=1,seed=3")
+                .unwrap(),
+        ] {
+            let sim = spawn(config).unwrap();
+            let client = |partition_above| {
+                let mut cfg = ClientConfig::new(
+                    sim.url(),
+                    Flavor::Cloud,
+                    Credentials::Basic {
+                        email: "sim@example.com".into(),
+                        token: Secret::new("sim-token"),
+                    },
+                );
+                cfg.partition_above = partition_above;
+                Client::new(cfg).unwrap()
+            };
+            let (plain, parts) = (client(u64::MAX), client(0));
+            rt.block_on(async {
+                let spaces = plain.spaces(&[]).await.unwrap();
+                assert!(!spaces.is_empty());
+                for space in &spaces {
+                    let mut old = cql::space_pages(plain.api(), Flavor::Cloud, space)
+                        .await
+                        .unwrap();
+                    old.sort_by(|a, b| a.id.cmp(&b.id));
+                    assert!(!old.is_empty(), "{}", space.key);
+                    for c in [&plain, &parts] {
+                        let mut new = c.space_pages(space, true).await.unwrap();
+                        new.sort_by(|a, b| a.id.cmp(&b.id));
+                        assert_eq!(new.len(), old.len(), "{}", space.key);
+                        for (n, o) in new.iter().zip(&old) {
+                            assert_eq!(n, o, "{}", space.key);
+                        }
+                    }
+                }
+            });
+        }
+    }
+
+    /// Bytes a page costs a sync's listing (what an idle sync downloads):
+    /// the lean listing at most 1.5 KB, plain or in parts; the expanded
+    /// CQL listing it replaced, several times that.
+    #[test]
+    fn the_lean_listing_transfers_at_most_1_5_kb_a_page() {
+        use crate::{Client, ClientConfig, Credentials, Secret};
+        use confluence_sim::{SimConfig, spawn};
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let sim = spawn(
+            SimConfig::generate("pages=2000,spaces=1,depth=6,attachments=0.2,body_kb=8,seed=7")
+                .unwrap(),
+        )
+        .unwrap();
+        let client = |partition_above| {
+            let mut cfg = ClientConfig::new(
+                sim.url(),
+                Flavor::Cloud,
+                Credentials::Basic {
+                    email: "sim@example.com".into(),
+                    token: Secret::new("sim-token"),
+                },
+            );
+            cfg.partition_above = partition_above;
+            Client::new(cfg).unwrap()
+        };
+        let per_page = |c: &Client, old: bool| -> (f64, u64) {
+            rt.block_on(async {
+                let space = c.spaces(&[]).await.unwrap().remove(0);
+                let before = c.stats();
+                let n = if old {
+                    cql::space_pages(c.api(), Flavor::Cloud, &space)
+                        .await
+                        .unwrap()
+                        .len()
+                } else {
+                    c.space_pages(&space, false).await.unwrap().len()
+                };
+                let after = c.stats();
+                assert_eq!(n, 2000);
+                (
+                    (after.bytes - before.bytes) as f64 / n as f64,
+                    after.requests - before.requests,
+                )
+            })
+        };
+        let (old, old_requests) = per_page(&client(u64::MAX), true);
+        let (plain, plain_requests) = per_page(&client(u64::MAX), false);
+        let (parts, parts_requests) = per_page(&client(0), false);
+        eprintln!(
+            "bytes a page: expanded CQL {old:.0} ({old_requests} requests), lean {plain:.0} \
+             ({plain_requests}), lean in parts {parts:.0} ({parts_requests})"
+        );
+        assert!(old > 5000.0, "{old}");
+        assert!(plain <= 1536.0, "{plain}");
+        assert!(parts <= 1536.0, "{parts}");
+    }
+
+    #[test]
+    fn a_listing_adds_up_when_it_names_at_least_the_count() {
+        let pages = [
+            page("1", PageStatus::Current),
+            page("2", PageStatus::Current),
+            page("3", PageStatus::Archived),
+        ];
+        let count = |total| PageCount { total, archived: 0 };
+        assert!(adds_up(&pages, count(3)));
+        // Archived pages not counted, or pages created meanwhile.
+        assert!(adds_up(&pages, count(2)));
+        // A page missed: short.
+        assert!(!adds_up(&pages, count(4)));
+        assert!(!adds_up(&pages[..2], count(3)));
+    }
+}
