@@ -230,6 +230,18 @@ pub(crate) struct Label {
     prefix: String,
 }
 
+impl Label {
+    /// The label's prefix (`global`, `team`, `my`, …; empty when absent).
+    pub fn prefix(&self) -> &str {
+        &self.prefix
+    }
+
+    /// The label's name.
+    pub fn into_name(self) -> String {
+        self.name
+    }
+}
+
 /// Label names as users see them: only the `global` prefix (personal
 /// `my:` labels are private to their owner), sorted, no repeats.
 pub(crate) fn label_names(labels: Vec<Label>) -> Vec<String> {

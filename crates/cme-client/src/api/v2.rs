@@ -323,8 +323,12 @@ pub(crate) async fn descendants(api: Api<'_>, node: &TreeNode) -> Result<Vec<Tre
     Ok(out)
 }
 
-/// The names of the labels on a space's content (each once), global and
-/// unprefixed ones only, as [`label_names`] keeps them.
+/// The names of the labels on a space's content (each once). They only
+/// name what the labelled-pages search asks for (its answers carry each
+/// page's labels with their real prefixes, filtered as [`label_names`]
+/// does), so a name too many costs nothing and one too few would lose a
+/// page's labels: v2 calls the labels everyone sees `team` where v1 says
+/// `global`, so both are kept, with unprefixed ones.
 pub(crate) async fn content_labels(api: Api<'_>, space: &SpaceId) -> Result<Vec<String>, Error> {
     let url = format!(
         "{}/api/v2/spaces/{}/content/labels?limit={LIMIT}",
@@ -332,7 +336,14 @@ pub(crate) async fn content_labels(api: Api<'_>, space: &SpaceId) -> Result<Vec<
         encode(space.as_str())
     );
     let labels: Vec<V2Label> = all(api, url).await?;
-    Ok(label_names(labels.into_iter().map(|l| l.label).collect()))
+    let mut names: Vec<String> = labels
+        .into_iter()
+        .filter(|l| matches!(l.label.prefix(), "" | "global" | "team"))
+        .map(|l| l.label.into_name())
+        .collect();
+    names.sort();
+    names.dedup();
+    Ok(names)
 }
 
 #[derive(Deserialize)]
