@@ -19,6 +19,7 @@ mod front_matter;
 mod hostile;
 mod layouts;
 mod links;
+mod mirror;
 mod names;
 mod partition;
 mod reports;
