@@ -4,6 +4,7 @@ pub mod args;
 pub mod commands;
 pub mod config;
 pub mod connect;
+pub mod diagnose;
 pub mod interrupt;
 pub mod logging;
 pub mod progress;

@@ -5,6 +5,7 @@ use crate::cli::args::markdown::MarkdownArgs;
 use crate::cli::args::run::RunArgs;
 use crate::cli::config::Config;
 use crate::cli::progress::{self, Display};
+use crate::cli::report::Resume;
 use crate::state::{State, StateHead};
 use crate::sync::outcome::Outcome;
 use crate::sync::{Cancel, Start, SyncRequest, run};
@@ -32,6 +33,10 @@ pub fn run_sync(args: &SyncArgs) -> Result<u8> {
     let file = Config::load()?;
     // The state names its site: with no URL configured, that one is used.
     let recorded = State::peek(&args.output_path);
+    // The folder first: a mistyped `-o` is the mistake, not a missing URL.
+    if recorded.is_none() {
+        check_holds_export(&args.output_path)?;
+    }
     let client = args.connection.client_for_folder(
         &file,
         recorded.as_ref().map(|s| s.confluence_url.as_str()),
@@ -110,19 +115,43 @@ pub fn run_pipeline(
     });
     let outcome = rt.block_on(run(client, req, progress.as_ref()));
     progress.finish();
-    let outcome = outcome?;
-    print(&outcome, run_args.json)?;
+    let outcome = outcome.map_err(|e| crate::cli::diagnose::explain(client, e))?;
+    // Stopped before the state was first saved: nothing for `sync` to finish.
+    let resume = if output.join(crate::state::STATE_FILE).is_file() {
+        Resume::Sync
+    } else {
+        Resume::Again
+    };
+    print(&outcome, run_args.json, resume)?;
     Ok(outcome.exit().code())
 }
 
+/// Fails, naming the folder, when `output` holds no export for `sync`.
+fn check_holds_export(output: &std::path::Path) -> Result<()> {
+    if !output.is_dir() {
+        anyhow::bail!(
+            "`{}` is not a folder holding an export; check the path, or run an export command (`spaces`, `pages`, …) first",
+            output.display()
+        );
+    }
+    if !output.join(crate::state::STATE_FILE).exists() {
+        anyhow::bail!(
+            "`{}` holds no export (no `{}`); check the path, or run an export command (`spaces`, `pages`, …) first",
+            output.display(),
+            crate::state::STATE_FILE
+        );
+    }
+    Ok(())
+}
+
 /// The report: lines and summary (or JSON) on stdout, warnings on stderr.
-pub fn print(outcome: &Outcome, json: bool) -> Result<()> {
+pub fn print(outcome: &Outcome, json: bool, resume: Resume) -> Result<()> {
     if json {
         println!("{}", serde_json::to_string_pretty(outcome)?);
     } else {
         print!("{}", outcome.render());
     }
-    eprint!("{}", outcome.notes());
+    eprint!("{}", outcome.notes_for(resume));
     Ok(())
 }
 

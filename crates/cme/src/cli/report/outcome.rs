@@ -71,10 +71,16 @@ impl Outcome {
 
     /// Warnings for stderr: holds, refusals, problems, vanished pages.
     pub fn notes(&self) -> String {
-        crate::terminal::escape_text(&self.raw_notes()).into_owned()
+        self.notes_for(Resume::Sync)
     }
 
-    fn raw_notes(&self) -> String {
+    /// [`Self::notes`], with the advice after an interruption that fits
+    /// the folder.
+    pub fn notes_for(&self, resume: Resume) -> String {
+        crate::terminal::escape_text(&self.raw_notes(resume)).into_owned()
+    }
+
+    fn raw_notes(&self, resume: Resume) -> String {
         let mut s = String::new();
         if self.dry_run {
             s.push_str("dry run: nothing was written\n");
@@ -115,7 +121,12 @@ impl Outcome {
         });
         write_warnings(&mut s, &self.warnings);
         if self.interrupted {
-            s.push_str("interrupted: what was written is recorded; run `sync` to finish\n");
+            s.push_str(match resume {
+                Resume::Sync => "interrupted: what was written is recorded; run `sync` to finish\n",
+                Resume::Again => {
+                    "interrupted before anything was recorded; run the export command again\n"
+                }
+            });
         }
         if !self.dry_run {
             s.push_str(&self.totals());
@@ -186,6 +197,16 @@ impl Outcome {
         let _ = write!(s, ", {}", plural(self.failures.len(), "failure"));
         s
     }
+}
+
+/// What an interrupted run can be finished with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resume {
+    /// The state was saved: `sync` continues where it stopped.
+    Sync,
+    /// No state yet (stopped during the first listing): only the export
+    /// command itself can start again.
+    Again,
 }
 
 /// The first [`WARNINGS_SHOWN`] of `items` as lines, then how many more
