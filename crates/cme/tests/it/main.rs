@@ -19,6 +19,7 @@ mod front_matter;
 mod hostile;
 mod layouts;
 mod links;
+mod messages;
 mod names;
 mod symlinks;
 mod sync;
