@@ -29,7 +29,6 @@ fn a_flood_of_identical_warnings_is_grouped_and_counted() {
             "spaces",
             "DEMO",
             "--json",
-            "-q",
             "-o",
             out.to_str().unwrap(),
         ],
@@ -72,6 +71,6 @@ fn a_flood_of_identical_warnings_is_grouped_and_counted() {
     let stderr = String::from_utf8_lossy(&conv.stderr);
     assert_eq!(
         stderr,
-        "warning: anchor `nowhere` is not on this page; link text kept (100000 times)\n"
+        "warning: anchor `nowhere` is not on this page; link text kept (100,000 times)\n"
     );
 }

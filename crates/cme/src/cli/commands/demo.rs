@@ -96,7 +96,7 @@ pub fn run_demo(args: &DemoArgs) -> Result<u8> {
         first.summary()
     );
     if args.export_only || first.exit().code() != 0 {
-        print(&first, false, crate::cli::report::Resume::Sync)?;
+        print(&first, false, &crate::cli::report::View::default())?;
         sim.stop();
         return Ok(first.exit().code());
     }
@@ -105,7 +105,7 @@ pub fn run_demo(args: &DemoArgs) -> Result<u8> {
     change_the_site(&sim, out)?;
     eprintln!("\n$ cme sync -o {}", out.display());
     let second: Outcome = rt.block_on(run(&client, request(out, Start::Sync), &Silent))?;
-    print(&second, false, crate::cli::report::Resume::Sync)?;
+    print(&second, false, &crate::cli::report::View::default())?;
     // The report's last line already says what the sync did and cost.
     eprintln!("Try `cme status -o {}`.", out.display());
     sim.stop();

@@ -5,7 +5,8 @@ use crate::cli::args::markdown::MarkdownArgs;
 use crate::cli::args::run::RunArgs;
 use crate::cli::config::Config;
 use crate::cli::progress::{self, Display};
-use crate::cli::report::Resume;
+use crate::cli::report::shown::{NOTES_FILE, Shown};
+use crate::cli::report::{Resume, Verbosity, View};
 use crate::state::{State, StateHead};
 use crate::sync::outcome::Outcome;
 use crate::sync::{Cancel, Start, SyncRequest, run};
@@ -116,14 +117,91 @@ pub fn run_pipeline(
     let outcome = rt.block_on(run(client, req, progress.as_ref()));
     progress.finish();
     let outcome = outcome.map_err(|e| crate::cli::diagnose::explain(client, e))?;
-    // Stopped before the state was first saved: nothing for `sync` to finish.
-    let resume = if output.join(crate::state::STATE_FILE).is_file() {
-        Resume::Sync
-    } else {
-        Resume::Again
+    let recorded_now = output.join(crate::state::STATE_FILE).is_file();
+    let verbosity = crate::cli::logging::verbosity();
+    let shown = Shown::load(output);
+    let view = View {
+        // Stopped before the state was first saved: nothing for `sync` to finish.
+        resume: if recorded_now {
+            Resume::Sync
+        } else {
+            Resume::Again
+        },
+        verbosity,
+        shown: Some(&shown),
+        allow: outcome
+            .held
+            .as_ref()
+            .map(|_| allow_command(std::env::args(), outcome.held_deletions)),
     };
-    print(&outcome, run_args.json, resume)?;
+    print(&outcome, run_args.json, &view)?;
+    // What was shown is not shown again (`-q` showed nothing).
+    if verbosity != Verbosity::Quiet && !outcome.dry_run && recorded_now {
+        let next = shown.after(&outcome);
+        if next != shown
+            && let Err(e) = next.save(output)
+        {
+            tracing::warn!("cannot save `{}`: {e:#}", NOTES_FILE);
+        }
+    }
     Ok(outcome.exit().code())
+}
+
+/// The command line that was run, with `--max-delete N` (and no earlier
+/// one), quoted for a shell. Secrets given as flags are not repeated.
+pub fn allow_command(args: impl IntoIterator<Item = String>, n: usize) -> String {
+    let mut args = args.into_iter();
+    let program = args
+        .next()
+        .and_then(|a| {
+            std::path::Path::new(&a)
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+        })
+        .unwrap_or_else(|| "cme".to_owned());
+    let mut out = vec![program];
+    let mut skip = false;
+    let mut secret = false;
+    for a in args {
+        if std::mem::take(&mut skip) {
+            continue;
+        }
+        if std::mem::take(&mut secret) {
+            out.push("…".to_owned());
+            continue;
+        }
+        match a.as_str() {
+            "--max-delete" => skip = true,
+            "--token" | "--pat" => {
+                secret = true;
+                out.push(a);
+            }
+            _ if a.starts_with("--max-delete=") => {}
+            _ if a.starts_with("--token=") || a.starts_with("--pat=") => {
+                let flag = a.split('=').next().unwrap_or_default();
+                out.push(format!("{flag}=…"));
+            }
+            _ => out.push(a),
+        }
+    }
+    out.push("--max-delete".to_owned());
+    out.push(n.to_string());
+    out.iter()
+        .map(|a| shell_quote(a))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// `a` as a POSIX shell word.
+fn shell_quote(a: &str) -> String {
+    let plain = !a.is_empty()
+        && a.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./:=@,+…%".contains(c));
+    if plain {
+        a.to_owned()
+    } else {
+        format!("'{}'", a.replace('\'', "'\\''"))
+    }
 }
 
 /// Fails, naming the folder, when `output` holds no export for `sync`.
@@ -145,13 +223,13 @@ fn check_holds_export(output: &std::path::Path) -> Result<()> {
 }
 
 /// The report: lines and summary (or JSON) on stdout, warnings on stderr.
-pub fn print(outcome: &Outcome, json: bool, resume: Resume) -> Result<()> {
+pub fn print(outcome: &Outcome, json: bool, view: &View<'_>) -> Result<()> {
     if json {
         println!("{}", serde_json::to_string_pretty(outcome)?);
     } else {
-        print!("{}", outcome.render());
+        print!("{}", outcome.render_for(view.verbosity));
     }
-    eprint!("{}", outcome.notes_for(resume));
+    eprint!("{}", outcome.notes_for(view));
     Ok(())
 }
 
@@ -161,4 +239,25 @@ pub fn runtime() -> Result<tokio::runtime::Runtime> {
         .worker_threads(2)
         .enable_all()
         .build()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_allowing_command_is_the_one_run_with_max_delete() {
+        let args = |a: &[&str]| a.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        assert_eq!(
+            allow_command(args(&["/usr/bin/cme", "sync", "-o", "my docs", "-q"]), 24),
+            "cme sync -o 'my docs' -q --max-delete 24"
+        );
+        assert_eq!(
+            allow_command(
+                args(&["cme", "sync", "--max-delete", "3", "--token", "s3cret", "--pat=x"]),
+                24
+            ),
+            "cme sync --token … --pat=… --max-delete 24"
+        );
+    }
 }

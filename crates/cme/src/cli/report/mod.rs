@@ -5,8 +5,9 @@
 //! source, then optional `hint:` lines. Secrets never reach this point because
 //! errors are built from redacted URLs and never from credentials.
 mod outcome;
+pub mod shown;
 
-pub use outcome::{Resume, plural};
+pub use outcome::{Resume, Verbosity, View, plural};
 use std::fmt::Write as _;
 
 /// Renders an error and its causes for stderr. A site that cannot be
