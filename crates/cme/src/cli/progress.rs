@@ -298,16 +298,14 @@ pub fn throttled(wait: Duration) {
 }
 
 /// The client's callback: throttling waits go to the display installed at
-/// the time, retries to the log.
+/// the time (and the log).
 pub fn client_observer() -> cme_client::Observer {
     Arc::new(|event: &cme_client::Event| match event {
         cme_client::Event::Throttled { wait } => {
             tracing::info!("Confluence is throttling: waiting {}", secs(*wait));
             throttled(*wait);
         }
-        cme_client::Event::Retrying { status, wait } => {
-            tracing::info!(?status, "transient failure; retrying in {}", secs(*wait));
-        }
+        // Retries are logged by the client, with their URL and reason.
         _ => {}
     })
 }

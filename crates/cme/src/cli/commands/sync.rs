@@ -114,9 +114,25 @@ pub fn run_pipeline(
             }
         }
     });
+    // `-v` and `--log-file`: a start and an end line around the requests.
+    tracing::info!(
+        "start: {} (cme {}), `{}` from {}",
+        command_line(std::env::args(), None),
+        env!("CARGO_PKG_VERSION"),
+        output.display(),
+        client.site_url()
+    );
     let outcome = rt.block_on(run(client, req, progress.as_ref()));
     progress.finish();
-    let outcome = outcome.map_err(|e| crate::cli::diagnose::explain(client, e))?;
+    let outcome = match outcome {
+        Ok(o) => o,
+        Err(e) => {
+            let e = crate::cli::diagnose::explain(client, e);
+            tracing::info!("end: {}", e.to_string().lines().next().unwrap_or_default());
+            return Err(e);
+        }
+    };
+    tracing::info!("end: {}; exit code {}", outcome.totals(), outcome.exit().code());
     let recorded_now = output.join(crate::state::STATE_FILE).is_file();
     let verbosity = crate::cli::logging::verbosity();
     let shown = Shown::load(output);
@@ -132,7 +148,7 @@ pub fn run_pipeline(
         allow: outcome
             .held
             .as_ref()
-            .map(|_| allow_command(std::env::args(), outcome.held_deletions)),
+            .map(|_| command_line(std::env::args(), Some(outcome.held_deletions))),
     };
     print(&outcome, run_args.json, &view)?;
     // What was shown is not shown again (`-q` showed nothing).
@@ -147,9 +163,10 @@ pub fn run_pipeline(
     Ok(outcome.exit().code())
 }
 
-/// The command line that was run, with `--max-delete N` (and no earlier
-/// one), quoted for a shell. Secrets given as flags are not repeated.
-pub fn allow_command(args: impl IntoIterator<Item = String>, n: usize) -> String {
+/// The command line that was run, quoted for a shell, with `--max-delete
+/// N` instead of any earlier one when `max_delete` is given. Secrets given
+/// as flags are not repeated.
+pub fn command_line(args: impl IntoIterator<Item = String>, max_delete: Option<usize>) -> String {
     let mut args = args.into_iter();
     let program = args
         .next()
@@ -171,12 +188,12 @@ pub fn allow_command(args: impl IntoIterator<Item = String>, n: usize) -> String
             continue;
         }
         match a.as_str() {
-            "--max-delete" => skip = true,
+            "--max-delete" if max_delete.is_some() => skip = true,
             "--token" | "--pat" => {
                 secret = true;
                 out.push(a);
             }
-            _ if a.starts_with("--max-delete=") => {}
+            _ if max_delete.is_some() && a.starts_with("--max-delete=") => {}
             _ if a.starts_with("--token=") || a.starts_with("--pat=") => {
                 let flag = a.split('=').next().unwrap_or_default();
                 out.push(format!("{flag}=…"));
@@ -184,8 +201,10 @@ pub fn allow_command(args: impl IntoIterator<Item = String>, n: usize) -> String
             _ => out.push(a),
         }
     }
-    out.push("--max-delete".to_owned());
-    out.push(n.to_string());
+    if let Some(n) = max_delete {
+        out.push("--max-delete".to_owned());
+        out.push(n.to_string());
+    }
     out.iter()
         .map(|a| shell_quote(a))
         .collect::<Vec<_>>()
@@ -249,15 +268,19 @@ mod tests {
     fn the_allowing_command_is_the_one_run_with_max_delete() {
         let args = |a: &[&str]| a.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
         assert_eq!(
-            allow_command(args(&["/usr/bin/cme", "sync", "-o", "my docs", "-q"]), 24),
+            command_line(args(&["/usr/bin/cme", "sync", "-o", "my docs", "-q"]), Some(24)),
             "cme sync -o 'my docs' -q --max-delete 24"
         );
         assert_eq!(
-            allow_command(
+            command_line(
                 args(&["cme", "sync", "--max-delete", "3", "--token", "s3cret", "--pat=x"]),
-                24
+                Some(24)
             ),
             "cme sync --token … --pat=… --max-delete 24"
+        );
+        assert_eq!(
+            command_line(args(&["cme", "sync", "--max-delete", "3"]), None),
+            "cme sync --max-delete 3"
         );
     }
 }
