@@ -36,8 +36,8 @@ pub use auth::{Credentials, Secret};
 pub use client::{Client, ClientConfig};
 pub use error::{ConnectProblem, Error};
 pub use flavor::{Flavor, ParseFlavorError};
-pub use lookup::RestRoot;
 pub use ids::{AttachmentId, PageId, SpaceId, SpaceKey, Version};
+pub use lookup::RestRoot;
 pub use model::{
     Attachment, Comment, CommentId, CommentLocation, FoundPage, PageBody, PageInfo, PageMeta,
     PageStatus, ParentKind, Resolution, ResolutionStatus, Space, UserRef,

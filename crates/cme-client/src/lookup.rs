@@ -86,7 +86,10 @@ impl Client {
     pub async fn rest_root(&self) -> Result<RestRoot, Error> {
         let api = self.api();
         let url = format!("{}/rest/api/space?limit=1", api.root);
-        let path = format!("{}/rest/api/space", &api.root[api.origin.len().min(api.root.len())..]);
+        let path = format!(
+            "{}/rest/api/space",
+            &api.root[api.origin.len().min(api.root.len())..]
+        );
         match api.get_bytes(&url, true).await {
             Ok(body) => Ok(match serde_json::from_slice::<SpaceListing>(&body) {
                 Ok(_) => RestRoot::Answers,
@@ -167,7 +170,10 @@ mod tests {
             let c = Client::new(ClientConfig::new(url, Flavor::DataCenter, creds)).unwrap();
             block_on(c.rest_root()).unwrap()
         };
-        assert_eq!(at(format!("{}/confluence", dc.url()), pat()), RestRoot::Answers);
+        assert_eq!(
+            at(format!("{}/confluence", dc.url()), pat()),
+            RestRoot::Answers
+        );
         assert_eq!(
             at(dc.url(), pat()),
             RestRoot::Absent {
@@ -176,7 +182,10 @@ mod tests {
             }
         );
         let wrong = Credentials::Bearer(crate::Secret::new("wrong"));
-        assert_eq!(at(format!("{}/confluence", dc.url()), wrong), RestRoot::Refused);
+        assert_eq!(
+            at(format!("{}/confluence", dc.url()), wrong),
+            RestRoot::Refused
+        );
     }
 
     #[test]

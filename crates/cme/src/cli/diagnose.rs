@@ -220,9 +220,9 @@ mod tests {
             ..dc()
         };
         assert!(
-            cloud
-                .refused_hint()
-                .ends_with("if it is Data Center, pass `--flavor dc` with a personal access token in `CME_PAT`"),
+            cloud.refused_hint().ends_with(
+                "if it is Data Center, pass `--flavor dc` with a personal access token in `CME_PAT`"
+            ),
             "{}",
             cloud.refused_hint()
         );

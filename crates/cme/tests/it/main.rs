@@ -21,6 +21,7 @@ mod layouts;
 mod links;
 mod messages;
 mod names;
+mod quiet;
 mod symlinks;
 mod sync;
 mod terminal;

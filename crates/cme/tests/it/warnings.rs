@@ -25,13 +25,7 @@ fn a_flood_of_identical_warnings_is_grouped_and_counted() {
     }
     let out = tmp("warning-flood");
     let run = cli(
-        &[
-            "spaces",
-            "DEMO",
-            "--json",
-            "-o",
-            out.to_str().unwrap(),
-        ],
+        &["spaces", "DEMO", "--json", "-o", out.to_str().unwrap()],
         &sim,
     );
     let stderr = String::from_utf8_lossy(&run.stderr);

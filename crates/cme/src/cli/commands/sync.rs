@@ -132,7 +132,11 @@ pub fn run_pipeline(
             return Err(e);
         }
     };
-    tracing::info!("end: {}; exit code {}", outcome.totals(), outcome.exit().code());
+    tracing::info!(
+        "end: {}; exit code {}",
+        outcome.totals(),
+        outcome.exit().code()
+    );
     let recorded_now = output.join(crate::state::STATE_FILE).is_file();
     let verbosity = crate::cli::logging::verbosity();
     let shown = Shown::load(output);
@@ -268,12 +272,23 @@ mod tests {
     fn the_allowing_command_is_the_one_run_with_max_delete() {
         let args = |a: &[&str]| a.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
         assert_eq!(
-            command_line(args(&["/usr/bin/cme", "sync", "-o", "my docs", "-q"]), Some(24)),
+            command_line(
+                args(&["/usr/bin/cme", "sync", "-o", "my docs", "-q"]),
+                Some(24)
+            ),
             "cme sync -o 'my docs' -q --max-delete 24"
         );
         assert_eq!(
             command_line(
-                args(&["cme", "sync", "--max-delete", "3", "--token", "s3cret", "--pat=x"]),
+                args(&[
+                    "cme",
+                    "sync",
+                    "--max-delete",
+                    "3",
+                    "--token",
+                    "s3cret",
+                    "--pat=x"
+                ]),
                 Some(24)
             ),
             "cme sync --token … --pat=… --max-delete 24"

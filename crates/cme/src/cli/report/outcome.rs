@@ -397,7 +397,11 @@ fn write_warnings(s: &mut String, warnings: &[&Warning]) {
     kinds.sort_unstable();
     kinds.dedup();
     for kind in kinds {
-        let of_kind: Vec<&Warning> = warnings.iter().copied().filter(|w| w.kind == kind).collect();
+        let of_kind: Vec<&Warning> = warnings
+            .iter()
+            .copied()
+            .filter(|w| w.kind == kind)
+            .collect();
         let count: u64 = of_kind.iter().map(|w| w.count).sum();
         let _ = writeln!(s, "  {kind} ({}):", thousands(count));
         let mut shown = 0;

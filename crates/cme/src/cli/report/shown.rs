@@ -125,10 +125,7 @@ mod tests {
 
     #[test]
     fn only_links_to_pages_outside_are_taken_for_them() {
-        assert_eq!(
-            outside_link(&link("A.md", "`X`")),
-            Some("`X`")
-        );
+        assert_eq!(outside_link(&link("A.md", "`X`")), Some("`X`"));
         let anchor = Warning {
             message: "anchor `x` is not on this page; link text kept".into(),
             ..link("A.md", "`X`")
