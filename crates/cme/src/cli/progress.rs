@@ -300,13 +300,12 @@ pub fn throttled(wait: Duration) {
 /// The client's callback: throttling waits go to the display installed at
 /// the time (and the log).
 pub fn client_observer() -> cme_client::Observer {
-    Arc::new(|event: &cme_client::Event| match event {
-        cme_client::Event::Throttled { wait } => {
+    // Retries are logged by the client, with their URL and reason.
+    Arc::new(|event: &cme_client::Event| {
+        if let cme_client::Event::Throttled { wait } = event {
             tracing::info!("Confluence is throttling: waiting {}", secs(*wait));
             throttled(*wait);
         }
-        // Retries are logged by the client, with their URL and reason.
-        _ => {}
     })
 }
 

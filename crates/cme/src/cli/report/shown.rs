@@ -3,7 +3,7 @@
 //! export) that a run has already shown, so the next runs stay quiet about
 //! them unless `-v`. A `.cme-` name: the exporter never takes it for a page.
 //! Losing the file only shows those notes once more.
-use crate::fs::outdir::{Durability, OutDir};
+use crate::fs::outdir::OutDir;
 use crate::fs::paths::OutputPath;
 use crate::sync::outcome::{Outcome, Warning};
 use serde::{Deserialize, Serialize};
@@ -72,16 +72,18 @@ impl Shown {
         next
     }
 
-    /// Writes the memory into the output folder (atomically, through the
-    /// folder's handle like every other file there).
+    /// Writes the memory into the output folder, through the folder's
+    /// handle like every other file there (never through a link). In place,
+    /// not by a temporary file and a rename: a run killed while writing
+    /// leaves a file that does not parse (read as empty: the notes are shown
+    /// once more), never a temporary file the state does not know.
     pub fn save(&self, output: &Path) -> anyhow::Result<()> {
+        use std::io::Write as _;
         let dir = OutDir::open(output)?;
         let bytes = serde_json::to_vec_pretty(self)?;
-        dir.write_atomic(
-            &OutputPath::from_components(&[NOTES_FILE]),
-            &bytes,
-            Durability::Batched,
-        )?;
+        let mut file = dir.open_rw(&OutputPath::from_components(&[NOTES_FILE]))?;
+        file.set_len(0)?;
+        file.write_all(&bytes)?;
         Ok(())
     }
 }
