@@ -169,8 +169,8 @@ pub fn explain(client: &Client, err: anyhow::Error) -> anyhow::Error {
         return err;
     };
     match client_error(&err) {
-        Some(e @ cme_client::Error::Unauthorized { .. }) => {
-            anyhow::anyhow!("{e}\n{}", assumed.refused_hint())
+        Some(cme_client::Error::Unauthorized { .. }) => {
+            anyhow::anyhow!("{err:#}\n{}", assumed.refused_hint())
         }
         Some(cme_client::Error::NotFound { .. }) => {
             let Ok(rt) = tokio::runtime::Builder::new_current_thread()
