@@ -56,7 +56,7 @@ fn notes_that_need_no_action_are_shown_once_then_only_with_v() {
     assert!(err.contains(MISSING), "{err}");
     // Links to pages the export does not hold are a note, not a failure.
     assert!(
-        err.contains("links to pages outside the export point to Confluence:\n"),
+        err.contains("links to pages outside the export, left pointing to Confluence:\n"),
         "{err}"
     );
     assert!(

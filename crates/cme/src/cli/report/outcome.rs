@@ -329,7 +329,7 @@ fn write_outside_links(s: &mut String, links: &[&Warning]) {
     let total: u64 = links.iter().map(|w| w.count).sum();
     let _ = writeln!(
         s,
-        "note: {} to pages outside the export point to Confluence:",
+        "note: {} to pages outside the export, left pointing to Confluence:",
         plural_u64(total, "link")
     );
     for w in links.iter().take(WARNINGS_SHOWN) {
@@ -499,6 +499,106 @@ mod tests {
             .map(|w| w["count"].as_u64().unwrap())
             .sum();
         assert_eq!(counted, 300_001);
+    }
+
+    fn eventful() -> Outcome {
+        let mut o = Outcome {
+            unchanged: 5,
+            held: Some(Hold::TooMany {
+                deletions: 12,
+                active: 20,
+            }),
+            held_deletions: 12,
+            held_paths: (0..12)
+                .map(|i| format!("{}/P{i}.md", ["ENG", "OPS"][i % 3 / 2]))
+                .collect(),
+            archived: vec!["ENG: Old".into()],
+            missing_attachments: vec!["a.png (ENG/A.md)".into()],
+            ..Outcome::default()
+        };
+        o.push_line(Line {
+            kind: ChangeKind::New,
+            path: "ENG/A.md".into(),
+            from: None,
+        });
+        o.warn(
+            &"ENG/A.md",
+            &warning(
+                cme_convert::WarningKind::Unresolved,
+                "link to page `OPS:Runbook` not resolved",
+            ),
+        );
+        o.failures.push(Failure {
+            path: "ENG/B.md".into(),
+            reason: "HTTP 500".into(),
+        });
+        o
+    }
+
+    #[test]
+    fn quiet_keeps_only_failures_held_deletions_and_errors() {
+        let o = eventful();
+        assert_eq!(
+            o.render_for(Verbosity::Quiet),
+            "  err:  ENG/B.md (HTTP 500)\n"
+        );
+        let view = View {
+            verbosity: Verbosity::Quiet,
+            allow: Some("cme sync -o docs -q --max-delete 12".into()),
+            ..View::default()
+        };
+        assert_eq!(
+            o.notes_for(&view),
+            "warning: nothing deleted: 12 of 20 tracked pages would be deleted (more than half):\n\
+             \x20 8 pages in `ENG/`\n\
+             \x20 4 pages in `OPS/`\n\
+             if that is right, allow it with: cme sync -o docs -q --max-delete 12\n"
+        );
+        let interrupted = Outcome {
+            interrupted: true,
+            ..Outcome::default()
+        };
+        let again = View {
+            verbosity: Verbosity::Quiet,
+            resume: Resume::Again,
+            ..View::default()
+        };
+        assert_eq!(
+            interrupted.notes_for(&again),
+            "interrupted before anything was recorded; run the export command again\n"
+        );
+    }
+
+    #[test]
+    fn notes_already_shown_wait_for_v() {
+        let o = eventful();
+        let normal = o.notes_for(&View::default());
+        for note in [
+            "note: 1 archived page not exported",
+            "warning: referenced attachment not found: a.png (ENG/A.md)\n",
+            "note: 1 link to pages outside the export, left pointing to Confluence:\n    ENG/A.md: `OPS:Runbook`\n",
+            "Done in ",
+        ] {
+            assert!(normal.contains(note), "{note} in:\n{normal}");
+        }
+        let shown = Shown::default().after(&o);
+        let seen = View {
+            shown: Some(&shown),
+            ..View::default()
+        };
+        let again = o.notes_for(&seen);
+        assert!(!again.contains("archived page"), "{again}");
+        assert!(!again.contains("a.png"), "{again}");
+        assert!(!again.contains("OPS:Runbook"), "{again}");
+        assert!(again.contains("Done in "), "{again}");
+        let verbose = View {
+            verbosity: Verbosity::Verbose,
+            ..seen
+        };
+        let all = o.notes_for(&verbose);
+        assert!(
+            all.contains("archived page") && all.contains("a.png") && all.contains("OPS:Runbook")
+        );
     }
 
     #[test]
