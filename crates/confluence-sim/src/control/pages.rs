@@ -197,10 +197,15 @@ pub fn patch_page(state: &State, req: &Req, id: &str) -> Resp {
 
 /// Confluence rewrites links by title when a page is renamed: every
 /// `<ri:page ri:content-title="Old">` that meant it (no space key and in its
-/// space, or its space's key) now names the new title. The linking pages'
-/// latest bodies change in place, without a new version, as Confluence's
-/// link updater does. Returns how many pages changed.
-fn rewrite_title_links(site: &mut crate::model::Site, renamed: Id, old: &str, new: &str) -> usize {
+/// space, or its space's key) now names the new title. Each linking page
+/// gets a new version, saved as Confluence's link updater saves it: by its
+/// last author, as a minor edit. Returns how many pages changed.
+fn rewrite_title_links(
+    site: &mut crate::model::Site,
+    renamed: Id,
+    old: &str,
+    new: &str,
+) -> usize {
     let Some(node) = site.node(renamed) else {
         return 0;
     };
@@ -211,27 +216,31 @@ fn rewrite_title_links(site: &mut crate::model::Site, renamed: Id, old: &str, ne
     let Some(key) = site.spaces.get(&space).map(|s| s.key.clone()) else {
         return 0;
     };
-    let mut changed = Vec::new();
+    let mut changed = 0;
     for (id, n) in site.nodes.iter_mut() {
-        if *id == renamed {
+        if *id == renamed || n.status == Status::Trashed {
             continue;
         }
-        let Some(latest) = n.versions.last_mut() else {
-            continue;
-        };
+        let latest = n.latest();
         let Body::Stored(text) = &latest.body else {
             continue;
         };
-        let same_space = n.space_id == space;
-        if let Some(rewritten) = retarget(text, old, new, &key, same_space) {
-            latest.body = Body::stored(rewritten);
-            changed.push(*id);
-        }
+        let Some(rewritten) = retarget(text, old, new, &key, n.space_id == space) else {
+            continue;
+        };
+        let version = Version {
+            number: latest.number + 1,
+            title: latest.title.clone(),
+            body: Body::stored(rewritten),
+            author_id: latest.author_id.clone(),
+            created_ms: stamp(latest.created_ms),
+            message: Arc::from(""),
+            minor_edit: true,
+        };
+        n.versions.push(version);
+        changed += 1;
     }
-    for id in &changed {
-        site.forget_bodies(*id);
-    }
-    changed.len()
+    changed
 }
 
 /// `body` with its `<ri:page>` references to `old` (in space `key`) naming

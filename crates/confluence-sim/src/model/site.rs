@@ -477,12 +477,6 @@ impl Site {
         self.bump();
     }
 
-    /// Forgets a node's cached bodies, for a body changed in place without a
-    /// new version (the link updater after a rename, `control/pages.rs`).
-    pub fn forget_bodies(&self, id: Id) {
-        self.body_cache.write().retain(|(n, _, _), _| *n != id);
-    }
-
     /// The storage body as a JSON string literal, cached within a memory
     /// budget so listings with bodies are mostly memcpy.
     pub fn body_json(&self, node: &Node, v: &Version) -> Arc<RawValue> {
