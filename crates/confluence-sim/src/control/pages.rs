@@ -200,12 +200,7 @@ pub fn patch_page(state: &State, req: &Req, id: &str) -> Resp {
 /// space, or its space's key) now names the new title. Each linking page
 /// gets a new version, saved as Confluence's link updater saves it: by its
 /// last author, as a minor edit. Returns how many pages changed.
-fn rewrite_title_links(
-    site: &mut crate::model::Site,
-    renamed: Id,
-    old: &str,
-    new: &str,
-) -> usize {
+fn rewrite_title_links(site: &mut crate::model::Site, renamed: Id, old: &str, new: &str) -> usize {
     let Some(node) = site.node(renamed) else {
         return 0;
     };
