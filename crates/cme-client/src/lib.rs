@@ -41,6 +41,7 @@ pub use error::{ConnectProblem, Error};
 pub use flavor::{Flavor, ParseFlavorError};
 pub use ids::{AttachmentId, PageId, SpaceId, SpaceKey, Version};
 pub use join::{BoxFuture, join_all};
+pub use lookup::RestRoot;
 pub use model::{
     Attachment, Comment, CommentId, CommentLocation, FoundPage, PageBody, PageInfo, PageMeta,
     PageStatus, ParentKind, Resolution, ResolutionStatus, Space, UserRef,

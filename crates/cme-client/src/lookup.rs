@@ -1,5 +1,6 @@
-//! The few lookups the command line needs before an export starts: which
-//! flavour a site is, and a page's id from its space and title.
+//! The few lookups the command line needs outside the pipeline: which
+//! flavour a site is, a page's id from its space and title, and (after a
+//! 404) whether a Confluence REST API answers at the configured URL at all.
 use crate::api::v1;
 use crate::auth::Credentials;
 use crate::client::{Client, ClientConfig};
@@ -8,6 +9,31 @@ use crate::flavor::Flavor;
 use crate::ids::{PageId, SpaceKey};
 use serde::Deserialize;
 use std::time::Duration;
+
+/// What answers at a client's REST root (`/rest/api/space`), asked only
+/// after a request failed, so that a wrong URL is not reported as a missing
+/// space or page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RestRoot {
+    /// A Confluence REST API answers: the failure was about the item asked.
+    Answers,
+    /// The credentials were refused there (so something that checks them answers).
+    Refused,
+    /// No Confluence REST API: another status, or a body that is not a
+    /// space listing (a plain web server, a login page).
+    Absent {
+        /// The REST path asked, e.g. `/rest/api/space`.
+        path: String,
+        /// The status, when it was not 200.
+        status: Option<u16>,
+    },
+}
+
+#[derive(Deserialize)]
+struct SpaceListing {
+    #[allow(dead_code)]
+    results: Vec<serde_json::Value>,
+}
 
 #[derive(Deserialize)]
 struct TenantInfo {
@@ -52,6 +78,33 @@ impl Client {
                 }
                 Err(e) => return Err(e),
             }
+        }
+    }
+
+    /// Whether a Confluence REST API answers at this client's root: one
+    /// request (a space listing of one), made only to explain a failure.
+    pub async fn rest_root(&self) -> Result<RestRoot, Error> {
+        let api = self.api();
+        let url = format!("{}/rest/api/space?limit=1", api.root);
+        let path = format!(
+            "{}/rest/api/space",
+            &api.root[api.origin.len().min(api.root.len())..]
+        );
+        match api.get_bytes(&url, true).await {
+            Ok(body) => Ok(match serde_json::from_slice::<SpaceListing>(&body) {
+                Ok(_) => RestRoot::Answers,
+                Err(_) => RestRoot::Absent { path, status: None },
+            }),
+            Err(Error::Unauthorized { .. }) => Ok(RestRoot::Refused),
+            Err(Error::NotFound { .. }) => Ok(RestRoot::Absent {
+                path,
+                status: Some(404),
+            }),
+            Err(Error::Status { status, .. }) => Ok(RestRoot::Absent {
+                path,
+                status: Some(status),
+            }),
+            Err(e) => Err(e),
         }
     }
 
@@ -101,6 +154,37 @@ mod tests {
         assert_eq!(
             block_on(Client::detect_flavor(&dc_root.url())).unwrap(),
             Flavor::DataCenter
+        );
+    }
+
+    #[test]
+    fn the_rest_root_tells_a_wrong_url_from_a_missing_item() {
+        let dc = spawn(
+            SimConfig::demo()
+                .flavor(confluence_sim::Flavor::DataCenter)
+                .context_path("/confluence"),
+        )
+        .unwrap();
+        let pat = || Credentials::Bearer(crate::Secret::new("sim-pat"));
+        let at = |url: String, creds| {
+            let c = Client::new(ClientConfig::new(url, Flavor::DataCenter, creds)).unwrap();
+            block_on(c.rest_root()).unwrap()
+        };
+        assert_eq!(
+            at(format!("{}/confluence", dc.url()), pat()),
+            RestRoot::Answers
+        );
+        assert_eq!(
+            at(dc.url(), pat()),
+            RestRoot::Absent {
+                path: "/rest/api/space".into(),
+                status: Some(404)
+            }
+        );
+        let wrong = Credentials::Bearer(crate::Secret::new("wrong"));
+        assert_eq!(
+            at(format!("{}/confluence", dc.url()), wrong),
+            RestRoot::Refused
         );
     }
 

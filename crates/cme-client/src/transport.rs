@@ -218,7 +218,12 @@ impl Transport {
                 });
             }
             Counters::add(&c.retries, 1);
-            tracing::debug!(url = %redact(url), ?status, wait_ms = wait.as_millis() as u64, error = %failure.error, "retrying");
+            tracing::info!(
+                "retrying GET {} in {:.1} s: {}",
+                redact(url),
+                wait.as_secs_f64(),
+                failure.error
+            );
             if !failure.throttled {
                 self.emit(Event::Retrying { status, wait });
                 tokio::time::sleep(wait).await;
@@ -258,6 +263,17 @@ impl Transport {
         .into())
     }
 
+    /// A request's URL for the log: the path on our own site, the whole
+    /// (redacted) URL elsewhere.
+    fn log_path(&self, url: &Url) -> String {
+        let shown = redact(url.as_str());
+        let origin = url.origin().ascii_serialization();
+        match shown.strip_prefix(&origin) {
+            Some(path) if self.is_ours(url) => path.to_owned(),
+            _ => shown,
+        }
+    }
+
     /// Waits for the gate and a slot, then sends one request.
     async fn attempt(
         &self,
@@ -290,6 +306,7 @@ impl Transport {
         Counters::add(&sh.counters.requests, 1);
         tracing::trace!(url = %redact(url.as_str()), auth = with_auth, "GET");
         let seq = sh.sent.fetch_add(1, Ordering::Relaxed);
+        let sent_at = Instant::now();
         let resp = req.send().await.map_err(|e| self.send_error(url, e))?;
         sh.contacted.store(true, Ordering::Relaxed);
         let status = resp.status().as_u16();
@@ -299,7 +316,14 @@ impl Transport {
             let later = sh.sent.load(Ordering::Relaxed).saturating_sub(seq + 1);
             sh.gate.observe(Instant::now(), &rate, later as usize);
         }
-        tracing::debug!(url = %redact(url.as_str()), status, "response");
+        // `-v`: one line per request, the path on our own site (the full
+        // URL elsewhere), the status and the time to its headers.
+        // (Arguments are only evaluated when the line is logged.)
+        tracing::info!(
+            "GET {} {status} in {:.2} s",
+            self.log_path(url),
+            sent_at.elapsed().as_secs_f64()
+        );
         if (300..400).contains(&status) && status != 304 {
             let location = resp
                 .headers()

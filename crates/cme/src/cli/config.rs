@@ -81,9 +81,9 @@ pub const SETTINGS: &[SettingInfo] = &[
     },
     SettingInfo {
         name: "link-style",
-        allowed: "`markdown` or `wiki`, or `absolute` (`relative` is `markdown`)",
+        allowed: "`relative` (also `markdown`), `absolute` or `wiki`",
         env: None,
-        default: Some("markdown"),
+        default: Some("relative"),
     },
     SettingInfo {
         name: "alert-style",

@@ -123,11 +123,23 @@ impl ConnectionArgs {
             .or_else(|| flavor_without_asking(&site, &given))
             .or(recorded);
         require_credentials(&given, known)?;
+        let why = crate::cli::diagnose::FlavorReason::of(
+            explicit.is_some(),
+            site.is_atlassian_cloud(),
+            flavor_without_asking(&site, &given).is_some(),
+            known.is_some(),
+        );
         let flavor = match known {
             Some(f) => f,
             None => probe(&site)?,
         };
         let credentials = credentials_for(flavor, given)?;
+        crate::cli::diagnose::record(crate::cli::diagnose::Assumed {
+            site: site.url(),
+            flavor,
+            why,
+            sent: crate::cli::diagnose::Sent::of(&credentials),
+        });
         let mut cfg = ClientConfig::new(site.url(), flavor, credentials);
         cfg.max_concurrency = usize::from(self.concurrency.or(file.concurrency).unwrap_or(8));
         cfg.ca_bundle = self.ca_bundle.clone();

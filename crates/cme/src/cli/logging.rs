@@ -3,6 +3,7 @@
 //! chosen here too, so bars and log lines never fight over stderr.
 pub use crate::cli::args::log::LogArgs;
 use crate::cli::progress::Display;
+use crate::cli::report::Verbosity;
 use anyhow::{Context as _, Result};
 use std::str::FromStr as _;
 use std::sync::OnceLock;
@@ -11,6 +12,12 @@ use tracing_subscriber::layer::SubscriberExt as _;
 use tracing_subscriber::util::SubscriberInitExt as _;
 
 static DISPLAY: OnceLock<Display> = OnceLock::new();
+static VERBOSITY: OnceLock<Verbosity> = OnceLock::new();
+
+/// How much the report says (`-q`, default, `-v`).
+pub fn verbosity() -> Verbosity {
+    VERBOSITY.get().copied().unwrap_or_default()
+}
 
 /// The progress display the flags ask for (bars or lines by default).
 pub fn display() -> Display {
@@ -46,6 +53,11 @@ impl LogArgs {
             Display::Auto
         };
         let _ = DISPLAY.set(display);
+        let _ = VERBOSITY.set(match (self.quiet, self.verbose) {
+            (true, _) => Verbosity::Quiet,
+            (false, 0) => Verbosity::Normal,
+            (false, _) => Verbosity::Verbose,
+        });
         let Some(filter) = filter else {
             return Ok(());
         };

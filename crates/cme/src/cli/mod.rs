@@ -4,6 +4,7 @@ pub mod args;
 pub mod commands;
 pub mod config;
 pub mod connect;
+pub mod diagnose;
 pub mod interrupt;
 pub mod logging;
 pub mod progress;
@@ -41,6 +42,13 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Convert one storage-format document to Markdown on stdout (no network)
+    // The export commands' `--comments` and front matter mean nothing to one
+    // document: not offered (a `--comments` given is refused with a reason).
+    #[command(
+        mut_arg("comments", |a| a.hide(true)),
+        mut_arg("front_matter", |a| a.hide(true)),
+        mut_arg("no_front_matter", |a| a.hide(true))
+    )]
     #[command(after_help = "Examples:
   cme convert page.xml > page.md
   cme convert --link-style wiki page.xml")]
@@ -171,6 +179,24 @@ mod tests {
     #[test]
     fn cli_definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn convert_offers_only_the_flags_it_uses() {
+        let mut cli = Cli::command();
+        let convert = cli.find_subcommand_mut("convert").unwrap();
+        let help = convert.render_help().to_string();
+        for gone in ["--comments", "--front-matter", "--no-front-matter"] {
+            assert!(!help.contains(gone), "{gone} in:\n{help}");
+        }
+        assert!(help.contains("--link-style"), "{help}");
+        let mut cli = Cli::command();
+        let spaces = cli.find_subcommand_mut("spaces").unwrap();
+        let help = spaces.render_help().to_string();
+        assert!(
+            help.contains("--comments") && help.contains("--front-matter"),
+            "{help}"
+        );
     }
 
     #[test]

@@ -298,17 +298,14 @@ pub fn throttled(wait: Duration) {
 }
 
 /// The client's callback: throttling waits go to the display installed at
-/// the time, retries to the log.
+/// the time (and the log).
 pub fn client_observer() -> cme_client::Observer {
-    Arc::new(|event: &cme_client::Event| match event {
-        cme_client::Event::Throttled { wait } => {
+    // Retries are logged by the client, with their URL and reason.
+    Arc::new(|event: &cme_client::Event| {
+        if let cme_client::Event::Throttled { wait } = event {
             tracing::info!("Confluence is throttling: waiting {}", secs(*wait));
             throttled(*wait);
         }
-        cme_client::Event::Retrying { status, wait } => {
-            tracing::info!(?status, "transient failure; retrying in {}", secs(*wait));
-        }
-        _ => {}
     })
 }
 

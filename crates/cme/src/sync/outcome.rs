@@ -103,6 +103,9 @@ pub struct Outcome {
     pub held: Option<Hold>,
     /// Deletions the hold kept back.
     pub held_deletions: usize,
+    /// The files of the deletions held back, so the report can name them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub held_paths: Vec<String>,
     /// Recorded paths refused as unsafe.
     pub refused: Vec<String>,
     /// Listings that did not complete.
@@ -195,6 +198,12 @@ impl Outcome {
                 plan.deletions.len()
             } else {
                 0
+            },
+            held_paths: if plan.hold.is_some() {
+                let paths = plan.deletions.iter().filter_map(|d| d.path.as_ref());
+                paths.map(ToString::to_string).collect()
+            } else {
+                Vec::new()
             },
             refused: plan.refused.iter().map(ToString::to_string).collect(),
             problems: remote

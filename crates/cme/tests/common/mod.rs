@@ -277,7 +277,8 @@ pub fn current_pages(sim: &SimHandle) -> usize {
 /// and with the front matter's `url:` line (it names the site) left out.
 pub fn content(root: &Path) -> BTreeMap<String, Vec<u8>> {
     let mut t = tree(root);
-    t.retain(|k, _| !k.starts_with(".cme-state"));
+    // Bookkeeping: the state, and the notes a command line already showed.
+    t.retain(|k, _| !k.starts_with(".cme-state") && k != ".cme-notes.json");
     assert!(!t.contains_key(STATE_FILE));
     for (k, v) in t.iter_mut() {
         if k.ends_with(".md") {

@@ -159,7 +159,7 @@ fn config_list_shows_each_value_and_where_it_came_from() {
         ("url", "https://x.atlassian.net", "file"),
         ("email", "me@example.com", "environment"),
         ("concurrency", "4", "flag"),
-        ("link-style", "markdown", "default"),
+        ("link-style", "relative", "default"),
         ("flavor", "auto", "detected"),
         ("pat", "set", "environment"),
     ];
@@ -179,7 +179,13 @@ fn config_set_with_a_bad_key_or_value_says_what_is_allowed() {
     let out = cme(&file, &["config", "set", "colour", "blue"], &[]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    for expected in ["url", "email", "flavor", "`markdown` or `wiki`", "1 to 64"] {
+    for expected in [
+        "url",
+        "email",
+        "flavor",
+        "`relative` (also `markdown`)",
+        "1 to 64",
+    ] {
         assert!(err.contains(expected), "{err}");
     }
     let out = cme(

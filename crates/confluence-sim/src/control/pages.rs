@@ -184,12 +184,141 @@ pub fn patch_page(state: &State, req: &Req, id: &str) -> Resp {
             minor_edit: minor,
         });
         site.retitle(id, &old_title);
+        if let Some(new_title) = title.as_deref().filter(|t| **t != old_title) {
+            rewrite_title_links(&mut site, id, &old_title, new_title);
+        }
     }
     let n = &site.nodes[&id];
     Resp::json(
         200,
         &json!({"id": id.to_string(), "version": n.version_number(), "parent_id": n.parent.map(|p| p.to_string()), "position": n.position, "status": n.status.as_str()}),
     )
+}
+
+/// Confluence rewrites links by title when a page is renamed: every
+/// `<ri:page ri:content-title="Old">` that meant it (no space key and in its
+/// space, or its space's key) now names the new title. Each linking page
+/// gets a new version, saved as Confluence's link updater saves it: by its
+/// last author, as a minor edit. Returns how many pages changed.
+fn rewrite_title_links(site: &mut crate::model::Site, renamed: Id, old: &str, new: &str) -> usize {
+    let Some(node) = site.node(renamed) else {
+        return 0;
+    };
+    if node.kind != NodeKind::Page {
+        return 0;
+    }
+    let space = node.space_id;
+    let Some(key) = site.spaces.get(&space).map(|s| s.key.clone()) else {
+        return 0;
+    };
+    let mut changed = 0;
+    for (id, n) in site.nodes.iter_mut() {
+        if *id == renamed || n.status == Status::Trashed {
+            continue;
+        }
+        let latest = n.latest();
+        let Body::Stored(text) = &latest.body else {
+            continue;
+        };
+        let Some(rewritten) = retarget(text, old, new, &key, n.space_id == space) else {
+            continue;
+        };
+        let version = Version {
+            number: latest.number + 1,
+            title: latest.title.clone(),
+            body: Body::stored(rewritten),
+            author_id: latest.author_id.clone(),
+            created_ms: stamp(latest.created_ms),
+            message: Arc::from(""),
+            minor_edit: true,
+        };
+        n.versions.push(version);
+        changed += 1;
+    }
+    changed
+}
+
+/// `body` with its `<ri:page>` references to `old` (in space `key`) naming
+/// `new`; `None` when there is none. `same_space`: the body's page is in
+/// that space, so a reference without a space key means it too.
+fn retarget(body: &str, old: &str, new: &str, key: &str, same_space: bool) -> Option<String> {
+    const TAG: &str = "<ri:page ";
+    if !body.contains(TAG) {
+        return None;
+    }
+    let mut out = String::with_capacity(body.len());
+    let mut rest = body;
+    let mut any = false;
+    while let Some(at) = rest.find(TAG) {
+        let Some(len) = rest[at..].find('>') else {
+            break;
+        };
+        let tag = &rest[at..at + len];
+        out.push_str(&rest[..at]);
+        let attrs = attributes(tag);
+        let get = |name: &str| attrs.iter().find(|(n, _, _)| *n == name);
+        let means_it = get("ri:content-title").is_some_and(|(_, v, _)| unescape(v) == old)
+            && match get("ri:space-key") {
+                None => same_space,
+                Some((_, v, _)) => unescape(v) == key,
+            };
+        match get("ri:content-title") {
+            Some((_, _, (from, to))) if means_it => {
+                out.push_str(&tag[..*from]);
+                out.push_str(&escape(new));
+                out.push_str(&tag[*to..]);
+                any = true;
+            }
+            _ => out.push_str(tag),
+        }
+        rest = &rest[at + len..];
+    }
+    out.push_str(rest);
+    any.then_some(out)
+}
+
+/// The `name="value"` pairs of a tag, with where each value lies in it.
+fn attributes(tag: &str) -> Vec<(&str, &str, (usize, usize))> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while let Some(eq) = tag[i..].find('=') {
+        let eq = i + eq;
+        let name = tag[..eq]
+            .rsplit([' ', '\t', '\n', '\r'])
+            .next()
+            .unwrap_or("")
+            .trim();
+        let Some(quote) = tag[eq + 1..]
+            .chars()
+            .next()
+            .filter(|c| *c == '"' || *c == '\'')
+        else {
+            i = eq + 1;
+            continue;
+        };
+        let start = eq + 2;
+        let Some(len) = tag[start..].find(quote) else {
+            break;
+        };
+        out.push((name, &tag[start..start + len], (start, start + len)));
+        i = start + len + 1;
+    }
+    out
+}
+
+fn unescape(v: &str) -> String {
+    v.replace("&quot;", "\"")
+        .replace("&apos;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}
+
+fn escape(v: &str) -> String {
+    v.replace('&', "&amp;")
+        .replace('"', "&quot;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 pub fn delete_page(state: &State, req: &Req, id: &str) -> Resp {
@@ -233,4 +362,30 @@ pub fn restrict(state: &State, req: &Req, id: &str) -> Resp {
     }
     site.set_restriction(id, read.clone());
     Resp::json(200, &json!({"id": id.to_string(), "read": read}))
+}
+
+#[cfg(test)]
+mod rename_tests {
+    use super::retarget;
+
+    #[test]
+    fn links_by_title_follow_a_rename_in_their_space_only() {
+        let body = r#"<p><ac:link><ri:page ri:content-title="Old &amp; Gold" /></ac:link>
+<ac:link><ri:page ri:space-key="DEMO" ri:content-title="Old &amp; Gold"/></ac:link>
+<ac:link><ri:page ri:space-key="OPS" ri:content-title="Old &amp; Gold"/></ac:link>
+<ac:link><ri:page ri:content-title="Other" /></ac:link></p>"#;
+        let got = retarget(body, "Old & Gold", "New \"One\"", "DEMO", true).unwrap();
+        assert_eq!(
+            got,
+            r#"<p><ac:link><ri:page ri:content-title="New &quot;One&quot;" /></ac:link>
+<ac:link><ri:page ri:space-key="DEMO" ri:content-title="New &quot;One&quot;"/></ac:link>
+<ac:link><ri:page ri:space-key="OPS" ri:content-title="Old &amp; Gold"/></ac:link>
+<ac:link><ri:page ri:content-title="Other" /></ac:link></p>"#
+        );
+        // From another space, only the links that name the space follow.
+        let other = retarget(body, "Old & Gold", "New", "DEMO", false).unwrap();
+        assert!(other.starts_with(r#"<p><ac:link><ri:page ri:content-title="Old &amp; Gold" />"#));
+        assert!(other.contains(r#"ri:space-key="DEMO" ri:content-title="New""#));
+        assert_eq!(retarget("<p>no links</p>", "A", "B", "DEMO", true), None);
+    }
 }

@@ -7,10 +7,11 @@ use std::path::PathBuf;
 #[derive(Debug, Args, Clone, Default)]
 #[command(next_help_heading = "Progress and logging")]
 pub struct LogArgs {
-    /// No progress display; only the report, warnings and errors
+    /// Only failures, held deletions and errors (the exit code tells the rest)
     #[arg(short, long, global = true, conflicts_with = "verbose")]
     pub quiet: bool,
-    /// Log on stderr: -v requests, retries and warnings; -vv everything
+    /// Log on stderr: -v each request, retry and warning (and repeats notes
+    /// shown before); -vv everything
     /// (or set CME_LOG / RUST_LOG, e.g. `CME_LOG=cme_client=debug`)
     #[arg(short, long, global = true, action = ArgAction::Count)]
     pub verbose: u8,

@@ -86,23 +86,64 @@ pub fn run(args: &ConfigArgs) -> Result<()> {
                 }
             }
         }
-        Action::Get { key } => {
-            if let Some(v) = Config::load()?.get(key)? {
-                println!("{}", escape(&v));
-            }
-        }
+        Action::Get { key } => match Config::load()?.get(key)? {
+            Some(v) => println!("{}", escape(&v)),
+            // Nothing on stdout (a script reads an empty value); why on stderr.
+            None => eprintln!("{}", not_set(key)),
+        },
         Action::Set { key, value } => {
             let mut c = Config::load()?;
+            let before = c.get(key)?;
             c.set(key, Some(value))?;
             c.save()?;
+            let after = c.get(key)?.unwrap_or_default();
+            println!("{}", said(key, before.as_deref(), &after, value));
         }
         Action::Unset { key } => {
             let mut c = Config::load()?;
+            let before = c.get(key)?;
             c.set(key, None)?;
             c.save()?;
+            println!(
+                "{}",
+                match before {
+                    Some(_) => format!("{key} removed{}", default_of(key)),
+                    None => format!("{key} was not set{}", default_of(key)),
+                }
+            );
         }
     }
     Ok(())
+}
+
+/// What `config set` did, in one line: the value stored (which may be the
+/// given one rewritten, e.g. a page URL cut to its site).
+fn said(key: &str, before: Option<&str>, after: &str, given: &str) -> String {
+    let mut line = format!("{key} = {}", escape(after));
+    if after != given.trim() {
+        line.push_str(&format!(" (given as `{}`)", escape(given)));
+    }
+    if before == Some(after) {
+        line.push_str(" (unchanged)");
+    }
+    line
+}
+
+/// `; default: X`, or how the value is worked out when none is set.
+fn default_of(key: &str) -> String {
+    let info = SETTINGS
+        .iter()
+        .find(|i| i.name == key || i.name == key.replace('_', "-"));
+    match (key, info.and_then(|i| i.default)) {
+        ("flavor", _) => "; the flavour is detected per site".to_owned(),
+        (_, Some(d)) => format!("; default: {d}"),
+        (_, None) => String::new(),
+    }
+}
+
+/// `config get` of a setting the file does not hold.
+fn not_set(key: &str) -> String {
+    format!("{key} is not set in the settings file{}", default_of(key))
 }
 
 /// One line of `config list`: a setting's effective value and its origin.
@@ -202,4 +243,31 @@ pub fn effective(conn: &ConnectionArgs, file: &Config) -> Vec<Effective> {
         });
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn set_says_what_was_stored() {
+        assert_eq!(said("concurrency", None, "4", "4"), "concurrency = 4");
+        assert_eq!(
+            said(
+                "url",
+                Some("https://x.atlassian.net"),
+                "https://x.atlassian.net",
+                "https://x.atlassian.net/wiki/spaces/ENG"
+            ),
+            "url = https://x.atlassian.net (given as `https://x.atlassian.net/wiki/spaces/ENG`) (unchanged)"
+        );
+        assert_eq!(
+            not_set("flavor"),
+            "flavor is not set in the settings file; the flavour is detected per site"
+        );
+        assert_eq!(
+            not_set("link-style"),
+            "link-style is not set in the settings file; default: relative"
+        );
+    }
 }

@@ -67,7 +67,11 @@ pub fn run(args: &ConvertArgs) -> Result<()> {
             let message = crate::terminal::escape_text(&w.message);
             let _ = match w.count {
                 1 => writeln!(stderr, "warning: {message}"),
-                n => writeln!(stderr, "warning: {message} ({n} times)"),
+                n => writeln!(
+                    stderr,
+                    "warning: {message} ({} times)",
+                    crate::units::thousands(n)
+                ),
             };
         }
     }

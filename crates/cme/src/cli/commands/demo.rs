@@ -90,13 +90,16 @@ pub fn run_demo(args: &DemoArgs) -> Result<u8> {
     let rt = runtime()?;
     let first = rt.block_on(run(&client, request(out, start), &Silent))?;
     eprintln!(
-        "Exported to `{}` in {:.2}s: {}",
+        "Exported to `{}` in {}: {}",
         out.display(),
-        first.elapsed_secs,
+        crate::units::secs_precise(first.elapsed_secs),
         first.summary()
     );
     if args.export_only || first.exit().code() != 0 {
-        print(&first, false)?;
+        print(&first, false, &crate::cli::report::View::default())?;
+        if first.exit().code() == 0 {
+            eprintln!("{YOUR_SITE}");
+        }
         sim.stop();
         return Ok(first.exit().code());
     }
@@ -105,12 +108,17 @@ pub fn run_demo(args: &DemoArgs) -> Result<u8> {
     change_the_site(&sim, out)?;
     eprintln!("\n$ cme sync -o {}", out.display());
     let second: Outcome = rt.block_on(run(&client, request(out, Start::Sync), &Silent))?;
-    print(&second, false)?;
+    print(&second, false, &crate::cli::report::View::default())?;
     // The report's last line already says what the sync did and cost.
     eprintln!("Try `cme status -o {}`.", out.display());
+    eprintln!("{}", YOUR_SITE);
     sim.stop();
     Ok(second.exit().code())
 }
+
+/// The demo's last line: the same commands on the user's own site.
+pub const YOUR_SITE: &str = "Now point it at your site: `export CME_EMAIL=you@example.com CME_API_TOKEN=...` \
+(Data Center: `CME_PAT=...`), then `cme spaces https://your-site.atlassian.net/wiki/spaces/KEY -o ./docs`";
 
 /// Whether `out` holds an earlier demo (`Ok(true)`), is empty or absent
 /// (`Ok(false)`), or is anything else (an error: nothing is changed).

@@ -140,7 +140,8 @@ pub fn run_spaces(args: &SpacesArgs) -> Result<u8> {
 pub fn run_pages(args: &PagesArgs, descendants: bool) -> Result<u8> {
     let file = Config::load()?;
     let client = args.connection.client_for(&file, &sites(&args.ids))?;
-    let roots = resolve_pages(&client, &args.ids)?;
+    let roots =
+        resolve_pages(&client, &args.ids).map_err(|e| crate::cli::diagnose::explain(&client, e))?;
     let selection = Selection::Pages { roots, descendants };
     run_export(&client, &selection, &args.output, &file).map_err(|e| {
         if is_not_found(&e) {

@@ -125,12 +125,13 @@ impl Summary {
             let cmd = cmd.as_str().unwrap_or("?");
             out.push_str(&format!("  {cmd} {}\n", s.args.join(" ")).replace(" \n", "\n"));
         }
+        let n = |v: usize| crate::units::thousands(v as u64);
         out.push_str(&format!(
             "Pages:           {} tracked ({} active, {} deleted)\nAttachments:     {}\n",
-            state.pages.len(),
-            self.active,
-            self.deleted,
-            self.attachments
+            n(state.pages.len()),
+            n(self.active),
+            n(self.deleted),
+            n(self.attachments)
         ));
         let sidecars = state
             .pages
@@ -138,7 +139,7 @@ impl Summary {
             .filter(|p| p.comments_path.is_some())
             .count();
         if sidecars > 0 {
-            out.push_str(&format!("Comments files:  {sidecars}\n"));
+            out.push_str(&format!("Comments files:  {}\n", n(sidecars)));
         }
         out.push_str(&format!("Written with:    {}\n", options_text(state)));
         for m in &self.local.missing {
@@ -150,8 +151,8 @@ impl Summary {
         if !self.local.missing.is_empty() || !self.local.edited.is_empty() {
             out.push_str(&format!(
                 "Local changes:   {} missing, {} edited since written (the next `sync` restores missing files; edited ones are overwritten when their page changes)\n",
-                self.local.missing.len(),
-                self.local.edited.len()
+                n(self.local.missing.len()),
+                n(self.local.edited.len())
             ));
         }
         if let Some(ts) = &state.min_export_timestamp {

@@ -5,12 +5,25 @@
 //! source, then optional `hint:` lines. Secrets never reach this point because
 //! errors are built from redacted URLs and never from credentials.
 mod outcome;
+pub mod shown;
 
-pub use outcome::plural;
+pub use outcome::{Resume, Verbosity, View, plural};
 use std::fmt::Write as _;
 
-/// Renders an error and its causes for stderr.
+/// Renders an error and its causes for stderr. A site that cannot be
+/// reached is one line that starts with its host and says why: whatever
+/// was being tried (a flavour check, a listing), that is the one fact.
 pub fn render_error(err: &anyhow::Error) -> String {
+    if let Some(cme_client::Error::Connect {
+        origin, problem, ..
+    }) = err
+        .chain()
+        .find_map(|e| e.downcast_ref::<cme_client::Error>())
+    {
+        let host = origin.split_once("://").map_or(origin.as_str(), |(_, h)| h);
+        let out = format!("error: {host}: {problem}\n");
+        return crate::terminal::escape_text(&out).into_owned();
+    }
     let mut out = format!("error: {err}\n");
     for cause in err.chain().skip(1) {
         let _ = writeln!(out, "  Caused by: {cause}");

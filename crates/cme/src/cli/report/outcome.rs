@@ -1,7 +1,8 @@
 //! A run's report as people read it: git-status lines and the contract's
 //! summary on stdout, notes and warnings on stderr.
+use super::shown::{self, Shown};
 use crate::sync::outcome::{Outcome, Warning};
-use crate::sync::plan::ChangeKind;
+use crate::sync::plan::{ChangeKind, Hold};
 use crate::terminal::escape;
 use crate::units::thousands;
 use std::fmt::Write as _;
@@ -37,25 +38,44 @@ impl Outcome {
         s
     }
 
+    /// [`Self::render`] as `-q` wants it: only the failures (the exit code
+    /// tells the rest).
+    pub fn render_for(&self, verbosity: Verbosity) -> String {
+        if verbosity != Verbosity::Quiet {
+            return self.render();
+        }
+        let mut s = String::new();
+        for f in &self.failures {
+            let _ = writeln!(s, "  err:  {} ({})", escape(&f.path), escape(&f.reason));
+        }
+        s
+    }
+
     /// The summary line.
     pub fn summary(&self) -> String {
         let c = &self.page_counts;
+        let n = |v: usize| thousands(v as u64);
         let mut s = format!(
             "{} new, {} modified, {} deleted, {} unchanged",
-            c.new, c.modified, c.deleted, self.unchanged
+            n(c.new),
+            n(c.modified),
+            n(c.deleted),
+            n(self.unchanged)
         );
         if c.moved > 0 {
-            let _ = write!(s, ", {} moved", c.moved);
+            let _ = write!(s, ", {} moved", n(c.moved));
         }
         if !self.failures.is_empty() {
-            let _ = write!(s, ", {} failed", self.failures.len());
+            let _ = write!(s, ", {} failed", n(self.failures.len()));
         }
         let a = &self.attachment_counts;
         if a.new + a.modified + a.deleted > 0 {
             let _ = write!(
                 s,
                 "; attachments: {} new, {} modified, {} deleted",
-                a.new, a.modified, a.deleted
+                n(a.new),
+                n(a.modified),
+                n(a.deleted)
             );
         }
         let c = &self.sidecar_counts;
@@ -63,7 +83,9 @@ impl Outcome {
             let _ = write!(
                 s,
                 "; comments: {} new, {} modified, {} deleted",
-                c.new, c.modified, c.deleted
+                n(c.new),
+                n(c.modified),
+                n(c.deleted)
             );
         }
         s
@@ -71,10 +93,24 @@ impl Outcome {
 
     /// Warnings for stderr: holds, refusals, problems, vanished pages.
     pub fn notes(&self) -> String {
-        crate::terminal::escape_text(&self.raw_notes()).into_owned()
+        self.notes_for(&View::default())
     }
 
-    fn raw_notes(&self) -> String {
+    /// [`Self::notes`] as `view` wants them: `-q` keeps what needs action
+    /// (problems, held deletions, refusals, an interruption); notes that need
+    /// none are shown once (those in `view.shown` are left out) unless `-v`.
+    pub fn notes_for(&self, view: &View<'_>) -> String {
+        crate::terminal::escape_text(&self.raw_notes(view)).into_owned()
+    }
+
+    fn raw_notes(&self, view: &View<'_>) -> String {
+        let quiet = view.verbosity == Verbosity::Quiet;
+        // A note that needs no action: shown unless quiet, or already shown.
+        let news = |item: &str, seen: fn(&Shown) -> &std::collections::BTreeSet<String>| {
+            !quiet
+                && (view.verbosity == Verbosity::Verbose
+                    || view.shown.is_none_or(|sh| !seen(sh).contains(item)))
+        };
         let mut s = String::new();
         if self.dry_run {
             s.push_str("dry run: nothing was written\n");
@@ -83,45 +119,118 @@ impl Outcome {
             let _ = writeln!(s, "warning: {p}");
         }
         if let Some(h) = &self.held {
-            let _ = writeln!(s, "warning: {h}");
+            self.write_held(&mut s, h, view.allow.as_deref());
         }
         listed(&mut s, &self.refused, |r| format!("warning: {r}"));
         listed(&mut s, &self.not_found, |n| {
             format!("warning: not found or not visible, nothing exported for it: {n}")
         });
-        if !self.archived.is_empty() {
+        let archived: Vec<&String> = self
+            .archived
+            .iter()
+            .filter(|a| news(a, |sh| &sh.archived))
+            .collect();
+        if !archived.is_empty() {
             const NAMED: usize = 10;
             let _ = write!(
                 s,
                 "note: {} not exported (export with --include-archived to include them): {}",
-                plural(self.archived.len(), "archived page"),
-                self.archived
+                plural(archived.len(), "archived page"),
+                archived
                     .iter()
                     .take(NAMED)
-                    .map(String::as_str)
+                    .map(|a| a.as_str())
                     .collect::<Vec<_>>()
                     .join("; ")
             );
-            if self.archived.len() > NAMED {
-                let _ = write!(s, "; and {} more (see --json)", self.archived.len() - NAMED);
+            if archived.len() > NAMED {
+                let _ = write!(s, "; and {} more (see --json)", archived.len() - NAMED);
             }
             s.push('\n');
         }
-        listed(&mut s, &self.vanished, |v| {
-            format!("warning: page gone before its body was fetched, not written: {v}")
-        });
-        listed(&mut s, &self.missing_attachments, |m| {
+        if !quiet {
+            listed(&mut s, &self.vanished, |v| {
+                format!("warning: page gone before its body was fetched, not written: {v}")
+            });
+        }
+        let missing: Vec<String> = self
+            .missing_attachments
+            .iter()
+            .filter(|m| news(m, |sh| &sh.missing_attachments))
+            .cloned()
+            .collect();
+        listed(&mut s, &missing, |m| {
             format!("warning: referenced attachment not found: {m}")
         });
-        write_warnings(&mut s, &self.warnings);
-        if self.interrupted {
-            s.push_str("interrupted: what was written is recorded; run `sync` to finish\n");
+        if !quiet {
+            let (outside, other): (Vec<&Warning>, Vec<&Warning>) = self
+                .warnings
+                .iter()
+                .partition(|w| shown::outside_link(w).is_some());
+            let outside: Vec<&Warning> = outside
+                .into_iter()
+                .filter(|w| {
+                    let key = shown::link_key(w, shown::outside_link(w).unwrap_or_default());
+                    news(&key, |sh| &sh.outside_links)
+                })
+                .collect();
+            write_outside_links(&mut s, &outside);
+            write_warnings(&mut s, &other);
         }
-        if !self.dry_run {
+        if self.interrupted {
+            s.push_str(match view.resume {
+                Resume::Sync => "interrupted: what was written is recorded; run `sync` to finish\n",
+                Resume::Again => {
+                    "interrupted before anything was recorded; run the export command again\n"
+                }
+            });
+        }
+        if !self.dry_run && !quiet {
             s.push_str(&self.totals());
             s.push('\n');
         }
         s
+    }
+
+    /// A hold on deletions: why, what would go (the files, or per top
+    /// folder when there are many), and the exact command that allows it.
+    fn write_held(&self, s: &mut String, hold: &Hold, allow: Option<&str>) {
+        let Hold::TooMany { deletions, active } = hold else {
+            let _ = writeln!(s, "warning: {hold}");
+            return;
+        };
+        let _ = writeln!(
+            s,
+            "warning: nothing deleted: {} of {} tracked pages would be deleted (more than half):",
+            thousands(*deletions as u64),
+            thousands(*active as u64)
+        );
+        const NAMED: usize = 10;
+        if self.held_paths.len() <= NAMED {
+            for p in &self.held_paths {
+                let _ = writeln!(s, "  {p}");
+            }
+        } else {
+            let mut folders: std::collections::BTreeMap<&str, usize> = Default::default();
+            for p in &self.held_paths {
+                let top = p.split_once('/').map_or(".", |(top, _)| top);
+                *folders.entry(top).or_default() += 1;
+            }
+            for (top, n) in folders {
+                let _ = writeln!(s, "  {} in `{top}/`", plural(n, "page"));
+            }
+        }
+        match allow {
+            Some(cmd) => {
+                let _ = writeln!(s, "if that is right, allow it with: {cmd}");
+            }
+            None => {
+                let _ = writeln!(
+                    s,
+                    "if that is right, run again with `--max-delete {deletions}`"
+                );
+            }
+        }
     }
 
     /// What the run did and cost, in one line for people:
@@ -188,6 +297,69 @@ impl Outcome {
     }
 }
 
+/// How much the report says: `-q`, the default, `-v`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Verbosity {
+    /// Failures, held deletions and errors only.
+    Quiet,
+    /// Everything new.
+    #[default]
+    Normal,
+    /// Everything, also notes shown before.
+    Verbose,
+}
+
+/// What the notes are rendered for.
+#[derive(Debug, Clone, Default)]
+pub struct View<'a> {
+    pub resume: Resume,
+    pub verbosity: Verbosity,
+    /// Notes earlier runs showed (none: show every note).
+    pub shown: Option<&'a Shown>,
+    /// The exact command that allows held deletions.
+    pub allow: Option<String>,
+}
+
+/// Links to pages outside the export: they point to Confluence, which is
+/// right, so this is a note, grouped by page.
+fn write_outside_links(s: &mut String, links: &[&Warning]) {
+    if links.is_empty() {
+        return;
+    }
+    let total: u64 = links.iter().map(|w| w.count).sum();
+    let _ = writeln!(
+        s,
+        "note: {} to pages outside the export, left pointing to Confluence:",
+        plural_u64(total, "link")
+    );
+    for w in links.iter().take(WARNINGS_SHOWN) {
+        let _ = writeln!(
+            s,
+            "    {}: {}",
+            w.path,
+            shown::outside_link(w).unwrap_or_default()
+        );
+    }
+    if links.len() > WARNINGS_SHOWN {
+        let _ = writeln!(
+            s,
+            "    … and {} more (all of them with --json or -v)",
+            thousands((links.len() - WARNINGS_SHOWN) as u64)
+        );
+    }
+}
+
+/// What an interrupted run can be finished with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Resume {
+    /// The state was saved: `sync` continues where it stopped.
+    #[default]
+    Sync,
+    /// No state yet (stopped during the first listing): only the export
+    /// command itself can start again.
+    Again,
+}
+
 /// The first [`WARNINGS_SHOWN`] of `items` as lines, then how many more
 /// there are: stderr stays short however many a hostile site causes.
 fn listed(s: &mut String, items: &[String], line: impl Fn(&str) -> String) {
@@ -211,7 +383,7 @@ const WARNINGS_SHOWN: usize = 10;
 /// Conversion warnings grouped by kind, with the pages they concern. The
 /// counts are of every warning met: an entry stands for all its identical
 /// ones (`×N`), so a page with 100,000 identical warnings is one line.
-fn write_warnings(s: &mut String, warnings: &[Warning]) {
+fn write_warnings(s: &mut String, warnings: &[&Warning]) {
     if warnings.is_empty() {
         return;
     }
@@ -225,7 +397,11 @@ fn write_warnings(s: &mut String, warnings: &[Warning]) {
     kinds.sort_unstable();
     kinds.dedup();
     for kind in kinds {
-        let of_kind: Vec<&Warning> = warnings.iter().filter(|w| w.kind == kind).collect();
+        let of_kind: Vec<&Warning> = warnings
+            .iter()
+            .copied()
+            .filter(|w| w.kind == kind)
+            .collect();
         let count: u64 = of_kind.iter().map(|w| w.count).sum();
         let _ = writeln!(s, "  {kind} ({}):", thousands(count));
         let mut shown = 0;
@@ -323,6 +499,106 @@ mod tests {
             .map(|w| w["count"].as_u64().unwrap())
             .sum();
         assert_eq!(counted, 300_001);
+    }
+
+    fn eventful() -> Outcome {
+        let mut o = Outcome {
+            unchanged: 5,
+            held: Some(Hold::TooMany {
+                deletions: 12,
+                active: 20,
+            }),
+            held_deletions: 12,
+            held_paths: (0..12)
+                .map(|i| format!("{}/P{i}.md", ["ENG", "OPS"][i % 3 / 2]))
+                .collect(),
+            archived: vec!["ENG: Old".into()],
+            missing_attachments: vec!["a.png (ENG/A.md)".into()],
+            ..Outcome::default()
+        };
+        o.push_line(Line {
+            kind: ChangeKind::New,
+            path: "ENG/A.md".into(),
+            from: None,
+        });
+        o.warn(
+            &"ENG/A.md",
+            &warning(
+                cme_convert::WarningKind::Unresolved,
+                "link to page `OPS:Runbook` not resolved",
+            ),
+        );
+        o.failures.push(Failure {
+            path: "ENG/B.md".into(),
+            reason: "HTTP 500".into(),
+        });
+        o
+    }
+
+    #[test]
+    fn quiet_keeps_only_failures_held_deletions_and_errors() {
+        let o = eventful();
+        assert_eq!(
+            o.render_for(Verbosity::Quiet),
+            "  err:  ENG/B.md (HTTP 500)\n"
+        );
+        let view = View {
+            verbosity: Verbosity::Quiet,
+            allow: Some("cme sync -o docs -q --max-delete 12".into()),
+            ..View::default()
+        };
+        assert_eq!(
+            o.notes_for(&view),
+            "warning: nothing deleted: 12 of 20 tracked pages would be deleted (more than half):\n\
+             \x20 8 pages in `ENG/`\n\
+             \x20 4 pages in `OPS/`\n\
+             if that is right, allow it with: cme sync -o docs -q --max-delete 12\n"
+        );
+        let interrupted = Outcome {
+            interrupted: true,
+            ..Outcome::default()
+        };
+        let again = View {
+            verbosity: Verbosity::Quiet,
+            resume: Resume::Again,
+            ..View::default()
+        };
+        assert_eq!(
+            interrupted.notes_for(&again),
+            "interrupted before anything was recorded; run the export command again\n"
+        );
+    }
+
+    #[test]
+    fn notes_already_shown_wait_for_v() {
+        let o = eventful();
+        let normal = o.notes_for(&View::default());
+        for note in [
+            "note: 1 archived page not exported",
+            "warning: referenced attachment not found: a.png (ENG/A.md)\n",
+            "note: 1 link to pages outside the export, left pointing to Confluence:\n    ENG/A.md: `OPS:Runbook`\n",
+            "Done in ",
+        ] {
+            assert!(normal.contains(note), "{note} in:\n{normal}");
+        }
+        let shown = Shown::default().after(&o);
+        let seen = View {
+            shown: Some(&shown),
+            ..View::default()
+        };
+        let again = o.notes_for(&seen);
+        assert!(!again.contains("archived page"), "{again}");
+        assert!(!again.contains("a.png"), "{again}");
+        assert!(!again.contains("OPS:Runbook"), "{again}");
+        assert!(again.contains("Done in "), "{again}");
+        let verbose = View {
+            verbosity: Verbosity::Verbose,
+            ..seen
+        };
+        let all = o.notes_for(&verbose);
+        assert!(
+            all.contains("archived page") && all.contains("a.png") && all.contains("OPS:Runbook")
+        );
     }
 
     #[test]
