@@ -72,6 +72,11 @@ impl Meter {
         escape(&lock(&self.status)).into_owned()
     }
 
+    /// Whether a throttling wait is going on.
+    fn throttling(&self) -> bool {
+        lock(&self.throttled_until).is_some_and(|u| u > Instant::now())
+    }
+
     fn throttle(&self, wait: Duration) {
         let until = Instant::now() + wait;
         let mut t = lock(&self.throttled_until);
@@ -117,6 +122,32 @@ impl Meter {
     }
 }
 
+/// The terminal's width in columns (80 when it cannot be told).
+fn terminal_width() -> u16 {
+    console::Term::stderr()
+        .size_checked()
+        .map_or(80, |(_, cols)| cols)
+}
+
+/// The bar's layout for a terminal `width` columns wide: what is fixed
+/// (counts, rate, ETA, the bar) shrinks with the width, so with the message
+/// (which takes what is left, and is cut) a line never wraps. At 100
+/// columns and more: everything; from 60: no bar; below: the phase and the
+/// counts only.
+fn template(total: u64, width: u16) -> &'static str {
+    match (total, width) {
+        (0, 60..) => "{spinner} {prefix:>11} {elapsed:>4}{found}{bytes} {wide_msg}",
+        (0, _) => "{spinner} {prefix} {elapsed} {wide_msg}",
+        (_, 100..) => {
+            "{spinner} {prefix:>11} [{bar:24}] {human_pos}/{human_len} {rate:>7}{bytes} ETA {eta:>3} {wide_msg}"
+        }
+        (_, 60..) => {
+            "{spinner} {prefix:>11} {human_pos}/{human_len} {rate:>7} ETA {eta:>3} {wide_msg}"
+        }
+        _ => "{spinner} {prefix} {human_pos}/{human_len} {wide_msg}",
+    }
+}
+
 /// indicatif bars on a terminal: counts, rate, bytes and ETA; the message
 /// takes what width is left and is cut, so a line never wraps.
 struct Bars {
@@ -126,11 +157,14 @@ struct Bars {
 
 impl Bars {
     fn new() -> Self {
-        let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
-        bar.enable_steady_tick(Duration::from_millis(120));
+        // Hidden until styled: a frame drawn before would show indicatif's
+        // own full-width bar.
+        let bar = ProgressBar::hidden();
         let meter = Arc::new(Meter::new());
         let this = Self { bar, meter };
         this.restyle(Phase::Listing, 0);
+        this.bar.set_draw_target(ProgressDrawTarget::stderr());
+        this.bar.enable_steady_tick(Duration::from_millis(120));
         this
     }
 
@@ -151,11 +185,7 @@ impl Bars {
                 let _ = write!(w, " {} pages found", thousands(s.pos()));
             }
         };
-        let template = if total == 0 {
-            "{spinner} {prefix:>11} {elapsed:>4}{found}{bytes} {wide_msg}"
-        } else {
-            "{spinner} {prefix:>11} [{bar:24}] {human_pos}/{human_len} {rate:>7}{bytes} ETA {eta:>3} {wide_msg}"
-        };
+        let template = template(total, terminal_width());
         let style = ProgressStyle::with_template(template)
             .unwrap_or_else(|_| ProgressStyle::default_spinner())
             .with_key("bytes", bytes_key)
@@ -194,6 +224,15 @@ impl Progress for Bars {
     fn throttled(&self, wait: Duration) {
         self.meter.throttle(wait);
         self.refresh();
+        // The wait counts down: the message is set again each second
+        // until it is over (the steady tick only redraws).
+        let (bar, meter) = (self.bar.clone(), Arc::clone(&self.meter));
+        std::thread::spawn(move || {
+            while meter.throttling() && !bar.is_finished() {
+                std::thread::sleep(Duration::from_millis(250));
+                bar.set_message(meter.note());
+            }
+        });
     }
     fn finish(&self) {
         self.bar.finish_and_clear();
@@ -316,6 +355,25 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The fixed part of each layout fits its width with room for the
+    /// message: spinner and prefix 13, counts up to 23 (`1,000,000/1,000,000`),
+    /// rate 8, bytes 11, ETA 8, elapsed 5, bar 27.
+    #[test]
+    fn layouts_fit_their_width() {
+        for (total, width, fixed) in [
+            (0, 200, 13 + 5 + 22 + 11),
+            (0, 40, 13 + 5),
+            (5, 200, 13 + 27 + 23 + 8 + 11 + 8),
+            (5, 80, 13 + 23 + 8 + 8),
+            (5, 40, 13 + 23),
+        ] {
+            let t = template(total, width);
+            assert!(fixed < usize::from(width), "{t} at {width}: {fixed}");
+        }
+        assert!(template(5, 99).contains("ETA") && !template(5, 99).contains("{bar"));
+        assert!(!template(5, 59).contains("ETA"));
+    }
 
     #[test]
     fn the_plain_line_has_counts_rate_bytes_and_eta() {
