@@ -58,6 +58,8 @@ enum Command {
     /// Export pages by id or URL, with every page below them
     PagesWithDescendants(commands::export::PagesArgs),
     /// Export whole spaces
+    // `space` is the Python exporter's name for it.
+    #[command(alias = "space")]
     Spaces(commands::export::SpacesArgs),
     /// Export every space visible to the account
     AllSpaces(commands::export::AllSpacesArgs),
@@ -79,6 +81,14 @@ Credentials: CME_EMAIL + CME_API_TOKEN (Cloud) or CME_PAT (Data Center); see `cm
     /// Export the bundled demo site from an in-process simulator (no setup)
     #[cfg(feature = "demo")]
     Demo(commands::demo::DemoArgs),
+    /// The Python exporter's `orgs` (several sites at once): cme exports
+    /// one site per output folder, so this prints the commands that do it
+    #[command(hide = true)]
+    Orgs {
+        /// Site URLs
+        #[arg(num_args = 0..)]
+        urls: Vec<String>,
+    },
     /// Print a shell completion script
     #[command(after_help = "Examples:
   cme completions bash > ~/.local/share/bash-completion/completions/cme
@@ -89,6 +99,30 @@ Credentials: CME_EMAIL + CME_API_TOKEN (Cloud) or CME_PAT (Data Center); see `cm
         /// Shell to complete in
         shell: clap_complete::Shell,
     },
+}
+
+/// What to run instead of the Python exporter's `orgs`: one export per
+/// site, each into its own folder (a folder's state belongs to one site).
+fn orgs_equivalent(urls: &[String]) -> String {
+    let mut s = String::from(
+        "cme has no `orgs`: an export folder holds one site, so export each site into its own folder:",
+    );
+    let sites: Vec<String> = if urls.is_empty() {
+        vec!["https://SITE.atlassian.net".into()]
+    } else {
+        urls.to_vec()
+    };
+    for (i, url) in sites.iter().enumerate() {
+        let folder = crate::cli::urls::Site::parse(url)
+            .map(|s| s.host().replace([':', '/'], "_"))
+            .unwrap_or_else(|_| format!("site{}", i + 1));
+        s.push_str(&format!(
+            "\n  cme all-spaces {} -o ./{folder}",
+            crate::terminal::escape(url)
+        ));
+    }
+    s.push_str("\nand later `cme sync -o ./FOLDER` for each.");
+    s
 }
 
 /// Writes the completion script for the name this program was run as.
@@ -153,6 +187,7 @@ pub fn main() -> ExitCode {
         #[cfg(feature = "demo")]
         Command::Demo(args) => commands::demo::run_demo(&args),
         Command::Completions { shell } => done(completions(shell)),
+        Command::Orgs { urls } => Err(anyhow::anyhow!(orgs_equivalent(&urls))),
     };
     // 0: done; 1: done, but some items failed (listed); 2: nothing done (an
     // error); 130: interrupted.

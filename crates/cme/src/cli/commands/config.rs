@@ -45,10 +45,11 @@ enum Action {
     /// Change one setting
     #[command(after_help = set_help())]
     Set {
-        /// Setting name (see below)
+        /// Setting name (see below); `key=value` also works, as the Python
+        /// exporter writes it
         key: String,
         /// New value
-        value: String,
+        value: Option<String>,
     },
     /// Remove one setting (back to its default)
     Unset {
@@ -92,6 +93,16 @@ pub fn run(args: &ConfigArgs) -> Result<()> {
             None => eprintln!("{}", not_set(key)),
         },
         Action::Set { key, value } => {
+            let (key, value) = match (value, key.split_once('=')) {
+                (Some(v), _) => (key.as_str(), v.as_str()),
+                (None, Some((k, v))) => (k, v),
+                (None, None) => anyhow::bail!(
+                    "`config set {}` needs a value: `cme config set {} VALUE` (or `{}=VALUE`)",
+                    crate::terminal::escape(key),
+                    crate::terminal::escape(key),
+                    crate::terminal::escape(key)
+                ),
+            };
             let mut c = Config::load()?;
             let before = c.get(key)?;
             c.set(key, Some(value))?;

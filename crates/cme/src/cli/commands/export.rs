@@ -111,6 +111,10 @@ fn parse_space(s: &str) -> Result<Pasted<SpaceKey>, String> {
 
 Credentials: CME_EMAIL + CME_API_TOKEN (Cloud) or CME_PAT (Data Center); see `cme config list`.")]
 pub struct AllSpacesArgs {
+    /// The site, as the Python exporter takes it (`all-spaces URL`); the
+    /// same as --url
+    #[arg(value_name = "SITE_URL", value_parser = crate::cli::urls::Site::parse)]
+    site: Option<crate::cli::urls::Site>,
     #[command(flatten)]
     output: OutputArgs,
     #[command(flatten)]
@@ -155,7 +159,12 @@ pub fn run_pages(args: &PagesArgs, descendants: bool) -> Result<u8> {
 /// Runs `all-spaces`.
 pub fn run_all_spaces(args: &AllSpacesArgs) -> Result<u8> {
     let file = Config::load()?;
-    let client = args.connection.client(&file)?;
+    let client = match &args.site {
+        Some(site) => args
+            .connection
+            .client_for(&file, std::slice::from_ref(site))?,
+        None => args.connection.client(&file)?,
+    };
     run_export(&client, &Selection::AllSpaces, &args.output, &file)
 }
 
