@@ -26,8 +26,10 @@
 //! (default `pages=10000,spaces=1,depth=6,attachments=0.2,body_kb=8,seed=7`);
 //! `CME_BENCH_KEEP=1` keeps the output folder; `CME_BENCH_PAGE_PATH` and
 //! `CME_BENCH_PARENT_PAGE_PATH` run it with path templates; `CME_BENCH_LATENCY_MS`
-//! delays every API request (a real network); `CME_BENCH_TRACE=1` prints
-//! each phase's progress stages with their times (where the time goes).
+//! delays every API request (a real network); `CME_BENCH_CONCURRENCY` sets the
+//! client's requests in flight (default: the program's); `CME_BENCH_TRACE=1` prints
+//! each phase's progress stages with their times and resident memory (where
+//! the time and the memory go).
 //! `benches/export.rs` remains the export-only benchmark.
 use cme::options::template::{Kind, PathTemplate};
 use cme::sync::Selection;
@@ -274,15 +276,20 @@ fn run_phase(phase: &str, url: &str, dir: &Path) -> Phase {
 
 /// The child: one export or sync into `dir`; prints the outcome as JSON.
 fn child(phase: &str, url: &str, dir: &Path) {
-    let client = Client::new(ClientConfig::new(
+    let mut cfg = ClientConfig::new(
         url,
         Flavor::Cloud,
         Credentials::Basic {
             email: EMAIL.into(),
             token: Secret::new(TOKEN),
         },
-    ))
-    .unwrap();
+    );
+    // The program's default, or `CME_BENCH_CONCURRENCY`.
+    cfg.max_concurrency = std::env::var("CME_BENCH_CONCURRENCY")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(usize::from(cme::cli::connect::DEFAULT_CONCURRENCY));
+    let client = Client::new(cfg).unwrap();
     let start = match phase {
         "export" => Start::Export {
             scope: Selection::AllSpaces.scope(),
@@ -314,7 +321,10 @@ fn child(phase: &str, url: &str, dir: &Path) {
     // the time goes.
     let trace = std::env::var_os("CME_BENCH_TRACE").is_some();
     let progress: std::sync::Arc<dyn cme::cli::progress::Progress + Send + Sync> = if trace {
-        cme::cli::progress::for_stderr(cme::cli::progress::Display::Lines)
+        std::sync::Arc::new(WithRss {
+            inner: cme::cli::progress::for_stderr(cme::cli::progress::Display::Lines),
+            started,
+        })
     } else {
         std::sync::Arc::new(cme::cli::progress::Silent)
     };
@@ -356,6 +366,60 @@ fn child(phase: &str, url: &str, dir: &Path) {
             "held_deletions": report.held_deletions,
         })
     );
+}
+
+/// Resident memory now and at its peak (VmRSS, VmHWM), in KiB.
+fn rss_now_and_peak() -> (u64, u64) {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    (field("VmRSS:"), field("VmHWM:"))
+}
+
+/// With `CME_BENCH_TRACE`: the progress lines, each phase and status also
+/// with the time and the memory so far (where the memory goes).
+struct WithRss {
+    inner: std::sync::Arc<dyn cme::cli::progress::Progress + Send + Sync>,
+    started: Instant,
+}
+
+impl WithRss {
+    fn mark(&self, what: &str) {
+        let (now, peak) = rss_now_and_peak();
+        eprintln!(
+            "  [{:8.3} s] rss {:6.0} MiB (peak {:6.0}) {what}",
+            self.started.elapsed().as_secs_f64(),
+            now as f64 / 1024.0,
+            peak as f64 / 1024.0
+        );
+    }
+}
+
+impl cme::cli::progress::Progress for WithRss {
+    fn phase(&self, phase: cme::cli::progress::Phase, total: u64) {
+        self.mark(&format!("phase {} ({total})", phase.label()));
+        self.inner.phase(phase, total);
+    }
+    fn status(&self, text: &str) {
+        self.mark(text);
+        self.inner.status(text);
+    }
+    fn advance(&self, items: u64, bytes: u64) {
+        self.inner.advance(items, bytes);
+    }
+    fn throttled(&self, wait: std::time::Duration) {
+        self.inner.throttled(wait);
+    }
+    fn finish(&self) {
+        self.mark("finish");
+        self.inner.finish();
+    }
 }
 
 /// What `mutate` changed.

@@ -11,6 +11,10 @@ use serde::Serialize;
 
 use crate::cli::args::connection::ConnectionArgs;
 
+/// Requests in flight at most, unless `--concurrency` or the settings file
+/// say otherwise (the client's adaptive limit starts here and halves on 429).
+pub const DEFAULT_CONCURRENCY: u16 = 8;
+
 /// Where a setting's effective value came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -129,7 +133,11 @@ impl ConnectionArgs {
         };
         let credentials = credentials_for(flavor, given)?;
         let mut cfg = ClientConfig::new(site.url(), flavor, credentials);
-        cfg.max_concurrency = usize::from(self.concurrency.or(file.concurrency).unwrap_or(8));
+        cfg.max_concurrency = usize::from(
+            self.concurrency
+                .or(file.concurrency)
+                .unwrap_or(DEFAULT_CONCURRENCY),
+        );
         cfg.ca_bundle = self.ca_bundle.clone();
         if let Some(secs) = self.retry_budget.or(file.retry_budget) {
             cfg.retry.max_elapsed = std::time::Duration::from_secs(secs);

@@ -20,6 +20,7 @@ mod hostile;
 mod layouts;
 mod links;
 mod names;
+mod pipeline;
 mod symlinks;
 mod sync;
 mod terminal;

@@ -274,6 +274,63 @@ fn all_listed(remote: &Remote, state: &State) -> Vec<AttachmentUse> {
     out
 }
 
+/// Downloads that can start as soon as `page` is written, before the pages
+/// after it: the files its entry in `state` uses (with `--attachments all`,
+/// also every file listed for it) that no page has a copy of, owned by a
+/// page the state has an entry for (where the download is recorded).
+/// [`plan_attachments`] would plan each of them the same way: a file with
+/// no stored copy is always downloaded, as new, to the layout's path, so
+/// starting it early changes only when. The rest (new versions, moves,
+/// files of pages not written yet) waits for the plan after all pages.
+pub fn early_downloads(remote: &Remote, state: &State, page: &PageId) -> Vec<Download> {
+    let mode = remote.layout.options().attachments;
+    let Some(ps) = state.pages.get(page) else {
+        return Vec::new();
+    };
+    if mode == AttachmentMode::None
+        || ps.status != TrackedStatus::Active
+        || remote.layout.get(page).is_none()
+    {
+        return Vec::new();
+    }
+    let listed = match mode {
+        AttachmentMode::All => remote.attachments.get(page).map_or(&[][..], Vec::as_slice),
+        _ => &[],
+    };
+    let own = listed.iter().map(|a| (page, a.filename.as_str()));
+    let uses = ps.uses.iter().map(|u| (&u.page, u.file.as_str()));
+    let mut out: Vec<Download> = Vec::new();
+    for (owner, file) in own.chain(uses) {
+        let Some(stored) = state.pages.get(owner) else {
+            continue;
+        };
+        if stored.attachments.contains_key(file)
+            || out
+                .iter()
+                .any(|d| &d.owner == owner && d.attachment.filename == file)
+        {
+            continue;
+        }
+        let (Some(att), Some(placed)) = (find(remote, owner, file), remote.layout.get(owner))
+        else {
+            continue;
+        };
+        let Some(path) = remote
+            .layout
+            .attachment_path(&placed.meta.id, &att.filename)
+        else {
+            continue;
+        };
+        out.push(Download {
+            owner: owner.clone(),
+            attachment: att.clone(),
+            path,
+            replaces: false,
+        });
+    }
+    out
+}
+
 /// Plans attachment downloads and removals from what every active page
 /// uses. `hold` keeps removals back (a listing did not complete).
 pub fn plan_attachments(
