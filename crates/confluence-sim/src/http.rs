@@ -49,6 +49,11 @@ impl Query {
             .collect()
     }
 
+    /// Every parameter, decoded, in request order.
+    pub fn pairs(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.pairs.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+    }
+
     pub fn flag(&self, name: &str) -> bool {
         matches!(self.get(name), Some("true") | Some("") | Some("1"))
     }
@@ -123,6 +128,9 @@ pub struct Resp {
     /// When non-empty, the body as shared chunks (zero-copy listings);
     /// `body` is then unused.
     pub parts: Vec<Bytes>,
+    /// How many results a listing holds (its `results` array), known where
+    /// it is built, so the network model's per-item cost need not parse it.
+    pub items: Option<u64>,
 }
 
 /// Builds a body from small copied pieces and large shared ones, so a
@@ -180,6 +188,7 @@ impl Resp {
             headers: Vec::new(),
             body: body.into(),
             parts: Vec::new(),
+            items: None,
         };
         r.set("content-type", content_type);
         r
@@ -196,7 +205,23 @@ impl Resp {
             headers: Vec::new(),
             body: Bytes::new(),
             parts: Vec::new(),
+            items: None,
         }
+    }
+
+    /// A 200 listing: `value` as JSON, its `results` array's length kept
+    /// as [`Resp::items`].
+    pub fn listing(value: &serde_json::Value) -> Resp {
+        let items = value["results"].as_array().map(|r| r.len() as u64);
+        let mut r = Resp::json(200, value);
+        r.items = items;
+        r
+    }
+
+    /// Records that this answer lists `n` results.
+    pub fn with_items(mut self, n: usize) -> Resp {
+        self.items = Some(n as u64);
+        self
     }
 
     /// A response whose body is a list of chunks.

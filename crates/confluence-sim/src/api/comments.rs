@@ -318,10 +318,7 @@ pub fn v1_child_comments(ctx: &Ctx, id: &str) -> Resp {
         .iter()
         .map(|c| v1_json(ctx, page, c, &ex))
         .collect();
-    Resp::json(
-        200,
-        &v1_envelope(ctx, results, start, limit, end < items.len()),
-    )
+    Resp::listing(&v1_envelope(ctx, results, start, limit, end < items.len()))
 }
 
 /// A v2 comment (`PageCommentModel`, `PageInlineCommentModel`,

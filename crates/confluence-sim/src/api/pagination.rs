@@ -136,7 +136,7 @@ pub fn v2_list<T: Serialize>(ctx: &Ctx, results: &[T], next: Option<Cursor>) -> 
             base: ctx.base.clone(),
         },
     };
-    let mut resp = Resp::json(200, &body);
+    let mut resp = Resp::json(200, &body).with_items(results.len());
     if let Some(n) = next_url {
         resp.set(
             "Link",
@@ -146,8 +146,9 @@ pub fn v2_list<T: Serialize>(ctx: &Ctx, results: &[T], next: Option<Cursor>) -> 
     resp
 }
 
-/// Finishes a hand-built v2 list body (`{"results":[…]` so far).
-pub fn v2_finish(ctx: &Ctx, mut out: Chunks, next: Option<Cursor>) -> Resp {
+/// Finishes a hand-built v2 list body (`{"results":[…]` so far, `items`
+/// of them).
+pub fn v2_finish(ctx: &Ctx, mut out: Chunks, next: Option<Cursor>, items: usize) -> Resp {
     let next_url = next.map(|c| {
         let q = rewrite_query(&ctx.req.raw_query, &["cursor"], &[("cursor", c.encode())]);
         format!("{}?{}", ctx.req.path, q)
@@ -162,7 +163,8 @@ pub fn v2_finish(ctx: &Ctx, mut out: Chunks, next: Option<Cursor>) -> Resp {
     )
     .ok();
     out.copy(b"}");
-    let mut resp = Resp::chunked(200, "application/json;charset=UTF-8", out.finish());
+    let mut resp =
+        Resp::chunked(200, "application/json;charset=UTF-8", out.finish()).with_items(items);
     if let Some(n) = next_url {
         resp.set(
             "Link",

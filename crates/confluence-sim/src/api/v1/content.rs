@@ -49,7 +49,7 @@ fn paged<T>(
         vec![]
     };
     let more = end < items.len();
-    Resp::json(200, &v1_envelope(ctx, page, start, limit, more))
+    Resp::listing(&v1_envelope(ctx, page, start, limit, more))
 }
 
 /// `GET /content?spaceKey=&title=&type=&status=` (default expand space,history,version).

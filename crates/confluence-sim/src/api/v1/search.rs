@@ -184,7 +184,7 @@ pub fn content_search(ctx: &Ctx) -> Resp {
     let total = r.ids.len();
     if r.comments {
         let results = r.comments_page(ctx, &ex, crate::api::comments::search_result);
-        return Resp::json(200, &envelope(ctx, &r, results, total, vec![]));
+        return Resp::listing(&Value::Object(envelope(ctx, &r, results, total, vec![])));
     }
     let results: Vec<Value> = r
         .page(ctx)
@@ -194,7 +194,7 @@ pub fn content_search(ctx: &Ctx) -> Resp {
             Hit::Attachment(a, _) => attachment_content(ctx, a, a.latest(), &ex),
         })
         .collect();
-    Resp::json(200, &envelope(ctx, &r, results, total, vec![]))
+    Resp::listing(&Value::Object(envelope(ctx, &r, results, total, vec![])))
 }
 
 /// The paging envelope around `results`, which is moved in: `json!` would
@@ -242,7 +242,7 @@ pub fn search(ctx: &Ctx) -> Resp {
             ),
             ("archivedResultCount", json!(0)),
         ];
-        return Resp::json(200, &envelope(ctx, &r, results, total, extra));
+        return Resp::listing(&Value::Object(envelope(ctx, &r, results, total, extra)));
     }
     let results: Vec<Value> = r
         .page(ctx)
@@ -305,7 +305,7 @@ pub fn search(ctx: &Ctx) -> Resp {
         ),
         ("archivedResultCount", json!(0)),
     ];
-    Resp::json(200, &envelope(ctx, &r, results, total, extra))
+    Resp::listing(&Value::Object(envelope(ctx, &r, results, total, extra)))
 }
 
 /// `GET /content/scan?spaceKey=&cursor=&limit=` (Data Center 7.18+; pages only).
@@ -387,5 +387,5 @@ pub fn scan(ctx: &Ctx) -> Resp {
     }
     l.insert("self".into(), json!(format!("{}{}", ctx.base, path)));
     body["_links"] = Value::Object(l);
-    Resp::json(200, &body)
+    Resp::listing(&body)
 }

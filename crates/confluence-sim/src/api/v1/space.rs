@@ -38,7 +38,7 @@ pub fn list(ctx: &Ctx) -> Resp {
     } else {
         vec![]
     };
-    Resp::json(200, &v1_envelope(ctx, page, start, limit, end < all.len()))
+    Resp::listing(&v1_envelope(ctx, page, start, limit, end < all.len()))
 }
 
 /// `GET /space/{key}?expand=homepage,description.plain`
@@ -83,6 +83,7 @@ pub fn content(ctx: &Ctx, key: &str) -> Resp {
     } else {
         vec![]
     };
+    let items = results.len();
     let mut env = v1_envelope(ctx, results, start, limit, end < pages.len());
     env["_links"]["self"] = json!(format!("{}/rest/api/space/{key}/content/page", ctx.base));
     Resp::json(
@@ -94,4 +95,5 @@ pub fn content(ctx: &Ctx, key: &str) -> Resp {
             "_links": {"base": ctx.base, "context": ctx.context}
         }),
     )
+    .with_items(items)
 }

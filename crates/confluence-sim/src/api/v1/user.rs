@@ -42,17 +42,14 @@ pub fn bulk(ctx: &Ctx) -> Resp {
         .filter_map(|k| find(ctx, k))
         .map(|u| user_json(ctx, u))
         .collect();
-    Resp::json(
-        200,
-        &json!({
-            "results": results,
-            "start": 0,
-            "limit": 200,
-            "size": results.len(),
-            "_links": {"base": ctx.base, "context": ctx.context,
-                       "self": format!("{}/rest/api/user/bulk", ctx.base)}
-        }),
-    )
+    Resp::listing(&json!({
+        "results": results,
+        "start": 0,
+        "limit": 200,
+        "size": results.len(),
+        "_links": {"base": ctx.base, "context": ctx.context,
+                   "self": format!("{}/rest/api/user/bulk", ctx.base)}
+    }))
 }
 
 /// `GET /user/current`

@@ -202,7 +202,7 @@ fn list_pages(ctx: &Ctx, kind: NodeKind, source: Source, keep: &dyn Fn(&Node) ->
         out.copy(b"}");
     }
     out.copy(b"]");
-    v2_finish(ctx, out, next)
+    v2_finish(ctx, out, next, picked.len())
 }
 
 /// Lets a cached JSON body be sent without copying it.
