@@ -27,7 +27,9 @@
 //! `CME_BENCH_KEEP=1` keeps the output folder; `CME_BENCH_PAGE_PATH` and
 //! `CME_BENCH_PARENT_PAGE_PATH` run it with path templates; `CME_BENCH_LATENCY_MS`
 //! delays every API request (a real network); `CME_BENCH_CONCURRENCY` sets the
-//! client's requests in flight (default: the program's); `CME_BENCH_TRACE=1` prints
+//! client's requests in flight (default: the program's); `CME_BENCH_NETWORK` turns
+//! on the simulator's network model (`cloud`, `latency_ms=100,max_in_flight=30`);
+//! `CME_BENCH_EXPORT_ONLY=1` runs the export alone; `CME_BENCH_TRACE=1` prints
 //! each phase's progress stages with their times and resident memory (where
 //! the time and the memory go).
 //! `benches/export.rs` remains the export-only benchmark.
@@ -84,10 +86,54 @@ fn main() {
         );
         println!("every API request delayed by {ms} ms");
     }
+    // `CME_BENCH_NETWORK`: the simulator's network model, a preset
+    // (`cloud`), `key=value` fields (`latency_ms=100,max_in_flight=30`) or a
+    // preset then fields (`cloud,latency_ms=200`).
+    if let Ok(spec) = std::env::var("CME_BENCH_NETWORK") {
+        let mut model = serde_json::Map::new();
+        for part in spec.split(',').filter(|p| !p.is_empty()) {
+            match part.split_once('=') {
+                Some((k, v)) => {
+                    let v = match (v.parse::<u64>(), v.parse::<f64>()) {
+                        (Ok(n), _) => json!(n),
+                        (_, Ok(x)) => json!(x),
+                        _ => json!(v),
+                    };
+                    model.insert(k.to_owned(), v);
+                }
+                None => {
+                    model.insert("preset".into(), json!(part));
+                }
+            }
+        }
+        send(
+            "PUT",
+            &format!("{url}/__sim/network"),
+            Some(Value::Object(model)),
+        );
+        println!("network model: {spec}");
+    }
     let dir = std::env::temp_dir().join(format!("cme-bench-sync-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
 
     let export = run_phase("export", &url, &dir);
+    // `CME_BENCH_EXPORT_ONLY`: the export alone (choosing settings on a slow
+    // network, where the sync phases would only add minutes).
+    if std::env::var_os("CME_BENCH_EXPORT_ONLY").is_some() {
+        let p = &export;
+        println!(
+            "export: {:.2} s wall, {:.2} s cme cpu, {} requests, {:.0} MiB RSS, {} failures; network: {}",
+            p.secs,
+            p.client_cpu,
+            p.requests,
+            p.rss_kib as f64 / 1024.0,
+            p.report["failures"],
+            network_line(&p.stats)
+        );
+        std::fs::remove_dir_all(&dir).ok();
+        sim.stop();
+        return;
+    }
     let idle = run_phase("sync", &url, &dir);
     let change = mutate(&url, &info);
     let changed = run_phase("sync", &url, &dir);
@@ -153,6 +199,9 @@ fn main() {
             p.report["failures"],
         );
     }
+    for (name, p) in phases {
+        println!("{name} network: {}", network_line(&p.stats));
+    }
     println!(
         "budgets: export 2⌈N/250⌉+⌈A/250⌉+2A+10 requests; idle ⌈N/250⌉+⌈A/250⌉+5 requests and < {IDLE_SECS} s; 1% sync {CHANGED_BUDGET} requests"
     );
@@ -212,6 +261,17 @@ fn main() {
     sim.stop();
 }
 
+/// The simulator's network counters of a phase: the most requests served
+/// at once, the 429s its in-flight cap answered, the bytes of the answers.
+fn network_line(stats: &Value) -> String {
+    format!(
+        "max in flight {}, throttled {}, {:.1} MB",
+        stats["max_in_flight"],
+        stats["throttled"],
+        stats["bytes"].as_f64().unwrap_or(0.0) / 1e6
+    )
+}
+
 /// CPU seconds (user + system) this process has used so far.
 fn cpu_secs() -> f64 {
     // SAFETY: getrusage only writes the struct it is given.
@@ -232,6 +292,8 @@ struct Phase {
     requests: u64,
     by_route: BTreeMap<String, u64>,
     report: Value,
+    /// The simulator's counters after the phase.
+    stats: Value,
 }
 
 /// Resets the counters, runs `phase` in a child process, reads the counters.
@@ -271,6 +333,7 @@ fn run_phase(phase: &str, url: &str, dir: &Path) -> Phase {
             })
             .unwrap_or_default(),
         report,
+        stats,
     }
 }
 
