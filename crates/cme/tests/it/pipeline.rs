@@ -5,10 +5,12 @@
 use crate::common;
 use cme::state::State;
 use cme::sync::outcome::Outcome;
+use cme_client::{Client, ClientConfig, Credentials, Flavor, RetryPolicy, Secret};
 use common::*;
 use serde_json::json;
 use std::collections::BTreeSet;
 use std::path::Path;
+use std::time::Duration;
 
 /// Every path a run reported as failed, each once (a repeat fails the test).
 fn failed_once(o: &Outcome) -> BTreeSet<String> {
@@ -159,5 +161,61 @@ fn a_download_failing_while_pages_convert_is_reported_once() {
     let downloaded: BTreeSet<String> = rest.attachments.iter().map(|l| l.path.clone()).collect();
     assert_eq!(downloaded, failed, "the next sync downloads exactly those");
     assert_like_fresh(&site.client, &site.out, "pipeline-download-fresh");
+    std::fs::remove_dir_all(&site.out).ok();
+}
+
+/// A client of `sim` sending at most `concurrency` requests at once, with
+/// the tests' quick retries.
+fn client_with(sim: &confluence_sim::SimHandle, concurrency: usize) -> Client {
+    let mut cfg = ClientConfig::new(
+        sim.url(),
+        Flavor::Cloud,
+        Credentials::Basic {
+            email: "sim@example.com".into(),
+            token: Secret::new("sim-token"),
+        },
+    );
+    cfg.max_concurrency = concurrency;
+    cfg.retry = RetryPolicy {
+        max_attempts: Some(11),
+        base_delay: Duration::from_millis(1),
+        max_delay: Duration::from_millis(20),
+        max_retry_after: Duration::from_millis(50),
+        ..RetryPolicy::default()
+    };
+    Client::new(cfg).unwrap()
+}
+
+#[test]
+fn the_default_concurrency_backs_off_under_a_smaller_in_flight_cap() {
+    let site = Site::generated(
+        "pages=600,spaces=1,depth=4,attachments=0.4,body_kb=1,seed=24",
+        "pipeline-cap",
+    );
+    // A server that answers 429 beyond 2 requests at once, far under the
+    // default, slow enough that batches and downloads overlap.
+    site.ctl(
+        "PUT",
+        "/__sim/network",
+        json!({"max_in_flight": 2, "latency_ms": 20}),
+    );
+    let c = client_with(
+        &site.sim,
+        usize::from(cme::cli::connect::DEFAULT_CONCURRENCY),
+    );
+    let o = export(&c, &site.out, false).unwrap();
+    assert!(o.failures.is_empty(), "{:?}", o.failures);
+    let stats = site.ctl("GET", "/__sim/stats", None);
+    let throttled = stats["throttled"].as_u64().unwrap();
+    let requests = stats["requests"].as_u64().unwrap();
+    assert!(throttled > 0, "the cap was never met: {stats}");
+    // Halved on the 429s, the client comes down to the cap: the 429s are a
+    // small part of the requests (at 24 in flight, most would be 429s).
+    assert!(
+        throttled * 3 < requests,
+        "{throttled} of {requests} requests throttled"
+    );
+    site.ctl("DELETE", "/__sim/network", None);
+    assert_like_fresh(&site.client, &site.out, "pipeline-cap-fresh");
     std::fs::remove_dir_all(&site.out).ok();
 }
