@@ -223,6 +223,9 @@ pub(super) fn remove_attachments(
     store: &mut Store,
     out: &mut Outcome,
 ) -> Result<()> {
+    if plan.removals.is_empty() {
+        return Ok(());
+    }
     let pages = live_page_files(store);
     for r in &plan.removals {
         if let Some(path) = &r.path {
