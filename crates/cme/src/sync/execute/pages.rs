@@ -443,3 +443,26 @@ async fn convert_page(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn batches_are_as_few_as_one_per_250_with_the_short_one_first() {
+        let sizes = |n| batches(n).iter().map(|r| r.len()).collect::<Vec<_>>();
+        assert!(batches(0).is_empty());
+        assert_eq!(sizes(100), vec![100]);
+        assert_eq!(sizes(250), vec![250]);
+        assert_eq!(sizes(500), vec![250, 250]);
+        assert_eq!(sizes(600), vec![100, 250, 250]);
+        for n in [1, 249, 251, 999, 1000, 1001, 12_345] {
+            let b = batches(n);
+            assert_eq!(b.len(), n.div_ceil(BODY_BATCH), "{n}");
+            assert_eq!(b[0].start, 0);
+            assert_eq!(b.last().unwrap().end, n);
+            assert!(b.windows(2).all(|w| w[0].end == w[1].start));
+            assert!(b.iter().all(|r| !r.is_empty() && r.len() <= BODY_BATCH));
+        }
+    }
+}

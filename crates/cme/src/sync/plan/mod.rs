@@ -774,6 +774,59 @@ mod tests {
     }
 
     #[test]
+    fn early_downloads_are_new_files_of_recorded_pages_as_the_full_plan_has_them() {
+        let r = remote(
+            site(),
+            vec![("2", "a.png", 2), ("2", "b.png", 1), ("3", "c.png", 1)],
+        );
+        let mut s = synced(&r, &[]);
+        let use_of = |page: &str, file: &str| AttachmentUse {
+            page: PageId::new(page),
+            file: file.into(),
+        };
+        // Page 4 was just written: it uses Guide's a.png and b.png, page 3's
+        // c.png, and a file Confluence does not have.
+        s.pages.get_mut(&PageId::new("4")).unwrap().uses = vec![
+            use_of("2", "a.png"),
+            use_of("2", "b.png"),
+            use_of("3", "c.png"),
+            use_of("2", "gone.png"),
+        ];
+        // Guide has a copy of b.png (a new version is for the full plan);
+        // page 3 has no entry yet (its download would have no record).
+        s.pages
+            .get_mut(&PageId::new("2"))
+            .unwrap()
+            .attachments
+            .insert(
+                "b.png".into(),
+                AttachmentState {
+                    id: "att-2-b.png".into(),
+                    version: Version(0),
+                    output_path: "S/_attachments/2/b.png".into(),
+                },
+            );
+        s.pages.remove(&PageId::new("3"));
+        let early = early_downloads(&r, &s, &PageId::new("4"));
+        let got: Vec<(&str, &str, bool)> = early
+            .iter()
+            .map(|d| (d.owner.as_str(), d.attachment.filename.as_str(), d.replaces))
+            .collect();
+        assert_eq!(got, vec![("2", "a.png", false)]);
+        // The full plan downloads the same file, to the same place.
+        let full = plan_attachments(&r, &s, &LocalFacts::default(), false);
+        let same = full
+            .downloads
+            .iter()
+            .find(|d| d.attachment.filename == "a.png")
+            .unwrap();
+        assert_eq!(same.path, early[0].path);
+        assert_eq!(same.replaces, early[0].replaces);
+        // A page not in the state starts nothing.
+        assert!(early_downloads(&r, &s, &PageId::new("3")).is_empty());
+    }
+
+    #[test]
     fn attachments_follow_versions_and_use() {
         let r = remote(site(), vec![("2", "a.png", 2), ("2", "b.png", 1)]);
         let mut s = synced(&r, &[]);
