@@ -26,8 +26,12 @@
 //! (default `pages=10000,spaces=1,depth=6,attachments=0.2,body_kb=8,seed=7`);
 //! `CME_BENCH_KEEP=1` keeps the output folder; `CME_BENCH_PAGE_PATH` and
 //! `CME_BENCH_PARENT_PAGE_PATH` run it with path templates; `CME_BENCH_LATENCY_MS`
-//! delays every API request (a real network); `CME_BENCH_TRACE=1` prints
-//! each phase's progress stages with their times (where the time goes).
+//! delays every API request (a real network); `CME_BENCH_CONCURRENCY` sets the
+//! client's requests in flight (default: the program's); `CME_BENCH_NETWORK` turns
+//! on the simulator's network model (`cloud`, `latency_ms=100,max_in_flight=30`);
+//! `CME_BENCH_EXPORT_ONLY=1` runs the export alone; `CME_BENCH_TRACE=1` prints
+//! each phase's progress stages with their times and resident memory (where
+//! the time and the memory go).
 //! `benches/export.rs` remains the export-only benchmark.
 use cme::options::template::{Kind, PathTemplate};
 use cme::sync::Selection;
@@ -82,10 +86,54 @@ fn main() {
         );
         println!("every API request delayed by {ms} ms");
     }
+    // `CME_BENCH_NETWORK`: the simulator's network model, a preset
+    // (`cloud`), `key=value` fields (`latency_ms=100,max_in_flight=30`) or a
+    // preset then fields (`cloud,latency_ms=200`).
+    if let Ok(spec) = std::env::var("CME_BENCH_NETWORK") {
+        let mut model = serde_json::Map::new();
+        for part in spec.split(',').filter(|p| !p.is_empty()) {
+            match part.split_once('=') {
+                Some((k, v)) => {
+                    let v = match (v.parse::<u64>(), v.parse::<f64>()) {
+                        (Ok(n), _) => json!(n),
+                        (_, Ok(x)) => json!(x),
+                        _ => json!(v),
+                    };
+                    model.insert(k.to_owned(), v);
+                }
+                None => {
+                    model.insert("preset".into(), json!(part));
+                }
+            }
+        }
+        send(
+            "PUT",
+            &format!("{url}/__sim/network"),
+            Some(Value::Object(model)),
+        );
+        println!("network model: {spec}");
+    }
     let dir = std::env::temp_dir().join(format!("cme-bench-sync-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
 
     let export = run_phase("export", &url, &dir);
+    // `CME_BENCH_EXPORT_ONLY`: the export alone (choosing settings on a slow
+    // network, where the sync phases would only add minutes).
+    if std::env::var_os("CME_BENCH_EXPORT_ONLY").is_some() {
+        let p = &export;
+        println!(
+            "export: {:.2} s wall, {:.2} s cme cpu, {} requests, {:.0} MiB RSS, {} failures; network: {}",
+            p.secs,
+            p.client_cpu,
+            p.requests,
+            p.rss_kib as f64 / 1024.0,
+            p.report["failures"],
+            network_line(&p.stats)
+        );
+        std::fs::remove_dir_all(&dir).ok();
+        sim.stop();
+        return;
+    }
     let idle = run_phase("sync", &url, &dir);
     let change = mutate(&url, &info);
     let changed = run_phase("sync", &url, &dir);
@@ -151,6 +199,9 @@ fn main() {
             p.report["failures"],
         );
     }
+    for (name, p) in phases {
+        println!("{name} network: {}", network_line(&p.stats));
+    }
     println!(
         "budgets: export 2⌈N/250⌉+⌈A/250⌉+2A+10 requests; idle ⌈N/250⌉+⌈A/250⌉+5 requests and < {IDLE_SECS} s; 1% sync {CHANGED_BUDGET} requests"
     );
@@ -210,6 +261,17 @@ fn main() {
     sim.stop();
 }
 
+/// The simulator's network counters of a phase: the most requests served
+/// at once, the 429s its in-flight cap answered, the bytes of the answers.
+fn network_line(stats: &Value) -> String {
+    format!(
+        "max in flight {}, throttled {}, {:.1} MB",
+        stats["max_in_flight"],
+        stats["throttled"],
+        stats["bytes"].as_f64().unwrap_or(0.0) / 1e6
+    )
+}
+
 /// CPU seconds (user + system) this process has used so far.
 fn cpu_secs() -> f64 {
     // SAFETY: getrusage only writes the struct it is given.
@@ -230,6 +292,8 @@ struct Phase {
     requests: u64,
     by_route: BTreeMap<String, u64>,
     report: Value,
+    /// The simulator's counters after the phase.
+    stats: Value,
 }
 
 /// Resets the counters, runs `phase` in a child process, reads the counters.
@@ -269,20 +333,26 @@ fn run_phase(phase: &str, url: &str, dir: &Path) -> Phase {
             })
             .unwrap_or_default(),
         report,
+        stats,
     }
 }
 
 /// The child: one export or sync into `dir`; prints the outcome as JSON.
 fn child(phase: &str, url: &str, dir: &Path) {
-    let client = Client::new(ClientConfig::new(
+    let mut cfg = ClientConfig::new(
         url,
         Flavor::Cloud,
         Credentials::Basic {
             email: EMAIL.into(),
             token: Secret::new(TOKEN),
         },
-    ))
-    .unwrap();
+    );
+    // The program's default, or `CME_BENCH_CONCURRENCY`.
+    cfg.max_concurrency = std::env::var("CME_BENCH_CONCURRENCY")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(usize::from(cme::cli::connect::DEFAULT_CONCURRENCY));
+    let client = Client::new(cfg).unwrap();
     let start = match phase {
         "export" => Start::Export {
             scope: Selection::AllSpaces.scope(),
@@ -314,7 +384,10 @@ fn child(phase: &str, url: &str, dir: &Path) {
     // the time goes.
     let trace = std::env::var_os("CME_BENCH_TRACE").is_some();
     let progress: std::sync::Arc<dyn cme::cli::progress::Progress + Send + Sync> = if trace {
-        cme::cli::progress::for_stderr(cme::cli::progress::Display::Lines)
+        std::sync::Arc::new(WithRss {
+            inner: cme::cli::progress::for_stderr(cme::cli::progress::Display::Lines),
+            started,
+        })
     } else {
         std::sync::Arc::new(cme::cli::progress::Silent)
     };
@@ -356,6 +429,60 @@ fn child(phase: &str, url: &str, dir: &Path) {
             "held_deletions": report.held_deletions,
         })
     );
+}
+
+/// Resident memory now and at its peak (VmRSS, VmHWM), in KiB.
+fn rss_now_and_peak() -> (u64, u64) {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    (field("VmRSS:"), field("VmHWM:"))
+}
+
+/// With `CME_BENCH_TRACE`: the progress lines, each phase and status also
+/// with the time and the memory so far (where the memory goes).
+struct WithRss {
+    inner: std::sync::Arc<dyn cme::cli::progress::Progress + Send + Sync>,
+    started: Instant,
+}
+
+impl WithRss {
+    fn mark(&self, what: &str) {
+        let (now, peak) = rss_now_and_peak();
+        eprintln!(
+            "  [{:8.3} s] rss {:6.0} MiB (peak {:6.0}) {what}",
+            self.started.elapsed().as_secs_f64(),
+            now as f64 / 1024.0,
+            peak as f64 / 1024.0
+        );
+    }
+}
+
+impl cme::cli::progress::Progress for WithRss {
+    fn phase(&self, phase: cme::cli::progress::Phase, total: u64) {
+        self.mark(&format!("phase {} ({total})", phase.label()));
+        self.inner.phase(phase, total);
+    }
+    fn status(&self, text: &str) {
+        self.mark(text);
+        self.inner.status(text);
+    }
+    fn advance(&self, items: u64, bytes: u64) {
+        self.inner.advance(items, bytes);
+    }
+    fn throttled(&self, wait: std::time::Duration) {
+        self.inner.throttled(wait);
+    }
+    fn finish(&self) {
+        self.mark("finish");
+        self.inner.finish();
+    }
 }
 
 /// What `mutate` changed.

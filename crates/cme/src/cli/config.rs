@@ -77,7 +77,7 @@ pub const SETTINGS: &[SettingInfo] = &[
         name: "concurrency",
         allowed: "a number from 1 to 64",
         env: None,
-        default: Some("8"),
+        default: Some("24"),
     },
     SettingInfo {
         name: "link-style",

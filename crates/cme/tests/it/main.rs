@@ -23,6 +23,7 @@ mod messages;
 mod mirror;
 mod names;
 mod partition;
+mod pipeline;
 mod python_forms;
 mod quiet;
 mod reports;

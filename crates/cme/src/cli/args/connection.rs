@@ -28,7 +28,7 @@ pub struct ConnectionArgs {
     /// Send no credentials (public sites that allow anonymous reading)
     #[arg(long)]
     pub anonymous: bool,
-    /// Requests in flight at once [default: 8]
+    /// Requests in flight at once [default: 24]
     #[arg(long, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub concurrency: Option<u16>,
     /// Seconds a failing request (429, 5xx, a dropped connection) is retried

@@ -1,8 +1,9 @@
 //! The executor: applies a [`Plan`], deciding nothing of its own. Pages are
-//! fetched in batches of 250 (the next batch is in flight while this one is
-//! converted), converted, written atomically and journaled one by one;
-//! attachments follow (their plan needs the pages' new Markdown); deletions
-//! come last. An item that fails is reported and keeps its old entry, so
+//! fetched in batches of up to 250 (several batches in flight while one is
+//! converted), converted, written atomically and journaled one by one; a
+//! written page's new attachments download meanwhile, the rest after the
+//! pages (their plan needs the pages' new Markdown); deletions come last,
+//! once every download has landed. An item that fails is reported and keeps its old entry, so
 //! the next sync retries it; the run goes on.
 mod attachments;
 mod ctx;
@@ -12,7 +13,7 @@ mod reports;
 mod sidecars;
 mod users;
 
-use attachments::{download, remove_attachments};
+use attachments::{Downloads, remove_attachments};
 pub use ctx::Exec;
 pub use remove::remove_file;
 use remove::{delete_pages, remove_stale};
@@ -45,7 +46,10 @@ pub async fn execute(
         });
     }
     settle_pending(ex, store, out, true)?;
-    write_pages(ex, remote, plan, store, out).await?;
+    // Dropped on the way out (an interruption, an error), the downloads
+    // still under way stop.
+    let mut downloads = Downloads::new();
+    write_pages(ex, remote, plan, store, out, &mut downloads).await?;
     if out.interrupted {
         return Ok(());
     }
@@ -59,7 +63,7 @@ pub async fn execute(
     out.missing_attachments = atts.missing.clone();
     out.refused
         .extend(atts.refused.iter().map(ToString::to_string));
-    download(ex, &atts, store, out).await?;
+    downloads.finish(ex, &atts, store, out).await?;
     if out.interrupted {
         return Ok(());
     }

@@ -181,18 +181,33 @@ pub(super) async fn fetch_comment_bodies(
     remote: &Remote,
     chunk: &[PageWrite],
 ) -> Option<HashMap<CommentId, String>> {
-    let Some(pc) = remote.comments.as_ref().filter(|c| c.complete) else {
-        return Some(HashMap::new());
-    };
-    let ids: Vec<CommentId> = chunk
-        .iter()
-        .flat_map(|w| pc.kept(&w.id))
-        .map(|c| c.id.clone())
-        .collect();
+    comment_bodies(ex.client, comment_ids(remote, chunk)).await
+}
+
+/// The comments whose bodies the chunk's sidecars show (`None`: no
+/// complete comments listing, so none are shown anew).
+pub(super) fn comment_ids(remote: &Remote, chunk: &[PageWrite]) -> Option<Vec<CommentId>> {
+    let pc = remote.comments.as_ref().filter(|c| c.complete)?;
+    Some(
+        chunk
+            .iter()
+            .flat_map(|w| pc.kept(&w.id))
+            .map(|c| c.id.clone())
+            .collect(),
+    )
+}
+
+/// The bodies of `ids` (50 per request); `None` when they could not be
+/// fetched.
+pub(super) async fn comment_bodies(
+    client: &cme_client::Client,
+    ids: Option<Vec<CommentId>>,
+) -> Option<HashMap<CommentId, String>> {
+    let ids = ids.unwrap_or_default();
     if ids.is_empty() {
         return Some(HashMap::new());
     }
-    match ex.client.comment_bodies(&ids).await {
+    match client.comment_bodies(&ids).await {
         Ok(b) => Some(b),
         Err(e) => {
             tracing::warn!("cannot fetch comment bodies: {}", chain(&e));

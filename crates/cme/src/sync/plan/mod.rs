@@ -274,6 +274,63 @@ fn all_listed(remote: &Remote, state: &State) -> Vec<AttachmentUse> {
     out
 }
 
+/// Downloads that can start as soon as `page` is written, before the pages
+/// after it: the files its entry in `state` uses (with `--attachments all`,
+/// also every file listed for it) that no page has a copy of, owned by a
+/// page the state has an entry for (where the download is recorded).
+/// [`plan_attachments`] would plan each of them the same way: a file with
+/// no stored copy is always downloaded, as new, to the layout's path, so
+/// starting it early changes only when. The rest (new versions, moves,
+/// files of pages not written yet) waits for the plan after all pages.
+pub fn early_downloads(remote: &Remote, state: &State, page: &PageId) -> Vec<Download> {
+    let mode = remote.layout.options().attachments;
+    let Some(ps) = state.pages.get(page) else {
+        return Vec::new();
+    };
+    if mode == AttachmentMode::None
+        || ps.status != TrackedStatus::Active
+        || remote.layout.get(page).is_none()
+    {
+        return Vec::new();
+    }
+    let listed = match mode {
+        AttachmentMode::All => remote.attachments.get(page).map_or(&[][..], Vec::as_slice),
+        _ => &[],
+    };
+    let own = listed.iter().map(|a| (page, a.filename.as_str()));
+    let uses = ps.uses.iter().map(|u| (&u.page, u.file.as_str()));
+    let mut out: Vec<Download> = Vec::new();
+    for (owner, file) in own.chain(uses) {
+        let Some(stored) = state.pages.get(owner) else {
+            continue;
+        };
+        if stored.attachments.contains_key(file)
+            || out
+                .iter()
+                .any(|d| &d.owner == owner && d.attachment.filename == file)
+        {
+            continue;
+        }
+        let (Some(att), Some(placed)) = (find(remote, owner, file), remote.layout.get(owner))
+        else {
+            continue;
+        };
+        let Some(path) = remote
+            .layout
+            .attachment_path(&placed.meta.id, &att.filename)
+        else {
+            continue;
+        };
+        out.push(Download {
+            owner: owner.clone(),
+            attachment: att.clone(),
+            path,
+            replaces: false,
+        });
+    }
+    out
+}
+
 /// Plans attachment downloads and removals from what every active page
 /// uses. `hold` keeps removals back (a listing did not complete).
 pub fn plan_attachments(
@@ -714,6 +771,59 @@ mod tests {
         let p = go(&r, &s);
         assert_eq!(reasons(&p), vec![("2".into(), Reason::Restored)]);
         assert_eq!(p.writes[0].kind(), ChangeKind::New);
+    }
+
+    #[test]
+    fn early_downloads_are_new_files_of_recorded_pages_as_the_full_plan_has_them() {
+        let r = remote(
+            site(),
+            vec![("2", "a.png", 2), ("2", "b.png", 1), ("3", "c.png", 1)],
+        );
+        let mut s = synced(&r, &[]);
+        let use_of = |page: &str, file: &str| AttachmentUse {
+            page: PageId::new(page),
+            file: file.into(),
+        };
+        // Page 4 was just written: it uses Guide's a.png and b.png, page 3's
+        // c.png, and a file Confluence does not have.
+        s.pages.get_mut(&PageId::new("4")).unwrap().uses = vec![
+            use_of("2", "a.png"),
+            use_of("2", "b.png"),
+            use_of("3", "c.png"),
+            use_of("2", "gone.png"),
+        ];
+        // Guide has a copy of b.png (a new version is for the full plan);
+        // page 3 has no entry yet (its download would have no record).
+        s.pages
+            .get_mut(&PageId::new("2"))
+            .unwrap()
+            .attachments
+            .insert(
+                "b.png".into(),
+                AttachmentState {
+                    id: "att-2-b.png".into(),
+                    version: Version(0),
+                    output_path: "S/_attachments/2/b.png".into(),
+                },
+            );
+        s.pages.remove(&PageId::new("3"));
+        let early = early_downloads(&r, &s, &PageId::new("4"));
+        let got: Vec<(&str, &str, bool)> = early
+            .iter()
+            .map(|d| (d.owner.as_str(), d.attachment.filename.as_str(), d.replaces))
+            .collect();
+        assert_eq!(got, vec![("2", "a.png", false)]);
+        // The full plan downloads the same file, to the same place.
+        let full = plan_attachments(&r, &s, &LocalFacts::default(), false);
+        let same = full
+            .downloads
+            .iter()
+            .find(|d| d.attachment.filename == "a.png")
+            .unwrap();
+        assert_eq!(same.path, early[0].path);
+        assert_eq!(same.replaces, early[0].replaces);
+        // A page not in the state starts nothing.
+        assert!(early_downloads(&r, &s, &PageId::new("3")).is_empty());
     }
 
     #[test]

@@ -1,0 +1,221 @@
+//! The executor's pipeline: several body batches in flight while pages
+//! convert, attachments downloading meanwhile. Interrupted, failing or
+//! not, a run ends as the one-batch-at-a-time run did: the same files,
+//! each failure reported once, and a state the next sync finishes.
+use crate::common;
+use cme::state::State;
+use cme::sync::outcome::Outcome;
+use cme_client::{Client, ClientConfig, Credentials, Flavor, RetryPolicy, Secret};
+use common::*;
+use serde_json::json;
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::time::Duration;
+
+/// Every path a run reported as failed, each once (a repeat fails the test).
+fn failed_once(o: &Outcome) -> BTreeSet<String> {
+    let mut seen = BTreeSet::new();
+    for f in &o.failures {
+        assert!(seen.insert(f.path.clone()), "{} reported twice", f.path);
+    }
+    seen
+}
+
+/// `out` holds exactly the files of a fresh export of every space.
+fn assert_like_fresh(c: &cme_client::Client, out: &Path, name: &str) {
+    let fresh = tmp(name);
+    let o = export(c, &fresh, false).unwrap();
+    assert!(o.failures.is_empty(), "{:?}", o.failures);
+    let (a, b) = (content(out), content(&fresh));
+    assert_eq!(
+        a.keys().collect::<Vec<_>>(),
+        b.keys().collect::<Vec<_>>(),
+        "same files"
+    );
+    for (k, v) in &a {
+        assert!(v == &b[k], "{k} differs from a fresh export");
+    }
+    std::fs::remove_dir_all(&fresh).ok();
+}
+
+#[test]
+fn an_export_interrupted_with_batches_in_flight_is_finished_by_a_sync() {
+    // 1,100 pages: five batches (100, then 250s), with downloads; every
+    // request slow enough that several batches are on their way.
+    let site = Site::generated(
+        "pages=1100,spaces=1,depth=4,attachments=0.3,body_kb=1,seed=21",
+        "pipeline-interrupt",
+    );
+    site.ctl("PUT", "/__sim/faults", json!({"latency_ms": 5}));
+    let req = request(&site.out, all_spaces());
+    let cancel = req.cancel.clone();
+    let seen = std::cell::Cell::new(0);
+    let o = run_with(&site.client, req, &|msg| {
+        if msg.starts_with("wrote") {
+            seen.set(seen.get() + 1);
+            // Inside the second batch: later ones are in flight.
+            if seen.get() == 180 {
+                cancel.cancel();
+            }
+        }
+    })
+    .unwrap();
+    assert!(o.interrupted);
+    let state = State::load(&site.out).unwrap().unwrap();
+    assert!(
+        (180..1100).contains(&state.pages.len()),
+        "the pages written are recorded: {}",
+        state.pages.len()
+    );
+    assert!(!site.out.join(".cme-state.journal").exists());
+    site.ctl("DELETE", "/__sim/faults", None);
+    let rest = sync(&site.client, &site.out).unwrap();
+    assert!(rest.failures.is_empty(), "{:?}", rest.failures);
+    assert_eq!(rest.page_counts.new + state.pages.len(), 1100);
+    assert_like_fresh(&site.client, &site.out, "pipeline-interrupt-fresh");
+    std::fs::remove_dir_all(&site.out).ok();
+}
+
+#[test]
+fn a_failed_body_batch_among_concurrent_ones_fails_only_its_pages() {
+    let site = Site::generated(
+        "pages=800,spaces=1,depth=4,attachments=0,body_kb=1,seed=22",
+        "pipeline-batch",
+    );
+    // Every body request naming this page fails (after the client's retries).
+    let victim = "1000400";
+    site.ctl(
+        "PUT",
+        "/__sim/faults",
+        json!({"error_rate": 1.0, "error_statuses": [500], "only_matching": victim}),
+    );
+    let o = export(&site.client, &site.out, false).unwrap();
+    let failed = failed_once(&o);
+    let (body, other): (Vec<_>, Vec<_>) = o
+        .failures
+        .iter()
+        .partition(|f| f.reason.starts_with("cannot fetch its body"));
+    // One batch: 50 (800 = 50 + 3 × 250) or 250 pages, no more; besides,
+    // only pages that include the victim.
+    assert!(
+        body.len() == 50 || body.len() == 250,
+        "{} pages failed: {:?}",
+        body.len(),
+        o.failures.first()
+    );
+    assert!(
+        other
+            .iter()
+            .all(|f| f.reason.starts_with("cannot fetch a page it includes")),
+        "{other:?}"
+    );
+    assert_eq!(
+        written(&o) + failed.len(),
+        800,
+        "every other page is written"
+    );
+    let state = State::load(&site.out).unwrap().unwrap();
+    assert!(
+        state
+            .pages
+            .values()
+            .all(|p| !failed.contains(&p.output_path)),
+        "a failed page is not recorded"
+    );
+    site.ctl("DELETE", "/__sim/faults", None);
+    let rest = sync(&site.client, &site.out).unwrap();
+    assert!(rest.failures.is_empty(), "{:?}", rest.failures);
+    assert_eq!(
+        rest.page_counts.new,
+        failed.len(),
+        "the next sync writes them"
+    );
+    assert_like_fresh(&site.client, &site.out, "pipeline-batch-fresh");
+    std::fs::remove_dir_all(&site.out).ok();
+}
+
+#[test]
+fn a_download_failing_while_pages_convert_is_reported_once() {
+    let site = Site::generated(
+        "pages=700,spaces=1,depth=4,attachments=0.4,body_kb=1,seed=23",
+        "pipeline-download",
+    );
+    // Every download fails; the pages still convert and land.
+    site.ctl(
+        "PUT",
+        "/__sim/faults",
+        json!({"error_rate": 1.0, "error_statuses": [500], "only_matching": "/download"}),
+    );
+    let o = export(&site.client, &site.out, false).unwrap();
+    assert_eq!(written(&o), 700);
+    let failed = failed_once(&o);
+    assert!(!failed.is_empty(), "no download was tried");
+    assert!(
+        failed.iter().all(|p| p.contains("/_attachments/")),
+        "{failed:?}"
+    );
+    assert_eq!(o.attachment_counts.new, 0);
+    site.ctl("DELETE", "/__sim/faults", None);
+    let rest = sync(&site.client, &site.out).unwrap();
+    assert!(rest.failures.is_empty(), "{:?}", rest.failures);
+    let downloaded: BTreeSet<String> = rest.attachments.iter().map(|l| l.path.clone()).collect();
+    assert_eq!(downloaded, failed, "the next sync downloads exactly those");
+    assert_like_fresh(&site.client, &site.out, "pipeline-download-fresh");
+    std::fs::remove_dir_all(&site.out).ok();
+}
+
+/// A client of `sim` sending at most `concurrency` requests at once, with
+/// the tests' quick retries.
+fn client_with(sim: &confluence_sim::SimHandle, concurrency: usize) -> Client {
+    let mut cfg = ClientConfig::new(
+        sim.url(),
+        Flavor::Cloud,
+        Credentials::Basic {
+            email: "sim@example.com".into(),
+            token: Secret::new("sim-token"),
+        },
+    );
+    cfg.max_concurrency = concurrency;
+    cfg.retry = RetryPolicy {
+        max_attempts: Some(11),
+        base_delay: Duration::from_millis(1),
+        max_delay: Duration::from_millis(20),
+        max_retry_after: Duration::from_millis(50),
+        ..RetryPolicy::default()
+    };
+    Client::new(cfg).unwrap()
+}
+
+#[test]
+fn the_default_concurrency_backs_off_under_a_smaller_in_flight_cap() {
+    let site = Site::generated(
+        "pages=600,spaces=1,depth=4,attachments=0.4,body_kb=1,seed=24",
+        "pipeline-cap",
+    );
+    // A server that answers 429 beyond 2 requests at once, far under the
+    // default, slow enough that batches and downloads overlap.
+    site.ctl(
+        "PUT",
+        "/__sim/network",
+        json!({"max_in_flight": 2, "latency_ms": 20}),
+    );
+    let c = client_with(
+        &site.sim,
+        usize::from(cme::cli::connect::DEFAULT_CONCURRENCY),
+    );
+    let o = export(&c, &site.out, false).unwrap();
+    assert!(o.failures.is_empty(), "{:?}", o.failures);
+    let stats = site.ctl("GET", "/__sim/stats", None);
+    let throttled = stats["throttled"].as_u64().unwrap();
+    let requests = stats["requests"].as_u64().unwrap();
+    assert!(throttled > 0, "the cap was never met: {stats}");
+    // Halved on the 429s, the client comes down to the cap: the 429s are a
+    // small part of the requests (at 24 in flight, most would be 429s).
+    assert!(
+        throttled * 3 < requests,
+        "{throttled} of {requests} requests throttled"
+    );
+    site.ctl("DELETE", "/__sim/network", None);
+    assert_like_fresh(&site.client, &site.out, "pipeline-cap-fresh");
+    std::fs::remove_dir_all(&site.out).ok();
+}
