@@ -270,98 +270,6 @@ pub fn url_path(path: &str) -> String {
     out
 }
 
-#[cfg(test)]
-mod tests {
-    use super::report_spaces;
-    use cme_client::SpaceKey;
-
-    #[test]
-    fn cloud_sites_link_jira_on_the_same_site() {
-        use super::cloud_jira;
-        assert_eq!(
-            cloud_jira("https://acme.atlassian.net/wiki").as_deref(),
-            Some("https://acme.atlassian.net")
-        );
-        assert_eq!(cloud_jira("https://confluence.acme.org/wiki"), None);
-        assert_eq!(cloud_jira("http://acme.atlassian.net/wiki"), None);
-        assert_eq!(cloud_jira("https://acme.atlassian.net"), None);
-    }
-
-    #[test]
-    fn a_report_depends_on_the_labels_its_cql_requires() {
-        use super::report_labels;
-        let l = |v: &[&str]| Some(v.iter().map(|s| s.to_string()).collect::<Vec<_>>());
-        assert_eq!(
-            report_labels("label = \"decision\" and space = currentSpace()"),
-            l(&["decision"])
-        );
-        assert_eq!(
-            report_labels("label in (\"b\", a) and type = page"),
-            l(&["a", "b"])
-        );
-        assert_eq!(report_labels("LABEL = Adr"), l(&["adr"]));
-        // A disjunction, a negation or no label clause: any page.
-        assert_eq!(report_labels("label = a or title ~ x"), None);
-        assert_eq!(report_labels("label = a and not label = b"), None);
-        assert_eq!(report_labels("label != a"), None);
-        assert_eq!(report_labels("space = X"), None);
-        // Inside quotes, `or` is text.
-        assert_eq!(
-            report_labels("label = a and title = \"this or that\""),
-            l(&["a"])
-        );
-    }
-
-    #[test]
-    fn a_report_depends_on_the_spaces_its_cql_names() {
-        let cur = SpaceKey::new("DEMO");
-        let keys = |v: &[&str]| Some(v.iter().map(|k| SpaceKey::new(*k)).collect::<Vec<_>>());
-        assert_eq!(
-            report_spaces("label = \"x\" and space = currentSpace()", &cur),
-            keys(&["DEMO"])
-        );
-        assert_eq!(
-            report_spaces("space = \"OPS\" AND label = a", &cur),
-            keys(&["OPS"])
-        );
-        assert_eq!(
-            report_spaces("SPACE in (B, \"A\") and label = a", &cur),
-            keys(&["A", "B"])
-        );
-        assert_eq!(
-            report_spaces("space = currentSpace ( )", &cur),
-            keys(&["DEMO"])
-        );
-        // None named, or a clause not read: every space.
-        assert_eq!(report_spaces("label = \"decision\"", &cur), None);
-        assert_eq!(report_spaces("space != OPS and label = x", &cur), None);
-        assert_eq!(report_spaces("space.type = global", &cur), None);
-        // A word that only contains `space` is not the field.
-        assert_eq!(report_spaces("title ~ \"workspace = X\"", &cur), None);
-        assert_eq!(report_spaces("title ~ \"my space = X\"", &cur), None);
-    }
-
-    use super::url_path;
-
-    #[test]
-    fn encodes_what_would_break_a_link() {
-        assert_eq!(
-            url_path("../Q&A: 100% #1?.md"),
-            "../Q&A:%20100%25%20%231%3F.md"
-        );
-        assert_eq!(url_path("日本語/(x).md"), "日本語/%28x%29.md");
-        // Never a scheme.
-        assert_eq!(
-            url_path("javascript:alert(1).md"),
-            "./javascript:alert%281%29.md"
-        );
-        assert_eq!(url_path("data:x/y.md"), "./data:x/y.md");
-        assert_eq!(url_path("javascript&colon;x.md"), "./javascript&colon;x.md");
-        assert_eq!(url_path("../a:b.md"), "../a:b.md");
-        assert_eq!(url_path("/DEMO/a:b.md"), "/DEMO/a:b.md");
-    }
-}
-
 /// On Atlassian Cloud, Jira lives on the same site as Confluence
 /// (`https://x.atlassian.net/browse/KEY`): the Jira site when none is
 /// configured. Elsewhere (Data Center) it cannot be guessed.
@@ -465,7 +373,7 @@ pub fn report_spaces(cql: &str, current: &SpaceKey) -> Option<Vec<SpaceKey>> {
             let inner = rest[2..].trim_start()[1..].split(')').next()?;
             inner
                 .split(',')
-                .map(|v| first_value(v))
+                .map(first_value)
                 .collect::<Option<Vec<_>>>()?
         } else {
             // `space != X`, `space.type = …`, a word in a title: unread.
@@ -507,4 +415,96 @@ fn first_value(v: &str) -> Option<String> {
         .take_while(|c| c.is_alphanumeric() || matches!(c, '~' | '_' | '-'))
         .collect();
     (!word.is_empty()).then_some(word)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::report_spaces;
+    use cme_client::SpaceKey;
+
+    #[test]
+    fn cloud_sites_link_jira_on_the_same_site() {
+        use super::cloud_jira;
+        assert_eq!(
+            cloud_jira("https://acme.atlassian.net/wiki").as_deref(),
+            Some("https://acme.atlassian.net")
+        );
+        assert_eq!(cloud_jira("https://confluence.acme.org/wiki"), None);
+        assert_eq!(cloud_jira("http://acme.atlassian.net/wiki"), None);
+        assert_eq!(cloud_jira("https://acme.atlassian.net"), None);
+    }
+
+    #[test]
+    fn a_report_depends_on_the_labels_its_cql_requires() {
+        use super::report_labels;
+        let l = |v: &[&str]| Some(v.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+        assert_eq!(
+            report_labels("label = \"decision\" and space = currentSpace()"),
+            l(&["decision"])
+        );
+        assert_eq!(
+            report_labels("label in (\"b\", a) and type = page"),
+            l(&["a", "b"])
+        );
+        assert_eq!(report_labels("LABEL = Adr"), l(&["adr"]));
+        // A disjunction, a negation or no label clause: any page.
+        assert_eq!(report_labels("label = a or title ~ x"), None);
+        assert_eq!(report_labels("label = a and not label = b"), None);
+        assert_eq!(report_labels("label != a"), None);
+        assert_eq!(report_labels("space = X"), None);
+        // Inside quotes, `or` is text.
+        assert_eq!(
+            report_labels("label = a and title = \"this or that\""),
+            l(&["a"])
+        );
+    }
+
+    #[test]
+    fn a_report_depends_on_the_spaces_its_cql_names() {
+        let cur = SpaceKey::new("DEMO");
+        let keys = |v: &[&str]| Some(v.iter().map(|k| SpaceKey::new(*k)).collect::<Vec<_>>());
+        assert_eq!(
+            report_spaces("label = \"x\" and space = currentSpace()", &cur),
+            keys(&["DEMO"])
+        );
+        assert_eq!(
+            report_spaces("space = \"OPS\" AND label = a", &cur),
+            keys(&["OPS"])
+        );
+        assert_eq!(
+            report_spaces("SPACE in (B, \"A\") and label = a", &cur),
+            keys(&["A", "B"])
+        );
+        assert_eq!(
+            report_spaces("space = currentSpace ( )", &cur),
+            keys(&["DEMO"])
+        );
+        // None named, or a clause not read: every space.
+        assert_eq!(report_spaces("label = \"decision\"", &cur), None);
+        assert_eq!(report_spaces("space != OPS and label = x", &cur), None);
+        assert_eq!(report_spaces("space.type = global", &cur), None);
+        // A word that only contains `space` is not the field.
+        assert_eq!(report_spaces("title ~ \"workspace = X\"", &cur), None);
+        assert_eq!(report_spaces("title ~ \"my space = X\"", &cur), None);
+    }
+
+    use super::url_path;
+
+    #[test]
+    fn encodes_what_would_break_a_link() {
+        assert_eq!(
+            url_path("../Q&A: 100% #1?.md"),
+            "../Q&A:%20100%25%20%231%3F.md"
+        );
+        assert_eq!(url_path("日本語/(x).md"), "日本語/%28x%29.md");
+        // Never a scheme.
+        assert_eq!(
+            url_path("javascript:alert(1).md"),
+            "./javascript:alert%281%29.md"
+        );
+        assert_eq!(url_path("data:x/y.md"), "./data:x/y.md");
+        assert_eq!(url_path("javascript&colon;x.md"), "./javascript&colon;x.md");
+        assert_eq!(url_path("../a:b.md"), "../a:b.md");
+        assert_eq!(url_path("/DEMO/a:b.md"), "/DEMO/a:b.md");
+    }
 }

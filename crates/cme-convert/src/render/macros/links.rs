@@ -569,32 +569,6 @@ pub(crate) fn strip_links(inl: &mut Vec<Inline>) {
     *inl = out;
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn confluence_urls() {
-        assert!(matches!(
-            parse_confluence_url("https://x/wiki/pages/viewpage.action?pageId=123"),
-            Some(ConfluenceTarget::Page(PageRef::Id(ContentId(ref s)))) if s == "123"
-        ));
-        assert!(matches!(
-            parse_confluence_url("/display/DOC/My+Page"),
-            Some(ConfluenceTarget::Page(PageRef::Title { ref title, .. })) if title == "My Page"
-        ));
-        assert!(matches!(
-            parse_confluence_url("https://s.atlassian.net/wiki/spaces/QM/pages/1454342158/Identity+Providers#x"),
-            Some(ConfluenceTarget::Page(PageRef::Id(ContentId(ref s)))) if s == "1454342158"
-        ));
-        assert!(matches!(
-            parse_confluence_url("/download/attachments/42/a%20b.png?version=1"),
-            Some(ConfluenceTarget::Attachment(AttachmentRef { ref filename, .. })) if filename == "a b.png"
-        ));
-        assert!(parse_confluence_url("https://example.com/x").is_none());
-    }
-}
-
 /// Confluence content with no Markdown form that a link (a Smart Link card)
 /// points at: `(kind, id)` for `…/whiteboard/ID`, `…/database/ID` and
 /// `…/embed/ID` paths (Cloud's whiteboards, databases and Smart Link
@@ -620,4 +594,30 @@ fn capitalised(word: &str) -> String {
     c.next()
         .map(|f| f.to_uppercase().chain(c).collect())
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn confluence_urls() {
+        assert!(matches!(
+            parse_confluence_url("https://x/wiki/pages/viewpage.action?pageId=123"),
+            Some(ConfluenceTarget::Page(PageRef::Id(ContentId(ref s)))) if s == "123"
+        ));
+        assert!(matches!(
+            parse_confluence_url("/display/DOC/My+Page"),
+            Some(ConfluenceTarget::Page(PageRef::Title { ref title, .. })) if title == "My Page"
+        ));
+        assert!(matches!(
+            parse_confluence_url("https://s.atlassian.net/wiki/spaces/QM/pages/1454342158/Identity+Providers#x"),
+            Some(ConfluenceTarget::Page(PageRef::Id(ContentId(ref s)))) if s == "1454342158"
+        ));
+        assert!(matches!(
+            parse_confluence_url("/download/attachments/42/a%20b.png?version=1"),
+            Some(ConfluenceTarget::Attachment(AttachmentRef { ref filename, .. })) if filename == "a b.png"
+        ));
+        assert!(parse_confluence_url("https://example.com/x").is_none());
+    }
 }

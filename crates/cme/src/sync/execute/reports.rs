@@ -59,7 +59,7 @@ pub(super) async fn fetch(
 fn with_current(cql: &str, page: &Placed) -> String {
     let mut out = String::with_capacity(cql.len());
     let mut rest = cql;
-    while let Some(at) = rest.find(|c: char| c == 'c' || c == 'C') {
+    while let Some(at) = rest.find(['c', 'C']) {
         out.push_str(&rest[..at]);
         let tail = &rest[at..];
         let word: String = tail
