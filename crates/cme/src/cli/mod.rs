@@ -8,6 +8,7 @@ pub mod diagnose;
 pub mod interrupt;
 pub mod logging;
 pub mod progress;
+pub mod python_settings;
 pub mod report;
 pub mod urls;
 use crate::cli::report::render_error;

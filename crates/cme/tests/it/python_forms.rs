@@ -75,3 +75,67 @@ fn config_set_takes_key_equals_value() {
     assert!(String::from_utf8_lossy(&r.stderr).contains("needs a value"));
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// `config import-python` stores the Python exporter's settings that cme
+/// has, names the rest, and never copies a token.
+#[test]
+fn the_python_settings_are_imported_without_secrets() {
+    let dir = tmp("py-import");
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("config.toml");
+    let app_data = dir.join("app_data.json");
+    std::fs::write(
+        &app_data,
+        serde_json::to_string(&serde_json::json!({
+            "export": {"page_href": "absolute", "page_path": "{space_key}/{page_title}.md",
+                       "attachments_export": "all", "output_path": "./out"},
+            "auth": {"confluence": {"https://acme.atlassian.net": {"username": "me@acme.com", "api_token": "tok-123"}}}
+        }))
+        .unwrap(),
+    )
+    .unwrap();
+    let dry = cme_bin(
+        &config,
+        &[
+            "config",
+            "import-python",
+            app_data.to_str().unwrap(),
+            "--dry-run",
+        ],
+        &[],
+    );
+    assert!(
+        dry.status.success(),
+        "{}",
+        String::from_utf8_lossy(&dry.stderr)
+    );
+    assert!(!config.exists(), "a dry run stores nothing");
+    let r = cme_bin(
+        &config,
+        &["config", "import-python", app_data.to_str().unwrap()],
+        &[],
+    );
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    let said = String::from_utf8_lossy(&r.stdout);
+    assert!(
+        said.contains("set link-style = absolute (from export.page_href)"),
+        "{said}"
+    );
+    assert!(
+        said.contains("not carried over: export.output_path"),
+        "{said}"
+    );
+    assert!(said.contains("its token was not copied"), "{said}");
+    let stored = std::fs::read_to_string(&config).unwrap();
+    assert!(!stored.contains("tok-123"), "{stored}");
+    for (key, want) in [
+        ("url", "https://acme.atlassian.net"),
+        ("email", "me@acme.com"),
+        ("page-path", "{space_key}/{page_title}.md"),
+        ("attachments", "all"),
+    ] {
+        let got = cme_bin(&config, &["config", "get", key], &[]);
+        assert_eq!(String::from_utf8_lossy(&got.stdout).trim(), want, "{key}");
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -56,6 +56,17 @@ enum Action {
         /// Setting name
         key: String,
     },
+    /// Take over the Python confluence-markdown-exporter's settings
+    /// (`app_data.json`): store every one cme has, name the rest; tokens
+    /// are never copied
+    ImportPython {
+        /// Its settings file [default: $CME_CONFIG_PATH, else app_data.json
+        /// beside this settings file]
+        path: Option<std::path::PathBuf>,
+        /// Print what would be stored, store nothing
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 fn set_help() -> String {
@@ -109,6 +120,32 @@ pub fn run(args: &ConfigArgs) -> Result<()> {
             c.save()?;
             let after = c.get(key)?.unwrap_or_default();
             println!("{}", said(key, before.as_deref(), &after, value));
+        }
+        Action::ImportPython { path, dry_run } => {
+            let path = match path {
+                Some(p) => p.clone(),
+                None => crate::cli::python_settings::default_path()?,
+            };
+            let found = crate::cli::python_settings::read(&path)?;
+            let mut c = Config::load()?;
+            let verb = if *dry_run { "would set" } else { "set" };
+            for m in &found.mapped {
+                match c.set(m.key, Some(&m.value)) {
+                    Ok(()) => println!("{verb} {} = {} (from {})", m.key, escape(&m.value), m.from),
+                    Err(e) => println!("not carried over: {} ({}): {e}", m.from, m.key),
+                }
+            }
+            for (key, why) in &found.skipped {
+                println!("not carried over: {key}: {why}");
+            }
+            if found.had_secrets {
+                println!(
+                    "its token was not copied (cme keeps none in files): set CME_API_TOKEN (Cloud) or CME_PAT (Data Center)"
+                );
+            }
+            if !*dry_run {
+                c.save()?;
+            }
         }
         Action::Unset { key } => {
             let mut c = Config::load()?;
