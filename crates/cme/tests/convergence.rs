@@ -366,6 +366,19 @@ impl World<'_> {
             xml.push_str("<ac:structured-macro ac:name=\"children\"/>");
             refs.children = true;
         }
+        if self.rng.chance(0.3) {
+            // Page properties, which the reports below list.
+            let v = self.rng.below(5);
+            let _ = write!(
+                xml,
+                "<ac:structured-macro ac:name=\"details\"><ac:rich-text-body><table><tbody><tr><th><p>Status</p></th><td><p>S{v}</p></td></tr></tbody></table></ac:rich-text-body></ac:structured-macro>"
+            );
+        }
+        if self.rng.chance(0.1) {
+            // A page-properties report over the space's `decision` pages:
+            // sync must rewrite it whenever a row would change.
+            xml.push_str("<ac:structured-macro ac:name=\"detailssummary\"><ac:parameter ac:name=\"cql\">label = \"decision\" and space = currentSpace()</ac:parameter></ac:structured-macro>");
+        }
         if self.rng.chance(0.25) {
             // Any page: most generated ones mention users, whose names an
             // include must look up too (BUG-2, fixed in 94bda7c).
@@ -514,8 +527,26 @@ impl World<'_> {
         };
         let restricted = self.restricted.clone();
         match self.rng.below(100) {
+            // A page starts or stops being listed by the reports.
+            0..=1 => {
+                if let Some(id) = self.rng.pick(&ids).cloned() {
+                    if self.rng.chance(0.6) {
+                        self.call(
+                            "POST",
+                            &format!("/__sim/pages/{id}/labels"),
+                            Some(json!({"labels": ["decision"]})),
+                        );
+                    } else {
+                        self.call(
+                            "DELETE",
+                            &format!("/__sim/pages/{id}/labels/decision"),
+                            None,
+                        );
+                    }
+                }
+            }
             // Create, somewhere.
-            0..=11 => {
+            2..=11 => {
                 let space = if self.rng.chance(0.8) {
                     self.rng
                         .pick(&ids)

@@ -84,7 +84,11 @@ Credentials: CME_EMAIL + CME_API_TOKEN (Cloud) or CME_PAT (Data Center); see `cm
     Demo(commands::demo::DemoArgs),
     /// The Python exporter's `orgs` (several sites at once): cme exports
     /// one site per output folder, so this prints the commands that do it
-    #[command(hide = true)]
+    #[command(
+        hide = true,
+        after_help = "Examples:
+  cme orgs https://a.atlassian.net https://b.atlassian.net   # prints the all-spaces commands"
+    )]
     Orgs {
         /// Site URLs
         #[arg(num_args = 0..)]
