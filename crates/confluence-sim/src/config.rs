@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use crate::error::SimError;
 use crate::model::Site;
+use crate::network::NetworkModel;
 use crate::site;
 
 /// Which Confluence deployment to imitate.
@@ -33,6 +34,7 @@ pub struct SimConfig {
     pub(crate) email: String,
     pub(crate) token: String,
     pub(crate) pat: String,
+    pub(crate) network: NetworkModel,
 }
 
 impl std::fmt::Debug for SimConfig {
@@ -45,6 +47,7 @@ impl std::fmt::Debug for SimConfig {
             .field("spaces", &self.site.spaces.len())
             .field("nodes", &self.site.nodes.len())
             .field("email", &self.email)
+            .field("network", &self.network)
             .finish_non_exhaustive()
     }
 }
@@ -59,6 +62,7 @@ impl SimConfig {
             email: DEFAULT_EMAIL.into(),
             token: DEFAULT_TOKEN.into(),
             pat: DEFAULT_PAT.into(),
+            network: NetworkModel::off(),
         }
     }
 
@@ -111,6 +115,13 @@ impl SimConfig {
     /// Data Center personal access token of the default account.
     pub fn dc_pat(mut self, pat: &str) -> Self {
         self.pat = pat.into();
+        self
+    }
+
+    /// The network every API request goes through (default: off, loopback
+    /// speed); `PUT /__sim/network` changes it while running.
+    pub fn network(mut self, model: NetworkModel) -> Self {
+        self.network = model;
         self
     }
 

@@ -159,41 +159,10 @@ impl Faults {
             a.last = now;
             let full_in = (burst - a.tokens).max(0.0) / rate;
             let reset = time::iso(time::now() + (full_in * 1000.0) as i64);
-            let base = |remaining: f64| {
-                vec![
-                    (
-                        "X-RateLimit-Limit".to_string(),
-                        format!("{}", rate.ceil() as u64),
-                    ),
-                    (
-                        "X-RateLimit-Remaining".to_string(),
-                        format!("{}", remaining.floor() as u64),
-                    ),
-                    (
-                        "X-RateLimit-FillRate".to_string(),
-                        format!("{}", rate.ceil() as u64),
-                    ),
-                    ("X-RateLimit-Interval-Seconds".to_string(), "1".to_string()),
-                    ("X-RateLimit-Reset".to_string(), reset.clone()),
-                    (
-                        "X-RateLimit-NearLimit".to_string(),
-                        (remaining < 0.2 * burst).to_string(),
-                    ),
-                ]
-            };
+            let base = |remaining: f64| rate_limit_headers(rate, remaining, burst, &reset);
             if a.tokens < 1.0 {
                 let wait = ((1.0 - a.tokens) / rate).ceil().max(1.0) as u64;
-                let mut resp = Resp::json(
-                    429,
-                    &serde_json::json!({"statusCode": 429, "message": "Rate limit exceeded"}),
-                );
-                for (k, v) in base(0.0) {
-                    resp.set(&k, &v);
-                }
-                resp.set("RateLimit-Reason", "confluence-burst-based");
-                if let Some(v) = retry_after(&a.spec, wait) {
-                    resp.set("Retry-After", &v);
-                }
+                let resp = too_many_requests(base(0.0), retry_after(&a.spec, wait));
                 return Decision::Reject { latency, resp };
             }
             a.tokens -= 1.0;
@@ -237,6 +206,53 @@ impl Faults {
             headers,
         }
     }
+}
+
+/// Confluence Cloud's rate-limit headers for a limit of `rate` per second
+/// with `remaining` of `burst` left, full again at `reset` (ISO 8601).
+pub fn rate_limit_headers(
+    rate: f64,
+    remaining: f64,
+    burst: f64,
+    reset: &str,
+) -> Vec<(String, String)> {
+    vec![
+        (
+            "X-RateLimit-Limit".to_string(),
+            format!("{}", rate.ceil() as u64),
+        ),
+        (
+            "X-RateLimit-Remaining".to_string(),
+            format!("{}", remaining.floor() as u64),
+        ),
+        (
+            "X-RateLimit-FillRate".to_string(),
+            format!("{}", rate.ceil() as u64),
+        ),
+        ("X-RateLimit-Interval-Seconds".to_string(), "1".to_string()),
+        ("X-RateLimit-Reset".to_string(), reset.to_string()),
+        (
+            "X-RateLimit-NearLimit".to_string(),
+            (remaining < 0.2 * burst).to_string(),
+        ),
+    ]
+}
+
+/// Confluence's 429 answer: JSON body, `headers` (from
+/// [`rate_limit_headers`]), the burst reason and `Retry-After` when given.
+pub fn too_many_requests(headers: Vec<(String, String)>, retry_after: Option<String>) -> Resp {
+    let mut resp = Resp::json(
+        429,
+        &serde_json::json!({"statusCode": 429, "message": "Rate limit exceeded"}),
+    );
+    for (k, v) in headers {
+        resp.set(&k, &v);
+    }
+    resp.set("RateLimit-Reason", "confluence-burst-based");
+    if let Some(v) = retry_after {
+        resp.set("Retry-After", &v);
+    }
+    resp
 }
 
 fn retry_after(spec: &FaultSpec, secs: u64) -> Option<String> {

@@ -49,6 +49,11 @@ impl Query {
             .collect()
     }
 
+    /// Every parameter, decoded, in request order.
+    pub fn pairs(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.pairs.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+    }
+
     pub fn flag(&self, name: &str) -> bool {
         matches!(self.get(name), Some("true") | Some("") | Some("1"))
     }

@@ -19,6 +19,7 @@ mod error;
 mod faults;
 mod http;
 pub mod model;
+mod network;
 mod render;
 mod server;
 pub mod site;
@@ -26,4 +27,5 @@ mod stats;
 
 pub use config::{DEFAULT_EMAIL, DEFAULT_PAT, DEFAULT_TOKEN, Flavor, SimConfig};
 pub use error::SimError;
+pub use network::{NetworkError, NetworkModel, PRESETS as NETWORK_PRESETS};
 pub use server::{SimHandle, serve, spawn};

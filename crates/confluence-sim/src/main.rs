@@ -6,14 +6,14 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
-use confluence_sim::{DEFAULT_EMAIL, DEFAULT_PAT, DEFAULT_TOKEN, Flavor, SimConfig};
+use confluence_sim::{DEFAULT_EMAIL, DEFAULT_PAT, DEFAULT_TOKEN, Flavor, NetworkModel, SimConfig};
 
 #[derive(Parser)]
 #[command(
     name = "confluence-sim",
     version,
     about = "A faithful Confluence Cloud / Data Center REST simulator",
-    after_help = "Default credentials:\n  Cloud (Basic):        sim@example.com / sim-token\n  Data Center (Bearer): sim-pat\n\nControl API (loopback only): /__sim/stats, /__sim/pages, /__sim/faults ... (see README)"
+    after_help = "Default credentials:\n  Cloud (Basic):        sim@example.com / sim-token\n  Data Center (Bearer): sim-pat\n\nNetwork presets (--network): off, cloud, lan, latency-100 (see NETWORK.md)\n\nControl API (loopback only): /__sim/stats, /__sim/pages, /__sim/faults, /__sim/network ... (see README)"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -34,7 +34,7 @@ enum FlavorArg {
 
 #[derive(clap::Args)]
 #[command(
-    after_help = "Default credentials:\n  Cloud (Basic):        sim@example.com / sim-token\n  Data Center (Bearer): sim-pat"
+    after_help = "Default credentials:\n  Cloud (Basic):        sim@example.com / sim-token\n  Data Center (Bearer): sim-pat\n\nNetwork presets (--network, see NETWORK.md):\n  off          loopback speed (the default)\n  cloud        Atlassian Cloud: 100 ms + 0..=100 ms jitter, 4 MiB/s, 0.2 ms per item\n               + 0.1 ms per item per expansion, 30 requests in flight then 429\n  lan          Data Center on a LAN: 20 ms + 0..=5 ms, 50 MiB/s, 0.1 ms per item, 100 in flight\n  latency-100  exactly 100 ms per request, nothing else"
 )]
 struct ServeArgs {
     /// Serve the bundled demo site (the default).
@@ -64,6 +64,18 @@ struct ServeArgs {
     /// Data Center personal access token [default: sim-pat]
     #[arg(long, value_name = "P")]
     pat: Option<String>,
+    /// Model a real network (latency, jitter, bandwidth, server cost, an
+    /// in-flight cap answered with 429): a preset (off, cloud, lan,
+    /// latency-100), `key=value,...` over latency_ms, jitter_ms, seed,
+    /// bandwidth_kib_s, per_item_us, per_expand_us, max_in_flight,
+    /// retry_after_s (`none` clears an optional one), or a preset then
+    /// overrides, e.g. `cloud,latency_ms=200`. See NETWORK.md.
+    #[arg(long, value_name = "SPEC", value_parser = parse_network)]
+    network: Option<NetworkModel>,
+}
+
+fn parse_network(spec: &str) -> Result<NetworkModel, String> {
+    NetworkModel::parse(spec).map_err(|e| e.to_string())
 }
 
 fn main() {
@@ -92,7 +104,8 @@ fn run(cli: Cli) -> Result<()> {
             args.email.as_deref().unwrap_or(DEFAULT_EMAIL),
             args.token.as_deref().unwrap_or(DEFAULT_TOKEN),
         )
-        .dc_pat(args.pat.as_deref().unwrap_or(DEFAULT_PAT));
+        .dc_pat(args.pat.as_deref().unwrap_or(DEFAULT_PAT))
+        .network(args.network.unwrap_or_default());
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -26,7 +26,8 @@ use crate::error::SimError;
 use crate::faults::{Decision, Faults};
 use crate::http::{Query, Req, Resp};
 use crate::model::Site;
-use crate::stats::Stats;
+use crate::network::{self, Network, NetworkModel};
+use crate::stats::{InFlight, Stats};
 
 /// Shared state of one running simulator.
 pub struct State {
@@ -36,12 +37,14 @@ pub struct State {
     pub origin: String,
     pub stats: Stats,
     pub faults: Faults,
+    pub network: Network,
     /// Signs media-download tokens.
     pub media_secret: u64,
 }
 
 impl State {
     fn new(config: SimConfig, local: SocketAddr) -> State {
+        let network = Network::new(config.network);
         let (site, run) = config.into_site();
         let secret = crate::site::rng::mix(local.port() as u64, site.nodes.len() as u64 ^ 0x5ec2e7);
         State {
@@ -50,6 +53,7 @@ impl State {
             origin: format!("http://{local}"),
             stats: Stats::default(),
             faults: Faults::default(),
+            network,
             media_secret: secret,
         }
     }
@@ -57,13 +61,28 @@ impl State {
 
 /// A response body that can stop short (the truncation fault): it sends
 /// part of the data, waits briefly so hyper flushes it, then fails, which
-/// closes the connection mid-body.
+/// closes the connection mid-body. Under a network model it is paced to the
+/// bandwidth and holds its request's in-flight slot until sent.
 pub struct SimBody {
     data: VecDeque<Bytes>,
     left: u64,
     fail: bool,
     pause: Option<Pin<Box<tokio::time::Sleep>>>,
+    pace: Option<Pace>,
+    _slot: Option<InFlight>,
 }
+
+/// Releases a body at `bytes_per_sec`: a chunk goes out when the time its
+/// last byte would arrive has come.
+struct Pace {
+    bytes_per_sec: f64,
+    start: Option<tokio::time::Instant>,
+    sent: u64,
+    wait: Option<Pin<Box<tokio::time::Sleep>>>,
+}
+
+/// Paced bodies go out in pieces this big, so the stream flows evenly.
+const PACE_CHUNK: usize = 16 * 1024;
 
 impl SimBody {
     fn full(b: Bytes) -> Self {
@@ -76,7 +95,22 @@ impl SimBody {
             data: parts.into_iter().filter(|p| !p.is_empty()).collect(),
             fail,
             pause: None,
+            pace: None,
+            _slot: None,
         }
+    }
+
+    /// Paces this body to `model`'s bandwidth and keeps `slot` until it is
+    /// sent.
+    fn networked(mut self, model: &NetworkModel, slot: InFlight) -> Self {
+        self._slot = Some(slot);
+        self.pace = model.bandwidth_kib_s.map(|bw| Pace {
+            bytes_per_sec: bw.max(1) as f64 * 1024.0,
+            start: None,
+            sent: 0,
+            wait: None,
+        });
+        self
     }
 }
 
@@ -89,6 +123,28 @@ impl Body for SimBody {
         _cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, io::Error>>> {
         let this = self.get_mut();
+        if let (Some(pace), Some(front)) = (this.pace.as_mut(), this.data.front_mut()) {
+            let n = front.len().min(PACE_CHUNK);
+            let start = *pace.start.get_or_insert_with(tokio::time::Instant::now);
+            let due = start
+                + std::time::Duration::from_secs_f64(
+                    (pace.sent + n as u64) as f64 / pace.bytes_per_sec,
+                );
+            let wait = pace
+                .wait
+                .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(due)));
+            if wait.as_mut().poll(_cx).is_pending() {
+                return Poll::Pending;
+            }
+            pace.wait = None;
+            pace.sent += n as u64;
+            let d = front.split_to(n);
+            if front.is_empty() {
+                this.data.pop_front();
+            }
+            this.left -= d.len() as u64;
+            return Poll::Ready(Some(Ok(Frame::data(d))));
+        }
         if let Some(d) = this.data.pop_front() {
             this.left -= d.len() as u64;
             return Poll::Ready(Some(Ok(Frame::data(d))));
@@ -176,16 +232,23 @@ async fn handle(
     state
         .stats
         .record(api::method_name(&req.method), route.pattern());
+    // The network model first: a request over the in-flight cap is refused
+    // before the fault injector sees it (its draws and tokens untouched).
+    let (net, net_latency) = state.network.draw();
+    let Some(slot) = state.stats.enter(net.max_in_flight) else {
+        sleep(net_latency).await;
+        return Ok(sent(&state, &net, None, throttled(&net), false));
+    };
     let raw = format!("{}?{}", req.path, req.raw_query).replace('+', " ");
     let target = percent_encoding::percent_decode_str(&raw).decode_utf8_lossy();
     match state.faults.decide(&target) {
         Decision::Drop { latency } => {
-            sleep(latency).await;
+            sleep(latency + net_latency).await;
             Err(io::Error::other("simulated dropped connection"))
         }
         Decision::Reject { latency, resp } => {
-            sleep(latency).await;
-            Ok(to_hyper(resp, false))
+            sleep(latency + net_latency).await;
+            Ok(sent(&state, &net, Some(slot), resp, false))
         }
         Decision::Serve {
             latency,
@@ -193,16 +256,54 @@ async fn handle(
             shorten,
             headers,
         } => {
-            sleep(latency).await;
+            sleep(latency + net_latency).await;
+            // The modelled server time covers the simulator's own (answers
+            // start at whichever ends later), so counting items is free.
+            let started = tokio::time::Instant::now();
             let mut resp = api::execute(&state, &req, route);
             if shorten {
                 resp = crate::faults::shortened(resp);
             }
+            if net.per_item_us > 0 || net.per_expand_us > 0 {
+                let cost = net.server_cost(
+                    network::answer_items(&resp),
+                    network::expansion_weight(&req),
+                );
+                tokio::time::sleep_until(started + cost).await;
+            }
             for (k, v) in headers {
                 resp.set(&k, &v);
             }
-            Ok(to_hyper(resp, truncate))
+            Ok(sent(&state, &net, Some(slot), resp, truncate))
         }
+    }
+}
+
+/// The network model's 429 for a request over its in-flight cap.
+fn throttled(net: &NetworkModel) -> Resp {
+    let cap = f64::from(net.max_in_flight.unwrap_or(1));
+    let wait_ms = i64::try_from(net.retry_after_s.saturating_mul(1000)).unwrap_or(i64::MAX);
+    let reset = crate::model::time::iso(crate::model::time::now().saturating_add(wait_ms));
+    crate::faults::too_many_requests(
+        crate::faults::rate_limit_headers(cap, 0.0, cap, &reset),
+        Some(net.retry_after_s.to_string()),
+    )
+}
+
+/// An API answer as sent: its bytes counted, its body paced under the
+/// network model and holding `slot` until sent.
+fn sent(
+    state: &State,
+    net: &NetworkModel,
+    slot: Option<InFlight>,
+    resp: Resp,
+    truncate: bool,
+) -> Response<SimBody> {
+    let resp = to_hyper(resp, truncate);
+    state.stats.add_bytes(resp.body().left);
+    match slot {
+        Some(slot) => resp.map(|b| b.networked(net, slot)),
+        None => resp,
     }
 }
 

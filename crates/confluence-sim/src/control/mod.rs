@@ -21,6 +21,7 @@ use crate::faults::FaultSpec;
 use crate::http::{Req, Resp};
 use crate::model::time::{self, Millis};
 use crate::model::{Id, NodeKind, Site};
+use crate::network::NetworkModel;
 use crate::server::State;
 
 fn bad(msg: impl Into<String>) -> Resp {
@@ -118,6 +119,24 @@ pub fn handle(state: &State, req: &Req) -> Resp {
         (&Method::DELETE, ["faults"]) => {
             state.faults.clear();
             Resp::json(200, &json!({"ok": true}))
+        }
+        (&Method::GET, ["network"]) => Resp::json(200, &state.network.current()),
+        (&Method::PUT, ["network"]) => {
+            let value = match serde_json::from_slice::<Value>(&req.body) {
+                Ok(v) => v,
+                Err(e) => return bad(format!("invalid network: {e}")),
+            };
+            match NetworkModel::from_json(value) {
+                Ok(model) => {
+                    state.network.set(model);
+                    Resp::json(200, &model)
+                }
+                Err(e) => bad(e.to_string()),
+            }
+        }
+        (&Method::DELETE, ["network"]) => {
+            state.network.set(NetworkModel::off());
+            Resp::json(200, &NetworkModel::off())
         }
         (&Method::GET, ["faults"]) => {
             Resp::json(200, &json!({"active": state.faults.current().is_some()}))

@@ -123,3 +123,45 @@ fn listening_line_includes_the_context_path() {
     let r = get(&format!("{url}/rest/api/space"), "Bearer sim-pat");
     assert_eq!(r.status, 200, "{}", r.text());
 }
+
+#[test]
+fn serve_network_applies_a_preset_and_help_lists_them() {
+    let (_server, url) = serve(&["--demo", "--network", "cloud,latency_ms=150"]);
+    let r = common::send(
+        &common::agent(),
+        "GET",
+        &format!("{url}/__sim/network"),
+        &[],
+        None,
+    )
+    .unwrap();
+    assert_eq!(r.status, 200);
+    let model = r.json();
+    assert_eq!(model["latency_ms"], 150);
+    assert_eq!(model["max_in_flight"], 30);
+
+    let out = Command::new(BIN)
+        .args(["serve", "--help"])
+        .output()
+        .expect("help runs");
+    let help = String::from_utf8_lossy(&out.stdout);
+    for preset in ["off", "cloud", "lan", "latency-100"] {
+        assert!(help.contains(preset), "--help lacks {preset}:\n{help}");
+    }
+
+    let out = Command::new(BIN)
+        .args([
+            "serve",
+            "--demo",
+            "--network",
+            "moon",
+            "--addr",
+            "127.0.0.1:0",
+        ])
+        .output()
+        .expect("binary runs");
+    assert!(!out.status.success(), "a bad --network must not serve");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("moon") && err.contains("cloud"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}

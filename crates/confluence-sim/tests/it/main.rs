@@ -19,6 +19,7 @@ mod flavors;
 mod generator;
 mod labels;
 mod lifecycle;
+mod network;
 mod openapi_fidelity;
 mod pagination;
 mod rendering;
