@@ -28,20 +28,24 @@
 //! model), under this dependency model:
 //!
 //! - `spaces`: the space listing's requests (a cursor chain) come first;
-//! - `listing`: every other listing waits for it; one listing is a cursor
-//!   chain (its requests differ only in `cursor`/`start`), so this is the
-//!   longest such chain among listings named by a space (pages, attachments,
-//!   comments), plus the longest among listings named by a page (a
-//!   partitioned listing's parts: `ancestor =`, `/descendants`, `/children`),
-//!   which wait for the listing that found their root (the sum is exact when
-//!   the longest part hangs off the longest space-level chain, else an upper
-//!   bound on this step);
+//! - `listing`: every other listing waits for it. One listing is a cursor
+//!   chain (its requests differ only in `cursor`/`start`), so this step is
+//!   the longest chain among listings named by a space (pages, attachments,
+//!   comments, labels, a partitioned space's root pages); plus, for a
+//!   partitioned listing, the longest chain among children listings (v2
+//!   `/children`, CQL `parent =`), which wait for the roots, plus the
+//!   longest among subtree listings (v2 `/descendants`, CQL `ancestor =`),
+//!   which wait for the children, plus 1 when pages were looked up by id
+//!   without bodies (a part's pages, a confirmation before deletions). The
+//!   sum is exact when the longest chains hang off each other, else an
+//!   upper bound on this step;
 //! - `bodies`: 1 when any body was fetched (a body batch needs the listing;
 //!   batches do not need each other; included pages' bodies, which would
 //!   add a round each, do not occur in generated sites);
 //! - `after`: 2 when a download was answered with a redirect (Cloud's
 //!   download, then the media host), 1 for a download or a user-name lookup
-//!   alone, 0 otherwise (both need the bodies; they do not need each other).
+//!   alone (names need the bodies or the listing that named the accounts),
+//!   0 otherwise; downloads and names do not need each other.
 //!
 //! An idle sync's critical path is therefore `spaces + listing`, an export's
 //! `spaces + listing + 1 + 2`. A confirmation by id before deletions would
@@ -255,13 +259,21 @@ impl Run {
 }
 
 fn main() {
+    // `CME_SCALE_CHAIN_LOG=FILE`: the critical path of a kept request log.
+    if let Ok(file) = std::env::var("CME_SCALE_CHAIN_LOG") {
+        let text = std::fs::read_to_string(&file).expect("a readable log");
+        println!("{:?}", chain_from_log(&text));
+        return;
+    }
     let sizes: Vec<&'static Size> = match std::env::var("CME_SCALE_SIZES") {
         Ok(v) if !v.trim().is_empty() => v
             .split(',')
             .filter(|k| !k.trim().is_empty())
             .map(|k| {
                 SIZES.iter().find(|s| s.key == k.trim()).unwrap_or_else(|| {
-                    eprintln!("CME_SCALE_SIZES: unknown size {k:?} (known: 1k, 10k, 100k-100, 100k-1)");
+                    eprintln!(
+                        "CME_SCALE_SIZES: unknown size {k:?} (known: 1k, 10k, 100k-100, 100k-1)"
+                    );
                     std::process::exit(2)
                 })
             })
@@ -401,7 +413,11 @@ fn row(r: &Run) -> String {
     };
     let (mib, per_page) = match m.bytes {
         Some((b, client)) => (
-            format!("{:.1}{}", b as f64 / 1048576.0, if client { "c" } else { "" }),
+            format!(
+                "{:.1}{}",
+                b as f64 / 1048576.0,
+                if client { "c" } else { "" }
+            ),
             format!("{:.0}", b as f64 / r.size.pages as f64),
         ),
         None => ("-".into(), "-".into()),
@@ -438,7 +454,10 @@ fn check_outcome(r: &Run, notes: &mut Vec<String>) {
         notes.push(format!("{what}: {failures} failures"));
     }
     if let Some(p) = rep["problems"].as_array().filter(|p| !p.is_empty()) {
-        notes.push(format!("{what}: listing problems {}", Value::Array(p.clone())));
+        notes.push(format!(
+            "{what}: listing problems {}",
+            Value::Array(p.clone())
+        ));
     }
     if r.phase == PhaseKind::IdleSync {
         let changed: u64 = ["page_counts", "attachment_counts"]
@@ -550,6 +569,8 @@ fn run_cme(phase: PhaseKind, url: &str, dir: &Path, side: &Path, log: Option<&Pa
     cmd.stdout(std::fs::File::create(side.join("stdout")).expect("stdout file"))
         .stderr(std::fs::File::create(side.join("stderr")).expect("stderr file"));
     let started = Instant::now();
+    // Reaped by `wait4` below, which also gives its rusage.
+    #[allow(clippy::zombie_processes)]
     let child = cmd.spawn().expect("the cme binary runs");
     let pid = child.id() as libc::pid_t;
     let mut status = 0;
@@ -602,10 +623,17 @@ fn logged(text: &str) -> Vec<Logged<'_>> {
 #[derive(Debug, PartialEq, Eq)]
 enum Role {
     Spaces,
-    /// A listing named by a space (or the site): pages, attachments, comments.
+    /// A listing named by a space (or the site): pages, attachments,
+    /// comments, labels, a partitioned space's root pages.
     SpaceListing,
-    /// A listing named by a page: a part of a partitioned listing.
-    PartListing,
+    /// A partition's first level: a page's children (v2 `/children`, CQL
+    /// `parent =`).
+    Children,
+    /// A partition's subtree: v2 `/descendants`, CQL `ancestor =`.
+    Descendants,
+    /// Pages looked up by id without bodies (a partition's pages, a
+    /// confirmation before deletions).
+    ById,
     Bodies,
     Download,
     Users,
@@ -613,7 +641,22 @@ enum Role {
 
 fn role(url: &str) -> Role {
     let (path, query) = url.split_once('?').unwrap_or((url, ""));
-    if path.contains("/download/") || path.contains("/media/") {
+    let cql = query
+        .split('&')
+        .filter_map(|p| p.strip_prefix("cql="))
+        .map(|c| percent_decode(c).to_ascii_lowercase())
+        .next()
+        .unwrap_or_default();
+    // `field =` or `field in`, not `expand=ancestors` or a longer name.
+    let cql_has = |field: &str| {
+        cql.match_indices(field).any(|(i, _)| {
+            let before = cql[..i].chars().next_back();
+            let rest = cql[i + field.len()..].trim_start();
+            !before.is_some_and(|c| c.is_ascii_alphanumeric() || c == '.')
+                && (rest.starts_with('=') || rest.starts_with("in ") || rest.starts_with("in("))
+        })
+    };
+    if path.ends_with("/download") || path.contains("/download/") || path.contains("/media/") {
         Role::Download
     } else if path.ends_with("/api/v2/spaces") || path.ends_with("/rest/api/space") {
         Role::Spaces
@@ -621,12 +664,42 @@ fn role(url: &str) -> Role {
         Role::Bodies
     } else if path.contains("/user") {
         Role::Users
-    } else if url.contains("ancestor") || path.contains("/descendants") || path.contains("/children")
+    } else if path.ends_with("/children") || cql_has("parent") {
+        Role::Children
+    } else if path.ends_with("/descendants") || cql_has("ancestor") {
+        Role::Descendants
+    } else if (path.ends_with("/api/v2/pages") && query.split('&').any(|p| p.starts_with("id=")))
+        || cql_has("id")
     {
-        Role::PartListing
+        Role::ById
     } else {
         Role::SpaceListing
     }
+}
+
+/// `%XX` and `+` decoded (enough to read a CQL query in a URL).
+fn percent_decode(s: &str) -> String {
+    let hex = |c: u8| (c as char).to_digit(16);
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        match (
+            b[i],
+            b.get(i + 1).copied().and_then(hex),
+            b.get(i + 2).copied().and_then(hex),
+        ) {
+            (b'%', Some(hi), Some(lo)) => {
+                out.push((hi * 16 + lo) as u8);
+                i += 3;
+                continue;
+            }
+            (b'+', _, _) => out.push(b' '),
+            (c, _, _) => out.push(c),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// A listing's identity: its URL without the pagination parameters, so the
@@ -651,31 +724,49 @@ fn chain_from_log(text: &str) -> Option<Chain> {
     if lines.is_empty() {
         return None;
     }
-    let mut chains: HashMap<(bool, String), u64> = HashMap::new();
+    // (level, listing) → requests; levels: 0 named by a space, 1 children,
+    // 2 descendants.
+    let mut chains: HashMap<(u8, String), u64> = HashMap::new();
     let mut chain = Chain::default();
-    let (mut download, mut redirect, mut users) = (false, false, false);
+    let (mut by_id, mut download, mut redirect, mut users) = (false, false, false, false);
     for l in &lines {
-        match role(l.url) {
-            Role::Spaces => chain.spaces += 1,
-            Role::SpaceListing => *chains.entry((false, listing_key(l.url))).or_default() += 1,
-            Role::PartListing => *chains.entry((true, listing_key(l.url))).or_default() += 1,
-            Role::Bodies => chain.bodies = 1,
+        let level = match role(l.url) {
+            Role::Spaces => {
+                chain.spaces += 1;
+                continue;
+            }
+            Role::SpaceListing => 0,
+            Role::Children => 1,
+            Role::Descendants => 2,
+            Role::ById => {
+                by_id = true;
+                continue;
+            }
+            Role::Bodies => {
+                chain.bodies = 1;
+                continue;
+            }
             Role::Download => {
                 download = true;
                 redirect |= (300..400).contains(&l.status);
+                continue;
             }
-            Role::Users => users = true,
-        }
+            Role::Users => {
+                users = true;
+                continue;
+            }
+        };
+        *chains.entry((level, listing_key(l.url))).or_default() += 1;
     }
-    let longest = |part: bool| {
+    let longest = |level: u8| {
         chains
             .iter()
-            .filter(|((p, _), _)| *p == part)
+            .filter(|((l, _), _)| *l == level)
             .map(|(_, n)| *n)
             .max()
             .unwrap_or(0)
     };
-    chain.listing = longest(false) + longest(true);
+    chain.listing = longest(0) + longest(1) + longest(2) + u64::from(by_id);
     chain.after = if redirect {
         2
     } else {
