@@ -31,14 +31,16 @@
 //! - `listing`: every other listing waits for it. One listing is a cursor
 //!   chain (its requests differ only in `cursor`/`start`), so this step is
 //!   the longest chain among listings named by a space (pages, attachments,
-//!   comments, labels, a partitioned space's root pages); plus, for a
+//!   comments, a partitioned space's root pages); plus, for a
 //!   partitioned listing, the longest chain among children listings (v2
 //!   `/children`, CQL `parent =`), which wait for the roots, plus the
 //!   longest among subtree listings (v2 `/descendants`, CQL `ancestor =`),
 //!   which wait for the children, plus 1 when pages were looked up by id
 //!   without bodies (a part's pages, a confirmation before deletions). The
 //!   sum is exact when the longest chains hang off each other, else an
-//!   upper bound on this step;
+//!   upper bound on this step. Labels run beside that: a space's label
+//!   names (`/content/labels`), then the pages carrying them (CQL `label
+//!   in`); the step is the longer of the two;
 //! - `bodies`: 1 when any body was fetched (a body batch needs the listing;
 //!   batches do not need each other; included pages' bodies, which would
 //!   add a round each, do not occur in generated sites);
@@ -620,14 +622,18 @@ fn logged(text: &str) -> Vec<Logged<'_>> {
 }
 
 /// What a request was for, as far as the critical path cares.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug, PartialEq, Eq, Hash)]
 enum Role {
     Spaces,
     /// A listing named by a space (or the site): pages, attachments,
     /// comments, labels, a partitioned space's root pages.
     SpaceListing,
-    /// A partition's first level: a page's children (v2 `/children`, CQL
-    /// `parent =`).
+    /// A space's label names (v2 `/spaces/{id}/content/labels`).
+    LabelNames,
+    /// Pages carrying some of those labels (CQL `label in (…)`).
+    Labelled,
+    /// A partition's first level: a page's children (v2 `/children`,
+    /// `/direct-children`, CQL `parent =`).
     Children,
     /// A partition's subtree: v2 `/descendants`, CQL `ancestor =`.
     Descendants,
@@ -664,7 +670,12 @@ fn role(url: &str) -> Role {
         Role::Bodies
     } else if path.contains("/user") {
         Role::Users
-    } else if path.ends_with("/children") || cql_has("parent") {
+    } else if path.ends_with("/labels") {
+        Role::LabelNames
+    } else if cql_has("label") {
+        Role::Labelled
+    } else if path.ends_with("/children") || path.ends_with("/direct-children") || cql_has("parent")
+    {
         Role::Children
     } else if path.ends_with("/descendants") || cql_has("ancestor") {
         Role::Descendants
@@ -724,20 +735,21 @@ fn chain_from_log(text: &str) -> Option<Chain> {
     if lines.is_empty() {
         return None;
     }
-    // (level, listing) → requests; levels: 0 named by a space, 1 children,
-    // 2 descendants.
-    let mut chains: HashMap<(u8, String), u64> = HashMap::new();
+    // (role, listing) → requests.
+    let mut chains: HashMap<(Role, String), u64> = HashMap::new();
     let mut chain = Chain::default();
     let (mut by_id, mut download, mut redirect, mut users) = (false, false, false, false);
     for l in &lines {
-        let level = match role(l.url) {
+        let role = match role(l.url) {
             Role::Spaces => {
                 chain.spaces += 1;
                 continue;
             }
-            Role::SpaceListing => 0,
-            Role::Children => 1,
-            Role::Descendants => 2,
+            r @ (Role::SpaceListing
+            | Role::LabelNames
+            | Role::Labelled
+            | Role::Children
+            | Role::Descendants) => r,
             Role::ById => {
                 by_id = true;
                 continue;
@@ -756,17 +768,24 @@ fn chain_from_log(text: &str) -> Option<Chain> {
                 continue;
             }
         };
-        *chains.entry((level, listing_key(l.url))).or_default() += 1;
+        *chains.entry((role, listing_key(l.url))).or_default() += 1;
     }
-    let longest = |level: u8| {
+    let longest = |role: Role| {
         chains
             .iter()
-            .filter(|((l, _), _)| *l == level)
+            .filter(|((r, _), _)| *r == role)
             .map(|(_, n)| *n)
             .max()
             .unwrap_or(0)
     };
-    chain.listing = longest(0) + longest(1) + longest(2) + u64::from(by_id);
+    // Structure: space-level listings, then children, then subtrees, then
+    // pages by id; labels: the names, then the labelled pages.
+    let structure = longest(Role::SpaceListing)
+        + longest(Role::Children)
+        + longest(Role::Descendants)
+        + u64::from(by_id);
+    let labels = longest(Role::LabelNames) + longest(Role::Labelled);
+    chain.listing = structure.max(labels);
     chain.after = if redirect {
         2
     } else {
