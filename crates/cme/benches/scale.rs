@@ -239,6 +239,8 @@ struct Measured {
     peak_in_flight: Option<u64>,
     report: Value,
     chain: Option<Chain>,
+    /// Requests by route (`GET /wiki/api/v2/spaces` → n).
+    by_route: BTreeMap<String, u64>,
 }
 
 /// One row of the table.
@@ -363,6 +365,20 @@ fn main() {
     );
     for n in &notes {
         println!("note: {n}");
+    }
+    println!();
+    println!("requests by route:");
+    for r in &runs {
+        let mut routes: Vec<(&String, &u64)> = r.m.by_route.iter().collect();
+        routes.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+        let list: Vec<String> = routes.iter().map(|(k, n)| format!("{n} {k}")).collect();
+        println!(
+            "  {} {} {}: {}",
+            r.size.key,
+            r.network.key(),
+            r.phase.name(),
+            list.join(", ")
+        );
     }
     println!();
     let targets = targets(&runs);
@@ -533,6 +549,7 @@ fn run_phase(phase: PhaseKind, url: &str, dir: &Path, log: bool, size: &Size) ->
         peak_in_flight: stats["max_in_flight"].as_u64(),
         report,
         chain,
+        by_route,
     }
 }
 
