@@ -31,16 +31,16 @@
 //! - `listing`: every other listing waits for it. One listing is a cursor
 //!   chain (its requests differ only in `cursor`/`start`), so this step is
 //!   the longest chain among listings named by a space (pages, attachments,
-//!   comments, a partitioned space's root pages); plus, for a
-//!   partitioned listing, the longest chain among children listings (v2
-//!   `/children`, CQL `parent =`), which wait for the roots, plus the
-//!   longest among subtree listings (v2 `/descendants`, CQL `ancestor =`),
-//!   which wait for the children, plus 1 when pages were looked up by id
-//!   without bodies (a part's pages, a confirmation before deletions). The
-//!   sum is exact when the longest chains hang off each other, else an
-//!   upper bound on this step. Labels run beside that: a space's label
-//!   names (`/content/labels`), then the pages carrying them (CQL `label
-//!   in`); the step is the longer of the two;
+//!   comments), or, for a partitioned listing when longer, the root pages'
+//!   chain (v2 `depth=root`; at least 1) plus the longest children listing
+//!   (v2 `/children`, `/direct-children`, CQL `parent =`) plus the longest
+//!   subtree listing (v2 `/descendants`, CQL `ancestor =`); then 1 more
+//!   when pages were looked up by id without bodies (a part's pages, a
+//!   confirmation before deletions). The sum is exact when the longest
+//!   chains hang off each other, else an upper bound on this step. Labels
+//!   run beside that: a space's label names (`/content/labels`), then the
+//!   pages carrying them (CQL `label in`); the step is the longer of the
+//!   two;
 //! - `bodies`: 1 when any body was fetched (a body batch needs the listing;
 //!   batches do not need each other; included pages' bodies, which would
 //!   add a round each, do not occur in generated sites);
@@ -49,8 +49,11 @@
 //!   alone (names need the bodies or the listing that named the accounts),
 //!   0 otherwise; downloads and names do not need each other.
 //!
-//! An idle sync's critical path is therefore `spaces + listing`, an export's
-//! `spaces + listing + 1 + 2`. A confirmation by id before deletions would
+//! An idle sync's critical path is therefore `spaces + listing` (+ 1 when
+//! display names are asked after the listing), an export's
+//! `spaces + listing + 1 + 2`. It is a model of what must wait for what,
+//! measured from the requests made, not a trace of dependencies the client
+//! recorded (it tags none). A confirmation by id before deletions would
 //! add one step; idle syncs delete nothing. If no log line could be read the
 //! shape's figure for one cursor per space is used instead
 //! (`1 + ⌈biggest space / 250⌉`, plus `1 + 2` for an export), marked `~`.
@@ -643,8 +646,10 @@ fn logged(text: &str) -> Vec<Logged<'_>> {
 enum Role {
     Spaces,
     /// A listing named by a space (or the site): pages, attachments,
-    /// comments, labels, a partitioned space's root pages.
+    /// comments, a count.
     SpaceListing,
+    /// A partitioned space's root pages (v2 `depth=root`).
+    Roots,
     /// A space's label names (v2 `/spaces/{id}/content/labels`).
     LabelNames,
     /// Pages carrying some of those labels (CQL `label in (…)`).
@@ -687,6 +692,8 @@ fn role(url: &str) -> Role {
         Role::Bodies
     } else if path.contains("/user") {
         Role::Users
+    } else if query.split('&').any(|p| p == "depth=root") {
+        Role::Roots
     } else if path.ends_with("/labels") {
         Role::LabelNames
     } else if cql_has("label") {
@@ -763,6 +770,7 @@ fn chain_from_log(text: &str) -> Option<Chain> {
                 continue;
             }
             r @ (Role::SpaceListing
+            | Role::Roots
             | Role::LabelNames
             | Role::Labelled
             | Role::Children
@@ -795,12 +803,15 @@ fn chain_from_log(text: &str) -> Option<Chain> {
             .max()
             .unwrap_or(0)
     };
-    // Structure: space-level listings, then children, then subtrees, then
-    // pages by id; labels: the names, then the labelled pages.
-    let structure = longest(Role::SpaceListing)
-        + longest(Role::Children)
-        + longest(Role::Descendants)
-        + u64::from(by_id);
+    // Structure: a space-level listing, or the roots, then children, then
+    // subtrees; then pages by id. Labels: the names, then the labelled pages.
+    let parts = longest(Role::Children) + longest(Role::Descendants);
+    let roots = if parts > 0 {
+        longest(Role::Roots).max(1)
+    } else {
+        longest(Role::Roots)
+    };
+    let structure = longest(Role::SpaceListing).max(roots + parts) + u64::from(by_id);
     let labels = longest(Role::LabelNames) + longest(Role::Labelled);
     chain.listing = structure.max(labels);
     chain.after = if redirect {
