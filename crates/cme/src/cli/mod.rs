@@ -1,5 +1,6 @@
 //! Argument definitions and dispatch. Parsing does no I/O; each command
 //! resolves its own settings when it runs.
+pub mod adopt;
 pub mod args;
 pub mod commands;
 pub mod config;

@@ -9,6 +9,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod adopt;
 mod archived;
 mod cli_config;
 mod cli_convert;

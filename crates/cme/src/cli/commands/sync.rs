@@ -155,6 +155,42 @@ pub fn run_pipeline(
             .map(|_| command_line(std::env::args(), Some(outcome.held_deletions))),
     };
     print(&outcome, run_args.json, &view)?;
+    // A folder the Python exporter wrote: its files for the pages now
+    // exported here go (only after a run that recorded them).
+    if recorded_now && !outcome.interrupted && outcome.exit().code() < 2 {
+        match crate::cli::adopt::adopt(output, outcome.dry_run) {
+            Ok(Some(a)) if verbosity != Verbosity::Quiet && !run_args.json => {
+                let verb = if outcome.dry_run {
+                    "would remove"
+                } else {
+                    "removed"
+                };
+                println!(
+                    "adopted a folder of the Python exporter: {verb} {} of its files ({} listed in {}){}",
+                    crate::units::thousands(a.removed.len() as u64),
+                    if a.kept > 0 {
+                        format!(
+                            "{} kept for pages not exported here",
+                            crate::units::thousands(a.kept as u64)
+                        )
+                    } else {
+                        "all".to_owned()
+                    },
+                    crate::cli::adopt::LOCK_FILE,
+                    if a.lock_removed {
+                        ", and the lock file"
+                    } else {
+                        ""
+                    }
+                );
+                for path in &a.removed {
+                    println!("  {verb}: {}", crate::terminal::escape(path));
+                }
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!("cannot adopt the Python exporter's files: {e:#}"),
+        }
+    }
     // What was shown is not shown again (`-q` showed nothing).
     if verbosity != Verbosity::Quiet && !outcome.dry_run && recorded_now {
         let next = shown.after(&outcome);
