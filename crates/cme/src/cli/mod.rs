@@ -240,6 +240,73 @@ mod tests {
         );
     }
 
+    /// Every `cme …` command the README shows in a code block parses as
+    /// written (flags, values, subcommands), so the manual cannot drift
+    /// from the program. What follows a `#` or a redirection is left out;
+    /// examples with placeholders (`PORT`, `…`) are parsed with them.
+    #[test]
+    fn every_readme_example_parses() {
+        let readme = include_str!("../../../../README.md");
+        let mut in_code = false;
+        let mut seen = 0;
+        for line in readme.lines() {
+            if line.trim_start().starts_with("```") {
+                in_code = !in_code;
+                continue;
+            }
+            let line = line.trim();
+            if !in_code || !line.starts_with("cme ") {
+                continue;
+            }
+            let command = line
+                .split(" #")
+                .next()
+                .unwrap_or(line)
+                .split(['>', '|'])
+                .next()
+                .unwrap_or(line);
+            let words: Vec<String> = split_shell(command);
+            if let Err(e) = Cli::try_parse_from(&words) {
+                use clap::error::ErrorKind;
+                assert!(
+                    matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion),
+                    "README example `{line}` does not parse: {e}"
+                );
+            }
+            seen += 1;
+        }
+        assert!(seen > 30, "only {seen} examples found");
+    }
+
+    /// Words as a POSIX shell splits them (single and double quotes).
+    fn split_shell(s: &str) -> Vec<String> {
+        let mut words = Vec::new();
+        let mut word = String::new();
+        let mut quote: Option<char> = None;
+        let mut any = false;
+        for c in s.chars() {
+            match (quote, c) {
+                (Some(q), c) if c == q => quote = None,
+                (Some(_), c) => word.push(c),
+                (None, '\'' | '"') => {
+                    quote = Some(c);
+                    any = true;
+                }
+                (None, c) if c.is_whitespace() => {
+                    if any || !word.is_empty() {
+                        words.push(std::mem::take(&mut word));
+                    }
+                    any = false;
+                }
+                (None, c) => word.push(c),
+            }
+        }
+        if any || !word.is_empty() {
+            words.push(word);
+        }
+        words
+    }
+
     #[test]
     fn every_command_has_examples_in_its_help() {
         for sub in Cli::command().get_subcommands_mut() {
