@@ -439,6 +439,15 @@ pub(crate) struct V1Attachment {
     links: Option<V1AttachmentLinks>,
     /// The owning page, when `expand=container` (CQL search results).
     container: Option<V1Ref>,
+    /// Where the unexpanded parts are: `container` names the owning page
+    /// (`/rest/api/content/ID`) without the page itself.
+    #[serde(rename = "_expandable")]
+    expandable: Option<V1Expandable>,
+}
+
+#[derive(Deserialize)]
+struct V1Expandable {
+    container: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -461,10 +470,24 @@ impl Keyed for V1Attachment {
 }
 
 impl V1Attachment {
-    /// An attachment found by CQL: its page is its expanded `container`
-    /// (`None` when the answer lacks one).
-    pub(crate) fn into_contained_attachment(mut self) -> Option<Attachment> {
-        let page = PageId::new(self.container.take()?.id);
+    /// The id of the page an attachment found by CQL belongs to: its
+    /// expanded `container`, else the content id its unexpanded
+    /// `container` link names (`/rest/api/content/ID`), which saves
+    /// expanding the whole page on every attachment. `None`: neither.
+    pub(crate) fn owner(&self) -> Option<String> {
+        if let Some(c) = &self.container {
+            return Some(c.id.clone());
+        }
+        let link = self.expandable.as_ref()?.container.as_deref()?;
+        let id = link.trim_end_matches('/').rsplit('/').next()?;
+        (link.contains("/content/") && !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| id.to_owned())
+    }
+
+    /// An attachment found by CQL, with its page ([`Self::owner`]; `None`
+    /// when the answer names none).
+    pub(crate) fn into_contained_attachment(self) -> Option<Attachment> {
+        let page = PageId::new(self.owner()?);
         Some(self.into_attachment(&page))
     }
 
@@ -600,5 +623,44 @@ impl V1Comment {
             resolution,
             body: self.body.and_then(Body::into_storage).unwrap_or_default(),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::V1Attachment;
+
+    fn owner(json: &str) -> Option<String> {
+        serde_json::from_str::<V1Attachment>(json).unwrap().owner()
+    }
+
+    /// The page comes from the expanded container, else from the
+    /// unexpanded link; an answer with neither names no page (and the
+    /// listing is asked again, expanded).
+    #[test]
+    fn an_attachments_page_is_read_from_either_container_form() {
+        let base = r#""id":"att7","title":"a.png""#;
+        assert_eq!(
+            owner(&format!(r#"{{{base},"container":{{"id":"42"}}}}"#)).as_deref(),
+            Some("42")
+        );
+        assert_eq!(
+            owner(&format!(
+                r#"{{{base},"_expandable":{{"container":"/rest/api/content/1001"}}}}"#
+            ))
+            .as_deref(),
+            Some("1001")
+        );
+        assert_eq!(owner(&format!(r#"{{{base}}}"#)), None);
+        assert_eq!(
+            owner(&format!(
+                r#"{{{base},"_expandable":{{"container":"/rest/api/space/DEMO"}}}}"#
+            )),
+            None
+        );
+        assert_eq!(
+            owner(&format!(r#"{{{base},"_expandable":{{"container":""}}}}"#)),
+            None
+        );
     }
 }
