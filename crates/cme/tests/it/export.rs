@@ -519,11 +519,12 @@ fn a_page_deleted_during_the_export_is_reported_not_written() {
         .map(|(id, p)| (id.clone(), p.output_path.clone()))
         .unwrap();
 
-    // Trash the page after the listing, just before bodies are fetched.
+    // Trash the page after the listing, before any body is fetched (bodies
+    // are fetched several batches ahead, so "fetching pages" is too late).
     let out = tmp("vanish");
     let trashed = std::cell::Cell::new(false);
     let report = run_with(&c, request(&out, all_spaces()), &|msg| {
-        if msg.starts_with("fetching pages") && !trashed.replace(true) {
+        if msg.starts_with("checking files on disk") && !trashed.replace(true) {
             ctl(&sim, "DELETE", &format!("/__sim/pages/{victim_id}"), None);
         }
     })
@@ -554,11 +555,11 @@ fn the_state_records_the_version_actually_written() {
         .map(|(id, p)| (id.clone(), p.clone()))
         .unwrap();
 
-    // Edit the page after the listing, just before bodies are fetched.
+    // Edit the page after the listing, before any body is fetched.
     let out = tmp("edit");
     let edited = std::cell::Cell::new(false);
     run_with(&c, request(&out, all_spaces()), &|msg| {
-        if msg.starts_with("fetching pages") && !edited.replace(true) {
+        if msg.starts_with("checking files on disk") && !edited.replace(true) {
             ctl(
                 &sim,
                 "PATCH",

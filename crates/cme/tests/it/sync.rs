@@ -636,7 +636,7 @@ fn a_page_that_cannot_be_fetched_keeps_its_file_and_is_retried() {
     );
     let broke = std::cell::Cell::new(false);
     let o = run_with(&c, request(&out, Start::Sync), &|msg| {
-        if msg.starts_with("fetching pages") && !broke.replace(true) {
+        if msg.starts_with("checking files on disk") && !broke.replace(true) {
             sim.control(
                 "PUT",
                 "/__sim/faults",
