@@ -94,7 +94,10 @@ impl Renderer<'_> {
             "alert" => Out::Blocks(self.app_alert(t, m, &p)),
             "status" => Out::Inline(misc::status(t, &p)),
             "anchor" => Out::Inline(misc::anchor(t, &p)),
-            "jira" | "jiraissues" => Out::Inline(self.jira(t, &p)),
+            // One issue sits in its sentence; a list of issues (a table in
+            // Confluence) is a paragraph of its own.
+            "jira" if p.text(t, "key").is_some() => Out::Inline(self.jira(t, &p)),
+            "jira" | "jiraissues" => para(self.jira(t, &p)),
             "toc" | "toc-zone" => Out::Blocks(self.toc(t, m, &p)),
             "children" | "pagetree" => Out::Blocks(self.children_macro(t, &p)),
             // Hidden excerpts show only where they are included.
