@@ -205,6 +205,22 @@ fn adds_up(pages: &[PageMeta], count: PageCount) -> bool {
 
 #[cfg(test)]
 mod tests {
+    /// A client of the simulator's Cloud account that lists in parts
+    /// spaces above `partition_above` pages.
+    fn sim_client(url: &str, partition_above: u64) -> crate::Client {
+        use crate::{Client, ClientConfig, Credentials, Secret};
+        let mut cfg = ClientConfig::new(
+            url,
+            Flavor::Cloud,
+            Credentials::Basic {
+                email: "sim@example.com".into(),
+                token: Secret::new("sim-token"),
+            },
+        );
+        cfg.partition_above = partition_above;
+        Client::new(cfg).unwrap()
+    }
+
     use super::*;
     use crate::ids::{SpaceId, Version};
     use crate::model::{PageInfo, PageStatus};
@@ -227,7 +243,6 @@ mod tests {
     /// what the fully expanded CQL listing gave.
     #[test]
     fn lean_listings_equal_the_expanded_one() {
-        use crate::{Client, ClientConfig, Credentials, Secret};
         use confluence_sim::{SimConfig, spawn};
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -239,18 +254,7 @@ mod tests {
                 .unwrap(),
         ] {
             let sim = spawn(config).unwrap();
-            let client = |partition_above| {
-                let mut cfg = ClientConfig::new(
-                    sim.url(),
-                    Flavor::Cloud,
-                    Credentials::Basic {
-                        email: "sim@example.com".into(),
-                        token: Secret::new("sim-token"),
-                    },
-                );
-                cfg.partition_above = partition_above;
-                Client::new(cfg).unwrap()
-            };
+            let client = |partition_above| sim_client(&sim.url(), partition_above);
             let (plain, parts) = (client(u64::MAX), client(0));
             rt.block_on(async {
                 let spaces = plain.spaces(&[]).await.unwrap();
@@ -279,7 +283,7 @@ mod tests {
     /// CQL listing it replaced, several times that.
     #[test]
     fn the_lean_listing_transfers_at_most_1_5_kb_a_page() {
-        use crate::{Client, ClientConfig, Credentials, Secret};
+        use crate::Client;
         use confluence_sim::{SimConfig, spawn};
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -290,18 +294,7 @@ mod tests {
                 .unwrap(),
         )
         .unwrap();
-        let client = |partition_above| {
-            let mut cfg = ClientConfig::new(
-                sim.url(),
-                Flavor::Cloud,
-                Credentials::Basic {
-                    email: "sim@example.com".into(),
-                    token: Secret::new("sim-token"),
-                },
-            );
-            cfg.partition_above = partition_above;
-            Client::new(cfg).unwrap()
-        };
+        let client = |partition_above| sim_client(&sim.url(), partition_above);
         let per_page = |c: &Client, old: bool| -> (f64, u64) {
             rt.block_on(async {
                 let space = c.spaces(&[]).await.unwrap().remove(0);

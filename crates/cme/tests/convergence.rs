@@ -1713,21 +1713,7 @@ fn sync_converges_with_partitioned_listings() {
 
 /// A client of `sim` that lists every space in parts.
 fn partitioned_client(sim: &SimHandle) -> cme_client::Client {
-    let mut cfg = cme_client::ClientConfig::new(
-        sim.url(),
-        cme_client::Flavor::Cloud,
-        cme_client::Credentials::Basic {
-            email: "sim@example.com".into(),
-            token: cme_client::Secret::new("sim-token"),
-        },
-    );
-    cfg.retry = cme_client::RetryPolicy {
-        max_attempts: Some(11),
-        base_delay: Duration::from_millis(1),
-        max_delay: Duration::from_millis(20),
-        max_retry_after: Duration::from_millis(50),
-        ..cme_client::RetryPolicy::default()
-    };
+    let mut cfg = common::config_at(&sim.url(), "sim-token");
     cfg.partition_above = 0;
     cme_client::Client::new(cfg).unwrap()
 }

@@ -289,40 +289,53 @@ pub fn report_labels(cql: &str) -> Option<Vec<String>> {
     if words.into_iter().any(|w| w == "or" || w == "not") || masked.contains("!=") {
         return None;
     }
-    let mut labels: Vec<String> = Vec::new();
-    let mut from = 0;
-    while let Some(at) = masked[from..].find("label") {
-        let start = from + at;
-        from = start + 5;
-        let boundary = masked[..start]
-            .chars()
-            .next_back()
-            .is_none_or(|c| !c.is_alphanumeric() && c != '.' && c != '_');
-        let after = &cql[start + 5..];
-        if !boundary || after.starts_with(|c: char| c.is_alphanumeric() || c == '.') {
-            continue;
-        }
-        let rest = after.trim_start();
-        if let Some(v) = rest.strip_prefix('=') {
-            labels.push(first_value(v)?.to_lowercase());
-        } else if rest.len() > 2
-            && rest[..2].eq_ignore_ascii_case("in")
-            && rest[2..].trim_start().starts_with('(')
-        {
-            let inner = rest[2..].trim_start()[1..].split(')').next()?;
-            for v in inner.split(',') {
-                labels.push(first_value(v)?.to_lowercase());
-            }
-        } else {
-            return None;
-        }
-    }
+    let mut labels: Vec<String> = field_values(cql, &masked, "label")?
+        .into_iter()
+        .map(|l| l.to_lowercase())
+        .collect();
     if labels.is_empty() {
         return None;
     }
     labels.sort();
     labels.dedup();
     Some(labels)
+}
+
+/// The values of every `field = v` and `field in (v, …)` clause of `cql`
+/// (`masked` is [`mask_quoted`] of it, so names inside strings are not
+/// fields); `None` when a clause on the field uses another operator
+/// (`!=`, `~`) or a sub-field (`space.type`), which this cannot read.
+fn field_values(cql: &str, masked: &str, field: &str) -> Option<Vec<String>> {
+    let mut values = Vec::new();
+    let mut from = 0;
+    while let Some(at) = masked[from..].find(field) {
+        let start = from + at;
+        from = start + field.len();
+        let boundary = masked[..start]
+            .chars()
+            .next_back()
+            .is_none_or(|c| !c.is_alphanumeric() && c != '.' && c != '_');
+        let after = &cql[from..];
+        if !boundary || after.starts_with(|c: char| c.is_alphanumeric() || c == '_') {
+            // Part of another word.
+            continue;
+        }
+        let rest = after.trim_start();
+        if let Some(v) = rest.strip_prefix('=') {
+            values.push(first_value(v)?);
+        } else if rest.len() > 2
+            && rest[..2].eq_ignore_ascii_case("in")
+            && rest[2..].trim_start().starts_with('(')
+        {
+            let inner = rest[2..].trim_start()[1..].split(')').next()?;
+            for v in inner.split(',') {
+                values.push(first_value(v)?);
+            }
+        } else {
+            return None;
+        }
+    }
+    Some(values)
 }
 
 /// `cql` lower-cased with quoted text blanked (same byte positions), so
@@ -349,54 +362,21 @@ fn mask_quoted(cql: &str) -> String {
 /// widens the answer to every space, which rewrites the report more often,
 /// never less.
 pub fn report_spaces(cql: &str, current: &SpaceKey) -> Option<Vec<SpaceKey>> {
-    // Field names are looked for outside quoted strings only.
-    let lower = mask_quoted(cql);
-    let mut keys: Vec<SpaceKey> = Vec::new();
-    let mut from = 0;
-    while let Some(at) = lower[from..].find("space") {
-        let start = from + at;
-        from = start + 5;
-        let before_ok = lower[..start]
-            .chars()
-            .next_back()
-            .is_none_or(|c| !c.is_alphanumeric() && c != '.' && c != '_');
-        if !before_ok {
-            continue;
-        }
-        let rest = cql[start + 5..].trim_start();
-        let values = if let Some(v) = rest.strip_prefix('=') {
-            vec![first_value(v)?]
-        } else if rest.len() > 2
-            && rest[..2].eq_ignore_ascii_case("in")
-            && rest[2..].trim_start().starts_with('(')
-        {
-            let inner = rest[2..].trim_start()[1..].split(')').next()?;
-            inner
-                .split(',')
-                .map(first_value)
-                .collect::<Option<Vec<_>>>()?
-        } else {
-            // `space != X`, `space.type = …`, a word in a title: unread.
-            if rest.starts_with('.') || rest.starts_with("!=") || rest.starts_with('~') {
-                return None;
-            }
-            continue;
-        };
-        for v in values {
-            let key = if v.eq_ignore_ascii_case("currentspace()") {
+    let mut keys: Vec<SpaceKey> = field_values(cql, &mask_quoted(cql), "space")?
+        .into_iter()
+        .map(|v| {
+            if v.eq_ignore_ascii_case("currentspace()") {
                 current.clone()
             } else {
                 SpaceKey::new(v)
-            };
-            if !keys.contains(&key) {
-                keys.push(key);
             }
-        }
-    }
+        })
+        .collect();
     if keys.is_empty() {
         return None;
     }
     keys.sort();
+    keys.dedup();
     Some(keys)
 }
 

@@ -111,6 +111,12 @@ pub fn client(sim: &SimHandle, token: &str) -> Client {
 
 /// A Cloud client of the site at `url` (the simulator, or a proxy of it).
 pub fn client_at(url: &str, token: &str) -> Client {
+    Client::new(config_at(url, token)).unwrap()
+}
+
+/// The configuration of [`client_at`]: the simulator's Cloud account, the
+/// tests' quick retries; tests change what they need before building it.
+pub fn config_at(url: &str, token: &str) -> ClientConfig {
     let mut cfg = ClientConfig::new(
         url,
         Flavor::Cloud,
@@ -126,7 +132,7 @@ pub fn client_at(url: &str, token: &str) -> Client {
         max_retry_after: Duration::from_millis(50),
         ..RetryPolicy::default()
     };
-    Client::new(cfg).unwrap()
+    cfg
 }
 
 /// A Data Center client with the simulator's PAT at `url` (the site URL,

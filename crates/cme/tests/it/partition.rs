@@ -4,7 +4,7 @@
 //! never deleted.
 use crate::common::proxy::{Answer, Proxy};
 use crate::common::*;
-use cme_client::{Client, ClientConfig, Credentials, Flavor, Secret};
+use cme_client::Client;
 use confluence_sim::{SimConfig, spawn};
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -13,14 +13,7 @@ use std::time::{Duration, Instant};
 
 /// A client of `url` that lists every space in parts.
 fn partitioned_client(url: &str) -> Client {
-    let mut cfg = ClientConfig::new(
-        url,
-        Flavor::Cloud,
-        Credentials::Basic {
-            email: "sim@example.com".into(),
-            token: Secret::new("sim-token"),
-        },
-    );
+    let mut cfg = config_at(url, "sim-token");
     cfg.partition_above = 0;
     Client::new(cfg).unwrap()
 }

@@ -5,12 +5,11 @@
 use crate::common;
 use cme::state::State;
 use cme::sync::outcome::Outcome;
-use cme_client::{Client, ClientConfig, Credentials, Flavor, RetryPolicy, Secret};
+use cme_client::Client;
 use common::*;
 use serde_json::json;
 use std::collections::BTreeSet;
 use std::path::Path;
-use std::time::Duration;
 
 /// Every path a run reported as failed, each once (a repeat fails the test).
 fn failed_once(o: &Outcome) -> BTreeSet<String> {
@@ -167,22 +166,8 @@ fn a_download_failing_while_pages_convert_is_reported_once() {
 /// A client of `sim` sending at most `concurrency` requests at once, with
 /// the tests' quick retries.
 fn client_with(sim: &confluence_sim::SimHandle, concurrency: usize) -> Client {
-    let mut cfg = ClientConfig::new(
-        sim.url(),
-        Flavor::Cloud,
-        Credentials::Basic {
-            email: "sim@example.com".into(),
-            token: Secret::new("sim-token"),
-        },
-    );
+    let mut cfg = config_at(&sim.url(), "sim-token");
     cfg.max_concurrency = concurrency;
-    cfg.retry = RetryPolicy {
-        max_attempts: Some(11),
-        base_delay: Duration::from_millis(1),
-        max_delay: Duration::from_millis(20),
-        max_retry_after: Duration::from_millis(50),
-        ..RetryPolicy::default()
-    };
     Client::new(cfg).unwrap()
 }
 

@@ -446,17 +446,27 @@ pub fn labels(ctx: &Ctx, id: &str) -> Resp {
         Err(r) => return r,
     };
     let prefix = ctx.q("prefix");
-    let mut all: Vec<_> = node
+    let all: Vec<_> = node
         .labels
         .iter()
         .filter(|l| prefix.is_none_or(|p| p == l.prefix))
         .collect();
-    all.sort_by_key(|l| l.id);
+    label_page(ctx, all, cursor.as_ref(), limit)
+}
+
+/// One window of `labels`, by id, as the v2 label listings answer.
+fn label_page(
+    ctx: &Ctx,
+    mut labels: Vec<&crate::model::Label>,
+    cursor: Option<&Cursor>,
+    limit: usize,
+) -> Resp {
+    labels.sort_by_key(|l| l.id);
     let (w, more) = window(
-        &all,
+        &labels,
         |l| (num_key(l.id as i64), l.id),
         false,
-        cursor.as_ref(),
+        cursor,
         limit,
     );
     let results: Vec<_> = w
@@ -498,7 +508,7 @@ pub fn space_content_labels(ctx: &Ctx, space: &str) -> Resp {
     };
     let prefix = ctx.q("prefix");
     let mut seen = BTreeSet::new();
-    let mut all: Vec<_> = set
+    let all: Vec<_> = set
         .iter()
         .filter_map(|id| ctx.site.node(*id))
         .filter(|n| ctx.site.can_read(n, &ctx.account))
@@ -506,28 +516,7 @@ pub fn space_content_labels(ctx: &Ctx, space: &str) -> Resp {
         .filter(|l| prefix.is_none_or(|p| p == l.prefix))
         .filter(|l| seen.insert(l.id))
         .collect();
-    all.sort_by_key(|l| l.id);
-    let (w, more) = window(
-        &all,
-        |l| (num_key(l.id as i64), l.id),
-        false,
-        cursor.as_ref(),
-        limit,
-    );
-    let results: Vec<_> = w
-        .iter()
-        .map(|l| json!({"id": l.id.to_string(), "name": l.name, "prefix": l.prefix}))
-        .collect();
-    let next = more
-        .then(|| {
-            w.last().map(|l| Cursor {
-                sort: "label".into(),
-                key: num_key(l.id as i64),
-                id: l.id,
-            })
-        })
-        .flatten();
-    v2_list(ctx, &results, next)
+    label_page(ctx, all, cursor.as_ref(), limit)
 }
 
 #[derive(Serialize)]
