@@ -77,6 +77,10 @@ use std::fmt::Write as _;
 use std::path::Path;
 use std::time::Instant;
 
+#[path = "common/mod.rs"]
+mod common;
+use common::{cpu_secs, get_json, read};
+
 const EMAIL: &str = "sim@example.com";
 const TOKEN: &str = "sim-token";
 /// Results per listing request (Cloud's cap for CQL and v2 listings).
@@ -933,32 +937,6 @@ fn targets(runs: &[Run]) -> Vec<Target> {
         });
     }
     out
-}
-
-/// CPU seconds (user + system) this process (the simulator) has used.
-fn cpu_secs() -> f64 {
-    // SAFETY: getrusage only writes the struct it is given.
-    let mut u: libc::rusage = unsafe { std::mem::zeroed() };
-    unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut u) };
-    let t = |v: libc::timeval| v.tv_sec as f64 + v.tv_usec as f64 / 1e6;
-    t(u.ru_utime) + t(u.ru_stime)
-}
-
-fn read(resp: Result<ureq::http::Response<ureq::Body>, ureq::Error>, what: &str) -> Value {
-    let mut resp = resp.unwrap_or_else(|e| panic!("{what}: {e}"));
-    let text = resp
-        .body_mut()
-        .read_to_string()
-        .unwrap_or_else(|e| panic!("{what}: {e}"));
-    if text.trim().is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{what}: {e}: {text}"))
-    }
-}
-
-fn get_json(u: &str) -> Value {
-    read(ureq::get(u).call(), u)
 }
 
 /// A GET that may fail (an endpoint this simulator may not have).

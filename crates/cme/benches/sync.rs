@@ -42,6 +42,10 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+#[path = "common/mod.rs"]
+mod common;
+use common::{cpu_secs, get_json, read};
+
 const DEFAULT_SPEC: &str = "pages=10000,spaces=1,depth=6,attachments=0.2,body_kb=8,seed=7";
 const EMAIL: &str = "sim@example.com";
 const TOKEN: &str = "sim-token";
@@ -270,15 +274,6 @@ fn network_line(stats: &Value) -> String {
         stats["throttled"],
         stats["bytes"].as_f64().unwrap_or(0.0) / 1e6
     )
-}
-
-/// CPU seconds (user + system) this process has used so far.
-fn cpu_secs() -> f64 {
-    // SAFETY: getrusage only writes the struct it is given.
-    let mut u: libc::rusage = unsafe { std::mem::zeroed() };
-    unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut u) };
-    let t = |v: libc::timeval| v.tv_sec as f64 + v.tv_usec as f64 / 1e6;
-    t(u.ru_utime) + t(u.ru_stime)
 }
 
 /// What one child phase measured.
@@ -713,23 +708,6 @@ fn base64(data: &[u8]) -> String {
         }
     }
     out
-}
-
-fn read(resp: Result<ureq::http::Response<ureq::Body>, ureq::Error>, what: &str) -> Value {
-    let mut resp = resp.unwrap_or_else(|e| panic!("{what}: {e}"));
-    let text = resp
-        .body_mut()
-        .read_to_string()
-        .unwrap_or_else(|e| panic!("{what}: {e}"));
-    if text.trim().is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{what}: {e}: {text}"))
-    }
-}
-
-fn get_json(u: &str) -> Value {
-    read(ureq::get(u).call(), u)
 }
 
 /// A Confluence API GET (counted by the simulator's stats).
