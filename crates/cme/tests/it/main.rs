@@ -27,6 +27,7 @@ mod partition;
 mod pipeline;
 mod python_forms;
 mod quiet;
+mod readme;
 mod reports;
 mod symlinks;
 mod sync;
