@@ -608,3 +608,32 @@ fn the_patterns_can_fail() {
     let p = pattern("warning: refusing `x` (3 retries)", &[]);
     assert!(p.is_match("warning: refusing `a/b c` (1 retry)"));
 }
+
+/// The keys of YAML front matter at the top of `md`, in order.
+fn front_matter_keys(md: &str) -> Vec<String> {
+    let key = Regex::new(r"^([a-z_]+):").unwrap();
+    md.lines()
+        .skip(1)
+        .take_while(|l| *l != "---")
+        .filter_map(|l| key.captures(l).map(|c| c[1].to_owned()))
+        .collect()
+}
+
+#[test]
+fn front_matter_has_the_keys_the_readme_shows_in_its_order() {
+    let blocks = checked_blocks(&readme());
+    let block = blocks["front-matter"].join("\n");
+    let want = front_matter_keys(&block);
+    assert!(want.len() >= 10, "{want:?}");
+    let (_site, out) = exported("readme-front-matter");
+    // A page with labels and properties has every key.
+    let files = tree(&out);
+    let full = files
+        .iter()
+        .filter(|(p, _)| p.ends_with(".md"))
+        .map(|(_, b)| String::from_utf8_lossy(b).into_owned())
+        .find(|md| md.contains("\ntags:\n") && md.contains("\nproperties:\n"))
+        .expect("a demo page with labels and properties");
+    assert_eq!(front_matter_keys(&full), want, "{full}");
+    std::fs::remove_dir_all(&out).ok();
+}
