@@ -8,6 +8,7 @@
 use crate::fs::outdir::OutDir;
 use crate::fs::paths::OutputPath;
 use crate::state::{State, TrackedStatus};
+use crate::sync::outcome::Outcome;
 use anyhow::{Context as _, Result};
 use serde_json::Value;
 use std::collections::{BTreeSet, HashSet};
@@ -29,36 +30,81 @@ pub struct Adopted {
     pub lock_removed: bool,
 }
 
+/// What cme has (or, in a dry run, would have) in the folder: the paths it
+/// writes, never removed whoever lists them, and the pages it exports.
+#[derive(Debug, Default)]
+pub struct Claim {
+    pub ours: HashSet<String>,
+    pub exported: HashSet<String>,
+}
+
+impl Claim {
+    /// What the folder's state records.
+    pub fn of_state(state: &State) -> Self {
+        let ours = state
+            .pages
+            .values()
+            .flat_map(|p| {
+                std::iter::once(p.output_path.clone())
+                    .chain(p.comments_path.clone())
+                    .chain(p.attachments.values().map(|a| a.output_path.clone()))
+            })
+            .collect();
+        let exported = state
+            .pages
+            .iter()
+            .filter(|(_, p)| p.status == TrackedStatus::Active)
+            .map(|(id, _)| id.as_str().to_owned())
+            .collect();
+        Claim { ours, exported }
+    }
+
+    /// What a dry run would write: before a first export there is no
+    /// state, so its plan says.
+    pub fn of_plan(outcome: &Outcome) -> Self {
+        let ours = outcome
+            .pages
+            .iter()
+            .chain(&outcome.attachments)
+            .chain(&outcome.sidecars)
+            .map(|l| l.path.clone())
+            .collect();
+        let exported = outcome
+            .written_ids
+            .iter()
+            .map(|id| id.as_str().to_owned())
+            .collect();
+        Claim { ours, exported }
+    }
+}
+
 /// Adopts the Python exporter's files in `dir`, if it has a lock file and
 /// a state; `dry_run` only reports.
 pub fn adopt(dir: &Path, dry_run: bool) -> Result<Option<Adopted>> {
-    let lock_path = dir.join(LOCK_FILE);
-    if !lock_path.is_file() {
+    if !dir.join(LOCK_FILE).is_file() {
         return Ok(None);
     }
     let Some(state) = State::load(dir)? else {
         return Ok(None);
     };
+    adopt_claimed(dir, &Claim::of_state(&state), dry_run)
+}
+
+/// What adopting `dir` would do once `claim` is written (a dry run).
+pub fn preview(dir: &Path, claim: &Claim) -> Result<Option<Adopted>> {
+    adopt_claimed(dir, claim, true)
+}
+
+fn adopt_claimed(dir: &Path, claim: &Claim, dry_run: bool) -> Result<Option<Adopted>> {
+    let lock_path = dir.join(LOCK_FILE);
+    if !lock_path.is_file() {
+        return Ok(None);
+    }
     let text = std::fs::read_to_string(&lock_path)
         .with_context(|| format!("cannot read {}", lock_path.display()))?;
     let lock: Value = serde_json::from_str(&text)
         .with_context(|| format!("{} is not the Python exporter's JSON lock file", LOCK_FILE))?;
-    // Every path cme writes: never removed, whoever listed it.
-    let ours: HashSet<&str> = state
-        .pages
-        .values()
-        .flat_map(|p| {
-            std::iter::once(p.output_path.as_str())
-                .chain(p.comments_path.as_deref())
-                .chain(p.attachments.values().map(|a| a.output_path.as_str()))
-        })
-        .collect();
-    let exported: HashSet<&str> = state
-        .pages
-        .iter()
-        .filter(|(_, p)| p.status == TrackedStatus::Active)
-        .map(|(id, _)| id.as_str())
-        .collect();
+    let (ours, exported) = (&claim.ours, &claim.exported);
     let mut out = Adopted::default();
     let mut remove: BTreeSet<String> = BTreeSet::new();
     let pages = lock["orgs"]
@@ -88,7 +134,7 @@ pub fn adopt(dir: &Path, dry_run: bool) -> Result<Option<Adopted>> {
                 out.refused += 1;
                 continue;
             }
-            if exported.contains(id.as_str()) {
+            if exported.contains(id) {
                 remove.insert(path.to_owned());
             } else {
                 out.kept += 1;

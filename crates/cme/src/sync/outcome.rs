@@ -3,6 +3,7 @@
 //! is written by `cli::report`.
 use super::plan::{AttachmentPlan, ChangeKind, Hold, Plan, Reason};
 use super::remote::Remote;
+use cme_client::PageId;
 use serde::Serialize;
 
 /// One report line.
@@ -124,6 +125,10 @@ pub struct Outcome {
     pub traffic: Traffic,
     pub interrupted: bool,
     pub elapsed_secs: f64,
+    /// The pages a dry run would write: an export's dry run previews
+    /// adopting a folder with them, before any state exists.
+    #[serde(skip)]
+    pub written_ids: Vec<PageId>,
 }
 
 /// How a run ended, for the exit code (documented in the README).
@@ -226,6 +231,7 @@ impl Outcome {
     /// Fills in the lines a plan predicts (`--dry-run`).
     pub fn predict(&mut self, plan: &Plan, atts: &AttachmentPlan) {
         self.dry_run = true;
+        self.written_ids = plan.writes.iter().map(|w| w.id.clone()).collect();
         for w in &plan.writes {
             self.push_line(Line {
                 kind: w.kind(),

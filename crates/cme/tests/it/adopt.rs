@@ -51,6 +51,29 @@ fn a_python_exporters_folder_is_adopted_without_orphans() {
         })),
     )
     .unwrap();
+    // A dry run shows it first, and changes nothing.
+    let before = tree(&out);
+    let dry = cli(
+        &["all-spaces", "--dry-run", "-o", out.to_str().unwrap()],
+        &sim,
+    );
+    assert!(
+        dry.status.success(),
+        "{}",
+        String::from_utf8_lossy(&dry.stderr)
+    );
+    let said = String::from_utf8_lossy(&dry.stdout);
+    assert!(
+        said.contains("would adopt a folder of the Python exporter: would remove 3 of its files (all listed in confluence-lock.json), and the lock file"),
+        "{said}"
+    );
+    for f in [old_page, old_home, old_file] {
+        assert!(
+            said.contains(&format!("  would remove: {f}\n")),
+            "{f}: {said}"
+        );
+    }
+    assert_eq!(tree(&out), before, "a dry run changes nothing");
     let r = cli(&["all-spaces", "-o", out.to_str().unwrap()], &sim);
     assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
     let said = String::from_utf8_lossy(&r.stdout);

@@ -157,8 +157,18 @@ pub fn run_pipeline(
     print(&outcome, run_args.json, &view)?;
     // A folder the Python exporter wrote: its files for the pages now
     // exported here go (only after a run that recorded them).
-    if recorded_now && !outcome.interrupted && outcome.exit().code() < 2 {
-        match crate::cli::adopt::adopt(output, outcome.dry_run) {
+    // An export's dry run has no state yet: its plan says what cme would own.
+    let adopting = if outcome.interrupted || outcome.exit().code() >= 2 {
+        Ok(None)
+    } else if recorded_now {
+        crate::cli::adopt::adopt(output, outcome.dry_run)
+    } else if outcome.dry_run {
+        crate::cli::adopt::preview(output, &crate::cli::adopt::Claim::of_plan(&outcome))
+    } else {
+        Ok(None)
+    };
+    {
+        match adopting {
             Ok(Some(a)) if verbosity != Verbosity::Quiet && !run_args.json => {
                 let verb = if outcome.dry_run {
                     "would remove"
@@ -166,7 +176,12 @@ pub fn run_pipeline(
                     "removed"
                 };
                 println!(
-                    "adopted a folder of the Python exporter: {verb} {} of its files ({} listed in {}){}",
+                    "{} a folder of the Python exporter: {verb} {} of its files ({} listed in {}){}",
+                    if outcome.dry_run {
+                        "would adopt"
+                    } else {
+                        "adopted"
+                    },
                     crate::units::thousands(a.removed.len() as u64),
                     if a.kept > 0 {
                         format!(
