@@ -84,6 +84,10 @@ const UNSUPPORTED: &[(&str, &str)] = &[
         "sync always removes what vanished, with --max-delete as a guard",
     ),
     ("export.lockfile_name", "the state file is .cme-state.json"),
+    (
+        "export.attachment_path_if_parent",
+        "one attachment-path serves every page (with {ancestor_titles} or {ancestors_without_last})",
+    ),
 ];
 
 /// Maps the Python settings `json` (`{"export": …, "connection_config": …,
@@ -128,6 +132,13 @@ pub fn map(json: &Value) -> Import {
     }
     put("link-style", text(&export["page_href"]), "export.page_href");
     put("page-path", text(&export["page_path"]), "export.page_path");
+    // Newer Python versions: a page with children gets its own template,
+    // which is what cme's parent page path is.
+    put(
+        "parent-page-path",
+        text(&export["page_path_if_parent"]),
+        "export.page_path_if_parent",
+    );
     put(
         "attachment-path",
         text(&export["attachment_path"]),
@@ -181,6 +192,8 @@ mod tests {
                 "attachment_path": "{space_name}/attachments/{attachment_file_id}{attachment_extension}",
                 "attachments_export": "disabled",
                 "page_breadcrumbs": false,
+                "page_path_if_parent": "{ancestor_titles}/{page_title}/README.md",
+                "attachment_path_if_parent": "{ancestor_titles}/_assets/{attachment_title}{attachment_extension}",
                 "table_column_width": "mixed",
                 "comments_export": "all"
             },
@@ -208,6 +221,10 @@ mod tests {
                     "{space_name}/{homepage_title}/{ancestor_titles}/{page_title}.md"
                 ),
                 (
+                    "parent-page-path",
+                    "{ancestor_titles}/{page_title}/README.md"
+                ),
+                (
                     "attachment-path",
                     "{space_name}/attachments/{attachment_file_id}{attachment_extension}"
                 ),
@@ -225,7 +242,8 @@ mod tests {
             [
                 "export.output_path",
                 "export.comments_export",
-                "export.table_column_width"
+                "export.table_column_width",
+                "export.attachment_path_if_parent"
             ]
         );
     }

@@ -25,6 +25,9 @@ pub enum Var {
     HomepageTitle,
     /// The ids of the page's ancestors below the home page, one folder each.
     AncestorIds,
+    /// The ancestors' titles but the last (the parent): the Python tool's
+    /// placeholder for a leaf page's attachments beside its parent's file.
+    AncestorsWithoutLast,
     /// The titles of the page's ancestors below the home page, one folder
     /// each, as the default layout names those folders (unique among
     /// siblings).
@@ -51,6 +54,7 @@ const PAGE_VARS: &[(&str, Var)] = &[
     ("homepage_title", Var::HomepageTitle),
     ("ancestor_ids", Var::AncestorIds),
     ("ancestor_titles", Var::AncestorTitles),
+    ("ancestors_without_last", Var::AncestorsWithoutLast),
     ("page_id", Var::PageId),
     ("page_title", Var::PageTitle),
 ];
@@ -65,7 +69,10 @@ const ATTACHMENT_VARS: &[(&str, Var)] = &[
 impl Var {
     /// Whether the value is a list of folders rather than one name.
     fn is_folders(self) -> bool {
-        matches!(self, Var::AncestorIds | Var::AncestorTitles)
+        matches!(
+            self,
+            Var::AncestorIds | Var::AncestorTitles | Var::AncestorsWithoutLast
+        )
     }
 }
 
@@ -165,7 +172,8 @@ impl PathTemplate {
                 .any(|p| matches!(p, Piece::Var(v) if v.is_folders()));
             if folders && (seg.len() != 1 || i == segments.len()) {
                 return Err(err(
-                    "`{ancestor_titles}` and `{ancestor_ids}` stand for folders: each must be a \
+                    "`{ancestor_titles}`, `{ancestor_ids}` and `{ancestors_without_last}` stand for \
+                     folders: each must be a \
                      folder of its own (`{space_key}/{ancestor_titles}/{page_title}.md`)"
                         .into(),
                 ));
@@ -208,6 +216,14 @@ impl PathTemplate {
                         .iter()
                         .map(|t| sanitize_component(&clean(t))),
                 ),
+                [Piece::Var(Var::AncestorsWithoutLast)] => {
+                    let n = v.ancestor_titles.len().saturating_sub(1);
+                    dirs.extend(
+                        v.ancestor_titles[..n]
+                            .iter()
+                            .map(|t| sanitize_component(&clean(t))),
+                    )
+                }
                 [Piece::Var(Var::AncestorIds)] => {
                     dirs.extend(v.ancestor_ids.iter().map(|t| sanitize_component(&clean(t))))
                 }
@@ -338,7 +354,7 @@ fn join(pieces: &[Piece], v: &Values<'_>) -> String {
                 Var::AttachmentTitle => stem,
                 Var::AttachmentExtension => ext,
                 // Only alone in a folder segment (checked by `parse`).
-                Var::AncestorIds | Var::AncestorTitles => "",
+                Var::AncestorIds | Var::AncestorTitles | Var::AncestorsWithoutLast => "",
             })),
         }
     }
@@ -385,6 +401,18 @@ mod tests {
         )
         .unwrap();
         assert_eq!(a.render(&values(&[])).file, "att7.png");
+    }
+
+    #[test]
+    fn ancestors_without_last_leaves_out_the_parent() {
+        let anc = vec!["Top".to_owned(), "Parent".to_owned()];
+        let a = PathTemplate::parse(
+            "{space_key}/{ancestors_without_last}/_assets/{attachment_title}{attachment_extension}",
+            Kind::Attachment,
+        )
+        .unwrap();
+        assert_eq!(a.render(&values(&anc)).dirs, ["DEMO", "Top", "_assets"]);
+        assert_eq!(a.render(&values(&[])).dirs, ["DEMO", "_assets"]);
     }
 
     #[test]
