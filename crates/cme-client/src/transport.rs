@@ -21,6 +21,10 @@ const ERROR_BODY_CAP: u64 = 64 * 1024;
 /// State shared by every clone of a client.
 struct Shared {
     limiter: Limiter,
+    /// Slots for redirect targets: Cloud sends attachment bytes from its
+    /// media service, another host with its own limits, so the second hop
+    /// of a download does not hold one of the site's slots.
+    redirected: Limiter,
     gate: Gate,
     counters: Counters,
     observer: Option<Observer>,
@@ -106,6 +110,7 @@ impl Transport {
             max_body: s.max_body,
             shared: Arc::new(Shared {
                 limiter: Limiter::new(s.max_concurrency),
+                redirected: Limiter::new(s.max_concurrency),
                 gate: Gate::default(),
                 counters: Counters::default(),
                 observer: s.observer,
@@ -241,8 +246,13 @@ impl Transport {
     ) -> Result<Vec<u8>, Failure> {
         let mut url = start.clone();
         let mut auth = with_auth;
-        for _ in 0..=MAX_REDIRECTS {
-            match self.attempt(&url, auth, sink.as_deref_mut()).await? {
+        for hop in 0..=MAX_REDIRECTS {
+            let pool = if hop == 0 {
+                &self.shared.limiter
+            } else {
+                &self.shared.redirected
+            };
+            match self.attempt(&url, auth, pool, sink.as_deref_mut()).await? {
                 Attempt::Done(bytes) => return Ok(bytes),
                 Attempt::Redirect(location) => {
                     let next = url
@@ -279,12 +289,13 @@ impl Transport {
         &self,
         url: &Url,
         with_auth: bool,
+        pool: &Limiter,
         sink: Option<&mut (dyn Sink + '_)>,
     ) -> Result<Attempt, Failure> {
         let sh = &*self.shared;
         // The permit first, then a paced slot: slots taken by requests still
         // queued for a permit would bunch up behind a pause.
-        let permit = sh.limiter.acquire().await;
+        let permit = pool.acquire().await;
         loop {
             let admission = sh.gate.admit(Instant::now(), self.retry.max_retry_after);
             sh.counters.add_throttled(admission.newly_held);

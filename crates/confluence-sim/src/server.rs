@@ -237,9 +237,16 @@ async fn handle(
     // The network model first: a request over the in-flight cap is refused
     // before the fault injector sees it (its draws and tokens untouched).
     let (net, net_latency) = state.network.draw();
-    let Some(slot) = state.stats.enter(net.max_in_flight) else {
-        sleep(net_latency).await;
-        return Ok(sent(&state, &net, None, throttled(&net), false));
+    // Attachment bytes come from Cloud's media service, another host with
+    // limits of its own: Confluence's in-flight cap does not count them.
+    let slot = if req.path.starts_with(api::media::MEDIA_PREFIX) {
+        state.stats.enter_media()
+    } else {
+        let Some(slot) = state.stats.enter(net.max_in_flight) else {
+            sleep(net_latency).await;
+            return Ok(sent(&state, &net, None, throttled(&net), false));
+        };
+        slot
     };
     let raw = format!("{}?{}", req.path, req.raw_query).replace('+', " ");
     let target = percent_encoding::percent_decode_str(&raw).decode_utf8_lossy();

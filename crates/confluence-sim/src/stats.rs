@@ -16,6 +16,9 @@ pub struct Stats {
     /// Shared with the guards of requests being served, which outlive the
     /// handler (a paced body is still being sent).
     flight: Arc<Flight>,
+    /// The media service's requests (attachment bytes): another host, so
+    /// counted apart from Confluence's cap and peak.
+    media: Arc<Flight>,
     bytes: AtomicU64,
     throttled: AtomicU64,
 }
@@ -70,6 +73,13 @@ impl Stats {
                 None
             }
         }
+    }
+
+    /// Admits a request to the media service: never refused, and never
+    /// counted against Confluence's in-flight cap or peak.
+    pub fn enter_media(&self) -> InFlight {
+        self.media.now.fetch_add(1, Ordering::AcqRel);
+        InFlight(self.media.clone())
     }
 
     /// Counts response body bytes sent for an API request.

@@ -135,7 +135,12 @@ fn server_cost_grows_with_items_and_expansions() {
 
 /// Statuses of `n` GETs sent at once (0 = transport error), with the 429s.
 fn concurrent(sim: &Sim, n: usize) -> (Vec<u16>, Vec<common::Resp>) {
-    let url = sim.url(&sim.v2("/spaces"));
+    concurrent_at(sim, &sim.v2("/spaces"), n)
+}
+
+/// `n` GETs of `path` at once.
+fn concurrent_at(sim: &Sim, path: &str, n: usize) -> (Vec<u16>, Vec<common::Resp>) {
+    let url = sim.url(path);
     let auth = sim.auth();
     let gate = Arc::new(Barrier::new(n));
     let threads: Vec<_> = (0..n)
@@ -198,6 +203,34 @@ fn over_the_in_flight_cap_answers_429_with_retry_after() {
     assert_eq!(stats["requests"], 6);
     let peak = stats["max_in_flight"].as_u64().unwrap();
     assert!((1..=2).contains(&peak), "peak {peak} within the cap");
+}
+
+/// Cloud serves attachment bytes from its media service, another host:
+/// Confluence's cap neither refuses nor counts them.
+#[test]
+fn media_downloads_are_not_held_to_confluences_cap() {
+    let sim = sim();
+    // One of the demo's attachments, through the REST download's redirect.
+    let page = "1001";
+    let att = sim.json(&sim.v2(&format!("/pages/{page}/attachments?limit=1")));
+    let id = att["results"][0]["id"].as_str().unwrap().to_owned();
+    let r = sim.get(&sim.v1(&format!("/content/{page}/child/attachment/{id}/download")));
+    assert_eq!(r.status, 302);
+    let location = r.header("location").unwrap().to_owned();
+    let path = location
+        .split_once("://")
+        .and_then(|(_, rest)| rest.find('/').map(|i| rest[i..].to_owned()))
+        .unwrap_or(location);
+    network(&sim, json!({"latency_ms": 300, "max_in_flight": 1}));
+    sim.control_ok("POST", "/__sim/stats/reset", None);
+    let (statuses, _) = concurrent_at(&sim, &path, 4);
+    assert_eq!(statuses, vec![200; 4]);
+    let stats = sim.control_ok("GET", "/__sim/stats", None);
+    assert_eq!(stats["throttled"], 0);
+    assert_eq!(stats["max_in_flight"], 0, "media is not Confluence's load");
+    // Confluence's own requests are still capped.
+    let (statuses, _) = concurrent(&sim, 4);
+    assert!(statuses.contains(&429), "{statuses:?}");
 }
 
 #[test]
