@@ -326,6 +326,27 @@ fn is_secret_key(k: &str) -> bool {
             .any(|s| k.ends_with(s))
 }
 
+/// `1 attempt`, `3 attempts`.
+fn attempts_text(n: u32) -> String {
+    if n == 1 {
+        "1 attempt".to_owned()
+    } else {
+        format!("{n} attempts")
+    }
+}
+
+/// `0.42 s`, `3.2 s`, `95 s`: the exporter's time format.
+fn elapsed_text(d: std::time::Duration) -> String {
+    let s = d.as_secs_f64();
+    if s < 1.0 {
+        format!("{s:.2} s")
+    } else if s < 60.0 {
+        format!("{s:.1} s")
+    } else {
+        format!("{} s", s.round())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -358,26 +379,5 @@ mod tests {
             "http://***@127.0.0.1:9/a?b=1"
         );
         assert_eq!(redact("http://h/a?next=x@y"), "http://h/a?next=x@y");
-    }
-}
-
-/// `1 attempt`, `3 attempts`.
-fn attempts_text(n: u32) -> String {
-    if n == 1 {
-        "1 attempt".to_owned()
-    } else {
-        format!("{n} attempts")
-    }
-}
-
-/// `0.42 s`, `3.2 s`, `95 s`: the exporter's time format.
-fn elapsed_text(d: std::time::Duration) -> String {
-    let s = d.as_secs_f64();
-    if s < 1.0 {
-        format!("{s:.2} s")
-    } else if s < 60.0 {
-        format!("{s:.1} s")
-    } else {
-        format!("{} s", s.round())
     }
 }
