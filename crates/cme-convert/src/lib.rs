@@ -33,7 +33,7 @@ mod url;
 
 pub use context::{
     AttachmentRef, ChildOrder, ChildPage, ChildQuery, ContentId, Context, CurrentPage,
-    OfflineContext, PageRef, Report, ReportQuery, ReportRow, SpaceKey, UserRef,
+    JiraIssue, JiraIssues, JiraQuery, OfflineContext, PageRef, Report, ReportQuery, ReportRow, SpaceKey, UserRef,
 };
 pub use lang::fence_language;
 pub use options::{AlertStyle, DynamicMacro, LinkStyle, Options};
