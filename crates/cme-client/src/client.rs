@@ -413,6 +413,30 @@ impl Client {
             .await
     }
 
+    /// The Jira issues of `jql`, with `fields` (Jira field ids), at most
+    /// `max`: what a Jira macro shows. `jira` is the Jira site (no trailing
+    /// `/`); it must be on this client's origin, since the request carries
+    /// the Confluence credentials (Cloud's Jira is the site itself). Cloud
+    /// is asked through its enhanced search, Data Center through
+    /// `/rest/api/2/search`.
+    pub async fn jira_search(
+        &self,
+        jira: &str,
+        jql: &str,
+        fields: &[String],
+        max: u32,
+    ) -> Result<crate::JiraSearch, Error> {
+        crate::api::jira::search(
+            self.api(),
+            jira.trim_end_matches('/'),
+            self.flavor == Flavor::Cloud,
+            jql,
+            fields,
+            max,
+        )
+        .await
+    }
+
     /// Which mentioned users to look up with [`Self::user_names`], in the
     /// order asked: `authors` are ids as this flavour's listings name people;
     /// `account_ids` and `user_keys` are what page bodies mention. Cloud

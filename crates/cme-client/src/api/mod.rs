@@ -6,6 +6,7 @@
 //! chooses a family per flavour. The wire shapes never leave this module:
 //! callers see the flavour-neutral types of [`crate::model`].
 pub(crate) mod cql;
+pub(crate) mod jira;
 pub(crate) mod masterdetail;
 pub(crate) mod v1;
 pub(crate) mod v2;
