@@ -48,6 +48,21 @@ impl Api<'_> {
     }
 }
 
+impl Api<'_> {
+    /// [`Api::get_json`] to another service on the site (Jira), whose
+    /// refusals are not Confluence's.
+    pub async fn get_json_other_service<T: DeserializeOwned>(&self, url: &str) -> Result<T, Error> {
+        self.transport
+            .get_other_service(url, |bytes| {
+                serde_json::from_slice(&bytes).map_err(|source| Error::Decode {
+                    url: redact(url),
+                    source,
+                })
+            })
+            .await
+    }
+}
+
 /// Everything but RFC 3986's unreserved characters is escaped.
 const COMPONENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
     .remove(b'-')

@@ -179,7 +179,13 @@ fn reason(
     // A state in the spec's minimal form has no dependency record: its
     // versions are all we can go by.
     if let Some(recorded) = &ps.deps_hash {
-        if *recorded != answers_hash(placed, &ps.deps, &remote.layout, &remote.attachments) {
+        if *recorded != answers_hash(
+            placed,
+            &ps.deps,
+            &remote.layout,
+            &remote.attachments,
+            &remote.jira,
+        ) {
             return Some(Reason::Dependency);
         }
     }
@@ -500,7 +506,7 @@ mod tests {
                 .find(|(id, _)| *id == p.meta.id.as_str())
                 .map(|(_, d)| d.iter().map(Dep::encode).collect())
                 .unwrap_or_default();
-            let hash = answers_hash(p, &d, &r.layout, &r.attachments);
+            let hash = answers_hash(p, &d, &r.layout, &r.attachments, &r.jira);
             s.pages.insert(
                 p.meta.id.clone(),
                 PageState {

@@ -1,0 +1,212 @@
+//! Jira's answers fetched in bulk: the keys of a server in searches of
+//! [`KEYS_PER_SEARCH`] (`key in (…)`), each JQL list once. Jira failing
+//! (refused credentials, no Jira there, unreachable, a site on another
+//! host) never fails the run: that server's macros stay links, and the run
+//! warns once per server.
+use crate::page::context::JiraMiss;
+use crate::page::jira::{Jira, Lookup};
+use crate::sync::remote::chain;
+use cme_client::{Client, Error, JiraSearch};
+use cme_convert::{JiraIssue, JiraIssues, JiraQuery};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Keys asked per search: Jira's page of results for searches that name
+/// their fields, and a JQL well under any URL limit.
+pub const KEYS_PER_SEARCH: usize = 100;
+
+/// A single issue's fields: what its macro shows.
+const ISSUE_FIELDS: [&str; 2] = ["summary", "status"];
+
+/// Fetches what `misses` need into `jira`; returns one warning per server
+/// Jira failed for (the first time only).
+pub async fn fetch(client: &Client, jira: &Jira, misses: Vec<JiraMiss>) -> Vec<String> {
+    let mut keys: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let mut queries: BTreeSet<JiraQuery> = BTreeSet::new();
+    for m in misses {
+        match m {
+            JiraMiss::Issue(server, key) => {
+                if jira.issue(&server, &key) == Lookup::Unknown {
+                    keys.entry(server).or_default().insert(key);
+                }
+            }
+            JiraMiss::Query(q) => {
+                if jira.query(&q) == Lookup::Unknown {
+                    queries.insert(q);
+                }
+            }
+        }
+    }
+    let mut warnings = Vec::new();
+    for (server, keys) in keys {
+        let (good, bad): (Vec<String>, Vec<String>) = keys.into_iter().partition(|k| is_key(k));
+        for k in bad {
+            jira.learn_issue(&server, &k, None);
+        }
+        for batch in good.chunks(KEYS_PER_SEARCH) {
+            let Some(base) = ready(jira, &server) else {
+                break;
+            };
+            let jql = format!("key in ({})", batch.join(","));
+            let fields: Vec<String> = ISSUE_FIELDS.iter().map(|f| (*f).to_owned()).collect();
+            match client.jira_search(&base, &jql, &fields, batch.len() as u32).await {
+                Ok(found) => {
+                    let mut by_key: BTreeMap<String, JiraIssue> = found
+                        .issues
+                        .into_iter()
+                        .map(|i| (i.key.to_ascii_uppercase(), issue(i, &[])))
+                        .collect();
+                    for k in batch {
+                        jira.learn_issue(&server, k, by_key.remove(&k.to_ascii_uppercase()));
+                    }
+                }
+                Err(e) => {
+                    if let Some(w) = failed(jira, &server, &base, &e) {
+                        warnings.push(w);
+                    }
+                    for k in batch {
+                        jira.learn_issue(&server, k, None);
+                    }
+                }
+            }
+        }
+    }
+    for q in queries {
+        let Some(base) = ready(jira, &q.server) else {
+            continue;
+        };
+        let fields: Vec<String> = q
+            .columns
+            .iter()
+            .filter(|c| *c != "key")
+            .map(|c| field_id(c).to_owned())
+            .collect();
+        match client.jira_search(&base, &q.jql, &fields, q.max).await {
+            Ok(found) => {
+                let answer = answer(found, &q.columns);
+                jira.learn_query(q, Some(answer));
+            }
+            Err(e) => {
+                if let Some(w) = failed(jira, &q.server, &base, &e) {
+                    warnings.push(w);
+                }
+                jira.learn_query(q, None);
+            }
+        }
+    }
+    warnings
+}
+
+/// The server's Jira site, while Jira has not failed for it.
+fn ready(jira: &Jira, server: &str) -> Option<String> {
+    jira.asks(server).then(|| jira.base(server)).flatten()
+}
+
+/// Records a failure; a JQL Jira refuses (400) concerns that search only.
+fn failed(jira: &Jira, server: &str, base: &str, e: &Error) -> Option<String> {
+    if matches!(e, Error::Status { status: 400, .. }) {
+        return None;
+    }
+    let why = chain(e);
+    jira.fail(server, why.clone()).then(|| {
+        format!("Jira at {base} did not answer ({why}); its issues are written as links")
+    })
+}
+
+/// The Jira field id a macro column names.
+fn field_id(column: &str) -> &str {
+    match column {
+        "type" => "issuetype",
+        "due" => "duedate",
+        other => other,
+    }
+}
+
+/// An issue with its fields by the macro's column names.
+fn issue(i: cme_client::JiraIssueFields, columns: &[String]) -> JiraIssue {
+    let mut fields = BTreeMap::new();
+    let wanted: Vec<&str> = if columns.is_empty() {
+        ISSUE_FIELDS.to_vec()
+    } else {
+        columns.iter().map(String::as_str).collect()
+    };
+    for c in wanted {
+        if let Some(v) = i.fields.get(field_id(c)) {
+            fields.insert(c.to_owned(), v.clone());
+        }
+    }
+    JiraIssue { key: i.key, fields }
+}
+
+fn answer(found: JiraSearch, columns: &[String]) -> JiraIssues {
+    JiraIssues {
+        total: found.total,
+        issues: found.issues.into_iter().map(|i| issue(i, columns)).collect(),
+    }
+}
+
+/// `PROJECT-123`: only such keys are spliced into a JQL.
+fn is_key(k: &str) -> bool {
+    let Some((p, n)) = k.rsplit_once('-') else {
+        return false;
+    };
+    p.starts_with(|c: char| c.is_ascii_alphabetic())
+        && p.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        && !n.is_empty()
+        && n.bytes().all(|b| b.is_ascii_digit())
+        && k.len() <= 100
+}
+
+/// Every Jira question the state's pages recorded, as misses: what a sync
+/// refreshes before it plans.
+pub fn recorded<'a>(deps: impl Iterator<Item = &'a String>) -> Vec<JiraMiss> {
+    let mut out = BTreeSet::new();
+    for d in deps {
+        if !(d.starts_with("J:") || d.starts_with("Q:")) {
+            continue;
+        }
+        match crate::deps::Dep::decode(d) {
+            Some(crate::deps::Dep::JiraIssue { server, key }) => {
+                out.insert(JiraMiss::Issue(server, key));
+            }
+            Some(crate::deps::Dep::JiraQuery(q)) => {
+                out.insert(JiraMiss::Query(q));
+            }
+            _ => {}
+        }
+    }
+    out.into_iter().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_plain_keys_reach_a_jql() {
+        assert!(is_key("CME-42"));
+        assert!(!is_key("CME-42) OR (project = X"));
+        assert!(!is_key("-1"));
+        assert!(!is_key("1A-1"));
+    }
+
+    #[test]
+    fn recorded_questions_are_found_among_the_deps() {
+        let deps = [
+            "L:id:1".to_owned(),
+            "J:2:s1CME-42".to_owned(),
+            "Q:0:20:key,summary:project = CME".to_owned(),
+        ];
+        assert_eq!(
+            recorded(deps.iter()),
+            vec![
+                JiraMiss::Issue("s1".into(), "CME-42".into()),
+                JiraMiss::Query(JiraQuery {
+                    server: String::new(),
+                    jql: "project = CME".into(),
+                    columns: vec!["key".into(), "summary".into()],
+                    max: 20,
+                }),
+            ]
+        );
+    }
+}
