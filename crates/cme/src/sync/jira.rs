@@ -36,35 +36,48 @@ pub async fn fetch(client: &Client, jira: &Jira, misses: Vec<JiraMiss>) -> Vec<S
             }
         }
     }
-    let mut warnings = Vec::new();
+    // Servers on one Jira site (every `serverId` on Cloud) share searches.
+    let mut by_site: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
     for (server, keys) in keys {
-        let (good, bad): (Vec<String>, Vec<String>) = keys.into_iter().partition(|k| is_key(k));
-        for k in bad {
-            jira.learn_issue(&server, &k, None);
+        for k in keys {
+            match jira.base(&server) {
+                Some(base) if is_key(&k) && jira.asks(&server) => {
+                    by_site.entry(base).or_default().push((server.clone(), k));
+                }
+                _ => jira.learn_issue(&server, &k, None),
+            }
         }
-        for batch in good.chunks(KEYS_PER_SEARCH) {
-            let Some(base) = ready(jira, &server) else {
-                break;
-            };
-            let jql = format!("key in ({})", batch.join(","));
+    }
+    let mut warnings = Vec::new();
+    for (base, keys) in by_site {
+        for batch in keys.chunks(KEYS_PER_SEARCH) {
+            let batch: Vec<&(String, String)> =
+                batch.iter().filter(|(s, _)| jira.asks(s)).collect();
+            if batch.is_empty() {
+                continue;
+            }
+            let mut unique: Vec<&str> = batch.iter().map(|(_, k)| k.as_str()).collect();
+            unique.sort_unstable();
+            unique.dedup();
+            let jql = format!("key in ({})", unique.join(","));
             let fields: Vec<String> = ISSUE_FIELDS.iter().map(|f| (*f).to_owned()).collect();
-            match client.jira_search(&base, &jql, &fields, batch.len() as u32).await {
+            match client.jira_search(&base, &jql, &fields, unique.len() as u32).await {
                 Ok(found) => {
-                    let mut by_key: BTreeMap<String, JiraIssue> = found
+                    let by_key: BTreeMap<String, JiraIssue> = found
                         .issues
                         .into_iter()
                         .map(|i| (i.key.to_ascii_uppercase(), issue(i, &[])))
                         .collect();
-                    for k in batch {
-                        jira.learn_issue(&server, k, by_key.remove(&k.to_ascii_uppercase()));
+                    for (server, k) in batch {
+                        jira.learn_issue(server, k, by_key.get(&k.to_ascii_uppercase()).cloned());
                     }
                 }
                 Err(e) => {
-                    if let Some(w) = failed(jira, &server, &base, &e) {
-                        warnings.push(w);
-                    }
-                    for k in batch {
-                        jira.learn_issue(&server, k, None);
+                    for (server, k) in batch {
+                        if let Some(w) = failed(jira, server, &base, &e) {
+                            warnings.push(w);
+                        }
+                        jira.learn_issue(server, k, None);
                     }
                 }
             }

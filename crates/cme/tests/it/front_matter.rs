@@ -286,6 +286,7 @@ fn no_front_matter_leaves_it_out_and_turning_it_on_rewrites_every_page() {
         link_style: cme::options::LinkStyle::Relative,
         alert_style: cme::options::AlertStyle::Gfm,
         jira_url: None,
+        jira_fetch: None,
         front_matter: Some(on),
         comments: None,
     };

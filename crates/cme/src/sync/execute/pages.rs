@@ -429,13 +429,7 @@ async fn convert_page(
             jira_warnings.extend(crate::sync::jira::fetch(ex.client, &remote.jira, jira_misses).await);
             continue;
         }
-        converted
-            .warnings
-            .extend(jira_warnings.drain(..).map(|message| cme_convert::Warning {
-                kind: cme_convert::WarningKind::Unresolved,
-                message,
-                count: 1,
-            }));
+
         let report_misses = std::mem::take(&mut *ctx.report_misses.borrow_mut());
         if !report_misses.is_empty() && round < 3 {
             drop(ctx);
@@ -455,6 +449,13 @@ async fn convert_page(
             .into_iter()
             .collect();
         if misses.is_empty() || round == 3 {
+            converted
+                .warnings
+                .extend(jira_warnings.drain(..).map(|message| cme_convert::Warning {
+                    kind: cme_convert::WarningKind::Unresolved,
+                    message,
+                    count: 1,
+                }));
             return Ok((converted, ctx.recorded(), ctx.incomplete.get()));
         }
         round += 1;

@@ -1,0 +1,158 @@
+//! Jira macros without configuration: on Cloud the site itself is Jira;
+//! issues are asked for in bulk with the same credentials, written as
+//! link, summary and status, lists as tables; sync refreshes them with one
+//! search per site and batch of keys and one per list, and rewrites only the
+//! pages whose issues changed. `--no-jira-fetch` asks nothing; Jira
+//! refusing leaves links and one warning, never a failed run.
+use crate::common::*;
+use cme::state::MarkdownSettings;
+use confluence_sim::SimHandle;
+use serde_json::json;
+use std::path::Path;
+
+/// The demo's status report page, read from the export.
+fn status_page(out: &Path) -> String {
+    let state = cme::state::State::load(out).unwrap().unwrap();
+    let entry = &state.pages[&cme_client::PageId::new("1014")];
+    std::fs::read_to_string(out.join(&entry.output_path)).unwrap()
+}
+
+/// Requests the simulated Jira answered.
+fn jira_requests(sim: &SimHandle) -> u64 {
+    let stats = ctl(sim, "GET", "/__sim/stats", None);
+    stats["by_route"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(route, _)| route.contains("/search"))
+        .filter(|(route, _)| !route.contains("/content/search") && !route.contains("/rest/api/search"))
+        .filter_map(|(_, n)| n.as_u64())
+        .sum()
+}
+
+fn no_fetch() -> MarkdownSettings {
+    MarkdownSettings {
+        link_style: cme::options::LinkStyle::Relative,
+        alert_style: cme::options::AlertStyle::Gfm,
+        jira_url: None,
+        jira_fetch: Some(false),
+        front_matter: Some(true),
+        comments: None,
+    }
+}
+
+#[test]
+fn the_status_report_exports_its_tables_jira_links_and_issue_tables() {
+    let Site { sim, client: c, out } = Site::demo("jira-demo");
+    export(&c, &out, false).unwrap();
+    let md = status_page(&out);
+    let base = sim.url().trim_end_matches('/').to_owned();
+    // Its own table (the page-properties report) is still there.
+    assert!(md.contains("| Page | Decision | Owner |"), "{md}");
+    // A single issue: link, summary, status.
+    assert!(
+        md.contains(&format!(
+            "Tracking [CME-42]({base}/browse/CME-42) Jira macros become tables (In Progress)."
+        )),
+        "{md}"
+    );
+    // The JQL list: the macro's columns, the issues that are not Done.
+    assert!(md.contains("| Key | Summary | Status |"), "{md}");
+    assert!(
+        md.contains(&format!(
+            "| [CME-43]({base}/browse/CME-43) | Attachments stream to disk | To Do |"
+        )),
+        "{md}"
+    );
+    let first_list = md.split("| Key |").nth(1).unwrap();
+    let first_list = first_list.split("\n\n").next().unwrap();
+    assert!(!first_list.contains("CME-40"), "{md}");
+    // The legacy `jiraissues` macro: converted, its query's issues listed
+    // (Done ones too), never dropped.
+    assert!(md.contains("| Export page trees to Markdown | Done |"), "{md}");
+    assert!(!md.contains("Jira issues: project"), "{md}");
+    // Four searches: the status page's key, its two lists, and the
+    // operations page's key; none per issue.
+    assert_eq!(jira_requests(&sim), 4);
+
+    // An idle sync refreshes in bulk (one search for both keys, one per
+    // list) and writes nothing.
+    ctl(&sim, "POST", "/__sim/stats/reset", None);
+    let o = sync(&c, &out).unwrap();
+    assert_eq!(written(&o), 0, "{}", o.render());
+    assert_eq!(jira_requests(&sim), 3);
+}
+
+#[test]
+fn a_jira_status_change_rewrites_the_pages_that_show_it() {
+    let Site { sim, client: c, out } = Site::demo("jira-status");
+    export(&c, &out, false).unwrap();
+    let before = status_page(&out);
+    assert!(before.contains("(In Progress)."), "{before}");
+    // Changed while the sync runs, once its listings are done.
+    let changed = std::cell::Cell::new(false);
+    let o = run_with(&c, request(&out, cme::sync::Start::Sync), &|msg| {
+        if msg.starts_with("checking files on disk") && !changed.replace(true) {
+            sim.control(
+                "PUT",
+                "/__sim/jira/issues/CME-42",
+                Some(json!({"status": "Done"})),
+            );
+        }
+    })
+    .unwrap();
+    assert_eq!(written(&o), 1, "{}", o.render());
+    let md = status_page(&out);
+    assert!(md.contains("Jira macros become tables (Done)."), "{md}");
+    // The list of issues not Done no longer has it.
+    assert!(!md.contains("| Jira macros become tables | In Progress |"), "{md}");
+    assert!(md.contains("| Jira macros become tables | Done |"), "{md}");
+    // And the next sync is idle again.
+    let o = sync(&c, &out).unwrap();
+    assert_eq!(written(&o), 0, "{}", o.render());
+}
+
+#[test]
+fn no_jira_fetch_asks_jira_nothing_and_writes_links() {
+    let Site { sim, client: c, out } = Site::demo("jira-off");
+    let mut req = request(&out, all_spaces());
+    req.markdown = Some(no_fetch());
+    run(&c, req).unwrap();
+    let md = status_page(&out);
+    let base = sim.url().trim_end_matches('/').to_owned();
+    assert!(md.contains(&format!("Tracking [CME-42]({base}/browse/CME-42).")), "{md}");
+    assert!(md.contains("[Jira issues: project = CME AND status != Done"), "{md}");
+    assert_eq!(jira_requests(&sim), 0);
+    // The folder keeps the setting: an idle sync asks Jira nothing either.
+    let o = sync(&c, &out).unwrap();
+    assert_eq!(written(&o), 0, "{}", o.render());
+    assert_eq!(jira_requests(&sim), 0);
+}
+
+#[test]
+fn jira_refusing_leaves_links_and_one_warning() {
+    let Site { sim, client: c, out } = Site::demo("jira-refused");
+    ctl(
+        &sim,
+        "PUT",
+        "/__sim/faults",
+        json!({"error_rate": 1.0, "error_statuses": [403], "only_matching": "/search/jql"}),
+    );
+    let o = export(&c, &out, false).unwrap();
+    assert!(o.failures.is_empty(), "{}", o.render());
+    let md = status_page(&out);
+    assert!(md.contains("Tracking [CME-42]("), "{md}");
+    assert!(md.contains("[Jira issues: project = CME AND status != Done"), "{md}");
+    let warned: Vec<_> = o
+        .warnings
+        .iter()
+        .filter(|w| w.message.contains("did not answer"))
+        .collect();
+    // One per server the pages name (the demo names one, and none).
+    assert!(!warned.is_empty() && warned.len() <= 2, "{}", o.render());
+    // Once Jira answers, the next sync fills the issues in.
+    sim.control("DELETE", "/__sim/faults", None);
+    sync(&c, &out).unwrap();
+    let md = status_page(&out);
+    assert!(md.contains("(In Progress)."), "{md}");
+}
