@@ -156,3 +156,14 @@ fn jira_refusing_leaves_links_and_one_warning() {
     let md = status_page(&out);
     assert!(md.contains("(In Progress)."), "{md}");
 }
+
+/// A site whose pages show no Jira macro (the benchmarks' generated
+/// sites) costs no Jira request, in an export or a sync.
+#[test]
+fn pages_without_jira_macros_ask_jira_nothing() {
+    let Site { sim, client: c, out } = Site::generated("pages=300,depth=3,seed=5", "jira-none");
+    export(&c, &out, false).unwrap();
+    sync(&c, &out).unwrap();
+    assert!(requests(&sim) > 0);
+    assert_eq!(jira_requests(&sim), 0);
+}
