@@ -347,6 +347,11 @@ impl Client {
         v2::folder(self.api(), id).await
     }
 
+    /// A page's rendered body (`body.view`), one request.
+    pub async fn page_view(&self, id: &PageId) -> Result<String, Error> {
+        v1::page_view(self.api(), id).await
+    }
+
     /// Pages with storage bodies, up to 250 per request. Ids that are missing
     /// or not visible are simply absent from the result.
     pub async fn pages_with_bodies(&self, ids: &[PageId]) -> Result<Vec<PageBody>, Error> {

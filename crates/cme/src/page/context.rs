@@ -51,6 +51,9 @@ pub enum JiraMiss {
     Issue(String, String),
     /// A search.
     Query(JiraQuery),
+    /// The site of a server whose site is not known, and a key its macro
+    /// on this page shows (its link in the rendered view names the site).
+    Site(String, String),
 }
 
 /// Page-properties reports by query: their rows, or `None` when
@@ -156,7 +159,16 @@ impl Context for PageContext<'_> {
     }
 
     fn jira_issue(&self, server: &str, key: &str) -> Option<JiraIssue> {
-        if !self.jira.fetch || self.jira.base(server).is_none() {
+        if !self.jira.fetch {
+            return None;
+        }
+        if self.jira.base(server).is_none() {
+            // Data Center: the page's rendered view links this issue on
+            // its Jira; learn the site there, then convert again.
+            if self.jira.can_learn(server) {
+                let miss = JiraMiss::Site(server.to_owned(), key.to_owned());
+                self.jira_misses.borrow_mut().push(miss);
+            }
             return None;
         }
         self.deps.borrow_mut().insert(Dep::JiraIssue {

@@ -19,6 +19,9 @@ pub struct Jira {
     pub bases: BTreeMap<String, String>,
     /// Whether Jira is asked at all (`--no-jira-fetch` turns it off).
     pub fetch: bool,
+    /// Whether a server's site not known may be learnt from a page's
+    /// rendered view (Data Center without `--jira-url`).
+    pub learn_sites: bool,
     answers: Mutex<Answers>,
 }
 
@@ -31,6 +34,10 @@ struct Answers {
     /// Servers Jira did not answer for this run, with why: their macros
     /// stay links, and the run says so once per server.
     failed: BTreeMap<String, String>,
+    /// Sites learnt this run, by server.
+    sites: BTreeMap<String, String>,
+    /// Servers whose site could not be learnt this run (asked once).
+    unlearnable: std::collections::BTreeSet<String>,
 }
 
 /// An answer, or that Jira was not asked yet.
@@ -50,12 +57,14 @@ impl Jira {
         site: Option<String>,
         bases: BTreeMap<String, String>,
         fetch: bool,
+        learn_sites: bool,
     ) -> Self {
         Self {
             url,
             site,
             bases,
             fetch,
+            learn_sites,
             answers: Mutex::default(),
         }
     }
@@ -66,7 +75,35 @@ impl Jira {
             .clone()
             .or_else(|| self.site.clone())
             .or_else(|| self.bases.get(server).cloned())
+            .or_else(|| self.lock().sites.get(server).cloned())
             .map(|b| b.trim_end_matches('/').to_owned())
+    }
+
+    /// Whether `server`'s site is unknown and may be learnt now.
+    pub fn can_learn(&self, server: &str) -> bool {
+        self.fetch
+            && self.learn_sites
+            && self.base(server).is_none()
+            && !self.lock().unlearnable.contains(server)
+    }
+
+    /// Records `server`'s site as a page's rendered view showed it (`None`:
+    /// it did not; not asked again this run).
+    pub fn learn_site(&self, server: &str, site: Option<String>) {
+        let mut a = self.lock();
+        match site {
+            Some(s) => {
+                a.sites.insert(server.to_owned(), s);
+            }
+            None => {
+                a.unlearnable.insert(server.to_owned());
+            }
+        }
+    }
+
+    /// Sites learnt this run, for the state.
+    pub fn learned_sites(&self) -> BTreeMap<String, String> {
+        self.lock().sites.clone()
     }
 
     /// Whether `server`'s issues are fetched this run: fetching is on, its
@@ -173,7 +210,7 @@ mod tests {
 
     #[test]
     fn answers_are_unknown_until_learnt_and_a_failed_server_is_known_empty() {
-        let j = Jira::new(None, Some("https://x.atlassian.net/".into()), BTreeMap::new(), true);
+        let j = Jira::new(None, Some("https://x.atlassian.net/".into()), BTreeMap::new(), true, false);
         assert_eq!(j.base("s"), Some("https://x.atlassian.net".into()));
         assert_eq!(j.issue("s", "A-1"), Lookup::Unknown);
         assert_eq!(j.answer_issue("s", "A-1"), "?");
@@ -185,5 +222,19 @@ mod tests {
         assert_eq!(j.answer_issue("t", "A-1"), "?");
         assert!(!j.asks("t"));
         assert!(j.asks("s"));
+    }
+
+    #[test]
+    fn a_data_center_site_is_learnt_once_per_server() {
+        let j = Jira::new(None, None, BTreeMap::new(), true, true);
+        assert!(j.can_learn("s"));
+        j.learn_site("s", Some("https://jira.example.com/".into()));
+        assert_eq!(j.base("s"), Some("https://jira.example.com".into()));
+        assert!(!j.can_learn("s"));
+        j.learn_site("t", None);
+        assert!(!j.can_learn("t"));
+        assert_eq!(j.learned_sites().len(), 1);
+        let off = Jira::new(None, None, BTreeMap::new(), false, true);
+        assert!(!off.can_learn("s"));
     }
 }

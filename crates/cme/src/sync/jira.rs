@@ -6,7 +6,7 @@
 use crate::page::context::JiraMiss;
 use crate::page::jira::{Jira, Lookup};
 use crate::sync::remote::chain;
-use cme_client::{Client, Error, JiraSearch};
+use cme_client::{Client, Error, JiraSearch, PageId};
 use cme_convert::{JiraIssue, JiraIssues, JiraQuery};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -18,12 +18,25 @@ pub const KEYS_PER_SEARCH: usize = 100;
 const ISSUE_FIELDS: [&str; 2] = ["summary", "status"];
 
 /// Fetches what `misses` need into `jira`; returns one warning per server
-/// Jira failed for (the first time only).
-pub async fn fetch(client: &Client, jira: &Jira, misses: Vec<JiraMiss>) -> Vec<String> {
+/// Jira failed for (the first time only). `page` is the page whose
+/// conversion missed them: its rendered view names the sites of servers
+/// not known yet.
+pub async fn fetch(
+    client: &Client,
+    jira: &Jira,
+    misses: Vec<JiraMiss>,
+    page: Option<&PageId>,
+) -> Vec<String> {
     let mut keys: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     let mut queries: BTreeSet<JiraQuery> = BTreeSet::new();
+    let mut sites: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for m in misses {
         match m {
+            JiraMiss::Site(server, key) => {
+                if jira.can_learn(&server) {
+                    sites.entry(server).or_default().push(key);
+                }
+            }
             JiraMiss::Issue(server, key) => {
                 if jira.issue(&server, &key) == Lookup::Unknown {
                     keys.entry(server).or_default().insert(key);
@@ -33,6 +46,25 @@ pub async fn fetch(client: &Client, jira: &Jira, misses: Vec<JiraMiss>) -> Vec<S
                 if jira.query(&q) == Lookup::Unknown {
                     queries.insert(q);
                 }
+            }
+        }
+    }
+    let mut warnings = Vec::new();
+    if let (false, Some(page)) = (sites.is_empty(), page) {
+        match client.page_view(page).await {
+            Ok(html) => {
+                for (server, keys) in sites {
+                    jira.learn_site(&server, site_in_view(&html, &keys));
+                }
+            }
+            Err(e) => {
+                for server in sites.into_keys() {
+                    jira.learn_site(&server, None);
+                }
+                warnings.push(format!(
+                    "cannot learn the Jira site from the page's rendered view ({}); give it with --jira-url",
+                    chain(&e)
+                ));
             }
         }
     }
@@ -48,7 +80,6 @@ pub async fn fetch(client: &Client, jira: &Jira, misses: Vec<JiraMiss>) -> Vec<S
             }
         }
     }
-    let mut warnings = Vec::new();
     for (base, keys) in by_site {
         for batch in keys.chunks(KEYS_PER_SEARCH) {
             let batch: Vec<&(String, String)> =
@@ -107,6 +138,20 @@ pub async fn fetch(client: &Client, jira: &Jira, misses: Vec<JiraMiss>) -> Vec<S
         }
     }
     warnings
+}
+
+/// The Jira site a rendered view links one of `keys` on: the link inside
+/// the macro's `data-jira-key` element, up to `/browse/`.
+fn site_in_view(html: &str, keys: &[String]) -> Option<String> {
+    keys.iter().find_map(|key| {
+        let at = html.find(&format!("data-jira-key=\"{key}\""))?;
+        let rest = &html[at..];
+        let href = rest.find("href=\"")? + 6;
+        let url = &rest[href..href + rest[href..].find('"')?];
+        let url = url.replace("&amp;", "&");
+        let base = url.strip_suffix(&format!("/browse/{key}"))?;
+        (base.starts_with("https://") || base.starts_with("http://")).then(|| base.to_owned())
+    })
 }
 
 /// The server's Jira site, while Jira has not failed for it.
@@ -193,6 +238,16 @@ pub fn recorded<'a>(deps: impl Iterator<Item = &'a String>) -> Vec<JiraMiss> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_site_is_read_from_the_macros_link() {
+        let html = r#"<p><a href="https://evil.example/browse/CME-42">x</a><span class="jira-issue" data-jira-key="CME-42"><a href="https://jira.example.com/jira/browse/CME-42" class="jira-issue-key">CME-42</a></span></p>"#;
+        assert_eq!(
+            site_in_view(html, &["CME-42".to_owned()]).as_deref(),
+            Some("https://jira.example.com/jira")
+        );
+        assert_eq!(site_in_view(html, &["X-1".to_owned()]), None);
+    }
 
     #[test]
     fn only_plain_keys_reach_a_jql() {

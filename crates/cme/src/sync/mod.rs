@@ -108,7 +108,7 @@ pub async fn run(client: &Client, req: SyncRequest, progress: &dyn Progress) -> 
     }
     progress.status("checking files on disk");
     let local = local_facts(output, &state);
-    remote.jira = jira_sites(client, &markdown);
+    remote.jira = jira_sites(client, &markdown, &state);
     // What Jira said of the issues the pages show, asked again in bulk
     // (nothing to ask: no request), so the plan sees what changed.
     let mut jira_warnings = Vec::new();
@@ -116,7 +116,7 @@ pub async fn run(client: &Client, req: SyncRequest, progress: &dyn Progress) -> 
         let asked = jira::recorded(state.pages.values().flat_map(|p| p.deps.iter()));
         if !asked.is_empty() {
             progress.status("fetching Jira issues");
-            jira_warnings = jira::fetch(client, &remote.jira, asked).await;
+            jira_warnings = jira::fetch(client, &remote.jira, asked, None).await;
         }
     }
     let now = humantime::format_rfc3339_millis(SystemTime::now()).to_string();
@@ -217,6 +217,11 @@ pub async fn run(client: &Client, req: SyncRequest, progress: &dyn Progress) -> 
         refused_before: traffic_before.refused,
     };
     let result = execute(&ex, &remote, &plan, &local, &mut store, &mut out).await;
+    // Jira sites learnt while converting: the next run need not ask.
+    let learnt = remote.jira.learned_sites();
+    if learnt.iter().any(|(k, v)| store.state().jira_sites.get(k) != Some(v)) {
+        store.state_mut().jira_sites.extend(learnt);
+    }
     // A forced run that wrote every page has nothing pending any more.
     if result.is_ok()
         && !out.interrupted
@@ -234,12 +239,20 @@ pub async fn run(client: &Client, req: SyncRequest, progress: &dyn Progress) -> 
 }
 
 /// Where each Jira server is: `--jira-url`, else on Cloud the site itself.
-fn jira_sites(client: &Client, markdown: &crate::options::MarkdownSettings) -> page::jira::Jira {
+/// On Data Center, each server's site as the state recorded it, and learnt
+/// from a page's rendered view when it did not.
+fn jira_sites(
+    client: &Client,
+    markdown: &crate::options::MarkdownSettings,
+    state: &State,
+) -> page::jira::Jira {
+    let cloud = client.flavor() == cme_client::Flavor::Cloud;
     page::jira::Jira::new(
         markdown.jira_url.clone(),
-        (client.flavor() == cme_client::Flavor::Cloud).then(|| client.site_url().to_owned()),
-        std::collections::BTreeMap::new(),
+        cloud.then(|| client.site_url().to_owned()),
+        state.jira_sites.clone(),
         markdown.jira_fetch(),
+        !cloud && markdown.jira_url.is_none(),
     )
 }
 

@@ -167,3 +167,48 @@ fn pages_without_jira_macros_ask_jira_nothing() {
     assert!(requests(&sim) > 0);
     assert_eq!(jira_requests(&sim), 0);
 }
+
+/// Data Center without `--jira-url`: the Jira site of a macro's server is
+/// learnt from one page's rendered view (its issue link), recorded in the
+/// state, and used from then on: a sync asks no view again, and refreshes
+/// the issues from that Jira.
+#[test]
+fn a_data_center_jira_site_is_learnt_once_and_recorded() {
+    let sim = confluence_sim::spawn(
+        confluence_sim::SimConfig::demo()
+            .flavor(confluence_sim::Flavor::DataCenter)
+            .context_path("/confluence"),
+    )
+    .unwrap();
+    let c = dc_client(&format!("{}/confluence", sim.url()));
+    let out = tmp("jira-dc");
+    export(&c, &out, false).unwrap();
+    let jira = format!("{}/jira", sim.url());
+    let md = status_page(&out);
+    assert!(
+        md.contains(&format!(
+            "Tracking [CME-42]({jira}/browse/CME-42) Jira macros become tables (In Progress)."
+        )),
+        "{md}"
+    );
+    assert!(md.contains("| Attachments stream to disk | To Do |"), "{md}");
+    let state = cme::state::State::load(&out).unwrap().unwrap();
+    assert_eq!(
+        state.jira_sites.get("520ce16e-0000-4000-8000-000000000001"),
+        Some(&jira)
+    );
+    ctl(&sim, "POST", "/__sim/stats/reset", None);
+    ctl(&sim, "PUT", "/__sim/jira/issues/CME-43", json!({"status": "In Progress"}));
+    let o = sync(&c, &out).unwrap();
+    assert_eq!(written(&o), 1, "{}", o.render());
+    assert!(status_page(&out).contains("| Attachments stream to disk | In Progress |"));
+    let stats = ctl(&sim, "GET", "/__sim/stats", None);
+    let views: u64 = stats["by_route"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(r, _)| r.ends_with("/rest/api/content/{id}"))
+        .filter_map(|(_, n)| n.as_u64())
+        .sum();
+    assert_eq!(views, 0, "{stats}");
+}
