@@ -917,10 +917,13 @@ impl Context for JiraKnown {
     fn jira_issues(&self, q: &cme_convert::JiraQuery) -> Option<cme_convert::JiraIssues> {
         (q.server == "s1").then(|| cme_convert::JiraIssues {
             total: 3,
-            issues: vec![issue("CME-42", "Export | Jira", "In Progress"), issue("CME-7", "Tables", "To Do")]
-                .into_iter()
-                .take(q.max as usize)
-                .collect(),
+            issues: vec![
+                issue("CME-42", "Export | Jira", "In Progress"),
+                issue("CME-7", "Tables", "To Do"),
+            ]
+            .into_iter()
+            .take(q.max as usize)
+            .collect(),
         })
     }
 }
@@ -969,13 +972,21 @@ fn jira_macros_with_answers_are_summaries_and_tables() {
     );
     let count = mac(
         "jira",
-        &[("jqlQuery", "project = CME"), ("serverId", "s1"), ("count", "true")],
+        &[
+            ("jqlQuery", "project = CME"),
+            ("serverId", "s1"),
+            ("count", "true"),
+        ],
         "",
     );
     assert_eq!(
         conv(&count),
         "[3 issues](https://jira.example.com/issues/?jql=project%20%3D%20CME)\n"
     );
-    let other = mac("jira", &[("jqlQuery", "project = X"), ("serverId", "s2")], "");
+    let other = mac(
+        "jira",
+        &[("jqlQuery", "project = X"), ("serverId", "s2")],
+        "",
+    );
     assert_eq!(conv(&other), "Jira issues: project = X\n");
 }

@@ -2,13 +2,13 @@
 //! become relative paths between exported files.
 use crate::deps::{CHILDREN_DEPTH, Dep, RefKey};
 use crate::fs::paths::OutputPath;
+use crate::page::jira::{Jira, Lookup};
 use crate::place::layout::{Layout, Placed};
 use cme_client::{PageId, SpaceKey};
 use cme_convert::{
-    AttachmentRef, ChildOrder, ChildPage, ChildQuery, ContentId, Context, CurrentPage, PageRef,
-    JiraIssue, JiraIssues, JiraQuery, Report, ReportQuery, UserRef,
+    AttachmentRef, ChildOrder, ChildPage, ChildQuery, ContentId, Context, CurrentPage, JiraIssue,
+    JiraIssues, JiraQuery, PageRef, Report, ReportQuery, UserRef,
 };
-use crate::page::jira::{Jira, Lookup};
 use std::cell::{Cell, RefCell};
 use std::collections::{BTreeSet, HashMap, HashSet};
 
@@ -189,9 +189,7 @@ impl Context for PageContext<'_> {
         if !self.jira.fetch || self.jira.base(&query.server).is_none() {
             return None;
         }
-        self.deps
-            .borrow_mut()
-            .insert(Dep::JiraQuery(query.clone()));
+        self.deps.borrow_mut().insert(Dep::JiraQuery(query.clone()));
         match self.jira.query(query) {
             Lookup::Known(answer) => answer,
             Lookup::Unknown => {

@@ -210,7 +210,13 @@ mod tests {
 
     #[test]
     fn answers_are_unknown_until_learnt_and_a_failed_server_is_known_empty() {
-        let j = Jira::new(None, Some("https://x.atlassian.net/".into()), BTreeMap::new(), true, false);
+        let j = Jira::new(
+            None,
+            Some("https://x.atlassian.net/".into()),
+            BTreeMap::new(),
+            true,
+            false,
+        );
         assert_eq!(j.base("s"), Some("https://x.atlassian.net".into()));
         assert_eq!(j.issue("s", "A-1"), Lookup::Unknown);
         assert_eq!(j.answer_issue("s", "A-1"), "?");

@@ -92,7 +92,10 @@ pub async fn fetch(
             unique.dedup();
             let jql = format!("key in ({})", unique.join(","));
             let fields: Vec<String> = ISSUE_FIELDS.iter().map(|f| (*f).to_owned()).collect();
-            match client.jira_search(&base, &jql, &fields, unique.len() as u32).await {
+            match client
+                .jira_search(&base, &jql, &fields, unique.len() as u32)
+                .await
+            {
                 Ok(found) => {
                     let by_key: BTreeMap<String, JiraIssue> = found
                         .issues
@@ -165,9 +168,8 @@ fn failed(jira: &Jira, server: &str, base: &str, e: &Error) -> Option<String> {
         return None;
     }
     let why = chain(e);
-    jira.fail(server, why.clone()).then(|| {
-        format!("Jira at {base} did not answer ({why}); its issues are written as links")
-    })
+    jira.fail(server, why.clone())
+        .then(|| format!("Jira at {base} did not answer ({why}); its issues are written as links"))
 }
 
 /// The Jira field id a macro column names.
@@ -198,7 +200,11 @@ fn issue(i: cme_client::JiraIssueFields, columns: &[String]) -> JiraIssue {
 fn answer(found: JiraSearch, columns: &[String]) -> JiraIssues {
     JiraIssues {
         total: found.total,
-        issues: found.issues.into_iter().map(|i| issue(i, columns)).collect(),
+        issues: found
+            .issues
+            .into_iter()
+            .map(|i| issue(i, columns))
+            .collect(),
     }
 }
 

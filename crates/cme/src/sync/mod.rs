@@ -219,7 +219,10 @@ pub async fn run(client: &Client, req: SyncRequest, progress: &dyn Progress) -> 
     let result = execute(&ex, &remote, &plan, &local, &mut store, &mut out).await;
     // Jira sites learnt while converting: the next run need not ask.
     let learnt = remote.jira.learned_sites();
-    if learnt.iter().any(|(k, v)| store.state().jira_sites.get(k) != Some(v)) {
+    if learnt
+        .iter()
+        .any(|(k, v)| store.state().jira_sites.get(k) != Some(v))
+    {
         store.state_mut().jira_sites.extend(learnt);
     }
     // A forced run that wrote every page has nothing pending any more.

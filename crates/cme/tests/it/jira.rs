@@ -25,7 +25,9 @@ fn jira_requests(sim: &SimHandle) -> u64 {
         .unwrap()
         .iter()
         .filter(|(route, _)| route.contains("/search"))
-        .filter(|(route, _)| !route.contains("/content/search") && !route.contains("/rest/api/search"))
+        .filter(|(route, _)| {
+            !route.contains("/content/search") && !route.contains("/rest/api/search")
+        })
         .filter_map(|(_, n)| n.as_u64())
         .sum()
 }
@@ -43,7 +45,11 @@ fn no_fetch() -> MarkdownSettings {
 
 #[test]
 fn the_status_report_exports_its_tables_jira_links_and_issue_tables() {
-    let Site { sim, client: c, out } = Site::demo("jira-demo");
+    let Site {
+        sim,
+        client: c,
+        out,
+    } = Site::demo("jira-demo");
     export(&c, &out, false).unwrap();
     let md = status_page(&out);
     let base = sim.url().trim_end_matches('/').to_owned();
@@ -69,7 +75,10 @@ fn the_status_report_exports_its_tables_jira_links_and_issue_tables() {
     assert!(!first_list.contains("CME-40"), "{md}");
     // The legacy `jiraissues` macro: converted, its query's issues listed
     // (Done ones too), never dropped.
-    assert!(md.contains("| Export page trees to Markdown | Done |"), "{md}");
+    assert!(
+        md.contains("| Export page trees to Markdown | Done |"),
+        "{md}"
+    );
     assert!(!md.contains("Jira issues: project"), "{md}");
     // Four searches: the status page's key, its two lists, and the
     // operations page's key; none per issue.
@@ -85,7 +94,11 @@ fn the_status_report_exports_its_tables_jira_links_and_issue_tables() {
 
 #[test]
 fn a_jira_status_change_rewrites_the_pages_that_show_it() {
-    let Site { sim, client: c, out } = Site::demo("jira-status");
+    let Site {
+        sim,
+        client: c,
+        out,
+    } = Site::demo("jira-status");
     export(&c, &out, false).unwrap();
     let before = status_page(&out);
     assert!(before.contains("(In Progress)."), "{before}");
@@ -105,7 +118,10 @@ fn a_jira_status_change_rewrites_the_pages_that_show_it() {
     let md = status_page(&out);
     assert!(md.contains("Jira macros become tables (Done)."), "{md}");
     // The list of issues not Done no longer has it.
-    assert!(!md.contains("| Jira macros become tables | In Progress |"), "{md}");
+    assert!(
+        !md.contains("| Jira macros become tables | In Progress |"),
+        "{md}"
+    );
     assert!(md.contains("| Jira macros become tables | Done |"), "{md}");
     // And the next sync is idle again.
     let o = sync(&c, &out).unwrap();
@@ -114,14 +130,24 @@ fn a_jira_status_change_rewrites_the_pages_that_show_it() {
 
 #[test]
 fn no_jira_fetch_asks_jira_nothing_and_writes_links() {
-    let Site { sim, client: c, out } = Site::demo("jira-off");
+    let Site {
+        sim,
+        client: c,
+        out,
+    } = Site::demo("jira-off");
     let mut req = request(&out, all_spaces());
     req.markdown = Some(no_fetch());
     run(&c, req).unwrap();
     let md = status_page(&out);
     let base = sim.url().trim_end_matches('/').to_owned();
-    assert!(md.contains(&format!("Tracking [CME-42]({base}/browse/CME-42).")), "{md}");
-    assert!(md.contains("[Jira issues: project = CME AND status != Done"), "{md}");
+    assert!(
+        md.contains(&format!("Tracking [CME-42]({base}/browse/CME-42).")),
+        "{md}"
+    );
+    assert!(
+        md.contains("[Jira issues: project = CME AND status != Done"),
+        "{md}"
+    );
     assert_eq!(jira_requests(&sim), 0);
     // The folder keeps the setting: an idle sync asks Jira nothing either.
     let o = sync(&c, &out).unwrap();
@@ -131,7 +157,11 @@ fn no_jira_fetch_asks_jira_nothing_and_writes_links() {
 
 #[test]
 fn jira_refusing_leaves_links_and_one_warning() {
-    let Site { sim, client: c, out } = Site::demo("jira-refused");
+    let Site {
+        sim,
+        client: c,
+        out,
+    } = Site::demo("jira-refused");
     ctl(
         &sim,
         "PUT",
@@ -142,7 +172,10 @@ fn jira_refusing_leaves_links_and_one_warning() {
     assert!(o.failures.is_empty(), "{}", o.render());
     let md = status_page(&out);
     assert!(md.contains("Tracking [CME-42]("), "{md}");
-    assert!(md.contains("[Jira issues: project = CME AND status != Done"), "{md}");
+    assert!(
+        md.contains("[Jira issues: project = CME AND status != Done"),
+        "{md}"
+    );
     let warned: Vec<_> = o
         .warnings
         .iter()
@@ -161,7 +194,11 @@ fn jira_refusing_leaves_links_and_one_warning() {
 /// sites) costs no Jira request, in an export or a sync.
 #[test]
 fn pages_without_jira_macros_ask_jira_nothing() {
-    let Site { sim, client: c, out } = Site::generated("pages=300,depth=3,seed=5", "jira-none");
+    let Site {
+        sim,
+        client: c,
+        out,
+    } = Site::generated("pages=300,depth=3,seed=5", "jira-none");
     export(&c, &out, false).unwrap();
     sync(&c, &out).unwrap();
     assert!(requests(&sim) > 0);
@@ -191,14 +228,22 @@ fn a_data_center_jira_site_is_learnt_once_and_recorded() {
         )),
         "{md}"
     );
-    assert!(md.contains("| Attachments stream to disk | To Do |"), "{md}");
+    assert!(
+        md.contains("| Attachments stream to disk | To Do |"),
+        "{md}"
+    );
     let state = cme::state::State::load(&out).unwrap().unwrap();
     assert_eq!(
         state.jira_sites.get("520ce16e-0000-4000-8000-000000000001"),
         Some(&jira)
     );
     ctl(&sim, "POST", "/__sim/stats/reset", None);
-    ctl(&sim, "PUT", "/__sim/jira/issues/CME-43", json!({"status": "In Progress"}));
+    ctl(
+        &sim,
+        "PUT",
+        "/__sim/jira/issues/CME-43",
+        json!({"status": "In Progress"}),
+    );
     let o = sync(&c, &out).unwrap();
     assert_eq!(written(&o), 1, "{}", o.render());
     assert!(status_page(&out).contains("| Attachments stream to disk | In Progress |"));

@@ -66,7 +66,9 @@ fn split_and(s: &str) -> Vec<&str> {
             (None, '"' | '\'') => quote = Some(c),
             (None, '(') => depth += 1,
             (None, ')') => depth -= 1,
-            (None, _) if depth == 0 && s[i..].len() >= 5 && s[i..i + 5].eq_ignore_ascii_case(" and ") => {
+            (None, _)
+                if depth == 0 && s[i..].len() >= 5 && s[i..i + 5].eq_ignore_ascii_case(" and ") =>
+            {
                 out.push(&s[start..i]);
                 start = i + 5;
                 i += 5;
@@ -89,7 +91,11 @@ fn clause(s: &str) -> Result<Clause, String> {
         "project" => Field::Project,
         "status" => Field::Status,
         "type" | "issuetype" => Field::Type,
-        other => return Err(format!("Field '{other}' does not exist or you do not have permission to view it.")),
+        other => {
+            return Err(format!(
+                "Field '{other}' does not exist or you do not have permission to view it."
+            ));
+        }
     };
     let rest = s[name_end..].trim_start();
     let lower = rest.to_ascii_lowercase();
@@ -102,7 +108,9 @@ fn clause(s: &str) -> Result<Clause, String> {
     } else if lower.starts_with("in") {
         (false, true, &rest[2..])
     } else {
-        return Err(format!("Error in the JQL Query: unsupported operator in '{s}'."));
+        return Err(format!(
+            "Error in the JQL Query: unsupported operator in '{s}'."
+        ));
     };
     let rest = rest.trim();
     let values = if list {

@@ -46,8 +46,11 @@ impl IssueKey {
     pub fn parse(key: &str) -> Option<Self> {
         let (p, n) = key.trim().rsplit_once('-')?;
         let project = p.to_ascii_uppercase();
-        (!project.is_empty() && project.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'))
-            .then_some(())?;
+        (!project.is_empty()
+            && project
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_'))
+        .then_some(())?;
         Some(IssueKey {
             project,
             number: n.parse().ok()?,
@@ -69,12 +72,54 @@ impl Store {
             next_id: 10_000,
         };
         for (key, summary, status, ty, prio, who) in [
-            ("CME-40", "Export page trees to Markdown", "Done", "Story", "High", Some("Ada Lovelace")),
-            ("CME-41", "Incremental sync", "Done", "Story", "High", Some("Ada Lovelace")),
-            ("CME-42", "Jira macros become tables", "In Progress", "Task", "Highest", Some("Grace Hopper")),
-            ("CME-43", "Attachments stream to disk", "To Do", "Task", "Medium", None),
-            ("CME-44", "Page-properties reports", "In Review", "Bug", "Low", Some("Grace Hopper")),
-            ("OPS-7", "Alert on 5xx rate above 1%", "Open", "Incident", "High", None),
+            (
+                "CME-40",
+                "Export page trees to Markdown",
+                "Done",
+                "Story",
+                "High",
+                Some("Ada Lovelace"),
+            ),
+            (
+                "CME-41",
+                "Incremental sync",
+                "Done",
+                "Story",
+                "High",
+                Some("Ada Lovelace"),
+            ),
+            (
+                "CME-42",
+                "Jira macros become tables",
+                "In Progress",
+                "Task",
+                "Highest",
+                Some("Grace Hopper"),
+            ),
+            (
+                "CME-43",
+                "Attachments stream to disk",
+                "To Do",
+                "Task",
+                "Medium",
+                None,
+            ),
+            (
+                "CME-44",
+                "Page-properties reports",
+                "In Review",
+                "Bug",
+                "Low",
+                Some("Grace Hopper"),
+            ),
+            (
+                "OPS-7",
+                "Alert on 5xx rate above 1%",
+                "Open",
+                "Incident",
+                "High",
+                None,
+            ),
         ] {
             s.upsert(key, Some(summary), Some(status));
             if let Some(i) = IssueKey::parse(key).and_then(|k| s.issues.get_mut(&k)) {
@@ -87,7 +132,12 @@ impl Store {
     }
 
     /// Sets an issue's summary and status, creating it if needed.
-    pub fn upsert(&mut self, key: &str, summary: Option<&str>, status: Option<&str>) -> Option<Value> {
+    pub fn upsert(
+        &mut self,
+        key: &str,
+        summary: Option<&str>,
+        status: Option<&str>,
+    ) -> Option<Value> {
         let k = IssueKey::parse(key)?;
         let next = &mut self.next_id;
         let issue = self.issues.entry(k.clone()).or_insert_with(|| {

@@ -20,21 +20,27 @@ pub fn search(ctx: &Ctx, jira_root: &str) -> Resp {
         Ok(q) => q,
         Err(e) => return error(400, &e),
     };
-    let fields: Option<Vec<String>> = ctx
-        .q("fields")
-        .map(|f| f.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect());
+    let fields: Option<Vec<String>> = ctx.q("fields").map(|f| {
+        f.split(',')
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty())
+            .collect()
+    });
     let max: usize = ctx
         .q("maxResults")
         .and_then(|m| m.parse().ok())
         .unwrap_or(50)
         .min(if ctx.cloud() { 100 } else { 1000 });
     let start: usize = if ctx.cloud() {
-        ctx.q("nextPageToken").and_then(|t| t.parse().ok()).unwrap_or(0)
+        ctx.q("nextPageToken")
+            .and_then(|t| t.parse().ok())
+            .unwrap_or(0)
     } else {
         ctx.q("startAt").and_then(|s| s.parse().ok()).unwrap_or(0)
     };
     let store = ctx.state.jira.read();
-    let found: Vec<(&IssueKey, &Issue)> = store.iter().filter(|(k, i)| query.matches(k, i)).collect();
+    let found: Vec<(&IssueKey, &Issue)> =
+        store.iter().filter(|(k, i)| query.matches(k, i)).collect();
     let issues: Vec<Value> = found
         .iter()
         .skip(start)
@@ -131,5 +137,6 @@ fn issue_json(root: &str, key: &IssueKey, i: &Issue, fields: Option<&[String]>) 
 
 /// A small stable id for a name (statuses, types and priorities have ids).
 fn status_id(name: &str) -> u64 {
-    name.bytes().fold(1u64, |h, b| (h * 31 + u64::from(b)) % 10_000)
+    name.bytes()
+        .fold(1u64, |h, b| (h * 31 + u64::from(b)) % 10_000)
 }

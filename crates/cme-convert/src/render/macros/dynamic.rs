@@ -259,7 +259,13 @@ impl Renderer<'_> {
             }
         };
         if let Some(issue) = self.ctx.jira_issue(&server, &key) {
-            let field = |k: &str| issue.fields.get(k).map(|v| collapse(v)).filter(|v| !v.is_empty());
+            let field = |k: &str| {
+                issue
+                    .fields
+                    .get(k)
+                    .map(|v| collapse(v))
+                    .filter(|v| !v.is_empty())
+            };
             if let Some(summary) = field("summary") {
                 out.push(Inline::Text(format!(" {summary}")));
             }

@@ -426,13 +426,15 @@ async fn convert_page(
             round += 1;
             // All of the page's issues and lists in one go: its keys in
             // one search per server, each list once.
-            jira_warnings.extend(crate::sync::jira::fetch(
+            jira_warnings.extend(
+                crate::sync::jira::fetch(
                     ex.client,
                     &remote.jira,
                     jira_misses,
                     Some(&placed.meta.id),
                 )
-                .await);
+                .await,
+            );
             continue;
         }
 

@@ -179,13 +179,15 @@ fn reason(
     // A state in the spec's minimal form has no dependency record: its
     // versions are all we can go by.
     if let Some(recorded) = &ps.deps_hash {
-        if *recorded != answers_hash(
-            placed,
-            &ps.deps,
-            &remote.layout,
-            &remote.attachments,
-            &remote.jira,
-        ) {
+        if *recorded
+            != answers_hash(
+                placed,
+                &ps.deps,
+                &remote.layout,
+                &remote.attachments,
+                &remote.jira,
+            )
+        {
             return Some(Reason::Dependency);
         }
     }
