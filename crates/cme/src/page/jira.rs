@@ -76,7 +76,17 @@ impl Jira {
             .or_else(|| self.site.clone())
             .or_else(|| self.bases.get(server).cloned())
             .or_else(|| self.lock().sites.get(server).cloned())
+            .or_else(|| server.is_empty().then(|| self.only_site()).flatten())
             .map(|b| b.trim_end_matches('/').to_owned())
+    }
+
+    /// The one Jira site known, if only one is: what a macro naming no
+    /// server (the site's primary Jira) means.
+    fn only_site(&self) -> Option<String> {
+        let a = self.lock();
+        let mut sites = self.bases.values().chain(a.sites.values());
+        let first = sites.next()?;
+        sites.all(|s| s == first).then(|| first.clone())
     }
 
     /// Whether `server`'s site is unknown and may be learnt now.
@@ -190,9 +200,20 @@ impl Jira {
         }
     }
 
-    /// Servers Jira failed for this run, with why.
-    pub fn failures(&self) -> BTreeMap<String, String> {
-        self.lock().failed.clone()
+    /// Whether `deps` (a page's recorded questions) ask about a Jira that
+    /// failed this run.
+    pub fn unanswered(&self, deps: &[String]) -> bool {
+        let a = self.lock();
+        if a.failed.is_empty() {
+            return false;
+        }
+        deps.iter()
+            .filter(|d| d.starts_with("J:") || d.starts_with("Q:"))
+            .any(|d| match crate::deps::Dep::decode(d) {
+                Some(crate::deps::Dep::JiraIssue { server, .. }) => a.failed.contains_key(&server),
+                Some(crate::deps::Dep::JiraQuery(q)) => a.failed.contains_key(&q.server),
+                _ => false,
+            })
     }
 }
 
@@ -237,6 +258,8 @@ mod tests {
         j.learn_site("s", Some("https://jira.example.com/".into()));
         assert_eq!(j.base("s"), Some("https://jira.example.com".into()));
         assert!(!j.can_learn("s"));
+        // A macro naming no server: the one Jira known.
+        assert_eq!(j.base(""), Some("https://jira.example.com".into()));
         j.learn_site("t", None);
         assert!(!j.can_learn("t"));
         assert_eq!(j.learned_sites().len(), 1);

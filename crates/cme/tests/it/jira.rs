@@ -257,3 +257,36 @@ fn a_data_center_jira_site_is_learnt_once_and_recorded() {
         .sum();
     assert_eq!(views, 0, "{stats}");
 }
+
+/// Jira down during a sync: the pages that show its issues keep their
+/// files (nothing to compare them with), the run says so once, and the
+/// next sync that reaches Jira finds nothing to do.
+#[test]
+fn a_sync_while_jira_is_down_keeps_the_files() {
+    let Site {
+        sim,
+        client: c,
+        out,
+    } = Site::demo("jira-down");
+    export(&c, &out, false).unwrap();
+    let before = status_page(&out);
+    ctl(
+        &sim,
+        "PUT",
+        "/__sim/faults",
+        json!({"error_rate": 1.0, "error_statuses": [401], "only_matching": "/search/jql"}),
+    );
+    let o = sync(&c, &out).unwrap();
+    assert_eq!(written(&o), 0, "{}", o.render());
+    assert!(o.failures.is_empty(), "{}", o.render());
+    assert_eq!(o.exit().code(), 0);
+    assert!(
+        o.warnings
+            .iter()
+            .any(|w| w.message.contains("did not answer"))
+    );
+    assert_eq!(status_page(&out), before);
+    sim.control("DELETE", "/__sim/faults", None);
+    let o = sync(&c, &out).unwrap();
+    assert_eq!(written(&o), 0, "{}", o.render());
+}

@@ -178,7 +178,14 @@ fn reason(
     }
     // A state in the spec's minimal form has no dependency record: its
     // versions are all we can go by.
-    if let Some(recorded) = &ps.deps_hash {
+    // A page that shows issues of a Jira that did not answer this run keeps
+    // its file (its answers cannot be compared); the next sync that reaches
+    // that Jira compares them all.
+    if let Some(recorded) = ps
+        .deps_hash
+        .as_ref()
+        .filter(|_| !remote.jira.unanswered(&ps.deps))
+    {
         if *recorded
             != answers_hash(
                 placed,
