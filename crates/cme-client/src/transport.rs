@@ -154,6 +154,14 @@ impl Transport {
         url: &str,
         parse: impl Fn(Vec<u8>) -> Result<T, Error>,
     ) -> Result<T, Error> {
+        // It carries our credentials: only on our own origin.
+        let parsed = self.parse_url(url, "an invalid URL")?;
+        if !self.is_ours(&parsed) {
+            return Err(refused(
+                url,
+                "a service on another host (it would be sent the credentials)",
+            ));
+        }
         self.fetch(url, true, None, false, parse).await
     }
 

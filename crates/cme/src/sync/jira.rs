@@ -168,8 +168,14 @@ fn failed(jira: &Jira, server: &str, base: &str, e: &Error) -> Option<String> {
         return None;
     }
     let why = chain(e);
-    jira.fail(server, why.clone())
-        .then(|| format!("Jira at {base} did not answer ({why}); its issues are written as links"))
+    let message = if matches!(e, Error::Refused { .. }) {
+        format!(
+            "Jira at {base} is not on the Confluence site's host, so it is not sent the credentials: its issues are written as links"
+        )
+    } else {
+        format!("Jira at {base} did not answer ({why}); its issues are written as links")
+    };
+    jira.fail(server, why).then_some(message)
 }
 
 /// The Jira field id a macro column names.

@@ -290,3 +290,37 @@ fn a_sync_while_jira_is_down_keeps_the_files() {
     let o = sync(&c, &out).unwrap();
     assert_eq!(written(&o), 0, "{}", o.render());
 }
+
+/// A Jira on another host (`--jira-url`) is linked but never asked: the
+/// request would carry the Confluence credentials. The run says so once.
+#[test]
+fn a_jira_on_another_host_is_linked_and_never_sent_the_credentials() {
+    let Site {
+        sim,
+        client: c,
+        out,
+    } = Site::demo("jira-elsewhere");
+    let elsewhere = confluence_sim::spawn(confluence_sim::SimConfig::demo()).unwrap();
+    let mut settings = no_fetch();
+    settings.jira_fetch = None;
+    settings.jira_url = Some(elsewhere.url());
+    let mut req = request(&out, all_spaces());
+    req.markdown = Some(settings);
+    let o = run(&c, req).unwrap();
+    assert!(o.failures.is_empty(), "{}", o.render());
+    let md = status_page(&out);
+    let base = elsewhere.url().trim_end_matches('/').to_owned();
+    assert!(
+        md.contains(&format!("Tracking [CME-42]({base}/browse/CME-42).")),
+        "{md}"
+    );
+    assert!(
+        o.warnings
+            .iter()
+            .any(|w| w.message.contains("not on the Confluence site's host")),
+        "{:?}",
+        o.warnings
+    );
+    assert_eq!(requests(&elsewhere), 0);
+    assert_eq!(jira_requests(&sim), 0);
+}
