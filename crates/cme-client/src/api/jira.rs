@@ -69,13 +69,22 @@ pub(crate) async fn search(
     max: u32,
 ) -> Result<JiraSearch, Error> {
     let mut out = JiraSearch::default();
-    let fields = encode(&fields.join(","));
+    // No field asked: only the count is wanted. Data Center counts in one
+    // request (`maxResults=0`); Cloud does not count, so its keys are
+    // paged.
+    let count_only = fields.is_empty();
+    let fields = if count_only {
+        "key".to_owned()
+    } else {
+        encode(&fields.join(","))
+    };
     let mut token: Option<String> = None;
     for _ in 0..MAX_PAGES {
         let want = max.saturating_sub(out.issues.len() as u32).min(PAGE_SIZE);
         if want == 0 {
             break;
         }
+        let want = if count_only && !cloud { 0 } else { want };
         let url = if cloud {
             let mut u = format!(
                 "{root}/rest/api/3/search/jql?jql={}&fields={fields}&maxResults={want}",
@@ -108,7 +117,9 @@ pub(crate) async fn search(
         if let Some(t) = page.total {
             out.total = t;
         }
-        let more = if cloud {
+        let more = if count_only && !cloud {
+            false
+        } else if cloud {
             token = page.next_page_token.filter(|t| !t.is_empty());
             page.is_last != Some(true) && token.is_some()
         } else {

@@ -324,3 +324,40 @@ fn a_jira_on_another_host_is_linked_and_never_sent_the_credentials() {
     assert_eq!(requests(&elsewhere), 0);
     assert_eq!(jira_requests(&sim), 0);
 }
+
+/// A `count` macro is the number of issues, linked to the search, on both
+/// flavours (Data Center counts in one request; Cloud's keys are paged).
+#[test]
+fn a_count_macro_is_the_number_of_issues() {
+    let body = "<p>Open: <ac:structured-macro ac:name=\"jira\"><ac:parameter ac:name=\"jqlQuery\">project = CME AND status != Done</ac:parameter><ac:parameter ac:name=\"count\">true</ac:parameter><ac:parameter ac:name=\"serverId\">520ce16e-0000-4000-8000-000000000001</ac:parameter></ac:structured-macro></p><p>See <ac:structured-macro ac:name=\"jira\"><ac:parameter ac:name=\"key\">CME-42</ac:parameter><ac:parameter ac:name=\"serverId\">520ce16e-0000-4000-8000-000000000001</ac:parameter></ac:structured-macro></p>";
+    for dc in [false, true] {
+        let config = confluence_sim::SimConfig::demo();
+        let (sim, c) = if dc {
+            let sim = confluence_sim::spawn(
+                config
+                    .flavor(confluence_sim::Flavor::DataCenter)
+                    .context_path("/confluence"),
+            )
+            .unwrap();
+            let c = dc_client(&format!("{}/confluence", sim.url()));
+            (sim, c)
+        } else {
+            let sim = confluence_sim::spawn(config).unwrap();
+            let c = client(&sim, "sim-token");
+            (sim, c)
+        };
+        let v = ctl(
+            &sim,
+            "POST",
+            "/__sim/pages",
+            json!({"space": "DEMO", "title": "Counts", "body": body}),
+        );
+        let id = v["id"].as_str().unwrap().to_owned();
+        let out = tmp(&format!("jira-count-{dc}"));
+        export(&c, &out, false).unwrap();
+        let state = cme::state::State::load(&out).unwrap().unwrap();
+        let entry = &state.pages[&cme_client::PageId::new(id)];
+        let md = std::fs::read_to_string(out.join(&entry.output_path)).unwrap();
+        assert!(md.contains("Open: [3 issues]("), "{dc}: {md}");
+    }
+}

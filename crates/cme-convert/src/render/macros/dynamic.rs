@@ -307,15 +307,26 @@ impl Renderer<'_> {
         let search = base
             .as_ref()
             .map(|b| format!("{b}/issues/?jql={}", crate::url::encode_component(&jql)));
-        let query = crate::context::JiraQuery {
-            server,
-            jql: jql.clone(),
-            columns: jira_columns(p.text(t, "columns").as_deref()),
-            max: p
-                .text(t, "maximumIssues")
-                .and_then(|m| m.trim().parse::<u32>().ok())
-                .unwrap_or(crate::context::JiraQuery::DEFAULT_MAX)
-                .clamp(1, crate::context::JiraQuery::MAX),
+        let count = p.flag(t, "count");
+        let query = if count {
+            // Only the number: keys alone, as many as a list may show.
+            crate::context::JiraQuery {
+                server,
+                jql: jql.clone(),
+                columns: vec!["key".to_owned()],
+                max: crate::context::JiraQuery::MAX,
+            }
+        } else {
+            crate::context::JiraQuery {
+                server,
+                jql: jql.clone(),
+                columns: jira_columns(p.text(t, "columns").as_deref()),
+                max: p
+                    .text(t, "maximumIssues")
+                    .and_then(|m| m.trim().parse::<u32>().ok())
+                    .unwrap_or(crate::context::JiraQuery::DEFAULT_MAX)
+                    .clamp(1, crate::context::JiraQuery::MAX),
+            }
         };
         let linked = |text: String| match &search {
             Some(url) => Inline::Link {
@@ -331,7 +342,7 @@ impl Renderer<'_> {
             }
             return vec![Block::Para(vec![linked(format!("Jira issues: {jql}"))])];
         };
-        if p.flag(t, "count") {
+        if count {
             let n = found.total;
             let noun = if n == 1 { "issue" } else { "issues" };
             return vec![Block::Para(vec![linked(format!("{n} {noun}"))])];
