@@ -51,11 +51,14 @@ struct Wire {
     is_last: Option<bool>,
 }
 
+/// Lenient: an issue without a key is skipped, odd fields read as empty,
+/// so one strange issue does not fail (and retry) the whole search.
 #[derive(Deserialize)]
 struct WireIssue {
-    key: String,
     #[serde(default)]
-    fields: BTreeMap<String, Value>,
+    key: Option<String>,
+    #[serde(default)]
+    fields: Value,
 }
 
 /// Issues of `jql` with `fields` (field ids), at most `max`, from the Jira
@@ -105,15 +108,14 @@ pub(crate) async fn search(
         };
         let page: Wire = api.get_json_other_service(&url).await?;
         let got = page.issues.len();
-        out.issues.extend(
-            page.issues
-                .into_iter()
-                .filter(|i| valid_key(&i.key))
-                .map(|i| JiraIssueFields {
-                    key: i.key,
-                    fields: i.fields.iter().map(|(k, v)| (k.clone(), text(v))).collect(),
-                }),
-        );
+        out.issues.extend(page.issues.into_iter().filter_map(|i| {
+            let key = i.key.filter(|k| valid_key(k))?;
+            let fields = match &i.fields {
+                Value::Object(m) => m.iter().map(|(k, v)| (k.clone(), text(v))).collect(),
+                _ => BTreeMap::new(),
+            };
+            Some(JiraIssueFields { key, fields })
+        }));
         if let Some(t) = page.total {
             out.total = t;
         }
@@ -188,6 +190,16 @@ mod tests {
         assert_eq!(text(&m["assignee"]), "Ada");
         assert_eq!(text(&m["labels"]), "a, b");
         assert_eq!(text(&m["duedate"]), "");
+    }
+
+    #[test]
+    fn odd_issues_are_skipped_not_fatal() {
+        let w: Wire = serde_json::from_str(
+            r#"{"issues":[{"id":"1"},{"key":"A-1","fields":null},{"key":"B-2","fields":{"summary":7}}],"total":3}"#,
+        )
+        .unwrap();
+        assert_eq!(w.issues.len(), 3);
+        assert!(w.issues[0].key.is_none());
     }
 
     #[test]
