@@ -347,6 +347,11 @@ impl Client {
         v2::folder(self.api(), id).await
     }
 
+    /// A page's rendered body (`body.view`), one request.
+    pub async fn page_view(&self, id: &PageId) -> Result<String, Error> {
+        v1::page_view(self.api(), id).await
+    }
+
     /// Pages with storage bodies, up to 250 per request. Ids that are missing
     /// or not visible are simply absent from the result.
     pub async fn pages_with_bodies(&self, ids: &[PageId]) -> Result<Vec<PageBody>, Error> {
@@ -411,6 +416,30 @@ impl Client {
     ) -> Result<crate::ReportLines, Error> {
         crate::api::masterdetail::lines(self.api(), cql, space.as_str(), headings, sort_by, reverse)
             .await
+    }
+
+    /// The Jira issues of `jql`, with `fields` (Jira field ids), at most
+    /// `max`: what a Jira macro shows. `jira` is the Jira site (no trailing
+    /// `/`); it must be on this client's origin, since the request carries
+    /// the Confluence credentials (Cloud's Jira is the site itself). Cloud
+    /// is asked through its enhanced search, Data Center through
+    /// `/rest/api/2/search`.
+    pub async fn jira_search(
+        &self,
+        jira: &str,
+        jql: &str,
+        fields: &[String],
+        max: u32,
+    ) -> Result<crate::JiraSearch, Error> {
+        crate::api::jira::search(
+            self.api(),
+            jira.trim_end_matches('/'),
+            self.flavor == Flavor::Cloud,
+            jql,
+            fields,
+            max,
+        )
+        .await
     }
 
     /// Which mentioned users to look up with [`Self::user_names`], in the

@@ -34,6 +34,7 @@ mod retry;
 mod stats;
 mod transport;
 
+pub use api::jira::{JiraIssueFields, JiraSearch};
 pub use api::masterdetail::{ReportLine, ReportLines};
 pub use auth::{Credentials, Secret};
 pub use client::{Client, ClientConfig, DEFAULT_PARTITION_ABOVE};

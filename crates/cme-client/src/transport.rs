@@ -148,7 +148,26 @@ impl Transport {
         with_auth: bool,
         parse: impl Fn(Vec<u8>) -> Result<T, Error>,
     ) -> Result<T, Error> {
-        self.fetch(url, with_auth, None, parse).await
+        self.fetch(url, with_auth, None, true, parse).await
+    }
+
+    /// Like [`Self::get_with`], for another service on the same site
+    /// (Jira): its 401/403 says nothing of the Confluence credentials, so
+    /// it is not counted as a refusal (which stops a run before deletions).
+    pub async fn get_other_service<T>(
+        &self,
+        url: &str,
+        parse: impl Fn(Vec<u8>) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        // It carries our credentials: only on our own origin.
+        let parsed = self.parse_url(url, "an invalid URL")?;
+        if !self.is_ours(&parsed) {
+            return Err(refused(
+                url,
+                "a service on another host (it would be sent the credentials)",
+            ));
+        }
+        self.fetch(url, true, None, false, parse).await
     }
 
     /// Like [`Self::get_with`], with a 2xx body written to `sink` as it
@@ -164,7 +183,7 @@ impl Transport {
             inner: sink,
             written: 0,
         };
-        self.fetch(url, with_auth, Some(&mut counting), |_| Ok(()))
+        self.fetch(url, with_auth, Some(&mut counting), true, |_| Ok(()))
             .await?;
         Ok(counting.written)
     }
@@ -174,6 +193,7 @@ impl Transport {
         url: &str,
         with_auth: bool,
         mut sink: Option<&mut (dyn Sink + '_)>,
+        count_refusal: bool,
         parse: impl Fn(Vec<u8>) -> Result<T, Error>,
     ) -> Result<T, Error> {
         let start = self.parse_url(url, "an invalid URL")?;
@@ -197,7 +217,7 @@ impl Transport {
             let c = &self.shared.counters;
             if !failure.error.is_transient() {
                 Counters::add(&c.failures, 1);
-                if matches!(failure.error, Error::Unauthorized { .. }) {
+                if count_refusal && matches!(failure.error, Error::Unauthorized { .. }) {
                     c.refused(&failure.error);
                 }
                 return Err(failure.error);

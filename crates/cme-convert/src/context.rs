@@ -194,8 +194,20 @@ pub trait Context {
     fn user_name(&self, _user: &UserRef) -> Option<String> {
         None
     }
-    /// Base URL of the Jira instance, e.g. `https://jira.example.com`.
-    fn jira_base_url(&self) -> Option<String> {
+    /// Base URL of the Jira site a macro's `serverId` names (empty: the
+    /// macro names none), e.g. `https://jira.example.com`.
+    fn jira_base_url(&self, _server: &str) -> Option<String> {
+        None
+    }
+    /// One issue's summary and status, as Jira answers them; `None` when
+    /// not known (offline, not fetched, or Jira did not answer): the issue
+    /// is then written as a link alone.
+    fn jira_issue(&self, _server: &str, _key: &str) -> Option<JiraIssue> {
+        None
+    }
+    /// The issues a JQL macro lists, as Jira answers its search; `None`
+    /// when not known: the macro is then written as a link to the search.
+    fn jira_issues(&self, _query: &JiraQuery) -> Option<JiraIssues> {
         None
     }
     /// The storage body of a page, for include and excerpt-include.
@@ -221,6 +233,49 @@ pub trait Context {
     fn current_page(&self) -> Option<CurrentPage> {
         None
     }
+}
+
+/// A Jira issue: its key and the fields a macro shows, as text, by the
+/// macro's column names (`summary`, `status`, `type`, `assignee`, …).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct JiraIssue {
+    /// The issue key, e.g. `CME-42`.
+    pub key: String,
+    /// Field values by column name; a missing one is an empty cell.
+    pub fields: std::collections::BTreeMap<String, String>,
+}
+
+/// What a Jira issue-list macro asks Jira: the caller runs the search (the
+/// converter never evaluates JQL).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct JiraQuery {
+    /// The macro's `serverId` (empty when it names none).
+    pub server: String,
+    /// The JQL, as written.
+    pub jql: String,
+    /// Columns shown, lower-case (`key`, `summary`, `status`, …), as the
+    /// macro names them (see [`JiraQuery::DEFAULT_COLUMNS`]).
+    pub columns: Vec<String>,
+    /// The most issues shown (the macro's `maximumIssues`).
+    pub max: u32,
+}
+
+impl JiraQuery {
+    /// The columns of a macro that names none.
+    pub const DEFAULT_COLUMNS: [&'static str; 3] = ["key", "summary", "status"];
+    /// Confluence's default `maximumIssues`.
+    pub const DEFAULT_MAX: u32 = 20;
+    /// The most issues a list shows, whatever the macro says.
+    pub const MAX: u32 = 1000;
+}
+
+/// A JQL search's answer: how many issues match, and the first ones.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct JiraIssues {
+    /// Issues matching (at least `issues.len()`).
+    pub total: u64,
+    /// The issues, in Jira's order, at most the query's `max`.
+    pub issues: Vec<JiraIssue>,
 }
 
 /// What a page-properties report (`detailssummary`) asks for, as its macro

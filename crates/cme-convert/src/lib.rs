@@ -32,8 +32,9 @@ mod render;
 mod url;
 
 pub use context::{
-    AttachmentRef, ChildOrder, ChildPage, ChildQuery, ContentId, Context, CurrentPage,
-    OfflineContext, PageRef, Report, ReportQuery, ReportRow, SpaceKey, UserRef,
+    AttachmentRef, ChildOrder, ChildPage, ChildQuery, ContentId, Context, CurrentPage, JiraIssue,
+    JiraIssues, JiraQuery, OfflineContext, PageRef, Report, ReportQuery, ReportRow, SpaceKey,
+    UserRef,
 };
 pub use lang::fence_language;
 pub use options::{AlertStyle, DynamicMacro, LinkStyle, Options};

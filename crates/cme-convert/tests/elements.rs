@@ -51,7 +51,7 @@ impl Context for Online {
     fn user_name(&self, u: &UserRef) -> Option<String> {
         (u.id() == "557058:abc").then(|| "Ada Lovelace".to_owned())
     }
-    fn jira_base_url(&self) -> Option<String> {
+    fn jira_base_url(&self, _server: &str) -> Option<String> {
         Some("https://jira.example.com/".into())
     }
     fn page_body(&self, page: &PageRef) -> Option<String> {
@@ -901,4 +901,92 @@ fn jira_macros_link_or_say_why_not() {
         out.markdown,
         "[Jira issues: project = CME](https://jira.example.com/issues/?jql=project%20%3D%20CME)\n"
     );
+}
+
+/// A context that knows Jira's answers, as the exporter's does after its
+/// bulk searches.
+struct JiraKnown;
+
+impl Context for JiraKnown {
+    fn jira_base_url(&self, server: &str) -> Option<String> {
+        (server == "s1").then(|| "https://jira.example.com".into())
+    }
+    fn jira_issue(&self, server: &str, key: &str) -> Option<cme_convert::JiraIssue> {
+        (server == "s1" && key == "CME-42").then(|| issue("CME-42", "Export | Jira", "In Progress"))
+    }
+    fn jira_issues(&self, q: &cme_convert::JiraQuery) -> Option<cme_convert::JiraIssues> {
+        (q.server == "s1").then(|| cme_convert::JiraIssues {
+            total: 3,
+            issues: vec![
+                issue("CME-42", "Export | Jira", "In Progress"),
+                issue("CME-7", "Tables", "To Do"),
+            ]
+            .into_iter()
+            .take(q.max as usize)
+            .collect(),
+        })
+    }
+}
+
+fn issue(key: &str, summary: &str, status: &str) -> cme_convert::JiraIssue {
+    let mut fields = std::collections::BTreeMap::new();
+    fields.insert("summary".to_owned(), summary.to_owned());
+    fields.insert("status".to_owned(), status.to_owned());
+    fields.insert("type".to_owned(), "Task".to_owned());
+    cme_convert::JiraIssue {
+        key: key.into(),
+        fields,
+    }
+}
+
+/// Jira with answers: a key reads as its link, summary and status; a JQL
+/// list is a table in the macro's columns (an unknown one is empty), the
+/// rest of a longer result a link to the search; `count` is the count; a
+/// server the context does not answer keeps today's link to the search.
+#[test]
+fn jira_macros_with_answers_are_summaries_and_tables() {
+    let conv = |s: &str| convert(s, &JiraKnown, &Options::default()).markdown;
+    let key = mac("jira", &[("key", "CME-42"), ("serverId", "s1")], "");
+    assert_eq!(
+        conv(&format!("<p>See {key}.</p>")),
+        "See [CME-42](https://jira.example.com/browse/CME-42) Export | Jira (In Progress).\n"
+    );
+    let list = mac(
+        "jira",
+        &[
+            ("jqlQuery", "project = CME"),
+            ("serverId", "s1"),
+            ("columns", "type;key,summary,STATUS,assignee"),
+            ("maximumIssues", "2"),
+        ],
+        "",
+    );
+    assert_eq!(
+        conv(&list),
+        "| Type | Key | Summary | Status | Assignee |\n\
+         | --- | --- | --- | --- | --- |\n\
+         | Task | [CME-42](https://jira.example.com/browse/CME-42) | Export \\| Jira | In Progress |  |\n\
+         | Task | [CME-7](https://jira.example.com/browse/CME-7) | Tables | To Do |  |\n\
+         \n\
+         [2 of 3 issues: project = CME](https://jira.example.com/issues/?jql=project%20%3D%20CME)\n"
+    );
+    let count = mac(
+        "jira",
+        &[
+            ("jqlQuery", "project = CME"),
+            ("serverId", "s1"),
+            ("count", "true"),
+        ],
+        "",
+    );
+    assert_eq!(
+        conv(&count),
+        "[3 issues](https://jira.example.com/issues/?jql=project%20%3D%20CME)\n"
+    );
+    let other = mac(
+        "jira",
+        &[("jqlQuery", "project = X"), ("serverId", "s2")],
+        "",
+    );
+    assert_eq!(conv(&other), "Jira issues: project = X\n");
 }

@@ -79,6 +79,16 @@ pub enum Dep {
         /// The labels the CQL requires one of.
         labels: Option<Vec<String>>,
     },
+    /// A Jira issue's summary and status, as Jira answers them: refreshed
+    /// by each sync that fetches from Jira (`page::jira`).
+    JiraIssue {
+        /// The macro's `serverId` (empty: none named).
+        server: String,
+        /// The issue key.
+        key: String,
+    },
+    /// A Jira search's issues, in the macro's columns.
+    JiraQuery(cme_convert::JiraQuery),
 }
 
 impl Dep {
@@ -118,6 +128,16 @@ impl Dep {
                 }
                 s
             }
+            // The server's length first: ids are the macro's, any text.
+            Dep::JiraIssue { server, key } => format!("J:{}:{server}{key}", server.len()),
+            Dep::JiraQuery(q) => format!(
+                "Q:{}:{}{}:{}:{}",
+                q.server.len(),
+                q.server,
+                q.max,
+                q.columns.join(","),
+                q.jql
+            ),
         }
     }
 
@@ -160,6 +180,26 @@ impl Dep {
                     None => None,
                 };
                 return Some(Dep::Report { spaces, labels });
+            }
+            "J" | "Q" => {
+                let (len, rest) = rest.split_once(':')?;
+                let len: usize = len.parse().ok()?;
+                let server = rest.get(..len)?.to_owned();
+                let rest = rest.get(len..)?;
+                if tag == "J" {
+                    return Some(Dep::JiraIssue {
+                        server,
+                        key: rest.to_owned(),
+                    });
+                }
+                let (max, rest) = rest.split_once(':')?;
+                let (columns, jql) = rest.split_once(':')?;
+                return Some(Dep::JiraQuery(cme_convert::JiraQuery {
+                    server,
+                    jql: jql.to_owned(),
+                    columns: columns.split(',').map(str::to_owned).collect(),
+                    max: max.parse().ok()?,
+                }));
             }
             "E" => {
                 let (len, rest) = rest.split_once(':')?;
@@ -248,6 +288,20 @@ mod tests {
                 spaces: None,
                 labels: Some(vec!["x".into()]),
             },
+            Dep::JiraIssue {
+                server: "a:b".into(),
+                key: "CME-42".into(),
+            },
+            Dep::JiraIssue {
+                server: String::new(),
+                key: "X-1".into(),
+            },
+            Dep::JiraQuery(cme_convert::JiraQuery {
+                server: "520ce16e:x".into(),
+                jql: "project = \"A:B\" ORDER BY key".into(),
+                columns: vec!["key".into(), "summary".into()],
+                max: 20,
+            }),
         ];
         for d in all {
             assert_eq!(Dep::decode(&d.encode()), Some(d.clone()), "{}", d.encode());

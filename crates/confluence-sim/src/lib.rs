@@ -18,6 +18,7 @@ mod control;
 mod error;
 mod faults;
 mod http;
+mod jira;
 pub mod model;
 mod network;
 mod render;

@@ -32,6 +32,8 @@ use crate::stats::{InFlight, Stats};
 /// Shared state of one running simulator.
 pub struct State {
     pub site: RwLock<Site>,
+    /// The Jira beside it (`crate::jira`), seeded with the demo's issues.
+    pub jira: RwLock<crate::jira::Store>,
     pub run: RunConfig,
     /// `http://127.0.0.1:PORT`
     pub origin: String,
@@ -49,6 +51,7 @@ impl State {
         let secret = crate::site::rng::mix(local.port() as u64, site.nodes.len() as u64 ^ 0x5ec2e7);
         State {
             site: RwLock::new(site),
+            jira: RwLock::new(crate::jira::Store::demo()),
             run,
             origin: format!("http://{local}"),
             stats: Stats::default(),

@@ -6,6 +6,7 @@
 //! chooses a family per flavour. The wire shapes never leave this module:
 //! callers see the flavour-neutral types of [`crate::model`].
 pub(crate) mod cql;
+pub(crate) mod jira;
 pub(crate) mod masterdetail;
 pub(crate) mod v1;
 pub(crate) mod v2;
@@ -38,6 +39,21 @@ impl Api<'_> {
     pub async fn get_json<T: DeserializeOwned>(&self, url: &str) -> Result<T, Error> {
         self.transport
             .get_with(url, true, |bytes| {
+                serde_json::from_slice(&bytes).map_err(|source| Error::Decode {
+                    url: redact(url),
+                    source,
+                })
+            })
+            .await
+    }
+}
+
+impl Api<'_> {
+    /// [`Api::get_json`] to another service on the site (Jira), whose
+    /// refusals are not Confluence's.
+    pub async fn get_json_other_service<T: DeserializeOwned>(&self, url: &str) -> Result<T, Error> {
+        self.transport
+            .get_other_service(url, |bytes| {
                 serde_json::from_slice(&bytes).map_err(|source| Error::Decode {
                     url: redact(url),
                     source,

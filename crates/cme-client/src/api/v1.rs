@@ -130,6 +130,30 @@ pub(crate) async fn ancestors(api: Api<'_>, page: &PageId) -> Result<Vec<PageId>
     Ok(c.ancestors.into_iter().map(|a| PageId::new(a.id)).collect())
 }
 
+/// A page's body as Confluence renders it (`body.view`): where a Jira
+/// macro's link shows the Jira site of its application link.
+pub(crate) async fn page_view(api: Api<'_>, page: &PageId) -> Result<String, Error> {
+    #[derive(serde::Deserialize)]
+    struct W {
+        body: B,
+    }
+    #[derive(serde::Deserialize)]
+    struct B {
+        view: V,
+    }
+    #[derive(serde::Deserialize)]
+    struct V {
+        value: String,
+    }
+    let url = format!(
+        "{}/rest/api/content/{}?expand=body.view",
+        api.root,
+        encode(page.as_str())
+    );
+    let w: W = api.get_json(&url).await?;
+    Ok(w.body.view.value)
+}
+
 /// A page's current attachments.
 pub(crate) async fn attachments(api: Api<'_>, page: &PageId) -> Result<Vec<Attachment>, Error> {
     let url = format!(

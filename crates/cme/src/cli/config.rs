@@ -24,6 +24,8 @@ pub struct Config {
     pub alert_style: Option<String>,
     /// Jira base URL.
     pub jira_url: Option<String>,
+    /// Whether Jira is asked for issue summaries, statuses and lists.
+    pub jira_fetch: Option<bool>,
     /// Page path template.
     pub page_path: Option<String>,
     /// Path template for pages with children.
@@ -98,6 +100,12 @@ pub const SETTINGS: &[SettingInfo] = &[
         default: None,
     },
     SettingInfo {
+        name: "jira-fetch",
+        allowed: "`true` or `false`",
+        env: None,
+        default: Some("true"),
+    },
+    SettingInfo {
         name: "page-path",
         allowed: "a page path template, e.g. `{space_key}/{ancestor_titles}/{page_title}.md`",
         env: None,
@@ -150,6 +158,7 @@ pub const KEYS: &[&str] = &[
     "link-style",
     "alert-style",
     "jira-url",
+    "jira-fetch",
     "page-path",
     "parent-page-path",
     "home-page-path",
@@ -219,6 +228,7 @@ impl Config {
             "attachment-path" | "attachment_path" => self.attachment_path.clone(),
             "attachments" => self.attachments.clone(),
             "breadcrumbs" => self.breadcrumbs.map(|b| b.to_string()),
+            "jira-fetch" => self.jira_fetch.map(|b| b.to_string()),
             "retry-budget" => self.retry_budget.map(|s| s.to_string()),
             other => bail!("{}", unknown_key(other)),
         })
@@ -341,6 +351,14 @@ impl Config {
                         m
                     }
                 });
+            }
+            "jira-fetch" => {
+                self.jira_fetch = match v.as_deref() {
+                    None => None,
+                    Some("true" | "yes" | "on") => Some(true),
+                    Some("false" | "no" | "off") => Some(false),
+                    Some(x) => bail!("`jira-fetch` must be `true` or `false`, not `{x}`"),
+                };
             }
             "breadcrumbs" => {
                 self.breadcrumbs = match v.as_deref() {

@@ -90,6 +90,10 @@ pub struct MarkdownSettings {
     /// Which comments get a `.comments.md` sidecar (`None`: none).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comments: Option<CommentsMode>,
+    /// `Some(false)`: Jira is not asked for issue summaries, statuses and
+    /// lists (`--no-jira-fetch`); unset: it is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jira_fetch: Option<bool>,
 }
 
 impl MarkdownSettings {
@@ -106,6 +110,12 @@ impl MarkdownSettings {
             },
             ..cme_convert::Options::default()
         }
+    }
+
+    /// Whether Jira is asked for the issues Jira macros show (on unless
+    /// turned off).
+    pub fn jira_fetch(&self) -> bool {
+        self.jira_fetch != Some(false)
     }
 
     /// Whether pages start with front matter (on unless recorded off).
@@ -235,6 +245,7 @@ mod tests {
             jira_url: None,
             front_matter: Some(true),
             comments: Some(CommentsMode::Inline),
+            jira_fetch: None,
         };
         let text = serde_json::to_string(&m).unwrap();
         assert_eq!(

@@ -3,11 +3,13 @@
 //! both hash answers here, so a page is rewritten exactly when what its
 //! Markdown depends on changed.
 use crate::deps::{AttachmentIndex, CHILDREN_DEPTH, Dep, INCOMPLETE};
+use crate::page::jira::Jira;
 use crate::place::layout::{Layout, Placed};
 use cme_client::PageId;
 use std::fmt::Write as _;
 
-/// A hash of the answers to `deps` for `page`, from `layout` and `atts`: 32
+/// A hash of the answers to `deps` for `page`, from `layout`, `atts` and
+/// what Jira answered (`jira`): 32
 /// hex digits. A question we cannot read (a state written by a newer build)
 /// gives [`INCOMPLETE`], so that page is rewritten rather than trusted.
 pub fn answers_hash(
@@ -15,12 +17,17 @@ pub fn answers_hash(
     deps: &[String],
     layout: &Layout,
     atts: &AttachmentIndex,
+    jira: &Jira,
 ) -> String {
     let mut text = String::new();
     for d in deps {
         text.push_str(d);
         text.push('=');
         match Dep::decode(d) {
+            Some(Dep::JiraIssue { server, key }) => {
+                text.push_str(&jira.answer_issue(&server, &key));
+            }
+            Some(Dep::JiraQuery(q)) => text.push_str(&jira.answer_query(&q)),
             Some(dep) => answer(&mut text, page, &dep, layout, atts),
             None => return INCOMPLETE.to_owned(),
         }
@@ -95,6 +102,8 @@ fn answer(out: &mut String, page: &Placed, dep: &Dep, layout: &Layout, atts: &At
                 out.push('\n');
             }
         }
+        // Answered by `answers_hash` from Jira's answers.
+        Dep::JiraIssue { .. } | Dep::JiraQuery(_) => {}
         Dep::AttachmentList => {
             for a in atts.get(&page.meta.id).into_iter().flatten() {
                 out.push_str(&a.filename);

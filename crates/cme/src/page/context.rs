@@ -2,11 +2,12 @@
 //! become relative paths between exported files.
 use crate::deps::{CHILDREN_DEPTH, Dep, RefKey};
 use crate::fs::paths::OutputPath;
+use crate::page::jira::{Jira, Lookup};
 use crate::place::layout::{Layout, Placed};
 use cme_client::{PageId, SpaceKey};
 use cme_convert::{
-    AttachmentRef, ChildOrder, ChildPage, ChildQuery, ContentId, Context, CurrentPage, PageRef,
-    Report, ReportQuery, UserRef,
+    AttachmentRef, ChildOrder, ChildPage, ChildQuery, ContentId, Context, CurrentPage, JiraIssue,
+    JiraIssues, JiraQuery, PageRef, Report, ReportQuery, UserRef,
 };
 use std::cell::{Cell, RefCell};
 use std::collections::{BTreeSet, HashMap, HashSet};
@@ -28,8 +29,10 @@ pub struct PageContext<'a> {
     pub users_failed: &'a HashSet<String>,
     /// Whether an answer was missing for a reason that may pass.
     pub incomplete: Cell<bool>,
-    /// Jira base URL, if configured.
-    pub jira_url: Option<&'a str>,
+    /// Jira's sites and answers.
+    pub jira: &'a Jira,
+    /// Jira answers not at hand: fetch, then convert again.
+    pub jira_misses: RefCell<Vec<JiraMiss>>,
     /// Questions asked so far.
     pub deps: RefCell<BTreeSet<Dep>>,
     /// Included pages whose body was not at hand: fetch, then convert again.
@@ -39,6 +42,18 @@ pub struct PageContext<'a> {
     pub reports: Option<&'a Reports>,
     /// Reports asked for that were not at hand: fetch, then convert again.
     pub report_misses: RefCell<Vec<ReportQuery>>,
+}
+
+/// A Jira answer a conversion needed and did not have.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum JiraMiss {
+    /// An issue of a server (`serverId`), by key.
+    Issue(String, String),
+    /// A search.
+    Query(JiraQuery),
+    /// The site of a server whose site is not known, and a key its macro
+    /// on this page shows (its link in the rendered view names the site).
+    Site(String, String),
 }
 
 /// Page-properties reports by query: their rows, or `None` when
@@ -54,7 +69,7 @@ impl<'a> PageContext<'a> {
         attachment_names: Vec<String>,
         users: &'a HashMap<String, String>,
         users_failed: &'a HashSet<String>,
-        jira_url: Option<&'a str>,
+        jira: &'a Jira,
     ) -> Self {
         Self {
             layout,
@@ -64,7 +79,8 @@ impl<'a> PageContext<'a> {
             users,
             users_failed,
             incomplete: Cell::new(false),
-            jira_url,
+            jira,
+            jira_misses: RefCell::new(Vec::new()),
             deps: RefCell::new(BTreeSet::new()),
             misses: RefCell::new(Vec::new()),
             reports: None,
@@ -138,10 +154,50 @@ impl Context for PageContext<'_> {
         Some(self.link_to(&path))
     }
 
-    fn jira_base_url(&self) -> Option<String> {
-        self.jira_url
-            .map(str::to_owned)
-            .or_else(|| cloud_jira(self.layout.site()?))
+    fn jira_base_url(&self, server: &str) -> Option<String> {
+        self.jira.base(server)
+    }
+
+    fn jira_issue(&self, server: &str, key: &str) -> Option<JiraIssue> {
+        if !self.jira.fetch {
+            return None;
+        }
+        if self.jira.base(server).is_none() {
+            // Data Center: the page's rendered view links this issue on
+            // its Jira; learn the site there, then convert again.
+            if self.jira.can_learn(server) {
+                let miss = JiraMiss::Site(server.to_owned(), key.to_owned());
+                self.jira_misses.borrow_mut().push(miss);
+            }
+            return None;
+        }
+        self.deps.borrow_mut().insert(Dep::JiraIssue {
+            server: server.to_owned(),
+            key: key.to_owned(),
+        });
+        match self.jira.issue(server, key) {
+            Lookup::Known(answer) => answer,
+            Lookup::Unknown => {
+                let miss = JiraMiss::Issue(server.to_owned(), key.to_owned());
+                self.jira_misses.borrow_mut().push(miss);
+                None
+            }
+        }
+    }
+
+    fn jira_issues(&self, query: &JiraQuery) -> Option<JiraIssues> {
+        if !self.jira.fetch || self.jira.base(&query.server).is_none() {
+            return None;
+        }
+        self.deps.borrow_mut().insert(Dep::JiraQuery(query.clone()));
+        match self.jira.query(query) {
+            Lookup::Known(answer) => answer,
+            Lookup::Unknown => {
+                let miss = JiraMiss::Query(query.clone());
+                self.jira_misses.borrow_mut().push(miss);
+                None
+            }
+        }
     }
 
     fn user_name(&self, user: &UserRef) -> Option<String> {
@@ -270,15 +326,6 @@ pub fn url_path(path: &str) -> String {
     out
 }
 
-/// On Atlassian Cloud, Jira lives on the same site as Confluence
-/// (`https://x.atlassian.net/browse/KEY`): the Jira site when none is
-/// configured. Elsewhere (Data Center) it cannot be guessed.
-fn cloud_jira(site: &str) -> Option<String> {
-    let origin = site.strip_suffix("/wiki")?;
-    let host = origin.strip_prefix("https://")?;
-    (host.ends_with(".atlassian.net") && !host.contains('/')).then(|| origin.to_owned())
-}
-
 /// The labels a report's CQL requires one of: its top-level `label = x`
 /// and `label in (x, y)` clauses, when the query is a plain conjunction
 /// (no `OR`, `NOT` or `!=`, which could let pages without them match).
@@ -401,18 +448,6 @@ fn first_value(v: &str) -> Option<String> {
 mod tests {
     use super::report_spaces;
     use cme_client::SpaceKey;
-
-    #[test]
-    fn cloud_sites_link_jira_on_the_same_site() {
-        use super::cloud_jira;
-        assert_eq!(
-            cloud_jira("https://acme.atlassian.net/wiki").as_deref(),
-            Some("https://acme.atlassian.net")
-        );
-        assert_eq!(cloud_jira("https://confluence.acme.org/wiki"), None);
-        assert_eq!(cloud_jira("http://acme.atlassian.net/wiki"), None);
-        assert_eq!(cloud_jira("https://acme.atlassian.net"), None);
-    }
 
     #[test]
     fn a_report_depends_on_the_labels_its_cql_requires() {

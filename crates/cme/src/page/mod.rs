@@ -6,4 +6,5 @@ pub mod breadcrumbs;
 pub mod comments;
 pub mod context;
 pub mod front_matter;
+pub mod jira;
 pub mod yaml;

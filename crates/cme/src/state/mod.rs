@@ -48,6 +48,10 @@ pub struct State {
     /// ask again when nothing else says.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub flavor: Option<String>,
+    /// The Jira site of each Jira macro `serverId`, learnt once on Data
+    /// Center (from a page's rendered view), so a sync need not ask again.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub jira_sites: BTreeMap<String, String>,
 }
 
 /// The pages, read as a list and built into the map in one pass: the map
@@ -240,6 +244,7 @@ impl State {
             markdown: None,
             layout: None,
             flavor: None,
+            jira_sites: BTreeMap::new(),
             pages: BTreeMap::new(),
         }
     }

@@ -7,9 +7,11 @@
 //!
 //! An export command is "add this scope, then sync" from an empty (or, with
 //! `--append`, the existing) state, so the two can never drift apart.
+use crate::page;
 use crate::page::front_matter::FrontMatter;
 pub mod entry;
 pub mod execute;
+pub mod jira;
 pub mod outcome;
 pub mod plan;
 pub mod progress;
@@ -106,6 +108,17 @@ pub async fn run(client: &Client, req: SyncRequest, progress: &dyn Progress) -> 
     }
     progress.status("checking files on disk");
     let local = local_facts(output, &state);
+    remote.jira = jira_sites(client, &markdown, &state);
+    // What Jira said of the issues the pages show, asked again in bulk
+    // (nothing to ask: no request), so the plan sees what changed.
+    let mut jira_warnings = Vec::new();
+    if remote.jira.fetch {
+        let asked = jira::recorded(state.pages.values().flat_map(|p| p.deps.iter()));
+        if !asked.is_empty() {
+            progress.status("fetching Jira issues");
+            jira_warnings = jira::fetch(client, &remote.jira, asked, None).await;
+        }
+    }
     let now = humantime::format_rfc3339_millis(SystemTime::now()).to_string();
     // Files written with other Markdown options: rewrite them all, so the
     // folder never mixes two styles.
@@ -150,6 +163,16 @@ pub async fn run(client: &Client, req: SyncRequest, progress: &dyn Progress) -> 
         }
     }
     let mut out = Outcome::begin(&plan, &remote);
+    for message in jira_warnings {
+        out.warn(
+            &"(Jira)",
+            &cme_convert::Warning {
+                kind: cme_convert::WarningKind::Unresolved,
+                message,
+                count: 1,
+            },
+        );
+    }
     if req.dry_run {
         // Attachments planned from the pages' recorded uses: a page about
         // to be rewritten may add or drop some.
@@ -187,7 +210,6 @@ pub async fn run(client: &Client, req: SyncRequest, progress: &dyn Progress) -> 
         client,
         dir,
         options: &options,
-        jira_url: markdown.jira_url.as_deref(),
         front_matter,
         cancel: &req.cancel,
         progress,
@@ -195,6 +217,14 @@ pub async fn run(client: &Client, req: SyncRequest, progress: &dyn Progress) -> 
         refused_before: traffic_before.refused,
     };
     let result = execute(&ex, &remote, &plan, &local, &mut store, &mut out).await;
+    // Jira sites learnt while converting: the next run need not ask.
+    let learnt = remote.jira.learned_sites();
+    if learnt
+        .iter()
+        .any(|(k, v)| store.state().jira_sites.get(k) != Some(v))
+    {
+        store.state_mut().jira_sites.extend(learnt);
+    }
     // A forced run that wrote every page has nothing pending any more.
     if result.is_ok()
         && !out.interrupted
@@ -209,6 +239,24 @@ pub async fn run(client: &Client, req: SyncRequest, progress: &dyn Progress) -> 
     out.elapsed_secs = started.elapsed().as_secs_f64();
     out.traffic = outcome::Traffic::since(&traffic_before, &client.stats());
     Ok(out)
+}
+
+/// Where each Jira server is: `--jira-url`, else on Cloud the site itself.
+/// On Data Center, each server's site as the state recorded it, and learnt
+/// from a page's rendered view when it did not.
+fn jira_sites(
+    client: &Client,
+    markdown: &crate::options::MarkdownSettings,
+    state: &State,
+) -> page::jira::Jira {
+    let cloud = client.flavor() == cme_client::Flavor::Cloud;
+    page::jira::Jira::new(
+        markdown.jira_url.clone(),
+        cloud.then(|| client.site_url().to_owned()),
+        state.jira_sites.clone(),
+        markdown.jira_fetch(),
+        !cloud && markdown.jira_url.is_none(),
+    )
 }
 
 /// Problems to report when pages `plan` would delete are still readable in

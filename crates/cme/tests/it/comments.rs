@@ -42,6 +42,7 @@ fn settings(comments: Option<CommentsMode>) -> MarkdownSettings {
         link_style: cme::options::LinkStyle::Relative,
         alert_style: cme::options::AlertStyle::Gfm,
         jira_url: None,
+        jira_fetch: None,
         front_matter: Some(true),
         comments,
     }

@@ -338,8 +338,10 @@ fn data_center_export_matches_the_cloud_export() {
     assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
     // Data Center's v1 often reports no sibling position ("none"), so the
     // order of sibling lists may differ; the content may not.
-    let lines = |v: &[u8], site: &str| {
-        let mut l: Vec<String> = String::from_utf8_lossy(&unsite(v, site))
+    // Each flavour's Jira (the site itself on Cloud, `/jira` beside a Data
+    // Center) is the other expected difference in links.
+    let lines = |v: &[u8], site: &str, jira: &str| {
+        let mut l: Vec<String> = String::from_utf8_lossy(&unsite(&unsite(v, site), jira))
             .lines()
             .filter(|l| !l.contains("Page%20in%20a%20Folder"))
             // An unknown user shows by id: an account id or a DC user key.
@@ -354,9 +356,13 @@ fn data_center_export_matches_the_cloud_export() {
             format!("{}/wiki", cloud_sim.url().trim_end_matches('/')),
             format!("{}/confluence", dc_sim.url().trim_end_matches('/')),
         );
+        let (cloud_jira, dc_jira) = (
+            cloud_sim.url().trim_end_matches('/').to_owned(),
+            format!("{}/jira", dc_sim.url().trim_end_matches('/')),
+        );
         assert_eq!(
-            lines(v, &cloud_site),
-            lines(&b[k], &dc_site),
+            lines(v, &cloud_site, &cloud_jira),
+            lines(&b[k], &dc_site, &dc_jira),
             "{k} differs between flavours"
         );
     }

@@ -30,6 +30,7 @@ fn markdown(link_style: &str) -> MarkdownSettings {
         link_style: cme::options::LinkStyle::parse(link_style).unwrap(),
         alert_style: cme::options::AlertStyle::Gfm,
         jira_url: None,
+        jira_fetch: None,
         front_matter: Some(true),
         comments: None,
     }

@@ -18,6 +18,7 @@ mod comments;
 mod export;
 mod front_matter;
 mod hostile;
+mod jira;
 mod layouts;
 mod links;
 mod messages;

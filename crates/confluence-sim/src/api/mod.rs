@@ -102,6 +102,8 @@ pub enum Kind {
     V1UserBulk,
     V1UserCurrent,
     MasterDetailLines,
+    /// Jira's issue search (`crate::jira`).
+    JiraSearch,
 }
 
 pub struct Route {
@@ -307,6 +309,20 @@ pub fn route(state: &State, req: &Req) -> Route {
         }
         return not_found;
     }
+    // Jira: the site itself on Cloud, `/jira` on the same host for Data Center.
+    let jira = match (cloud, path) {
+        (true, "/rest/api/3/search/jql") => Some("/rest/api/3/search/jql"),
+        (true, "/rest/api/2/search/jql") => Some("/rest/api/2/search/jql"),
+        (false, "/jira/rest/api/2/search") => Some("/jira/rest/api/2/search"),
+        _ => None,
+    };
+    if let Some(pattern) = jira {
+        return Route {
+            kind: Kind::JiraSearch,
+            pattern,
+            params: vec![],
+        };
+    }
     let prefix = if cloud {
         "/wiki"
     } else {
@@ -351,6 +367,12 @@ pub fn execute(state: &State, req: &Req, route: Route) -> Resp {
     let site = state.site.read();
     let account = match auth::authenticate(&site, &state.run, req) {
         Ok(a) => a,
+        Err(()) if route.kind == Kind::JiraSearch => {
+            return crate::jira::search::error(
+                401,
+                "You are not authenticated. Authentication required to perform this operation.",
+            );
+        }
         Err(()) => return auth::unauthorized(state, is_v2),
     };
     let context: &str = if cloud {
@@ -425,5 +447,13 @@ pub fn execute(state: &State, req: &Req, route: Route) -> Resp {
         V1UserBulk => v1::user::bulk(&ctx),
         V1UserCurrent => v1::user::current(&ctx),
         MasterDetailLines => masterdetail::lines(&ctx),
+        JiraSearch => {
+            let root = if cloud {
+                state.origin.clone()
+            } else {
+                format!("{}/jira", state.origin)
+            };
+            crate::jira::search::search(&ctx, &root)
+        }
     }
 }

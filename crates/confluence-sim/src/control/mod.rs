@@ -105,6 +105,21 @@ pub fn handle(state: &State, req: &Req) -> Resp {
         (&Method::POST, ["comments", id, "resolve"]) => comments::resolve(state, id, true),
         (&Method::POST, ["comments", id, "reopen"]) => comments::resolve(state, id, false),
         (&Method::DELETE, ["comments", id]) => comments::delete(state, id),
+        (&Method::GET, ["jira", "issues"]) => Resp::json(200, &state.jira.read().list()),
+        (&Method::PUT, ["jira", "issues", key]) => {
+            let m = match body_object(req) {
+                Ok(m) => m,
+                Err(r) => return r,
+            };
+            let (summary, status) = match (str_field(&m, "summary"), str_field(&m, "status")) {
+                (Ok(a), Ok(b)) => (a, b),
+                (Err(r), _) | (_, Err(r)) => return r,
+            };
+            match state.jira.write().upsert(key, summary, status) {
+                Some(v) => Resp::json(200, &v),
+                None => bad(format!("{key:?} is not an issue key")),
+            }
+        }
         (&Method::PUT, ["faults"]) => {
             let spec: FaultSpec = match serde_json::from_slice(&req.body) {
                 Ok(s) => s,

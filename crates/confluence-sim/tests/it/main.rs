@@ -17,6 +17,7 @@ mod edges;
 mod faults;
 mod flavors;
 mod generator;
+mod jira;
 mod labels;
 mod lifecycle;
 mod network;

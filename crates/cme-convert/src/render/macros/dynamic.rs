@@ -229,65 +229,165 @@ impl Renderer<'_> {
         ])])]
     }
 
-    pub(crate) fn jira(&mut self, t: &Tree, p: &Params) -> Vec<Inline> {
-        let base = self
-            .ctx
-            .jira_base_url()
-            .map(|b| b.trim_end_matches('/').to_owned());
-        let unlinked = |r: &mut Self, what: &str| {
-            r.warn(
-                WarningKind::Unresolved,
-                format!(
-                    "{what} written as text: the Jira site is not known (give it with --jira-url)"
-                ),
-            );
+    /// The Jira site of the macro's `serverId`, without a trailing `/`.
+    fn jira_base(&self, server: &str) -> Option<String> {
+        self.ctx
+            .jira_base_url(server)
+            .map(|b| b.trim_end_matches('/').to_owned())
+    }
+
+    fn jira_unlinked(&mut self, what: &str) {
+        self.warn(
+            WarningKind::Unresolved,
+            format!("{what} written as text: the Jira site is not known (give it with --jira-url)"),
+        );
+    }
+
+    /// One issue, in its sentence: its key linked to the issue, then its
+    /// summary and status when Jira told them.
+    pub(crate) fn jira_single(&mut self, t: &Tree, p: &Params, key: String) -> Vec<Inline> {
+        let server = p.text(t, "serverId").unwrap_or_default();
+        let mut out = match self.jira_base(&server) {
+            Some(b) => vec![Inline::Link {
+                url: format!("{b}/browse/{}", crate::url::encode_component(&key)),
+                title: String::new(),
+                children: vec![Inline::Text(key.clone())],
+            }],
+            None => {
+                self.jira_unlinked("Jira issue");
+                vec![Inline::Text(key.clone())]
+            }
         };
-        if let Some(key) = p.text(t, "key") {
-            return match base {
-                Some(b) => vec![Inline::Link {
-                    url: format!("{b}/browse/{}", crate::url::encode_component(&key)),
-                    title: String::new(),
-                    children: vec![Inline::Text(key)],
-                }],
-                None => {
-                    unlinked(self, "Jira issue");
-                    vec![Inline::Text(key)]
-                }
+        if let Some(issue) = self.ctx.jira_issue(&server, &key) {
+            let field = |k: &str| {
+                issue
+                    .fields
+                    .get(k)
+                    .map(|v| collapse(v))
+                    .filter(|v| !v.is_empty())
             };
+            if let Some(summary) = field("summary") {
+                out.push(Inline::Text(format!(" {summary}")));
+            }
+            if let Some(status) = field("status") {
+                out.push(Inline::Text(format!(" ({status})")));
+            }
         }
+        out
+    }
+
+    /// A list of issues (`jqlQuery`, or the legacy `jiraissues` macro's
+    /// URL): the table Confluence shows, in the macro's columns, when the
+    /// context knows the search's answer; else a link to the search.
+    pub(crate) fn jira_list(&mut self, t: &Tree, p: &Params) -> Vec<Block> {
         let jql = p
             .text(t, "jqlquery")
             .or_else(|| p.text(t, "jql"))
             .or_else(|| p.text(t, "url").as_deref().and_then(legacy_jql));
-        if let Some(jql) = jql {
-            let text = format!("Jira issues: {jql}");
-            // The legacy `jiraissues` macro names its Jira site in its URL.
-            let base = base.or_else(|| p.text(t, "url").as_deref().and_then(legacy_base));
-            return match base {
-                Some(b) => vec![Inline::Link {
-                    url: format!("{b}/issues/?jql={}", crate::url::encode_component(&jql)),
+        let Some(jql) = jql else {
+            if let Some(url) = p.text(t, "url").filter(|u| !self.refused(u)) {
+                // A legacy macro over a saved filter or a feed: its link.
+                return vec![Block::Para(vec![Inline::Link {
+                    url: url.clone(),
                     title: String::new(),
-                    children: vec![Inline::Text(text)],
-                }],
-                None => {
-                    unlinked(self, "Jira issue list");
-                    vec![Inline::Text(text)]
-                }
-            };
-        }
-        if let Some(url) = p.text(t, "url").filter(|u| !self.refused(u)) {
-            // A legacy macro over a saved filter or a feed: its link.
-            return vec![Inline::Link {
+                    children: vec![Inline::Text("Jira issues".into())],
+                }])];
+            }
+            self.warn(
+                WarningKind::Degraded,
+                "a Jira macro with neither an issue key nor a query was left out".to_owned(),
+            );
+            return Vec::new();
+        };
+        let server = p.text(t, "serverId").unwrap_or_default();
+        // The legacy `jiraissues` macro names its Jira site in its URL.
+        let base = self
+            .jira_base(&server)
+            .or_else(|| p.text(t, "url").as_deref().and_then(legacy_base));
+        let search = base
+            .as_ref()
+            .map(|b| format!("{b}/issues/?jql={}", crate::url::encode_component(&jql)));
+        let count = p.flag(t, "count");
+        let query = if count {
+            // Only the number: keys alone, as many as a list may show.
+            crate::context::JiraQuery {
+                server,
+                jql: jql.clone(),
+                columns: vec!["key".to_owned()],
+                max: crate::context::JiraQuery::MAX,
+            }
+        } else {
+            crate::context::JiraQuery {
+                server,
+                jql: jql.clone(),
+                columns: jira_columns(p.text(t, "columns").as_deref()),
+                max: p
+                    .text(t, "maximumIssues")
+                    .and_then(|m| m.trim().parse::<u32>().ok())
+                    .unwrap_or(crate::context::JiraQuery::DEFAULT_MAX)
+                    .clamp(1, crate::context::JiraQuery::MAX),
+            }
+        };
+        let linked = |text: String| match &search {
+            Some(url) => Inline::Link {
                 url: url.clone(),
                 title: String::new(),
-                children: vec![Inline::Text("Jira issues".into())],
-            }];
+                children: vec![Inline::Text(text)],
+            },
+            None => Inline::Text(text),
+        };
+        let Some(found) = self.ctx.jira_issues(&query) else {
+            if search.is_none() {
+                self.jira_unlinked("Jira issue list");
+            }
+            return vec![Block::Para(vec![linked(format!("Jira issues: {jql}"))])];
+        };
+        if count {
+            let n = found.total;
+            let noun = if n == 1 { "issue" } else { "issues" };
+            return vec![Block::Para(vec![linked(format!("{n} {noun}"))])];
         }
-        self.warn(
-            WarningKind::Degraded,
-            "a Jira macro with neither an issue key nor a query was left out".to_owned(),
+        if found.issues.is_empty() {
+            return vec![Block::Para(vec![linked(format!("No Jira issues: {jql}"))])];
+        }
+        let mut rows = Vec::with_capacity(found.issues.len() + 1);
+        rows.push(
+            query
+                .columns
+                .iter()
+                .map(|c| vec![Inline::Text(column_heading(c))])
+                .collect::<Vec<_>>(),
         );
-        Vec::new()
+        for issue in &found.issues {
+            let row = query
+                .columns
+                .iter()
+                .map(|c| match c.as_str() {
+                    "key" => vec![match &base {
+                        Some(b) => Inline::Link {
+                            url: format!("{b}/browse/{}", crate::url::encode_component(&issue.key)),
+                            title: String::new(),
+                            children: vec![Inline::Text(issue.key.clone())],
+                        },
+                        None => Inline::Text(issue.key.clone()),
+                    }],
+                    other => match issue.fields.get(other).map(|v| collapse(v)) {
+                        Some(v) if !v.is_empty() => vec![Inline::Text(v)],
+                        _ => Vec::new(),
+                    },
+                })
+                .collect();
+            rows.push(row);
+        }
+        let mut out = vec![Block::Table(rows)];
+        let shown = found.issues.len() as u64;
+        if found.total > shown {
+            out.push(Block::Para(vec![linked(format!(
+                "{shown} of {} issues: {jql}",
+                found.total
+            ))]));
+        }
+        out
     }
 
     pub(crate) fn details_macro(&mut self, t: &Tree, m: NodeId) -> Vec<Block> {
@@ -491,6 +591,53 @@ fn table_rows(t: &Tree, table: NodeId) -> Vec<NodeId> {
 
 /// The JQL of a legacy `jiraissues` macro's URL
 /// (`…/SearchRequest.xml?jqlQuery=project+%3D+CME&…`), decoded.
+/// A Jira macro's `columns` (comma- or, in the legacy macro, semicolon-
+/// separated), lower-case, as field names; Jira's ids for the key and type
+/// (`issuekey`, `issuetype`) read as the names Confluence shows. At most 20;
+/// none named: [`crate::context::JiraQuery::DEFAULT_COLUMNS`].
+pub(crate) fn jira_columns(columns: Option<&str>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for c in columns.unwrap_or_default().split([',', ';']) {
+        let c: String = c
+            .trim()
+            .to_ascii_lowercase()
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect();
+        let c = match c.as_str() {
+            "issuekey" => "key".to_owned(),
+            "issuetype" => "type".to_owned(),
+            _ => c,
+        };
+        if !c.is_empty() && !out.contains(&c) && out.len() < 20 {
+            out.push(c);
+        }
+    }
+    if out.is_empty() {
+        return crate::context::JiraQuery::DEFAULT_COLUMNS
+            .iter()
+            .map(|c| (*c).to_owned())
+            .collect();
+    }
+    out
+}
+
+/// A column's heading as Confluence shows it: `due` is "Due", `fixversions`
+/// "Fix Versions"; others capitalised.
+fn column_heading(c: &str) -> String {
+    match c {
+        "fixversions" => "Fix Versions".into(),
+        "duedate" | "due" => "Due".into(),
+        _ => {
+            let mut s = c.replace('_', " ");
+            if let Some(first) = s.get_mut(..1) {
+                first.make_ascii_uppercase();
+            }
+            s
+        }
+    }
+}
+
 fn legacy_jql(url: &str) -> Option<String> {
     let query = url.split_once('?')?.1;
     let raw = query

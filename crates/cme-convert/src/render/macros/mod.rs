@@ -96,8 +96,23 @@ impl Renderer<'_> {
             "anchor" => Out::Inline(misc::anchor(t, &p)),
             // One issue sits in its sentence; a list of issues (a table in
             // Confluence) is a paragraph of its own.
-            "jira" if p.text(t, "key").is_some() => Out::Inline(self.jira(t, &p)),
-            "jira" | "jiraissues" => para(self.jira(t, &p)),
+            "jira" if p.text(t, "key").is_some_and(|k| !k.trim().is_empty()) => {
+                let key = p.text(t, "key").unwrap_or_default().trim().to_owned();
+                Out::Inline(self.jira_single(t, &p, key))
+            }
+            // A count sits in its sentence, as in Confluence.
+            "jira" | "jiraissues" if p.flag(t, "count") => {
+                let mut blocks = self.jira_list(t, &p);
+                match (blocks.len(), blocks.pop()) {
+                    (1, Some(Block::Para(inl))) => Out::Inline(inl),
+                    (_, Some(b)) => {
+                        blocks.push(b);
+                        Out::Blocks(blocks)
+                    }
+                    (_, None) => Out::Blocks(blocks),
+                }
+            }
+            "jira" | "jiraissues" => Out::Blocks(self.jira_list(t, &p)),
             "toc" | "toc-zone" => Out::Blocks(self.toc(t, m, &p)),
             "children" | "pagetree" => Out::Blocks(self.children_macro(t, &p)),
             // Hidden excerpts show only where they are included.

@@ -18,6 +18,15 @@ pub struct MarkdownArgs {
     /// Jira base URL, so Jira macros become links (e.g. `https://example.atlassian.net`)
     #[arg(long, env = "CME_JIRA_URL", value_name = "URL")]
     pub jira_url: Option<String>,
+    /// Ask Jira (with the same credentials) for the summary and status of
+    /// each issue, and the issues of each list, so they are written as
+    /// text and tables [default: on]
+    #[arg(long, overrides_with = "no_jira_fetch")]
+    jira_fetch: bool,
+    /// Do not ask Jira: issues are written as links, lists as a link to
+    /// their search
+    #[arg(long, overrides_with = "jira_fetch")]
+    no_jira_fetch: bool,
     /// Start each page with YAML front matter (title, ids, authors, dates,
     /// labels as `tags`, URL, page properties) [default: on]
     #[arg(long, overrides_with = "no_front_matter")]
@@ -108,6 +117,7 @@ impl MarkdownArgs {
             alert_style,
             jira_url,
             front_matter: Some(self.front_matter_for(recorded)),
+            jira_fetch: self.jira_fetch_for(file, recorded),
             comments: self
                 .comments
                 .or(recorded.and_then(|r| r.comments))
@@ -127,6 +137,23 @@ impl MarkdownArgs {
         recorded.and_then(|r| r.front_matter).unwrap_or(true)
     }
 
+    /// Whether to ask Jira: a flag wins, then what the folder recorded,
+    /// then the settings file, then on. Recorded only when off, so folders
+    /// written before the setting existed keep their state.
+    fn jira_fetch_for(&self, file: &Config, recorded: Option<&MarkdownSettings>) -> Option<bool> {
+        let on = if self.jira_fetch {
+            true
+        } else if self.no_jira_fetch {
+            false
+        } else {
+            recorded
+                .map(MarkdownSettings::jira_fetch)
+                .or(file.jira_fetch)
+                .unwrap_or(true)
+        };
+        (!on).then_some(false)
+    }
+
     /// Whether `--comments` was given: it means nothing to `convert`, which
     /// reads one document and no comments.
     pub fn asks_for_comments(&self) -> bool {
@@ -139,6 +166,8 @@ impl MarkdownArgs {
             link_style: None,
             alert_style: None,
             jira_url: None,
+            jira_fetch: false,
+            no_jira_fetch: false,
             front_matter: false,
             no_front_matter: false,
             comments: None,

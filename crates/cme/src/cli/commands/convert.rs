@@ -88,7 +88,7 @@ impl Context for Offline {
     fn current_page(&self) -> Option<CurrentPage> {
         self.inner.current_page()
     }
-    fn jira_base_url(&self) -> Option<String> {
+    fn jira_base_url(&self, _server: &str) -> Option<String> {
         self.jira.clone()
     }
 }

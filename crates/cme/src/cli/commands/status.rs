@@ -198,6 +198,9 @@ fn options_text(state: &State) -> String {
             if let Some(j) = &m.jira_url {
                 parts.push(format!("Jira {j}"));
             }
+            if !m.jira_fetch() {
+                parts.push("no Jira fetch".to_owned());
+            }
         }
         None => parts.push("default Markdown options".to_owned()),
     }
@@ -244,6 +247,7 @@ mod tests {
             link_style: crate::options::LinkStyle::Relative,
             alert_style: crate::options::AlertStyle::Gfm,
             jira_url: None,
+            jira_fetch: None,
             front_matter: Some(false),
             comments: Some(crate::page::comments::CommentsMode::Inline),
         });

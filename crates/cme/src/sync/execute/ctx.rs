@@ -12,7 +12,6 @@ pub struct Exec<'a> {
     /// The output folder: every write and removal goes through it.
     pub dir: &'a OutDir,
     pub options: &'a Options,
-    pub jira_url: Option<&'a str>,
     /// Whether pages start with YAML front matter.
     pub front_matter: FrontMatter,
     pub cancel: &'a Cancel,

@@ -339,7 +339,13 @@ pub async fn write_pages(
             let deps_hash = if incomplete {
                 INCOMPLETE.to_owned()
             } else {
-                answers_hash(placed, &deps, &remote.layout, &remote.attachments)
+                answers_hash(
+                    placed,
+                    &deps,
+                    &remote.layout,
+                    &remote.attachments,
+                    &remote.jira,
+                )
             };
             let written = Written {
                 placed,
@@ -401,6 +407,7 @@ async fn convert_page(
 ) -> Result<(Converted, Vec<String>, bool), String> {
     let mut round = 0;
     let mut reports = crate::page::context::Reports::new();
+    let mut jira_warnings = Vec::new();
     loop {
         let ctx = PageContext::new(
             &remote.layout,
@@ -409,10 +416,28 @@ async fn convert_page(
             names.to_vec(),
             &users.names,
             &users.failed,
-            ex.jira_url,
+            &remote.jira,
         )
         .with_reports(&reports);
-        let converted = cme_convert::convert(&bodies[&placed.meta.id], &ctx, opts);
+        let mut converted = cme_convert::convert(&bodies[&placed.meta.id], &ctx, opts);
+        let jira_misses = std::mem::take(&mut *ctx.jira_misses.borrow_mut());
+        if !jira_misses.is_empty() && round < 3 {
+            drop(ctx);
+            round += 1;
+            // All of the page's issues and lists in one go: its keys in
+            // one search per server, each list once.
+            jira_warnings.extend(
+                crate::sync::jira::fetch(
+                    ex.client,
+                    &remote.jira,
+                    jira_misses,
+                    Some(&placed.meta.id),
+                )
+                .await,
+            );
+            continue;
+        }
+
         let report_misses = std::mem::take(&mut *ctx.report_misses.borrow_mut());
         if !report_misses.is_empty() && round < 3 {
             drop(ctx);
@@ -432,6 +457,13 @@ async fn convert_page(
             .into_iter()
             .collect();
         if misses.is_empty() || round == 3 {
+            converted
+                .warnings
+                .extend(jira_warnings.drain(..).map(|message| cme_convert::Warning {
+                    kind: cme_convert::WarningKind::Unresolved,
+                    message,
+                    count: 1,
+                }));
             return Ok((converted, ctx.recorded(), ctx.incomplete.get()));
         }
         round += 1;

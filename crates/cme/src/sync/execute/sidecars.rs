@@ -135,7 +135,7 @@ pub(super) async fn write_sidecar(
         names,
         &users.names,
         &users.failed,
-        ex.jira_url,
+        &remote.jira,
     );
     let opts = Options {
         title: None,

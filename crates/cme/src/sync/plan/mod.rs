@@ -178,8 +178,23 @@ fn reason(
     }
     // A state in the spec's minimal form has no dependency record: its
     // versions are all we can go by.
-    if let Some(recorded) = &ps.deps_hash {
-        if *recorded != answers_hash(placed, &ps.deps, &remote.layout, &remote.attachments) {
+    // A page that shows issues of a Jira that did not answer this run keeps
+    // its file (its answers cannot be compared); the next sync that reaches
+    // that Jira compares them all.
+    if let Some(recorded) = ps
+        .deps_hash
+        .as_ref()
+        .filter(|_| !remote.jira.unanswered(&ps.deps))
+    {
+        if *recorded
+            != answers_hash(
+                placed,
+                &ps.deps,
+                &remote.layout,
+                &remote.attachments,
+                &remote.jira,
+            )
+        {
             return Some(Reason::Dependency);
         }
     }
@@ -500,7 +515,7 @@ mod tests {
                 .find(|(id, _)| *id == p.meta.id.as_str())
                 .map(|(_, d)| d.iter().map(Dep::encode).collect())
                 .unwrap_or_default();
-            let hash = answers_hash(p, &d, &r.layout, &r.attachments);
+            let hash = answers_hash(p, &d, &r.layout, &r.attachments, &r.jira);
             s.pages.insert(
                 p.meta.id.clone(),
                 PageState {

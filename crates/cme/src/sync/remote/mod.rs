@@ -39,6 +39,9 @@ pub struct Remote {
     /// Archived pages in scope that no scope exports (`SPACE: Title`),
     /// sorted: the summary names them.
     pub archived: Vec<String>,
+    /// Jira's sites and answers (`page::jira`): refreshed before planning
+    /// for the issues pages recorded, filled while pages convert.
+    pub jira: crate::page::jira::Jira,
 }
 
 impl Remote {

@@ -178,10 +178,18 @@ impl R<'_, '_> {
             "jira" | "jiraissues" => {
                 let key = p("key");
                 if !key.is_empty() {
+                    // The linked Jira (`crate::jira`): the site itself on
+                    // Cloud, `/jira` on the same host for Data Center.
+                    let jira = if self.ctx.cloud() {
+                        self.ctx.state.origin.clone()
+                    } else {
+                        format!("{}/jira", self.ctx.state.origin)
+                    };
                     let _ = write!(
                         self.out,
-                        "<span class=\"confluence-jim-macro jira-issue conf-macro output-block\" data-jira-key=\"{0}\" {ma}><a href=\"https://jira.example.com/browse/{0}\" class=\"jira-issue-key\">{0}</a></span>",
-                        escape_text(&key)
+                        "<span class=\"confluence-jim-macro jira-issue conf-macro output-block\" data-jira-key=\"{0}\" {ma}><a href=\"{1}/browse/{0}\" class=\"jira-issue-key\">{0}</a></span>",
+                        escape_text(&key),
+                        escape_text(&jira)
                     );
                 } else {
                     let _ = write!(
