@@ -7,7 +7,7 @@ pub use crate::fs::outdir::Durability;
 use crate::fs::outdir::OutDir;
 use crate::fs::paths::OutputPath;
 use anyhow::{Context as _, Result, bail};
-use cme_client::{PageId, Version};
+use cme_client::{ContentKind, PageId, Version};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -113,6 +113,11 @@ pub struct PageState {
     /// Title when written: tells a rename from a move in reports.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
+    /// A page or a blog post (they share one id space); omitted for a
+    /// page, so entries written before blog posts were exported read as
+    /// pages, which they are.
+    #[serde(default, skip_serializing_if = "ContentKind::is_page")]
+    pub kind: ContentKind,
     /// Parent page when written (`None` at the space root or unknown).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent: Option<PageId>,
@@ -163,6 +168,7 @@ impl PageState {
             output_path: output_path.to_owned(),
             status: TrackedStatus::Active,
             title: None,
+            kind: ContentKind::Page,
             parent: None,
             deps: Vec::new(),
             deps_hash: None,
@@ -529,10 +535,12 @@ mod tests {
         s.add_scope(Scope {
             command: ScopeCommand::AllSpaces,
             args: vec![],
+                    blog_posts: false,
         });
         s.add_scope(Scope {
             command: ScopeCommand::AllSpaces,
             args: vec![],
+                    blog_posts: false,
         });
         s.save(&d).unwrap();
         assert_eq!(State::load(&d).unwrap().unwrap(), s);

@@ -33,13 +33,31 @@ pub fn create_page(state: &State, req: &Req) -> Resp {
         Ok(_) => return bad("title is required"),
         Err(r) => return r,
     };
-    if site.by_title(space, &title).is_some() {
+    let kind = match str_field(&m, "type") {
+        Ok(None | Some("page")) => NodeKind::Page,
+        Ok(Some("blogpost")) => NodeKind::BlogPost,
+        Ok(Some(t)) => return bad(format!("type must be page or blogpost, not {t:?}")),
+        Err(r) => return r,
+    };
+    let now = time::now();
+    // A blog post's title is unique per posting day, a page's per space.
+    if kind == NodeKind::BlogPost {
+        if site
+            .blog_post(space, &title, Some(&time::posting_day(now)))
+            .is_some()
+        {
+            return bad(format!(
+                "a blog post titled {title:?} was already posted that day in {space_key}"
+            ));
+        }
+    } else if site.by_title(space, &title).is_some() {
         return bad(format!(
             "a page titled {title:?} already exists in {space_key}"
         ));
     }
     let parent = match m.get("parent_id") {
         None | Some(Value::Null) => None,
+        Some(_) if kind == NodeKind::BlogPost => return bad("a blog post has no parent"),
         Some(v) => match id_of(v).and_then(|p| site.node(p)) {
             Some(p) if p.space_id == space => Some(p.id),
             Some(_) => return bad("parent_id is in another space"),
@@ -55,11 +73,14 @@ pub fn create_page(state: &State, req: &Req) -> Resp {
         Err(r) => return r,
     };
     let id = site.alloc_id();
-    let now = time::now();
-    let position = site.next_position(space, parent);
+    let position = if kind == NodeKind::BlogPost {
+        0
+    } else {
+        site.next_position(space, parent)
+    };
     site.insert_node(Node {
         id,
-        kind: NodeKind::Page,
+        kind,
         space_id: space,
         parent,
         position,
@@ -95,6 +116,8 @@ pub fn patch_page(state: &State, req: &Req, id: &str) -> Resp {
     };
     let id = node.id;
     let space = node.space_id;
+    let blog = node.kind == NodeKind::BlogPost;
+    let day = time::posting_day(node.created_ms);
     let old_title = node.title().to_string();
     let latest = node.latest().clone();
     let title = match str_field(&m, "title") {
@@ -105,9 +128,16 @@ pub fn patch_page(state: &State, req: &Req, id: &str) -> Resp {
         if t.trim().is_empty() {
             return bad("title must not be empty");
         }
-        if *t != old_title && site.by_title(space, t).is_some() {
+        if blog {
+            if *t != old_title && site.blog_post(space, t, Some(&day)).is_some() {
+                return bad(format!("a blog post titled {t:?} was posted that day"));
+            }
+        } else if *t != old_title && site.by_title(space, t).is_some() {
             return bad(format!("a page titled {t:?} already exists in this space"));
         }
+    }
+    if blog && (m.contains_key("parent_id") || m.contains_key("position")) {
+        return bad("a blog post has no parent or position");
     }
     let body = match str_field(&m, "body") {
         Ok(b) => b.map(str::to_string),

@@ -340,6 +340,10 @@ impl Site {
     /// Updates the title index after a rename.
     pub fn retitle(&mut self, id: Id, old: &str) {
         let Some(n) = self.nodes.get(&id) else { return };
+        // Blog posts are not in the page title index.
+        if n.kind == NodeKind::BlogPost {
+            return;
+        }
         let space = n.space_id;
         let new = n.latest().title.clone();
         self.titles.remove(&(space, Arc::from(old)));
@@ -370,7 +374,9 @@ impl Site {
         if let Some(set) = self.space_nodes.get_mut(&n.space_id) {
             set.remove(&id);
         }
-        self.titles.remove(&(n.space_id, n.latest().title.clone()));
+        if n.kind != NodeKind::BlogPost {
+            self.titles.remove(&(n.space_id, n.latest().title.clone()));
+        }
         if !n.read_restriction.is_empty() {
             self.restricted -= 1;
         }

@@ -82,7 +82,7 @@ pub fn run_demo(args: &DemoArgs) -> Result<u8> {
                 crate::state::Durability::Fsync,
             )?;
             Start::Export {
-                scope: Selection::AllSpaces.scope(),
+                scope: Selection::AllSpaces.scope().with_blog_posts(true),
                 append: false,
             }
         }

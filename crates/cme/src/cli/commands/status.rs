@@ -270,6 +270,7 @@ mod tests {
         s.add_scope(Scope {
             command: ScopeCommand::Spaces,
             args: vec!["ENG".into()],
+                    blog_posts: false,
         });
         for (id, status) in [("1", TrackedStatus::Active), ("2", TrackedStatus::Deleted)] {
             s.pages.insert(

@@ -14,6 +14,7 @@ use unicode_normalization::UnicodeNormalization as _;
 fn page(id: &str, title: &str, parent: Option<&str>, pos: i64) -> PageMeta {
     PageMeta {
         id: PageId::new(id),
+        kind: cme_client::ContentKind::Page,
         title: title.into(),
         space_id: SpaceId::new("1"),
         parent: parent.map(|p| (PageId::new(p), ParentKind::Page)),
