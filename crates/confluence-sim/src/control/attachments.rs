@@ -11,7 +11,7 @@ use serde_json::json;
 use super::{author, bad, body_object, not_found, stamp, str_field};
 use crate::http::{Req, Resp};
 use crate::model::time;
-use crate::model::{AttVersion, Attachment, Id, NodeKind, Status, uuid_from};
+use crate::model::{AttVersion, Attachment, Id, Status, uuid_from};
 use crate::server::State;
 use crate::site::rng::mix;
 
@@ -25,9 +25,8 @@ pub fn add_attachment(state: &State, req: &Req, id: &str) -> Resp {
     let Some(page) = id
         .parse::<Id>()
         .ok()
-        .and_then(|i| site.node(i))
         // Pages and blog posts carry attachments alike.
-        .filter(|n| matches!(n.kind, NodeKind::Page | NodeKind::BlogPost))
+        .and_then(|i| site.container(i))
         .map(|n| n.id)
     else {
         return not_found(format!("no page {id}"));

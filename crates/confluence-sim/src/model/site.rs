@@ -225,6 +225,14 @@ impl Site {
         self.nodes.get(&id).filter(|n| n.kind == NodeKind::Page)
     }
 
+    /// A page or a blog post: content that has a body, attachments and
+    /// comments.
+    pub fn container(&self, id: Id) -> Option<&Node> {
+        self.nodes
+            .get(&id)
+            .filter(|n| matches!(n.kind, NodeKind::Page | NodeKind::BlogPost))
+    }
+
     /// A blog post of a space by title (and posting day `YYYY/MM/DD`, when given).
     pub fn blog_post(&self, space_id: Id, title: &str, day: Option<&str>) -> Option<&Node> {
         self.space_nodes.get(&space_id)?.iter().find_map(|id| {
