@@ -193,6 +193,24 @@ impl Client {
         }
     }
 
+    /// The web address of `meta`, a page or a blog post, built from what
+    /// does not change on a rename: a page's as [`Self::page_url`]; a blog
+    /// post's on Cloud `{web_root}/spaces/{space}/blog/{YYYY/MM/DD}/{id}`
+    /// (its posting day, when known), on Data Center the same
+    /// `viewpage.action?pageId=` as a page's.
+    pub fn content_url(&self, space: &SpaceKey, meta: &PageMeta) -> String {
+        match (self.flavor, meta.kind, meta.posting_day()) {
+            (Flavor::Cloud, ContentKind::BlogPost, Some(day)) => {
+                let space = percent_encoding::utf8_percent_encode(
+                    space.as_str(),
+                    percent_encoding::NON_ALPHANUMERIC,
+                );
+                format!("{}/spaces/{space}/blog/{day}/{}", self.web_root(), meta.id)
+            }
+            _ => self.page_url(space, &meta.id),
+        }
+    }
+
     /// Which flavour of Confluence this client speaks.
     pub fn flavor(&self) -> Flavor {
         self.flavor
@@ -571,6 +589,40 @@ mod tests {
         assert_eq!(
             dc.page_url(&SpaceKey::new("DEMO"), &PageId::new("123")),
             "https://host/confluence/pages/viewpage.action?pageId=123"
+        );
+        // A blog post: dated on Cloud, by id on Data Center.
+        let post = PageMeta {
+            id: PageId::new("77"),
+            kind: ContentKind::BlogPost,
+            title: "News".into(),
+            space_id: crate::SpaceId::new("1"),
+            parent: None,
+            position: None,
+            status: crate::PageStatus::Current,
+            version: crate::Version(1),
+            modified_at: String::new(),
+            info: crate::PageInfo {
+                created_at: Some("2024-05-01T09:00:00.000Z".into()),
+                ..Default::default()
+            },
+        };
+        assert_eq!(post.posting_day().as_deref(), Some("2024/05/01"));
+        assert_eq!(
+            cloud.content_url(&SpaceKey::new("DEMO"), &post),
+            "https://x.atlassian.net/wiki/spaces/DEMO/blog/2024/05/01/77"
+        );
+        assert_eq!(
+            dc.content_url(&SpaceKey::new("DEMO"), &post),
+            "https://host/confluence/pages/viewpage.action?pageId=77"
+        );
+        let page = PageMeta {
+            kind: ContentKind::Page,
+            ..post
+        };
+        assert_eq!(page.posting_day(), None);
+        assert_eq!(
+            cloud.content_url(&SpaceKey::new("DEMO"), &page),
+            "https://x.atlassian.net/wiki/spaces/DEMO/pages/77"
         );
     }
 

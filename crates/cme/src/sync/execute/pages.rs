@@ -297,7 +297,7 @@ pub async fn write_pages(
                     &placed.meta,
                     metas.get(&w.id),
                     placed.space.as_str(),
-                    &ex.client.page_url(&placed.space, &placed.meta.id),
+                    &ex.client.content_url(&placed.space, &placed.meta),
                     &users.names,
                     &converted.properties,
                 );
