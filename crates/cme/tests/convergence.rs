@@ -1,7 +1,9 @@
 //! Convergence, the property `sync` exists for: whatever happens on the site
 //! between syncs (edits, renames, moves that keep the version, trash, purge,
 //! restore, restrictions, attachments, renamed link targets, edited included
-//! pages, children under a children macro) and however those syncs end
+//! pages, children under a children macro; blog posts created, edited,
+//! renamed, trashed, purged and given files, and pages linking to them)
+//! and however those syncs end
 //! (cleanly, under injected faults, on short page listings, with
 //! credentials refused after the listings, or SIGKILLed mid-run in a child
 //! process), one clean sync leaves exactly the files a fresh export of the
@@ -117,6 +119,37 @@ fn live(sim: &SimHandle) -> BTreeMap<String, Row> {
                 Row {
                     title: p["title"].as_str().unwrap().to_owned(),
                     parent: p["parentId"].as_str().map(str::to_owned),
+                    space_id: p["spaceId"].as_str().unwrap().to_owned(),
+                },
+            );
+        }
+        next = v["_links"]["next"].as_str().map(str::to_owned);
+    }
+    out
+}
+
+/// A blog post as the account sees it: title, posting day (`YYYY/MM/DD`)
+/// and space.
+#[derive(Debug, Clone)]
+struct Post {
+    title: String,
+    day: String,
+    space_id: String,
+}
+
+/// Every current blog post the account can read, by id.
+fn live_posts(sim: &SimHandle) -> BTreeMap<String, Post> {
+    let mut next = Some("/wiki/api/v2/blogposts?limit=250&status=current".to_owned());
+    let mut out = BTreeMap::new();
+    while let Some(path) = next.take() {
+        let v = api_get(sim, &path);
+        for p in v["results"].as_array().expect("a v2 blog post listing") {
+            let created = p["createdAt"].as_str().unwrap_or_default();
+            out.insert(
+                p["id"].as_str().unwrap().to_owned(),
+                Post {
+                    title: p["title"].as_str().unwrap().to_owned(),
+                    day: created.get(..10).unwrap_or_default().replace('-', "/"),
                     space_id: p["spaceId"].as_str().unwrap().to_owned(),
                 },
             );
@@ -362,6 +395,20 @@ impl World<'_> {
                 self.linked.push(t.clone());
             }
         }
+        if self.rng.chance(0.15) {
+            // A link to a blog post (of any space): local when exported.
+            let posts = live_posts(self.sim);
+            let all: Vec<&Post> = posts.values().collect();
+            if let Some(p) = self.rng.pick(&all) {
+                let title = xml_escape(&p.title);
+                let key = self.key_of(&p.space_id);
+                let _ = write!(
+                    xml,
+                    "<p>News: <ac:link><ri:blog-post ri:space-key=\"{key}\" ri:content-title=\"{title}\" ri:posting-day=\"{}\"/></ac:link>.</p>",
+                    p.day
+                );
+            }
+        }
         if self.rng.chance(0.25) {
             xml.push_str("<ac:structured-macro ac:name=\"children\"/>");
             refs.children = true;
@@ -516,9 +563,76 @@ impl World<'_> {
         );
     }
 
+    /// One random change to a blog post: created, edited, renamed,
+    /// trashed, purged, or given an attachment its body shows.
+    fn blog_step(&mut self, rows: &BTreeMap<String, Row>) {
+        let posts = live_posts(self.sim);
+        let ids: Vec<String> = posts.keys().cloned().collect();
+        match self.rng.below(10) {
+            0..=2 => {
+                let n = self.fresh();
+                let title = if self.rng.chance(0.3) {
+                    format!("News <{n}> & \"more\"")
+                } else {
+                    format!("News {n}")
+                };
+                let space = self.rng.pick(&self.spaces).unwrap().0.clone();
+                let (body, refs) = self.body(&space, rows);
+                let key = self.key_of(&space);
+                if let Some(v) = self.call(
+                    "POST",
+                    "/__sim/pages",
+                    Some(json!({"space": key, "type": "blogpost", "title": title, "body": body})),
+                ) {
+                    if let Some(id) = v["id"].as_str() {
+                        let id = id.to_owned();
+                        self.remember(&id, refs);
+                    }
+                }
+            }
+            3..=4 => {
+                if let Some(id) = self.rng.pick(&ids).cloned() {
+                    let space = posts[&id].space_id.clone();
+                    let (body, refs) = self.body(&space, rows);
+                    if self
+                        .call(
+                            "PATCH",
+                            &format!("/__sim/pages/{id}"),
+                            Some(json!({"body": body})),
+                        )
+                        .is_some()
+                    {
+                        self.remember(&id, refs);
+                    }
+                }
+            }
+            5..=6 => {
+                if let Some(id) = self.rng.pick(&ids).cloned() {
+                    self.rename(&id);
+                }
+            }
+            7 => {
+                if let Some(id) = self.rng.pick(&ids).cloned() {
+                    let purge = if self.rng.chance(0.3) { "?purge=true" } else { "" };
+                    self.call("DELETE", &format!("/__sim/pages/{id}{purge}"), None);
+                }
+            }
+            _ => {
+                if let Some(id) = self.rng.pick(&ids).cloned() {
+                    let f = format!("img{}.png", self.rng.below(3));
+                    self.attach(&id, &f);
+                }
+            }
+        }
+    }
+
     /// One random change to the site.
     fn step(&mut self) {
         let rows = live(self.sim);
+        if self.rng.chance(0.15) {
+            self.blog_step(&rows);
+            return;
+        }
         let ids: Vec<String> = rows.keys().cloned().collect();
         let any = |w: &mut World, extra: &[String]| -> Option<String> {
             let mut pool = ids.clone();
@@ -811,6 +925,10 @@ fn scope_args(scope: &Scope) -> Vec<String> {
     let cmd = serde_json::to_value(scope.command).unwrap();
     let mut args = vec![cmd.as_str().unwrap().to_owned()];
     args.extend(scope.args.iter().cloned());
+    // The CLI exports a space scope's blog posts unless told not to.
+    if scope.command == ScopeCommand::AllSpaces && !scope.blog_posts {
+        args.push("--no-blog-posts".to_owned());
+    }
     if let Some(l) = LAYOUT.with(|l| l.borrow().clone()) {
         for (flag, value) in [
             ("--page-path", l.page_path),
@@ -1202,7 +1320,9 @@ fn case_body(w: &mut World, client: &cme_client::Client) {
         }
         .scope()
     } else {
-        Selection::AllSpaces.scope()
+        // Most cases export the blog posts too, as a new export does.
+        let posts = w.rng.chance(0.75);
+        Selection::AllSpaces.scope().with_blog_posts(posts)
     };
     let root = match scope.args.first() {
         Some(r) => r.clone(),
@@ -1310,9 +1430,16 @@ fn case_body(w: &mut World, client: &cme_client::Client) {
                 // random, the announced total kept): a page still in the
                 // scope on the site is never deleted for it.
                 let rate = *w.rng.pick(&[0.3, 0.6, 1.0]).unwrap();
+                // The page listings, or the blog posts' (a quarter of the
+                // time, when the scope exports them).
+                let listing = if scope.blog_posts && w.rng.chance(0.25) {
+                    "type = blogpost and space ="
+                } else {
+                    "type = page and space ="
+                };
                 let faults = json!({
                     "short_listing_rate": rate,
-                    "only_matching": "type = page and space =",
+                    "only_matching": listing,
                     "seed": w.rng.below(1 << 32),
                 });
                 let before: Vec<String> = loaded(out, "before a sync on short listings")
@@ -1344,10 +1471,13 @@ fn case_body(w: &mut World, client: &cme_client::Client) {
                 }
                 // What a fresh export of the scope would hold now: a page
                 // that left it (its root trashed, moved away) may go.
-                let wanted: BTreeSet<String> = match scope.command {
+                let mut wanted: BTreeSet<String> = match scope.command {
                     ScopeCommand::PagesWithDescendants => subtree(&alive, &scope.args[0]),
                     _ => alive.keys().cloned().collect(),
                 };
+                if scope.blog_posts {
+                    wanted.extend(live_posts(sim).into_keys());
+                }
                 let mut gone = deleted_since(&before, &after);
                 gone.retain(|id| wanted.contains(id));
                 assert!(
@@ -1472,7 +1602,11 @@ fn case_body(w: &mut World, client: &cme_client::Client) {
     // The truth: what the account can read in scope now.
     let rows = live(sim);
     let want: BTreeSet<String> = if root.is_empty() {
-        rows.keys().cloned().collect()
+        let mut want: BTreeSet<String> = rows.keys().cloned().collect();
+        if scope.blog_posts {
+            want.extend(live_posts(sim).into_keys());
+        }
+        want
     } else {
         subtree(&rows, &root)
     };

@@ -5,6 +5,7 @@ use crate::page::comments::CommentsMode;
 use crate::state::{State, TrackedStatus};
 use anyhow::{Result, bail};
 use clap::Args;
+use cme_client::ContentKind;
 use std::path::Path;
 use std::path::PathBuf;
 
@@ -47,6 +48,8 @@ pub fn run(args: &StatusArgs) -> Result<()> {
 struct Summary {
     active: usize,
     deleted: usize,
+    /// Active entries that are blog posts (counted among `active`).
+    blog_posts: usize,
     attachments: usize,
     local: LocalChanges,
 }
@@ -107,9 +110,15 @@ impl Summary {
             .values()
             .filter(|p| p.status == TrackedStatus::Active)
             .count();
+        let blog_posts = state
+            .pages
+            .values()
+            .filter(|p| p.status == TrackedStatus::Active && p.kind == ContentKind::BlogPost)
+            .count();
         Self {
             active,
             deleted: state.pages.len() - active,
+            blog_posts,
             attachments: state.pages.values().map(|p| p.attachments.len()).sum(),
             local: LocalChanges::default(),
         }
@@ -133,6 +142,12 @@ impl Summary {
             n(self.deleted),
             n(self.attachments)
         ));
+        if self.blog_posts > 0 {
+            out.push_str(&format!(
+                "Blog posts:      {} (of the active pages)\n",
+                n(self.blog_posts)
+            ));
+        }
         let sidecars = state
             .pages
             .values()
@@ -170,7 +185,7 @@ impl Summary {
             "scopes": state.scopes,
             "markdown": state.markdown,
             "layout": state.layout,
-            "pages": {"total": state.pages.len(), "active": self.active, "deleted": self.deleted},
+            "pages": {"total": state.pages.len(), "active": self.active, "deleted": self.deleted, "blog_posts": self.blog_posts},
             "attachments": self.attachments,
             "min_export_timestamp": state.min_export_timestamp,
             "local": self.local,
@@ -290,5 +305,20 @@ mod tests {
         assert!(text.contains("2 tracked (1 active, 1 deleted)"), "{text}");
         let json = Summary::of(&s).to_json(&s);
         assert_eq!(json["pages"]["deleted"], 1);
+        assert!(!text.contains("Blog posts"), "{text}");
+        // An active blog post is counted; a deleted one is not.
+        for (id, status) in [("3", TrackedStatus::Active), ("4", TrackedStatus::Deleted)] {
+            s.pages.insert(
+                PageId::new(id),
+                PageState {
+                    status,
+                    kind: ContentKind::BlogPost,
+                    ..PageState::minimal(Version(1), "2026-01-01T00:00:00Z", "ENG/Blog/x.md")
+                },
+            );
+        }
+        let text = Summary::of(&s).render(&s);
+        assert!(text.contains("Blog posts:      1 (of the active pages)\n"), "{text}");
+        assert_eq!(Summary::of(&s).to_json(&s)["pages"]["blog_posts"], 1);
     }
 }
