@@ -690,6 +690,8 @@ mod tests {
         );
         assert!(GenSpec::parse("pages=x").is_err());
         assert!(GenSpec::parse("bogus=1").is_err());
+        assert_eq!(GenSpec::parse("blog_posts=5").unwrap().blog_posts, 5);
+        assert!(GenSpec::parse("blog_posts=10001").is_err());
     }
 
     #[test]
@@ -698,7 +700,15 @@ mod tests {
             GenSpec::parse("pages=300,spaces=2,depth=4,attachments=0.5,body_kb=2,seed=9").unwrap();
         let a = generate(&spec);
         let b = generate(&spec);
-        assert_eq!(a.nodes.len(), 300);
+        // 300 pages and 3 blog posts per space.
+        assert_eq!(a.nodes.len(), 306);
+        let posts = |s: &Site| {
+            s.nodes
+                .values()
+                .filter(|n| n.kind == NodeKind::BlogPost)
+                .count()
+        };
+        assert_eq!(posts(&a), 6);
         for (id, n) in &a.nodes {
             let m = &b.nodes[id];
             assert_eq!(n.title(), m.title());
@@ -707,5 +717,19 @@ mod tests {
             assert!(a.depth(*id) < 4);
         }
         assert_eq!(a.attachments.len(), b.attachments.len());
+        // Blog posts come after everything else: without them, every page
+        // and attachment keeps its id, title and body.
+        let none = GenSpec::parse("pages=300,spaces=2,depth=4,attachments=0.5,body_kb=2,seed=9,blog_posts=0")
+            .unwrap();
+        let c = generate(&none);
+        assert_eq!(posts(&c), 0);
+        for (id, n) in &c.nodes {
+            let m = &a.nodes[id];
+            assert_eq!((n.title(), n.parent), (m.title(), m.parent));
+            assert_eq!(c.body_text(n, n.latest()), a.body_text(m, m.latest()));
+        }
+        for (id, att) in &c.attachments {
+            assert_eq!(att.filename, a.attachments[id].filename);
+        }
     }
 }
