@@ -268,6 +268,10 @@ struct Stats {
     /// and those that noticed (a problem reported, deletions held).
     syncs_short: u64,
     short_noticed: u64,
+    /// Changes made to blog posts, and blog posts the final states track
+    /// (checked like pages).
+    blog_ops: u64,
+    blog_posts_checked: u64,
 }
 
 impl Stats {
@@ -288,6 +292,8 @@ impl Stats {
         self.refused_stops += o.refused_stops;
         self.syncs_short += o.syncs_short;
         self.short_noticed += o.short_noticed;
+        self.blog_ops += o.blog_ops;
+        self.blog_posts_checked += o.blog_posts_checked;
     }
 }
 
@@ -568,6 +574,7 @@ impl World<'_> {
     fn blog_step(&mut self, rows: &BTreeMap<String, Row>) {
         let posts = live_posts(self.sim);
         let ids: Vec<String> = posts.keys().cloned().collect();
+        self.stats.blog_ops += 1;
         match self.rng.below(10) {
             0..=2 => {
                 let n = self.fresh();
@@ -1659,6 +1666,10 @@ fn case_body(w: &mut World, client: &cme_client::Client) {
     // (2) The state tracks exactly the live readable pages in scope, and
     // every file it names is there.
     let tracked = active(&synced);
+    w.stats.blog_posts_checked += tracked
+        .values()
+        .filter(|p| p.kind == cme_client::ContentKind::BlogPost)
+        .count() as u64;
     let ids: BTreeSet<String> = tracked.keys().cloned().collect();
     assert_eq!(
         ids,
@@ -1768,7 +1779,8 @@ fn property(default_cases: u64, test_name: &str) {
         "convergence: {} cases, {} ops ({} refused by the simulator), syncs: {} clean, {} under faults \
          ({} saw a fault, {} partial, {} errors), {} CLI runs SIGKILLed ({} mid-run), {} mass deletions held, \
          {} kills left BUG-4's footprint, {} syncs refused credentials late ({} stopped by it), \
-         {} syncs on short listings ({} noticed); {} failed; {:.1}s",
+         {} syncs on short listings ({} noticed), {} blog post changes ({} posts checked at the end); \
+         {} failed; {:.1}s",
         t.cases,
         t.ops,
         t.rejected,
@@ -1785,6 +1797,8 @@ fn property(default_cases: u64, test_name: &str) {
         t.refused_stops,
         t.syncs_short,
         t.short_noticed,
+        t.blog_ops,
+        t.blog_posts_checked,
         failed.len(),
         started.elapsed().as_secs_f64()
     );
