@@ -83,7 +83,17 @@ impl ParentKind {
 /// one id space, bodies, attachments and comments; only where they sit
 /// (a tree, a posting date) and the endpoints that serve them differ.
 #[derive(
-    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    serde::Serialize,
+    serde::Deserialize,
 )]
 #[serde(rename_all = "lowercase")]
 pub enum ContentKind {

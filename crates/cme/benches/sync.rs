@@ -357,7 +357,9 @@ fn child(phase: &str, url: &str, dir: &Path) {
     let client = Client::new(cfg).unwrap();
     let start = match phase {
         "export" => Start::Export {
-            scope: Selection::AllSpaces.scope().with_blog_posts(std::env::var_os("CME_BENCH_NO_BLOG_POSTS").is_none()),
+            scope: Selection::AllSpaces
+                .scope()
+                .with_blog_posts(std::env::var_os("CME_BENCH_NO_BLOG_POSTS").is_none()),
             append: false,
         },
         "sync" => Start::Sync,

@@ -620,7 +620,11 @@ impl World<'_> {
             }
             7 => {
                 if let Some(id) = self.rng.pick(&ids).cloned() {
-                    let purge = if self.rng.chance(0.3) { "?purge=true" } else { "" };
+                    let purge = if self.rng.chance(0.3) {
+                        "?purge=true"
+                    } else {
+                        ""
+                    };
                     self.call("DELETE", &format!("/__sim/pages/{id}{purge}"), None);
                 }
             }

@@ -6,9 +6,8 @@ use super::{Api, Body, Keyed, Label, List, Pager, Stub, encode, label_names, use
 use crate::error::Error;
 use crate::ids::{AttachmentId, PageId, SpaceId, SpaceKey, Version};
 use crate::model::{
-    ContentKind,
-    Attachment, Comment, CommentId, CommentLocation, FoundPage, PageInfo, PageMeta, PageStatus,
-    ParentKind, Resolution, ResolutionStatus, Space, UserRef,
+    Attachment, Comment, CommentId, CommentLocation, ContentKind, FoundPage, PageInfo, PageMeta,
+    PageStatus, ParentKind, Resolution, ResolutionStatus, Space, UserRef,
 };
 use crate::transport::seen_from;
 use serde::Deserialize;

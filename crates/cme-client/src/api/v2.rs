@@ -4,7 +4,9 @@
 use super::{Api, Body, Keyed, Label, List, Pager, Stub, encode, label_names, user};
 use crate::error::Error;
 use crate::ids::{AttachmentId, PageId, SpaceId, SpaceKey, Version};
-use crate::model::{Attachment, ContentKind, PageBody, PageInfo, PageMeta, PageStatus, ParentKind, Space};
+use crate::model::{
+    Attachment, ContentKind, PageBody, PageInfo, PageMeta, PageStatus, ParentKind, Space,
+};
 use crate::transport::seen_from;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;

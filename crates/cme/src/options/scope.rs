@@ -20,7 +20,8 @@ impl Scope {
     /// The scope, exporting its spaces' blog posts when `on` (a page scope
     /// exports none: blog posts are not in any page tree).
     pub fn with_blog_posts(mut self, on: bool) -> Self {
-        self.blog_posts = on && matches!(self.command, ScopeCommand::Spaces | ScopeCommand::AllSpaces);
+        self.blog_posts =
+            on && matches!(self.command, ScopeCommand::Spaces | ScopeCommand::AllSpaces);
         self
     }
 }

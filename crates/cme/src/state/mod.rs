@@ -535,12 +535,12 @@ mod tests {
         s.add_scope(Scope {
             command: ScopeCommand::AllSpaces,
             args: vec![],
-                    blog_posts: false,
+            blog_posts: false,
         });
         s.add_scope(Scope {
             command: ScopeCommand::AllSpaces,
             args: vec![],
-                    blog_posts: false,
+            blog_posts: false,
         });
         s.save(&d).unwrap();
         assert_eq!(State::load(&d).unwrap().unwrap(), s);

@@ -192,7 +192,11 @@ fn blog_posts_are_exported_with_front_matter_attachments_comments_and_links() {
     assert_eq!(state.pages[&PageId::new(POST)].kind, ContentKind::BlogPost);
     assert!(state.scopes[0].blog_posts);
     let json = std::fs::read_to_string(out.join(".cme-state.json")).unwrap();
-    assert_eq!(json.matches("\"kind\"").count(), 1, "only the post is marked");
+    assert_eq!(
+        json.matches("\"kind\"").count(),
+        1,
+        "only the post is marked"
+    );
     // An idle sync writes nothing.
     let o = go(&c, &out, Start::Sync);
     assert_eq!(written(&o) + o.page_counts.deleted, 0, "{}", o.render());
@@ -212,7 +216,12 @@ fn a_blog_post_created_edited_renamed_and_deleted_syncs_like_a_page() {
     let month = this_month(&sim, &id);
     let path = format!("{month}/Release 2.0.md");
     let o = go(&c, &out, Start::Sync);
-    assert_eq!(lines(&o, ChangeKind::New), vec![path.clone()], "{}", o.render());
+    assert_eq!(
+        lines(&o, ChangeKind::New),
+        vec![path.clone()],
+        "{}",
+        o.render()
+    );
     assert!(read(&out, &path).contains("first"));
     assert_converged(&c, &out, "blog-sync-new");
     // Edited.
@@ -234,14 +243,24 @@ fn a_blog_post_created_edited_renamed_and_deleted_syncs_like_a_page() {
     );
     let renamed = format!("{month}/Release 2.0 (final).md");
     let o = go(&c, &out, Start::Sync);
-    assert_eq!(lines(&o, ChangeKind::Moved), vec![renamed.clone()], "{}", o.render());
+    assert_eq!(
+        lines(&o, ChangeKind::Moved),
+        vec![renamed.clone()],
+        "{}",
+        o.render()
+    );
     assert!(!out.join(&path).exists());
     assert!(read(&out, &renamed).contains("second"));
     assert_converged(&c, &out, "blog-sync-renamed");
     // Deleted (trashed): confirmed gone by id, then removed.
     ctl(&sim, "DELETE", &format!("/__sim/pages/{id}"), None);
     let o = go(&c, &out, Start::Sync);
-    assert_eq!(lines(&o, ChangeKind::Deleted), vec![renamed.clone()], "{}", o.render());
+    assert_eq!(
+        lines(&o, ChangeKind::Deleted),
+        vec![renamed.clone()],
+        "{}",
+        o.render()
+    );
     assert!(!out.join(&renamed).exists());
     let state = State::load(&out).unwrap().unwrap();
     assert!(
@@ -292,7 +311,10 @@ fn a_scope_recorded_without_blog_posts_keeps_leaving_them_out() {
     let old = Selection::Spaces(vec![SpaceKey::new("DEMO")]).scope();
     export_scope(&c, &out, old);
     let json = std::fs::read_to_string(out.join(".cme-state.json")).unwrap();
-    assert!(!json.contains("blog_posts") && !json.contains("\"kind\""), "{json}");
+    assert!(
+        !json.contains("blog_posts") && !json.contains("\"kind\""),
+        "{json}"
+    );
     assert!(!out.join("DEMO/Blog").exists());
     let o = go(&c, &out, Start::Sync);
     assert_eq!(written(&o), 0, "{}", o.render());
@@ -333,7 +355,9 @@ fn blog_posts_cost_an_idle_sync_one_listing_per_space() {
         .unwrap()
         .len() as u64;
     let (without, with) = (idle(false, "blog-idle-off"), idle(true, "blog-idle-on"));
-    eprintln!("idle sync of the demo: {without} requests, {with} with blog posts ({spaces} spaces)");
+    eprintln!(
+        "idle sync of the demo: {without} requests, {with} with blog posts ({spaces} spaces)"
+    );
     assert_eq!(with, without + spaces);
 }
 
@@ -360,7 +384,13 @@ fn the_cli_exports_blog_posts_unless_told_not_to() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert!(on.join(POST_PATH).exists());
     let o = cli(
-        &["spaces", "DEMO", "--no-blog-posts", "-o", off.to_str().unwrap()],
+        &[
+            "spaces",
+            "DEMO",
+            "--no-blog-posts",
+            "-o",
+            off.to_str().unwrap(),
+        ],
         &sim,
     );
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));

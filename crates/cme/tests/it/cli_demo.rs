@@ -23,7 +23,10 @@ fn demo_runs_twice_and_status_reads_the_result() {
             "{stdout}"
         );
     }
-    assert!(out.join("DEMO/Blog/2024/05/Launch Announcement.md").is_file());
+    assert!(
+        out.join("DEMO/Blog/2024/05/Launch Announcement.md")
+            .is_file()
+    );
     let status = Command::new(bin)
         .args(["status", "--json", "-o"])
         .arg(&out)

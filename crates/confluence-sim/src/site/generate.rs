@@ -431,10 +431,7 @@ fn add_blog_posts(site: &mut Site, spec: &GenSpec, users: &[Arc<str>], base: i64
             let id = site.alloc_id();
             let mut r = SplitMix64::new(mix(seed, id));
             let created = ts(&mut r, base, 1000);
-            let title: Arc<str> = Arc::from(format!(
-                "Update {n}: {}",
-                title_for(seed, id, None)
-            ));
+            let title: Arc<str> = Arc::from(format!("Update {n}: {}", title_for(seed, id, None)));
             let author = r.pick(users).clone();
             let labels = if r.chance(0.5) {
                 vec![Label {
@@ -719,8 +716,10 @@ mod tests {
         assert_eq!(a.attachments.len(), b.attachments.len());
         // Blog posts come after everything else: without them, every page
         // and attachment keeps its id, title and body.
-        let none = GenSpec::parse("pages=300,spaces=2,depth=4,attachments=0.5,body_kb=2,seed=9,blog_posts=0")
-            .unwrap();
+        let none = GenSpec::parse(
+            "pages=300,spaces=2,depth=4,attachments=0.5,body_kb=2,seed=9,blog_posts=0",
+        )
+        .unwrap();
         let c = generate(&none);
         assert_eq!(posts(&c), 0);
         for (id, n) in &c.nodes {

@@ -285,7 +285,7 @@ mod tests {
         s.add_scope(Scope {
             command: ScopeCommand::Spaces,
             args: vec!["ENG".into()],
-                    blog_posts: false,
+            blog_posts: false,
         });
         for (id, status) in [("1", TrackedStatus::Active), ("2", TrackedStatus::Deleted)] {
             s.pages.insert(
@@ -318,7 +318,10 @@ mod tests {
             );
         }
         let text = Summary::of(&s).render(&s);
-        assert!(text.contains("Blog posts:      1 (of the active pages)\n"), "{text}");
+        assert!(
+            text.contains("Blog posts:      1 (of the active pages)\n"),
+            "{text}"
+        );
         assert_eq!(Summary::of(&s).to_json(&s)["pages"]["blog_posts"], 1);
     }
 }

@@ -47,8 +47,8 @@ fn covers(scope: &Scope, found: &FoundPage) -> bool {
         _ => false,
     };
     // Blog posts are listed only by the space scopes that export them.
-    let kind = found.kind == ContentKind::Page
-        || scope.blog_posts && found.status == PageStatus::Current;
+    let kind =
+        found.kind == ContentKind::Page || scope.blog_posts && found.status == PageStatus::Current;
     status
         && kind
         && match Selection::from_scope(scope) {
@@ -97,7 +97,7 @@ mod tests {
         Scope {
             command,
             args: args.iter().map(|a| (*a).to_owned()).collect(),
-                    blog_posts: false,
+            blog_posts: false,
         }
     }
 
@@ -139,6 +139,9 @@ mod tests {
         assert!(!covers(&scope(ScopeCommand::Spaces, &["ENG"]), &post));
         let with_posts = scope(ScopeCommand::Spaces, &["ENG"]).with_blog_posts(true);
         assert!(covers(&with_posts, &post));
-        assert!(!covers(&scope(ScopeCommand::Pages, &["9"]).with_blog_posts(true), &post));
+        assert!(!covers(
+            &scope(ScopeCommand::Pages, &["9"]).with_blog_posts(true),
+            &post
+        ));
     }
 }
