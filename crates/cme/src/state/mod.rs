@@ -378,10 +378,18 @@ impl State {
         output.join(BACKUP_FILE)
     }
 
-    /// Adds a scope unless the same one is already tracked.
+    /// Adds a scope unless the same one is already tracked. The same
+    /// command and arguments with another blog-post choice is that scope,
+    /// now with this choice (an older scope gains blog posts by being
+    /// exported again with `--append`, instead of being listed twice).
     pub fn add_scope(&mut self, scope: Scope) {
-        if !self.scopes.contains(&scope) {
-            self.scopes.push(scope);
+        match self
+            .scopes
+            .iter_mut()
+            .find(|s| s.command == scope.command && s.args == scope.args)
+        {
+            Some(s) => s.blog_posts = scope.blog_posts,
+            None => self.scopes.push(scope),
         }
     }
 }
@@ -545,6 +553,18 @@ mod tests {
         s.save(&d).unwrap();
         assert_eq!(State::load(&d).unwrap().unwrap(), s);
         assert_eq!(s.scopes.len(), 1, "duplicate scopes are ignored");
+        // The same scope with blog posts: that scope, now with them.
+        let mut t = s.clone();
+        t.add_scope(
+            Scope {
+                command: ScopeCommand::AllSpaces,
+                args: vec![],
+                blog_posts: false,
+            }
+            .with_blog_posts(true),
+        );
+        assert_eq!(t.scopes.len(), 1);
+        assert!(t.scopes[0].blog_posts);
         let names: Vec<_> = std::fs::read_dir(&d)
             .unwrap()
             .map(|e| e.unwrap().file_name())

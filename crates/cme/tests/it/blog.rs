@@ -326,6 +326,23 @@ fn a_scope_recorded_without_blog_posts_keeps_leaving_them_out() {
         .flat_map(|v| common::links::destinations(&String::from_utf8_lossy(v)))
         .any(|l| l.contains("/2024/05/01/Launch"));
     assert!(to_site);
+    // Exported again with `--append` and blog posts: the same scope, now
+    // with them; the page's link now goes to the post's file.
+    let o = go(
+        &c,
+        &out,
+        Start::Export {
+            scope: demo_with_posts(),
+            append: true,
+        },
+    );
+    assert_eq!(lines(&o, ChangeKind::New), vec![POST_PATH.to_owned()]);
+    assert_eq!(
+        lines(&o, ChangeKind::Modified),
+        vec!["DEMO/Demo Home/Links and References.md".to_owned()]
+    );
+    let state = State::load(&out).unwrap().unwrap();
+    assert_eq!(state.scopes, vec![demo_with_posts()]);
     std::fs::remove_dir_all(&out).ok();
 }
 
