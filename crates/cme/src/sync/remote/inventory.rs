@@ -156,8 +156,10 @@ impl With {
 }
 
 /// Lists what `selection` covers (no bodies); archived pages are exported
-/// only `with_archived`. The spaces it lists whole come with their
-/// attachments and, `with_comments`, their comments ([`Listing::extras`]).
+/// only `with.archived`. The spaces it lists whole come with their
+/// attachments, `with.comments` their comments ([`Listing::extras`]), and
+/// `with.blog_posts` their blog posts among the pages (one more listing per
+/// space, sent with the others; if it fails, the space's listing fails).
 pub async fn list(
     client: &Client,
     selection: &Selection,
