@@ -132,7 +132,14 @@ impl Summary {
         for s in &state.scopes {
             let cmd = serde_json::to_value(s.command).unwrap_or_default();
             let cmd = cmd.as_str().unwrap_or("?");
-            out.push_str(&format!("  {cmd} {}\n", s.args.join(" ")).replace(" \n", "\n"));
+            let posts = if s.blog_posts {
+                " (with blog posts)"
+            } else {
+                ""
+            };
+            out.push_str(
+                &format!("  {cmd} {}{posts}\n", s.args.join(" ")).replace(" \n", "\n"),
+            );
         }
         let n = |v: usize| crate::units::thousands(v as u64);
         out.push_str(&format!(
@@ -317,11 +324,13 @@ mod tests {
                 },
             );
         }
+        s.scopes[0].blog_posts = true;
         let text = Summary::of(&s).render(&s);
         assert!(
             text.contains("Blog posts:      1 (of the active pages)\n"),
             "{text}"
         );
+        assert!(text.contains("  spaces ENG (with blog posts)\n"), "{text}");
         assert_eq!(Summary::of(&s).to_json(&s)["pages"]["blog_posts"], 1);
     }
 }
