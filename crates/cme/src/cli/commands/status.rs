@@ -137,9 +137,7 @@ impl Summary {
             } else {
                 ""
             };
-            out.push_str(
-                &format!("  {cmd} {}{posts}\n", s.args.join(" ")).replace(" \n", "\n"),
-            );
+            out.push_str(&format!("  {cmd} {}{posts}\n", s.args.join(" ")).replace(" \n", "\n"));
         }
         let n = |v: usize| crate::units::thousands(v as u64);
         out.push_str(&format!(
