@@ -2,8 +2,8 @@
 //! in the scope; a scope recorded without it keeps leaving them out) to
 //! `SPACE/Blog/YEAR/MONTH/Title.md`, with front matter, attachments,
 //! comments and links resolving both ways; a sync follows a blog post
-//! created, edited, renamed and deleted like a page, for one listing per
-//! space; Data Center too.
+//! created, edited, renamed (and the pages linking to it) and deleted like
+//! a page, for one listing per space; Data Center too.
 use crate::common;
 use cme::page::comments::CommentsMode;
 use cme::state::{MarkdownSettings, Scope, State, TrackedStatus};
@@ -270,6 +270,49 @@ fn a_blog_post_created_edited_renamed_and_deleted_syncs_like_a_page() {
             .is_none_or(|p| p.status == TrackedStatus::Deleted)
     );
     assert_converged(&c, &out, "blog-sync-deleted");
+    std::fs::remove_dir_all(&out).ok();
+}
+
+/// A renamed blog post moves, and a page linking to it follows: Confluence
+/// rewrites the link to the new title (a new version of the page), and the
+/// link goes to the post's new file.
+#[test]
+fn a_page_linking_to_a_renamed_blog_post_follows_it() {
+    let Site {
+        sim,
+        client: c,
+        out,
+    } = Site::demo("blog-renamed-link");
+    export_scope(&c, &out, demo_with_posts());
+    let links = "DEMO/Demo Home/Links and References.md";
+    assert!(read(&out, links).contains("Launch%20Announcement.md"));
+    ctl(
+        &sim,
+        "PATCH",
+        &format!("/__sim/pages/{POST}"),
+        json!({"title": "Launch Recap"}),
+    );
+    let o = go(&c, &out, Start::Sync);
+    let recap = "DEMO/Blog/2024/05/Launch Recap.md";
+    assert_eq!(
+        lines(&o, ChangeKind::Moved),
+        vec![recap.to_owned()],
+        "{}",
+        o.render()
+    );
+    assert_eq!(
+        lines(&o, ChangeKind::Modified),
+        vec![links.to_owned()],
+        "{}",
+        o.render()
+    );
+    assert!(!out.join(POST_PATH).exists());
+    let md = read(&out, links);
+    assert!(
+        md.contains("Launch%20Recap.md") && !md.contains("Announcement"),
+        "{md}"
+    );
+    assert_converged(&c, &out, "blog-renamed-link-fresh");
     std::fs::remove_dir_all(&out).ok();
 }
 
