@@ -228,6 +228,7 @@ mod tests {
     fn page(id: &str, status: PageStatus) -> PageMeta {
         PageMeta {
             id: PageId::new(id),
+            kind: crate::ContentKind::Page,
             title: id.to_owned(),
             space_id: SpaceId::new("1"),
             parent: None,

@@ -44,8 +44,8 @@ pub use ids::{AttachmentId, PageId, SpaceId, SpaceKey, Version};
 pub use join::{BoxFuture, join_all};
 pub use lookup::RestRoot;
 pub use model::{
-    Attachment, Comment, CommentId, CommentLocation, FoundPage, PageBody, PageInfo, PageMeta,
-    PageStatus, ParentKind, Resolution, ResolutionStatus, Space, UserRef,
+    Attachment, Comment, CommentId, CommentLocation, ContentKind, FoundPage, PageBody, PageInfo,
+    PageMeta, PageStatus, ParentKind, Resolution, ResolutionStatus, Space, UserRef,
 };
 pub use retry::RetryPolicy;
 pub use stats::{Event, Observer, Stats};

@@ -47,6 +47,8 @@ impl PageStatus {
 pub struct FoundPage {
     /// Content id.
     pub id: PageId,
+    /// A page or a blog post.
+    pub kind: ContentKind,
     /// Lifecycle status.
     pub status: PageStatus,
     /// The space it is in, when the answer named it.
@@ -77,11 +79,55 @@ impl ParentKind {
     }
 }
 
+/// Which kind of content a listing entry is. Pages and blog posts share
+/// one id space, bodies, attachments and comments; only where they sit
+/// (a tree, a posting date) and the endpoints that serve them differ.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    serde::Serialize,
+    serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum ContentKind {
+    /// A page: it sits in the space's page tree.
+    #[default]
+    Page,
+    /// A blog post: outside the tree, dated by its posting day.
+    #[serde(rename = "blogpost")]
+    BlogPost,
+}
+
+impl ContentKind {
+    /// Whether this is a page (what a state entry leaves unsaid).
+    pub fn is_page(&self) -> bool {
+        *self == ContentKind::Page
+    }
+
+    /// The content type as both API generations spell it (`page`,
+    /// `blogpost`); anything else is taken for a page.
+    pub(crate) fn parse(kind: Option<&str>) -> Self {
+        match kind {
+            Some("blogpost") => ContentKind::BlogPost,
+            _ => ContentKind::Page,
+        }
+    }
+}
+
 /// A page as an inventory listing reports it: no body.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PageMeta {
     /// Content id.
     pub id: PageId,
+    /// A page or a blog post.
+    pub kind: ContentKind,
     /// Title (unique within its space).
     pub title: String,
     /// Owning space.
@@ -113,6 +159,23 @@ pub struct PageInfo {
     pub last_editor: Option<UserRef>,
     /// Label names (global prefix, which is what the UI shows), sorted.
     pub labels: Option<Vec<String>>,
+}
+
+impl PageMeta {
+    /// A blog post's posting day, `YYYY/MM/DD` as `ri:posting-day` and
+    /// its web address write it: the day (UTC) it was created. `None` for
+    /// a page, or when the listing carried no creation date.
+    pub fn posting_day(&self) -> Option<String> {
+        if self.kind != ContentKind::BlogPost {
+            return None;
+        }
+        let created = self.info.created_at.as_deref()?;
+        let day = created.get(..10)?;
+        let b = day.as_bytes();
+        let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
+        (digits(0..4) && b[4] == b'-' && digits(5..7) && b[7] == b'-' && digits(8..10))
+            .then(|| day.replace('-', "/"))
+    }
 }
 
 /// A user as a page answer names them: an id (Cloud account id or Data

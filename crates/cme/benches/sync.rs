@@ -5,9 +5,9 @@
 //! one output folder, each in a child process (this same binary) so its
 //! peak RSS (VmHWM) is the exporter's alone:
 //!
-//! 1. full export — budget `2⌈N/250⌉ + ⌈A/250⌉ + 2A + 10` requests;
-//! 2. idle sync (nothing changed) — budget `⌈N/250⌉ + ⌈A/250⌉ + 5` requests
-//!    and under 1 s;
+//! 1. full export — budget `2⌈N/250⌉ + ⌈A/250⌉ + 2A + 2S + 10` requests;
+//! 2. idle sync (nothing changed) — budget `⌈N/250⌉ + ⌈A/250⌉ + S + 5`
+//!    requests and under 1 s;
 //! 3. sync after 1% of the pages changed through `/__sim` (edits, a few
 //!    renames, moves without a version bump, trashed and new pages, one new
 //!    attachment version) — budget 80 requests (fixed, sized for the
@@ -15,7 +15,11 @@
 //!    on the listing alone exceeds it; the line "beyond the idle sync"
 //!    shows what the changes themselves cost).
 //!
-//! N and A are the site's pages and attachments (`GET /__sim/info`); the
+//! N and A are the site's pages and attachments (`GET /__sim/info`), S its
+//! spaces: the export takes in their blog posts (the generator makes a few
+//! per space), which cost every run one listing per space (fewer than 250
+//! posts a space) and the export their bodies (at most one more request per
+//! batch of bodies); the
 //! requests are the simulator's counters (`/__sim/stats`), reset before each
 //! phase. Prints a table, then the requests by route. `cme cpu` is the CPU
 //! time the exporter (the child) used, `sim cpu` the simulator's (this
@@ -29,7 +33,8 @@
 //! delays every API request (a real network); `CME_BENCH_CONCURRENCY` sets the
 //! client's requests in flight (default: the program's); `CME_BENCH_NETWORK` turns
 //! on the simulator's network model (`cloud`, `latency_ms=100,max_in_flight=30`);
-//! `CME_BENCH_EXPORT_ONLY=1` runs the export alone; `CME_BENCH_TRACE=1` prints
+//! `CME_BENCH_EXPORT_ONLY=1` runs the export alone; `CME_BENCH_NO_BLOG_POSTS=1`
+//! exports no blog posts (as before they were exported); `CME_BENCH_TRACE=1` prints
 //! each phase's progress stages with their times and resident memory (where
 //! the time and the memory go).
 //! `benches/export.rs` remains the export-only benchmark.
@@ -73,8 +78,10 @@ fn main() {
     let info = get_json(&format!("{url}/__sim/info"));
     let n = info["pages"].as_u64().expect("info.pages");
     let a = info["attachments"].as_u64().expect("info.attachments");
+    let b = info["blogPosts"].as_u64().unwrap_or(0);
+    let s = info["spaces"].as_array().map_or(1, |s| s.len() as u64);
     println!(
-        "sync bench of `{spec}`: {n} pages, {a} attachments (site generated in {:.1} s)",
+        "sync bench of `{spec}`: {n} pages, {b} blog posts, {a} attachments, {s} spaces (site generated in {:.1} s)",
         gen_started.elapsed().as_secs_f64()
     );
     // `CME_BENCH_LATENCY_MS`: every API request waits that long, as on a real
@@ -143,8 +150,8 @@ fn main() {
     let changed = run_phase("sync", &url, &dir);
 
     let budgets = [
-        2 * n.div_ceil(250) + a.div_ceil(250) + 2 * a + 10,
-        n.div_ceil(250) + a.div_ceil(250) + 5,
+        2 * n.div_ceil(250) + a.div_ceil(250) + 2 * a + 2 * s + 10,
+        n.div_ceil(250) + a.div_ceil(250) + s + 5,
         CHANGED_BUDGET,
     ];
     let phases = [
@@ -207,7 +214,7 @@ fn main() {
         println!("{name} network: {}", network_line(&p.stats));
     }
     println!(
-        "budgets: export 2⌈N/250⌉+⌈A/250⌉+2A+10 requests; idle ⌈N/250⌉+⌈A/250⌉+5 requests and < {IDLE_SECS} s; 1% sync {CHANGED_BUDGET} requests"
+        "budgets: export 2⌈N/250⌉+⌈A/250⌉+2A+2S+10 requests; idle ⌈N/250⌉+⌈A/250⌉+S+5 requests and < {IDLE_SECS} s; 1% sync {CHANGED_BUDGET} requests"
     );
     println!(
         "1% sync beyond the idle sync: {:+} requests, {:+.2} s",
@@ -350,7 +357,9 @@ fn child(phase: &str, url: &str, dir: &Path) {
     let client = Client::new(cfg).unwrap();
     let start = match phase {
         "export" => Start::Export {
-            scope: Selection::AllSpaces.scope(),
+            scope: Selection::AllSpaces
+                .scope()
+                .with_blog_posts(std::env::var_os("CME_BENCH_NO_BLOG_POSTS").is_none()),
             append: false,
         },
         "sync" => Start::Sync,

@@ -21,21 +21,40 @@ pub enum RefKey {
     Id(PageId),
     /// By space and exact title.
     Title(SpaceKey, String),
+    /// A blog post by space, posting day (`YYYY/MM/DD`, or empty when the
+    /// reference gave none) and exact title.
+    BlogPost {
+        /// Its space.
+        space: SpaceKey,
+        /// Its posting day.
+        day: String,
+        /// Its title.
+        title: String,
+    },
 }
 
 impl RefKey {
-    /// The key of `page` as seen from a page in `current`; blog posts are
-    /// never exported, so they depend on nothing we track.
+    /// The key of `page` as seen from a page in `current` (a reference
+    /// without a space means `current`).
     pub fn of(current: &SpaceKey, page: &PageRef) -> Option<Self> {
+        let space = |s: &Option<cme_convert::SpaceKey>| {
+            s.as_ref()
+                .map_or_else(|| current.clone(), |s| SpaceKey::new(s.0.clone()))
+        };
         match page {
             PageRef::Id(id) => Some(RefKey::Id(PageId::new(id.0.clone()))),
-            PageRef::Title { space, title } => Some(RefKey::Title(
-                space
-                    .as_ref()
-                    .map_or_else(|| current.clone(), |s| SpaceKey::new(s.0.clone())),
-                title.clone(),
-            )),
-            PageRef::BlogPost { .. } => None,
+            PageRef::Title { space: s, title } => Some(RefKey::Title(space(s), title.clone())),
+            PageRef::BlogPost {
+                space: s,
+                title,
+                posting_day,
+            } => Some(RefKey::BlogPost {
+                space: space(s),
+                // A day that holds `:` cannot be Confluence's (and would not
+                // survive the text form): it names no post.
+                day: posting_day.replace(':', ""),
+                title: title.clone(),
+            }),
         }
     }
 }
@@ -98,6 +117,7 @@ impl Dep {
         let key = |tag: &str, k: &RefKey| match k {
             RefKey::Id(id) => format!("{tag}:id:{id}"),
             RefKey::Title(space, title) => format!("{tag}:t:{space}:{title}"),
+            RefKey::BlogPost { space, day, title } => format!("{tag}:b:{space}:{day}:{title}"),
         };
         match self {
             Dep::Link(k) => key("L", k),
@@ -222,6 +242,15 @@ impl Dep {
     fn decode_key(rest: &str) -> Option<RefKey> {
         Some(if let Some(id) = rest.strip_prefix("id:") {
             RefKey::Id(PageId::new(id))
+        } else if let Some(b) = rest.strip_prefix("b:") {
+            // Space keys and days hold no `:`; titles may.
+            let (space, rest) = b.split_once(':')?;
+            let (day, title) = rest.split_once(':')?;
+            RefKey::BlogPost {
+                space: SpaceKey::new(space),
+                day: day.to_owned(),
+                title: title.to_owned(),
+            }
         } else {
             // Space keys hold no `:`; titles may.
             let (space, title) = rest.strip_prefix("t:")?.split_once(':')?;
@@ -275,6 +304,16 @@ mod tests {
                 "c:d:".into(),
             ),
             Dep::AttachmentFile(RefKey::Id(PageId::new("7")), "日本.png".into()),
+            Dep::Link(RefKey::BlogPost {
+                space: SpaceKey::new("ENG"),
+                day: "2024/05/01".into(),
+                title: "News: a:b".into(),
+            }),
+            Dep::Include(RefKey::BlogPost {
+                space: SpaceKey::new("ENG"),
+                day: String::new(),
+                title: String::new(),
+            }),
             Dep::AttachmentList,
             Dep::Report {
                 spaces: None,

@@ -1,7 +1,9 @@
 //! Convergence, the property `sync` exists for: whatever happens on the site
 //! between syncs (edits, renames, moves that keep the version, trash, purge,
 //! restore, restrictions, attachments, renamed link targets, edited included
-//! pages, children under a children macro) and however those syncs end
+//! pages, children under a children macro; blog posts created, edited,
+//! renamed, trashed, purged and given files, and pages linking to them)
+//! and however those syncs end
 //! (cleanly, under injected faults, on short page listings, with
 //! credentials refused after the listings, or SIGKILLed mid-run in a child
 //! process), one clean sync leaves exactly the files a fresh export of the
@@ -126,6 +128,37 @@ fn live(sim: &SimHandle) -> BTreeMap<String, Row> {
     out
 }
 
+/// A blog post as the account sees it: title, posting day (`YYYY/MM/DD`)
+/// and space.
+#[derive(Debug, Clone)]
+struct Post {
+    title: String,
+    day: String,
+    space_id: String,
+}
+
+/// Every current blog post the account can read, by id.
+fn live_posts(sim: &SimHandle) -> BTreeMap<String, Post> {
+    let mut next = Some("/wiki/api/v2/blogposts?limit=250&status=current".to_owned());
+    let mut out = BTreeMap::new();
+    while let Some(path) = next.take() {
+        let v = api_get(sim, &path);
+        for p in v["results"].as_array().expect("a v2 blog post listing") {
+            let created = p["createdAt"].as_str().unwrap_or_default();
+            out.insert(
+                p["id"].as_str().unwrap().to_owned(),
+                Post {
+                    title: p["title"].as_str().unwrap().to_owned(),
+                    day: created.get(..10).unwrap_or_default().replace('-', "/"),
+                    space_id: p["spaceId"].as_str().unwrap().to_owned(),
+                },
+            );
+        }
+        next = v["_links"]["next"].as_str().map(str::to_owned);
+    }
+    out
+}
+
 /// The pages of `before` (active ids) that `after` no longer tracks as
 /// active: what a sync deleted.
 fn deleted_since(before: &[String], after: &State) -> Vec<String> {
@@ -235,6 +268,10 @@ struct Stats {
     /// and those that noticed (a problem reported, deletions held).
     syncs_short: u64,
     short_noticed: u64,
+    /// Changes made to blog posts, and blog posts the final states track
+    /// (checked like pages).
+    blog_ops: u64,
+    blog_posts_checked: u64,
 }
 
 impl Stats {
@@ -255,6 +292,8 @@ impl Stats {
         self.refused_stops += o.refused_stops;
         self.syncs_short += o.syncs_short;
         self.short_noticed += o.short_noticed;
+        self.blog_ops += o.blog_ops;
+        self.blog_posts_checked += o.blog_posts_checked;
     }
 }
 
@@ -360,6 +399,20 @@ impl World<'_> {
                     );
                 }
                 self.linked.push(t.clone());
+            }
+        }
+        if self.rng.chance(0.15) {
+            // A link to a blog post (of any space): local when exported.
+            let posts = live_posts(self.sim);
+            let all: Vec<&Post> = posts.values().collect();
+            if let Some(p) = self.rng.pick(&all) {
+                let title = xml_escape(&p.title);
+                let key = self.key_of(&p.space_id);
+                let _ = write!(
+                    xml,
+                    "<p>News: <ac:link><ri:blog-post ri:space-key=\"{key}\" ri:content-title=\"{title}\" ri:posting-day=\"{}\"/></ac:link>.</p>",
+                    p.day
+                );
             }
         }
         if self.rng.chance(0.25) {
@@ -516,9 +569,81 @@ impl World<'_> {
         );
     }
 
+    /// One random change to a blog post: created, edited, renamed,
+    /// trashed, purged, or given an attachment its body shows.
+    fn blog_step(&mut self, rows: &BTreeMap<String, Row>) {
+        let posts = live_posts(self.sim);
+        let ids: Vec<String> = posts.keys().cloned().collect();
+        self.stats.blog_ops += 1;
+        match self.rng.below(10) {
+            0..=2 => {
+                let n = self.fresh();
+                let title = if self.rng.chance(0.3) {
+                    format!("News <{n}> & \"more\"")
+                } else {
+                    format!("News {n}")
+                };
+                let space = self.rng.pick(&self.spaces).unwrap().0.clone();
+                let (body, refs) = self.body(&space, rows);
+                let key = self.key_of(&space);
+                if let Some(v) = self.call(
+                    "POST",
+                    "/__sim/pages",
+                    Some(json!({"space": key, "type": "blogpost", "title": title, "body": body})),
+                ) {
+                    if let Some(id) = v["id"].as_str() {
+                        let id = id.to_owned();
+                        self.remember(&id, refs);
+                    }
+                }
+            }
+            3..=4 => {
+                if let Some(id) = self.rng.pick(&ids).cloned() {
+                    let space = posts[&id].space_id.clone();
+                    let (body, refs) = self.body(&space, rows);
+                    if self
+                        .call(
+                            "PATCH",
+                            &format!("/__sim/pages/{id}"),
+                            Some(json!({"body": body})),
+                        )
+                        .is_some()
+                    {
+                        self.remember(&id, refs);
+                    }
+                }
+            }
+            5..=6 => {
+                if let Some(id) = self.rng.pick(&ids).cloned() {
+                    self.rename(&id);
+                }
+            }
+            7 => {
+                if let Some(id) = self.rng.pick(&ids).cloned() {
+                    let purge = if self.rng.chance(0.3) {
+                        "?purge=true"
+                    } else {
+                        ""
+                    };
+                    self.call("DELETE", &format!("/__sim/pages/{id}{purge}"), None);
+                }
+            }
+            _ => {
+                if let Some(id) = self.rng.pick(&ids).cloned() {
+                    let f = format!("img{}.png", self.rng.below(3));
+                    self.attach(&id, &f);
+                }
+            }
+        }
+    }
+
     /// One random change to the site.
     fn step(&mut self) {
         let rows = live(self.sim);
+        if self.rng.chance(0.15) {
+            self.blog_step(&rows);
+            return;
+        }
         let ids: Vec<String> = rows.keys().cloned().collect();
         let any = |w: &mut World, extra: &[String]| -> Option<String> {
             let mut pool = ids.clone();
@@ -811,6 +936,10 @@ fn scope_args(scope: &Scope) -> Vec<String> {
     let cmd = serde_json::to_value(scope.command).unwrap();
     let mut args = vec![cmd.as_str().unwrap().to_owned()];
     args.extend(scope.args.iter().cloned());
+    // The CLI exports a space scope's blog posts unless told not to.
+    if scope.command == ScopeCommand::AllSpaces && !scope.blog_posts {
+        args.push("--no-blog-posts".to_owned());
+    }
     if let Some(l) = LAYOUT.with(|l| l.borrow().clone()) {
         for (flag, value) in [
             ("--page-path", l.page_path),
@@ -1202,7 +1331,9 @@ fn case_body(w: &mut World, client: &cme_client::Client) {
         }
         .scope()
     } else {
-        Selection::AllSpaces.scope()
+        // Most cases export the blog posts too, as a new export does.
+        let posts = w.rng.chance(0.75);
+        Selection::AllSpaces.scope().with_blog_posts(posts)
     };
     let root = match scope.args.first() {
         Some(r) => r.clone(),
@@ -1310,9 +1441,16 @@ fn case_body(w: &mut World, client: &cme_client::Client) {
                 // random, the announced total kept): a page still in the
                 // scope on the site is never deleted for it.
                 let rate = *w.rng.pick(&[0.3, 0.6, 1.0]).unwrap();
+                // The page listings, or the blog posts' (a quarter of the
+                // time, when the scope exports them).
+                let listing = if scope.blog_posts && w.rng.chance(0.25) {
+                    "type = blogpost and space ="
+                } else {
+                    "type = page and space ="
+                };
                 let faults = json!({
                     "short_listing_rate": rate,
-                    "only_matching": "type = page and space =",
+                    "only_matching": listing,
                     "seed": w.rng.below(1 << 32),
                 });
                 let before: Vec<String> = loaded(out, "before a sync on short listings")
@@ -1344,10 +1482,13 @@ fn case_body(w: &mut World, client: &cme_client::Client) {
                 }
                 // What a fresh export of the scope would hold now: a page
                 // that left it (its root trashed, moved away) may go.
-                let wanted: BTreeSet<String> = match scope.command {
+                let mut wanted: BTreeSet<String> = match scope.command {
                     ScopeCommand::PagesWithDescendants => subtree(&alive, &scope.args[0]),
                     _ => alive.keys().cloned().collect(),
                 };
+                if scope.blog_posts {
+                    wanted.extend(live_posts(sim).into_keys());
+                }
                 let mut gone = deleted_since(&before, &after);
                 gone.retain(|id| wanted.contains(id));
                 assert!(
@@ -1472,7 +1613,11 @@ fn case_body(w: &mut World, client: &cme_client::Client) {
     // The truth: what the account can read in scope now.
     let rows = live(sim);
     let want: BTreeSet<String> = if root.is_empty() {
-        rows.keys().cloned().collect()
+        let mut want: BTreeSet<String> = rows.keys().cloned().collect();
+        if scope.blog_posts {
+            want.extend(live_posts(sim).into_keys());
+        }
+        want
     } else {
         subtree(&rows, &root)
     };
@@ -1525,6 +1670,10 @@ fn case_body(w: &mut World, client: &cme_client::Client) {
     // (2) The state tracks exactly the live readable pages in scope, and
     // every file it names is there.
     let tracked = active(&synced);
+    w.stats.blog_posts_checked += tracked
+        .values()
+        .filter(|p| p.kind == cme_client::ContentKind::BlogPost)
+        .count() as u64;
     let ids: BTreeSet<String> = tracked.keys().cloned().collect();
     assert_eq!(
         ids,
@@ -1634,7 +1783,8 @@ fn property(default_cases: u64, test_name: &str) {
         "convergence: {} cases, {} ops ({} refused by the simulator), syncs: {} clean, {} under faults \
          ({} saw a fault, {} partial, {} errors), {} CLI runs SIGKILLed ({} mid-run), {} mass deletions held, \
          {} kills left BUG-4's footprint, {} syncs refused credentials late ({} stopped by it), \
-         {} syncs on short listings ({} noticed); {} failed; {:.1}s",
+         {} syncs on short listings ({} noticed), {} blog post changes ({} posts checked at the end); \
+         {} failed; {:.1}s",
         t.cases,
         t.ops,
         t.rejected,
@@ -1651,6 +1801,8 @@ fn property(default_cases: u64, test_name: &str) {
         t.refused_stops,
         t.syncs_short,
         t.short_noticed,
+        t.blog_ops,
+        t.blog_posts_checked,
         failed.len(),
         started.elapsed().as_secs_f64()
     );

@@ -6,8 +6,8 @@ use super::{Api, Body, Keyed, Label, List, Pager, Stub, encode, label_names, use
 use crate::error::Error;
 use crate::ids::{AttachmentId, PageId, SpaceId, SpaceKey, Version};
 use crate::model::{
-    Attachment, Comment, CommentId, CommentLocation, FoundPage, PageInfo, PageMeta, PageStatus,
-    ParentKind, Resolution, ResolutionStatus, Space, UserRef,
+    Attachment, Comment, CommentId, CommentLocation, ContentKind, FoundPage, PageInfo, PageMeta,
+    PageStatus, ParentKind, Resolution, ResolutionStatus, Space, UserRef,
 };
 use crate::transport::seen_from;
 use serde::Deserialize;
@@ -362,6 +362,9 @@ struct V1ContentExtensions {
 #[derive(Deserialize)]
 pub(crate) struct V1Content {
     id: String,
+    /// `page`, `blogpost`, …
+    #[serde(rename = "type")]
+    content_type: Option<String>,
     title: String,
     #[serde(default)]
     status: String,
@@ -385,6 +388,7 @@ impl V1Content {
     /// The page as a lookup by id found it (`space` and `ancestors` expanded).
     pub(crate) fn into_found(self) -> FoundPage {
         FoundPage {
+            kind: ContentKind::parse(self.content_type.as_deref()),
             id: PageId::new(self.id),
             status: PageStatus::parse(&self.status),
             space: self.space.map(|s| SpaceKey::new(s.key)),
@@ -433,6 +437,7 @@ impl V1Content {
         (
             PageMeta {
                 id: PageId::new(self.id),
+                kind: ContentKind::parse(self.content_type.as_deref()),
                 title: self.title,
                 space_id,
                 // v1 ancestors run root first, immediate parent last.

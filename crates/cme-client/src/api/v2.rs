@@ -4,7 +4,9 @@
 use super::{Api, Body, Keyed, Label, List, Pager, Stub, encode, label_names, user};
 use crate::error::Error;
 use crate::ids::{AttachmentId, PageId, SpaceId, SpaceKey, Version};
-use crate::model::{Attachment, PageBody, PageInfo, PageMeta, PageStatus, ParentKind, Space};
+use crate::model::{
+    Attachment, ContentKind, PageBody, PageInfo, PageMeta, PageStatus, ParentKind, Space,
+};
 use crate::transport::seen_from;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
@@ -132,22 +134,29 @@ pub(crate) async fn folder(api: Api<'_>, id: &PageId) -> Result<PageMeta, Error>
     Ok(folder.into_meta().0)
 }
 
-/// Pages with storage bodies, 250 ids per request.
+/// Pages (`/pages`) or blog posts (`/blogposts`) with storage bodies,
+/// 250 ids per request.
 pub(crate) async fn pages_with_bodies(
     api: Api<'_>,
+    kind: ContentKind,
     ids: &[PageId],
 ) -> Result<Vec<PageBody>, Error> {
     let mut out = Vec::with_capacity(ids.len());
+    let family = match kind {
+        ContentKind::Page => "pages",
+        ContentKind::BlogPost => "blogposts",
+    };
     for chunk in ids.chunks(LIMIT) {
         let csv: Vec<&str> = chunk.iter().map(PageId::as_str).collect();
         let url = format!(
-            "{}/api/v2/pages?id={}&body-format=storage&limit={LIMIT}",
+            "{}/api/v2/{family}?id={}&body-format=storage&limit={LIMIT}",
             api.root,
             encode(&csv.join(","))
         );
         let pages: Vec<V2Page> = up_to(api, url, chunk.len()).await?;
         out.extend(pages.into_iter().map(|p| {
-            let (meta, body) = p.into_meta();
+            let (mut meta, body) = p.into_meta();
+            meta.kind = kind;
             PageBody {
                 meta,
                 storage: body.unwrap_or_default(),
@@ -450,6 +459,7 @@ impl V2Page {
         (
             PageMeta {
                 id: PageId::new(self.id),
+                kind: ContentKind::Page,
                 title: self.title,
                 space_id: SpaceId::new(self.space_id),
                 parent,

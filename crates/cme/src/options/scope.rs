@@ -7,6 +7,23 @@ use std::fmt;
 pub struct Scope {
     pub command: ScopeCommand,
     pub args: Vec<String>,
+    /// Whether the spaces' blog posts are exported too (space scopes only).
+    /// A scope recorded before blog posts were exported has no such field
+    /// and keeps exporting none, so an existing folder's sync does not
+    /// change on its own; `spaces` and `all-spaces` record it on unless
+    /// `--no-blog-posts`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub blog_posts: bool,
+}
+
+impl Scope {
+    /// The scope, exporting its spaces' blog posts when `on` (a page scope
+    /// exports none: blog posts are not in any page tree).
+    pub fn with_blog_posts(mut self, on: bool) -> Self {
+        self.blog_posts =
+            on && matches!(self.command, ScopeCommand::Spaces | ScopeCommand::AllSpaces);
+        self
+    }
 }
 
 /// The export commands a scope can name.

@@ -253,6 +253,7 @@ mod tests {
     fn meta(title: &str) -> PageMeta {
         PageMeta {
             id: PageId::new("42"),
+            kind: cme_client::ContentKind::Page,
             title: title.to_owned(),
             space_id: SpaceId::new("1"),
             parent: None,

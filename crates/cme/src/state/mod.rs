@@ -7,7 +7,7 @@ pub use crate::fs::outdir::Durability;
 use crate::fs::outdir::OutDir;
 use crate::fs::paths::OutputPath;
 use anyhow::{Context as _, Result, bail};
-use cme_client::{PageId, Version};
+use cme_client::{ContentKind, PageId, Version};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -117,6 +117,11 @@ pub struct PageState {
     /// Title when written: tells a rename from a move in reports.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
+    /// A page or a blog post (they share one id space); omitted for a
+    /// page, so entries written before blog posts were exported read as
+    /// pages, which they are.
+    #[serde(default, skip_serializing_if = "ContentKind::is_page")]
+    pub kind: ContentKind,
     /// Parent page when written (`None` at the space root or unknown).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent: Option<PageId>,
@@ -167,6 +172,7 @@ impl PageState {
             output_path: output_path.to_owned(),
             status: TrackedStatus::Active,
             title: None,
+            kind: ContentKind::Page,
             parent: None,
             deps: Vec::new(),
             deps_hash: None,
@@ -377,10 +383,18 @@ impl State {
         output.join(BACKUP_FILE)
     }
 
-    /// Adds a scope unless the same one is already tracked.
+    /// Adds a scope unless the same one is already tracked. The same
+    /// command and arguments with another blog-post choice is that scope,
+    /// now with this choice (an older scope gains blog posts by being
+    /// exported again with `--append`, instead of being listed twice).
     pub fn add_scope(&mut self, scope: Scope) {
-        if !self.scopes.contains(&scope) {
-            self.scopes.push(scope);
+        match self
+            .scopes
+            .iter_mut()
+            .find(|s| s.command == scope.command && s.args == scope.args)
+        {
+            Some(s) => s.blog_posts = scope.blog_posts,
+            None => self.scopes.push(scope),
         }
     }
 }
@@ -534,14 +548,28 @@ mod tests {
         s.add_scope(Scope {
             command: ScopeCommand::AllSpaces,
             args: vec![],
+            blog_posts: false,
         });
         s.add_scope(Scope {
             command: ScopeCommand::AllSpaces,
             args: vec![],
+            blog_posts: false,
         });
         s.save(&d).unwrap();
         assert_eq!(State::load(&d).unwrap().unwrap(), s);
         assert_eq!(s.scopes.len(), 1, "duplicate scopes are ignored");
+        // The same scope with blog posts: that scope, now with them.
+        let mut t = s.clone();
+        t.add_scope(
+            Scope {
+                command: ScopeCommand::AllSpaces,
+                args: vec![],
+                blog_posts: false,
+            }
+            .with_blog_posts(true),
+        );
+        assert_eq!(t.scopes.len(), 1);
+        assert!(t.scopes[0].blog_posts);
         let names: Vec<_> = std::fs::read_dir(&d)
             .unwrap()
             .map(|e| e.unwrap().file_name())

@@ -57,6 +57,7 @@ pub fn page_entry(old: Option<&PageState>, w: Written<'_>, plan: &Plan) -> PageS
         output_path: w.placed.path.to_string(),
         status: TrackedStatus::Active,
         title: Some(w.placed.meta.title.clone()),
+        kind: w.placed.meta.kind,
         parent: w.placed.meta.parent.as_ref().map(|(p, _)| p.clone()),
         deps: w.deps,
         deps_hash: Some(w.deps_hash),
@@ -125,6 +126,7 @@ mod tests {
         Placed {
             meta: PageMeta {
                 id: PageId::new("7"),
+                kind: cme_client::ContentKind::Page,
                 title: "Seven".into(),
                 space_id: SpaceId::new("1"),
                 parent: Some((PageId::new("1"), ParentKind::Page)),

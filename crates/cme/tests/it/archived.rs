@@ -24,6 +24,7 @@ fn scope(include_archived: bool) -> Scope {
     Scope {
         command: ScopeCommand::Spaces,
         args,
+        blog_posts: false,
     }
 }
 

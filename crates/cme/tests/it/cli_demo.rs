@@ -15,7 +15,18 @@ fn demo_runs_twice_and_status_reads_the_result() {
         let stderr = String::from_utf8_lossy(&run.stderr);
         assert!(run.status.success(), "{stderr}");
         assert!(stderr.contains("Exported"), "{stderr}");
+        // The demo's blog posts: the bundled one, and the one it posts.
+        let stdout = String::from_utf8_lossy(&run.stdout);
+        assert!(stderr.contains("posted      a blog post"), "{stderr}");
+        assert!(
+            stdout.contains("  new:  DEMO/Blog/") && stdout.contains("/Release 1.1 Is Out.md"),
+            "{stdout}"
+        );
     }
+    assert!(
+        out.join("DEMO/Blog/2024/05/Launch Announcement.md")
+            .is_file()
+    );
     let status = Command::new(bin)
         .args(["status", "--json", "-o"])
         .arg(&out)
@@ -24,6 +35,7 @@ fn demo_runs_twice_and_status_reads_the_result() {
     assert!(status.status.success());
     let v: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
     assert!(v["pages"]["active"].as_u64().unwrap() >= 30, "{v}");
+    assert_eq!(v["pages"]["blog_posts"], 2, "{v}");
     assert_eq!(v["scopes"].as_array().unwrap().len(), 1);
     assert!(out.join("DEMO").is_dir() && out.join("OPS").is_dir());
     std::fs::remove_dir_all(&out).ok();

@@ -11,6 +11,7 @@ mod common;
 
 mod adopt;
 mod archived;
+mod blog;
 mod cli_config;
 mod cli_convert;
 mod cli_demo;

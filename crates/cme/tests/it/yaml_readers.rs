@@ -142,6 +142,7 @@ fn meta(s: &str) -> PageMeta {
     };
     PageMeta {
         id: PageId::new(s),
+        kind: cme_client::ContentKind::Page,
         title: s.to_owned(),
         space_id: SpaceId::new("1"),
         parent: None,

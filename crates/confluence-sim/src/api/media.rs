@@ -66,7 +66,7 @@ fn token(secret: u64, att: Id, version: u32, file_id: &str) -> String {
 fn find_attachment<'a>(ctx: &Ctx<'a>, page_id: &str, att_id: &str) -> Option<&'a Attachment> {
     let page: Id = page_id.parse().ok()?;
     let att: Id = att_id.strip_prefix("att").unwrap_or(att_id).parse().ok()?;
-    let node = ctx.site.page(page)?;
+    let node = ctx.site.container(page)?;
     if !ctx.site.can_read(node, &ctx.account) {
         return None;
     }
@@ -166,7 +166,7 @@ pub fn legacy_download(ctx: &Ctx, page_id: &str, filename: &str) -> Resp {
     };
     let Some(node) = ctx
         .site
-        .page(page)
+        .container(page)
         .filter(|n| ctx.site.can_read(n, &ctx.account))
     else {
         return not_found();

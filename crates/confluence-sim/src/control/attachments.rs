@@ -25,7 +25,8 @@ pub fn add_attachment(state: &State, req: &Req, id: &str) -> Resp {
     let Some(page) = id
         .parse::<Id>()
         .ok()
-        .and_then(|i| site.page(i))
+        // Pages and blog posts carry attachments alike.
+        .and_then(|i| site.container(i))
         .map(|n| n.id)
     else {
         return not_found(format!("no page {id}"));

@@ -190,6 +190,7 @@ fn info(state: &State) -> Resp {
             "defaultAccountId": site.default_account,
             "cloudId": site.cloud_id,
             "pages": site.nodes.values().filter(|n| n.kind == NodeKind::Page).count(),
+            "blogPosts": site.nodes.values().filter(|n| n.kind == NodeKind::BlogPost).count(),
             "attachments": site.attachments.len(),
             "spaces": spaces,
             "users": users,

@@ -33,13 +33,31 @@ pub fn create_page(state: &State, req: &Req) -> Resp {
         Ok(_) => return bad("title is required"),
         Err(r) => return r,
     };
-    if site.by_title(space, &title).is_some() {
+    let kind = match str_field(&m, "type") {
+        Ok(None | Some("page")) => NodeKind::Page,
+        Ok(Some("blogpost")) => NodeKind::BlogPost,
+        Ok(Some(t)) => return bad(format!("type must be page or blogpost, not {t:?}")),
+        Err(r) => return r,
+    };
+    let now = time::now();
+    // A blog post's title is unique per posting day, a page's per space.
+    if kind == NodeKind::BlogPost {
+        if site
+            .blog_post(space, &title, Some(&time::posting_day(now)))
+            .is_some()
+        {
+            return bad(format!(
+                "a blog post titled {title:?} was already posted that day in {space_key}"
+            ));
+        }
+    } else if site.by_title(space, &title).is_some() {
         return bad(format!(
             "a page titled {title:?} already exists in {space_key}"
         ));
     }
     let parent = match m.get("parent_id") {
         None | Some(Value::Null) => None,
+        Some(_) if kind == NodeKind::BlogPost => return bad("a blog post has no parent"),
         Some(v) => match id_of(v).and_then(|p| site.node(p)) {
             Some(p) if p.space_id == space => Some(p.id),
             Some(_) => return bad("parent_id is in another space"),
@@ -55,11 +73,14 @@ pub fn create_page(state: &State, req: &Req) -> Resp {
         Err(r) => return r,
     };
     let id = site.alloc_id();
-    let now = time::now();
-    let position = site.next_position(space, parent);
+    let position = if kind == NodeKind::BlogPost {
+        0
+    } else {
+        site.next_position(space, parent)
+    };
     site.insert_node(Node {
         id,
-        kind: NodeKind::Page,
+        kind,
         space_id: space,
         parent,
         position,
@@ -95,6 +116,8 @@ pub fn patch_page(state: &State, req: &Req, id: &str) -> Resp {
     };
     let id = node.id;
     let space = node.space_id;
+    let blog = node.kind == NodeKind::BlogPost;
+    let day = time::posting_day(node.created_ms);
     let old_title = node.title().to_string();
     let latest = node.latest().clone();
     let title = match str_field(&m, "title") {
@@ -105,9 +128,16 @@ pub fn patch_page(state: &State, req: &Req, id: &str) -> Resp {
         if t.trim().is_empty() {
             return bad("title must not be empty");
         }
-        if *t != old_title && site.by_title(space, t).is_some() {
+        if blog {
+            if *t != old_title && site.blog_post(space, t, Some(&day)).is_some() {
+                return bad(format!("a blog post titled {t:?} was posted that day"));
+            }
+        } else if *t != old_title && site.by_title(space, t).is_some() {
             return bad(format!("a page titled {t:?} already exists in this space"));
         }
+    }
+    if blog && (m.contains_key("parent_id") || m.contains_key("position")) {
+        return bad("a blog post has no parent or position");
     }
     let body = match str_field(&m, "body") {
         Ok(b) => b.map(str::to_string),
@@ -195,18 +225,21 @@ pub fn patch_page(state: &State, req: &Req, id: &str) -> Resp {
     )
 }
 
-/// Confluence rewrites links by title when a page is renamed: every
-/// `<ri:page ri:content-title="Old">` that meant it (no space key and in its
-/// space, or its space's key) now names the new title. Each linking page
-/// gets a new version, saved as Confluence's link updater saves it: by its
-/// last author, as a minor edit. Returns how many pages changed.
+/// Confluence rewrites links by title when a page or blog post is renamed:
+/// every `<ri:page ri:content-title="Old">` that meant it (no space key and
+/// in its space, or its space's key) now names the new title; for a blog
+/// post, every `<ri:blog-post>` of its title and posting day. Each linking
+/// page gets a new version, saved as Confluence's link updater saves it: by
+/// its last author, as a minor edit. Returns how many pages changed.
 fn rewrite_title_links(site: &mut crate::model::Site, renamed: Id, old: &str, new: &str) -> usize {
     let Some(node) = site.node(renamed) else {
         return 0;
     };
-    if node.kind != NodeKind::Page {
-        return 0;
-    }
+    let target = match node.kind {
+        NodeKind::Page => Target::Page,
+        NodeKind::BlogPost => Target::BlogPost(time::posting_day(node.created_ms)),
+        NodeKind::Folder => return 0,
+    };
     let space = node.space_id;
     let Some(key) = site.spaces.get(&space).map(|s| s.key.clone()) else {
         return 0;
@@ -220,7 +253,7 @@ fn rewrite_title_links(site: &mut crate::model::Site, renamed: Id, old: &str, ne
         let Body::Stored(text) = &latest.body else {
             continue;
         };
-        let Some(rewritten) = retarget(text, old, new, &key, n.space_id == space) else {
+        let Some(rewritten) = retarget(text, &target, old, new, &key, n.space_id == space) else {
             continue;
         };
         let version = Version {
@@ -238,18 +271,38 @@ fn rewrite_title_links(site: &mut crate::model::Site, renamed: Id, old: &str, ne
     changed
 }
 
-/// `body` with its `<ri:page>` references to `old` (in space `key`) naming
-/// `new`; `None` when there is none. `same_space`: the body's page is in
-/// that space, so a reference without a space key means it too.
-fn retarget(body: &str, old: &str, new: &str, key: &str, same_space: bool) -> Option<String> {
-    const TAG: &str = "<ri:page ";
-    if !body.contains(TAG) {
+/// What a renamed node's links look like.
+#[derive(Debug)]
+enum Target {
+    /// `<ri:page>`.
+    Page,
+    /// `<ri:blog-post>` of this posting day (`YYYY/MM/DD`).
+    BlogPost(String),
+}
+
+/// `body` with its references to `old` (in space `key`; a `<ri:page>`, or a
+/// `<ri:blog-post>` of the post's day) naming `new`; `None` when there is
+/// none. `same_space`: the body's page is in that space, so a reference
+/// without a space key means it too.
+fn retarget(
+    body: &str,
+    target: &Target,
+    old: &str,
+    new: &str,
+    key: &str,
+    same_space: bool,
+) -> Option<String> {
+    let (tag_name, day) = match target {
+        Target::Page => ("<ri:page ", None),
+        Target::BlogPost(day) => ("<ri:blog-post ", Some(day.as_str())),
+    };
+    if !body.contains(tag_name) {
         return None;
     }
     let mut out = String::with_capacity(body.len());
     let mut rest = body;
     let mut any = false;
-    while let Some(at) = rest.find(TAG) {
+    while let Some(at) = rest.find(tag_name) {
         let Some(len) = rest[at..].find('>') else {
             break;
         };
@@ -258,6 +311,7 @@ fn retarget(body: &str, old: &str, new: &str, key: &str, same_space: bool) -> Op
         let attrs = attributes(tag);
         let get = |name: &str| attrs.iter().find(|(n, _, _)| *n == name);
         let means_it = get("ri:content-title").is_some_and(|(_, v, _)| unescape(v) == old)
+            && day.is_none_or(|d| get("ri:posting-day").is_none_or(|(_, v, _)| *v == d))
             && match get("ri:space-key") {
                 None => same_space,
                 Some((_, v, _)) => unescape(v) == key,
@@ -366,7 +420,7 @@ pub fn restrict(state: &State, req: &Req, id: &str) -> Resp {
 
 #[cfg(test)]
 mod rename_tests {
-    use super::retarget;
+    use super::{Target, retarget};
 
     #[test]
     fn links_by_title_follow_a_rename_in_their_space_only() {
@@ -374,7 +428,15 @@ mod rename_tests {
 <ac:link><ri:page ri:space-key="DEMO" ri:content-title="Old &amp; Gold"/></ac:link>
 <ac:link><ri:page ri:space-key="OPS" ri:content-title="Old &amp; Gold"/></ac:link>
 <ac:link><ri:page ri:content-title="Other" /></ac:link></p>"#;
-        let got = retarget(body, "Old & Gold", "New \"One\"", "DEMO", true).unwrap();
+        let got = retarget(
+            body,
+            &Target::Page,
+            "Old & Gold",
+            "New \"One\"",
+            "DEMO",
+            true,
+        )
+        .unwrap();
         assert_eq!(
             got,
             r#"<p><ac:link><ri:page ri:content-title="New &quot;One&quot;" /></ac:link>
@@ -383,9 +445,27 @@ mod rename_tests {
 <ac:link><ri:page ri:content-title="Other" /></ac:link></p>"#
         );
         // From another space, only the links that name the space follow.
-        let other = retarget(body, "Old & Gold", "New", "DEMO", false).unwrap();
+        let other = retarget(body, &Target::Page, "Old & Gold", "New", "DEMO", false).unwrap();
         assert!(other.starts_with(r#"<p><ac:link><ri:page ri:content-title="Old &amp; Gold" />"#));
         assert!(other.contains(r#"ri:space-key="DEMO" ri:content-title="New""#));
-        assert_eq!(retarget("<p>no links</p>", "A", "B", "DEMO", true), None);
+        assert_eq!(
+            retarget("<p>no links</p>", &Target::Page, "A", "B", "DEMO", true),
+            None
+        );
+    }
+
+    #[test]
+    fn links_to_a_blog_post_follow_its_rename_on_its_posting_day_only() {
+        let body = r#"<p><ac:link><ri:blog-post ri:content-title="News" ri:posting-day="2024/05/01"/></ac:link>
+<ac:link><ri:blog-post ri:content-title="News" ri:posting-day="2024/05/02"/></ac:link>
+<ac:link><ri:page ri:content-title="News"/></ac:link></p>"#;
+        let post = Target::BlogPost("2024/05/01".into());
+        let got = retarget(body, &post, "News", "Olds", "DEMO", true).unwrap();
+        assert_eq!(
+            got,
+            r#"<p><ac:link><ri:blog-post ri:content-title="Olds" ri:posting-day="2024/05/01"/></ac:link>
+<ac:link><ri:blog-post ri:content-title="News" ri:posting-day="2024/05/02"/></ac:link>
+<ac:link><ri:page ri:content-title="News"/></ac:link></p>"#
+        );
     }
 }

@@ -225,6 +225,14 @@ impl Site {
         self.nodes.get(&id).filter(|n| n.kind == NodeKind::Page)
     }
 
+    /// A page or a blog post: content that has a body, attachments and
+    /// comments.
+    pub fn container(&self, id: Id) -> Option<&Node> {
+        self.nodes
+            .get(&id)
+            .filter(|n| matches!(n.kind, NodeKind::Page | NodeKind::BlogPost))
+    }
+
     /// A blog post of a space by title (and posting day `YYYY/MM/DD`, when given).
     pub fn blog_post(&self, space_id: Id, title: &str, day: Option<&str>) -> Option<&Node> {
         self.space_nodes.get(&space_id)?.iter().find_map(|id| {
@@ -340,6 +348,10 @@ impl Site {
     /// Updates the title index after a rename.
     pub fn retitle(&mut self, id: Id, old: &str) {
         let Some(n) = self.nodes.get(&id) else { return };
+        // Blog posts are not in the page title index.
+        if n.kind == NodeKind::BlogPost {
+            return;
+        }
         let space = n.space_id;
         let new = n.latest().title.clone();
         self.titles.remove(&(space, Arc::from(old)));
@@ -370,7 +382,9 @@ impl Site {
         if let Some(set) = self.space_nodes.get_mut(&n.space_id) {
             set.remove(&id);
         }
-        self.titles.remove(&(n.space_id, n.latest().title.clone()));
+        if n.kind != NodeKind::BlogPost {
+            self.titles.remove(&(n.space_id, n.latest().title.clone()));
+        }
         if !n.read_restriction.is_empty() {
             self.restricted -= 1;
         }

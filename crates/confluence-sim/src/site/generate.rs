@@ -27,6 +27,9 @@ pub struct GenSpec {
     pub attachments: f64,
     pub body_kb: u64,
     pub seed: u64,
+    /// Blog posts per space (ids after every page and attachment, so the
+    /// pages' ids and bodies do not depend on it).
+    pub blog_posts: u64,
 }
 
 impl Default for GenSpec {
@@ -38,6 +41,7 @@ impl Default for GenSpec {
             attachments: 0.2,
             body_kb: 4,
             seed: 1,
+            blog_posts: 3,
         }
     }
 }
@@ -65,9 +69,17 @@ impl GenSpec {
                 }
                 "body_kb" => g.body_kb = int(v)?,
                 "seed" => g.seed = int(v)?,
+                "blog_posts" => {
+                    g.blog_posts = int(v)?;
+                    if g.blog_posts > 10_000 {
+                        return Err(SimError::Spec(
+                            "blog_posts must be at most 10000 per space".into(),
+                        ));
+                    }
+                }
                 other => {
                     return Err(SimError::Spec(format!(
-                        "unknown key {other:?} (known: pages, spaces, depth, attachments, body_kb, seed)"
+                        "unknown key {other:?} (known: pages, spaces, depth, attachments, body_kb, seed, blog_posts)"
                     )));
                 }
             }
@@ -399,12 +411,86 @@ pub fn generate(spec: &GenSpec) -> Site {
         );
         site.nodes.get_mut(&page).unwrap().attachments.push(id);
     }
+    add_blog_posts(&mut site, spec, &users, base);
     site.generator = Some(Arc::new(Generator {
         spec: spec.clone(),
         spaces: gen_spaces,
         users,
     }));
     site
+}
+
+/// `spec.blog_posts` blog posts per space, after every page and attachment
+/// (so those keep their ids): dated over the site's years, some labelled
+/// `news`, half of them with an image attached, each title unique.
+fn add_blog_posts(site: &mut Site, spec: &GenSpec, users: &[Arc<str>], base: i64) {
+    let seed = spec.seed;
+    for s in 0..spec.spaces {
+        let space_id = FIRST_SPACE_ID + s;
+        for n in 0..spec.blog_posts {
+            let id = site.alloc_id();
+            let mut r = SplitMix64::new(mix(seed, id));
+            let created = ts(&mut r, base, 1000);
+            let title: Arc<str> = Arc::from(format!("Update {n}: {}", title_for(seed, id, None)));
+            let author = r.pick(users).clone();
+            let labels = if r.chance(0.5) {
+                vec![Label {
+                    id: site.label_id("news"),
+                    name: Arc::from("news"),
+                    prefix: "global",
+                }]
+            } else {
+                Vec::new()
+            };
+            let with_image = r.chance(0.5);
+            site.insert_node(Node {
+                id,
+                kind: NodeKind::BlogPost,
+                space_id,
+                parent: None,
+                position: 0,
+                status: Status::Current,
+                created_ms: created,
+                author_id: author.clone(),
+                versions: vec![Version {
+                    number: 1,
+                    title,
+                    body: Body::Generated(mix(mix(seed, id), 1)),
+                    author_id: author.clone(),
+                    created_ms: created,
+                    message: Arc::from(""),
+                    minor_edit: false,
+                }],
+                labels,
+                read_restriction: Vec::new(),
+                children: Vec::new(),
+                attachments: Vec::new(),
+            });
+            if with_image {
+                let att = site.alloc_id();
+                site.attachments.insert(
+                    att,
+                    Attachment {
+                        id: att,
+                        page_id: id,
+                        status: Status::Current,
+                        filename: Arc::from("cover.png"),
+                        media_type: Arc::from("image/png"),
+                        created_ms: created,
+                        versions: vec![AttVersion {
+                            number: 1,
+                            data: Bytes::from_static(PNG),
+                            file_id: Arc::from(uuid_from(mix(seed, att))),
+                            created_ms: created,
+                            author_id: author,
+                            comment: Arc::from(""),
+                        }],
+                    },
+                );
+                site.nodes.get_mut(&id).unwrap().attachments.push(att);
+            }
+        }
+    }
 }
 
 fn esc(out: &mut String, s: &str) {
@@ -445,10 +531,16 @@ impl Generator {
         let target = (self.spec.body_kb.max(1) * 1024) as usize;
         let mut out = String::with_capacity(target + 1024);
         let mut r = SplitMix64::new(seed);
+        // By the node's space: a blog post's id is outside the pages' range,
+        // but it links to its space's pages too.
         let space = self
             .spaces
-            .iter()
-            .find(|s| node.id >= s.1 && node.id < s.1 + s.2);
+            .get(node.space_id.wrapping_sub(FIRST_SPACE_ID) as usize)
+            .or_else(|| {
+                self.spaces
+                    .iter()
+                    .find(|s| node.id >= s.1 && node.id < s.1 + s.2)
+            });
         let image = node
             .attachments
             .iter()
@@ -595,6 +687,8 @@ mod tests {
         );
         assert!(GenSpec::parse("pages=x").is_err());
         assert!(GenSpec::parse("bogus=1").is_err());
+        assert_eq!(GenSpec::parse("blog_posts=5").unwrap().blog_posts, 5);
+        assert!(GenSpec::parse("blog_posts=10001").is_err());
     }
 
     #[test]
@@ -603,7 +697,15 @@ mod tests {
             GenSpec::parse("pages=300,spaces=2,depth=4,attachments=0.5,body_kb=2,seed=9").unwrap();
         let a = generate(&spec);
         let b = generate(&spec);
-        assert_eq!(a.nodes.len(), 300);
+        // 300 pages and 3 blog posts per space.
+        assert_eq!(a.nodes.len(), 306);
+        let posts = |s: &Site| {
+            s.nodes
+                .values()
+                .filter(|n| n.kind == NodeKind::BlogPost)
+                .count()
+        };
+        assert_eq!(posts(&a), 6);
         for (id, n) in &a.nodes {
             let m = &b.nodes[id];
             assert_eq!(n.title(), m.title());
@@ -612,5 +714,21 @@ mod tests {
             assert!(a.depth(*id) < 4);
         }
         assert_eq!(a.attachments.len(), b.attachments.len());
+        // Blog posts come after everything else: without them, every page
+        // and attachment keeps its id, title and body.
+        let none = GenSpec::parse(
+            "pages=300,spaces=2,depth=4,attachments=0.5,body_kb=2,seed=9,blog_posts=0",
+        )
+        .unwrap();
+        let c = generate(&none);
+        assert_eq!(posts(&c), 0);
+        for (id, n) in &c.nodes {
+            let m = &a.nodes[id];
+            assert_eq!((n.title(), n.parent), (m.title(), m.parent));
+            assert_eq!(c.body_text(n, n.latest()), a.body_text(m, m.latest()));
+        }
+        for (id, att) in &c.attachments {
+            assert_eq!(att.filename, a.attachments[id].filename);
+        }
     }
 }

@@ -52,9 +52,15 @@ fn by_cql(sim: &Sim, cql: &str, limit: usize) -> (BTreeMap<String, (String, u64,
     (map, calls)
 }
 
-/// The same through every page's own attachment listing (the oracle).
+/// The same through every page's and blog post's own attachment listing
+/// (the oracle).
 fn by_pages(sim: &Sim, key: &str) -> BTreeMap<String, (String, u64, String)> {
-    let (pages, _) = sim.walk_v1(&sim.v1(&format!("/content?spaceKey={key}&type=page&limit=1000")));
+    let (mut pages, _) =
+        sim.walk_v1(&sim.v1(&format!("/content?spaceKey={key}&type=page&limit=1000")));
+    let (posts, _) =
+        sim.walk_v1(&sim.v1(&format!("/content?spaceKey={key}&type=blogpost&limit=1000")));
+    assert!(!posts.is_empty(), "the generated space has blog posts");
+    pages.extend(posts);
     let mut out = BTreeMap::new();
     for p in ids(&pages) {
         let (atts, _) = sim.walk_v1(&sim.v1(&format!(

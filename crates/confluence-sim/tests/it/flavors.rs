@@ -187,6 +187,21 @@ fn blog_posts_are_their_own_content_type() {
     assert!(titles(&day).is_empty());
     let cql = sim.json(&sim.v1(&format!("/search?cql={}", enc("type = blogpost"))));
     assert_eq!(titles(&cql), ["Launch Announcement"]);
+    // A space's content: its blog posts beside its pages, and each alone.
+    let both = sim.json(&sim.v1("/space/DEMO/content?limit=100"));
+    assert_eq!(titles(&both["blogpost"]), ["Launch Announcement"]);
+    assert!(!titles(&both["page"]).contains(&launch));
+    assert!(!titles(&both["page"]).is_empty());
+    let only = sim.json(&sim.v1("/space/DEMO/content/blogpost"));
+    assert_eq!(titles(&only), ["Launch Announcement"]);
+    assert!(
+        only["_links"]["self"]
+            .as_str()
+            .unwrap()
+            .ends_with("/rest/api/space/DEMO/content/blogpost")
+    );
+    let only = sim.json(&sim.v1("/space/DEMO/content/page?limit=100"));
+    assert!(!titles(&only).contains(&launch) && !titles(&only).is_empty());
     // The demo's blog-post link points at it.
     let v = sim.json(&sim.v2("/pages/1012?body-format=view"));
     let view = v["body"]["view"]["value"].as_str().unwrap();

@@ -82,7 +82,7 @@ pub fn run_demo(args: &DemoArgs) -> Result<u8> {
                 crate::state::Durability::Fsync,
             )?;
             Start::Export {
-                scope: Selection::AllSpaces.scope(),
+                scope: Selection::AllSpaces.scope().with_blog_posts(true),
                 append: false,
             }
         }
@@ -200,6 +200,13 @@ fn change_the_site(sim: &SimHandle, out: &Path) -> Result<()> {
         "/__sim/pages".to_owned(),
         json!({"space": "OPS", "parent_id": ops_home, "title": "Capacity Planning",
                "body": "<p>Plan for twice last year's peak.</p>"}),
+    )?;
+    call(
+        "posted      a blog post in DEMO: Release 1.1 Is Out (it links to the release notes)",
+        "POST",
+        "/__sim/pages".to_owned(),
+        json!({"space": "DEMO", "type": "blogpost", "title": "Release 1.1 Is Out",
+               "body": "<p>See <ac:link><ri:page ri:content-title=\"Release Notes 1.1\"/></ac:link>.</p>"}),
     )?;
     let home = page("DEMO/Demo Home.md")?;
     let logo = base64::engine::general_purpose::STANDARD.encode(b"\x89PNG\r\n\x1a\n a new logo");

@@ -34,6 +34,15 @@ pub struct OutputArgs {
     pub markdown: MarkdownArgs,
 }
 
+/// What a space scope exports beyond its pages.
+#[derive(Debug, Args, Clone)]
+pub struct SpaceScopeArgs {
+    /// Leave the spaces' blog posts out (exported by default, to
+    /// SPACE/Blog/YEAR/MONTH/); `sync` keeps doing so for this scope
+    #[arg(long)]
+    pub no_blog_posts: bool,
+}
+
 /// Arguments of `spaces`.
 #[derive(Debug, Args)]
 #[command(after_help = spaces_help())]
@@ -41,6 +50,8 @@ pub struct SpacesArgs {
     /// Space keys or space URLs to export
     #[arg(required = true, value_name = "SPACE", value_parser = parse_space)]
     keys: Vec<Pasted<SpaceKey>>,
+    #[command(flatten)]
+    space: SpaceScopeArgs,
     #[command(flatten)]
     output: OutputArgs,
     #[command(flatten)]
@@ -116,6 +127,8 @@ pub struct AllSpacesArgs {
     #[arg(value_name = "SITE_URL", value_parser = crate::cli::urls::Site::parse)]
     site: Option<crate::cli::urls::Site>,
     #[command(flatten)]
+    space: SpaceScopeArgs,
+    #[command(flatten)]
     output: OutputArgs,
     #[command(flatten)]
     connection: ConnectionArgs,
@@ -134,6 +147,7 @@ pub fn run_spaces(args: &SpacesArgs) -> Result<u8> {
     run_export(
         &client,
         &Selection::Spaces(keys.clone()),
+        !args.space.no_blog_posts,
         &args.output,
         &file,
     )
@@ -147,7 +161,7 @@ pub fn run_pages(args: &PagesArgs, descendants: bool) -> Result<u8> {
     let roots =
         resolve_pages(&client, &args.ids).map_err(|e| crate::cli::diagnose::explain(&client, e))?;
     let selection = Selection::Pages { roots, descendants };
-    run_export(&client, &selection, &args.output, &file).map_err(|e| {
+    run_export(&client, &selection, false, &args.output, &file).map_err(|e| {
         if is_not_found(&e) {
             anyhow!("{e}\nhint: pages are named by id or URL; accepted forms:\n{PAGE_FORMS}")
         } else {
@@ -165,7 +179,13 @@ pub fn run_all_spaces(args: &AllSpacesArgs) -> Result<u8> {
             .client_for(&file, std::slice::from_ref(site))?,
         None => args.connection.client(&file)?,
     };
-    run_export(&client, &Selection::AllSpaces, &args.output, &file)
+    run_export(
+        &client,
+        &Selection::AllSpaces,
+        !args.space.no_blog_posts,
+        &args.output,
+        &file,
+    )
 }
 
 /// Page ids for every argument; titles (Data Center's pretty URLs) are
@@ -258,14 +278,16 @@ fn space_hint(visible: &[String], key: &SpaceKey) -> String {
     )
 }
 
-/// An export: add the selection's scope, then sync.
+/// An export: add the selection's scope (with its spaces' blog posts when
+/// `blog_posts`), then sync.
 pub fn run_export(
     client: &Client,
     selection: &Selection,
+    blog_posts: bool,
     output: &OutputArgs,
     file: &Config,
 ) -> Result<u8> {
-    let mut scope = selection.scope();
+    let mut scope = selection.scope().with_blog_posts(blog_posts);
     if output.include_archived {
         scope.args.push(INCLUDE_ARCHIVED.to_owned());
     }

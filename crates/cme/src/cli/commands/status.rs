@@ -5,6 +5,7 @@ use crate::page::comments::CommentsMode;
 use crate::state::{State, TrackedStatus};
 use anyhow::{Result, bail};
 use clap::Args;
+use cme_client::ContentKind;
 use std::path::Path;
 use std::path::PathBuf;
 
@@ -47,6 +48,8 @@ pub fn run(args: &StatusArgs) -> Result<()> {
 struct Summary {
     active: usize,
     deleted: usize,
+    /// Active entries that are blog posts (counted among `active`).
+    blog_posts: usize,
     attachments: usize,
     local: LocalChanges,
 }
@@ -107,9 +110,15 @@ impl Summary {
             .values()
             .filter(|p| p.status == TrackedStatus::Active)
             .count();
+        let blog_posts = state
+            .pages
+            .values()
+            .filter(|p| p.status == TrackedStatus::Active && p.kind == ContentKind::BlogPost)
+            .count();
         Self {
             active,
             deleted: state.pages.len() - active,
+            blog_posts,
             attachments: state.pages.values().map(|p| p.attachments.len()).sum(),
             local: LocalChanges::default(),
         }
@@ -123,7 +132,12 @@ impl Summary {
         for s in &state.scopes {
             let cmd = serde_json::to_value(s.command).unwrap_or_default();
             let cmd = cmd.as_str().unwrap_or("?");
-            out.push_str(&format!("  {cmd} {}\n", s.args.join(" ")).replace(" \n", "\n"));
+            let posts = if s.blog_posts {
+                " (with blog posts)"
+            } else {
+                ""
+            };
+            out.push_str(&format!("  {cmd} {}{posts}\n", s.args.join(" ")).replace(" \n", "\n"));
         }
         let n = |v: usize| crate::units::thousands(v as u64);
         out.push_str(&format!(
@@ -133,6 +147,12 @@ impl Summary {
             n(self.deleted),
             n(self.attachments)
         ));
+        if self.blog_posts > 0 {
+            out.push_str(&format!(
+                "Blog posts:      {} (of the active pages)\n",
+                n(self.blog_posts)
+            ));
+        }
         let sidecars = state
             .pages
             .values()
@@ -170,7 +190,7 @@ impl Summary {
             "scopes": state.scopes,
             "markdown": state.markdown,
             "layout": state.layout,
-            "pages": {"total": state.pages.len(), "active": self.active, "deleted": self.deleted},
+            "pages": {"total": state.pages.len(), "active": self.active, "deleted": self.deleted, "blog_posts": self.blog_posts},
             "attachments": self.attachments,
             "min_export_timestamp": state.min_export_timestamp,
             "local": self.local,
@@ -274,6 +294,7 @@ mod tests {
         s.add_scope(Scope {
             command: ScopeCommand::Spaces,
             args: vec!["ENG".into()],
+            blog_posts: false,
         });
         for (id, status) in [("1", TrackedStatus::Active), ("2", TrackedStatus::Deleted)] {
             s.pages.insert(
@@ -293,5 +314,25 @@ mod tests {
         assert!(text.contains("2 tracked (1 active, 1 deleted)"), "{text}");
         let json = Summary::of(&s).to_json(&s);
         assert_eq!(json["pages"]["deleted"], 1);
+        assert!(!text.contains("Blog posts"), "{text}");
+        // An active blog post is counted; a deleted one is not.
+        for (id, status) in [("3", TrackedStatus::Active), ("4", TrackedStatus::Deleted)] {
+            s.pages.insert(
+                PageId::new(id),
+                PageState {
+                    status,
+                    kind: ContentKind::BlogPost,
+                    ..PageState::minimal(Version(1), "2026-01-01T00:00:00Z", "ENG/Blog/x.md")
+                },
+            );
+        }
+        s.scopes[0].blog_posts = true;
+        let text = Summary::of(&s).render(&s);
+        assert!(
+            text.contains("Blog posts:      1 (of the active pages)\n"),
+            "{text}"
+        );
+        assert!(text.contains("  spaces ENG (with blog posts)\n"), "{text}");
+        assert_eq!(Summary::of(&s).to_json(&s)["pages"]["blog_posts"], 1);
     }
 }

@@ -10,6 +10,7 @@
 //! template that flattens the tree, or puts two spaces in one folder, still
 //! gives every page its own file.
 mod attachments;
+mod blog;
 mod dirs;
 mod model;
 mod options;
@@ -18,6 +19,7 @@ mod templated;
 mod tree;
 
 pub use crate::options::AttachmentMode;
+pub use blog::BLOG_DIR;
 pub use model::{ATTACHMENTS_DIR, Layout, Placed};
 pub use options::LayoutOptions;
 pub use recorded::Recorded;
@@ -88,25 +90,26 @@ impl Layout {
             .get(&(space.clone(), title.to_owned()))
             .and_then(|id| self.pages.get(id))
     }
-    /// The exported page a storage-format reference names; a title without
-    /// a space means `current_space`. Blog posts are not exported.
-    pub fn resolve(&self, current_space: &SpaceKey, page: &PageRef) -> Option<&Placed> {
-        match page {
-            PageRef::Id(id) => self.get(&PageId::new(id.0.clone())),
-            PageRef::Title { space, title } => {
-                let space = space
-                    .as_ref()
-                    .map_or_else(|| current_space.clone(), |s| SpaceKey::new(s.0.clone()));
-                self.find_title(&space, title)
-            }
-            PageRef::BlogPost { .. } => None,
-        }
+    /// An exported blog post by space, exact title and posting day
+    /// (`YYYY/MM/DD`); with no day given, the first post of that title.
+    pub fn find_blog_post(&self, space: &SpaceKey, title: &str, day: &str) -> Option<&Placed> {
+        let posts = self.by_blog.get(&(space.clone(), title.to_owned()))?;
+        posts
+            .iter()
+            .find(|(d, _)| day.is_empty() || d == day)
+            .and_then(|(_, id)| self.pages.get(id))
     }
-    /// The exported page a [`RefKey`] names.
+    /// The exported page or blog post a storage-format reference names; a
+    /// title without a space means `current_space`.
+    pub fn resolve(&self, current_space: &SpaceKey, page: &PageRef) -> Option<&Placed> {
+        self.resolve_key(&RefKey::of(current_space, page)?)
+    }
+    /// The exported page or blog post a [`RefKey`] names.
     pub fn resolve_key(&self, key: &RefKey) -> Option<&Placed> {
         match key {
             RefKey::Id(id) => self.get(id),
             RefKey::Title(space, title) => self.find_title(space, title),
+            RefKey::BlogPost { space, day, title } => self.find_blog_post(space, title, day),
         }
     }
     /// All pages, in a stable order.

@@ -50,6 +50,9 @@ pub(super) struct Files {
 pub struct Layout {
     pub(super) pages: HashMap<PageId, Placed>,
     pub(super) by_title: HashMap<(SpaceKey, String), PageId>,
+    /// Blog posts by space and title, with their posting days: titles are
+    /// unique per space and day only.
+    pub(super) by_blog: HashMap<(SpaceKey, String), Vec<(String, PageId)>>,
     /// Pages in a stable order (space, then tree order).
     pub(super) order: Vec<PageId>,
     pub(super) recorded: Recorded,

@@ -25,7 +25,11 @@ impl Layout {
                     .get(&p.space)
                     .is_some_and(|s| s.home_id == p.meta.id.as_str())
             });
-            let tpl = if let Some(home) = home {
+            // Blog posts keep their dated place: page templates speak of
+            // a page tree they are not in.
+            let tpl = if p.meta.kind == cme_client::ContentKind::BlogPost {
+                None
+            } else if let Some(home) = home {
                 Some(home)
             } else if p.children.is_empty() {
                 self.options.page_path.as_ref()

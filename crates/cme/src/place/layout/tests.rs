@@ -14,6 +14,7 @@ use unicode_normalization::UnicodeNormalization as _;
 fn page(id: &str, title: &str, parent: Option<&str>, pos: i64) -> PageMeta {
     PageMeta {
         id: PageId::new(id),
+        kind: cme_client::ContentKind::Page,
         title: title.into(),
         space_id: SpaceId::new("1"),
         parent: parent.map(|p| (PageId::new(p), ParentKind::Page)),
@@ -720,4 +721,105 @@ proptest! {
         l.place_attachments(&HashMap::from([(PageId::new("10"), atts)]));
         check_unique_and_safe(&l, &out[0])?;
     }
+}
+
+fn post(id: &str, title: &str, created: &str) -> PageMeta {
+    PageMeta {
+        kind: cme_client::ContentKind::BlogPost,
+        parent: None,
+        position: None,
+        info: cme_client::PageInfo {
+            created_at: Some(created.into()),
+            ..Default::default()
+        },
+        ..page(id, title, None, 0)
+    }
+}
+
+/// Blog posts go to `SPACE/Blog/YEAR/MONTH/`, by posting day, named by the
+/// one allocator (a clash in a month: the newcomer gets its id); `Blog` is
+/// taken before pages are named; a `ri:blog-post` reference finds a post
+/// by space, title and posting day.
+#[test]
+fn blog_posts_are_placed_by_posting_day_beside_the_tree() {
+    let mut l = Layout::default();
+    l.add_space(
+        &space(),
+        vec![
+            page("10", "Home", None, 0),
+            page("11", "Blog", None, 1),
+            post("20", "News", "2024-05-01T09:00:00.000Z"),
+            post("21", "News", "2024-05-02T09:00:00.000Z"),
+            post("22", "Q&A: <1/2>", "2023-12-31T23:59:59Z"),
+            post("23", "No date", "yesterday"),
+        ],
+        vec![],
+    );
+    assert_eq!(path_of(&l, "11"), "DEMO/Blog (11).md");
+    assert_eq!(path_of(&l, "20"), "DEMO/Blog/2024/05/News.md");
+    assert_eq!(path_of(&l, "21"), "DEMO/Blog/2024/05/News (21).md");
+    assert_eq!(path_of(&l, "22"), "DEMO/Blog/2023/12/Q&A_ _1_2_.md");
+    assert_eq!(path_of(&l, "23"), "DEMO/Blog/undated/No date.md");
+    let demo = SpaceKey::new("DEMO");
+    let find = |day: &str| {
+        l.find_blog_post(&demo, "News", day)
+            .map(|p| p.meta.id.to_string())
+    };
+    assert_eq!(find("2024/05/02").as_deref(), Some("21"));
+    assert_eq!(find("2024/05/01").as_deref(), Some("20"));
+    assert_eq!(find("2024/05/03"), None);
+    // Not a page: a page reference by that title finds none.
+    assert!(l.find_title(&demo, "News").is_none());
+    let r = cme_convert::PageRef::BlogPost {
+        space: None,
+        title: "News".into(),
+        posting_day: "2024/05/02".into(),
+    };
+    assert_eq!(l.resolve(&demo, &r).unwrap().meta.id, PageId::new("21"));
+    // Not among the home page's children.
+    assert!(l.get(&PageId::new("10")).unwrap().children.is_empty());
+}
+
+/// A space without blog posts keeps `Blog` free for a page, so exports
+/// without them are as before.
+#[test]
+fn without_blog_posts_a_page_may_be_called_blog() {
+    let mut l = Layout::default();
+    l.add_space(&space(), vec![page("11", "Blog", None, 1)], vec![]);
+    assert_eq!(path_of(&l, "11"), "DEMO/Blog.md");
+}
+
+/// Page templates re-place pages, not blog posts; a post keeps the name
+/// recorded last time.
+#[test]
+fn templates_leave_blog_posts_in_place_and_names_stick() {
+    let mut l = templated("{space_key}/{page_title}.md", None, None);
+    place(
+        &mut l,
+        vec![
+            page("10", "Home", None, 0),
+            post("20", "News", "2024-05-01T09:00:00.000Z"),
+        ],
+        &HashMap::new(),
+    );
+    assert_eq!(path_of(&l, "10"), "DEMO/Home.md");
+    assert_eq!(path_of(&l, "20"), "DEMO/Blog/2024/05/News.md");
+    // Recorded as `News (20)`: an older post of that title appears, yet
+    // the recorded one keeps its name.
+    let mut state = State::new("http://x");
+    state.pages.insert(
+        PageId::new("20"),
+        crate::state::PageState::minimal(Version(1), "then", "DEMO/Blog/2024/05/News (20).md"),
+    );
+    let mut l = Layout::new(Recorded::from_state(&state));
+    l.add_space(
+        &space(),
+        vec![
+            post("19", "News", "2024-05-03T09:00:00.000Z"),
+            post("20", "News", "2024-05-01T09:00:00.000Z"),
+        ],
+        vec![],
+    );
+    assert_eq!(path_of(&l, "20"), "DEMO/Blog/2024/05/News (20).md");
+    assert_eq!(path_of(&l, "19"), "DEMO/Blog/2024/05/News.md");
 }

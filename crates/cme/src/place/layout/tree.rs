@@ -1,9 +1,10 @@
 //! The default layout: folders mirror the page tree, space by space.
+use super::blog::BLOG_DIR;
 use super::model::{ATTACHMENTS_DIR, Ancestry, Layout, MAX_DIR_BYTES, Placed, SpaceFacts};
 use super::recorded::Recorded;
 use crate::fs::paths::{OutputPath, sanitize_component};
 use crate::place::names::{Candidate, Folder, Shape};
-use cme_client::{PageId, PageMeta, Space};
+use cme_client::{ContentKind, PageId, PageMeta, Space};
 use std::collections::{HashMap, HashSet};
 
 impl Layout {
@@ -13,10 +14,17 @@ impl Layout {
     /// `context` pages (ancestors outside the scope) shape the folders but
     /// are not exported, so a page lands at the same path whichever scope
     /// exported it.
+    ///
+    /// Blog posts among `pages` go to the space's [`BLOG_DIR`] folder, by
+    /// posting day (see `blog.rs`); that name is taken before the pages are
+    /// named, so a page titled like it is the one suffixed.
     pub fn add_space(&mut self, space: &Space, pages: Vec<PageMeta>, context: Vec<PageMeta>) {
         if let Some(home) = &space.homepage_id {
             self.homepages.insert(space.key.clone(), home.clone());
         }
+        let (posts, pages): (Vec<PageMeta>, Vec<PageMeta>) = pages
+            .into_iter()
+            .partition(|p| p.kind == ContentKind::BlogPost);
         let exported: HashSet<PageId> = pages.iter().map(|p| p.id.clone()).collect();
         let mut pages = pages;
         pages.extend(context.into_iter().filter(|c| !exported.contains(&c.id)));
@@ -48,6 +56,9 @@ impl Layout {
         };
         let mut root = Folder::default();
         root.reserve(Shape::Folder, ATTACHMENTS_DIR);
+        if !posts.is_empty() {
+            root.reserve(Shape::Folder, BLOG_DIR);
+        }
         let root_dir = vec![space_dir];
         let top = children.get(&None).cloned().unwrap_or_default();
         walk.place_tree(&mut root, &root_dir, top);
@@ -86,6 +97,11 @@ impl Layout {
                     children: kids,
                 },
             );
+        }
+        if !posts.is_empty() {
+            let mut blog_dir = root_dir;
+            blog_dir.push(BLOG_DIR.to_owned());
+            self.add_blog_posts(space, &blog_dir, posts);
         }
     }
     /// The folder of `space`, allocated on first use (two keys that

@@ -23,7 +23,7 @@ use crate::sync::plan::{PageWrite, Plan, Reason, early_downloads};
 use crate::sync::progress::Phase;
 use crate::sync::remote::{Remote, chain};
 use anyhow::{Context as _, Result};
-use cme_client::{Client, CommentId, PageBody, PageId, PageMeta};
+use cme_client::{Client, CommentId, ContentKind, PageBody, PageId, PageMeta};
 use cme_convert::Converted;
 use cme_convert::Options;
 use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
@@ -59,6 +59,34 @@ fn batches(total: usize) -> Vec<Range<usize>> {
     out
 }
 
+/// `ids` split into pages and blog posts, as the layout placed them.
+fn by_kind(remote: &Remote, ids: Vec<PageId>) -> (Vec<PageId>, Vec<PageId>) {
+    let (posts, pages) = ids.into_iter().partition(|id| {
+        remote
+            .layout
+            .get(id)
+            .is_some_and(|p| p.meta.kind == ContentKind::BlogPost)
+    });
+    (pages, posts)
+}
+
+/// The bodies of `pages` and `posts`, fetched together: blog posts come
+/// from their own endpoint on Cloud, so a batch holding both kinds costs
+/// one more request (none when it holds only one).
+async fn fetch_bodies(
+    client: &Client,
+    pages: &[PageId],
+    posts: &[PageId],
+) -> Result<Vec<PageBody>, cme_client::Error> {
+    let (pages, posts) = tokio::join!(
+        client.pages_with_bodies(pages),
+        client.content_with_bodies(ContentKind::BlogPost, posts)
+    );
+    let mut pages = pages?;
+    pages.extend(posts?);
+    Ok(pages)
+}
+
 /// One batch's answers, fetched ahead of its conversion.
 struct Batch {
     bodies: Result<Vec<PageBody>, cme_client::Error>,
@@ -91,10 +119,11 @@ fn spawn_batch(
 ) -> Ahead {
     let client = client.clone();
     let ids: Vec<PageId> = chunk.iter().map(|w| w.id.clone()).collect();
+    let (pages, posts) = by_kind(remote, ids);
     let comments = comment_ids(remote, chunk);
     let claimed = claimed.clone();
     Ahead(tokio::spawn(async move {
-        let bodies = client.pages_with_bodies(&ids).await;
+        let bodies = fetch_bodies(&client, &pages, &posts).await;
         let Ok(pages) = &bodies else {
             // No lookup here: the next batch's waits for the earlier ones.
             if let Some(after) = after {
@@ -268,7 +297,7 @@ pub async fn write_pages(
                     &placed.meta,
                     metas.get(&w.id),
                     placed.space.as_str(),
-                    &ex.client.page_url(&placed.space, &placed.meta.id),
+                    &ex.client.content_url(&placed.space, &placed.meta),
                     &users.names,
                     &converted.properties,
                 );
@@ -468,7 +497,8 @@ async fn convert_page(
         }
         round += 1;
         included.extend(misses.iter().cloned());
-        match ex.client.pages_with_bodies(&misses).await {
+        let (pages, posts) = by_kind(remote, misses.clone());
+        match fetch_bodies(ex.client, &pages, &posts).await {
             Ok(found) => {
                 // Included bodies mention users too.
                 users

@@ -101,6 +101,7 @@ mod tests {
         Placed {
             meta: PageMeta {
                 id: PageId::new("1014"),
+                kind: cme_client::ContentKind::Page,
                 title: "Status".into(),
                 space_id: SpaceId::new("1"),
                 parent: None,

@@ -468,6 +468,7 @@ mod tests {
     fn meta(id: &str, title: &str, parent: Option<&str>, version: u64) -> PageMeta {
         PageMeta {
             id: PageId::new(id),
+            kind: cme_client::ContentKind::Page,
             title: title.into(),
             space_id: SpaceId::new("1"),
             parent: parent.map(|p| (PageId::new(p), ParentKind::Page)),

@@ -6,7 +6,7 @@
 //! was missed by its listing: nothing is deleted, and the run says so.
 use crate::state::Scope;
 use crate::sync::remote::inventory::{Selection, includes_archived};
-use cme_client::{Client, Error, FoundPage, PageId, PageStatus};
+use cme_client::{Client, ContentKind, Error, FoundPage, PageId, PageStatus};
 
 /// The pages of `ids` that are readable now and that a scope should have
 /// listed, each as a problem naming the page (and `paths` names its file).
@@ -46,7 +46,11 @@ fn covers(scope: &Scope, found: &FoundPage) -> bool {
         PageStatus::Archived => includes_archived(scope),
         _ => false,
     };
+    // Blog posts are listed only by the space scopes that export them.
+    let kind =
+        found.kind == ContentKind::Page || scope.blog_posts && found.status == PageStatus::Current;
     status
+        && kind
         && match Selection::from_scope(scope) {
             // Every space the account can see: any readable page.
             Selection::AllSpaces => true,
@@ -77,11 +81,12 @@ pub fn stop_if_refused(client: &Client, before: u64) -> anyhow::Result<()> {
 mod tests {
     use super::*;
     use crate::state::ScopeCommand;
-    use cme_client::SpaceKey;
+    use cme_client::{ContentKind, SpaceKey};
 
     fn found(id: &str, status: PageStatus, space: &str, ancestors: &[&str]) -> FoundPage {
         FoundPage {
             id: PageId::new(id),
+            kind: ContentKind::Page,
             status,
             space: Some(SpaceKey::new(space)),
             ancestors: ancestors.iter().map(|a| PageId::new(*a)).collect(),
@@ -92,6 +97,7 @@ mod tests {
         Scope {
             command,
             args: args.iter().map(|a| (*a).to_owned()).collect(),
+            blog_posts: false,
         }
     }
 
@@ -125,5 +131,17 @@ mod tests {
         ));
         let t = found("5", PageStatus::Trashed, "ENG", &[]);
         assert!(!covers(&scope(ScopeCommand::AllSpaces, &[]), &t));
+        // A blog post: only a space scope that exports blog posts lists it.
+        let post = FoundPage {
+            kind: ContentKind::BlogPost,
+            ..found("9", PageStatus::Current, "ENG", &[])
+        };
+        assert!(!covers(&scope(ScopeCommand::Spaces, &["ENG"]), &post));
+        let with_posts = scope(ScopeCommand::Spaces, &["ENG"]).with_blog_posts(true);
+        assert!(covers(&with_posts, &post));
+        assert!(!covers(
+            &scope(ScopeCommand::Pages, &["9"]).with_blog_posts(true),
+            &post
+        ));
     }
 }

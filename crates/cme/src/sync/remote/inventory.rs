@@ -46,7 +46,11 @@ impl Selection {
                 roots.iter().map(|r| r.as_str().to_owned()).collect(),
             ),
         };
-        Scope { command, args }
+        Scope {
+            command,
+            args,
+            blog_posts: false,
+        }
     }
 }
 
@@ -129,21 +133,43 @@ impl Selection {
     }
 }
 
+/// What a listing takes in beyond the live pages.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct With {
+    /// Archived pages.
+    pub archived: bool,
+    /// Every comment of the spaces listed whole.
+    pub comments: bool,
+    /// The blog posts of the spaces listed whole.
+    pub blog_posts: bool,
+}
+
+impl With {
+    /// What `scope` exports, and comments when they are written.
+    pub fn of(scope: &Scope, comments: bool) -> Self {
+        Self {
+            archived: includes_archived(scope),
+            comments,
+            blog_posts: scope.blog_posts,
+        }
+    }
+}
+
 /// Lists what `selection` covers (no bodies); archived pages are exported
-/// only `with_archived`. The spaces it lists whole come with their
-/// attachments and, `with_comments`, their comments ([`Listing::extras`]).
+/// only `with.archived`. The spaces it lists whole come with their
+/// attachments, `with.comments` their comments ([`Listing::extras`]), and
+/// `with.blog_posts` their blog posts among the pages (one more listing per
+/// space, sent with the others; if it fails, the space's listing fails).
 pub async fn list(
     client: &Client,
     selection: &Selection,
-    with_archived: bool,
-    with_comments: bool,
+    with: With,
     progress: &dyn Progress,
 ) -> Result<Listing, Error> {
+    let with_archived = with.archived;
     let mut listing = match selection {
-        Selection::Spaces(keys) => {
-            spaces(client, keys, with_archived, with_comments, progress).await?
-        }
-        Selection::AllSpaces => spaces(client, &[], with_archived, with_comments, progress).await?,
+        Selection::Spaces(keys) => spaces(client, keys, with, progress).await?,
+        Selection::AllSpaces => spaces(client, &[], with, progress).await?,
         Selection::Pages { roots, descendants } => {
             pages(client, roots, *descendants, progress).await?
         }
@@ -169,8 +195,7 @@ fn exportable(p: &PageMeta) -> bool {
 async fn spaces(
     client: &Client,
     keys: &[SpaceKey],
-    with_archived: bool,
-    with_comments: bool,
+    with: With,
     progress: &dyn Progress,
 ) -> Result<Listing, Error> {
     progress.status("listing spaces");
@@ -190,10 +215,24 @@ async fn spaces(
             .iter()
             .map(|space| -> BoxFuture<'_, _> {
                 Box::pin(async move {
-                    let (pages, extras) = tokio::join!(
-                        space_pages(client, space, with_archived, progress),
-                        SpaceExtras::list(client, &space.key, with_comments)
+                    let posts = async {
+                        if with.blog_posts {
+                            client.space_blog_posts(space).await
+                        } else {
+                            Ok(Vec::new())
+                        }
+                    };
+                    let (pages, posts, extras) = tokio::join!(
+                        space_pages(client, space, with.archived, progress),
+                        posts,
+                        SpaceExtras::list(client, &space.key, with.comments)
                     );
+                    // A failed blog listing fails the space's, as a page
+                    // listing's does: absence then proves nothing.
+                    let pages = pages.and_then(|(mut pages, folders, problem)| {
+                        pages.extend(posts?);
+                        Ok((pages, folders, problem))
+                    });
                     (pages, extras)
                 })
             })

@@ -13,7 +13,7 @@ use crate::page::comments::{CommentsMode, PageComments};
 use crate::place::layout::{Layout, Recorded};
 use crate::state::Scope;
 use crate::sync::progress::Progress;
-use crate::sync::remote::inventory::{Listing, Selection, SpaceExtras, includes_archived, list};
+use crate::sync::remote::inventory::{Listing, Selection, SpaceExtras, With, list};
 use anyhow::Result;
 use cme_client::{BoxFuture, Client, Error, PageId, PageMeta, Space, SpaceId, join_all};
 use std::collections::{BTreeMap, HashSet};
@@ -88,14 +88,7 @@ pub async fn gather(
             .map(|scope| -> BoxFuture<'_, _> {
                 Box::pin(async move {
                     let selection = Selection::from_scope(scope);
-                    list(
-                        client,
-                        &selection,
-                        includes_archived(scope),
-                        with_comments,
-                        progress,
-                    )
-                    .await
+                    list(client, &selection, With::of(scope, with_comments), progress).await
                 })
             })
             .collect(),

@@ -31,7 +31,7 @@ use crate::model::{Id, NodeKind, Site, Status};
 /// Runs a query over what `account` can see: current and archived pages
 /// (and folders or blog posts when the query names their type, so the
 /// exporter's untyped queries stay page-only), plus the current attachments of current
-/// pages when the query names `type = attachment`. Ordered by id unless the
+/// pages and blog posts when the query names `type = attachment`. Ordered by id unless the
 /// query says otherwise.
 pub fn run<'a>(site: &'a Site, q: &Query, account: &str) -> Vec<Hit<'a>> {
     let folders = q.expr.as_ref().is_some_and(|e| mentions_type(e, "folder"));
@@ -71,8 +71,9 @@ pub fn run<'a>(site: &'a Site, q: &Query, account: &str) -> Vec<Hit<'a>> {
             .values()
             .filter(|a| a.status == Status::Current)
             .filter_map(|a| {
+                // A blog post's attachments are found as a page's are.
                 let page = site
-                    .page(a.page_id)
+                    .container(a.page_id)
                     .filter(|p| p.status == Status::Current)?;
                 Some(Hit::Attachment(a, page))
             })

@@ -54,7 +54,8 @@ pub fn get(ctx: &Ctx, key: &str) -> Resp {
     }
 }
 
-/// `GET /space/{key}/content?depth=all|root`: pages (and an empty blogpost list).
+/// `GET /space/{key}/content?depth=all|root`: its pages and its blog posts,
+/// each an envelope of its own, paged alike.
 pub fn content(ctx: &Ctx, key: &str) -> Resp {
     let Some(s) = ctx.site.space_by_key(key) else {
         return errors::v1(ctx.state, 404, format!("No space found with key : {key}"));
@@ -63,20 +64,62 @@ pub fn content(ctx: &Ctx, key: &str) -> Resp {
         Ok(w) => w,
         Err(r) => return r,
     };
+    let (page, pages) = typed_envelope(ctx, s.id, key, NodeKind::Page, start, limit);
+    let (blogpost, posts) = typed_envelope(ctx, s.id, key, NodeKind::BlogPost, start, limit);
+    Resp::json(
+        200,
+        &json!({
+            "page": page,
+            "blogpost": blogpost,
+            "_links": {"base": ctx.base, "context": ctx.context}
+        }),
+    )
+    .with_items(pages + posts)
+}
+
+/// `GET /space/{key}/content/{page|blogpost}`: one of those envelopes.
+pub fn content_of_type(ctx: &Ctx, key: &str, kind: &str) -> Resp {
+    let Some(s) = ctx.site.space_by_key(key) else {
+        return errors::v1(ctx.state, 404, format!("No space found with key : {key}"));
+    };
+    let (start, limit) = match v1_window(ctx, 25, 1000) {
+        Ok(w) => w,
+        Err(r) => return r,
+    };
+    let kind = if kind == "blogpost" {
+        NodeKind::BlogPost
+    } else {
+        NodeKind::Page
+    };
+    let (env, items) = typed_envelope(ctx, s.id, key, kind, start, limit);
+    Resp::json(200, &env).with_items(items)
+}
+
+/// The space's listed content of one kind (`depth=root`: pages at the
+/// top only; blog posts are all at the top), in a v1 envelope, and how
+/// many results it holds.
+fn typed_envelope(
+    ctx: &Ctx,
+    space: crate::model::Id,
+    key: &str,
+    kind: NodeKind,
+    start: usize,
+    limit: usize,
+) -> (Value, usize) {
     let root = ctx.q("depth") == Some("root");
     let ex = Expand::parse(ctx, "");
-    let pages: Vec<&Node> = ctx
+    let nodes: Vec<&Node> = ctx
         .site
         .space_nodes
-        .get(&s.id)
+        .get(&space)
         .into_iter()
         .flatten()
         .filter_map(|i| ctx.site.node(*i))
-        .filter(|n| n.kind == NodeKind::Page && listed(ctx, n) && (!root || n.parent.is_none()))
+        .filter(|n| n.kind == kind && listed(ctx, n) && (!root || n.parent.is_none()))
         .collect();
-    let end = (start + limit).min(pages.len());
-    let results: Vec<Value> = if start < pages.len() {
-        pages[start..end]
+    let end = (start + limit).min(nodes.len());
+    let results: Vec<Value> = if start < nodes.len() {
+        nodes[start..end]
             .iter()
             .map(|n| content_json(ctx, n, n.latest(), &ex, false))
             .collect()
@@ -84,16 +127,11 @@ pub fn content(ctx: &Ctx, key: &str) -> Resp {
         vec![]
     };
     let items = results.len();
-    let mut env = v1_envelope(ctx, results, start, limit, end < pages.len());
-    env["_links"]["self"] = json!(format!("{}/rest/api/space/{key}/content/page", ctx.base));
-    Resp::json(
-        200,
-        &json!({
-            "page": env,
-            "blogpost": {"results": [], "start": 0, "limit": limit, "size": 0,
-                         "_links": {"self": format!("{}/rest/api/space/{key}/content/blogpost", ctx.base)}},
-            "_links": {"base": ctx.base, "context": ctx.context}
-        }),
-    )
-    .with_items(items)
+    let mut env = v1_envelope(ctx, results, start, limit, end < nodes.len());
+    env["_links"]["self"] = json!(format!(
+        "{}/rest/api/space/{key}/content/{}",
+        ctx.base,
+        kind.as_str()
+    ));
+    (env, items)
 }
