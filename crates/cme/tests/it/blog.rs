@@ -31,6 +31,7 @@ fn settings() -> MarkdownSettings {
         link_style: cme::options::LinkStyle::Relative,
         alert_style: cme::options::AlertStyle::Gfm,
         jira_url: None,
+        jira_fetch: None,
         front_matter: Some(true),
         comments: Some(CommentsMode::All),
     }
