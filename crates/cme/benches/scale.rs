@@ -68,9 +68,12 @@
 //! reports: it exits 0 whatever the verdicts, after `targets: X of Y pass`.
 //!
 //! `cargo bench -p cme --bench scale`; `CME_SCALE_SIZES` picks sizes
-//! (`1k,10k,100k-100,100k-1`, the default all four), `CME_SCALE_NETWORK` the
+//! (`1k,10k,100k-100,100k-1`, the default all four; any `NNk-S`, thousands
+//! of pages in S spaces, measures between them), `CME_SCALE_NETWORK` the
 //! models (`off,100ms,cloud`), `CME_SCALE_KEEP=1` keeps the output folders
-//! and logs.
+//! and logs. Built with `--features mem-stats` and run with
+//! `CME_MEM_STATS=1`, each phase also prints what the program's heap held
+//! after each step (state load, listings, plan, execute, save).
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
@@ -117,6 +120,19 @@ const SIZES: [Size; 4] = [
 ];
 
 impl Size {
+    /// Another size, `NNk-S` (thousands of pages, spaces; for measuring
+    /// between the matrix's sizes). No target names it.
+    fn parse(key: &str) -> Option<&'static Size> {
+        let (k, spaces) = key.split_once('-').unwrap_or((key, "1"));
+        let pages = k.strip_suffix('k')?.parse::<u64>().ok()? * 1000;
+        let spaces = spaces.parse::<u64>().ok().filter(|&s| s > 0)?;
+        Some(Box::leak(Box::new(Size {
+            key: Box::leak(key.to_owned().into_boxed_str()),
+            pages,
+            spaces,
+        })))
+    }
+
     fn spec(&self) -> String {
         format!(
             "pages={},spaces={},depth=6,attachments=0.2,body_kb=8,seed=7",
@@ -281,12 +297,16 @@ fn main() {
             .split(',')
             .filter(|k| !k.trim().is_empty())
             .map(|k| {
-                SIZES.iter().find(|s| s.key == k.trim()).unwrap_or_else(|| {
-                    eprintln!(
-                        "CME_SCALE_SIZES: unknown size {k:?} (known: 1k, 10k, 100k-100, 100k-1)"
-                    );
-                    std::process::exit(2)
-                })
+                SIZES
+                    .iter()
+                    .find(|s| s.key == k.trim())
+                    .or_else(|| Size::parse(k.trim()))
+                    .unwrap_or_else(|| {
+                        eprintln!(
+                            "CME_SCALE_SIZES: unknown size {k:?} (known: 1k, 10k, 100k-100, 100k-1, or NNk-SPACES)"
+                        );
+                        std::process::exit(2)
+                    })
             })
             .collect(),
         _ => SIZES.iter().collect(),
@@ -525,6 +545,14 @@ fn run_phase(phase: PhaseKind, url: &str, dir: &Path, log: bool, size: &Size) ->
             child.exit,
             stderr.lines().rev().take(20).collect::<Vec<_>>().join("\n")
         );
+    }
+    // A program built with `--features mem-stats`, run with
+    // `CME_MEM_STATS=1`, says what its heap held per phase.
+    if std::env::var_os("CME_MEM_STATS").is_some() {
+        let stderr = std::fs::read_to_string(side.join("stderr")).unwrap_or_default();
+        for l in stderr.lines().filter(|l| l.starts_with("mem: ")) {
+            println!("    {} {l}", phase.name());
+        }
     }
     let bytes = match stats["bytes"].as_u64() {
         Some(b) => Some((b, false)),

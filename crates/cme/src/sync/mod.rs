@@ -56,7 +56,9 @@ pub async fn run(client: &Client, req: SyncRequest, progress: &dyn Progress) -> 
         crate::state::remove_partials(&dir);
         Some((lock, dir))
     };
+    crate::alloc::mark("start");
     let (mut state, replayed) = open_state(client, output, &req.start)?;
+    crate::alloc::mark("state loaded");
     let new_scope = match &req.start {
         Start::Export { scope, .. } => {
             let fresh = !state.scopes.contains(scope);
@@ -104,6 +106,7 @@ pub async fn run(client: &Client, req: SyncRequest, progress: &dyn Progress) -> 
             );
         }
     }
+    crate::alloc::mark("listed and placed");
     progress.status("checking files on disk");
     let local = local_facts(output, &state);
     let now = humantime::format_rfc3339_millis(SystemTime::now()).to_string();
@@ -149,6 +152,7 @@ pub async fn run(client: &Client, req: SyncRequest, progress: &dyn Progress) -> 
             });
         }
     }
+    crate::alloc::mark("planned");
     let mut out = Outcome::begin(&plan, &remote);
     if req.dry_run {
         // Attachments planned from the pages' recorded uses: a page about
@@ -195,6 +199,7 @@ pub async fn run(client: &Client, req: SyncRequest, progress: &dyn Progress) -> 
         refused_before: traffic_before.refused,
     };
     let result = execute(&ex, &remote, &plan, &local, &mut store, &mut out).await;
+    crate::alloc::mark("executed");
     // A forced run that wrote every page has nothing pending any more.
     if result.is_ok()
         && !out.interrupted
@@ -204,6 +209,7 @@ pub async fn run(client: &Client, req: SyncRequest, progress: &dyn Progress) -> 
         store.state_mut().min_export_timestamp = None;
     }
     let closed = store.close();
+    crate::alloc::mark("state saved");
     result?;
     closed?;
     out.elapsed_secs = started.elapsed().as_secs_f64();

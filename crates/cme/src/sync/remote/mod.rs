@@ -148,6 +148,7 @@ pub async fn gather(
                 .push(format!("listing `{}`: {}", scope, chain(&e))),
         }
     }
+    crate::alloc::mark("listings in");
     let exported: HashSet<&cme_client::PageId> = pages.values().flatten().map(|p| &p.id).collect();
     let mut skipped: Vec<String> = archived
         .iter()
