@@ -286,6 +286,21 @@ impl Run {
 }
 
 fn main() {
+    // The measuring runner (see `run_cme`): runs its arguments as a
+    // command and writes what the operating system says of it to the file.
+    if let Some(file) = std::env::var_os(MEASURE_ENV) {
+        let mut args = std::env::args_os().skip(1);
+        let program = args.next().expect("a program to run");
+        let mut cmd = std::process::Command::new(program);
+        cmd.args(args).env_remove(MEASURE_ENV);
+        let c = spawn_measured(&mut cmd);
+        std::fs::write(
+            file,
+            format!("{} {} {} {}", c.wall, c.cpu, c.rss_kib, c.exit),
+        )
+        .expect("the measurement file");
+        return;
+    }
     // `CME_SCALE_CHAIN_LOG=FILE`: the critical path of a kept request log.
     if let Ok(file) = std::env::var("CME_SCALE_CHAIN_LOG") {
         let text = std::fs::read_to_string(&file).expect("a readable log");
@@ -620,12 +635,50 @@ fn run_cme(phase: PhaseKind, url: &str, dir: &Path, side: &Path, log: Option<&Pa
             .arg(log)
             .env("CME_LOG", "cme_client=debug");
     }
-    cmd.stdout(std::fs::File::create(side.join("stdout")).expect("stdout file"))
+    // Not spawned from here: a child of this process starts with this
+    // process's peak resident set as its own (exec keeps the old memory's
+    // high-water mark, and this process holds the simulator's site), so
+    // the program's peak would read as the simulator's. A runner started
+    // afresh (this bench, in its measuring mode) spawns it and reports.
+    let measured = side.join("measured");
+    let mut runner = std::process::Command::new(std::env::current_exe().expect("this bench"));
+    runner
+        .env(MEASURE_ENV, &measured)
+        .arg(cmd.get_program())
+        .args(cmd.get_args());
+    for (k, v) in cmd.get_envs() {
+        match v {
+            Some(v) => runner.env(k, v),
+            None => runner.env_remove(k),
+        };
+    }
+    runner
+        .stdout(std::fs::File::create(side.join("stdout")).expect("stdout file"))
         .stderr(std::fs::File::create(side.join("stderr")).expect("stderr file"));
+    let status = runner.status().expect("the measuring runner runs");
+    let text = std::fs::read_to_string(&measured).unwrap_or_default();
+    let f: Vec<&str> = text.split_whitespace().collect();
+    match f[..] {
+        [wall, cpu, rss, exit] => Child {
+            wall: wall.parse().unwrap_or(0.0),
+            cpu: cpu.parse().unwrap_or(0.0),
+            rss_kib: rss.parse().unwrap_or(0),
+            exit: exit.parse().unwrap_or(-1),
+        },
+        _ => panic!("the measuring runner failed ({status})"),
+    }
+}
+
+/// The environment variable that puts this bench in its measuring mode.
+const MEASURE_ENV: &str = "CME_SCALE_MEASURE";
+
+/// Runs `cmd` to its end: its wall time, and (from `wait4`'s rusage) its
+/// CPU time and peak resident set.
+fn spawn_measured(cmd: &mut std::process::Command) -> Child {
     let started = Instant::now();
     // Reaped by `wait4` below, which also gives its rusage.
     #[allow(clippy::zombie_processes)]
-    let child = cmd.spawn().expect("the cme binary runs");
+    let child = cmd.spawn().expect("the program runs");
     let pid = child.id() as libc::pid_t;
     let mut status = 0;
     // SAFETY: wait4 only writes the status and the struct it is given.

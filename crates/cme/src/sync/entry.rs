@@ -158,7 +158,7 @@ mod tests {
 
     fn claiming(paths: &[&str]) -> Plan {
         Plan {
-            claimed: paths.iter().map(|p| crate::place::names::key(p)).collect(),
+            claimed: paths.iter().map(|p| crate::sync::plan::claim(p)).collect(),
             ..Plan::default()
         }
     }

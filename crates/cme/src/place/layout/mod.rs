@@ -85,8 +85,9 @@ impl Layout {
     /// A page by space and exact title (titles are unique per space).
     pub fn find_title(&self, space: &SpaceKey, title: &str) -> Option<&Placed> {
         self.by_title
-            .get(&(space.clone(), title.to_owned()))
+            .get(&model::title_key(space, title))
             .and_then(|id| self.pages.get(id))
+            .filter(|p| p.space == *space && p.meta.title == title)
     }
     /// The exported page a storage-format reference names; a title without
     /// a space means `current_space`. Blog posts are not exported.

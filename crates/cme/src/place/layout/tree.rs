@@ -1,5 +1,7 @@
 //! The default layout: folders mirror the page tree, space by space.
-use super::model::{ATTACHMENTS_DIR, Ancestry, Layout, MAX_DIR_BYTES, Placed, SpaceFacts};
+use super::model::{
+    ATTACHMENTS_DIR, Ancestry, Layout, MAX_DIR_BYTES, Placed, SpaceFacts, title_key,
+};
 use super::recorded::Recorded;
 use crate::fs::paths::{OutputPath, sanitize_component};
 use crate::place::names::{Candidate, Folder, Shape};
@@ -75,7 +77,7 @@ impl Layout {
             }
             kids.retain(|id| exported.contains(id));
             self.by_title
-                .insert((space.key.clone(), meta.title.clone()), meta.id.clone());
+                .insert(title_key(&space.key, &meta.title), meta.id.clone());
             self.order.push(meta.id.clone());
             self.pages.insert(
                 meta.id.clone(),

@@ -20,13 +20,14 @@ mod sidecars;
 mod types;
 pub use types::{
     ChangeKind, Hold, LocalFacts, PageDeletion, PageWrite, Plan, PlanOptions, Reason, SidecarPlan,
+    claim,
 };
 
 /// Plans the page changes.
 pub fn plan(remote: &Remote, state: &State, local: &LocalFacts, opts: &PlanOptions) -> Plan {
     let layout = &remote.layout;
     let mut plan = Plan {
-        claimed: layout.iter().map(|p| key(p.path.as_str())).collect(),
+        claimed: layout.iter().map(|p| claim(p.path.as_str())).collect(),
         ..Plan::default()
     };
     for placed in layout.iter() {

@@ -136,10 +136,12 @@ pub struct Plan {
     /// Old files of moves, this run's and earlier ones', to remove once
     /// the page is written elsewhere: (page, path). Never a claimed path.
     pub stale: Vec<(PageId, OutputPath)>,
-    /// Paths pages occupy after this run, as [`key`]s (macOS and Windows
-    /// fold case, macOS the normalisation form): see [`Plan::claims`].
+    /// Paths pages occupy after this run, as hashes of their [`key`]s
+    /// (macOS and Windows fold case, macOS the normalisation form): see
+    /// [`Plan::claims`]. 16 bytes a page where the keys took ~200; two
+    /// paths sharing a 128-bit hash would only keep a file.
     #[serde(skip)]
-    pub claimed: HashSet<String>,
+    pub claimed: HashSet<u128>,
     /// Why deletions are not applied, if they are not.
     pub hold: Option<Hold>,
     /// Recorded paths refused as unsafe.
@@ -153,8 +155,13 @@ impl Plan {
     /// Whether a page occupies `path` (or a name the file system takes for
     /// the same) after this run: a file there is never removed.
     pub fn claims(&self, path: &str) -> bool {
-        self.claimed.contains(&key(path))
+        self.claimed.contains(&claim(path))
     }
+}
+
+/// What [`Plan::claimed`] holds for `path`.
+pub fn claim(path: &str) -> u128 {
+    xxhash_rust::xxh3::xxh3_128(key(path).as_bytes())
 }
 
 /// One page's sidecar after this run.
