@@ -188,7 +188,8 @@ fn reason(
     // rewritten for them (every reason above rewrites it along with the
     // page). A listing that did not complete leaves sidecars alone.
     if let Some(pc) = remote.comments.as_ref().filter(|c| c.complete) {
-        if pc.hash(&placed.meta.id) != ps.comments_hash {
+        let now = pc.hash(&placed.meta.id);
+        if !crate::fs::hash::same(ps.comments_hash.as_ref(), now.as_deref()) {
             return Some(Reason::Comments);
         }
     }
@@ -508,7 +509,7 @@ mod tests {
                     title: Some(p.meta.title.clone()),
                     parent: p.meta.parent.as_ref().map(|(id, _)| id.clone()),
                     deps: d,
-                    deps_hash: Some(hash),
+                    deps_hash: Some(hash.into()),
                     ..PageState::minimal(p.meta.version, "2026-01-01T00:00:00Z", p.path.as_str())
                 },
             );
@@ -753,7 +754,7 @@ mod tests {
         let mut s = synced(&r, &[]);
         for (id, ps) in s.pages.iter_mut() {
             let meta = pages.iter().find(|p| &p.id == id).unwrap();
-            ps.labels_hash = labels_hash(meta);
+            ps.labels_hash = labels_hash(meta).map(Into::into);
         }
         assert!(go(&r, &s).writes.is_empty());
         pages[1].info.labels = Some(vec!["ops".into(), "new".into()]);

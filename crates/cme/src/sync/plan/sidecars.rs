@@ -22,8 +22,10 @@ pub fn decide(
             let same_place = recorded.as_deref() == Some(path.as_str());
             let report = if !same_place {
                 Some(ChangeKind::New)
-            } else if old.and_then(|p| p.comments_hash.as_deref()) != Some(hash.as_str())
-                || w.reason == Reason::Missing
+            } else if !crate::fs::hash::same(
+                old.and_then(|p| p.comments_hash.as_ref()),
+                Some(hash.as_str()),
+            ) || w.reason == Reason::Missing
             {
                 Some(ChangeKind::Modified)
             } else {
@@ -117,7 +119,7 @@ mod tests {
     fn entry(comments_path: Option<&str>, hash: Option<String>) -> PageState {
         PageState {
             comments_path: comments_path.map(str::to_owned),
-            comments_hash: hash,
+            comments_hash: hash.map(Into::into),
             ..PageState::minimal(Version(1), "then", "A/P.md")
         }
     }
