@@ -281,7 +281,8 @@ mod tests {
                         "2026-01-01T00:00:00Z",
                         &format!("ENG/{id}.md"),
                     )
-                },
+                }
+                .into(),
             );
         }
         let text = Summary::of(&s).render(&s);

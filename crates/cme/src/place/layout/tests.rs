@@ -199,7 +199,7 @@ fn recorded(l: &Layout) -> Recorded {
     for p in l.iter() {
         let mut ps = crate::state::PageState::minimal(Version(1), "", p.path.as_str());
         ps.parent = p.meta.parent.as_ref().map(|(id, _)| id.clone());
-        s.pages.insert(p.meta.id.clone(), ps);
+        s.pages.insert(p.meta.id.clone(), Box::new(ps));
     }
     Recorded::from_state(&s)
 }
@@ -538,7 +538,11 @@ fn templated_names_stick_when_a_colliding_page_appears() {
     for p in before.iter() {
         s.pages.insert(
             p.meta.id.clone(),
-            crate::state::PageState::minimal(Version(1), "", p.path.as_str()),
+            Box::new(crate::state::PageState::minimal(
+                Version(1),
+                "",
+                p.path.as_str(),
+            )),
         );
     }
     let mut after = Layout::new(Recorded::from_state(&s).with_options(before.options().clone()));

@@ -88,7 +88,8 @@ pub fn plan(remote: &Remote, state: &State, local: &LocalFacts, opts: &PlanOptio
     stale.dedup();
     plan.stale = stale;
     for w in plan.writes.iter_mut().chain(&mut plan.sidecars_only) {
-        w.sidecar = sidecars::decide(remote.comments.as_ref(), state.pages.get(&w.id), w);
+        let old = state.pages.get(&w.id).map(|e| &**e);
+        w.sidecar = sidecars::decide(remote.comments.as_ref(), old, w);
     }
     if !remote.complete() {
         plan.hold = Some(Hold::IncompleteListing {
@@ -511,7 +512,8 @@ mod tests {
                     deps: d,
                     deps_hash: Some(hash.into()),
                     ..PageState::minimal(p.meta.version, "2026-01-01T00:00:00Z", p.path.as_str())
-                },
+                }
+                .into(),
             );
         }
         s
@@ -735,8 +737,9 @@ mod tests {
             PageId::new("99"),
             PageState {
                 output_path: "../../etc/passwd".into(),
-                ..s.pages[&PageId::new("1")].clone()
-            },
+                ..(*s.pages[&PageId::new("1")]).clone()
+            }
+            .into(),
         );
         s.pages.get_mut(&PageId::new("3")).unwrap().previous_paths = vec!["/abs.md".into()];
         let p = go(&r, &s);
