@@ -83,7 +83,8 @@ pub async fn run(client: &Client, req: SyncRequest, progress: &dyn Progress) -> 
         .or_else(|| state.markdown.clone())
         .unwrap_or_default();
     let layout = LayoutOptions::new(req.layout.as_ref(), markdown.link_style);
-    let recorded = Recorded::from_state(&state).with_options(layout);
+    // Made once the listings are in, not held through them.
+    let recorded = || Recorded::from_state(&state).with_options(layout);
     let comments = markdown.comments;
     let mut remote = tokio::select! {
         r = remote::gather(client, &state.scopes, recorded, comments, progress) => r?,
