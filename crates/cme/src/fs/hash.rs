@@ -168,7 +168,8 @@ mod tests {
             assert_eq!(serde_json::to_string(&d).unwrap(), json, "{text}");
             assert_eq!(d, Digest::from(text.to_owned()));
             assert_eq!(d.to_string(), text);
-            assert!(d == text && d == text.to_owned(), "{text}");
+            let owned: String = text.to_owned();
+            assert!(d == text && d == owned, "{text}");
         }
         assert!(matches!(Digest::new(&hex), Digest::Bytes(_)));
         assert!(matches!(
