@@ -98,12 +98,7 @@ pub(super) async fn write_sidecar(
                 stale: stale.clone(),
             });
         }
-        SidecarPlan::Write {
-            path,
-            hash,
-            report,
-            stale,
-        } => (path, hash, report, stale),
+        SidecarPlan::Write(w) => (&w.path, &w.hash, &w.report, &w.stale),
     };
     let kept = remote
         .comments

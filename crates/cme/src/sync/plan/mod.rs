@@ -20,7 +20,7 @@ mod sidecars;
 mod types;
 pub use types::{
     ChangeKind, Hold, LocalFacts, PageDeletion, PageWrite, Plan, PlanOptions, Reason, SidecarPlan,
-    claim,
+    SidecarWrite, claim,
 };
 
 /// Plans the page changes.

@@ -164,6 +164,17 @@ pub fn claim(path: &str) -> u128 {
     xxhash_rust::xxh3::xxh3_128(key(path).as_bytes())
 }
 
+/// A sidecar at `path` showing the comments hashed `hash`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SidecarWrite {
+    pub path: OutputPath,
+    pub hash: String,
+    /// The report line (`None`: rewritten with the page, but the same).
+    pub report: Option<ChangeKind>,
+    /// The old sidecar to remove (the page moved).
+    pub stale: Option<String>,
+}
+
 /// One page's sidecar after this run.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub enum SidecarPlan {
@@ -171,15 +182,9 @@ pub enum SidecarPlan {
     /// nothing, so the sidecar stays as recorded.
     #[default]
     Keep,
-    /// The page has a sidecar at `path` showing the comments hashed `hash`.
-    Write {
-        path: OutputPath,
-        hash: String,
-        /// The report line (`None`: rewritten with the page, but the same).
-        report: Option<ChangeKind>,
-        /// The old sidecar to remove (the page moved).
-        stale: Option<String>,
-    },
+    /// The page has a sidecar (boxed: a plan holds one of these per page
+    /// it writes, and most pages have no comments).
+    Write(Box<SidecarWrite>),
     /// The page has no sidecar after this run (no comments kept, or no
     /// `--comments`); `stale` is the old one to remove.
     Drop { stale: Option<String> },
