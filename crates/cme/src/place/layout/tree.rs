@@ -234,9 +234,14 @@ impl Walk<'_> {
                 self.placed[k] = Some((OutputPath::from_components(&file), kid_ids));
                 self.visit_order.push(k);
                 if dir_text.len() + name.len() < MAX_DIR_BYTES {
-                    let mut sub = dir.to_vec();
-                    sub.push(name);
-                    subs.push((k, sub));
+                    // Only a page with children needs its folder's path
+                    // (a leaf's would be held until the walk reaches it:
+                    // every page of a wide folder at once).
+                    if !kids.is_empty() {
+                        let mut sub = dir.to_vec();
+                        sub.push(name);
+                        subs.push((k, sub));
+                    }
                 } else {
                     next.extend(kids);
                 }
