@@ -9,6 +9,9 @@
 //! by cargo for this bench) in a child process, so its wall time, CPU time
 //! and peak RSS (`wait4`'s rusage) are the exporter's alone, at the
 //! program's default concurrency and with its real start-up and report.
+//! The child is started by a small runner (this bench, run again in its
+//! measuring mode), not by this process: a process's peak RSS starts at
+//! that of the process that spawned it, and this one holds the simulator.
 //! Requests, response bytes, 429s and the peak of requests in flight are the
 //! simulator's counters (`/__sim/stats`, reset before each phase); without
 //! the simulator's byte counter the client's own count (the report's
