@@ -9,6 +9,9 @@
 //! by cargo for this bench) in a child process, so its wall time, CPU time
 //! and peak RSS (`wait4`'s rusage) are the exporter's alone, at the
 //! program's default concurrency and with its real start-up and report.
+//! The child is started by a small runner (this bench, run again in its
+//! measuring mode), not by this process: a process's peak RSS starts at
+//! that of the process that spawned it, and this one holds the simulator.
 //! Requests, response bytes, 429s and the peak of requests in flight are the
 //! simulator's counters (`/__sim/stats`, reset before each phase); without
 //! the simulator's byte counter the client's own count (the report's
@@ -68,9 +71,12 @@
 //! reports: it exits 0 whatever the verdicts, after `targets: X of Y pass`.
 //!
 //! `cargo bench -p cme --bench scale`; `CME_SCALE_SIZES` picks sizes
-//! (`1k,10k,100k-100,100k-1`, the default all four), `CME_SCALE_NETWORK` the
+//! (`1k,10k,100k-100,100k-1`, the default all four; any `NNk-S`, thousands
+//! of pages in S spaces, measures between them), `CME_SCALE_NETWORK` the
 //! models (`off,100ms,cloud`), `CME_SCALE_KEEP=1` keeps the output folders
-//! and logs.
+//! and logs. Built with `--features mem-stats` and run with
+//! `CME_MEM_STATS=1`, each phase also prints what the program's heap held
+//! after each step (state load, listings, plan, execute, save).
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
@@ -117,6 +123,19 @@ const SIZES: [Size; 4] = [
 ];
 
 impl Size {
+    /// Another size, `NNk-S` (thousands of pages, spaces; for measuring
+    /// between the matrix's sizes). No target names it.
+    fn parse(key: &str) -> Option<&'static Size> {
+        let (k, spaces) = key.split_once('-').unwrap_or((key, "1"));
+        let pages = k.strip_suffix('k')?.parse::<u64>().ok()? * 1000;
+        let spaces = spaces.parse::<u64>().ok().filter(|&s| s > 0)?;
+        Some(Box::leak(Box::new(Size {
+            key: Box::leak(key.to_owned().into_boxed_str()),
+            pages,
+            spaces,
+        })))
+    }
+
     fn spec(&self) -> String {
         format!(
             "pages={},spaces={},depth=6,attachments=0.2,body_kb=8,seed=7",
@@ -270,6 +289,21 @@ impl Run {
 }
 
 fn main() {
+    // The measuring runner (see `run_cme`): runs its arguments as a
+    // command and writes what the operating system says of it to the file.
+    if let Some(file) = std::env::var_os(MEASURE_ENV) {
+        let mut args = std::env::args_os().skip(1);
+        let program = args.next().expect("a program to run");
+        let mut cmd = std::process::Command::new(program);
+        cmd.args(args).env_remove(MEASURE_ENV);
+        let c = spawn_measured(&mut cmd);
+        std::fs::write(
+            file,
+            format!("{} {} {} {}", c.wall, c.cpu, c.rss_kib, c.exit),
+        )
+        .expect("the measurement file");
+        return;
+    }
     // `CME_SCALE_CHAIN_LOG=FILE`: the critical path of a kept request log.
     if let Ok(file) = std::env::var("CME_SCALE_CHAIN_LOG") {
         let text = std::fs::read_to_string(&file).expect("a readable log");
@@ -281,12 +315,16 @@ fn main() {
             .split(',')
             .filter(|k| !k.trim().is_empty())
             .map(|k| {
-                SIZES.iter().find(|s| s.key == k.trim()).unwrap_or_else(|| {
-                    eprintln!(
-                        "CME_SCALE_SIZES: unknown size {k:?} (known: 1k, 10k, 100k-100, 100k-1)"
-                    );
-                    std::process::exit(2)
-                })
+                SIZES
+                    .iter()
+                    .find(|s| s.key == k.trim())
+                    .or_else(|| Size::parse(k.trim()))
+                    .unwrap_or_else(|| {
+                        eprintln!(
+                            "CME_SCALE_SIZES: unknown size {k:?} (known: 1k, 10k, 100k-100, 100k-1, or NNk-SPACES)"
+                        );
+                        std::process::exit(2)
+                    })
             })
             .collect(),
         _ => SIZES.iter().collect(),
@@ -526,6 +564,14 @@ fn run_phase(phase: PhaseKind, url: &str, dir: &Path, log: bool, size: &Size) ->
             stderr.lines().rev().take(20).collect::<Vec<_>>().join("\n")
         );
     }
+    // A program built with `--features mem-stats`, run with
+    // `CME_MEM_STATS=1`, says what its heap held per phase.
+    if std::env::var_os("CME_MEM_STATS").is_some() {
+        let stderr = std::fs::read_to_string(side.join("stderr")).unwrap_or_default();
+        for l in stderr.lines().filter(|l| l.starts_with("mem: ")) {
+            println!("    {} {l}", phase.name());
+        }
+    }
     let bytes = match stats["bytes"].as_u64() {
         Some(b) => Some((b, false)),
         None => report["traffic"]["bytes"].as_u64().map(|b| (b, true)),
@@ -592,12 +638,50 @@ fn run_cme(phase: PhaseKind, url: &str, dir: &Path, side: &Path, log: Option<&Pa
             .arg(log)
             .env("CME_LOG", "cme_client=debug");
     }
-    cmd.stdout(std::fs::File::create(side.join("stdout")).expect("stdout file"))
+    // Not spawned from here: a child of this process starts with this
+    // process's peak resident set as its own (exec keeps the old memory's
+    // high-water mark, and this process holds the simulator's site), so
+    // the program's peak would read as the simulator's. A runner started
+    // afresh (this bench, in its measuring mode) spawns it and reports.
+    let measured = side.join("measured");
+    let mut runner = std::process::Command::new(std::env::current_exe().expect("this bench"));
+    runner
+        .env(MEASURE_ENV, &measured)
+        .arg(cmd.get_program())
+        .args(cmd.get_args());
+    for (k, v) in cmd.get_envs() {
+        match v {
+            Some(v) => runner.env(k, v),
+            None => runner.env_remove(k),
+        };
+    }
+    runner
+        .stdout(std::fs::File::create(side.join("stdout")).expect("stdout file"))
         .stderr(std::fs::File::create(side.join("stderr")).expect("stderr file"));
+    let status = runner.status().expect("the measuring runner runs");
+    let text = std::fs::read_to_string(&measured).unwrap_or_default();
+    let f: Vec<&str> = text.split_whitespace().collect();
+    match f[..] {
+        [wall, cpu, rss, exit] => Child {
+            wall: wall.parse().unwrap_or(0.0),
+            cpu: cpu.parse().unwrap_or(0.0),
+            rss_kib: rss.parse().unwrap_or(0),
+            exit: exit.parse().unwrap_or(-1),
+        },
+        _ => panic!("the measuring runner failed ({status})"),
+    }
+}
+
+/// The environment variable that puts this bench in its measuring mode.
+const MEASURE_ENV: &str = "CME_SCALE_MEASURE";
+
+/// Runs `cmd` to its end: its wall time, and (from `wait4`'s rusage) its
+/// CPU time and peak resident set.
+fn spawn_measured(cmd: &mut std::process::Command) -> Child {
     let started = Instant::now();
     // Reaped by `wait4` below, which also gives its rusage.
     #[allow(clippy::zombie_processes)]
-    let child = cmd.spawn().expect("the cme binary runs");
+    let child = cmd.spawn().expect("the program runs");
     let pid = child.id() as libc::pid_t;
     let mut status = 0;
     // SAFETY: wait4 only writes the status and the struct it is given.

@@ -6,8 +6,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// The layers, lowest first, as `lib.rs` declares them.
-const LAYERS: [&str; 10] = [
-    "terminal", "units", "fs", "options", "deps", "state", "place", "page", "sync", "cli",
+const LAYERS: [&str; 11] = [
+    "alloc", "terminal", "units", "fs", "options", "deps", "state", "place", "page", "sync", "cli",
 ];
 
 /// Module path (`["sync", "plan"]`) → source file, for every file of `src`.

@@ -7,6 +7,8 @@
 // The layers, lowest first; each uses only those above it in this list.
 pub mod cli;
 
+pub mod alloc;
+
 pub mod deps;
 pub mod fs;
 #[cfg(test)]
@@ -24,6 +26,5 @@ pub mod units;
 // `corpus_mimalloc` benchmarks). Set here, once, for both binaries and for
 // this crate's tests and benchmarks, which then run as the program does.
 // The cost is memory: the 10,000-page export bench peaks at ~182 MiB
-// instead of ~121 MiB.
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+// instead of ~121 MiB. The allocator is set in `alloc`, which can also
+// count what is live per phase (feature `mem-stats`).

@@ -38,7 +38,7 @@ impl Record {
     fn apply(self, state: &mut State) {
         match self {
             Record::Page { id, entry } => {
-                state.pages.insert(id, *entry);
+                state.pages.insert(id, entry);
             }
             // A path may be listed more than once (another hash, or none):
             // the settling groups them.
@@ -137,10 +137,10 @@ impl Store {
     }
 
     /// Records a page's entry as it now is.
-    pub fn put(&mut self, id: PageId, entry: PageState) -> Result<()> {
+    pub fn put(&mut self, id: PageId, entry: impl Into<Box<PageState>>) -> Result<()> {
         self.record(Record::Page {
             id,
-            entry: Box::new(entry),
+            entry: entry.into(),
         })
     }
 

@@ -3,7 +3,7 @@
 //! (which old paths stay owed a removal, which files the page uses) are
 //! written once and unit-tested without a disk or a network.
 use crate::place::layout::{Layout, Placed};
-use crate::state::{AttachmentUse, PageState, TrackedStatus};
+use crate::state::{AttachmentUse, Digest, PageState, TrackedStatus};
 use crate::sync::plan::{Plan, Reason};
 use cme_client::Version;
 use cme_convert::AttachmentRef;
@@ -60,15 +60,15 @@ pub fn page_entry(old: Option<&PageState>, w: Written<'_>, plan: &Plan) -> PageS
         kind: w.placed.meta.kind,
         parent: w.placed.meta.parent.as_ref().map(|(p, _)| p.clone()),
         deps: w.deps,
-        deps_hash: Some(w.deps_hash),
+        deps_hash: Some(w.deps_hash.into()),
         uses: w.uses,
-        hash: Some(w.hash),
+        hash: Some(w.hash.into()),
         previous_paths,
         attachments: old.map(|o| o.attachments.clone()).unwrap_or_default(),
-        labels_hash: w.labels_hash,
-        names_hash: w.names_hash,
+        labels_hash: w.labels_hash.map(Digest::from),
+        names_hash: w.names_hash.map(Digest::from),
         comments_path: w.sidecar.path,
-        comments_hash: w.sidecar.hash,
+        comments_hash: w.sidecar.hash.map(Digest::from),
     }
 }
 
@@ -79,7 +79,7 @@ pub fn sidecar_entry(old: &PageState, sidecar: SidecarAfter, plan: &Plan) -> Pag
         owe_removal(&mut entry.previous_paths, stale, plan);
     }
     entry.comments_path = sidecar.path;
-    entry.comments_hash = sidecar.hash;
+    entry.comments_hash = sidecar.hash.map(Digest::from);
     entry
 }
 
@@ -160,7 +160,7 @@ mod tests {
 
     fn claiming(paths: &[&str]) -> Plan {
         Plan {
-            claimed: paths.iter().map(|p| crate::place::names::key(p)).collect(),
+            claimed: paths.iter().map(|p| crate::sync::plan::claim(p)).collect(),
             ..Plan::default()
         }
     }
@@ -179,9 +179,9 @@ mod tests {
         assert_eq!(e.title.as_deref(), Some("Seven"));
         assert_eq!(e.parent, Some(PageId::new("1")));
         assert_eq!(e.deps, vec!["L:id:9".to_owned()]);
-        assert_eq!(e.deps_hash.as_deref(), Some("d"));
-        assert_eq!(e.hash.as_deref(), Some("h"));
-        assert_eq!(e.labels_hash.as_deref(), Some("l"));
+        assert_eq!(e.deps_hash, Some("d".into()));
+        assert_eq!(e.hash, Some("h".into()));
+        assert_eq!(e.labels_hash, Some("l".into()));
         assert_eq!(e.last_exported, "2026-12-06T00:00:00Z");
         assert!(e.previous_paths.is_empty() && e.attachments.is_empty());
     }
@@ -235,7 +235,7 @@ mod tests {
         );
         assert_eq!(e.previous_paths, vec!["ENG/Old.comments.md".to_owned()]);
         assert_eq!(e.comments_path.as_deref(), Some("ENG/Seven.comments.md"));
-        assert_eq!(e.comments_hash.as_deref(), Some("c"));
+        assert_eq!(e.comments_hash, Some("c".into()));
         assert!(
             e.attachments.contains_key("a.png"),
             "attachments carried over"

@@ -58,7 +58,9 @@ pub async fn run(client: &Client, req: SyncRequest, progress: &dyn Progress) -> 
         crate::state::remove_partials(&dir);
         Some((lock, dir))
     };
+    crate::alloc::mark("start");
     let (mut state, replayed) = open_state(client, output, &req.start)?;
+    crate::alloc::mark("state loaded");
     let new_scope = match &req.start {
         Start::Export { scope, .. } => {
             let fresh = !state.scopes.contains(scope);
@@ -83,7 +85,8 @@ pub async fn run(client: &Client, req: SyncRequest, progress: &dyn Progress) -> 
         .or_else(|| state.markdown.clone())
         .unwrap_or_default();
     let layout = LayoutOptions::new(req.layout.as_ref(), markdown.link_style);
-    let recorded = Recorded::from_state(&state).with_options(layout);
+    // Made once the listings are in, not held through them.
+    let recorded = || Recorded::from_state(&state).with_options(layout);
     let comments = markdown.comments;
     let mut remote = tokio::select! {
         r = remote::gather(client, &state.scopes, recorded, comments, progress) => r?,
@@ -106,6 +109,7 @@ pub async fn run(client: &Client, req: SyncRequest, progress: &dyn Progress) -> 
             );
         }
     }
+    crate::alloc::mark("listed and placed");
     progress.status("checking files on disk");
     let local = local_facts(output, &state);
     remote.jira = jira_sites(client, &markdown, &state);
@@ -162,6 +166,7 @@ pub async fn run(client: &Client, req: SyncRequest, progress: &dyn Progress) -> 
             });
         }
     }
+    crate::alloc::mark("planned");
     let mut out = Outcome::begin(&plan, &remote);
     for message in jira_warnings {
         out.warn(
@@ -225,6 +230,7 @@ pub async fn run(client: &Client, req: SyncRequest, progress: &dyn Progress) -> 
     {
         store.state_mut().jira_sites.extend(learnt);
     }
+    crate::alloc::mark("executed");
     // A forced run that wrote every page has nothing pending any more.
     if result.is_ok()
         && !out.interrupted
@@ -234,6 +240,7 @@ pub async fn run(client: &Client, req: SyncRequest, progress: &dyn Progress) -> 
         store.state_mut().min_export_timestamp = None;
     }
     let closed = store.close();
+    crate::alloc::mark("state saved");
     result?;
     closed?;
     out.elapsed_secs = started.elapsed().as_secs_f64();

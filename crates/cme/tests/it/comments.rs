@@ -58,7 +58,7 @@ fn run_mode(c: &Client, out: &Path, start: Start, mode: Option<CommentsMode>) ->
 }
 
 fn entry(out: &Path, id: &str) -> cme::state::PageState {
-    State::load(out).unwrap().unwrap().pages[&PageId::new(id)].clone()
+    *State::load(out).unwrap().unwrap().pages[&PageId::new(id)].clone()
 }
 
 fn sidecar(out: &Path, id: &str) -> Option<String> {

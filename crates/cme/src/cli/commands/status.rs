@@ -306,7 +306,8 @@ mod tests {
                         "2026-01-01T00:00:00Z",
                         &format!("ENG/{id}.md"),
                     )
-                },
+                }
+                .into(),
             );
         }
         let text = Summary::of(&s).render(&s);
@@ -319,11 +320,11 @@ mod tests {
         for (id, status) in [("3", TrackedStatus::Active), ("4", TrackedStatus::Deleted)] {
             s.pages.insert(
                 PageId::new(id),
-                PageState {
+                Box::new(PageState {
                     status,
                     kind: ContentKind::BlogPost,
                     ..PageState::minimal(Version(1), "2026-01-01T00:00:00Z", "ENG/Blog/x.md")
-                },
+                }),
             );
         }
         s.scopes[0].blog_posts = true;

@@ -1,5 +1,6 @@
 //! Where each attachment lands, and the names links to it use.
 use super::model::{ATTACHMENTS_DIR, Files, Layout, UNLISTED};
+use super::recorded::Recorded;
 use crate::fs::paths::{OutputPath, sanitize_component};
 use crate::options::AttachmentMode;
 use crate::place::names::{Candidate, Shape};
@@ -8,7 +9,8 @@ use cme_client::{Attachment, PageId};
 impl Layout {
     /// Names the attachments of every placed page, from the listing (by
     /// owner page, one file per name: see [`crate::deps::one_file_per_name`]). With templates,
-    /// first places the pages by them: every space is known by now.
+    /// first places the pages by them: every space is known by now. The
+    /// last step of placing: the recorded names are let go after it.
     pub fn place_attachments<'a>(
         &mut self,
         listing: impl IntoIterator<Item = (&'a PageId, &'a Vec<Attachment>)>,
@@ -16,8 +18,19 @@ impl Layout {
         if self.options.templated() {
             self.apply_templates();
             self.place_attachments_by_template(listing);
-            return;
+        } else {
+            self.place_attachments_in_tree(listing);
         }
+        // Everything is placed: the names the last run recorded (a copy of
+        // every tracked page's path, ~35 MB at 100,000 pages) are not asked
+        // again, so they are not held through the plan and the writes.
+        self.recorded = Recorded::default();
+    }
+
+    fn place_attachments_in_tree<'a>(
+        &mut self,
+        listing: impl IntoIterator<Item = (&'a PageId, &'a Vec<Attachment>)>,
+    ) {
         for (page, atts) in listing {
             let Some(dir) = self.attachment_dir(page) else {
                 continue;

@@ -49,7 +49,10 @@ pub(super) struct Files {
 #[derive(Debug, Default)]
 pub struct Layout {
     pub(super) pages: HashMap<PageId, Placed>,
-    pub(super) by_title: HashMap<(SpaceKey, String), PageId>,
+    /// Pages by [`title_key`] (space and title): the page found is
+    /// checked against both, so the hash only saves the copies of every
+    /// title and key (~100 bytes a page).
+    pub(super) by_title: HashMap<u128, PageId>,
     /// Blog posts by space and title, with their posting days: titles are
     /// unique per space and day only.
     pub(super) by_blog: HashMap<(SpaceKey, String), Vec<(String, PageId)>>,
@@ -76,6 +79,15 @@ pub struct Layout {
     pub(super) att_paths: HashMap<(PageId, String), OutputPath>,
     /// Whether the page templates were applied.
     pub(super) templated: bool,
+}
+
+/// What [`Layout::by_title`] is keyed by.
+pub(super) fn title_key(space: &SpaceKey, title: &str) -> u128 {
+    let mut h = xxhash_rust::xxh3::Xxh3::new();
+    h.update(space.as_str().as_bytes());
+    h.update(&[0]);
+    h.update(title.as_bytes());
+    h.digest128()
 }
 
 /// An attachment on its way to a name: owner, listing, folders, file name.

@@ -200,7 +200,7 @@ fn recorded(l: &Layout) -> Recorded {
     for p in l.iter() {
         let mut ps = crate::state::PageState::minimal(Version(1), "", p.path.as_str());
         ps.parent = p.meta.parent.as_ref().map(|(id, _)| id.clone());
-        s.pages.insert(p.meta.id.clone(), ps);
+        s.pages.insert(p.meta.id.clone(), Box::new(ps));
     }
     Recorded::from_state(&s)
 }
@@ -539,7 +539,11 @@ fn templated_names_stick_when_a_colliding_page_appears() {
     for p in before.iter() {
         s.pages.insert(
             p.meta.id.clone(),
-            crate::state::PageState::minimal(Version(1), "", p.path.as_str()),
+            Box::new(crate::state::PageState::minimal(
+                Version(1),
+                "",
+                p.path.as_str(),
+            )),
         );
     }
     let mut after = Layout::new(Recorded::from_state(&s).with_options(before.options().clone()));
@@ -809,7 +813,11 @@ fn templates_leave_blog_posts_in_place_and_names_stick() {
     let mut state = State::new("http://x");
     state.pages.insert(
         PageId::new("20"),
-        crate::state::PageState::minimal(Version(1), "then", "DEMO/Blog/2024/05/News (20).md"),
+        Box::new(crate::state::PageState::minimal(
+            Version(1),
+            "then",
+            "DEMO/Blog/2024/05/News (20).md",
+        )),
     );
     let mut l = Layout::new(Recorded::from_state(&state));
     l.add_space(

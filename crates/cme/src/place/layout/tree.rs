@@ -1,6 +1,8 @@
 //! The default layout: folders mirror the page tree, space by space.
 use super::blog::BLOG_DIR;
-use super::model::{ATTACHMENTS_DIR, Ancestry, Layout, MAX_DIR_BYTES, Placed, SpaceFacts};
+use super::model::{
+    ATTACHMENTS_DIR, Ancestry, Layout, MAX_DIR_BYTES, Placed, SpaceFacts, title_key,
+};
 use super::recorded::Recorded;
 use crate::fs::paths::{OutputPath, sanitize_component};
 use crate::place::names::{Candidate, Folder, Shape};
@@ -86,7 +88,7 @@ impl Layout {
             }
             kids.retain(|id| exported.contains(id));
             self.by_title
-                .insert((space.key.clone(), meta.title.clone()), meta.id.clone());
+                .insert(title_key(&space.key, &meta.title), meta.id.clone());
             self.order.push(meta.id.clone());
             self.pages.insert(
                 meta.id.clone(),
@@ -248,9 +250,14 @@ impl Walk<'_> {
                 self.placed[k] = Some((OutputPath::from_components(&file), kid_ids));
                 self.visit_order.push(k);
                 if dir_text.len() + name.len() < MAX_DIR_BYTES {
-                    let mut sub = dir.to_vec();
-                    sub.push(name);
-                    subs.push((k, sub));
+                    // Only a page with children needs its folder's path
+                    // (a leaf's would be held until the walk reaches it:
+                    // every page of a wide folder at once).
+                    if !kids.is_empty() {
+                        let mut sub = dir.to_vec();
+                        sub.push(name);
+                        subs.push((k, sub));
+                    }
                 } else {
                     next.extend(kids);
                 }

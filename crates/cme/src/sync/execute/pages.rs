@@ -356,7 +356,7 @@ pub async fn write_pages(
                 remote,
                 placed,
                 w,
-                old.as_ref(),
+                old.as_deref(),
                 comment_bodies.as_ref(),
                 &bodies,
                 names,
@@ -389,7 +389,7 @@ pub async fn write_pages(
                 names_hash: names_seen,
                 sidecar: sidecar.clone(),
             };
-            let entry = page_entry(store.state().pages.get(&w.id), written, plan);
+            let entry = page_entry(store.state().pages.get(&w.id).map(|e| &**e), written, plan);
             store.put(w.id.clone(), entry.clone())?;
             if let Some(stale) = sidecar.stale {
                 remove_stale_sidecar(ex, store, &w.id, entry, &stale, out)?;

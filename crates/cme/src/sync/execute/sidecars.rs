@@ -86,7 +86,7 @@ pub(super) async fn write_sidecar(
 ) -> Result<SidecarAfter> {
     let keep = SidecarAfter {
         path: old.and_then(|o| o.comments_path.clone()),
-        hash: old.and_then(|o| o.comments_hash.clone()),
+        hash: old.and_then(|o| o.comments_hash.as_ref().map(|h| h.to_string())),
         stale: None,
     };
     let (target, hash, report, stale) = match &w.sidecar {
@@ -98,12 +98,7 @@ pub(super) async fn write_sidecar(
                 stale: stale.clone(),
             });
         }
-        SidecarPlan::Write {
-            path,
-            hash,
-            report,
-            stale,
-        } => (path, hash, report, stale),
+        SidecarPlan::Write(w) => (&w.path, &w.hash, &w.report, &w.stale),
     };
     let kept = remote
         .comments

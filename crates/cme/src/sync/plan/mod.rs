@@ -20,13 +20,14 @@ mod sidecars;
 mod types;
 pub use types::{
     ChangeKind, Hold, LocalFacts, PageDeletion, PageWrite, Plan, PlanOptions, Reason, SidecarPlan,
+    SidecarWrite, claim,
 };
 
 /// Plans the page changes.
 pub fn plan(remote: &Remote, state: &State, local: &LocalFacts, opts: &PlanOptions) -> Plan {
     let layout = &remote.layout;
     let mut plan = Plan {
-        claimed: layout.iter().map(|p| key(p.path.as_str())).collect(),
+        claimed: layout.iter().map(|p| claim(p.path.as_str())).collect(),
         ..Plan::default()
     };
     for placed in layout.iter() {
@@ -87,7 +88,8 @@ pub fn plan(remote: &Remote, state: &State, local: &LocalFacts, opts: &PlanOptio
     stale.dedup();
     plan.stale = stale;
     for w in plan.writes.iter_mut().chain(&mut plan.sidecars_only) {
-        w.sidecar = sidecars::decide(remote.comments.as_ref(), state.pages.get(&w.id), w);
+        let old = state.pages.get(&w.id).map(|e| &**e);
+        w.sidecar = sidecars::decide(remote.comments.as_ref(), old, w);
     }
     if !remote.complete() {
         plan.hold = Some(Hold::IncompleteListing {
@@ -202,7 +204,8 @@ fn reason(
     // rewritten for them (every reason above rewrites it along with the
     // page). A listing that did not complete leaves sidecars alone.
     if let Some(pc) = remote.comments.as_ref().filter(|c| c.complete) {
-        if pc.hash(&placed.meta.id) != ps.comments_hash {
+        let now = pc.hash(&placed.meta.id);
+        if !crate::fs::hash::same(ps.comments_hash.as_ref(), now.as_deref()) {
             return Some(Reason::Comments);
         }
     }
@@ -523,9 +526,10 @@ mod tests {
                     title: Some(p.meta.title.clone()),
                     parent: p.meta.parent.as_ref().map(|(id, _)| id.clone()),
                     deps: d,
-                    deps_hash: Some(hash),
+                    deps_hash: Some(hash.into()),
                     ..PageState::minimal(p.meta.version, "2026-01-01T00:00:00Z", p.path.as_str())
-                },
+                }
+                .into(),
             );
         }
         s
@@ -749,8 +753,9 @@ mod tests {
             PageId::new("99"),
             PageState {
                 output_path: "../../etc/passwd".into(),
-                ..s.pages[&PageId::new("1")].clone()
-            },
+                ..(*s.pages[&PageId::new("1")]).clone()
+            }
+            .into(),
         );
         s.pages.get_mut(&PageId::new("3")).unwrap().previous_paths = vec!["/abs.md".into()];
         let p = go(&r, &s);
@@ -768,7 +773,7 @@ mod tests {
         let mut s = synced(&r, &[]);
         for (id, ps) in s.pages.iter_mut() {
             let meta = pages.iter().find(|p| &p.id == id).unwrap();
-            ps.labels_hash = labels_hash(meta);
+            ps.labels_hash = labels_hash(meta).map(Into::into);
         }
         assert!(go(&r, &s).writes.is_empty());
         pages[1].info.labels = Some(vec!["ops".into(), "new".into()]);

@@ -1,6 +1,6 @@
 //! What happens to each page's comments sidecar, decided once, with the
 //! page: `--dry-run` reports these decisions and the executor applies them.
-use super::types::{ChangeKind, PageWrite, Plan, Reason, SidecarPlan};
+use super::types::{ChangeKind, PageWrite, Plan, Reason, SidecarPlan, SidecarWrite};
 use crate::page::comments::{PageComments, sidecar_path};
 use crate::state::{PageState, State};
 
@@ -22,19 +22,21 @@ pub fn decide(
             let same_place = recorded.as_deref() == Some(path.as_str());
             let report = if !same_place {
                 Some(ChangeKind::New)
-            } else if old.and_then(|p| p.comments_hash.as_deref()) != Some(hash.as_str())
-                || w.reason == Reason::Missing
+            } else if !crate::fs::hash::same(
+                old.and_then(|p| p.comments_hash.as_ref()),
+                Some(hash.as_str()),
+            ) || w.reason == Reason::Missing
             {
                 Some(ChangeKind::Modified)
             } else {
                 None
             };
-            SidecarPlan::Write {
+            SidecarPlan::Write(Box::new(SidecarWrite {
                 stale: recorded.filter(|r| r != path.as_str()),
                 path,
                 hash,
                 report,
-            }
+            }))
         }
         _ => SidecarPlan::Drop { stale: recorded },
     }
@@ -48,12 +50,13 @@ pub fn report_lines(plan: &Plan, state: &State) -> Vec<(ChangeKind, String)> {
     for w in plan.writes.iter().chain(&plan.sidecars_only) {
         let stale = match &w.sidecar {
             SidecarPlan::Keep => continue,
-            SidecarPlan::Write {
-                path,
-                report,
-                stale,
-                ..
-            } => {
+            SidecarPlan::Write(w) => {
+                let SidecarWrite {
+                    path,
+                    report,
+                    stale,
+                    ..
+                } = &**w;
                 if let Some(kind) = report {
                     out.push((*kind, path.to_string()));
                 }
@@ -78,6 +81,14 @@ pub fn report_lines(plan: &Plan, state: &State) -> Vec<(ChangeKind, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The sidecar a plan writes; panics on any other plan.
+    fn written(p: &SidecarPlan) -> &SidecarWrite {
+        match p {
+            SidecarPlan::Write(w) => w,
+            other => panic!("not a write: {other:?}"),
+        }
+    }
     use crate::fs::paths::OutputPath;
     use crate::options::CommentsMode;
     use cme_client::{Comment, CommentId, CommentLocation, PageId, Version};
@@ -117,7 +128,7 @@ mod tests {
     fn entry(comments_path: Option<&str>, hash: Option<String>) -> PageState {
         PageState {
             comments_path: comments_path.map(str::to_owned),
-            comments_hash: hash,
+            comments_hash: hash.map(Into::into),
             ..PageState::minimal(Version(1), "then", "A/P.md")
         }
     }
@@ -138,38 +149,21 @@ mod tests {
         let l = listing(2, true);
         let hash = l.hash(&PageId::new("7")).unwrap();
         let new = decide(Some(&l), None, &write("A/P.md", Reason::New));
+        let w = written(&new);
         assert!(
-            matches!(&new, SidecarPlan::Write { report: Some(ChangeKind::New), stale: None, path, .. } if path.as_str() == "A/P.comments.md")
+            w.report == Some(ChangeKind::New)
+                && w.stale.is_none()
+                && w.path.as_str() == "A/P.comments.md",
+            "{new:?}"
         );
         let same = entry(Some("A/P.comments.md"), Some(hash.clone()));
         let d = decide(Some(&l), Some(&same), &write("A/P.md", Reason::Labels));
-        assert!(
-            matches!(d, SidecarPlan::Write { report: None, .. }),
-            "{d:?}"
-        );
+        assert_eq!(written(&d).report, None, "{d:?}");
         let d = decide(Some(&l), Some(&same), &write("A/P.md", Reason::Missing));
-        assert!(
-            matches!(
-                d,
-                SidecarPlan::Write {
-                    report: Some(ChangeKind::Modified),
-                    ..
-                }
-            ),
-            "{d:?}"
-        );
+        assert_eq!(written(&d).report, Some(ChangeKind::Modified), "{d:?}");
         let changed = entry(Some("A/P.comments.md"), Some("old".into()));
         let d = decide(Some(&l), Some(&changed), &write("A/P.md", Reason::Comments));
-        assert!(
-            matches!(
-                d,
-                SidecarPlan::Write {
-                    report: Some(ChangeKind::Modified),
-                    ..
-                }
-            ),
-            "{d:?}"
-        );
+        assert_eq!(written(&d).report, Some(ChangeKind::Modified), "{d:?}");
         let d = decide(
             Some(&l),
             Some(&same),
@@ -180,8 +174,9 @@ mod tests {
                 },
             ),
         );
+        let w = written(&d);
         assert!(
-            matches!(&d, SidecarPlan::Write { report: Some(ChangeKind::New), stale: Some(s), .. } if s == "A/P.comments.md"),
+            w.report == Some(ChangeKind::New) && w.stale.as_deref() == Some("A/P.comments.md"),
             "{d:?}"
         );
     }

@@ -136,10 +136,12 @@ pub struct Plan {
     /// Old files of moves, this run's and earlier ones', to remove once
     /// the page is written elsewhere: (page, path). Never a claimed path.
     pub stale: Vec<(PageId, OutputPath)>,
-    /// Paths pages occupy after this run, as [`key`]s (macOS and Windows
-    /// fold case, macOS the normalisation form): see [`Plan::claims`].
+    /// Paths pages occupy after this run, as hashes of their [`key`]s
+    /// (macOS and Windows fold case, macOS the normalisation form): see
+    /// [`Plan::claims`]. 16 bytes a page where the keys took ~200; two
+    /// paths sharing a 128-bit hash would only keep a file.
     #[serde(skip)]
-    pub claimed: HashSet<String>,
+    pub claimed: HashSet<u128>,
     /// Why deletions are not applied, if they are not.
     pub hold: Option<Hold>,
     /// Recorded paths refused as unsafe.
@@ -153,8 +155,24 @@ impl Plan {
     /// Whether a page occupies `path` (or a name the file system takes for
     /// the same) after this run: a file there is never removed.
     pub fn claims(&self, path: &str) -> bool {
-        self.claimed.contains(&key(path))
+        self.claimed.contains(&claim(path))
     }
+}
+
+/// What [`Plan::claimed`] holds for `path`.
+pub fn claim(path: &str) -> u128 {
+    xxhash_rust::xxh3::xxh3_128(key(path).as_bytes())
+}
+
+/// A sidecar at `path` showing the comments hashed `hash`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SidecarWrite {
+    pub path: OutputPath,
+    pub hash: String,
+    /// The report line (`None`: rewritten with the page, but the same).
+    pub report: Option<ChangeKind>,
+    /// The old sidecar to remove (the page moved).
+    pub stale: Option<String>,
 }
 
 /// One page's sidecar after this run.
@@ -164,15 +182,9 @@ pub enum SidecarPlan {
     /// nothing, so the sidecar stays as recorded.
     #[default]
     Keep,
-    /// The page has a sidecar at `path` showing the comments hashed `hash`.
-    Write {
-        path: OutputPath,
-        hash: String,
-        /// The report line (`None`: rewritten with the page, but the same).
-        report: Option<ChangeKind>,
-        /// The old sidecar to remove (the page moved).
-        stale: Option<String>,
-    },
+    /// The page has a sidecar (boxed: a plan holds one of these per page
+    /// it writes, and most pages have no comments).
+    Write(Box<SidecarWrite>),
     /// The page has no sidecar after this run (no comments kept, or no
     /// `--comments`); `stale` is the old one to remove.
     Drop { stale: Option<String> },

@@ -61,21 +61,19 @@ impl Remote {
 }
 
 /// Lists every scope, then places the union of their pages and their
-/// attachments, keeping the names the last run `recorded`. A listing that
+/// attachments, keeping the names the last run `recorded` (asked for once
+/// the listings are in: a copy of every tracked page's path, not held
+/// through them). A listing that
 /// fails is recorded as a problem (nothing will be deleted), except refused
 /// credentials, which end the run: nothing can be listed at all.
 pub async fn gather(
     client: &Client,
     scopes: &[Scope],
-    recorded: Recorded,
+    recorded: impl FnOnce() -> Recorded,
     comments: Option<CommentsMode>,
     progress: &dyn Progress,
 ) -> Result<Remote> {
-    let mut remote = Remote {
-        layout: Layout::new(recorded),
-        ..Remote::default()
-    };
-    remote.layout.set_site(client.web_root());
+    let mut remote = Remote::default();
     let mut spaces: BTreeMap<SpaceId, Space> = BTreeMap::new();
     let mut pages: BTreeMap<SpaceId, Vec<PageMeta>> = BTreeMap::new();
     let mut context: BTreeMap<SpaceId, Vec<PageMeta>> = BTreeMap::new();
@@ -144,6 +142,7 @@ pub async fn gather(
                 .push(format!("listing `{}`: {}", scope, chain(&e))),
         }
     }
+    crate::alloc::mark("listings in");
     let exported: HashSet<&cme_client::PageId> = pages.values().flatten().map(|p| &p.id).collect();
     let mut skipped: Vec<String> = archived
         .iter()
@@ -156,6 +155,11 @@ pub async fn gather(
     skipped.sort();
     skipped.dedup();
     remote.archived = skipped;
+    remote.layout = Layout::new(recorded());
+    remote.layout.set_site(client.web_root());
+    remote
+        .layout
+        .reserve(pages.values().map(Vec::len).sum::<usize>());
     for (space_id, space) in &spaces {
         let mut list = pages.remove(space_id).unwrap_or_default();
         let mut seen = HashSet::new();
