@@ -288,10 +288,50 @@ impl Client {
         }
     }
 
+    /// The display names of `accounts` (the ones the last run met), asked
+    /// while the listings run so that naming their pages afterwards
+    /// ([`Self::fill_names_with`]) waits for no request: on an idle sync,
+    /// one round trip off the critical path. An account asked and not
+    /// named maps to `""`; a failed lookup names no one (those are asked
+    /// again). Data Center lists names: nothing to ask.
+    pub async fn names_of(&self, accounts: &[String]) -> HashMap<String, String> {
+        if self.flavor == Flavor::DataCenter || accounts.is_empty() {
+            return HashMap::new();
+        }
+        let chunks: Vec<&[String]> = accounts.chunks(100).collect();
+        let answers = crate::join_all(
+            chunks
+                .iter()
+                .map(|chunk| -> crate::BoxFuture<'_, _> {
+                    Box::pin(v1::account_names(self.api(), chunk))
+                })
+                .collect(),
+        )
+        .await;
+        let mut names = HashMap::new();
+        for (chunk, answer) in chunks.into_iter().zip(answers) {
+            let Ok(answer) = answer else { continue };
+            for id in chunk {
+                names.insert(id.clone(), answer.get(id).cloned().unwrap_or_default());
+            }
+        }
+        names
+    }
+
     /// Names the creators and last editors that `pages` name by id only
     /// (Cloud's v2 listings), looked up in bulk: one request per 100
     /// accounts, sent together. Accounts not found stay unnamed.
     pub async fn fill_names(&self, pages: &mut [PageMeta]) -> Result<(), Error> {
+        self.fill_names_with(pages, &HashMap::new()).await
+    }
+
+    /// [`Self::fill_names`], asking only for the accounts `known` (from
+    /// [`Self::names_of`]) does not hold.
+    pub async fn fill_names_with(
+        &self,
+        pages: &mut [PageMeta],
+        known: &HashMap<String, String>,
+    ) -> Result<(), Error> {
         let unnamed = |u: &Option<crate::UserRef>| {
             u.as_ref()
                 .filter(|u| u.display_name.is_none())
@@ -305,7 +345,10 @@ impl Client {
         if ids.is_empty() || self.flavor == Flavor::DataCenter {
             return Ok(());
         }
-        let ids: Vec<String> = ids.into_iter().collect();
+        let ids: Vec<String> = ids
+            .into_iter()
+            .filter(|id| !known.contains_key(id))
+            .collect();
         let answers = crate::join_all(
             ids.chunks(100)
                 .map(|chunk| -> crate::BoxFuture<'_, _> {
@@ -320,7 +363,11 @@ impl Client {
         }
         let name = |u: &mut Option<crate::UserRef>| {
             if let Some(u) = u.as_mut().filter(|u| u.display_name.is_none()) {
-                u.display_name = names.get(&u.id).filter(|n| !n.is_empty()).cloned();
+                u.display_name = names
+                    .get(&u.id)
+                    .or_else(|| known.get(&u.id))
+                    .filter(|n| !n.is_empty())
+                    .cloned();
             }
         };
         for p in pages {

@@ -56,6 +56,12 @@ pub struct State {
     /// Center (from a page's rendered view), so a sync need not ask again.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub jira_sites: BTreeMap<String, String>,
+    /// The Cloud accounts the last run's pages named (creators and last
+    /// editors), sorted: the next run asks their display names while it
+    /// lists, so naming the pages waits for no request. Only a hint of whom
+    /// to ask: a name never comes from here.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub accounts: Vec<String>,
 }
 
 /// The pages, read as a list and built into the map in one pass: the map
@@ -255,6 +261,7 @@ impl State {
             layout: None,
             flavor: None,
             jira_sites: BTreeMap::new(),
+            accounts: Vec::new(),
             pages: BTreeMap::new(),
         }
     }

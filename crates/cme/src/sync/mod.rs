@@ -88,8 +88,10 @@ pub async fn run(client: &Client, req: SyncRequest, progress: &dyn Progress) -> 
     // Made once the listings are in, not held through them.
     let recorded = || Recorded::from_state(&state).with_options(layout);
     let comments = markdown.comments;
+    // The names of the people the last run met are asked while listing.
+    let accounts = account_hint(&state.accounts);
     let mut remote = tokio::select! {
-        r = remote::gather(client, &state.scopes, recorded, comments, progress) => r?,
+        r = remote::gather(client, &state.scopes, recorded, comments, &accounts, progress) => r?,
         () = req.cancel.cancelled() => {
             return Ok(Outcome {
                 interrupted: true,
@@ -222,6 +224,9 @@ pub async fn run(client: &Client, req: SyncRequest, progress: &dyn Progress) -> 
         refused_before: traffic_before.refused,
     };
     let result = execute(&ex, &remote, &plan, &local, &mut store, &mut out).await;
+    if result.is_ok() && !remote.accounts.is_empty() && store.state().accounts != remote.accounts {
+        store.state_mut().accounts = std::mem::take(&mut remote.accounts);
+    }
     // Jira sites learnt while converting: the next run need not ask.
     let learnt = remote.jira.learned_sites();
     if learnt
@@ -345,4 +350,20 @@ fn local_facts(output: &Path, state: &State) -> LocalFacts {
         }
     }
     facts
+}
+
+/// The accounts a state names that look like Cloud account ids, at most
+/// 10,000: the state is untrusted, and this only decides whom to ask.
+fn account_hint(recorded: &[String]) -> Vec<String> {
+    recorded
+        .iter()
+        .filter(|a| {
+            !a.is_empty()
+                && a.len() <= 128
+                && a.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b':' | b'-' | b'_'))
+        })
+        .take(10_000)
+        .cloned()
+        .collect()
 }

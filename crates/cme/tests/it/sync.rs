@@ -942,3 +942,73 @@ fn markdown_options_are_kept_and_a_change_rewrites_every_page() {
     assert!(stdout.contains("10 unchanged"), "{stdout}");
     std::fs::remove_dir_all(&out).ok();
 }
+
+/// The names of the people the last run met are asked while the next one
+/// lists (the state records whom), so an idle sync's critical path has no
+/// name lookup after the listing; what a tampered state names is not sent.
+#[test]
+fn names_are_asked_while_listing_for_the_accounts_the_state_records() {
+    let site = Site::exported("names-early");
+    let out = site.out.clone();
+    let mut state = State::load(&out).unwrap().unwrap();
+    assert!(
+        !state.accounts.is_empty(),
+        "the export records its accounts"
+    );
+    assert!(state.accounts.windows(2).all(|w| w[0] < w[1]), "sorted");
+    let verbose_sync = || {
+        let o = cli(&["sync", "-v", "-o", out.to_str().unwrap()], &site.sim);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let log = String::from_utf8_lossy(&o.stderr).into_owned();
+        let requests: Vec<String> = log
+            .lines()
+            .filter(|l| l.contains("cme_client::transport: GET "))
+            .map(str::to_owned)
+            .collect();
+        requests
+    };
+    // Each answer takes 60 ms: a lookup sent with the space listing ends
+    // before any page listing, which waits for it.
+    site.ctl("PUT", "/__sim/network", json!({"latency_ms": 60}));
+    let requests = verbose_sync();
+    let at = |what: &str| requests.iter().position(|l| l.contains(what));
+    let names = at("/rest/api/user/bulk").expect("names looked up");
+    let listing = at("/pages?").expect("pages listed");
+    assert!(
+        names < listing,
+        "names asked ahead:\n{}",
+        requests.join("\n")
+    );
+    let idle = requests.len();
+    // A tampered state: only what looks like an account id is asked, and
+    // the run is the same.
+    state.accounts = vec![
+        "../../etc/passwd".into(),
+        "x".repeat(300),
+        "a b".into(),
+        state.accounts[0].clone(),
+    ];
+    state.save(&out).unwrap();
+    let requests = verbose_sync();
+    assert!(
+        requests
+            .iter()
+            .all(|l| !l.contains("passwd") && !l.contains("xxxx") && !l.contains("a%20b")),
+        "{}",
+        requests.join("\n")
+    );
+    assert!(
+        requests.len() <= idle + 1,
+        "{} against {idle}",
+        requests.len()
+    );
+    // The run put the real accounts back.
+    let again = State::load(&out).unwrap().unwrap();
+    assert!(
+        again
+            .accounts
+            .iter()
+            .all(|a| !a.contains('/') && a.len() < 300)
+    );
+    std::fs::remove_dir_all(&out).ok();
+}

@@ -258,8 +258,8 @@ async fn spaces(
     if let Some(e) = first_error {
         return Err(e);
     }
-    // Cloud's listings name people by id: one bulk lookup for every space.
-    client.fill_names(&mut out.pages).await?;
+    // Cloud's listings name people by id: the caller names them, in one
+    // bulk lookup for every scope ([`super::gather`]).
     out.spaces = spaces;
     Ok(out)
 }

@@ -42,6 +42,10 @@ pub struct Remote {
     /// Jira's sites and answers (`page::jira`): refreshed before planning
     /// for the issues pages recorded, filled while pages convert.
     pub jira: crate::page::jira::Jira,
+    /// The Cloud accounts the listed pages name (creators and last
+    /// editors), sorted: recorded so the next run can ask their names early
+    /// ([`cme_client::Client::prefetch_names`]).
+    pub accounts: Vec<String>,
 }
 
 impl Remote {
@@ -71,6 +75,7 @@ pub async fn gather(
     scopes: &[Scope],
     recorded: impl FnOnce() -> Recorded,
     comments: Option<CommentsMode>,
+    accounts: &[String],
     progress: &dyn Progress,
 ) -> Result<Remote> {
     let mut remote = Remote::default();
@@ -80,6 +85,9 @@ pub async fn gather(
     let mut archived: Vec<PageMeta> = Vec::new();
     let mut extras: BTreeMap<SpaceId, SpaceExtras> = BTreeMap::new();
     let with_comments = comments.is_some_and(|m| m != CommentsMode::None);
+    // The names of the people the last run met (`accounts`) are asked
+    // while listing; the listings' pages are named after, asking only for
+    // the accounts that answer left out.
     let listings = join_all(
         scopes
             .iter()
@@ -90,10 +98,16 @@ pub async fn gather(
                 })
             })
             .collect(),
-    )
-    .await;
+    );
+    let (mut listings, known) = tokio::join!(listings, client.names_of(accounts));
+    for listing in &mut listings {
+        if let Ok(l) = listing
+            && let Err(e) = client.fill_names_with(&mut l.pages, &known).await
+        {
+            *listing = Err(e);
+        }
+    }
     // Refused credentials end the run, whichever scope met them.
-    let mut listings = listings;
     let refused = listings
         .iter()
         .position(|l| matches!(l, Err(Error::Unauthorized { .. })));
@@ -143,6 +157,16 @@ pub async fn gather(
         }
     }
     crate::alloc::mark("listings in");
+    if client.flavor() == cme_client::Flavor::Cloud {
+        let named: std::collections::BTreeSet<&str> = pages
+            .values()
+            .flatten()
+            .flat_map(|p| [&p.info.author, &p.info.last_editor])
+            .flatten()
+            .map(|u| u.id.as_str())
+            .collect();
+        remote.accounts = named.into_iter().map(str::to_owned).collect();
+    }
     let exported: HashSet<&cme_client::PageId> = pages.values().flatten().map(|p| &p.id).collect();
     let mut skipped: Vec<String> = archived
         .iter()
