@@ -259,7 +259,7 @@ async fn spaces(
         return Err(e);
     }
     // Cloud's listings name people by id: the caller names them, in one
-    // bulk lookup for every scope ([`super::gather`]).
+    // bulk lookup for every scope.
     out.spaces = spaces;
     Ok(out)
 }
