@@ -39,6 +39,7 @@ pub use context::{
 pub use lang::fence_language;
 pub use options::{AlertStyle, DynamicMacro, LinkStyle, Options};
 pub use output::{Converted, Heading, Warning, WarningKind};
+pub use render::MAX_INCLUDE_DEPTH;
 pub use url::tiny_link_id;
 
 /// Converts one storage-format body to Markdown. Never panics, never fails:

@@ -23,7 +23,7 @@ use crate::parse::{self, NodeId, Tree};
 use md::{Block, Inline};
 
 /// Includes nested deeper than this are linked instead of inlined.
-const MAX_INCLUDE_DEPTH: usize = 4;
+pub const MAX_INCLUDE_DEPTH: usize = 4;
 /// Total includes per conversion, so repeated includes cannot multiply output.
 const MAX_INCLUDES: usize = 32;
 

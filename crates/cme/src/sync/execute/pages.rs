@@ -435,6 +435,10 @@ async fn convert_page(
     users: &mut Users,
 ) -> Result<(Converted, Vec<String>, bool), String> {
     let mut round = 0;
+    // Each round of included bodies reaches one level deeper: as many
+    // rounds as the converter inlines levels, so a page converts the same
+    // whatever bodies happened to be at hand (a fresh export has more).
+    let mut include_rounds = 0;
     let mut reports = crate::page::context::Reports::new();
     let mut jira_warnings = Vec::new();
     loop {
@@ -485,7 +489,7 @@ async fn convert_page(
             .collect::<BTreeSet<_>>()
             .into_iter()
             .collect();
-        if misses.is_empty() || round == 3 {
+        if misses.is_empty() || include_rounds > cme_convert::MAX_INCLUDE_DEPTH {
             converted
                 .warnings
                 .extend(jira_warnings.drain(..).map(|message| cme_convert::Warning {
@@ -495,7 +499,7 @@ async fn convert_page(
                 }));
             return Ok((converted, ctx.recorded(), ctx.incomplete.get()));
         }
-        round += 1;
+        include_rounds += 1;
         included.extend(misses.iter().cloned());
         let (pages, posts) = by_kind(remote, misses.clone());
         match fetch_bodies(ex.client, &pages, &posts).await {
