@@ -1012,3 +1012,49 @@ fn names_are_asked_while_listing_for_the_accounts_the_state_records() {
     );
     std::fs::remove_dir_all(&out).ok();
 }
+
+/// A page that includes a page that includes another, four levels deep:
+/// when only the top page changes, a sync converts it alone (the others'
+/// bodies are not at hand) and must still inline every level, as a fresh
+/// export does.
+#[test]
+fn nested_includes_four_deep_converge_when_only_the_top_changes() {
+    let site = Site::exported("includes-deep");
+    let home = site.id_at("DEMO/Demo Home.md");
+    let include = |title: &str| {
+        format!(
+            "<ac:structured-macro ac:name=\"include\"><ac:parameter ac:name=\"\">\
+             <ac:link><ri:page ri:content-title=\"{title}\"/></ac:link>\
+             </ac:parameter></ac:structured-macro>"
+        )
+    };
+    let mut ids = Vec::new();
+    for (title, body) in [
+        ("Level 4", "<p>deepest v1</p>".to_owned()),
+        ("Level 3", include("Level 4")),
+        ("Level 2", include("Level 3")),
+        ("Level 1", include("Level 2")),
+        ("Top", include("Level 1")),
+    ] {
+        let v = site.ctl(
+            "POST",
+            "/__sim/pages",
+            json!({"space": "DEMO", "parent_id": home, "title": title, "body": body}),
+        );
+        ids.push(v["id"].as_str().unwrap().to_owned());
+    }
+    sync(&site.client, &site.out).unwrap();
+    let top = || std::fs::read_to_string(site.out.join("DEMO/Demo Home/Top.md")).unwrap();
+    assert!(top().contains("deepest v1"), "{}", top());
+    site.ctl(
+        "PATCH",
+        &format!("/__sim/pages/{}", ids[4]),
+        json!({"body": format!("<p>top v2</p>{}", include("Level 1"))}),
+    );
+    let o = sync(&site.client, &site.out).unwrap();
+    assert_eq!(written(&o), 1, "{}", o.render());
+    assert!(top().contains("top v2"), "{}", top());
+    assert!(top().contains("deepest v1"), "{}", top());
+    assert_converged(&site.client, &site.out, "includes-deep");
+    std::fs::remove_dir_all(&site.out).ok();
+}
