@@ -298,7 +298,23 @@ impl Client {
         if self.flavor == Flavor::DataCenter || accounts.is_empty() {
             return HashMap::new();
         }
-        let chunks: Vec<&[String]> = accounts.chunks(100).collect();
+        let mut names = HashMap::new();
+        for (chunk, answer) in self.names_by_chunk(accounts).await {
+            let Ok(answer) = answer else { continue };
+            for id in chunk {
+                names.insert(id.clone(), answer.get(id).cloned().unwrap_or_default());
+            }
+        }
+        names
+    }
+
+    /// The display names of `ids`, one bulk lookup per 100, sent together;
+    /// each answer with the ids it was asked for.
+    async fn names_by_chunk<'a>(
+        &self,
+        ids: &'a [String],
+    ) -> Vec<(&'a [String], Result<HashMap<String, String>, Error>)> {
+        let chunks: Vec<&[String]> = ids.chunks(100).collect();
         let answers = crate::join_all(
             chunks
                 .iter()
@@ -308,14 +324,7 @@ impl Client {
                 .collect(),
         )
         .await;
-        let mut names = HashMap::new();
-        for (chunk, answer) in chunks.into_iter().zip(answers) {
-            let Ok(answer) = answer else { continue };
-            for id in chunk {
-                names.insert(id.clone(), answer.get(id).cloned().unwrap_or_default());
-            }
-        }
-        names
+        chunks.into_iter().zip(answers).collect()
     }
 
     /// Names the creators and last editors that `pages` name by id only
@@ -349,17 +358,9 @@ impl Client {
             .into_iter()
             .filter(|id| !known.contains_key(id))
             .collect();
-        let answers = crate::join_all(
-            ids.chunks(100)
-                .map(|chunk| -> crate::BoxFuture<'_, _> {
-                    Box::pin(v1::account_names(self.api(), chunk))
-                })
-                .collect(),
-        )
-        .await;
         let mut names = HashMap::new();
-        for a in answers {
-            names.extend(a?);
+        for (_, answer) in self.names_by_chunk(&ids).await {
+            names.extend(answer?);
         }
         let name = |u: &mut Option<crate::UserRef>| {
             if let Some(u) = u.as_mut().filter(|u| u.display_name.is_none()) {

@@ -85,7 +85,7 @@ use std::time::Instant;
 
 #[path = "common/mod.rs"]
 mod common;
-use common::{cpu_secs, get_json, read};
+use common::{cpu_secs, get_json, send};
 
 const EMAIL: &str = "sim@example.com";
 const TOKEN: &str = "sim-token";
@@ -1027,21 +1027,4 @@ fn targets(runs: &[Run]) -> Vec<Target> {
 fn try_get_json(u: &str) -> Option<Value> {
     let mut resp = ureq::get(u).call().ok()?;
     serde_json::from_str(&resp.body_mut().read_to_string().ok()?).ok()
-}
-
-/// A control call; panics unless it succeeds.
-fn send(method: &str, u: &str, body: Option<Value>) -> Value {
-    let what = format!("{method} {u}");
-    let body = body.map(|b| b.to_string()).unwrap_or_default();
-    let resp = match method {
-        "POST" => ureq::post(u)
-            .header("Content-Type", "application/json")
-            .send(&body),
-        "PUT" => ureq::put(u)
-            .header("Content-Type", "application/json")
-            .send(&body),
-        "DELETE" => ureq::delete(u).call(),
-        other => panic!("unsupported method {other}"),
-    };
-    read(resp, &what)
 }

@@ -49,7 +49,7 @@ use std::time::Instant;
 
 #[path = "common/mod.rs"]
 mod common;
-use common::{cpu_secs, get_json, read};
+use common::{cpu_secs, get_json, read, send};
 
 const DEFAULT_SPEC: &str = "pages=10000,spaces=1,depth=6,attachments=0.2,body_kb=8,seed=7";
 const EMAIL: &str = "sim@example.com";
@@ -723,24 +723,4 @@ fn base64(data: &[u8]) -> String {
 fn get_json_auth(u: &str) -> Value {
     let auth = format!("Basic {}", base64(format!("{EMAIL}:{TOKEN}").as_bytes()));
     read(ureq::get(u).header("Authorization", &auth).call(), u)
-}
-
-/// A control call; panics unless it succeeds.
-fn send(method: &str, u: &str, body: Option<Value>) -> Value {
-    let what = format!("{method} {u}");
-    let body = body.map(|b| b.to_string()).unwrap_or_default();
-    let resp = match method {
-        "POST" => ureq::post(u)
-            .header("Content-Type", "application/json")
-            .send(&body),
-        "PATCH" => ureq::patch(u)
-            .header("Content-Type", "application/json")
-            .send(&body),
-        "PUT" => ureq::put(u)
-            .header("Content-Type", "application/json")
-            .send(&body),
-        "DELETE" => ureq::delete(u).call(),
-        other => panic!("unsupported method {other}"),
-    };
-    read(resp, &what)
 }

@@ -109,23 +109,17 @@ struct Row {
 
 /// Every current page the account can read, by id.
 fn live(sim: &SimHandle) -> BTreeMap<String, Row> {
-    let mut next = Some("/wiki/api/v2/pages?limit=250&status=current".to_owned());
-    let mut out = BTreeMap::new();
-    while let Some(path) = next.take() {
-        let v = api_get(sim, &path);
-        for p in v["results"].as_array().expect("a v2 page listing") {
-            out.insert(
-                p["id"].as_str().unwrap().to_owned(),
-                Row {
-                    title: p["title"].as_str().unwrap().to_owned(),
-                    parent: p["parentId"].as_str().map(str::to_owned),
-                    space_id: p["spaceId"].as_str().unwrap().to_owned(),
-                },
-            );
-        }
-        next = v["_links"]["next"].as_str().map(str::to_owned);
-    }
-    out
+    v2_all(sim, "/wiki/api/v2/pages?limit=250&status=current")
+        .iter()
+        .map(|p| {
+            let row = Row {
+                title: p["title"].as_str().unwrap().to_owned(),
+                parent: p["parentId"].as_str().map(str::to_owned),
+                space_id: p["spaceId"].as_str().unwrap().to_owned(),
+            };
+            (p["id"].as_str().unwrap().to_owned(), row)
+        })
+        .collect()
 }
 
 /// A blog post as the account sees it: title, posting day (`YYYY/MM/DD`)
@@ -139,24 +133,18 @@ struct Post {
 
 /// Every current blog post the account can read, by id.
 fn live_posts(sim: &SimHandle) -> BTreeMap<String, Post> {
-    let mut next = Some("/wiki/api/v2/blogposts?limit=250&status=current".to_owned());
-    let mut out = BTreeMap::new();
-    while let Some(path) = next.take() {
-        let v = api_get(sim, &path);
-        for p in v["results"].as_array().expect("a v2 blog post listing") {
+    v2_all(sim, "/wiki/api/v2/blogposts?limit=250&status=current")
+        .iter()
+        .map(|p| {
             let created = p["createdAt"].as_str().unwrap_or_default();
-            out.insert(
-                p["id"].as_str().unwrap().to_owned(),
-                Post {
-                    title: p["title"].as_str().unwrap().to_owned(),
-                    day: created.get(..10).unwrap_or_default().replace('-', "/"),
-                    space_id: p["spaceId"].as_str().unwrap().to_owned(),
-                },
-            );
-        }
-        next = v["_links"]["next"].as_str().map(str::to_owned);
-    }
-    out
+            let post = Post {
+                title: p["title"].as_str().unwrap().to_owned(),
+                day: created.get(..10).unwrap_or_default().replace('-', "/"),
+                space_id: p["spaceId"].as_str().unwrap().to_owned(),
+            };
+            (p["id"].as_str().unwrap().to_owned(), post)
+        })
+        .collect()
 }
 
 /// The pages of `before` (active ids) that `after` no longer tracks as

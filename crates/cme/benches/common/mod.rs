@@ -27,3 +27,20 @@ pub fn read(resp: Result<ureq::http::Response<ureq::Body>, ureq::Error>, what: &
 pub fn get_json(u: &str) -> Value {
     read(ureq::get(u).call(), u)
 }
+
+/// A control call; panics unless it succeeds.
+pub fn send(method: &str, u: &str, body: Option<Value>) -> Value {
+    let what = format!("{method} {u}");
+    let body = body.map(|b| b.to_string()).unwrap_or_default();
+    let json = |r: ureq::RequestBuilder<ureq::typestate::WithBody>| {
+        r.header("Content-Type", "application/json").send(&body)
+    };
+    let resp = match method {
+        "POST" => json(ureq::post(u)),
+        "PATCH" => json(ureq::patch(u)),
+        "PUT" => json(ureq::put(u)),
+        "DELETE" => ureq::delete(u).call(),
+        other => panic!("unsupported method {other}"),
+    };
+    read(resp, &what)
+}

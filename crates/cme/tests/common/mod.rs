@@ -267,16 +267,24 @@ pub fn api_get(sim: &SimHandle, path: &str) -> Value {
     serde_json::from_str(&text).unwrap_or(Value::Null)
 }
 
+/// Every result of a v2 listing, following its `next` links.
+pub fn v2_all(sim: &SimHandle, first: &str) -> Vec<Value> {
+    let mut next = Some(first.to_owned());
+    let mut out = Vec::new();
+    while let Some(path) = next.take() {
+        let mut v = api_get(sim, &path);
+        next = v["_links"]["next"].as_str().map(str::to_owned);
+        match v["results"].take() {
+            Value::Array(results) => out.extend(results),
+            other => panic!("{path}: not a v2 listing: {other}"),
+        }
+    }
+    out
+}
+
 /// Pages with status `current`, counted through the v2 listing itself.
 pub fn current_pages(sim: &SimHandle) -> usize {
-    let mut next = Some("/wiki/api/v2/pages?limit=250&status=current".to_owned());
-    let mut n = 0;
-    while let Some(path) = next.take() {
-        let v = api_get(sim, &path);
-        n += v["results"].as_array().unwrap().len();
-        next = v["_links"]["next"].as_str().map(str::to_owned);
-    }
-    n
+    v2_all(sim, "/wiki/api/v2/pages?limit=250&status=current").len()
 }
 
 /// Every exported file below `root` except the state (which names the URL),

@@ -20,7 +20,8 @@ fn readme() -> String {
     std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../README.md")).unwrap()
 }
 
-/// The `cme …` lines of the README's `sh` blocks, in order.
+/// The `cme …` lines of the README's code blocks, in order; they must be
+/// `sh` blocks.
 fn examples(readme: &str) -> Vec<String> {
     let mut fence: Option<&str> = None;
     let mut out = Vec::new();
@@ -33,7 +34,13 @@ fn examples(readme: &str) -> Vec<String> {
             };
             continue;
         }
-        if fence == Some("sh") && t.starts_with("cme ") {
+        if fence.is_some() && t.starts_with("cme ") {
+            // An example outside an `sh` block would escape this test.
+            assert_eq!(
+                fence,
+                Some("sh"),
+                "README shows `{t}` outside an `sh` block"
+            );
             out.push(t.to_owned());
         }
     }
