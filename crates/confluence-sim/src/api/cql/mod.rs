@@ -26,7 +26,8 @@ use parse::text;
 pub use parse::{Expr, Query, parse, validate};
 
 use crate::model::site::SearchIds;
-use crate::model::{Id, NodeKind, Site, Status};
+use crate::model::{Attachment, Id, Node, NodeKind, Site, Status};
+use std::collections::BTreeSet;
 
 /// Runs a query over what `account` can see: current and archived pages
 /// (and folders or blog posts when the query names their type, so the
@@ -51,9 +52,24 @@ pub fn run<'a>(site: &'a Site, q: &Query, account: &str) -> Vec<Hit<'a>> {
         .expr
         .as_ref()
         .is_none_or(|e| possible_types(e) & (PAGE | FOLDER | BLOGPOST) != 0);
-    let mut out: Vec<Hit> = site
-        .nodes
-        .values()
+    // A query naming its spaces (`space = K`, as every exporter's does)
+    // looks at their content only: the same hits, without a pass over the
+    // whole site per request.
+    let spaces = q.expr.as_ref().and_then(|e| possible_spaces(site, e));
+    let candidates: Box<dyn Iterator<Item = &Node>> = match &spaces {
+        None => Box::new(site.nodes.values()),
+        Some(spaces) => {
+            let mut ids: Vec<Id> = spaces
+                .iter()
+                .filter_map(|s| site.space_nodes.get(s))
+                .flatten()
+                .copied()
+                .collect();
+            ids.sort_unstable();
+            Box::new(ids.into_iter().filter_map(|id| site.nodes.get(&id)))
+        }
+    };
+    let mut out: Vec<Hit> = candidates
         .take(if nodes { usize::MAX } else { 0 })
         .filter(|n| matches!(n.status, Status::Current | Status::Archived))
         .filter(|n| match n.kind {
@@ -66,9 +82,19 @@ pub fn run<'a>(site: &'a Site, q: &Query, account: &str) -> Vec<Hit<'a>> {
         .filter(|h| matches!(h, Hit::Node(n) if site.can_read(n, account)))
         .collect();
     if attachments {
-        let mut atts: Vec<Hit> = site
-            .attachments
-            .values()
+        let all: Box<dyn Iterator<Item = &Attachment>> = match &spaces {
+            None => Box::new(site.attachments.values()),
+            Some(spaces) => Box::new(
+                spaces
+                    .iter()
+                    .filter_map(|s| site.space_nodes.get(s))
+                    .flatten()
+                    .filter_map(|id| site.nodes.get(id))
+                    .flat_map(|n| n.attachments.iter())
+                    .filter_map(|id| site.attachments.get(id)),
+            ),
+        };
+        let mut atts: Vec<Hit> = all
             .filter(|a| a.status == Status::Current)
             .filter_map(|a| {
                 // A blog post's attachments are found as a page's are.
@@ -166,6 +192,31 @@ fn possible_types(e: &Expr) -> u8 {
             })
             .fold(0, |m, b| m | b),
         Expr::Cmp { .. } => PAGE | FOLDER | ATTACHMENT | BLOGPOST,
+    }
+}
+
+/// The spaces a match must lie in (a superset), `None` for any: what
+/// `space =`/`space in` allow (an unknown key allows none), intersected over
+/// `AND`, joined over `OR`; anything else allows every space.
+fn possible_spaces(site: &Site, e: &Expr) -> Option<BTreeSet<Id>> {
+    match e {
+        Expr::And(a, b) => match (possible_spaces(site, a), possible_spaces(site, b)) {
+            (Some(x), Some(y)) => Some(x.intersection(&y).copied().collect()),
+            (x, None) | (None, x) => x,
+        },
+        Expr::Or(a, b) => {
+            let (mut x, y) = (possible_spaces(site, a)?, possible_spaces(site, b)?);
+            x.extend(y);
+            Some(x)
+        }
+        Expr::Cmp { field, op, values } if field == "space" && matches!(*op, "=" | "in") => Some(
+            values
+                .iter()
+                .filter_map(|v| site.space_by_key(&text(v)))
+                .map(|s| s.id)
+                .collect(),
+        ),
+        Expr::Not(_) | Expr::Cmp { .. } => None,
     }
 }
 
@@ -335,5 +386,41 @@ mod tests {
         assert_eq!(&*after, &ids(&run(&site, &q, &account))[..]);
         assert!(after.len() < before.len());
         assert!(!after.contains(&(child, false)));
+    }
+
+    /// A query that names its spaces looks at their content only, and
+    /// finds exactly what a pass over the whole site finds (`not not`
+    /// hides the spaces from the narrowing, not from the match).
+    #[test]
+    fn narrowing_to_the_named_spaces_finds_the_same_hits() {
+        let site = small_site();
+        let account = site.default_account.to_string();
+        for (narrow, whole) in [
+            ("space = GEN0", "not not space = GEN0"),
+            (
+                "type = attachment and space = GEN1",
+                "type = attachment and not not space = GEN1",
+            ),
+            (
+                "type in (page, attachment) and space in (GEN0, GEN1) order by title",
+                "type in (page, attachment) and not not space in (GEN0, GEN1) order by title",
+            ),
+            (
+                "space = GEN0 or (space = GEN1 and type = attachment)",
+                "not not space = GEN0 or (not not space = GEN1 and type = attachment)",
+            ),
+            ("space = NOSUCH and type = page", "not not space = NOSUCH and type = page"),
+            ("space = GEN0 and space = GEN1", "not not space = GEN0 and space = GEN1"),
+        ] {
+            let got = ids(&run(&site, &parse(narrow).unwrap(), &account));
+            let want = ids(&run(&site, &parse(whole).unwrap(), &account));
+            assert_eq!(got, want, "{narrow}");
+            let e = parse(narrow).unwrap().expr.unwrap();
+            assert!(possible_spaces(&site, &e).is_some(), "{narrow}");
+        }
+        let e = parse("space = GEN0 or label = x").unwrap().expr.unwrap();
+        assert_eq!(possible_spaces(&site, &e), None);
+        let some = parse("type = attachment and space = GEN1").unwrap();
+        assert!(!run(&site, &some, &account).is_empty());
     }
 }
