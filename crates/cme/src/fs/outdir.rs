@@ -142,8 +142,8 @@ impl OutDir {
         write: impl FnOnce(&mut BufWriter<std::fs::File>) -> io::Result<()>,
     ) -> Result<(), OutDirError> {
         let (dirs, name) = split(rel);
-        let folders = self.folders(&dirs, true, Op::Write, rel)?;
-        let parent = folders.opened.last().unwrap_or(&self.root);
+        let folder = self.parent(&dirs, true, Op::Write, rel)?.flatten();
+        let parent = folder.as_ref().unwrap_or(&self.root);
         self.check_target(parent, name, Op::Write, rel)?;
         let io_err = |source| OutDirError::Io {
             op: Op::Write,
@@ -178,8 +178,7 @@ impl OutDir {
         durability: Durability,
     ) -> Result<AtomicFile, OutDirError> {
         let (dirs, name) = split(rel);
-        let mut folders = self.folders(&dirs, true, Op::Write, rel)?;
-        let parent = match folders.opened.pop() {
+        let parent = match self.parent(&dirs, true, Op::Write, rel)?.flatten() {
             Some(d) => d,
             None => self.root.try_clone().map_err(|source| OutDirError::Io {
                 op: Op::Write,
@@ -209,17 +208,16 @@ impl OutDir {
     /// when `from` does not exist.
     pub fn keep_copy(&self, from: &OutputPath, to: &OutputPath) -> Result<(), OutDirError> {
         let (from_dirs, from_name) = split(from);
-        let src = self.folders(&from_dirs, false, Op::Open, from)?;
-        if !src.complete {
+        let Some(src) = self.parent(&from_dirs, false, Op::Open, from)? else {
             return Ok(());
-        }
-        let src_parent = src.opened.last().unwrap_or(&self.root);
+        };
+        let src_parent = src.as_ref().unwrap_or(&self.root);
         if !self.check_target(src_parent, from_name, Op::Open, from)? {
             return Ok(());
         }
         let (dirs, name) = split(to);
-        let dst = self.folders(&dirs, true, Op::Write, to)?;
-        let parent = dst.opened.last().unwrap_or(&self.root);
+        let dst = self.parent(&dirs, true, Op::Write, to)?.flatten();
+        let parent = dst.as_ref().unwrap_or(&self.root);
         self.check_target(parent, name, Op::Write, to)?;
         let io_err = |source| OutDirError::Io {
             op: Op::Write,
@@ -273,11 +271,8 @@ impl OutDir {
     /// no regular file there (gone, a folder, a link) or it cannot be read.
     pub fn hash_file(&self, rel: &OutputPath) -> Option<String> {
         let (dirs, name) = split(rel);
-        let folders = self.folders(&dirs, false, Op::Open, rel).ok()?;
-        if !folders.complete {
-            return None;
-        }
-        let parent = folders.opened.last().unwrap_or(&self.root);
+        let folder = self.parent(&dirs, false, Op::Open, rel).ok()??;
+        let parent = folder.as_ref().unwrap_or(&self.root);
         let meta = parent.symlink_metadata(name).ok()?;
         if !meta.file_type().is_file() {
             return None;
@@ -343,8 +338,8 @@ impl OutDir {
     /// link: for the journal and the lock.
     pub fn open_rw(&self, rel: &OutputPath) -> Result<std::fs::File, OutDirError> {
         let (dirs, name) = split(rel);
-        let folders = self.folders(&dirs, true, Op::Open, rel)?;
-        let parent = folders.opened.last().unwrap_or(&self.root);
+        let folder = self.parent(&dirs, true, Op::Open, rel)?.flatten();
+        let parent = folder.as_ref().unwrap_or(&self.root);
         let mut o = OpenOptions::new();
         o.read(true)
             .write(true)
@@ -385,6 +380,33 @@ impl OutDir {
             }
         }
         Ok(())
+    }
+
+    /// The innermost of the folders `dirs` (`Some(None)`: the output folder
+    /// itself), never reached through a link; created when missing and
+    /// `create`, else `None` when one is missing. On Linux one `openat2`
+    /// that refuses every link on the way opens an existing folder;
+    /// anything else it meets (a missing folder, a link, an old kernel) is
+    /// left to [`Self::folders`], one folder at a time, which creates and
+    /// says which link it refused. An export writes tens of thousands of
+    /// files, most into folders that exist: one system call each instead of
+    /// one per level.
+    fn parent(
+        &self,
+        dirs: &[&str],
+        create: bool,
+        op: Op,
+        item: &OutputPath,
+    ) -> Result<Option<Option<Dir>>, OutDirError> {
+        if dirs.is_empty() {
+            return Ok(Some(None));
+        }
+        #[cfg(target_os = "linux")]
+        if let Some(dir) = open_beneath(&self.root, dirs) {
+            return Ok(Some(Some(dir)));
+        }
+        let mut folders = self.folders(dirs, create, op, item)?;
+        Ok(folders.complete.then(|| folders.opened.pop()))
     }
 
     /// Opens the folders `dirs` one at a time without following links,
@@ -556,6 +578,25 @@ impl Drop for AtomicFile {
             let _ = self.parent.remove_file(&self.tmp);
         }
     }
+}
+
+/// The existing folder `dirs` below `root`, opened in one call that fails
+/// on any link on the way (`RESOLVE_NO_SYMLINKS`) or anything that would
+/// leave `root` (`RESOLVE_BENEATH`); `None` when it cannot (missing, a
+/// link, no `openat2`), for the caller to walk instead.
+#[cfg(target_os = "linux")]
+fn open_beneath(root: &Dir, dirs: &[&str]) -> Option<Dir> {
+    use rustix::fs::{Mode, OFlags, ResolveFlags, openat2};
+    let path = dirs.join("/");
+    let fd = openat2(
+        root,
+        path.as_str(),
+        OFlags::PATH | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+        Mode::empty(),
+        ResolveFlags::BENEATH | ResolveFlags::NO_SYMLINKS | ResolveFlags::NO_MAGICLINKS,
+    )
+    .ok()?;
+    Some(Dir::from(fd))
 }
 
 fn split(rel: &OutputPath) -> (Vec<&str>, &str) {
@@ -770,6 +811,31 @@ mod tests {
     }
 
     #[test]
+    /// The one-call folder open finds existing folders, and refuses links
+    /// anywhere on the way (even ones pointing back inside), `..` and
+    /// missing folders, leaving them to the walk.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_folder_opens_in_one_call_only_when_no_link_is_on_the_way() {
+        let (d, dir) = sandbox("beneath");
+        std::fs::create_dir_all(d.join("out/A/B/C")).unwrap();
+        symlink(d.join("out/A"), d.join("out/L")).unwrap();
+        symlink(d.join("outside"), d.join("out/A/O")).unwrap();
+        let open = |dirs: &[&str]| open_beneath(&dir.root, dirs);
+        let c = open(&["A", "B", "C"]).expect("an existing folder");
+        c.create_dir("D").unwrap();
+        assert!(d.join("out/A/B/C/D").is_dir());
+        for refused in [
+            &["L", "B"][..],
+            &["A", "O"],
+            &["A", "..", "..", "outside"],
+            &["A", "missing"],
+        ] {
+            assert!(open(refused).is_none(), "{refused:?}");
+        }
+        std::fs::remove_dir_all(&d).ok();
+    }
+
     fn files_are_opened_only_when_not_links() {
         let (d, dir) = sandbox("open");
         dir.open_rw(&p(".lock")).unwrap();
