@@ -262,7 +262,8 @@ impl Client {
         space: &Space,
         with_archived: bool,
     ) -> Result<Vec<PageMeta>, Error> {
-        let mut pages = self.space_inventory(space, with_archived).await?;
+        let known = crate::KnownPages::default();
+        let mut pages = self.space_inventory(space, with_archived, &known).await?;
         self.fill_names(&mut pages).await?;
         Ok(pages)
     }
@@ -274,15 +275,19 @@ impl Client {
     /// time). On Cloud, people are named by account id only: pass the
     /// pages of every space to [`Self::fill_names`] once. Cloud's listing
     /// and its request budget: see `inventory.rs`; Data Center's is
-    /// ⌈N/100⌉ requests of v1 content with everything expanded.
+    /// ⌈N/100⌉ requests of v1 content with everything expanded. On Cloud,
+    /// the pages the last run saw (`known`, shared by every space listed)
+    /// are looked up by id first, and a space they account for is not
+    /// walked (see `inventory.rs`).
     pub async fn space_inventory(
         &self,
         space: &Space,
         with_archived: bool,
+        known: &crate::KnownPages,
     ) -> Result<Vec<PageMeta>, Error> {
         match self.flavor {
             Flavor::Cloud => {
-                crate::inventory::space_pages(self.api(), space, self.partition_above).await
+                crate::inventory::space_pages(self.api(), space, self.partition_above, known).await
             }
             Flavor::DataCenter => v1::space_pages(self.api(), space, with_archived).await,
         }

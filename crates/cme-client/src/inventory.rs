@@ -30,6 +30,19 @@
 //!   path about 3 + 2⌈n/250⌉ for the largest part.
 //!
 //! And once per run, ⌈U/100⌉ bulk name lookups for the U accounts named.
+//!
+//! A space the last run exported ([`KnownPages`]) is first checked by id
+//! instead: every page the last run saw is looked up, 250 a request, all
+//! sent together for every space (⌈P/250⌉ requests, critical path 1), and
+//! the space's count asked beside them. When the pages found in the space
+//! are exactly as many as the count, no page is missing from them: the
+//! listing is done, whatever the shape of the tree (a space whose home page
+//! has 100,000 children is a 400-request cursor chain otherwise). When the
+//! numbers differ (a page was created, or moved in, or the count cannot be
+//! read as the pages found), the space is listed as above, with the count
+//! already known. Pages the last run saw that are not found are left out,
+//! as a listing leaves them out: a sync confirms each by id before it
+//! deletes anything.
 use crate::api::Api;
 use crate::api::cql::{self, PageCount};
 use crate::api::v2::{self, Depth, TreeNode};
@@ -45,8 +58,12 @@ pub(crate) async fn space_pages(
     api: Api<'_>,
     space: &Space,
     partition_above: u64,
+    known: &KnownPages,
 ) -> Result<Vec<PageMeta>, Error> {
-    let (pages, labels) = tokio::join!(structure(api, space, partition_above), labels(api, space));
+    let (pages, labels) = tokio::join!(
+        structure(api, space, partition_above, known),
+        labels(api, space)
+    );
     let mut pages = pages?;
     let mut labels = labels?;
     for p in &mut pages {
@@ -73,8 +90,28 @@ async fn structure(
     api: Api<'_>,
     space: &Space,
     partition_above: u64,
+    known: &KnownPages,
 ) -> Result<Vec<PageMeta>, Error> {
     let url = v2::space_pages_url(api, &space.id, Depth::All);
+    if known.has_any() {
+        let (count, found) = tokio::join!(
+            cql::page_count(api, &space.key),
+            known.in_space(api, &space.id)
+        );
+        let count = count?;
+        if let Some(found) = found {
+            if complete(&found, count) {
+                return Ok(found);
+            }
+            tracing::debug!(
+                space = %space.key,
+                found = found.len(),
+                count = count.total,
+                "the pages found by id are not the whole space: listing it"
+            );
+        }
+        return listed(api, space, partition_above, count, &url).await;
+    }
     // The count, once in, holds the plain listing to it as it goes.
     let announced = v2::Announced::new(u64::MAX);
     let mut plain = Box::pin(v2::space_pages(
@@ -93,12 +130,7 @@ async fn structure(
     if partition_above == 0 {
         // Always in parts (tests): the plain listing is not raced.
         drop(plain);
-        let c = count.await?;
-        if let Some(pages) = partitioned(api, space, c).await? {
-            return Ok(pages);
-        }
-        let again = v2::space_pages(api, &space.id, Depth::All, Some(&announced));
-        return checked(again.await?, c, &url);
+        return listed(api, space, partition_above, count.await?, &url).await;
     }
     let (pages, count) = tokio::select! {
         biased;
@@ -109,17 +141,121 @@ async fn structure(
             if c.total > partition_above {
                 // Its request, in flight or not, gives its slot back.
                 drop(plain);
-                if let Some(pages) = partitioned(api, space, c).await? {
-                    return Ok(pages);
-                }
-                let again = v2::space_pages(api, &space.id, Depth::All, Some(&announced));
-                (again.await?, c)
+                return listed(api, space, partition_above, c, &url).await;
             } else {
                 (plain.await?, c)
             }
         }
     };
     checked(pages, count, &url)
+}
+
+/// A space with a known `count`, listed: in parts when it is large,
+/// else plainly.
+async fn listed(
+    api: Api<'_>,
+    space: &Space,
+    partition_above: u64,
+    count: PageCount,
+    url: &str,
+) -> Result<Vec<PageMeta>, Error> {
+    if (partition_above == 0 || count.total > partition_above)
+        && let Some(pages) = partitioned(api, space, count).await?
+    {
+        return Ok(pages);
+    }
+    let announced = v2::Announced::new(count.total);
+    let pages = v2::space_pages(api, &space.id, Depth::All, Some(&announced)).await?;
+    checked(pages, count, url)
+}
+
+/// Whether the pages found by id in a space are all of it: exactly as many
+/// as its `count`, read both ways a server may count archived pages (in the
+/// total, or apart in `archived`). When some found pages are archived and
+/// the server reports none apart, the total may hold them or ignore them
+/// (and then hide as many new pages): that case is never taken as whole.
+fn complete(found: &[PageMeta], count: PageCount) -> bool {
+    let archived = found
+        .iter()
+        .filter(|p| p.status == crate::model::PageStatus::Archived)
+        .count() as u64;
+    let current = found.len() as u64 - archived;
+    if archived == 0 {
+        count.archived == 0 && count.total == current
+    } else {
+        count.archived == archived && count.total == current
+    }
+}
+
+/// The pages a sync's state says it exported last time, looked up by id
+/// once for every space listed ([`crate::Client::space_inventory`]): a
+/// space whose count they match is listed without walking its tree.
+#[derive(Debug, Default)]
+pub struct KnownPages {
+    ids: Vec<PageId>,
+    /// Per space, the pages found there now; `None` when the lookup failed.
+    found: tokio::sync::OnceCell<Option<std::sync::Mutex<HashMap<crate::SpaceId, Vec<PageMeta>>>>>,
+}
+
+impl KnownPages {
+    /// At most this many ids are looked up (the state is untrusted input):
+    /// a site larger than this is listed.
+    pub const MAX: usize = 1_000_000;
+
+    /// The pages with these ids; ids not shaped like page ids (digits) are
+    /// dropped, and beyond [`Self::MAX`] none is looked up.
+    pub fn new(ids: impl IntoIterator<Item = PageId>) -> Self {
+        let ids: Vec<PageId> = ids
+            .into_iter()
+            .filter(|id| {
+                let s = id.as_str();
+                !s.is_empty() && s.len() <= 20 && s.bytes().all(|b| b.is_ascii_digit())
+            })
+            .take(Self::MAX + 1)
+            .collect();
+        if ids.len() > Self::MAX {
+            return Self::default();
+        }
+        Self {
+            ids,
+            found: Default::default(),
+        }
+    }
+
+    fn has_any(&self) -> bool {
+        !self.ids.is_empty()
+    }
+
+    /// The pages found in `space` (taken: a space is checked this way
+    /// once); `None` when none of the known pages is there now or the
+    /// lookup failed. The first space to ask sends the lookup for all.
+    async fn in_space(&self, api: Api<'_>, space: &crate::SpaceId) -> Option<Vec<PageMeta>> {
+        let found = self
+            .found
+            .get_or_init(|| async {
+                match v2::pages_by_id(api, &self.ids).await {
+                    Ok(pages) => {
+                        let mut by_space: HashMap<crate::SpaceId, Vec<PageMeta>> = HashMap::new();
+                        for p in pages {
+                            by_space.entry(p.space_id.clone()).or_default().push(p);
+                        }
+                        Some(std::sync::Mutex::new(by_space))
+                    }
+                    Err(e) => {
+                        tracing::debug!(error = %e, "looking up the known pages failed: listing");
+                        None
+                    }
+                }
+            })
+            .await
+            .as_ref()?;
+        let mut by_space = found.lock().unwrap_or_else(|e| e.into_inner());
+        let mut pages = by_space.remove(space)?;
+        // A page asked twice (ids repeated in the state) counts once.
+        let mut seen = HashSet::new();
+        pages.retain(|p| seen.insert(p.id.clone()));
+        Some(pages)
+    }
 }
 
 /// `pages`, unless they are fewer than the `count` (the listing at `url`
@@ -326,6 +462,135 @@ mod tests {
         assert!(old > 5000.0, "{old}");
         assert!(plain <= 1536.0, "{plain}");
         assert!(parts <= 1536.0, "{parts}");
+    }
+
+    /// A space the last run's pages account for is not walked, and lists
+    /// what the walk lists; a page trashed since is left out without a
+    /// walk; a page created since is found by walking, as is a space when
+    /// the lookup names none of its pages. Ids not shaped like page ids are
+    /// never sent.
+    #[test]
+    fn known_pages_spare_the_walk_only_while_they_are_the_whole_space() {
+        use confluence_sim::{SimConfig, spawn};
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let sim = spawn(
+            SimConfig::generate("pages=600,spaces=2,depth=4,attachments=0,body_kb=1,seed=5")
+                .unwrap(),
+        )
+        .unwrap();
+        let client = sim_client(&sim.url(), u64::MAX);
+        let walks = || {
+            let (_, stats) = sim.control("GET", "/__sim/stats", None);
+            stats["by_route"]["GET /wiki/api/v2/spaces/{id}/pages"]
+                .as_u64()
+                .unwrap_or(0)
+        };
+        let ids = |pages: &[PageMeta]| {
+            let mut ids: Vec<PageId> = pages.iter().map(|p| p.id.clone()).collect();
+            ids.sort();
+            ids
+        };
+        rt.block_on(async {
+            let spaces = client.spaces(&[]).await.unwrap();
+            let none = KnownPages::default();
+            let mut walked = Vec::new();
+            for space in &spaces {
+                walked.push(client.space_inventory(space, true, &none).await.unwrap());
+            }
+            assert!(walks() > 0);
+            let everything: Vec<PageId> = walked.iter().flat_map(|p| ids(p)).collect();
+            let hint = || {
+                let junk = ["", "abc", "../1", "1 OR 1=1"].map(PageId::new);
+                KnownPages::new(everything.iter().cloned().chain(junk))
+            };
+
+            // Accounted for: no walk, the same pages, field for field.
+            sim.control("POST", "/__sim/stats/reset", None);
+            let known = hint();
+            for (space, want) in spaces.iter().zip(&walked) {
+                let mut got = client.space_inventory(space, true, &known).await.unwrap();
+                got.sort_by(|a, b| a.id.cmp(&b.id));
+                let mut want = want.clone();
+                want.sort_by(|a, b| a.id.cmp(&b.id));
+                assert_eq!(got, want, "{}", space.key);
+            }
+            assert_eq!(walks(), 0);
+
+            // A page trashed: left out, still without a walk.
+            let gone = walked[0].iter().find(|p| p.parent.is_some()).unwrap();
+            let (status, _) = sim.control(
+                "DELETE",
+                &format!("/__sim/pages/{}", gone.id.as_str()),
+                None,
+            );
+            assert_eq!(status, 204);
+            sim.control("POST", "/__sim/stats/reset", None);
+            let got = client
+                .space_inventory(&spaces[0], true, &hint())
+                .await
+                .unwrap();
+            assert_eq!(got.len(), walked[0].len() - 1);
+            assert!(got.iter().all(|p| p.id != gone.id));
+            assert_eq!(walks(), 0);
+
+            // A page created: the count says so, and the walk finds it.
+            let home = spaces[0].homepage_id.clone().unwrap();
+            let (status, made) = sim.control(
+                "POST",
+                "/__sim/pages",
+                Some(serde_json::json!({"space": spaces[0].key.as_str(),
+                    "parent_id": home.as_str(), "title": "Made since", "body": "<p>x</p>"})),
+            );
+            assert_eq!(status, 200, "{made}");
+            let made = made["id"].as_str().unwrap().to_owned();
+            sim.control("POST", "/__sim/stats/reset", None);
+            let got = client
+                .space_inventory(&spaces[0], true, &hint())
+                .await
+                .unwrap();
+            assert!(got.iter().any(|p| p.id.as_str() == made));
+            assert_eq!(got.len(), walked[0].len());
+            assert!(walks() > 0);
+
+            // The other space's pages only: this one is walked.
+            sim.control("POST", "/__sim/stats/reset", None);
+            let others = KnownPages::new(ids(&walked[1]));
+            let got = client
+                .space_inventory(&spaces[0], true, &others)
+                .await
+                .unwrap();
+            assert_eq!(got.len(), walked[0].len());
+            assert!(walks() > 0);
+        });
+    }
+
+    #[test]
+    fn pages_found_by_id_are_the_whole_space_only_when_the_count_says_so() {
+        let count = |total, archived| PageCount { total, archived };
+        let current = [
+            page("1", PageStatus::Current),
+            page("2", PageStatus::Current),
+        ];
+        assert!(complete(&current, count(2, 0)));
+        // A page created (or moved in) since; or one more than counted.
+        assert!(!complete(&current, count(3, 0)));
+        assert!(!complete(&current, count(1, 0)));
+        let mixed = [
+            page("1", PageStatus::Current),
+            page("2", PageStatus::Current),
+            page("3", PageStatus::Archived),
+        ];
+        // Archived counted apart: exact on both.
+        assert!(complete(&mixed, count(2, 1)));
+        assert!(!complete(&mixed, count(3, 1)));
+        assert!(!complete(&mixed, count(2, 2)));
+        // None counted apart: the total may or may not hold the archived
+        // page, so 3 could be 2 current + 1 new one: never whole.
+        assert!(!complete(&mixed, count(3, 0)));
+        assert!(!complete(&mixed, count(2, 0)));
     }
 
     #[test]

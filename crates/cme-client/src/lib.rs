@@ -41,6 +41,7 @@ pub use client::{Client, ClientConfig, DEFAULT_PARTITION_ABOVE};
 pub use error::{ConnectProblem, Error};
 pub use flavor::{Flavor, ParseFlavorError};
 pub use ids::{AttachmentId, PageId, SpaceId, SpaceKey, Version};
+pub use inventory::KnownPages;
 pub use join::{BoxFuture, join_all};
 pub use lookup::RestRoot;
 pub use model::{

@@ -810,7 +810,6 @@ mod tests {
         std::fs::remove_dir_all(&d).ok();
     }
 
-    #[test]
     /// The one-call folder open finds existing folders, and refuses links
     /// anywhere on the way (even ones pointing back inside), `..` and
     /// missing folders, leaving them to the walk.
@@ -836,6 +835,7 @@ mod tests {
         std::fs::remove_dir_all(&d).ok();
     }
 
+    #[test]
     fn files_are_opened_only_when_not_links() {
         let (d, dir) = sandbox("open");
         dir.open_rw(&p(".lock")).unwrap();

@@ -26,7 +26,7 @@ use crate::state::journal::{self, Store};
 use crate::state::{State, TrackedStatus};
 use crate::sync::progress::{Phase, Progress};
 use anyhow::{Context as _, Result, bail};
-use cme_client::Client;
+use cme_client::{Client, ContentKind};
 use execute::{Exec, execute};
 use outcome::Outcome;
 use plan::{LocalFacts, PlanOptions};
@@ -88,10 +88,20 @@ pub async fn run(client: &Client, req: SyncRequest, progress: &dyn Progress) -> 
     // Made once the listings are in, not held through them.
     let recorded = || Recorded::from_state(&state).with_options(layout);
     let comments = markdown.comments;
-    // The names of the people the last run met are asked while listing.
-    let accounts = account_hint(&state.accounts);
+    // The names of the people the last run met, and its pages, are asked
+    // while listing.
+    let hints = remote::Hints {
+        accounts: account_hint(&state.accounts),
+        pages: cme_client::KnownPages::new(
+            state
+                .pages
+                .iter()
+                .filter(|(_, p)| p.status == TrackedStatus::Active && p.kind == ContentKind::Page)
+                .map(|(id, _)| id.clone()),
+        ),
+    };
     let mut remote = tokio::select! {
-        r = remote::gather(client, &state.scopes, recorded, comments, &accounts, progress) => r?,
+        r = remote::gather(client, &state.scopes, recorded, comments, &hints, progress) => r?,
         () = req.cancel.cancelled() => {
             return Ok(Outcome {
                 interrupted: true,

@@ -13,6 +13,27 @@ pub struct Answer {
     pub body: Vec<u8>,
 }
 
+/// Answers a sync's lookup of the last run's pages by id (Cloud: v2
+/// `/pages?id=`, sent before any space is walked) with no page, so that
+/// every space is walked: for the tests of what a walk may meet. Lookups by
+/// id once a walk began (a partitioned walk's parts) are left alone.
+#[derive(Default)]
+pub struct WalkEverySpace(std::sync::atomic::AtomicBool);
+
+impl WalkEverySpace {
+    pub fn apply(&self, target: &str, a: &mut Answer) {
+        use std::sync::atomic::Ordering;
+        if target.contains("/api/v2/spaces/") && target.contains("/pages") {
+            self.0.store(true, Ordering::SeqCst);
+        }
+        if target.contains("/api/v2/pages?id=") && !self.0.load(Ordering::SeqCst) {
+            let mut v = a.json();
+            v["results"] = serde_json::json!([]);
+            a.set_json(&v);
+        }
+    }
+}
+
 impl Answer {
     /// The body as JSON (`Null` when it is not).
     pub fn json(&self) -> serde_json::Value {

@@ -1,7 +1,7 @@
 //! A server that lies or refuses, through a proxy in front of the
 //! simulator (`common::proxy`): a sync deletes only what the listings
 //! proved gone, and refused credentials stop it before any deletion.
-use crate::common::proxy::{Answer, Proxy, refuse};
+use crate::common::proxy::{Answer, Proxy, WalkEverySpace, refuse};
 use crate::common::*;
 use cme::sync::plan::Hold;
 use serde_json::{Value, json};
@@ -60,6 +60,12 @@ impl Drop for Hostile {
 /// Whether a request is the page listing of the space `id` (Cloud: v2).
 fn page_listing_of(target: &str, id: &str) -> bool {
     target.contains(&format!("/api/v2/spaces/{id}/pages"))
+}
+
+/// Whether a request looks up the last run's pages by id (Cloud: v2), which
+/// a sync does before walking any space.
+fn by_id_lookup(target: &str) -> bool {
+    target.contains("/api/v2/pages?id=")
 }
 
 /// Whether a request counts the pages of space `key` (what a Cloud page
@@ -139,7 +145,8 @@ fn a_page_a_listing_leaves_out_is_not_deleted_and_idle_syncs_ask_nothing_more() 
     let left_out = id.clone();
     let demo = space_id(&h.sim, "DEMO");
     h.proxy.set(move |target, a: &mut Answer| {
-        if page_listing_of(target, &demo) {
+        // Left out of the walk and of the lookup by id alike.
+        if page_listing_of(target, &demo) || by_id_lookup(target) {
             let mut v = a.json();
             results(&mut v).retain(|p| p["id"] != json!(left_out));
             a.set_json(&v);
@@ -202,7 +209,9 @@ fn empty_results_for_one_space_delete_nothing() {
     let ops = space_id(&h.sim, "OPS");
     for keep_total in [true, false] {
         let ops = ops.clone();
+        let walk = WalkEverySpace::default();
         h.proxy.set(move |target, a: &mut Answer| {
+            walk.apply(target, a);
             if page_listing_of(target, &ops) {
                 let mut v = a.json();
                 results(&mut v).clear();
@@ -230,7 +239,9 @@ fn a_dropped_next_link_deletes_nothing() {
     );
     let before = h.files();
     assert!(before.len() > 500, "{}", before.len());
-    h.proxy.set(|target, a: &mut Answer| {
+    let walk = WalkEverySpace::default();
+    h.proxy.set(move |target, a: &mut Answer| {
+        walk.apply(target, a);
         if target.contains("/api/v2/spaces/") && target.contains("/pages") {
             let mut v = a.json();
             v["_links"].as_object_mut().unwrap().remove("next");
@@ -252,7 +263,9 @@ fn a_changing_cursor_ends_the_listing() {
     for fresh_ids in [false, true] {
         let n = Arc::new(AtomicUsize::new(0));
         let demo = demo.clone();
+        let walk = WalkEverySpace::default();
         h.proxy.set(move |target, a: &mut Answer| {
+            walk.apply(target, a);
             if page_listing_of(target, &demo) {
                 let i = n.fetch_add(1, Ordering::SeqCst);
                 let mut v = a.json();

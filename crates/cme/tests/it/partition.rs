@@ -2,7 +2,7 @@
 //! each top-level subtree): the export is the same as from one cursor, and
 //! a page that moves from a part not yet listed into one already listed is
 //! never deleted.
-use crate::common::proxy::{Answer, Proxy};
+use crate::common::proxy::{Answer, Proxy, WalkEverySpace};
 use crate::common::*;
 use cme_client::Client;
 use confluence_sim::{SimConfig, spawn};
@@ -139,7 +139,10 @@ fn a_page_moving_between_parts_while_they_are_listed_is_never_deleted() {
     // move is done), so no part names it.
     let moved = Arc::new(AtomicBool::new(false));
     let (m, upstream, page, dest) = (moved.clone(), sim.url(), moving.clone(), into.clone());
+    let walk = WalkEverySpace::default();
     proxy.set(move |target, a: &mut Answer| {
+        // No page found by id: the space is walked, in parts.
+        walk.apply(target, a);
         if target.contains(&format!("/pages/{dest}/descendants")) && !m.load(Ordering::SeqCst) {
             let body = json!({ "parent_id": dest });
             let agent: ureq::Agent = ureq::Agent::config_builder()

@@ -7,8 +7,8 @@
 use crate::state::{Scope, ScopeCommand};
 use crate::sync::progress::Progress;
 use cme_client::{
-    Attachment, BoxFuture, Client, Comment, Error, PageId, PageMeta, PageStatus, ParentKind, Space,
-    SpaceId, SpaceKey, join_all,
+    Attachment, BoxFuture, Client, Comment, Error, KnownPages, PageId, PageMeta, PageStatus,
+    ParentKind, Space, SpaceId, SpaceKey, join_all,
 };
 use std::collections::{BTreeMap, HashSet};
 
@@ -160,16 +160,20 @@ impl With {
 /// attachments, `with.comments` their comments ([`Listing::extras`]), and
 /// `with.blog_posts` their blog posts among the pages (one more listing per
 /// space, sent with the others; if it fails, the space's listing fails).
+///
+/// `known`: the pages the last run exported, looked up by id to spare
+/// walking the spaces they account for ([`KnownPages`]).
 pub async fn list(
     client: &Client,
     selection: &Selection,
     with: With,
+    known: &KnownPages,
     progress: &dyn Progress,
 ) -> Result<Listing, Error> {
     let with_archived = with.archived;
     let mut listing = match selection {
-        Selection::Spaces(keys) => spaces(client, keys, with, progress).await?,
-        Selection::AllSpaces => spaces(client, &[], with, progress).await?,
+        Selection::Spaces(keys) => spaces(client, keys, with, known, progress).await?,
+        Selection::AllSpaces => spaces(client, &[], with, known, progress).await?,
         Selection::Pages { roots, descendants } => {
             pages(client, roots, *descendants, progress).await?
         }
@@ -196,6 +200,7 @@ async fn spaces(
     client: &Client,
     keys: &[SpaceKey],
     with: With,
+    known: &KnownPages,
     progress: &dyn Progress,
 ) -> Result<Listing, Error> {
     progress.status("listing spaces");
@@ -223,7 +228,7 @@ async fn spaces(
                         }
                     };
                     let (pages, posts, extras) = tokio::join!(
-                        space_pages(client, space, with.archived, progress),
+                        space_pages(client, space, with.archived, known, progress),
                         posts,
                         SpaceExtras::list(client, &space.key, with.comments)
                     );
@@ -270,9 +275,10 @@ async fn space_pages(
     client: &Client,
     space: &Space,
     with_archived: bool,
+    known: &KnownPages,
     progress: &dyn Progress,
 ) -> Result<(Vec<PageMeta>, Vec<PageMeta>, Option<String>), Error> {
-    let mut pages = client.space_inventory(space, with_archived).await?;
+    let mut pages = client.space_inventory(space, with_archived, known).await?;
     let problem = home_page_missing(client, space, &pages).await?;
     pages.retain(exportable);
     progress.status(&format!("listed the pages of {}", space.key));

@@ -64,10 +64,21 @@ impl Remote {
     }
 }
 
+/// What the last run saw, to ask for early: it shortens the listing's
+/// critical path and is checked against it, never trusted in its place.
+#[derive(Debug, Default)]
+pub struct Hints {
+    /// Accounts whose display names are asked while listing.
+    pub accounts: Vec<String>,
+    /// Pages looked up by id while listing ([`KnownPages`]).
+    pub pages: cme_client::KnownPages,
+}
+
 /// Lists every scope, then places the union of their pages and their
 /// attachments, keeping the names the last run `recorded` (asked for once
 /// the listings are in: a copy of every tracked page's path, not held
-/// through them). A listing that
+/// through them), with what the last run saw asked early (`hints`). A
+/// listing that
 /// fails is recorded as a problem (nothing will be deleted), except refused
 /// credentials, which end the run: nothing can be listed at all.
 pub async fn gather(
@@ -75,7 +86,7 @@ pub async fn gather(
     scopes: &[Scope],
     recorded: impl FnOnce() -> Recorded,
     comments: Option<CommentsMode>,
-    accounts: &[String],
+    hints: &Hints,
     progress: &dyn Progress,
 ) -> Result<Remote> {
     let mut remote = Remote::default();
@@ -94,12 +105,13 @@ pub async fn gather(
             .map(|scope| -> BoxFuture<'_, _> {
                 Box::pin(async move {
                     let selection = Selection::from_scope(scope);
-                    list(client, &selection, With::of(scope, with_comments), progress).await
+                    let with = With::of(scope, with_comments);
+                    list(client, &selection, with, &hints.pages, progress).await
                 })
             })
             .collect(),
     );
-    let (mut listings, known) = tokio::join!(listings, client.names_of(accounts));
+    let (mut listings, known) = tokio::join!(listings, client.names_of(&hints.accounts));
     for listing in &mut listings {
         if let Ok(l) = listing
             && let Err(e) = client.fill_names_with(&mut l.pages, &known).await

@@ -409,8 +409,14 @@ mod tests {
                 "space = GEN0 or (space = GEN1 and type = attachment)",
                 "not not space = GEN0 or (not not space = GEN1 and type = attachment)",
             ),
-            ("space = NOSUCH and type = page", "not not space = NOSUCH and type = page"),
-            ("space = GEN0 and space = GEN1", "not not space = GEN0 and space = GEN1"),
+            (
+                "space = NOSUCH and type = page",
+                "not not space = NOSUCH and type = page",
+            ),
+            (
+                "space = GEN0 and space = GEN1",
+                "not not space = GEN0 and space = GEN1",
+            ),
         ] {
             let got = ids(&run(&site, &parse(narrow).unwrap(), &account));
             let want = ids(&run(&site, &parse(whole).unwrap(), &account));
