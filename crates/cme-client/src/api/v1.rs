@@ -520,7 +520,24 @@ impl V1Attachment {
         Some(self.into_attachment(&page))
     }
 
+    /// The attachment's version: its expanded `version`, else the
+    /// `version=` of its download link (Confluence's links carry the
+    /// version they download, which the download needs). `None`: neither.
+    pub(crate) fn version_number(&self) -> Option<u64> {
+        if let Some(v) = &self.version {
+            return Some(v.number);
+        }
+        let link = self.links.as_ref()?.download.as_deref()?;
+        let (_, query) = link.split_once('?')?;
+        query
+            .split('&')
+            .find_map(|kv| kv.strip_prefix("version="))
+            .and_then(|n| n.parse::<u64>().ok())
+            .filter(|n| *n >= 1)
+    }
+
     fn into_attachment(self, owner: &PageId) -> Attachment {
+        let version = Version(self.version_number().unwrap_or(1));
         let (media_type, file_size) = self
             .extensions
             .map_or((String::new(), None), |e| (e.media_type, e.file_size));
@@ -530,7 +547,7 @@ impl V1Attachment {
             media_type,
             file_size,
             page_id: owner.clone(),
-            version: Version(self.version.map_or(1, |v| v.number)),
+            version,
             download_link: self.links.and_then(|l| l.download),
         }
     }
@@ -691,5 +708,37 @@ mod tests {
             owner(&format!(r#"{{{base},"_expandable":{{"container":""}}}}"#)),
             None
         );
+    }
+
+    /// The version comes from the expanded `version`, else from the
+    /// download link's `version=`; an answer with neither has none (and
+    /// the listing is asked again, expanded).
+    #[test]
+    fn an_attachments_version_is_read_from_either_form() {
+        let version = |json: &str| {
+            serde_json::from_str::<V1Attachment>(json)
+                .unwrap()
+                .version_number()
+        };
+        let base = r#""id":"att7","title":"a.png""#;
+        let link = |q: &str| {
+            format!(r#"{{{base},"_links":{{"download":"/download/attachments/1/a.png{q}"}}}}"#)
+        };
+        assert_eq!(
+            version(&format!(r#"{{{base},"version":{{"number":3}}}}"#)),
+            Some(3)
+        );
+        assert_eq!(
+            version(&link("?version=12&modificationDate=1721652427731&api=v2")),
+            Some(12)
+        );
+        assert_eq!(
+            version(&link("?modificationDate=1&cacheVersion=1&version=2")),
+            Some(2)
+        );
+        for q in ["", "?cacheVersion=4", "?version=", "?version=0", "?version=x"] {
+            assert_eq!(version(&link(q)), None, "{q}");
+        }
+        assert_eq!(version(&format!(r#"{{{base}}}"#)), None);
     }
 }
