@@ -60,9 +60,11 @@ pub(crate) async fn space_pages(
     partition_above: u64,
     known: &KnownPages,
 ) -> Result<Vec<PageMeta>, Error> {
+    // The count, once structure has it, tells labels whether to split.
+    let (counted, count) = tokio::sync::watch::channel(None);
     let (pages, labels) = tokio::join!(
-        structure(api, space, partition_above, known),
-        labels(api, space)
+        structure(api, space, partition_above, known, counted),
+        labels(api, space, count, partition_above)
     );
     let mut pages = pages?;
     let mut labels = labels?;
@@ -72,13 +74,22 @@ pub(crate) async fn space_pages(
     Ok(pages)
 }
 
-/// Labels by page, for the labelled pages of the space.
-async fn labels(api: Api<'_>, space: &Space) -> Result<HashMap<PageId, Vec<String>>, Error> {
+/// Labels by page, for the labelled pages of the space; split by label
+/// name when the space's `count` (sent by the structure's listing; `None`
+/// if it failed) is above `split_above`.
+async fn labels(
+    api: Api<'_>,
+    space: &Space,
+    mut count: tokio::sync::watch::Receiver<Option<u64>>,
+    split_above: u64,
+) -> Result<HashMap<PageId, Vec<String>>, Error> {
     let names = v2::content_labels(api, &space.id).await?;
     if names.is_empty() {
         return Ok(HashMap::new());
     }
-    cql::labelled_pages(api, Flavor::Cloud, &space.key, &names).await
+    let total = count.wait_for(Option::is_some).await.ok().and_then(|c| *c);
+    let split = total.is_some_and(|t| t > split_above);
+    cql::labelled_pages(api, Flavor::Cloud, &space.key, &names, split).await
 }
 
 /// The pages without labels: plainly, or in parts when the count says the
@@ -91,13 +102,18 @@ async fn structure(
     space: &Space,
     partition_above: u64,
     known: &KnownPages,
+    counted: tokio::sync::watch::Sender<Option<u64>>,
 ) -> Result<Vec<PageMeta>, Error> {
     let url = v2::space_pages_url(api, &space.id, Depth::All);
+    let count = || async {
+        let c = cql::page_count(api, &space.key).await;
+        if let Ok(c) = &c {
+            counted.send_replace(Some(c.total));
+        }
+        c
+    };
     if known.has_any() {
-        let (count, found) = tokio::join!(
-            cql::page_count(api, &space.key),
-            known.in_space(api, &space.id)
-        );
+        let (count, found) = tokio::join!(count(), known.in_space(api, &space.id));
         let count = count?;
         if let Some(found) = found {
             if complete(&found, count) {
@@ -121,7 +137,7 @@ async fn structure(
         Some(&announced),
     ));
     let mut count = Box::pin(async {
-        let c = cql::page_count(api, &space.key).await;
+        let c = count().await;
         if let Ok(c) = &c {
             announced.store(c.total, std::sync::atomic::Ordering::Release);
         }

@@ -144,6 +144,10 @@ pub(crate) async fn space_blog_posts(
 /// Labels per `label in (…)` query: keeps its URL a few KB long.
 const LABEL_BATCH: usize = 100;
 
+/// Label names a large space's labelled pages are split by, one query
+/// each (their `not in` lists keep the URLs short).
+const LABEL_SPLIT: usize = 16;
+
 /// How many pages a space has, as a search counts them (current ones;
 /// `archived` when the server counts archived ones apart): one request
 /// with no results (`/rest/api/search?limit=0`).
@@ -183,23 +187,47 @@ type Labelled = (PageId, Vec<String>);
 /// The labels of a space's pages that carry any of `labels` (the names
 /// its content labels listing gave): only labelled pages are sent, with
 /// their labels and nothing else expanded. ⌈L/250⌉ requests per 100 label
-/// names, the batches sent together.
+/// names, the batches sent together. `split` (a large space): the first
+/// [`LABEL_SPLIT`] names are asked one query each, each leaving out the
+/// pages the queries before it name (`label = c and label not in (a, b)`),
+/// so the parts are disjoint and run side by side: a chain of requests per
+/// label instead of one through every labelled page.
 pub(crate) async fn labelled_pages(
     api: Api<'_>,
     flavor: Flavor,
     space: &SpaceKey,
     labels: &[String],
+    split: bool,
 ) -> Result<HashMap<PageId, Vec<String>>, Error> {
-    let requests = labels
-        .chunks(LABEL_BATCH)
+    let quoted: Vec<String> = labels.iter().map(|l| quote(l)).collect();
+    let alone = if split {
+        quoted.len().min(LABEL_SPLIT)
+    } else {
+        0
+    };
+    let (first, rest) = quoted.split_at(alone);
+    let mut filters: Vec<String> = (0..first.len())
+        .map(|i| match i {
+            0 => format!("label = {}", first[0]),
+            _ => format!(
+                "label = {} and label not in ({})",
+                first[i],
+                first[..i].join(",")
+            ),
+        })
+        .collect();
+    filters.extend(rest.chunks(LABEL_BATCH).map(|chunk| {
+        let mut f = format!("label in ({})", chunk.join(","));
+        if !first.is_empty() {
+            f.push_str(&format!(" and label not in ({})", first.join(",")));
+        }
+        f
+    }));
+    let requests = filters
+        .iter()
         .map(
-            |chunk| -> crate::BoxFuture<'_, Result<Vec<Labelled>, Error>> {
-                let names: Vec<String> = chunk.iter().map(|l| quote(l)).collect();
-                let cql = format!(
-                    "{} and label in ({})",
-                    space_pages_cql(space),
-                    names.join(",")
-                );
+            |filter| -> crate::BoxFuture<'_, Result<Vec<Labelled>, Error>> {
+                let cql = format!("{} and {filter}", space_pages_cql(space));
                 let url = search(api, &cql, listing_limit(flavor), "metadata.labels");
                 Box::pin(v1::all_map(api, url, |p: V1Content| Some(p.into_labels())))
             },
