@@ -717,14 +717,34 @@ struct Logged<'a> {
     status: u16,
 }
 
-/// The client's `response url=… status=…` lines.
+/// The client's request lines: `cme_client::transport: GET URL STATUS in
+/// SECS s` (the `-v` log), or the older `response url=… status=…`. A line
+/// that reads as neither is skipped; the caller falls back to the shape
+/// when none reads.
 fn logged(text: &str) -> Vec<Logged<'_>> {
     text.lines()
         .filter_map(|l| {
-            let rest = l.split_once(" response url=")?.1;
-            let (url, status) = rest.split_once(" status=")?;
-            let status = status.split_whitespace().next()?.parse().ok()?;
-            Some(Logged { url, status })
+            if let Some(rest) = l.split_once(" response url=").map(|(_, r)| r) {
+                let (url, status) = rest.split_once(" status=")?;
+                let status = status.split_whitespace().next()?.parse().ok()?;
+                return Some(Logged { url, status });
+            }
+            let rest = l.split_once("cme_client::transport: GET ")?.1;
+            let mut words = rest.rsplitn(5, ' ');
+            let (unit, _secs, word_in, status, url) = (
+                words.next()?,
+                words.next()?,
+                words.next()?,
+                words.next()?,
+                words.next()?,
+            );
+            if unit != "s" || word_in != "in" {
+                return None;
+            }
+            Some(Logged {
+                url,
+                status: status.parse().ok()?,
+            })
         })
         .collect()
 }
