@@ -260,6 +260,8 @@ struct Stats {
     /// (checked like pages).
     blog_ops: u64,
     blog_posts_checked: u64,
+    /// Requests the network model's in-flight cap answered with 429.
+    throttled: u64,
 }
 
 impl Stats {
@@ -282,6 +284,7 @@ impl Stats {
         self.short_noticed += o.short_noticed;
         self.blog_ops += o.blog_ops;
         self.blog_posts_checked += o.blog_posts_checked;
+        self.throttled += o.throttled;
     }
 }
 
@@ -877,6 +880,10 @@ thread_local! {
     /// Whether the case's syncs list every space in parts (a client whose
     /// partition threshold is 0), as a large space is listed.
     static PARTITIONED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    /// Whether the case's simulator runs the network model: latency with
+    /// jitter, and a cap on requests in flight answered with 429, which the
+    /// client's concurrent listings and downloads run into.
+    static NETWORK: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
     /// The case's path templates: a third of the cases (by seed) run with
     /// the MkDocs layout, where a page moves between `X.md` and
     /// `X/index.md` as it gains and loses children.
@@ -1213,6 +1220,15 @@ fn run_case(seed: u64, trace: &mut Vec<String>, stats: &mut Stats) {
         rng.range(2, 4),
     );
     let sim = confluence_sim::spawn(SimConfig::generate(&spec).unwrap()).unwrap();
+    if NETWORK.with(|n| n.get()) {
+        ctl(
+            &sim,
+            "PUT",
+            "/__sim/network",
+            json!({"latency_ms": 1, "jitter_ms": 3, "max_in_flight": 3,
+                "retry_after_s": 0, "seed": seed}),
+        );
+    }
     let client = if PARTITIONED.with(|p| p.get()) {
         partitioned_client(&sim)
     } else {
@@ -1658,6 +1674,9 @@ fn case_body(w: &mut World, client: &cme_client::Client) {
     // (2) The state tracks exactly the live readable pages in scope, and
     // every file it names is there.
     let tracked = active(&synced);
+    w.stats.throttled += ctl(w.sim, "GET", "/__sim/stats", None)["throttled"]
+        .as_u64()
+        .unwrap_or(0);
     w.stats.blog_posts_checked += tracked
         .values()
         .filter(|p| p.kind == cme_client::ContentKind::BlogPost)
@@ -1711,7 +1730,7 @@ fn env_u64(name: &str) -> Option<u64> {
 
 /// Runs the cases the environment asks for (default `default_cases`),
 /// reports figures, and fails listing every failing seed.
-fn property(default_cases: u64, test_name: &str) {
+fn property(default_cases: u64, test_name: &str) -> Stats {
     let only = env_u64("CME_CONVERGENCE_SEED");
     let cases = env_u64("CME_CONVERGENCE_CASES").unwrap_or(default_cases);
     let base = env_u64("CME_CONVERGENCE_BASE").unwrap_or(1);
@@ -1832,6 +1851,7 @@ fn property(default_cases: u64, test_name: &str) {
             t.syncs_short
         );
     }
+    t
 }
 
 #[test]
@@ -1849,6 +1869,25 @@ fn sync_converges_with_partitioned_listings() {
         DEFAULT_CASES / 2,
         "sync_converges_with_partitioned_listings",
     );
+}
+
+/// The same property behind the simulator's network model (latency with
+/// jitter, 429 beyond 3 requests in flight), listings partitioned: the
+/// client's concurrent listings, lookups by id and downloads are
+/// throttled and retried while the site changes between and during syncs.
+#[test]
+fn sync_converges_under_the_network_model() {
+    PARTITIONED.with(|p| p.set(true));
+    NETWORK.with(|n| n.set(true));
+    let cases = 30;
+    let t = property(cases, "sync_converges_under_the_network_model");
+    if t.cases >= 20 {
+        assert!(
+            t.throttled > 0,
+            "the network model throttled nothing in {} cases",
+            t.cases
+        );
+    }
 }
 
 /// A client of `sim` that lists every space in parts.

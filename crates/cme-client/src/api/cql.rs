@@ -331,7 +331,12 @@ pub(crate) async fn space_attachments(
     // server whose answers lack either is asked again with both expanded,
     // so no attachment is ever taken for deleted for want of its page, nor
     // for unchanged for want of its version.
-    let url = search(api, &space_attachments_cql(space), listing_limit(flavor), "");
+    let url = search(
+        api,
+        &space_attachments_cql(space),
+        listing_limit(flavor),
+        "",
+    );
     let mut found: Vec<V1Attachment> = v1::all(api, url).await?;
     if found
         .iter()

@@ -736,7 +736,13 @@ mod tests {
             version(&link("?modificationDate=1&cacheVersion=1&version=2")),
             Some(2)
         );
-        for q in ["", "?cacheVersion=4", "?version=", "?version=0", "?version=x"] {
+        for q in [
+            "",
+            "?cacheVersion=4",
+            "?version=",
+            "?version=0",
+            "?version=x",
+        ] {
             assert_eq!(version(&link(q)), None, "{q}");
         }
         assert_eq!(version(&format!(r#"{{{base}}}"#)), None);
