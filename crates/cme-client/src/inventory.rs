@@ -210,8 +210,11 @@ fn complete(found: &[PageMeta], count: PageCount) -> bool {
 pub struct KnownPages {
     ids: Vec<PageId>,
     /// Per space, the pages found there now; `None` when the lookup failed.
-    found: tokio::sync::OnceCell<Option<std::sync::Mutex<HashMap<crate::SpaceId, Vec<PageMeta>>>>>,
+    found: tokio::sync::OnceCell<Option<std::sync::Mutex<BySpace>>>,
 }
+
+/// Pages by the space they are in now.
+type BySpace = HashMap<crate::SpaceId, Vec<PageMeta>>;
 
 impl KnownPages {
     /// At most this many ids are looked up (the state is untrusted input):
@@ -251,7 +254,7 @@ impl KnownPages {
             .get_or_init(|| async {
                 match v2::pages_by_id(api, &self.ids).await {
                     Ok(pages) => {
-                        let mut by_space: HashMap<crate::SpaceId, Vec<PageMeta>> = HashMap::new();
+                        let mut by_space = BySpace::new();
                         for p in pages {
                             by_space.entry(p.space_id.clone()).or_default().push(p);
                         }
