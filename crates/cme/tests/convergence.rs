@@ -1879,7 +1879,7 @@ fn sync_converges_with_partitioned_listings() {
 fn sync_converges_under_the_network_model() {
     PARTITIONED.with(|p| p.set(true));
     NETWORK.with(|n| n.set(true));
-    let cases = 30;
+    let cases = 24;
     let t = property(cases, "sync_converges_under_the_network_model");
     if t.cases >= 20 {
         assert!(
