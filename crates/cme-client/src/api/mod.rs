@@ -87,6 +87,10 @@ pub(crate) struct List<T> {
     /// (v1 CQL searches): checked against what arrives.
     #[serde(default, rename = "totalSize")]
     pub total_size: Option<u64>,
+    /// The page size the server used (v1 envelopes), which may be less
+    /// than the one asked for.
+    #[serde(default)]
+    pub limit: Option<u64>,
 }
 
 /// A result's identity within its listing (`None`: it has none to check).

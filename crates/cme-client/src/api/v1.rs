@@ -61,6 +61,76 @@ pub(crate) async fn all_map<T: DeserializeOwned + Keyed, U>(
     Ok(out)
 }
 
+/// Offset pages [`all_by_offset`] asks at once, at most.
+const OFFSET_FAN_OUT: usize = 16;
+
+/// Like [`all_map`], for a listing paged by offset (`start`, Data Center's
+/// content API): after the first page, the next ones are asked side by side
+/// (2, then 4, … up to [`OFFSET_FAN_OUT`] at once) instead of each waiting
+/// for the `next` link of the one before, until a page comes back short. A
+/// space of 100,000 pages is then about 70 round trips instead of 1,000.
+/// The step is the page size the server used (a server may cap `limit`);
+/// a first page that is not exactly that full, a page longer than it, or a
+/// page with results after a short one (the listing changed under it) sends
+/// the listing back to the start, link by link, as [`all_map`] does. Pages
+/// are checked in order like a chain's ([`Pager`]): repeats dropped, the
+/// same caps.
+pub(crate) async fn all_by_offset<T: DeserializeOwned + Keyed, U>(
+    api: Api<'_>,
+    first: String,
+    f: impl Fn(T) -> Option<U>,
+) -> Result<Vec<U>, Error> {
+    let mut pager = Pager::new(&first);
+    let mut page: List<T> = api.get_json(&first).await?;
+    let step = page.results.len();
+    let full = step > 0 && page.limit.is_none_or(|l| l == step as u64);
+    if page.links.next.is_none() || !full {
+        return if page.links.next.is_none() {
+            pager.page(&mut page.results, page.total_size)?;
+            pager.finish()?;
+            Ok(page.results.into_iter().filter_map(&f).collect())
+        } else {
+            all_map(api, first, f).await
+        };
+    }
+    pager.page(&mut page.results, page.total_size)?;
+    let mut out: Vec<U> = page.results.into_iter().filter_map(&f).collect();
+    let (mut start, mut wave) = (step, 2);
+    loop {
+        let answers = crate::join_all(
+            (0..wave)
+                .map(|i| -> crate::BoxFuture<'_, Result<List<T>, Error>> {
+                    let url = format!("{first}&start={}", start + i * step);
+                    Box::pin(async move { api.get_json(&url).await })
+                })
+                .collect(),
+        )
+        .await;
+        let mut ended = false;
+        for answer in answers {
+            let mut page = answer?;
+            let n = page.results.len();
+            if n > step || (ended && n > 0) {
+                tracing::debug!(url = %crate::error::redact(&first), "offset pages disagree: listing link by link");
+                return all_map(api, first, f).await;
+            }
+            if ended {
+                continue;
+            }
+            pager.page(&mut page.results, page.total_size)?;
+            out.extend(page.results.into_iter().filter_map(&f));
+            ended = n < step;
+        }
+        if ended {
+            break;
+        }
+        start += wave * step;
+        wave = (wave * 2).min(OFFSET_FAN_OUT);
+    }
+    pager.finish()?;
+    Ok(out)
+}
+
 /// Spaces by key; all visible spaces when `keys` is empty.
 pub(crate) async fn spaces(api: Api<'_>, keys: &[SpaceKey]) -> Result<Vec<Space>, Error> {
     let mut url = format!("{}/rest/api/space?limit={LIMIT}&expand=homepage", api.root);
@@ -100,7 +170,7 @@ pub(crate) async fn space_pages(
                     api.root,
                     encode(space.key.as_str())
                 );
-                Box::pin(all_map(api, url, |p: V1Content| {
+                Box::pin(all_by_offset(api, url, |p: V1Content| {
                     Some(p.into_meta(Some(space)).0)
                 }))
             })
@@ -675,6 +745,57 @@ impl V1Comment {
 #[cfg(test)]
 mod tests {
     use super::V1Attachment;
+
+    /// Offset pages asked side by side give what following the links
+    /// gives, in fewer rounds: on a Data Center site of 950 pages (ten
+    /// pages of 100, the last short), and when the server caps `limit`.
+    #[test]
+    fn offset_pages_side_by_side_list_what_the_links_list() {
+        use crate::{Client, ClientConfig, Credentials, Flavor, Secret};
+        use confluence_sim::{SimConfig, spawn};
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let sim = spawn(
+            SimConfig::generate("pages=950,spaces=1,depth=3,attachments=0,body_kb=1,seed=4")
+                .unwrap()
+                .flavor(confluence_sim::Flavor::DataCenter),
+        )
+        .unwrap();
+        let client = Client::new(ClientConfig::new(
+            sim.url(),
+            Flavor::DataCenter,
+            Credentials::Bearer(Secret::new("sim-pat")),
+        ))
+        .unwrap();
+        let api = client.api();
+        let id = |p: super::V1Content| Some(p.into_meta(None).0.id);
+        rt.block_on(async {
+            for limit in [100, 37] {
+                let url = format!(
+                    "{}/rest/api/content?type=page&status=current&spaceKey=GEN0&limit={limit}&expand=version",
+                    api.root
+                );
+                let before = client.stats().requests;
+                let mut linked = super::all_map(api, url.clone(), id).await.unwrap();
+                let chained = client.stats().requests - before;
+                let before = client.stats().requests;
+                sim.control("POST", "/__sim/stats/reset", None);
+                let mut fanned = super::all_by_offset(api, url, id).await.unwrap();
+                let fanned_requests = client.stats().requests - before;
+                let (_, stats) = sim.control("GET", "/__sim/stats", None);
+                let at_once = stats["max_in_flight"].as_u64().unwrap();
+                assert!(at_once > 1, "{limit}: never more than {at_once} in flight");
+                assert_eq!(linked.len(), 950, "{limit}");
+                linked.sort();
+                fanned.sort();
+                assert_eq!(fanned, linked, "{limit}");
+                // At most one wave's worth of empty pages past the end.
+                assert!(fanned_requests <= chained + 16, "{fanned_requests} vs {chained}");
+            }
+        });
+    }
 
     fn owner(json: &str) -> Option<String> {
         serde_json::from_str::<V1Attachment>(json).unwrap().owner()
