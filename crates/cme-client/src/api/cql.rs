@@ -3,7 +3,7 @@
 //! labels and histories. Every query is built here, so values are quoted
 //! one way and page sizes chosen in one place; answers come in v1 shapes.
 use super::v1::{self, LISTING_EXPAND, V1Attachment, V1BodyOnly, V1Comment, V1Content};
-use super::{Api, Body, encode};
+use super::{Api, Body, List, encode};
 use crate::error::Error;
 use crate::flavor::Flavor;
 use crate::ids::{PageId, SpaceKey};
@@ -331,24 +331,13 @@ pub(crate) async fn space_attachments(
     // server whose answers lack either is asked again with both expanded,
     // so no attachment is ever taken for deleted for want of its page, nor
     // for unchanged for want of its version.
-    let url = search(
-        api,
-        &space_attachments_cql(space),
-        listing_limit(flavor),
-        "",
-    );
-    let mut found: Vec<V1Attachment> = v1::all(api, url).await?;
+    let cql = space_attachments_cql(space);
+    let mut found = attachments_where(api, flavor, &cql, "").await?;
     if found
         .iter()
         .any(|a| a.owner().is_none() || a.version_number().is_none())
     {
-        let url = search(
-            api,
-            &space_attachments_cql(space),
-            listing_limit(flavor),
-            "version,container",
-        );
-        found = v1::all(api, url).await?;
+        found = attachments_where(api, flavor, &cql, "version,container").await?;
     }
     // Offset paging over a changing space can show an item twice.
     let mut seen = HashSet::new();
@@ -357,6 +346,165 @@ pub(crate) async fn space_attachments(
         .filter_map(V1Attachment::into_contained_attachment)
         .filter(|a| seen.insert(a.id.clone()))
         .collect())
+}
+
+/// Attachments a search finds: on Data Center by offset pages side by side
+/// ([`v1::all_by_offset`]); on Cloud, whose searches page by cursor, one
+/// chain, unless its first page has a next one and a count (asked then,
+/// beside the second page) says more than [`SLICE_ABOVE`], when it is asked
+/// in disjoint slices by creation date side by side ([`sliced`]). A space
+/// with one page of attachments costs one request.
+async fn attachments_where(
+    api: Api<'_>,
+    flavor: Flavor,
+    cql: &str,
+    expand: &str,
+) -> Result<Vec<V1Attachment>, Error> {
+    let url = search(api, cql, listing_limit(flavor), expand);
+    if flavor == Flavor::DataCenter {
+        return v1::all_by_offset(api, url, Some).await;
+    }
+    let first: List<V1Attachment> = api.get_json(&url).await?;
+    if first.links.next.is_none() || first.results.is_empty() {
+        return v1::all_map_from(api, url, first, Some).await;
+    }
+    let mut plain = Box::pin(v1::all_map_from(api, url, first, Some));
+    let count = count_where(api, cql);
+    tokio::select! {
+        biased;
+        all = &mut plain => all,
+        n = count => match n {
+            Ok(n) if n > SLICE_ABOVE => {
+                // Its request, in flight or not, gives its slot back.
+                drop(plain);
+                sliced(api, cql, expand).await
+            }
+            _ => plain.await,
+        },
+    }
+}
+
+/// Results above which a Cloud attachment search is sliced by date.
+const SLICE_ABOVE: u64 = 2_000;
+/// Slices one date range is cut into, per round.
+const SLICES: i64 = 8;
+/// Rounds of cutting at most (8⁴ slices of the busiest range).
+const SLICE_ROUNDS: usize = 4;
+/// Where the first round's even cuts start (older content falls in the
+/// first slice, which is open below).
+const SLICE_FLOOR_SECS: i64 = 946_684_800; // 2000-01-01
+
+/// A search in disjoint slices by creation date, side by side: each
+/// slice's count is asked, and a slice still holding more than
+/// [`SLICE_ABOVE`] is cut again, up to [`SLICE_ROUNDS`] times; then every
+/// slice is listed at once. The first slice is open below and the last
+/// above, and each cut is `created >= a and created < b` at minute
+/// precision (CQL's), so the slices hold every result exactly once whatever
+/// the counts say (they only guide the cutting) and whatever time zone the
+/// server reads the dates in.
+async fn sliced(api: Api<'_>, cql: &str, expand: &str) -> Result<Vec<V1Attachment>, Error> {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    // (from, to) in seconds, minute-aligned; `None`: open.
+    let mut slices: Vec<(Option<i64>, Option<i64>)> = vec![(None, None)];
+    let mut counts: Vec<u64> = vec![u64::MAX];
+    for _ in 0..SLICE_ROUNDS {
+        let mut next = Vec::new();
+        for (slice, n) in slices.iter().zip(&counts) {
+            if *n > SLICE_ABOVE {
+                next.extend(cut(*slice, now));
+            } else {
+                next.push(*slice);
+            }
+        }
+        if next.len() == slices.len() {
+            break;
+        }
+        slices = next;
+        let asked = crate::join_all(
+            slices
+                .iter()
+                .map(|s| -> crate::BoxFuture<'_, Result<u64, Error>> {
+                    let q = format!("{cql}{}", within(*s));
+                    Box::pin(async move { count_where(api, &q).await })
+                })
+                .collect(),
+        )
+        .await;
+        counts = asked.into_iter().collect::<Result<_, _>>()?;
+    }
+    // Every slice is listed, those counted empty too: a count comes from
+    // the search index and only guides the cutting.
+    let lists = crate::join_all(
+        slices
+            .iter()
+            .map(
+                |s| -> crate::BoxFuture<'_, Result<Vec<V1Attachment>, Error>> {
+                    let url = search(
+                        api,
+                        &format!("{cql}{}", within(*s)),
+                        listing_limit(Flavor::Cloud),
+                        expand,
+                    );
+                    Box::pin(async move { v1::all(api, url).await })
+                },
+            )
+            .collect(),
+    )
+    .await;
+    let mut out = Vec::new();
+    for l in lists {
+        out.extend(l?);
+    }
+    Ok(out)
+}
+
+/// `slice` cut into [`SLICES`] even parts that cover it exactly; an open
+/// end is cut from [`SLICE_FLOOR_SECS`] below or up to a day past `now`
+/// above, its outer part staying open. A slice too short to cut is kept.
+fn cut(slice: (Option<i64>, Option<i64>), now: i64) -> Vec<(Option<i64>, Option<i64>)> {
+    let lo = slice.0.unwrap_or(SLICE_FLOOR_SECS.min(now));
+    let hi = slice.1.unwrap_or(now + 86_400);
+    let step = ((hi - lo) / SLICES) / 60 * 60;
+    if step < 60 {
+        return vec![slice];
+    }
+    let mut out = Vec::new();
+    let mut from = slice.0;
+    for i in 1..SLICES {
+        // On a minute (CQL's precision): a cut is one instant to both sides.
+        let at = (lo + i * step) / 60 * 60;
+        out.push((from, Some(at)));
+        from = Some(at);
+    }
+    out.push((from, slice.1));
+    out
+}
+
+/// The CQL that keeps a search to `slice` (empty for the whole range).
+fn within(slice: (Option<i64>, Option<i64>)) -> String {
+    let at = |secs: i64| {
+        let t = std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs.max(0) as u64);
+        // `2021-03-04T05:06:00Z` → `2021-03-04 05:06`.
+        let iso = humantime::format_rfc3339_seconds(t).to_string();
+        format!("\"{} {}\"", &iso[..10], &iso[11..16])
+    };
+    let mut out = String::new();
+    if let Some(from) = slice.0 {
+        out.push_str(&format!(" and created >= {}", at(from)));
+    }
+    if let Some(to) = slice.1 {
+        out.push_str(&format!(" and created < {}", at(to)));
+    }
+    out
+}
+
+/// How many results a search has (`/rest/api/search?limit=0`).
+async fn count_where(api: Api<'_>, cql: &str) -> Result<u64, Error> {
+    let url = format!("{}/rest/api/search?cql={}&limit=0", api.root, encode(cql));
+    let c: CountOnly = api.get_json(&url).await?;
+    Ok(c.total_size)
 }
 
 /// Every comment on a space's current pages, without bodies.
@@ -479,5 +627,88 @@ mod tests {
             url,
             "https://x.atlassian.net/wiki/rest/api/content/search?cql=space%20%3D%20%22A%26B%22&limit=250&expand=version"
         );
+    }
+
+    /// Cuts cover their slice exactly, in order, the outer ones staying
+    /// open; a slice shorter than the cuts is kept whole.
+    #[test]
+    fn date_slices_cover_their_range_exactly() {
+        let now = 1_780_000_000;
+        for slice in [
+            (None, None),
+            (None, Some(1_600_000_020)),
+            (Some(1_600_000_020), Some(1_700_000_000)),
+            (Some(1_700_000_000), None),
+        ] {
+            let parts = cut(slice, now);
+            assert_eq!(parts.len(), SLICES as usize, "{slice:?}");
+            assert_eq!(parts[0].0, slice.0);
+            assert_eq!(parts.last().unwrap().1, slice.1);
+            for w in parts.windows(2) {
+                assert_eq!(w[0].1, w[1].0, "{parts:?}");
+                assert_eq!(w[0].1.unwrap() % 60, 0, "{parts:?}");
+                assert!(
+                    w[0].0.is_none_or(|from| from < w[0].1.unwrap()),
+                    "{parts:?}"
+                );
+            }
+        }
+        assert_eq!(
+            cut((Some(600), Some(660)), now),
+            vec![(Some(600), Some(660))]
+        );
+        assert_eq!(within((None, None)), "");
+        assert_eq!(
+            within((Some(1_600_000_020), Some(1_700_000_000))),
+            " and created >= \"2020-09-13 12:27\" and created < \"2023-11-14 22:13\""
+        );
+    }
+
+    /// A Cloud space with more attachments than [`SLICE_ABOVE`] is listed in
+    /// date slices side by side, and they hold exactly what one search holds.
+    #[test]
+    fn a_large_attachment_search_in_date_slices_finds_what_one_search_finds() {
+        use confluence_sim::{SimConfig, spawn};
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let sim = spawn(
+            SimConfig::generate("pages=6000,spaces=1,depth=4,attachments=0.5,body_kb=1,seed=6")
+                .unwrap(),
+        )
+        .unwrap();
+        let client = crate::Client::new(crate::ClientConfig::new(
+            sim.url(),
+            Flavor::Cloud,
+            crate::Credentials::Basic {
+                email: "sim@example.com".into(),
+                token: crate::Secret::new("sim-token"),
+            },
+        ))
+        .unwrap();
+        let api = client.api();
+        let space = SpaceKey::new("GEN0");
+        rt.block_on(async {
+            let cql = space_attachments_cql(&space);
+            let one: Vec<V1Attachment> = v1::all(api, search(api, &cql, 250, "")).await.unwrap();
+            assert!(one.len() as u64 > SLICE_ABOVE, "{}", one.len());
+            sim.control("POST", "/__sim/stats/reset", None);
+            let got = space_attachments(api, Flavor::Cloud, &space).await.unwrap();
+            let (_, stats) = sim.control("GET", "/__sim/stats", None);
+            // The slices were counted: more counts than the one beside the
+            // first page.
+            let counts = stats["by_route"]["GET /wiki/rest/api/search"].as_u64();
+            assert!(counts.unwrap_or(0) > 1, "{stats}");
+            use crate::api::Keyed as _;
+            let mut want: Vec<String> = one
+                .iter()
+                .filter_map(|a| a.key().map(str::to_owned))
+                .collect();
+            let mut got: Vec<String> = got.iter().map(|a| a.id.as_str().to_owned()).collect();
+            want.sort();
+            got.sort();
+            assert_eq!(got, want);
+        });
     }
 }

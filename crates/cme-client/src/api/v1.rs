@@ -39,12 +39,28 @@ pub(crate) async fn all_map<T: DeserializeOwned + Keyed, U>(
     first: String,
     f: impl Fn(T) -> Option<U>,
 ) -> Result<Vec<U>, Error> {
+    let page: List<T> = api.get_json(&first).await?;
+    all_map_from(api, first, page, f).await
+}
+
+/// [`all_map`] from its first page, already answered (`page`, the answer
+/// to `first`): for a caller that decides how to list from it.
+pub(crate) async fn all_map_from<T: DeserializeOwned + Keyed, U>(
+    api: Api<'_>,
+    first: String,
+    page: List<T>,
+    f: impl Fn(T) -> Option<U>,
+) -> Result<Vec<U>, Error> {
     let mut out = Vec::new();
     let mut pager = Pager::new(&first);
     let mut seen = seen_from(&first);
+    let mut answered = Some(page);
     let mut url = Some(first);
     while let Some(u) = url.take() {
-        let mut page: List<T> = api.get_json(&u).await?;
+        let mut page: List<T> = match answered.take() {
+            Some(p) => p,
+            None => api.get_json(&u).await?,
+        };
         let n = page.results.len();
         pager.page(&mut page.results, page.total_size)?;
         out.extend(page.results.into_iter().filter_map(&f));
