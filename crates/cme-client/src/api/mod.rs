@@ -278,8 +278,8 @@ pub(crate) fn label_names(labels: Vec<Label>) -> Vec<String> {
 /// A user named by a page answer; empty ids and names count as absent.
 pub(crate) fn user(id: Option<String>, name: Option<String>) -> Option<UserRef> {
     id.filter(|i| !i.is_empty()).map(|id| UserRef {
-        id,
-        display_name: name.filter(|n| !n.is_empty()),
+        id: id.into(),
+        display_name: name.filter(|n| !n.is_empty()).map(Into::into),
     })
 }
 

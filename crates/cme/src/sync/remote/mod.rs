@@ -175,7 +175,7 @@ pub async fn gather(
             .flatten()
             .flat_map(|p| [&p.info.author, &p.info.last_editor])
             .flatten()
-            .map(|u| u.id.as_str())
+            .map(|u| &*u.id)
             .collect();
         remote.accounts = named.into_iter().map(str::to_owned).collect();
     }
