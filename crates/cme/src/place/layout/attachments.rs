@@ -64,7 +64,7 @@ impl Layout {
     }
     /// `SPACE/_attachments/<page id>`, for a placed page.
     pub(super) fn attachment_dir(&self, page: &PageId) -> Option<[String; 3]> {
-        let placed = self.pages.get(page)?;
+        let placed = self.get(page)?;
         Some([
             self.spaces.get(&placed.space)?.clone(),
             ATTACHMENTS_DIR.to_owned(),

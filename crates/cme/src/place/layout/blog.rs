@@ -46,8 +46,8 @@ impl Layout {
                     self.recorded
                         .pages
                         .get(&p.id)
-                        .filter(|r| r.dir == dir_text)
-                        .map(|r| r.stem.clone())
+                        .filter(|r| r.in_dir(&dir_text))
+                        .map(|r| r.stem.to_string())
                 })
                 .collect();
             let cands: Vec<Candidate<'_>> = posts
@@ -64,16 +64,12 @@ impl Layout {
                     .entry((space.key.clone(), meta.title.clone()))
                     .or_default()
                     .push((day, meta.id.clone()));
-                self.order.push(meta.id.clone());
-                self.pages.insert(
-                    meta.id.clone(),
-                    Placed {
-                        meta,
-                        space: space.key.clone(),
-                        path: OutputPath::from_components(&file),
-                        children: Vec::new(),
-                    },
-                );
+                self.insert(Placed {
+                    meta,
+                    space: space.key.clone(),
+                    path: OutputPath::from_components(&file),
+                    children: Vec::new(),
+                });
             }
         }
     }

@@ -18,8 +18,9 @@ impl Layout {
         }
         self.templated = true;
         let mut wanted: Vec<(PageId, Rendered)> = Vec::with_capacity(self.order.len());
-        for id in &self.order {
-            let p = &self.pages[id];
+        for &at in &self.order {
+            let p = &self.pages[at as usize];
+            let id = &p.meta.id;
             let home = self.options.home_page_path.as_ref().filter(|_| {
                 self.spaces_seen
                     .get(&p.space)
@@ -74,7 +75,7 @@ impl Layout {
                     self.recorded
                         .pages
                         .get(id)
-                        .filter(|r| r.dir == dir)
+                        .filter(|r| r.in_dir(&dir))
                         .map(|r| format!("{}.md", r.stem))
                 })
                 .collect();
@@ -100,7 +101,7 @@ impl Layout {
             }
             for ((id, mut dirs, _), name) in group.into_iter().zip(names) {
                 dirs.push(name.unwrap_or_default());
-                if let Some(p) = self.pages.get_mut(&id) {
+                if let Some(p) = self.get_mut(&id) {
                     p.path = OutputPath::from_components(&dirs);
                 }
             }
@@ -139,7 +140,7 @@ impl Layout {
         });
         let mut wanted: Vec<(&PageId, &Attachment, Rendered)> = Vec::new();
         for (page, atts) in listing {
-            let Some(p) = self.pages.get(page) else {
+            let Some(p) = self.get(page) else {
                 continue;
             };
             for a in atts {
@@ -204,7 +205,7 @@ impl Layout {
         page: &PageId,
         filename: &str,
     ) -> Option<OutputPath> {
-        let p = self.pages.get(page)?;
+        let p = self.get(page)?;
         if let Some(path) = self.att_paths.get(&(page.clone(), filename.to_owned())) {
             return Some(path.clone());
         }

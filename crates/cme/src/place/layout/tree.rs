@@ -87,18 +87,14 @@ impl Layout {
                 continue;
             }
             kids.retain(|id| exported.contains(id));
-            self.by_title
-                .insert(title_key(&space.key, &meta.title), meta.id.clone());
-            self.order.push(meta.id.clone());
-            self.pages.insert(
-                meta.id.clone(),
-                Placed {
-                    meta,
-                    space: space.key.clone(),
-                    path,
-                    children: kids,
-                },
-            );
+            let key = title_key(&space.key, &meta.title);
+            let at = self.insert(Placed {
+                meta,
+                space: space.key.clone(),
+                path,
+                children: kids,
+            });
+            self.by_title.insert(key, at);
         }
         if !posts.is_empty() {
             let mut blog_dir = root_dir;
@@ -279,6 +275,6 @@ impl Walk<'_> {
         let r = self.recorded.pages.get(&self.pages[k].id)?;
         let parent = self.pages[k].parent.as_ref().map(|(p, _)| p);
         let same_parent = r.parent.is_some() && r.parent.as_ref() == parent;
-        (r.dir == dir || same_parent).then_some(r.stem.as_str())
+        (r.in_dir(dir) || same_parent).then_some(&*r.stem)
     }
 }
