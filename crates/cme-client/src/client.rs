@@ -347,13 +347,23 @@ impl Client {
         pages: &mut [PageMeta],
         known: &HashMap<String, String>,
     ) -> Result<(), Error> {
+        self.fill_names_in(&mut [pages], known).await
+    }
+
+    /// [`Self::fill_names_with`] for pages held in several lists, asked
+    /// together: the same requests as for one list of them all.
+    pub async fn fill_names_in(
+        &self,
+        lists: &mut [&mut [PageMeta]],
+        known: &HashMap<String, String>,
+    ) -> Result<(), Error> {
+        let pages = || lists.iter().flat_map(|l| l.iter());
         let unnamed = |u: &Option<crate::UserRef>| {
             u.as_ref()
                 .filter(|u| u.display_name.is_none())
                 .map(|u| u.id.to_string())
         };
-        let ids: BTreeSet<String> = pages
-            .iter()
+        let ids: BTreeSet<String> = pages()
             .flat_map(|p| [unnamed(&p.info.author), unnamed(&p.info.last_editor)])
             .flatten()
             .collect();
@@ -379,7 +389,7 @@ impl Client {
                 t
             }
         };
-        for p in pages {
+        for p in lists.iter_mut().flat_map(|l| l.iter_mut()) {
             for u in [&mut p.info.author, &mut p.info.last_editor]
                 .into_iter()
                 .flatten()

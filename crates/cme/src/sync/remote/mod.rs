@@ -114,7 +114,16 @@ pub async fn gather(
     let (mut listings, known) = tokio::join!(listings, client.names_of(&hints.accounts));
     for listing in &mut listings {
         if let Ok(l) = listing
-            && let Err(e) = client.fill_names_with(&mut l.pages, &known).await
+            && let Err(e) = client
+                .fill_names_in(
+                    &mut l
+                        .pages
+                        .iter_mut()
+                        .map(Vec::as_mut_slice)
+                        .collect::<Vec<_>>(),
+                    &known,
+                )
+                .await
         {
             *listing = Err(e);
         }
@@ -144,8 +153,22 @@ pub async fn gather(
                 for space in s {
                     spaces.insert(space.id.clone(), space);
                 }
-                for page in p {
-                    pages.entry(page.space_id.clone()).or_default().push(page);
+                for list in p {
+                    // A space's own list is taken as it is (a second scope
+                    // listing the space adds to it).
+                    let one_space = list
+                        .first()
+                        .is_some_and(|first| list.iter().all(|p| p.space_id == first.space_id));
+                    match list.first().map(|p| pages.entry(p.space_id.clone())) {
+                        Some(std::collections::btree_map::Entry::Vacant(e)) if one_space => {
+                            e.insert(list);
+                        }
+                        _ => {
+                            for page in list {
+                                pages.entry(page.space_id.clone()).or_default().push(page);
+                            }
+                        }
+                    }
                 }
                 for page in c {
                     context.entry(page.space_id.clone()).or_default().push(page);
