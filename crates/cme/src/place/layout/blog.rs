@@ -29,6 +29,7 @@ impl Layout {
     /// Places the blog posts of `space` under `blog_dir` (the name the
     /// space's folder gave [`BLOG_DIR`]), after its pages.
     pub(super) fn add_blog_posts(&mut self, space: &Space, dir: &[String], posts: Vec<PageMeta>) {
+        self.begin_list(posts.len());
         let mut by_month: BTreeMap<Vec<String>, Vec<PageMeta>> = BTreeMap::new();
         for p in posts {
             let mut d = dir.to_vec();

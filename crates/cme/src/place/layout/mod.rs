@@ -39,11 +39,11 @@ impl Layout {
             ..Self::default()
         }
     }
-    /// Room for `pages` more pages, made at once: growing the page map as
-    /// spaces are added holds the old table beside the new one (~27 MB at
-    /// 100,000 pages, at the moment memory peaks).
+    /// Room for `pages` more pages in the indexes, made at once: growing a
+    /// map as spaces are added holds the old table beside the new one, at
+    /// the moment memory peaks. (The pages themselves are placed in a list
+    /// per space, each made to size.)
     pub fn reserve(&mut self, pages: usize) {
-        self.pages.reserve_exact(pages);
         self.index.reserve(pages);
         self.order.reserve_exact(pages);
         self.by_title.reserve(pages);
@@ -91,14 +91,13 @@ impl Layout {
     }
     /// A page's placement.
     pub fn get(&self, id: &PageId) -> Option<&Placed> {
-        let at = *self.index.get(id)?;
-        self.pages.get(at as usize)
+        self.at(*self.index.get(id)?)
     }
     /// A page by space and exact title (titles are unique per space).
     pub fn find_title(&self, space: &SpaceKey, title: &str) -> Option<&Placed> {
         self.by_title
             .get(&model::title_key(space, title))
-            .and_then(|&at| self.pages.get(at as usize))
+            .and_then(|&at| self.at(at))
             .filter(|p| p.space == *space && p.meta.title == title)
     }
     /// An exported blog post by space, exact title and posting day
@@ -125,9 +124,7 @@ impl Layout {
     }
     /// All pages, in a stable order.
     pub fn iter(&self) -> impl Iterator<Item = &Placed> {
-        self.order
-            .iter()
-            .filter_map(|&at| self.pages.get(at as usize))
+        self.order.iter().filter_map(|&at| self.at(at))
     }
     /// Number of pages placed.
     pub fn len(&self) -> usize {

@@ -48,22 +48,24 @@ pub(super) struct Files {
 /// Every page's path, plus the indexes links need.
 #[derive(Debug, Default)]
 pub struct Layout {
-    /// Every placed page, found by [`Layout::index`]: a list made to size
-    /// at once, where a map of whole pages left an eighth to a half of its
-    /// ~400-byte slots empty (~15 MB at 100,000 pages).
-    pub(super) pages: Vec<Placed>,
+    /// Every placed page, found by [`Layout::index`]: a list per space
+    /// (and per space's blog posts), each made to size as it is placed.
+    /// A map of whole pages left an eighth to a half of its ~400-byte
+    /// slots empty, and room made for every page at once was held beside
+    /// the listings they are moved from (~36 MB at 100,000 pages).
+    pub(super) pages: Vec<Vec<Placed>>,
     /// Where each page is in [`Layout::pages`].
-    pub(super) index: HashMap<PageId, u32>,
+    pub(super) index: HashMap<PageId, Place>,
     /// Pages by [`title_key`] (space and title): the page found is
     /// checked against both, so the hash only saves the copies of every
     /// title and key (~100 bytes a page).
-    pub(super) by_title: HashMap<u128, u32>,
+    pub(super) by_title: HashMap<u128, Place>,
     /// Blog posts by space and title, with their posting days: titles are
     /// unique per space and day only.
     pub(super) by_blog: HashMap<(SpaceKey, String), Vec<(String, PageId)>>,
     /// Pages in a stable order (space, then tree order), as places in
     /// [`Layout::pages`].
-    pub(super) order: Vec<u32>,
+    pub(super) order: Vec<Place>,
     pub(super) recorded: Recorded,
     /// Each space's folder, and the names taken in the output folder.
     pub(super) spaces: HashMap<SpaceKey, String>,
@@ -87,30 +89,46 @@ pub struct Layout {
     pub(super) templated: bool,
 }
 
+/// Where a page is in [`Layout::pages`]: which list, and where in it.
+pub(super) type Place = (u32, u32);
+
 impl Layout {
-    /// Adds `placed` after the pages placed so far; a page placed again
-    /// takes its earlier place's data and is listed again, as when the
-    /// pages were a map keyed by id beside a list of ids. Returns its place.
-    pub(super) fn insert(&mut self, placed: Placed) -> u32 {
+    /// Starts the list the next `len` pages placed go to.
+    pub(super) fn begin_list(&mut self, len: usize) {
+        self.pages.push(Vec::with_capacity(len));
+    }
+    /// Adds `placed` to the current list; a page placed again takes its
+    /// earlier place's data and is listed again, as when the pages were a
+    /// map keyed by id beside a list of ids. Returns its place.
+    pub(super) fn insert(&mut self, placed: Placed) -> Place {
         let at = match self.index.get(&placed.meta.id) {
             Some(&at) => {
-                self.pages[at as usize] = placed;
+                self.pages[at.0 as usize][at.1 as usize] = placed;
                 at
             }
             None => {
-                let at = u32::try_from(self.pages.len()).expect("fewer than 2^32 pages");
+                if self.pages.is_empty() {
+                    self.begin_list(0);
+                }
+                let list = self.pages.len() - 1;
+                let n = |i: usize| u32::try_from(i).expect("fewer than 2^32 pages");
+                let at = (n(list), n(self.pages[list].len()));
                 self.index.insert(placed.meta.id.clone(), at);
-                self.pages.push(placed);
+                self.pages[list].push(placed);
                 at
             }
         };
         self.order.push(at);
         at
     }
+    /// The page at `at`.
+    pub(super) fn at(&self, at: Place) -> Option<&Placed> {
+        self.pages.get(at.0 as usize)?.get(at.1 as usize)
+    }
     /// A placed page, to change.
     pub(super) fn get_mut(&mut self, id: &PageId) -> Option<&mut Placed> {
         let at = *self.index.get(id)?;
-        self.pages.get_mut(at as usize)
+        self.pages.get_mut(at.0 as usize)?.get_mut(at.1 as usize)
     }
 }
 

@@ -19,7 +19,9 @@ impl Layout {
         self.templated = true;
         let mut wanted: Vec<(PageId, Rendered)> = Vec::with_capacity(self.order.len());
         for &at in &self.order {
-            let p = &self.pages[at as usize];
+            let Some(p) = self.at(at) else {
+                continue;
+            };
             let id = &p.meta.id;
             let home = self.options.home_page_path.as_ref().filter(|_| {
                 self.spaces_seen

@@ -79,6 +79,7 @@ impl Layout {
             self.learn_ancestry(space, &pages, &placed);
         }
         let mut pages: Vec<Option<PageMeta>> = pages.into_iter().map(Some).collect();
+        self.begin_list(exported.len());
         for k in visit_order {
             let (Some(meta), Some((path, mut kids))) = (pages[k].take(), placed[k].take()) else {
                 continue;
