@@ -45,10 +45,9 @@ impl Layout {
                 .iter()
                 .map(|p| {
                     self.recorded
-                        .pages
-                        .get(&p.id)
-                        .filter(|r| r.in_dir(&dir_text))
-                        .map(|r| r.stem.to_string())
+                        .page(&p.id)
+                        .filter(|r| r.dir == dir_text)
+                        .map(|r| r.stem.to_owned())
                 })
                 .collect();
             let cands: Vec<Candidate<'_>> = posts

@@ -75,9 +75,8 @@ impl Layout {
                 .iter()
                 .map(|(id, _, _)| {
                     self.recorded
-                        .pages
-                        .get(id)
-                        .filter(|r| r.in_dir(&dir))
+                        .page(id)
+                        .filter(|r| r.dir == dir)
                         .map(|r| format!("{}.md", r.stem))
                 })
                 .collect();
@@ -177,8 +176,7 @@ impl Layout {
                     exact: true,
                     recorded: self
                         .recorded
-                        .attachments
-                        .get(&((*page).clone(), a.filename.clone()))
+                        .attachment(page, &a.filename)
                         .and_then(|p| p.rsplit_once('/'))
                         .filter(|(d, _)| *d == dir)
                         .map(|(_, name)| name),
@@ -189,7 +187,7 @@ impl Layout {
                 dirs.push(name.clone());
                 let path = OutputPath::from_components(&dirs);
                 let files = self.files.entry(page.clone()).or_default();
-                files.names.insert(a.filename.clone(), name);
+                files.names.push((a.filename.clone(), name));
                 // Links to any file change with its path.
                 files
                     .renamed
@@ -199,7 +197,7 @@ impl Layout {
             }
         }
         for f in self.files.values_mut() {
-            f.renamed.sort();
+            f.sort();
         }
     }
     pub(super) fn templated_attachment_path(

@@ -273,9 +273,9 @@ impl Walk<'_> {
     /// The name the last run gave page `k`, if it was in this folder (or
     /// under the same parent, whose folder may have been renamed since).
     fn recorded_name(&self, k: usize, dir: &str) -> Option<&'_ str> {
-        let r = self.recorded.pages.get(&self.pages[k].id)?;
+        let r = self.recorded.page(&self.pages[k].id)?;
         let parent = self.pages[k].parent.as_ref().map(|(p, _)| p);
-        let same_parent = r.parent.is_some() && r.parent.as_ref() == parent;
-        (r.in_dir(dir) || same_parent).then_some(&*r.stem)
+        let same_parent = r.parent.is_some() && r.parent == parent;
+        (r.dir == dir || same_parent).then_some(r.stem)
     }
 }

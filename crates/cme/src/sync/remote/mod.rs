@@ -75,16 +75,15 @@ pub struct Hints {
 }
 
 /// Lists every scope, then places the union of their pages and their
-/// attachments, keeping the names the last run `recorded` (asked for once
-/// the listings are in: a copy of every tracked page's path, not held
-/// through them), with what the last run saw asked early (`hints`). A
-/// listing that
-/// fails is recorded as a problem (nothing will be deleted), except refused
-/// credentials, which end the run: nothing can be listed at all.
+/// attachments, keeping the names the last run `recorded` (left in the
+/// layout: [`Layout::take_recorded`]), with what the last run saw asked
+/// early (`hints`). A listing that fails is recorded as a problem (nothing
+/// will be deleted), except refused credentials, which end the run:
+/// nothing can be listed at all.
 pub async fn gather(
     client: &Client,
     scopes: &[Scope],
-    recorded: impl FnOnce() -> Recorded,
+    recorded: Recorded,
     comments: Option<CommentsMode>,
     hints: &Hints,
     progress: &dyn Progress,
@@ -214,7 +213,7 @@ pub async fn gather(
     skipped.sort();
     skipped.dedup();
     remote.archived = skipped;
-    remote.layout = Layout::new(recorded());
+    remote.layout = Layout::new(recorded);
     remote.layout.set_site(client.web_root());
     remote
         .layout
