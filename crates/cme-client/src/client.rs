@@ -12,7 +12,7 @@ use crate::retry::RetryPolicy;
 use crate::stats::{Observer, Stats};
 use crate::transport::{Settings, Transport};
 use reqwest::Url;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -340,45 +340,72 @@ impl Client {
     }
 
     /// [`Self::fill_names`], asking only for the accounts `known` (from
-    /// [`Self::names_of`]) does not hold.
+    /// [`Self::names_of`]) does not hold. The pages then share one copy of
+    /// each id and name (on Data Center too, where nothing is asked).
     pub async fn fill_names_with(
         &self,
         pages: &mut [PageMeta],
         known: &HashMap<String, String>,
     ) -> Result<(), Error> {
+        self.fill_names_in(&mut [pages], known).await
+    }
+
+    /// [`Self::fill_names_with`] for pages held in several lists, asked
+    /// together: the same requests as for one list of them all.
+    pub async fn fill_names_in(
+        &self,
+        lists: &mut [&mut [PageMeta]],
+        known: &HashMap<String, String>,
+    ) -> Result<(), Error> {
+        let pages = || lists.iter().flat_map(|l| l.iter());
         let unnamed = |u: &Option<crate::UserRef>| {
             u.as_ref()
                 .filter(|u| u.display_name.is_none())
-                .map(|u| u.id.clone())
+                .map(|u| u.id.to_string())
         };
-        let ids: BTreeSet<String> = pages
-            .iter()
+        let ids: BTreeSet<String> = pages()
             .flat_map(|p| [unnamed(&p.info.author), unnamed(&p.info.last_editor)])
             .flatten()
             .collect();
-        if ids.is_empty() || self.flavor == Flavor::DataCenter {
-            return Ok(());
-        }
-        let ids: Vec<String> = ids
-            .into_iter()
-            .filter(|id| !known.contains_key(id))
-            .collect();
+        let cloud = self.flavor == Flavor::Cloud;
         let mut names = HashMap::new();
-        for (_, answer) in self.names_by_chunk(&ids).await {
-            names.extend(answer?);
+        if cloud && !ids.is_empty() {
+            let ids: Vec<String> = ids
+                .into_iter()
+                .filter(|id| !known.contains_key(id))
+                .collect();
+            for (_, answer) in self.names_by_chunk(&ids).await {
+                names.extend(answer?);
+            }
         }
-        let name = |u: &mut Option<crate::UserRef>| {
-            if let Some(u) = u.as_mut().filter(|u| u.display_name.is_none()) {
-                u.display_name = names
-                    .get(&u.id)
-                    .or_else(|| known.get(&u.id))
-                    .filter(|n| !n.is_empty())
-                    .cloned();
+        // Every page names the same few people: one copy of each id and
+        // name for all of them.
+        let mut shared: HashSet<std::sync::Arc<str>> = HashSet::new();
+        let mut share = |s: &str| match shared.get(s) {
+            Some(t) => t.clone(),
+            None => {
+                let t: std::sync::Arc<str> = s.into();
+                shared.insert(t.clone());
+                t
             }
         };
-        for p in pages {
-            name(&mut p.info.author);
-            name(&mut p.info.last_editor);
+        for p in lists.iter_mut().flat_map(|l| l.iter_mut()) {
+            for u in [&mut p.info.author, &mut p.info.last_editor]
+                .into_iter()
+                .flatten()
+            {
+                if cloud && u.display_name.is_none() {
+                    u.display_name = names
+                        .get(&*u.id)
+                        .or_else(|| known.get(&*u.id))
+                        .filter(|n| !n.is_empty())
+                        .map(|n| share(n));
+                }
+                u.id = share(&u.id);
+                if let Some(n) = &mut u.display_name {
+                    *n = share(n);
+                }
+            }
         }
         Ok(())
     }
@@ -738,7 +765,7 @@ mod tests {
                     .iter()
                     .find_map(|p| p.info.author.clone())
                     .expect("an author");
-                let ids = [author.id.clone(), "no-such-user".to_owned()];
+                let ids = [author.id.to_string(), "no-such-user".to_owned()];
                 let names = client.user_names(&ids).await.unwrap();
                 let direct = match flavor {
                     Flavor::Cloud => client.account_names(&ids).await.unwrap(),
@@ -749,9 +776,9 @@ mod tests {
             });
             let (author, names) = names;
             assert_eq!(names.len(), 1, "{flavor:?}: {names:?}");
-            assert!(!names[&author.id].is_empty(), "{flavor:?}");
+            assert!(!names[&*author.id].is_empty(), "{flavor:?}");
             if let Some(shown) = author.display_name {
-                assert_eq!(names[&author.id], shown, "{flavor:?}");
+                assert_eq!(names[&*author.id], *shown, "{flavor:?}");
             }
         }
     }

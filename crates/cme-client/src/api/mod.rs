@@ -278,9 +278,34 @@ pub(crate) fn label_names(labels: Vec<Label>) -> Vec<String> {
 /// A user named by a page answer; empty ids and names count as absent.
 pub(crate) fn user(id: Option<String>, name: Option<String>) -> Option<UserRef> {
     id.filter(|i| !i.is_empty()).map(|id| UserRef {
-        id,
-        display_name: name.filter(|n| !n.is_empty()),
+        id: shared(&id),
+        display_name: name.filter(|n| !n.is_empty()).map(|n| shared(&n)),
     })
+}
+
+/// Most distinct ids and names [`shared`] keeps (an answer is untrusted).
+const MAX_SHARED: usize = 100_000;
+
+/// `s`, as one copy for every page that names it: a site's few hundred
+/// people are named by each of its pages, and a listing's pages are held
+/// together until they are placed (two copies a page were ~13 MB of a
+/// 100,000-page listing, at the moment an idle sync peaks). Kept for the
+/// process; past [`MAX_SHARED`] texts new ones are copied, not kept.
+fn shared(s: &str) -> std::sync::Arc<str> {
+    static SHARED: std::sync::LazyLock<
+        std::sync::Mutex<std::collections::HashSet<std::sync::Arc<str>>>,
+    > = std::sync::LazyLock::new(Default::default);
+    let Ok(mut set) = SHARED.lock() else {
+        return s.into();
+    };
+    if let Some(t) = set.get(s) {
+        return t.clone();
+    }
+    let t: std::sync::Arc<str> = s.into();
+    if set.len() < MAX_SHARED {
+        set.insert(t.clone());
+    }
+    t
 }
 
 #[cfg(test)]

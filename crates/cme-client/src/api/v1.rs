@@ -406,8 +406,8 @@ impl V1User {
     /// For comments, which have always taken the answer as it is.
     fn into_raw_ref(self) -> Option<UserRef> {
         Some(UserRef {
-            id: self.account_id.or(self.user_key)?,
-            display_name: self.display_name,
+            id: self.account_id.or(self.user_key)?.into(),
+            display_name: self.display_name.map(Into::into),
         })
     }
 }

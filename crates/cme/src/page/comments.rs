@@ -119,7 +119,7 @@ fn when(iso: &str) -> String {
 
 fn author(c: &Comment) -> String {
     match &c.author {
-        Some(u) => u.display_name.clone().unwrap_or_else(|| u.id.clone()),
+        Some(u) => u.display_name.as_deref().unwrap_or(&u.id).to_owned(),
         None => "Unknown user".to_owned(),
     }
 }
@@ -326,7 +326,7 @@ pub fn render(title: &str, kept: &[&Comment], convert: &dyn Fn(&str) -> String) 
             {
                 let by =
                     r.by.as_ref()
-                        .map(|u| u.display_name.clone().unwrap_or_else(|| u.id.clone()));
+                        .map(|u| u.display_name.as_deref().unwrap_or(&u.id).to_owned());
                 let at = r.at.as_deref().map(when);
                 let line = match (by, at) {
                     (Some(b), Some(a)) => Some(format!("{state} by {b} · {a}")),

@@ -81,13 +81,14 @@ impl<'a> PageFacts<'a> {
                 .iter()
                 .filter_map(|k| k.as_ref())
                 .find(|k| k.id == u.id)
-                .and_then(|k| k.display_name.clone());
+                .and_then(|k| k.display_name.as_deref());
             Some(
                 u.display_name
-                    .clone()
+                    .as_deref()
                     .or(listed_name)
-                    .or_else(|| names.get(&u.id).cloned())
-                    .unwrap_or_else(|| u.id.clone()),
+                    .or_else(|| names.get(&*u.id).map(String::as_str))
+                    .unwrap_or(&u.id)
+                    .to_owned(),
             )
         };
         let author = name(&listed.info.author).or_else(|| name(&meta.info.author));
@@ -232,7 +233,9 @@ pub fn labels_hash(meta: &PageMeta) -> Option<String> {
 /// last editor: people rename themselves without any page changing, and the
 /// front matter names them. `None` when the listing named neither.
 pub fn names_hash(meta: &PageMeta) -> Option<String> {
-    let name = |u: &Option<UserRef>| u.as_ref().and_then(|u| u.display_name.clone());
+    fn name(u: &Option<UserRef>) -> Option<&str> {
+        u.as_ref().and_then(|u| u.display_name.as_deref())
+    }
     let (author, editor) = (name(&meta.info.author), name(&meta.info.last_editor));
     if author.is_none() && editor.is_none() {
         return None;
@@ -351,7 +354,7 @@ mod tests {
         for s in TYPED {
             let mut m = meta(s);
             m.info.labels = Some(vec![s.to_string()]);
-            m.info.author.as_mut().unwrap().display_name = Some(s.to_string());
+            m.info.author.as_mut().unwrap().display_name = Some((*s).into());
             // A key given twice is still one key (the first value).
             let props = vec![
                 (s.to_string(), s.to_string()),

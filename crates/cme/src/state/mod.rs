@@ -136,14 +136,22 @@ pub struct PageState {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent: Option<PageId>,
     /// Questions the conversion asked about other pages (see `sync::deps`).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "to_size"
+    )]
     pub deps: Vec<String>,
     /// Hash of the answers to `deps` when written: a different answer now
     /// (a linked page renamed, an included page edited) means rewrite.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deps_hash: Option<Digest>,
     /// Attachments the written Markdown uses (its own or other pages').
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "to_size"
+    )]
     pub uses: Vec<AttachmentUse>,
     /// Hash of the written file, to tell local edits (`status`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -153,8 +161,8 @@ pub struct PageState {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub previous_paths: Vec<String>,
     /// Attachments stored for this page (it owns them): file name → copy.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub attachments: BTreeMap<String, AttachmentState>,
+    #[serde(default, skip_serializing_if = "Stored::is_empty")]
+    pub attachments: Stored,
     /// Hash of the labels the front matter shows: labels change without a
     /// version, so the planner compares the listing's against this.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -193,8 +201,134 @@ impl PageState {
             names_hash: None,
             comments_path: None,
             comments_hash: None,
-            attachments: BTreeMap::new(),
+            attachments: Stored::default(),
         }
+    }
+}
+
+/// A list read from the state, held in exactly its room: read item by
+/// item it grows to room for four (two thirds of a page's dependencies
+/// were room).
+fn to_size<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Vec<T>, D::Error> {
+    let mut read = Vec::<T>::deserialize(d)?;
+    if read.capacity() == read.len() {
+        return Ok(read);
+    }
+    let mut out = Vec::with_capacity(read.len());
+    out.append(&mut read);
+    Ok(out)
+}
+
+/// A page's stored attachments by file name, in name order: a sorted list,
+/// read and written as the JSON object a map was. Most pages own one or two
+/// files, and a map's first node has room for eleven (~900 bytes a page
+/// with attachments, ~11 MB of a 100,000-page state).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Stored(Vec<(String, AttachmentState)>);
+
+impl Stored {
+    fn find(&self, file: &str) -> Result<usize, usize> {
+        self.0.binary_search_by(|(f, _)| f.as_str().cmp(file))
+    }
+    /// The copy of `file`.
+    pub fn get(&self, file: &str) -> Option<&AttachmentState> {
+        self.find(file).ok().map(|i| &self.0[i].1)
+    }
+    /// Whether a copy of `file` is stored.
+    pub fn contains_key(&self, file: &str) -> bool {
+        self.find(file).is_ok()
+    }
+    /// Records the copy of `file`, returning the one it replaces.
+    pub fn insert(&mut self, file: String, copy: AttachmentState) -> Option<AttachmentState> {
+        match self.find(&file) {
+            Ok(i) => Some(std::mem::replace(&mut self.0[i].1, copy)),
+            Err(i) => {
+                self.0.insert(i, (file, copy));
+                None
+            }
+        }
+    }
+    /// Forgets the copy of `file`, returning it.
+    pub fn remove(&mut self, file: &str) -> Option<AttachmentState> {
+        self.find(file).ok().map(|i| self.0.remove(i).1)
+    }
+    /// Keeps the copies `keep` says to.
+    pub fn retain(&mut self, mut keep: impl FnMut(&String, &mut AttachmentState) -> bool) {
+        self.0.retain_mut(|(f, a)| keep(f, a));
+    }
+    /// File names and copies, in name order.
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &AttachmentState)> {
+        self.0.iter().map(|(f, a)| (f, a))
+    }
+    /// The file names, in order.
+    pub fn keys(&self) -> impl Iterator<Item = &String> {
+        self.0.iter().map(|(f, _)| f)
+    }
+    /// The copies, in file-name order.
+    pub fn values(&self) -> impl Iterator<Item = &AttachmentState> {
+        self.0.iter().map(|(_, a)| a)
+    }
+    /// How many copies are stored.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+    /// Whether none is.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// The copy of a file, which must be stored (as a map's index is).
+impl std::ops::Index<&str> for Stored {
+    type Output = AttachmentState;
+    fn index(&self, file: &str) -> &AttachmentState {
+        self.get(file).expect("no copy of that file is stored")
+    }
+}
+
+impl<const N: usize> From<[(String, AttachmentState); N]> for Stored {
+    fn from(copies: [(String, AttachmentState); N]) -> Self {
+        copies.into_iter().collect()
+    }
+}
+
+/// A file named twice keeps its last copy, as in a map.
+impl FromIterator<(String, AttachmentState)> for Stored {
+    fn from_iter<I: IntoIterator<Item = (String, AttachmentState)>>(copies: I) -> Self {
+        let mut out = Stored::default();
+        for (file, copy) in copies {
+            out.insert(file, copy);
+        }
+        out
+    }
+}
+
+impl<'a> IntoIterator for &'a Stored {
+    type Item = (&'a String, &'a AttachmentState);
+    type IntoIter = std::iter::Map<
+        std::slice::Iter<'a, (String, AttachmentState)>,
+        fn(&'a (String, AttachmentState)) -> (&'a String, &'a AttachmentState),
+    >;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter().map(|(f, a)| (f, a))
+    }
+}
+
+impl Serialize for Stored {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(self.iter())
+    }
+}
+
+/// Read as a map was: a file named twice keeps its last copy.
+impl<'de> Deserialize<'de> for Stored {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let map = BTreeMap::<String, AttachmentState>::deserialize(d)?;
+        let mut out = Vec::with_capacity(map.len());
+        out.extend(map);
+        Ok(Stored(out))
     }
 }
 
@@ -485,6 +619,15 @@ mod tests {
             p.labels_hash = Some(Digest::new(&hash));
             p.names_hash = Some(Digest::new(&hash));
             p.comments_hash = Some(Digest::new(&hash));
+            p.deps = vec!["L:t:S:b".into(), "L:t:S:a".into()];
+            for file in ["b.png", "a.png", "c d.png"] {
+                let copy = AttachmentState {
+                    id: format!("att{file}"),
+                    version: Version(1),
+                    output_path: format!("S/_attachments/{id}/{file}"),
+                };
+                p.attachments.insert(file.into(), copy);
+            }
             s.pages.insert(PageId::new(id), Box::new(p));
         }
         s.save(&d).unwrap();
@@ -492,6 +635,12 @@ mod tests {
         let text = String::from_utf8(first.clone()).unwrap();
         assert!(text.contains("0123456789ABCDEF0123456789abcdef"));
         assert!(text.contains("from another tool"));
+        // Stored files are written in name order, as a map wrote them.
+        let (a, b) = (
+            text.find("\"a.png\"").unwrap(),
+            text.find("\"b.png\"").unwrap(),
+        );
+        assert!(a < b);
         let loaded = State::load(&d).unwrap().unwrap();
         assert_eq!(loaded, s);
         let p1 = &loaded.pages[&PageId::new("1")];

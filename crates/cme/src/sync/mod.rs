@@ -85,8 +85,6 @@ pub async fn run(client: &Client, req: SyncRequest, progress: &dyn Progress) -> 
         .or_else(|| state.markdown.clone())
         .unwrap_or_default();
     let layout = LayoutOptions::new(req.layout.as_ref(), markdown.link_style);
-    // Made once the listings are in, not held through them.
-    let recorded = || Recorded::from_state(&state).with_options(layout);
     let comments = markdown.comments;
     // The names of the people the last run met, and its pages, are asked
     // while listing.
@@ -100,6 +98,9 @@ pub async fn run(client: &Client, req: SyncRequest, progress: &dyn Progress) -> 
                 .map(|(id, _)| id.clone()),
         ),
     };
+    // The state's page entries are lent to the placing (the names the
+    // last run gave), not copied, and taken back once everything is placed.
+    let recorded = Recorded::new(std::mem::take(&mut state.pages)).with_options(layout);
     let mut remote = tokio::select! {
         r = remote::gather(client, &state.scopes, recorded, comments, &hints, progress) => r?,
         () = req.cancel.cancelled() => {
@@ -110,6 +111,9 @@ pub async fn run(client: &Client, req: SyncRequest, progress: &dyn Progress) -> 
             });
         }
     };
+    state.pages = remote.layout.take_recorded().into_pages();
+    // Asked while listing only.
+    drop(hints);
     // A new scope that names nothing is a mistake to report before any
     // write; in a sync the same absence means the pages were deleted.
     if let Some(scope) = &new_scope {

@@ -138,7 +138,7 @@ fn hostile() -> Vec<String> {
 fn meta(s: &str) -> PageMeta {
     let user = |id: &str| UserRef {
         id: id.into(),
-        display_name: Some(s.to_owned()),
+        display_name: Some(s.into()),
     };
     PageMeta {
         id: PageId::new(s),

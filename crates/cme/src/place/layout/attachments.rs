@@ -3,14 +3,15 @@ use super::model::{ATTACHMENTS_DIR, Files, Layout, UNLISTED};
 use super::recorded::Recorded;
 use crate::fs::paths::{OutputPath, sanitize_component};
 use crate::options::AttachmentMode;
-use crate::place::names::{Candidate, Shape};
+use crate::place::names::{Candidate, Folder, Shape};
 use cme_client::{Attachment, PageId};
 
 impl Layout {
     /// Names the attachments of every placed page, from the listing (by
     /// owner page, one file per name: see [`crate::deps::one_file_per_name`]). With templates,
     /// first places the pages by them: every space is known by now. The
-    /// last step of placing: the recorded names are let go after it.
+    /// last step of placing: the recorded names can be taken back after it
+    /// ([`Layout::take_recorded`]).
     pub fn place_attachments<'a>(
         &mut self,
         listing: impl IntoIterator<Item = (&'a PageId, &'a Vec<Attachment>)>,
@@ -21,10 +22,13 @@ impl Layout {
         } else {
             self.place_attachments_in_tree(listing);
         }
-        // Everything is placed: the names the last run recorded (a copy of
-        // every tracked page's path, ~35 MB at 100,000 pages) are not asked
-        // again, so they are not held through the plan and the writes.
-        self.recorded = Recorded::default();
+    }
+
+    /// The recorded names the layout was made with (the state's entries,
+    /// lent): everything is placed once the attachments are, and nothing
+    /// asks them again.
+    pub fn take_recorded(&mut self) -> Recorded {
+        std::mem::take(&mut self.recorded)
     }
 
     fn place_attachments_in_tree<'a>(
@@ -42,8 +46,7 @@ impl Layout {
                 .map(|a| {
                     let recorded = self
                         .recorded
-                        .attachments
-                        .get(&(page.clone(), a.filename.clone()))
+                        .attachment(page, &a.filename)
                         .and_then(|p| p.rsplit_once('/'))
                         .filter(|(d, _)| *d == dir_text)
                         .map(|(_, name)| name);
@@ -51,20 +54,20 @@ impl Layout {
                 })
                 .collect();
             let mut files = Files::default();
-            let names = files.folder.allocate(Shape::File, &cands);
+            let names = Folder::default().allocate(Shape::File, &cands);
             for ((a, c), name) in atts.iter().zip(&cands).zip(names) {
                 if name != c.natural {
                     files.renamed.push((a.filename.clone(), name.clone()));
                 }
-                files.names.insert(a.filename.clone(), name);
+                files.names.push((a.filename.clone(), name));
             }
-            files.renamed.sort();
+            files.sort();
             self.files.insert(page.clone(), files);
         }
     }
     /// `SPACE/_attachments/<page id>`, for a placed page.
     pub(super) fn attachment_dir(&self, page: &PageId) -> Option<[String; 3]> {
-        let placed = self.pages.get(page)?;
+        let placed = self.get(page)?;
         Some([
             self.spaces.get(&placed.space)?.clone(),
             ATTACHMENTS_DIR.to_owned(),
@@ -80,11 +83,12 @@ impl Layout {
         }
         let [space, dir, owner] = self.attachment_dir(page)?;
         let name = match self.files.get(page) {
-            Some(f) => match f.names.get(filename) {
+            Some(f) => match f.get(filename) {
                 Some(n) => n.clone(),
-                None => f
-                    .folder
-                    .peek(Shape::File, &sanitize_component(filename), UNLISTED),
+                None => {
+                    f.folder(Shape::File)
+                        .peek(Shape::File, &sanitize_component(filename), UNLISTED)
+                }
             },
             None => sanitize_component(filename),
         };
@@ -103,6 +107,6 @@ impl Layout {
             && self
                 .files
                 .get(page)
-                .is_some_and(|f| f.names.contains_key(filename))
+                .is_some_and(|f| f.get(filename).is_some())
     }
 }

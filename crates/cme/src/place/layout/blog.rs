@@ -29,6 +29,7 @@ impl Layout {
     /// Places the blog posts of `space` under `blog_dir` (the name the
     /// space's folder gave [`BLOG_DIR`]), after its pages.
     pub(super) fn add_blog_posts(&mut self, space: &Space, dir: &[String], posts: Vec<PageMeta>) {
+        self.begin_list(posts.len());
         let mut by_month: BTreeMap<Vec<String>, Vec<PageMeta>> = BTreeMap::new();
         for p in posts {
             let mut d = dir.to_vec();
@@ -44,10 +45,9 @@ impl Layout {
                 .iter()
                 .map(|p| {
                     self.recorded
-                        .pages
-                        .get(&p.id)
+                        .page(&p.id)
                         .filter(|r| r.dir == dir_text)
-                        .map(|r| r.stem.clone())
+                        .map(|r| r.stem.to_owned())
                 })
                 .collect();
             let cands: Vec<Candidate<'_>> = posts
@@ -64,16 +64,12 @@ impl Layout {
                     .entry((space.key.clone(), meta.title.clone()))
                     .or_default()
                     .push((day, meta.id.clone()));
-                self.order.push(meta.id.clone());
-                self.pages.insert(
-                    meta.id.clone(),
-                    Placed {
-                        meta,
-                        space: space.key.clone(),
-                        path: OutputPath::from_components(&file),
-                        children: Vec::new(),
-                    },
-                );
+                self.insert(Placed {
+                    meta,
+                    space: space.key.clone(),
+                    path: OutputPath::from_components(&file),
+                    children: Vec::new(),
+                });
             }
         }
     }

@@ -39,12 +39,13 @@ impl Layout {
             ..Self::default()
         }
     }
-    /// Room for `pages` more pages, made at once: growing the page map as
-    /// spaces are added holds the old table beside the new one (~27 MB at
-    /// 100,000 pages, at the moment memory peaks).
+    /// Room for `pages` more pages in the indexes, made at once: growing a
+    /// map as spaces are added holds the old table beside the new one, at
+    /// the moment memory peaks. (The pages themselves are placed in a list
+    /// per space, each made to size.)
     pub fn reserve(&mut self, pages: usize) {
-        self.pages.reserve(pages);
-        self.order.reserve(pages);
+        self.index.reserve(pages);
+        self.order.reserve_exact(pages);
         self.by_title.reserve(pages);
     }
     /// The options this layout was made with.
@@ -66,7 +67,7 @@ impl Layout {
         let mut out = Vec::new();
         let mut seen = HashSet::from([&page.meta.id]);
         let mut at = page.meta.parent.as_ref().map(|(id, _)| id);
-        while let Some(p) = at.and_then(|id| self.pages.get(id)) {
+        while let Some(p) = at.and_then(|id| self.get(id)) {
             if !seen.insert(&p.meta.id) {
                 break;
             }
@@ -78,7 +79,7 @@ impl Layout {
     }
     /// The exported home page of `space`.
     pub fn homepage(&self, space: &SpaceKey) -> Option<&Placed> {
-        self.homepages.get(space).and_then(|id| self.pages.get(id))
+        self.homepages.get(space).and_then(|id| self.get(id))
     }
     /// Sets the site URL links to what is not exported go to.
     pub fn set_site(&mut self, url: &str) {
@@ -90,13 +91,13 @@ impl Layout {
     }
     /// A page's placement.
     pub fn get(&self, id: &PageId) -> Option<&Placed> {
-        self.pages.get(id)
+        self.at(*self.index.get(id)?)
     }
     /// A page by space and exact title (titles are unique per space).
     pub fn find_title(&self, space: &SpaceKey, title: &str) -> Option<&Placed> {
         self.by_title
             .get(&model::title_key(space, title))
-            .and_then(|id| self.pages.get(id))
+            .and_then(|&at| self.at(at))
             .filter(|p| p.space == *space && p.meta.title == title)
     }
     /// An exported blog post by space, exact title and posting day
@@ -106,7 +107,7 @@ impl Layout {
         posts
             .iter()
             .find(|(d, _)| day.is_empty() || d == day)
-            .and_then(|(_, id)| self.pages.get(id))
+            .and_then(|(_, id)| self.get(id))
     }
     /// The exported page or blog post a storage-format reference names; a
     /// title without a space means `current_space`.
@@ -123,7 +124,7 @@ impl Layout {
     }
     /// All pages, in a stable order.
     pub fn iter(&self) -> impl Iterator<Item = &Placed> {
-        self.order.iter().filter_map(|id| self.pages.get(id))
+        self.order.iter().filter_map(|&at| self.at(at))
     }
     /// Number of pages placed.
     pub fn len(&self) -> usize {

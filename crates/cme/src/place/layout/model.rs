@@ -35,29 +35,66 @@ pub struct Placed {
     pub children: Vec<PageId>,
 }
 
-/// The names of one page's attachments.
+/// The names of one page's attachments. Lists, not maps: most pages have
+/// one or two files, and two small maps a page (with the names taken in
+/// its folder, which the names on disk are) were ~11 MB at 100,000 pages.
 #[derive(Debug, Default)]
 pub(super) struct Files {
-    /// File name → name on disk.
-    pub(super) names: HashMap<String, String>,
+    /// (file name, name on disk), sorted by file name once all are in
+    /// ([`Files::sort`]).
+    pub(super) names: Vec<(String, String)>,
     /// Those whose name on disk is not their plain sanitised name.
     pub(super) renamed: Vec<(String, String)>,
-    pub(super) folder: Folder,
+}
+
+impl Files {
+    /// Sorts both lists; of a file name given twice, the last given stays
+    /// (as in a map).
+    pub(super) fn sort(&mut self) {
+        self.names.reverse();
+        self.names.sort_by(|a, b| a.0.cmp(&b.0));
+        self.names.dedup_by(|a, b| a.0 == b.0);
+        self.renamed.sort();
+    }
+    /// The name on disk of file `name`.
+    pub(super) fn get(&self, name: &str) -> Option<&String> {
+        let at = self
+            .names
+            .binary_search_by(|(f, _)| f.as_str().cmp(name))
+            .ok()?;
+        Some(&self.names[at].1)
+    }
+    /// The names taken in the folder: the names on disk.
+    pub(super) fn folder(&self, shape: crate::place::names::Shape) -> Folder {
+        let mut folder = Folder::default();
+        for (_, name) in &self.names {
+            folder.reserve(shape, name);
+        }
+        folder
+    }
 }
 
 /// Every page's path, plus the indexes links need.
 #[derive(Debug, Default)]
 pub struct Layout {
-    pub(super) pages: HashMap<PageId, Placed>,
+    /// Every placed page, found by [`Layout::index`]: a list per space
+    /// (and per space's blog posts), each made to size as it is placed.
+    /// A map of whole pages left an eighth to a half of its ~400-byte
+    /// slots empty, and room made for every page at once was held beside
+    /// the listings they are moved from (~36 MB at 100,000 pages).
+    pub(super) pages: Vec<Vec<Placed>>,
+    /// Where each page is in [`Layout::pages`].
+    pub(super) index: HashMap<PageId, Place>,
     /// Pages by [`title_key`] (space and title): the page found is
     /// checked against both, so the hash only saves the copies of every
     /// title and key (~100 bytes a page).
-    pub(super) by_title: HashMap<u128, PageId>,
+    pub(super) by_title: HashMap<u128, Place>,
     /// Blog posts by space and title, with their posting days: titles are
     /// unique per space and day only.
     pub(super) by_blog: HashMap<(SpaceKey, String), Vec<(String, PageId)>>,
-    /// Pages in a stable order (space, then tree order).
-    pub(super) order: Vec<PageId>,
+    /// Pages in a stable order (space, then tree order), as places in
+    /// [`Layout::pages`].
+    pub(super) order: Vec<Place>,
     pub(super) recorded: Recorded,
     /// Each space's folder, and the names taken in the output folder.
     pub(super) spaces: HashMap<SpaceKey, String>,
@@ -79,6 +116,49 @@ pub struct Layout {
     pub(super) att_paths: HashMap<(PageId, String), OutputPath>,
     /// Whether the page templates were applied.
     pub(super) templated: bool,
+}
+
+/// Where a page is in [`Layout::pages`]: which list, and where in it.
+pub(super) type Place = (u32, u32);
+
+impl Layout {
+    /// Starts the list the next `len` pages placed go to.
+    pub(super) fn begin_list(&mut self, len: usize) {
+        self.pages.push(Vec::with_capacity(len));
+    }
+    /// Adds `placed` to the current list; a page placed again takes its
+    /// earlier place's data and is listed again, as when the pages were a
+    /// map keyed by id beside a list of ids. Returns its place.
+    pub(super) fn insert(&mut self, placed: Placed) -> Place {
+        let at = match self.index.get(&placed.meta.id) {
+            Some(&at) => {
+                self.pages[at.0 as usize][at.1 as usize] = placed;
+                at
+            }
+            None => {
+                if self.pages.is_empty() {
+                    self.begin_list(0);
+                }
+                let list = self.pages.len() - 1;
+                let n = |i: usize| u32::try_from(i).expect("fewer than 2^32 pages");
+                let at = (n(list), n(self.pages[list].len()));
+                self.index.insert(placed.meta.id.clone(), at);
+                self.pages[list].push(placed);
+                at
+            }
+        };
+        self.order.push(at);
+        at
+    }
+    /// The page at `at`.
+    pub(super) fn at(&self, at: Place) -> Option<&Placed> {
+        self.pages.get(at.0 as usize)?.get(at.1 as usize)
+    }
+    /// A placed page, to change.
+    pub(super) fn get_mut(&mut self, id: &PageId) -> Option<&mut Placed> {
+        let at = *self.index.get(id)?;
+        self.pages.get_mut(at.0 as usize)?.get_mut(at.1 as usize)
+    }
 }
 
 /// What [`Layout::by_title`] is keyed by.

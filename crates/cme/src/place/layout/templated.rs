@@ -18,8 +18,11 @@ impl Layout {
         }
         self.templated = true;
         let mut wanted: Vec<(PageId, Rendered)> = Vec::with_capacity(self.order.len());
-        for id in &self.order {
-            let p = &self.pages[id];
+        for &at in &self.order {
+            let Some(p) = self.at(at) else {
+                continue;
+            };
+            let id = &p.meta.id;
             let home = self.options.home_page_path.as_ref().filter(|_| {
                 self.spaces_seen
                     .get(&p.space)
@@ -72,8 +75,7 @@ impl Layout {
                 .iter()
                 .map(|(id, _, _)| {
                     self.recorded
-                        .pages
-                        .get(id)
+                        .page(id)
                         .filter(|r| r.dir == dir)
                         .map(|r| format!("{}.md", r.stem))
                 })
@@ -100,7 +102,7 @@ impl Layout {
             }
             for ((id, mut dirs, _), name) in group.into_iter().zip(names) {
                 dirs.push(name.unwrap_or_default());
-                if let Some(p) = self.pages.get_mut(&id) {
+                if let Some(p) = self.get_mut(&id) {
                     p.path = OutputPath::from_components(&dirs);
                 }
             }
@@ -139,7 +141,7 @@ impl Layout {
         });
         let mut wanted: Vec<(&PageId, &Attachment, Rendered)> = Vec::new();
         for (page, atts) in listing {
-            let Some(p) = self.pages.get(page) else {
+            let Some(p) = self.get(page) else {
                 continue;
             };
             for a in atts {
@@ -174,8 +176,7 @@ impl Layout {
                     exact: true,
                     recorded: self
                         .recorded
-                        .attachments
-                        .get(&((*page).clone(), a.filename.clone()))
+                        .attachment(page, &a.filename)
                         .and_then(|p| p.rsplit_once('/'))
                         .filter(|(d, _)| *d == dir)
                         .map(|(_, name)| name),
@@ -186,7 +187,7 @@ impl Layout {
                 dirs.push(name.clone());
                 let path = OutputPath::from_components(&dirs);
                 let files = self.files.entry(page.clone()).or_default();
-                files.names.insert(a.filename.clone(), name);
+                files.names.push((a.filename.clone(), name));
                 // Links to any file change with its path.
                 files
                     .renamed
@@ -196,7 +197,7 @@ impl Layout {
             }
         }
         for f in self.files.values_mut() {
-            f.renamed.sort();
+            f.sort();
         }
     }
     pub(super) fn templated_attachment_path(
@@ -204,7 +205,7 @@ impl Layout {
         page: &PageId,
         filename: &str,
     ) -> Option<OutputPath> {
-        let p = self.pages.get(page)?;
+        let p = self.get(page)?;
         if let Some(path) = self.att_paths.get(&(page.clone(), filename.to_owned())) {
             return Some(path.clone());
         }

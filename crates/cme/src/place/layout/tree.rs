@@ -79,6 +79,7 @@ impl Layout {
             self.learn_ancestry(space, &pages, &placed);
         }
         let mut pages: Vec<Option<PageMeta>> = pages.into_iter().map(Some).collect();
+        self.begin_list(exported.len());
         for k in visit_order {
             let (Some(meta), Some((path, mut kids))) = (pages[k].take(), placed[k].take()) else {
                 continue;
@@ -87,18 +88,14 @@ impl Layout {
                 continue;
             }
             kids.retain(|id| exported.contains(id));
-            self.by_title
-                .insert(title_key(&space.key, &meta.title), meta.id.clone());
-            self.order.push(meta.id.clone());
-            self.pages.insert(
-                meta.id.clone(),
-                Placed {
-                    meta,
-                    space: space.key.clone(),
-                    path,
-                    children: kids,
-                },
-            );
+            let key = title_key(&space.key, &meta.title);
+            let at = self.insert(Placed {
+                meta,
+                space: space.key.clone(),
+                path,
+                children: kids,
+            });
+            self.by_title.insert(key, at);
         }
         if !posts.is_empty() {
             let mut blog_dir = root_dir;
@@ -276,9 +273,9 @@ impl Walk<'_> {
     /// The name the last run gave page `k`, if it was in this folder (or
     /// under the same parent, whose folder may have been renamed since).
     fn recorded_name(&self, k: usize, dir: &str) -> Option<&'_ str> {
-        let r = self.recorded.pages.get(&self.pages[k].id)?;
+        let r = self.recorded.page(&self.pages[k].id)?;
         let parent = self.pages[k].parent.as_ref().map(|(p, _)| p);
-        let same_parent = r.parent.is_some() && r.parent.as_ref() == parent;
-        (r.dir == dir || same_parent).then_some(r.stem.as_str())
+        let same_parent = r.parent.is_some() && r.parent == parent;
+        (r.dir == dir || same_parent).then_some(r.stem)
     }
 }

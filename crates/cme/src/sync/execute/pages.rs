@@ -143,7 +143,7 @@ fn spawn_batch(
             .flat_map(|p| [&p.meta.info.author, &p.meta.info.last_editor])
             .flatten()
             .filter(|u| u.display_name.is_none())
-            .map(|u| u.id.clone())
+            .map(|u| u.id.to_string())
             .collect();
         let (users, comments) = tokio::join!(
             look_up(
@@ -319,7 +319,7 @@ pub async fn write_pages(
                     [&m.info.author, &m.info.last_editor]
                         .into_iter()
                         .flatten()
-                        .any(|u| users.failed.contains(&u.id))
+                        .any(|u| users.failed.contains(&*u.id))
                 });
             }
             for warning in &converted.warnings {

@@ -75,16 +75,15 @@ pub struct Hints {
 }
 
 /// Lists every scope, then places the union of their pages and their
-/// attachments, keeping the names the last run `recorded` (asked for once
-/// the listings are in: a copy of every tracked page's path, not held
-/// through them), with what the last run saw asked early (`hints`). A
-/// listing that
-/// fails is recorded as a problem (nothing will be deleted), except refused
-/// credentials, which end the run: nothing can be listed at all.
+/// attachments, keeping the names the last run `recorded` (left in the
+/// layout: [`Layout::take_recorded`]), with what the last run saw asked
+/// early (`hints`). A listing that fails is recorded as a problem (nothing
+/// will be deleted), except refused credentials, which end the run:
+/// nothing can be listed at all.
 pub async fn gather(
     client: &Client,
     scopes: &[Scope],
-    recorded: impl FnOnce() -> Recorded,
+    recorded: Recorded,
     comments: Option<CommentsMode>,
     hints: &Hints,
     progress: &dyn Progress,
@@ -114,7 +113,16 @@ pub async fn gather(
     let (mut listings, known) = tokio::join!(listings, client.names_of(&hints.accounts));
     for listing in &mut listings {
         if let Ok(l) = listing
-            && let Err(e) = client.fill_names_with(&mut l.pages, &known).await
+            && let Err(e) = client
+                .fill_names_in(
+                    &mut l
+                        .pages
+                        .iter_mut()
+                        .map(Vec::as_mut_slice)
+                        .collect::<Vec<_>>(),
+                    &known,
+                )
+                .await
         {
             *listing = Err(e);
         }
@@ -144,8 +152,22 @@ pub async fn gather(
                 for space in s {
                     spaces.insert(space.id.clone(), space);
                 }
-                for page in p {
-                    pages.entry(page.space_id.clone()).or_default().push(page);
+                for list in p {
+                    // A space's own list is taken as it is (a second scope
+                    // listing the space adds to it).
+                    let one_space = list
+                        .first()
+                        .is_some_and(|first| list.iter().all(|p| p.space_id == first.space_id));
+                    match list.first().map(|p| pages.entry(p.space_id.clone())) {
+                        Some(std::collections::btree_map::Entry::Vacant(e)) if one_space => {
+                            e.insert(list);
+                        }
+                        _ => {
+                            for page in list {
+                                pages.entry(page.space_id.clone()).or_default().push(page);
+                            }
+                        }
+                    }
                 }
                 for page in c {
                     context.entry(page.space_id.clone()).or_default().push(page);
@@ -175,7 +197,7 @@ pub async fn gather(
             .flatten()
             .flat_map(|p| [&p.info.author, &p.info.last_editor])
             .flatten()
-            .map(|u| u.id.as_str())
+            .map(|u| &*u.id)
             .collect();
         remote.accounts = named.into_iter().map(str::to_owned).collect();
     }
@@ -191,7 +213,7 @@ pub async fn gather(
     skipped.sort();
     skipped.dedup();
     remote.archived = skipped;
-    remote.layout = Layout::new(recorded());
+    remote.layout = Layout::new(recorded);
     remote.layout.set_site(client.web_root());
     remote
         .layout
