@@ -252,11 +252,22 @@ impl KnownPages {
         let found = self
             .found
             .get_or_init(|| async {
-                match v2::pages_by_id(api, &self.ids).await {
-                    Ok(pages) => {
-                        let mut by_space = BySpace::new();
-                        for p in pages {
-                            by_space.entry(p.space_id.clone()).or_default().push(p);
+                match v2::pages_by_id_in_chunks(api, &self.ids).await {
+                    Ok(answers) => {
+                        // Each space's list made to size, then each answer
+                        // moved in and let go: the pages are held once.
+                        let mut sizes: HashMap<&crate::SpaceId, usize> = HashMap::new();
+                        for p in answers.iter().flatten() {
+                            *sizes.entry(&p.space_id).or_default() += 1;
+                        }
+                        let mut by_space: BySpace = sizes
+                            .into_iter()
+                            .map(|(id, n)| (id.clone(), Vec::with_capacity(n)))
+                            .collect();
+                        for answer in answers {
+                            for p in answer {
+                                by_space.entry(p.space_id.clone()).or_default().push(p);
+                            }
                         }
                         Some(std::sync::Mutex::new(by_space))
                     }

@@ -207,6 +207,20 @@ pub(crate) fn space_pages_url(api: Api<'_>, space: &SpaceId, depth: Depth) -> St
 /// Current and archived pages by id, without bodies: 250 ids a request,
 /// the requests sent together. Ids not found are absent.
 pub(crate) async fn pages_by_id(api: Api<'_>, ids: &[PageId]) -> Result<Vec<PageMeta>, Error> {
+    let answers = pages_by_id_in_chunks(api, ids).await?;
+    let mut out = Vec::with_capacity(answers.iter().map(Vec::len).sum());
+    for answer in answers {
+        out.extend(answer);
+    }
+    Ok(out)
+}
+
+/// [`pages_by_id`], each request's pages apart (in the order asked), for a
+/// caller that sorts them without holding them twice.
+pub(crate) async fn pages_by_id_in_chunks(
+    api: Api<'_>,
+    ids: &[PageId],
+) -> Result<Vec<Vec<PageMeta>>, Error> {
     let requests = ids
         .chunks(LIMIT)
         .map(
@@ -224,11 +238,7 @@ pub(crate) async fn pages_by_id(api: Api<'_>, ids: &[PageId]) -> Result<Vec<Page
             },
         )
         .collect();
-    let mut out = Vec::with_capacity(ids.len());
-    for answer in crate::join_all(requests).await {
-        out.extend(answer?);
-    }
-    Ok(out)
+    crate::join_all(requests).await.into_iter().collect()
 }
 
 /// A node of the page tree as v2's tree listings name it.
