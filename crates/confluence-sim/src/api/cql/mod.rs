@@ -82,7 +82,17 @@ pub fn run<'a>(site: &'a Site, q: &Query, account: &str) -> Vec<Hit<'a>> {
         .filter(|h| matches!(h, Hit::Node(n) if site.can_read(n, account)))
         .collect();
     if attachments {
-        let all: Box<dyn Iterator<Item = &Attachment>> = match &spaces {
+        // Through the spaces' pages when they are fewer than all the
+        // attachments (many spaces), else through the attachments.
+        let through_pages = spaces.as_ref().filter(|spaces| {
+            spaces
+                .iter()
+                .filter_map(|s| site.space_nodes.get(s))
+                .map(|n| n.len())
+                .sum::<usize>()
+                < site.attachments.len()
+        });
+        let all: Box<dyn Iterator<Item = &Attachment>> = match through_pages {
             None => Box::new(site.attachments.values()),
             Some(spaces) => Box::new(
                 spaces

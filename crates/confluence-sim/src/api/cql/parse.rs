@@ -230,6 +230,18 @@ impl Parser {
                 } else {
                     vec![self.value()?]
                 };
+                // A date is read once here, not again for every hit.
+                let values = if field == "created" || field == "lastmodified" {
+                    values
+                        .into_iter()
+                        .map(|v| match as_time(&v) {
+                            Some(t) => Value::Time(t),
+                            None => v,
+                        })
+                        .collect()
+                } else {
+                    values
+                };
                 Ok(Expr::Cmp { field, op, values })
             }
             other => Err(format!("unexpected token {other:?}")),
@@ -433,7 +445,10 @@ mod tests {
             Expr::Cmp {
                 field: "lastmodified".into(),
                 op: ">=",
-                values: vec![Value::Text("2026-01-31 14:05".into())]
+                // Read as an instant when parsed.
+                values: vec![Value::Time(
+                    crate::model::time::parse_cql_date("2026-01-31 14:05").unwrap()
+                )]
             }
         );
         validate(&q).unwrap();
