@@ -1,142 +1,34 @@
 //! Identifier newtypes, so a page id can never be passed where a space id is meant.
 use serde::{Deserialize, Serialize};
+use smol_str::SmolStr;
 use std::fmt;
-
-/// An id's text, held inline when it is short (every id Confluence
-/// issues is: decimal ids, short keys): a sync holds about ten copies of
-/// each page's id, and a heap block for each was a tenth of its memory.
-/// Always inline up to [`INLINE`] bytes, so equal ids have equal bytes.
-#[derive(Clone, PartialEq, Eq)]
-enum IdText {
-    Inline { len: u8, buf: [u8; INLINE] },
-    Heap(Box<str>),
-}
-
-/// The longest id held inline: the enum is then as small as a `String`.
-const INLINE: usize = 22;
-
-impl IdText {
-    fn new(s: String) -> Self {
-        if s.len() <= INLINE {
-            Self::inline(&s)
-        } else {
-            IdText::Heap(s.into_boxed_str())
-        }
-    }
-
-    fn from_str(s: &str) -> Self {
-        if s.len() <= INLINE {
-            Self::inline(s)
-        } else {
-            IdText::Heap(s.into())
-        }
-    }
-
-    fn inline(s: &str) -> Self {
-        let mut buf = [0; INLINE];
-        buf[..s.len()].copy_from_slice(s.as_bytes());
-        IdText::Inline {
-            len: s.len() as u8,
-            buf,
-        }
-    }
-
-    fn bytes(&self) -> &[u8] {
-        match self {
-            IdText::Inline { len, buf } => &buf[..usize::from(*len)],
-            IdText::Heap(s) => s.as_bytes(),
-        }
-    }
-
-    fn as_str(&self) -> &str {
-        match self {
-            // Only ever copied from a `String`, so always UTF-8.
-            IdText::Inline { .. } => std::str::from_utf8(self.bytes()).unwrap_or_default(),
-            IdText::Heap(s) => s,
-        }
-    }
-}
-
-/// Ordered and hashed as the text is, so maps keyed by ids (and the state
-/// file they are saved from) keep the order they had as `String`s.
-impl Ord for IdText {
-    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        self.bytes().cmp(other.bytes())
-    }
-}
-
-impl PartialOrd for IdText {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl std::hash::Hash for IdText {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        self.as_str().hash(state);
-    }
-}
-
-/// Reads an id from a JSON string without allocating for a short one.
-struct IdVisitor;
-
-impl serde::de::Visitor<'_> for IdVisitor {
-    type Value = IdText;
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a string")
-    }
-    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<IdText, E> {
-        Ok(IdText::from_str(v))
-    }
-    fn visit_string<E: serde::de::Error>(self, v: String) -> Result<IdText, E> {
-        Ok(IdText::new(v))
-    }
-    fn visit_bytes<E: serde::de::Error>(self, v: &[u8]) -> Result<IdText, E> {
-        std::str::from_utf8(v)
-            .map(IdText::from_str)
-            .map_err(|_| E::invalid_value(serde::de::Unexpected::Bytes(v), &self))
-    }
-}
 
 macro_rules! string_id {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
-        #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-        pub struct $name(IdText);
+        ///
+        /// Held inline up to 23 bytes (every id Confluence issues is that
+        /// short): a sync holds about ten copies of each page's id, and a
+        /// heap block for each was a tenth of its memory. Ordered, hashed,
+        /// shown and saved as the text.
+        #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(SmolStr);
 
         impl $name {
             /// Wraps an id as Confluence spells it.
-            pub fn new(id: impl Into<String>) -> Self {
-                Self(IdText::new(id.into()))
+            pub fn new(id: impl AsRef<str>) -> Self {
+                Self(SmolStr::new(id))
             }
             /// The id as Confluence spells it.
             pub fn as_str(&self) -> &str {
-                self.0.as_str()
+                &self.0
             }
         }
 
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        /// As the `String` it was: the text, quoted.
-        impl fmt::Debug for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.debug_tuple(stringify!($name)).field(&self.as_str()).finish()
-            }
-        }
-
-        impl Serialize for $name {
-            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                s.serialize_str(self.as_str())
-            }
-        }
-
-        impl<'de> Deserialize<'de> for $name {
-            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                d.deserialize_string(IdVisitor).map(Self)
+                f.write_str(&self.0)
             }
         }
     };

@@ -196,11 +196,7 @@ fn complete(found: &[PageMeta], count: PageCount) -> bool {
         .filter(|p| p.status == crate::model::PageStatus::Archived)
         .count() as u64;
     let current = found.len() as u64 - archived;
-    if archived == 0 {
-        count.archived == 0 && count.total == current
-    } else {
-        count.archived == archived && count.total == current
-    }
+    count.archived == archived && count.total == current
 }
 
 /// The pages a sync's state says it exported last time, looked up by id

@@ -57,8 +57,7 @@ fn is_decimal(id: &str) -> bool {
     !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit())
 }
 
-/// The search URL for `cql`.
-/// A CQL content search; `expand` empty asks for nothing expanded.
+/// The search URL for `cql`; `expand` empty asks for nothing expanded.
 fn search(api: Api<'_>, cql: &str, limit: usize, expand: &str) -> String {
     let mut url = format!(
         "{}/rest/api/content/search?cql={}&limit={limit}",
@@ -169,12 +168,7 @@ struct CountOnly {
 /// The count of a space's pages: what decides whether its listing is
 /// partitioned, and what a partitioned listing is checked against.
 pub(crate) async fn page_count(api: Api<'_>, space: &SpaceKey) -> Result<PageCount, Error> {
-    let url = format!(
-        "{}/rest/api/search?cql={}&limit=0",
-        api.root,
-        encode(&space_pages_cql(space))
-    );
-    let c: CountOnly = api.get_json(&url).await?;
+    let c = counted(api, &space_pages_cql(space)).await?;
     Ok(PageCount {
         total: c.total_size,
         archived: c.archived_result_count,
@@ -206,23 +200,23 @@ pub(crate) async fn labelled_pages(
         0
     };
     let (first, rest) = quoted.split_at(alone);
-    let mut filters: Vec<String> = (0..first.len())
-        .map(|i| match i {
-            0 => format!("label = {}", first[0]),
-            _ => format!(
-                "label = {} and label not in ({})",
-                first[i],
-                first[..i].join(",")
-            ),
-        })
-        .collect();
-    filters.extend(rest.chunks(LABEL_BATCH).map(|chunk| {
-        let mut f = format!("label in ({})", chunk.join(","));
-        if !first.is_empty() {
-            f.push_str(&format!(" and label not in ({})", first.join(",")));
+    // ` and label not in (…)` of the names split off before, if any.
+    let excluding = |names: &[String]| {
+        if names.is_empty() {
+            String::new()
+        } else {
+            format!(" and label not in ({})", names.join(","))
         }
-        f
-    }));
+    };
+    let filters: Vec<String> = first
+        .iter()
+        .enumerate()
+        .map(|(i, name)| format!("label = {name}{}", excluding(&first[..i])))
+        .chain(
+            rest.chunks(LABEL_BATCH)
+                .map(|chunk| format!("label in ({}){}", chunk.join(","), excluding(first))),
+        )
+        .collect();
     let requests = filters
         .iter()
         .map(
@@ -504,9 +498,13 @@ fn within(slice: (Option<i64>, Option<i64>)) -> String {
 
 /// How many results a search has (`/rest/api/search?limit=0`).
 async fn count_where(api: Api<'_>, cql: &str) -> Result<u64, Error> {
+    Ok(counted(api, cql).await?.total_size)
+}
+
+/// A search's counts, with no results.
+async fn counted(api: Api<'_>, cql: &str) -> Result<CountOnly, Error> {
     let url = format!("{}/rest/api/search?cql={}&limit=0", api.root, encode(cql));
-    let c: CountOnly = api.get_json(&url).await?;
-    Ok(c.total_size)
+    api.get_json(&url).await
 }
 
 /// Every comment on a space's current pages, without bodies.
