@@ -710,10 +710,10 @@ mod tests {
             status: crate::PageStatus::Current,
             version: crate::Version(1),
             modified_at: String::new(),
-            info: crate::PageInfo {
+            info: Box::new(crate::PageInfo {
                 created_at: Some("2024-05-01T09:00:00.000Z".into()),
                 ..Default::default()
-            },
+            }),
         };
         assert_eq!(post.posting_day().as_deref(), Some("2024/05/01"));
         assert_eq!(

@@ -206,11 +206,64 @@ fn complete(found: &[PageMeta], count: PageCount) -> bool {
 pub struct KnownPages {
     ids: Vec<PageId>,
     /// Per space, the pages found there now; `None` when the lookup failed.
-    found: tokio::sync::OnceCell<Option<std::sync::Mutex<BySpace>>>,
+    found: tokio::sync::OnceCell<Option<std::sync::Mutex<Found>>>,
 }
 
-/// Pages by the space they are in now.
-type BySpace = HashMap<crate::SpaceId, Vec<PageMeta>>;
+/// The lookup's answers as they came, each page taken out by the space it
+/// is in now when that space asks; an answer is let go once all its pages
+/// are taken. Sorting every page into a list per space at once held them
+/// all twice at the listing's peak (~29 MB at 100,000 pages).
+#[derive(Debug, Default)]
+struct Found {
+    answers: Vec<Vec<Option<PageMeta>>>,
+    /// Per answer, its pages not taken yet.
+    left: Vec<usize>,
+    /// Per space, where its pages are: (answer, position), in answer order.
+    by_space: HashMap<crate::SpaceId, Vec<(u32, u32)>>,
+}
+
+impl Found {
+    fn new(answers: Vec<Vec<PageMeta>>) -> Self {
+        let answers: Vec<Vec<Option<PageMeta>>> = answers
+            .into_iter()
+            .map(|a| a.into_iter().map(Some).collect())
+            .collect();
+        let mut by_space: HashMap<crate::SpaceId, Vec<(u32, u32)>> = HashMap::new();
+        let n = |i: usize| u32::try_from(i).unwrap_or(u32::MAX);
+        for (a, answer) in answers.iter().enumerate() {
+            for (i, p) in answer.iter().enumerate() {
+                let Some(p) = p else { continue };
+                by_space
+                    .entry(p.space_id.clone())
+                    .or_default()
+                    .push((n(a), n(i)));
+            }
+        }
+        Self {
+            left: answers.iter().map(Vec::len).collect(),
+            answers,
+            by_space,
+        }
+    }
+
+    /// The pages found in `space`, taken out; `None` when none is there.
+    fn take(&mut self, space: &crate::SpaceId) -> Option<Vec<PageMeta>> {
+        let at = self.by_space.remove(space)?;
+        let mut pages = Vec::with_capacity(at.len());
+        for (a, i) in at {
+            let (a, i) = (a as usize, i as usize);
+            let Some(page) = self.answers.get_mut(a).and_then(|l| l.get_mut(i)?.take()) else {
+                continue;
+            };
+            pages.push(page);
+            self.left[a] -= 1;
+            if self.left[a] == 0 {
+                self.answers[a] = Vec::new();
+            }
+        }
+        Some(pages)
+    }
+}
 
 impl KnownPages {
     /// At most this many ids are looked up (the state is untrusted input):
@@ -249,24 +302,7 @@ impl KnownPages {
             .found
             .get_or_init(|| async {
                 match v2::pages_by_id_in_chunks(api, &self.ids).await {
-                    Ok(answers) => {
-                        // Each space's list made to size, then each answer
-                        // moved in and let go: the pages are held once.
-                        let mut sizes: HashMap<&crate::SpaceId, usize> = HashMap::new();
-                        for p in answers.iter().flatten() {
-                            *sizes.entry(&p.space_id).or_default() += 1;
-                        }
-                        let mut by_space: BySpace = sizes
-                            .into_iter()
-                            .map(|(id, n)| (id.clone(), Vec::with_capacity(n)))
-                            .collect();
-                        for answer in answers {
-                            for p in answer {
-                                by_space.entry(p.space_id.clone()).or_default().push(p);
-                            }
-                        }
-                        Some(std::sync::Mutex::new(by_space))
-                    }
+                    Ok(answers) => Some(std::sync::Mutex::new(Found::new(answers))),
                     Err(e) => {
                         tracing::debug!(error = %e, "looking up the known pages failed: listing");
                         None
@@ -275,8 +311,10 @@ impl KnownPages {
             })
             .await
             .as_ref()?;
-        let mut by_space = found.lock().unwrap_or_else(|e| e.into_inner());
-        let mut pages = by_space.remove(space)?;
+        let mut pages = found
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take(space)?;
         // A page asked twice (ids repeated in the state) counts once.
         let mut seen = HashSet::new();
         pages.retain(|p| seen.insert(p.id.clone()));
@@ -385,7 +423,7 @@ mod tests {
 
     use super::*;
     use crate::ids::{SpaceId, Version};
-    use crate::model::{PageInfo, PageStatus};
+    use crate::model::PageStatus;
 
     fn page(id: &str, status: PageStatus) -> PageMeta {
         PageMeta {
@@ -398,7 +436,7 @@ mod tests {
             status,
             version: Version(1),
             modified_at: String::new(),
-            info: PageInfo::default(),
+            info: Default::default(),
         }
     }
 

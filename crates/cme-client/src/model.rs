@@ -144,7 +144,10 @@ pub struct PageMeta {
     pub modified_at: String,
     /// Who made it and when it began, and its labels, as far as the
     /// answer carried them (see [`PageInfo`]).
-    pub info: PageInfo,
+    /// Boxed: a listing's pages are moved into the layout's lists while
+    /// the listing is still held, so what a page holds inline is held
+    /// twice for a moment (~20 MB for a 100,000-page space).
+    pub info: Box<PageInfo>,
 }
 
 /// Facts about a page for its front matter. Each is `None` when the answer

@@ -1034,7 +1034,7 @@ fn killed_cli(sim: &SimHandle, out: &Path, args: &[String], delay: Duration) -> 
 fn untracked(out: &Path, state: &State) -> Vec<String> {
     let mut known: BTreeSet<String> = BTreeSet::new();
     for p in state.pages.values() {
-        known.insert(p.output_path.clone());
+        known.insert(p.output_path.to_string());
         known.extend(p.previous_paths.iter().cloned());
         known.extend(p.attachments.values().map(|a| a.output_path.clone()));
     }
@@ -1692,7 +1692,7 @@ fn case_body(w: &mut World, client: &cme_client::Client) {
     );
     for (id, p) in &tracked {
         assert!(
-            out.join(&p.output_path).is_file(),
+            out.join(&*p.output_path).is_file(),
             "page {id}: its recorded file `{}` is missing",
             p.output_path
         );
@@ -1967,7 +1967,7 @@ fn bug_1_a_failed_user_lookup_leaves_mentions_as_account_ids() {
     sync(&c, &out).unwrap();
     export(&c, &fresh, false).unwrap();
     let state = loaded(&out, "the synced folder");
-    let page = &state.pages[&cme_client::PageId::new("1000001")].output_path;
+    let page = &*state.pages[&cme_client::PageId::new("1000001")].output_path;
     let synced = String::from_utf8(content(&out)[page].clone()).unwrap();
     let expected = String::from_utf8(content(&fresh)[page].clone()).unwrap();
     assert!(expected.contains("@Sim User"), "{expected}");
@@ -2020,7 +2020,7 @@ fn bug_2_an_included_mention_stays_an_account_id() {
     assert_eq!(o.page_counts.new, 1, "{}", o.summary());
     export(&c, &fresh, false).unwrap();
     let state = loaded(&out, "the synced folder");
-    let page = &state.pages[&cme_client::PageId::new(id)].output_path;
+    let page = &*state.pages[&cme_client::PageId::new(id)].output_path;
     let synced = String::from_utf8(content(&out)[page].clone()).unwrap();
     let expected = String::from_utf8(content(&fresh)[page].clone()).unwrap();
     assert!(expected.contains("@Sim User"), "{expected}");
@@ -2065,7 +2065,7 @@ fn bug_3_a_file_written_just_before_a_kill_is_orphaned_by_a_rename() {
     let id = cme_client::PageId::new("1000001");
     let b = loaded(&scratch, "the scratch copy").pages[&id]
         .output_path
-        .clone();
+        .to_string();
     // The intent names what the run was about to write there (its hash).
     let written = std::fs::read(scratch.join(&b)).unwrap();
     journal(
@@ -2111,7 +2111,9 @@ fn bug_3_a_partial_file_left_by_a_kill_is_never_removed() {
     let fresh = tmp("conv-bug3b-fresh");
     export(&c, &out, false).unwrap();
     let id = cme_client::PageId::new("1000001");
-    let a = loaded(&out, "the export").pages[&id].output_path.clone();
+    let a = loaded(&out, "the export").pages[&id]
+        .output_path
+        .to_string();
     ctl(
         &sim,
         "PATCH",

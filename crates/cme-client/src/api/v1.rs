@@ -532,7 +532,7 @@ impl V1Content {
                 status: PageStatus::parse(&self.status),
                 version: Version(version.number),
                 modified_at: version.when,
-                info,
+                info: Box::new(info),
             },
             self.body.and_then(Body::into_storage),
         )

@@ -55,6 +55,8 @@ async fn up_to_map<T: DeserializeOwned + Keyed, U>(
             .map(|a| a.load(std::sync::atomic::Ordering::Acquire))
             .filter(|&t| t != u64::MAX);
         pager.page(&mut page.results, page.total_size.or(elsewhere))?;
+        // Room made once: filtered, the results would grow it one by one.
+        out.reserve(page.results.len());
         out.extend(page.results.into_iter().filter_map(&f));
         // No stop on an empty page: Cloud may filter a whole page away
         // for permissions and still have more. `seen` stops loops.
@@ -477,12 +479,12 @@ impl V2Page {
                 status: PageStatus::parse(&self.status),
                 version: Version(self.version.number),
                 modified_at: self.version.created_at,
-                info: PageInfo {
+                info: Box::new(PageInfo {
                     created_at: self.created_at,
                     author: user(self.author_id, None),
                     last_editor: user(self.version.author_id, None),
                     labels: self.labels.map(|l| label_names(l.results)),
-                },
+                }),
             },
             body,
         )

@@ -45,7 +45,7 @@ impl Claim {
             .pages
             .values()
             .flat_map(|p| {
-                std::iter::once(p.output_path.clone())
+                std::iter::once(p.output_path.to_string())
                     .chain(p.comments_path.clone())
                     .chain(p.attachments.values().map(|a| a.output_path.clone()))
             })

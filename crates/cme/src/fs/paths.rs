@@ -6,16 +6,20 @@
 //! reserved device name and no control characters.
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use unicode_normalization::UnicodeNormalization as _;
 
 /// Longest component we produce, in bytes. Most file systems allow 255; we
 /// keep room for a ` (123456789)` disambiguator and an extension.
 pub(crate) const MAX_COMPONENT_BYTES: usize = 180;
 
-/// A relative path inside the output folder, `/`-separated.
+/// A relative path inside the output folder, `/`-separated. Shared text:
+/// a page that keeps its place holds the state's own copy of its path
+/// ([`Self::from_components_as`]), not a second one (~15 MB at 100,000
+/// pages).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
 #[serde(transparent)]
-pub struct OutputPath(String);
+pub struct OutputPath(Arc<str>);
 
 impl OutputPath {
     /// Joins already-sanitised components. Callers get components only from
@@ -23,7 +27,23 @@ impl OutputPath {
     pub fn from_components<S: AsRef<str>>(parts: &[S]) -> Self {
         let joined: Vec<&str> = parts.iter().map(AsRef::as_ref).collect();
         debug_assert!(joined.iter().all(|c| is_safe_component(c)), "{joined:?}");
-        Self(joined.join("/"))
+        Self(joined.join("/").into())
+    }
+
+    /// [`Self::from_components`], holding `recorded`'s text when it is the
+    /// same path (the state's copy, shared rather than made again).
+    pub fn from_components_as<S: AsRef<str>>(parts: &[S], recorded: Option<&Arc<str>>) -> Self {
+        let joined: Vec<&str> = parts.iter().map(AsRef::as_ref).collect();
+        debug_assert!(joined.iter().all(|c| is_safe_component(c)), "{joined:?}");
+        match recorded {
+            Some(r) if is_joined(r, &joined) => Self(r.clone()),
+            _ => Self(joined.join("/").into()),
+        }
+    }
+
+    /// The shared text, to record.
+    pub fn shared(&self) -> Arc<str> {
+        self.0.clone()
     }
 
     /// A path read back from the state file. The state is outside our
@@ -66,7 +86,7 @@ impl OutputPath {
                 ));
             }
         }
-        Ok(Self(s.to_owned()))
+        Ok(Self(s.into()))
     }
 
     /// The path as stored in the state file.
@@ -96,6 +116,24 @@ impl OutputPath {
         parts.extend(&to[common..]);
         parts.join("/")
     }
+}
+
+/// Whether `text` is `parts` joined by `/`, without joining them.
+fn is_joined(text: &str, parts: &[&str]) -> bool {
+    let mut rest = text;
+    for (i, part) in parts.iter().enumerate() {
+        if i > 0 {
+            match rest.strip_prefix('/') {
+                Some(r) => rest = r,
+                None => return false,
+            }
+        }
+        match rest.strip_prefix(part) {
+            Some(r) => rest = r,
+            None => return false,
+        }
+    }
+    rest.is_empty()
 }
 
 /// The end of a temporary file's name (see `outdir`).
@@ -334,5 +372,26 @@ mod tests {
         assert_eq!(b.relative_link_to(&a), "A/B.md");
         assert_eq!(a.relative_link_to(&c), "../../T/D/E.md");
         assert_eq!(a.relative_link_to(&a), "B.md");
+    }
+
+    #[test]
+    fn a_path_placed_where_it_was_shares_the_recorded_text() {
+        let recorded: Arc<str> = "S/A/B.md".into();
+        let same = OutputPath::from_components_as(&["S", "A", "B.md"], Some(&recorded));
+        assert_eq!(same.as_str(), "S/A/B.md");
+        assert!(Arc::ptr_eq(&same.shared(), &recorded));
+        for other in [
+            &["S", "A", "C.md"][..],
+            &["S", "AB.md"],
+            &["S", "A"],
+            &["S", "A", "B.md", "x"],
+            &["S", "A", "B"],
+        ] {
+            let p = OutputPath::from_components_as(other, Some(&recorded));
+            assert_eq!(p.as_str(), other.join("/"));
+            assert!(!Arc::ptr_eq(&p.shared(), &recorded), "{other:?}");
+        }
+        let fresh = OutputPath::from_components_as(&["S", "A", "B.md"], None);
+        assert_eq!(fresh, same);
     }
 }

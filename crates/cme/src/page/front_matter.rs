@@ -264,7 +264,7 @@ mod tests {
             status: PageStatus::Current,
             version: Version(3),
             modified_at: "2026-01-02T03:04:05.000Z".into(),
-            info: PageInfo {
+            info: Box::new(PageInfo {
                 created_at: Some("2025-01-01T00:00:00.000Z".into()),
                 author: Some(UserRef {
                     id: "a1".into(),
@@ -275,7 +275,7 @@ mod tests {
                     display_name: None,
                 }),
                 labels: Some(vec!["ops".into(), "yes".into()]),
-            },
+            }),
         }
     }
 

@@ -122,7 +122,8 @@ pub enum TrackedStatus {
 pub struct PageState {
     pub version: Version,
     pub last_exported: String,
-    pub output_path: String,
+    /// Shared with the layout's path while the page keeps its place.
+    pub output_path: std::sync::Arc<str>,
     pub status: TrackedStatus,
     /// Title when written: tells a rename from a move in reports.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -187,7 +188,7 @@ impl PageState {
         Self {
             version,
             last_exported: last_exported.to_owned(),
-            output_path: output_path.to_owned(),
+            output_path: output_path.into(),
             status: TrackedStatus::Active,
             title: None,
             kind: ContentKind::Page,
@@ -683,7 +684,7 @@ mod tests {
         let s: State = serde_json::from_str(&doc).unwrap();
         assert_eq!(s.pages.len(), 2);
         assert_eq!(s.pages[&PageId::new("2")].version, Version(3));
-        assert_eq!(s.pages[&PageId::new("1")].output_path, "S/p2.md");
+        assert_eq!(s.pages[&PageId::new("1")].output_path, "S/p2.md".into());
     }
 
     #[test]

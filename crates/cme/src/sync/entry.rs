@@ -54,7 +54,7 @@ pub fn page_entry(old: Option<&PageState>, w: Written<'_>, plan: &Plan) -> PageS
     PageState {
         version: w.version,
         last_exported: w.now.to_owned(),
-        output_path: w.placed.path.to_string(),
+        output_path: w.placed.path.shared(),
         status: TrackedStatus::Active,
         title: Some(w.placed.meta.title.clone()),
         kind: w.placed.meta.kind,
@@ -174,7 +174,7 @@ mod tests {
             &Plan::default(),
         );
         assert_eq!(e.version, Version(4));
-        assert_eq!(e.output_path, "ENG/Seven.md");
+        assert_eq!(&*e.output_path, "ENG/Seven.md");
         assert_eq!(e.status, TrackedStatus::Active);
         assert_eq!(e.title.as_deref(), Some("Seven"));
         assert_eq!(e.parent, Some(PageId::new("1")));

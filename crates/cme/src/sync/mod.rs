@@ -298,7 +298,7 @@ async fn confirm_deletions(
         state
             .pages
             .get(id)
-            .map_or_else(String::new, |p| p.output_path.clone())
+            .map_or_else(String::new, |p| p.output_path.to_string())
     };
     match remote::confirm::missed(client, &state.scopes, &ids, path).await {
         Ok(missed) => Ok(missed),

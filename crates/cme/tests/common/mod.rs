@@ -99,7 +99,7 @@ pub fn id_at(out: &Path, path: &str) -> String {
         .unwrap()
         .pages
         .iter()
-        .find(|(_, p)| p.output_path == path)
+        .find(|(_, p)| &*p.output_path == path)
         .unwrap_or_else(|| panic!("no page at {path}"))
         .0
         .to_string()

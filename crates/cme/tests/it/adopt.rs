@@ -95,7 +95,7 @@ fn a_python_exporters_folder_is_adopted_without_orphans() {
     // Every page at cme's path.
     let state = cme::state::State::load(&out).unwrap().unwrap();
     for p in state.pages.values() {
-        assert!(out.join(&p.output_path).is_file(), "{}", p.output_path);
+        assert!(out.join(&*p.output_path).is_file(), "{}", p.output_path);
     }
     std::fs::remove_dir_all(&out).ok();
 }

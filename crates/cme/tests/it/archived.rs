@@ -42,7 +42,7 @@ fn tracked(out: &Path, id: &str) -> Option<String> {
         .pages
         .get(&PageId::new(id))
         .filter(|p| p.status == cme::state::TrackedStatus::Active)
-        .map(|p| p.output_path.clone())
+        .map(|p| p.output_path.to_string())
 }
 
 fn add_child_below_archived(sim: &SimHandle) -> String {

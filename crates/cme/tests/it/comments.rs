@@ -386,7 +386,7 @@ fn hostile_comments_and_titles_cannot_break_files() {
     let plain = tmp("comments-titles-pre");
     run_mode(&c, &plain, all_spaces(), None);
     let page = entry(&plain, "1001");
-    let stem = Path::new(&page.output_path)
+    let stem = Path::new(&*page.output_path)
         .file_stem()
         .unwrap()
         .to_str()
@@ -442,7 +442,7 @@ fn hostile_comments_and_titles_cannot_break_files() {
     // The clash page and 1001's sidecar are different files.
     let clash_entry = entry(&out, &clash);
     let sidecar_path = entry(&out, "1001").comments_path.unwrap();
-    assert_ne!(clash_entry.output_path, sidecar_path);
+    assert_ne!(*clash_entry.output_path, *sidecar_path);
     assert!(
         !clash_entry
             .output_path
@@ -452,7 +452,7 @@ fn hostile_comments_and_titles_cannot_break_files() {
     );
     assert!(sidecar(&out, &clash).unwrap().contains("on the clash page"));
     assert!(
-        std::fs::read_to_string(out.join(&clash_entry.output_path))
+        std::fs::read_to_string(out.join(&*clash_entry.output_path))
             .unwrap()
             .contains("I am a page")
     );
@@ -751,7 +751,7 @@ fn a_templated_page_titled_like_a_sidecar_gets_its_own_name() {
     assert!(o.failures.is_empty(), "{}", o.render());
     let side = sidecar(&out, &guide).expect("Guide has a sidecar");
     assert!(side.contains("a comment on Guide"), "{side}");
-    let other = entry(&out, &lookalike).output_path;
+    let other = entry(&out, &lookalike).output_path.to_string();
     let text = std::fs::read_to_string(out.join(&other)).unwrap();
     assert!(text.contains("Guide.comments body"), "{other}: {text}");
     assert_ne!(other, entry(&out, &guide).comments_path.unwrap());

@@ -71,7 +71,7 @@ fn demo_export_is_complete_and_every_link_resolves() {
         written(&report)
     );
     for ps in state.pages.values() {
-        assert!(files.contains_key(&ps.output_path), "{}", ps.output_path);
+        assert!(files.contains_key(&*ps.output_path), "{}", ps.output_path);
     }
 
     // Every relative link or image points at a file that exists.
@@ -402,7 +402,7 @@ fn page_scopes_land_at_the_same_paths_as_the_space_export() {
     assert_eq!(written(&r), 1);
     let files = tree(&single);
     assert!(
-        files.contains_key(&install.output_path),
+        files.contains_key(&*install.output_path),
         "{:?}",
         files.keys()
     );
@@ -421,7 +421,7 @@ fn page_scopes_land_at_the_same_paths_as_the_space_export() {
     let expected: Vec<&String> = full_files
         .keys()
         .filter(|k| {
-            *k == &install.output_path || (k.starts_with(&subtree_dir) && k.ends_with(".md"))
+            *k == &*install.output_path || (k.starts_with(&subtree_dir) && k.ends_with(".md"))
         })
         .collect();
     assert!(expected.len() > 2, "{expected:?}");
@@ -465,7 +465,7 @@ fn a_failed_write_keeps_what_was_written_recorded() {
         .unwrap()
         .pages
         .values()
-        .map(|p| p.output_path.clone())
+        .map(|p| p.output_path.to_string())
         .collect();
     // Block a page's file with a directory of the same name, so its rename fails.
     let victim = order
@@ -492,11 +492,11 @@ fn a_failed_write_keeps_what_was_written_recorded() {
     assert!(!state.pages.is_empty());
     for p in state.pages.values() {
         assert!(
-            out.join(&p.output_path).is_file(),
+            out.join(&*p.output_path).is_file(),
             "{} recorded but missing",
             p.output_path
         );
-        assert_ne!(p.output_path, victim);
+        assert_ne!(*p.output_path, *victim);
     }
     assert!(
         std::fs::read_dir(out.join(&victim))
@@ -522,7 +522,7 @@ fn a_page_deleted_during_the_export_is_reported_not_written() {
         .pages
         .iter()
         .find(|(_, p)| p.output_path.starts_with("OPS/") && p.output_path.matches('/').count() > 2)
-        .map(|(id, p)| (id.clone(), p.output_path.clone()))
+        .map(|(id, p)| (id.clone(), p.output_path.to_string()))
         .unwrap();
 
     // Trash the page after the listing, before any body is fetched (bodies
@@ -576,7 +576,7 @@ fn the_state_records_the_version_actually_written() {
     })
     .unwrap();
     let after = State::load(&out).unwrap().unwrap();
-    let text = std::fs::read_to_string(out.join(&page.output_path)).unwrap();
+    let text = std::fs::read_to_string(out.join(&*page.output_path)).unwrap();
     assert!(text.contains("edited-mid-export"), "{text}");
     assert_eq!(after.pages[&id].version.0, page.version.0 + 1);
     std::fs::remove_dir_all(&probe).ok();

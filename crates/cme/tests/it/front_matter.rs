@@ -51,7 +51,7 @@ fn path_of(out: &Path, id: &str) -> String {
     let state = State::load(out).unwrap().unwrap();
     state.pages[&cme_client::PageId::new(id)]
         .output_path
-        .clone()
+        .to_string()
 }
 
 #[test]
@@ -296,7 +296,7 @@ fn no_front_matter_leaves_it_out_and_turning_it_on_rewrites_every_page() {
     run(&c, req).unwrap();
     let state = State::load(&out).unwrap().unwrap();
     for ps in state.pages.values() {
-        let text = std::fs::read_to_string(out.join(&ps.output_path)).unwrap();
+        let text = std::fs::read_to_string(out.join(&*ps.output_path)).unwrap();
         assert!(text.starts_with("# "), "{}:\n{text}", ps.output_path);
         assert!(ps.labels_hash.is_none());
     }
@@ -360,7 +360,7 @@ fn a_display_name_change_reaches_the_files_that_name_the_user() {
     let naming: Vec<String> = state
         .pages
         .values()
-        .map(|ps| ps.output_path.clone())
+        .map(|ps| ps.output_path.to_string())
         .filter(|p| {
             let fm = front_matter(&out, p);
             fm["author"].as_str() == Some("Ada Lovelace")

@@ -14,7 +14,7 @@ use std::path::Path;
 fn status_page(out: &Path) -> String {
     let state = cme::state::State::load(out).unwrap().unwrap();
     let entry = &state.pages[&cme_client::PageId::new("1014")];
-    std::fs::read_to_string(out.join(&entry.output_path)).unwrap()
+    std::fs::read_to_string(out.join(&*entry.output_path)).unwrap()
 }
 
 /// Requests the simulated Jira answered.
@@ -357,7 +357,7 @@ fn a_count_macro_is_the_number_of_issues() {
         export(&c, &out, false).unwrap();
         let state = cme::state::State::load(&out).unwrap().unwrap();
         let entry = &state.pages[&cme_client::PageId::new(id)];
-        let md = std::fs::read_to_string(out.join(&entry.output_path)).unwrap();
+        let md = std::fs::read_to_string(out.join(&*entry.output_path)).unwrap();
         assert!(md.contains("Open: [3 issues]("), "{dc}: {md}");
     }
 }

@@ -84,7 +84,7 @@ fn one_file_each(out: &Path, ids: &[(&str, &str)]) -> HashMap<String, String> {
     let mut paths = HashMap::new();
     for (title, id) in ids {
         let ps = &state.pages[&cme_client::PageId::new(*id)];
-        let text = std::fs::read_to_string(out.join(&ps.output_path))
+        let text = std::fs::read_to_string(out.join(&*ps.output_path))
             .unwrap_or_else(|e| panic!("{title}: {}: {e}", ps.output_path));
         let mark = format!(
             "MARK {}",
@@ -95,7 +95,7 @@ fn one_file_each(out: &Path, ids: &[(&str, &str)]) -> HashMap<String, String> {
             "{title:?} ({id}) at {} shows:\n{text}",
             ps.output_path
         );
-        paths.insert((*id).to_owned(), ps.output_path.clone());
+        paths.insert((*id).to_owned(), ps.output_path.to_string());
     }
     paths
 }

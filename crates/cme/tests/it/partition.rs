@@ -34,7 +34,7 @@ fn path_of(out: &std::path::Path, id: &str) -> Option<String> {
         .pages
         .iter()
         .find(|(p, _)| p.as_str() == id)
-        .map(|(_, p)| p.output_path.clone())
+        .map(|(_, p)| p.output_path.to_string())
 }
 
 #[test]

@@ -118,7 +118,7 @@ fn a_failed_body_batch_among_concurrent_ones_fails_only_its_pages() {
         state
             .pages
             .values()
-            .all(|p| !failed.contains(&p.output_path)),
+            .all(|p| !failed.contains(&*p.output_path)),
         "a failed page is not recorded"
     );
     site.ctl("DELETE", "/__sim/faults", None);

@@ -173,7 +173,7 @@ fn a_few_held_deletions_are_named_one_by_one() {
     let gone: Vec<(String, String)> = state
         .pages
         .iter()
-        .map(|(id, p)| (id.to_string(), p.output_path.clone()))
+        .map(|(id, p)| (id.to_string(), p.output_path.to_string()))
         .collect();
     assert_eq!(gone.len(), 10);
     for (id, _) in &gone {

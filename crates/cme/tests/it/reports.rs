@@ -10,7 +10,7 @@ use std::path::Path;
 fn report_of(out: &Path) -> String {
     let state = cme::state::State::load(out).unwrap().unwrap();
     let entry = &state.pages[&cme_client::PageId::new("1014")];
-    std::fs::read_to_string(out.join(&entry.output_path)).unwrap()
+    std::fs::read_to_string(out.join(&*entry.output_path)).unwrap()
 }
 
 /// Requests the sync sent to the report rows endpoint.
@@ -153,5 +153,5 @@ fn path_of_id(out: &Path, id: &str) -> String {
     let state = cme::state::State::load(out).unwrap().unwrap();
     state.pages[&cme_client::PageId::new(id)]
         .output_path
-        .clone()
+        .to_string()
 }

@@ -166,7 +166,11 @@ fn an_export_into_a_folder_whose_space_folder_is_a_link_writes_nothing_outside()
         .collect();
     assert_eq!(ops.len(), 10);
     for p in &ops {
-        assert!(sb.out().join(&p.output_path).is_file(), "{}", p.output_path);
+        assert!(
+            sb.out().join(&*p.output_path).is_file(),
+            "{}",
+            p.output_path
+        );
     }
     assert!(
         s.pages
@@ -184,7 +188,7 @@ fn a_space_folder_replaced_by_a_link_fails_its_pages_and_the_rest_syncs() {
     let demo_pages: Vec<String> = state(&sb.out())
         .pages
         .values()
-        .map(|p| p.output_path.clone())
+        .map(|p| p.output_path.to_string())
         .filter(|p| p.starts_with("DEMO/"))
         .collect();
     // One page the outside folder happens to hold too, kept as it is.
@@ -225,7 +229,7 @@ fn a_space_folder_replaced_by_a_link_fails_its_pages_and_the_rest_syncs() {
         assert!(
             s.pages
                 .values()
-                .any(|e| &e.output_path == p && e.status == TrackedStatus::Active),
+                .any(|e| &*e.output_path == p && e.status == TrackedStatus::Active),
             "{p}"
         );
     }

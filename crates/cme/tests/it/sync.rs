@@ -585,7 +585,7 @@ fn recorded_paths_outside_the_folder_or_through_links_are_refused() {
     std::fs::write(&outside, "precious").unwrap();
     let mut state = State::load(&out).unwrap().unwrap();
     let mut entry = state.pages.values().next().unwrap().clone();
-    entry.output_path = format!("../{}", outside.file_name().unwrap().to_string_lossy());
+    entry.output_path = format!("../{}", outside.file_name().unwrap().to_string_lossy()).into();
     state.pages.insert(cme_client::PageId::new("999999"), entry);
     state.save(&out).unwrap();
 

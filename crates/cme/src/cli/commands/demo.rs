@@ -151,7 +151,7 @@ fn change_the_site(sim: &SimHandle, out: &Path) -> Result<()> {
         state
             .pages
             .iter()
-            .find(|(_, p)| p.output_path == path)
+            .find(|(_, p)| &*p.output_path == path)
             .map(|(id, _)| id.to_string())
     };
     let call = |what: &str, method: &str, path: String, body: serde_json::Value| -> Result<()> {

@@ -76,11 +76,11 @@ fn local_changes(output: &Path, state: &State) -> LocalChanges {
         if OutputPath::parse_recorded(&ps.output_path).is_err() {
             continue;
         }
-        match std::fs::read(output.join(&ps.output_path)) {
-            Err(_) => out.missing.push(ps.output_path.clone()),
+        match std::fs::read(output.join(&*ps.output_path)) {
+            Err(_) => out.missing.push(ps.output_path.to_string()),
             Ok(bytes) => {
                 if ps.hash.as_ref().is_some_and(|h| *h != content_hash(&bytes)) {
-                    out.edited.push(ps.output_path.clone());
+                    out.edited.push(ps.output_path.to_string());
                 }
             }
         }

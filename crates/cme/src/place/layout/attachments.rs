@@ -53,7 +53,10 @@ impl Layout {
                     Candidate::new(a.id.as_str(), &a.filename, recorded)
                 })
                 .collect();
-            let mut files = Files::default();
+            let mut files = Files {
+                names: Vec::with_capacity(atts.len()),
+                renamed: Vec::new(),
+            };
             let names = Folder::default().allocate(Shape::File, &cands);
             for ((a, c), name) in atts.iter().zip(&cands).zip(names) {
                 if name != c.natural {

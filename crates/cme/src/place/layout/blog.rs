@@ -64,10 +64,11 @@ impl Layout {
                     .entry((space.key.clone(), meta.title.clone()))
                     .or_default()
                     .push((day, meta.id.clone()));
+                let path = OutputPath::from_components_as(&file, self.recorded.path(&meta.id));
                 self.insert(Placed {
                     meta,
                     space: space.key.clone(),
-                    path: OutputPath::from_components(&file),
+                    path,
                     children: Vec::new(),
                 });
             }

@@ -79,6 +79,11 @@ impl Recorded {
         })
     }
 
+    /// Page `id`'s recorded path, to share when it is placed there again.
+    pub(super) fn path(&self, id: &PageId) -> Option<&std::sync::Arc<str>> {
+        self.active(id).map(|ps| &ps.output_path)
+    }
+
     /// Where attachment `file` of active page `page` was stored.
     pub(super) fn attachment(&self, page: &PageId, file: &str) -> Option<&str> {
         self.active(page)?

@@ -102,8 +102,9 @@ impl Layout {
             }
             for ((id, mut dirs, _), name) in group.into_iter().zip(names) {
                 dirs.push(name.unwrap_or_default());
+                let path = OutputPath::from_components_as(&dirs, self.recorded.path(&id));
                 if let Some(p) = self.get_mut(&id) {
-                    p.path = OutputPath::from_components(&dirs);
+                    p.path = path;
                 }
             }
         }

@@ -732,10 +732,10 @@ fn post(id: &str, title: &str, created: &str) -> PageMeta {
         kind: cme_client::ContentKind::BlogPost,
         parent: None,
         position: None,
-        info: cme_client::PageInfo {
+        info: Box::new(cme_client::PageInfo {
             created_at: Some(created.into()),
             ..Default::default()
-        },
+        }),
         ..page(id, title, None, 0)
     }
 }

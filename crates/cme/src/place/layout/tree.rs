@@ -24,11 +24,13 @@ impl Layout {
         if let Some(home) = &space.homepage_id {
             self.homepages.insert(space.key.clone(), home.clone());
         }
-        let (posts, pages): (Vec<PageMeta>, Vec<PageMeta>) = pages
-            .into_iter()
-            .partition(|p| p.kind == ContentKind::BlogPost);
-        let exported: HashSet<PageId> = pages.iter().map(|p| p.id.clone()).collect();
+        // Taken out where they are: split into two new lists, the pages
+        // were held twice, and the lists grown to twice their size.
         let mut pages = pages;
+        let posts: Vec<PageMeta> = pages
+            .extract_if(.., |p| p.kind == ContentKind::BlogPost)
+            .collect();
+        let exported: HashSet<PageId> = pages.iter().map(|p| p.id.clone()).collect();
         pages.extend(context.into_iter().filter(|c| !exported.contains(&c.id)));
         let space_dir = self.space_dir(space);
         let ids: HashSet<&PageId> = pages.iter().map(|p| &p.id).collect();
@@ -75,6 +77,10 @@ impl Layout {
             visit_order,
             ..
         } = walk;
+        // Let go before the space's list is made (a large space's list is
+        // the size of its listing).
+        drop(children);
+        drop(ids);
         if self.options.templated() {
             self.learn_ancestry(space, &pages, &placed);
         }
@@ -244,7 +250,9 @@ impl Walk<'_> {
                 file.push(format!("{name}.md"));
                 let kids = self.kids(k);
                 let kid_ids = kids.iter().map(|&g| self.pages[g].id.clone()).collect();
-                self.placed[k] = Some((OutputPath::from_components(&file), kid_ids));
+                let recorded = self.recorded.path(&self.pages[k].id);
+                let path = OutputPath::from_components_as(&file, recorded);
+                self.placed[k] = Some((path, kid_ids));
                 self.visit_order.push(k);
                 if dir_text.len() + name.len() < MAX_DIR_BYTES {
                     // Only a page with children needs its folder's path

@@ -110,7 +110,7 @@ fn settle_pending(
         .values()
         .filter(|p| p.status == TrackedStatus::Active)
         .flat_map(|p| {
-            std::iter::once(p.output_path.as_str())
+            std::iter::once(&*p.output_path)
                 .chain(p.comments_path.as_deref())
                 .chain(p.attachments.values().map(|a| a.output_path.as_str()))
         })

@@ -95,7 +95,7 @@ fn with_current(cql: &str, page: &Placed) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use cme_client::{PageId, PageInfo, PageMeta, PageStatus, SpaceId, SpaceKey, Version};
+    use cme_client::{PageId, PageMeta, PageStatus, SpaceId, SpaceKey, Version};
 
     fn placed() -> Placed {
         Placed {
@@ -109,7 +109,7 @@ mod tests {
                 status: PageStatus::Current,
                 version: Version(1),
                 modified_at: String::new(),
-                info: PageInfo::default(),
+                info: Default::default(),
             },
             space: SpaceKey::new("DEMO"),
             path: crate::fs::paths::OutputPath::from_components(&["DEMO", "S.md"]),

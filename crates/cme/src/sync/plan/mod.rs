@@ -129,9 +129,9 @@ fn reason(
     if ps.status == TrackedStatus::Deleted {
         return Some(Reason::Restored);
     }
-    if placed.path.as_str() != ps.output_path {
+    if placed.path.as_str() != &*ps.output_path {
         return Some(Reason::Moved {
-            from: ps.output_path.clone(),
+            from: ps.output_path.to_string(),
         });
     }
     // Versions only rise; any difference (a site restored from a backup)
@@ -149,7 +149,7 @@ fn reason(
     {
         return Some(Reason::Forced);
     }
-    if local.missing.contains(&ps.output_path)
+    if local.missing.contains(&*ps.output_path)
         || ps
             .comments_path
             .as_ref()
