@@ -24,12 +24,25 @@ impl Layout {
         if let Some(home) = &space.homepage_id {
             self.homepages.insert(space.key.clone(), home.clone());
         }
-        // Taken out where they are: split into two new lists, the pages
-        // were held twice, and the lists grown to twice their size.
+        // Split only when there are posts, into lists made to size: always
+        // split, a space's pages were held twice, in lists grown to twice
+        // their size.
+        let is_post = |p: &PageMeta| p.kind == ContentKind::BlogPost;
         let mut pages = pages;
-        let posts: Vec<PageMeta> = pages
-            .extract_if(.., |p| p.kind == ContentKind::BlogPost)
-            .collect();
+        let mut posts = Vec::new();
+        let n = pages.iter().filter(|p| is_post(p)).count();
+        if n > 0 {
+            posts.reserve_exact(n);
+            let mut rest = Vec::with_capacity(pages.len() - n);
+            for p in pages {
+                if is_post(&p) {
+                    posts.push(p)
+                } else {
+                    rest.push(p)
+                }
+            }
+            pages = rest;
+        }
         let exported: HashSet<PageId> = pages.iter().map(|p| p.id.clone()).collect();
         pages.extend(context.into_iter().filter(|c| !exported.contains(&c.id)));
         let space_dir = self.space_dir(space);
