@@ -1180,7 +1180,7 @@ fn folders(root: &Path) -> BTreeSet<String> {
 /// sync and a fresh export (when it was written).
 fn comparable(p: &PageState) -> PageState {
     PageState {
-        last_exported: String::new(),
+        last_exported: "".into(),
         ..p.clone()
     }
 }

@@ -1,7 +1,9 @@
 //! Cloud's v2 API (`/wiki/api/v2/…`): spaces, page bodies by id,
 //! attachments, ancestors and folders, with cursor pagination. Cloud only:
 //! Data Center has no v2, so nothing here needs to know about flavours.
-use super::{Api, Body, Keyed, Label, List, Pager, Stub, encode, label_names, user};
+use super::{
+    Api, Body, Keyed, Label, List, Pager, SharedText, Stub, encode, label_names, user_by_id,
+};
 use crate::error::Error;
 use crate::ids::{AttachmentId, PageId, SpaceId, SpaceKey, Version};
 use crate::model::{
@@ -422,17 +424,19 @@ impl From<V2Space> for Space {
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct V2Page {
-    id: String,
+    // What is not kept is read inline or shared: texts made for each page
+    // and let go at once left a large listing's memory in holes.
+    id: PageId,
     title: String,
-    space_id: String,
-    parent_id: Option<String>,
-    parent_type: Option<String>,
+    space_id: SpaceId,
+    parent_id: Option<PageId>,
+    parent_type: Option<smol_str::SmolStr>,
     position: Option<i64>,
-    status: String,
+    status: smol_str::SmolStr,
     version: V2Version,
     #[serde(default)]
     body: Option<Body>,
-    author_id: Option<String>,
+    author_id: Option<SharedText>,
     created_at: Option<String>,
     labels: Option<V2Labels>,
 }
@@ -443,7 +447,7 @@ struct V2Version {
     number: u64,
     #[serde(default)]
     created_at: String,
-    author_id: Option<String>,
+    author_id: Option<SharedText>,
 }
 
 /// `include-labels`: at most 50, with `meta.hasMore` beyond.
@@ -455,25 +459,22 @@ struct V2Labels {
 
 impl Keyed for V2Page {
     fn key(&self) -> Option<&str> {
-        Some(&self.id)
+        Some(self.id.as_str())
     }
 }
 
 impl V2Page {
     fn into_meta(self) -> (PageMeta, Option<String>) {
-        let parent = self.parent_id.map(|pid| {
-            (
-                PageId::new(pid),
-                ParentKind::parse(self.parent_type.as_deref()),
-            )
-        });
+        let parent = self
+            .parent_id
+            .map(|pid| (pid, ParentKind::parse(self.parent_type.as_deref())));
         let body = self.body.and_then(Body::into_storage);
         (
             PageMeta {
-                id: PageId::new(self.id),
+                id: self.id,
                 kind: ContentKind::Page,
                 title: self.title,
-                space_id: SpaceId::new(self.space_id),
+                space_id: self.space_id,
                 parent,
                 position: self.position,
                 status: PageStatus::parse(&self.status),
@@ -481,8 +482,8 @@ impl V2Page {
                 modified_at: self.version.created_at,
                 info: Box::new(PageInfo {
                     created_at: self.created_at,
-                    author: user(self.author_id, None),
-                    last_editor: user(self.version.author_id, None),
+                    author: user_by_id(self.author_id),
+                    last_editor: user_by_id(self.version.author_id),
                     labels: self.labels.map(|l| label_names(l.results)),
                 }),
             },

@@ -46,7 +46,7 @@ impl Claim {
             .values()
             .flat_map(|p| {
                 std::iter::once(p.output_path.to_string())
-                    .chain(p.comments_path.clone())
+                    .chain(p.comments_path.as_deref().map(str::to_owned))
                     .chain(p.attachments.values().map(|a| a.output_path.clone()))
             })
             .collect();

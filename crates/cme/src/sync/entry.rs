@@ -53,10 +53,10 @@ pub fn page_entry(old: Option<&PageState>, w: Written<'_>, plan: &Plan) -> PageS
     previous_paths.retain(|p| p != w.placed.path.as_str());
     PageState {
         version: w.version,
-        last_exported: w.now.to_owned(),
+        last_exported: w.now.into(),
         output_path: w.placed.path.shared(),
         status: TrackedStatus::Active,
-        title: Some(w.placed.meta.title.clone()),
+        title: Some(w.placed.meta.title.as_str().into()),
         kind: w.placed.meta.kind,
         parent: w.placed.meta.parent.as_ref().map(|(p, _)| p.clone()),
         deps: w.deps,
@@ -67,7 +67,7 @@ pub fn page_entry(old: Option<&PageState>, w: Written<'_>, plan: &Plan) -> PageS
         attachments: old.map(|o| o.attachments.clone()).unwrap_or_default(),
         labels_hash: w.labels_hash.map(Digest::from),
         names_hash: w.names_hash.map(Digest::from),
-        comments_path: w.sidecar.path,
+        comments_path: w.sidecar.path.map(Into::into),
         comments_hash: w.sidecar.hash.map(Digest::from),
     }
 }
@@ -78,7 +78,7 @@ pub fn sidecar_entry(old: &PageState, sidecar: SidecarAfter, plan: &Plan) -> Pag
     if let Some(stale) = &sidecar.stale {
         owe_removal(&mut entry.previous_paths, stale, plan);
     }
-    entry.comments_path = sidecar.path;
+    entry.comments_path = sidecar.path.map(Into::into);
     entry.comments_hash = sidecar.hash.map(Digest::from);
     entry
 }
@@ -182,7 +182,7 @@ mod tests {
         assert_eq!(e.deps_hash, Some("d".into()));
         assert_eq!(e.hash, Some("h".into()));
         assert_eq!(e.labels_hash, Some("l".into()));
-        assert_eq!(e.last_exported, "2026-12-06T00:00:00Z");
+        assert_eq!(&*e.last_exported, "2026-12-06T00:00:00Z");
         assert!(e.previous_paths.is_empty() && e.attachments.is_empty());
     }
 

@@ -63,7 +63,7 @@ fn entry(out: &Path, id: &str) -> cme::state::PageState {
 
 fn sidecar(out: &Path, id: &str) -> Option<String> {
     let e = entry(out, id);
-    let path = e.comments_path?;
+    let path = e.comments_path?.to_string();
     assert_eq!(
         path,
         e.output_path.replace(".md", ".comments.md"),
@@ -286,7 +286,7 @@ fn sync_follows_comment_changes_without_page_versions() {
         &format!("/__sim/comments/{inline}"),
         json!({}),
     );
-    let path = entry(&out, "1002").comments_path.unwrap();
+    let path = entry(&out, "1002").comments_path.unwrap().to_string();
     let o = sync(&c, &out).unwrap();
     assert_eq!(o.sidecar_counts.deleted, 1, "{}", o.render());
     assert!(!out.join(&path).exists());
@@ -307,7 +307,7 @@ fn sync_follows_comment_changes_without_page_versions() {
     );
 
     // A missing sidecar is rewritten; a dry run lists sidecar changes.
-    std::fs::remove_file(out.join(entry(&out, "1001").comments_path.unwrap())).unwrap();
+    std::fs::remove_file(out.join(entry(&out, "1001").comments_path.unwrap().to_string())).unwrap();
     let o = sync(&c, &out).unwrap();
     assert_eq!(
         o.sidecar_counts.new + o.sidecar_counts.modified,
@@ -326,7 +326,7 @@ fn sync_follows_comment_changes_without_page_versions() {
     assert!(sidecar(&out, "1002").unwrap().contains("Back"));
 
     // A page deleted in Confluence takes its sidecar along.
-    let path = entry(&out, "1002").comments_path.unwrap();
+    let path = entry(&out, "1002").comments_path.unwrap().to_string();
     ctl(&sim, "DELETE", "/__sim/pages/1002", json!({}));
     let o = sync(&c, &out).unwrap();
     assert!(o.sidecar_counts.deleted >= 1, "{}", o.render());
@@ -441,7 +441,7 @@ fn hostile_comments_and_titles_cannot_break_files() {
     assert_eq!(fences % 2, 0, "code fences closed:\n{md}");
     // The clash page and 1001's sidecar are different files.
     let clash_entry = entry(&out, &clash);
-    let sidecar_path = entry(&out, "1001").comments_path.unwrap();
+    let sidecar_path = entry(&out, "1001").comments_path.unwrap().to_string();
     assert_ne!(*clash_entry.output_path, *sidecar_path);
     assert!(
         !clash_entry
@@ -496,7 +496,7 @@ fn the_flag_is_recorded_and_sync_keeps_it() {
     assert!(report.contains("; comments: 0 new, 1 modified"), "{report}");
     assert!(sidecar(&out, "1001").unwrap().contains("Seen by sync"));
     // Renaming the page moves its sidecar along.
-    let old = entry(&out, "1001").comments_path.unwrap();
+    let old = entry(&out, "1001").comments_path.unwrap().to_string();
     ctl(
         &sim,
         "PATCH",
@@ -504,7 +504,7 @@ fn the_flag_is_recorded_and_sync_keeps_it() {
         json!({"title": "Renamed Home"}),
     );
     run(&["sync", "-o", o]);
-    let new = entry(&out, "1001").comments_path.unwrap();
+    let new = entry(&out, "1001").comments_path.unwrap().to_string();
     assert!(new.ends_with("Renamed Home.comments.md"), "{new}");
     assert!(!out.join(&old).exists() && out.join(&new).exists());
     assert!(entry(&out, "1001").previous_paths.is_empty());
@@ -649,7 +649,7 @@ fn sync_converges_with_a_fresh_export() {
         let mut recorded: Vec<String> = state
             .pages
             .values()
-            .filter_map(|p| p.comments_path.clone())
+            .filter_map(|p| p.comments_path.as_deref().map(str::to_owned))
             .collect();
         recorded.sort();
         assert_eq!(recorded, sidecar_files(&out), "step {step}");
@@ -754,7 +754,7 @@ fn a_templated_page_titled_like_a_sidecar_gets_its_own_name() {
     let other = entry(&out, &lookalike).output_path.to_string();
     let text = std::fs::read_to_string(out.join(&other)).unwrap();
     assert!(text.contains("Guide.comments body"), "{other}: {text}");
-    assert_ne!(other, entry(&out, &guide).comments_path.unwrap());
+    assert_ne!(other, entry(&out, &guide).comments_path.unwrap().to_string());
     std::fs::remove_dir_all(&out).ok();
 }
 

@@ -126,7 +126,7 @@ fn recorded_paths_naming_cme_files_are_refused_once_then_dropped() {
             ".cme-state.lock".to_owned(),
             "../outside.md".to_owned(),
         ];
-        e.comments_path = Some(".cme-state.journal".to_owned());
+        e.comments_path = Some(".cme-state.journal".into());
     });
     let o = sync(&site.client, out).unwrap();
     assert!(out.join(BACKUP_FILE).exists(), "the backup is kept");

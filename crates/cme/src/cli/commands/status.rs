@@ -84,17 +84,17 @@ fn local_changes(output: &Path, state: &State) -> LocalChanges {
                 }
             }
         }
-        let sidecar = ps.comments_path.iter();
+        let sidecar = ps.comments_path.as_deref();
         for a in ps
             .attachments
             .values()
-            .map(|a| &a.output_path)
+            .map(|a| a.output_path.as_str())
             .chain(sidecar)
         {
             if OutputPath::parse_recorded(a).is_ok()
                 && std::fs::symlink_metadata(output.join(a)).is_err()
             {
-                out.missing.push(a.clone());
+                out.missing.push(a.to_owned());
             }
         }
     }

@@ -43,8 +43,17 @@ impl Layout {
             }
             pages = rest;
         }
-        let exported: HashSet<PageId> = pages.iter().map(|p| p.id.clone()).collect();
-        pages.extend(context.into_iter().filter(|c| !exported.contains(&c.id)));
+        // The exported pages are the first `exported`; context pages
+        // follow (a set of the exported ids was ~5 MB at 100,000 pages).
+        let exported = pages.len();
+        if !context.is_empty() {
+            let listed: HashSet<&PageId> = pages.iter().map(|p| &p.id).collect();
+            let context: Vec<PageMeta> = context
+                .into_iter()
+                .filter(|c| !listed.contains(&c.id))
+                .collect();
+            pages.extend(context);
+        }
         let space_dir = self.space_dir(space);
         let ids: HashSet<&PageId> = pages.iter().map(|p| &p.id).collect();
         let mut children: HashMap<Option<PageId>, Vec<usize>> = HashMap::new();
@@ -70,6 +79,7 @@ impl Layout {
             recorded: &self.recorded,
             placed: vec![None; pages.len()],
             visit_order: Vec::with_capacity(pages.len()),
+            exported,
         };
         let mut root = Folder::default();
         root.reserve(Shape::Folder, ATTACHMENTS_DIR);
@@ -98,15 +108,14 @@ impl Layout {
             self.learn_ancestry(space, &pages, &placed);
         }
         let mut pages: Vec<Option<PageMeta>> = pages.into_iter().map(Some).collect();
-        self.begin_list(exported.len());
+        self.begin_list(exported);
         for k in visit_order {
-            let (Some(meta), Some((path, mut kids))) = (pages[k].take(), placed[k].take()) else {
-                continue;
-            };
-            if !exported.contains(&meta.id) {
+            if k >= exported {
                 continue;
             }
-            kids.retain(|id| exported.contains(id));
+            let (Some(meta), Some((path, kids))) = (pages[k].take(), placed[k].take()) else {
+                continue;
+            };
             let key = title_key(&space.key, &meta.title);
             let at = self.insert(Placed {
                 meta,
@@ -216,6 +225,8 @@ pub(super) struct Walk<'a> {
     recorded: &'a Recorded,
     placed: Vec<Option<(OutputPath, Vec<PageId>)>>,
     visit_order: Vec<usize>,
+    /// Pages from this index on are context: they shape folders only.
+    exported: usize,
 }
 
 impl Walk<'_> {
@@ -262,7 +273,11 @@ impl Walk<'_> {
                 let mut file = dir.to_vec();
                 file.push(format!("{name}.md"));
                 let kids = self.kids(k);
-                let kid_ids = kids.iter().map(|&g| self.pages[g].id.clone()).collect();
+                let kid_ids = kids
+                    .iter()
+                    .filter(|&&g| g < self.exported)
+                    .map(|&g| self.pages[g].id.clone())
+                    .collect();
                 let recorded = self.recorded.path(&self.pages[k].id);
                 let path = OutputPath::from_components_as(&file, recorded);
                 self.placed[k] = Some((path, kid_ids));

@@ -97,7 +97,7 @@ pub(super) fn delete_pages(
                 if !remove_file(ex.dir, &path, out)? {
                     continue;
                 }
-                out.sidecar_line(ChangeKind::Deleted, c);
+                out.sidecar_line(ChangeKind::Deleted, c.into());
             }
             entry.comments_hash = None;
         }

@@ -85,7 +85,7 @@ pub(super) async fn write_sidecar(
     out: &mut Outcome,
 ) -> Result<SidecarAfter> {
     let keep = SidecarAfter {
-        path: old.and_then(|o| o.comments_path.clone()),
+        path: old.and_then(|o| o.comments_path.as_deref().map(str::to_owned)),
         hash: old.and_then(|o| o.comments_hash.as_ref().map(|h| h.to_string())),
         stale: None,
     };

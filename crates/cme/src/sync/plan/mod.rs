@@ -153,7 +153,7 @@ fn reason(
         || ps
             .comments_path
             .as_ref()
-            .is_some_and(|c| local.missing.contains(c))
+            .is_some_and(|c| local.missing.contains(&**c))
     {
         return Some(Reason::Missing);
     }
@@ -523,7 +523,7 @@ mod tests {
             s.pages.insert(
                 p.meta.id.clone(),
                 PageState {
-                    title: Some(p.meta.title.clone()),
+                    title: Some(p.meta.title.as_str().into()),
                     parent: p.meta.parent.as_ref().map(|(id, _)| id.clone()),
                     deps: d,
                     deps_hash: Some(hash.into()),

@@ -14,7 +14,7 @@ pub fn decide(
     if listing.is_some_and(|c| !c.complete) {
         return SidecarPlan::Keep;
     }
-    let recorded = old.and_then(|p| p.comments_path.clone());
+    let recorded = old.and_then(|p| p.comments_path.as_deref().map(str::to_owned));
     let hash = listing.and_then(|c| c.hash(&w.id));
     let target = hash.as_ref().and_then(|_| sidecar_path(&w.path));
     match (target, hash) {
@@ -70,7 +70,7 @@ pub fn report_lines(plan: &Plan, state: &State) -> Vec<(ChangeKind, String)> {
     }
     if plan.hold.is_none() {
         for d in &plan.deletions {
-            if let Some(c) = state.pages.get(&d.id).and_then(|p| p.comments_path.clone()) {
+            if let Some(c) = state.pages.get(&d.id).and_then(|p| p.comments_path.as_deref().map(str::to_owned)) {
                 out.push((ChangeKind::Deleted, c));
             }
         }
@@ -127,7 +127,7 @@ mod tests {
 
     fn entry(comments_path: Option<&str>, hash: Option<String>) -> PageState {
         PageState {
-            comments_path: comments_path.map(str::to_owned),
+            comments_path: comments_path.map(Into::into),
             comments_hash: hash.map(Into::into),
             ..PageState::minimal(Version(1), "then", "A/P.md")
         }
