@@ -3,7 +3,8 @@
 //! (`CME_MEM_STATS=1`) — what the heap holds, where the resident set also
 //! shows what mimalloc keeps in reserve. Without the feature the counters
 //! do not exist and `mark` does nothing, so the program pays nothing.
-//! `mem-system` swaps mimalloc for the system allocator (to compare).
+//! `mem-system` swaps mimalloc for the system allocator (to compare, or
+//! for a heap profiler; `CME_MEM_EXIT_AT=<mark>` ends the run at a mark).
 //!
 //! mimalloc's defaults hold memory the program freed: arenas are committed
 //! eagerly and freed pages go back to the system only after a second. A
@@ -135,6 +136,11 @@ mod imp {
             live as f64 / 1e6,
             peak as f64 / 1e6
         );
+        // A heap profiler's peak is the whole run's: ending the run at a
+        // mark shows the peak of the phases before it.
+        if std::env::var_os("CME_MEM_EXIT_AT").is_some_and(|at| at == label) {
+            std::process::exit(0);
+        }
     }
 }
 

@@ -148,17 +148,18 @@ impl<'a> Candidate<'a> {
     }
 }
 
-/// The names taken in one folder, as 128-bit hashes of their keys: a
-/// page takes three names, and a folder of 100,000 pages held them as text
-/// (~25 MB while it was named). Two keys that hash alike (never seen; it
-/// would take titles made for it) only suffix a name that was free.
+/// The names taken in one folder, as 64-bit hashes of their keys: a page
+/// takes three names, and a folder of 100,000 pages held them as text
+/// (~25 MB while it was named). Two keys that hash alike (one in millions
+/// of millions at that size, or titles made for it) only suffix a name
+/// that was free.
 #[derive(Debug, Default, Clone)]
 pub struct Folder {
-    taken: HashSet<u128>,
+    taken: HashSet<u64>,
 }
 
-fn hashed(key: &str) -> u128 {
-    xxhash_rust::xxh3::xxh3_128(key.as_bytes())
+fn hashed(key: &str) -> u64 {
+    xxhash_rust::xxh3::xxh3_64(key.as_bytes())
 }
 
 impl Folder {
@@ -178,7 +179,7 @@ impl Folder {
 
     fn claim(&mut self, shape: Shape, name: &str) -> bool {
         let keys = shape.keys(name);
-        let keys: Vec<u128> = keys.iter().map(|k| hashed(k)).collect();
+        let keys: Vec<u64> = keys.iter().map(|k| hashed(k)).collect();
         if keys.iter().any(|k| self.taken.contains(k)) {
             return false;
         }
@@ -202,6 +203,11 @@ impl Folder {
                 .then_with(|| id_order(cands[a].id, cands[b].id))
                 .then_with(|| cands[a].natural.cmp(&cands[b].natural))
         });
+        // Held through the claims, a wide folder's keys and its growing
+        // table were its naming's peak.
+        drop(keys);
+        let per_name = shape.keys("").len();
+        self.taken.reserve(cands.len() * per_name);
         let mut out: Vec<Option<String>> = vec![None; cands.len()];
         for &i in &order {
             let c = &cands[i];

@@ -754,7 +754,10 @@ fn a_templated_page_titled_like_a_sidecar_gets_its_own_name() {
     let other = entry(&out, &lookalike).output_path.to_string();
     let text = std::fs::read_to_string(out.join(&other)).unwrap();
     assert!(text.contains("Guide.comments body"), "{other}: {text}");
-    assert_ne!(other, entry(&out, &guide).comments_path.unwrap().to_string());
+    assert_ne!(
+        other,
+        entry(&out, &guide).comments_path.unwrap().to_string()
+    );
     std::fs::remove_dir_all(&out).ok();
 }
 

@@ -268,6 +268,7 @@ impl Walk<'_> {
                 })
                 .collect();
             let names = folder.allocate(Shape::Page, &cands);
+            drop(cands);
             let mut next = Vec::new();
             for (&k, name) in round.iter().zip(names) {
                 let mut file = dir.to_vec();

@@ -256,7 +256,10 @@ fn live_page_files(store: &Store) -> HashSet<String> {
         .pages
         .values()
         .filter(|p| p.status == TrackedStatus::Active)
-        .flat_map(|p| std::iter::once(p.output_path.to_string()).chain(p.comments_path.as_deref().map(str::to_owned)))
+        .flat_map(|p| {
+            std::iter::once(p.output_path.to_string())
+                .chain(p.comments_path.as_deref().map(str::to_owned))
+        })
         .collect()
 }
 

@@ -70,7 +70,11 @@ pub fn report_lines(plan: &Plan, state: &State) -> Vec<(ChangeKind, String)> {
     }
     if plan.hold.is_none() {
         for d in &plan.deletions {
-            if let Some(c) = state.pages.get(&d.id).and_then(|p| p.comments_path.as_deref().map(str::to_owned)) {
+            if let Some(c) = state
+                .pages
+                .get(&d.id)
+                .and_then(|p| p.comments_path.as_deref().map(str::to_owned))
+            {
                 out.push((ChangeKind::Deleted, c));
             }
         }

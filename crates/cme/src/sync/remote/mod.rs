@@ -192,13 +192,16 @@ pub async fn gather(
     }
     crate::alloc::mark("listings in");
     if client.flavor() == cme_client::Flavor::Cloud {
-        let named: std::collections::BTreeSet<&str> = pages
+        // One by one: collected, a set first lists every page's two.
+        let mut named: std::collections::BTreeSet<&str> = Default::default();
+        for u in pages
             .values()
             .flatten()
             .flat_map(|p| [&p.info.author, &p.info.last_editor])
             .flatten()
-            .map(|u| &*u.id)
-            .collect();
+        {
+            named.insert(&u.id);
+        }
         remote.accounts = named.into_iter().map(str::to_owned).collect();
     }
     let exported: HashSet<&cme_client::PageId> = pages.values().flatten().map(|p| &p.id).collect();
