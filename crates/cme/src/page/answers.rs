@@ -14,13 +14,14 @@ use std::fmt::Write as _;
 /// gives [`INCOMPLETE`], so that page is rewritten rather than trusted.
 pub fn answers_hash(
     page: &Placed,
-    deps: &[String],
+    deps: impl IntoIterator<Item = impl AsRef<str>>,
     layout: &Layout,
     atts: &AttachmentIndex,
     jira: &Jira,
 ) -> String {
     let mut text = String::new();
     for d in deps {
+        let d = d.as_ref();
         text.push_str(d);
         text.push('=');
         match Dep::decode(d) {

@@ -202,12 +202,12 @@ impl Jira {
 
     /// Whether `deps` (a page's recorded questions) ask about a Jira that
     /// failed this run.
-    pub fn unanswered(&self, deps: &[String]) -> bool {
+    pub fn unanswered<'a>(&self, deps: impl IntoIterator<Item = &'a str>) -> bool {
         let a = self.lock();
         if a.failed.is_empty() {
             return false;
         }
-        deps.iter()
+        deps.into_iter()
             .filter(|d| d.starts_with("J:") || d.starts_with("Q:"))
             .any(|d| match crate::deps::Dep::decode(d) {
                 Some(crate::deps::Dep::JiraIssue { server, .. }) => a.failed.contains_key(&server),

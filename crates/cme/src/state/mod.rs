@@ -1,8 +1,10 @@
 //! `.cme-state.json`: what the last export wrote, so `sync` can do only the
 //! difference. Schema per `spec/incremental-sync.md` (version 1); fields the
 //! spec does not name are optional, so files from other tools still load.
+pub mod dep_list;
 pub mod journal;
 pub mod lock;
+pub use dep_list::DepList;
 pub use crate::fs::hash::Digest;
 pub use crate::fs::outdir::Durability;
 use crate::fs::outdir::OutDir;
@@ -140,12 +142,8 @@ pub struct PageState {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent: Option<PageId>,
     /// Questions the conversion asked about other pages (see `sync::deps`).
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "to_size"
-    )]
-    pub deps: Vec<String>,
+    #[serde(default, skip_serializing_if = "DepList::is_empty")]
+    pub deps: DepList,
     /// Hash of the answers to `deps` when written: a different answer now
     /// (a linked page renamed, an included page edited) means rewrite.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -196,7 +194,7 @@ impl PageState {
             title: None,
             kind: ContentKind::Page,
             parent: None,
-            deps: Vec::new(),
+            deps: DepList::default(),
             deps_hash: None,
             uses: Vec::new(),
             hash: None,
@@ -623,7 +621,7 @@ mod tests {
             p.labels_hash = Some(Digest::new(&hash));
             p.names_hash = Some(Digest::new(&hash));
             p.comments_hash = Some(Digest::new(&hash));
-            p.deps = vec!["L:t:S:b".into(), "L:t:S:a".into()];
+            p.deps = ["L:t:S:b", "L:t:S:a"].iter().collect();
             for file in ["b.png", "a.png", "c d.png"] {
                 let copy = AttachmentState {
                     id: format!("att{file}"),

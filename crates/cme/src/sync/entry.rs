@@ -59,7 +59,7 @@ pub fn page_entry(old: Option<&PageState>, w: Written<'_>, plan: &Plan) -> PageS
         title: Some(w.placed.meta.title.as_str().into()),
         kind: w.placed.meta.kind,
         parent: w.placed.meta.parent.as_ref().map(|(p, _)| p.clone()),
-        deps: w.deps,
+        deps: w.deps.into(),
         deps_hash: Some(w.deps_hash.into()),
         uses: w.uses,
         hash: Some(w.hash.into()),
@@ -178,7 +178,7 @@ mod tests {
         assert_eq!(e.status, TrackedStatus::Active);
         assert_eq!(e.title.as_deref(), Some("Seven"));
         assert_eq!(e.parent, Some(PageId::new("1")));
-        assert_eq!(e.deps, vec!["L:id:9".to_owned()]);
+        assert_eq!(e.deps.iter().collect::<Vec<_>>(), ["L:id:9"]);
         assert_eq!(e.deps_hash, Some("d".into()));
         assert_eq!(e.hash, Some("h".into()));
         assert_eq!(e.labels_hash, Some("l".into()));

@@ -228,7 +228,7 @@ fn is_key(k: &str) -> bool {
 
 /// Every Jira question the state's pages recorded, as misses: what a sync
 /// refreshes before it plans.
-pub fn recorded<'a>(deps: impl Iterator<Item = &'a String>) -> Vec<JiraMiss> {
+pub fn recorded<'a>(deps: impl Iterator<Item = &'a str>) -> Vec<JiraMiss> {
     let mut out = BTreeSet::new();
     for d in deps {
         if !(d.starts_with("J:") || d.starts_with("Q:")) {
@@ -277,7 +277,7 @@ mod tests {
             "Q:0:20:key,summary:project = CME".to_owned(),
         ];
         assert_eq!(
-            recorded(deps.iter()),
+            recorded(deps.iter().map(String::as_str)),
             vec![
                 JiraMiss::Issue("s1".into(), "CME-42".into()),
                 JiraMiss::Query(JiraQuery {

@@ -44,9 +44,8 @@ impl Layout {
     /// the moment memory peaks. (The pages themselves are placed in a list
     /// per space, each made to size.)
     pub fn reserve(&mut self, pages: usize) {
-        self.index.reserve(pages);
+        self.reserve_indexes(pages);
         self.order.reserve_exact(pages);
-        self.by_title.reserve(pages);
     }
     /// The options this layout was made with.
     pub fn options(&self) -> &LayoutOptions {
@@ -91,14 +90,11 @@ impl Layout {
     }
     /// A page's placement.
     pub fn get(&self, id: &PageId) -> Option<&Placed> {
-        self.at(*self.index.get(id)?)
+        self.at(self.place_of(id)?)
     }
     /// A page by space and exact title (titles are unique per space).
     pub fn find_title(&self, space: &SpaceKey, title: &str) -> Option<&Placed> {
-        self.by_title
-            .get(&model::title_key(space, title))
-            .and_then(|&at| self.at(at))
-            .filter(|p| p.space == *space && p.meta.title == title)
+        self.titled(space, title)
     }
     /// An exported blog post by space, exact title and posting day
     /// (`YYYY/MM/DD`); with no day given, the first post of that title.

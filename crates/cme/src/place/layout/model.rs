@@ -83,12 +83,12 @@ pub struct Layout {
     /// slots empty, and room made for every page at once was held beside
     /// the listings they are moved from (~36 MB at 100,000 pages).
     pub(super) pages: Vec<Vec<Placed>>,
-    /// Where each page is in [`Layout::pages`].
-    pub(super) index: HashMap<PageId, Place>,
-    /// Pages by [`title_key`] (space and title): the page found is
-    /// checked against both, so the hash only saves the copies of every
-    /// title and key (~100 bytes a page).
-    pub(super) by_title: HashMap<u128, Place>,
+    /// Where each page is in [`Layout::pages`], found by its id: the table
+    /// holds places only, hashed and compared by the page they point to (a
+    /// map keyed by a copy of every id was ~4 MB at 100,000 pages).
+    pub(super) index: hashbrown::HashTable<Place>,
+    /// Pages by space and title ([`title_key`]), held the same way.
+    pub(super) by_title: hashbrown::HashTable<Place>,
     /// Blog posts by space and title, with their posting days: titles are
     /// unique per space and day only.
     pub(super) by_blog: HashMap<(SpaceKey, String), Vec<(String, PageId)>>,
@@ -130,8 +130,8 @@ impl Layout {
     /// earlier place's data and is listed again, as when the pages were a
     /// map keyed by id beside a list of ids. Returns its place.
     pub(super) fn insert(&mut self, placed: Placed) -> Place {
-        let at = match self.index.get(&placed.meta.id) {
-            Some(&at) => {
+        let at = match self.place_of(&placed.meta.id) {
+            Some(at) => {
                 self.pages[at.0 as usize][at.1 as usize] = placed;
                 at
             }
@@ -142,13 +142,62 @@ impl Layout {
                 let list = self.pages.len() - 1;
                 let n = |i: usize| u32::try_from(i).expect("fewer than 2^32 pages");
                 let at = (n(list), n(self.pages[list].len()));
-                self.index.insert(placed.meta.id.clone(), at);
+                let hash = id_hash(&placed.meta.id);
                 self.pages[list].push(placed);
+                let pages = &self.pages;
+                self.index.insert_unique(hash, at, |&p| {
+                    id_hash(&pages[p.0 as usize][p.1 as usize].meta.id)
+                });
                 at
             }
         };
         self.order.push(at);
         at
+    }
+    /// Room for `n` more pages in the indexes.
+    pub(super) fn reserve_indexes(&mut self, n: usize) {
+        let pages = &self.pages;
+        let placed = |q: &Place| &pages[q.0 as usize][q.1 as usize];
+        self.index.reserve(n, |q| id_hash(&placed(q).meta.id));
+        self.by_title
+            .reserve(n, |q| title_key(&placed(q).space, &placed(q).meta.title));
+    }
+    /// Where page `id` is.
+    pub(super) fn place_of(&self, id: &PageId) -> Option<Place> {
+        let pages = &self.pages;
+        self.index
+            .find(id_hash(id), |&p| {
+                pages[p.0 as usize][p.1 as usize].meta.id == *id
+            })
+            .copied()
+    }
+    /// Indexes the page at `at` by its space and title; of two pages with
+    /// the same, the later one is found.
+    pub(super) fn index_title(&mut self, at: Place) {
+        let Some(p) = self.at(at) else { return };
+        let hash = title_key(&p.space, &p.meta.title);
+        let pages = &self.pages;
+        let placed = |q: Place| &pages[q.0 as usize][q.1 as usize];
+        let (space, title) = (&placed(at).space, &placed(at).meta.title);
+        match self.by_title.entry(
+            hash,
+            |&q| placed(q).space == *space && placed(q).meta.title == *title,
+            |&q| title_key(&placed(q).space, &placed(q).meta.title),
+        ) {
+            hashbrown::hash_table::Entry::Occupied(mut e) => *e.get_mut() = at,
+            hashbrown::hash_table::Entry::Vacant(e) => {
+                e.insert(at);
+            }
+        }
+    }
+    /// The page titled `title` in `space`.
+    pub(super) fn titled(&self, space: &SpaceKey, title: &str) -> Option<&Placed> {
+        let pages = &self.pages;
+        let at = self.by_title.find(title_key(space, title), |&q| {
+            let p = &pages[q.0 as usize][q.1 as usize];
+            p.space == *space && p.meta.title == title
+        })?;
+        self.at(*at)
     }
     /// The page at `at`.
     pub(super) fn at(&self, at: Place) -> Option<&Placed> {
@@ -156,18 +205,23 @@ impl Layout {
     }
     /// A placed page, to change.
     pub(super) fn get_mut(&mut self, id: &PageId) -> Option<&mut Placed> {
-        let at = *self.index.get(id)?;
+        let at = self.place_of(id)?;
         self.pages.get_mut(at.0 as usize)?.get_mut(at.1 as usize)
     }
 }
 
-/// What [`Layout::by_title`] is keyed by.
-pub(super) fn title_key(space: &SpaceKey, title: &str) -> u128 {
+/// What [`Layout::by_title`] is hashed by.
+pub(super) fn title_key(space: &SpaceKey, title: &str) -> u64 {
     let mut h = xxhash_rust::xxh3::Xxh3::new();
     h.update(space.as_str().as_bytes());
     h.update(&[0]);
     h.update(title.as_bytes());
-    h.digest128()
+    h.digest()
+}
+
+/// What [`Layout::index`] is hashed by.
+fn id_hash(id: &PageId) -> u64 {
+    xxhash_rust::xxh3::xxh3_64(id.as_str().as_bytes())
 }
 
 /// An attachment on its way to a name: owner, listing, folders, file name.

@@ -1,8 +1,6 @@
 //! The default layout: folders mirror the page tree, space by space.
 use super::blog::BLOG_DIR;
-use super::model::{
-    ATTACHMENTS_DIR, Ancestry, Layout, MAX_DIR_BYTES, Placed, SpaceFacts, title_key,
-};
+use super::model::{ATTACHMENTS_DIR, Ancestry, Layout, MAX_DIR_BYTES, Placed, SpaceFacts};
 use super::recorded::Recorded;
 use crate::fs::paths::{OutputPath, sanitize_component};
 use crate::place::names::{Candidate, Folder, Shape};
@@ -116,14 +114,13 @@ impl Layout {
             let (Some(meta), Some((path, kids))) = (pages[k].take(), placed[k].take()) else {
                 continue;
             };
-            let key = title_key(&space.key, &meta.title);
             let at = self.insert(Placed {
                 meta,
                 space: space.key.clone(),
                 path,
                 children: kids,
             });
-            self.by_title.insert(key, at);
+            self.index_title(at);
         }
         if !posts.is_empty() {
             let mut blog_dir = root_dir;

@@ -525,7 +525,7 @@ mod tests {
                 PageState {
                     title: Some(p.meta.title.as_str().into()),
                     parent: p.meta.parent.as_ref().map(|(id, _)| id.clone()),
-                    deps: d,
+                    deps: d.into(),
                     deps_hash: Some(hash.into()),
                     ..PageState::minimal(p.meta.version, "2026-01-01T00:00:00Z", p.path.as_str())
                 }
