@@ -4,13 +4,13 @@
 pub mod dep_list;
 pub mod journal;
 pub mod lock;
-pub use dep_list::DepList;
 pub use crate::fs::hash::Digest;
 pub use crate::fs::outdir::Durability;
 use crate::fs::outdir::OutDir;
 use crate::fs::paths::OutputPath;
 use anyhow::{Context as _, Result, bail};
 use cme_client::{ContentKind, PageId, Version};
+pub use dep_list::DepList;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -124,7 +124,7 @@ mod tests {
 
     fn placed(path: &str) -> Placed {
         Placed {
-            meta: PageMeta {
+            meta: Box::new(PageMeta {
                 id: PageId::new("7"),
                 kind: cme_client::ContentKind::Page,
                 title: "Seven".into(),
@@ -135,7 +135,7 @@ mod tests {
                 version: Version(3),
                 modified_at: String::new(),
                 info: Default::default(),
-            },
+            }),
             space: SpaceKey::new("ENG"),
             path: OutputPath::parse_recorded(path).unwrap(),
             children: vec![],

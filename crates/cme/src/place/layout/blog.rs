@@ -28,9 +28,14 @@ pub fn dated_dirs(posting_day: Option<&str>) -> Vec<String> {
 impl Layout {
     /// Places the blog posts of `space` under `blog_dir` (the name the
     /// space's folder gave [`BLOG_DIR`]), after its pages.
-    pub(super) fn add_blog_posts(&mut self, space: &Space, dir: &[String], posts: Vec<PageMeta>) {
+    pub(super) fn add_blog_posts(
+        &mut self,
+        space: &Space,
+        dir: &[String],
+        posts: Vec<Box<PageMeta>>,
+    ) {
         self.begin_list(posts.len());
-        let mut by_month: BTreeMap<Vec<String>, Vec<PageMeta>> = BTreeMap::new();
+        let mut by_month: BTreeMap<Vec<String>, Vec<Box<PageMeta>>> = BTreeMap::new();
         for p in posts {
             let mut d = dir.to_vec();
             d.extend(dated_dirs(p.posting_day().as_deref()));

@@ -23,6 +23,7 @@ pub use blog::BLOG_DIR;
 pub use model::{ATTACHMENTS_DIR, Layout, Placed};
 pub use options::LayoutOptions;
 pub use recorded::Recorded;
+pub use tree::boxed;
 
 use crate::deps::RefKey;
 use crate::fs::paths::OutputPath;

@@ -18,14 +18,20 @@ impl Layout {
     /// Blog posts among `pages` go to the space's [`BLOG_DIR`] folder, by
     /// posting day (see `blog.rs`); that name is taken before the pages are
     /// named, so a page titled like it is the one suffixed.
-    pub fn add_space(&mut self, space: &Space, pages: Vec<PageMeta>, context: Vec<PageMeta>) {
+    pub fn add_space<P: Into<Box<PageMeta>>>(
+        &mut self,
+        space: &Space,
+        pages: Vec<P>,
+        context: Vec<P>,
+    ) {
+        let (pages, context) = (boxed(pages), boxed(context));
         if let Some(home) = &space.homepage_id {
             self.homepages.insert(space.key.clone(), home.clone());
         }
         // Split only when there are posts, into lists made to size: always
         // split, a space's pages were held twice, in lists grown to twice
         // their size.
-        let is_post = |p: &PageMeta| p.kind == ContentKind::BlogPost;
+        let is_post = |p: &Box<PageMeta>| p.kind == ContentKind::BlogPost;
         let mut pages = pages;
         let mut posts = Vec::new();
         let n = pages.iter().filter(|p| is_post(p)).count();
@@ -46,7 +52,7 @@ impl Layout {
         let exported = pages.len();
         if !context.is_empty() {
             let listed: HashSet<&PageId> = pages.iter().map(|p| &p.id).collect();
-            let context: Vec<PageMeta> = context
+            let context: Vec<Box<PageMeta>> = context
                 .into_iter()
                 .filter(|c| !listed.contains(&c.id))
                 .collect();
@@ -105,7 +111,7 @@ impl Layout {
         if self.options.templated() {
             self.learn_ancestry(space, &pages, &placed);
         }
-        let mut pages: Vec<Option<PageMeta>> = pages.into_iter().map(Some).collect();
+        let mut pages: Vec<Option<Box<PageMeta>>> = pages.into_iter().map(Some).collect();
         self.begin_list(exported);
         for k in visit_order {
             if k >= exported {
@@ -151,7 +157,7 @@ impl Layout {
     pub(super) fn learn_ancestry(
         &mut self,
         space: &Space,
-        pages: &[PageMeta],
+        pages: &[Box<PageMeta>],
         placed: &[Option<(OutputPath, Vec<PageId>)>],
     ) {
         let home = space.homepage_id.as_ref();
@@ -215,9 +221,18 @@ impl Layout {
     }
 }
 
+/// `list` boxed, in a list made to size (a list of boxes is moved as it
+/// is; collected, boxes of pages listed inline would be put in the pages'
+/// own allocation, twenty times their size).
+pub fn boxed<P: Into<Box<PageMeta>>>(list: Vec<P>) -> Vec<Box<PageMeta>> {
+    let mut out = Vec::with_capacity(list.len());
+    out.extend(list.into_iter().map(Into::into));
+    out
+}
+
 /// One space's pages on their way to a place.
 pub(super) struct Walk<'a> {
-    pages: &'a [PageMeta],
+    pages: &'a [Box<PageMeta>],
     children: &'a HashMap<Option<PageId>, Vec<usize>>,
     recorded: &'a Recorded,
     placed: Vec<Option<(OutputPath, Vec<PageId>)>>,

@@ -99,7 +99,7 @@ mod tests {
 
     fn placed() -> Placed {
         Placed {
-            meta: PageMeta {
+            meta: Box::new(PageMeta {
                 id: PageId::new("1014"),
                 kind: cme_client::ContentKind::Page,
                 title: "Status".into(),
@@ -110,7 +110,7 @@ mod tests {
                 version: Version(1),
                 modified_at: String::new(),
                 info: Default::default(),
-            },
+            }),
             space: SpaceKey::new("DEMO"),
             path: crate::fs::paths::OutputPath::from_components(&["DEMO", "S.md"]),
             children: Vec::new(),

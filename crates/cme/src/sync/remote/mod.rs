@@ -10,7 +10,7 @@ pub mod confirm;
 pub mod inventory;
 use crate::deps::AttachmentIndex;
 use crate::page::comments::{CommentsMode, PageComments};
-use crate::place::layout::{Layout, Recorded};
+use crate::place::layout::{Layout, Recorded, boxed};
 use crate::state::Scope;
 use crate::sync::progress::Progress;
 use crate::sync::remote::inventory::{Listing, Selection, SpaceExtras, With, list};
@@ -90,8 +90,10 @@ pub async fn gather(
 ) -> Result<Remote> {
     let mut remote = Remote::default();
     let mut spaces: BTreeMap<SpaceId, Space> = BTreeMap::new();
-    let mut pages: BTreeMap<SpaceId, Vec<PageMeta>> = BTreeMap::new();
-    let mut context: BTreeMap<SpaceId, Vec<PageMeta>> = BTreeMap::new();
+    // Boxed as they come in, a list at a time, while little else is held:
+    // placing then moves boxes (see `Placed::meta`).
+    let mut pages: BTreeMap<SpaceId, Vec<Box<PageMeta>>> = BTreeMap::new();
+    let mut context: BTreeMap<SpaceId, Vec<Box<PageMeta>>> = BTreeMap::new();
     let mut archived: Vec<PageMeta> = Vec::new();
     let mut extras: BTreeMap<SpaceId, SpaceExtras> = BTreeMap::new();
     let with_comments = comments.is_some_and(|m| m != CommentsMode::None);
@@ -160,17 +162,23 @@ pub async fn gather(
                         .is_some_and(|first| list.iter().all(|p| p.space_id == first.space_id));
                     match list.first().map(|p| pages.entry(p.space_id.clone())) {
                         Some(std::collections::btree_map::Entry::Vacant(e)) if one_space => {
-                            e.insert(list);
+                            e.insert(boxed(list));
                         }
                         _ => {
                             for page in list {
-                                pages.entry(page.space_id.clone()).or_default().push(page);
+                                pages
+                                    .entry(page.space_id.clone())
+                                    .or_default()
+                                    .push(Box::new(page));
                             }
                         }
                     }
                 }
                 for page in c {
-                    context.entry(page.space_id.clone()).or_default().push(page);
+                    context
+                        .entry(page.space_id.clone())
+                        .or_default()
+                        .push(Box::new(page));
                 }
                 if !missing.is_empty() {
                     remote.missing.push((scope.clone(), missing));
