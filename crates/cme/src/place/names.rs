@@ -10,6 +10,7 @@
 //! were listed in, and a name recorded by the last run is kept when it is
 //! still the candidate's own, so a newcomer never renames an existing file.
 use crate::fs::paths::{is_invisible, sanitize_component, truncate_bytes};
+use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::collections::HashSet;
 use unicode_normalization::UnicodeNormalization as _;
@@ -126,8 +127,10 @@ impl Shape {
 pub struct Candidate<'a> {
     /// Its id: the tie-break between equal names, and the suffix.
     pub id: &'a str,
-    /// Its name from [`sanitize_component`] (a page's without `.md`).
-    pub natural: String,
+    /// Its name from [`sanitize_component`] (a page's without `.md`):
+    /// the title itself when it needed nothing (most do; a folder of
+    /// 100,000 pages held a copy of each while it was named).
+    pub natural: Cow<'a, str>,
     /// Whether sanitising left the title or file name as it was: such a
     /// name wins a clash (a link to `a_b.txt` keeps meaning `a_b.txt`).
     pub exact: bool,
@@ -137,12 +140,13 @@ pub struct Candidate<'a> {
 
 impl<'a> Candidate<'a> {
     /// The candidate for a title or file name `raw`.
-    pub fn new(id: &'a str, raw: &str, recorded: Option<&'a str>) -> Self {
+    pub fn new(id: &'a str, raw: &'a str, recorded: Option<&'a str>) -> Self {
         let natural = sanitize_component(raw);
+        let exact = natural == raw;
         Self {
             id,
-            exact: natural == raw,
-            natural,
+            exact,
+            natural: if exact { raw.into() } else { natural.into() },
             recorded,
         }
     }
@@ -193,7 +197,9 @@ impl Folder {
     /// while even that is taken). Each pass goes through the candidates
     /// sorted by (name key, exact names first, id), so the listing order
     /// does not matter.
-    pub fn allocate(&mut self, shape: Shape, cands: &[Candidate<'_>]) -> Vec<String> {
+    /// A name that is a title or a recorded name as it was is lent, not
+    /// copied.
+    pub fn allocate<'a>(&mut self, shape: Shape, cands: &[Candidate<'a>]) -> Vec<Cow<'a, str>> {
         let keys: Vec<String> = cands.iter().map(|c| key(&c.natural)).collect();
         let mut order: Vec<usize> = (0..cands.len()).collect();
         order.sort_by(|&a, &b| {
@@ -208,12 +214,12 @@ impl Folder {
         drop(keys);
         let per_name = shape.keys("").len();
         self.taken.reserve(cands.len() * per_name);
-        let mut out: Vec<Option<String>> = vec![None; cands.len()];
+        let mut out: Vec<Option<Cow<'a, str>>> = vec![None; cands.len()];
         for &i in &order {
             let c = &cands[i];
             if let Some(r) = c.recorded {
                 if is_own_form(shape, &c.natural, c.id, r) && self.claim(shape, r) {
-                    out[i] = Some(r.to_owned());
+                    out[i] = Some(r.into());
                 }
             }
         }
@@ -224,7 +230,10 @@ impl Folder {
         }
         for &i in &order {
             if out[i].is_none() {
-                out[i] = Some(self.claim_suffixed(shape, &cands[i].natural, cands[i].id));
+                out[i] = Some(
+                    self.claim_suffixed(shape, &cands[i].natural, cands[i].id)
+                        .into(),
+                );
             }
         }
         out.into_iter().map(Option::unwrap_or_default).collect()
@@ -305,12 +314,13 @@ fn is_own_form(shape: Shape, natural: &str, id: &str, recorded: &str) -> bool {
 mod tests {
     use super::*;
 
-    fn cand<'a>(id: &'a str, title: &str) -> Candidate<'a> {
+    fn cand<'a>(id: &'a str, title: &'a str) -> Candidate<'a> {
         Candidate::new(id, title, None)
     }
 
     fn names(shape: Shape, cands: &[Candidate<'_>]) -> Vec<String> {
-        Folder::default().allocate(shape, cands)
+        let names = Folder::default().allocate(shape, cands);
+        names.into_iter().map(Cow::into_owned).collect()
     }
 
     #[test]

@@ -59,10 +59,10 @@ impl Layout {
             };
             let names = Folder::default().allocate(Shape::File, &cands);
             for ((a, c), name) in atts.iter().zip(&cands).zip(names) {
-                if name != c.natural {
-                    files.renamed.push((a.filename.clone(), name.clone()));
+                if *name != *c.natural {
+                    files.renamed.push((a.filename.clone(), name.to_string()));
                 }
-                files.names.push((a.filename.clone(), name));
+                files.names.push((a.filename.clone(), name.into_owned()));
             }
             files.sort();
             self.files.insert(page.clone(), files);

@@ -28,6 +28,8 @@ pub fn dated_dirs(posting_day: Option<&str>) -> Vec<String> {
 impl Layout {
     /// Places the blog posts of `space` under `blog_dir` (the name the
     /// space's folder gave [`BLOG_DIR`]), after its pages.
+    // Boxed as placed pages hold them (`Placed::meta`).
+    #[allow(clippy::vec_box)]
     pub(super) fn add_blog_posts(
         &mut self,
         space: &Space,
@@ -60,7 +62,12 @@ impl Layout {
                 .zip(&recorded)
                 .map(|(p, r)| Candidate::new(p.id.as_str(), &p.title, r.as_deref()))
                 .collect();
-            let names = Folder::default().allocate(Shape::Page, &cands);
+            let names: Vec<String> = Folder::default()
+                .allocate(Shape::Page, &cands)
+                .into_iter()
+                .map(std::borrow::Cow::into_owned)
+                .collect();
+            drop(cands);
             for (meta, name) in posts.into_iter().zip(names) {
                 let mut file = d.clone();
                 file.push(format!("{name}.md"));

@@ -91,13 +91,13 @@ impl Layout {
                     .iter()
                     .map(|&i| Candidate {
                         id: group[i].0.as_str(),
-                        natural: format!("{}.md", group[i].2.file),
+                        natural: format!("{}.md", group[i].2.file).into(),
                         exact: true,
                         recorded: recorded[i].as_deref(),
                     })
                     .collect();
                 for (&i, n) in idx.iter().zip(folder.allocate(Shape::PageFile, &cands)) {
-                    names[i] = Some(n);
+                    names[i] = Some(n.into_owned());
                 }
             }
             for ((id, mut dirs, _), name) in group.into_iter().zip(names) {
@@ -173,7 +173,7 @@ impl Layout {
                 .iter()
                 .map(|(page, a, _, file)| Candidate {
                     id: a.id.as_str(),
-                    natural: file.clone(),
+                    natural: file.clone().into(),
                     exact: true,
                     recorded: self
                         .recorded
@@ -183,7 +183,11 @@ impl Layout {
                         .map(|(_, name)| name),
                 })
                 .collect();
-            let names = folder.allocate(Shape::File, &cands);
+            let names: Vec<String> = folder
+                .allocate(Shape::File, &cands)
+                .into_iter()
+                .map(std::borrow::Cow::into_owned)
+                .collect();
             for ((page, a, mut dirs, _), name) in group.into_iter().zip(names) {
                 dirs.push(name.clone());
                 let path = OutputPath::from_components(&dirs);

@@ -31,7 +31,7 @@ impl Layout {
         // Split only when there are posts, into lists made to size: always
         // split, a space's pages were held twice, in lists grown to twice
         // their size.
-        let is_post = |p: &Box<PageMeta>| p.kind == ContentKind::BlogPost;
+        let is_post = |p: &PageMeta| p.kind == ContentKind::BlogPost;
         let mut pages = pages;
         let mut posts = Vec::new();
         let n = pages.iter().filter(|p| is_post(p)).count();
@@ -272,11 +272,18 @@ impl Walk<'_> {
             if round.is_empty() {
                 return subs;
             }
+            // Lent from the listing and the state, not from the walk, so
+            // the names can be lent on while the walk records them.
+            let (pages, recorded) = (self.pages, self.recorded);
             let cands: Vec<Candidate<'_>> = round
                 .iter()
                 .map(|&k| {
-                    let p = &self.pages[k];
-                    Candidate::new(p.id.as_str(), &p.title, self.recorded_name(k, &dir_text))
+                    let p = &pages[k];
+                    Candidate::new(
+                        p.id.as_str(),
+                        &p.title,
+                        recorded_name(recorded, p, &dir_text),
+                    )
                 })
                 .collect();
             let names = folder.allocate(Shape::Page, &cands);
@@ -301,7 +308,7 @@ impl Walk<'_> {
                     // every page of a wide folder at once).
                     if !kids.is_empty() {
                         let mut sub = dir.to_vec();
-                        sub.push(name);
+                        sub.push(name.into_owned());
                         subs.push((k, sub));
                     }
                 } else {
@@ -318,13 +325,13 @@ impl Walk<'_> {
             .cloned()
             .unwrap_or_default()
     }
+}
 
-    /// The name the last run gave page `k`, if it was in this folder (or
-    /// under the same parent, whose folder may have been renamed since).
-    fn recorded_name(&self, k: usize, dir: &str) -> Option<&'_ str> {
-        let r = self.recorded.page(&self.pages[k].id)?;
-        let parent = self.pages[k].parent.as_ref().map(|(p, _)| p);
-        let same_parent = r.parent.is_some() && r.parent == parent;
-        (r.dir == dir || same_parent).then_some(r.stem)
-    }
+/// The name the last run gave page `p`, if it was in folder `dir` (or
+/// under the same parent, whose folder may have been renamed since).
+fn recorded_name<'a>(recorded: &'a Recorded, p: &PageMeta, dir: &str) -> Option<&'a str> {
+    let r = recorded.page(&p.id)?;
+    let parent = p.parent.as_ref().map(|(p, _)| p);
+    let same_parent = r.parent.is_some() && r.parent == parent;
+    (r.dir == dir || same_parent).then_some(r.stem)
 }
