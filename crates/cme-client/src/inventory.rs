@@ -378,13 +378,7 @@ async fn partitioned(
                         if part.kind == ParentKind::Page {
                             ids.push(part.id.clone());
                         }
-                        let below = v2::descendants(api, part).await?;
-                        ids.extend(
-                            below
-                                .into_iter()
-                                .filter(|n| n.kind == ParentKind::Page)
-                                .map(|n| n.id),
-                        );
+                        ids.extend(pages_below(api, part).await?);
                         v2::pages_by_id(api, &ids).await
                     })
                 },
@@ -399,6 +393,38 @@ async fn partitioned(
     let mut seen = HashSet::new();
     pages.retain(|p| seen.insert(p.id.clone()));
     Ok(adds_up(&pages, count).then_some(pages))
+}
+
+/// The ids of the pages below `part`: its tree walked, or, for a page the
+/// search counts more than [`cql::PART_SLICED_ABOVE`] pages below (asked
+/// while the walk starts), the search in slices side by side. A wide
+/// folder's walk is one chain of requests, 250 pages each. What either
+/// misses fails the space's count, and the space is walked whole.
+async fn pages_below(api: Api<'_>, part: &TreeNode) -> Result<Vec<PageId>, Error> {
+    let pages = |nodes: Vec<TreeNode>| -> Vec<PageId> {
+        nodes
+            .into_iter()
+            .filter(|n| n.kind == ParentKind::Page)
+            .map(|n| n.id)
+            .collect()
+    };
+    let mut walk = Box::pin(v2::descendants(api, part));
+    if part.kind != ParentKind::Page {
+        return Ok(pages(walk.await?));
+    }
+    let count = cql::count_below(api, &part.id);
+    tokio::select! {
+        biased;
+        all = &mut walk => Ok(pages(all?)),
+        n = count => match n {
+            Ok(n) if n > cql::PART_SLICED_ABOVE => {
+                // Its request, in flight or not, gives its slot back.
+                drop(walk);
+                cql::ids_below(api, &part.id).await
+            }
+            _ => Ok(pages(walk.await?)),
+        },
+    }
 }
 
 /// Whether a listing names at least as many pages as the space's count
@@ -482,6 +508,45 @@ mod tests {
                 }
             });
         }
+    }
+
+    /// A part of a partitioned listing with more pages below it than
+    /// [`cql::PART_SLICED_ABOVE`] (here a folder of about 12,000) is found
+    /// by the search in date slices, not by walking its tree, and the
+    /// space's pages are exactly what one cursor lists.
+    #[test]
+    fn a_wide_part_is_searched_in_slices_and_lists_what_one_cursor_does() {
+        use confluence_sim::{SimConfig, spawn};
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let sim = spawn(
+            SimConfig::generate("pages=12000,spaces=1,depth=4,attachments=0,body_kb=1,seed=6")
+                .unwrap(),
+        )
+        .unwrap();
+        let client = |partition_above| sim_client(&sim.url(), partition_above);
+        let (plain, parts) = (client(u64::MAX), client(0));
+        rt.block_on(async {
+            let space = plain.spaces(&[]).await.unwrap().remove(0);
+            let mut want = plain.space_pages(&space, false).await.unwrap();
+            assert!(want.len() as u64 > cql::PART_SLICED_ABOVE, "{}", want.len());
+            sim.control("POST", "/__sim/stats/reset", None);
+            let mut got = parts.space_pages(&space, false).await.unwrap();
+            let (_, stats) = sim.control("GET", "/__sim/stats", None);
+            let route = |r: &str| stats["by_route"][r].as_u64().unwrap_or(0);
+            // Slices were counted and searched.
+            assert!(route("GET /wiki/rest/api/search") > 1, "{stats}");
+            assert!(route("GET /wiki/rest/api/content/search") > 1, "{stats}");
+            // And used: the space was not walked whole after all (its
+            // cursor is 48 requests; its top level, one).
+            assert!(route("GET /wiki/api/v2/spaces/{id}/pages") < 5, "{stats}");
+            want.sort_by(|a, b| a.id.cmp(&b.id));
+            got.sort_by(|a, b| a.id.cmp(&b.id));
+            assert_eq!(got.len(), want.len());
+            assert!(got == want, "the sliced listing differs from one cursor's");
+        });
     }
 
     /// Bytes a page costs a sync's listing (what an idle sync downloads):
