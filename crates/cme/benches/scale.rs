@@ -618,6 +618,10 @@ struct Child {
 /// environment only (an empty settings file path, so no user's settings
 /// apply); the JSON report goes to `side/stdout`.
 fn run_cme(phase: PhaseKind, url: &str, dir: &Path, side: &Path, log: Option<&Path>) -> Child {
+    // The phases before wrote gigabytes: flushed first, their write-back
+    // is not charged to this phase (it doubled an export's kernel time
+    // late in a full run).
+    let _ = std::process::Command::new("sync").status();
     let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_cme"));
     match phase {
         PhaseKind::Export => cmd.arg("all-spaces"),
