@@ -75,7 +75,7 @@
 //! of pages in S spaces, measures between them), `CME_SCALE_NETWORK` the
 //! models (`off,100ms,cloud`), `CME_SCALE_KEEP=1` keeps the output folders
 //! and logs, `CME_SCALE_DROP_CACHES=1` (root) drops the kernel's caches
-//! before each phase, as on a fresh machine. Built with `--features mem-stats` and run with
+//! before each export, as on a fresh machine. Built with `--features mem-stats` and run with
 //! `CME_MEM_STATS=1`, each phase also prints what the program's heap held
 //! after each step (state load, listings, plan, execute, save).
 use serde_json::{Value, json};
@@ -623,11 +623,14 @@ fn run_cme(phase: PhaseKind, url: &str, dir: &Path, side: &Path, log: Option<&Pa
     // is not charged to this phase (it doubled an export's kernel time
     // late in a full run).
     let _ = std::process::Command::new("sync").status();
-    // And, asked for (root only), the kernel's caches dropped: the names of
-    // the ~120,000 files each earlier export created and removed fill the
-    // directory-entry cache, and a late export's file operations took
-    // twice the kernel time (48 s instead of 24 s for 100,000 pages).
-    if std::env::var_os("CME_SCALE_DROP_CACHES").is_some()
+    // And, asked for (root only), the kernel's caches dropped before an
+    // export: the names of the ~120,000 files each earlier export created
+    // and removed fill the directory-entry cache, and a late export's file
+    // operations took twice the kernel time (48 s instead of 24 s for
+    // 100,000 pages). An idle sync keeps the cache its export left, as a
+    // sync soon after the last run does.
+    if phase == PhaseKind::Export
+        && std::env::var_os("CME_SCALE_DROP_CACHES").is_some()
         && std::fs::write("/proc/sys/vm/drop_caches", "3").is_err()
     {
         eprintln!("CME_SCALE_DROP_CACHES: cannot write /proc/sys/vm/drop_caches (not root?)");
