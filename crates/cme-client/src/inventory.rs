@@ -436,6 +436,18 @@ fn adds_up(pages: &[PageMeta], count: PageCount) -> bool {
 
 #[cfg(test)]
 mod tests {
+    fn runtime() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+    }
+
+    /// A simulator serving the site `spec` generates.
+    fn generated(spec: &str) -> confluence_sim::SimHandle {
+        confluence_sim::spawn(confluence_sim::SimConfig::generate(spec).unwrap()).unwrap()
+    }
+
     /// A client of the simulator's Cloud account that lists in parts
     /// spaces above `partition_above` pages.
     fn sim_client(url: &str, partition_above: u64) -> crate::Client {
@@ -476,10 +488,7 @@ mod tests {
     #[test]
     fn lean_listings_equal_the_expanded_one() {
         use confluence_sim::{SimConfig, spawn};
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
+        let rt = runtime();
         for config in [
             SimConfig::demo(),
             SimConfig::generate("pages=700,spaces=2,depth=4,attachments=0,body_kb=1,seed=3")
@@ -516,16 +525,8 @@ mod tests {
     /// space's pages are exactly what one cursor lists.
     #[test]
     fn a_wide_part_is_searched_in_slices_and_lists_what_one_cursor_does() {
-        use confluence_sim::{SimConfig, spawn};
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        let sim = spawn(
-            SimConfig::generate("pages=12000,spaces=1,depth=4,attachments=0,body_kb=1,seed=6")
-                .unwrap(),
-        )
-        .unwrap();
+        let rt = runtime();
+        let sim = generated("pages=12000,spaces=1,depth=4,attachments=0,body_kb=1,seed=6");
         let client = |partition_above| sim_client(&sim.url(), partition_above);
         let (plain, parts) = (client(u64::MAX), client(0));
         rt.block_on(async {
@@ -555,16 +556,8 @@ mod tests {
     #[test]
     fn the_lean_listing_transfers_at_most_1_5_kb_a_page() {
         use crate::Client;
-        use confluence_sim::{SimConfig, spawn};
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        let sim = spawn(
-            SimConfig::generate("pages=2000,spaces=1,depth=6,attachments=0.2,body_kb=8,seed=7")
-                .unwrap(),
-        )
-        .unwrap();
+        let rt = runtime();
+        let sim = generated("pages=2000,spaces=1,depth=6,attachments=0.2,body_kb=8,seed=7");
         let client = |partition_above| sim_client(&sim.url(), partition_above);
         let per_page = |c: &Client, old: bool| -> (f64, u64) {
             rt.block_on(async {
@@ -605,16 +598,8 @@ mod tests {
     /// never sent.
     #[test]
     fn known_pages_spare_the_walk_only_while_they_are_the_whole_space() {
-        use confluence_sim::{SimConfig, spawn};
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        let sim = spawn(
-            SimConfig::generate("pages=600,spaces=2,depth=4,attachments=0,body_kb=1,seed=5")
-                .unwrap(),
-        )
-        .unwrap();
+        let rt = runtime();
+        let sim = generated("pages=600,spaces=2,depth=4,attachments=0,body_kb=1,seed=5");
         let client = sim_client(&sim.url(), u64::MAX);
         let walks = || {
             let (_, stats) = sim.control("GET", "/__sim/stats", None);

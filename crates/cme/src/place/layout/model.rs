@@ -148,9 +148,8 @@ impl Layout {
                 let hash = id_hash(&placed.meta.id);
                 self.pages[list].push(placed);
                 let pages = &self.pages;
-                self.index.insert_unique(hash, at, |&p| {
-                    id_hash(&pages[p.0 as usize][p.1 as usize].meta.id)
-                });
+                self.index
+                    .insert_unique(hash, at, |&q| id_hash(&slot(pages, q).meta.id));
                 at
             }
         };
@@ -160,32 +159,26 @@ impl Layout {
     /// Room for `n` more pages in the indexes.
     pub(super) fn reserve_indexes(&mut self, n: usize) {
         let pages = &self.pages;
-        let placed = |q: &Place| &pages[q.0 as usize][q.1 as usize];
-        self.index.reserve(n, |q| id_hash(&placed(q).meta.id));
+        self.index.reserve(n, |&q| id_hash(&slot(pages, q).meta.id));
         self.by_title
-            .reserve(n, |q| title_key(&placed(q).space, &placed(q).meta.title));
+            .reserve(n, |&q| placed_title_key(slot(pages, q)));
     }
     /// Where page `id` is.
     pub(super) fn place_of(&self, id: &PageId) -> Option<Place> {
         let pages = &self.pages;
         self.index
-            .find(id_hash(id), |&p| {
-                pages[p.0 as usize][p.1 as usize].meta.id == *id
-            })
+            .find(id_hash(id), |&q| slot(pages, q).meta.id == *id)
             .copied()
     }
     /// Indexes the page at `at` by its space and title; of two pages with
     /// the same, the later one is found.
     pub(super) fn index_title(&mut self, at: Place) {
-        let Some(p) = self.at(at) else { return };
-        let hash = title_key(&p.space, &p.meta.title);
         let pages = &self.pages;
-        let placed = |q: Place| &pages[q.0 as usize][q.1 as usize];
-        let (space, title) = (&placed(at).space, &placed(at).meta.title);
+        let p = slot(pages, at);
         match self.by_title.entry(
-            hash,
-            |&q| placed(q).space == *space && placed(q).meta.title == *title,
-            |&q| title_key(&placed(q).space, &placed(q).meta.title),
+            placed_title_key(p),
+            |&q| slot(pages, q).space == p.space && slot(pages, q).meta.title == p.meta.title,
+            |&q| placed_title_key(slot(pages, q)),
         ) {
             hashbrown::hash_table::Entry::Occupied(mut e) => *e.get_mut() = at,
             hashbrown::hash_table::Entry::Vacant(e) => {
@@ -197,7 +190,7 @@ impl Layout {
     pub(super) fn titled(&self, space: &SpaceKey, title: &str) -> Option<&Placed> {
         let pages = &self.pages;
         let at = self.by_title.find(title_key(space, title), |&q| {
-            let p = &pages[q.0 as usize][q.1 as usize];
+            let p = slot(pages, q);
             p.space == *space && p.meta.title == title
         })?;
         self.at(*at)
@@ -220,6 +213,18 @@ pub(super) fn title_key(space: &SpaceKey, title: &str) -> u64 {
     h.update(&[0]);
     h.update(title.as_bytes());
     h.digest()
+}
+
+/// [`title_key`] of a placed page.
+fn placed_title_key(p: &Placed) -> u64 {
+    title_key(&p.space, &p.meta.title)
+}
+
+/// The page at `at`, a place an index holds (always one of `pages`'s):
+/// a free function, so the indexes' hash and compare closures can read
+/// the pages while an index is changed.
+fn slot(pages: &[Vec<Placed>], at: Place) -> &Placed {
+    &pages[at.0 as usize][at.1 as usize]
 }
 
 /// What [`Layout::index`] is hashed by.
