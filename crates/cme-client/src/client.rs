@@ -32,6 +32,11 @@ pub struct ClientConfig {
     /// Most requests in flight at once, across all clones of this client;
     /// the client goes lower by itself while the server throttles it.
     pub max_concurrency: usize,
+    /// Where the limit on requests in flight starts, if below
+    /// `max_concurrency`: it grows towards the maximum only while requests
+    /// queue and the server does not throttle, and stays under where it
+    /// first did. `None`: start at the maximum.
+    pub start_concurrency: Option<usize>,
     /// Timeout for one attempt, body included.
     pub timeout: Duration,
     /// Timeout for opening a connection.
@@ -57,6 +62,7 @@ impl std::fmt::Debug for ClientConfig {
             .field("credentials", &self.credentials)
             .field("retry", &self.retry)
             .field("max_concurrency", &self.max_concurrency)
+            .field("start_concurrency", &self.start_concurrency)
             .field("timeout", &self.timeout)
             .field("connect_timeout", &self.connect_timeout)
             .field("ca_bundle", &self.ca_bundle)
@@ -80,6 +86,7 @@ impl ClientConfig {
             credentials,
             retry: RetryPolicy::default(),
             max_concurrency: 8,
+            start_concurrency: None,
             timeout: Duration::from_secs(60),
             connect_timeout: Duration::from_secs(10),
             ca_bundle: None,
@@ -146,6 +153,7 @@ impl Client {
                 auth_header: cfg.credentials.header(),
                 retry: cfg.retry,
                 max_concurrency: cfg.max_concurrency,
+                start_concurrency: cfg.start_concurrency,
                 max_body: cfg.max_body_bytes,
                 observer: cfg.observer,
             },

@@ -1,13 +1,21 @@
 //! Adaptive concurrency (AIMD, as TCP does with its window): the number of
 //! requests in flight halves when the server throttles us and grows back by
 //! one after a run of successes, never above the configured maximum.
+//!
+//! A limiter may start below its maximum ([`Limiter::probing`]): then, while
+//! requests queue behind the limit, every success adds a slot (TCP's slow
+//! start) until the maximum or the first 429. The requests that 429 tell how
+//! many the server took at once: the limit never grows past the fewest
+//! in flight when one of them was sent, so a site with a cap on requests in
+//! flight is throttled about once, and a site without one is used fully.
 use std::sync::Mutex;
 use tokio::sync::Notify;
 
 /// Bounds requests in flight; shared by every clone of a client.
 #[derive(Debug)]
 pub(crate) struct Limiter {
-    max: usize,
+    /// Where the limit starts; growing past it needs requests queued.
+    start: usize,
     state: Mutex<State>,
     freed: Notify,
 }
@@ -15,7 +23,14 @@ pub(crate) struct Limiter {
 #[derive(Debug)]
 struct State {
     limit: usize,
+    /// The limit grows no higher: the maximum, lowered to just under where
+    /// a probe past `start` was throttled.
+    ceiling: usize,
+    /// Growing one slot per success (until the first throttle).
+    probing: bool,
     in_flight: usize,
+    /// Requests waiting for a slot.
+    waiting: usize,
     /// Successes since the limit last changed.
     successes: usize,
     /// Bumped on every decrease, so one burst of 429s (all sent under the
@@ -28,16 +43,29 @@ struct State {
 pub(crate) struct Permit<'a> {
     limiter: &'a Limiter,
     epoch: u64,
+    /// Requests in flight with this one, when it was sent.
+    nth: usize,
 }
 
 impl Limiter {
+    /// A limit of `max`, lowered while the server throttles.
     pub fn new(max: usize) -> Self {
+        Self::probing(max, max)
+    }
+
+    /// A limit that starts at `start` and, while requests queue and the
+    /// server does not throttle, grows towards `max`.
+    pub fn probing(start: usize, max: usize) -> Self {
         let max = max.max(1);
+        let start = start.clamp(1, max);
         Self {
-            max,
+            start,
             state: Mutex::new(State {
-                limit: max,
+                limit: start,
+                ceiling: max,
+                probing: start < max,
                 in_flight: 0,
+                waiting: 0,
                 successes: 0,
                 epoch: 0,
             }),
@@ -62,6 +90,7 @@ impl Limiter {
             Some(Permit {
                 limiter: self,
                 epoch: s.epoch,
+                nth: s.in_flight,
             })
         } else {
             None
@@ -70,6 +99,10 @@ impl Limiter {
 
     /// Waits for a free slot.
     pub async fn acquire(&self) -> Permit<'_> {
+        if let Some(p) = self.try_acquire() {
+            return p;
+        }
+        let _queued = Queued::new(self);
         loop {
             let freed = self.freed.notified();
             tokio::pin!(freed);
@@ -94,22 +127,55 @@ impl Limiter {
     }
 }
 
+/// Counts a request waiting for a slot while it waits (also if cancelled).
+struct Queued<'a>(&'a Limiter);
+
+impl<'a> Queued<'a> {
+    fn new(limiter: &'a Limiter) -> Self {
+        limiter.lock().waiting += 1;
+        Self(limiter)
+    }
+}
+
+impl Drop for Queued<'_> {
+    fn drop(&mut self) {
+        self.0.lock().waiting -= 1;
+    }
+}
+
 impl Permit<'_> {
-    /// The request succeeded: after `limit` successes in a row, one more slot.
+    /// The request succeeded. Probing: one more slot while requests queue.
+    /// Otherwise: after `limit` successes in a row, one more slot (past
+    /// `start` only while requests queue), never above the ceiling.
     pub fn success(&self) {
-        let mut s = self.limiter.lock();
-        s.successes += 1;
-        if s.successes >= s.limit && s.limit < self.limiter.max {
-            s.limit += 1;
-            s.successes = 0;
+        let grew = {
+            let mut s = self.limiter.lock();
+            let wanted = s.waiting > 0 || s.limit < self.limiter.start;
+            s.successes += 1;
+            let due = s.probing || s.successes >= s.limit;
+            if due && wanted && s.limit < s.ceiling {
+                s.limit += 1;
+                s.successes = 0;
+                true
+            } else {
+                false
+            }
+        };
+        if grew {
+            self.limiter.freed.notify_one();
         }
     }
 
     /// The server throttled this request: halve the limit (at least 1), once
-    /// per limit epoch.
+    /// per limit epoch. A request sent past `start` also lowers the ceiling
+    /// to just under the number in flight when it was sent.
     pub fn throttled(&self) {
         let mut s = self.limiter.lock();
         s.successes = 0;
+        s.probing = false;
+        if self.nth > self.limiter.start {
+            s.ceiling = s.ceiling.min(self.nth - 1);
+        }
         if self.epoch == s.epoch {
             s.limit = (s.limit / 2).max(1);
             s.epoch += 1;
@@ -190,6 +256,74 @@ mod tests {
         assert!(!waiter.is_finished());
         drop(held);
         waiter.await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_probing_limit_grows_by_a_slot_per_success_only_while_requests_queue() {
+        let l = std::sync::Arc::new(Limiter::probing(2, 10));
+        for _ in 0..10 {
+            let p = l.acquire().await;
+            p.success();
+        }
+        assert_eq!(l.limit(), 2, "nothing queued: no reason to grow");
+        let a = l.acquire().await;
+        let b = l.acquire().await;
+        let l2 = l.clone();
+        let queued = tokio::spawn(async move {
+            let _p = l2.acquire().await;
+        });
+        tokio::task::yield_now().await;
+        assert!(!queued.is_finished());
+        a.success();
+        assert_eq!(l.limit(), 3, "one slot per success while probing");
+        queued.await.expect("the new slot wakes the queued request");
+        b.success();
+        assert_eq!(l.limit(), 3);
+    }
+
+    #[tokio::test]
+    async fn a_throttled_probe_halves_and_grows_back_only_to_under_the_first_refused() {
+        let l = Limiter::probing(2, 10);
+        l.lock().limit = 6;
+        let sent = futures_join(&l, 6).await;
+        // The server took four at once: the fifth and sixth are refused.
+        sent[5].throttled();
+        sent[4].throttled();
+        drop(sent);
+        assert_eq!(l.limit(), 3, "halved once for the burst");
+        l.lock().waiting = 1;
+        for _ in 0..3 {
+            let p = l.acquire().await;
+            p.success();
+        }
+        assert_eq!(l.limit(), 4, "no longer probing: one slot per round");
+        for _ in 0..100 {
+            let p = l.acquire().await;
+            p.success();
+        }
+        assert_eq!(
+            l.limit(),
+            4,
+            "never past the fewest in flight refused, less one"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_fixed_limit_keeps_its_ceiling_whatever_was_refused() {
+        let l = Limiter::new(4);
+        let sent = futures_join(&l, 4).await;
+        sent[3].throttled();
+        drop(sent);
+        assert_eq!(l.limit(), 2);
+        for _ in 0..20 {
+            let p = l.acquire().await;
+            p.success();
+        }
+        assert_eq!(
+            l.limit(),
+            4,
+            "recovers to its maximum without anything queued"
+        );
     }
 
     async fn futures_join(l: &Limiter, n: usize) -> Vec<Permit<'_>> {

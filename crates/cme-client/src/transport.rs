@@ -64,8 +64,16 @@ pub(crate) struct Settings {
     pub auth_header: Option<String>,
     pub retry: RetryPolicy,
     pub max_concurrency: usize,
+    pub start_concurrency: Option<usize>,
     pub max_body: u64,
     pub observer: Option<Observer>,
+}
+
+impl Settings {
+    fn limiter(&self) -> Limiter {
+        let start = self.start_concurrency.unwrap_or(self.max_concurrency);
+        Limiter::probing(start, self.max_concurrency)
+    }
 }
 
 /// A failed attempt: the error, the wait the server asked for, and whether
@@ -102,6 +110,7 @@ pub trait Sink: Send {
 
 impl Transport {
     pub fn new(http: reqwest::Client, s: Settings) -> Self {
+        let (limiter, redirected) = (s.limiter(), s.limiter());
         Self {
             http,
             origin: s.origin,
@@ -109,8 +118,8 @@ impl Transport {
             retry: s.retry,
             max_body: s.max_body,
             shared: Arc::new(Shared {
-                limiter: Limiter::new(s.max_concurrency),
-                redirected: Limiter::new(s.max_concurrency),
+                limiter,
+                redirected,
                 gate: Gate::default(),
                 counters: Counters::default(),
                 observer: s.observer,

@@ -350,10 +350,13 @@ fn child(phase: &str, url: &str, dir: &Path) {
         },
     );
     // The program's default, or `CME_BENCH_CONCURRENCY`.
-    cfg.max_concurrency = std::env::var("CME_BENCH_CONCURRENCY")
+    match std::env::var("CME_BENCH_CONCURRENCY")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(usize::from(cme::cli::connect::DEFAULT_CONCURRENCY));
+    {
+        Some(n) => cfg.max_concurrency = n,
+        None => cme::cli::connect::default_concurrency(&mut cfg),
+    }
     let client = Client::new(cfg).unwrap();
     let start = match phase {
         "export" => Start::Export {

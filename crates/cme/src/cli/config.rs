@@ -79,7 +79,7 @@ pub const SETTINGS: &[SettingInfo] = &[
         name: "concurrency",
         allowed: "a number from 1 to 64",
         env: None,
-        default: Some("24"),
+        default: Some("24, growing to 64 while the site does not throttle"),
     },
     SettingInfo {
         name: "link-style",

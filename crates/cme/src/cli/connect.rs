@@ -11,17 +11,31 @@ use serde::Serialize;
 
 use crate::cli::args::connection::ConnectionArgs;
 
-/// Requests in flight at most, unless `--concurrency` or the settings file
-/// say otherwise. The client's adaptive limit starts here, halves on a 429
-/// and grows back one at a time. Chosen on the simulator's network model at
-/// 100 ms a request with Confluence Cloud's reported cap of 30 requests in
-/// flight (429 beyond it), `benches/sync.rs`: a 1,000-page export (20%
-/// attachments) took 5.0 s at 8, 3.6 s at 16, 3.0 s at 24 and 4.9 s at 32,
-/// where the cap's 429s halve the limit and pause every request for the
-/// `Retry-After`; 10,000 pages 52 s at 8, 26 s at 16 and 21-26 s at 24
-/// (downloads and listings, not requests in flight, then bound it). 24
-/// leaves room under the cap for another client of the same account.
+/// Requests in flight at first, unless `--concurrency` or the settings file
+/// set a number. Chosen on the simulator's network model at 100 ms a request
+/// with Confluence Cloud's reported cap of 30 requests in flight (429 beyond
+/// it), `benches/sync.rs`: a fixed limit took 5.0 s for a 1,000-page export
+/// (20% attachments) at 8, 3.6 s at 16, 3.0 s at 24 and 4.9 s at 32, where
+/// the cap's 429s halve the limit and pause every request for the
+/// `Retry-After`. So a run starts under the cap, and grows past it only
+/// while requests queue (see [`PROBE_UP_TO`]).
 pub const DEFAULT_CONCURRENCY: u16 = 24;
+
+/// How far the default limit may grow: while requests queue and the site
+/// does not throttle, each success adds a slot; the first 429s set the
+/// ceiling just under the number in flight the site refused (the client's
+/// limiter). Large exports are bound by how many requests are in flight
+/// (100,000 pages make ~13,500 requests to the site: at 24 in flight and
+/// 100 ms each, 56 s): a site without a cap is used fully, one with a cap
+/// is throttled about once. A number set by the user is kept as it is.
+pub const PROBE_UP_TO: u16 = 64;
+
+/// The limit on requests in flight when none is set: starts at
+/// [`DEFAULT_CONCURRENCY`], may grow to [`PROBE_UP_TO`].
+pub fn default_concurrency(cfg: &mut ClientConfig) {
+    cfg.max_concurrency = usize::from(PROBE_UP_TO);
+    cfg.start_concurrency = Some(usize::from(DEFAULT_CONCURRENCY));
+}
 
 /// Where a setting's effective value came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -153,11 +167,10 @@ impl ConnectionArgs {
             sent: crate::cli::diagnose::Sent::of(&credentials),
         });
         let mut cfg = ClientConfig::new(site.url(), flavor, credentials);
-        cfg.max_concurrency = usize::from(
-            self.concurrency
-                .or(file.concurrency)
-                .unwrap_or(DEFAULT_CONCURRENCY),
-        );
+        match self.concurrency.or(file.concurrency) {
+            Some(n) => cfg.max_concurrency = usize::from(n),
+            None => default_concurrency(&mut cfg),
+        }
         cfg.ca_bundle = self.ca_bundle.clone();
         if let Some(secs) = self.retry_budget.or(file.retry_budget) {
             cfg.retry.max_elapsed = std::time::Duration::from_secs(secs);

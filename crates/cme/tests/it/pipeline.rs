@@ -184,10 +184,9 @@ fn the_default_concurrency_backs_off_under_a_smaller_in_flight_cap() {
         "/__sim/network",
         json!({"max_in_flight": 2, "latency_ms": 20}),
     );
-    let c = client_with(
-        &site.sim,
-        usize::from(cme::cli::connect::DEFAULT_CONCURRENCY),
-    );
+    let mut cfg = config_at(&site.sim.url(), "sim-token");
+    cme::cli::connect::default_concurrency(&mut cfg);
+    let c = Client::new(cfg).unwrap();
     let o = export(&c, &site.out, false).unwrap();
     assert!(o.failures.is_empty(), "{:?}", o.failures);
     let stats = site.ctl("GET", "/__sim/stats", None);
@@ -202,5 +201,40 @@ fn the_default_concurrency_backs_off_under_a_smaller_in_flight_cap() {
     );
     site.ctl("DELETE", "/__sim/network", None);
     assert_like_fresh(&site.client, &site.out, "pipeline-cap-fresh");
+    std::fs::remove_dir_all(&site.out).ok();
+}
+
+#[test]
+fn the_default_concurrency_grows_past_its_start_and_stays_under_a_cap_it_meets() {
+    let site = Site::generated(
+        "pages=2000,spaces=1,depth=4,attachments=1,body_kb=1,seed=25",
+        "pipeline-probe",
+    );
+    // A cap above the default's start: growing past 24 finds it.
+    site.ctl(
+        "PUT",
+        "/__sim/network",
+        json!({"max_in_flight": 30, "latency_ms": 150}),
+    );
+    let mut cfg = config_at(&site.sim.url(), "sim-token");
+    cme::cli::connect::default_concurrency(&mut cfg);
+    let c = Client::new(cfg).unwrap();
+    let o = export(&c, &site.out, false).unwrap();
+    assert!(o.failures.is_empty(), "{:?}", o.failures);
+    let stats = site.ctl("GET", "/__sim/stats", None);
+    let throttled = stats["throttled"].as_u64().unwrap();
+    let requests = stats["requests"].as_u64().unwrap();
+    let peak = stats["max_in_flight"].as_u64().unwrap();
+    assert!(
+        peak > u64::from(cme::cli::connect::DEFAULT_CONCURRENCY),
+        "never grew past its start: {stats}"
+    );
+    // The first 429s set the ceiling: few requests are refused after them.
+    assert!(
+        throttled * 20 < requests,
+        "{throttled} of {requests} requests throttled"
+    );
+    site.ctl("DELETE", "/__sim/network", None);
+    assert_like_fresh(&site.client, &site.out, "pipeline-probe-fresh");
     std::fs::remove_dir_all(&site.out).ok();
 }

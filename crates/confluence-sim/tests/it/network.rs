@@ -195,6 +195,8 @@ fn over_the_in_flight_cap_answers_429_with_retry_after() {
         assert_eq!(r.header("x-ratelimit-limit"), Some("2"));
         assert_eq!(r.header("x-ratelimit-remaining"), Some("0"));
         assert!(r.header("x-ratelimit-reset").is_some());
+        // A cap on requests in flight has no refill rate to pace to.
+        assert_eq!(r.header("x-ratelimit-fillrate"), None);
         assert_eq!(r.header("ratelimit-reason"), Some("confluence-burst-based"));
         assert_eq!(r.json()["statusCode"], 429);
     }

@@ -28,7 +28,8 @@ pub struct ConnectionArgs {
     /// Send no credentials (public sites that allow anonymous reading)
     #[arg(long)]
     pub anonymous: bool,
-    /// Requests in flight at once [default: 24]
+    /// Requests in flight at once, at most [default: 24, growing to 64 while
+    /// requests queue and the site does not throttle]
     #[arg(long, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub concurrency: Option<u16>,
     /// Seconds a failing request (429, 5xx, a dropped connection) is retried

@@ -21,7 +21,10 @@ use tokio::task::JoinSet;
 
 /// Files being downloaded (or waiting for a slot) at once, at most: each
 /// holds a temporary file open, and the client's limit paces the requests.
-const OPEN_AT_ONCE: usize = 64;
+/// A Cloud download is two requests (the site's redirect, then the media
+/// host's bytes, each with up to 64 slots), so 128 keep both hosts busy: at
+/// 100 ms a request, 64 open bound 12,000 downloads to 37 s.
+const OPEN_AT_ONCE: usize = 128;
 
 type Landed = (Download, Result<(AtomicFile, String)>);
 
