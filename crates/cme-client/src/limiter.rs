@@ -49,6 +49,7 @@ pub(crate) struct Permit<'a> {
 
 impl Limiter {
     /// A limit of `max`, lowered while the server throttles.
+    #[cfg(test)]
     pub fn new(max: usize) -> Self {
         Self::probing(max, max)
     }
