@@ -163,11 +163,11 @@ fn a_download_failing_while_pages_convert_is_reported_once() {
     std::fs::remove_dir_all(&site.out).ok();
 }
 
-/// A client of `sim` sending at most `concurrency` requests at once, with
-/// the tests' quick retries.
-fn client_with(sim: &confluence_sim::SimHandle, concurrency: usize) -> Client {
+/// A client of `sim` with the program's default limit on requests in
+/// flight, and the tests' quick retries.
+fn default_client(sim: &confluence_sim::SimHandle) -> Client {
     let mut cfg = config_at(&sim.url(), "sim-token");
-    cfg.max_concurrency = concurrency;
+    cme::cli::connect::default_concurrency(&mut cfg);
     Client::new(cfg).unwrap()
 }
 
@@ -184,9 +184,7 @@ fn the_default_concurrency_backs_off_under_a_smaller_in_flight_cap() {
         "/__sim/network",
         json!({"max_in_flight": 2, "latency_ms": 20}),
     );
-    let mut cfg = config_at(&site.sim.url(), "sim-token");
-    cme::cli::connect::default_concurrency(&mut cfg);
-    let c = Client::new(cfg).unwrap();
+    let c = default_client(&site.sim);
     let o = export(&c, &site.out, false).unwrap();
     assert!(o.failures.is_empty(), "{:?}", o.failures);
     let stats = site.ctl("GET", "/__sim/stats", None);
@@ -216,9 +214,7 @@ fn the_default_concurrency_grows_past_its_start_and_stays_under_a_cap_it_meets()
         "/__sim/network",
         json!({"max_in_flight": 30, "latency_ms": 150}),
     );
-    let mut cfg = config_at(&site.sim.url(), "sim-token");
-    cme::cli::connect::default_concurrency(&mut cfg);
-    let c = Client::new(cfg).unwrap();
+    let c = default_client(&site.sim);
     let o = export(&c, &site.out, false).unwrap();
     assert!(o.failures.is_empty(), "{:?}", o.failures);
     let stats = site.ctl("GET", "/__sim/stats", None);
