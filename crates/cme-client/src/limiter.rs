@@ -8,8 +8,19 @@
 //! many the server took at once: the limit never grows past the fewest
 //! in flight when one of them was sent, so a site with a cap on requests in
 //! flight is throttled about once, and a site without one is used fully.
+//!
+//! Growing past the start also needs the answer to have come about as fast
+//! as the fastest one yet (within [`QUEUED_ABOVE`] times it, as TCP Vegas
+//! compares round trips with the least): then the time went to the
+//! network, which more requests in flight overlap. A server that answers
+//! slower as more requests wait (a busy one, or one on the same machine)
+//! gains nothing from more of them, and each costs a connection's buffers.
 use std::sync::Mutex;
+use std::time::Duration;
 use tokio::sync::Notify;
+
+/// An answer this many times slower than the fastest one waited in a queue.
+const QUEUED_ABOVE: u32 = 2;
 
 /// Bounds requests in flight; shared by every clone of a client.
 #[derive(Debug)]
@@ -33,6 +44,8 @@ struct State {
     waiting: usize,
     /// Successes since the limit last changed.
     successes: usize,
+    /// The fastest answer yet (time to its headers).
+    fastest: Option<Duration>,
     /// Bumped on every decrease, so one burst of 429s (all sent under the
     /// same limit) halves the limit once, not once per request.
     epoch: u64,
@@ -68,6 +81,7 @@ impl Limiter {
                 in_flight: 0,
                 waiting: 0,
                 successes: 0,
+                fastest: None,
                 epoch: 0,
             }),
             freed: Notify::new(),
@@ -145,13 +159,18 @@ impl Drop for Queued<'_> {
 }
 
 impl Permit<'_> {
-    /// The request succeeded. Probing: one more slot while requests queue.
-    /// Otherwise: after `limit` successes in a row, one more slot (past
-    /// `start` only while requests queue), never above the ceiling.
-    pub fn success(&self) {
+    /// The request succeeded, its headers `took` after it was sent.
+    /// Probing: one more slot while requests queue. Otherwise: after `limit`
+    /// successes in a row, one more slot. Past `start`, only while requests
+    /// queue and answers come about as fast as the fastest; never above the
+    /// ceiling.
+    pub fn success(&self, took: Duration) {
         let grew = {
             let mut s = self.limiter.lock();
-            let wanted = s.waiting > 0 || s.limit < self.limiter.start;
+            let fastest = s.fastest.map_or(took, |f| f.min(took));
+            s.fastest = Some(fastest);
+            let wanted =
+                s.limit < self.limiter.start || (s.waiting > 0 && took <= fastest * QUEUED_ABOVE);
             s.successes += 1;
             let due = s.probing || s.successes >= s.limit;
             if due && wanted && s.limit < s.ceiling {
@@ -194,6 +213,9 @@ impl Drop for Permit<'_> {
 mod tests {
     use super::*;
 
+    /// A round trip the network sets.
+    const RTT: Duration = Duration::from_millis(100);
+
     #[tokio::test]
     async fn halves_on_throttle_once_per_burst_and_recovers_slowly() {
         let l = Limiter::new(8);
@@ -219,17 +241,17 @@ mod tests {
         assert_eq!(l.limit(), 1, "never below one");
         // Growth: +1 after `limit` successes in a row.
         let p = l.acquire().await;
-        p.success();
+        p.success(RTT);
         drop(p);
         assert_eq!(l.limit(), 2);
         for _ in 0..2 {
             let p = l.acquire().await;
-            p.success();
+            p.success(RTT);
         }
         assert_eq!(l.limit(), 3);
         for _ in 0..100 {
             let p = l.acquire().await;
-            p.success();
+            p.success(RTT);
         }
         assert_eq!(l.limit(), 8, "never above the maximum");
     }
@@ -264,7 +286,7 @@ mod tests {
         let l = std::sync::Arc::new(Limiter::probing(2, 10));
         for _ in 0..10 {
             let p = l.acquire().await;
-            p.success();
+            p.success(RTT);
         }
         assert_eq!(l.limit(), 2, "nothing queued: no reason to grow");
         let a = l.acquire().await;
@@ -275,10 +297,10 @@ mod tests {
         });
         tokio::task::yield_now().await;
         assert!(!queued.is_finished());
-        a.success();
+        a.success(RTT);
         assert_eq!(l.limit(), 3, "one slot per success while probing");
         queued.await.expect("the new slot wakes the queued request");
-        b.success();
+        b.success(RTT);
         assert_eq!(l.limit(), 3);
     }
 
@@ -295,18 +317,36 @@ mod tests {
         l.lock().waiting = 1;
         for _ in 0..3 {
             let p = l.acquire().await;
-            p.success();
+            p.success(RTT);
         }
         assert_eq!(l.limit(), 4, "no longer probing: one slot per round");
         for _ in 0..100 {
             let p = l.acquire().await;
-            p.success();
+            p.success(RTT);
         }
         assert_eq!(
             l.limit(),
             4,
             "never past the fewest in flight refused, less one"
         );
+    }
+
+    #[tokio::test]
+    async fn a_probe_does_not_grow_while_answers_wait_in_a_queue() {
+        let l = Limiter::probing(2, 10);
+        l.lock().waiting = 1;
+        let p = l.acquire().await;
+        p.success(Duration::from_millis(1));
+        drop(p);
+        assert_eq!(l.limit(), 3, "as fast as the fastest: the network's time");
+        for _ in 0..10 {
+            let p = l.acquire().await;
+            p.success(Duration::from_millis(20));
+        }
+        assert_eq!(l.limit(), 3, "twenty times the fastest: a queue's time");
+        let p = l.acquire().await;
+        p.success(Duration::from_millis(2));
+        assert_eq!(l.limit(), 4);
     }
 
     #[tokio::test]
@@ -318,7 +358,7 @@ mod tests {
         assert_eq!(l.limit(), 2);
         for _ in 0..20 {
             let p = l.acquire().await;
-            p.success();
+            p.success(RTT);
         }
         assert_eq!(
             l.limit(),

@@ -348,6 +348,7 @@ impl Transport {
         let seq = sh.sent.fetch_add(1, Ordering::Relaxed);
         let sent_at = Instant::now();
         let resp = req.send().await.map_err(|e| self.send_error(url, e))?;
+        let took = sent_at.elapsed();
         sh.contacted.store(true, Ordering::Relaxed);
         let status = resp.status().as_u16();
         let rate = RateHeaders::parse(resp.headers(), SystemTime::now());
@@ -362,7 +363,7 @@ impl Transport {
         tracing::info!(
             "GET {} {status} in {:.2} s",
             self.log_path(url),
-            sent_at.elapsed().as_secs_f64()
+            took.as_secs_f64()
         );
         if (300..400).contains(&status) && status != 304 {
             let location = resp
@@ -370,7 +371,7 @@ impl Transport {
                 .get("location")
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_owned);
-            permit.success();
+            permit.success(took);
             return match location {
                 Some(l) => Ok(Attempt::Redirect(l)),
                 None => Err(Error::Status {
@@ -405,7 +406,7 @@ impl Transport {
                 }
                 None => self.read_body(resp, url).await?,
             };
-            permit.success();
+            permit.success(took);
             return Ok(Attempt::Done(body));
         }
         let body = self.read_error_body(resp).await;
