@@ -53,10 +53,16 @@ type FastMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<FastHasher>>;
 /// `(id, false)` a page or folder.
 pub type SearchIds = Arc<[(Id, bool)]>;
 
-/// Search results kept (most recently used first): enough for a few
-/// callers paging through different searches at once; each is 16 bytes a
-/// hit (≈ 2 MB for all 120k items of a 100k-page site).
+/// Search results kept (most recently used first), at least: enough for a
+/// few callers paging through different searches at once; each is 16 bytes
+/// a hit (≈ 2 MB for all 120k items of a 100k-page site).
 const SEARCH_CACHE_ENTRIES: usize = 8;
+/// Hits kept across more results than that (16 MB): an exporter paging 64
+/// searches at once (date slices of a large space) would otherwise evict
+/// each result before its next page and search the whole site again.
+const SEARCH_CACHE_HITS: usize = 1 << 20;
+/// Results kept at most: a cache hit is found by a linear scan.
+const SEARCH_CACHE_MAX_ENTRIES: usize = 512;
 
 #[derive(Debug)]
 pub struct Site {
@@ -553,7 +559,16 @@ impl Site {
         let mut cache = self.searches.lock();
         if !cache.iter().any(|(k, _)| k == key) {
             cache.push_front((key.to_string(), ids.clone()));
-            cache.truncate(SEARCH_CACHE_ENTRIES);
+            let mut hits = 0;
+            let keep = cache
+                .iter()
+                .position(|(_, r)| {
+                    hits += r.len();
+                    hits > SEARCH_CACHE_HITS
+                })
+                .unwrap_or(cache.len())
+                .clamp(SEARCH_CACHE_ENTRIES, SEARCH_CACHE_MAX_ENTRIES);
+            cache.truncate(keep);
         }
         ids
     }

@@ -20,7 +20,7 @@ mod eval;
 mod hit;
 mod parse;
 
-use eval::{Below, eval};
+use eval::{Below, cheap_first, eval};
 pub use hit::Hit;
 use parse::text;
 pub use parse::{Expr, Query, parse, validate};
@@ -45,7 +45,8 @@ pub fn run<'a>(site: &'a Site, q: &Query, account: &str) -> Vec<Hit<'a>> {
         .as_ref()
         .is_some_and(|e| mentions_type(e, "attachment"));
     let below = Below::default();
-    let matches = |h: &Hit| q.expr.as_ref().is_none_or(|e| eval(site, &below, h, e));
+    let expr = q.expr.as_ref().map(cheap_first);
+    let matches = |h: &Hit| expr.as_ref().is_none_or(|e| eval(site, &below, h, e));
     // Skips the pass over pages and folders when none could match (an
     // attachment-only query), which is most of the cost of such a query.
     let nodes = q
@@ -438,5 +439,52 @@ mod tests {
         assert_eq!(possible_spaces(&site, &e), None);
         let some = parse("type = attachment and space = GEN1").unwrap();
         assert!(!run(&site, &some, &account).is_empty());
+    }
+
+    /// Evaluating each `AND`/`OR`'s cheaper side first matches exactly the
+    /// hits the query as written matches, and does put the cheap side first.
+    #[test]
+    fn cheap_sides_first_match_what_the_query_as_written_matches() {
+        let site = small_site();
+        let below = Below::default();
+        let root = site.nodes.keys().next().copied().unwrap();
+        // A date half the pages were created before ("yyyy-MM-dd HH:mm").
+        let mut created: Vec<_> = site
+            .nodes
+            .values()
+            .map(|n| Hit::Node(n).created_ms())
+            .collect();
+        created.sort_unstable();
+        let mid = crate::model::time::iso(created[created.len() / 2])[..16].replace('T', " ");
+        for q in [
+            format!("ancestor = {root} and created >= \"{mid}\" and type = page"),
+            format!("(ancestor = {root} or label = draft) and not created < \"{mid}\""),
+            format!("text ~ \"data\" or ancestor = {root} and space = GEN1"),
+            format!("label in (draft, news) or lastmodified > \"{mid}\""),
+        ] {
+            let e = parse(&q).unwrap().expr.unwrap();
+            let cheap = cheap_first(&e);
+            let mut matched = 0;
+            for n in site.nodes.values() {
+                let h = Hit::Node(n);
+                let w = eval(&site, &below, &h, &e);
+                assert_eq!(w, eval(&site, &below, &h, &cheap), "{q}: node {}", n.id);
+                matched += usize::from(w);
+            }
+            assert!(
+                0 < matched && matched < site.nodes.len(),
+                "{q} decides nothing"
+            );
+        }
+        let e = parse(&format!("ancestor = {root} and created > \"{mid}\""))
+            .unwrap()
+            .expr
+            .unwrap();
+        match cheap_first(&e) {
+            Expr::And(first, _) => {
+                assert!(matches!(*first, Expr::Cmp { ref field, .. } if field == "created"))
+            }
+            other => panic!("not an AND: {other:?}"),
+        }
     }
 }
