@@ -10,7 +10,8 @@
 //! cap on requests in flight is throttled about once, and a site without
 //! one is used fully. (A slot per success, TCP's slow start, reached the
 //! cap sooner but overshot it by as much again: 26 requests refused in a
-//! 1,000-page export, where a slot per round refuses one or two.)
+//! 1,000-page export on the simulator's `cloud` model, where a slot per
+//! round refused none, and one in a 10,000-page export.)
 //!
 //! Growing past the start also needs the answer to have come about as fast
 //! as the fastest one yet (within [`QUEUED_ABOVE`] times it, as TCP Vegas
