@@ -236,6 +236,7 @@ pub async fn run(client: &Client, req: SyncRequest, progress: &dyn Progress) -> 
         progress,
         now,
         refused_before: traffic_before.refused,
+        convert_threads: execute::convert_threads(req.convert_threads),
     };
     let result = execute(&ex, &remote, &plan, &local, &mut store, &mut out).await;
     if result.is_ok() && !remote.accounts.is_empty() && store.state().accounts != remote.accounts {

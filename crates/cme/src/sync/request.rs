@@ -32,6 +32,9 @@ pub struct SyncRequest {
     /// change from the recorded ones re-places and rewrites every page.
     pub layout: Option<LayoutSettings>,
     pub cancel: Cancel,
+    /// Pages converted at once, at most (`None`: one per core, up to four;
+    /// `Some(1)`: one after another). The files are the same either way.
+    pub convert_threads: Option<usize>,
 }
 
 impl SyncRequest {
@@ -47,6 +50,7 @@ impl SyncRequest {
             markdown: None,
             layout: None,
             cancel: Cancel::default(),
+            convert_threads: None,
         }
     }
 }

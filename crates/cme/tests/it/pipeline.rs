@@ -5,7 +5,8 @@
 use crate::common;
 use cme::state::State;
 use cme::sync::outcome::Outcome;
-use cme_client::Client;
+use cme::sync::{Selection, Start};
+use cme_client::{Client, SpaceKey};
 use common::*;
 use serde_json::json;
 use std::collections::BTreeSet;
@@ -233,4 +234,68 @@ fn the_default_concurrency_grows_past_its_start_and_stays_under_a_cap_it_meets()
     site.ctl("DELETE", "/__sim/network", None);
     assert_like_fresh(&site.client, &site.out, "pipeline-probe-fresh");
     std::fs::remove_dir_all(&site.out).ok();
+}
+
+/// Pages converted side by side are written exactly as pages converted one
+/// after another: on the demo (includes, mentions, links to other pages'
+/// headings), on its DEMO space alone, and on a generated site of two
+/// batches with a page including pages of both (it converts in turn,
+/// fetching the bodies its batch lacks; the pages after it in its batch
+/// were converted before).
+#[test]
+fn pages_converted_side_by_side_are_written_as_pages_converted_in_turn() {
+    let demo_space = || Start::Export {
+        scope: Selection::Spaces(vec![SpaceKey::new("DEMO")]).scope(),
+        append: false,
+    };
+    let generated = Site::generated(
+        "pages=300,spaces=1,depth=4,attachments=0.2,body_kb=2,seed=31",
+        "pipeline-side-gen",
+    );
+    // A page including every tenth page: its batch of 250 lacks some of
+    // their bodies, so it converts in turn and fetches them.
+    let pages = v2_all(&generated.sim, "/wiki/api/v2/pages?limit=250");
+    let includes: String = pages
+        .iter()
+        .step_by(10)
+        .map(|p| {
+            let title = p["title"].as_str().unwrap().replace('&', "&amp;");
+            format!(
+                "<ac:structured-macro ac:name=\"include\"><ac:parameter ac:name=\"\">\
+                 <ac:link><ri:page ri:content-title=\"{title}\" /></ac:link>\
+                 </ac:parameter></ac:structured-macro>"
+            )
+        })
+        .collect();
+    generated.ctl(
+        "POST",
+        "/__sim/pages",
+        json!({"space": "GEN0", "parent_id": pages[0]["id"], "title": "Includes Many", "body": includes}),
+    );
+    for (site, start, name) in [
+        (Site::demo("pipeline-side-demo"), all_spaces(), "demo"),
+        (Site::demo("pipeline-side-space"), demo_space(), "DEMO"),
+        (generated, all_spaces(), "generated"),
+    ] {
+        let mut contents = Vec::new();
+        for threads in [1, 4] {
+            let out = site.out.join(format!("threads-{threads}"));
+            let mut req = request(&out, start.clone());
+            req.convert_threads = Some(threads);
+            let o = run(&site.client, req).unwrap();
+            assert!(o.failures.is_empty(), "{name}: {:?}", o.failures);
+            assert!(written(&o) >= 20, "{name}: {} written", written(&o));
+            contents.push(content(&out));
+        }
+        assert!(
+            contents[0] == contents[1],
+            "{name}: the files differ: {:?}",
+            contents[0]
+                .iter()
+                .filter(|(k, v)| contents[1].get(*k) != Some(v))
+                .map(|(k, _)| k)
+                .collect::<Vec<_>>()
+        );
+        std::fs::remove_dir_all(&site.out).ok();
+    }
 }

@@ -82,6 +82,7 @@ pub fn run_pipeline(
         markdown: Some(settings),
         layout,
         cancel: cancel.clone(),
+        convert_threads: None,
     };
     let display = if run_args.json && crate::cli::logging::display() == Display::Auto {
         // `--json` is for scripts: they read stdout, and a bar on stderr

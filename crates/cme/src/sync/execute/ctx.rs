@@ -21,6 +21,17 @@ pub struct Exec<'a> {
     /// Refused requests the client had counted before this run: one more
     /// stops the run before deletions (`remote::confirm::stop_if_refused`).
     pub refused_before: u64,
+    /// Pages converted at once, at most (1: one after another).
+    pub convert_threads: usize,
+}
+
+/// Pages converted at once unless a request says: one per core, up to four
+/// (converting is most of the page loop's CPU; more threads than cores
+/// only take turns).
+pub fn convert_threads(asked: Option<usize>) -> usize {
+    asked
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get().min(4)))
+        .max(1)
 }
 
 /// Bodies fetched per request: the v2 `id` filter's maximum.

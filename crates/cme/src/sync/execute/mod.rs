@@ -14,7 +14,7 @@ mod sidecars;
 mod users;
 
 use attachments::{Downloads, remove_attachments};
-pub use ctx::Exec;
+pub use ctx::{Exec, convert_threads};
 pub use remove::remove_file;
 use remove::{delete_pages, remove_stale};
 

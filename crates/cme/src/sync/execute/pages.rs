@@ -239,7 +239,14 @@ pub async fn write_pages(
             bodies.insert(page.meta.id.clone(), page.storage);
             metas.insert(page.meta.id.clone(), page.meta);
         }
-        for w in chunk {
+        // Converted side by side from the batch's bodies and names as they
+        // are now. A page converted so asked for no body, issue or report
+        // that was not at hand, so bodies fetched since (a page converting
+        // in turn adds an include's) do not change it; names learned since
+        // might: then the pages after convert in turn, as they always did.
+        let mut ahead_of_turn = convert_side_by_side(ex, remote, chunk, &bodies, &users);
+        let names_then = users.known();
+        for (k, w) in chunk.iter().enumerate() {
             if ex.cancel.is_cancelled() {
                 out.interrupted = true;
                 return Ok(());
@@ -258,17 +265,26 @@ pub async fn write_pages(
                 title: Some(placed.meta.title.clone()),
                 ..ex.options.clone()
             };
-            let attempt = convert_page(
-                ex,
-                remote,
-                placed,
-                &opts,
-                &names,
-                &mut bodies,
-                &mut included,
-                &mut users,
-            )
-            .await;
+            let early = ahead_of_turn
+                .get_mut(k)
+                .and_then(Option::take)
+                .filter(|_| users.known() == names_then);
+            let attempt = match early {
+                Some(done) => Ok(done),
+                None => {
+                    convert_page(
+                        ex,
+                        remote,
+                        placed,
+                        &opts,
+                        &names,
+                        &mut bodies,
+                        &mut included,
+                        &mut users,
+                    )
+                    .await
+                }
+            };
             let (converted, deps, mut incomplete) = match attempt {
                 Ok(done) => done,
                 Err(reason) => {
@@ -416,6 +432,82 @@ pub async fn write_pages(
         }
     }
     Ok(())
+}
+
+/// A page converted ahead of its turn: what [`convert_page`] returns.
+type Converted1 = (Converted, Vec<String>, bool);
+
+/// The pages of `chunk` converted side by side (on `ex.convert_threads`
+/// threads), each as [`convert_page`]'s first round converts it, from the
+/// `bodies` and names at hand; `None` for a page that round does not finish
+/// (an include, a Jira issue or a report to fetch), which converts in turn.
+/// Converting is most of the page loop's time, which otherwise runs on one
+/// core while the other waits.
+fn convert_side_by_side(
+    ex: &Exec<'_>,
+    remote: &Remote,
+    chunk: &[PageWrite],
+    bodies: &HashMap<PageId, String>,
+    users: &Users,
+) -> Vec<Option<Converted1>> {
+    let threads = ex.convert_threads;
+    if threads < 2 || chunk.len() < 8 {
+        return Vec::new();
+    }
+    let todo: Vec<(usize, &Placed, Vec<String>)> = chunk
+        .iter()
+        .enumerate()
+        .filter(|(_, w)| bodies.contains_key(&w.id))
+        .filter_map(|(k, w)| Some((k, remote.layout.get(&w.id)?, remote.attachment_names(&w.id))))
+        .collect();
+    let options: &Options = ex.options;
+    let (layout, jira) = (&remote.layout, &remote.jira);
+    let one = |placed: &Placed, names: Vec<String>| -> Option<Converted1> {
+        let opts = Options {
+            title: Some(placed.meta.title.clone()),
+            ..options.clone()
+        };
+        let reports = crate::page::context::Reports::new();
+        let ctx = PageContext::new(
+            layout,
+            placed,
+            bodies,
+            names,
+            &users.names,
+            &users.failed,
+            jira,
+        )
+        .with_reports(&reports);
+        let converted = cme_convert::convert(&bodies[&placed.meta.id], &ctx, &opts);
+        let waits = !ctx.misses.borrow().is_empty()
+            || !ctx.jira_misses.borrow().is_empty()
+            || !ctx.report_misses.borrow().is_empty();
+        (!waits).then(|| (converted, ctx.recorded(), ctx.incomplete.get()))
+    };
+    let mut out: Vec<Option<Converted1>> = Vec::new();
+    out.resize_with(chunk.len(), || None);
+    let share = todo.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = todo
+            .chunks(share.max(1))
+            .map(|part| {
+                scope.spawn(|| {
+                    part.iter()
+                        .map(|(k, placed, names)| (*k, one(placed, names.clone())))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        for h in handles {
+            // A converter panic is a bug; the page then converts in turn.
+            if let Ok(done) = h.join() {
+                for (k, c) in done {
+                    out[k] = c;
+                }
+            }
+        }
+    });
+    out
 }
 
 /// Converts one page. Included pages not at hand are fetched and the page

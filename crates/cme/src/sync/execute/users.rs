@@ -16,6 +16,8 @@ pub(super) struct Users {
     pub(super) failed: HashSet<String>,
     /// Ids asked by anyone, batches still on their way included.
     pub(super) claimed: Claimed,
+    /// Bumped whenever `names` or `failed` may have changed.
+    changes: u64,
 }
 
 /// The ids asked so far, shared with the body fetches in flight: a batch
@@ -107,6 +109,7 @@ impl Users {
         if asked.is_empty() {
             return;
         }
+        self.changes += 1;
         self.claimed.lock().extend(asked.iter().cloned());
         match client.user_names(&asked).await {
             Ok(names) => {
@@ -126,8 +129,15 @@ impl Users {
         }
     }
 
+    /// Changes whenever the names known (or known to have failed) may have:
+    /// what a page converted before then read is still what it would read.
+    pub(super) fn known(&self) -> u64 {
+        self.changes
+    }
+
     /// Keeps what the lookup of a batch about to convert found.
     pub(super) fn absorb(&mut self, found: Lookup) {
+        self.changes += 1;
         match found.names {
             Some(names) => {
                 for a in &found.asked {
