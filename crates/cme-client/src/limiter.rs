@@ -245,15 +245,9 @@ mod tests {
         p.success(RTT);
         drop(p);
         assert_eq!(l.limit(), 2);
-        for _ in 0..2 {
-            let p = l.acquire().await;
-            p.success(RTT);
-        }
+        succeed(&l, 2, RTT).await;
         assert_eq!(l.limit(), 3);
-        for _ in 0..100 {
-            let p = l.acquire().await;
-            p.success(RTT);
-        }
+        succeed(&l, 100, RTT).await;
         assert_eq!(l.limit(), 8, "never above the maximum");
     }
 
@@ -285,10 +279,7 @@ mod tests {
     #[tokio::test]
     async fn a_probing_limit_grows_a_slot_per_round_only_while_requests_queue() {
         let l = std::sync::Arc::new(Limiter::probing(2, 10));
-        for _ in 0..10 {
-            let p = l.acquire().await;
-            p.success(RTT);
-        }
+        succeed(&l, 10, RTT).await;
         assert_eq!(l.limit(), 2, "nothing queued: no reason to grow");
         let a = l.acquire().await;
         let b = l.acquire().await;
@@ -303,10 +294,7 @@ mod tests {
         b.success(RTT);
         assert_eq!(l.limit(), 3, "a round of successes while one waited");
         queued.await.expect("the new slot wakes the queued request");
-        for _ in 0..10 {
-            let p = l.acquire().await;
-            p.success(RTT);
-        }
+        succeed(&l, 10, RTT).await;
         assert_eq!(l.limit(), 3);
     }
 
@@ -321,15 +309,9 @@ mod tests {
         drop(sent);
         assert_eq!(l.limit(), 3, "halved once for the burst");
         l.lock().waiting = 1;
-        for _ in 0..3 {
-            let p = l.acquire().await;
-            p.success(RTT);
-        }
+        succeed(&l, 3, RTT).await;
         assert_eq!(l.limit(), 4, "a slot per round");
-        for _ in 0..100 {
-            let p = l.acquire().await;
-            p.success(RTT);
-        }
+        succeed(&l, 100, RTT).await;
         assert_eq!(
             l.limit(),
             4,
@@ -341,20 +323,11 @@ mod tests {
     async fn a_probe_does_not_grow_while_answers_wait_in_a_queue() {
         let l = Limiter::probing(2, 10);
         l.lock().waiting = 1;
-        for _ in 0..2 {
-            let p = l.acquire().await;
-            p.success(Duration::from_millis(1));
-        }
+        succeed(&l, 2, Duration::from_millis(1)).await;
         assert_eq!(l.limit(), 3, "as fast as the fastest: the network's time");
-        for _ in 0..10 {
-            let p = l.acquire().await;
-            p.success(Duration::from_millis(20));
-        }
+        succeed(&l, 10, Duration::from_millis(20)).await;
         assert_eq!(l.limit(), 3, "twenty times the fastest: a queue's time");
-        for _ in 0..3 {
-            let p = l.acquire().await;
-            p.success(Duration::from_millis(2));
-        }
+        succeed(&l, 3, Duration::from_millis(2)).await;
         assert_eq!(l.limit(), 4);
     }
 
@@ -365,15 +338,19 @@ mod tests {
         sent[3].throttled();
         drop(sent);
         assert_eq!(l.limit(), 2);
-        for _ in 0..20 {
-            let p = l.acquire().await;
-            p.success(RTT);
-        }
+        succeed(&l, 20, RTT).await;
         assert_eq!(
             l.limit(),
             4,
             "recovers to its maximum without anything queued"
         );
+    }
+
+    /// `n` requests in a row, each succeeding after `took`.
+    async fn succeed(l: &Limiter, n: usize, took: Duration) {
+        for _ in 0..n {
+            l.acquire().await.success(took);
+        }
     }
 
     async fn futures_join(l: &Limiter, n: usize) -> Vec<Permit<'_>> {

@@ -159,7 +159,8 @@ impl Faults {
             a.last = now;
             let full_in = (burst - a.tokens).max(0.0) / rate;
             let reset = time::iso(time::now() + (full_in * 1000.0) as i64);
-            let base = |remaining: f64| rate_limit_headers(rate, remaining, burst, &reset);
+            let base =
+                |remaining: f64| rate_limit_headers(rate, remaining, burst, &reset, Some(rate));
             if a.tokens < 1.0 {
                 let wait = ((1.0 - a.tokens) / rate).ceil().max(1.0) as u64;
                 let resp = too_many_requests(base(0.0), retry_after(&a.spec, wait));
@@ -208,34 +209,40 @@ impl Faults {
     }
 }
 
-/// Confluence Cloud's rate-limit headers for a limit of `rate` per second
-/// with `remaining` of `burst` left, full again at `reset` (ISO 8601).
+/// Confluence Cloud's rate-limit headers for a limit of `limit` with
+/// `remaining` of `burst` left, full again at `reset` (ISO 8601), refilled
+/// at `refill` requests a second when the limit is a rate (a cap on
+/// requests in flight has none, and says none: a client paces to it).
 pub fn rate_limit_headers(
-    rate: f64,
+    limit: f64,
     remaining: f64,
     burst: f64,
     reset: &str,
+    refill: Option<f64>,
 ) -> Vec<(String, String)> {
-    vec![
+    let mut headers = vec![
         (
             "X-RateLimit-Limit".to_string(),
-            format!("{}", rate.ceil() as u64),
+            format!("{}", limit.ceil() as u64),
         ),
         (
             "X-RateLimit-Remaining".to_string(),
             format!("{}", remaining.floor() as u64),
         ),
-        (
-            "X-RateLimit-FillRate".to_string(),
-            format!("{}", rate.ceil() as u64),
-        ),
-        ("X-RateLimit-Interval-Seconds".to_string(), "1".to_string()),
         ("X-RateLimit-Reset".to_string(), reset.to_string()),
         (
             "X-RateLimit-NearLimit".to_string(),
             (remaining < 0.2 * burst).to_string(),
         ),
-    ]
+    ];
+    if let Some(rate) = refill {
+        headers.push((
+            "X-RateLimit-FillRate".to_string(),
+            format!("{}", rate.ceil() as u64),
+        ));
+        headers.push(("X-RateLimit-Interval-Seconds".to_string(), "1".to_string()));
+    }
+    headers
 }
 
 /// Confluence's 429 answer: JSON body, `headers` (from

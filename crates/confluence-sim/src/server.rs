@@ -291,22 +291,16 @@ async fn handle(
     }
 }
 
-/// The network model's 429 for a request over its in-flight cap. A cap on
-/// requests in flight has no refill rate: the fill-rate headers (which a
-/// client would pace to, as to the fault injector's token bucket) are left
-/// out, as NETWORK.md lists.
+/// The network model's 429 for a request over its in-flight cap (which has
+/// no refill rate to advertise, as NETWORK.md lists).
 fn throttled(net: &NetworkModel) -> Resp {
     let cap = f64::from(net.max_in_flight.unwrap_or(1));
     let wait_ms = i64::try_from(net.retry_after_s.saturating_mul(1000)).unwrap_or(i64::MAX);
     let reset = crate::model::time::iso(crate::model::time::now().saturating_add(wait_ms));
-    let mut headers = crate::faults::rate_limit_headers(cap, 0.0, cap, &reset);
-    headers.retain(|(name, _)| {
-        !matches!(
-            name.as_str(),
-            "X-RateLimit-FillRate" | "X-RateLimit-Interval-Seconds"
-        )
-    });
-    crate::faults::too_many_requests(headers, Some(net.retry_after_s.to_string()))
+    crate::faults::too_many_requests(
+        crate::faults::rate_limit_headers(cap, 0.0, cap, &reset, None),
+        Some(net.retry_after_s.to_string()),
+    )
 }
 
 /// An API answer as sent: its bytes counted, its body paced under the

@@ -164,31 +164,33 @@ fn a_download_failing_while_pages_convert_is_reported_once() {
     std::fs::remove_dir_all(&site.out).ok();
 }
 
-/// A client of `sim` with the program's default limit on requests in
-/// flight, and the tests' quick retries.
-fn default_client(sim: &confluence_sim::SimHandle) -> Client {
-    let mut cfg = config_at(&sim.url(), "sim-token");
+/// The site `spec` exported with the program's default limit on requests
+/// in flight, under the simulator's `network` model: the simulator's
+/// statistics of the export. The folder is then checked against a fresh
+/// export on a plain network, and removed.
+fn export_under(spec: &str, name: &str, network: serde_json::Value) -> serde_json::Value {
+    let site = Site::generated(spec, name);
+    site.ctl("PUT", "/__sim/network", network);
+    let mut cfg = config_at(&site.sim.url(), "sim-token");
     cme::cli::connect::default_concurrency(&mut cfg);
-    Client::new(cfg).unwrap()
+    let o = export(&Client::new(cfg).unwrap(), &site.out, false).unwrap();
+    assert!(o.failures.is_empty(), "{:?}", o.failures);
+    let stats = site.ctl("GET", "/__sim/stats", None);
+    site.ctl("DELETE", "/__sim/network", None);
+    assert_like_fresh(&site.client, &site.out, &format!("{name}-fresh"));
+    std::fs::remove_dir_all(&site.out).ok();
+    stats
 }
 
 #[test]
 fn the_default_concurrency_backs_off_under_a_smaller_in_flight_cap() {
-    let site = Site::generated(
-        "pages=600,spaces=1,depth=4,attachments=0.4,body_kb=1,seed=24",
-        "pipeline-cap",
-    );
     // A server that answers 429 beyond 2 requests at once, far under the
     // default, slow enough that batches and downloads overlap.
-    site.ctl(
-        "PUT",
-        "/__sim/network",
+    let stats = export_under(
+        "pages=600,spaces=1,depth=4,attachments=0.4,body_kb=1,seed=24",
+        "pipeline-cap",
         json!({"max_in_flight": 2, "latency_ms": 20}),
     );
-    let c = default_client(&site.sim);
-    let o = export(&c, &site.out, false).unwrap();
-    assert!(o.failures.is_empty(), "{:?}", o.failures);
-    let stats = site.ctl("GET", "/__sim/stats", None);
     let throttled = stats["throttled"].as_u64().unwrap();
     let requests = stats["requests"].as_u64().unwrap();
     assert!(throttled > 0, "the cap was never met: {stats}");
@@ -198,27 +200,16 @@ fn the_default_concurrency_backs_off_under_a_smaller_in_flight_cap() {
         throttled * 3 < requests,
         "{throttled} of {requests} requests throttled"
     );
-    site.ctl("DELETE", "/__sim/network", None);
-    assert_like_fresh(&site.client, &site.out, "pipeline-cap-fresh");
-    std::fs::remove_dir_all(&site.out).ok();
 }
 
 #[test]
 fn the_default_concurrency_grows_past_its_start_and_stays_under_a_cap_it_meets() {
-    let site = Site::generated(
+    // A cap above the default's start: growing past 24 finds it.
+    let stats = export_under(
         "pages=2000,spaces=1,depth=4,attachments=1,body_kb=1,seed=25",
         "pipeline-probe",
-    );
-    // A cap above the default's start: growing past 24 finds it.
-    site.ctl(
-        "PUT",
-        "/__sim/network",
         json!({"max_in_flight": 30, "latency_ms": 150}),
     );
-    let c = default_client(&site.sim);
-    let o = export(&c, &site.out, false).unwrap();
-    assert!(o.failures.is_empty(), "{:?}", o.failures);
-    let stats = site.ctl("GET", "/__sim/stats", None);
     let throttled = stats["throttled"].as_u64().unwrap();
     let requests = stats["requests"].as_u64().unwrap();
     let peak = stats["max_in_flight"].as_u64().unwrap();
@@ -231,9 +222,6 @@ fn the_default_concurrency_grows_past_its_start_and_stays_under_a_cap_it_meets()
         throttled * 20 < requests,
         "{throttled} of {requests} requests throttled"
     );
-    site.ctl("DELETE", "/__sim/network", None);
-    assert_like_fresh(&site.client, &site.out, "pipeline-probe-fresh");
-    std::fs::remove_dir_all(&site.out).ok();
 }
 
 /// Pages converted side by side are written exactly as pages converted one

@@ -12,7 +12,6 @@ use crate::fs::hash::content_hash;
 use crate::fs::outdir::Durability;
 use crate::page::answers::answers_hash;
 use crate::page::breadcrumbs;
-use crate::page::context::PageContext;
 use crate::page::front_matter::{FrontMatter, PageFacts, labels_hash, names_hash};
 use crate::place::layout::Placed;
 use crate::state::Pending;
@@ -261,10 +260,7 @@ pub async fn write_pages(
                 continue;
             }
             let names: Vec<String> = remote.attachment_names(&w.id);
-            let opts = Options {
-                title: Some(placed.meta.title.clone()),
-                ..ex.options.clone()
-            };
+            let opts = page_options(ex.options, placed);
             let early = ahead_of_turn
                 .get_mut(k)
                 .and_then(Option::take)
@@ -434,6 +430,14 @@ pub async fn write_pages(
     Ok(())
 }
 
+/// The converter's options for `placed`: the run's, with its title.
+fn page_options(options: &Options, placed: &Placed) -> Options {
+    Options {
+        title: Some(placed.meta.title.clone()),
+        ..options.clone()
+    }
+}
+
 /// A page converted ahead of its turn: what [`convert_page`] returns.
 type Converted1 = (Converted, Vec<String>, bool);
 
@@ -454,30 +458,18 @@ fn convert_side_by_side(
     if threads < 2 || chunk.len() < 8 {
         return Vec::new();
     }
-    let todo: Vec<(usize, &Placed, Vec<String>)> = chunk
+    let todo: Vec<(usize, &PageWrite, &Placed)> = chunk
         .iter()
         .enumerate()
         .filter(|(_, w)| bodies.contains_key(&w.id))
-        .filter_map(|(k, w)| Some((k, remote.layout.get(&w.id)?, remote.attachment_names(&w.id))))
+        .filter_map(|(k, w)| Some((k, w, remote.layout.get(&w.id)?)))
         .collect();
-    let options: &Options = ex.options;
-    let (layout, jira) = (&remote.layout, &remote.jira);
-    let one = |placed: &Placed, names: Vec<String>| -> Option<Converted1> {
-        let opts = Options {
-            title: Some(placed.meta.title.clone()),
-            ..options.clone()
-        };
+    let one = |w: &PageWrite, placed: &Placed| -> Option<Converted1> {
+        let opts = page_options(ex.options, placed);
         let reports = crate::page::context::Reports::new();
-        let ctx = PageContext::new(
-            layout,
-            placed,
-            bodies,
-            names,
-            &users.names,
-            &users.failed,
-            jira,
-        )
-        .with_reports(&reports);
+        let ctx = users
+            .context(remote, placed, bodies, remote.attachment_names(&w.id))
+            .with_reports(&reports);
         let converted = cme_convert::convert(&bodies[&placed.meta.id], &ctx, &opts);
         let waits = !ctx.misses.borrow().is_empty()
             || !ctx.jira_misses.borrow().is_empty()
@@ -493,7 +485,7 @@ fn convert_side_by_side(
             .map(|part| {
                 scope.spawn(|| {
                     part.iter()
-                        .map(|(k, placed, names)| (*k, one(placed, names.clone())))
+                        .map(|(k, w, placed)| (*k, one(w, placed)))
                         .collect::<Vec<_>>()
                 })
             })
@@ -534,16 +526,9 @@ async fn convert_page(
     let mut reports = crate::page::context::Reports::new();
     let mut jira_warnings = Vec::new();
     loop {
-        let ctx = PageContext::new(
-            &remote.layout,
-            placed,
-            bodies,
-            names.to_vec(),
-            &users.names,
-            &users.failed,
-            &remote.jira,
-        )
-        .with_reports(&reports);
+        let ctx = users
+            .context(remote, placed, bodies, names.to_vec())
+            .with_reports(&reports);
         let mut converted = cme_convert::convert(&bodies[&placed.meta.id], &ctx, opts);
         let jira_misses = std::mem::take(&mut *ctx.jira_misses.borrow_mut());
         if !jira_misses.is_empty() && round < 3 {

@@ -6,7 +6,6 @@ use super::users::Users;
 use crate::fs::outdir::Durability;
 use crate::fs::paths::OutputPath;
 use crate::page::comments;
-use crate::page::context::PageContext;
 use crate::place::layout::Placed;
 use crate::state::journal::{Record, Store};
 use crate::state::{PageState, Pending};
@@ -123,15 +122,7 @@ pub(super) async fn write_sidecar(
     users
         .learn(ex.client, filled.iter().map(|c| &c.body), Vec::new())
         .await;
-    let ctx = PageContext::new(
-        &remote.layout,
-        placed,
-        bodies,
-        names,
-        &users.names,
-        &users.failed,
-        &remote.jira,
-    );
+    let ctx = users.context(remote, placed, bodies, names);
     let opts = Options {
         title: None,
         ..ex.options.clone()

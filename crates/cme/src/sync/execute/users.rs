@@ -1,5 +1,8 @@
 //! Display names of the users pages mention, looked up once per run.
-use cme_client::Client;
+use crate::page::context::PageContext;
+use crate::place::layout::Placed;
+use crate::sync::remote::Remote;
+use cme_client::{Client, PageId};
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use tokio::sync::oneshot;
@@ -127,6 +130,26 @@ impl Users {
                 }
             }
         }
+    }
+
+    /// What converting `placed` may ask, answered from the listing, the
+    /// `bodies` at hand, its attachments' `names` and the names known here.
+    pub(super) fn context<'a>(
+        &'a self,
+        remote: &'a Remote,
+        placed: &'a Placed,
+        bodies: &'a HashMap<PageId, String>,
+        names: Vec<String>,
+    ) -> PageContext<'a> {
+        PageContext::new(
+            &remote.layout,
+            placed,
+            bodies,
+            names,
+            &self.names,
+            &self.failed,
+            &remote.jira,
+        )
     }
 
     /// Changes whenever the names known (or known to have failed) may have:
