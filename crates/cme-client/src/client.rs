@@ -723,7 +723,7 @@ mod tests {
             position: None,
             status: crate::PageStatus::Current,
             version: crate::Version(1),
-            modified_at: String::new(),
+            modified_at: Default::default(),
             info: Box::new(crate::PageInfo {
                 created_at: Some("2024-05-01T09:00:00.000Z".into()),
                 ..Default::default()

@@ -478,7 +478,7 @@ mod tests {
             position: None,
             status,
             version: Version(1),
-            modified_at: String::new(),
+            modified_at: Default::default(),
             info: Default::default(),
         }
     }

@@ -32,6 +32,7 @@ mod model;
 mod pacing;
 mod retry;
 mod stats;
+mod timestamp;
 mod transport;
 
 pub use api::jira::{JiraIssueFields, JiraSearch};
@@ -50,4 +51,5 @@ pub use model::{
 };
 pub use retry::RetryPolicy;
 pub use stats::{Event, Observer, Stats};
+pub use timestamp::Timestamp;
 pub use transport::Sink;

@@ -141,7 +141,7 @@ pub struct PageMeta {
     /// Current version number.
     pub version: Version,
     /// When the current version was made (ISO 8601 UTC).
-    pub modified_at: String,
+    pub modified_at: crate::Timestamp,
     /// Who made it and when it began, and its labels, as far as the
     /// answer carried them (see [`PageInfo`]).
     /// Boxed: a listing's pages are moved into the layout's lists while
@@ -155,7 +155,7 @@ pub struct PageMeta {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PageInfo {
     /// When the page was created (ISO 8601 UTC).
-    pub created_at: Option<String>,
+    pub created_at: Option<crate::Timestamp>,
     /// Who created it.
     pub author: Option<UserRef>,
     /// Who made the current version.
@@ -172,7 +172,7 @@ impl PageMeta {
         if self.kind != ContentKind::BlogPost {
             return None;
         }
-        let created = self.info.created_at.as_deref()?;
+        let created = self.info.created_at.as_ref()?.text();
         let day = created.get(..10)?;
         let b = day.as_bytes();
         let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);

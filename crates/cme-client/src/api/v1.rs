@@ -504,7 +504,10 @@ impl V1Content {
             by: None,
         });
         let (created_at, author) = self.history.map_or((None, None), |h| {
-            (h.created_date, h.created_by.and_then(V1User::into_ref))
+            (
+                h.created_date.map(crate::Timestamp::from),
+                h.created_by.and_then(V1User::into_ref),
+            )
         });
         let info = PageInfo {
             created_at,
@@ -531,7 +534,7 @@ impl V1Content {
                 position: self.extensions.and_then(|e| e.position.as_i64()),
                 status: PageStatus::parse(&self.status),
                 version: Version(version.number),
-                modified_at: version.when,
+                modified_at: version.when.into(),
                 info: Box::new(info),
             },
             self.body.and_then(Body::into_storage),

@@ -437,7 +437,7 @@ struct V2Page {
     #[serde(default)]
     body: Option<Body>,
     author_id: Option<SharedText>,
-    created_at: Option<String>,
+    created_at: Option<crate::Timestamp>,
     labels: Option<V2Labels>,
 }
 
@@ -446,7 +446,7 @@ struct V2Page {
 struct V2Version {
     number: u64,
     #[serde(default)]
-    created_at: String,
+    created_at: crate::Timestamp,
     author_id: Option<SharedText>,
 }
 

@@ -269,7 +269,7 @@ impl PageContext<'_> {
                 title: c.meta.title.clone(),
                 page: PageRef::Id(ContentId(c.meta.id.as_str().to_owned())),
                 created: None,
-                modified: Some(c.meta.modified_at.clone()),
+                modified: Some(c.meta.modified_at.to_string()),
                 children: if levels > 1 {
                     self.child_tree(&c.children, levels - 1)
                 } else {

@@ -7,6 +7,7 @@ use super::yaml::{quoted, typed_plain, valid_timestamp};
 use cme_client::{PageMeta, UserRef};
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 /// Whether pages start with front matter (`--front-matter`, the default,
@@ -32,14 +33,18 @@ pub struct PageFacts<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub last_editor: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub created: Option<&'a str>,
-    #[serde(skip_serializing_if = "str::is_empty")]
-    pub modified: &'a str,
+    pub created: Option<Cow<'a, str>>,
+    #[serde(skip_serializing_if = "blank")]
+    pub modified: Cow<'a, str>,
     #[serde(skip_serializing_if = "none")]
     pub tags: &'a [String],
     pub url: String,
     #[serde(serialize_with = "ordered_map", skip_serializing_if = "none")]
     pub properties: &'a [(String, String)],
+}
+
+fn blank(s: &Cow<'_, str>) -> bool {
+    s.is_empty()
 }
 
 /// Empty lists are left out: `tags: []` on every page is noise.
@@ -103,9 +108,10 @@ impl<'a> PageFacts<'a> {
             created: listed
                 .info
                 .created_at
-                .as_deref()
-                .or(meta.info.created_at.as_deref()),
-            modified: &meta.modified_at,
+                .as_ref()
+                .or(meta.info.created_at.as_ref())
+                .map(cme_client::Timestamp::text),
+            modified: meta.modified_at.text(),
             tags: listed.info.labels.as_deref().unwrap_or_default(),
             url: url.to_owned(),
             properties,
@@ -137,8 +143,8 @@ impl<'a> PageFacts<'a> {
             .iter()
             .map(|(k, v)| (typed(k), typed(v)))
             .collect();
-        let created = self.created.map(|c| quotes.guard(c, true));
-        let modified = quotes.guard(self.modified, true);
+        let created = self.created.as_deref().map(|c| quotes.guard(c, true));
+        let modified = quotes.guard(&self.modified, true);
         let safe = PageFacts {
             title: &title,
             page_id: &page_id,
@@ -146,8 +152,8 @@ impl<'a> PageFacts<'a> {
             version: self.version,
             author,
             last_editor,
-            created: created.as_deref(),
-            modified: &modified,
+            created: created.as_deref().map(Cow::Borrowed),
+            modified: Cow::Borrowed(&modified),
             tags: &tags,
             url,
             properties: &properties,
@@ -176,8 +182,8 @@ impl Quotes {
         let mut inputs: Vec<&str> = vec![facts.title, facts.page_id, facts.space, &facts.url];
         inputs.extend(facts.author.as_deref());
         inputs.extend(facts.last_editor.as_deref());
-        inputs.extend(facts.created);
-        inputs.push(facts.modified);
+        inputs.extend(facts.created.as_deref());
+        inputs.push(&facts.modified);
         inputs.extend(facts.tags.iter().map(String::as_str));
         inputs.extend(
             facts

@@ -133,7 +133,7 @@ mod tests {
                 position: None,
                 status: PageStatus::Current,
                 version: Version(3),
-                modified_at: String::new(),
+                modified_at: Default::default(),
                 info: Default::default(),
             }),
             space: SpaceKey::new("ENG"),

@@ -151,7 +151,7 @@ fn meta(s: &str) -> PageMeta {
         version: Version(3),
         modified_at: "2026-01-02T03:04:05.000Z".into(),
         info: Box::new(PageInfo {
-            created_at: Some(s.to_owned()),
+            created_at: Some(s.into()),
             author: Some(user("a")),
             last_editor: Some(user("b")),
             labels: Some(vec![s.to_owned(), "ops".into()]),

@@ -21,7 +21,7 @@ fn page(id: &str, title: &str, parent: Option<&str>, pos: i64) -> PageMeta {
         position: Some(pos),
         status: PageStatus::Current,
         version: Version(1),
-        modified_at: String::new(),
+        modified_at: Default::default(),
         info: Default::default(),
     }
 }

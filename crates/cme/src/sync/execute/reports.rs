@@ -108,7 +108,7 @@ mod tests {
                 position: None,
                 status: PageStatus::Current,
                 version: Version(1),
-                modified_at: String::new(),
+                modified_at: Default::default(),
                 info: Default::default(),
             }),
             space: SpaceKey::new("DEMO"),

@@ -478,7 +478,7 @@ mod tests {
             position: Some(id.parse().unwrap()),
             status: PageStatus::Current,
             version: Version(version),
-            modified_at: String::new(),
+            modified_at: Default::default(),
             info: Default::default(),
         }
     }
