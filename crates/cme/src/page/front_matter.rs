@@ -34,17 +34,13 @@ pub struct PageFacts<'a> {
     pub last_editor: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub created: Option<Cow<'a, str>>,
-    #[serde(skip_serializing_if = "blank")]
+    #[serde(skip_serializing_if = "str::is_empty")]
     pub modified: Cow<'a, str>,
     #[serde(skip_serializing_if = "none")]
     pub tags: &'a [String],
     pub url: String,
     #[serde(serialize_with = "ordered_map", skip_serializing_if = "none")]
     pub properties: &'a [(String, String)],
-}
-
-fn blank(s: &Cow<'_, str>) -> bool {
-    s.is_empty()
 }
 
 /// Empty lists are left out: `tags: []` on every page is noise.
