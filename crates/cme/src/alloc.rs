@@ -40,6 +40,26 @@ extern "C" fn tune() {
     }
 }
 
+/// How long freed pages wait before they go back to the system once the
+/// pages are being written, in milliseconds. Writing converts and drops
+/// thousands of bodies a second: purged at once, their pages went back
+/// and came again (a sixth of an export's kernel time went to `madvise`
+/// and page faults; 100,000 pages exported ~6% faster with the delay).
+/// The peak of a sync's memory is before, while it lists.
+#[cfg(not(feature = "mem-system"))]
+const WRITING_PURGE_DELAY_MS: std::ffi::c_long = 10;
+
+/// Lets freed pages wait a moment before they go back to the system, for a
+/// phase that frees and allocates at a high rate; a user's
+/// `MIMALLOC_PURGE_DELAY` still wins.
+pub fn purge_lazily() {
+    #[cfg(not(feature = "mem-system"))]
+    if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
+        // SAFETY: setting an option is allowed at any time.
+        unsafe { libmimalloc_sys::mi_option_set(PURGE_DELAY, WRITING_PURGE_DELAY_MS) };
+    }
+}
+
 #[cfg(all(not(feature = "mem-system"), target_os = "linux"))]
 #[used]
 #[unsafe(link_section = ".init_array")]

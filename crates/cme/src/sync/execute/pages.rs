@@ -181,6 +181,9 @@ pub async fn write_pages(
     // The lookup of the last batch sent: the next one's waits for it.
     let mut last_lookup = None;
     ex.progress.phase(Phase::Pages, total as u64);
+    if total > 0 {
+        crate::alloc::purge_lazily();
+    }
     for range in &ranges {
         while spawned < ranges.len() && ahead.len() < BATCHES_AHEAD {
             let chunk = &plan.writes[ranges[spawned].clone()];
