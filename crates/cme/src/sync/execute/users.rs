@@ -177,8 +177,25 @@ impl Users {
 /// Values of an attribute, found by plain text search: cheaper than parsing
 /// every body twice, and a miss only costs a display name.
 fn attribute_values<'a>(body: &'a str, prefix: &'a str) -> impl Iterator<Item = String> + 'a {
-    body.match_indices(prefix).filter_map(move |(i, _)| {
+    // memmem: every body of a batch is searched twice (str's search was
+    // ~4% of an export's CPU).
+    memchr::memmem::find_iter(body.as_bytes(), prefix.as_bytes()).filter_map(move |i| {
         let rest = &body[i + prefix.len()..];
         rest.find('"').map(|end| rest[..end].to_owned())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::attribute_values;
+
+    #[test]
+    fn every_value_of_the_attribute_is_found_and_an_unclosed_one_is_not() {
+        let body = r#"<p>é <ac:link><ri:user ri:account-id="a1"/></ac:link> ri:account-id="ü2" <ri:user ri:userkey="k"/> ri:account-id="unclosed"#;
+        let found: Vec<String> = attribute_values(body, "ri:account-id=\"").collect();
+        assert_eq!(found, ["a1", "ü2"]);
+        let keys: Vec<String> = attribute_values(body, "ri:userkey=\"").collect();
+        assert_eq!(keys, ["k"]);
+        assert_eq!(attribute_values("", "ri:userkey=\"").count(), 0);
+    }
 }
