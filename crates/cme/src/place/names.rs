@@ -201,8 +201,10 @@ impl Folder {
     /// copied.
     pub fn allocate<'a>(&mut self, shape: Shape, cands: &[Candidate<'a>]) -> Vec<Cow<'a, str>> {
         let keys: Vec<String> = cands.iter().map(|c| key(&c.natural)).collect();
-        let mut order: Vec<usize> = (0..cands.len()).collect();
+        // Positions as u32: a folder of 100,000 pages held 0.8 MB of usize.
+        let mut order: Vec<u32> = (0..cands.len()).map(|i| i as u32).collect();
         order.sort_by(|&a, &b| {
+            let (a, b) = (a as usize, b as usize);
             keys[a]
                 .cmp(&keys[b])
                 .then_with(|| cands[b].exact.cmp(&cands[a].exact))
@@ -210,12 +212,12 @@ impl Folder {
                 .then_with(|| cands[a].natural.cmp(&cands[b].natural))
         });
         // Held through the claims, a wide folder's keys and its growing
-        // table were its naming's peak.
-        drop(keys);
+        // table were its naming's peak: their text goes, and their list
+        // becomes the names' (in place: the same size).
+        let mut out: Vec<Option<Cow<'a, str>>> = keys.into_iter().map(|_| None).collect();
         let per_name = shape.keys("").len();
         self.taken.reserve(cands.len() * per_name);
-        let mut out: Vec<Option<Cow<'a, str>>> = vec![None; cands.len()];
-        for &i in &order {
+        for i in order.iter().map(|&i| i as usize) {
             let c = &cands[i];
             if let Some(r) = c.recorded {
                 if is_own_form(shape, &c.natural, c.id, r) && self.claim(shape, r) {
@@ -223,12 +225,12 @@ impl Folder {
                 }
             }
         }
-        for &i in &order {
+        for i in order.iter().map(|&i| i as usize) {
             if out[i].is_none() && self.claim(shape, &cands[i].natural) {
                 out[i] = Some(cands[i].natural.clone());
             }
         }
-        for &i in &order {
+        for i in order.iter().map(|&i| i as usize) {
             if out[i].is_none() {
                 out[i] = Some(
                     self.claim_suffixed(shape, &cands[i].natural, cands[i].id)
