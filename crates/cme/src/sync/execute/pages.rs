@@ -482,9 +482,12 @@ fn convert_side_by_side(
     let mut out: Vec<Option<Converted1>> = Vec::new();
     out.resize_with(chunk.len(), || None);
     let share = todo.len().div_ceil(threads);
+    let mut parts = todo.chunks(share.max(1));
+    // The first part converts on this thread, which would only wait: its
+    // memory is warm, where a new thread's is fresh pages (page faults).
+    let first = parts.next().unwrap_or_default();
     std::thread::scope(|scope| {
-        let handles: Vec<_> = todo
-            .chunks(share.max(1))
+        let handles: Vec<_> = parts
             .map(|part| {
                 scope.spawn(|| {
                     part.iter()
@@ -493,12 +496,16 @@ fn convert_side_by_side(
                 })
             })
             .collect();
-        for h in handles {
-            // A converter panic is a bug; the page then converts in turn.
-            if let Ok(done) = h.join() {
-                for (k, c) in done {
-                    out[k] = c;
-                }
+        // A converter panic is a bug; the page then converts in turn.
+        let here = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            first
+                .iter()
+                .map(|(k, w, placed)| (*k, one(w, placed)))
+                .collect::<Vec<_>>()
+        }));
+        for done in std::iter::once(here.ok()).chain(handles.into_iter().map(|h| h.join().ok())) {
+            for (k, c) in done.into_iter().flatten() {
+                out[k] = c;
             }
         }
     });
