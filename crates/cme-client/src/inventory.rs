@@ -27,7 +27,10 @@
 //! - partitioned: 1 count + ⌈R/250⌉ roots + one children listing per
 //!   root, per part n pages ⌈n/250⌉ descendants (one more round per 10
 //!   levels) and ⌈n/250⌉ pages by id, and the labels as above; critical
-//!   path about 3 + 2⌈n/250⌉ for the largest part.
+//!   path about 3 + 2⌈n/250⌉ for the largest part. At most 200 parts: a
+//!   space with more root pages is listed plainly, and one whose roots
+//!   have more children is cut by its roots instead (a large root's
+//!   subtree searched in date slices).
 //!
 //! And once per run, ⌈U/100⌉ bulk name lookups for the U accounts named.
 //!
@@ -343,14 +346,28 @@ fn checked(pages: Vec<PageMeta>, count: PageCount, url: &str) -> Result<Vec<Page
     Ok(pages)
 }
 
+/// Parts above which a space is not cut finer: each part costs at least
+/// two requests (its subtree and its pages by id), so a space of many
+/// small parts (20,000 pages at its root, or below one home page) took a
+/// request or three a page instead of one per 250.
+const MAX_PARTS: usize = 200;
+
 /// The space's pages listed in parts, concurrently; `None` when they do
-/// not add up to `count`.
+/// not add up to `count`, or when the space is flat (more than
+/// [`MAX_PARTS`] pages at its root: one cursor is as short).
+///
+/// The parts are the root pages' children, each with its subtree; when
+/// those are more than [`MAX_PARTS`], the root pages themselves, each
+/// subtree searched in date slices when it is large ([`pages_below`]).
 async fn partitioned(
     api: Api<'_>,
     space: &Space,
     count: PageCount,
 ) -> Result<Option<Vec<PageMeta>>, Error> {
     let roots = v2::space_pages(api, &space.id, Depth::Root, None).await?;
+    if roots.len() > MAX_PARTS {
+        return Ok(None);
+    }
     let children = crate::join_all(
         roots
             .iter()
@@ -368,6 +385,16 @@ async fn partitioned(
     for c in children {
         parts.extend(c?);
     }
+    let whole_roots = parts.len() > MAX_PARTS;
+    if whole_roots {
+        parts = roots
+            .iter()
+            .map(|r| TreeNode {
+                id: r.id.clone(),
+                kind: ParentKind::Page,
+            })
+            .collect();
+    }
     let answers = crate::join_all(
         parts
             .iter()
@@ -375,7 +402,8 @@ async fn partitioned(
                 |part| -> crate::BoxFuture<'_, Result<Vec<PageMeta>, Error>> {
                     Box::pin(async move {
                         let mut ids: Vec<PageId> = Vec::new();
-                        if part.kind == ParentKind::Page {
+                        // A root is listed already.
+                        if part.kind == ParentKind::Page && !whole_roots {
                             ids.push(part.id.clone());
                         }
                         ids.extend(pages_below(api, part).await?);
@@ -548,6 +576,38 @@ mod tests {
             assert_eq!(got.len(), want.len());
             assert!(got == want, "the sliced listing differs from one cursor's");
         });
+    }
+
+    /// A space of many small parts, 1,500 pages at its root or 1,500
+    /// below its one home page, is not cut into a part a page: listed in
+    /// parts it takes a few requests per 250 pages (it took two or three a
+    /// page), and names exactly the pages one cursor does.
+    #[test]
+    fn a_space_of_many_small_parts_is_listed_in_few_requests() {
+        let rt = runtime();
+        // depth=1: every page at the root; depth=2: every page below the home.
+        for depth in [1, 2] {
+            let sim = generated(&format!(
+                "pages=1500,spaces=1,depth={depth},attachments=0,body_kb=1,seed=6"
+            ));
+            let client = |partition_above| sim_client(&sim.url(), partition_above);
+            let (plain, parts) = (client(u64::MAX), client(0));
+            rt.block_on(async {
+                let space = plain.spaces(&[]).await.unwrap().remove(0);
+                let mut want = plain.space_pages(&space, false).await.unwrap();
+                assert!(want.len() > MAX_PARTS * 5, "{}", want.len());
+                let before = parts.stats();
+                let mut got = parts.space_pages(&space, false).await.unwrap();
+                let requests = parts.stats().requests - before.requests;
+                assert!(requests < 40, "depth {depth}: {requests} requests");
+                want.sort_by(|a, b| a.id.cmp(&b.id));
+                got.sort_by(|a, b| a.id.cmp(&b.id));
+                assert!(
+                    got == want,
+                    "depth {depth}: the listing differs from one cursor's"
+                );
+            });
+        }
     }
 
     /// Bytes a page costs a sync's listing (what an idle sync downloads):
