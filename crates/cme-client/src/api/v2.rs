@@ -277,8 +277,13 @@ fn tree_base(kind: &ParentKind) -> Option<&'static str> {
     }
 }
 
-/// The direct children of a page or folder (pages, folders and other content).
-pub(crate) async fn direct_children(api: Api<'_>, node: &TreeNode) -> Result<Vec<TreeNode>, Error> {
+/// The direct children of a page or folder (pages, folders and other
+/// content); once `max` are in, no more pages of them are asked.
+pub(crate) async fn direct_children(
+    api: Api<'_>,
+    node: &TreeNode,
+    max: usize,
+) -> Result<Vec<TreeNode>, Error> {
     let Some(base) = tree_base(&node.kind) else {
         return Ok(Vec::new());
     };
@@ -287,7 +292,7 @@ pub(crate) async fn direct_children(api: Api<'_>, node: &TreeNode) -> Result<Vec
         api.root,
         encode(node.id.as_str())
     );
-    up_to_map(api, url, usize::MAX, None, |c: V2TreeItem| {
+    up_to_map(api, url, max, None, |c: V2TreeItem| {
         Some(TreeNode {
             id: PageId::new(c.id),
             kind: ParentKind::parse(c.kind.as_deref()),
