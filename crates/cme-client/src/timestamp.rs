@@ -86,13 +86,24 @@ impl fmt::Debug for Timestamp {
 
 impl<'de> serde::Deserialize<'de> for Timestamp {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        // Read in place where the JSON has no escapes: a packed time then
-        // never becomes a `String`.
-        let s = <Cow<'de, str>>::deserialize(d)?;
-        Ok(match s {
-            Cow::Borrowed(s) => Timestamp::new(s),
-            Cow::Owned(s) => Timestamp::from(s),
-        })
+        d.deserialize_str(TimestampVisitor)
+    }
+}
+
+/// Reads the text where it lies when the reader lends it (JSON without
+/// escapes): a packed time then never becomes a `String`.
+struct TimestampVisitor;
+
+impl serde::de::Visitor<'_> for TimestampVisitor {
+    type Value = Timestamp;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a date and time")
+    }
+    fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Timestamp, E> {
+        Ok(Timestamp::new(s))
+    }
+    fn visit_string<E: serde::de::Error>(self, s: String) -> Result<Timestamp, E> {
+        Ok(Timestamp::from(s))
     }
 }
 
@@ -206,6 +217,9 @@ mod tests {
             assert_eq!(Timestamp::from(text.to_owned()), t);
             let json = serde_json::to_string(text).unwrap();
             assert_eq!(serde_json::from_str::<Timestamp>(&json).unwrap(), t);
+            // Read from an owned value too (no text to lend).
+            let value = serde_json::Value::String(text.to_owned());
+            assert_eq!(serde_json::from_value::<Timestamp>(value).unwrap(), t);
         }
     }
 
@@ -218,6 +232,16 @@ mod tests {
         assert!(!packed("2024-02-31T09:00:00.000+24:00"));
         assert!(Timestamp::default().is_empty());
         assert!(!Timestamp::new("2024-05-01T09:00:00.000Z").is_empty());
+    }
+
+    #[test]
+    fn a_date_that_is_not_text_is_an_error() {
+        assert!(serde_json::from_str::<Timestamp>("20240501").is_err());
+        assert!(
+            serde_json::from_str::<Option<Timestamp>>("null")
+                .unwrap()
+                .is_none()
+        );
     }
 
     #[test]
