@@ -364,22 +364,28 @@ async fn partitioned(
     space: &Space,
     count: PageCount,
 ) -> Result<Option<Vec<PageMeta>>, Error> {
-    let roots = v2::space_pages(api, &space.id, Depth::Root, None).await?;
+    // More than MAX_PARTS roots end it: the rest of them are not asked for.
+    let roots = v2::space_roots(api, &space.id, MAX_PARTS + 1).await?;
     if roots.len() > MAX_PARTS {
         return Ok(None);
     }
+    let root_nodes: Vec<TreeNode> = roots
+        .iter()
+        .map(|r| TreeNode {
+            id: r.id.clone(),
+            kind: ParentKind::Page,
+        })
+        .collect();
     let children = crate::join_all(
-        roots
+        root_nodes
             .iter()
-            .map(|r| -> crate::BoxFuture<'_, Result<Vec<TreeNode>, Error>> {
-                let node = TreeNode {
-                    id: r.id.clone(),
-                    kind: ParentKind::Page,
-                };
-                // A root with more children than parts are allowed is
-                // one part: the rest of its children are not asked for.
-                Box::pin(async move { v2::direct_children(api, &node, MAX_PARTS + 1).await })
-            })
+            .map(
+                |node| -> crate::BoxFuture<'_, Result<Vec<TreeNode>, Error>> {
+                    // A root with more children than parts are allowed is
+                    // one part: the rest of its children are not asked for.
+                    Box::pin(v2::direct_children(api, node, MAX_PARTS + 1))
+                },
+            )
             .collect(),
     )
     .await;
@@ -389,13 +395,7 @@ async fn partitioned(
     }
     let whole_roots = parts.len() > MAX_PARTS;
     if whole_roots {
-        parts = roots
-            .iter()
-            .map(|r| TreeNode {
-                id: r.id.clone(),
-                kind: ParentKind::Page,
-            })
-            .collect();
+        parts = root_nodes;
     }
     let answers = crate::join_all(
         parts
@@ -606,12 +606,18 @@ mod tests {
                 // The home page's 1,499 children: one page of them asked
                 // (enough to know they are too many parts), not six.
                 let (_, stats) = sim.control("GET", "/__sim/stats", None);
-                let children = stats["by_route"]["GET /wiki/api/v2/pages/{id}/direct-children"]
-                    .as_u64()
-                    .unwrap_or(0);
+                let route = |r: &str| stats["by_route"][r].as_u64().unwrap_or(0);
+                let children = route("GET /wiki/api/v2/pages/{id}/direct-children");
                 assert!(
                     children <= 1,
                     "depth {depth}: {children} children pages asked"
+                );
+                // 1,500 pages at the root: one page of roots (enough to know
+                // they are too many parts), then the cursor's six.
+                let listed = route("GET /wiki/api/v2/spaces/{id}/pages");
+                assert!(
+                    depth != 1 || listed <= 7,
+                    "depth {depth}: {listed} listing pages asked"
                 );
                 want.sort_by(|a, b| a.id.cmp(&b.id));
                 got.sort_by(|a, b| a.id.cmp(&b.id));

@@ -40,7 +40,11 @@ impl Timestamp {
     /// The text, as it came.
     pub fn text(&self) -> Cow<'_, str> {
         match &self.0 {
-            Repr::Packed(n) => Cow::Owned(unpack(*n)),
+            Repr::Packed(n) => {
+                let mut s = String::with_capacity(29);
+                let _ = unpack(*n, &mut s);
+                Cow::Owned(s)
+            }
             Repr::Text(t) => Cow::Borrowed(t),
         }
     }
@@ -74,7 +78,12 @@ impl From<&str> for Timestamp {
 
 impl fmt::Display for Timestamp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.text())
+        // Written straight out: a packed time becomes no `String` (the
+        // answers hash writes every child page's date).
+        match &self.0 {
+            Repr::Packed(n) => unpack(*n, f),
+            Repr::Text(t) => f.write_str(t),
+        }
     }
 }
 
@@ -160,21 +169,20 @@ fn pack(text: &str) -> Option<u64> {
 }
 
 /// The text [`pack`] packed.
-fn unpack(mut packed: u64) -> String {
+fn unpack(mut packed: u64, out: &mut impl fmt::Write) -> fmt::Result {
     let mut v = [0u64; LIMITS.len()];
     for (slot, limit) in v.iter_mut().zip(LIMITS) {
         *slot = packed % limit;
         packed /= limit;
     }
     let [ms, s, mi, h, d, mo, y, zm, zh, sign, offset] = v;
-    let mut out = format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{ms:03}");
+    write!(out, "{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{ms:03}")?;
     if offset == 0 {
-        out.push('Z');
+        out.write_char('Z')
     } else {
         let sign = if sign == 1 { '-' } else { '+' };
-        out.push_str(&format!("{sign}{zh:02}:{zm:02}"));
+        write!(out, "{sign}{zh:02}:{zm:02}")
     }
-    out
 }
 
 #[cfg(test)]

@@ -43,8 +43,8 @@ extern "C" fn tune() {
 /// How long freed pages wait before they go back to the system once the
 /// pages are being written, in milliseconds. Writing converts and drops
 /// thousands of bodies a second: purged at once, their pages went back
-/// and came again (a sixth of an export's kernel time went to `madvise`
-/// and page faults). Exporting 100,000 pages, kernel time 7.8 s at 0 ms,
+/// and came again (at 10 ms, page faults and `madvise` were still 11% of
+/// an export's CPU samples). Exporting 100,000 pages, kernel time 7.8 s at 0 ms,
 /// 6.5 s at 10, 5.5 s at 100 (resident set +14 MB), 4.7 s at 1000 (+35
 /// MB). The peak of a sync's memory is before, while it lists.
 #[cfg(not(feature = "mem-system"))]

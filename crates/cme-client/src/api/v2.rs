@@ -195,6 +195,17 @@ pub(crate) async fn space_pages(
     .await
 }
 
+/// The pages at a space's root, as [`space_pages`] lists them; once `max`
+/// are in, no more pages of them are asked.
+pub(crate) async fn space_roots(
+    api: Api<'_>,
+    space: &SpaceId,
+    max: usize,
+) -> Result<Vec<PageMeta>, Error> {
+    let url = space_pages_url(api, space, Depth::Root);
+    up_to_map(api, url, max, None, |p: V2Page| Some(p.into_meta().0)).await
+}
+
 /// The first URL of [`space_pages`].
 pub(crate) fn space_pages_url(api: Api<'_>, space: &SpaceId, depth: Depth) -> String {
     let depth = match depth {

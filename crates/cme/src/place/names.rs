@@ -217,7 +217,8 @@ impl Folder {
         let mut out: Vec<Option<Cow<'a, str>>> = keys.into_iter().map(|_| None).collect();
         let per_name = shape.keys("").len();
         self.taken.reserve(cands.len() * per_name);
-        for i in order.iter().map(|&i| i as usize) {
+        let in_order = || order.iter().map(|&i| i as usize);
+        for i in in_order() {
             let c = &cands[i];
             if let Some(r) = c.recorded {
                 if is_own_form(shape, &c.natural, c.id, r) && self.claim(shape, r) {
@@ -225,12 +226,12 @@ impl Folder {
                 }
             }
         }
-        for i in order.iter().map(|&i| i as usize) {
+        for i in in_order() {
             if out[i].is_none() && self.claim(shape, &cands[i].natural) {
                 out[i] = Some(cands[i].natural.clone());
             }
         }
-        for i in order.iter().map(|&i| i as usize) {
+        for i in in_order() {
             if out[i].is_none() {
                 out[i] = Some(
                     self.claim_suffixed(shape, &cands[i].natural, cands[i].id)

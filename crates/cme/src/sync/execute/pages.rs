@@ -479,6 +479,11 @@ fn convert_side_by_side(
             || !ctx.report_misses.borrow().is_empty();
         (!waits).then(|| (converted, ctx.recorded(), ctx.incomplete.get()))
     };
+    let convert_part = |part: &[(usize, &PageWrite, &Placed)]| -> Vec<(usize, Option<Converted1>)> {
+        part.iter()
+            .map(|(k, w, placed)| (*k, one(w, placed)))
+            .collect()
+    };
     let mut out: Vec<Option<Converted1>> = Vec::new();
     out.resize_with(chunk.len(), || None);
     let share = todo.len().div_ceil(threads);
@@ -488,21 +493,10 @@ fn convert_side_by_side(
     let first = parts.next().unwrap_or_default();
     std::thread::scope(|scope| {
         let handles: Vec<_> = parts
-            .map(|part| {
-                scope.spawn(|| {
-                    part.iter()
-                        .map(|(k, w, placed)| (*k, one(w, placed)))
-                        .collect::<Vec<_>>()
-                })
-            })
+            .map(|part| scope.spawn(|| convert_part(part)))
             .collect();
         // A converter panic is a bug; the page then converts in turn.
-        let here = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            first
-                .iter()
-                .map(|(k, w, placed)| (*k, one(w, placed)))
-                .collect::<Vec<_>>()
-        }));
+        let here = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| convert_part(first)));
         for done in std::iter::once(here.ok()).chain(handles.into_iter().map(|h| h.join().ok())) {
             for (k, c) in done.into_iter().flatten() {
                 out[k] = c;
