@@ -412,3 +412,75 @@ fn sync_follows_answers_that_change_links_and_order() {
     assert_eq!(order(&md), ["First", "Second"], "{md}");
     std::fs::remove_dir_all(&out).ok();
 }
+
+/// A file a page's body seems to name (here inside an XML comment, which
+/// the converter skips) is fetched early on a guess, while the page waits
+/// for its conversion; only the files its Markdown uses land: the other is
+/// neither written, nor recorded, nor left as a temporary file.
+#[test]
+fn a_file_guessed_from_the_body_lands_only_when_the_page_uses_it() {
+    let sim = spawn(SimConfig::demo()).unwrap();
+    let body = concat!(
+        "<p><ac:image><ri:attachment ri:filename=\"used.png\"/></ac:image></p>",
+        "<!-- <ri:attachment ri:filename=\"unused.png\"/> -->",
+    );
+    let v = ctl(
+        &sim,
+        "POST",
+        "/__sim/pages",
+        Some(json!({"space": "DEMO", "parent_id": "1001", "title": "Guessed", "body": body})),
+    );
+    let page = v["id"].as_str().unwrap().to_owned();
+    for name in ["used.png", "unused.png"] {
+        ctl(
+            &sim,
+            "POST",
+            &format!("/__sim/pages/{page}/attachments"),
+            Some(json!({"filename": name, "media_type": "image/png", "data_base64": "iVBORw0K"})),
+        );
+    }
+    let out = tmp("links-guessed");
+    ctl(&sim, "POST", "/__sim/stats/reset", None);
+    export(&client(&sim, "sim-token"), &out, false).unwrap();
+    let stats = ctl(&sim, "GET", "/__sim/stats", None);
+    let files = tree(&out);
+    let under = format!("/{page}/");
+    let own: Vec<&String> = files.keys().filter(|k| k.contains(&under)).collect();
+    assert!(
+        own.iter().any(|k| k.ends_with("/used.png")),
+        "{:?}",
+        files.keys()
+    );
+    assert!(!own.iter().any(|k| k.contains("unused")), "{own:?}");
+    let state: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join(".cme-state.json")).unwrap()).unwrap();
+    let recorded: Vec<&String> = state["pages"][&page]["attachments"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .collect();
+    assert_eq!(recorded, ["used.png"]);
+    // Every download the site answered landed, but for the wrong guess.
+    let landed: usize = state["pages"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|p| p["attachments"].as_object().map_or(0, |a| a.len()))
+        .sum();
+    // A download is one request to the site (and, on Cloud, a redirect).
+    let asked: u64 = stats["by_route"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(route, _)| route.ends_with("/download") || route.contains("/download/"))
+        .filter_map(|(_, n)| n.as_u64())
+        .sum();
+    assert_eq!(asked, landed as u64 + 1, "{stats}");
+    // No temporary file, and nothing but cme's own bookkeeping hidden.
+    let hidden: Vec<&String> = files
+        .keys()
+        .filter(|k| k.split('/').any(|c| c.starts_with('.')) && !k.starts_with(".cme-"))
+        .collect();
+    assert!(hidden.is_empty(), "{hidden:?}");
+    std::fs::remove_dir_all(&out).ok();
+}

@@ -1,6 +1,7 @@
 //! Attachments: a written page's new files download while later pages
-//! convert; the rest follows the pages (their plan needs the pages' new
-//! Markdown). Each download is streamed into a temporary file beside its
+//! convert (started on a guess from its body as soon as the body arrives,
+//! landed once the written page confirms them); the rest follows the pages
+//! (their plan needs the pages' new Markdown). Each download is streamed into a temporary file beside its
 //! place and renamed when complete; files no page keeps are removed.
 use super::ctx::Exec;
 use super::remove::{error_chain, remove_file};
@@ -12,12 +13,12 @@ use crate::sync::outcome::{Failure, Outcome};
 use crate::sync::plan::{AttachmentPlan, ChangeKind, Download};
 use crate::sync::progress::Phase;
 use crate::sync::remote::chain;
-use anyhow::{Context as _, Result};
+use anyhow::Result;
 use cme_client::PageId;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 use tokio::sync::Semaphore;
-use tokio::task::JoinSet;
+use tokio::task::{AbortHandle, Id, JoinError, JoinSet};
 
 /// Files being downloaded (or waiting for a slot) at once, at most: each
 /// holds a temporary file open, and the client's limit paces the requests.
@@ -26,16 +27,38 @@ use tokio::task::JoinSet;
 /// 100 ms a request, 64 open bound 12,000 downloads to 37 s.
 const OPEN_AT_ONCE: usize = 128;
 
-type Landed = (Download, Result<(AtomicFile, String)>);
+type Fetched = Result<(AtomicFile, String)>;
+type Landed = (Download, Fetched);
 
 /// The run's downloads: started as soon as they are known (a written page's
 /// new files while later pages still convert, the rest after the pages),
 /// each recorded when it lands; every download starts once, so a failure
-/// is reported once.
+/// is reported once. A download may also start on a guess, before its page
+/// is converted ([`Downloads::guess`]): it lands only once confirmed.
 pub(super) struct Downloads {
     tasks: JoinSet<Landed>,
     started: HashSet<(PageId, String)>,
     open: Arc<Semaphore>,
+    /// Downloads started on a guess, by task, until joined.
+    guesses: HashMap<Id, Guess>,
+    /// The task guessing each file, until confirmed or dropped.
+    guessing: HashMap<(PageId, String), Id>,
+    /// Confirmed guesses that had already landed, to be recorded.
+    ready: VecDeque<Landed>,
+}
+
+/// Where a guessed download stands.
+enum Guess {
+    /// Not confirmed yet: what it fetches, and how it went once landed.
+    Open {
+        abort: AbortHandle,
+        guessed: Download,
+        landed: Option<Fetched>,
+    },
+    /// Confirmed by the plan's own record of it, which it lands as.
+    Confirmed(Download),
+    /// Wrong: aborted, and discarded if it lands anyway.
+    Dropped,
 }
 
 impl Downloads {
@@ -44,18 +67,78 @@ impl Downloads {
             tasks: JoinSet::new(),
             started: HashSet::new(),
             open: Arc::new(Semaphore::new(OPEN_AT_ONCE)),
+            guesses: HashMap::new(),
+            guessing: HashMap::new(),
+            ready: VecDeque::new(),
         }
     }
 
     /// Starts the `downloads` not started before. Their places are
     /// journaled first (a kill mid-download leaves temporary files beside
     /// them; each file's hash is journaled before its rename), with `moved`.
+    /// One started on a guess is confirmed instead, when it fetches the
+    /// same file to the same place (else it is dropped and started anew).
     pub(super) fn start(
         &mut self,
         ex: &Exec<'_>,
         store: &mut Store,
         downloads: impl IntoIterator<Item = Download>,
         moved: Vec<Pending>,
+    ) -> Result<()> {
+        let mut fresh = Vec::new();
+        for d in downloads {
+            let key = (d.owner.clone(), d.attachment.filename.clone());
+            if let Some(id) = self.guessing.remove(&key) {
+                match self.guesses.remove(&id) {
+                    Some(Guess::Open {
+                        abort,
+                        guessed,
+                        landed: result,
+                    }) => {
+                        if guessed.path != d.path
+                            || guessed.attachment.id != d.attachment.id
+                            || guessed.attachment.version != d.attachment.version
+                        {
+                            abort.abort();
+                            // Still running: whatever it lands goes.
+                            if result.is_none() {
+                                self.guesses.insert(id, Guess::Dropped);
+                            }
+                            fresh.push(d);
+                        } else if let Some(r) = result {
+                            self.ready.push_back((d, r));
+                        } else {
+                            self.guesses.insert(id, Guess::Confirmed(d));
+                        }
+                    }
+                    other => {
+                        // Not open: nothing to confirm (cannot happen).
+                        if let Some(g) = other {
+                            self.guesses.insert(id, g);
+                        }
+                        fresh.push(d);
+                    }
+                }
+            } else if self.started.insert(key) {
+                fresh.push(d);
+            }
+        }
+        if fresh.is_empty() && moved.is_empty() {
+            return Ok(());
+        }
+        self.spawn(ex, store, fresh, moved)?;
+        Ok(())
+    }
+
+    /// Starts `downloads` on a guess (see [`likely_downloads`]): fetched
+    /// meanwhile, landed only if [`Downloads::start`] confirms them.
+    ///
+    /// [`likely_downloads`]: crate::sync::plan::likely_downloads
+    pub(super) fn guess(
+        &mut self,
+        ex: &Exec<'_>,
+        store: &mut Store,
+        downloads: Vec<Download>,
     ) -> Result<()> {
         let fresh: Vec<Download> = downloads
             .into_iter()
@@ -64,19 +147,55 @@ impl Downloads {
                     .insert((d.owner.clone(), d.attachment.filename.clone()))
             })
             .collect();
-        if fresh.is_empty() && moved.is_empty() {
-            return Ok(());
+        let guessed = fresh.clone();
+        let tasks = self.spawn(ex, store, fresh, Vec::new())?;
+        for (guessed, abort) in guessed.into_iter().zip(tasks) {
+            let key = (guessed.owner.clone(), guessed.attachment.filename.clone());
+            self.guessing.insert(key, abort.id());
+            self.guesses.insert(
+                abort.id(),
+                Guess::Open {
+                    abort,
+                    guessed,
+                    landed: None,
+                },
+            );
         }
+        Ok(())
+    }
+
+    /// Drops every guess not confirmed: what the pages and the plan did not
+    /// ask for is not landed (its temporary file goes).
+    fn drop_guesses(&mut self) {
+        for (_, id) in self.guessing.drain() {
+            if let Some(Guess::Open { abort, landed, .. }) = self.guesses.remove(&id) {
+                abort.abort();
+                if landed.is_none() {
+                    self.guesses.insert(id, Guess::Dropped);
+                }
+            }
+        }
+    }
+
+    /// Journals the places of `downloads` (with `moved`) and starts them.
+    fn spawn(
+        &mut self,
+        ex: &Exec<'_>,
+        store: &mut Store,
+        downloads: Vec<Download>,
+        moved: Vec<Pending>,
+    ) -> Result<Vec<AbortHandle>> {
         store.record(Record::Intent {
-            paths: fresh
+            paths: downloads
                 .iter()
                 .map(|d| Pending::Path(d.path.to_string()))
                 .chain(moved)
                 .collect(),
         })?;
-        for d in fresh {
+        let mut handles = Vec::with_capacity(downloads.len());
+        for d in downloads {
             let (client, dir, open) = (ex.client.clone(), ex.dir.clone(), self.open.clone());
-            self.tasks.spawn(async move {
+            handles.push(self.tasks.spawn(async move {
                 // Streamed to a temporary file beside its place, renamed there
                 // when complete: a file's size never sits in memory.
                 // Hashed as it arrives: the intent journaled before the rename
@@ -96,25 +215,77 @@ impl Downloads {
                 }
                 .await;
                 (d, r)
-            });
+            }));
         }
-        Ok(())
+        Ok(handles)
+    }
+
+    /// A joined task's download, when it is to be recorded now: a guess
+    /// not confirmed yet is held, a dropped one discarded.
+    fn sort_out(&mut self, joined: Result<(Id, Landed), JoinError>) -> Result<Option<Landed>> {
+        let (id, landed) = match joined {
+            Ok(done) => done,
+            // An aborted guess.
+            Err(e) if e.is_cancelled() => {
+                self.guesses.remove(&e.id());
+                return Ok(None);
+            }
+            Err(e) => return Err(anyhow::Error::new(e).context("attachment task failed")),
+        };
+        Ok(match self.guesses.remove(&id) {
+            None => Some(landed),
+            Some(Guess::Confirmed(d)) => Some((d, landed.1)),
+            Some(Guess::Open { abort, guessed, .. }) => {
+                self.guesses.insert(
+                    id,
+                    Guess::Open {
+                        abort,
+                        guessed,
+                        landed: Some(landed.1),
+                    },
+                );
+                None
+            }
+            Some(Guess::Dropped) => None,
+        })
     }
 
     /// Records the downloads that have finished, without waiting.
     pub(super) fn land_finished(&mut self, store: &mut Store, out: &mut Outcome) -> Result<()> {
-        while let Some(joined) = self.tasks.try_join_next() {
-            land(joined.context("attachment task failed")?, store, out)?;
+        while let Some(landed) = self.ready.pop_front() {
+            land(landed, store, out)?;
+        }
+        while let Some(joined) = self.tasks.try_join_next_with_id() {
+            if let Some(landed) = self.sort_out(joined)? {
+                land(landed, store, out)?;
+            }
         }
         Ok(())
     }
 
-    /// The next download to finish (`None` when none is under way: then it
-    /// never resolves, so it can wait beside other work in a `select!`).
+    /// The next download to record (when none is under way, it never
+    /// resolves, so it can wait beside other work in a `select!`).
     pub(super) async fn next(&mut self) -> Result<Landed> {
-        match self.tasks.join_next().await {
-            Some(joined) => joined.context("attachment task failed"),
+        match self.next_or_none().await? {
+            Some(landed) => Ok(landed),
             None => std::future::pending().await,
+        }
+    }
+
+    /// The next download to record; `None` when none is under way.
+    async fn next_or_none(&mut self) -> Result<Option<Landed>> {
+        loop {
+            if let Some(landed) = self.ready.pop_front() {
+                return Ok(Some(landed));
+            }
+            match self.tasks.join_next_with_id().await {
+                Some(joined) => {
+                    if let Some(landed) = self.sort_out(joined)? {
+                        return Ok(Some(landed));
+                    }
+                }
+                None => return Ok(None),
+            }
         }
     }
 
@@ -150,14 +321,22 @@ impl Downloads {
             };
             self.start(ex, store, plan.downloads.iter().cloned(), moved)?;
         }
-        ex.progress
-            .phase(Phase::Attachments, self.tasks.len() as u64);
+        self.drop_guesses();
+        let dropped = self
+            .guesses
+            .values()
+            .filter(|g| matches!(g, Guess::Dropped))
+            .count();
+        ex.progress.phase(
+            Phase::Attachments,
+            (self.tasks.len() + self.ready.len()).saturating_sub(dropped) as u64,
+        );
         loop {
-            if self.tasks.is_empty() {
-                return Ok(());
-            }
             let landed = tokio::select! {
-                l = self.next() => l?,
+                l = self.next_or_none() => match l? {
+                    Some(landed) => landed,
+                    None => return Ok(()),
+                },
                 () = ex.cancel.cancelled() => {
                     self.tasks.abort_all();
                     out.interrupted = true;
@@ -168,6 +347,38 @@ impl Downloads {
             land(landed, store, out)?;
         }
     }
+}
+
+/// The page's own files its storage body names: every self-closing
+/// `<ri:attachment ri:filename="…"/>` (one with children names another
+/// page's file). Found by plain text search, for a guess: a name with an
+/// entity in it is left out, and one the page turns out not to use is
+/// fetched for nothing, never landed.
+pub(super) fn own_files_named(body: &str) -> Vec<&str> {
+    const TAG: &[u8] = b"<ri:attachment ";
+    const NAME: &str = "ri:filename=\"";
+    let mut out: Vec<&str> = Vec::new();
+    for i in memchr::memmem::find_iter(body.as_bytes(), TAG) {
+        let rest = &body[i + TAG.len()..];
+        let Some(end) = rest.find('>') else {
+            break;
+        };
+        let tag = &rest[..end];
+        let Some(attrs) = tag.strip_suffix('/') else {
+            continue;
+        };
+        let Some(at) = attrs.find(NAME) else {
+            continue;
+        };
+        let value = &attrs[at + NAME.len()..];
+        let Some(name) = value.find('"').map(|e| &value[..e]) else {
+            continue;
+        };
+        if !name.is_empty() && !name.contains('&') && !out.contains(&name) {
+            out.push(name);
+        }
+    }
+    out
 }
 
 /// Records one finished download: renamed into place after its hash is
@@ -281,5 +492,23 @@ impl cme_client::Sink for Hashing {
     fn write(&mut self, chunk: &[u8]) -> std::io::Result<()> {
         self.hash.update(chunk);
         self.file.write(chunk)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::own_files_named;
+
+    #[test]
+    fn a_body_names_its_own_files_in_self_closing_references_only() {
+        let body = concat!(
+            r#"<ac:image><ri:attachment ri:filename="a.png" ri:version-at-save="1"/></ac:image>"#,
+            r#"<ac:link><ri:attachment ri:version-at-save="2" ri:filename="b c.pdf" /></ac:link>"#,
+            r#"<ac:image><ri:attachment ri:filename="other.png"><ri:page ri:content-title="X"/></ri:attachment></ac:image>"#,
+            r#"<ri:attachment ri:filename="a.png"/><ri:attachment ri:filename="x&amp;y.png"/>"#,
+            r#"<ri:attachment ri:filename=""/><ri:attachment ri:filename="cut"#,
+        );
+        assert_eq!(own_files_named(body), ["a.png", "b c.pdf"]);
+        assert!(own_files_named("<p>no files</p>").is_empty());
     }
 }

@@ -1,8 +1,9 @@
 //! Writing pages: bodies fetched in batches, several ahead of the one being
 //! converted (with the display names and comment bodies they need),
 //! converted with a recording context, written atomically and journaled
-//! one by one; each written page's new attachments start downloading at once.
-use super::attachments::{Downloads, land};
+//! one by one; each page's new attachments start downloading as soon as its
+//! body arrives (on a guess, confirmed once the page is written).
+use super::attachments::{Downloads, land, own_files_named};
 use super::ctx::{BODY_BATCH, Exec};
 use super::remove::error_chain;
 use super::sidecars::{comment_bodies, comment_ids, remove_stale_sidecar, write_sidecar};
@@ -13,12 +14,12 @@ use crate::fs::outdir::Durability;
 use crate::page::answers::answers_hash;
 use crate::page::breadcrumbs;
 use crate::page::front_matter::{FrontMatter, PageFacts, labels_hash, names_hash};
-use crate::place::layout::Placed;
+use crate::place::layout::{AttachmentMode, Placed};
 use crate::state::Pending;
 use crate::state::journal::{Record, Store};
 use crate::sync::entry::{Written, attachment_uses, page_entry};
 use crate::sync::outcome::{Failure, Line, Outcome};
-use crate::sync::plan::{PageWrite, Plan, Reason, early_downloads};
+use crate::sync::plan::{PageWrite, Plan, Reason, early_downloads, likely_downloads};
 use crate::sync::progress::Phase;
 use crate::sync::remote::{Remote, chain};
 use anyhow::{Context as _, Result};
@@ -27,7 +28,7 @@ use cme_convert::Converted;
 use cme_convert::Options;
 use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 use std::ops::Range;
-use tokio::sync::oneshot;
+use tokio::sync::{mpsc, oneshot};
 
 /// Included bodies kept between batches, at most.
 const INCLUDE_CACHE: usize = 1000;
@@ -106,15 +107,20 @@ impl Drop for Ahead {
     }
 }
 
-/// Fetches a batch's bodies, then (after the batch before it, `after`) the
-/// names its pages need and its comments' bodies.
+/// The files each page of a batch names in its body, told as soon as the
+/// bodies arrive (see [`guess_downloads`]).
+type Named = Vec<(PageId, Vec<String>)>;
+
+/// Fetches a batch's bodies (telling `foresee` the files they name), then
+/// (after the batch before it, `after`) the names its pages need and its
+/// comments' bodies.
 fn spawn_batch(
     client: &Client,
     remote: &Remote,
     chunk: &[PageWrite],
     claimed: &Claimed,
-    after: Option<oneshot::Receiver<()>>,
-    done: oneshot::Sender<()>,
+    (after, done): (Option<oneshot::Receiver<()>>, oneshot::Sender<()>),
+    foresee: Option<mpsc::UnboundedSender<Named>>,
 ) -> Ahead {
     let client = client.clone();
     let ids: Vec<PageId> = chunk.iter().map(|w| w.id.clone()).collect();
@@ -135,6 +141,20 @@ fn spawn_batch(
                 comments: None,
             };
         };
+        if let Some(foresee) = foresee {
+            let named: Named = pages
+                .iter()
+                .map(|p| {
+                    let files = own_files_named(&p.storage);
+                    (
+                        p.meta.id.clone(),
+                        files.into_iter().map(str::to_owned).collect(),
+                    )
+                })
+                .collect();
+            // The run may be over already.
+            let _ = foresee.send(named);
+        }
         // Authors the fetch named only by id (Cloud's v2 answer) are asked
         // along with mentions, for the front matter.
         let unnamed: Vec<String> = pages
@@ -180,6 +200,10 @@ pub async fn write_pages(
     let mut users = Users::default();
     // The lookup of the last batch sent: the next one's waits for it.
     let mut last_lookup = None;
+    // Files the bodies name start downloading while their pages wait for
+    // names and conversion (the names are a round trip).
+    let (foresee, mut named) = mpsc::unbounded_channel::<Named>();
+    let guessing = remote.layout.options().attachments != AttachmentMode::None;
     ex.progress.phase(Phase::Pages, total as u64);
     if total > 0 {
         crate::alloc::purge_lazily();
@@ -194,8 +218,8 @@ pub async fn write_pages(
                 remote,
                 chunk,
                 &users.claimed,
-                after,
-                done,
+                (after, done),
+                guessing.then(|| foresee.clone()),
             ));
             spawned += 1;
         }
@@ -213,6 +237,7 @@ pub async fn write_pages(
             tokio::select! {
                 r = &mut next.0 => break r.context("page fetch task failed")?,
                 landed = downloads.next() => land(landed?, store, out)?,
+                Some(files) = named.recv() => guess_downloads(ex, remote, store, downloads, files)?,
                 () = ex.cancel.cancelled() => {
                     out.interrupted = true;
                     return Ok(());
@@ -421,6 +446,9 @@ pub async fn write_pages(
             // Its new files need no other page: they download meanwhile.
             let early = early_downloads(remote, store.state(), &w.id);
             downloads.start(ex, store, early, Vec::new())?;
+            while let Ok(files) = named.try_recv() {
+                guess_downloads(ex, remote, store, downloads, files)?;
+            }
             downloads.land_finished(store, out)?;
         }
         // Keep only bodies other pages include, and not too many of them.
@@ -431,6 +459,23 @@ pub async fn write_pages(
         }
     }
     Ok(())
+}
+
+/// Starts, on a guess, the downloads the pages of a batch will likely start
+/// once written ([`likely_downloads`]): the files their bodies `named`.
+fn guess_downloads(
+    ex: &Exec<'_>,
+    remote: &Remote,
+    store: &mut Store,
+    downloads: &mut Downloads,
+    named: Named,
+) -> Result<()> {
+    let mut likely = Vec::new();
+    for (page, files) in &named {
+        let files: Vec<&str> = files.iter().map(String::as_str).collect();
+        likely.extend(likely_downloads(remote, store.state(), page, &files));
+    }
+    downloads.guess(ex, store, likely)
 }
 
 /// The converter's options for `placed`: the run's, with its title.

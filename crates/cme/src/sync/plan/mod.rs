@@ -329,24 +329,50 @@ pub fn early_downloads(remote: &Remote, state: &State, page: &PageId) -> Vec<Dow
         {
             continue;
         }
-        let (Some(att), Some(placed)) = (find(remote, owner, file), remote.layout.get(owner))
-        else {
-            continue;
-        };
-        let Some(path) = remote
-            .layout
-            .attachment_path(&placed.meta.id, &att.filename)
-        else {
-            continue;
-        };
-        out.push(Download {
-            owner: owner.clone(),
-            attachment: att.clone(),
-            path,
-            replaces: false,
-        });
+        out.extend(new_download(remote, owner, file));
     }
     out
+}
+
+/// Downloads `page` will most likely start once written, guessed before it
+/// is converted: the files of its own that its body names (`named`; with
+/// `--attachments all`, every file listed for it) and no page has a copy
+/// of. A guess starts a download early, on the network's time; only
+/// [`early_downloads`] (or the plan after the pages) lets one land.
+pub fn likely_downloads(
+    remote: &Remote,
+    state: &State,
+    page: &PageId,
+    named: &[&str],
+) -> Vec<Download> {
+    let mode = remote.layout.options().attachments;
+    let listed = remote.attachments.get(page).map_or(&[][..], Vec::as_slice);
+    let stored = state.pages.get(page).map(|ps| &ps.attachments);
+    listed
+        .iter()
+        .filter(|a| match mode {
+            AttachmentMode::All => true,
+            AttachmentMode::Referenced => named.contains(&a.filename.as_str()),
+            AttachmentMode::None => false,
+        })
+        .filter(|a| stored.is_none_or(|s| !s.contains_key(&a.filename)))
+        .filter_map(|a| new_download(remote, page, &a.filename))
+        .collect()
+}
+
+/// `owner`'s listed `file` downloaded as new to the layout's path.
+fn new_download(remote: &Remote, owner: &PageId, file: &str) -> Option<Download> {
+    let att = find(remote, owner, file)?;
+    let placed = remote.layout.get(owner)?;
+    let path = remote
+        .layout
+        .attachment_path(&placed.meta.id, &att.filename)?;
+    Some(Download {
+        owner: owner.clone(),
+        attachment: att.clone(),
+        path,
+        replaces: false,
+    })
 }
 
 /// Plans attachment downloads and removals from what every active page
