@@ -444,7 +444,8 @@ async fn sliced<T: serde::de::DeserializeOwned + super::Keyed + Send>(
 
 /// The whole range cut into slices: cut in [`SLICES`], the new slices'
 /// results counted (`count`, side by side), and a slice counted above
-/// [`RECUT_ABOVE`] cut again, up to [`SLICE_ROUNDS`] rounds.
+/// [`RECUT_ABOVE`] cut again (into as many as would hold its count evenly,
+/// at most [`SLICES`]), up to [`SLICE_ROUNDS`] rounds.
 async fn cut_by_counts<'a>(
     now: i64,
     count: impl Fn(Slice) -> crate::BoxFuture<'a, Result<u64, Error>>,
@@ -456,7 +457,10 @@ async fn cut_by_counts<'a>(
         let mut fresh = Vec::new();
         for (slice, n) in slices {
             let parts = if n > RECUT_ABOVE {
-                cut(slice, now)
+                // As many pieces as would hold the count evenly (at most
+                // SLICES; an uneven one is cut again next round).
+                let pieces = n.div_ceil(RECUT_ABOVE).min(SLICES as u64) as i64;
+                cut(slice, now, pieces.max(2))
             } else {
                 Vec::new()
             };
@@ -503,19 +507,19 @@ pub(crate) async fn ids_below(api: Api<'_>, id: &PageId) -> Result<Vec<PageId>, 
     Ok(found.into_iter().map(|s| PageId::new(s.id)).collect())
 }
 
-/// `slice` cut into [`SLICES`] even parts that cover it exactly; an open
+/// `slice` cut into `pieces` even parts that cover it exactly; an open
 /// end is cut from [`SLICE_FLOOR_SECS`] below or up to a day past `now`
 /// above, its outer part staying open. A slice too short to cut is kept.
-fn cut(slice: Slice, now: i64) -> Vec<Slice> {
+fn cut(slice: Slice, now: i64, pieces: i64) -> Vec<Slice> {
     let lo = slice.0.unwrap_or(SLICE_FLOOR_SECS.min(now));
     let hi = slice.1.unwrap_or(now + 86_400);
-    let step = ((hi - lo) / SLICES) / 60 * 60;
+    let step = ((hi - lo) / pieces.max(1)) / 60 * 60;
     if step < 60 {
         return vec![slice];
     }
     let mut out = Vec::new();
     let mut from = slice.0;
-    for i in 1..SLICES {
+    for i in 1..pieces {
         // On a minute (CQL's precision): a cut is one instant to both sides.
         let at = (lo + i * step) / 60 * 60;
         out.push((from, Some(at)));
@@ -687,8 +691,9 @@ mod tests {
             (Some(1_600_000_020), Some(1_700_000_000)),
             (Some(1_700_000_000), None),
         ] {
-            let parts = cut(slice, now);
+            let parts = cut(slice, now, SLICES);
             assert_eq!(parts.len(), SLICES as usize, "{slice:?}");
+            assert_eq!(cut(slice, now, 3).len(), 3, "{slice:?}");
             assert_eq!(parts[0].0, slice.0);
             assert_eq!(parts.last().unwrap().1, slice.1);
             for w in parts.windows(2) {
@@ -701,7 +706,7 @@ mod tests {
             }
         }
         assert_eq!(
-            cut((Some(600), Some(660)), now),
+            cut((Some(600), Some(660)), now, SLICES),
             vec![(Some(600), Some(660))]
         );
         assert_eq!(within((None, None)), "");
@@ -712,8 +717,9 @@ mod tests {
     }
 
     /// The cutting ends with every slice at most [`RECUT_ABOVE`] (a listing
-    /// chain of 4 requests), covers each result exactly once, and counts
-    /// only the slices it has just cut. 9,000 results created over two
+    /// chain of 4 requests), covers each result exactly once, counts only
+    /// the slices it has just cut, and cuts a slice only as finely as its
+    /// count asks. 9,000 results created over two
     /// years fell in two slices of ~4,500 at the first round, which were
     /// left whole (two chains of 18 requests) while only slices above
     /// [`SLICE_ABOVE`] were cut again.
@@ -723,13 +729,13 @@ mod tests {
         let start = 1_720_000_000; // 2024-07
         let created: Vec<i64> = (0..9_000).map(|i| start + i * 7_000 + i % 59).collect();
         let inside = |s: Slice, t: i64| s.0.is_none_or(|a| t >= a) && s.1.is_none_or(|b| t < b);
-        let asked = std::sync::atomic::AtomicUsize::new(0);
+        let asked = std::sync::Mutex::new(Vec::new());
         let rt = tokio::runtime::Builder::new_current_thread()
             .build()
             .unwrap();
         let slices = rt
             .block_on(cut_by_counts(now, |s| {
-                asked.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                asked.lock().unwrap().push(s);
                 let n = created.iter().filter(|&&t| inside(s, t)).count() as u64;
                 Box::pin(async move { Ok(n) })
             }))
@@ -743,13 +749,13 @@ mod tests {
             .collect();
         // Four listing requests of 250 at most.
         assert!(sizes.iter().all(|&n| n <= 1_000), "{sizes:?}");
-        // Each round counts only its new slices: 16 per slice cut.
-        let rounds_cut = (slices.len() - 1) / (SLICES as usize - 1);
-        assert_eq!(
-            asked.load(std::sync::atomic::Ordering::Relaxed),
-            rounds_cut * SLICES as usize,
-            "{sizes:?}"
-        );
+        // Each slice is counted once, and a slice is cut in as many pieces
+        // as its count needs: 41 counts (16 pieces each time, 48;
+        // recounting every slice each round, 64).
+        let asked = asked.into_inner().unwrap();
+        let distinct: std::collections::HashSet<&Slice> = asked.iter().collect();
+        assert_eq!(distinct.len(), asked.len(), "{asked:?}");
+        assert!(asked.len() < 48, "{} counts: {sizes:?}", asked.len());
     }
 
     /// A Cloud space with more attachments than [`SLICE_ABOVE`] is listed in
