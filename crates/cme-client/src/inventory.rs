@@ -28,9 +28,10 @@
 //!   root, per part n pages ⌈n/250⌉ descendants (one more round per 10
 //!   levels) and ⌈n/250⌉ pages by id, and the labels as above; critical
 //!   path about 3 + 2⌈n/250⌉ for the largest part. At most 200 parts: a
-//!   space with more root pages is listed plainly, and one whose roots
-//!   have more children is cut by its roots instead (a large root's
-//!   subtree searched in date slices).
+//!   space with more root pages is searched whole in date slices (its
+//!   pages then by id, its archived pages listed apart; plainly up to
+//!   5,000 pages), and one whose roots have more children is cut by its
+//!   roots instead (a large root's subtree searched in date slices).
 //!
 //! And once per run, ⌈U/100⌉ bulk name lookups for the U accounts named.
 //!
@@ -353,12 +354,13 @@ fn checked(pages: Vec<PageMeta>, count: PageCount, url: &str) -> Result<Vec<Page
 const MAX_PARTS: usize = 200;
 
 /// The space's pages listed in parts, concurrently; `None` when they do
-/// not add up to `count`, or when the space is flat (more than
-/// [`MAX_PARTS`] pages at its root: one cursor is as short).
+/// not add up to `count`.
 ///
 /// The parts are the root pages' children, each with its subtree; when
 /// those are more than [`MAX_PARTS`], the root pages themselves, each
-/// subtree searched in date slices when it is large ([`pages_below`]).
+/// subtree searched in date slices when it is large ([`pages_below`]); and
+/// when the root pages are more than that, the space is [`flat`] (or, with
+/// at most [`cql::PART_SLICED_ABOVE`] pages, `None`: one cursor).
 async fn partitioned(
     api: Api<'_>,
     space: &Space,
@@ -367,7 +369,11 @@ async fn partitioned(
     // More than MAX_PARTS roots end it: the rest of them are not asked for.
     let roots = v2::space_roots(api, &space.id, MAX_PARTS + 1).await?;
     if roots.len() > MAX_PARTS {
-        return Ok(None);
+        // A cursor of up to 20 requests is about as short as the search.
+        if count.total <= cql::PART_SLICED_ABOVE {
+            return Ok(None);
+        }
+        return flat(api, space, count).await;
     }
     let root_nodes: Vec<TreeNode> = roots
         .iter()
@@ -420,6 +426,28 @@ async fn partitioned(
     for a in answers {
         pages.extend(a?);
     }
+    let mut seen = HashSet::new();
+    pages.retain(|p| seen.insert(p.id.clone()));
+    Ok(adds_up(&pages, count).then_some(pages))
+}
+
+/// A space with more root pages than parts, listed as a whole: its pages
+/// found by the search the count makes, cut into date slices side by side,
+/// and looked up by id, 250 a request, side by side; its archived pages,
+/// which a search need not find, listed apart. `None` when they do not add
+/// up to `count`. One cursor was a chain of ⌈N/250⌉ requests (20,000 pages
+/// at the root: 80 round trips).
+async fn flat(
+    api: Api<'_>,
+    space: &Space,
+    count: PageCount,
+) -> Result<Option<Vec<PageMeta>>, Error> {
+    let (ids, archived) = tokio::join!(
+        cql::space_page_ids(api, &space.key),
+        v2::archived_pages(api, &space.id)
+    );
+    let mut pages = v2::pages_by_id(api, &ids?).await?;
+    pages.extend(archived?);
     let mut seen = HashSet::new();
     pages.retain(|p| seen.insert(p.id.clone()));
     Ok(adds_up(&pages, count).then_some(pages))
@@ -627,6 +655,49 @@ mod tests {
                 );
             });
         }
+    }
+
+    /// A large flat space (6,000 pages at its root, some archived) is found
+    /// by the search in date slices and its pages by id, its archived pages
+    /// listed apart: the same pages as one cursor, without its chain of 24.
+    #[test]
+    fn a_large_flat_space_is_searched_in_slices_with_its_archived_pages() {
+        let rt = runtime();
+        let sim = generated("pages=6000,spaces=1,depth=1,attachments=0,body_kb=1,seed=6");
+        for id in [1_000_100, 1_003_000, 1_005_999] {
+            let (status, answer) = sim.control(
+                "PATCH",
+                &format!("/__sim/pages/{id}"),
+                Some(serde_json::json!({"status": "archived"})),
+            );
+            assert_eq!(status, 200, "{answer}");
+        }
+        let client = |partition_above| sim_client(&sim.url(), partition_above);
+        let (plain, parts) = (client(u64::MAX), client(0));
+        rt.block_on(async {
+            let space = plain.spaces(&[]).await.unwrap().remove(0);
+            let mut want = plain.space_pages(&space, true).await.unwrap();
+            assert!(want.len() as u64 > cql::PART_SLICED_ABOVE, "{}", want.len());
+            let archived = |pages: &[PageMeta]| {
+                pages
+                    .iter()
+                    .filter(|p| p.status == crate::model::PageStatus::Archived)
+                    .count()
+            };
+            assert_eq!(archived(&want), 3);
+            sim.control("POST", "/__sim/stats/reset", None);
+            let mut got = parts.space_pages(&space, true).await.unwrap();
+            let (_, stats) = sim.control("GET", "/__sim/stats", None);
+            let route = |r: &str| stats["by_route"][r].as_u64().unwrap_or(0);
+            // One page of roots, one of archived pages: not the cursor.
+            let listed = route("GET /wiki/api/v2/spaces/{id}/pages");
+            assert!(listed <= 2, "{stats}");
+            assert!(route("GET /wiki/rest/api/content/search") > 1, "{stats}");
+            want.sort_by(|a, b| a.id.cmp(&b.id));
+            got.sort_by(|a, b| a.id.cmp(&b.id));
+            assert_eq!(got.len(), want.len());
+            assert!(got == want, "the flat listing differs from one cursor's");
+        });
     }
 
     /// Bytes a page costs a sync's listing (what an idle sync downloads):

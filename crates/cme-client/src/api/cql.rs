@@ -507,6 +507,14 @@ pub(crate) async fn ids_below(api: Api<'_>, id: &PageId) -> Result<Vec<PageId>, 
     Ok(found.into_iter().map(|s| PageId::new(s.id)).collect())
 }
 
+/// The ids of a space's pages (as its count counts them: [`page_count`]),
+/// from the search cut into slices by creation date, listed side by side
+/// ([`sliced`]).
+pub(crate) async fn space_page_ids(api: Api<'_>, space: &SpaceKey) -> Result<Vec<PageId>, Error> {
+    let found: Vec<super::Stub> = sliced(api, &space_pages_cql(space), "").await?;
+    Ok(found.into_iter().map(|s| PageId::new(s.id)).collect())
+}
+
 /// `slice` cut into `pieces` even parts that cover it exactly; an open
 /// end is cut from [`SLICE_FLOOR_SECS`] below or up to a day past `now`
 /// above, its outer part staying open. A slice too short to cut is kept.

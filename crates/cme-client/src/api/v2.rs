@@ -206,6 +206,20 @@ pub(crate) async fn space_roots(
     up_to_map(api, url, max, None, |p: V2Page| Some(p.into_meta().0)).await
 }
 
+/// A space's archived pages alone, as [`space_pages`] lists them (a search
+/// need not find them).
+pub(crate) async fn archived_pages(api: Api<'_>, space: &SpaceId) -> Result<Vec<PageMeta>, Error> {
+    let url = format!(
+        "{}/api/v2/spaces/{}/pages?depth=all&status=archived&limit={LIMIT}",
+        api.root,
+        encode(space.as_str())
+    );
+    up_to_map(api, url, usize::MAX, None, |p: V2Page| {
+        Some(p.into_meta().0)
+    })
+    .await
+}
+
 /// The first URL of [`space_pages`].
 pub(crate) fn space_pages_url(api: Api<'_>, space: &SpaceId, depth: Depth) -> String {
     let depth = match depth {
