@@ -403,7 +403,9 @@ async fn partitioned(
     if whole_roots {
         parts = root_nodes;
     }
-    let answers = crate::join_all(
+    // A part searched in date slices ([`pages_below`]) need not find its
+    // archived pages: the space's are listed apart, beside the parts.
+    let parts_listed = crate::join_all(
         parts
             .iter()
             .map(
@@ -420,12 +422,13 @@ async fn partitioned(
                 },
             )
             .collect(),
-    )
-    .await;
+    );
+    let (answers, archived) = tokio::join!(parts_listed, v2::archived_pages(api, &space.id));
     let mut pages = roots;
     for a in answers {
         pages.extend(a?);
     }
+    pages.extend(archived?);
     let mut seen = HashSet::new();
     pages.retain(|p| seen.insert(p.id.clone()));
     Ok(adds_up(&pages, count).then_some(pages))

@@ -57,8 +57,8 @@ fn a_partitioned_listing_exports_what_one_cursor_does() {
     );
     assert_eq!(
         route(&stats, "GET /wiki/api/v2/spaces/{id}/pages"),
-        2,
-        "one root listing per space: {stats}"
+        4,
+        "one root listing and one of archived pages per space: {stats}"
     );
     let (a, b) = (content(&plain), content(&parts));
     assert!(a.len() > 700, "{}", a.len());

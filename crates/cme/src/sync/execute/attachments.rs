@@ -1,8 +1,9 @@
 //! Attachments: a written page's new files download while later pages
 //! convert (started on a guess from its body as soon as the body arrives,
 //! landed once the written page confirms them); the rest follows the pages
-//! (their plan needs the pages' new Markdown). Each download is streamed into a temporary file beside its
-//! place and renamed when complete; files no page keeps are removed.
+//! (their plan needs the pages' new Markdown). Each download is streamed
+//! into a temporary file beside its place and renamed when complete; files
+//! no page keeps are removed.
 use super::ctx::Exec;
 use super::remove::{error_chain, remove_file};
 use crate::fs::hash::ContentHasher;
@@ -147,6 +148,9 @@ impl Downloads {
                     .insert((d.owner.clone(), d.attachment.filename.clone()))
             })
             .collect();
+        if fresh.is_empty() {
+            return Ok(());
+        }
         let guessed = fresh.clone();
         let tasks = self.spawn(ex, store, fresh, Vec::new())?;
         for (guessed, abort) in guessed.into_iter().zip(tasks) {
