@@ -1,5 +1,5 @@
 //! Attachments: a written page's new files download while later pages
-//! convert (started on a guess from its body as soon as the body arrives,
+//! convert (started on a guess from its body once the body arrives,
 //! landed once the written page confirms them); the rest follows the pages
 //! (their plan needs the pages' new Markdown). Each download is streamed
 //! into a temporary file beside its place and renamed when complete; files
@@ -211,8 +211,9 @@ impl Downloads {
                         file,
                         hash: ContentHasher::default(),
                     };
-                    client
-                        .download_into(&d.attachment, &mut sink)
+                    // Boxed: a task waiting for its slot holds only the
+                    // small future around it (the request's is kilobytes).
+                    Box::pin(client.download_into(&d.attachment, &mut sink))
                         .await
                         .map_err(|e| anyhow::anyhow!("cannot download it: {}", chain(&e)))?;
                     anyhow::Ok((sink.file, sink.hash.finish()))

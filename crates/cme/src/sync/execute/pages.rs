@@ -1,7 +1,7 @@
 //! Writing pages: bodies fetched in batches, several ahead of the one being
 //! converted (with the display names and comment bodies they need),
 //! converted with a recording context, written atomically and journaled
-//! one by one; each page's new attachments start downloading as soon as its
+//! one by one; each page's new attachments start downloading once its
 //! body arrives (on a guess, confirmed once the page is written).
 use super::attachments::{Downloads, land, own_files_named};
 use super::ctx::{BODY_BATCH, Exec};
@@ -201,7 +201,10 @@ pub async fn write_pages(
     // The lookup of the last batch sent: the next one's waits for it.
     let mut last_lookup = None;
     // Files the bodies name start downloading while their pages wait for
-    // names and conversion (the names are a round trip).
+    // names and conversion (the names are a round trip): taken while this
+    // loop waits for a batch. Not while it writes pages: the guesses of
+    // every batch ahead held ~20 MB more in queued downloads at 100,000
+    // pages, and gained nothing measurable at 100 ms.
     let (foresee, mut named) = mpsc::unbounded_channel::<Named>();
     let guessing = remote.layout.options().attachments != AttachmentMode::None;
     ex.progress.phase(Phase::Pages, total as u64);
@@ -446,9 +449,6 @@ pub async fn write_pages(
             // Its new files need no other page: they download meanwhile.
             let early = early_downloads(remote, store.state(), &w.id);
             downloads.start(ex, store, early, Vec::new())?;
-            while let Ok(files) = named.try_recv() {
-                guess_downloads(ex, remote, store, downloads, files)?;
-            }
             downloads.land_finished(store, out)?;
         }
         // Keep only bodies other pages include, and not too many of them.
