@@ -119,7 +119,7 @@ async fn structure(
     if known.has_any() {
         let (count, found) = tokio::join!(count(), known.in_space(api, &space.id));
         let count = count?;
-        if let Some(found) = found {
+        if let Some(mut found) = found {
             if complete(&found, count) {
                 return Ok(found);
             }
@@ -129,6 +129,29 @@ async fn structure(
                 count = count.total,
                 "the pages found by id are not the whole space: listing it"
             );
+            // Pages created since the last run, searched for: with them the
+            // known pages may be the whole space again (held to the count),
+            // and the listing is spared. A round trip first, for a space
+            // that has new pages or counts a page no run exports; a failed
+            // search only costs its request. (Raced against the listing
+            // instead, it made a run's requests depend on which answered
+            // first.)
+            if let Some(since) = known.created_since
+                && fewer_than_counted(&found, count)
+            {
+                match created_since(api, space, since, &found).await {
+                    Ok(Some(new)) => {
+                        found.extend(new);
+                        if complete(&found, count) {
+                            return Ok(found);
+                        }
+                    }
+                    Ok(None) => {}
+                    Err(e) => {
+                        tracing::debug!(space = %space.key, error = %e, "the search for new pages failed");
+                    }
+                }
+            }
         }
         return listed(api, space, partition_above, count, &url).await;
     }
@@ -189,6 +212,44 @@ async fn listed(
     checked(pages, count, url)
 }
 
+/// The pages of `space` created at or after `since` (seconds) that are not
+/// among `found`, looked up by id; `None` when the search has more than
+/// one page of them (then the space is listed).
+async fn created_since(
+    api: Api<'_>,
+    space: &Space,
+    since: i64,
+    found: &[PageMeta],
+) -> Result<Option<Vec<PageMeta>>, Error> {
+    let Some(ids) = cql::space_page_ids_created_since(api, &space.key, since).await? else {
+        return Ok(None);
+    };
+    let known: HashSet<&PageId> = found.iter().map(|p| &p.id).collect();
+    let mut fresh: Vec<PageId> = ids.into_iter().filter(|id| !known.contains(id)).collect();
+    fresh.sort_unstable();
+    fresh.dedup();
+    if fresh.is_empty() {
+        return Ok(Some(Vec::new()));
+    }
+    let mut pages = v2::pages_by_id(api, &fresh).await?;
+    // Only this space's, once each.
+    let mut seen = HashSet::new();
+    pages.retain(|p| p.space_id == space.id && seen.insert(p.id.clone()));
+    Ok(Some(pages))
+}
+
+/// Whether the pages found by id in a space fall short of its `count` in
+/// current pages only (the archived ones as counted): new pages would make
+/// them whole, so searching for them may spare the listing.
+fn fewer_than_counted(found: &[PageMeta], count: PageCount) -> bool {
+    let archived = found
+        .iter()
+        .filter(|p| p.status == crate::model::PageStatus::Archived)
+        .count() as u64;
+    let current = found.len() as u64 - archived;
+    count.archived == archived && current < count.total
+}
+
 /// Whether the pages found by id in a space are all of it: exactly as many
 /// as its `count`, read both ways a server may count archived pages (in the
 /// total, or apart in `archived`). When some found pages are archived and
@@ -214,6 +275,9 @@ pub struct KnownPages {
     any: bool,
     /// Per space, the pages found there now; `None` when the lookup failed.
     found: tokio::sync::OnceCell<Option<std::sync::Mutex<Found>>>,
+    /// Pages created since then (seconds) are searched for when the known
+    /// ones fall short of a space's count ([`KnownPages::with_created_since`]).
+    created_since: Option<i64>,
 }
 
 /// The lookup's answers as they came, each page taken out by the space it
@@ -295,7 +359,19 @@ impl KnownPages {
             any: !ids.is_empty(),
             ids: std::sync::Mutex::new(ids),
             found: Default::default(),
+            created_since: None,
         }
+    }
+
+    /// When the known pages fall short of a space's count, the pages
+    /// created at or after `secs` (Unix time) are searched for (one
+    /// request) and added; when they then make up the count, the space is
+    /// not listed. A sync after a few new pages then costs two round trips
+    /// instead of the space's listing. A wrong time (the state is untrusted
+    /// input) only costs that search: the count still decides.
+    pub fn with_created_since(mut self, secs: i64) -> Self {
+        self.created_since = Some(secs);
+        self
     }
 
     fn has_any(&self) -> bool {

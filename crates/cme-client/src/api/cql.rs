@@ -515,6 +515,30 @@ pub(crate) async fn space_page_ids(api: Api<'_>, space: &SpaceKey) -> Result<Vec
     Ok(found.into_iter().map(|s| PageId::new(s.id)).collect())
 }
 
+/// The ids of a space's pages (as its count counts them) created at or
+/// after `since` (seconds; compared at CQL's minute, in the server's time
+/// zone), from one request; `None` when they are more than one page of
+/// results.
+pub(crate) async fn space_page_ids_created_since(
+    api: Api<'_>,
+    space: &SpaceKey,
+    since: i64,
+) -> Result<Option<Vec<PageId>>, Error> {
+    let cql = format!("{}{}", space_pages_cql(space), within((Some(since), None)));
+    let url = search(api, &cql, listing_limit(Flavor::Cloud), "");
+    let first: List<super::Stub> = api.get_json(&url).await?;
+    if first.links.next.is_some() {
+        return Ok(None);
+    }
+    Ok(Some(
+        first
+            .results
+            .into_iter()
+            .map(|s| PageId::new(s.id))
+            .collect(),
+    ))
+}
+
 /// `slice` cut into `pieces` even parts that cover it exactly; an open
 /// end is cut from [`SLICE_FLOOR_SECS`] below or up to a day past `now`
 /// above, its outer part staying open. A slice too short to cut is kept.

@@ -90,13 +90,7 @@ pub async fn run(client: &Client, req: SyncRequest, progress: &dyn Progress) -> 
     // while listing.
     let hints = remote::Hints {
         accounts: account_hint(&state.accounts),
-        pages: cme_client::KnownPages::new(
-            state
-                .pages
-                .iter()
-                .filter(|(_, p)| p.status == TrackedStatus::Active && p.kind == ContentKind::Page)
-                .map(|(id, _)| id.clone()),
-        ),
+        pages: known_pages(&state),
     };
     // The state's page entries are lent to the placing (the names the
     // last run gave), not copied, and taken back once everything is placed.
@@ -381,4 +375,25 @@ fn account_hint(recorded: &[String]) -> Vec<String> {
         .take(10_000)
         .cloned()
         .collect()
+}
+
+/// The pages the last run exported, to look up by id while listing, with
+/// the pages created since it ran searched for beside them: since two days
+/// before the last page it wrote (a margin for a long run, the clocks and
+/// the server's time zone, which CQL's dates are read in).
+fn known_pages(state: &State) -> cme_client::KnownPages {
+    let active = || {
+        state
+            .pages
+            .iter()
+            .filter(|(_, p)| p.status == TrackedStatus::Active && p.kind == ContentKind::Page)
+    };
+    let known = cme_client::KnownPages::new(active().map(|(id, _)| id.clone()));
+    let last = active()
+        .filter_map(|(_, p)| humantime::parse_rfc3339_weak(&p.last_exported).ok())
+        .max();
+    match last.and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok()) {
+        Some(t) => known.with_created_since(t.as_secs() as i64 - 2 * 86_400),
+        None => known,
+    }
 }

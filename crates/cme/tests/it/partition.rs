@@ -184,3 +184,101 @@ fn a_page_moving_between_parts_while_they_are_listed_is_never_deleted() {
     assert!(!out.join(&before).exists(), "{before}");
     std::fs::remove_dir_all(&out).ok();
 }
+
+/// A sync after pages were created looks up the pages it knows by id and
+/// searches for those created since it last ran: together they make up
+/// the space's count, so the space is not listed again. A state whose
+/// times say nothing useful (here, in the future) only costs that search:
+/// the count falls short, and the space is listed as before.
+#[test]
+fn a_sync_after_new_pages_searches_for_them_instead_of_listing_the_space() {
+    let sim = spawn(
+        SimConfig::generate("pages=600,spaces=1,depth=4,attachments=0,body_kb=1,seed=5").unwrap(),
+    )
+    .unwrap();
+    let out = tmp("partition-created-since");
+    let c = client(&sim, "sim-token");
+    export(&c, &out, false).unwrap();
+    let create = |title: &str| -> String {
+        let v = ctl(
+            &sim,
+            "POST",
+            "/__sim/pages",
+            Some(
+                json!({"space": "GEN0", "parent_id": "1000001", "title": title, "body": "<p>new</p>"}),
+            ),
+        );
+        v["id"].as_str().unwrap().to_owned()
+    };
+    let (a, b) = (create("Fresh A"), create("Fresh B"));
+    ctl(&sim, "POST", "/__sim/stats/reset", None);
+    let o = sync(&c, &out).unwrap();
+    assert_eq!(o.exit().code(), 0, "{}", o.render());
+    let stats = routes(&sim);
+    assert!(path_of(&out, &a).is_some() && path_of(&out, &b).is_some());
+    assert_eq!(
+        route(&stats, "GET /wiki/api/v2/spaces/{id}/pages"),
+        0,
+        "the space was listed again: {stats}"
+    );
+
+    // Every page written in the year 2999: the search finds nothing new.
+    let file = out.join(".cme-state.json");
+    let mut state: Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+    for page in state["pages"].as_object_mut().unwrap().values_mut() {
+        page["last_exported"] = json!("2999-01-01T00:00:00Z");
+    }
+    std::fs::write(&file, serde_json::to_vec(&state).unwrap()).unwrap();
+    let late = create("Fresh C");
+    ctl(&sim, "POST", "/__sim/stats/reset", None);
+    let o = sync(&c, &out).unwrap();
+    assert_eq!(o.exit().code(), 0, "{}", o.render());
+    let stats = routes(&sim);
+    assert!(path_of(&out, &late).is_some(), "{}", o.render());
+    assert!(
+        route(&stats, "GET /wiki/api/v2/spaces/{id}/pages") > 0,
+        "{stats}"
+    );
+    std::fs::remove_dir_all(&out).ok();
+}
+
+/// A search for new pages that fails (here a 400 from a server that reads
+/// the query differently) costs only the listing it would have spared: the
+/// sync lists the space and finds the new page.
+#[test]
+fn a_failed_search_for_new_pages_falls_back_to_the_listing() {
+    let sim = spawn(
+        SimConfig::generate("pages=300,spaces=1,depth=3,attachments=0,body_kb=1,seed=5").unwrap(),
+    )
+    .unwrap();
+    let proxy = Proxy::start(&sim.url());
+    let c = client_at(&proxy.url, "sim-token");
+    let out = tmp("partition-created-since-fails");
+    export(&c, &out, false).unwrap();
+    let v = ctl(
+        &sim,
+        "POST",
+        "/__sim/pages",
+        Some(
+            json!({"space": "GEN0", "parent_id": "1000001", "title": "Fresh", "body": "<p>new</p>"}),
+        ),
+    );
+    let id = v["id"].as_str().unwrap().to_owned();
+    proxy.set(|target, a| {
+        if target.contains("created >=") {
+            a.status = 400;
+            a.body = br#"{"statusCode":400,"message":"Could not parse cql"}"#.to_vec();
+        }
+    });
+    let o = sync(&c, &out).unwrap();
+    assert_eq!(o.exit().code(), 0, "{}", o.render());
+    assert!(path_of(&out, &id).is_some(), "{}", o.render());
+    let seen = proxy.seen();
+    assert!(seen.iter().any(|t| t.contains("created >=")), "{seen:?}");
+    assert!(
+        seen.iter()
+            .any(|t| t.contains("/api/v2/spaces/") && t.contains("/pages?")),
+        "{seen:?}"
+    );
+    std::fs::remove_dir_all(&out).ok();
+}

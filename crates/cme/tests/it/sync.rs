@@ -68,7 +68,10 @@ fn an_idle_sync_writes_nothing_and_costs_only_listings() {
     // labels, its labelled pages, its attachments) + the folder + one bulk
     // name lookup, and the Jira refresh (the demo's two single issues in
     // one search, one search per issue list): no body, no per-page call.
-    assert!(stats["requests"].as_u64().unwrap() <= 16, "{stats}");
+    // And one search for pages created since the last run, beside the
+    // listing of the space whose known pages fall short of its count (the
+    // demo's DEMO counts a page its export leaves out).
+    assert!(stats["requests"].as_u64().unwrap() <= 17, "{stats}");
     // Not even the state is rewritten when nothing changed.
     let after = snapshot(&out);
     let changed: Vec<&String> = after
