@@ -377,10 +377,11 @@ fn account_hint(recorded: &[String]) -> Vec<String> {
         .collect()
 }
 
-/// The pages the last run exported, to look up by id while listing, with
-/// the pages created since it ran searched for beside them: since two days
-/// before the last page it wrote (a margin for a long run, the clocks and
-/// the server's time zone, which CQL's dates are read in).
+/// The pages the last run exported, to look up by id while listing; where
+/// they fall short of a space's count, the pages created since it ran are
+/// searched for: since two days before the last page it wrote (a margin for
+/// a long run, the clocks and the server's time zone, which CQL's dates are
+/// read in).
 fn known_pages(state: &State) -> cme_client::KnownPages {
     let active = || {
         state
