@@ -232,9 +232,7 @@ async fn created_since(
         return Ok(Some(Vec::new()));
     }
     let mut pages = v2::pages_by_id(api, &fresh).await?;
-    // Only this space's, once each.
-    let mut seen = HashSet::new();
-    pages.retain(|p| p.space_id == space.id && seen.insert(p.id.clone()));
+    pages.retain(|p| p.space_id == space.id);
     Ok(Some(pages))
 }
 
@@ -242,12 +240,23 @@ async fn created_since(
 /// current pages only (the archived ones as counted): new pages would make
 /// them whole, so searching for them may spare the listing.
 fn fewer_than_counted(found: &[PageMeta], count: PageCount) -> bool {
-    let archived = found
+    let (current, archived) = tally(found);
+    count.archived == archived && current < count.total
+}
+
+/// How many of `pages` are current, and how many archived.
+fn tally(pages: &[PageMeta]) -> (u64, u64) {
+    let archived = pages
         .iter()
         .filter(|p| p.status == crate::model::PageStatus::Archived)
         .count() as u64;
-    let current = found.len() as u64 - archived;
-    count.archived == archived && current < count.total
+    (pages.len() as u64 - archived, archived)
+}
+
+/// `pages` with a page listed twice (by two parts, or asked twice) kept once.
+fn once_each(pages: &mut Vec<PageMeta>) {
+    let mut seen = HashSet::new();
+    pages.retain(|p| seen.insert(p.id.clone()));
 }
 
 /// Whether the pages found by id in a space are all of it: exactly as many
@@ -256,11 +265,7 @@ fn fewer_than_counted(found: &[PageMeta], count: PageCount) -> bool {
 /// the server reports none apart, the total may hold them or ignore them
 /// (and then hide as many new pages): that case is never taken as whole.
 fn complete(found: &[PageMeta], count: PageCount) -> bool {
-    let archived = found
-        .iter()
-        .filter(|p| p.status == crate::model::PageStatus::Archived)
-        .count() as u64;
-    let current = found.len() as u64 - archived;
+    let (current, archived) = tally(found);
     count.archived == archived && count.total == current
 }
 
@@ -401,8 +406,7 @@ impl KnownPages {
             .unwrap_or_else(|e| e.into_inner())
             .take(space)?;
         // A page asked twice (ids repeated in the state) counts once.
-        let mut seen = HashSet::new();
-        pages.retain(|p| seen.insert(p.id.clone()));
+        once_each(&mut pages);
         Some(pages)
     }
 }
@@ -505,8 +509,7 @@ async fn partitioned(
         pages.extend(a?);
     }
     pages.extend(archived?);
-    let mut seen = HashSet::new();
-    pages.retain(|p| seen.insert(p.id.clone()));
+    once_each(&mut pages);
     Ok(adds_up(&pages, count).then_some(pages))
 }
 
@@ -527,8 +530,7 @@ async fn flat(
     );
     let mut pages = v2::pages_by_id(api, &ids?).await?;
     pages.extend(archived?);
-    let mut seen = HashSet::new();
-    pages.retain(|p| seen.insert(p.id.clone()));
+    once_each(&mut pages);
     Ok(adds_up(&pages, count).then_some(pages))
 }
 

@@ -503,7 +503,12 @@ pub(crate) async fn count_below(api: Api<'_>, id: &PageId) -> Result<u64, Error>
 /// The ids of the pages below page `id` (Cloud), from the search cut into
 /// slices by creation date, listed side by side ([`sliced`]).
 pub(crate) async fn ids_below(api: Api<'_>, id: &PageId) -> Result<Vec<PageId>, Error> {
-    let found: Vec<super::Stub> = sliced(api, &below_cql(id), "").await?;
+    sliced_ids(api, &below_cql(id)).await
+}
+
+/// The ids of the pages a search finds, cut into date slices ([`sliced`]).
+async fn sliced_ids(api: Api<'_>, cql: &str) -> Result<Vec<PageId>, Error> {
+    let found: Vec<super::Stub> = sliced(api, cql, "").await?;
     Ok(found.into_iter().map(|s| PageId::new(s.id)).collect())
 }
 
@@ -511,8 +516,7 @@ pub(crate) async fn ids_below(api: Api<'_>, id: &PageId) -> Result<Vec<PageId>, 
 /// from the search cut into slices by creation date, listed side by side
 /// ([`sliced`]).
 pub(crate) async fn space_page_ids(api: Api<'_>, space: &SpaceKey) -> Result<Vec<PageId>, Error> {
-    let found: Vec<super::Stub> = sliced(api, &space_pages_cql(space), "").await?;
-    Ok(found.into_iter().map(|s| PageId::new(s.id)).collect())
+    sliced_ids(api, &space_pages_cql(space)).await
 }
 
 /// The ids of a space's pages (as its count counts them) created at or

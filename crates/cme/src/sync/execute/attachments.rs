@@ -48,6 +48,11 @@ pub(super) struct Downloads {
     ready: VecDeque<Landed>,
 }
 
+/// A download's file, as its owner names it: each starts once a run.
+fn key(d: &Download) -> (PageId, String) {
+    (d.owner.clone(), d.attachment.filename.clone())
+}
+
 /// Where a guessed download stands.
 enum Guess {
     /// Not confirmed yet: what it fetches, and how it went once landed.
@@ -88,39 +93,9 @@ impl Downloads {
     ) -> Result<()> {
         let mut fresh = Vec::new();
         for d in downloads {
-            let key = (d.owner.clone(), d.attachment.filename.clone());
-            if let Some(id) = self.guessing.remove(&key) {
-                match self.guesses.remove(&id) {
-                    Some(Guess::Open {
-                        abort,
-                        guessed,
-                        landed: result,
-                    }) => {
-                        if guessed.path != d.path
-                            || guessed.attachment.id != d.attachment.id
-                            || guessed.attachment.version != d.attachment.version
-                        {
-                            abort.abort();
-                            // Still running: whatever it lands goes.
-                            if result.is_none() {
-                                self.guesses.insert(id, Guess::Dropped);
-                            }
-                            fresh.push(d);
-                        } else if let Some(r) = result {
-                            self.ready.push_back((d, r));
-                        } else {
-                            self.guesses.insert(id, Guess::Confirmed(d));
-                        }
-                    }
-                    other => {
-                        // Not open: nothing to confirm (cannot happen).
-                        if let Some(g) = other {
-                            self.guesses.insert(id, g);
-                        }
-                        fresh.push(d);
-                    }
-                }
-            } else if self.started.insert(key) {
+            if self.guessing.contains_key(&key(&d)) {
+                fresh.extend(self.confirm(d));
+            } else if self.started.insert(key(&d)) {
                 fresh.push(d);
             }
         }
@@ -129,6 +104,40 @@ impl Downloads {
         }
         self.spawn(ex, store, fresh, moved)?;
         Ok(())
+    }
+
+    /// Confirms the guess fetching `d`'s file: it lands as `d`. A guess
+    /// that fetches another version or to another place is dropped, and
+    /// `d` is given back to be started anew.
+    fn confirm(&mut self, d: Download) -> Option<Download> {
+        let id = self.guessing.remove(&key(&d))?;
+        let Some(Guess::Open {
+            abort,
+            guessed,
+            landed,
+        }) = self.guesses.remove(&id)
+        else {
+            // Only open guesses are in `guessing`.
+            return Some(d);
+        };
+        let same = guessed.path == d.path
+            && guessed.attachment.id == d.attachment.id
+            && guessed.attachment.version == d.attachment.version;
+        match (same, landed) {
+            (true, Some(fetched)) => self.ready.push_back((d, fetched)),
+            (true, None) => {
+                self.guesses.insert(id, Guess::Confirmed(d));
+            }
+            // Landed: its temporary file goes with it.
+            (false, Some(_)) => return Some(d),
+            (false, None) => {
+                abort.abort();
+                // Whatever it lands anyway is discarded.
+                self.guesses.insert(id, Guess::Dropped);
+                return Some(d);
+            }
+        }
+        None
     }
 
     /// Starts `downloads` on a guess (see [`likely_downloads`]): fetched
@@ -143,10 +152,7 @@ impl Downloads {
     ) -> Result<()> {
         let fresh: Vec<Download> = downloads
             .into_iter()
-            .filter(|d| {
-                self.started
-                    .insert((d.owner.clone(), d.attachment.filename.clone()))
-            })
+            .filter(|d| self.started.insert(key(d)))
             .collect();
         if fresh.is_empty() {
             return Ok(());
@@ -154,8 +160,7 @@ impl Downloads {
         let guessed = fresh.clone();
         let tasks = self.spawn(ex, store, fresh, Vec::new())?;
         for (guessed, abort) in guessed.into_iter().zip(tasks) {
-            let key = (guessed.owner.clone(), guessed.attachment.filename.clone());
-            self.guessing.insert(key, abort.id());
+            self.guessing.insert(key(&guessed), abort.id());
             self.guesses.insert(
                 abort.id(),
                 Guess::Open {
